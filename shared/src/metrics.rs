@@ -1,0 +1,310 @@
+//! Metric definitions, as pure functions over answer counts.
+//!
+//! - CSAT % = answers of 4 or 5 ÷ CSAT answers, Wilson 95 % interval.
+//! - NPS = % promoters (9–10) − % detractors (0–6) on NPS answers, margin from the
+//!   trinomial variance of the per-answer score (+1 / 0 / −1).
+//! - CES = mean of the 1–7 answers, Student-t 95 % interval.
+//! - FCR % = "resolved: yes" ÷ answers to "was your issue resolved?", Wilson 95 % interval.
+//!
+//! Each returns `None` when there is nothing to measure (n = 0).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CesScore, CsatScore, NpsScore, Resolved};
+
+/// Two-sided 95 % normal quantile.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// A measured value with its 95 % interval and the number of answers it rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    pub n: u64,
+}
+
+/// Answer counts for one group of responses (one rollup row, or a sum of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreCounts {
+    /// `csat[i]` = answers of `i + 1`.
+    pub csat: [u64; 5],
+    /// `nps[i]` = answers of `i`.
+    pub nps: [u64; 11],
+    /// `ces[i]` = answers of `i + 1`.
+    pub ces: [u64; 7],
+    pub resolved_yes: u64,
+    pub resolved_no: u64,
+}
+
+impl ScoreCounts {
+    pub fn count_csat(&mut self, score: CsatScore) {
+        self.csat[score.index()] += 1;
+    }
+
+    pub fn count_nps(&mut self, score: NpsScore) {
+        self.nps[score.index()] += 1;
+    }
+
+    pub fn count_ces(&mut self, score: CesScore) {
+        self.ces[score.index()] += 1;
+    }
+
+    pub fn count_resolved(&mut self, resolved: Resolved) {
+        match resolved {
+            Resolved::Yes => self.resolved_yes += 1,
+            Resolved::No => self.resolved_no += 1,
+        }
+    }
+
+    /// Adds another group's counts to these.
+    pub fn merge(&mut self, other: &Self) {
+        let pairs = self.csat.iter_mut().zip(&other.csat);
+        let pairs = pairs.chain(self.nps.iter_mut().zip(&other.nps));
+        for (mine, theirs) in pairs.chain(self.ces.iter_mut().zip(&other.ces)) {
+            *mine += theirs;
+        }
+        self.resolved_yes += other.resolved_yes;
+        self.resolved_no += other.resolved_no;
+    }
+
+    pub fn csat_percent(&self) -> Option<Estimate> {
+        csat_percent(&self.csat)
+    }
+
+    pub fn nps(&self) -> Option<Estimate> {
+        nps(&self.nps)
+    }
+
+    pub fn ces_mean(&self) -> Option<Estimate> {
+        ces_mean(&self.ces)
+    }
+
+    pub fn fcr_percent(&self) -> Option<Estimate> {
+        proportion_percent(self.resolved_yes, self.resolved_yes + self.resolved_no)
+    }
+}
+
+/// Wilson score interval (95 %) for `successes` out of `n`, as fractions in [0, 1].
+pub fn wilson_interval(successes: u64, n: u64) -> Option<(f64, f64)> {
+    if n == 0 || successes > n {
+        return None;
+    }
+    let n_f = n as f64;
+    let p = successes as f64 / n_f;
+    let z2 = Z95 * Z95;
+    let denominator = 1.0 + z2 / n_f;
+    let centre = (p + z2 / (2.0 * n_f)) / denominator;
+    let half = Z95 * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denominator;
+    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
+/// `successes` ÷ `n` in percent, with its Wilson interval.
+pub fn proportion_percent(successes: u64, n: u64) -> Option<Estimate> {
+    let (low, high) = wilson_interval(successes, n)?;
+    Some(Estimate {
+        value: 100.0 * successes as f64 / n as f64,
+        low: 100.0 * low,
+        high: 100.0 * high,
+        n,
+    })
+}
+
+/// CSAT %: the share of answers that are 4 or 5.
+pub fn csat_percent(counts: &[u64; 5]) -> Option<Estimate> {
+    proportion_percent(counts[3] + counts[4], counts.iter().sum())
+}
+
+/// NPS in points (−100 to 100) with the 95 % margin from the trinomial variance.
+pub fn nps(counts: &[u64; 11]) -> Option<Estimate> {
+    let n: u64 = counts.iter().sum();
+    if n == 0 {
+        return None;
+    }
+    let n_f = n as f64;
+    let promoters = (counts[9] + counts[10]) as f64 / n_f;
+    let detractors = counts[..=6].iter().sum::<u64>() as f64 / n_f;
+    let score = promoters - detractors;
+    let variance = promoters + detractors - score * score;
+    let margin = Z95 * (variance.max(0.0) / n_f).sqrt();
+    Some(Estimate {
+        value: 100.0 * score,
+        low: (100.0 * (score - margin)).max(-100.0),
+        high: (100.0 * (score + margin)).min(100.0),
+        n,
+    })
+}
+
+/// Mean effort score (1–7) with a Student-t 95 % interval; one answer spans the scale.
+pub fn ces_mean(counts: &[u64; 7]) -> Option<Estimate> {
+    let n: u64 = counts.iter().sum();
+    if n == 0 {
+        return None;
+    }
+    let n_f = n as f64;
+    let value_of = |i: usize| (i + 1) as f64;
+    let mean = counts.iter().enumerate().map(|(i, c)| value_of(i) * *c as f64).sum::<f64>() / n_f;
+    let (low, high) = if n < 2 {
+        (1.0, 7.0)
+    } else {
+        let squares: f64 = counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| *c as f64 * (value_of(i) - mean).powi(2))
+            .sum();
+        let sd = (squares / (n_f - 1.0)).sqrt();
+        let half = t_quantile_975(n - 1) * sd / n_f.sqrt();
+        ((mean - half).max(1.0), (mean + half).min(7.0))
+    };
+    Some(Estimate { value: mean, low, high, n })
+}
+
+/// The 97.5 % quantile of Student's t with `df` degrees of freedom: a table up to 30,
+/// then the Cornish–Fisher expansion (error below 1e-4 there).
+pub fn t_quantile_975(df: u64) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => TABLE[(df - 1) as usize],
+        _ => {
+            let (z, d) = (Z95, df as f64);
+            z + (z.powi(3) + z) / (4.0 * d) + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-3
+    }
+
+    #[test]
+    fn nothing_to_measure_gives_none() {
+        assert_eq!(csat_percent(&[0; 5]), None);
+        assert_eq!(nps(&[0; 11]), None);
+        assert_eq!(ces_mean(&[0; 7]), None);
+        assert_eq!(ScoreCounts::default().fcr_percent(), None);
+        assert_eq!(wilson_interval(0, 0), None);
+        assert_eq!(wilson_interval(3, 2), None);
+    }
+
+    #[test]
+    fn csat_counts_only_four_and_five_as_satisfied() {
+        let e = csat_percent(&[1, 1, 1, 1, 1]).unwrap();
+        assert!(close(e.value, 40.0));
+        assert_eq!(e.n, 5);
+        assert_eq!(csat_percent(&[0, 0, 7, 0, 0]).unwrap().value, 0.0);
+        assert_eq!(csat_percent(&[0, 0, 0, 3, 4]).unwrap().value, 100.0);
+    }
+
+    #[test]
+    fn wilson_matches_published_values() {
+        // 81 of 263 (Wilson 1927 style example): 0.2553 – 0.3662.
+        let (low, high) = wilson_interval(81, 263).unwrap();
+        assert!(close(low, 0.2553) && close(high, 0.3662), "{low} {high}");
+        let (low, high) = wilson_interval(0, 10).unwrap();
+        assert!(close(low, 0.0) && close(high, 0.2775), "{high}");
+        let (low, high) = wilson_interval(10, 10).unwrap();
+        assert!(close(low, 0.7225) && close(high, 1.0), "{low}");
+    }
+
+    #[test]
+    fn nps_is_promoters_minus_detractors() {
+        // 0–6 detractors, 7–8 passives, 9–10 promoters.
+        let mut counts = [0u64; 11];
+        counts[6] = 1;
+        counts[7] = 1;
+        counts[8] = 1;
+        counts[9] = 1;
+        let e = nps(&counts).unwrap();
+        assert!(close(e.value, 0.0));
+        counts[10] = 2;
+        let e = nps(&counts).unwrap();
+        assert!(close(e.value, 100.0 * (3.0 - 1.0) / 6.0));
+        let all_promoters = nps(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5]).unwrap();
+        assert_eq!((all_promoters.value, all_promoters.low, all_promoters.high), (100.0, 100.0, 100.0));
+        let all_detractors = nps(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(all_detractors.value, -100.0);
+    }
+
+    #[test]
+    fn nps_margin_follows_the_trinomial_variance() {
+        // 50 promoters, 30 passives, 20 detractors: NPS 30, var = 0.7 - 0.09 = 0.61.
+        let mut counts = [0u64; 11];
+        counts[10] = 50;
+        counts[7] = 30;
+        counts[0] = 20;
+        let e = nps(&counts).unwrap();
+        let margin = 100.0 * Z95 * (0.61f64 / 100.0).sqrt();
+        assert!(close(e.value, 30.0) && close(e.high - e.value, margin), "{e:?}");
+    }
+
+    #[test]
+    fn ces_mean_and_t_interval() {
+        let e = ces_mean(&[0, 0, 0, 1, 0, 0, 0]).unwrap();
+        assert_eq!((e.value, e.low, e.high, e.n), (4.0, 1.0, 7.0, 1));
+        // Values 2, 4, 6: mean 4, sd 2, t(2) = 4.303 → half = 4.303 * 2 / sqrt 3 = 4.969.
+        let e = ces_mean(&[0, 1, 0, 1, 0, 1, 0]).unwrap();
+        assert!(close(e.value, 4.0) && e.low == 1.0 && e.high == 7.0);
+        let e = ces_mean(&[0, 0, 0, 50, 50, 0, 0]).unwrap();
+        assert!(close(e.value, 4.5) && e.low > 4.39 && e.high < 4.61, "{e:?}");
+    }
+
+    #[test]
+    fn t_quantile_is_continuous_past_the_table() {
+        assert!((t_quantile_975(30) - t_quantile_975(31)).abs() < 0.01);
+        assert!(close(t_quantile_975(60), 2.000));
+        assert!(close(t_quantile_975(120), 1.980));
+        assert!((t_quantile_975(1_000_000) - Z95).abs() < 1e-4);
+    }
+
+    #[test]
+    fn counts_merge_by_adding() {
+        let mut a = ScoreCounts::default();
+        a.count_csat(CsatScore::try_from(5).unwrap());
+        a.count_resolved(Resolved::Yes);
+        let mut b = a;
+        b.count_nps(NpsScore::try_from(0).unwrap());
+        b.count_ces(CesScore::try_from(7).unwrap());
+        a.merge(&b);
+        assert_eq!(a.csat, [0, 0, 0, 0, 2]);
+        assert_eq!((a.nps[0], a.ces[6], a.resolved_yes), (1, 1, 2));
+        assert!(close(a.fcr_percent().unwrap().value, 100.0));
+    }
+
+    proptest! {
+        #[test]
+        fn intervals_contain_the_value_and_stay_on_the_scale(
+            csat in proptest::array::uniform5(0u64..500),
+            nps_counts in proptest::array::uniform11(0u64..500),
+            ces in proptest::array::uniform7(0u64..500),
+        ) {
+            for e in [csat_percent(&csat), proportion_percent(csat[0], csat.iter().sum())].into_iter().flatten() {
+                prop_assert!(0.0 <= e.low && e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9 && e.high <= 100.0);
+            }
+            if let Some(e) = nps(&nps_counts) {
+                prop_assert!(-100.0 <= e.low && e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9 && e.high <= 100.0);
+                prop_assert_eq!(e.n, nps_counts.iter().sum::<u64>());
+            }
+            if let Some(e) = ces_mean(&ces) {
+                prop_assert!(1.0 <= e.low && e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9 && e.high <= 7.0);
+            }
+        }
+
+        #[test]
+        fn wilson_narrows_as_n_grows(p in 0.0f64..=1.0, n in 1u64..10_000) {
+            let s = (p * n as f64).round() as u64;
+            let (l1, h1) = wilson_interval(s, n).unwrap();
+            let (l2, h2) = wilson_interval(s * 4, n * 4).unwrap();
+            prop_assert!(h2 - l2 <= h1 - l1 + 1e-12);
+        }
+    }
+}

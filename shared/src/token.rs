@@ -1,0 +1,330 @@
+//! Signed attribution: a site's backend vouches for who handled an interaction.
+//!
+//! The exact byte format is in `shared/docs/attribution-token.md`, so any language can
+//! produce tokens; the test vector at the bottom of this file is the one quoted there.
+//!
+//! ```text
+//! token   = base64url(payload) "." base64url(HMAC-SHA256(secret, payload))   (no padding)
+//! payload = version:u8 (= 1) || expires_at:u64be (Unix seconds)
+//!           || field(site) || field(interaction) || field(agent) || field(team) || field(channel)
+//! field   = length:u16be || UTF-8 bytes          (length 0: not given)
+//! ```
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::{AgentId, Channel, InteractionId, ParseError, SiteKey, TeamId};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The payload version this crate writes. Versions it can read are listed in [`verify`].
+pub const TOKEN_VERSION: u8 = 1;
+/// Longest token accepted, in bytes.
+pub const MAX_TOKEN_LEN: usize = 2048;
+const MAC_LEN: usize = 32;
+
+/// What a token vouches for. `None` fields are not covered by the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributionClaims {
+    pub site: SiteKey,
+    pub interaction: InteractionId,
+    pub agent: Option<AgentId>,
+    pub team: Option<TeamId>,
+    pub channel: Option<Channel>,
+    /// Unix time in seconds after which the token is refused.
+    pub expires_at: u64,
+}
+
+/// A token as it travels: base64url text, checked only for shape and size.
+/// It proves nothing until [`verify`] has checked it against the site's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AttributionToken(String);
+
+impl AttributionToken {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AttributionToken {
+    type Error = ParseError;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        let shape_ok = raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if raw.is_empty() || raw.len() > MAX_TOKEN_LEN || !shape_ok {
+            return Err(ParseError::new(
+                "token",
+                format!("must be 1–{MAX_TOKEN_LEN} characters of base64url and '.'"),
+            ));
+        }
+        Ok(Self(raw))
+    }
+}
+
+impl From<AttributionToken> for String {
+    fn from(token: AttributionToken) -> String {
+        token.0
+    }
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not two base64url parts, or a payload that does not decode.
+    Malformed,
+    /// The signature does not match: tampered, or signed with another site's secret.
+    BadSignature,
+    /// A payload version this build does not know.
+    UnsupportedVersion(u8),
+    /// Past its `expires_at`.
+    Expired,
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("the token is not well formed"),
+            Self::BadSignature => f.write_str("the token's signature does not match this site"),
+            Self::UnsupportedVersion(v) => write!(f, "token version {v} is not supported"),
+            Self::Expired => f.write_str("the token has expired"),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// Signs `claims` with a site's secret.
+pub fn sign(secret: &[u8], claims: &AttributionClaims) -> AttributionToken {
+    let payload = encode_payload(claims);
+    let mac = mac_for(secret, &payload).finalize().into_bytes();
+    AttributionToken(format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(&payload),
+        URL_SAFE_NO_PAD.encode(mac)
+    ))
+}
+
+/// Checks a token's signature (in constant time), then its version and expiry at `now`
+/// (Unix seconds).
+///
+/// `secret` is the site's signing secret as given to the site owner, or its SHA-256 digest:
+/// secrets are longer than SHA-256's 64-byte block, and HMAC uses the digest of such a key
+/// in its place, so both give the same MAC. The collector stores only the digest.
+pub fn verify(
+    secret: &[u8],
+    token: &AttributionToken,
+    now: u64,
+) -> Result<AttributionClaims, TokenError> {
+    let (payload_b64, mac_b64) = token.0.split_once('.').ok_or(TokenError::Malformed)?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(payload_b64)
+        .map_err(|_| TokenError::Malformed)?;
+    let mac = URL_SAFE_NO_PAD
+        .decode(mac_b64)
+        .map_err(|_| TokenError::Malformed)?;
+    if mac.len() != MAC_LEN {
+        return Err(TokenError::Malformed);
+    }
+    mac_for(secret, &payload)
+        .verify_slice(&mac)
+        .map_err(|_| TokenError::BadSignature)?;
+    let claims = decode_payload(&payload)?;
+    if now > claims.expires_at {
+        return Err(TokenError::Expired);
+    }
+    Ok(claims)
+}
+
+fn mac_for(secret: &[u8], payload: &[u8]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(payload);
+    mac
+}
+
+fn encode_payload(claims: &AttributionClaims) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.push(TOKEN_VERSION);
+    out.extend_from_slice(&claims.expires_at.to_be_bytes());
+    let fields = [
+        Some(claims.site.as_str()),
+        Some(claims.interaction.as_str()),
+        claims.agent.as_ref().map(AgentId::as_str),
+        claims.team.as_ref().map(TeamId::as_str),
+        claims.channel.map(Channel::as_str),
+    ];
+    for field in fields {
+        let bytes = field.unwrap_or("").as_bytes();
+        // Ids are at most 128 characters (512 bytes), far below u16::MAX.
+        let len = u16::try_from(bytes.len()).expect("claim fields are short");
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
+    let mut reader = Reader(payload);
+    match reader.byte()? {
+        TOKEN_VERSION => {}
+        other => return Err(TokenError::UnsupportedVersion(other)),
+    }
+    let expires_at = u64::from_be_bytes(reader.take(8)?.try_into().map_err(|_| TokenError::Malformed)?);
+    let site = reader.field()?.ok_or(TokenError::Malformed)?;
+    let interaction = reader.field()?.ok_or(TokenError::Malformed)?;
+    let agent = reader.field()?;
+    let team = reader.field()?;
+    let channel = reader.field()?;
+    if !reader.0.is_empty() {
+        return Err(TokenError::Malformed);
+    }
+    let parse = |_: ParseError| TokenError::Malformed;
+    Ok(AttributionClaims {
+        site: SiteKey::try_from(site).map_err(parse)?,
+        interaction: InteractionId::try_from(interaction).map_err(parse)?,
+        agent: agent.map(AgentId::try_from).transpose().map_err(parse)?,
+        team: team.map(TeamId::try_from).transpose().map_err(parse)?,
+        channel: channel.map(|c| c.parse::<Channel>()).transpose().map_err(parse)?,
+        expires_at,
+    })
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], TokenError> {
+        if self.0.len() < n {
+            return Err(TokenError::Malformed);
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn byte(&mut self) -> Result<u8, TokenError> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// A length-prefixed UTF-8 field; `None` when its length is 0.
+    fn field(&mut self) -> Result<Option<&'a str>, TokenError> {
+        let len = self.take(2)?;
+        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        let bytes = self.take(len)?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| TokenError::Malformed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use sha2::Digest;
+
+    /// The test vector quoted in `shared/docs/attribution-token.md`. It was computed
+    /// independently with Python's `hmac` module, so it checks this code too.
+    pub const VECTOR_SECRET: &str =
+        "koe_ss_test-vector-secret-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+    pub const VECTOR_TOKEN: &str = include_str!("../docs/test-vector-token.txt");
+
+    fn vector_claims() -> AttributionClaims {
+        AttributionClaims {
+            site: SiteKey::try_from("site_demo").unwrap(),
+            interaction: InteractionId::try_from("chat-2026-0001").unwrap(),
+            agent: Some(AgentId::try_from("agent-佐藤").unwrap()),
+            team: Some(TeamId::try_from("tokyo").unwrap()),
+            channel: Some(Channel::Chat),
+            expires_at: 1_800_000_000,
+        }
+    }
+
+    #[test]
+    fn signing_the_test_vector_gives_the_documented_token() {
+        assert_eq!(sign(VECTOR_SECRET.as_bytes(), &vector_claims()).as_str(), VECTOR_TOKEN.trim());
+    }
+
+    #[test]
+    fn the_documented_token_verifies_with_the_secret_or_its_digest() {
+        let token = AttributionToken::try_from(VECTOR_TOKEN.trim().to_owned()).unwrap();
+        assert!(VECTOR_SECRET.len() > 64, "the digest trick needs secrets longer than a block");
+        let digest = sha2::Sha256::digest(VECTOR_SECRET.as_bytes());
+        for key in [VECTOR_SECRET.as_bytes(), digest.as_slice()] {
+            assert_eq!(verify(key, &token, 1_700_000_000), Ok(vector_claims()));
+        }
+    }
+
+    #[test]
+    fn expiry_is_inclusive_of_its_second() {
+        let token = sign(b"secret", &vector_claims());
+        assert!(verify(b"secret", &token, 1_800_000_000).is_ok());
+        assert_eq!(verify(b"secret", &token, 1_800_000_001), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_refused() {
+        let token = sign(b"site A secret", &vector_claims());
+        assert_eq!(verify(b"site B secret", &token, 0), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn unknown_versions_and_garbage_are_refused() {
+        let mut payload = encode_payload(&vector_claims());
+        payload[0] = 9;
+        let mac = mac_for(b"k", &payload).finalize().into_bytes();
+        let token = format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(mac));
+        let token = AttributionToken::try_from(token).unwrap();
+        assert_eq!(verify(b"k", &token, 0), Err(TokenError::UnsupportedVersion(9)));
+        for raw in ["abc", "abc.def", "a.b.c", "AAAA.AAAA"] {
+            let token = AttributionToken::try_from(raw.to_owned()).unwrap();
+            assert!(verify(b"k", &token, 0).is_err(), "{raw}");
+        }
+        assert!(AttributionToken::try_from("has space.x".to_owned()).is_err());
+        assert!(AttributionToken::try_from("a".repeat(MAX_TOKEN_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn absent_fields_stay_absent() {
+        let claims = AttributionClaims { agent: None, team: None, channel: None, ..vector_claims() };
+        let token = sign(b"k", &claims);
+        assert_eq!(verify(b"k", &token, 0), Ok(claims));
+    }
+
+    proptest! {
+        #[test]
+        fn changing_any_byte_of_a_token_breaks_it(index in 0usize..200, replacement in "[A-Za-z0-9_-]") {
+            let token = sign(b"k", &vector_claims()).as_str().to_owned();
+            let index = index % token.len();
+            let mut bytes = token.clone().into_bytes();
+            prop_assume!(bytes[index] != b'.' && bytes[index] != replacement.as_bytes()[0]);
+            bytes[index] = replacement.as_bytes()[0];
+            let tampered = AttributionToken::try_from(String::from_utf8(bytes).unwrap()).unwrap();
+            prop_assert!(verify(b"k", &tampered, 0).is_err());
+        }
+
+        #[test]
+        fn sign_then_verify_returns_the_claims(
+            interaction in "[a-zA-Z0-9 あ-ん]{1,60}",
+            agent in proptest::option::of("[a-z0-9]{1,20}"),
+            expires_at in any::<u64>(),
+        ) {
+            prop_assume!(!interaction.trim().is_empty());
+            let claims = AttributionClaims {
+                interaction: InteractionId::try_from(interaction).unwrap(),
+                agent: agent.map(|a| AgentId::try_from(a).unwrap()),
+                expires_at,
+                ..vector_claims()
+            };
+            let token = sign(b"secret", &claims);
+            prop_assert_eq!(verify(b"secret", &token, 0), Ok(claims));
+        }
+    }
+}

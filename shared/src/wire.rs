@@ -1,0 +1,150 @@
+//! What travels between the widget (or the email page) and the collector.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AgentId, AttributionToken, CesScore, Channel, Comment, CsatScore, InteractionId, Locale,
+    NpsScore, Reasons, Resolved, SiteKey, TeamId,
+};
+
+/// One customer's answers for one interaction, `POST /api/v1/responses`.
+///
+/// Every answer is optional so they can arrive one at a time: the collector merges
+/// submissions for the same (site, interaction) into one response. Unknown fields are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub site: SiteKey,
+    pub interaction: InteractionId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// Signed attribution from the site's backend (required on strict sites).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<AttributionToken>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<CsatScore>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nps: Option<NpsScore>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ces: Option<CesScore>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<Resolved>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    #[serde(default, skip_serializing_if = "Reasons::is_empty")]
+    pub reasons: Reasons,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+}
+
+impl Submission {
+    /// An empty submission for an interaction, to fill in field by field.
+    pub fn new(site: SiteKey, interaction: InteractionId) -> Self {
+        Self {
+            site,
+            interaction,
+            agent: None,
+            team: None,
+            channel: None,
+            token: None,
+            csat: None,
+            nps: None,
+            ces: None,
+            resolved: None,
+            comment: None,
+            reasons: Reasons::default(),
+            locale: None,
+        }
+    }
+
+    /// Whether it carries at least one answer (a score, a comment or a reason).
+    pub fn has_answer(&self) -> bool {
+        self.csat.is_some()
+            || self.nps.is_some()
+            || self.ces.is_some()
+            || self.resolved.is_some()
+            || self.comment.is_some()
+            || !self.reasons.is_empty()
+    }
+}
+
+/// "The survey was shown", `POST /api/v1/impressions`: the denominator of the response rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Impression {
+    pub site: SiteKey,
+    pub interaction: InteractionId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<AttributionToken>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+}
+
+/// Whether a submission started a response or changed an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Created,
+    Updated,
+}
+
+/// The collector's answer to an accepted submission: sent only once it is committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionReceipt {
+    pub id: i64,
+    pub status: SubmissionStatus,
+}
+
+/// Every error the collector's API answers with: a stable `error` code for programs and a
+/// sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minimal_submission_parses() {
+        let s: Submission = serde_json::from_str(r#"{"site":"s","interaction":"i","csat":5}"#).unwrap();
+        assert_eq!(s.csat.map(u8::from), Some(5));
+        assert!(s.has_answer());
+        let bare: Submission = serde_json::from_str(r#"{"site":"s","interaction":"i"}"#).unwrap();
+        assert!(!bare.has_answer());
+    }
+
+    #[test]
+    fn bad_fields_are_refused_by_name() {
+        let cases = [
+            (r#"{"site":"s","interaction":"i","nps":11}"#, "nps must be"),
+            (r#"{"site":"s","interaction":"i","channel":"fax"}"#, "channel must be"),
+            (r#"{"site":"s","interaction":"","csat":1}"#, "interaction must not be empty"),
+            (r#"{"site":"s","interaction":"i","mood":"great"}"#, "unknown field `mood`"),
+            (r#"{"interaction":"i"}"#, "missing field `site`"),
+        ];
+        for (json, expected) in cases {
+            let err = serde_json::from_str::<Submission>(json).unwrap_err().to_string();
+            assert!(err.contains(expected), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn submissions_round_trip() {
+        let json = r#"{"site":"s","interaction":"i","agent":"a","channel":"chat","csat":4,"nps":9,"resolved":true,"comment":"ok","reasons":["fast"],"locale":"ja"}"#;
+        let s: Submission = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&s).unwrap(), json);
+    }
+}
