@@ -103,9 +103,17 @@ mod tests {
 
     #[test]
     fn unknown_names_are_refused_with_the_field_named() {
-        let err = serde_json::from_str::<Channel>("\"fax\"").unwrap_err().to_string();
-        assert!(err.starts_with("channel must be one of chat, email"), "{err}");
-        assert!("Chat".parse::<Channel>().is_err(), "names are case-sensitive");
+        let err = serde_json::from_str::<Channel>("\"fax\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("channel must be one of chat, email"),
+            "{err}"
+        );
+        assert!(
+            "Chat".parse::<Channel>().is_err(),
+            "names are case-sensitive"
+        );
         assert!("fr".parse::<Locale>().is_err());
         assert_eq!("ja".parse::<Locale>(), Ok(Locale::Ja));
     }

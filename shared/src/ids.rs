@@ -21,7 +21,10 @@ fn parse_id(field: &'static str, raw: String) -> Result<String, ParseError> {
         ));
     }
     if raw.chars().any(char::is_control) {
-        return Err(ParseError::new(field, "must not contain control characters"));
+        return Err(ParseError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     if raw.chars().all(char::is_whitespace) {
         return Err(ParseError::new(field, "must not be only whitespace"));
@@ -100,7 +103,10 @@ mod tests {
         assert!(AgentId::try_from("a").is_ok());
         assert!(AgentId::try_from("a".repeat(128)).is_ok());
         assert!(AgentId::try_from("a".repeat(129)).is_err());
-        assert!(AgentId::try_from("あ".repeat(128)).is_ok(), "the limit counts characters, not bytes");
+        assert!(
+            AgentId::try_from("あ".repeat(128)).is_ok(),
+            "the limit counts characters, not bytes"
+        );
         assert!(AgentId::try_from("   ").is_err());
         assert!(AgentId::try_from("a\u{0}b").is_err());
         assert!(AgentId::try_from("a\nb").is_err());
@@ -109,7 +115,9 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        let err = serde_json::from_str::<InteractionId>("\"\"").unwrap_err().to_string();
+        let err = serde_json::from_str::<InteractionId>("\"\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("interaction must not be empty"), "{err}");
         assert!(serde_json::from_str::<TeamId>("42").is_err());
     }

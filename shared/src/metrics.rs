@@ -143,7 +143,12 @@ pub fn ces_mean(counts: &[u64; 7]) -> Option<Estimate> {
     }
     let n_f = n as f64;
     let value_of = |i: usize| (i + 1) as f64;
-    let mean = counts.iter().enumerate().map(|(i, c)| value_of(i) * *c as f64).sum::<f64>() / n_f;
+    let mean = counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| value_of(i) * *c as f64)
+        .sum::<f64>()
+        / n_f;
     let (low, high) = if n < 2 {
         (1.0, 7.0)
     } else {
@@ -156,23 +161,29 @@ pub fn ces_mean(counts: &[u64; 7]) -> Option<Estimate> {
         let half = t_quantile_975(n - 1) * sd / n_f.sqrt();
         ((mean - half).max(1.0), (mean + half).min(7.0))
     };
-    Some(Estimate { value: mean, low, high, n })
+    Some(Estimate {
+        value: mean,
+        low,
+        high,
+        n,
+    })
 }
 
 /// The 97.5 % quantile of Student's t with `df` degrees of freedom: a table up to 30,
 /// then the Cornish–Fisher expansion (error below 1e-4 there).
 pub fn t_quantile_975(df: u64) -> f64 {
     const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
     ];
     match df {
         0 => f64::INFINITY,
         1..=30 => TABLE[(df - 1) as usize],
         _ => {
             let (z, d) = (Z95, df as f64);
-            z + (z.powi(3) + z) / (4.0 * d) + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+            z + (z.powi(3) + z) / (4.0 * d)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
         }
     }
 }
@@ -230,7 +241,10 @@ mod tests {
         let e = nps(&counts).unwrap();
         assert!(close(e.value, 100.0 * (3.0 - 1.0) / 6.0));
         let all_promoters = nps(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5]).unwrap();
-        assert_eq!((all_promoters.value, all_promoters.low, all_promoters.high), (100.0, 100.0, 100.0));
+        assert_eq!(
+            (all_promoters.value, all_promoters.low, all_promoters.high),
+            (100.0, 100.0, 100.0)
+        );
         let all_detractors = nps(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
         assert_eq!(all_detractors.value, -100.0);
     }
@@ -244,7 +258,10 @@ mod tests {
         counts[0] = 20;
         let e = nps(&counts).unwrap();
         let margin = 100.0 * Z95 * (0.61f64 / 100.0).sqrt();
-        assert!(close(e.value, 30.0) && close(e.high - e.value, margin), "{e:?}");
+        assert!(
+            close(e.value, 30.0) && close(e.high - e.value, margin),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -255,7 +272,10 @@ mod tests {
         let e = ces_mean(&[0, 1, 0, 1, 0, 1, 0]).unwrap();
         assert!(close(e.value, 4.0) && e.low == 1.0 && e.high == 7.0);
         let e = ces_mean(&[0, 0, 0, 50, 50, 0, 0]).unwrap();
-        assert!(close(e.value, 4.5) && e.low > 4.39 && e.high < 4.61, "{e:?}");
+        assert!(
+            close(e.value, 4.5) && e.low > 4.39 && e.high < 4.61,
+            "{e:?}"
+        );
     }
 
     #[test]

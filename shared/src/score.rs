@@ -107,9 +107,16 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        let err = serde_json::from_str::<NpsScore>("11").unwrap_err().to_string();
-        assert!(err.starts_with("nps must be a whole number from 0 to 10, got 11"), "{err}");
-        let err = serde_json::from_str::<CsatScore>("-1").unwrap_err().to_string();
+        let err = serde_json::from_str::<NpsScore>("11")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("nps must be a whole number from 0 to 10, got 11"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<CsatScore>("-1")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid value"), "{err}");
         assert!(serde_json::from_str::<CsatScore>("4.5").is_err());
         assert!(serde_json::from_str::<CsatScore>("\"4\"").is_err());
@@ -119,7 +126,10 @@ mod tests {
     #[test]
     fn resolved_travels_as_a_bool() {
         assert_eq!(serde_json::to_string(&Resolved::Yes).unwrap(), "true");
-        assert_eq!(serde_json::from_str::<Resolved>("false").unwrap(), Resolved::No);
+        assert_eq!(
+            serde_json::from_str::<Resolved>("false").unwrap(),
+            Resolved::No
+        );
         assert!(serde_json::from_str::<Resolved>("\"yes\"").is_err());
     }
 

@@ -32,7 +32,10 @@ impl TryFrom<String> for Comment {
     fn try_from(raw: String) -> Result<Self, Self::Error> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(ParseError::new("comment", "must not be empty (leave it out instead)"));
+            return Err(ParseError::new(
+                "comment",
+                "must not be empty (leave it out instead)",
+            ));
         }
         let chars = trimmed.chars().count();
         if chars > MAX_COMMENT_CHARS {
@@ -47,7 +50,10 @@ impl TryFrom<String> for Comment {
         {
             return Err(ParseError::new(
                 "comment",
-                format!("must not contain control character U+{:04X}", u32::from(bad)),
+                format!(
+                    "must not contain control character U+{:04X}",
+                    u32::from(bad)
+                ),
             ));
         }
         Ok(Self(if trimmed.len() == raw.len() {
@@ -149,7 +155,10 @@ impl TryFrom<Vec<Reason>> for Reasons {
         if reasons.len() > MAX_REASONS {
             return Err(ParseError::new(
                 "reasons",
-                format!("must hold at most {MAX_REASONS} different tags, got {}", reasons.len()),
+                format!(
+                    "must hold at most {MAX_REASONS} different tags, got {}",
+                    reasons.len()
+                ),
             ));
         }
         Ok(Self(reasons))
@@ -169,13 +178,22 @@ mod tests {
 
     #[test]
     fn comments_are_trimmed_and_bounded() {
-        assert_eq!(Comment::try_from("  thanks!\n").unwrap().as_str(), "thanks!");
+        assert_eq!(
+            Comment::try_from("  thanks!\n").unwrap().as_str(),
+            "thanks!"
+        );
         assert!(Comment::try_from("").is_err());
         assert!(Comment::try_from(" \n\t ").is_err());
         assert!(Comment::try_from("x".repeat(2000)).is_ok());
         assert!(Comment::try_from("x".repeat(2001)).is_err());
-        assert!(Comment::try_from("あ".repeat(2000)).is_ok(), "the limit counts characters");
-        assert!(Comment::try_from(format!("  {}  ", "x".repeat(2000))).is_ok(), "counted after trimming");
+        assert!(
+            Comment::try_from("あ".repeat(2000)).is_ok(),
+            "the limit counts characters"
+        );
+        assert!(
+            Comment::try_from(format!("  {}  ", "x".repeat(2000))).is_ok(),
+            "counted after trimming"
+        );
     }
 
     #[test]
@@ -186,7 +204,10 @@ mod tests {
         assert!(Comment::try_from("bell\u{7}").is_err());
         assert!(Comment::try_from("c1\u{85}end").is_err());
         assert!(Comment::try_from("rtl \u{202E}text and zero\u{200B}width").is_ok());
-        assert!(Comment::try_from("<script>alert(1)</script>").is_ok(), "stored as text, escaped on display");
+        assert!(
+            Comment::try_from("<script>alert(1)</script>").is_ok(),
+            "stored as text, escaped on display"
+        );
     }
 
     #[test]
@@ -202,7 +223,10 @@ mod tests {
     fn reasons_are_deduplicated_sorted_and_capped() {
         let json = r#"["slow","rude","slow"]"#;
         let reasons: Reasons = serde_json::from_str(json).unwrap();
-        assert_eq!(serde_json::to_string(&reasons).unwrap(), r#"["rude","slow"]"#);
+        assert_eq!(
+            serde_json::to_string(&reasons).unwrap(),
+            r#"["rude","slow"]"#
+        );
         let nine: Vec<String> = (0..9).map(|i| format!("r{i}")).collect();
         let err = serde_json::from_str::<Reasons>(&serde_json::to_string(&nine).unwrap())
             .unwrap_err()

@@ -174,7 +174,12 @@ fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
         TOKEN_VERSION => {}
         other => return Err(TokenError::UnsupportedVersion(other)),
     }
-    let expires_at = u64::from_be_bytes(reader.take(8)?.try_into().map_err(|_| TokenError::Malformed)?);
+    let expires_at = u64::from_be_bytes(
+        reader
+            .take(8)?
+            .try_into()
+            .map_err(|_| TokenError::Malformed)?,
+    );
     let site = reader.field()?.ok_or(TokenError::Malformed)?;
     let interaction = reader.field()?.ok_or(TokenError::Malformed)?;
     let agent = reader.field()?;
@@ -189,7 +194,10 @@ fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
         interaction: InteractionId::try_from(interaction).map_err(parse)?,
         agent: agent.map(AgentId::try_from).transpose().map_err(parse)?,
         team: team.map(TeamId::try_from).transpose().map_err(parse)?,
-        channel: channel.map(|c| c.parse::<Channel>()).transpose().map_err(parse)?,
+        channel: channel
+            .map(|c| c.parse::<Channel>())
+            .transpose()
+            .map_err(parse)?,
         expires_at,
     })
 }
@@ -249,14 +257,20 @@ mod tests {
 
     #[test]
     fn signing_the_test_vector_gives_the_documented_token() {
-        assert_eq!(sign(VECTOR_SECRET.as_bytes(), &vector_claims()).as_str(), VECTOR_TOKEN.trim());
+        assert_eq!(
+            sign(VECTOR_SECRET.as_bytes(), &vector_claims()).as_str(),
+            VECTOR_TOKEN.trim()
+        );
     }
 
     #[test]
     fn the_documented_token_verifies_with_the_secret_or_its_digest() {
         let token = AttributionToken::try_from(VECTOR_TOKEN.trim().to_owned()).unwrap();
-        assert!(VECTOR_SECRET.len() > 64, "the digest trick needs secrets longer than a block");
-        let digest = sha2::Sha256::digest(VECTOR_SECRET.as_bytes());
+        assert!(
+            VECTOR_SECRET.len() > 64,
+            "the digest trick needs secrets longer than a block"
+        );
+        let digest = Sha256::digest(VECTOR_SECRET.as_bytes());
         for key in [VECTOR_SECRET.as_bytes(), digest.as_slice()] {
             assert_eq!(verify(key, &token, 1_700_000_000), Ok(vector_claims()));
         }
@@ -266,13 +280,19 @@ mod tests {
     fn expiry_is_inclusive_of_its_second() {
         let token = sign(b"secret", &vector_claims());
         assert!(verify(b"secret", &token, 1_800_000_000).is_ok());
-        assert_eq!(verify(b"secret", &token, 1_800_000_001), Err(TokenError::Expired));
+        assert_eq!(
+            verify(b"secret", &token, 1_800_000_001),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_refused() {
         let token = sign(b"site A secret", &vector_claims());
-        assert_eq!(verify(b"site B secret", &token, 0), Err(TokenError::BadSignature));
+        assert_eq!(
+            verify(b"site B secret", &token, 0),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]
@@ -280,9 +300,16 @@ mod tests {
         let mut payload = encode_payload(&vector_claims());
         payload[0] = 9;
         let mac = mac_for(b"k", &payload).finalize().into_bytes();
-        let token = format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(mac));
+        let token = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(mac)
+        );
         let token = AttributionToken::try_from(token).unwrap();
-        assert_eq!(verify(b"k", &token, 0), Err(TokenError::UnsupportedVersion(9)));
+        assert_eq!(
+            verify(b"k", &token, 0),
+            Err(TokenError::UnsupportedVersion(9))
+        );
         for raw in ["abc", "abc.def", "a.b.c", "AAAA.AAAA"] {
             let token = AttributionToken::try_from(raw.to_owned()).unwrap();
             assert!(verify(b"k", &token, 0).is_err(), "{raw}");
@@ -293,7 +320,12 @@ mod tests {
 
     #[test]
     fn absent_fields_stay_absent() {
-        let claims = AttributionClaims { agent: None, team: None, channel: None, ..vector_claims() };
+        let claims = AttributionClaims {
+            agent: None,
+            team: None,
+            channel: None,
+            ..vector_claims()
+        };
         let token = sign(b"k", &claims);
         assert_eq!(verify(b"k", &token, 0), Ok(claims));
     }

@@ -119,7 +119,8 @@ mod tests {
 
     #[test]
     fn a_minimal_submission_parses() {
-        let s: Submission = serde_json::from_str(r#"{"site":"s","interaction":"i","csat":5}"#).unwrap();
+        let s: Submission =
+            serde_json::from_str(r#"{"site":"s","interaction":"i","csat":5}"#).unwrap();
         assert_eq!(s.csat.map(u8::from), Some(5));
         assert!(s.has_answer());
         let bare: Submission = serde_json::from_str(r#"{"site":"s","interaction":"i"}"#).unwrap();
@@ -130,13 +131,24 @@ mod tests {
     fn bad_fields_are_refused_by_name() {
         let cases = [
             (r#"{"site":"s","interaction":"i","nps":11}"#, "nps must be"),
-            (r#"{"site":"s","interaction":"i","channel":"fax"}"#, "channel must be"),
-            (r#"{"site":"s","interaction":"","csat":1}"#, "interaction must not be empty"),
-            (r#"{"site":"s","interaction":"i","mood":"great"}"#, "unknown field `mood`"),
+            (
+                r#"{"site":"s","interaction":"i","channel":"fax"}"#,
+                "channel must be",
+            ),
+            (
+                r#"{"site":"s","interaction":"","csat":1}"#,
+                "interaction must not be empty",
+            ),
+            (
+                r#"{"site":"s","interaction":"i","mood":"great"}"#,
+                "unknown field `mood`",
+            ),
             (r#"{"interaction":"i"}"#, "missing field `site`"),
         ];
         for (json, expected) in cases {
-            let err = serde_json::from_str::<Submission>(json).unwrap_err().to_string();
+            let err = serde_json::from_str::<Submission>(json)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{json}: {err}");
         }
     }

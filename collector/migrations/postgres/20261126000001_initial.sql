@@ -1,0 +1,80 @@
+-- Sites, API keys, responses, impressions and the rollups reports read.
+-- Times are Unix milliseconds; `day` is the local date (YYYY-MM-DD) in the site's time zone.
+
+CREATE TABLE sites (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site_key        TEXT NOT NULL UNIQUE,
+    name            TEXT NOT NULL,
+    origins         TEXT NOT NULL,            -- space-separated serialized origins
+    timezone        TEXT NOT NULL,
+    strict          BOOLEAN NOT NULL,
+    secret_digest   BYTEA NOT NULL,            -- SHA-256 of the signing secret
+    created_at_ms   BIGINT NOT NULL
+);
+
+CREATE TABLE api_keys (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site_id         BIGINT NOT NULL REFERENCES sites (id),
+    role            TEXT NOT NULL CHECK (role IN ('read', 'admin')),
+    key_digest      BYTEA NOT NULL UNIQUE,     -- SHA-256 of the key
+    key_prefix      TEXT NOT NULL,            -- first characters, to tell keys apart in listings
+    created_at_ms   BIGINT NOT NULL
+);
+
+CREATE TABLE responses (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site_id         BIGINT NOT NULL REFERENCES sites (id),
+    interaction     TEXT NOT NULL,
+    agent           TEXT,
+    team            TEXT,
+    channel         TEXT,
+    verified        BOOLEAN NOT NULL,
+    csat            SMALLINT CHECK (csat BETWEEN 1 AND 5),
+    nps             SMALLINT CHECK (nps BETWEEN 0 AND 10),
+    ces             SMALLINT CHECK (ces BETWEEN 1 AND 7),
+    resolved        BOOLEAN,
+    comment         TEXT,
+    reasons         TEXT NOT NULL,            -- comma-separated slugs
+    locale          TEXT,
+    day             TEXT NOT NULL,
+    created_at_ms   BIGINT NOT NULL,
+    updated_at_ms   BIGINT NOT NULL,
+    UNIQUE (site_id, interaction)
+);
+
+CREATE TABLE impressions (
+    site_id         BIGINT NOT NULL REFERENCES sites (id),
+    interaction     TEXT NOT NULL,
+    agent           TEXT,
+    team            TEXT,
+    channel         TEXT,
+    day             TEXT NOT NULL,
+    created_at_ms   BIGINT NOT NULL,
+    PRIMARY KEY (site_id, interaction)
+);
+
+-- One row per (site, local day, agent, team, channel); '' stands for "not given".
+CREATE TABLE rollups (
+    site_id         BIGINT NOT NULL REFERENCES sites (id),
+    day             TEXT NOT NULL,
+    agent           TEXT NOT NULL,
+    team            TEXT NOT NULL,
+    channel         TEXT NOT NULL,
+    csat_1 BIGINT NOT NULL DEFAULT 0, csat_2 BIGINT NOT NULL DEFAULT 0, csat_3 BIGINT NOT NULL DEFAULT 0,
+    csat_4 BIGINT NOT NULL DEFAULT 0, csat_5 BIGINT NOT NULL DEFAULT 0,
+    nps_0 BIGINT NOT NULL DEFAULT 0, nps_1 BIGINT NOT NULL DEFAULT 0, nps_2 BIGINT NOT NULL DEFAULT 0,
+    nps_3 BIGINT NOT NULL DEFAULT 0, nps_4 BIGINT NOT NULL DEFAULT 0, nps_5 BIGINT NOT NULL DEFAULT 0,
+    nps_6 BIGINT NOT NULL DEFAULT 0, nps_7 BIGINT NOT NULL DEFAULT 0, nps_8 BIGINT NOT NULL DEFAULT 0,
+    nps_9 BIGINT NOT NULL DEFAULT 0, nps_10 BIGINT NOT NULL DEFAULT 0,
+    ces_1 BIGINT NOT NULL DEFAULT 0, ces_2 BIGINT NOT NULL DEFAULT 0, ces_3 BIGINT NOT NULL DEFAULT 0,
+    ces_4 BIGINT NOT NULL DEFAULT 0, ces_5 BIGINT NOT NULL DEFAULT 0, ces_6 BIGINT NOT NULL DEFAULT 0,
+    ces_7 BIGINT NOT NULL DEFAULT 0,
+    resolved_yes BIGINT NOT NULL DEFAULT 0,
+    resolved_no BIGINT NOT NULL DEFAULT 0,
+    responses BIGINT NOT NULL DEFAULT 0,
+    impressions BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, day, agent, team, channel)
+);
+
+-- The responses list (newest first) and `koe verify` read raw responses per site.
+CREATE INDEX responses_by_site_time ON responses (site_id, created_at_ms DESC, id DESC);

@@ -1,0 +1,90 @@
+//! Who handled an interaction: taken from a signed token where there is one, checked against
+//! what the submission claims, and required to be signed on strict sites.
+
+use koe_shared::token::{self, TokenError};
+use koe_shared::{AgentId, AttributionToken, Channel, InteractionId, TeamId};
+
+use crate::response::Attribution;
+use crate::site::Site;
+
+/// What a submission or impression says about its interaction.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimedAttribution<'a> {
+    pub interaction: &'a InteractionId,
+    pub agent: Option<&'a AgentId>,
+    pub team: Option<&'a TeamId>,
+    pub channel: Option<Channel>,
+    pub token: Option<&'a AttributionToken>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AttributionError {
+    #[error("the attribution token is expired")]
+    TokenExpired,
+    #[error("the attribution token is not valid for this site: {0}")]
+    InvalidToken(TokenError),
+    #[error("the attribution token was issued for another site")]
+    WrongSite,
+    #[error("the submission's {0} differs from the one its token was signed for")]
+    TokenMismatch(&'static str),
+    #[error("this site accepts only signed attribution: send the token from your backend")]
+    TokenRequired,
+    #[error("this site accepts only signed attribution, and the token does not cover {0}")]
+    UnsignedField(&'static str),
+}
+
+/// Resolves the attribution to store, at `now` (Unix seconds).
+pub fn resolve(
+    site: &Site,
+    claimed: ClaimedAttribution<'_>,
+    now: u64,
+) -> Result<Attribution, AttributionError> {
+    let Some(token) = claimed.token else {
+        if site.strict {
+            return Err(AttributionError::TokenRequired);
+        }
+        return Ok(Attribution {
+            agent: claimed.agent.cloned(),
+            team: claimed.team.cloned(),
+            channel: claimed.channel,
+            verified: false,
+        });
+    };
+    let claims = token::verify(&site.secret_digest, token, now).map_err(|e| match e {
+        TokenError::Expired => AttributionError::TokenExpired,
+        other => AttributionError::InvalidToken(other),
+    })?;
+    if claims.site != site.key {
+        return Err(AttributionError::WrongSite);
+    }
+    if &claims.interaction != claimed.interaction {
+        return Err(AttributionError::TokenMismatch("interaction"));
+    }
+    let agent = signed_or_claimed("agent", claims.agent, claimed.agent.cloned(), site.strict)?;
+    let team = signed_or_claimed("team", claims.team, claimed.team.cloned(), site.strict)?;
+    let channel = signed_or_claimed("channel", claims.channel, claimed.channel, site.strict)?;
+    Ok(Attribution {
+        verified: agent.1 && team.1 && channel.1,
+        agent: agent.0,
+        team: team.0,
+        channel: channel.0,
+    })
+}
+
+/// One field: the token's value when it gives one (the submission may repeat it, not change
+/// it), else the submission's own value, which strict sites refuse. The flag says whether the
+/// result is covered by the token (an absent field is).
+fn signed_or_claimed<T: PartialEq>(
+    field: &'static str,
+    signed: Option<T>,
+    claimed: Option<T>,
+    strict: bool,
+) -> Result<(Option<T>, bool), AttributionError> {
+    match (signed, claimed) {
+        (Some(s), Some(c)) if s != c => Err(AttributionError::TokenMismatch(field)),
+        (Some(s), _) => Ok((Some(s), true)),
+        (None, Some(_)) if strict => Err(AttributionError::UnsignedField(field)),
+        (None, Some(c)) => Ok((Some(c), false)),
+        (None, None) => Ok((None, true)),
+    }
+}

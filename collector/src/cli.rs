@@ -1,0 +1,319 @@
+//! The `koe` command line: `serve`, `site add`, `key create`, `verify`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use koe_shared::SiteKey;
+use serde_json::json;
+
+use crate::secrets;
+use crate::settings::{DatabaseUrl, Settings};
+use crate::site::{NewSite, Origin, SiteTimeZone};
+use crate::startup::Application;
+use crate::storage::{Backend, NewApiKey, PgStorage, Role, SqliteStorage, Storage};
+use crate::{clock, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "koe",
+    version,
+    about = "Koe collects and scores customer-support surveys."
+)]
+pub struct Cli {
+    /// Settings file (TOML). Missing is fine: defaults and KOE_* variables apply.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KOE_CONFIG",
+        default_value = "koe.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArg {
+    /// Database URL: sqlite://PATH (default sqlite://koe.db) or postgres://…
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the collector's HTTP server.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Manage sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Recompute rollups from raw responses and report any drift (exit status 1 if any).
+    Verify {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SiteCommand {
+    /// Register a site; prints its public key and its signing secret (shown once).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Origins pages embedding the widget are served from, e.g. https://example.com.
+        #[arg(long = "origin", value_name = "URL", required = true, num_args = 1..)]
+        origins: Vec<String>,
+        /// IANA time zone days are counted in, e.g. Asia/Tokyo.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// Accept attribution (agent, team, channel) only when a signed token covers it.
+        #[arg(long)]
+        strict: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Create an API key for a site; prints it once.
+    Create {
+        /// The site key printed by `koe site add`.
+        #[arg(long)]
+        site: String,
+        #[arg(long, value_parser = ["read", "admin"])]
+        role: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+/// Runs the command line; the binary's `main` is only this.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load(&cli.config).context("could not read the settings")?;
+    let (db, command) = match cli.command {
+        Command::Serve { bind, db } => {
+            telemetry::init("info");
+            settings.bind = bind.unwrap_or(settings.bind);
+            override_database(&mut settings, db);
+            tracing::info!(?settings, "starting");
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Site(SiteCommand::Add {
+            name,
+            origins,
+            timezone,
+            strict,
+            json,
+            db,
+        }) => {
+            let origins = origins
+                .iter()
+                .map(|o| Origin::parse(o).map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let timezone = SiteTimeZone::parse(&timezone).map_err(anyhow::Error::msg)?;
+            (
+                db,
+                StorageCommand::AddSite {
+                    name,
+                    origins,
+                    timezone,
+                    strict,
+                    json,
+                },
+            )
+        }
+        Command::Key(KeyCommand::Create {
+            site,
+            role,
+            json,
+            db,
+        }) => {
+            let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let role = Role::parse(&role).context("role must be read or admin")?;
+            (db, StorageCommand::CreateKey { site, role, json })
+        }
+        Command::Verify { json, db } => (db, StorageCommand::Verify { json }),
+    };
+    telemetry::init("warn");
+    override_database(&mut settings, db);
+    let url = settings.database_url.expose();
+    let options = settings.storage_options();
+    match Backend::of_url(url)? {
+        Backend::Sqlite => {
+            command
+                .run(SqliteStorage::connect(url, &options).await?)
+                .await
+        }
+        Backend::Postgres => command.run(PgStorage::connect(url, &options).await?).await,
+    }
+}
+
+fn override_database(settings: &mut Settings, db: DatabaseArg) {
+    if let Some(url) = db.database {
+        settings.database_url = DatabaseUrl::new(url);
+    }
+}
+
+/// The commands that work on the database directly, whichever backend it is.
+#[derive(Debug)]
+enum StorageCommand {
+    AddSite {
+        name: String,
+        origins: Vec<Origin>,
+        timezone: SiteTimeZone,
+        strict: bool,
+        json: bool,
+    },
+    CreateKey {
+        site: SiteKey,
+        role: Role,
+        json: bool,
+    },
+    Verify {
+        json: bool,
+    },
+}
+
+impl StorageCommand {
+    async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
+        match self {
+            Self::AddSite {
+                name,
+                origins,
+                timezone,
+                strict,
+                json,
+            } => {
+                let secret = secrets::new_signing_secret();
+                let site = storage
+                    .create_site(NewSite {
+                        key: SiteKey::try_from(secrets::new_site_key())
+                            .map_err(anyhow::Error::msg)?,
+                        name,
+                        origins,
+                        timezone,
+                        strict,
+                        secret_digest: secrets::digest(&secret),
+                        created_at_ms: clock::now_ms(),
+                    })
+                    .await?;
+                let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
+                if json {
+                    println!(
+                        "{}",
+                        json!({
+                            "site_key": site.key,
+                            "name": site.name,
+                            "origins": origins,
+                            "timezone": site.timezone.name(),
+                            "strict": site.strict,
+                            "signing_secret": secret,
+                        })
+                    );
+                } else {
+                    println!("Site created: {}", site.name);
+                    println!(
+                        "  site key        {}   (public: goes in the script tag)",
+                        site.key
+                    );
+                    println!("  signing secret  {secret}");
+                    println!(
+                        "                  (shown once: keep it in your backend to sign attribution; Koe stores only its hash)"
+                    );
+                    println!("  origins         {}", origins.join(" "));
+                    println!("  time zone       {}", site.timezone.name());
+                    println!(
+                        "  strict          {}",
+                        if site.strict { "yes" } else { "no" }
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::CreateKey { site, role, json } => {
+                let site = storage
+                    .site_by_key(&site)
+                    .await?
+                    .with_context(|| format!("no site has the key {site}"))?;
+                let key = secrets::new_api_key(role.as_str());
+                storage
+                    .create_api_key(NewApiKey {
+                        site_id: site.id,
+                        role,
+                        digest: secrets::digest(&key),
+                        prefix: secrets::key_prefix(&key),
+                        created_at_ms: clock::now_ms(),
+                    })
+                    .await?;
+                if json {
+                    println!(
+                        "{}",
+                        json!({ "site_key": site.key, "role": role.as_str(), "api_key": key })
+                    );
+                } else {
+                    println!("API key ({} access to {}):", role.as_str(), site.name);
+                    println!("  {key}");
+                    println!("  (shown once: Koe stores only its hash)");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::Verify { json } => {
+                let drift = storage.rollup_drift().await?;
+                if json {
+                    let rows: Vec<_> = drift
+                        .iter()
+                        .map(|(site, d)| {
+                            json!({
+                                "site": site,
+                                "day": d.key.day, "agent": d.key.agent, "team": d.key.team, "channel": d.key.channel,
+                                "differences": d.differences(),
+                            })
+                        })
+                        .collect();
+                    println!("{}", json!({ "drift": rows }));
+                } else if drift.is_empty() {
+                    println!("rollups match the raw responses and impressions");
+                } else {
+                    println!("{} rollup rows differ from the raw data:", drift.len());
+                    for (site, d) in &drift {
+                        let k = &d.key;
+                        println!(
+                            "  {site} {} agent={:?} team={:?} channel={:?}: {}",
+                            k.day,
+                            k.agent,
+                            k.team,
+                            k.channel,
+                            d.differences().join(", ")
+                        );
+                    }
+                }
+                Ok(if drift.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                })
+            }
+        }
+    }
+}

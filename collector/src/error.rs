@@ -1,0 +1,156 @@
+//! The public API's errors: each a stable code, a status and a sentence, as
+//! `{ "error": code, "message": … }`. Causes of 5xx are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use koe_shared::ApiError;
+
+use crate::attribution::AttributionError;
+use crate::response::MergeConflict;
+use crate::storage::StorageError;
+
+/// Seconds a client should wait after a 503.
+const RETRY_AFTER_UNAVAILABLE: u64 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("send the body as application/json or text/plain")]
+    UnsupportedMediaType,
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("the body could not be read")]
+    BodyIncomplete,
+    #[error("the body is not valid UTF-8")]
+    InvalidUtf8,
+    #[error("the body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    UnknownField(String),
+    #[error("{0}")]
+    MissingField(String),
+    #[error("{0}")]
+    InvalidField(String),
+    #[error(
+        "the submission carries no answer: send at least one of csat, nps, ces, resolved, comment, reasons"
+    )]
+    NoAnswers,
+    #[error("no site has this key")]
+    UnknownSite,
+    #[error("this page's origin is not registered for the site")]
+    OriginNotAllowed,
+    #[error("too many requests; retry in {0} s")]
+    RateLimited(u64),
+    #[error(transparent)]
+    Attribution(#[from] AttributionError),
+    #[error(transparent)]
+    Conflict(#[from] MergeConflict),
+    #[error("the service is unavailable; retry later")]
+    Unavailable(#[source] StorageError),
+    #[error("something went wrong on our side")]
+    Internal(#[source] StorageError),
+}
+
+impl From<StorageError> for IngestError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Rejected(conflict) => Self::Conflict(conflict),
+            e if e.is_unavailable() => Self::Unavailable(e),
+            e => Self::Internal(e),
+        }
+    }
+}
+
+impl IngestError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::BodyIncomplete => "body_incomplete",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::InvalidJson(_) => "invalid_json",
+            Self::UnknownField(_) => "unknown_field",
+            Self::MissingField(_) => "missing_field",
+            Self::InvalidField(_) => "invalid_field",
+            Self::NoAnswers => "no_answers",
+            Self::UnknownSite => "unknown_site",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Attribution(e) => match e {
+                AttributionError::TokenExpired => "token_expired",
+                AttributionError::InvalidToken(_) | AttributionError::WrongSite => "invalid_token",
+                AttributionError::TokenMismatch(_) => "token_mismatch",
+                AttributionError::TokenRequired => "token_required",
+                AttributionError::UnsignedField(_) => "unsigned_attribution",
+            },
+            Self::Conflict(MergeConflict::EditWindowClosed) => "edit_window_closed",
+            Self::Conflict(MergeConflict::AttributionConflict) => "attribution_conflict",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for IngestError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyIncomplete | Self::InvalidUtf8 | Self::InvalidJson(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::UnknownField(_)
+            | Self::MissingField(_)
+            | Self::InvalidField(_)
+            | Self::NoAnswers
+            | Self::UnknownSite => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::OriginNotAllowed | Self::Attribution(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = self.code(), error = ?error_chain(self), "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        match self {
+            Self::RateLimited(secs) => {
+                response.insert_header((header::RETRY_AFTER, (*secs).max(1)));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE));
+            }
+            _ => {}
+        }
+        json_error(response, self.code(), &self.to_string())
+    }
+}
+
+/// Writes an [`ApiError`] body.
+pub fn json_error(
+    mut response: actix_web::HttpResponseBuilder,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    response.insert_header(ContentType::json()).json(ApiError {
+        error: code.to_owned(),
+        message: message.to_owned(),
+    })
+}
+
+/// "outer: inner: innermost", for logs.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,275 @@
+//! One response per (site, interaction), and how later submissions merge into it.
+
+use koe_shared::{
+    AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, Locale, NpsScore, Reasons,
+    Resolved, Submission, SubmissionStatus, TeamId,
+};
+
+/// Who handled the interaction, and whether a signed token vouches for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    pub agent: Option<AgentId>,
+    pub team: Option<TeamId>,
+    pub channel: Option<Channel>,
+    /// Every field above came from a valid attribution token.
+    pub verified: bool,
+}
+
+/// The answers one submission carries; `None` (or no reasons) means "not answered now".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answers {
+    pub csat: Option<CsatScore>,
+    pub nps: Option<NpsScore>,
+    pub ces: Option<CesScore>,
+    pub resolved: Option<Resolved>,
+    pub comment: Option<Comment>,
+    pub reasons: Reasons,
+    pub locale: Option<Locale>,
+}
+
+impl Answers {
+    pub fn from_submission(submission: &Submission) -> Self {
+        Self {
+            csat: submission.csat,
+            nps: submission.nps,
+            ces: submission.ces,
+            resolved: submission.resolved,
+            comment: submission.comment.clone(),
+            reasons: submission.reasons.clone(),
+            locale: submission.locale,
+        }
+    }
+
+    /// Lays `newer` over these answers: what it answers replaces, the rest stays.
+    fn overlaid_with(&self, newer: &Self) -> Self {
+        Self {
+            csat: newer.csat.or(self.csat),
+            nps: newer.nps.or(self.nps),
+            ces: newer.ces.or(self.ces),
+            resolved: newer.resolved.or(self.resolved),
+            comment: newer.comment.clone().or_else(|| self.comment.clone()),
+            reasons: if newer.reasons.is_empty() {
+                self.reasons.clone()
+            } else {
+                newer.reasons.clone()
+            },
+            locale: newer.locale.or(self.locale),
+        }
+    }
+}
+
+/// A stored response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseState {
+    pub attribution: Attribution,
+    pub answers: Answers,
+    /// The local day (site time zone) of the first answer; the response counts in that day.
+    pub day: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// A checked submission, ready to be merged into storage.
+#[derive(Debug, Clone)]
+pub struct AnswerWrite {
+    pub site_id: i64,
+    pub interaction: InteractionId,
+    pub attribution: Attribution,
+    pub answers: Answers,
+    /// Today in the site's time zone.
+    pub day: String,
+    pub now_ms: i64,
+    pub edit_window_ms: i64,
+}
+
+/// Why a submission cannot change the stored response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MergeConflict {
+    #[error("this response can no longer be changed: its edit window has closed")]
+    EditWindowClosed,
+    #[error(
+        "the agent, team or channel differs from what this interaction already has; only a signed token may change them"
+    )]
+    AttributionConflict,
+}
+
+impl AnswerWrite {
+    /// The response after this write: new when there was none, merged otherwise.
+    pub fn apply_to(
+        &self,
+        existing: Option<&ResponseState>,
+    ) -> Result<ResponseState, MergeConflict> {
+        let Some(existing) = existing else {
+            return Ok(ResponseState {
+                attribution: self.attribution.clone(),
+                answers: Answers::default().overlaid_with(&self.answers),
+                day: self.day.clone(),
+                created_at_ms: self.now_ms,
+                updated_at_ms: self.now_ms,
+            });
+        };
+        if self.now_ms - existing.created_at_ms > self.edit_window_ms {
+            return Err(MergeConflict::EditWindowClosed);
+        }
+        Ok(ResponseState {
+            attribution: merge_attribution(&existing.attribution, &self.attribution)?,
+            answers: existing.answers.overlaid_with(&self.answers),
+            day: existing.day.clone(),
+            created_at_ms: existing.created_at_ms,
+            updated_at_ms: self.now_ms,
+        })
+    }
+
+    pub fn status(existing: Option<&ResponseState>) -> SubmissionStatus {
+        if existing.is_some() {
+            SubmissionStatus::Updated
+        } else {
+            SubmissionStatus::Created
+        }
+    }
+}
+
+/// A signed attribution replaces what is stored. An unsigned one may only repeat it, or fill
+/// in fields an unsigned response left empty.
+fn merge_attribution(
+    stored: &Attribution,
+    incoming: &Attribution,
+) -> Result<Attribution, MergeConflict> {
+    if incoming.verified {
+        return Ok(incoming.clone());
+    }
+    fn field<T: Clone + PartialEq>(
+        stored: &Option<T>,
+        incoming: &Option<T>,
+        may_fill: bool,
+    ) -> Result<Option<T>, MergeConflict> {
+        match (stored, incoming) {
+            (_, None) => Ok(stored.clone()),
+            (Some(s), Some(i)) if s == i => Ok(stored.clone()),
+            (None, Some(_)) if may_fill => Ok(incoming.clone()),
+            _ => Err(MergeConflict::AttributionConflict),
+        }
+    }
+    let may_fill = !stored.verified;
+    Ok(Attribution {
+        agent: field(&stored.agent, &incoming.agent, may_fill)?,
+        team: field(&stored.team, &incoming.team, may_fill)?,
+        channel: field(&stored.channel, &incoming.channel, may_fill)?,
+        verified: stored.verified,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn write(now_ms: i64, attribution: Attribution, answers: Answers) -> AnswerWrite {
+        AnswerWrite {
+            site_id: 1,
+            interaction: InteractionId::try_from("i-1").unwrap(),
+            attribution,
+            answers,
+            day: "2026-11-26".into(),
+            now_ms,
+            edit_window_ms: 7 * DAY_MS,
+        }
+    }
+
+    fn agent(name: &str, verified: bool) -> Attribution {
+        Attribution {
+            agent: Some(AgentId::try_from(name).unwrap()),
+            verified,
+            ..Attribution::default()
+        }
+    }
+
+    fn csat(v: u8) -> Answers {
+        Answers {
+            csat: Some(CsatScore::try_from(v).unwrap()),
+            ..Answers::default()
+        }
+    }
+
+    #[test]
+    fn later_answers_merge_and_replace() {
+        let first = write(0, agent("a", false), csat(2)).apply_to(None).unwrap();
+        let nps = Answers {
+            nps: Some(NpsScore::try_from(9).unwrap()),
+            ..Answers::default()
+        };
+        let second = write(DAY_MS, Attribution::default(), nps)
+            .apply_to(Some(&first))
+            .unwrap();
+        assert_eq!(second.answers.csat, first.answers.csat);
+        assert_eq!(second.answers.nps.map(u8::from), Some(9));
+        assert_eq!(second.attribution, first.attribution);
+        assert_eq!(
+            (
+                second.day.as_str(),
+                second.created_at_ms,
+                second.updated_at_ms
+            ),
+            ("2026-11-26", 0, DAY_MS)
+        );
+        let third = write(2 * DAY_MS, Attribution::default(), csat(5))
+            .apply_to(Some(&second))
+            .unwrap();
+        assert_eq!(third.answers.csat.map(u8::from), Some(5));
+    }
+
+    #[test]
+    fn the_edit_window_closes_after_its_length() {
+        let first = write(0, Attribution::default(), csat(3))
+            .apply_to(None)
+            .unwrap();
+        assert!(
+            write(7 * DAY_MS, Attribution::default(), csat(4))
+                .apply_to(Some(&first))
+                .is_ok()
+        );
+        assert_eq!(
+            write(7 * DAY_MS + 1, Attribution::default(), csat(4)).apply_to(Some(&first)),
+            Err(MergeConflict::EditWindowClosed)
+        );
+    }
+
+    #[test]
+    fn only_signed_attribution_changes_attribution() {
+        let unsigned = write(0, agent("a", false), csat(3)).apply_to(None).unwrap();
+        assert_eq!(
+            write(1, agent("b", false), csat(3)).apply_to(Some(&unsigned)),
+            Err(MergeConflict::AttributionConflict)
+        );
+        let signed = write(1, agent("b", true), csat(3))
+            .apply_to(Some(&unsigned))
+            .unwrap();
+        assert_eq!(signed.attribution, agent("b", true));
+        let filled = write(
+            2,
+            Attribution {
+                channel: Some(Channel::Chat),
+                ..Attribution::default()
+            },
+            csat(3),
+        )
+        .apply_to(Some(&unsigned))
+        .unwrap();
+        assert_eq!(filled.attribution.channel, Some(Channel::Chat));
+        let fill_signed = write(
+            2,
+            Attribution {
+                channel: Some(Channel::Chat),
+                ..Attribution::default()
+            },
+            csat(3),
+        )
+        .apply_to(Some(&signed));
+        assert_eq!(
+            fill_signed,
+            Err(MergeConflict::AttributionConflict),
+            "unsigned fields cannot join a signed response"
+        );
+    }
+}

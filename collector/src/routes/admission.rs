@@ -1,0 +1,37 @@
+//! What every public write checks once its body has parsed: the site exists, the page's
+//! origin belongs to it, and the site is within its rate limit.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, http::header};
+use koe_shared::SiteKey;
+
+use crate::error::IngestError;
+use crate::site::{Origin, Site};
+use crate::startup::AppState;
+use crate::storage::Storage;
+
+pub async fn admit_site<S: Storage>(
+    state: &AppState<S>,
+    req: &HttpRequest,
+    key: &SiteKey,
+) -> Result<Arc<Site>, IngestError> {
+    let site = state
+        .sites
+        .find(&state.storage, key)
+        .await?
+        .ok_or(IngestError::UnknownSite)?;
+    // Browsers send `Origin` with every cross-origin POST, including the `text/plain` ones that
+    // skip the CORS preflight, so this is where a foreign page is stopped. Server-to-server
+    // calls send none and are judged by their token alone.
+    if let Some(raw) = req.headers().get(header::ORIGIN) {
+        let origin = raw.to_str().ok().and_then(|o| Origin::parse(o).ok());
+        if !origin.is_some_and(|o| site.allows_origin(&o)) {
+            return Err(IngestError::OriginNotAllowed);
+        }
+    }
+    if let Some(limiter) = &state.site_limiter {
+        limiter.check(site.id).map_err(IngestError::RateLimited)?;
+    }
+    Ok(site)
+}

@@ -1,0 +1,136 @@
+//! Reading a public endpoint's body: media type, size cap, UTF-8, then JSON into a wire type
+//! with the failing field named.
+
+use actix_web::{HttpRequest, http::header, web};
+use futures_util::StreamExt as _;
+use serde::de::DeserializeOwned;
+
+use crate::error::IngestError;
+
+/// Largest body the public endpoints read.
+pub const BODY_LIMIT: usize = 8 * 1024;
+
+/// Reads and parses a JSON body sent as `application/json` or `text/plain` (what browsers
+/// send without a CORS preflight, e.g. from `navigator.sendBeacon`).
+pub async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<T, IngestError> {
+    check_media_type(req)?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > BODY_LIMIT) {
+        return Err(IngestError::PayloadTooLarge(BODY_LIMIT));
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| IngestError::BodyIncomplete)?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(IngestError::PayloadTooLarge(BODY_LIMIT));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| IngestError::InvalidUtf8)?;
+    parse_json(text)
+}
+
+fn check_media_type(req: &HttpRequest) -> Result<(), IngestError> {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some("application/json" | "text/plain") => Ok(()),
+        _ => Err(IngestError::UnsupportedMediaType),
+    }
+}
+
+/// Parses JSON, naming the field at fault: `nps: nps must be a whole number from 0 to 10, got 11`.
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, IngestError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(classify)?;
+    deserializer
+        .end()
+        .map_err(|e| IngestError::InvalidJson(e.to_string()))?;
+    Ok(value)
+}
+
+fn classify(error: serde_path_to_error::Error<serde_json::Error>) -> IngestError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if !matches!(inner.classify(), serde_json::error::Category::Data) {
+        return IngestError::InvalidJson(inner.to_string());
+    }
+    let reason = inner.to_string();
+    let message = if path == "." {
+        reason.clone()
+    } else {
+        format!("{path}: {reason}")
+    };
+    if reason.starts_with("unknown field") {
+        IngestError::UnknownField(message)
+    } else if reason.starts_with("missing field") {
+        IngestError::MissingField(message)
+    } else {
+        IngestError::InvalidField(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use koe_shared::Submission;
+
+    fn code(json: &str) -> &'static str {
+        parse_json::<Submission>(json)
+            .err()
+            .map_or("ok", |e| e.code())
+    }
+
+    #[test]
+    fn errors_are_classified_and_name_the_field() {
+        assert_eq!(code(r#"{"site":"s","interaction":"i","csat":3}"#), "ok");
+        assert_eq!(
+            code(r#"{"site":"s","interaction":"i","csat":3"#),
+            "invalid_json"
+        );
+        assert_eq!(
+            code(r#"{"site":"s","interaction":"i"} trailing"#),
+            "invalid_json"
+        );
+        assert_eq!(
+            code(r#"{"site":"s","interaction":"i","x":1}"#),
+            "unknown_field"
+        );
+        assert_eq!(code(r#"{"interaction":"i"}"#), "missing_field");
+        assert_eq!(
+            code(r#"{"site":"s","interaction":"i","csat":"3"}"#),
+            "invalid_field"
+        );
+        let error =
+            parse_json::<Submission>(r#"{"site":"s","interaction":"i","nps":11}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "nps: nps must be a whole number from 0 to 10, got 11 at line 1 column 40"
+        );
+        let error =
+            parse_json::<Submission>(r#"{"site":"s","interaction":"i","reasons":["ok","BAD"]}"#)
+                .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("reasons[1]: reasons entries must be slugs"),
+            "{error}"
+        );
+    }
+}

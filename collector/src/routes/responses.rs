@@ -1,0 +1,58 @@
+//! `POST /api/v1/responses`: one customer's answers, merged per interaction.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use koe_shared::{Submission, SubmissionReceipt, SubmissionStatus};
+
+use super::admission::admit_site;
+use super::body::read_json;
+use crate::attribution::{self, ClaimedAttribution};
+use crate::clock;
+use crate::error::IngestError;
+use crate::response::{AnswerWrite, Answers};
+use crate::startup::AppState;
+use crate::storage::Storage;
+
+/// Answers 201 for a new response, 200 for a merge into an existing one, only after commit.
+#[tracing::instrument(name = "submit_response", skip_all)]
+pub async fn submit_response<S: Storage>(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState<S>>,
+) -> Result<HttpResponse, IngestError> {
+    let submission: Submission = read_json(&req, payload).await?;
+    if !submission.has_answer() {
+        return Err(IngestError::NoAnswers);
+    }
+    let site = admit_site(&state, &req, &submission.site).await?;
+    let now_ms = clock::now_ms();
+    let claimed = ClaimedAttribution {
+        interaction: &submission.interaction,
+        agent: submission.agent.as_ref(),
+        team: submission.team.as_ref(),
+        channel: submission.channel,
+        token: submission.token.as_ref(),
+    };
+    let attribution = attribution::resolve(&site, claimed, unix_seconds(now_ms))?;
+    let write = AnswerWrite {
+        site_id: site.id,
+        answers: Answers::from_submission(&submission),
+        interaction: submission.interaction,
+        attribution,
+        day: site.timezone.local_day(now_ms),
+        now_ms,
+        edit_window_ms: state.edit_window_ms,
+    };
+    let saved = state.storage.save_answers(write).await?;
+    let mut response = match saved.status {
+        SubmissionStatus::Created => HttpResponse::Created(),
+        SubmissionStatus::Updated => HttpResponse::Ok(),
+    };
+    Ok(response.json(SubmissionReceipt {
+        id: saved.id,
+        status: saved.status,
+    }))
+}
+
+pub(super) fn unix_seconds(ms: i64) -> u64 {
+    u64::try_from(ms / 1000).unwrap_or(0)
+}

@@ -1,0 +1,53 @@
+//! Generated keys and secrets, and the digests that are all the database keeps of them.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+fn random_text(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A public site key: `site_` and 16 random characters.
+pub fn new_site_key() -> String {
+    format!("site_{}", random_text(12))
+}
+
+/// A site's signing secret: `koe_ss_` and 64 random characters (48 bytes). Longer than
+/// SHA-256's 64-byte block on purpose: HMAC then keys on its digest, which is what is stored.
+pub fn new_signing_secret() -> String {
+    format!("koe_ss_{}", random_text(48))
+}
+
+/// An API key: `koe_` + role + `_` and 43 random characters (32 bytes).
+pub fn new_api_key(role: &str) -> String {
+    format!("koe_{role}_{}", random_text(32))
+}
+
+/// The SHA-256 digest stored in place of a secret or key. Keys are random and long, so a
+/// fast hash is enough: there is nothing to guess.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// The first characters of a key, to tell keys apart in listings and logs.
+pub fn key_prefix(key: &str) -> String {
+    key.chars().take(14).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_enough_for_the_digest_trick_and_unique() {
+        let a = new_signing_secret();
+        assert!(a.len() > 64 && a.starts_with("koe_ss_"));
+        assert_ne!(a, new_signing_secret());
+        assert!(new_api_key("read").starts_with("koe_read_"));
+        assert_eq!(digest("x").len(), 32);
+    }
+}

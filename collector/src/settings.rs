@@ -1,0 +1,162 @@
+//! Settings: built-in defaults, then an optional `koe.toml`, then `KOE_*` environment
+//! variables, then command-line flags. Secrets print as `[redacted]`.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::storage::StorageOptions;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address the HTTP server listens on (`KOE_BIND`).
+    pub bind: String,
+    /// `sqlite://PATH` or `postgres://…` (`KOE_DATABASE_URL`).
+    pub database_url: DatabaseUrl,
+    /// How long after its first answer a response may still be changed (`KOE_EDIT_WINDOW_DAYS`).
+    pub edit_window_days: u32,
+    /// Public endpoints: requests per minute and burst per client IP (`KOE_RATE_LIMIT_IP_PER_MINUTE`).
+    pub rate_limit_ip_per_minute: u32,
+    pub rate_limit_ip_burst: u32,
+    /// Public endpoints: requests per second and burst per site (`KOE_RATE_LIMIT_SITE_PER_SECOND`).
+    pub rate_limit_site_per_second: u32,
+    pub rate_limit_site_burst: u32,
+    /// Turns both rate limits off, e.g. behind a proxy that limits already, or for benchmarks.
+    pub rate_limit_enabled: bool,
+    /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+    /// Database connections in the pool.
+    pub database_max_connections: u32,
+    /// Seconds to wait for a database connection before answering 503.
+    pub database_timeout_secs: u64,
+    /// SQLite: most writes committed together.
+    pub sqlite_max_batch: usize,
+    /// Seconds between reloads of the site list (origins, time zones) from the database.
+    pub site_refresh_secs: u64,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: DatabaseUrl("sqlite://koe.db".into()),
+            edit_window_days: 7,
+            rate_limit_ip_per_minute: 600,
+            rate_limit_ip_burst: 120,
+            rate_limit_site_per_second: 1000,
+            rate_limit_site_burst: 2000,
+            rate_limit_enabled: true,
+            trust_proxy_headers: false,
+            database_max_connections: 8,
+            database_timeout_secs: 5,
+            sqlite_max_batch: 512,
+            site_refresh_secs: 5,
+            workers: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `config_file` (when it exists) and `KOE_*` variables over the defaults.
+    pub fn load(config_file: &Path) -> Result<Self, config::ConfigError> {
+        config::Config::builder()
+            .add_source(
+                config::File::from(config_file)
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(config::Environment::with_prefix("KOE").try_parsing(true))
+            .build()?
+            .try_deserialize()
+    }
+
+    pub fn storage_options(&self) -> StorageOptions {
+        StorageOptions {
+            max_connections: self.database_max_connections.max(1),
+            acquire_timeout: Duration::from_secs(self.database_timeout_secs.max(1)),
+            max_batch: self.sqlite_max_batch.max(1),
+        }
+    }
+
+    pub fn edit_window(&self) -> Duration {
+        Duration::from_secs(u64::from(self.edit_window_days) * 86_400)
+    }
+}
+
+/// A database URL. It may hold a password, so it prints with the password redacted.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL itself, for connecting. Never log this.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("[redacted]"));
+                url.to_string()
+            }
+            Ok(_) => self.0.clone(),
+            Err(_) => "[redacted]".into(),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_print() {
+        let url = DatabaseUrl::new("postgres://koe:hunter2@db.internal:5432/koe");
+        for shown in [
+            format!("{url}"),
+            format!("{url:?}"),
+            format!(
+                "{:?}",
+                Settings {
+                    database_url: url.clone(),
+                    ..Settings::default()
+                }
+            ),
+        ] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+        assert_eq!(
+            DatabaseUrl::new("sqlite://koe.db").to_string(),
+            "sqlite://koe.db"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_leaves_the_defaults() {
+        let settings = Settings::load(Path::new("/nonexistent/koe.toml")).unwrap();
+        assert_eq!(settings.edit_window_days, 7);
+    }
+}

@@ -1,0 +1,171 @@
+//! Sites: who may send responses, from which origins, signed with which secret.
+
+use std::fmt;
+
+use jiff::tz::TimeZone;
+use koe_shared::SiteKey;
+
+/// A site as the collector knows it.
+#[derive(Clone)]
+pub struct Site {
+    pub id: i64,
+    pub key: SiteKey,
+    pub name: String,
+    pub origins: Vec<Origin>,
+    pub timezone: SiteTimeZone,
+    /// Strict sites accept attribution only when a valid token covers it.
+    pub strict: bool,
+    /// SHA-256 of the signing secret; HMAC gives the same MACs with it (see `shared/docs`).
+    pub secret_digest: [u8; 32],
+    pub created_at_ms: i64,
+}
+
+impl fmt::Debug for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Site")
+            .field("id", &self.id)
+            .field("key", &self.key)
+            .field("name", &self.name)
+            .field("origins", &self.origins)
+            .field("timezone", &self.timezone)
+            .field("strict", &self.strict)
+            .field("secret_digest", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Site {
+    pub fn allows_origin(&self, origin: &Origin) -> bool {
+        self.origins.contains(origin)
+    }
+}
+
+/// What `koe site add` asks storage to create.
+#[derive(Clone)]
+pub struct NewSite {
+    pub key: SiteKey,
+    pub name: String,
+    pub origins: Vec<Origin>,
+    pub timezone: SiteTimeZone,
+    pub strict: bool,
+    pub secret_digest: [u8; 32],
+    pub created_at_ms: i64,
+}
+
+impl fmt::Debug for NewSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSite")
+            .field("key", &self.key)
+            .field("name", &self.name)
+            .field("secret_digest", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A web origin, `scheme://host[:port]`, serialized as browsers send it in `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin(String);
+
+impl Origin {
+    /// Parses an origin a site owner typed (`https://Example.com/`) or a browser sent.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = url::Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{raw:?} must start with http:// or https://"));
+        }
+        if url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
+            return Err(format!("{raw:?} must name a host and no user"));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(format!("{raw:?} must be an origin only, without a path"));
+        }
+        Ok(Self(url.origin().ascii_serialization()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A site's IANA time zone: days in reports begin at its local midnight.
+#[derive(Clone)]
+pub struct SiteTimeZone {
+    name: String,
+    zone: TimeZone,
+}
+
+impl SiteTimeZone {
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let zone = TimeZone::get(name).map_err(|_| format!("{name:?} is not an IANA time zone"))?;
+        Ok(Self {
+            name: name.to_owned(),
+            zone,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The local date (`YYYY-MM-DD`) at a Unix time in milliseconds.
+    pub fn local_day(&self, unix_ms: i64) -> String {
+        jiff::Timestamp::from_millisecond(unix_ms)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .to_zoned(self.zone.clone())
+            .date()
+            .to_string()
+    }
+}
+
+impl fmt::Debug for SiteTimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised_like_browsers_send_them() {
+        assert_eq!(
+            Origin::parse("https://Example.com/").unwrap().as_str(),
+            "https://example.com"
+        );
+        assert_eq!(
+            Origin::parse("https://example.com:443").unwrap().as_str(),
+            "https://example.com"
+        );
+        assert_eq!(
+            Origin::parse("http://localhost:8080").unwrap().as_str(),
+            "http://localhost:8080"
+        );
+        for bad in [
+            "example.com",
+            "ftp://example.com",
+            "https://example.com/path",
+            "https://u:p@example.com",
+            "null",
+        ] {
+            assert!(Origin::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn local_days_follow_the_site_time_zone() {
+        let tokyo = SiteTimeZone::parse("Asia/Tokyo").unwrap();
+        let utc = SiteTimeZone::parse("UTC").unwrap();
+        // 2026-11-26T16:00:00Z is already the 27th in Tokyo (UTC+9).
+        let ms = 1_795_708_800_000;
+        assert_eq!(utc.local_day(ms), "2026-11-26");
+        assert_eq!(tokyo.local_day(ms), "2026-11-27");
+        assert!(SiteTimeZone::parse("Mars/Olympus").is_err());
+    }
+}

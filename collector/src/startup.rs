@@ -1,0 +1,121 @@
+//! Building and running the HTTP server. [`Application::build`] binds its own listener, so
+//! tests can ask for port 0 and read back the real port.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_governor::Governor;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, http::header, web};
+
+use crate::directory::SiteDirectory;
+use crate::rate_limit::{self, SiteLimiter};
+use crate::routes;
+use crate::settings::Settings;
+use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
+use crate::telemetry::log_request;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState<S> {
+    pub storage: S,
+    pub sites: SiteDirectory,
+    pub site_limiter: Option<SiteLimiter>,
+    pub edit_window_ms: i64,
+}
+
+#[allow(missing_debug_implementations)] // actix's Server is not Debug
+pub struct Application {
+    port: u16,
+    backend: Backend,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database named in the settings (migrating it), binds, and builds the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let url = settings.database_url.expose();
+        let options = settings.storage_options();
+        match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let storage = SqliteStorage::connect(url, &options).await?;
+                Self::with_storage(settings, Backend::Sqlite, storage).await
+            }
+            Backend::Postgres => {
+                let storage = PgStorage::connect(url, &options).await?;
+                Self::with_storage(settings, Backend::Postgres, storage).await
+            }
+        }
+    }
+
+    async fn with_storage<S: Storage>(
+        settings: Settings,
+        backend: Backend,
+        storage: S,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let sites = SiteDirectory::load(&storage).await?;
+        sites.keep_fresh(
+            storage.clone(),
+            Duration::from_secs(settings.site_refresh_secs.max(1)),
+        );
+        let state = web::Data::new(AppState {
+            storage,
+            sites,
+            site_limiter: SiteLimiter::new(&settings),
+            edit_window_ms: i64::try_from(settings.edit_window().as_millis()).unwrap_or(i64::MAX),
+        });
+        let per_ip = rate_limit::per_ip(&settings);
+        let mut server = HttpServer::new(move || {
+            let sites = state.sites.clone();
+            let cors = Cors::default()
+                .allowed_origin_fn(move |origin, _| sites.knows_origin(origin.as_bytes()))
+                .allowed_methods(["POST"])
+                .allowed_headers([header::CONTENT_TYPE])
+                .max_age(86_400);
+            let public = web::scope("/api/v1")
+                .wrap(Governor::new(&per_ip))
+                .wrap(cors)
+                .route("/responses", web::post().to(routes::submit_response::<S>))
+                .route(
+                    "/impressions",
+                    web::post().to(routes::record_impression::<S>),
+                );
+            App::new()
+                .wrap(from_fn(log_request))
+                .app_data(state.clone())
+                .service(public)
+                .route("/healthz", web::get().to(routes::healthz))
+                .route("/readyz", web::get().to(routes::readyz::<S>))
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        tracing::info!(port, ?backend, "koe collector listening");
+        Ok(Self {
+            port,
+            backend,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM: in-flight requests finish).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

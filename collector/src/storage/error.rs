@@ -1,0 +1,73 @@
+//! What can go wrong below the storage trait.
+
+use crate::response::MergeConflict;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The submission conflicts with the stored response; nothing was written.
+    #[error(transparent)]
+    Rejected(#[from] MergeConflict),
+    /// A site or key with the same unique value exists already.
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    /// The database cannot be reached or cannot write now (down, busy, disk full, read-only).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("the database failed")]
+    Database(#[source] sqlx::Error),
+    #[error("could not apply database migrations")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value does not parse into its domain type.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Config(String),
+    /// The transaction that held this write failed as a whole; nothing of it was committed.
+    #[error("the transaction holding this write failed")]
+    Batch(#[source] std::sync::Arc<StorageError>),
+    /// The SQLite writer task has stopped (shutting down, or it failed).
+    #[error("the database writer has stopped")]
+    WriterGone,
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+impl StorageError {
+    /// A transient condition: the caller may retry later (HTTP 503).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) | Self::WriterGone => true,
+            Self::Batch(cause) => cause.is_unavailable(),
+            _ => false,
+        }
+    }
+}
+
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            // SQLite: BUSY, LOCKED, IOERR, FULL, READONLY, CANTOPEN (primary codes 5, 6, 10, 13, 8, 14).
+            // PostgreSQL: class 08 (connection), 53 (resources), 57P (shutdown).
+            let code = db.code().unwrap_or_default();
+            let sqlite_primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(-1);
+            matches!(sqlite_primary, 5 | 6 | 8 | 10 | 13 | 14)
+                || code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P")
+        }
+        _ => false,
+    }
+}

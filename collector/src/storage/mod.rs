@@ -1,0 +1,152 @@
+//! Storage: one trait, a SQLite and a PostgreSQL implementation chosen from the URL at start.
+//!
+//! Both keep the same tables (one migrations folder each) and run the same SQL where the
+//! dialects agree (`sql.rs`). Every write updates `rollups` in the transaction that
+//! changes the raw data.
+
+mod error;
+mod postgres;
+mod records;
+mod rows;
+mod sql;
+mod sqlite;
+mod sqlite_writer;
+
+use std::future::Future;
+use std::time::Duration;
+
+use koe_shared::SiteKey;
+
+pub use error::StorageError;
+pub use postgres::PgStorage;
+pub use records::{ApiKeyRecord, ImpressionWrite, NewApiKey, Role, Saved, StoredResponse};
+pub use sqlite::SqliteStorage;
+
+use crate::response::AnswerWrite;
+use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey};
+use crate::site::{NewSite, Site};
+
+/// How storage connects; filled from [`crate::settings::Settings`].
+#[derive(Debug, Clone)]
+pub struct StorageOptions {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the database counts as unavailable.
+    pub acquire_timeout: Duration,
+    /// SQLite: most submissions committed in one transaction.
+    pub max_batch: usize,
+}
+
+impl Default for StorageOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+            max_batch: 512,
+        }
+    }
+}
+
+/// Which backend a database URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StorageError::Config(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ))
+        }
+    }
+}
+
+/// Everything the collector keeps. Implementations are cheap to clone (a pool handle).
+pub trait Storage: Clone + Send + Sync + 'static {
+    /// Checks the database answers (for `/readyz`).
+    fn ping(&self) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    fn create_site(&self, site: NewSite)
+    -> impl Future<Output = Result<Site, StorageError>> + Send;
+
+    fn sites(&self) -> impl Future<Output = Result<Vec<Site>, StorageError>> + Send;
+
+    fn site_by_key(
+        &self,
+        key: &SiteKey,
+    ) -> impl Future<Output = Result<Option<Site>, StorageError>> + Send;
+
+    fn create_api_key(
+        &self,
+        key: NewApiKey,
+    ) -> impl Future<Output = Result<ApiKeyRecord, StorageError>> + Send;
+
+    fn api_key_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<ApiKeyRecord>, StorageError>> + Send;
+
+    /// Merges a submission into its interaction's response and moves the rollups, in one
+    /// transaction. Returns once that transaction has committed.
+    fn save_answers(
+        &self,
+        write: AnswerWrite,
+    ) -> impl Future<Output = Result<Saved, StorageError>> + Send;
+
+    /// Records that a survey was shown; `true` the first time for an interaction.
+    fn record_impression(
+        &self,
+        write: ImpressionWrite,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// All responses of a site, oldest first.
+    fn responses(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
+
+    /// The rollup keys of a site's impressions.
+    fn impressions(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<RollupKey>, StorageError>> + Send;
+
+    /// A site's rollup rows.
+    fn rollups(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
+
+    /// Recomputes every site's rollups from raw responses and impressions and lists the rows
+    /// that differ from the stored ones (`koe verify`).
+    fn rollup_drift(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(SiteKey, RollupDrift)>, StorageError>> + Send {
+        async move {
+            let mut drift = Vec::new();
+            for site in self.sites().await? {
+                let mut expected = Recomputation::default();
+                for response in self.responses(site.id).await? {
+                    expected.count_response(&response.state);
+                }
+                for key in self.impressions(site.id).await? {
+                    expected.count_impression(key);
+                }
+                let stored = self.rollups(site.id).await?;
+                drift.extend(
+                    expected
+                        .drift(stored)
+                        .into_iter()
+                        .map(|d| (site.key.clone(), d)),
+                );
+            }
+            Ok(drift)
+        }
+    }
+}

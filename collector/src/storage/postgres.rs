@@ -1,0 +1,102 @@
+//! PostgreSQL: a pool, one short transaction per write. Concurrent writers to the same
+//! interaction serialise on its row (`FOR UPDATE`); rollup rows are locked in key order.
+
+use koe_shared::SiteKey;
+use sqlx::Connection;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use super::{
+    ApiKeyRecord, ImpressionWrite, NewApiKey, Saved, Storage, StorageError, StorageOptions,
+    StoredResponse,
+};
+use crate::response::AnswerWrite;
+use crate::rollup::{RollupCounters, RollupKey};
+use crate::site::{NewSite, Site};
+
+mod queries {
+    super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
+}
+
+#[derive(Debug, Clone)]
+pub struct PgStorage {
+    pool: PgPool,
+}
+
+impl PgStorage {
+    /// Connects and applies migrations.
+    pub async fn connect(url: &str, options: &StorageOptions) -> Result<Self, StorageError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl Storage for PgStorage {
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.pool.acquire().await?.ping().await?;
+        Ok(())
+    }
+
+    async fn create_site(&self, site: NewSite) -> Result<Site, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let id = queries::insert_site(&mut tx, &site).await?;
+        let created = queries::select_site_by_key(&mut tx, site.key.as_str())
+            .await?
+            .filter(|s| s.id == id)
+            .ok_or_else(|| StorageError::Corrupt("a new site could not be read back".into()))?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn sites(&self) -> Result<Vec<Site>, StorageError> {
+        queries::select_sites(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn site_by_key(&self, key: &SiteKey) -> Result<Option<Site>, StorageError> {
+        queries::select_site_by_key(&mut *self.pool.acquire().await?, key.as_str()).await
+    }
+
+    async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKeyRecord, StorageError> {
+        queries::insert_api_key(&mut *self.pool.acquire().await?, &key).await
+    }
+
+    async fn api_key_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<ApiKeyRecord>, StorageError> {
+        queries::select_api_key(&mut *self.pool.acquire().await?, digest).await
+    }
+
+    async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let saved = queries::apply_answers(&mut tx, &write).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn record_impression(&self, write: ImpressionWrite) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = queries::apply_impression(&mut tx, &write).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn responses(&self, site_id: i64) -> Result<Vec<StoredResponse>, StorageError> {
+        queries::select_responses(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn impressions(&self, site_id: i64) -> Result<Vec<RollupKey>, StorageError> {
+        queries::select_impressions(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn rollups(
+        &self,
+        site_id: i64,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        queries::select_rollups(&mut *self.pool.acquire().await?, site_id).await
+    }
+}

@@ -1,0 +1,235 @@
+//! Rows as both databases return them, and their conversion to domain types.
+//! Stored values were checked on the way in; a value that no longer parses is `Corrupt`.
+
+use koe_shared::{
+    AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, Locale, NpsScore, Reason,
+    Reasons, Resolved, SiteKey, TeamId,
+};
+
+use super::{ApiKeyRecord, Role, StorageError, StoredResponse};
+use crate::response::{Answers, Attribution, ResponseState};
+use crate::rollup::RollupKey;
+use crate::site::{Origin, Site, SiteTimeZone};
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct SiteRow {
+    pub id: i64,
+    pub site_key: String,
+    pub name: String,
+    pub origins: String,
+    pub timezone: String,
+    pub strict: bool,
+    pub secret_digest: Vec<u8>,
+    pub created_at_ms: i64,
+}
+
+impl TryFrom<SiteRow> for Site {
+    type Error = StorageError;
+
+    fn try_from(row: SiteRow) -> Result<Self, Self::Error> {
+        Ok(Site {
+            id: row.id,
+            key: SiteKey::try_from(row.site_key).map_err(corrupt)?,
+            name: row.name,
+            origins: row
+                .origins
+                .split_whitespace()
+                .map(|o| Origin::parse(o).map_err(StorageError::Corrupt))
+                .collect::<Result<_, _>>()?,
+            timezone: SiteTimeZone::parse(&row.timezone).map_err(StorageError::Corrupt)?,
+            strict: row.strict,
+            secret_digest: row.secret_digest.try_into().map_err(|_| {
+                StorageError::Corrupt("a site's secret digest is not 32 bytes".into())
+            })?,
+            created_at_ms: row.created_at_ms,
+        })
+    }
+}
+
+/// Origins as stored: space-separated.
+pub(super) fn join_origins(origins: &[Origin]) -> String {
+    origins
+        .iter()
+        .map(Origin::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ApiKeyRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub role: String,
+    pub key_prefix: String,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKeyRecord {
+    type Error = StorageError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, Self::Error> {
+        Ok(ApiKeyRecord {
+            id: row.id,
+            site_id: row.site_id,
+            role: Role::parse(&row.role)
+                .ok_or_else(|| StorageError::Corrupt(format!("unknown role {:?}", row.role)))?,
+            prefix: row.key_prefix,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ResponseRow {
+    pub id: i64,
+    pub interaction: String,
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    pub channel: Option<String>,
+    pub verified: bool,
+    pub csat: Option<i16>,
+    pub nps: Option<i16>,
+    pub ces: Option<i16>,
+    pub resolved: Option<bool>,
+    pub comment: Option<String>,
+    pub reasons: String,
+    pub locale: Option<String>,
+    pub day: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+fn corrupt(error: koe_shared::ParseError) -> StorageError {
+    StorageError::Corrupt(error.to_string())
+}
+
+fn score<T: TryFrom<u8, Error = koe_shared::ParseError>>(
+    raw: Option<i16>,
+) -> Result<Option<T>, StorageError> {
+    raw.map(|v| {
+        let v = u8::try_from(v)
+            .map_err(|_| StorageError::Corrupt(format!("score {v} out of range")))?;
+        T::try_from(v).map_err(corrupt)
+    })
+    .transpose()
+}
+
+impl TryFrom<ResponseRow> for StoredResponse {
+    type Error = StorageError;
+
+    fn try_from(row: ResponseRow) -> Result<Self, Self::Error> {
+        let reasons: Vec<Reason> = row
+            .reasons
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| Reason::try_from(r).map_err(corrupt))
+            .collect::<Result<_, _>>()?;
+        let state = ResponseState {
+            attribution: Attribution {
+                agent: row
+                    .agent
+                    .map(AgentId::try_from)
+                    .transpose()
+                    .map_err(corrupt)?,
+                team: row
+                    .team
+                    .map(TeamId::try_from)
+                    .transpose()
+                    .map_err(corrupt)?,
+                channel: row
+                    .channel
+                    .map(|c| c.parse::<Channel>())
+                    .transpose()
+                    .map_err(corrupt)?,
+                verified: row.verified,
+            },
+            answers: Answers {
+                csat: score::<CsatScore>(row.csat)?,
+                nps: score::<NpsScore>(row.nps)?,
+                ces: score::<CesScore>(row.ces)?,
+                resolved: row.resolved.map(Resolved::from),
+                comment: row
+                    .comment
+                    .map(Comment::try_from)
+                    .transpose()
+                    .map_err(corrupt)?,
+                reasons: Reasons::try_from(reasons).map_err(corrupt)?,
+                locale: row
+                    .locale
+                    .map(|l| l.parse::<Locale>())
+                    .transpose()
+                    .map_err(corrupt)?,
+            },
+            day: row.day,
+            created_at_ms: row.created_at_ms,
+            updated_at_ms: row.updated_at_ms,
+        };
+        Ok(StoredResponse {
+            id: row.id,
+            interaction: InteractionId::try_from(row.interaction).map_err(corrupt)?,
+            state,
+        })
+    }
+}
+
+/// A response's columns in the order `sql::INSERT_RESPONSE` and `sql::UPDATE_RESPONSE` bind them.
+pub(super) struct ResponseColumns<'a> {
+    pub agent: Option<&'a str>,
+    pub team: Option<&'a str>,
+    pub channel: Option<&'static str>,
+    pub verified: bool,
+    pub csat: Option<i16>,
+    pub nps: Option<i16>,
+    pub ces: Option<i16>,
+    pub resolved: Option<bool>,
+    pub comment: Option<&'a str>,
+    pub reasons: String,
+    pub locale: Option<&'static str>,
+    pub day: &'a str,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+impl<'a> ResponseColumns<'a> {
+    pub fn of(state: &'a ResponseState) -> Self {
+        let (a, x) = (&state.attribution, &state.answers);
+        Self {
+            agent: a.agent.as_ref().map(AgentId::as_str),
+            team: a.team.as_ref().map(TeamId::as_str),
+            channel: a.channel.map(Channel::as_str),
+            verified: a.verified,
+            csat: x.csat.map(|s| i16::from(s.get())),
+            nps: x.nps.map(|s| i16::from(s.get())),
+            ces: x.ces.map(|s| i16::from(s.get())),
+            resolved: x.resolved.map(bool::from),
+            comment: x.comment.as_ref().map(Comment::as_str),
+            reasons: x
+                .reasons
+                .iter()
+                .map(Reason::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+            locale: x.locale.map(Locale::as_str),
+            day: &state.day,
+            created_at_ms: state.created_at_ms,
+            updated_at_ms: state.updated_at_ms,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ImpressionRow {
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    pub channel: Option<String>,
+    pub day: String,
+}
+
+impl From<ImpressionRow> for RollupKey {
+    fn from(row: ImpressionRow) -> Self {
+        RollupKey::new(
+            &row.day,
+            row.agent.as_deref(),
+            row.team.as_deref(),
+            row.channel.as_deref(),
+        )
+    }
+}

@@ -1,0 +1,128 @@
+//! SQLite: one file, WAL, readers in a pool, and every write through one writer task that
+//! commits whole batches (see `sqlite_writer.rs`).
+
+use std::str::FromStr;
+
+use koe_shared::SiteKey;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection};
+use tokio::sync::{mpsc, oneshot};
+
+use super::sqlite_writer::{WriteJob, run_writer};
+use super::{
+    ApiKeyRecord, ImpressionWrite, NewApiKey, Saved, Storage, StorageError, StorageOptions,
+    StoredResponse,
+};
+use crate::response::AnswerWrite;
+use crate::rollup::{RollupCounters, RollupKey};
+use crate::site::{NewSite, Site};
+
+pub(super) mod queries {
+    super::super::sql::queries!(sqlx::Sqlite, "");
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    reads: SqlitePool,
+    writer: mpsc::Sender<WriteJob>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if missing) the database file, migrates it and starts the writer.
+    pub async fn connect(url: &str, options: &StorageOptions) -> Result<Self, StorageError> {
+        let connect = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Every acknowledged response must survive a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(options.acquire_timeout);
+        let reads = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&reads).await?;
+        let writer_connection = connect.connect().await?;
+        let (writer, jobs) = mpsc::channel(options.max_batch * 4);
+        tokio::spawn(run_writer(writer_connection, jobs, options.max_batch));
+        Ok(Self { reads, writer })
+    }
+
+    async fn through_writer<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<T, StorageError>>) -> WriteJob,
+    ) -> Result<T, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(job(reply))
+            .await
+            .map_err(|_| StorageError::WriterGone)?;
+        answer.await.map_err(|_| StorageError::WriterGone)?
+    }
+}
+
+impl Storage for SqliteStorage {
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.reads.acquire().await?.ping().await?;
+        if self.writer.is_closed() {
+            return Err(StorageError::WriterGone);
+        }
+        Ok(())
+    }
+
+    async fn create_site(&self, site: NewSite) -> Result<Site, StorageError> {
+        let mut conn = self.reads.acquire().await?;
+        let id = queries::insert_site(&mut conn, &site).await?;
+        queries::select_site_by_key(&mut conn, site.key.as_str())
+            .await?
+            .filter(|s| s.id == id)
+            .ok_or_else(|| StorageError::Corrupt("a new site could not be read back".into()))
+    }
+
+    async fn sites(&self) -> Result<Vec<Site>, StorageError> {
+        queries::select_sites(&mut *self.reads.acquire().await?).await
+    }
+
+    async fn site_by_key(&self, key: &SiteKey) -> Result<Option<Site>, StorageError> {
+        queries::select_site_by_key(&mut *self.reads.acquire().await?, key.as_str()).await
+    }
+
+    async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKeyRecord, StorageError> {
+        queries::insert_api_key(&mut *self.reads.acquire().await?, &key).await
+    }
+
+    async fn api_key_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<ApiKeyRecord>, StorageError> {
+        queries::select_api_key(&mut *self.reads.acquire().await?, digest).await
+    }
+
+    async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, StorageError> {
+        self.through_writer(|reply| WriteJob::Answers(write, reply))
+            .await
+    }
+
+    async fn record_impression(&self, write: ImpressionWrite) -> Result<bool, StorageError> {
+        self.through_writer(|reply| WriteJob::Impression(write, reply))
+            .await
+    }
+
+    async fn responses(&self, site_id: i64) -> Result<Vec<StoredResponse>, StorageError> {
+        queries::select_responses(&mut *self.reads.acquire().await?, site_id).await
+    }
+
+    async fn impressions(&self, site_id: i64) -> Result<Vec<RollupKey>, StorageError> {
+        queries::select_impressions(&mut *self.reads.acquire().await?, site_id).await
+    }
+
+    async fn rollups(
+        &self,
+        site_id: i64,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        queries::select_rollups(&mut *self.reads.acquire().await?, site_id).await
+    }
+}
