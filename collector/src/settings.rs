@@ -106,8 +106,8 @@ impl DatabaseUrl {
     fn redacted(&self) -> String {
         match url::Url::parse(&self.0) {
             Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("[redacted]"));
-                url.to_string()
+                let _ = url.set_password(Some("REDACTED"));
+                url.to_string().replacen(":REDACTED@", ":[redacted]@", 1)
             }
             Ok(_) => self.0.clone(),
             Err(_) => "[redacted]".into(),

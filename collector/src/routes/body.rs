@@ -121,7 +121,7 @@ mod tests {
             parse_json::<Submission>(r#"{"site":"s","interaction":"i","nps":11}"#).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "nps: nps must be a whole number from 0 to 10, got 11 at line 1 column 40"
+            "nps: nps must be a whole number from 0 to 10, got 11 at line 1 column 39"
         );
         let error =
             parse_json::<Submission>(r#"{"site":"s","interaction":"i","reasons":["ok","BAD"]}"#)
