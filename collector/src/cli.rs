@@ -8,12 +8,12 @@ use clap::{Args, Parser, Subcommand};
 use koe_shared::SiteKey;
 use serde_json::json;
 
-use crate::secrets;
+use crate::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
 use crate::settings::{DatabaseUrl, Settings};
-use crate::site::{NewSite, Origin, SiteTimeZone};
+use crate::site::{Origin, SiteTimeZone};
 use crate::startup::Application;
-use crate::storage::{Backend, NewApiKey, PgStorage, Role, SqliteStorage, Storage};
-use crate::{clock, telemetry};
+use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
+use crate::telemetry;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -206,19 +206,16 @@ impl StorageCommand {
                 strict,
                 json,
             } => {
-                let secret = secrets::new_signing_secret();
-                let site = storage
-                    .create_site(NewSite {
-                        key: SiteKey::try_from(secrets::new_site_key())
-                            .map_err(anyhow::Error::msg)?,
-                        name,
-                        origins,
-                        timezone,
-                        strict,
-                        secret_digest: secrets::digest(&secret),
-                        created_at_ms: clock::now_ms(),
-                    })
-                    .await?;
+                let request = SiteRequest {
+                    name,
+                    origins,
+                    timezone,
+                    strict,
+                };
+                let RegisteredSite {
+                    site,
+                    signing_secret: secret,
+                } = register_site(&storage, request).await?;
                 let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
                 if json {
                     println!(
@@ -256,16 +253,7 @@ impl StorageCommand {
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
-                let key = secrets::new_api_key(role.as_str());
-                storage
-                    .create_api_key(NewApiKey {
-                        site_id: site.id,
-                        role,
-                        digest: secrets::digest(&key),
-                        prefix: secrets::key_prefix(&key),
-                        created_at_ms: clock::now_ms(),
-                    })
-                    .await?;
+                let (_, key) = create_api_key(&storage, &site, role).await?;
                 if json {
                     println!(
                         "{}",

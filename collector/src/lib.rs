@@ -11,6 +11,7 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod rate_limit;
+pub mod registration;
 pub mod response;
 pub mod rollup;
 pub mod routes;

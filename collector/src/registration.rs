@@ -1,0 +1,68 @@
+//! Creating sites and API keys: the secret is generated here, handed back once, and only its
+//! digest reaches storage. Used by the CLI (and by tests, exactly as the CLI does).
+
+use koe_shared::SiteKey;
+
+use crate::clock;
+use crate::secrets;
+use crate::site::{NewSite, Origin, Site, SiteTimeZone};
+use crate::storage::{ApiKeyRecord, NewApiKey, Role, Storage, StorageError};
+
+/// What a site owner fills in.
+#[derive(Debug, Clone)]
+pub struct SiteRequest {
+    pub name: String,
+    pub origins: Vec<Origin>,
+    pub timezone: SiteTimeZone,
+    pub strict: bool,
+}
+
+/// A new site and its signing secret, which exists nowhere else after this.
+#[derive(Debug)]
+pub struct RegisteredSite {
+    pub site: Site,
+    pub signing_secret: String,
+}
+
+pub async fn register_site<S: Storage>(
+    storage: &S,
+    request: SiteRequest,
+) -> Result<RegisteredSite, StorageError> {
+    let signing_secret = secrets::new_signing_secret();
+    let key = SiteKey::try_from(secrets::new_site_key())
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let site = storage
+        .create_site(NewSite {
+            key,
+            name: request.name,
+            origins: request.origins,
+            timezone: request.timezone,
+            strict: request.strict,
+            secret_digest: secrets::digest(&signing_secret),
+            created_at_ms: clock::now_ms(),
+        })
+        .await?;
+    Ok(RegisteredSite {
+        site,
+        signing_secret,
+    })
+}
+
+/// Creates an API key for a site; the key is returned once and stored only as a digest.
+pub async fn create_api_key<S: Storage>(
+    storage: &S,
+    site: &Site,
+    role: Role,
+) -> Result<(ApiKeyRecord, String), StorageError> {
+    let key = secrets::new_api_key(role.as_str());
+    let record = storage
+        .create_api_key(NewApiKey {
+            site_id: site.id,
+            role,
+            digest: secrets::digest(&key),
+            prefix: secrets::key_prefix(&key),
+            created_at_ms: clock::now_ms(),
+        })
+        .await?;
+    Ok((record, key))
+}

@@ -1,0 +1,236 @@
+//! A collector running on port 0 against a fresh database, with two sites registered.
+
+use koe_collector::registration::{RegisteredSite, SiteRequest, register_site};
+use koe_collector::rollup::{RollupCounters, RollupDrift, RollupKey};
+use koe_collector::settings::{DatabaseUrl, Settings};
+use koe_collector::site::{Origin, Site, SiteTimeZone};
+use koe_collector::startup::Application;
+use koe_collector::storage::StoredResponse;
+use koe_shared::token::{self, AttributionClaims};
+use koe_shared::{AgentId, Channel, InteractionId, SiteKey, TeamId};
+use serde_json::Value;
+
+use crate::{TestBackend, TestDatabase, init_test_logging};
+
+/// The origin the test sites' pages are served from.
+pub const SHOP_ORIGIN: &str = "https://shop.example";
+
+/// A registered site and its signing secret.
+#[derive(Debug)]
+pub struct TestSite {
+    pub site: Site,
+    pub secret: String,
+}
+
+impl TestSite {
+    pub fn key(&self) -> &str {
+        self.site.key.as_str()
+    }
+
+    /// Signs attribution for an interaction with this site's secret.
+    pub fn token(
+        &self,
+        interaction: &str,
+        agent: Option<&str>,
+        channel: Option<Channel>,
+        expires_at: u64,
+    ) -> String {
+        self.token_for(AttributionClaims {
+            site: self.site.key.clone(),
+            interaction: InteractionId::try_from(interaction).expect("a valid interaction"),
+            agent: agent.map(|a| AgentId::try_from(a).expect("a valid agent")),
+            team: None,
+            channel,
+            expires_at,
+        })
+    }
+
+    pub fn token_for(&self, claims: AttributionClaims) -> String {
+        String::from(token::sign(self.secret.as_bytes(), &claims))
+    }
+
+    pub fn team(name: &str) -> TeamId {
+        TeamId::try_from(name).expect("a valid team")
+    }
+}
+
+/// A Unix time an hour from now, for tokens that should be valid.
+pub fn in_an_hour() -> u64 {
+    u64::try_from(koe_collector::clock::now_ms() / 1000).expect("after 1970") + 3600
+}
+
+#[derive(Debug)]
+pub struct TestApp<S> {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub storage: S,
+    /// Non-strict, Asia/Tokyo, pages on [`SHOP_ORIGIN`].
+    pub site: TestSite,
+    /// Strict: attribution only through tokens.
+    pub strict_site: TestSite,
+    pub db: TestDatabase,
+}
+
+impl<S: TestBackend> TestApp<S> {
+    /// A collector with default test settings (rate limits off), or `None` when the backend
+    /// is not available here.
+    pub async fn spawn() -> Option<Self> {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Option<Self> {
+        init_test_logging();
+        let db = TestDatabase::create(S::BACKEND).await?;
+        let storage = S::open(&db.url).await.expect("the test database opens");
+        let site = Self::register(&storage, "Shop", false, SHOP_ORIGIN).await;
+        let strict_site = Self::register(&storage, "Strict shop", true, SHOP_ORIGIN).await;
+        let mut settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            database_url: DatabaseUrl::new(db.url.clone()),
+            rate_limit_enabled: false,
+            workers: 1,
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("the collector starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        Some(Self {
+            address,
+            client,
+            storage,
+            site,
+            strict_site,
+            db,
+        })
+    }
+
+    async fn register(storage: &S, name: &str, strict: bool, origin: &str) -> TestSite {
+        let RegisteredSite {
+            site,
+            signing_secret,
+        } = register_site(
+            storage,
+            SiteRequest {
+                name: name.into(),
+                origins: vec![Origin::parse(origin).expect("a valid origin")],
+                timezone: SiteTimeZone::parse("Asia/Tokyo").expect("a valid zone"),
+                strict,
+            },
+        )
+        .await
+        .expect("the site is created");
+        TestSite {
+            site,
+            secret: signing_secret,
+        }
+    }
+
+    /// Registers one more site after start (the collector finds it on first use).
+    pub async fn add_site(&self, name: &str, strict: bool, origin: &str) -> TestSite {
+        Self::register(&self.storage, name, strict, origin).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs a JSON value as `application/json`, with no `Origin` (like a server would).
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.post_raw(
+            path,
+            "application/json",
+            body.to_string().into_bytes(),
+            None,
+        )
+        .await
+    }
+
+    /// POSTs a submission to `/api/v1/responses`.
+    pub async fn submit(&self, body: &Value) -> reqwest::Response {
+        self.post_json("/api/v1/responses", body).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        origin: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if !content_type.is_empty() {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send().await.expect("the collector answers")
+    }
+
+    pub async fn site_by_key(&self, key: &str) -> Option<Site> {
+        let key = SiteKey::try_from(key).expect("a valid key");
+        self.storage
+            .site_by_key(&key)
+            .await
+            .expect("storage answers")
+    }
+
+    /// Every stored response and rollup row of every site: a test compares two snapshots to
+    /// prove a refused request changed nothing.
+    pub async fn snapshot(
+        &self,
+    ) -> (
+        Vec<StoredResponse>,
+        Vec<(RollupKey, RollupCounters)>,
+        Vec<RollupKey>,
+    ) {
+        let mut snapshot = (Vec::new(), Vec::new(), Vec::new());
+        for site in self.storage.sites().await.expect("storage answers") {
+            snapshot
+                .0
+                .extend(self.storage.responses(site.id).await.expect("responses"));
+            snapshot
+                .1
+                .extend(self.storage.rollups(site.id).await.expect("rollups"));
+            snapshot.2.extend(
+                self.storage
+                    .impressions(site.id)
+                    .await
+                    .expect("impressions"),
+            );
+        }
+        snapshot
+    }
+
+    pub async fn responses(&self, site: &TestSite) -> Vec<StoredResponse> {
+        self.storage
+            .responses(site.site.id)
+            .await
+            .expect("responses")
+    }
+
+    pub async fn rollups(&self, site: &TestSite) -> Vec<(RollupKey, RollupCounters)> {
+        self.storage.rollups(site.site.id).await.expect("rollups")
+    }
+
+    pub async fn drift(&self) -> Vec<(SiteKey, RollupDrift)> {
+        self.storage.rollup_drift().await.expect("verify runs")
+    }
+}
+
+/// Reads an error body and returns its code, checking the body has the `ApiError` shape.
+pub async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body["error"].as_str().expect("an error code").to_owned()
+}

@@ -1,0 +1,490 @@
+//! A table of bad submissions: each gets its status and error code, and none stores anything.
+
+use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
+use serde_json::{Value, json};
+
+const JSON: &str = "application/json";
+
+/// One bad request: what is sent and what must come back.
+struct Case {
+    what: &'static str,
+    content_type: &'static str,
+    body: Vec<u8>,
+    status: u16,
+    code: &'static str,
+}
+
+fn case(what: &'static str, body: Value, status: u16, code: &'static str) -> Case {
+    Case {
+        what,
+        content_type: JSON,
+        body: body.to_string().into_bytes(),
+        status,
+        code,
+    }
+}
+
+fn raw(
+    what: &'static str,
+    content_type: &'static str,
+    body: impl Into<Vec<u8>>,
+    status: u16,
+    code: &'static str,
+) -> Case {
+    Case {
+        what,
+        content_type,
+        body: body.into(),
+        status,
+        code,
+    }
+}
+
+/// A valid submission with one field replaced (or removed, for `Value::Null` on a required one).
+fn with(site: &str, field: &str, value: Value) -> Value {
+    let mut body = json!({ "site": site, "interaction": "chat-1", "csat": 4 });
+    body[field] = value;
+    body
+}
+
+fn cases(site: &str) -> Vec<Case> {
+    let long = |n: usize| Value::String("x".repeat(n));
+    let nested = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    vec![
+        raw("empty body", JSON, "", 400, "invalid_json"),
+        raw("not JSON", JSON, "hello", 400, "invalid_json"),
+        raw(
+            "truncated JSON",
+            JSON,
+            format!(r#"{{"site":"{site}","interaction":"c","csat":4"#),
+            400,
+            "invalid_json",
+        ),
+        raw(
+            "trailing garbage",
+            JSON,
+            format!(r#"{{"site":"{site}","interaction":"c","csat":4}} x"#),
+            400,
+            "invalid_json",
+        ),
+        raw("single quotes", JSON, "{'site':'s'}", 400, "invalid_json"),
+        raw(
+            "invalid UTF-8",
+            JSON,
+            b"{\"site\":\"\xff\xfe\"}".to_vec(),
+            400,
+            "invalid_utf8",
+        ),
+        raw(
+            "overlong UTF-8 slash",
+            JSON,
+            b"{\"site\":\"\xc0\xaf\"}".to_vec(),
+            400,
+            "invalid_utf8",
+        ),
+        raw(
+            "UTF-16 surrogate in UTF-8",
+            JSON,
+            b"{\"site\":\"\xed\xa0\x80\"}".to_vec(),
+            400,
+            "invalid_utf8",
+        ),
+        raw(
+            "no content type",
+            "",
+            format!(r#"{{"site":"{site}","interaction":"c","csat":4}}"#),
+            415,
+            "unsupported_media_type",
+        ),
+        raw(
+            "form content type",
+            "application/x-www-form-urlencoded",
+            "site=x&csat=4",
+            415,
+            "unsupported_media_type",
+        ),
+        raw(
+            "multipart",
+            "multipart/form-data; boundary=x",
+            "--x--",
+            415,
+            "unsupported_media_type",
+        ),
+        raw(
+            "XML",
+            "application/xml",
+            "<csat>4</csat>",
+            415,
+            "unsupported_media_type",
+        ),
+        raw(
+            "over 8 KiB",
+            JSON,
+            format!(
+                r#"{{"site":"{site}","interaction":"c","comment":"{}"}}"#,
+                "a".repeat(9000)
+            ),
+            413,
+            "payload_too_large",
+        ),
+        raw(
+            "deep nesting",
+            JSON,
+            format!(r#"{{"site":"{site}","interaction":"c","reasons":{nested}}}"#),
+            422,
+            "invalid_field",
+        ),
+        raw(
+            "duplicate key",
+            JSON,
+            format!(r#"{{"site":"{site}","interaction":"c","csat":4,"csat":5}}"#),
+            422,
+            "invalid_field",
+        ),
+        raw("top-level array", JSON, "[]", 422, "invalid_field"),
+        raw("top-level null", JSON, "null", 422, "invalid_field"),
+        raw("top-level number", JSON, "42", 422, "invalid_field"),
+        raw("top-level string", JSON, r#""csat""#, 422, "invalid_field"),
+        case(
+            "missing site",
+            json!({ "interaction": "c", "csat": 4 }),
+            422,
+            "missing_field",
+        ),
+        case(
+            "missing interaction",
+            json!({ "site": site, "csat": 4 }),
+            422,
+            "missing_field",
+        ),
+        case(
+            "unknown field",
+            with(site, "mood", json!("happy")),
+            422,
+            "unknown_field",
+        ),
+        case(
+            "misspelt field",
+            with(site, "cast", json!(4)),
+            422,
+            "unknown_field",
+        ),
+        case(
+            "no answer at all",
+            json!({ "site": site, "interaction": "c" }),
+            422,
+            "no_answers",
+        ),
+        case(
+            "only attribution",
+            json!({ "site": site, "interaction": "c", "agent": "a" }),
+            422,
+            "no_answers",
+        ),
+        case(
+            "unknown site",
+            with("site_unknown", "csat", json!(4)),
+            422,
+            "unknown_site",
+        ),
+        case("csat 0", with(site, "csat", json!(0)), 422, "invalid_field"),
+        case("csat 6", with(site, "csat", json!(6)), 422, "invalid_field"),
+        case(
+            "csat negative",
+            with(site, "csat", json!(-1)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "csat float",
+            with(site, "csat", json!(3.5)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "csat 4.0",
+            with(site, "csat", json!(4.0)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "csat string",
+            with(site, "csat", json!("4")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "csat bool",
+            with(site, "csat", json!(true)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "csat huge",
+            with(site, "csat", json!(1_u64 << 40)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "csat array",
+            with(site, "csat", json!([4])),
+            422,
+            "invalid_field",
+        ),
+        case("nps 11", with(site, "nps", json!(11)), 422, "invalid_field"),
+        case("nps -1", with(site, "nps", json!(-1)), 422, "invalid_field"),
+        case(
+            "nps string",
+            with(site, "nps", json!("10")),
+            422,
+            "invalid_field",
+        ),
+        case("ces 0", with(site, "ces", json!(0)), 422, "invalid_field"),
+        case("ces 8", with(site, "ces", json!(8)), 422, "invalid_field"),
+        case(
+            "resolved as text",
+            with(site, "resolved", json!("yes")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "resolved as number",
+            with(site, "resolved", json!(1)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "empty comment",
+            with(site, "comment", json!("")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "blank comment",
+            with(site, "comment", json!(" \n\t ")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "comment over 2000",
+            with(site, "comment", long(2001)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "comment with NUL",
+            with(site, "comment", json!("a\u{0}b")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "comment with escape",
+            with(site, "comment", json!("a\u{1b}[31mred")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "comment as number",
+            with(site, "comment", json!(5)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "reasons not a list",
+            with(site, "reasons", json!("slow")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "reason with capitals",
+            with(site, "reasons", json!(["Slow"])),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "reason with space",
+            with(site, "reasons", json!(["too slow"])),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "reason with script",
+            with(site, "reasons", json!(["<script>"])),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "nine reasons",
+            with(
+                site,
+                "reasons",
+                json!(["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
+            ),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "reason number",
+            with(site, "reasons", json!([1])),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "unknown channel",
+            with(site, "channel", json!("fax")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "channel in capitals",
+            with(site, "channel", json!("CHAT")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "unknown locale",
+            with(site, "locale", json!("fr")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "empty site",
+            with(site, "site", json!("")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "site over 128",
+            with(site, "site", long(129)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "empty interaction",
+            with(site, "interaction", json!("")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "blank interaction",
+            with(site, "interaction", json!("   ")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "interaction over 128",
+            with(site, "interaction", long(129)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "interaction with newline",
+            with(site, "interaction", json!("a\nb")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "interaction as number",
+            with(site, "interaction", json!(12)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "agent empty",
+            with(site, "agent", json!("")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "team over 128",
+            with(site, "team", long(129)),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "token with spaces",
+            with(site, "token", json!("not a token")),
+            422,
+            "invalid_field",
+        ),
+        case(
+            "token not signed",
+            with(site, "token", json!("abc.def")),
+            403,
+            "invalid_token",
+        ),
+        case(
+            "token without a dot",
+            with(site, "token", json!("abcdef")),
+            403,
+            "invalid_token",
+        ),
+    ]
+}
+
+async fn every_bad_payload_is_refused_and_changes_nothing<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let cases = cases(app.site.key());
+    assert!(cases.len() >= 50, "the table holds {} cases", cases.len());
+    let before = app.snapshot().await;
+    for case in cases {
+        let response = app
+            .post_raw("/api/v1/responses", case.content_type, case.body, None)
+            .await;
+        assert_eq!(response.status(), case.status, "{}", case.what);
+        assert_eq!(error_code(response).await, case.code, "{}", case.what);
+        assert_eq!(
+            app.snapshot().await,
+            before,
+            "{} stored something",
+            case.what
+        );
+    }
+    let fine = app.submit(&with(app.site.key(), "csat", json!(4))).await;
+    assert_eq!(
+        fine.status(),
+        201,
+        "the collector is still healthy afterwards"
+    );
+}
+
+async fn legitimate_text_is_stored_exactly<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let texts = [
+        "<script>alert(1)</script>",
+        "'; DROP TABLE responses; --",
+        "=HYPERLINK(\"http://x\")",
+        "مرحبا \u{202E}txt.exe",
+        "zero\u{200B}width and emoji 🙇‍♀️",
+        "改行\r\nあり\tタブ",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let body =
+            json!({ "site": app.site.key(), "interaction": format!("t{i}"), "comment": text });
+        assert_eq!(app.submit(&body).await.status(), 201, "{text}");
+    }
+    let stored: Vec<String> = app
+        .responses(&app.site)
+        .await
+        .iter()
+        .map(|r| {
+            r.state
+                .answers
+                .comment
+                .as_ref()
+                .unwrap()
+                .as_str()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(stored, texts);
+}
+
+on_both_backends!(
+    every_bad_payload_is_refused_and_changes_nothing,
+    legitimate_text_is_stored_exactly
+);

@@ -1,0 +1,52 @@
+//! Impressions: counted once per interaction, in the same rollup rows as responses.
+
+use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
+use serde_json::{Value, json};
+
+async fn an_impression_counts_once<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let body =
+        json!({ "site": app.site.key(), "interaction": "c1", "agent": "ken", "channel": "chat" });
+    let first = app.post_json("/api/v1/impressions", &body).await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(first.json::<Value>().await.unwrap()["recorded"], true);
+    let again = app.post_json("/api/v1/impressions", &body).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["recorded"], false);
+
+    assert_eq!(app.submit(&json!({ "site": app.site.key(), "interaction": "c1", "agent": "ken", "channel": "chat", "csat": 5 })).await.status(), 201);
+    let rollups = app.rollups(&app.site).await;
+    assert_eq!(rollups.len(), 1, "impression and response share the row");
+    assert_eq!(
+        (rollups[0].1.impressions(), rollups[0].1.responses()),
+        (1, 1)
+    );
+    assert!(app.drift().await.is_empty());
+}
+
+async fn impressions_follow_the_same_rules<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let before = app.snapshot().await;
+    let strict = json!({ "site": app.strict_site.key(), "interaction": "c1", "agent": "ken" });
+    assert_eq!(
+        error_code(app.post_json("/api/v1/impressions", &strict).await).await,
+        "token_required"
+    );
+    let unknown = json!({ "site": "site_nobody", "interaction": "c1" });
+    assert_eq!(
+        error_code(app.post_json("/api/v1/impressions", &unknown).await).await,
+        "unknown_site"
+    );
+    let extra = json!({ "site": app.site.key(), "interaction": "c1", "csat": 5 });
+    assert_eq!(
+        error_code(app.post_json("/api/v1/impressions", &extra).await).await,
+        "unknown_field"
+    );
+    assert_eq!(app.snapshot().await, before);
+}
+
+on_both_backends!(an_impression_counts_once, impressions_follow_the_same_rules);

@@ -1,0 +1,10 @@
+//! The collector's HTTP API through a real listener, on SQLite and on PostgreSQL.
+
+mod attribution;
+mod bad_payloads;
+mod concurrency;
+mod cors;
+mod health;
+mod impressions;
+mod rate_limit;
+mod responses;
