@@ -1,0 +1,360 @@
+//! The storage contract: both backends must behave the same, call for call.
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use koe_collector::registration::{SiteRequest, create_api_key, register_site};
+use koe_collector::response::{AnswerWrite, Answers, Attribution, MergeConflict};
+use koe_collector::secrets;
+use koe_collector::site::{NewSite, Origin, SiteTimeZone};
+use koe_collector::storage::{ImpressionWrite, Role, StorageError};
+use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore, SiteKey, SubmissionStatus};
+use koe_tests::{TestBackend, TestDatabase, on_both_backends};
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn open<S: TestBackend>() -> Option<(S, TestDatabase)> {
+    let db = TestDatabase::create(S::BACKEND).await?;
+    let storage = S::open(&db.url).await.expect("storage opens and migrates");
+    Some((storage, db))
+}
+
+fn request(name: &str) -> SiteRequest {
+    SiteRequest {
+        name: name.into(),
+        origins: vec![
+            Origin::parse("https://a.example").unwrap(),
+            Origin::parse("http://localhost:3000").unwrap(),
+        ],
+        timezone: SiteTimeZone::parse("Europe/Paris").unwrap(),
+        strict: true,
+    }
+}
+
+fn write(
+    site_id: i64,
+    interaction: &str,
+    now_ms: i64,
+    agent: Option<&str>,
+    verified: bool,
+    answers: Answers,
+) -> AnswerWrite {
+    AnswerWrite {
+        site_id,
+        interaction: InteractionId::try_from(interaction).unwrap(),
+        attribution: Attribution {
+            agent: agent.map(|a| AgentId::try_from(a).unwrap()),
+            channel: Some(Channel::Chat),
+            verified,
+            ..Attribution::default()
+        },
+        answers,
+        day: "2026-11-26".into(),
+        now_ms,
+        edit_window_ms: 7 * DAY_MS,
+    }
+}
+
+fn csat(v: u8) -> Answers {
+    Answers {
+        csat: Some(CsatScore::try_from(v).unwrap()),
+        ..Answers::default()
+    }
+}
+
+fn nps(v: u8) -> Answers {
+    Answers {
+        nps: Some(NpsScore::try_from(v).unwrap()),
+        ..Answers::default()
+    }
+}
+
+async fn sites_round_trip<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let registered = register_site(&storage, request("Paris shop"))
+        .await
+        .unwrap();
+    let found = storage
+        .site_by_key(&registered.site.key)
+        .await
+        .unwrap()
+        .expect("found by key");
+    assert_eq!(
+        (found.id, found.name.as_str(), found.strict),
+        (registered.site.id, "Paris shop", true)
+    );
+    assert_eq!(found.origins.len(), 2);
+    assert_eq!(found.timezone.name(), "Europe/Paris");
+    assert_eq!(
+        found.secret_digest,
+        secrets::digest(&registered.signing_secret),
+        "only the digest is kept"
+    );
+    assert_eq!(storage.sites().await.unwrap().len(), 1);
+    assert!(
+        storage
+            .site_by_key(&SiteKey::try_from("site_nope").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let duplicate = NewSite {
+        key: found.key.clone(),
+        name: "again".into(),
+        origins: vec![],
+        timezone: SiteTimeZone::parse("UTC").unwrap(),
+        strict: false,
+        secret_digest: [0; 32],
+        created_at_ms: 0,
+    };
+    assert!(matches!(
+        storage.create_site(duplicate).await,
+        Err(StorageError::Duplicate(_))
+    ));
+}
+
+async fn api_keys_are_found_by_digest_only<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Keys")).await.unwrap().site;
+    let (record, key) = create_api_key(&storage, &site, Role::Read).await.unwrap();
+    let found = storage
+        .api_key_by_digest(&secrets::digest(&key))
+        .await
+        .unwrap()
+        .expect("found");
+    assert_eq!(found, record);
+    assert_eq!((found.role, found.site_id), (Role::Read, site.id));
+    assert!(key.starts_with(&found.prefix) && found.prefix.len() < key.len());
+    assert!(
+        storage
+            .api_key_by_digest(&secrets::digest("koe_read_guess"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn answers_merge_and_move_rollups<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Merge"))
+        .await
+        .unwrap()
+        .site;
+    let first = storage
+        .save_answers(write(site.id, "c1", 1_000, Some("ken"), false, csat(5)))
+        .await
+        .unwrap();
+    assert_eq!(first.status, SubmissionStatus::Created);
+    let second = storage
+        .save_answers(write(site.id, "c1", 2_000, None, false, nps(10)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.status, second.id),
+        (SubmissionStatus::Updated, first.id)
+    );
+    storage
+        .save_answers(write(site.id, "c1", 3_000, None, false, csat(1)))
+        .await
+        .unwrap();
+
+    let responses = storage.responses(site.id).await.unwrap();
+    assert_eq!(responses.len(), 1);
+    let state = &responses[0].state;
+    assert_eq!(
+        (
+            state.answers.csat.map(u8::from),
+            state.answers.nps.map(u8::from)
+        ),
+        (Some(1), Some(10))
+    );
+    assert_eq!((state.created_at_ms, state.updated_at_ms), (1_000, 3_000));
+
+    let rollups = storage.rollups(site.id).await.unwrap();
+    assert_eq!(rollups.len(), 1);
+    let scores = rollups[0].1.scores();
+    assert_eq!(
+        (scores.csat, scores.nps[10], rollups[0].1.responses()),
+        ([1, 0, 0, 0, 0], 1, 1)
+    );
+    assert!(storage.rollup_drift().await.unwrap().is_empty());
+}
+
+async fn conflicts_change_nothing<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Window"))
+        .await
+        .unwrap()
+        .site;
+    storage
+        .save_answers(write(site.id, "c1", 0, Some("ken"), false, csat(3)))
+        .await
+        .unwrap();
+    let before = (
+        storage.responses(site.id).await.unwrap(),
+        storage.rollups(site.id).await.unwrap(),
+    );
+
+    let late = storage
+        .save_answers(write(site.id, "c1", 7 * DAY_MS + 1, None, false, csat(5)))
+        .await;
+    assert!(
+        matches!(
+            late,
+            Err(StorageError::Rejected(MergeConflict::EditWindowClosed))
+        ),
+        "{late:?}"
+    );
+    let other_agent = storage
+        .save_answers(write(site.id, "c1", 10, Some("eve"), false, csat(5)))
+        .await;
+    assert!(matches!(
+        other_agent,
+        Err(StorageError::Rejected(MergeConflict::AttributionConflict))
+    ));
+
+    let after = (
+        storage.responses(site.id).await.unwrap(),
+        storage.rollups(site.id).await.unwrap(),
+    );
+    assert_eq!(before, after);
+}
+
+async fn signed_reattribution_moves_the_response<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Move")).await.unwrap().site;
+    storage
+        .save_answers(write(site.id, "c1", 0, Some("ken"), false, csat(4)))
+        .await
+        .unwrap();
+    storage
+        .save_answers(write(
+            site.id,
+            "c1",
+            1,
+            Some("eve"),
+            true,
+            Answers::default(),
+        ))
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64, u64)> = storage
+        .rollups(site.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, c)| (k.agent, c.responses(), c.scores().csat[3]))
+        .collect();
+    assert_eq!(rows, [("eve".to_owned(), 1, 1), ("ken".to_owned(), 0, 0)]);
+    assert!(storage.rollup_drift().await.unwrap().is_empty());
+}
+
+async fn impressions_count_once<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Shown"))
+        .await
+        .unwrap()
+        .site;
+    let shown = || ImpressionWrite {
+        site_id: site.id,
+        interaction: InteractionId::try_from("c1").unwrap(),
+        attribution: Attribution::default(),
+        day: "2026-11-26".into(),
+        now_ms: 0,
+    };
+    assert!(storage.record_impression(shown()).await.unwrap());
+    assert!(!storage.record_impression(shown()).await.unwrap());
+    let rollups = storage.rollups(site.id).await.unwrap();
+    assert_eq!((rollups.len(), rollups[0].1.impressions()), (1, 1));
+    assert_eq!(storage.impressions(site.id).await.unwrap().len(), 1);
+}
+
+async fn drift_is_detected<S: TestBackend>() {
+    let Some((storage, db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Drift"))
+        .await
+        .unwrap()
+        .site;
+    storage
+        .save_answers(write(site.id, "c1", 0, Some("ken"), false, csat(2)))
+        .await
+        .unwrap();
+    assert!(storage.rollup_drift().await.unwrap().is_empty());
+
+    S::execute(&db.url, "UPDATE rollups SET csat_2 = csat_2 + 1, nps_0 = 5")
+        .await
+        .unwrap();
+    let drift = storage.rollup_drift().await.unwrap();
+    assert_eq!(drift.len(), 1);
+    assert_eq!(drift[0].0, site.key);
+    assert_eq!(
+        drift[0].1.differences(),
+        ["csat_2: expected 1, found 2", "nps_0: expected 0, found 5"]
+    );
+}
+
+async fn concurrent_writes_keep_rollups_exact<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Race")).await.unwrap().site;
+    let storage = Arc::new(storage);
+    let writes = (0..240).map(|i| {
+        let storage = Arc::clone(&storage);
+        let interaction = format!("c{}", i % 24);
+        let answers = if i % 2 == 0 {
+            csat(1 + (i % 5) as u8)
+        } else {
+            nps((i % 11) as u8)
+        };
+        let agent = (i % 7 == 0).then(|| format!("signed-{}", i % 3));
+        let write = write(
+            site.id,
+            &interaction,
+            i64::from(i),
+            agent.as_deref(),
+            agent.is_some(),
+            answers,
+        );
+        tokio::spawn(async move { storage.save_answers(write).await })
+    });
+    for result in join_all(writes).await {
+        result.expect("the task ran").expect("every write lands");
+    }
+    assert_eq!(storage.responses(site.id).await.unwrap().len(), 24);
+    let total: i64 = storage
+        .rollups(site.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, c)| c.responses())
+        .sum();
+    assert_eq!(total, 24);
+    assert!(storage.rollup_drift().await.unwrap().is_empty());
+}
+
+on_both_backends!(
+    sites_round_trip,
+    api_keys_are_found_by_digest_only,
+    answers_merge_and_move_rollups,
+    conflicts_change_nothing,
+    signed_reattribution_moves_the_response,
+    impressions_count_once,
+    drift_is_detected,
+    concurrent_writes_keep_rollups_exact,
+);
