@@ -1,1 +1,56 @@
-fn main() {}
+//! Koe's build pipeline, as `cargo xtask <command>`:
+//!
+//! - `serve`: runs the collector on the SQLite default (`koe.db`), with a demo site.
+//! - `test`: everything CI checks — formatting, clippy, the wasm32 build of `shared`, and all
+//!   tests on SQLite and (when a server answers, always under `CI=true`) PostgreSQL.
+#![forbid(unsafe_code)]
+
+mod serve;
+mod test;
+
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve::run(&args[1..]),
+        Some("test") => test::run(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <serve|test> [args]\n\n  serve   run the collector on sqlite://koe.db with a demo site\n  test    fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo`, as the one running this xtask.
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Runs a command to completion, failing with its description if it fails.
+fn step(command: &mut Command, what: &str) -> Result<(), String> {
+    eprintln!("\n==> {what}");
+    let status = command
+        .status()
+        .map_err(|e| format!("{what}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
