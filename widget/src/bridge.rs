@@ -1,0 +1,105 @@
+//! The boundary with JavaScript: reads the loader's settings, exposes `show` and `hide`, and
+//! keeps every failure in the console rather than the host page.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::color::Brand;
+use crate::config::{Position, ShowRequest, WidgetConfig};
+use crate::locale::Lang;
+use crate::mount::{self, Events};
+use crate::outbox;
+use crate::state::Question;
+
+fn text(object: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(object, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn read_config(window: &web_sys::Window) -> Option<(WidgetConfig, Events)> {
+    let raw = Reflect::get(window, &"__koeConfig".into()).ok()?;
+    let target = text(&raw, "target");
+    let navigator = window.navigator().language();
+    let config = WidgetConfig {
+        site: text(&raw, "site")?,
+        endpoint: text(&raw, "endpoint")?,
+        lang: Lang::negotiate(text(&raw, "lang").as_deref(), navigator.as_deref()),
+        brand: Brand::from_attribute(text(&raw, "color").as_deref()),
+        position: Position::from_attribute(text(&raw, "position").as_deref(), target.is_some()),
+        target,
+    };
+    let emit = Reflect::get(&raw, &"emit".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    Some((config, Events(emit)))
+}
+
+fn read_request(options: &JsValue) -> Result<ShowRequest, String> {
+    if text(options, "mode").as_deref() == Some("article") {
+        let article = text(options, "article").ok_or("article mode needs `article`")?;
+        let visit = format!("{:x}", (js_sys::Math::random() * 1e12) as u64);
+        return Ok(ShowRequest::article(&article, &visit));
+    }
+    let questions = Reflect::get(options, &"questions".into())
+        .ok()
+        .filter(Array::is_array)
+        .map(|list| {
+            Array::from(&list)
+                .iter()
+                .filter_map(|q| q.as_string())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let chosen = questions
+        .iter()
+        .map(|q| Question::parse(q).ok_or_else(|| format!("unknown question {q:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ShowRequest {
+        interaction: text(options, "interaction").ok_or("`interaction` is required")?,
+        agent: text(options, "agent"),
+        team: text(options, "team"),
+        channel: text(options, "channel"),
+        token: text(options, "token"),
+        steps: Question::sequence(&chosen),
+    })
+}
+
+/// Runs when the wasm is instantiated (the binary's `main`).
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("koe: {info}").into());
+    }));
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some((config, events)) = read_config(&window) else {
+        web_sys::console::error_1(&"koe: the loader gave no site or endpoint".into());
+        return;
+    };
+    let config = Rc::new(config);
+    let api = Object::new();
+    let show = {
+        let config = Rc::clone(&config);
+        Closure::<dyn Fn(JsValue)>::new(move |options: JsValue| {
+            let shown = read_request(&options)
+                .map_err(JsValue::from)
+                .and_then(|request| mount::show(Rc::clone(&config), request, events.clone()));
+            if let Err(error) = shown {
+                web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
+            }
+        })
+    };
+    let hide = Closure::<dyn Fn()>::new(mount::hide);
+    let _ = Reflect::set(&api, &"show".into(), show.as_ref());
+    let _ = Reflect::set(&api, &"hide".into(), hide.as_ref());
+    // Both live as long as the page.
+    show.forget();
+    hide.forget();
+    let _ = Reflect::set(&window, &"__koeWidget".into(), &api);
+    outbox::resume();
+}

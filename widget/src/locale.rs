@@ -1,0 +1,221 @@
+//! Every string the widget shows, in each language. A struct, not a map: a language that lacks
+//! a text does not compile.
+
+/// The languages the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ja,
+}
+
+impl Lang {
+    /// `data-lang` first, then the browser's language, else English.
+    pub fn negotiate(requested: Option<&str>, navigator: Option<&str>) -> Self {
+        [requested, navigator]
+            .into_iter()
+            .flatten()
+            .find_map(Self::parse)
+            .unwrap_or(Self::En)
+    }
+
+    fn parse(tag: &str) -> Option<Self> {
+        let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+        match primary.as_str() {
+            "ja" => Some(Self::Ja),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Self::En => &EN,
+            Self::Ja => &JA,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Texts {
+    pub survey_label: &'static str,
+    pub close: &'static str,
+    pub csat_question: &'static str,
+    /// Names of CSAT 1–5.
+    pub csat_labels: [&'static str; 5],
+    pub nps_question: &'static str,
+    pub nps_low: &'static str,
+    pub nps_high: &'static str,
+    pub ces_question: &'static str,
+    pub ces_low: &'static str,
+    pub ces_high: &'static str,
+    pub resolved_question: &'static str,
+    pub article_question: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub comment_question: &'static str,
+    pub comment_placeholder: &'static str,
+    pub reasons_question: &'static str,
+    /// Labels of the reason chips, in [`crate::state::REASONS`] order.
+    pub reason_labels: [&'static str; 5],
+    pub send: &'static str,
+    pub skip: &'static str,
+    pub thanks: &'static str,
+    pub thanks_detail: &'static str,
+    pub step_of: &'static str,
+    pub keyboard_hint: &'static str,
+}
+
+pub static EN: Texts = Texts {
+    survey_label: "Feedback on our support",
+    close: "Close",
+    csat_question: "How satisfied are you with the support you received?",
+    csat_labels: [
+        "Very dissatisfied",
+        "Dissatisfied",
+        "Neutral",
+        "Satisfied",
+        "Very satisfied",
+    ],
+    nps_question: "How likely are you to recommend us to a friend or colleague?",
+    nps_low: "Not likely",
+    nps_high: "Very likely",
+    ces_question: "How easy was it to get your issue handled?",
+    ces_low: "Very difficult",
+    ces_high: "Very easy",
+    resolved_question: "Was your issue resolved?",
+    article_question: "Did this answer your question?",
+    yes: "Yes",
+    no: "No",
+    comment_question: "Anything you would like to add? (optional)",
+    comment_placeholder: "Your comment",
+    reasons_question: "What went wrong?",
+    reason_labels: [
+        "Slow reply",
+        "Not resolved",
+        "Unfriendly",
+        "Hard to understand",
+        "Something else",
+    ],
+    send: "Send",
+    skip: "Skip",
+    thanks: "Thank you!",
+    thanks_detail: "Your feedback helps us improve.",
+    step_of: "Question {n} of {total}",
+    keyboard_hint: "Use the arrow keys to choose, Enter to confirm.",
+};
+
+pub static JA: Texts = Texts {
+    survey_label: "サポートについてのご意見",
+    close: "閉じる",
+    csat_question: "今回のサポートにどのくらい満足されましたか？",
+    csat_labels: ["とても不満", "不満", "どちらでもない", "満足", "とても満足"],
+    nps_question: "当社を友人や同僚に薦める可能性はどのくらいありますか？",
+    nps_low: "まったく薦めない",
+    nps_high: "ぜひ薦めたい",
+    ces_question: "問題の解決はどのくらい簡単でしたか？",
+    ces_low: "とても難しい",
+    ces_high: "とても簡単",
+    resolved_question: "お問い合わせの問題は解決しましたか？",
+    article_question: "この記事で疑問は解決しましたか？",
+    yes: "はい",
+    no: "いいえ",
+    comment_question: "ほかにご意見があればお聞かせください（任意）",
+    comment_placeholder: "ご意見",
+    reasons_question: "どの点がよくなかったですか？",
+    reason_labels: [
+        "返信が遅い",
+        "解決しなかった",
+        "対応が不親切",
+        "説明がわかりにくい",
+        "その他",
+    ],
+    send: "送信",
+    skip: "スキップ",
+    thanks: "ありがとうございました！",
+    thanks_detail: "いただいたご意見はサービスの改善に役立てます。",
+    step_of: "{total}問中{n}問目",
+    keyboard_hint: "矢印キーで選び、Enterキーで決定します。",
+};
+
+impl Texts {
+    /// "Question 2 of 3" / 「3問中2問目」.
+    pub fn step(&self, n: usize, total: usize) -> String {
+        self.step_of
+            .replace("{n}", &n.to_string())
+            .replace("{total}", &total.to_string())
+    }
+
+    /// Every text, for completeness checks.
+    pub fn all(&self) -> Vec<&'static str> {
+        let mut all = vec![
+            self.survey_label,
+            self.close,
+            self.csat_question,
+            self.nps_question,
+            self.nps_low,
+            self.nps_high,
+            self.ces_question,
+            self.ces_low,
+            self.ces_high,
+            self.resolved_question,
+            self.article_question,
+            self.yes,
+            self.no,
+            self.comment_question,
+            self.comment_placeholder,
+            self.reasons_question,
+            self.send,
+            self.skip,
+            self.thanks,
+            self.thanks_detail,
+            self.step_of,
+            self.keyboard_hint,
+        ];
+        all.extend(self.csat_labels);
+        all.extend(self.reason_labels);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages() {
+        for texts in [&EN, &JA] {
+            assert!(texts.all().iter().all(|t| !t.trim().is_empty()));
+        }
+        assert_eq!(EN.all().len(), JA.all().len());
+        let differing = EN
+            .all()
+            .iter()
+            .zip(JA.all())
+            .filter(|(en, ja)| *en != ja)
+            .count();
+        assert_eq!(
+            differing,
+            EN.all().len(),
+            "every Japanese text is translated"
+        );
+        assert!(JA.step_of.contains("{n}") && JA.step_of.contains("{total}"));
+        assert_eq!(JA.step(2, 3), "3問中2問目");
+    }
+
+    #[test]
+    fn language_comes_from_the_tag_then_the_browser_then_english() {
+        assert_eq!(Lang::negotiate(Some("ja"), Some("en-US")), Lang::Ja);
+        assert_eq!(Lang::negotiate(None, Some("ja-JP")), Lang::Ja);
+        assert_eq!(Lang::negotiate(Some("fr"), Some("ja")), Lang::Ja);
+        assert_eq!(Lang::negotiate(Some("fr"), Some("de-DE")), Lang::En);
+        assert_eq!(Lang::negotiate(None, None), Lang::En);
+        assert_eq!(Lang::negotiate(Some("EN_gb"), None), Lang::En);
+    }
+}

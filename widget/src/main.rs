@@ -1,0 +1,6 @@
+//! The wasm entry point: installs the JS API the loader calls.
+#![forbid(unsafe_code)]
+
+fn main() {
+    koe_widget::bridge::start();
+}

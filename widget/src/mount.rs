@@ -1,0 +1,149 @@
+//! Showing and hiding the survey: a host element, an open shadow root holding the widget's
+//! own styles (host-page CSS cannot reach in, ours cannot leak out), and focus handed back to
+//! the page on close.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+use yew::{AppHandle, Callback};
+
+use crate::app::{Widget, WidgetProps};
+use crate::config::{Position, ShowRequest, WidgetConfig};
+use crate::outbox;
+use crate::state::Answer;
+
+const STYLE: &str = include_str!("style.css");
+
+struct Mounted {
+    app: AppHandle<Widget>,
+    host: Element,
+    return_focus: Option<HtmlElement>,
+}
+
+thread_local! {
+    static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
+}
+
+/// Calls the loader's `emit(name, detail)` (listeners from `koe('on', …)`).
+#[derive(Debug, Clone)]
+pub struct Events(pub Option<Function>);
+
+impl Events {
+    fn emit(&self, name: &str, detail: &JsValue) {
+        if let Some(emit) = &self.0 {
+            if let Err(error) = emit.call2(&JsValue::NULL, &name.into(), detail) {
+                web_sys::console::error_2(&"koe: an event listener failed".into(), &error);
+            }
+        }
+    }
+}
+
+/// Shows a survey, replacing any that is open. Does nothing for an interaction this browser
+/// has answered already.
+pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Result<(), JsValue> {
+    if request.remembered() && outbox::was_answered(&config.site, &request.interaction) {
+        return Ok(());
+    }
+    hide();
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let return_focus = document
+        .active_element()
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+
+    let host = document.create_element("div")?;
+    host.set_attribute("data-koe", "")?;
+    host.set_class_name(config.position.class());
+    let parent = match (&config.target, config.position) {
+        (Some(selector), Position::Inline) => document.query_selector(selector).ok().flatten(),
+        _ => None,
+    };
+    match parent.or_else(|| document.body().map(Into::into)) {
+        Some(parent) => parent.append_child(&host)?,
+        None => return Err("no body to show the survey in".into()),
+    };
+    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let style = document.create_element("style")?;
+    style.set_text_content(Some(&format!(
+        ":host{{--koe-brand:{};--koe-on-brand:{}}}{STYLE}",
+        config.brand.background, config.brand.text
+    )));
+    shadow.append_child(&style)?;
+    let root = document.create_element("div")?;
+    root.set_attribute("lang", config.lang.code())?;
+    shadow.append_child(&root)?;
+
+    outbox::enqueue(
+        &config.endpoint,
+        "/api/v1/impressions",
+        outbox::impression_body(&config, &request),
+    );
+    let request = Rc::new(request);
+    let on_answer = {
+        let (config, request, events) = (Rc::clone(&config), Rc::clone(&request), events.clone());
+        Callback::from(move |answer: Answer| {
+            outbox::enqueue(
+                &config.endpoint,
+                "/api/v1/responses",
+                outbox::submission_body(&config, &request, &answer),
+            );
+            if request.remembered() {
+                outbox::mark_answered(&config.site, &request.interaction);
+            }
+            events.emit("answered", &answer_detail(&request, &answer));
+        })
+    };
+    let on_close = Callback::from(move |()| {
+        // Unmount after the current event has finished dispatching inside the app.
+        wasm_bindgen_futures::spawn_local(async { hide() });
+        events.emit("closed", &JsValue::UNDEFINED);
+    });
+    let props = WidgetProps {
+        texts: config.lang.texts(),
+        steps: request.steps.clone(),
+        on_answer,
+        on_close,
+        initial: None,
+    };
+    let app = yew::Renderer::<Widget>::with_root_and_props(root, props).render();
+    MOUNTED.with(|m| {
+        *m.borrow_mut() = Some(Mounted {
+            app,
+            host,
+            return_focus,
+        })
+    });
+    Ok(())
+}
+
+/// Removes the survey, if one is shown, and gives focus back to where it was.
+pub fn hide() {
+    let Some(mounted) = MOUNTED.with(|m| m.borrow_mut().take()) else {
+        return;
+    };
+    mounted.app.destroy();
+    mounted.host.remove();
+    if let Some(element) = mounted.return_focus {
+        let _ = element.focus();
+    }
+}
+
+fn answer_detail(request: &ShowRequest, answer: &Answer) -> JsValue {
+    let detail = js_sys::Object::new();
+    let value: JsValue = match answer {
+        Answer::Csat(v) | Answer::Nps(v) | Answer::Ces(v) => JsValue::from(*v),
+        Answer::Resolved(v) => JsValue::from(*v),
+        Answer::Comment { text, .. } => JsValue::from(text.as_str()),
+    };
+    let _ = Reflect::set(
+        &detail,
+        &"interaction".into(),
+        &request.interaction.as_str().into(),
+    );
+    let _ = Reflect::set(&detail, &"question".into(), &answer.question().into());
+    let _ = Reflect::set(&detail, &"value".into(), &value);
+    detail.into()
+}

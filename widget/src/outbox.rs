@@ -1,0 +1,361 @@
+//! Delivery: every answer and impression becomes a small JSON body in a `localStorage` queue,
+//! sent in order and removed only once the collector acknowledges it (2xx) or refuses it for
+//! good (a 4xx other than 429). Failures (offline, 5xx, 429) are retried with backoff, and the
+//! queue survives reloads: the loader loads the widget again when it is not empty.
+
+use std::cell::Cell;
+
+use js_sys::{Array, JSON, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
+
+use crate::config::{ShowRequest, WidgetConfig};
+use crate::state::Answer;
+
+pub const QUEUE_KEY: &str = "koe:outbox:v1";
+pub const ANSWERED_KEY: &str = "koe:answered:v1";
+const REMEMBERED: u32 = 200;
+
+/// A JSON object written field by field (the widget carries no JSON library).
+#[derive(Debug, Default)]
+pub struct JsonObject(String);
+
+impl JsonObject {
+    fn key(&mut self, key: &str) -> &mut String {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        push_string(&mut self.0, key);
+        self.0.push(':');
+        &mut self.0
+    }
+
+    pub fn string(mut self, key: &str, value: Option<&str>) -> Self {
+        if let Some(value) = value {
+            push_string(self.key(key), value);
+        }
+        self
+    }
+
+    pub fn number(mut self, key: &str, value: u8) -> Self {
+        let out = self.key(key);
+        out.push_str(&value.to_string());
+        self
+    }
+
+    pub fn boolean(mut self, key: &str, value: bool) -> Self {
+        self.key(key).push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    pub fn strings(mut self, key: &str, values: &[&str]) -> Self {
+        let out = self.key(key);
+        out.push('[');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_string(out, value);
+        }
+        out.push(']');
+        self
+    }
+
+    pub fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
+}
+
+fn push_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn attributed(config: &WidgetConfig, request: &ShowRequest) -> JsonObject {
+    JsonObject::default()
+        .string("site", Some(&config.site))
+        .string("interaction", Some(&request.interaction))
+        .string("agent", request.agent.as_deref())
+        .string("team", request.team.as_deref())
+        .string("channel", request.channel.as_deref())
+        .string("token", request.token.as_deref())
+        .string("locale", Some(config.lang.code()))
+}
+
+/// The body of `POST /api/v1/responses` for one answer.
+pub fn submission_body(config: &WidgetConfig, request: &ShowRequest, answer: &Answer) -> String {
+    let body = attributed(config, request);
+    match answer {
+        Answer::Csat(v) => body.number("csat", *v),
+        Answer::Nps(v) => body.number("nps", *v),
+        Answer::Ces(v) => body.number("ces", *v),
+        Answer::Resolved(v) => body.boolean("resolved", *v),
+        Answer::Comment { text, reasons } => {
+            let text = text.trim();
+            let body = body.string("comment", (!text.is_empty()).then_some(text));
+            if reasons.is_empty() {
+                body
+            } else {
+                body.strings("reasons", reasons)
+            }
+        }
+    }
+    .finish()
+}
+
+/// The body of `POST /api/v1/impressions`.
+pub fn impression_body(config: &WidgetConfig, request: &ShowRequest) -> String {
+    attributed(config, request).finish()
+}
+
+/// What to do with a delivery after one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Refused for good (a 4xx other than 429): sending it again cannot help.
+    Refused,
+    Retry,
+}
+
+pub fn outcome(status: u16) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered,
+        429 | 500..=599 | 0 => Outcome::Retry,
+        _ => Outcome::Refused,
+    }
+}
+
+/// Seconds before retry `attempt` (1, 2, 4 … capped at 60).
+pub fn backoff_ms(attempt: u32) -> i32 {
+    1000 * 2_i32.pow(attempt.min(6)).min(60)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn load(key: &str) -> Array {
+    storage()
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .and_then(|text| JSON::parse(&text).ok())
+        .and_then(|value| value.dyn_into::<Array>().ok())
+        .unwrap_or_default()
+}
+
+fn save(key: &str, items: &Array) {
+    if let (Some(storage), Ok(text)) = (storage(), JSON::stringify(items)) {
+        if storage.set_item(key, &String::from(text)).is_err() {
+            web_sys::console::warn_1(
+                &"koe: could not keep the answer for retry (storage full)".into(),
+            );
+        }
+    }
+}
+
+/// Whether this browser already answered the interaction.
+pub fn was_answered(site: &str, interaction: &str) -> bool {
+    let id = JsValue::from(format!("{site}|{interaction}"));
+    load(ANSWERED_KEY).includes(&id, 0)
+}
+
+pub fn mark_answered(site: &str, interaction: &str) {
+    if was_answered(site, interaction) {
+        return;
+    }
+    let answered = load(ANSWERED_KEY);
+    answered.push(&format!("{site}|{interaction}").into());
+    while answered.length() > REMEMBERED {
+        answered.shift();
+    }
+    save(ANSWERED_KEY, &answered);
+}
+
+thread_local! {
+    static SENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Queues a body for `path` on the collector and starts delivery.
+pub fn enqueue(endpoint: &str, path: &str, body: String) {
+    let entry = js_sys::Object::new();
+    let _ = Reflect::set(&entry, &"u".into(), &format!("{endpoint}{path}").into());
+    let _ = Reflect::set(&entry, &"b".into(), &body.into());
+    let queue = load(QUEUE_KEY);
+    queue.push(&entry);
+    save(QUEUE_KEY, &queue);
+    resume();
+}
+
+/// Sends whatever waits in the queue, oldest first, one at a time.
+pub fn resume() {
+    if SENDING.with(|s| s.replace(true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let mut attempt = 0;
+        loop {
+            let queue = load(QUEUE_KEY);
+            let head = queue.get(0);
+            if head.is_undefined() {
+                break;
+            }
+            let url = Reflect::get(&head, &"u".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let body = Reflect::get(&head, &"b".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            match outcome(post(&url, &body).await) {
+                Outcome::Retry => {
+                    sleep(backoff_ms(attempt)).await;
+                    attempt += 1;
+                }
+                done => {
+                    if done == Outcome::Refused {
+                        web_sys::console::warn_2(
+                            &"koe: the collector refused an answer:".into(),
+                            &body.clone().into(),
+                        );
+                    }
+                    attempt = 0;
+                    drop_head(&body);
+                }
+            }
+        }
+        SENDING.with(|s| s.set(false));
+    });
+}
+
+/// Removes the delivered entry (another tab may have removed it already).
+fn drop_head(body: &str) {
+    let queue = load(QUEUE_KEY);
+    let head_body = Reflect::get(&queue.get(0), &"b".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    if head_body.as_deref() == Some(body) {
+        queue.shift();
+        save(QUEUE_KEY, &queue);
+    }
+}
+
+/// POSTs as `text/plain` (no CORS preflight) with `keepalive`, so it survives the page
+/// closing; 0 when the network failed.
+async fn post(url: &str, body: &str) -> u16 {
+    let Some(window) = web_sys::window() else {
+        return 0;
+    };
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body.into());
+    let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    let headers = js_sys::Object::new();
+    let _ = Reflect::set(
+        &headers,
+        &"content-type".into(),
+        &"text/plain;charset=UTF-8".into(),
+    );
+    init.set_headers(&headers);
+    match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+        Ok(response) => response.dyn_into::<Response>().map_or(0, |r| r.status()),
+        Err(_) => 0,
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::color::Brand;
+    use crate::config::Position;
+    use crate::locale::Lang;
+    use crate::state::Question;
+
+    fn config() -> WidgetConfig {
+        WidgetConfig {
+            site: "site_1".into(),
+            endpoint: "https://koe.example".into(),
+            lang: Lang::Ja,
+            brand: Brand::from_attribute(None),
+            position: Position::BottomRight,
+            target: None,
+        }
+    }
+
+    fn request() -> ShowRequest {
+        ShowRequest {
+            interaction: "chat \"7\"".into(),
+            agent: Some("佐藤".into()),
+            team: None,
+            channel: Some("chat".into()),
+            token: Some("tok.en".into()),
+            steps: vec![Question::Csat],
+        }
+    }
+
+    #[test]
+    fn bodies_are_the_collector_wire_format() {
+        assert_eq!(
+            submission_body(&config(), &request(), &Answer::Csat(4)),
+            r#"{"site":"site_1","interaction":"chat \"7\"","agent":"佐藤","channel":"chat","token":"tok.en","locale":"ja","csat":4}"#
+        );
+        let comment = Answer::Comment {
+            text: " line\none\u{1}\\ ".into(),
+            reasons: vec!["slow_reply", "other"],
+        };
+        assert!(
+            submission_body(&config(), &request(), &comment)
+                .ends_with(r#""comment":"line\none\u0001\\","reasons":["slow_reply","other"]}"#)
+        );
+        let empty = Answer::Comment {
+            text: "  ".into(),
+            reasons: vec!["other"],
+        };
+        assert!(!submission_body(&config(), &request(), &empty).contains("comment"));
+        assert!(
+            submission_body(&config(), &request(), &Answer::Resolved(false))
+                .ends_with(r#""resolved":false}"#)
+        );
+        assert!(impression_body(&config(), &request()).ends_with(r#""locale":"ja"}"#));
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        assert_eq!(outcome(201), Outcome::Delivered);
+        assert_eq!(outcome(200), Outcome::Delivered);
+        for status in [0, 429, 500, 503] {
+            assert_eq!(outcome(status), Outcome::Retry, "{status}");
+        }
+        for status in [400, 403, 409, 413, 422] {
+            assert_eq!(outcome(status), Outcome::Refused, "{status}");
+        }
+        assert_eq!(
+            (backoff_ms(0), backoff_ms(1), backoff_ms(10)),
+            (1000, 2000, 60_000)
+        );
+    }
+}
