@@ -49,6 +49,9 @@ enum Command {
         /// Address to listen on, e.g. 0.0.0.0:8080.
         #[arg(long, value_name = "ADDR")]
         bind: Option<String>,
+        /// Serve the demo shop at /demo (creating its site when missing).
+        #[arg(long)]
+        demo: bool,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -109,9 +112,10 @@ enum KeyCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(&cli.config).context("could not read the settings")?;
     let (db, command) = match cli.command {
-        Command::Serve { bind, db } => {
+        Command::Serve { bind, demo, db } => {
             telemetry::init("info");
             settings.bind = bind.unwrap_or(settings.bind);
+            settings.demo |= demo;
             override_database(&mut settings, db);
             tracing::info!(?settings, "starting");
             Application::build(settings)

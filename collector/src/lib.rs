@@ -8,6 +8,7 @@
 pub mod attribution;
 pub mod cli;
 pub mod clock;
+pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod rate_limit;

@@ -38,6 +38,8 @@ pub struct Settings {
     pub site_refresh_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Serve `/demo`, creating the demo site when missing (`koe serve --demo`).
+    pub demo: bool,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             sqlite_max_batch: 512,
             site_refresh_secs: 5,
             workers: 0,
+            demo: false,
         }
     }
 }

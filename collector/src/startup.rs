@@ -10,7 +10,10 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, http::header, web};
 
+use crate::demo;
 use crate::directory::SiteDirectory;
+use crate::routes::widget_assets;
+use crate::site::Site;
 use crate::rate_limit::{self, SiteLimiter};
 use crate::routes;
 use crate::settings::Settings;
@@ -24,6 +27,8 @@ pub struct AppState<S> {
     pub sites: SiteDirectory,
     pub site_limiter: Option<SiteLimiter>,
     pub edit_window_ms: i64,
+    /// The demo site, when `/demo` is served.
+    pub demo_site: Option<Site>,
 }
 
 #[allow(missing_debug_implementations)] // actix's Server is not Debug
@@ -58,6 +63,10 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let demo_site = match settings.demo {
+            true => Some(demo::ensure_site(&storage, port).await?),
+            false => None,
+        };
         let sites = SiteDirectory::load(&storage).await?;
         sites.keep_fresh(
             storage.clone(),
@@ -68,6 +77,7 @@ impl Application {
             sites,
             site_limiter: SiteLimiter::new(&settings),
             edit_window_ms: i64::try_from(settings.edit_window().as_millis()).unwrap_or(i64::MAX),
+            demo_site,
         });
         let per_ip = rate_limit::per_ip(&settings);
         let mut server = HttpServer::new(move || {
@@ -89,6 +99,10 @@ impl Application {
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
                 .service(public)
+                .route("/koe.js", web::get().to(widget_assets::loader))
+                .route("/widget/{name}", web::get().to(widget_assets::hashed))
+                .route("/demo", web::get().to(demo::page::<S>))
+                .route("/demo.js", web::get().to(demo::script))
                 .route("/healthz", web::get().to(routes::healthz))
                 .route("/readyz", web::get().to(routes::readyz::<S>))
                 .default_service(web::to(routes::not_found))

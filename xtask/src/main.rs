@@ -1,12 +1,17 @@
 //! Koe's build pipeline, as `cargo xtask <command>`:
 //!
-//! - `serve`: runs the collector on the SQLite default (`koe.db`), with a demo site.
+//! - `serve`: builds the widget, runs the collector on the SQLite default (`koe.db`) with the
+//!   demo page at `/demo`.
+//! - `widget`, `size`: builds the widget into `build/widget`; prints its sizes.
 //! - `test`: everything CI checks — formatting, clippy, the wasm32 build of `shared`, and all
 //!   tests on SQLite and (when a server answers, always under `CI=true`) PostgreSQL.
 #![forbid(unsafe_code)]
 
 mod serve;
+mod browser;
+mod size;
 mod test;
+mod widget;
 
 use std::process::{Command, ExitCode};
 
@@ -15,6 +20,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
+        Some("widget") => widget::build().map(drop),
+        Some("size") => widget::build().and_then(|_| size::run()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve|test> [args]\n\n  serve   run the collector on sqlite://koe.db with a demo site\n  test    fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)"

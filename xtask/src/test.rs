@@ -1,13 +1,13 @@
 //! `cargo xtask test`: the one command CI runs.
 
 use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
 use std::time::Duration;
 
+use crate::widget::{self, WASM_TARGET, ensure_wasm_target};
+use crate::browser;
 use crate::{cargo, step, workspace_root};
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn run(extra: &[String]) -> Result<(), String> {
     let root = workspace_root();
@@ -16,6 +16,8 @@ pub fn run(extra: &[String]) -> Result<(), String> {
         cargo().current_dir(&root).args(["fmt", "--all", "--check"]),
         "cargo fmt --check",
     )?;
+    // The collector embeds the built widget: build it before anything compiles the collector.
+    widget::build()?;
     step(
         cargo().current_dir(&root).args([
             "clippy",
@@ -37,7 +39,10 @@ pub fn run(extra: &[String]) -> Result<(), String> {
         ]),
         "koe-shared builds for wasm32",
     )?;
+    // The browser tests need Chromium and ChromeDriver.
+    let chromedriver = browser::find_chromedriver()?;
     let mut tests = cargo();
+    tests.env("KOE_CHROMEDRIVER", chromedriver);
     tests
         .current_dir(&root)
         .args(["test", "--workspace"])
@@ -71,22 +76,4 @@ fn postgres_url() -> Result<Option<String>, String> {
         return Err("CI=true but no PostgreSQL answers on 127.0.0.1:5432 (set KOE_TEST_POSTGRES_URL or start it)".into());
     }
     Ok(None)
-}
-
-/// Adds the wasm32 target with rustup when it is missing.
-fn ensure_wasm_target() -> Result<(), String> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map_err(|e| format!("rustup is needed to check the {WASM_TARGET} target: {e}"))?;
-    if String::from_utf8_lossy(&installed.stdout)
-        .lines()
-        .any(|l| l.trim() == WASM_TARGET)
-    {
-        return Ok(());
-    }
-    step(
-        Command::new("rustup").args(["target", "add", WASM_TARGET]),
-        "rustup target add wasm32-unknown-unknown",
-    )
 }

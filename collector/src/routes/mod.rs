@@ -1,11 +1,12 @@
 //! HTTP routes. Public (widget, email page): `/api/v1/responses`, `/api/v1/impressions`.
-//! Operations: `/healthz`, `/readyz`.
+//! Widget files: `/koe.js`, `/widget/{hashed}`. Operations: `/healthz`, `/readyz`.
 
 mod admission;
 pub mod body;
 mod health;
 mod impressions;
 mod responses;
+pub mod widget_assets;
 
 pub use health::{healthz, readyz};
 pub use impressions::record_impression;

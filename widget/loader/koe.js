@@ -1,0 +1,29 @@
+// Koe loader: defines koe(), replays calls queued before it loaded, and fetches the survey
+// (wasm-bindgen glue + .wasm) only when one is first shown or an answer still waits to be sent.
+// xtask fills in the hashed file names and strips comments and indentation.
+(function (w, d) {
+  var s = d.currentScript;
+  if (!s || w.__koeConfig) return;
+  var a = s.dataset, base = new URL(s.src).origin, dir = base + "/widget/", on = {}, ready;
+  function fail(e) { console.error("koe:", e); }
+  function emit(name, detail) {
+    (on[name] || []).forEach(function (f) { try { f(detail); } catch (e) { fail(e); } });
+  }
+  w.__koeConfig = { site: a.site, lang: a.lang, color: a.color, position: a.position, target: a.target, endpoint: base, emit: emit };
+  function load() {
+    return ready || (ready = import(dir + "__GLUE__").then(function (m) {
+      return m.default({ module_or_path: dir + "__WASM__" });
+    }).then(function () { return w.__koeWidget; }));
+  }
+  function koe(cmd, opt, fn) {
+    try {
+      if (cmd == "on") (on[opt] = on[opt] || []).push(fn);
+      else if (cmd == "show") load().then(function (k) { k.show(opt || {}); }).catch(fail);
+      else if (cmd == "hide" && ready) ready.then(function (k) { k.hide(); }).catch(fail);
+    } catch (e) { fail(e); }
+  }
+  var queued = (w.koe && w.koe.q) || [];
+  w.koe = koe;
+  queued.forEach(function (args) { koe.apply(null, args); });
+  try { if ((localStorage.getItem("koe:outbox:v1") || "[]") != "[]") load().catch(fail); } catch (e) {}
+})(window, document);

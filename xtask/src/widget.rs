@@ -1,0 +1,145 @@
+//! The widget build: wasm32 release build → wasm-bindgen (as a library) → wasm-opt -Oz →
+//! content-hashed names → the loader with those names → brotli and gzip copies. The result,
+//! in `build/widget/`, is what the collector embeds and serves.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::{cargo, step, workspace_root};
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Where the built widget goes (ignored by git; the collector's build script reads it).
+pub const DIST: &str = "build/widget";
+
+pub fn build() -> Result<PathBuf, String> {
+    let root = workspace_root();
+    ensure_wasm_target()?;
+    step(
+        cargo().current_dir(&root).args(["build", "--package", "koe-widget", "--target", WASM_TARGET, "--profile", "wasm-release"]),
+        "build the widget for wasm32",
+    )?;
+    let work = root.join("build/widget-work");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| format!("create {}: {e}", work.display()))?;
+
+    eprintln!("\n==> wasm-bindgen (library, --target web)");
+    let input = root.join(format!("target/{WASM_TARGET}/wasm-release/koe-widget.wasm"));
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&input)
+        .out_name("koe")
+        .web(true)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?
+        .typescript(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate(&work)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
+
+    let wasm = work.join("koe_bg.wasm");
+    let optimized = work.join("koe.opt.wasm");
+    step(
+        Command::new(wasm_opt(&root)?).arg("-Oz").arg("--enable-bulk-memory").arg("--enable-reference-types")
+            .arg("--enable-nontrapping-float-to-int").arg("--enable-sign-ext").arg("--enable-multivalue")
+            .arg(&wasm).arg("-o").arg(&optimized),
+        "wasm-opt -Oz",
+    )?;
+
+    let dist = root.join(DIST);
+    let _ = fs::remove_dir_all(&dist);
+    fs::create_dir_all(&dist).map_err(|e| format!("create {}: {e}", dist.display()))?;
+    let glue = read(&work.join("koe.js"))?;
+    let wasm = read(&optimized)?;
+    let glue_name = format!("koe-{}.js", short_hash(&glue));
+    let wasm_name = format!("koe-{}.wasm", short_hash(&wasm));
+    let loader = minify(&String::from_utf8_lossy(&read(&root.join("widget/loader/koe.js"))?))
+        .replace("__GLUE__", &glue_name)
+        .replace("__WASM__", &wasm_name);
+    for (name, bytes) in [("koe.js", loader.as_bytes()), (glue_name.as_str(), &glue), (wasm_name.as_str(), &wasm)] {
+        write_with_compressed(&dist, name, bytes)?;
+    }
+    let _ = fs::remove_dir_all(&work);
+    eprintln!("widget built into {DIST}/");
+    Ok(dist)
+}
+
+/// `wasm-opt` from the npm `binaryen` package pinned in `xtask/tools` (installed on first use
+/// into `build/tools`; Debian's binaryen is too old for wasm-bindgen's output).
+fn wasm_opt(root: &Path) -> Result<PathBuf, String> {
+    let tools = root.join("build/tools");
+    let binary = tools.join("node_modules/.bin/wasm-opt");
+    if binary.exists() {
+        return Ok(binary);
+    }
+    fs::create_dir_all(&tools).map_err(|e| format!("create {}: {e}", tools.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        fs::copy(root.join("xtask/tools").join(file), tools.join(file)).map_err(|e| format!("copy {file}: {e}"))?;
+    }
+    step(
+        Command::new("npm").current_dir(&tools).args(["ci", "--no-audit", "--no-fund"]),
+        "npm ci (binaryen 132 for wasm-opt)",
+    )
+    .map_err(|e| format!("{e}: wasm-opt comes from npm; install Node.js and npm"))?;
+    Ok(binary)
+}
+
+pub fn ensure_wasm_target() -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup is needed to check the {WASM_TARGET} target: {e}"))?;
+    if String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    step(Command::new("rustup").args(["target", "add", WASM_TARGET]), "rustup target add wasm32-unknown-unknown")
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("read {}: {e}", path.display()))
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().take(5).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Drops comment lines, indentation and line breaks of the hand-written loader.
+fn minify(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("")
+        .replace(" = ", "=")
+        .replace(", ", ",")
+        .replace(" == ", "==")
+        .replace(" || ", "||")
+        .replace(" && ", "&&")
+        .replace(") {", "){")
+        .replace("{ ", "{")
+        .replace(" }", "}")
+        .replace("; ", ";")
+}
+
+pub fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("compressing in memory cannot fail");
+    out
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("compressing in memory cannot fail");
+    encoder.finish().expect("compressing in memory cannot fail")
+}
+
+fn write_with_compressed(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let write = |file: String, data: &[u8]| fs::write(dir.join(&file), data).map_err(|e| format!("write {file}: {e}"));
+    write(name.to_owned(), bytes)?;
+    write(format!("{name}.br"), &brotli(bytes))?;
+    write(format!("{name}.gz"), &gzip(bytes))
+}
