@@ -31,6 +31,7 @@ fn main() {
         );
     }
     code.push(']');
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("widget_files.rs");
+    let out =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("widget_files.rs");
     std::fs::write(out, code).expect("write the widget file list");
 }

@@ -22,10 +22,13 @@ pub async fn ensure_site<S: Storage>(storage: &S, port: u16) -> Result<Site, Sto
     if let Some(site) = storage.site_by_key(&key).await? {
         return Ok(site);
     }
-    let origins = [format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")]
-        .iter()
-        .map(|o| Origin::parse(o).map_err(StorageError::Corrupt))
-        .collect::<Result<Vec<_>, _>>()?;
+    let origins = [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ]
+    .iter()
+    .map(|o| Origin::parse(o).map_err(StorageError::Corrupt))
+    .collect::<Result<Vec<_>, _>>()?;
     storage
         .create_site(NewSite {
             key,
@@ -53,7 +56,8 @@ pub async fn page<S: Storage>(
     let Some(site) = &state.demo_site else {
         return HttpResponse::NotFound().body("the demo is off: start with `koe serve --demo`");
     };
-    let ja = query.lang.as_deref() == Some("ja") || (query.lang.is_none() && prefers_japanese(&req));
+    let ja =
+        query.lang.as_deref() == Some("ja") || (query.lang.is_none() && prefers_japanese(&req));
     let interaction = format!("demo-chat-{:08x}", rand::rng().random::<u32>());
     let agents = ["aiko", "ken", "mai", "sora"];
     let agent = agents[rand::rng().random_range(0..agents.len())];

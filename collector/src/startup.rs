@@ -12,11 +12,11 @@ use actix_web::{App, HttpServer, http::header, web};
 
 use crate::demo;
 use crate::directory::SiteDirectory;
-use crate::routes::widget_assets;
-use crate::site::Site;
 use crate::rate_limit::{self, SiteLimiter};
 use crate::routes;
+use crate::routes::widget_assets;
 use crate::settings::Settings;
+use crate::site::Site;
 use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
 use crate::telemetry::log_request;
 
@@ -126,6 +126,11 @@ impl Application {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A handle to stop the server (tests use it to take the collector down and up again).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM: in-flight requests finish).

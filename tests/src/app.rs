@@ -59,9 +59,11 @@ pub fn in_an_hour() -> u64 {
     u64::try_from(koe_collector::clock::now_ms() / 1000).expect("after 1970") + 3600
 }
 
-#[derive(Debug)]
 pub struct TestApp<S> {
     pub address: String,
+    /// What the collector was started with (to start it again on the same port).
+    pub settings: Settings,
+    server: actix_web::dev::ServerHandle,
     pub client: reqwest::Client,
     pub storage: S,
     /// Non-strict, Asia/Tokyo, pages on [`SHOP_ORIGIN`].
@@ -69,6 +71,15 @@ pub struct TestApp<S> {
     /// Strict: attribution only through tokens.
     pub strict_site: TestSite,
     pub db: TestDatabase,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for TestApp<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp")
+            .field("address", &self.address)
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: TestBackend> TestApp<S> {
@@ -92,10 +103,12 @@ impl<S: TestBackend> TestApp<S> {
             ..Settings::default()
         };
         configure(&mut settings);
-        let app = Application::build(settings)
+        let app = Application::build(settings.clone())
             .await
             .expect("the collector starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        settings.bind = format!("127.0.0.1:{}", app.port());
+        let server = app.handle();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -103,6 +116,8 @@ impl<S: TestBackend> TestApp<S> {
             .expect("an HTTP client");
         Some(Self {
             address,
+            settings,
+            server,
             client,
             storage,
             site,
@@ -130,6 +145,21 @@ impl<S: TestBackend> TestApp<S> {
             site,
             secret: signing_secret,
         }
+    }
+
+    /// Stops the collector (as a crash or a deploy would); requests are refused until
+    /// [`TestApp::start_again`].
+    pub async fn stop(&self) {
+        self.server.stop(false).await;
+    }
+
+    /// Starts the collector again on the same port and database.
+    pub async fn start_again(&mut self) {
+        let app = Application::build(self.settings.clone())
+            .await
+            .expect("the collector starts again");
+        self.server = app.handle();
+        tokio::spawn(app.run_until_stopped());
     }
 
     /// Registers one more site after start (the collector finds it on first use).
@@ -214,6 +244,15 @@ impl<S: TestBackend> TestApp<S> {
             .responses(site.site.id)
             .await
             .expect("responses")
+    }
+
+    /// How many interactions of a site reported an impression.
+    pub async fn impression_count(&self, site: &TestSite) -> usize {
+        self.storage
+            .impressions(site.site.id)
+            .await
+            .expect("impressions")
+            .len()
     }
 
     pub async fn rollups(&self, site: &TestSite) -> Vec<(RollupKey, RollupCounters)> {

@@ -8,6 +8,8 @@
 
 mod app;
 mod database;
+pub mod host_page;
+pub mod webdriver;
 
 pub use app::{SHOP_ORIGIN, TestApp, TestSite, error_code, in_an_hour};
 pub use database::{TestBackend, TestDatabase};

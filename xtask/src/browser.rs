@@ -17,7 +17,9 @@ pub fn find_chromedriver() -> Result<String, String> {
     }
     let help = "Chromium and ChromeDriver are missing: install them with `apt-get install -y chromium chromium-driver`";
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        return Err(format!("{help} (CI=true: the browser tests cannot be skipped)"));
+        return Err(format!(
+            "{help} (CI=true: the browser tests cannot be skipped)"
+        ));
     }
     eprintln!("warning: {help}; the browser tests are skipped");
     Ok(String::new())

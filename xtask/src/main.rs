@@ -7,8 +7,8 @@
 //!   tests on SQLite and (when a server answers, always under `CI=true`) PostgreSQL.
 #![forbid(unsafe_code)]
 
-mod serve;
 mod browser;
+mod serve;
 mod size;
 mod test;
 mod widget;

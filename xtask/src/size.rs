@@ -19,7 +19,9 @@ pub fn run() -> Result<(), String> {
         .filter_map(|name| fs::read(dist.join(&name)).ok().map(|bytes| (name, bytes)))
         .collect();
     files.sort_by_key(|(name, _)| (name != "koe.js", name.ends_with(".wasm")));
-    let css = include_str!("../../widget/src/style.css").as_bytes().to_vec();
+    let css = include_str!("../../widget/src/style.css")
+        .as_bytes()
+        .to_vec();
     println!("{:<24} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
     let mut total = (0, 0, 0);
     for (name, bytes) in &files {
@@ -27,16 +29,29 @@ pub fn run() -> Result<(), String> {
         println!("{name:<24} {raw:>9} {gz:>9} {br:>9}");
         total = (total.0 + raw, total.1 + gz, total.2 + br);
         if name == "koe.js" {
-            println!("  loader budget {LOADER_BUDGET} B brotli: {}", if br <= LOADER_BUDGET { "met" } else { "MISSED" });
+            println!(
+                "  loader budget {LOADER_BUDGET} B brotli: {}",
+                if br <= LOADER_BUDGET { "met" } else { "MISSED" }
+            );
         }
     }
     let (raw, gz, br) = (css.len(), gzip(&css).len(), brotli(&css).len());
-    println!("{:<24} {raw:>9} {gz:>9} {br:>9}", "(style.css, in the wasm)");
-    println!("{:<24} {:>9} {:>9} {:>9}", "total", total.0, total.1, total.2);
+    println!(
+        "{:<24} {raw:>9} {gz:>9} {br:>9}",
+        "(style.css, in the wasm)"
+    );
+    println!(
+        "{:<24} {:>9} {:>9} {:>9}",
+        "total", total.0, total.1, total.2
+    );
     println!(
         "budget {} B brotli for loader + glue + wasm + CSS: {}",
         TOTAL_BUDGET,
-        if total.2 <= TOTAL_BUDGET { "met" } else { "MISSED" }
+        if total.2 <= TOTAL_BUDGET {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
     Ok(())
 }

@@ -19,7 +19,15 @@ pub fn build() -> Result<PathBuf, String> {
     let root = workspace_root();
     ensure_wasm_target()?;
     step(
-        cargo().current_dir(&root).args(["build", "--package", "koe-widget", "--target", WASM_TARGET, "--profile", "wasm-release"]),
+        cargo().current_dir(&root).args([
+            "build",
+            "--package",
+            "koe-widget",
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            "wasm-release",
+        ]),
         "build the widget for wasm32",
     )?;
     let work = root.join("build/widget-work");
@@ -42,9 +50,16 @@ pub fn build() -> Result<PathBuf, String> {
     let wasm = work.join("koe_bg.wasm");
     let optimized = work.join("koe.opt.wasm");
     step(
-        Command::new(wasm_opt(&root)?).arg("-Oz").arg("--enable-bulk-memory").arg("--enable-reference-types")
-            .arg("--enable-nontrapping-float-to-int").arg("--enable-sign-ext").arg("--enable-multivalue")
-            .arg(&wasm).arg("-o").arg(&optimized),
+        Command::new(wasm_opt(&root)?)
+            .arg("-Oz")
+            .arg("--enable-bulk-memory")
+            .arg("--enable-reference-types")
+            .arg("--enable-nontrapping-float-to-int")
+            .arg("--enable-sign-ext")
+            .arg("--enable-multivalue")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&optimized),
         "wasm-opt -Oz",
     )?;
 
@@ -55,10 +70,16 @@ pub fn build() -> Result<PathBuf, String> {
     let wasm = read(&optimized)?;
     let glue_name = format!("koe-{}.js", short_hash(&glue));
     let wasm_name = format!("koe-{}.wasm", short_hash(&wasm));
-    let loader = minify(&String::from_utf8_lossy(&read(&root.join("widget/loader/koe.js"))?))
-        .replace("__GLUE__", &glue_name)
-        .replace("__WASM__", &wasm_name);
-    for (name, bytes) in [("koe.js", loader.as_bytes()), (glue_name.as_str(), &glue), (wasm_name.as_str(), &wasm)] {
+    let loader = minify(&String::from_utf8_lossy(&read(
+        &root.join("widget/loader/koe.js"),
+    )?))
+    .replace("__GLUE__", &glue_name)
+    .replace("__WASM__", &wasm_name);
+    for (name, bytes) in [
+        ("koe.js", loader.as_bytes()),
+        (glue_name.as_str(), &glue),
+        (wasm_name.as_str(), &wasm),
+    ] {
         write_with_compressed(&dist, name, bytes)?;
     }
     let _ = fs::remove_dir_all(&work);
@@ -76,10 +97,13 @@ fn wasm_opt(root: &Path) -> Result<PathBuf, String> {
     }
     fs::create_dir_all(&tools).map_err(|e| format!("create {}: {e}", tools.display()))?;
     for file in ["package.json", "package-lock.json"] {
-        fs::copy(root.join("xtask/tools").join(file), tools.join(file)).map_err(|e| format!("copy {file}: {e}"))?;
+        fs::copy(root.join("xtask/tools").join(file), tools.join(file))
+            .map_err(|e| format!("copy {file}: {e}"))?;
     }
     step(
-        Command::new("npm").current_dir(&tools).args(["ci", "--no-audit", "--no-fund"]),
+        Command::new("npm")
+            .current_dir(&tools)
+            .args(["ci", "--no-audit", "--no-fund"]),
         "npm ci (binaryen 132 for wasm-opt)",
     )
     .map_err(|e| format!("{e}: wasm-opt comes from npm; install Node.js and npm"))?;
@@ -91,10 +115,16 @@ pub fn ensure_wasm_target() -> Result<(), String> {
         .args(["target", "list", "--installed"])
         .output()
         .map_err(|e| format!("rustup is needed to check the {WASM_TARGET} target: {e}"))?;
-    if String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
         return Ok(());
     }
-    step(Command::new("rustup").args(["target", "add", WASM_TARGET]), "rustup target add wasm32-unknown-unknown")
+    step(
+        Command::new("rustup").args(["target", "add", WASM_TARGET]),
+        "rustup target add wasm32-unknown-unknown",
+    )
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -102,7 +132,11 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn short_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().take(5).map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Drops comment lines, indentation and line breaks of the hand-written loader.
@@ -126,19 +160,28 @@ fn minify(source: &str) -> String {
 
 pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("compressing in memory cannot fail");
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .expect("compressing in memory cannot fail");
     out
 }
 
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).expect("compressing in memory cannot fail");
+    encoder
+        .write_all(bytes)
+        .expect("compressing in memory cannot fail");
     encoder.finish().expect("compressing in memory cannot fail")
 }
 
 fn write_with_compressed(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    let write = |file: String, data: &[u8]| fs::write(dir.join(&file), data).map_err(|e| format!("write {file}: {e}"));
+    let write = |file: String, data: &[u8]| {
+        fs::write(dir.join(&file), data).map_err(|e| format!("write {file}: {e}"))
+    };
     write(name.to_owned(), bytes)?;
     write(format!("{name}.br"), &brotli(bytes))?;
     write(format!("{name}.gz"), &gzip(bytes))

@@ -38,9 +38,17 @@ fn serve(req: &HttpRequest, name: &str, cache: &'static str) -> HttpResponse {
         } else {
             format!("no widget file {name:?}")
         };
-        return json_error(HttpResponse::build(StatusCode::NOT_FOUND), "not_found", &message);
+        return json_error(
+            HttpResponse::build(StatusCode::NOT_FOUND),
+            "not_found",
+            &message,
+        );
     };
-    let content_type = if name.ends_with(".wasm") { "application/wasm" } else { "text/javascript; charset=utf-8" };
+    let content_type = if name.ends_with(".wasm") {
+        "application/wasm"
+    } else {
+        "text/javascript; charset=utf-8"
+    };
     let (body, encoding) = match preferred_encoding(req) {
         Some("br") => (file.br, Some("br")),
         Some("gzip") => (file.gz, Some("gzip")),

@@ -1,0 +1,88 @@
+//! Host pages for browser tests, served from their own origin (a site owner's page that
+//! embeds the script tag), by a tiny HTTP server on a thread.
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// Serves HTML pages by path from `http://127.0.0.1:PORT`.
+#[derive(Debug, Clone)]
+pub struct HostPages {
+    pub origin: String,
+    pages: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl HostPages {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a port for host pages");
+        let origin = format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr().expect("an address").port()
+        );
+        let pages: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let served = Arc::clone(&pages);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                // Skip the headers.
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .split('?')
+                    .next()
+                    .unwrap_or("/")
+                    .to_owned();
+                let page = served
+                    .lock()
+                    .map(|p| p.get(&path).cloned())
+                    .unwrap_or_default();
+                let (status, body) = match page {
+                    Some(body) => ("200 OK", body),
+                    None => ("404 Not Found", "not found".to_owned()),
+                };
+                let mut stream = &stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Self { origin, pages }
+    }
+
+    /// Publishes a page at `path`; returns its URL.
+    pub fn add(&self, path: &str, html: String) -> String {
+        self.pages
+            .lock()
+            .expect("the page table")
+            .insert(path.to_owned(), html);
+        format!("{}{path}", self.origin)
+    }
+}
+
+/// A host page embedding the widget the way the README tells site owners to.
+pub fn embedding_page(
+    collector: &str,
+    site: &str,
+    attributes: &str,
+    head: &str,
+    body: &str,
+) -> String {
+    format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title>{head}
+<script async src="{collector}/koe.js" data-site="{site}" {attributes}></script>
+<script>window.koe=window.koe||function(){{(koe.q=koe.q||[]).push(arguments)}};</script>
+</head><body>{body}</body></html>"#
+    )
+}

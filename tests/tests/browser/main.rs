@@ -1,0 +1,6 @@
+//! The widget in a real headless Chromium, embedded in host pages on their own origin, against
+//! a collector started by the test (SQLite).
+
+mod support;
+
+mod mouse;

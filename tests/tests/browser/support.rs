@@ -1,0 +1,81 @@
+//! What every browser test needs: a collector, a site for the host pages' origin, a browser.
+
+use std::time::{Duration, Instant};
+
+use koe_collector::storage::{SqliteStorage, StoredResponse};
+use koe_shared::Channel;
+use koe_tests::host_page::{HostPages, embedding_page};
+use koe_tests::webdriver::Browser;
+use koe_tests::{TestApp, TestSite, in_an_hour};
+use serde_json::json;
+
+pub struct Scene {
+    pub app: TestApp<SqliteStorage>,
+    pub pages: HostPages,
+    pub site: TestSite,
+    pub browser: Browser,
+}
+
+impl Scene {
+    /// `None` when browser tests are off here (no ChromeDriver configured).
+    pub async fn start() -> Option<Self> {
+        let browser = Browser::open().await?;
+        let app = TestApp::<SqliteStorage>::spawn()
+            .await
+            .expect("SQLite is always available");
+        let pages = HostPages::start();
+        let site = app.add_site("Browser shop", true, &pages.origin).await;
+        Some(Self {
+            app,
+            pages,
+            site,
+            browser,
+        })
+    }
+
+    /// Publishes an embedding page and opens it.
+    pub async fn open_page(&self, path: &str, attributes: &str, head: &str, body: &str) {
+        let html = embedding_page(&self.app.address, self.site.key(), attributes, head, body);
+        let url = self.pages.add(path, html);
+        self.browser.goto(&url).await;
+        self.browser
+            .wait_for(
+                "the loader",
+                "return typeof window.koe === 'function' && !window.koe.q;",
+            )
+            .await;
+    }
+
+    /// Calls `koe('show', …)` for an interaction, with a token signed as the site's backend would.
+    pub async fn show(&self, interaction: &str, agent: &str) {
+        let token = self
+            .site
+            .token(interaction, Some(agent), Some(Channel::Chat), in_an_hour());
+        self.browser
+            .script(
+                "koe('show', { interaction: arguments[0], agent: arguments[1], channel: 'chat', token: arguments[2] });",
+                json!([interaction, agent, token]),
+            )
+            .await;
+    }
+
+    /// Waits until the collector holds a response for this site matching `done`.
+    pub async fn wait_for_response(
+        &self,
+        what: &str,
+        done: impl Fn(&StoredResponse) -> bool,
+    ) -> Vec<StoredResponse> {
+        let started = Instant::now();
+        loop {
+            let responses = self.app.responses(&self.site).await;
+            if responses.iter().any(&done) {
+                return responses;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {what}: {responses:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
