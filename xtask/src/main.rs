@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("widget") => widget::build().map(drop),
         Some("size") => widget::build().and_then(|_| size::run()),
+        Some("screenshot") => screenshot(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve|test> [args]\n\n  serve   run the collector on sqlite://koe.db with a demo site\n  test    fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)"
@@ -36,6 +37,32 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Photographs the widget in English and Japanese in headless Chromium (the language browser
+/// test), writing `build/screenshots/widget-en.png` and `widget-ja.png`.
+fn screenshot() -> Result<(), String> {
+    widget::build()?;
+    let chromedriver = browser::find_chromedriver()?;
+    if chromedriver.is_empty() {
+        return Err("screenshots need Chromium".into());
+    }
+    step(
+        cargo()
+            .current_dir(workspace_root())
+            .env("KOE_CHROMEDRIVER", chromedriver)
+            .args([
+                "test",
+                "--package",
+                "koe-tests",
+                "--test",
+                "browser",
+                "language::",
+            ]),
+        "photograph the widget",
+    )?;
+    eprintln!("screenshots: build/screenshots/widget-en.png, build/screenshots/widget-ja.png");
+    Ok(())
 }
 
 /// `cargo`, as the one running this xtask.

@@ -3,4 +3,8 @@
 
 mod support;
 
+mod failures;
+mod isolation;
+mod keyboard;
+mod language;
 mod mouse;

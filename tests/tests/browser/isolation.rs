@@ -1,0 +1,88 @@
+//! The widget keeps to its shadow root: hostile host CSS cannot break it, and it changes
+//! nothing on the host page.
+
+use serde_json::json;
+
+use crate::support::Scene;
+
+const HOSTILE_CSS: &str = "<style>
+* { all: unset !important; }
+button { display: none !important; }
+div { font-size: 72px !important; color: red !important; }
+html, body { display: block; font-size: 40px; }
+#host-text { display: block; color: rgb(1, 2, 3); }
+</style>";
+
+const HOST_STYLE: &str = "var p = document.getElementById('host-text'); var s = getComputedStyle(p); \
+    return [s.display, s.color, s.fontSize, document.body.children.length - document.querySelectorAll('[data-koe]').length];";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_host_css_cannot_break_the_survey_and_the_host_is_untouched() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    scene
+        .open_page(
+            "/hostile",
+            "",
+            HOSTILE_CSS,
+            "<p id='host-text'>Host paragraph</p><button id='host-button'>Host</button>",
+        )
+        .await;
+    let b = &scene.browser;
+    let before = b.script(HOST_STYLE, json!([])).await;
+
+    scene.show("chat-hostile-1", "sora").await;
+    let option = b.find_in_widget(".koe-scale-csat [data-value='2']").await;
+    let size = b
+        .script(
+            "var e = document.querySelector('[data-koe]').shadowRoot.querySelector('.koe-option'); var r = e.getBoundingClientRect(); \
+             return [getComputedStyle(e).display, r.width > 20 && r.height > 20, getComputedStyle(e).fontSize];",
+            json!([]),
+        )
+        .await;
+    assert_ne!(
+        size[0], "none",
+        "host `button {{ display: none }}` does not reach the survey"
+    );
+    assert_eq!(size[1], true, "options keep a usable size");
+    assert_ne!(size[2], "72px", "host font sizes do not reach the survey");
+    b.click(&option).await;
+    scene
+        .wait_for_response("CSAT 2", |r| r.state.answers.csat.map(u8::from) == Some(2))
+        .await;
+
+    assert_eq!(
+        b.script(HOST_STYLE, json!([])).await,
+        before,
+        "the host page's own elements are unchanged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_never_shows_a_survey_downloads_no_wasm() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    scene
+        .open_page("/quiet", "", "", "<p>No chat today.</p>")
+        .await;
+    let b = &scene.browser;
+    // Give a stray download every chance to start.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let resources = b
+        .script(
+            "return performance.getEntriesByType('resource').map(function (e) { return e.name; });",
+            json!([]),
+        )
+        .await;
+    let resources: Vec<String> = serde_json::from_value(resources).expect("a list of URLs");
+    assert!(
+        resources.iter().any(|r| r.ends_with("/koe.js")),
+        "the loader itself loads: {resources:?}"
+    );
+    assert!(
+        !resources.iter().any(|r| r.contains("/widget/")),
+        "nothing more: {resources:?}"
+    );
+}
