@@ -83,6 +83,11 @@ fn step(command: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
+/// Cargo's target folder (`CARGO_TARGET_DIR`, else `target/` in the workspace).
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), Into::into)
+}
+
 /// The workspace root (xtask lives one level below it).
 fn workspace_root() -> std::path::PathBuf {
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

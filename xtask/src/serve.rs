@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::{cargo, step, widget, workspace_root};
+use crate::{cargo, step, target_dir, widget, workspace_root};
 
 pub fn run(extra: &[String]) -> Result<(), String> {
     let root = workspace_root();
@@ -14,7 +14,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
             .args(["build", "--package", "koe-collector", "--bin", "koe"]),
         "build the collector",
     )?;
-    let mut serve = Command::new(root.join("target/debug/koe"));
+    let mut serve = Command::new(target_dir().join("debug/koe"));
     serve.current_dir(&root).args(["serve", "--demo"]);
     if !extra.iter().any(|a| a.starts_with("--bind")) {
         serve.args(["--bind", "127.0.0.1:8080"]);

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::{cargo, step, workspace_root};
+use crate::{cargo, step, target_dir, workspace_root};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Where the built widget goes (ignored by git; the collector's build script reads it).
@@ -35,7 +35,7 @@ pub fn build() -> Result<PathBuf, String> {
     fs::create_dir_all(&work).map_err(|e| format!("create {}: {e}", work.display()))?;
 
     eprintln!("\n==> wasm-bindgen (library, --target web)");
-    let input = root.join(format!("target/{WASM_TARGET}/wasm-release/koe-widget.wasm"));
+    let input = target_dir().join(format!("{WASM_TARGET}/wasm-release/koe-widget.wasm"));
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .out_name("koe")
