@@ -99,8 +99,16 @@ impl Application {
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
                 .service(public)
-                .route("/koe.js", web::get().to(widget_assets::loader))
-                .route("/widget/{name}", web::get().to(widget_assets::hashed))
+                .service(
+                    web::resource("/koe.js")
+                        .route(web::get().to(widget_assets::loader))
+                        .route(web::head().to(widget_assets::loader)),
+                )
+                .service(
+                    web::resource("/widget/{name}")
+                        .route(web::get().to(widget_assets::hashed))
+                        .route(web::head().to(widget_assets::hashed)),
+                )
                 .route("/demo", web::get().to(demo::page::<S>))
                 .route("/demo.js", web::get().to(demo::script))
                 .route("/healthz", web::get().to(routes::healthz))

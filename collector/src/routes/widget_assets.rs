@@ -24,15 +24,24 @@ pub fn find(name: &str) -> Option<&'static WidgetFile> {
 }
 
 pub async fn loader(req: HttpRequest) -> HttpResponse {
-    serve(&req, "koe.js", "public, max-age=300")
+    serve(&req, "koe.js", find(LOADER), "public, max-age=300")
 }
 
+/// Only content-hashed files: the loader changes with every build, so it is never immutable.
 pub async fn hashed(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
-    serve(&req, &name, "public, max-age=31536000, immutable")
+    let file = find(&name).filter(|f| f.name != LOADER);
+    serve(&req, &name, file, "public, max-age=31536000, immutable")
 }
 
-fn serve(req: &HttpRequest, name: &str, cache: &'static str) -> HttpResponse {
-    let Some(file) = find(name).filter(|f| name == "koe.js" || f.name != "koe.js") else {
+const LOADER: &str = "koe.js";
+
+fn serve(
+    req: &HttpRequest,
+    name: &str,
+    file: Option<&'static WidgetFile>,
+    cache: &'static str,
+) -> HttpResponse {
+    let Some(file) = file else {
         let message = if FILES.is_empty() {
             "the widget was not built into this collector: run `cargo xtask widget`, then build it again".to_owned()
         } else {

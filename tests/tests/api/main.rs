@@ -8,3 +8,4 @@ mod health;
 mod impressions;
 mod rate_limit;
 mod responses;
+mod widget_files;

@@ -17,14 +17,19 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// `None` when browser tests are off here (no ChromeDriver configured).
+    /// A strict site (attribution only through tokens); `None` when browser tests are off
+    /// here (no ChromeDriver configured).
     pub async fn start() -> Option<Self> {
+        Self::start_with(true).await
+    }
+
+    pub async fn start_with(strict: bool) -> Option<Self> {
         let browser = Browser::open().await?;
         let app = TestApp::<SqliteStorage>::spawn()
             .await
             .expect("SQLite is always available");
         let pages = HostPages::start();
-        let site = app.add_site("Browser shop", true, &pages.origin).await;
+        let site = app.add_site("Browser shop", strict, &pages.origin).await;
         Some(Self {
             app,
             pages,
