@@ -1,4 +1,4 @@
-//! The `koe` command line: `serve`, `site add`, `key create`, `verify`.
+//! The `koe` command line: `serve`, `site add`, `key create`, `report`, `verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +9,8 @@ use koe_shared::SiteKey;
 use serde_json::json;
 
 use crate::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
+use crate::report::{self, query::RawReportQuery};
+use crate::routes::scores::load_report;
 use crate::settings::{DatabaseUrl, Settings};
 use crate::site::{Origin, SiteTimeZone};
 use crate::startup::Application;
@@ -61,6 +63,34 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Scores by agent, channel, team and time, read from the rollups.
+    Report {
+        /// The site key.
+        #[arg(long)]
+        site: String,
+        /// Group rows by any of agent, channel, team (comma-separated).
+        #[arg(long, value_name = "GROUPS", default_value = "")]
+        by: String,
+        /// day, week (from Monday), month or all.
+        #[arg(long, default_value = "week")]
+        bucket: String,
+        /// First local day, YYYY-MM-DD (default: 29 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local day, YYYY-MM-DD (default: today in the site's time zone).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, value_parser = ["table", "json", "csv"], default_value = "table")]
+        format: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
     /// Recompute rollups from raw responses and report any drift (exit status 1 if any).
     Verify {
         #[arg(long)]
@@ -85,6 +115,9 @@ enum SiteCommand {
         /// Accept attribution (agent, team, channel) only when a signed token covers it.
         #[arg(long)]
         strict: bool,
+        /// Report rows resting on fewer responses are marked "low n".
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        low_n: u32,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -129,6 +162,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             origins,
             timezone,
             strict,
+            low_n,
             json,
             db,
         }) => {
@@ -140,10 +174,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             (
                 db,
                 StorageCommand::AddSite {
-                    name,
-                    origins,
-                    timezone,
-                    strict,
+                    request: SiteRequest {
+                        name,
+                        origins,
+                        timezone,
+                        strict,
+                        low_n_threshold: low_n,
+                    },
                     json,
                 },
             )
@@ -159,6 +196,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             (db, StorageCommand::CreateKey { site, role, json })
         }
         Command::Verify { json, db } => (db, StorageCommand::Verify { json }),
+        Command::Report {
+            site,
+            by,
+            bucket,
+            from,
+            to,
+            agent,
+            channel,
+            team,
+            format,
+            db,
+        } => {
+            let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let query = RawReportQuery {
+                from,
+                to,
+                bucket: Some(bucket),
+                group_by: Some(by),
+                agent,
+                channel,
+                team,
+            };
+            (
+                db,
+                StorageCommand::Report {
+                    site,
+                    query,
+                    format,
+                },
+            )
+        }
     };
     telemetry::init("warn");
     override_database(&mut settings, db);
@@ -184,10 +252,7 @@ fn override_database(settings: &mut Settings, db: DatabaseArg) {
 #[derive(Debug)]
 enum StorageCommand {
     AddSite {
-        name: String,
-        origins: Vec<Origin>,
-        timezone: SiteTimeZone,
-        strict: bool,
+        request: SiteRequest,
         json: bool,
     },
     CreateKey {
@@ -198,24 +263,17 @@ enum StorageCommand {
     Verify {
         json: bool,
     },
+    Report {
+        site: SiteKey,
+        query: RawReportQuery,
+        format: String,
+    },
 }
 
 impl StorageCommand {
     async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
         match self {
-            Self::AddSite {
-                name,
-                origins,
-                timezone,
-                strict,
-                json,
-            } => {
-                let request = SiteRequest {
-                    name,
-                    origins,
-                    timezone,
-                    strict,
-                };
+            Self::AddSite { request, json } => {
                 let RegisteredSite {
                     site,
                     signing_secret: secret,
@@ -267,6 +325,25 @@ impl StorageCommand {
                     println!("API key ({} access to {}):", role.as_str(), site.name);
                     println!("  {key}");
                     println!("  (shown once: Koe stores only its hash)");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::Report {
+                site,
+                query,
+                format,
+            } => {
+                let site = storage
+                    .site_by_key(&site)
+                    .await?
+                    .with_context(|| format!("no site has the key {site}"))?;
+                let report = load_report(&storage, &site, &query)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                match format.as_str() {
+                    "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                    "csv" => print!("{}", report::csv::report(&report)),
+                    _ => print!("{}", report::table::render(&report)),
                 }
                 Ok(ExitCode::SUCCESS)
             }

@@ -36,6 +36,7 @@ pub async fn ensure_site<S: Storage>(storage: &S, port: u16) -> Result<Site, Sto
             origins,
             timezone: SiteTimeZone::parse("Asia/Tokyo").map_err(StorageError::Corrupt)?,
             strict: true,
+            low_n_threshold: 30,
             secret_digest: secrets::digest(&secrets::new_signing_secret()),
             created_at_ms: clock::now_ms(),
         })

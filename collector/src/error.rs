@@ -154,3 +154,74 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// Errors of the authenticated API (reports, responses, keys).
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    #[error("send an API key as `Authorization: Bearer KEY`")]
+    Unauthorized,
+    #[error("this API key's role does not allow that")]
+    Forbidden,
+    #[error("no such site")]
+    NotFound,
+    #[error("{0}")]
+    BadParameter(String),
+    #[error("the service is unavailable; retry later")]
+    Unavailable(#[source] StorageError),
+    #[error("something went wrong on our side")]
+    Internal(#[source] StorageError),
+}
+
+impl From<StorageError> for ManageError {
+    fn from(error: StorageError) -> Self {
+        if error.is_unavailable() {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(error)
+        }
+    }
+}
+
+impl ManageError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::BadParameter(_) => "invalid_parameter",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ManageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadParameter(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = self.code(), error = ?error_chain(self), "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        match self {
+            Self::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE));
+            }
+            _ => {}
+        }
+        json_error(response, self.code(), &self.to_string())
+    }
+}

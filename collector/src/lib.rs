@@ -13,6 +13,7 @@ pub mod directory;
 pub mod error;
 pub mod rate_limit;
 pub mod registration;
+pub mod report;
 pub mod response;
 pub mod rollup;
 pub mod routes;

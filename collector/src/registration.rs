@@ -15,6 +15,8 @@ pub struct SiteRequest {
     pub origins: Vec<Origin>,
     pub timezone: SiteTimeZone,
     pub strict: bool,
+    /// Report rows under this many responses are marked "low n".
+    pub low_n_threshold: u32,
 }
 
 /// A new site and its signing secret, which exists nowhere else after this.
@@ -38,6 +40,7 @@ pub async fn register_site<S: Storage>(
             origins: request.origins,
             timezone: request.timezone,
             strict: request.strict,
+            low_n_threshold: request.low_n_threshold,
             secret_digest: secrets::digest(&signing_secret),
             created_at_ms: clock::now_ms(),
         })

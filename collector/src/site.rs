@@ -17,6 +17,8 @@ pub struct Site {
     pub strict: bool,
     /// SHA-256 of the signing secret; HMAC gives the same MACs with it (see `shared/docs`).
     pub secret_digest: [u8; 32],
+    /// Report rows resting on fewer responses than this are marked "low n".
+    pub low_n_threshold: u32,
     pub created_at_ms: i64,
 }
 
@@ -49,6 +51,7 @@ pub struct NewSite {
     pub timezone: SiteTimeZone,
     pub strict: bool,
     pub secret_digest: [u8; 32],
+    pub low_n_threshold: u32,
     pub created_at_ms: i64,
 }
 

@@ -95,9 +95,15 @@ impl Application {
                     "/impressions",
                     web::post().to(routes::record_impression::<S>),
                 );
+            let manage = web::scope("/api/v1/sites/{site}")
+                .app_data(web::JsonConfig::default().limit(1024))
+                .route("/scores", web::get().to(routes::scores::<S>))
+                .route("/responses", web::get().to(routes::list_responses::<S>))
+                .route("/keys", web::post().to(routes::create_key::<S>));
             App::new()
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
+                .service(manage)
                 .service(public)
                 .service(
                     web::resource("/koe.js")

@@ -137,6 +137,7 @@ impl<S: TestBackend> TestApp<S> {
                 origins: vec![Origin::parse(origin).expect("a valid origin")],
                 timezone: SiteTimeZone::parse("Asia/Tokyo").expect("a valid zone"),
                 strict,
+                low_n_threshold: 30,
             },
         )
         .await

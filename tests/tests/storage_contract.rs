@@ -28,6 +28,7 @@ fn request(name: &str) -> SiteRequest {
         ],
         timezone: SiteTimeZone::parse("Europe/Paris").unwrap(),
         strict: true,
+        low_n_threshold: 30,
     }
 }
 
@@ -108,6 +109,7 @@ async fn sites_round_trip<S: TestBackend>() {
         timezone: SiteTimeZone::parse("UTC").unwrap(),
         strict: false,
         secret_digest: [0; 32],
+        low_n_threshold: 30,
         created_at_ms: 0,
     };
     assert!(matches!(

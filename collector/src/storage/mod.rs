@@ -19,7 +19,9 @@ use koe_shared::SiteKey;
 
 pub use error::StorageError;
 pub use postgres::PgStorage;
-pub use records::{ApiKeyRecord, ImpressionWrite, NewApiKey, Role, Saved, StoredResponse};
+pub use records::{
+    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved, StoredResponse,
+};
 pub use sqlite::SqliteStorage;
 
 use crate::response::AnswerWrite;
@@ -116,6 +118,22 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         site_id: i64,
     ) -> impl Future<Output = Result<Vec<RollupKey>, StorageError>> + Send;
+
+    /// A site's rollup rows for local days `from..=to` (`YYYY-MM-DD`): what reports read.
+    fn rollups_between(
+        &self,
+        site_id: i64,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
+
+    /// A page of a site's responses, newest first.
+    fn response_page(
+        &self,
+        site_id: i64,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
 
     /// A site's rollup rows.
     fn rollups(

@@ -6,8 +6,8 @@ use sqlx::Connection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, Saved, Storage, StorageError, StorageOptions,
-    StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
+    StorageOptions, StoredResponse,
 };
 use crate::response::AnswerWrite;
 use crate::rollup::{RollupCounters, RollupKey};
@@ -91,6 +91,25 @@ impl Storage for PgStorage {
 
     async fn impressions(&self, site_id: i64) -> Result<Vec<RollupKey>, StorageError> {
         queries::select_impressions(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn rollups_between(
+        &self,
+        site_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        queries::select_rollups_between(&mut *self.pool.acquire().await?, site_id, from, to).await
+    }
+
+    async fn response_page(
+        &self,
+        site_id: i64,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        queries::select_response_page(&mut *self.pool.acquire().await?, site_id, filter, limit)
+            .await
     }
 
     async fn rollups(

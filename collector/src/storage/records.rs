@@ -75,6 +75,22 @@ pub struct Saved {
     pub status: SubmissionStatus,
 }
 
+/// Which responses a page lists (all optional; days are local `YYYY-MM-DD`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseFilter {
+    pub from_day: Option<String>,
+    pub to_day: Option<String>,
+    pub agent: Option<String>,
+    pub channel: Option<String>,
+    pub team: Option<String>,
+    pub min_csat: Option<u8>,
+    pub max_csat: Option<u8>,
+    pub min_nps: Option<u8>,
+    pub max_nps: Option<u8>,
+    /// Keyset cursor: only responses strictly older than (created_at_ms, id).
+    pub before: Option<(i64, i64)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
     pub id: i64,

@@ -20,6 +20,7 @@ pub(super) struct SiteRow {
     pub timezone: String,
     pub strict: bool,
     pub secret_digest: Vec<u8>,
+    pub low_n_threshold: i64,
     pub created_at_ms: i64,
 }
 
@@ -41,6 +42,7 @@ impl TryFrom<SiteRow> for Site {
             secret_digest: row.secret_digest.try_into().map_err(|_| {
                 StorageError::Corrupt("a site's secret digest is not 32 bytes".into())
             })?,
+            low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
             created_at_ms: row.created_at_ms,
         })
     }

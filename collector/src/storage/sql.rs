@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use crate::rollup::COUNTER_COLUMNS;
 
 pub(super) const SITE_COLUMNS: &str =
-    "id, site_key, name, origins, timezone, strict, secret_digest, created_at_ms";
+    "id, site_key, name, origins, timezone, strict, secret_digest, low_n_threshold, created_at_ms";
 
 pub(super) const RESPONSE_COLUMNS: &str = "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms";
 
@@ -38,6 +38,13 @@ pub(super) static SELECT_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+pub(super) static SELECT_ROLLUPS_BETWEEN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT day, agent, team, channel, {} FROM rollups WHERE site_id = $1 AND day >= $2 AND day <= $3",
+        COUNTER_COLUMNS.join(", ")
+    )
+});
+
 pub(super) static SELECT_SITES: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY id"));
 
@@ -50,8 +57,8 @@ pub(super) static SELECT_RESPONSES: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub(super) const INSERT_SITE: &str = "INSERT INTO sites (site_key, name, origins, timezone, strict, secret_digest, created_at_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+pub(super) const INSERT_SITE: &str = "INSERT INTO sites (site_key, name, origins, timezone, strict, secret_digest, created_at_ms, low_n_threshold) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 
 pub(super) const INSERT_API_KEY: &str = "INSERT INTO api_keys (site_id, role, key_digest, key_prefix, created_at_ms) \
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
@@ -107,6 +114,7 @@ macro_rules! queries {
                 .bind(site.strict)
                 .bind(&site.secret_digest[..])
                 .bind(site.created_at_ms)
+                .bind(i64::from(site.low_n_threshold))
                 .fetch_one(conn)
                 .await
                 .map_err(|e| unique(e, "a site with this key"))
@@ -264,6 +272,51 @@ macro_rules! queries {
             site_id: i64,
         ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
             let rows = sqlx::query(&sql::SELECT_ROLLUPS).bind(site_id).fetch_all(conn).await?;
+            rollup_rows(&rows)
+        }
+
+        /// Rollup rows of local days `from..=to` (ISO dates compare as text).
+        pub(in crate::storage) async fn select_rollups_between(
+            conn: &mut Conn,
+            site_id: i64,
+            from: &str,
+            to: &str,
+        ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+            let rows = sqlx::query(&sql::SELECT_ROLLUPS_BETWEEN).bind(site_id).bind(from).bind(to).fetch_all(conn).await?;
+            rollup_rows(&rows)
+        }
+
+        /// Newest first, after the cursor, filtered; at most `limit`.
+        pub(in crate::storage) async fn select_response_page(
+            conn: &mut Conn,
+            site_id: i64,
+            filter: &crate::storage::ResponseFilter,
+            limit: u32,
+        ) -> Result<Vec<StoredResponse>, StorageError> {
+            let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {} FROM responses WHERE site_id = ", sql::RESPONSE_COLUMNS));
+            query.push_bind(site_id);
+            let text_filters = [("day >= ", &filter.from_day), ("day <= ", &filter.to_day), ("agent = ", &filter.agent), ("channel = ", &filter.channel), ("team = ", &filter.team)];
+            for (clause, value) in text_filters {
+                if let Some(value) = value {
+                    query.push(" AND ").push(clause).push_bind(value.clone());
+                }
+            }
+            let score_filters = [("csat >= ", filter.min_csat), ("csat <= ", filter.max_csat), ("nps >= ", filter.min_nps), ("nps <= ", filter.max_nps)];
+            for (clause, value) in score_filters {
+                if let Some(value) = value {
+                    query.push(" AND ").push(clause).push_bind(i16::from(value));
+                }
+            }
+            if let Some((created_at_ms, id)) = filter.before {
+                query.push(" AND (created_at_ms < ").push_bind(created_at_ms);
+                query.push(" OR (created_at_ms = ").push_bind(created_at_ms).push(" AND id < ").push_bind(id).push("))");
+            }
+            query.push(" ORDER BY created_at_ms DESC, id DESC LIMIT ").push_bind(i64::from(limit));
+            let rows: Vec<ResponseRow> = query.build_query_as().fetch_all(conn).await?;
+            rows.into_iter().map(StoredResponse::try_from).collect()
+        }
+
+        fn rollup_rows(rows: &[<$db as Database>::Row]) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
             rows.iter()
                 .map(|row| {
                     let key = RollupKey {

@@ -12,8 +12,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::sqlite_writer::{WriteJob, run_writer};
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, Saved, Storage, StorageError, StorageOptions,
-    StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
+    StorageOptions, StoredResponse,
 };
 use crate::response::AnswerWrite;
 use crate::rollup::{RollupCounters, RollupKey};
@@ -117,6 +117,25 @@ impl Storage for SqliteStorage {
 
     async fn impressions(&self, site_id: i64) -> Result<Vec<RollupKey>, StorageError> {
         queries::select_impressions(&mut *self.reads.acquire().await?, site_id).await
+    }
+
+    async fn rollups_between(
+        &self,
+        site_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        queries::select_rollups_between(&mut *self.reads.acquire().await?, site_id, from, to).await
+    }
+
+    async fn response_page(
+        &self,
+        site_id: i64,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        queries::select_response_page(&mut *self.reads.acquire().await?, site_id, filter, limit)
+            .await
     }
 
     async fn rollups(

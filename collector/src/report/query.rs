@@ -1,0 +1,213 @@
+//! What a report asks for, parsed once from query parameters (API, dashboard) or flags (CLI).
+
+use jiff::civil::Date;
+
+use super::Bucket;
+use crate::rollup::RollupKey;
+
+/// Longest range a report may span.
+pub const MAX_RANGE_DAYS: i64 = 3 * 366;
+/// Range when none is given: the last 30 days.
+pub const DEFAULT_RANGE_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GroupBy {
+    Agent,
+    Channel,
+    Team,
+}
+
+impl GroupBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Agent => "agent",
+            Self::Channel => "channel",
+            Self::Team => "team",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportQuery {
+    pub from: Date,
+    pub to: Date,
+    pub bucket: Bucket,
+    pub group_by: Vec<GroupBy>,
+    pub agent: Option<String>,
+    pub channel: Option<String>,
+    pub team: Option<String>,
+}
+
+/// The raw parameters, as strings (all optional).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RawReportQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub bucket: Option<String>,
+    pub group_by: Option<String>,
+    pub agent: Option<String>,
+    pub channel: Option<String>,
+    pub team: Option<String>,
+}
+
+impl ReportQuery {
+    /// Parses parameters; `today` is the site's local date (the default end of the range).
+    pub fn parse(raw: &RawReportQuery, today: Date) -> Result<Self, String> {
+        let date = |name: &str, value: &Option<String>| -> Result<Option<Date>, String> {
+            value
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    let valid_shape =
+                        v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
+                    v.parse::<Date>()
+                        .ok()
+                        .filter(|_| valid_shape)
+                        .ok_or_else(|| format!("{name} must be a date as YYYY-MM-DD, got {v:?}"))
+                })
+                .transpose()
+        };
+        let to = date("to", &raw.to)?.unwrap_or(today);
+        let from = match date("from", &raw.from)? {
+            Some(from) => from,
+            None => to
+                .checked_sub(jiff::Span::new().days(DEFAULT_RANGE_DAYS - 1))
+                .map_err(|e| e.to_string())?,
+        };
+        if from > to {
+            return Err(format!("from ({from}) is after to ({to})"));
+        }
+        let days = (to - from).get_days();
+        if i64::from(days) >= MAX_RANGE_DAYS {
+            return Err(format!(
+                "the range spans {} days; at most {MAX_RANGE_DAYS} (3 years)",
+                days + 1
+            ));
+        }
+        let bucket = match raw.bucket.as_deref().filter(|b| !b.is_empty()) {
+            None => Bucket::Week,
+            Some(b) => Bucket::parse(b)
+                .ok_or_else(|| format!("bucket must be day, week, month or all, got {b:?}"))?,
+        };
+        let mut group_by = Vec::new();
+        for part in raw
+            .group_by
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let group = match part {
+                "agent" => GroupBy::Agent,
+                "channel" => GroupBy::Channel,
+                "team" => GroupBy::Team,
+                other => {
+                    return Err(format!(
+                        "group_by takes agent, channel and team, got {other:?}"
+                    ));
+                }
+            };
+            if !group_by.contains(&group) {
+                group_by.push(group);
+            }
+        }
+        group_by.sort();
+        let filter = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+        Ok(Self {
+            from,
+            to,
+            bucket,
+            group_by,
+            agent: filter(&raw.agent),
+            channel: filter(&raw.channel),
+            team: filter(&raw.team),
+        })
+    }
+
+    /// Whether a rollup row passes the filters (the date range is applied by storage).
+    pub fn matches(&self, key: &RollupKey) -> bool {
+        let ok =
+            |filter: &Option<String>, value: &str| filter.as_deref().is_none_or(|f| f == value);
+        ok(&self.agent, &key.agent) && ok(&self.channel, &key.channel) && ok(&self.team, &key.team)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawReportQuery {
+        let mut raw = RawReportQuery::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_owned());
+            match *k {
+                "from" => raw.from = v,
+                "to" => raw.to = v,
+                "bucket" => raw.bucket = v,
+                "group_by" => raw.group_by = v,
+                "agent" => raw.agent = v,
+                _ => unreachable!(),
+            }
+        }
+        raw
+    }
+
+    fn today() -> Date {
+        "2026-11-26".parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_are_the_last_30_days_by_week() {
+        let q = ReportQuery::parse(&RawReportQuery::default(), today()).unwrap();
+        assert_eq!(
+            (q.from.to_string(), q.to.to_string(), q.bucket),
+            ("2026-10-28".into(), "2026-11-26".into(), Bucket::Week)
+        );
+        assert!(q.group_by.is_empty());
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_a_reason() {
+        for (pairs, expected) in [
+            (vec![("from", "2026-13-01")], "from must be a date"),
+            (vec![("from", "26-1-1")], "from must be a date"),
+            (vec![("to", "yesterday")], "to must be a date"),
+            (
+                vec![("from", "2026-11-27"), ("to", "2026-11-26")],
+                "is after",
+            ),
+            (
+                vec![("from", "2023-01-01"), ("to", "2026-11-26")],
+                "at most",
+            ),
+            (vec![("bucket", "year")], "bucket must be"),
+            (vec![("group_by", "agent,mood")], "group_by takes"),
+        ] {
+            let error = ReportQuery::parse(&raw(&pairs), today()).unwrap_err();
+            assert!(error.contains(expected), "{pairs:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn groups_are_deduplicated_and_ordered() {
+        let q = ReportQuery::parse(
+            &raw(&[("group_by", "team, agent,agent"), ("agent", "aiko")]),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(q.group_by, [GroupBy::Agent, GroupBy::Team]);
+        assert!(q.matches(&RollupKey::new(
+            "2026-11-26",
+            Some("aiko"),
+            None,
+            Some("chat")
+        )));
+        assert!(!q.matches(&RollupKey::new(
+            "2026-11-26",
+            Some("ken"),
+            None,
+            Some("chat")
+        )));
+    }
+}

@@ -1,0 +1,88 @@
+//! The terminal table of `koe report`: each metric with its interval, low-n rows marked.
+
+use koe_shared::metrics::Estimate;
+
+use super::Report;
+
+fn estimate(e: Option<Estimate>, decimals: usize) -> String {
+    match e {
+        Some(e) => format!(
+            "{:.d$} ({:.d$}–{:.d$})",
+            e.value,
+            e.low,
+            e.high,
+            d = decimals
+        ),
+        None => "–".into(),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut header: Vec<String> = report.group_by.iter().map(|g| (*g).to_owned()).collect();
+    header.extend(
+        [
+            "bucket",
+            "n",
+            "CSAT %",
+            "NPS",
+            "CES",
+            "FCR %",
+            "resp. rate %",
+            "",
+        ]
+        .map(str::to_owned),
+    );
+    let mut rows = vec![header];
+    for row in &report.rows {
+        let mut cells: Vec<String> = Vec::new();
+        for group in &report.group_by {
+            let value = match *group {
+                "agent" => &row.agent,
+                "channel" => &row.channel,
+                _ => &row.team,
+            };
+            cells.push(
+                value
+                    .clone()
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "(none)".into()),
+            );
+        }
+        cells.push(row.bucket_start.clone());
+        cells.push(row.responses.to_string());
+        cells.push(estimate(row.csat, 1));
+        cells.push(estimate(row.nps, 0));
+        cells.push(estimate(row.ces, 2));
+        cells.push(estimate(row.fcr, 1));
+        cells.push(estimate(row.response_rate, 1));
+        cells.push(if row.low_n {
+            "low n".into()
+        } else {
+            String::new()
+        });
+        rows.push(cells);
+    }
+    let columns = rows[0].len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = format!(
+        "{} · {} to {} · by {} · {} rows (low n: fewer than {} responses; intervals are 95 %)\n",
+        report.site,
+        report.from,
+        report.to,
+        report.bucket,
+        report.rows.len(),
+        report.low_n_threshold
+    );
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
