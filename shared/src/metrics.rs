@@ -265,6 +265,41 @@ mod tests {
     }
 
     #[test]
+    fn a_published_worked_nps_example() {
+        // MeasuringU's worked example: 100 answers, 60 promoters, 30 passives, 10 detractors.
+        // NPS = 60 % − 10 % = 50; variance = (0.6 + 0.1) − 0.5² = 0.45; margin = 1.96 × √(0.45/100) = 13.1.
+        let mut counts = [0u64; 11];
+        counts[10] = 60;
+        counts[8] = 30;
+        counts[3] = 10;
+        let e = nps(&counts).unwrap();
+        assert!(close(e.value, 50.0));
+        assert!((e.high - e.value - 13.148).abs() < 0.01, "{e:?}");
+        assert!((e.value - e.low - 13.148).abs() < 0.01, "{e:?}");
+    }
+
+    #[test]
+    fn a_single_answer_gives_the_widest_sensible_interval() {
+        let one_csat = csat_percent(&[0, 0, 0, 0, 1]).unwrap();
+        assert_eq!((one_csat.value, one_csat.n), (100.0, 1));
+        assert!(
+            close(one_csat.low, 20.655) && close(one_csat.high, 100.0),
+            "{one_csat:?}"
+        );
+        let one_nps = nps(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            (one_nps.value, one_nps.low, one_nps.high),
+            (-100.0, -100.0, -100.0),
+            "no spread in one answer"
+        );
+        let one_fcr = proportion_percent(0, 1).unwrap();
+        assert!(
+            close(one_fcr.low, 0.0) && close(one_fcr.high, 79.345),
+            "{one_fcr:?}"
+        );
+    }
+
+    #[test]
     fn ces_mean_and_t_interval() {
         let e = ces_mean(&[0, 0, 0, 1, 0, 0, 0]).unwrap();
         assert_eq!((e.value, e.low, e.high, e.n), (4.0, 1.0, 7.0, 1));

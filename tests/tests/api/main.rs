@@ -7,5 +7,6 @@ mod cors;
 mod health;
 mod impressions;
 mod rate_limit;
+mod reports;
 mod responses;
 mod widget_files;

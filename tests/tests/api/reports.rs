@@ -1,0 +1,360 @@
+//! Reports and the authenticated API: authorisation, parameters, CSV, pagination, and scores
+//! that equal a recomputation from raw responses for random data.
+
+use std::collections::BTreeMap;
+
+use koe_collector::registration::create_api_key;
+use koe_collector::response::{AnswerWrite, Answers, Attribution};
+use koe_collector::storage::Role;
+use koe_shared::metrics::ScoreCounts;
+use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore, Resolved};
+use koe_tests::{TestApp, TestBackend, TestSite, error_code, on_both_backends};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+async fn key<S: TestBackend>(app: &TestApp<S>, site: &TestSite, role: Role) -> String {
+    create_api_key(&app.storage, &site.site, role)
+        .await
+        .expect("a key")
+        .1
+}
+
+async fn get<S: TestBackend>(app: &TestApp<S>, path: &str, key: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    request.send().await.expect("the collector answers")
+}
+
+async fn keys_open_only_their_own_site<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let read = key(&app, &app.site, Role::Read).await;
+    let admin = key(&app, &app.site, Role::Admin).await;
+    let other_admin = key(&app, &app.strict_site, Role::Admin).await;
+    let scores = format!("/api/v1/sites/{}/scores", app.site.key());
+
+    let anonymous = get(&app, &scores, None).await;
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    assert_eq!(
+        get(&app, &scores, Some("koe_read_wrong")).await.status(),
+        401
+    );
+    assert_eq!(get(&app, &scores, Some(&read)).await.status(), 200);
+    let foreign = get(&app, &scores, Some(&other_admin)).await;
+    assert_eq!(foreign.status(), 404, "another site's key learns nothing");
+    assert_eq!(error_code(foreign).await, "not_found");
+    assert_eq!(
+        get(&app, "/api/v1/sites/site_nope/scores", Some(&read))
+            .await
+            .status(),
+        404
+    );
+    let list = format!("/api/v1/sites/{}/responses", app.site.key());
+    assert_eq!(get(&app, &list, Some(&other_admin)).await.status(), 404);
+
+    let keys = app.url(&format!("/api/v1/sites/{}/keys", app.site.key()));
+    let refused = app
+        .client
+        .post(&keys)
+        .bearer_auth(&read)
+        .json(&json!({ "role": "read" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "a read key cannot create keys");
+    let created = app
+        .client
+        .post(&keys)
+        .bearer_auth(&admin)
+        .json(&json!({ "role": "read" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let new_key = created.json::<Value>().await.unwrap()["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(get(&app, &scores, Some(&new_key)).await.status(), 200);
+}
+
+async fn bad_parameters_get_400<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let read = key(&app, &app.site, Role::Read).await;
+    let site = app.site.key();
+    for query in [
+        "group_by=agent,mood",
+        "from=2026-11-27&to=2026-11-26",
+        "from=2020-01-01&to=2026-11-26",
+        "from=2026-02-30",
+        "to=tomorrow",
+        "bucket=fortnight",
+        "format=xml",
+    ] {
+        let response = get(
+            &app,
+            &format!("/api/v1/sites/{site}/scores?{query}"),
+            Some(&read),
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert_eq!(error_code(response).await, "invalid_parameter", "{query}");
+    }
+    for query in [
+        "max_csat=6",
+        "min_nps=-1",
+        "limit=0",
+        "limit=500",
+        "cursor=garbage!",
+        "from=2026-1-1",
+    ] {
+        let response = get(
+            &app,
+            &format!("/api/v1/sites/{site}/responses?{query}"),
+            Some(&read),
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{query}");
+    }
+}
+
+/// Stores random answers (some edited) over 60 days through the storage layer, as the
+/// handler would, and returns the day range used.
+async fn seed<S: TestBackend>(app: &TestApp<S>, seed: u64, responses: usize) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let agents = ["aiko", "ken", "mai"];
+    let channels = [Channel::Chat, Channel::Email, Channel::HelpCenter];
+    let start: jiff::civil::Date = "2026-09-01".parse().unwrap();
+    for i in 0..responses {
+        let day = start
+            .checked_add(jiff::Span::new().days(rng.random_range(0..60)))
+            .unwrap()
+            .to_string();
+        let attribution = Attribution {
+            agent: Some(AgentId::try_from(agents[rng.random_range(0..agents.len())]).unwrap()),
+            channel: Some(channels[rng.random_range(0..channels.len())]),
+            ..Attribution::default()
+        };
+        let answers = Answers {
+            csat: rng
+                .random_bool(0.9)
+                .then(|| CsatScore::try_from(rng.random_range(1..=5)).unwrap()),
+            nps: rng
+                .random_bool(0.7)
+                .then(|| NpsScore::try_from(rng.random_range(0..=10)).unwrap()),
+            resolved: rng
+                .random_bool(0.5)
+                .then(|| Resolved::from(rng.random_bool(0.6))),
+            ..Answers::default()
+        };
+        let write = |answers: Answers| AnswerWrite {
+            site_id: app.site.site.id,
+            interaction: InteractionId::try_from(format!("i{i}")).unwrap(),
+            attribution: attribution.clone(),
+            answers,
+            day: day.clone(),
+            now_ms: koe_collector::clock::now_ms(),
+            edit_window_ms: 86_400_000,
+        };
+        app.storage.save_answers(write(answers)).await.unwrap();
+        if rng.random_bool(0.3) {
+            let edit = Answers {
+                csat: Some(CsatScore::try_from(rng.random_range(1..=5)).unwrap()),
+                ..Answers::default()
+            };
+            app.storage.save_answers(write(edit)).await.unwrap();
+        }
+    }
+}
+
+fn close(a: &Value, b: Option<f64>) -> bool {
+    match (a.as_f64(), b) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+        (None, None) => a.is_null(),
+        _ => false,
+    }
+}
+
+async fn scores_equal_a_recomputation_from_raw_responses<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let read = key(&app, &app.site, Role::Read).await;
+    seed(&app, 7, 150).await;
+    let raw = app.responses(&app.site).await;
+    for (bucket, group_by) in [
+        ("week", "agent,channel"),
+        ("month", "agent"),
+        ("all", ""),
+        ("day", "channel"),
+    ] {
+        let path = format!(
+            "/api/v1/sites/{}/scores?from=2026-09-01&to=2026-10-30&bucket={bucket}&group_by={group_by}",
+            app.site.key()
+        );
+        let report: Value = get(&app, &path, Some(&read)).await.json().await.unwrap();
+        // Recompute from the raw responses, grouping the same way.
+        let mut expected: BTreeMap<(String, String, String), (ScoreCounts, u64)> = BTreeMap::new();
+        for response in &raw {
+            let day: jiff::civil::Date = response.state.day.parse().unwrap();
+            let start = match bucket {
+                "week" => day
+                    .checked_sub(
+                        jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())),
+                    )
+                    .unwrap(),
+                "month" => day.first_of_month(),
+                "all" => "2026-09-01".parse().unwrap(),
+                _ => day,
+            };
+            let a = &response.state.attribution;
+            let agent = if group_by.contains("agent") {
+                a.agent.as_ref().unwrap().to_string()
+            } else {
+                String::new()
+            };
+            let channel = if group_by.contains("channel") {
+                a.channel.unwrap().to_string()
+            } else {
+                String::new()
+            };
+            let entry = expected
+                .entry((agent, channel, start.to_string()))
+                .or_default();
+            let x = &response.state.answers;
+            if let Some(v) = x.csat {
+                entry.0.count_csat(v);
+            }
+            if let Some(v) = x.nps {
+                entry.0.count_nps(v);
+            }
+            if let (Some(v), false) = (x.resolved, a.channel == Some(Channel::HelpCenter)) {
+                entry.0.count_resolved(v);
+            }
+            entry.1 += 1;
+        }
+        let rows = report["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), expected.len(), "{bucket} by {group_by:?}");
+        for row in rows {
+            let field = |name: &str| row[name].as_str().unwrap_or_default().to_owned();
+            let (counts, responses) =
+                &expected[&(field("agent"), field("channel"), field("bucket_start"))];
+            assert_eq!(row["responses"].as_u64(), Some(*responses));
+            assert!(
+                close(
+                    &row["csat"]["value"],
+                    counts.csat_percent().map(|e| e.value)
+                ),
+                "{row}"
+            );
+            assert!(
+                close(&row["csat"]["low"], counts.csat_percent().map(|e| e.low)),
+                "{row}"
+            );
+            assert!(
+                close(&row["nps"]["value"], counts.nps().map(|e| e.value)),
+                "{row}"
+            );
+            assert!(
+                close(&row["nps"]["high"], counts.nps().map(|e| e.high)),
+                "{row}"
+            );
+            assert!(
+                close(&row["fcr"]["value"], counts.fcr_percent().map(|e| e.value)),
+                "{row}"
+            );
+            assert_eq!(row["low_n"], *responses < 30);
+        }
+    }
+}
+
+async fn csv_and_pages<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let read = key(&app, &app.site, Role::Read).await;
+    let site = app.site.key();
+    for i in 0..5 {
+        let body = json!({ "site": site, "interaction": format!("c{i}"), "agent": "aiko", "csat": 1 + i % 5, "comment": format!("=HYPERLINK(\"x{i}\")") });
+        assert_eq!(app.submit(&body).await.status(), 201);
+    }
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/sites/{site}/scores?group_by=agent")))
+        .bearer_auth(&read)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("\u{feff}agent,bucket_start,responses"),
+        "{text}"
+    );
+    assert!(text.contains("\r\naiko,"));
+
+    // Keyset pages of 2: every response once, newest first.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/api/v1/sites/{site}/responses?limit=2&cursor={cursor}");
+        let page: Value = get(&app, &path, Some(&read)).await.json().await.unwrap();
+        seen.extend(
+            page["responses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["interaction"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["c4", "c3", "c2", "c1", "c0"]);
+
+    let low: Value = get(
+        &app,
+        &format!("/api/v1/sites/{site}/responses?max_csat=2"),
+        Some(&read),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let low: Vec<u64> = low["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["csat"].as_u64().unwrap())
+        .collect();
+    assert_eq!(low, [2, 1]);
+    let csv = get(
+        &app,
+        &format!("/api/v1/sites/{site}/responses?format=csv"),
+        Some(&read),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"x0\"\")\""),
+        "formula cells are defused: {csv}"
+    );
+}
+
+on_both_backends!(
+    keys_open_only_their_own_site,
+    bad_parameters_get_400,
+    scores_equal_a_recomputation_from_raw_responses,
+    csv_and_pages,
+);
