@@ -8,6 +8,7 @@
 pub mod attribution;
 pub mod cli;
 pub mod clock;
+pub mod dashboard;
 pub mod demo;
 pub mod directory;
 pub mod error;

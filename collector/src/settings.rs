@@ -40,6 +40,9 @@ pub struct Settings {
     pub workers: usize,
     /// Serve `/demo`, creating the demo site when missing (`koe serve --demo`).
     pub demo: bool,
+    /// Signs dashboard sessions; without it a random key is made at start (sign-ins then end
+    /// when the process restarts).
+    pub session_secret: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             site_refresh_secs: 5,
             workers: 0,
             demo: false,
+            session_secret: None,
         }
     }
 }
@@ -88,6 +92,27 @@ impl Settings {
 
     pub fn edit_window(&self) -> Duration {
         Duration::from_secs(u64::from(self.edit_window_days) * 86_400)
+    }
+}
+
+/// A secret setting: prints as `[redacted]`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
     }
 }
 
@@ -144,6 +169,7 @@ mod tests {
                 "{:?}",
                 Settings {
                     database_url: url.clone(),
+                    session_secret: Some(Secret::new("hunter2-session")),
                     ..Settings::default()
                 }
             ),

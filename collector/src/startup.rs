@@ -10,6 +10,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, http::header, web};
 
+use crate::dashboard::{self, SessionKey};
 use crate::demo;
 use crate::directory::SiteDirectory;
 use crate::rate_limit::{self, SiteLimiter};
@@ -29,6 +30,8 @@ pub struct AppState<S> {
     pub edit_window_ms: i64,
     /// The demo site, when `/demo` is served.
     pub demo_site: Option<Site>,
+    /// Signs dashboard sessions.
+    pub session_key: SessionKey,
 }
 
 #[allow(missing_debug_implementations)] // actix's Server is not Debug
@@ -78,6 +81,7 @@ impl Application {
             site_limiter: SiteLimiter::new(&settings),
             edit_window_ms: i64::try_from(settings.edit_window().as_millis()).unwrap_or(i64::MAX),
             demo_site,
+            session_key: SessionKey::new(settings.session_secret.as_ref().map(|s| s.expose())),
         });
         let per_ip = rate_limit::per_ip(&settings);
         let mut server = HttpServer::new(move || {
@@ -103,6 +107,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
+                .service(dashboard::scope::<S>())
                 .service(manage)
                 .service(public)
                 .service(

@@ -39,8 +39,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Photographs the widget in English and Japanese in headless Chromium (the language browser
-/// test), writing `build/screenshots/widget-en.png` and `widget-ja.png`.
+/// Photographs the widget in English and Japanese and the dashboard with seeded data in
+/// headless Chromium (two browser tests), into `build/screenshots/`.
 fn screenshot() -> Result<(), String> {
     widget::build()?;
     let chromedriver = browser::find_chromedriver()?;
@@ -57,11 +57,13 @@ fn screenshot() -> Result<(), String> {
                 "koe-tests",
                 "--test",
                 "browser",
+                "--",
                 "language::",
+                "dashboard::",
             ]),
-        "photograph the widget",
+        "photograph the widget and the dashboard",
     )?;
-    eprintln!("screenshots: build/screenshots/widget-en.png, build/screenshots/widget-ja.png");
+    eprintln!("screenshots: build/screenshots/widget-en.png, widget-ja.png, dashboard.png");
     Ok(())
 }
 

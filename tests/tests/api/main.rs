@@ -4,6 +4,7 @@ mod attribution;
 mod bad_payloads;
 mod concurrency;
 mod cors;
+mod dashboard;
 mod health;
 mod impressions;
 mod rate_limit;

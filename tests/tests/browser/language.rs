@@ -1,15 +1,7 @@
 //! Japanese from `data-lang`, and the screenshots of both languages (`cargo xtask screenshot`
 //! runs this test; the PNGs go to `build/screenshots/`).
 
-use koe_tests::webdriver::Browser;
-
-use crate::support::Scene;
-
-async fn save_screenshot(browser: &Browser, name: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/screenshots");
-    std::fs::create_dir_all(&dir).expect("a screenshot folder");
-    std::fs::write(dir.join(name), browser.screenshot().await).expect("the screenshot is written");
-}
+use crate::support::{Scene, save_screenshot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_lang_ja_renders_japanese_and_both_languages_are_photographed() {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod dashboard;
 mod failures;
 mod isolation;
 mod keyboard;

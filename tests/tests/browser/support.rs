@@ -84,3 +84,10 @@ impl Scene {
         }
     }
 }
+
+/// Writes a PNG of the browser's viewport to `build/screenshots/NAME`.
+pub async fn save_screenshot(browser: &Browser, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/screenshots");
+    std::fs::create_dir_all(&dir).expect("a screenshot folder");
+    std::fs::write(dir.join(name), browser.screenshot().await).expect("the screenshot is written");
+}

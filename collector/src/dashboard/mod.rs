@@ -1,0 +1,359 @@
+//! The managers' dashboard (`/dashboard`): sign in with an API key, then one server-rendered
+//! page per site with trend charts, the agent × channel table, the latest low ratings and
+//! CSV downloads. No JavaScript; a CSP that forbids inline script; a session cookie that is
+//! HttpOnly, SameSite=Strict and Secure over TLS; POSTs only from the dashboard's own origin.
+
+mod chart;
+mod html;
+mod session;
+mod texts;
+mod view;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+pub use session::SessionKey;
+
+use crate::clock;
+use crate::report::query::RawReportQuery;
+use crate::routes::response_list::{ListParams, ListedResponse, parse_filter, responses_csv};
+use crate::routes::scores::{csv_response, load_report};
+use crate::secrets;
+use crate::site::Site;
+use crate::startup::AppState;
+use crate::storage::{Storage, StorageError};
+use session::{COOKIE, LIFETIME_SECS, Session};
+use texts::Texts;
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The `/dashboard` scope with its security headers.
+pub fn scope<S: Storage>() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope("/dashboard")
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::CONTENT_SECURITY_POLICY, CSP))
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::X_FRAME_OPTIONS, "DENY"))
+                // Not `no-referrer`: with it browsers send `Origin: null` on our own form posts.
+                .add((header::REFERRER_POLICY, "same-origin"))
+                .add((header::CACHE_CONTROL, "no-store")),
+        )
+        .route("", web::get().to(index::<S>))
+        .route("/sign-in", web::post().to(sign_in::<S>))
+        .route("/sign-out", web::post().to(sign_out))
+        .route("/static/dashboard.css", web::get().to(stylesheet))
+        .route("/sites/{site}", web::get().to(site_page::<S>))
+        .route("/sites/{site}/scores.csv", web::get().to(scores_csv::<S>))
+        .route(
+            "/sites/{site}/responses.csv",
+            web::get().to(responses_csv_download::<S>),
+        )
+}
+
+fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static Texts {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    texts::pick(lang, accept)
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body)
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn now_secs() -> i64 {
+    clock::now_ms() / 1000
+}
+
+fn session<S>(state: &AppState<S>, req: &HttpRequest) -> Option<Session> {
+    state
+        .session_key
+        .open(req.cookie(COOKIE)?.value(), now_secs())
+}
+
+/// A POST from another origin is refused (with SameSite=Strict, the second lock on CSRF).
+fn same_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let info = req.connection_info();
+    origin == format!("{}://{}", info.scheme(), info.host())
+}
+
+fn failed(error: StorageError) -> HttpResponse {
+    tracing::error!(error = %error, "dashboard request failed");
+    let status = if error.is_unavailable() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    HttpResponse::build(status).body("the dashboard cannot reach its data right now")
+}
+
+async fn site_of_session<S: Storage>(
+    state: &AppState<S>,
+    session: &Session,
+) -> Result<Option<Site>, StorageError> {
+    Ok(state
+        .storage
+        .sites()
+        .await?
+        .into_iter()
+        .find(|s| s.id == session.site_id))
+}
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+async fn index<S: Storage>(
+    req: HttpRequest,
+    query: web::Query<LangQuery>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let t = texts(&req, query.lang.as_deref());
+    if let Some(session) = session(&state, &req) {
+        match site_of_session(&state, &session).await {
+            Ok(Some(site)) => {
+                return redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
+            }
+            Ok(None) => {}
+            Err(error) => return failed(error),
+        }
+    }
+    html(StatusCode::OK, view::sign_in(t, false))
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInForm {
+    api_key: String,
+    lang: Option<String>,
+}
+
+async fn sign_in<S: Storage>(
+    req: HttpRequest,
+    form: web::Form<SignInForm>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let t = texts(&req, form.lang.as_deref());
+    if !same_origin(&req) {
+        return html(StatusCode::FORBIDDEN, view::sign_in(t, true));
+    }
+    let record = match state
+        .storage
+        .api_key_by_digest(&secrets::digest(form.api_key.trim()))
+        .await
+    {
+        Ok(Some(record)) => record,
+        Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
+        Err(error) => return failed(error),
+    };
+    let session = Session {
+        site_id: record.site_id,
+        key_id: record.id,
+        role: record.role,
+        expires_at: now_secs() + LIFETIME_SECS,
+    };
+    let site = match site_of_session(&state, &session).await {
+        Ok(Some(site)) => site,
+        Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
+        Err(error) => return failed(error),
+    };
+    let cookie = Cookie::build(COOKIE, state.session_key.seal(&session))
+        .path("/dashboard")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(req.connection_info().scheme() == "https")
+        .max_age(CookieDuration::seconds(LIFETIME_SECS))
+        .finish();
+    let mut response = redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
+    let _ = response.add_cookie(&cookie);
+    response
+}
+
+async fn sign_out(req: HttpRequest) -> HttpResponse {
+    if !same_origin(&req) {
+        return HttpResponse::Forbidden().finish();
+    }
+    let mut gone = Cookie::build(COOKIE, "")
+        .path("/dashboard")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    gone.make_removal();
+    let mut response = redirect("/dashboard");
+    let _ = response.add_cookie(&gone);
+    response
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .body(include_str!("dashboard.css"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    from: Option<String>,
+    to: Option<String>,
+    bucket: Option<String>,
+    lang: Option<String>,
+    sort: Option<String>,
+}
+
+/// The signed-in site, if the path names it; else where to send the visitor.
+async fn signed_in_site<S: Storage>(
+    state: &AppState<S>,
+    req: &HttpRequest,
+    key: &str,
+) -> Result<Site, HttpResponse> {
+    let Some(session) = session(state, req) else {
+        return Err(redirect("/dashboard"));
+    };
+    match site_of_session(state, &session).await {
+        Ok(Some(site)) if site.key.as_str() == key => Ok(site),
+        Ok(_) => Err(HttpResponse::NotFound().body("not found")),
+        Err(error) => Err(failed(error)),
+    }
+}
+
+async fn site_page<S: Storage>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let t = texts(&req, query.lang.as_deref());
+    let site = match signed_in_site(&state, &req, &path).await {
+        Ok(site) => site,
+        Err(response) => return response,
+    };
+    let raw = RawReportQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        bucket: query.bucket.clone(),
+        ..RawReportQuery::default()
+    };
+    let trend = match load_report(&state.storage, &site, &raw).await {
+        Ok(report) => report,
+        Err(error) => return html(StatusCode::BAD_REQUEST, format!("{error}")),
+    };
+    let by_agent = RawReportQuery {
+        from: Some(trend.from.clone()),
+        to: Some(trend.to.clone()),
+        bucket: Some("all".into()),
+        group_by: Some("agent,channel".into()),
+        ..RawReportQuery::default()
+    };
+    let table = match load_report(&state.storage, &site, &by_agent).await {
+        Ok(report) => report,
+        Err(error) => return html(StatusCode::INTERNAL_SERVER_ERROR, format!("{error}")),
+    };
+    let low = ListParams {
+        from: Some(trend.from.clone()),
+        to: Some(trend.to.clone()),
+        max_csat: Some("2".into()),
+        ..ListParams::default()
+    };
+    let low_ratings: Vec<ListedResponse> = match parse_filter(&low) {
+        Ok((filter, _)) => match state.storage.response_page(site.id, &filter, 10).await {
+            Ok(rows) => rows.iter().map(ListedResponse::from).collect(),
+            Err(error) => return failed(error),
+        },
+        Err(error) => return html(StatusCode::BAD_REQUEST, format!("{error}")),
+    };
+    let query_string = format!(
+        "from={}&to={}&bucket={}&lang={}",
+        trend.from, trend.to, trend.bucket, t.lang
+    );
+    let page = view::SitePage {
+        site: &site,
+        trend: &trend,
+        table: &table,
+        low_ratings: &low_ratings,
+        query: query_string,
+        sort: query.sort.as_deref().unwrap_or("n"),
+    };
+    html(StatusCode::OK, view::site_page(t, &page))
+}
+
+async fn scores_csv<S: Storage>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let site = match signed_in_site(&state, &req, &path).await {
+        Ok(site) => site,
+        Err(response) => return response,
+    };
+    let raw = RawReportQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        bucket: query.bucket.clone(),
+        group_by: Some("agent,channel".into()),
+        ..RawReportQuery::default()
+    };
+    match load_report(&state.storage, &site, &raw).await {
+        Ok(report) => csv_response(
+            crate::report::csv::report(&report),
+            &format!("koe-scores-{}.csv", report.to),
+        ),
+        Err(error) => html(StatusCode::BAD_REQUEST, format!("{error}")),
+    }
+}
+
+async fn responses_csv_download<S: Storage>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let site = match signed_in_site(&state, &req, &path).await {
+        Ok(site) => site,
+        Err(response) => return response,
+    };
+    let params = ListParams {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        limit: Some("200".into()),
+        ..ListParams::default()
+    };
+    let (filter, limit) = match parse_filter(&params) {
+        Ok(parsed) => parsed,
+        Err(error) => return html(StatusCode::BAD_REQUEST, format!("{error}")),
+    };
+    match state.storage.response_page(site.id, &filter, limit).await {
+        Ok(rows) => {
+            let listed: Vec<ListedResponse> = rows.iter().map(ListedResponse::from).collect();
+            csv_response(responses_csv(&listed), "koe-responses.csv")
+        }
+        Err(error) => failed(error),
+    }
+}
