@@ -23,6 +23,21 @@ fn main() -> ExitCode {
         Some("widget") => widget::build().map(drop),
         Some("size") => widget::build().and_then(|_| size::run()),
         Some("screenshot") => screenshot(),
+        Some("bench-report") => step(
+            cargo()
+                .current_dir(workspace_root())
+                .args([
+                    "run",
+                    "--release",
+                    "--package",
+                    "koe-collector",
+                    "--example",
+                    "bench_report",
+                    "--",
+                ])
+                .args(&args[1..]),
+            "report timing at scale",
+        ),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve|test> [args]\n\n  serve   run the collector on sqlite://koe.db with a demo site\n  test    fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)"

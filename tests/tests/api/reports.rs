@@ -125,9 +125,9 @@ async fn bad_parameters_get_400<S: TestBackend>() {
     }
 }
 
-/// Stores random answers (some edited) over 60 days through the storage layer, as the
-/// handler would, and returns the day range used.
-async fn seed<S: TestBackend>(app: &TestApp<S>, seed: u64, responses: usize) {
+/// Stores random answers (some edited) over 60 days for a site through the storage layer, as
+/// the handler would.
+async fn seed<S: TestBackend>(app: &TestApp<S>, site: &TestSite, seed: u64, responses: usize) {
     let mut rng = StdRng::seed_from_u64(seed);
     let agents = ["aiko", "ken", "mai"];
     let channels = [Channel::Chat, Channel::Email, Channel::HelpCenter];
@@ -155,7 +155,7 @@ async fn seed<S: TestBackend>(app: &TestApp<S>, seed: u64, responses: usize) {
             ..Answers::default()
         };
         let write = |answers: Answers| AnswerWrite {
-            site_id: app.site.site.id,
+            site_id: site.site.id,
             interaction: InteractionId::try_from(format!("i{i}")).unwrap(),
             attribution: attribution.clone(),
             answers,
@@ -186,9 +186,23 @@ async fn scores_equal_a_recomputation_from_raw_responses<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let read = key(&app, &app.site, Role::Read).await;
-    seed(&app, 7, 150).await;
-    let raw = app.responses(&app.site).await;
+    // Three random data sets, each in a site of its own.
+    for data_set in 0..3u64 {
+        let site = app
+            .add_site(
+                &format!("Random {data_set}"),
+                false,
+                "https://random.example",
+            )
+            .await;
+        seed(&app, &site, 1000 + data_set, 120).await;
+        check_against_raw(&app, &site).await;
+    }
+}
+
+async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
+    let read = key(app, site, Role::Read).await;
+    let raw = app.responses(site).await;
     for (bucket, group_by) in [
         ("week", "agent,channel"),
         ("month", "agent"),
@@ -197,9 +211,9 @@ async fn scores_equal_a_recomputation_from_raw_responses<S: TestBackend>() {
     ] {
         let path = format!(
             "/api/v1/sites/{}/scores?from=2026-09-01&to=2026-10-30&bucket={bucket}&group_by={group_by}",
-            app.site.key()
+            site.key()
         );
-        let report: Value = get(&app, &path, Some(&read)).await.json().await.unwrap();
+        let report: Value = get(app, &path, Some(&read)).await.json().await.unwrap();
         // Recompute from the raw responses, grouping the same way.
         let mut expected: BTreeMap<(String, String, String), (ScoreCounts, u64)> = BTreeMap::new();
         for response in &raw {
