@@ -74,7 +74,7 @@ CREATE TABLE rollups (
     responses INTEGER NOT NULL DEFAULT 0,
     impressions INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (site_id, day, agent, team, channel)
-);
+) WITHOUT ROWID; -- stored in key order: a report's date range is one contiguous read
 
 -- The responses list (newest first) and `koe verify` read raw responses per site.
 CREATE INDEX responses_by_site_time ON responses (site_id, created_at_ms DESC, id DESC);

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use bucket::Bucket;
 pub use query::{GroupBy, ReportQuery};
 
-use crate::rollup::{RollupCounters, RollupKey};
+use crate::rollup::RollupCounters;
 
 /// One row of a report: a group in a time bucket.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,6 +48,18 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
 }
 
+/// Rollup counters summed by storage for one group and bucket (`None`: not grouped by it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupedRollup {
+    pub bucket_start: String,
+    pub agent: Option<String>,
+    pub channel: Option<String>,
+    pub team: Option<String>,
+    /// Help-center rows come apart: their "resolved?" answers are self-resolution.
+    pub help_center: bool,
+    pub counters: RollupCounters,
+}
+
 /// Counts gathered for one row before the metrics are computed.
 #[derive(Debug, Default)]
 struct Tally {
@@ -59,9 +71,9 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, key: &RollupKey, counters: &RollupCounters) {
+    fn add(&mut self, help_center: bool, counters: &RollupCounters) {
         let mut scores = counters.scores();
-        if key.channel == "help_center" {
+        if help_center {
             self.self_resolved.0 += scores.resolved_yes;
             self.self_resolved.1 += scores.resolved_no;
             scores.resolved_yes = 0;
@@ -75,30 +87,25 @@ impl Tally {
 
 type GroupKey = (Option<String>, Option<String>, Option<String>, String);
 
-/// Builds the report from rollup rows already limited to the query's date range.
+/// Builds the report from rollups that storage already filtered, bucketed and summed by
+/// the query's groups (see `Storage::report_rollups`).
 pub fn build(
     site: &str,
     query: &ReportQuery,
     low_n_threshold: u64,
-    rollups: impl IntoIterator<Item = (RollupKey, RollupCounters)>,
+    rollups: Vec<GroupedRollup>,
 ) -> Report {
     let mut groups: BTreeMap<GroupKey, Tally> = BTreeMap::new();
-    for (key, counters) in rollups {
-        if !query.matches(&key) {
-            continue;
-        }
-        let Ok(day) = key.day.parse() else { continue };
-        let bucket_start = query.bucket.start(day, query.from).to_string();
-        let pick = |wanted: GroupBy, value: &str| {
-            query.group_by.contains(&wanted).then(|| value.to_owned())
-        };
-        let group = (
-            pick(GroupBy::Agent, &key.agent),
-            pick(GroupBy::Channel, &key.channel),
-            pick(GroupBy::Team, &key.team),
-            bucket_start,
-        );
-        groups.entry(group).or_default().add(&key, &counters);
+    for rollup in rollups {
+        groups
+            .entry((
+                rollup.agent,
+                rollup.channel,
+                rollup.team,
+                rollup.bucket_start,
+            ))
+            .or_default()
+            .add(rollup.help_center, &rollup.counters);
     }
     let rows = groups
         .into_iter()

@@ -47,9 +47,7 @@ pub async fn load_report<S: Storage>(
         .parse()
         .map_err(|_| ManageError::BadParameter("bad clock".into()))?;
     let query = ReportQuery::parse(raw, today).map_err(ManageError::BadParameter)?;
-    let rollups = storage
-        .rollups_between(site.id, &query.from.to_string(), &query.to.to_string())
-        .await?;
+    let rollups = storage.report_rollups(site.id, &query).await?;
     Ok(report::build(
         site.key.as_str(),
         &query,

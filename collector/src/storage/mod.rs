@@ -24,6 +24,7 @@ pub use records::{
 };
 pub use sqlite::SqliteStorage;
 
+use crate::report::{GroupedRollup, ReportQuery};
 use crate::response::AnswerWrite;
 use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey};
 use crate::site::{NewSite, Site};
@@ -119,13 +120,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         site_id: i64,
     ) -> impl Future<Output = Result<Vec<RollupKey>, StorageError>> + Send;
 
-    /// A site's rollup rows for local days `from..=to` (`YYYY-MM-DD`): what reports read.
-    fn rollups_between(
+    /// What reports read: a site's rollups in the query's range and filters, bucketed and
+    /// summed by its groups in the database, so only one row per group and bucket travels.
+    fn report_rollups(
         &self,
         site_id: i64,
-        from: &str,
-        to: &str,
-    ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
+        query: &ReportQuery,
+    ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
 
     /// A page of a site's responses, newest first.
     fn response_page(

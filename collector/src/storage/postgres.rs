@@ -9,12 +9,17 @@ use super::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
     StorageOptions, StoredResponse,
 };
+use crate::report::{GroupedRollup, ReportQuery};
 use crate::response::AnswerWrite;
 use crate::rollup::{RollupCounters, RollupKey};
 use crate::site::{NewSite, Site};
 
 mod queries {
-    super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
+    super::super::sql::queries!(
+        sqlx::Postgres,
+        " FOR UPDATE",
+        "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')"
+    );
 }
 
 #[derive(Debug, Clone)]
@@ -93,13 +98,12 @@ impl Storage for PgStorage {
         queries::select_impressions(&mut *self.pool.acquire().await?, site_id).await
     }
 
-    async fn rollups_between(
+    async fn report_rollups(
         &self,
         site_id: i64,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        queries::select_rollups_between(&mut *self.pool.acquire().await?, site_id, from, to).await
+        query: &ReportQuery,
+    ) -> Result<Vec<GroupedRollup>, StorageError> {
+        queries::select_report_rollups(&mut *self.pool.acquire().await?, site_id, query).await
     }
 
     async fn response_page(

@@ -38,13 +38,6 @@ pub(super) static SELECT_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub(super) static SELECT_ROLLUPS_BETWEEN: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT day, agent, team, channel, {} FROM rollups WHERE site_id = $1 AND day >= $2 AND day <= $3",
-        COUNTER_COLUMNS.join(", ")
-    )
-});
-
 pub(super) static SELECT_SITES: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY id"));
 
@@ -82,9 +75,10 @@ pub(super) const SELECT_IMPRESSIONS: &str =
     "SELECT agent, team, channel, day FROM impressions WHERE site_id = $1";
 
 /// The write path and the reads, for one backend. `$lock` is appended to the read of the
-/// response being merged (`" FOR UPDATE"` where writers run concurrently).
+/// response being merged (`" FOR UPDATE"` where writers run concurrently); `$week` turns the
+/// `day` column into the Monday that starts its week.
 macro_rules! queries {
-    ($db:ty, $lock:literal) => {
+    ($db:ty, $lock:literal, $week:literal) => {
         use sqlx::{Database, Row};
 
         use crate::response::AnswerWrite;
@@ -275,15 +269,58 @@ macro_rules! queries {
             rollup_rows(&rows)
         }
 
-        /// Rollup rows of local days `from..=to` (ISO dates compare as text).
-        pub(in crate::storage) async fn select_rollups_between(
+        /// Rollups of the query's range and filters, summed per group and bucket.
+        pub(in crate::storage) async fn select_report_rollups(
             conn: &mut Conn,
             site_id: i64,
-            from: &str,
-            to: &str,
-        ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-            let rows = sqlx::query(&sql::SELECT_ROLLUPS_BETWEEN).bind(site_id).bind(from).bind(to).fetch_all(conn).await?;
-            rollup_rows(&rows)
+            query: &crate::report::ReportQuery,
+        ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
+            use crate::report::{Bucket, GroupBy, GroupedRollup};
+            let grouped = |g: GroupBy, column: &'static str| if query.group_by.contains(&g) { column } else { "''" };
+            let mut sql = sqlx::QueryBuilder::<$db>::new("SELECT ");
+            match query.bucket {
+                Bucket::Day => { sql.push("day"); }
+                Bucket::Week => { sql.push($week); }
+                Bucket::Month => { sql.push("substr(day, 1, 7) || '-01'"); }
+                Bucket::All => { sql.push("CAST(").push_bind(query.from.to_string()).push(" AS TEXT)"); }
+            }
+            sql.push(format!(
+                ", {}, {}, {}, CAST(CASE WHEN channel = 'help_center' THEN 1 ELSE 0 END AS BIGINT)",
+                grouped(GroupBy::Agent, "agent"),
+                grouped(GroupBy::Channel, "channel"),
+                grouped(GroupBy::Team, "team"),
+            ));
+            for column in crate::rollup::COUNTER_COLUMNS {
+                sql.push(format!(", CAST(SUM({column}) AS BIGINT)"));
+            }
+            sql.push(" FROM rollups WHERE site_id = ").push_bind(site_id);
+            sql.push(" AND day >= ").push_bind(query.from.to_string());
+            sql.push(" AND day <= ").push_bind(query.to.to_string());
+            for (column, value) in [("agent", &query.agent), ("channel", &query.channel), ("team", &query.team)] {
+                if let Some(value) = value {
+                    sql.push(format!(" AND {column} = ")).push_bind(value.clone());
+                }
+            }
+            sql.push(" GROUP BY 1, 2, 3, 4, 5");
+            let rows = sql.build().fetch_all(conn).await?;
+            let pick = |g: GroupBy, value: String| query.group_by.contains(&g).then_some(value);
+            rows.iter()
+                .map(|row| {
+                    let mut counters = RollupCounters::default();
+                    for (i, value) in counters.0.iter_mut().enumerate() {
+                        *value = row.try_get(5 + i)?;
+                    }
+                    Ok(GroupedRollup {
+                        bucket_start: row.try_get(0)?,
+                        agent: pick(GroupBy::Agent, row.try_get(1)?),
+                        channel: pick(GroupBy::Channel, row.try_get(2)?),
+                        team: pick(GroupBy::Team, row.try_get(3)?),
+                        help_center: row.try_get::<i64, _>(4)? == 1,
+                        counters,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(StorageError::from)
         }
 
         /// Newest first, after the cursor, filtered; at most `limit`.

@@ -15,12 +15,17 @@ use super::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
     StorageOptions, StoredResponse,
 };
+use crate::report::{GroupedRollup, ReportQuery};
 use crate::response::AnswerWrite;
 use crate::rollup::{RollupCounters, RollupKey};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
-    super::super::sql::queries!(sqlx::Sqlite, "");
+    super::super::sql::queries!(
+        sqlx::Sqlite,
+        "",
+        "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+    );
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +43,8 @@ impl SqliteStorage {
             // Every acknowledged response must survive a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Reports scan rollup ranges; a larger page cache keeps them in memory.
+            .pragma("cache_size", "-65536")
             .busy_timeout(options.acquire_timeout);
         let reads = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
@@ -119,13 +126,12 @@ impl Storage for SqliteStorage {
         queries::select_impressions(&mut *self.reads.acquire().await?, site_id).await
     }
 
-    async fn rollups_between(
+    async fn report_rollups(
         &self,
         site_id: i64,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        queries::select_rollups_between(&mut *self.reads.acquire().await?, site_id, from, to).await
+        query: &ReportQuery,
+    ) -> Result<Vec<GroupedRollup>, StorageError> {
+        queries::select_report_rollups(&mut *self.reads.acquire().await?, site_id, query).await
     }
 
     async fn response_page(
