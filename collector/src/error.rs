@@ -113,22 +113,33 @@ impl ResponseError for IngestError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        if status.is_server_error() {
-            tracing::error!(code = self.code(), error = ?error_chain(self), "request failed");
-        }
-        let mut response = HttpResponse::build(status);
-        match self {
-            Self::RateLimited(secs) => {
-                response.insert_header((header::RETRY_AFTER, (*secs).max(1)));
-            }
+        let header = match self {
+            Self::RateLimited(secs) => Some((header::RETRY_AFTER, (*secs).max(1).to_string())),
             Self::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE));
+                Some((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()))
             }
-            _ => {}
-        }
-        json_error(response, self.code(), &self.to_string())
+            _ => None,
+        };
+        respond(self, self.status_code(), self.code(), header)
     }
+}
+
+/// The response for an API error: 5xx causes logged (never sent), one optional header, and
+/// the `ApiError` body.
+fn respond(
+    error: &dyn std::error::Error,
+    status: StatusCode,
+    code: &str,
+    header: Option<(header::HeaderName, String)>,
+) -> HttpResponse {
+    if status.is_server_error() {
+        tracing::error!(code, error = ?error_chain(error), "request failed");
+    }
+    let mut response = HttpResponse::build(status);
+    if let Some(header) = header {
+        response.insert_header(header);
+    }
+    json_error(response, code, &error.to_string())
 }
 
 /// Writes an [`ApiError`] body.
@@ -208,20 +219,13 @@ impl ResponseError for ManageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        if status.is_server_error() {
-            tracing::error!(code = self.code(), error = ?error_chain(self), "request failed");
-        }
-        let mut response = HttpResponse::build(status);
-        match self {
-            Self::Unauthorized => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-            }
+        let header = match self {
+            Self::Unauthorized => Some((header::WWW_AUTHENTICATE, "Bearer".to_owned())),
             Self::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE));
+                Some((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()))
             }
-            _ => {}
-        }
-        json_error(response, self.code(), &self.to_string())
+            _ => None,
+        };
+        respond(self, self.status_code(), self.code(), header)
     }
 }

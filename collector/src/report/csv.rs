@@ -59,12 +59,7 @@ pub fn report(report: &Report) -> String {
     let rows = report.rows.iter().map(|row| {
         let mut cells: Vec<String> = Vec::new();
         for group in &report.group_by {
-            let value = match *group {
-                "agent" => &row.agent,
-                "channel" => &row.channel,
-                _ => &row.team,
-            };
-            cells.push(cell(value.as_deref().unwrap_or_default()));
+            cells.push(cell(row.group_value(group).unwrap_or_default()));
         }
         cells.extend([
             cell(&row.bucket_start),

@@ -37,6 +37,18 @@ pub struct ReportRow {
     pub low_n: bool,
 }
 
+impl ReportRow {
+    /// The row's value for a group column (`"agent"`, `"channel"`, `"team"`).
+    pub fn group_value(&self, group: &str) -> Option<&str> {
+        match group {
+            "agent" => self.agent.as_deref(),
+            "channel" => self.channel.as_deref(),
+            "team" => self.team.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub site: String,

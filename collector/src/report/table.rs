@@ -36,17 +36,11 @@ pub fn render(report: &Report) -> String {
     for row in &report.rows {
         let mut cells: Vec<String> = Vec::new();
         for group in &report.group_by {
-            let value = match *group {
-                "agent" => &row.agent,
-                "channel" => &row.channel,
-                _ => &row.team,
-            };
-            cells.push(
-                value
-                    .clone()
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| "(none)".into()),
-            );
+            let value = row
+                .group_value(group)
+                .filter(|v| !v.is_empty())
+                .unwrap_or("(none)");
+            cells.push(value.to_owned());
         }
         cells.push(row.bucket_start.clone());
         cells.push(row.responses.to_string());
