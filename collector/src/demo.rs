@@ -69,6 +69,7 @@ pub async fn page<S: Storage>(
         team: None,
         channel: Some(Channel::Chat),
         expires_at: u64::try_from(clock::now_ms() / 1000).unwrap_or(0) + 3600,
+        offer: None,
     };
     let token = token::sign(&site.secret_digest, &claims);
     let t = if ja { &JA } else { &EN };

@@ -25,5 +25,5 @@ pub use ids::{AgentId, InteractionId, SiteKey, TeamId};
 pub use parse_error::ParseError;
 pub use score::{CesScore, CsatScore, NpsScore, Resolved};
 pub use text::{Comment, Reason, Reasons};
-pub use token::{AttributionClaims, AttributionToken, TokenError};
+pub use token::{AttributionClaims, AttributionToken, Offer, OfferedQuestion, TokenError};
 pub use wire::{ApiError, Impression, Submission, SubmissionReceipt, SubmissionStatus};

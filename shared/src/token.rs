@@ -5,8 +5,9 @@
 //!
 //! ```text
 //! token   = base64url(payload) "." base64url(HMAC-SHA256(secret, payload))   (no padding)
-//! payload = version:u8 (= 1) || expires_at:u64be (Unix seconds)
+//! payload = version:u8 (1, or 2 with an offer) || expires_at:u64be (Unix seconds)
 //!           || field(site) || field(interaction) || field(agent) || field(team) || field(channel)
+//!           [version 2: || field(question: "csat" | "nps") || score:u8]
 //! field   = length:u16be || UTF-8 bytes          (length 0: not given)
 //! ```
 
@@ -16,12 +17,14 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::{AgentId, Channel, InteractionId, ParseError, SiteKey, TeamId};
+use crate::{AgentId, Channel, CsatScore, InteractionId, NpsScore, ParseError, SiteKey, TeamId};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The payload version this crate writes. Versions it can read are listed in [`verify`].
+/// The payload version of attribution without an offer (widget tokens).
 pub const TOKEN_VERSION: u8 = 1;
+/// The payload version that adds the offered question and score (email, phone, SNS links).
+pub const OFFER_TOKEN_VERSION: u8 = 2;
 /// Longest token accepted, in bytes.
 pub const MAX_TOKEN_LEN: usize = 2048;
 const MAC_LEN: usize = 32;
@@ -36,6 +39,49 @@ pub struct AttributionClaims {
     pub channel: Option<Channel>,
     /// Unix time in seconds after which the token is refused.
     pub expires_at: u64,
+    /// The question and score a rating link offers (`None` for widget attribution).
+    pub offer: Option<Offer>,
+}
+
+/// The question a rating link asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferedQuestion {
+    Csat,
+    Nps,
+}
+
+impl OfferedQuestion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csat => "csat",
+            Self::Nps => "nps",
+        }
+    }
+}
+
+/// "This link answers `question` with `score`"; the score is on the question's scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    question: OfferedQuestion,
+    score: u8,
+}
+
+impl Offer {
+    pub fn new(question: OfferedQuestion, score: u8) -> Result<Self, ParseError> {
+        match question {
+            OfferedQuestion::Csat => CsatScore::try_from(score).map(|_| ()),
+            OfferedQuestion::Nps => NpsScore::try_from(score).map(|_| ()),
+        }?;
+        Ok(Self { question, score })
+    }
+
+    pub fn question(self) -> OfferedQuestion {
+        self.question
+    }
+
+    pub fn score(self) -> u8 {
+        self.score
+    }
 }
 
 /// A token as it travels: base64url text, checked only for shape and size.
@@ -149,7 +195,11 @@ fn mac_for(secret: &[u8], payload: &[u8]) -> HmacSha256 {
 
 fn encode_payload(claims: &AttributionClaims) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
-    out.push(TOKEN_VERSION);
+    out.push(if claims.offer.is_some() {
+        OFFER_TOKEN_VERSION
+    } else {
+        TOKEN_VERSION
+    });
     out.extend_from_slice(&claims.expires_at.to_be_bytes());
     let fields = [
         Some(claims.site.as_str()),
@@ -159,20 +209,37 @@ fn encode_payload(claims: &AttributionClaims) -> Vec<u8> {
         claims.channel.map(Channel::as_str),
     ];
     for field in fields {
-        let bytes = field.unwrap_or("").as_bytes();
-        // Ids are at most 128 characters (512 bytes), far below u16::MAX.
-        let len = u16::try_from(bytes.len()).expect("claim fields are short");
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(bytes);
+        push_field(&mut out, field.unwrap_or(""));
+    }
+    if let Some(offer) = claims.offer {
+        push_field(&mut out, offer.question.as_str());
+        out.push(offer.score);
     }
     out
 }
 
+fn push_field(out: &mut Vec<u8>, value: &str) {
+    // Ids are at most 128 characters (512 bytes), far below u16::MAX.
+    let len = u16::try_from(value.len()).expect("claim fields are short");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(value.as_bytes());
+}
+
+/// The site a token names, read without checking its signature — only to find which site's
+/// secret to [`verify`] it with.
+pub fn unverified_site(token: &AttributionToken) -> Option<SiteKey> {
+    let payload = URL_SAFE_NO_PAD.decode(token.0.split_once('.')?.0).ok()?;
+    let mut reader = Reader(&payload);
+    reader.byte().ok()?;
+    reader.take(8).ok()?;
+    SiteKey::try_from(reader.field().ok()??).ok()
+}
+
 fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
     let mut reader = Reader(payload);
-    match reader.byte()? {
-        TOKEN_VERSION => {}
-        other => return Err(TokenError::UnsupportedVersion(other)),
+    let version = reader.byte()?;
+    if version != TOKEN_VERSION && version != OFFER_TOKEN_VERSION {
+        return Err(TokenError::UnsupportedVersion(version));
     }
     let expires_at = u64::from_be_bytes(
         reader
@@ -185,10 +252,20 @@ fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
     let agent = reader.field()?;
     let team = reader.field()?;
     let channel = reader.field()?;
+    let parse = |_: ParseError| TokenError::Malformed;
+    let offer = if version == OFFER_TOKEN_VERSION {
+        let question = match reader.field()? {
+            Some("csat") => OfferedQuestion::Csat,
+            Some("nps") => OfferedQuestion::Nps,
+            _ => return Err(TokenError::Malformed),
+        };
+        Some(Offer::new(question, reader.byte()?).map_err(parse)?)
+    } else {
+        None
+    };
     if !reader.0.is_empty() {
         return Err(TokenError::Malformed);
     }
-    let parse = |_: ParseError| TokenError::Malformed;
     Ok(AttributionClaims {
         site: SiteKey::try_from(site).map_err(parse)?,
         interaction: InteractionId::try_from(interaction).map_err(parse)?,
@@ -199,6 +276,7 @@ fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
             .transpose()
             .map_err(parse)?,
         expires_at,
+        offer,
     })
 }
 
@@ -252,7 +330,45 @@ mod tests {
             team: Some(TeamId::try_from("tokyo").unwrap()),
             channel: Some(Channel::Chat),
             expires_at: 1_800_000_000,
+            offer: None,
         }
+    }
+
+    pub const OFFER_VECTOR_TOKEN: &str = include_str!("../docs/test-vector-offer-token.txt");
+
+    /// The email-link vector: email channel, offering CSAT 4.
+    fn offer_claims() -> AttributionClaims {
+        AttributionClaims {
+            interaction: InteractionId::try_from("ticket-8812").unwrap(),
+            channel: Some(Channel::Email),
+            offer: Some(Offer::new(OfferedQuestion::Csat, 4).unwrap()),
+            ..vector_claims()
+        }
+    }
+
+    #[test]
+    fn signing_the_offer_vector_gives_the_documented_token() {
+        assert_eq!(
+            sign(VECTOR_SECRET.as_bytes(), &offer_claims()).as_str(),
+            OFFER_VECTOR_TOKEN.trim()
+        );
+        let token = AttributionToken::try_from(OFFER_VECTOR_TOKEN.trim().to_owned()).unwrap();
+        assert_eq!(
+            verify(VECTOR_SECRET.as_bytes(), &token, 0),
+            Ok(offer_claims())
+        );
+        assert_eq!(
+            unverified_site(&token).map(String::from).as_deref(),
+            Some("site_demo")
+        );
+    }
+
+    #[test]
+    fn offers_stay_on_their_scale() {
+        assert!(Offer::new(OfferedQuestion::Csat, 0).is_err());
+        assert!(Offer::new(OfferedQuestion::Csat, 5).is_ok());
+        assert!(Offer::new(OfferedQuestion::Nps, 10).is_ok());
+        assert!(Offer::new(OfferedQuestion::Nps, 11).is_err());
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl TestSite {
             team: None,
             channel,
             expires_at,
+            offer: None,
         })
     }
 

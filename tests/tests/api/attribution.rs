@@ -109,6 +109,7 @@ async fn bad_tokens_are_refused<S: TestBackend>() {
         team: None,
         channel: None,
         expires_at: in_an_hour(),
+        offer: None,
     });
     assert_refused(
         &app,

@@ -26,6 +26,7 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
         .unwrap();
     let agents = ["aiko", "ken", "mai", "sora"];
     let mut weeks = BTreeSet::new();
+    let base_ms = koe_collector::clock::now_ms();
     for i in 0..160i64 {
         let day = today.checked_sub(jiff::Span::new().days(i % 42)).unwrap();
         weeks.insert(
@@ -61,7 +62,7 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
                 ..Answers::default()
             },
             day: day.to_string(),
-            now_ms: koe_collector::clock::now_ms() - i,
+            now_ms: base_ms - 1_000 + i, // later rows are newer: the last one tops the list
             edit_window_ms: 1,
         };
         app.storage.save_answers(write).await.unwrap();
