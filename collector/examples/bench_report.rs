@@ -111,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
                     day: days[((i / 11) % DAYS as u64) as usize].clone(),
                     now_ms: 0,
                     edit_window_ms: 0,
+                    source: koe_collector::response::Source::WIDGET,
                 };
                 storage.save_answers(write).await?;
                 i += WRITERS as u64;

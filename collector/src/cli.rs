@@ -1,15 +1,17 @@
-//! The `koe` command line: `serve`, `site add`, `key create`, `report`, `verify`.
+//! The `koe` command line: `serve`, `site add`, `key create`, `report`, `link`, `verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use koe_shared::SiteKey;
+use koe_shared::{AgentId, Channel, InteractionId, SiteKey, TeamId};
 use serde_json::json;
 
+use crate::links::{self, LinkRequest};
 use crate::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
 use crate::report::{self, query::RawReportQuery};
+use crate::routes::links::link_request;
 use crate::routes::scores::load_report;
 use crate::settings::{DatabaseUrl, Settings};
 use crate::site::{Origin, SiteTimeZone};
@@ -88,6 +90,28 @@ enum Command {
         team: Option<String>,
         #[arg(long, value_parser = ["table", "json", "csv"], default_value = "table")]
         format: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Signed rating links and an email block for one interaction (email, phone, SNS).
+    Link {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        interaction: String,
+        #[arg(long)]
+        agent: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, value_parser = ["email", "phone", "sns", "other"])]
+        channel: String,
+        /// How long the links work: days, as `14d` or `14` (at most 90).
+        #[arg(long, default_value = "14d")]
+        expires: String,
+        #[arg(long, value_parser = ["ja", "en"], default_value = "en")]
+        lang: String,
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -196,6 +220,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             (db, StorageCommand::CreateKey { site, role, json })
         }
         Command::Verify { json, db } => (db, StorageCommand::Verify { json }),
+        Command::Link {
+            site,
+            interaction,
+            agent,
+            team,
+            channel,
+            expires,
+            lang,
+            json,
+            db,
+        } => {
+            let id = |e: koe_shared::ParseError| anyhow::anyhow!("{e}");
+            let days: u64 = expires
+                .trim_end_matches('d')
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--expires takes days, like 14d, got {expires:?}"))?;
+            let request = link_request(
+                InteractionId::try_from(interaction).map_err(id)?,
+                agent.map(AgentId::try_from).transpose().map_err(id)?,
+                team.map(TeamId::try_from).transpose().map_err(id)?,
+                channel.parse::<Channel>().map_err(id)?,
+                days,
+                Some(&lang),
+            )
+            .map_err(anyhow::Error::msg)?;
+            let site = SiteKey::try_from(site).map_err(id)?;
+            let base = settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", settings.bind));
+            (
+                db,
+                StorageCommand::Link {
+                    site,
+                    request,
+                    base,
+                    json,
+                },
+            )
+        }
         Command::Report {
             site,
             by,
@@ -267,6 +331,12 @@ enum StorageCommand {
         site: SiteKey,
         query: RawReportQuery,
         format: String,
+    },
+    Link {
+        site: SiteKey,
+        request: LinkRequest,
+        base: String,
+        json: bool,
     },
 }
 
@@ -344,6 +414,38 @@ impl StorageCommand {
                     "json" => println!("{}", serde_json::to_string_pretty(&report)?),
                     "csv" => print!("{}", report::csv::report(&report)),
                     _ => print!("{}", report::table::render(&report)),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::Link {
+                site,
+                request,
+                base,
+                json,
+            } => {
+                let site = storage
+                    .site_by_key(&site)
+                    .await?
+                    .with_context(|| format!("no site has the key {site}"))?;
+                let set = links::build(&site, &base, &request);
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&set)?);
+                } else {
+                    println!(
+                        "Rating links for {} (valid until Unix time {}):",
+                        set.interaction, set.expires_at
+                    );
+                    println!("  survey  {}", set.survey_url);
+                    for link in &set.csat {
+                        println!("  CSAT {}  {}", link.score, link.url);
+                    }
+                    for link in &set.nps {
+                        println!("  NPS {:<2}  {}", link.score, link.url);
+                    }
+                    println!(
+                        "\n--- email HTML ---\n{}\n\n--- plain text ---\n{}",
+                        set.html, set.text
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             }

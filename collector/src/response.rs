@@ -58,11 +58,57 @@ impl Answers {
     }
 }
 
+/// What sent a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// The embedded widget.
+    Widget,
+    /// A person confirming on the hosted survey page.
+    Browser,
+    /// A link scanner, going by its user agent or its timing.
+    SuspectedScanner,
+}
+
+impl Client {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Widget => "widget",
+            Self::Browser => "browser",
+            Self::SuspectedScanner => "suspected_scanner",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "widget" => Some(Self::Widget),
+            "browser" => Some(Self::Browser),
+            "suspected_scanner" => Some(Self::SuspectedScanner),
+            _ => None,
+        }
+    }
+}
+
+/// Where a write came from, and whether it is flagged (kept and listed, never counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    pub client: Client,
+    pub flagged: bool,
+}
+
+impl Source {
+    pub const WIDGET: Self = Self {
+        client: Client::Widget,
+        flagged: false,
+    };
+}
+
 /// A stored response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseState {
     pub attribution: Attribution,
     pub answers: Answers,
+    /// The latest sender; flagged only while every write so far was suspect.
+    pub source: Source,
     /// The local day (site time zone) of the first answer; the response counts in that day.
     pub day: String,
     pub created_at_ms: i64,
@@ -80,6 +126,7 @@ pub struct AnswerWrite {
     pub day: String,
     pub now_ms: i64,
     pub edit_window_ms: i64,
+    pub source: Source,
 }
 
 /// Why a submission cannot change the stored response.
@@ -103,6 +150,7 @@ impl AnswerWrite {
             return Ok(ResponseState {
                 attribution: self.attribution.clone(),
                 answers: Answers::default().overlaid_with(&self.answers),
+                source: self.source,
                 day: self.day.clone(),
                 created_at_ms: self.now_ms,
                 updated_at_ms: self.now_ms,
@@ -114,6 +162,10 @@ impl AnswerWrite {
         Ok(ResponseState {
             attribution: merge_attribution(&existing.attribution, &self.attribution)?,
             answers: existing.answers.overlaid_with(&self.answers),
+            source: Source {
+                client: self.source.client,
+                flagged: existing.source.flagged && self.source.flagged,
+            },
             day: existing.day.clone(),
             created_at_ms: existing.created_at_ms,
             updated_at_ms: self.now_ms,
@@ -174,6 +226,7 @@ mod tests {
             day: "2026-11-26".into(),
             now_ms,
             edit_window_ms: 7 * DAY_MS,
+            source: Source::WIDGET,
         }
     }
 

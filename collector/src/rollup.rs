@@ -87,9 +87,12 @@ impl Default for RollupCounters {
 }
 
 impl RollupCounters {
-    /// What one response adds to its rollup row.
+    /// What one response adds to its rollup row: nothing while it is flagged.
     pub fn of_response(response: &ResponseState) -> Self {
         let mut c = Self::default();
+        if response.source.flagged {
+            return c;
+        }
         let answers = &response.answers;
         if let Some(s) = answers.csat {
             c.0[CSAT + s.index()] = 1;
@@ -273,6 +276,7 @@ mod tests {
                 nps: nps.map(|v| NpsScore::try_from(v).unwrap()),
                 ..Answers::default()
             },
+            source: crate::response::Source::WIDGET,
             day: "2026-11-26".into(),
             created_at_ms: 0,
             updated_at_ms: 0,

@@ -40,6 +40,10 @@ pub struct Settings {
     pub workers: usize,
     /// Serve `/demo`, creating the demo site when missing (`koe serve --demo`).
     pub demo: bool,
+    /// The collector's address as customers reach it (rating links point here), e.g.
+    /// `https://koe.example.com`; by default the address a request came to (API) or
+    /// `http://` + `bind` (CLI).
+    pub public_url: Option<String>,
     /// Signs dashboard sessions; without it a random key is made at start (sign-ins then end
     /// when the process restarts).
     pub session_secret: Option<Secret>,
@@ -63,6 +67,7 @@ impl Default for Settings {
             site_refresh_secs: 5,
             workers: 0,
             demo: false,
+            public_url: None,
             session_secret: None,
         }
     }

@@ -19,6 +19,7 @@ use crate::routes::widget_assets;
 use crate::settings::Settings;
 use crate::site::Site;
 use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
+use crate::survey_page;
 use crate::telemetry::log_request;
 
 /// What every handler shares.
@@ -32,6 +33,8 @@ pub struct AppState<S> {
     pub demo_site: Option<Site>,
     /// Signs dashboard sessions.
     pub session_key: SessionKey,
+    /// Where rating links point (`public_url`), when set.
+    pub public_url: Option<String>,
 }
 
 #[allow(missing_debug_implementations)] // actix's Server is not Debug
@@ -81,6 +84,7 @@ impl Application {
             site_limiter: SiteLimiter::new(&settings),
             edit_window_ms: i64::try_from(settings.edit_window().as_millis()).unwrap_or(i64::MAX),
             demo_site,
+            public_url: settings.public_url.clone(),
             session_key: SessionKey::new(settings.session_secret.as_ref().map(|s| s.expose())),
         });
         let per_ip = rate_limit::per_ip(&settings);
@@ -103,7 +107,8 @@ impl Application {
                 .app_data(web::JsonConfig::default().limit(1024))
                 .route("/scores", web::get().to(routes::scores::<S>))
                 .route("/responses", web::get().to(routes::list_responses::<S>))
-                .route("/keys", web::post().to(routes::create_key::<S>));
+                .route("/keys", web::post().to(routes::create_key::<S>))
+                .route("/links", web::post().to(routes::create_links::<S>));
             App::new()
                 .wrap(from_fn(log_request))
                 .app_data(state.clone())
@@ -119,6 +124,13 @@ impl Application {
                     web::resource("/widget/{name}")
                         .route(web::get().to(widget_assets::hashed))
                         .route(web::head().to(widget_assets::hashed)),
+                )
+                .route("/s/survey.js", web::get().to(survey_page::script))
+                .service(
+                    web::resource("/s/{token}")
+                        .route(web::get().to(survey_page::show::<S>))
+                        .route(web::head().to(survey_page::show::<S>))
+                        .route(web::post().to(survey_page::confirm::<S>)),
                 )
                 .route("/demo", web::get().to(demo::page::<S>))
                 .route("/demo.js", web::get().to(demo::script))

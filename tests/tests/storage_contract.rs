@@ -53,6 +53,7 @@ fn write(
         day: "2026-11-26".into(),
         now_ms,
         edit_window_ms: 7 * DAY_MS,
+        source: koe_collector::response::Source::WIDGET,
     }
 }
 

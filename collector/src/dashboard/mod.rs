@@ -5,6 +5,7 @@
 
 mod chart;
 mod html;
+pub use html::escape;
 mod session;
 mod texts;
 mod view;

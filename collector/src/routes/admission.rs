@@ -26,7 +26,11 @@ pub async fn admit_site<S: Storage>(
     // calls send none and are judged by their token alone.
     if let Some(raw) = req.headers().get(header::ORIGIN) {
         let origin = raw.to_str().ok().and_then(|o| Origin::parse(o).ok());
-        if !origin.is_some_and(|o| site.allows_origin(&o)) {
+        // The collector's own pages (the hosted survey page) may use any site's widget: their
+        // submissions carry the link's signed token.
+        let info = req.connection_info();
+        let own = Origin::parse(&format!("{}://{}", info.scheme(), info.host())).ok();
+        if !origin.is_some_and(|o| site.allows_origin(&o) || Some(&o) == own.as_ref()) {
             return Err(IngestError::OriginNotAllowed);
         }
     }

@@ -30,6 +30,8 @@ pub struct ListParams {
     pub cursor: Option<String>,
     pub limit: Option<String>,
     pub format: Option<String>,
+    /// `true` lists only flagged responses, `false` only counted ones; absent lists both.
+    pub flagged: Option<String>,
 }
 
 /// A response as the API lists it.
@@ -51,6 +53,10 @@ pub struct ListedResponse {
     pub day: String,
     pub created_at: String,
     pub updated_at: String,
+    /// `widget`, `browser` (hosted page) or `suspected_scanner`.
+    pub client: &'static str,
+    /// Kept and listed, but not counted in scores.
+    pub flagged: bool,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -79,6 +85,8 @@ impl From<&StoredResponse> for ListedResponse {
             day: r.state.day.clone(),
             created_at: rfc3339(r.state.created_at_ms),
             updated_at: rfc3339(r.state.updated_at_ms),
+            client: r.state.source.client.as_str(),
+            flagged: r.state.source.flagged,
         }
     }
 }
@@ -153,6 +161,16 @@ pub fn parse_filter(params: &ListParams) -> Result<(ResponseFilter, u32), Manage
             .filter(|c| !c.is_empty())
             .map(decode_cursor)
             .transpose()?,
+        flagged: match params.flagged.as_deref().filter(|f| !f.is_empty()) {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => {
+                return Err(ManageError::BadParameter(format!(
+                    "flagged must be true or false, got {other:?}"
+                )));
+            }
+        },
     };
     if let (Some(from), Some(to)) = (&filter.from_day, &filter.to_day) {
         if from > to {
@@ -219,6 +237,8 @@ pub fn responses_csv(rows: &[ListedResponse]) -> String {
         "comment",
         "reasons",
         "locale",
+        "client",
+        "flagged",
     ];
     let opt = |v: &Option<String>| csv::cell(v.as_deref().unwrap_or_default());
     let num = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -241,6 +261,8 @@ pub fn responses_csv(rows: &[ListedResponse]) -> String {
                 opt(&r.comment),
                 csv::cell(&r.reasons.join(" ")),
                 r.locale.unwrap_or_default().to_owned(),
+                r.client.to_owned(),
+                r.flagged.to_string(),
             ]
         }),
     )

@@ -8,7 +8,7 @@ use super::body::read_json;
 use crate::attribution::{self, ClaimedAttribution};
 use crate::clock;
 use crate::error::IngestError;
-use crate::response::{AnswerWrite, Answers};
+use crate::response::{AnswerWrite, Answers, Source};
 use crate::startup::AppState;
 use crate::storage::Storage;
 
@@ -41,6 +41,7 @@ pub async fn submit_response<S: Storage>(
         day: site.timezone.local_day(now_ms),
         now_ms,
         edit_window_ms: state.edit_window_ms,
+        source: Source::WIDGET,
     };
     let saved = state.storage.save_answers(write).await?;
     let mut response = match saved.status {

@@ -89,6 +89,7 @@ pub struct ResponseFilter {
     pub max_nps: Option<u8>,
     /// Keyset cursor: only responses strictly older than (created_at_ms, id).
     pub before: Option<(i64, i64)>,
+    pub flagged: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

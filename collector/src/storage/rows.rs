@@ -7,7 +7,7 @@ use koe_shared::{
 };
 
 use super::{ApiKeyRecord, Role, StorageError, StoredResponse};
-use crate::response::{Answers, Attribution, ResponseState};
+use crate::response::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
 use crate::site::{Origin, Site, SiteTimeZone};
 
@@ -97,6 +97,8 @@ pub(super) struct ResponseRow {
     pub day: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    pub client: String,
+    pub flagged: bool,
 }
 
 fn corrupt(error: koe_shared::ParseError) -> StorageError {
@@ -160,6 +162,12 @@ impl TryFrom<ResponseRow> for StoredResponse {
                     .transpose()
                     .map_err(corrupt)?,
             },
+            source: Source {
+                client: Client::parse(&row.client).ok_or_else(|| {
+                    StorageError::Corrupt(format!("unknown client {:?}", row.client))
+                })?,
+                flagged: row.flagged,
+            },
             day: row.day,
             created_at_ms: row.created_at_ms,
             updated_at_ms: row.updated_at_ms,
@@ -188,6 +196,8 @@ pub(super) struct ResponseColumns<'a> {
     pub day: &'a str,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    pub client: &'static str,
+    pub flagged: bool,
 }
 
 impl<'a> ResponseColumns<'a> {
@@ -213,6 +223,8 @@ impl<'a> ResponseColumns<'a> {
             day: &state.day,
             created_at_ms: state.created_at_ms,
             updated_at_ms: state.updated_at_ms,
+            client: state.source.client.as_str(),
+            flagged: state.source.flagged,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::rollup::COUNTER_COLUMNS;
 pub(super) const SITE_COLUMNS: &str =
     "id, site_key, name, origins, timezone, strict, secret_digest, low_n_threshold, created_at_ms";
 
-pub(super) const RESPONSE_COLUMNS: &str = "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms";
+pub(super) const RESPONSE_COLUMNS: &str = "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged";
 
 /// Adds a change to a rollup row, creating the row on first use.
 pub(super) static UPSERT_ROLLUP: LazyLock<String> = LazyLock::new(|| {
@@ -59,14 +59,14 @@ pub(super) const INSERT_API_KEY: &str = "INSERT INTO api_keys (site_id, role, ke
 pub(super) const SELECT_API_KEY_BY_DIGEST: &str =
     "SELECT id, site_id, role, key_prefix FROM api_keys WHERE key_digest = $1";
 
-/// Columns 1–14 bound by `bind_response_columns`, then site and interaction.
-pub(super) const INSERT_RESPONSE: &str = "INSERT INTO responses (agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, site_id, interaction) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+/// Columns 1–16 bound by `bind_response_columns`, then site and interaction.
+pub(super) const INSERT_RESPONSE: &str = "INSERT INTO responses (agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, site_id, interaction) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
      ON CONFLICT (site_id, interaction) DO NOTHING RETURNING id";
 
-/// Columns 1–14 bound by `bind_response_columns`, then the response id.
-pub(super) const UPDATE_RESPONSE: &str = "UPDATE responses SET agent = $1, team = $2, channel = $3, verified = $4, csat = $5, nps = $6, ces = $7, resolved = $8, comment = $9, reasons = $10, locale = $11, day = $12, created_at_ms = $13, updated_at_ms = $14 \
-     WHERE id = $15";
+/// Columns 1–16 bound by `bind_response_columns`, then the response id.
+pub(super) const UPDATE_RESPONSE: &str = "UPDATE responses SET agent = $1, team = $2, channel = $3, verified = $4, csat = $5, nps = $6, ces = $7, resolved = $8, comment = $9, reasons = $10, locale = $11, day = $12, created_at_ms = $13, updated_at_ms = $14, client = $15, flagged = $16 \
+     WHERE id = $17";
 
 pub(super) const INSERT_IMPRESSION: &str = "INSERT INTO impressions (site_id, interaction, agent, team, channel, day, created_at_ms) \
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site_id, interaction) DO NOTHING";
@@ -161,6 +161,8 @@ macro_rules! queries {
                 .bind(c.day)
                 .bind(c.created_at_ms)
                 .bind(c.updated_at_ms)
+                .bind(c.client)
+                .bind(c.flagged)
         }
 
         async fn apply_delta(conn: &mut Conn, site_id: i64, delta: &RollupDelta) -> Result<(), StorageError> {
@@ -182,7 +184,7 @@ macro_rules! queries {
         pub(in crate::storage) async fn apply_answers(conn: &mut Conn, write: &AnswerWrite) -> Result<Saved, StorageError> {
             loop {
                 let row: Option<ResponseRow> = sqlx::query_as(concat!(
-                    "SELECT id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms \
+                    "SELECT id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged \
                      FROM responses WHERE site_id = $1 AND interaction = $2",
                     $lock
                 ))
@@ -343,6 +345,9 @@ macro_rules! queries {
                 if let Some(value) = value {
                     query.push(" AND ").push(clause).push_bind(i16::from(value));
                 }
+            }
+            if let Some(flagged) = filter.flagged {
+                query.push(" AND flagged = ").push_bind(flagged);
             }
             if let Some((created_at_ms, id)) = filter.before {
                 query.push(" AND (created_at_ms < ").push_bind(created_at_ms);

@@ -8,6 +8,7 @@ mod dashboard;
 mod health;
 mod impressions;
 mod rate_limit;
+mod rating_links;
 mod reports;
 mod responses;
 mod widget_files;

@@ -162,6 +162,7 @@ async fn seed<S: TestBackend>(app: &TestApp<S>, site: &TestSite, seed: u64, resp
             day: day.clone(),
             now_ms: koe_collector::clock::now_ms(),
             edit_window_ms: 86_400_000,
+            source: koe_collector::response::Source::WIDGET,
         };
         app.storage.save_answers(write(answers)).await.unwrap();
         if rng.random_bool(0.3) {

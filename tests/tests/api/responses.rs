@@ -108,6 +108,7 @@ async fn an_edit_after_the_window_is_refused<S: TestBackend>() {
         day: "2026-01-01".into(),
         now_ms: now - 8 * DAY_MS,
         edit_window_ms: 7 * DAY_MS,
+        source: koe_collector::response::Source::WIDGET,
     };
     assert_eq!(
         app.storage.save_answers(old).await.unwrap().status,

@@ -64,6 +64,7 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
             day: day.to_string(),
             now_ms: base_ms - 1_000 + i, // later rows are newer: the last one tops the list
             edit_window_ms: 1,
+            source: koe_collector::response::Source::WIDGET,
         };
         app.storage.save_answers(write).await.unwrap();
     }

@@ -1,0 +1,255 @@
+//! `/s/{token}`: the page a rating link opens. GET and HEAD only show it — link scanners open
+//! every link and must never cast a vote. The customer's POST confirms the answer and goes
+//! through the same per-interaction merge as the widget, attributed by the signed token.
+
+pub mod scanner;
+mod view;
+
+use std::sync::Arc;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use koe_shared::token::{self, AttributionClaims, TokenError};
+use koe_shared::{AttributionToken, Comment, CsatScore, NpsScore, OfferedQuestion};
+use serde::Deserialize;
+
+use crate::clock;
+use crate::response::{AnswerWrite, Answers, Attribution, MergeConflict};
+use crate::site::Site;
+use crate::startup::AppState;
+use crate::storage::{Storage, StorageError};
+use crate::survey_texts::{self, SurveyTexts};
+
+const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The confirmation form (and the plain follow-up form).
+#[derive(Debug, Deserialize)]
+pub struct SurveyForm {
+    csat: Option<String>,
+    nps: Option<String>,
+    comment: Option<String>,
+    served_at: Option<String>,
+}
+
+fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static SurveyTexts {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    survey_texts::pick(lang, accept)
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header(("x-robots-tag", "noindex"))
+        .body(body)
+}
+
+/// Why a link cannot be used; each is a friendly page with a 4xx (or 503) status.
+enum LinkProblem {
+    Invalid,
+    Expired,
+    Unavailable(StorageError),
+}
+
+impl LinkProblem {
+    fn page(self, t: &SurveyTexts) -> HttpResponse {
+        match self {
+            Self::Invalid => html(StatusCode::BAD_REQUEST, view::problem(t, t.invalid)),
+            Self::Expired => html(StatusCode::GONE, view::problem(t, t.expired)),
+            Self::Unavailable(error) => {
+                tracing::error!(error = %error, "survey page: storage failed");
+                html(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    view::problem(t, t.unavailable),
+                )
+            }
+        }
+    }
+}
+
+/// The site and claims of a link, checked against that site's secret.
+async fn open_link<S: Storage>(
+    state: &AppState<S>,
+    raw: &str,
+) -> Result<(Arc<Site>, AttributionToken, AttributionClaims), LinkProblem> {
+    let token = AttributionToken::try_from(raw.to_owned()).map_err(|_| LinkProblem::Invalid)?;
+    let site_key = token::unverified_site(&token).ok_or(LinkProblem::Invalid)?;
+    let site = state
+        .sites
+        .find(&state.storage, &site_key)
+        .await
+        .map_err(LinkProblem::Unavailable)?
+        .ok_or(LinkProblem::Invalid)?;
+    let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
+    let claims = token::verify(&site.secret_digest, &token, now).map_err(|e| match e {
+        TokenError::Expired => LinkProblem::Expired,
+        _ => LinkProblem::Invalid,
+    })?;
+    if claims.site != site.key {
+        return Err(LinkProblem::Invalid);
+    }
+    Ok((site, token, claims))
+}
+
+fn action(token: &str, t: &SurveyTexts) -> String {
+    format!("/s/{token}?lang={}", t.lang)
+}
+
+/// GET and HEAD: show the question with the offered score preselected. Records nothing.
+pub async fn show<S: Storage>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<LangQuery>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let t = texts(&req, query.lang.as_deref());
+    match open_link(&state, &path).await {
+        Ok((_, token, claims)) => {
+            let (question, offered) = match claims.offer {
+                Some(offer) => (offer.question(), Some(offer.score())),
+                None => (OfferedQuestion::Csat, None),
+            };
+            html(
+                StatusCode::OK,
+                view::confirm(
+                    t,
+                    &action(token.as_str(), t),
+                    question,
+                    offered,
+                    clock::now_ms(),
+                    None,
+                ),
+            )
+        }
+        Err(problem) => problem.page(t),
+    }
+}
+
+fn parse_answers(form: &SurveyForm) -> Result<Answers, ()> {
+    let score = |raw: &Option<String>| -> Result<Option<u8>, ()> {
+        raw.as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse::<u8>().map_err(drop))
+            .transpose()
+    };
+    let comment = form.comment.as_deref().filter(|c| !c.trim().is_empty());
+    Ok(Answers {
+        csat: score(&form.csat)?
+            .map(CsatScore::try_from)
+            .transpose()
+            .map_err(drop)?,
+        nps: score(&form.nps)?
+            .map(NpsScore::try_from)
+            .transpose()
+            .map_err(drop)?,
+        comment: comment.map(Comment::try_from).transpose().map_err(drop)?,
+        ..Answers::default()
+    })
+}
+
+/// POST: the customer confirms. Flagged when it looks like a scanner (see [`scanner`]).
+pub async fn confirm<S: Storage>(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<LangQuery>,
+    form: web::Form<SurveyForm>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let t = texts(&req, query.lang.as_deref());
+    let (site, token, claims) = match open_link(&state, &path).await {
+        Ok(link) => link,
+        Err(problem) => return problem.page(t),
+    };
+    let now_ms = clock::now_ms();
+    let question = claims.offer.map_or(OfferedQuestion::Csat, |o| o.question());
+    let answers = match parse_answers(&form) {
+        Ok(answers)
+            if answers.csat.is_some() || answers.nps.is_some() || answers.comment.is_some() =>
+        {
+            answers
+        }
+        // Nothing (or nothing valid) chosen: ask again, recording nothing.
+        _ => {
+            let offered = claims.offer.map(|o| o.score());
+            return html(
+                StatusCode::BAD_REQUEST,
+                view::confirm(
+                    t,
+                    &action(token.as_str(), t),
+                    question,
+                    offered,
+                    now_ms,
+                    Some(t.choose),
+                ),
+            );
+        }
+    };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let served_at = form
+        .served_at
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok());
+    let source = scanner::classify(user_agent, served_at, now_ms);
+    let confirmed_score = answers.csat.is_some() || answers.nps.is_some();
+    let asked_follow_up = answers.comment.is_some()
+        || (answers.csat.is_none() && answers.nps.is_some() && question == OfferedQuestion::Csat);
+    let write = AnswerWrite {
+        site_id: site.id,
+        interaction: claims.interaction.clone(),
+        attribution: Attribution {
+            agent: claims.agent.clone(),
+            team: claims.team.clone(),
+            channel: claims.channel,
+            verified: true,
+        },
+        answers,
+        day: site.timezone.local_day(now_ms),
+        now_ms,
+        edit_window_ms: state.edit_window_ms,
+        source,
+    };
+    match state.storage.save_answers(write).await {
+        Ok(_) => {}
+        Err(StorageError::Rejected(MergeConflict::EditWindowClosed)) => {
+            return html(StatusCode::CONFLICT, view::problem(t, t.closed));
+        }
+        Err(error) => return LinkProblem::Unavailable(error).page(t),
+    }
+    if asked_follow_up || !confirmed_score {
+        return html(StatusCode::OK, view::done(t));
+    }
+    let follow_up = view::FollowUp {
+        site: site.key.as_str(),
+        interaction: claims.interaction.as_str(),
+        agent: claims.agent.as_ref().map(|a| a.as_str()),
+        team: claims.team.as_ref().map(|x| x.as_str()),
+        channel: claims.channel.map(|c| c.as_str()),
+        token: token.as_str(),
+        ask_nps: question == OfferedQuestion::Csat,
+    };
+    html(
+        StatusCode::OK,
+        view::thanks(t, &action(token.as_str(), t), Some(&follow_up), now_ms),
+    )
+}
+
+/// `/s/survey.js`: page mode for the widget (a file, so the page's CSP allows no inline script).
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(view::SCRIPT)
+}

@@ -1,0 +1,90 @@
+//! The words of rating emails and the hosted survey page, in English and Japanese.
+
+#[derive(Debug)]
+pub struct SurveyTexts {
+    pub lang: &'static str,
+    pub title: &'static str,
+    pub csat_question: &'static str,
+    pub csat_labels: [&'static str; 5],
+    pub nps_question: &'static str,
+    pub nps_low: &'static str,
+    pub nps_high: &'static str,
+    pub open_survey: &'static str,
+    pub footnote: &'static str,
+    pub confirm: &'static str,
+    pub confirm_help: &'static str,
+    pub thanks: &'static str,
+    pub follow_up: &'static str,
+    pub comment: &'static str,
+    pub send: &'static str,
+    pub done: &'static str,
+    pub expired: &'static str,
+    pub invalid: &'static str,
+    pub closed: &'static str,
+    pub choose: &'static str,
+    pub unavailable: &'static str,
+}
+
+pub static EN: SurveyTexts = SurveyTexts {
+    lang: "en",
+    title: "Your feedback",
+    csat_question: "How satisfied are you with the support you received?",
+    csat_labels: [
+        "Very dissatisfied",
+        "Dissatisfied",
+        "Neutral",
+        "Satisfied",
+        "Very satisfied",
+    ],
+    nps_question: "How likely are you to recommend us to a friend or colleague?",
+    nps_low: "Not likely",
+    nps_high: "Very likely",
+    open_survey: "Answer on a page instead",
+    footnote: "One click opens a page where you confirm your answer.",
+    confirm: "Send my answer",
+    confirm_help: "Check your answer and send it. You can change it first.",
+    thanks: "Thank you! Your answer was saved.",
+    follow_up: "Two more questions, if you have a moment (optional)",
+    comment: "Anything you would like to add?",
+    send: "Send",
+    done: "Thank you for your feedback.",
+    expired: "This survey link has expired. Thank you for wanting to tell us how we did.",
+    invalid: "This survey link is not valid. Please use the link from your message as it is.",
+    closed: "This answer can no longer be changed.",
+    choose: "Please choose an answer first.",
+    unavailable: "We could not save your answer just now. Please try again in a minute.",
+};
+
+pub static JA: SurveyTexts = SurveyTexts {
+    lang: "ja",
+    title: "ご意見をお聞かせください",
+    csat_question: "今回のサポートにどのくらい満足されましたか？",
+    csat_labels: ["とても不満", "不満", "どちらでもない", "満足", "とても満足"],
+    nps_question: "当社を友人や同僚に薦める可能性はどのくらいありますか？",
+    nps_low: "まったく薦めない",
+    nps_high: "ぜひ薦めたい",
+    open_survey: "ページで回答する",
+    footnote: "クリックすると回答を確認するページが開きます。",
+    confirm: "この回答を送信",
+    confirm_help: "回答を確認して送信してください。送信前に変更できます。",
+    thanks: "ありがとうございます。回答を保存しました。",
+    follow_up: "よろしければ、あと2つお答えください（任意）",
+    comment: "ほかにご意見があればお聞かせください",
+    send: "送信",
+    done: "ご意見ありがとうございました。",
+    expired: "このアンケートのリンクは有効期限が切れています。ご協力いただこうとしてくださり、ありがとうございます。",
+    invalid: "このアンケートのリンクは無効です。メッセージ内のリンクをそのままお使いください。",
+    closed: "この回答はもう変更できません。",
+    choose: "回答を選んでください。",
+    unavailable: "ただいま回答を保存できませんでした。少し時間をおいて、もう一度お試しください。",
+};
+
+/// `?lang=` first, then `Accept-Language`, else English.
+pub fn pick(lang: Option<&str>, accept_language: Option<&str>) -> &'static SurveyTexts {
+    match lang {
+        Some("ja") => &JA,
+        Some("en") => &EN,
+        _ if accept_language.is_some_and(|v| v.trim_start().starts_with("ja")) => &JA,
+        _ => &EN,
+    }
+}
