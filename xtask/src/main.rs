@@ -75,10 +75,13 @@ fn screenshot() -> Result<(), String> {
                 "--",
                 "language::",
                 "dashboard::",
+                "rating_links::the_email",
             ]),
         "photograph the widget and the dashboard",
     )?;
-    eprintln!("screenshots: build/screenshots/widget-en.png, widget-ja.png, dashboard.png");
+    eprintln!(
+        "screenshots in build/screenshots/: widget-en.png, widget-ja.png, dashboard.png, email-en.png, email-ja.png, survey-page-en.png, survey-page-ja.png"
+    );
     Ok(())
 }
 

@@ -9,3 +9,4 @@ mod isolation;
 mod keyboard;
 mod language;
 mod mouse;
+mod rating_links;
