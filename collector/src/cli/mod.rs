@@ -3,21 +3,21 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod commands;
+
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use koe_shared::{AgentId, Channel, InteractionId, SiteKey, TeamId};
-use serde_json::json;
 
-use crate::links::{self, LinkRequest};
-use crate::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
-use crate::report::{self, query::RawReportQuery};
+use crate::registration::SiteRequest;
+use crate::report::query::RawReportQuery;
 use crate::routes::links::link_request;
-use crate::routes::scores::load_report;
 use crate::settings::{DatabaseUrl, Settings};
 use crate::site::{Origin, SiteTimeZone};
 use crate::startup::Application;
-use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
+use crate::storage::{Backend, PgStorage, Role, SqliteStorage};
 use crate::telemetry;
+use commands::StorageCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -309,182 +309,5 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn override_database(settings: &mut Settings, db: DatabaseArg) {
     if let Some(url) = db.database {
         settings.database_url = DatabaseUrl::new(url);
-    }
-}
-
-/// The commands that work on the database directly, whichever backend it is.
-#[derive(Debug)]
-enum StorageCommand {
-    AddSite {
-        request: SiteRequest,
-        json: bool,
-    },
-    CreateKey {
-        site: SiteKey,
-        role: Role,
-        json: bool,
-    },
-    Verify {
-        json: bool,
-    },
-    Report {
-        site: SiteKey,
-        query: RawReportQuery,
-        format: String,
-    },
-    Link {
-        site: SiteKey,
-        request: LinkRequest,
-        base: String,
-        json: bool,
-    },
-}
-
-impl StorageCommand {
-    async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
-        match self {
-            Self::AddSite { request, json } => {
-                let RegisteredSite {
-                    site,
-                    signing_secret: secret,
-                } = register_site(&storage, request).await?;
-                let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
-                if json {
-                    println!(
-                        "{}",
-                        json!({
-                            "site_key": site.key,
-                            "name": site.name,
-                            "origins": origins,
-                            "timezone": site.timezone.name(),
-                            "strict": site.strict,
-                            "signing_secret": secret,
-                        })
-                    );
-                } else {
-                    println!("Site created: {}", site.name);
-                    println!(
-                        "  site key        {}   (public: goes in the script tag)",
-                        site.key
-                    );
-                    println!("  signing secret  {secret}");
-                    println!(
-                        "                  (shown once: keep it in your backend to sign attribution; Koe stores only its hash)"
-                    );
-                    println!("  origins         {}", origins.join(" "));
-                    println!("  time zone       {}", site.timezone.name());
-                    println!(
-                        "  strict          {}",
-                        if site.strict { "yes" } else { "no" }
-                    );
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Self::CreateKey { site, role, json } => {
-                let site = storage
-                    .site_by_key(&site)
-                    .await?
-                    .with_context(|| format!("no site has the key {site}"))?;
-                let (_, key) = create_api_key(&storage, &site, role).await?;
-                if json {
-                    println!(
-                        "{}",
-                        json!({ "site_key": site.key, "role": role.as_str(), "api_key": key })
-                    );
-                } else {
-                    println!("API key ({} access to {}):", role.as_str(), site.name);
-                    println!("  {key}");
-                    println!("  (shown once: Koe stores only its hash)");
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Self::Report {
-                site,
-                query,
-                format,
-            } => {
-                let site = storage
-                    .site_by_key(&site)
-                    .await?
-                    .with_context(|| format!("no site has the key {site}"))?;
-                let report = load_report(&storage, &site, &query)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                match format.as_str() {
-                    "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-                    "csv" => print!("{}", report::csv::report(&report)),
-                    _ => print!("{}", report::table::render(&report)),
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Self::Link {
-                site,
-                request,
-                base,
-                json,
-            } => {
-                let site = storage
-                    .site_by_key(&site)
-                    .await?
-                    .with_context(|| format!("no site has the key {site}"))?;
-                let set = links::build(&site, &base, &request);
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&set)?);
-                } else {
-                    println!(
-                        "Rating links for {} (valid until Unix time {}):",
-                        set.interaction, set.expires_at
-                    );
-                    println!("  survey  {}", set.survey_url);
-                    for link in &set.csat {
-                        println!("  CSAT {}  {}", link.score, link.url);
-                    }
-                    for link in &set.nps {
-                        println!("  NPS {:<2}  {}", link.score, link.url);
-                    }
-                    println!(
-                        "\n--- email HTML ---\n{}\n\n--- plain text ---\n{}",
-                        set.html, set.text
-                    );
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Self::Verify { json } => {
-                let drift = storage.rollup_drift().await?;
-                if json {
-                    let rows: Vec<_> = drift
-                        .iter()
-                        .map(|(site, d)| {
-                            json!({
-                                "site": site,
-                                "day": d.key.day, "agent": d.key.agent, "team": d.key.team, "channel": d.key.channel,
-                                "differences": d.differences(),
-                            })
-                        })
-                        .collect();
-                    println!("{}", json!({ "drift": rows }));
-                } else if drift.is_empty() {
-                    println!("rollups match the raw responses and impressions");
-                } else {
-                    println!("{} rollup rows differ from the raw data:", drift.len());
-                    for (site, d) in &drift {
-                        let k = &d.key;
-                        println!(
-                            "  {site} {} agent={:?} team={:?} channel={:?}: {}",
-                            k.day,
-                            k.agent,
-                            k.team,
-                            k.channel,
-                            d.differences().join(", ")
-                        );
-                    }
-                }
-                Ok(if drift.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                })
-            }
-        }
     }
 }
