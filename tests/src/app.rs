@@ -241,6 +241,11 @@ impl<S: TestBackend> TestApp<S> {
         snapshot
     }
 
+    /// The responses of any site, by its id (e.g. the demo site).
+    pub async fn storage_responses(&self, site_id: i64) -> Vec<StoredResponse> {
+        self.storage.responses(site_id).await.expect("responses")
+    }
+
     pub async fn responses(&self, site: &TestSite) -> Vec<StoredResponse> {
         self.storage
             .responses(site.site.id)

@@ -4,6 +4,7 @@
 mod support;
 
 mod dashboard;
+mod demo;
 mod failures;
 mod isolation;
 mod keyboard;
