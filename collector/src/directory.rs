@@ -73,6 +73,28 @@ impl SiteDirectory {
         Ok(Some(site))
     }
 
+    /// The site with this id: from memory, else reloading the site list once.
+    pub async fn find_by_id<S: Storage>(
+        &self,
+        storage: &S,
+        id: i64,
+    ) -> Result<Option<Arc<Site>>, StorageError> {
+        let cached = |d: &Self| {
+            d.inner
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .by_key
+                .values()
+                .find(|s| s.id == id)
+                .cloned()
+        };
+        if let Some(site) = cached(self) {
+            return Ok(Some(site));
+        }
+        self.replace(storage.sites().await?);
+        Ok(cached(self))
+    }
+
     /// Whether any site registered this `Origin` header value (the CORS preflight check; the
     /// handler then checks the origin against the submission's own site).
     pub fn knows_origin(&self, header: &[u8]) -> bool {

@@ -10,6 +10,8 @@ mod session;
 mod texts;
 mod view;
 
+use std::sync::Arc;
+
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::DefaultHeaders;
@@ -119,13 +121,11 @@ fn failed(error: StorageError) -> HttpResponse {
 async fn site_of_session<S: Storage>(
     state: &AppState<S>,
     session: &Session,
-) -> Result<Option<Site>, StorageError> {
-    Ok(state
-        .storage
-        .sites()
-        .await?
-        .into_iter()
-        .find(|s| s.id == session.site_id))
+) -> Result<Option<Arc<Site>>, StorageError> {
+    state
+        .sites
+        .find_by_id(&state.storage, session.site_id)
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,7 +233,7 @@ async fn signed_in_site<S: Storage>(
     state: &AppState<S>,
     req: &HttpRequest,
     key: &str,
-) -> Result<Site, HttpResponse> {
+) -> Result<Arc<Site>, HttpResponse> {
     let Some(session) = session(state, req) else {
         return Err(redirect("/dashboard"));
     };
