@@ -7,6 +7,13 @@ use koe_shared::metrics::ScoreCounts;
 
 use crate::response::ResponseState;
 
+/// The Monday starting the week of a local day (`YYYY-MM-DD`); the day itself if it does not parse.
+pub fn week_of(day: &str) -> String {
+    day.parse::<jiff::civil::Date>()
+        .map(|d| crate::report::Bucket::Week.start(d, d).to_string())
+        .unwrap_or_else(|_| day.to_owned())
+}
+
 /// Counter columns of the `rollups` table, in the order of [`RollupCounters`].
 pub const COUNTER_COLUMNS: [&str; COUNTERS] = [
     "csat_1",
@@ -62,6 +69,16 @@ impl RollupKey {
             agent: agent.unwrap_or_default().to_owned(),
             team: team.unwrap_or_default().to_owned(),
             channel: channel.unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// The row of `rollups_weekly` this daily row adds to: its week's Monday, no team.
+    pub fn weekly(&self) -> Self {
+        Self {
+            day: week_of(&self.day),
+            agent: self.agent.clone(),
+            team: String::new(),
+            channel: self.channel.clone(),
         }
     }
 
@@ -204,9 +221,19 @@ impl Recomputation {
             .add(&RollupCounters::impression());
     }
 
+    /// What `rollups_weekly` should hold, derived from these daily rows.
+    pub fn weekly(&self) -> Self {
+        let mut weekly = Self::default();
+        for (key, counters) in &self.rows {
+            weekly.rows.entry(key.weekly()).or_default().add(counters);
+        }
+        weekly
+    }
+
     /// Rows where the stored rollups differ from the recomputation.
     pub fn drift(
         &self,
+        table: &'static str,
         stored: impl IntoIterator<Item = (RollupKey, RollupCounters)>,
     ) -> Vec<RollupDrift> {
         let mut stored: BTreeMap<RollupKey, RollupCounters> = stored.into_iter().collect();
@@ -215,6 +242,7 @@ impl Recomputation {
             let actual = stored.remove(key).unwrap_or_default();
             if actual != *expected {
                 drift.push(RollupDrift {
+                    table,
                     key: key.clone(),
                     expected: *expected,
                     actual,
@@ -224,6 +252,7 @@ impl Recomputation {
         for (key, actual) in stored {
             if !actual.is_zero() {
                 drift.push(RollupDrift {
+                    table,
                     key,
                     expected: RollupCounters::default(),
                     actual,
@@ -237,6 +266,8 @@ impl Recomputation {
 /// One rollup row that does not match the raw data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollupDrift {
+    /// `rollups` or `rollups_weekly` (whose `key.day` is the week's Monday).
+    pub table: &'static str,
     pub key: RollupKey,
     pub expected: RollupCounters,
     pub actual: RollupCounters,
@@ -323,13 +354,18 @@ mod tests {
         expected.count_response(&response("a", 5, None));
         let key = RollupKey::of_response(&response("a", 5, None));
         let right = RollupCounters::of_response(&response("a", 5, None));
-        assert!(expected.drift([(key.clone(), right)]).is_empty());
+        assert!(expected.drift("rollups", [(key.clone(), right)]).is_empty());
         let wrong = RollupCounters::of_response(&response("a", 1, None));
-        let drift = expected.drift([(key.clone(), wrong)]);
+        let drift = expected.drift("rollups", [(key.clone(), wrong)]);
         assert_eq!(drift.len(), 1);
         assert_eq!(drift[0].differences().len(), 2);
-        assert_eq!(expected.drift([]).len(), 1);
+        assert_eq!(expected.drift("rollups", []).len(), 1);
         let other = RollupKey::new("2026-01-01", None, None, None);
-        assert_eq!(expected.drift([(key, right), (other, right)]).len(), 1);
+        assert_eq!(
+            expected
+                .drift("rollups", [(key, right), (other, right)])
+                .len(),
+            1
+        );
     }
 }

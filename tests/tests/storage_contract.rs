@@ -298,17 +298,38 @@ async fn drift_is_detected<S: TestBackend>() {
         .await
         .unwrap();
     assert!(storage.rollup_drift().await.unwrap().is_empty());
+    let weekly = storage.weekly_rollups(site.id).await.unwrap();
+    assert_eq!(weekly.len(), 1);
+    assert_eq!(
+        (weekly[0].0.day.as_str(), weekly[0].0.team.as_str()),
+        ("2026-11-23", ""),
+        "the week's Monday"
+    );
 
     S::execute(&db.url, "UPDATE rollups SET csat_2 = csat_2 + 1, nps_0 = 5")
         .await
         .unwrap();
     let drift = storage.rollup_drift().await.unwrap();
     assert_eq!(drift.len(), 1);
-    assert_eq!(drift[0].0, site.key);
+    assert_eq!(
+        (drift[0].0.clone(), drift[0].1.table),
+        (site.key.clone(), "rollups")
+    );
     assert_eq!(
         drift[0].1.differences(),
         ["csat_2: expected 1, found 2", "nps_0: expected 0, found 5"]
     );
+
+    S::execute(&db.url, "UPDATE rollups SET csat_2 = csat_2 - 1, nps_0 = 0")
+        .await
+        .unwrap();
+    S::execute(&db.url, "UPDATE rollups_weekly SET responses = 7")
+        .await
+        .unwrap();
+    let drift = storage.rollup_drift().await.unwrap();
+    assert_eq!(drift.len(), 1);
+    assert_eq!(drift[0].1.table, "rollups_weekly");
+    assert_eq!(drift[0].1.differences(), ["responses: expected 1, found 7"]);
 }
 
 async fn concurrent_writes_keep_rollups_exact<S: TestBackend>() {

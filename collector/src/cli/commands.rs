@@ -158,6 +158,7 @@ impl StorageCommand {
                         .map(|(site, d)| {
                             json!({
                                 "site": site,
+                                "table": d.table,
                                 "day": d.key.day, "agent": d.key.agent, "team": d.key.team, "channel": d.key.channel,
                                 "differences": d.differences(),
                             })
@@ -171,7 +172,8 @@ impl StorageCommand {
                     for (site, d) in &drift {
                         let k = &d.key;
                         println!(
-                            "  {site} {} agent={:?} team={:?} channel={:?}: {}",
+                            "  {site} {} {} agent={:?} team={:?} channel={:?}: {}",
+                            d.table,
                             k.day,
                             k.agent,
                             k.team,

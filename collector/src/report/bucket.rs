@@ -89,6 +89,24 @@ mod tests {
     }
 
     #[test]
+    fn whole_weeks_inside_a_range() {
+        use crate::report::whole_weeks;
+        // Tue 2026-09-01 .. Fri 2026-10-30: whole weeks from Mon 09-07 to Sun 10-25.
+        assert_eq!(
+            whole_weeks(date("2026-09-01"), date("2026-10-30")),
+            Some((date("2026-09-07"), date("2026-10-25")))
+        );
+        // Already aligned: Mon 2026-11-02 .. Sun 2026-11-15.
+        assert_eq!(
+            whole_weeks(date("2026-11-02"), date("2026-11-15")),
+            Some((date("2026-11-02"), date("2026-11-15")))
+        );
+        // No whole week inside: Wed .. next Tue.
+        assert_eq!(whole_weeks(date("2026-11-04"), date("2026-11-10")), None);
+        assert_eq!(whole_weeks(date("2026-11-26"), date("2026-11-26")), None);
+    }
+
+    #[test]
     fn near_midnight_in_tokyo_counts_in_the_local_day_and_week() {
         let tokyo = SiteTimeZone::parse("Asia/Tokyo").unwrap();
         // Sunday 2026-11-29 14:59:59 UTC is 23:59:59 Sunday in Tokyo; one second later is Monday.

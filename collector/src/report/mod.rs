@@ -60,6 +60,18 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
 }
 
+/// The first Monday and last Sunday of the whole weeks inside `from..=to`, if there is one.
+pub fn whole_weeks(
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+    let ahead = (7 - i64::from(from.weekday().to_monday_zero_offset())) % 7;
+    let first_monday = from.checked_add(jiff::Span::new().days(ahead)).ok()?;
+    let back = (i64::from(to.weekday().to_monday_zero_offset()) + 1) % 7;
+    let last_sunday = to.checked_sub(jiff::Span::new().days(back)).ok()?;
+    (first_monday < last_sunday).then_some((first_monday, last_sunday))
+}
+
 /// Rollup counters summed by storage for one group and bucket (`None`: not grouped by it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupedRollup {

@@ -136,6 +136,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
 
+    /// A site's weekly rollup rows (`key.day` is the week's Monday, `key.team` empty).
+    fn weekly_rollups(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
+
     /// A site's rollup rows.
     fn rollups(
         &self,
@@ -157,11 +163,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
                 for key in self.impressions(site.id).await? {
                     expected.count_impression(key);
                 }
-                let stored = self.rollups(site.id).await?;
+                let daily = expected.drift("rollups", self.rollups(site.id).await?);
+                let weekly = expected
+                    .weekly()
+                    .drift("rollups_weekly", self.weekly_rollups(site.id).await?);
                 drift.extend(
-                    expected
-                        .drift(stored)
+                    daily
                         .into_iter()
+                        .chain(weekly)
                         .map(|d| (site.key.clone(), d)),
                 );
             }

@@ -116,6 +116,13 @@ impl Storage for PgStorage {
             .await
     }
 
+    async fn weekly_rollups(
+        &self,
+        site_id: i64,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        queries::select_weekly_rollups(&mut *self.pool.acquire().await?, site_id).await
+    }
+
     async fn rollups(
         &self,
         site_id: i64,

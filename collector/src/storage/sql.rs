@@ -31,6 +31,31 @@ pub(super) static UPSERT_ROLLUP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The same change to the site's weekly row (week's Monday, agent, channel; no team).
+pub(super) static UPSERT_ROLLUP_WEEKLY: LazyLock<String> = LazyLock::new(|| {
+    let params: Vec<String> = (5..5 + COUNTER_COLUMNS.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    let sets: Vec<String> = COUNTER_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = rollups_weekly.{c} + excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO rollups_weekly (site_id, week, agent, channel, {}) VALUES ($1, $2, $3, $4, {}) \
+         ON CONFLICT (site_id, week, agent, channel) DO UPDATE SET {}",
+        COUNTER_COLUMNS.join(", "),
+        params.join(", "),
+        sets.join(", ")
+    )
+});
+
+pub(super) static SELECT_WEEKLY_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT week, agent, '', channel, {} FROM rollups_weekly WHERE site_id = $1 ORDER BY week, agent, channel",
+        COUNTER_COLUMNS.join(", ")
+    )
+});
+
 pub(super) static SELECT_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT day, agent, team, channel, {} FROM rollups WHERE site_id = $1 ORDER BY day, agent, team, channel",
@@ -165,18 +190,43 @@ macro_rules! queries {
                 .bind(c.flagged)
         }
 
-        async fn apply_delta(conn: &mut Conn, site_id: i64, delta: &RollupDelta) -> Result<(), StorageError> {
-            let mut query = sqlx::query(&sql::UPSERT_ROLLUP)
-                .bind(site_id)
-                .bind(&delta.key.day)
-                .bind(&delta.key.agent)
-                .bind(&delta.key.team)
-                .bind(&delta.key.channel);
-            for value in delta.counters.0 {
-                query = query.bind(value);
+        /// Applies rollup changes: the daily rows in the given (key) order, then the weekly rows
+        /// they roll into, in weekly key order — one lock order for every writer.
+        async fn apply_deltas(conn: &mut Conn, site_id: i64, deltas: &[RollupDelta]) -> Result<(), StorageError> {
+            let mut weekly: std::collections::BTreeMap<RollupKey, RollupCounters> = std::collections::BTreeMap::new();
+            for delta in deltas {
+                let mut query = sqlx::query(&sql::UPSERT_ROLLUP)
+                    .bind(site_id)
+                    .bind(&delta.key.day)
+                    .bind(&delta.key.agent)
+                    .bind(&delta.key.team)
+                    .bind(&delta.key.channel);
+                for value in delta.counters.0 {
+                    query = query.bind(value);
+                }
+                query.execute(&mut *conn).await?;
+                weekly.entry(delta.key.weekly()).or_default().add(&delta.counters);
             }
-            query.execute(conn).await?;
+            for (key, counters) in weekly.into_iter().filter(|(_, c)| !c.is_zero()) {
+                let mut query = sqlx::query(&sql::UPSERT_ROLLUP_WEEKLY)
+                    .bind(site_id)
+                    .bind(&key.day)
+                    .bind(&key.agent)
+                    .bind(&key.channel);
+                for value in counters.0 {
+                    query = query.bind(value);
+                }
+                query.execute(&mut *conn).await?;
+            }
             Ok(())
+        }
+
+        pub(in crate::storage) async fn select_weekly_rollups(
+            conn: &mut Conn,
+            site_id: i64,
+        ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+            let rows = sqlx::query(&sql::SELECT_WEEKLY_ROLLUPS).bind(site_id).fetch_all(conn).await?;
+            rollup_rows(&rows)
         }
 
         /// Merges one submission into its response and moves the rollups. The caller owns the
@@ -218,9 +268,7 @@ macro_rules! queries {
                         }
                     }
                 };
-                for delta in response_deltas(before_state, &after) {
-                    apply_delta(conn, write.site_id, &delta).await?;
-                }
+                apply_deltas(conn, write.site_id, &response_deltas(before_state, &after)).await?;
                 return Ok(Saved { id, status: AnswerWrite::status(before_state) });
             }
         }
@@ -248,7 +296,7 @@ macro_rules! queries {
                     key: RollupKey::new(&write.day, agent, team, channel),
                     counters: RollupCounters::impression(),
                 };
-                apply_delta(conn, write.site_id, &delta).await?;
+                apply_deltas(conn, write.site_id, &[delta]).await?;
             }
             Ok(inserted)
         }
@@ -271,17 +319,51 @@ macro_rules! queries {
             rollup_rows(&rows)
         }
 
-        /// Rollups of the query's range and filters, summed per group and bucket.
+        /// Rollups of the query's range and filters, summed per group and bucket. Whole weeks
+        /// come from `rollups_weekly` when the query needs no team and buckets by week or not at
+        /// all; the days before the first and after the last whole week from `rollups`.
         pub(in crate::storage) async fn select_report_rollups(
             conn: &mut Conn,
             site_id: i64,
             query: &crate::report::ReportQuery,
         ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
+            use crate::report::{Bucket, GroupBy};
+            let weekly_fits = matches!(query.bucket, Bucket::Week | Bucket::All)
+                && !query.group_by.contains(&GroupBy::Team)
+                && query.team.is_none();
+            let Some((first_monday, last_sunday)) = weekly_fits.then(|| crate::report::whole_weeks(query.from, query.to)).flatten() else {
+                return aggregate(conn, site_id, query, false, query.from, query.to).await;
+            };
+            let mut rows = aggregate(&mut *conn, site_id, query, true, first_monday, last_sunday).await?;
+            let day = jiff::Span::new().days(1);
+            if query.from < first_monday {
+                let before = first_monday.checked_sub(day).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                rows.extend(aggregate(&mut *conn, site_id, query, false, query.from, before).await?);
+            }
+            if last_sunday < query.to {
+                let after = last_sunday.checked_add(day).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                rows.extend(aggregate(&mut *conn, site_id, query, false, after, query.to).await?);
+            }
+            Ok(rows)
+        }
+
+        /// One grouped, summed read of `rollups` (days `from..=to`) or `rollups_weekly`
+        /// (weeks starting `from..=to`).
+        async fn aggregate(
+            conn: &mut Conn,
+            site_id: i64,
+            query: &crate::report::ReportQuery,
+            weekly: bool,
+            from: jiff::civil::Date,
+            to: jiff::civil::Date,
+        ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
             use crate::report::{Bucket, GroupBy, GroupedRollup};
             let grouped = |g: GroupBy, column: &'static str| if query.group_by.contains(&g) { column } else { "''" };
+            let (table, day) = if weekly { ("rollups_weekly", "week") } else { ("rollups", "day") };
             let mut sql = sqlx::QueryBuilder::<$db>::new("SELECT ");
             match query.bucket {
                 Bucket::Day => { sql.push("day"); }
+                Bucket::Week if weekly => { sql.push("week"); }
                 Bucket::Week => { sql.push($week); }
                 Bucket::Month => { sql.push("substr(day, 1, 7) || '-01'"); }
                 Bucket::All => { sql.push("CAST(").push_bind(query.from.to_string()).push(" AS TEXT)"); }
@@ -290,14 +372,14 @@ macro_rules! queries {
                 ", {}, {}, {}, CAST(CASE WHEN channel = 'help_center' THEN 1 ELSE 0 END AS BIGINT)",
                 grouped(GroupBy::Agent, "agent"),
                 grouped(GroupBy::Channel, "channel"),
-                grouped(GroupBy::Team, "team"),
+                if weekly { "''" } else { grouped(GroupBy::Team, "team") },
             ));
             for column in crate::rollup::COUNTER_COLUMNS {
                 sql.push(format!(", CAST(SUM({column}) AS BIGINT)"));
             }
-            sql.push(" FROM rollups WHERE site_id = ").push_bind(site_id);
-            sql.push(" AND day >= ").push_bind(query.from.to_string());
-            sql.push(" AND day <= ").push_bind(query.to.to_string());
+            sql.push(format!(" FROM {table} WHERE site_id = ")).push_bind(site_id);
+            sql.push(format!(" AND {day} >= ")).push_bind(from.to_string());
+            sql.push(format!(" AND {day} <= ")).push_bind(to.to_string());
             for (column, value) in [("agent", &query.agent), ("channel", &query.channel), ("team", &query.team)] {
                 if let Some(value) = value {
                     sql.push(format!(" AND {column} = ")).push_bind(value.clone());

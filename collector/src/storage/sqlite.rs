@@ -144,6 +144,13 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn weekly_rollups(
+        &self,
+        site_id: i64,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        queries::select_weekly_rollups(&mut *self.reads.acquire().await?, site_id).await
+    }
+
     async fn rollups(
         &self,
         site_id: i64,
