@@ -11,4 +11,5 @@ mod rate_limit;
 mod rating_links;
 mod reports;
 mod responses;
+mod stored_text;
 mod widget_files;
