@@ -7,6 +7,7 @@
 mod error;
 mod postgres;
 mod records;
+mod report_sql;
 mod rows;
 mod sql;
 mod sqlite;

@@ -15,9 +15,9 @@ use crate::rollup::{RollupCounters, RollupKey};
 use crate::site::{NewSite, Site};
 
 mod queries {
-    super::super::sql::queries!(
+    super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
+    super::super::report_sql::report_queries!(
         sqlx::Postgres,
-        " FOR UPDATE",
         "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')"
     );
 }

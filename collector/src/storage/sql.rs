@@ -100,10 +100,9 @@ pub(super) const SELECT_IMPRESSIONS: &str =
     "SELECT agent, team, channel, day FROM impressions WHERE site_id = $1";
 
 /// The write path and the reads, for one backend. `$lock` is appended to the read of the
-/// response being merged (`" FOR UPDATE"` where writers run concurrently); `$week` turns the
-/// `day` column into the Monday that starts its week.
+/// response being merged (`" FOR UPDATE"` where writers run concurrently).
 macro_rules! queries {
-    ($db:ty, $lock:literal, $week:literal) => {
+    ($db:ty, $lock:literal) => {
         use sqlx::{Database, Row};
 
         use crate::response::AnswerWrite;
@@ -317,94 +316,6 @@ macro_rules! queries {
         ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
             let rows = sqlx::query(&sql::SELECT_ROLLUPS).bind(site_id).fetch_all(conn).await?;
             rollup_rows(&rows)
-        }
-
-        /// Rollups of the query's range and filters, summed per group and bucket. Whole weeks
-        /// come from `rollups_weekly` when the query needs no team and buckets by week or not at
-        /// all; the days before the first and after the last whole week from `rollups`.
-        pub(in crate::storage) async fn select_report_rollups(
-            conn: &mut Conn,
-            site_id: i64,
-            query: &crate::report::ReportQuery,
-        ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
-            use crate::report::{Bucket, GroupBy};
-            let weekly_fits = matches!(query.bucket, Bucket::Week | Bucket::All)
-                && !query.group_by.contains(&GroupBy::Team)
-                && query.team.is_none();
-            let Some((first_monday, last_sunday)) = weekly_fits.then(|| crate::report::whole_weeks(query.from, query.to)).flatten() else {
-                return aggregate(conn, site_id, query, false, query.from, query.to).await;
-            };
-            let mut rows = aggregate(&mut *conn, site_id, query, true, first_monday, last_sunday).await?;
-            let day = jiff::Span::new().days(1);
-            if query.from < first_monday {
-                let before = first_monday.checked_sub(day).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                rows.extend(aggregate(&mut *conn, site_id, query, false, query.from, before).await?);
-            }
-            if last_sunday < query.to {
-                let after = last_sunday.checked_add(day).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                rows.extend(aggregate(&mut *conn, site_id, query, false, after, query.to).await?);
-            }
-            Ok(rows)
-        }
-
-        /// One grouped, summed read of `rollups` (days `from..=to`) or `rollups_weekly`
-        /// (weeks starting `from..=to`).
-        async fn aggregate(
-            conn: &mut Conn,
-            site_id: i64,
-            query: &crate::report::ReportQuery,
-            weekly: bool,
-            from: jiff::civil::Date,
-            to: jiff::civil::Date,
-        ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
-            use crate::report::{Bucket, GroupBy, GroupedRollup};
-            let grouped = |g: GroupBy, column: &'static str| if query.group_by.contains(&g) { column } else { "''" };
-            let (table, day) = if weekly { ("rollups_weekly", "week") } else { ("rollups", "day") };
-            let mut sql = sqlx::QueryBuilder::<$db>::new("SELECT ");
-            match query.bucket {
-                Bucket::Day => { sql.push("day"); }
-                Bucket::Week if weekly => { sql.push("week"); }
-                Bucket::Week => { sql.push($week); }
-                Bucket::Month => { sql.push("substr(day, 1, 7) || '-01'"); }
-                Bucket::All => { sql.push("CAST(").push_bind(query.from.to_string()).push(" AS TEXT)"); }
-            }
-            sql.push(format!(
-                ", {}, {}, {}, CAST(CASE WHEN channel = 'help_center' THEN 1 ELSE 0 END AS BIGINT)",
-                grouped(GroupBy::Agent, "agent"),
-                grouped(GroupBy::Channel, "channel"),
-                if weekly { "''" } else { grouped(GroupBy::Team, "team") },
-            ));
-            for column in crate::rollup::COUNTER_COLUMNS {
-                sql.push(format!(", CAST(SUM({column}) AS BIGINT)"));
-            }
-            sql.push(format!(" FROM {table} WHERE site_id = ")).push_bind(site_id);
-            sql.push(format!(" AND {day} >= ")).push_bind(from.to_string());
-            sql.push(format!(" AND {day} <= ")).push_bind(to.to_string());
-            for (column, value) in [("agent", &query.agent), ("channel", &query.channel), ("team", &query.team)] {
-                if let Some(value) = value {
-                    sql.push(format!(" AND {column} = ")).push_bind(value.clone());
-                }
-            }
-            sql.push(" GROUP BY 1, 2, 3, 4, 5");
-            let rows = sql.build().fetch_all(conn).await?;
-            let pick = |g: GroupBy, value: String| query.group_by.contains(&g).then_some(value);
-            rows.iter()
-                .map(|row| {
-                    let mut counters = RollupCounters::default();
-                    for (i, value) in counters.0.iter_mut().enumerate() {
-                        *value = row.try_get(5 + i)?;
-                    }
-                    Ok(GroupedRollup {
-                        bucket_start: row.try_get(0)?,
-                        agent: pick(GroupBy::Agent, row.try_get(1)?),
-                        channel: pick(GroupBy::Channel, row.try_get(2)?),
-                        team: pick(GroupBy::Team, row.try_get(3)?),
-                        help_center: row.try_get::<i64, _>(4)? == 1,
-                        counters,
-                    })
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(StorageError::from)
         }
 
         /// Newest first, after the cursor, filtered; at most `limit`.

@@ -21,9 +21,9 @@ use crate::rollup::{RollupCounters, RollupKey};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
-    super::super::sql::queries!(
+    super::super::sql::queries!(sqlx::Sqlite, "");
+    super::super::report_sql::report_queries!(
         sqlx::Sqlite,
-        "",
         "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
     );
 }
