@@ -1,4 +1,7 @@
-//! The words of rating emails and the hosted survey page, in English and Japanese.
+//! The words of rating emails and the hosted survey page, in English and Japanese; the
+//! questions come from `koe_shared::wording`, shared with the widget.
+
+use koe_shared::wording;
 
 #[derive(Debug)]
 pub struct SurveyTexts {
@@ -28,17 +31,11 @@ pub struct SurveyTexts {
 pub static EN: SurveyTexts = SurveyTexts {
     lang: "en",
     title: "Your feedback",
-    csat_question: "How satisfied are you with the support you received?",
-    csat_labels: [
-        "Very dissatisfied",
-        "Dissatisfied",
-        "Neutral",
-        "Satisfied",
-        "Very satisfied",
-    ],
-    nps_question: "How likely are you to recommend us to a friend or colleague?",
-    nps_low: "Not likely",
-    nps_high: "Very likely",
+    csat_question: wording::EN.csat_question,
+    csat_labels: wording::EN.csat_labels,
+    nps_question: wording::EN.nps_question,
+    nps_low: wording::EN.nps_low,
+    nps_high: wording::EN.nps_high,
     open_survey: "Answer on a page instead",
     footnote: "One click opens a page where you confirm your answer.",
     confirm: "Send my answer",
@@ -58,11 +55,11 @@ pub static EN: SurveyTexts = SurveyTexts {
 pub static JA: SurveyTexts = SurveyTexts {
     lang: "ja",
     title: "ご意見をお聞かせください",
-    csat_question: "今回のサポートにどのくらい満足されましたか？",
-    csat_labels: ["とても不満", "不満", "どちらでもない", "満足", "とても満足"],
-    nps_question: "当社を友人や同僚に薦める可能性はどのくらいありますか？",
-    nps_low: "まったく薦めない",
-    nps_high: "ぜひ薦めたい",
+    csat_question: wording::JA.csat_question,
+    csat_labels: wording::JA.csat_labels,
+    nps_question: wording::JA.nps_question,
+    nps_low: wording::JA.nps_low,
+    nps_high: wording::JA.nps_high,
     open_survey: "ページで回答する",
     footnote: "クリックすると回答を確認するページが開きます。",
     confirm: "この回答を送信",

@@ -5,7 +5,8 @@
 //! - [`ids`], [`channel`], [`text`]: the attribution and free-text types;
 //! - [`wire`]: what travels between widget (or email page) and collector;
 //! - [`token`]: the signed attribution token a site's backend issues;
-//! - [`metrics`]: CSAT %, NPS, CES, FCR and their 95 % intervals.
+//! - [`metrics`]: CSAT %, NPS, CES, FCR and their 95 % intervals;
+//! - [`wording`]: the survey questions every place that asks them shares.
 //!
 //! Every type is parsed once at the edge (`TryFrom`, or serde, which uses the same rules),
 //! so code holding one never checks it again.
@@ -19,6 +20,7 @@ pub mod score;
 pub mod text;
 pub mod token;
 pub mod wire;
+pub mod wording;
 
 pub use channel::{Channel, Locale};
 pub use ids::{AgentId, InteractionId, SiteKey, TeamId};

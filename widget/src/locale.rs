@@ -1,5 +1,8 @@
 //! Every string the widget shows, in each language. A struct, not a map: a language that lacks
-//! a text does not compile.
+//! a text does not compile. The questions come from `koe_shared::wording`, shared with the
+//! rating emails and the hosted survey page.
+
+use koe_shared::wording;
 
 /// The languages the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,17 +78,11 @@ pub struct Texts {
 pub static EN: Texts = Texts {
     survey_label: "Feedback on our support",
     close: "Close",
-    csat_question: "How satisfied are you with the support you received?",
-    csat_labels: [
-        "Very dissatisfied",
-        "Dissatisfied",
-        "Neutral",
-        "Satisfied",
-        "Very satisfied",
-    ],
-    nps_question: "How likely are you to recommend us to a friend or colleague?",
-    nps_low: "Not likely",
-    nps_high: "Very likely",
+    csat_question: wording::EN.csat_question,
+    csat_labels: wording::EN.csat_labels,
+    nps_question: wording::EN.nps_question,
+    nps_low: wording::EN.nps_low,
+    nps_high: wording::EN.nps_high,
     ces_question: "How easy was it to get your issue handled?",
     ces_low: "Very difficult",
     ces_high: "Very easy",
@@ -114,11 +111,11 @@ pub static EN: Texts = Texts {
 pub static JA: Texts = Texts {
     survey_label: "サポートについてのご意見",
     close: "閉じる",
-    csat_question: "今回のサポートにどのくらい満足されましたか？",
-    csat_labels: ["とても不満", "不満", "どちらでもない", "満足", "とても満足"],
-    nps_question: "当社を友人や同僚に薦める可能性はどのくらいありますか？",
-    nps_low: "まったく薦めない",
-    nps_high: "ぜひ薦めたい",
+    csat_question: wording::JA.csat_question,
+    csat_labels: wording::JA.csat_labels,
+    nps_question: wording::JA.nps_question,
+    nps_low: wording::JA.nps_low,
+    nps_high: wording::JA.nps_high,
     ces_question: "問題の解決はどのくらい簡単でしたか？",
     ces_low: "とても難しい",
     ces_high: "とても簡単",
