@@ -138,6 +138,16 @@ impl Browser {
             .await;
     }
 
+    /// Resizes the window (e.g. to a 320 px phone).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     pub async fn refresh(&self) {
         self.call(reqwest::Method::POST, "/refresh", Some(json!({})))
             .await;

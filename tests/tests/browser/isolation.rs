@@ -86,3 +86,40 @@ async fn a_page_that_never_shows_a_survey_downloads_no_wasm() {
         "nothing more: {resources:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_survey_fits_a_320_px_phone() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    let b = &scene.browser;
+    b.resize(320, 640).await;
+    scene
+        .open_page(
+            "/phone",
+            "",
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+            "<p>Chat ended.</p>",
+        )
+        .await;
+    let width = b.script("return window.innerWidth;", json!([])).await;
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 340),
+        "the page is phone-sized: {width}"
+    );
+    scene.show("chat-phone-1", "ken").await;
+    let five = b.find_in_widget(".koe-scale-csat [data-value='5']").await;
+    let fits = b
+        .script(
+            "var h = document.querySelector('[data-koe]'); var card = h.shadowRoot.querySelector('.koe-card').getBoundingClientRect(); \
+             var options = Array.from(h.shadowRoot.querySelectorAll('.koe-option')).map(function (o) { return o.getBoundingClientRect(); }); \
+             return [card.left >= 0, card.right <= window.innerWidth, options.every(function (r) { return r.left >= 0 && r.right <= window.innerWidth && r.width >= 24; })];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(fits, json!([true, true, true]), "window {width} px wide");
+    b.click(&five).await;
+    scene
+        .wait_for_response("CSAT 5", |r| r.state.answers.csat.map(u8::from) == Some(5))
+        .await;
+}
