@@ -1,33 +1,82 @@
-//! Rate limits on the public endpoints: per client IP (actix-governor middleware) and per site
-//! (checked in the handler, once the site is known). Both answer 429 with `Retry-After`.
+//! Rate limits on the public endpoints: per client IP (a middleware in front of them) and per
+//! site (checked in the handler, once the site is known). Both answer 429 with `Retry-After`.
+//!
+//! Both are governor's keyed GCRA limiters, and both read the limiter's own clock to tell a
+//! client how long to wait: building a fresh clock per refused request (what actix-governor
+//! does) runs `cpuid`, which under a hypervisor made every refused request of a flood cost
+//! more than an accepted one.
 
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
-use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
-use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
-use actix_governor::{
-    GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
-};
-use actix_web::dev::ServiceRequest;
-use actix_web::{HttpResponse, HttpResponseBuilder, http::header};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{ResponseError as _, web};
+use governor::clock::Clock as _;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::error::json_error;
+use crate::error::IngestError;
 use crate::settings::Settings;
 
-/// Keys requests by the client's IP: the peer address, or the proxy-reported one when the
-/// settings trust proxy headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp {
-    pub trust_proxy_headers: bool,
+/// A keyed limiter that answers "wait this many seconds" when a key is over its quota.
+#[derive(Debug)]
+struct Limiter<K: Hash + Eq + Clone>(DefaultKeyedRateLimiter<K>);
+
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    fn new(quota: Quota) -> Self {
+        Self(RateLimiter::keyed(quota))
+    }
+
+    /// `Err(seconds to wait, at least 1)` when `key` is over its quota.
+    fn check(&self, key: &K) -> Result<(), u64> {
+        self.0.check_key(key).map_err(|not_until| {
+            not_until
+                .wait_time_from(self.0.clock().now())
+                .as_secs()
+                .max(1)
+        })
+    }
 }
 
-impl KeyExtractor for ClientIp {
-    type Key = IpAddr;
-    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+/// Per client IP: the peer address, or the proxy-reported one when the settings trust proxy
+/// headers. Shared by every worker; keys idle for a while are forgotten every minute.
+#[derive(Debug, Clone)]
+pub struct IpLimiter {
+    limiter: Arc<Limiter<IpAddr>>,
+    trust_proxy_headers: bool,
+}
 
-    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, Self::KeyExtractionError> {
+impl IpLimiter {
+    pub fn new(settings: &Settings) -> Option<Self> {
+        if !settings.rate_limit_enabled {
+            return None;
+        }
+        let per_minute = u64::from(settings.rate_limit_ip_per_minute.max(1));
+        let quota = Quota::with_period(Duration::from_nanos(60_000_000_000 / per_minute))
+            .expect("a period of at least 1 ns")
+            .allow_burst(NonZeroU32::new(settings.rate_limit_ip_burst).unwrap_or(NonZeroU32::MIN));
+        let limiter = Arc::new(Limiter::new(quota));
+        let weak = Arc::downgrade(&limiter);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            while let Some(limiter) = {
+                every.tick().await;
+                weak.upgrade()
+            } {
+                limiter.0.retain_recent();
+            }
+        });
+        Some(Self {
+            limiter,
+            trust_proxy_headers: settings.trust_proxy_headers,
+        })
+    }
+
+    fn client_ip(&self, req: &ServiceRequest) -> Option<IpAddr> {
         let forwarded = self
             .trust_proxy_headers
             .then(|| {
@@ -36,27 +85,23 @@ impl KeyExtractor for ClientIp {
                     .and_then(parse_ip)
             })
             .flatten();
-        forwarded
-            .or_else(|| req.peer_addr().map(|a| a.ip()))
-            .ok_or_else(|| SimpleKeyExtractionError::new("could not tell the client's address"))
+        forwarded.or_else(|| req.peer_addr().map(|a| a.ip()))
     }
+}
 
-    fn exceed_rate_limit_response(
-        &self,
-        negative: &NotUntil<QuantaInstant>,
-        mut response: HttpResponseBuilder,
-    ) -> HttpResponse {
-        let wait = negative
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            .max(1);
-        response.insert_header((header::RETRY_AFTER, wait));
-        json_error(
-            response,
-            "rate_limited",
-            &format!("too many requests from this address; retry in {wait} s"),
-        )
+/// The per-IP middleware (`from_fn`); without an [`IpLimiter`] in the app data it lets
+/// everything through.
+pub async fn per_ip(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let verdict = req
+        .app_data::<web::Data<IpLimiter>>()
+        .and_then(|limits| Some(limits.limiter.check(&limits.client_ip(&req)?)));
+    if let Some(Err(wait)) = verdict {
+        return Ok(req.into_response(IngestError::RateLimited(wait).error_response()));
     }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn parse_ip(raw: &str) -> Option<IpAddr> {
@@ -65,23 +110,9 @@ fn parse_ip(raw: &str) -> Option<IpAddr> {
         .or_else(|| raw.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
-/// The per-IP middleware configuration; when rate limiting is off it lets everything through.
-pub fn per_ip(settings: &Settings) -> GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>> {
-    let per_minute = u64::from(settings.rate_limit_ip_per_minute.max(1));
-    GovernorConfigBuilder::default()
-        .period(std::time::Duration::from_nanos(60_000_000_000 / per_minute))
-        .burst_size(settings.rate_limit_ip_burst.max(1))
-        .permissive(!settings.rate_limit_enabled)
-        .key_extractor(ClientIp {
-            trust_proxy_headers: settings.trust_proxy_headers,
-        })
-        .finish()
-        .expect("period and burst are at least 1")
-}
-
 /// Per-site limits: one site's traffic cannot starve the others.
 #[derive(Debug)]
-pub struct SiteLimiter(DefaultKeyedRateLimiter<i64>);
+pub struct SiteLimiter(Limiter<i64>);
 
 impl SiteLimiter {
     pub fn new(settings: &Settings) -> Option<Self> {
@@ -90,18 +121,13 @@ impl SiteLimiter {
         }
         let rate = NonZeroU32::new(settings.rate_limit_site_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(settings.rate_limit_site_burst).unwrap_or(rate);
-        Some(Self(RateLimiter::keyed(
+        Some(Self(Limiter::new(
             Quota::per_second(rate).allow_burst(burst),
         )))
     }
 
     /// `Err(seconds to wait)` when the site is over its limit.
     pub fn check(&self, site_id: i64) -> Result<(), u64> {
-        self.0.check_key(&site_id).map_err(|not_until| {
-            not_until
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                .max(1)
-        })
+        self.0.check(&site_id)
     }
 }

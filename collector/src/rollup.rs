@@ -72,16 +72,6 @@ impl RollupKey {
         }
     }
 
-    /// The row of `rollups_weekly` this daily row adds to: its week's Monday, no team.
-    pub fn weekly(&self) -> Self {
-        Self {
-            day: week_of(&self.day),
-            agent: self.agent.clone(),
-            team: String::new(),
-            channel: self.channel.clone(),
-        }
-    }
-
     pub fn of_response(response: &ResponseState) -> Self {
         let a = &response.attribution;
         Self::new(
@@ -90,6 +80,48 @@ impl RollupKey {
             a.team.as_ref().map(|x| x.as_str()),
             a.channel.map(|c| c.as_str()),
         )
+    }
+}
+
+/// The tables that sum `rollups` over fewer dimensions, for reads that need fewer: kept in the
+/// same transaction, checked by `koe verify` like `rollups` itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summary {
+    /// `rollups_daily`: per day, agent and channel (no team).
+    Daily,
+    /// `rollups_weekly`: per week (the Monday that starts it), agent and channel.
+    Weekly,
+}
+
+impl Summary {
+    pub const ALL: [Self; 2] = [Self::Daily, Self::Weekly];
+
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::Daily => "rollups_daily",
+            Self::Weekly => "rollups_weekly",
+        }
+    }
+
+    /// The column holding the row's day (`day`, or `week` for its Monday).
+    pub fn day_column(self) -> &'static str {
+        match self {
+            Self::Daily => "day",
+            Self::Weekly => "week",
+        }
+    }
+
+    /// The row of this table a `rollups` row adds to (`day` is the week's Monday for weekly).
+    pub fn key_of(self, key: &RollupKey) -> RollupKey {
+        RollupKey {
+            day: match self {
+                Self::Daily => key.day.clone(),
+                Self::Weekly => week_of(&key.day),
+            },
+            agent: key.agent.clone(),
+            team: String::new(),
+            channel: key.channel.clone(),
+        }
     }
 }
 
@@ -221,13 +253,17 @@ impl Recomputation {
             .add(&RollupCounters::impression());
     }
 
-    /// What `rollups_weekly` should hold, derived from these daily rows.
-    pub fn weekly(&self) -> Self {
-        let mut weekly = Self::default();
+    /// What a summary table should hold, derived from these rows.
+    pub fn summary(&self, summary: Summary) -> Self {
+        let mut summed = Self::default();
         for (key, counters) in &self.rows {
-            weekly.rows.entry(key.weekly()).or_default().add(counters);
+            summed
+                .rows
+                .entry(summary.key_of(key))
+                .or_default()
+                .add(counters);
         }
-        weekly
+        summed
     }
 
     /// Rows where the stored rollups differ from the recomputation.
@@ -266,7 +302,7 @@ impl Recomputation {
 /// One rollup row that does not match the raw data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollupDrift {
-    /// `rollups` or `rollups_weekly` (whose `key.day` is the week's Monday).
+    /// `rollups` or a [`Summary`] table (`key.day` is the week's Monday in `rollups_weekly`).
     pub table: &'static str,
     pub key: RollupKey,
     pub expected: RollupCounters,

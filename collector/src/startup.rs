@@ -5,7 +5,6 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_governor::Governor;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, http::header, web};
@@ -13,7 +12,7 @@ use actix_web::{App, HttpServer, http::header, web};
 use crate::dashboard::{self, SessionKey};
 use crate::demo;
 use crate::directory::SiteDirectory;
-use crate::rate_limit::{self, SiteLimiter};
+use crate::rate_limit::{self, IpLimiter, SiteLimiter};
 use crate::routes;
 use crate::routes::widget_assets;
 use crate::settings::Settings;
@@ -87,7 +86,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             session_key: SessionKey::new(settings.session_secret.as_ref().map(|s| s.expose())),
         });
-        let per_ip = rate_limit::per_ip(&settings);
+        let ip_limiter = IpLimiter::new(&settings).map(web::Data::new);
         let mut server = HttpServer::new(move || {
             let sites = state.sites.clone();
             let cors = Cors::default()
@@ -95,8 +94,12 @@ impl Application {
                 .allowed_methods(["POST"])
                 .allowed_headers([header::CONTENT_TYPE])
                 .max_age(86_400);
-            let public = web::scope("/api/v1")
-                .wrap(Governor::new(&per_ip))
+            let mut public = web::scope("/api/v1");
+            if let Some(limiter) = &ip_limiter {
+                public = public.app_data(limiter.clone());
+            }
+            let public = public
+                .wrap(from_fn(rate_limit::per_ip))
                 .wrap(cors)
                 .route("/responses", web::post().to(routes::submit_response::<S>))
                 .route(

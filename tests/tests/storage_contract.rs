@@ -5,6 +5,7 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 use koe_collector::registration::{SiteRequest, create_api_key, register_site};
 use koe_collector::response::{AnswerWrite, Answers, Attribution, MergeConflict};
+use koe_collector::rollup::Summary;
 use koe_collector::secrets;
 use koe_collector::site::{NewSite, Origin, SiteTimeZone};
 use koe_collector::storage::{ImpressionWrite, Role, StorageError};
@@ -298,7 +299,10 @@ async fn drift_is_detected<S: TestBackend>() {
         .await
         .unwrap();
     assert!(storage.rollup_drift().await.unwrap().is_empty());
-    let weekly = storage.weekly_rollups(site.id).await.unwrap();
+    let weekly = storage
+        .summary_rollups(site.id, Summary::Weekly)
+        .await
+        .unwrap();
     assert_eq!(weekly.len(), 1);
     assert_eq!(
         (weekly[0].0.day.as_str(), weekly[0].0.team.as_str()),

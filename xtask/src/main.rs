@@ -3,10 +3,13 @@
 //! - `serve`: builds the widget, runs the collector on the SQLite default (`koe.db`) with the
 //!   demo page at `/demo`.
 //! - `widget`, `size`: builds the widget into `build/widget`; prints its sizes.
+//! - `bench`: ingest, edits, reports at scale, widget weight and footprint, measured side by
+//!   side into `BENCHMARKS.md`.
 //! - `test`: everything CI checks — formatting, clippy, the wasm32 build of `shared`, and all
 //!   tests on SQLite and (when a server answers, always under `CI=true`) PostgreSQL.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod browser;
 mod serve;
 mod size;
@@ -23,24 +26,10 @@ fn main() -> ExitCode {
         Some("widget") => widget::build().map(drop),
         Some("size") => widget::build().and_then(|_| size::run()),
         Some("screenshot") => screenshot(),
-        Some("bench-report") => step(
-            cargo()
-                .current_dir(workspace_root())
-                .args([
-                    "run",
-                    "--release",
-                    "--package",
-                    "koe-collector",
-                    "--example",
-                    "bench_report",
-                    "--",
-                ])
-                .args(&args[1..]),
-            "report timing at scale",
-        ),
+        Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|test> [args]\n\n  serve   run the collector on sqlite://koe.db with a demo site\n  test    fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)"
+                "usage: cargo xtask <serve|test|bench|widget|size|screenshot> [args]\n\n  serve       run the collector on sqlite://koe.db with a demo site\n  test        fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)\n  bench       measure ingest, reports, widget weight, footprint into BENCHMARKS.md\n  widget      build the widget into build/widget\n  size        the widget's weight, raw / gzip / brotli\n  screenshot  photograph the widget, the dashboard and the email in Chromium"
             );
             return ExitCode::from(2);
         }

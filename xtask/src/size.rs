@@ -1,5 +1,7 @@
-//! `cargo xtask size`: raw, gzip and brotli bytes of every file a page downloads.
+//! `cargo xtask size`: raw, gzip and brotli bytes of every file a page downloads; the same
+//! table in Markdown for `cargo xtask bench`.
 
+use std::fmt::Write as _;
 use std::fs;
 
 use crate::widget::{DIST, brotli, gzip};
@@ -9,7 +11,25 @@ use crate::workspace_root;
 const TOTAL_BUDGET: usize = 60 * 1024;
 const LOADER_BUDGET: usize = 1024;
 
-pub fn run() -> Result<(), String> {
+/// One downloaded file: name, raw, gzip and brotli bytes.
+struct Weight {
+    name: String,
+    raw: usize,
+    gzip: usize,
+    brotli: usize,
+}
+
+fn weigh(name: String, bytes: &[u8]) -> Weight {
+    Weight {
+        name,
+        raw: bytes.len(),
+        gzip: gzip(bytes).len(),
+        brotli: brotli(bytes).len(),
+    }
+}
+
+/// The built files (loader first, wasm last), then the CSS the wasm carries.
+fn weights() -> Result<(Vec<Weight>, Weight), String> {
     let dist = workspace_root().join(DIST);
     let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(&dist)
         .map_err(|e| format!("{}: {e} (run cargo xtask widget first)", dist.display()))?
@@ -19,39 +39,77 @@ pub fn run() -> Result<(), String> {
         .filter_map(|name| fs::read(dist.join(&name)).ok().map(|bytes| (name, bytes)))
         .collect();
     files.sort_by_key(|(name, _)| (name != "koe.js", name.ends_with(".wasm")));
-    let css = include_str!("../../widget/src/style.css")
-        .as_bytes()
-        .to_vec();
+    let css = include_str!("../../widget/src/style.css").as_bytes();
+    Ok((
+        files
+            .into_iter()
+            .map(|(name, bytes)| weigh(name, &bytes))
+            .collect(),
+        weigh("(style.css, in the wasm)".into(), css),
+    ))
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+pub fn run() -> Result<(), String> {
+    let (files, css) = weights()?;
     println!("{:<24} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
-    let mut total = (0, 0, 0);
-    for (name, bytes) in &files {
-        let (raw, gz, br) = (bytes.len(), gzip(bytes).len(), brotli(bytes).len());
-        println!("{name:<24} {raw:>9} {gz:>9} {br:>9}");
-        total = (total.0 + raw, total.1 + gz, total.2 + br);
-        if name == "koe.js" {
-            println!(
-                "  loader budget {LOADER_BUDGET} B brotli: {}",
-                if br <= LOADER_BUDGET { "met" } else { "MISSED" }
-            );
-        }
+    for w in files.iter().chain([&css]) {
+        println!("{:<24} {:>9} {:>9} {:>9}", w.name, w.raw, w.gzip, w.brotli);
     }
-    let (raw, gz, br) = (css.len(), gzip(&css).len(), brotli(&css).len());
-    println!(
-        "{:<24} {raw:>9} {gz:>9} {br:>9}",
-        "(style.css, in the wasm)"
-    );
+    let total = sum(&files);
     println!(
         "{:<24} {:>9} {:>9} {:>9}",
-        "total", total.0, total.1, total.2
+        "total", total.raw, total.gzip, total.brotli
     );
+    let loader = files
+        .iter()
+        .find(|w| w.name == "koe.js")
+        .map_or(0, |w| w.brotli);
     println!(
-        "budget {} B brotli for loader + glue + wasm + CSS: {}",
-        TOTAL_BUDGET,
-        if total.2 <= TOTAL_BUDGET {
-            "met"
-        } else {
-            "MISSED"
-        }
+        "loader budget {LOADER_BUDGET} B brotli: {}\nbudget {TOTAL_BUDGET} B brotli for loader + glue + wasm + CSS: {}",
+        verdict(loader <= LOADER_BUDGET),
+        verdict(total.brotli <= TOTAL_BUDGET)
     );
     Ok(())
+}
+
+/// The same table and verdicts in Markdown.
+pub fn markdown() -> Result<String, String> {
+    let (files, css) = weights()?;
+    let mut md = String::from("| file | raw | gzip | brotli |\n|---|---:|---:|---:|\n");
+    for w in files.iter().chain([&css]) {
+        let _ = writeln!(md, "| {} | {} | {} | {} |", w.name, w.raw, w.gzip, w.brotli);
+    }
+    let total = sum(&files);
+    let _ = writeln!(
+        md,
+        "| **total** (CSS is inside the wasm) | {} | {} | {} |\n",
+        total.raw, total.gzip, total.brotli
+    );
+    let loader = files
+        .iter()
+        .find(|w| w.name == "koe.js")
+        .map_or(0, |w| w.brotli);
+    let _ = writeln!(
+        md,
+        "- Loader ≤ {LOADER_BUDGET} B brotli: {loader} B — {}.\n- Total ≤ {TOTAL_BUDGET} B (60 KiB) brotli: {} B — {}.",
+        verdict(loader <= LOADER_BUDGET),
+        total.brotli,
+        verdict(total.brotli <= TOTAL_BUDGET)
+    );
+    Ok(md)
+}
+
+fn sum(files: &[Weight]) -> Weight {
+    files
+        .iter()
+        .fold(weigh("total".into(), &[]), |t, w| Weight {
+            name: t.name,
+            raw: t.raw + w.raw,
+            gzip: t.gzip + w.gzip,
+            brotli: t.brotli + w.brotli,
+        })
 }

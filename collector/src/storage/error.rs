@@ -25,7 +25,11 @@ pub enum StorageError {
     /// The transaction that held this write failed as a whole; nothing of it was committed.
     #[error("the transaction holding this write failed")]
     Batch(#[source] std::sync::Arc<StorageError>),
-    /// The SQLite writer task has stopped (shutting down, or it failed).
+    /// Another writer created a response a batch meant to create; the batch is retried
+    /// write by write (never reaches a caller).
+    #[error("a concurrent writer created a response of this batch")]
+    Raced,
+    /// The writer tasks have stopped (shutting down, or they failed).
     #[error("the database writer has stopped")]
     WriterGone,
 }

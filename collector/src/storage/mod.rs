@@ -6,6 +6,7 @@
 
 mod error;
 mod postgres;
+mod postgres_writer;
 mod records;
 mod report_sql;
 mod rows;
@@ -27,7 +28,7 @@ pub use sqlite::SqliteStorage;
 
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::response::AnswerWrite;
-use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey};
+use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
 /// How storage connects; filled from [`crate::settings::Settings`].
@@ -36,7 +37,7 @@ pub struct StorageOptions {
     pub max_connections: u32,
     /// How long a request waits for a connection before the database counts as unavailable.
     pub acquire_timeout: Duration,
-    /// SQLite: most submissions committed in one transaction.
+    /// Most submissions committed in one transaction (group commit, both backends).
     pub max_batch: usize,
 }
 
@@ -137,10 +138,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
 
-    /// A site's weekly rollup rows (`key.day` is the week's Monday, `key.team` empty).
-    fn weekly_rollups(
+    /// A site's rows of a summary table (`key.team` empty; `key.day` the week's Monday in
+    /// the weekly one).
+    fn summary_rollups(
         &self,
         site_id: i64,
+        summary: Summary,
     ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
 
     /// A site's rollup rows.
@@ -164,16 +167,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
                 for key in self.impressions(site.id).await? {
                     expected.count_impression(key);
                 }
-                let daily = expected.drift("rollups", self.rollups(site.id).await?);
-                let weekly = expected
-                    .weekly()
-                    .drift("rollups_weekly", self.weekly_rollups(site.id).await?);
-                drift.extend(
-                    daily
-                        .into_iter()
-                        .chain(weekly)
-                        .map(|d| (site.key.clone(), d)),
-                );
+                let mut found = expected.drift("rollups", self.rollups(site.id).await?);
+                for summary in Summary::ALL {
+                    found.extend(expected.summary(summary).drift(
+                        summary.table(),
+                        self.summary_rollups(site.id, summary).await?,
+                    ));
+                }
+                drift.extend(found.into_iter().map(|d| (site.key.clone(), d)));
             }
             Ok(drift)
         }

@@ -1,20 +1,23 @@
-//! PostgreSQL: a pool, one short transaction per write. Concurrent writers to the same
-//! interaction serialise on its row (`FOR UPDATE`); rollup rows are locked in key order.
+//! PostgreSQL: a pool; submissions go through group commit (`postgres_writer.rs`), other
+//! writes take one short transaction each. Concurrent writers to the same interaction
+//! serialise on its row (`FOR UPDATE`); rollup rows are locked in key order.
 
 use koe_shared::SiteKey;
 use sqlx::Connection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use tokio::sync::{mpsc, oneshot};
 
+use super::postgres_writer;
 use super::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
     StorageOptions, StoredResponse,
 };
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::response::AnswerWrite;
-use crate::rollup::{RollupCounters, RollupKey};
+use crate::rollup::{RollupCounters, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
-mod queries {
+pub(super) mod queries {
     super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
     super::super::report_sql::report_queries!(
         sqlx::Postgres,
@@ -25,6 +28,7 @@ mod queries {
 #[derive(Debug, Clone)]
 pub struct PgStorage {
     pool: PgPool,
+    writer: mpsc::Sender<postgres_writer::Job>,
 }
 
 impl PgStorage {
@@ -36,7 +40,11 @@ impl PgStorage {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let (writer, jobs) = mpsc::channel(options.max_batch * 4);
+        // Half the pool writes batches; the rest serves reads and retried writes.
+        let writers = (options.max_connections / 2).max(1) as usize;
+        postgres_writer::start(pool.clone(), jobs, writers, options.max_batch);
+        Ok(Self { pool, writer })
     }
 }
 
@@ -77,10 +85,12 @@ impl Storage for PgStorage {
     }
 
     async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let saved = queries::apply_answers(&mut tx, &write).await?;
-        tx.commit().await?;
-        Ok(saved)
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send((write, reply))
+            .await
+            .map_err(|_| StorageError::WriterGone)?;
+        answer.await.map_err(|_| StorageError::WriterGone)?
     }
 
     async fn record_impression(&self, write: ImpressionWrite) -> Result<bool, StorageError> {
@@ -116,11 +126,12 @@ impl Storage for PgStorage {
             .await
     }
 
-    async fn weekly_rollups(
+    async fn summary_rollups(
         &self,
         site_id: i64,
+        summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        queries::select_weekly_rollups(&mut *self.pool.acquire().await?, site_id).await
+        queries::select_summary_rollups(&mut *self.pool.acquire().await?, site_id, summary).await
     }
 
     async fn rollups(

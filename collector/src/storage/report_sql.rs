@@ -4,55 +4,55 @@
 
 macro_rules! report_queries {
     ($db:ty, $week:literal) => {
-        /// Rollups of the query's range and filters, summed per group and bucket. Whole weeks
-        /// come from `rollups_weekly` when the query needs no team and buckets by week or not at
-        /// all; the days before the first and after the last whole week from `rollups`.
+        /// Rollups of the query's range and filters, summed per group and bucket. When the
+        /// query needs no team, whole weeks come from `rollups_weekly` (bucketing by week or not
+        /// at all) and single days from `rollups_daily`; otherwise everything from `rollups`.
         pub(in crate::storage) async fn select_report_rollups(
             conn: &mut Conn,
             site_id: i64,
             query: &crate::report::ReportQuery,
         ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
             use crate::report::{Bucket, GroupBy};
-            let weekly_fits = matches!(query.bucket, Bucket::Week | Bucket::All)
-                && !query.group_by.contains(&GroupBy::Team)
-                && query.team.is_none();
-            let Some((first_monday, last_sunday)) = weekly_fits
-                .then(|| crate::report::whole_weeks(query.from, query.to))
-                .flatten()
-            else {
-                return aggregate(conn, site_id, query, false, query.from, query.to).await;
+            use crate::rollup::Summary;
+            let without_team = !query.group_by.contains(&GroupBy::Team) && query.team.is_none();
+            let days = without_team.then_some(Summary::Daily);
+            let Some((first_monday, last_sunday)) = (without_team
+                && matches!(query.bucket, Bucket::Week | Bucket::All))
+            .then(|| crate::report::whole_weeks(query.from, query.to))
+            .flatten() else {
+                return aggregate(conn, site_id, query, days, query.from, query.to).await;
             };
+            let weeks = Some(Summary::Weekly);
             let mut rows =
-                aggregate(&mut *conn, site_id, query, true, first_monday, last_sunday).await?;
+                aggregate(&mut *conn, site_id, query, weeks, first_monday, last_sunday).await?;
             let day = jiff::Span::new().days(1);
             if query.from < first_monday {
                 let before = first_monday
                     .checked_sub(day)
                     .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                rows.extend(
-                    aggregate(&mut *conn, site_id, query, false, query.from, before).await?,
-                );
+                rows.extend(aggregate(&mut *conn, site_id, query, days, query.from, before).await?);
             }
             if last_sunday < query.to {
                 let after = last_sunday
                     .checked_add(day)
                     .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                rows.extend(aggregate(&mut *conn, site_id, query, false, after, query.to).await?);
+                rows.extend(aggregate(&mut *conn, site_id, query, days, after, query.to).await?);
             }
             Ok(rows)
         }
 
-        /// One grouped, summed read of `rollups` (days `from..=to`) or `rollups_weekly`
-        /// (weeks starting `from..=to`).
+        /// One grouped, summed read of `rollups` (`None`) or a summary table, over the days
+        /// (or the weeks starting) `from..=to`.
         async fn aggregate(
             conn: &mut Conn,
             site_id: i64,
             query: &crate::report::ReportQuery,
-            weekly: bool,
+            table: Option<crate::rollup::Summary>,
             from: jiff::civil::Date,
             to: jiff::civil::Date,
         ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
             use crate::report::{Bucket, GroupBy, GroupedRollup};
+            use crate::rollup::Summary;
             let grouped = |g: GroupBy, column: &'static str| {
                 if query.group_by.contains(&g) {
                     column
@@ -60,11 +60,8 @@ macro_rules! report_queries {
                     "''"
                 }
             };
-            let (table, day) = if weekly {
-                ("rollups_weekly", "week")
-            } else {
-                ("rollups", "day")
-            };
+            let weekly = table == Some(Summary::Weekly);
+            let (day, table) = table.map_or(("day", "rollups"), |s| (s.day_column(), s.table()));
             let mut sql = sqlx::QueryBuilder::<$db>::new("SELECT ");
             match query.bucket {
                 Bucket::Day => {
@@ -89,10 +86,10 @@ macro_rules! report_queries {
                 ", {}, {}, {}, CAST(CASE WHEN channel = 'help_center' THEN 1 ELSE 0 END AS BIGINT)",
                 grouped(GroupBy::Agent, "agent"),
                 grouped(GroupBy::Channel, "channel"),
-                if weekly {
-                    "''"
-                } else {
+                if table == "rollups" {
                     grouped(GroupBy::Team, "team")
+                } else {
+                    "''"
                 },
             ));
             for column in crate::rollup::COUNTER_COLUMNS {

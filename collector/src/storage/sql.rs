@@ -13,48 +13,28 @@ pub(super) const SITE_COLUMNS: &str =
 
 pub(super) const RESPONSE_COLUMNS: &str = "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged";
 
-/// Adds a change to a rollup row, creating the row on first use.
-pub(super) static UPSERT_ROLLUP: LazyLock<String> = LazyLock::new(|| {
-    let params: Vec<String> = (6..6 + COUNTER_COLUMNS.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    let sets: Vec<String> = COUNTER_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = rollups.{c} + excluded.{c}"))
-        .collect();
+/// `INSERT INTO <table> (<key columns>, <counters>) `: rows of changes follow as `VALUES`.
+pub(super) fn upsert_rollups_head(table: &str, keys: &str) -> String {
     format!(
-        "INSERT INTO rollups (site_id, day, agent, team, channel, {}) VALUES ($1, $2, $3, $4, $5, {}) \
-         ON CONFLICT (site_id, day, agent, team, channel) DO UPDATE SET {}",
-        COUNTER_COLUMNS.join(", "),
-        params.join(", "),
-        sets.join(", ")
-    )
-});
-
-/// The same change to the site's weekly row (week's Monday, agent, channel; no team).
-pub(super) static UPSERT_ROLLUP_WEEKLY: LazyLock<String> = LazyLock::new(|| {
-    let params: Vec<String> = (5..5 + COUNTER_COLUMNS.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    let sets: Vec<String> = COUNTER_COLUMNS
-        .iter()
-        .map(|c| format!("{c} = rollups_weekly.{c} + excluded.{c}"))
-        .collect();
-    format!(
-        "INSERT INTO rollups_weekly (site_id, week, agent, channel, {}) VALUES ($1, $2, $3, $4, {}) \
-         ON CONFLICT (site_id, week, agent, channel) DO UPDATE SET {}",
-        COUNTER_COLUMNS.join(", "),
-        params.join(", "),
-        sets.join(", ")
-    )
-});
-
-pub(super) static SELECT_WEEKLY_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT week, agent, '', channel, {} FROM rollups_weekly WHERE site_id = $1 ORDER BY week, agent, channel",
+        "INSERT INTO {table} ({keys}, {}) ",
         COUNTER_COLUMNS.join(", ")
     )
-});
+}
+
+/// What makes an insert of rollup changes add to existing rows instead.
+pub(super) fn upsert_rollups_tail(table: &str, keys: &str) -> String {
+    let sets: Vec<String> = COUNTER_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect();
+    format!(" ON CONFLICT ({keys}) DO UPDATE SET {}", sets.join(", "))
+}
+
+pub(super) const ROLLUP_KEYS: &str = "site_id, day, agent, team, channel";
+
+/// Rows per multi-row statement: far below both databases' bound-parameter limits
+/// (SQLite 32 766, PostgreSQL 65 535) at ≤ 32 parameters a row.
+pub(super) const ROWS_PER_STATEMENT: usize = 400;
 
 pub(super) static SELECT_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -83,6 +63,9 @@ pub(super) const INSERT_API_KEY: &str = "INSERT INTO api_keys (site_id, role, ke
 
 pub(super) const SELECT_API_KEY_BY_DIGEST: &str =
     "SELECT id, site_id, role, key_prefix FROM api_keys WHERE key_digest = $1";
+
+/// The columns `bind_response_columns` binds, in its order.
+pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged";
 
 /// Columns 1–16 bound by `bind_response_columns`, then site and interaction.
 pub(super) const INSERT_RESPONSE: &str = "INSERT INTO responses (agent, team, channel, verified, csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, site_id, interaction) \
@@ -189,42 +172,72 @@ macro_rules! queries {
                 .bind(c.flagged)
         }
 
-        /// Applies rollup changes: the daily rows in the given (key) order, then the weekly rows
-        /// they roll into, in weekly key order — one lock order for every writer.
-        async fn apply_deltas(conn: &mut Conn, site_id: i64, deltas: &[RollupDelta]) -> Result<(), StorageError> {
-            let mut weekly: std::collections::BTreeMap<RollupKey, RollupCounters> = std::collections::BTreeMap::new();
-            for delta in deltas {
-                let mut query = sqlx::query(&sql::UPSERT_ROLLUP)
-                    .bind(site_id)
-                    .bind(&delta.key.day)
-                    .bind(&delta.key.agent)
-                    .bind(&delta.key.team)
-                    .bind(&delta.key.channel);
-                for value in delta.counters.0 {
-                    query = query.bind(value);
+        /// Applies rollup changes: the `rollups` rows in key order, then the rows of each
+        /// summary table they add to, in that table's key order — one lock order for every
+        /// writer. One multi-row statement per table however many rows change.
+        async fn apply_deltas(
+            conn: &mut Conn,
+            changes: &std::collections::BTreeMap<(i64, RollupKey), RollupCounters>,
+        ) -> Result<(), StorageError> {
+            upsert_rollups(conn, "rollups", sql::ROLLUP_KEYS, changes, true).await?;
+            for summary in crate::rollup::Summary::ALL {
+                let mut summed: std::collections::BTreeMap<(i64, RollupKey), RollupCounters> = std::collections::BTreeMap::new();
+                for ((site_id, key), counters) in changes {
+                    summed.entry((*site_id, summary.key_of(key))).or_default().add(counters);
                 }
-                query.execute(&mut *conn).await?;
-                weekly.entry(delta.key.weekly()).or_default().add(&delta.counters);
-            }
-            for (key, counters) in weekly.into_iter().filter(|(_, c)| !c.is_zero()) {
-                let mut query = sqlx::query(&sql::UPSERT_ROLLUP_WEEKLY)
-                    .bind(site_id)
-                    .bind(&key.day)
-                    .bind(&key.agent)
-                    .bind(&key.channel);
-                for value in counters.0 {
-                    query = query.bind(value);
-                }
-                query.execute(&mut *conn).await?;
+                let keys = format!("site_id, {}, agent, channel", summary.day_column());
+                upsert_rollups(conn, summary.table(), &keys, &summed, false).await?;
             }
             Ok(())
         }
 
-        pub(in crate::storage) async fn select_weekly_rollups(
+        async fn upsert_rollups(
+            conn: &mut Conn,
+            table: &str,
+            keys: &str,
+            rows: &std::collections::BTreeMap<(i64, RollupKey), RollupCounters>,
+            with_team: bool,
+        ) -> Result<(), StorageError> {
+            let rows: Vec<_> = rows.iter().filter(|(_, c)| !c.is_zero()).collect();
+            for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
+                let mut query = sqlx::QueryBuilder::<$db>::new(sql::upsert_rollups_head(table, keys));
+                query.push_values(chunk, |mut row, ((site_id, key), counters)| {
+                    row.push_bind(*site_id).push_bind(&key.day).push_bind(&key.agent);
+                    if with_team {
+                        row.push_bind(&key.team);
+                    }
+                    row.push_bind(&key.channel);
+                    for value in counters.0 {
+                        row.push_bind(value);
+                    }
+                });
+                query.push(sql::upsert_rollups_tail(table, keys));
+                query.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// One site's changes as `apply_deltas` takes them.
+        fn site_deltas(site_id: i64, deltas: Vec<RollupDelta>) -> std::collections::BTreeMap<(i64, RollupKey), RollupCounters> {
+            let mut rows = std::collections::BTreeMap::new();
+            for delta in deltas {
+                rows.entry((site_id, delta.key)).or_insert_with(RollupCounters::default).add(&delta.counters);
+            }
+            rows
+        }
+
+        pub(in crate::storage) async fn select_summary_rollups(
             conn: &mut Conn,
             site_id: i64,
+            summary: crate::rollup::Summary,
         ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-            let rows = sqlx::query(&sql::SELECT_WEEKLY_ROLLUPS).bind(site_id).fetch_all(conn).await?;
+            let day = summary.day_column();
+            let select = format!(
+                "SELECT {day}, agent, '', channel, {} FROM {} WHERE site_id = $1 ORDER BY {day}, agent, channel",
+                crate::rollup::COUNTER_COLUMNS.join(", "),
+                summary.table()
+            );
+            let rows = sqlx::query(&select).bind(site_id).fetch_all(conn).await?;
             rollup_rows(&rows)
         }
 
@@ -267,9 +280,113 @@ macro_rules! queries {
                         }
                     }
                 };
-                apply_deltas(conn, write.site_id, &response_deltas(before_state, &after)).await?;
+                apply_deltas(conn, &site_deltas(write.site_id, response_deltas(before_state, &after))).await?;
                 return Ok(Saved { id, status: AnswerWrite::status(before_state) });
             }
+        }
+
+        /// Merges a batch of submissions with set-based statements: one read of the responses
+        /// they touch (per site), one multi-row insert of the new ones, one update per changed
+        /// existing one, and the rollup changes of the whole batch summed into a few upserts.
+        /// Gives each write's outcome, in order. `Err` when a statement failed or another
+        /// writer created one of the batch's responses meanwhile: the caller rolls back and
+        /// applies the writes one by one. The caller owns the transaction.
+        pub(in crate::storage) async fn apply_answer_batch(
+            conn: &mut Conn,
+            writes: &[&AnswerWrite],
+        ) -> Result<Vec<Result<Saved, StorageError>>, StorageError> {
+            use std::collections::{BTreeMap, HashMap};
+            use crate::response::ResponseState;
+
+            type Key = (i64, String);
+            let mut wanted: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+            for write in writes {
+                wanted.entry(write.site_id).or_default().push(write.interaction.as_str());
+            }
+            // What each touched response is now: its id (None until inserted) and state.
+            let mut current: HashMap<Key, (Option<i64>, ResponseState)> = HashMap::new();
+            for (site_id, mut interactions) in wanted {
+                interactions.sort_unstable();
+                interactions.dedup();
+                for chunk in interactions.chunks(sql::ROWS_PER_STATEMENT) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {} FROM responses WHERE site_id = ", sql::RESPONSE_COLUMNS));
+                    query.push_bind(site_id).push(" AND interaction IN (");
+                    let mut list = query.separated(", ");
+                    for interaction in chunk {
+                        list.push_bind(*interaction);
+                    }
+                    query.push(")").push($lock);
+                    let rows: Vec<ResponseRow> = query.build_query_as().fetch_all(&mut *conn).await?;
+                    for row in rows {
+                        let stored = StoredResponse::try_from(row)?;
+                        current.insert((site_id, stored.interaction.as_str().to_owned()), (Some(stored.id), stored.state));
+                    }
+                }
+            }
+
+            let mut outcomes = Vec::with_capacity(writes.len());
+            let mut deltas: BTreeMap<(i64, RollupKey), RollupCounters> = BTreeMap::new();
+            let mut changed: Vec<Key> = Vec::new();
+            for write in writes {
+                let key: Key = (write.site_id, write.interaction.as_str().to_owned());
+                let before = current.get(&key);
+                let before_state = before.map(|(_, state)| state);
+                match write.apply_to(before_state) {
+                    Err(conflict) => outcomes.push(Err(conflict)),
+                    Ok(after) => {
+                        for delta in response_deltas(before_state, &after) {
+                            deltas.entry((write.site_id, delta.key)).or_default().add(&delta.counters);
+                        }
+                        let status = AnswerWrite::status(before_state);
+                        let id = before.and_then(|(id, _)| *id);
+                        if !changed.contains(&key) {
+                            changed.push(key.clone());
+                        }
+                        current.insert(key.clone(), (id, after));
+                        outcomes.push(Ok((key, status)));
+                    }
+                }
+            }
+
+            let (existing, mut new): (Vec<&Key>, Vec<&Key>) = changed.iter().partition(|key| current[*key].0.is_some());
+            // Inserted in key order: concurrent batches wait on each other's new rows in one order.
+            new.sort_unstable();
+            for key in existing {
+                let (id, state) = &current[key];
+                bind_response_columns(sqlx::query(sql::UPDATE_RESPONSE), &ResponseColumns::of(state))
+                    .bind(*id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let mut inserted: HashMap<Key, i64> = HashMap::new();
+            for chunk in new.chunks(sql::ROWS_PER_STATEMENT / 2) {
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO responses ({}, site_id, interaction) ", sql::WRITTEN_RESPONSE_COLUMNS));
+                query.push_values(chunk, |mut row, key| {
+                    let c = ResponseColumns::of(&current[*key].1);
+                    row.push_bind(c.agent).push_bind(c.team).push_bind(c.channel).push_bind(c.verified)
+                        .push_bind(c.csat).push_bind(c.nps).push_bind(c.ces).push_bind(c.resolved)
+                        .push_bind(c.comment).push_bind(c.reasons).push_bind(c.locale).push_bind(c.day)
+                        .push_bind(c.created_at_ms).push_bind(c.updated_at_ms).push_bind(c.client).push_bind(c.flagged)
+                        .push_bind(key.0).push_bind(key.1.as_str());
+                });
+                query.push(" ON CONFLICT (site_id, interaction) DO NOTHING RETURNING id, site_id, interaction");
+                let rows: Vec<(i64, i64, String)> = query.build_query_as().fetch_all(&mut *conn).await?;
+                if rows.len() != chunk.len() {
+                    return Err(StorageError::Raced);
+                }
+                inserted.extend(rows.into_iter().map(|(id, site_id, interaction)| ((site_id, interaction), id)));
+            }
+            apply_deltas(conn, &deltas).await?;
+
+            Ok(outcomes
+                .into_iter()
+                .map(|outcome| {
+                    let (key, status) = outcome?;
+                    let id = current[&key].0.or_else(|| inserted.get(&key).copied());
+                    let id = id.ok_or_else(|| StorageError::Corrupt("a batch response has no id".into()))?;
+                    Ok(Saved { id, status })
+                })
+                .collect())
         }
 
         /// Records an impression once per interaction. The caller owns the transaction.
@@ -295,7 +412,7 @@ macro_rules! queries {
                     key: RollupKey::new(&write.day, agent, team, channel),
                     counters: RollupCounters::impression(),
                 };
-                apply_deltas(conn, write.site_id, &[delta]).await?;
+                apply_deltas(conn, &site_deltas(write.site_id, vec![delta])).await?;
             }
             Ok(inserted)
         }

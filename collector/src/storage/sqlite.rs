@@ -17,7 +17,7 @@ use super::{
 };
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::response::AnswerWrite;
-use crate::rollup::{RollupCounters, RollupKey};
+use crate::rollup::{RollupCounters, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
@@ -43,8 +43,10 @@ impl SqliteStorage {
             // Every acknowledged response must survive a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            // Reports scan rollup ranges; a larger page cache keeps them in memory.
-            .pragma("cache_size", "-65536")
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): enough for the
+            // rollup ranges reports scan; the kernel's file cache holds the rest. 64 MiB made the
+            // writer's cache alone push the collector past 64 MiB of RSS under load.
+            .pragma("cache_size", "-16384")
             .busy_timeout(options.acquire_timeout);
         let reads = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
@@ -144,11 +146,12 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn weekly_rollups(
+    async fn summary_rollups(
         &self,
         site_id: i64,
+        summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        queries::select_weekly_rollups(&mut *self.reads.acquire().await?, site_id).await
+        queries::select_summary_rollups(&mut *self.reads.acquire().await?, site_id, summary).await
     }
 
     async fn rollups(

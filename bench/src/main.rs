@@ -1,0 +1,250 @@
+//! `cargo xtask bench`: Koe's performance, measured side by side in one run on this machine,
+//! written as Markdown (BENCHMARKS.md). A measurement, never a test: nothing here asserts a
+//! time, but every 2xx the load generator counted is checked to be in the database.
+//!
+//! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]`
+//! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
+#![forbid(unsafe_code)]
+
+mod ceiling;
+mod flood;
+mod ingest;
+mod load;
+mod process;
+mod reports;
+mod sqlite_floor;
+mod summary;
+mod target;
+
+use std::time::Duration;
+
+use crate::ingest::{CONNECTIONS, Run, Traffic};
+use crate::process::Server;
+use crate::summary::Summary;
+use crate::target::Target;
+
+#[derive(Debug)]
+struct Options {
+    seconds: u64,
+    sizes: Vec<u64>,
+    postgres: String,
+    widget: Option<String>,
+}
+
+fn options(args: &[String]) -> anyhow::Result<Options> {
+    let mut options = Options {
+        seconds: 8,
+        sizes: vec![1_000_000, 10_000_000],
+        postgres: std::env::var("KOE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+        widget: None,
+    };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--seconds" => options.seconds = value()?.parse()?,
+            "--sizes" => {
+                options.sizes = value()?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?;
+            }
+            "--postgres" => options.postgres = value()?,
+            "--widget" => options.widget = Some(value()?),
+            other => anyhow::bail!("unknown option {other}"),
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("ceiling") {
+        let port = args.get(1).and_then(|p| p.parse().ok());
+        return ceiling::serve(port.ok_or_else(|| anyhow::anyhow!("ceiling PORT"))?);
+    }
+    let options = options(&args)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench(options))
+}
+
+async fn bench(options: Options) -> anyhow::Result<()> {
+    let koe = process::koe_binary()?;
+    let dir = tempfile::tempdir()?;
+    // KOE_BENCH_KEEP=1 keeps the databases (their folder is printed) for a closer look.
+    let dir_path: std::path::PathBuf = match std::env::var_os("KOE_BENCH_KEEP") {
+        Some(_) => {
+            let kept = dir.keep();
+            eprintln!("databases kept in {}", kept.display());
+            kept
+        }
+        None => dir.path().to_path_buf(),
+    };
+    let mut summary = Summary::new(options.seconds);
+
+    eprintln!("ceiling: the bare endpoint");
+    let ceiling = Server::ceiling().await?;
+    let site = "bench-ceiling";
+    for connections in CONNECTIONS {
+        let run = ingest::measure(
+            ceiling.port,
+            site,
+            Traffic::Single,
+            connections,
+            options.seconds,
+            &format!("ceiling-{connections}"),
+        )
+        .await;
+        eprintln!(
+            "  {connections} connections: {:.0}/s",
+            run.outcome.per_second()
+        );
+        summary.ceiling.push(run);
+    }
+    ceiling.stop()?;
+
+    let sqlite = Target::sqlite(&dir_path, "ingest.db").await?;
+    ingest_on(&koe, &sqlite, &options, &mut summary).await?;
+    match Target::postgres(&options.postgres).await? {
+        Some(postgres) => {
+            ingest_on(&koe, &postgres, &options, &mut summary).await?;
+            postgres.drop_database().await?;
+        }
+        None => summary.notes.push(format!(
+            "No PostgreSQL answered at {}: its rows are missing.",
+            options.postgres
+        )),
+    }
+
+    eprintln!("SQLite's own write rate with the collector's durability settings");
+    summary.floor = Some(sqlite_floor::measure(&dir_path).await?);
+
+    eprintln!("a flood from one address against the default limits");
+    let limited = Server::collector_with_limits(&koe, &sqlite.url).await?;
+    summary.flood =
+        Some(flood::measure(limited.port, sqlite.site.key.as_str(), options.seconds).await);
+    limited.stop()?;
+
+    eprintln!("start to ready on an existing database");
+    for _ in 0..5 {
+        let server = Server::collector(&koe, &sqlite.url).await?;
+        summary.start_to_ready.push(server.start_to_ready);
+        server.stop()?;
+    }
+
+    let reports = Target::sqlite(&dir_path, "reports.db").await?;
+    let today = reports
+        .site
+        .timezone
+        .local_day(koe_collector::clock::now_ms());
+    let mut loaded = 0;
+    for (i, &size) in options.sizes.iter().enumerate() {
+        eprintln!("reports: bulk-loading to {size} responses");
+        let started = std::time::Instant::now();
+        reports::bulk_load(&reports, &today, loaded, size).await?;
+        let load_time = started.elapsed();
+        loaded = size;
+        let drift = match i {
+            0 => Some(reports::drift(&reports).await?),
+            _ => None,
+        };
+        let server = Server::collector(&koe, &reports.url).await?;
+        let timings = reports::time_reports(server.port, &reports, &today).await?;
+        server.stop()?;
+        for t in &timings {
+            eprintln!(
+                "  {size}: {} p50 {:.1} ms p99 {:.1} ms",
+                t.name,
+                ms(t.p50),
+                ms(t.p99)
+            );
+        }
+        summary.reports.push(summary::ReportSize {
+            responses: size,
+            load_time,
+            drift,
+            timings,
+        });
+    }
+
+    if let Some(widget) = &options.widget {
+        summary.widget = Some(std::fs::read_to_string(widget)?);
+    }
+    print!("{}", summary.markdown());
+    Ok(())
+}
+
+/// Ingest and edits at every connection count against one backend, with the collector's
+/// memory read before and after, and every acknowledged response looked up afterwards.
+async fn ingest_on(
+    koe: &std::path::Path,
+    target: &Target,
+    options: &Options,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    eprintln!("ingest: {}", target.name);
+    let server = Server::collector(koe, &target.url).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (idle, _) = server.memory()?;
+    let mut acknowledged = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
+    for traffic in [Traffic::Single, Traffic::Edits] {
+        for connections in CONNECTIONS {
+            let label = format!(
+                "{}-{}-{connections}",
+                target.name.to_lowercase(),
+                match traffic {
+                    Traffic::Single => "new",
+                    Traffic::Edits => "edit",
+                }
+            );
+            let run = ingest::measure(
+                server.port,
+                target.site.key.as_str(),
+                traffic,
+                connections,
+                options.seconds,
+                &label,
+            )
+            .await;
+            eprintln!(
+                "  {} at {connections}: {:.0}/s p99 {:.1} ms ({} not 2xx)",
+                traffic.label(),
+                run.outcome.per_second(),
+                ms(run.outcome.percentile(0.99)),
+                run.outcome.failed + run.outcome.limited + run.outcome.unanswered
+            );
+            acknowledged.extend(
+                run.outcome
+                    .acknowledged
+                    .iter()
+                    .map(|&n| ingest::interaction(&label, n)),
+            );
+            runs.push(run);
+        }
+    }
+    let (_, peak) = server.memory()?;
+    server.stop()?;
+    let (stored, missing) = target.stored(&acknowledged).await?;
+    summary.ingest.push(summary::Ingest {
+        backend: target.name,
+        runs,
+        acknowledged: acknowledged.len() as u64,
+        stored,
+        missing: missing.len() as u64,
+        rss_idle: idle,
+        rss_peak: peak,
+    });
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

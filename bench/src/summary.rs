@@ -1,0 +1,373 @@
+//! Everything one bench run measured, and its Markdown: each target stated as met or not.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::flood::{FLOOD_CONNECTIONS, Flood, QUIET_PAUSE};
+use crate::ingest::{Run, Traffic};
+use crate::reports::ReportTiming;
+use crate::sqlite_floor::Floor;
+
+#[derive(Debug)]
+pub struct Ingest {
+    pub backend: &'static str,
+    pub runs: Vec<Run>,
+    /// Interactions whose every submission was answered 2xx.
+    pub acknowledged: u64,
+    /// Responses in the database afterwards.
+    pub stored: u64,
+    /// Acknowledged interactions not found in the database.
+    pub missing: u64,
+    pub rss_idle: u64,
+    pub rss_peak: u64,
+}
+
+#[derive(Debug)]
+pub struct ReportSize {
+    pub responses: u64,
+    pub load_time: Duration,
+    /// Rollup rows differing from the recomputation (checked at the first size only).
+    pub drift: Option<usize>,
+    pub timings: Vec<ReportTiming>,
+}
+
+#[derive(Debug)]
+pub struct Summary {
+    pub seconds: u64,
+    pub ceiling: Vec<Run>,
+    pub ingest: Vec<Ingest>,
+    pub floor: Option<Floor>,
+    pub flood: Option<Flood>,
+    pub start_to_ready: Vec<Duration>,
+    pub reports: Vec<ReportSize>,
+    pub widget: Option<String>,
+    pub notes: Vec<String>,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**missed**" }
+}
+
+impl Summary {
+    pub fn new(seconds: u64) -> Self {
+        Self {
+            seconds,
+            ceiling: Vec::new(),
+            ingest: Vec::new(),
+            floor: None,
+            flood: None,
+            start_to_ready: Vec::new(),
+            reports: Vec::new(),
+            widget: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn ceiling_at(&self, connections: usize) -> f64 {
+        self.ceiling
+            .iter()
+            .find(|r| r.connections == connections)
+            .map_or(0.0, |r| r.outcome.per_second())
+    }
+
+    fn run(&self, backend: &str, traffic: Traffic, connections: usize) -> Option<&Run> {
+        self.ingest
+            .iter()
+            .find(|i| i.backend == backend)?
+            .runs
+            .iter()
+            .find(|r| r.traffic == traffic && r.connections == connections)
+    }
+
+    fn report(&self, responses: u64, name: &str) -> Option<&ReportTiming> {
+        self.reports
+            .iter()
+            .find(|r| r.responses == responses)?
+            .timings
+            .iter()
+            .find(|t| t.name == name)
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        self.targets(&mut md);
+        self.ingest_tables(&mut md);
+        self.report_table(&mut md);
+        if let Some(widget) = &self.widget {
+            let _ = writeln!(md, "## Widget weight\n\n{widget}");
+        }
+        self.footprint(&mut md);
+        self.flood(&mut md);
+        if !self.notes.is_empty() {
+            md.push_str("## Notes from this run\n\n");
+            for note in &self.notes {
+                let _ = writeln!(md, "- {note}");
+            }
+            md.push('\n');
+        }
+        md
+    }
+
+    fn targets(&self, md: &mut String) {
+        md.push_str("## Targets\n\n| target | measured | |\n|---|---|---|\n");
+        let mut row = |target: &str, measured: String, met: bool| {
+            let _ = writeln!(md, "| {target} | {measured} | {} |", verdict(met));
+        };
+        if let Some(run) = self.run("SQLite", Traffic::Single, 256) {
+            let rate = run.outcome.per_second();
+            let ceiling = self.ceiling_at(256);
+            row(
+                "SQLite ingest ≥ 20 000 responses/s at 256 connections",
+                format!("{rate:.0}/s"),
+                rate >= 20_000.0,
+            );
+            row(
+                "SQLite ingest ≥ 50 % of the bare endpoint (256 connections)",
+                format!("{:.1} % of {ceiling:.0}/s", 100.0 * rate / ceiling.max(1.0)),
+                rate >= ceiling / 2.0,
+            );
+        }
+        if let Some(run) = self.run("SQLite", Traffic::Single, 16) {
+            let p99 = run.outcome.percentile(0.99);
+            row(
+                "SQLite p99 ≤ 10 ms at 16 connections",
+                format!("{} ms", ms(p99)),
+                p99 <= Duration::from_millis(10),
+            );
+        }
+        if let Some(run) = self.run("PostgreSQL", Traffic::Single, 256) {
+            let rate = run.outcome.per_second();
+            row(
+                "PostgreSQL ingest ≥ 10 000 responses/s (256 connections)",
+                format!("{rate:.0}/s"),
+                rate >= 10_000.0,
+            );
+        }
+        for ingest in &self.ingest {
+            row(
+                &format!("{}: every 2xx committed", ingest.backend),
+                format!(
+                    "{} acknowledged, {} missing",
+                    ingest.acknowledged, ingest.missing
+                ),
+                ingest.missing == 0,
+            );
+        }
+        let largest = self.reports.last().map_or(0, |r| r.responses);
+        let smallest = self.reports.first().map_or(0, |r| r.responses);
+        for (name, limit) in [("by agent", 20), ("by agent × channel", 100)] {
+            if let Some(t) = self.report(largest, name) {
+                row(
+                    &format!(
+                        "90-day weekly report {name} over {largest} responses: p50 ≤ {limit} ms"
+                    ),
+                    format!("{} ms", ms(t.p50)),
+                    t.p50 <= Duration::from_millis(limit),
+                );
+            }
+            if let (Some(small), Some(large)) =
+                (self.report(smallest, name), self.report(largest, name))
+                && smallest != largest
+            {
+                let ratio = large.p50.as_secs_f64() / small.p50.as_secs_f64().max(1e-9);
+                row(
+                    &format!("{name}: {largest} within 1.5× of {smallest}"),
+                    format!("{ratio:.2}×"),
+                    ratio <= 1.5,
+                );
+            }
+        }
+        if let Some(peak) = self.ingest.iter().map(|i| i.rss_peak).max() {
+            row(
+                "collector RSS ≤ 64 MiB at peak",
+                format!("{:.1} MiB", peak as f64 / MIB),
+                peak as f64 <= 64.0 * MIB,
+            );
+        }
+        if let Some(median) = median(&self.start_to_ready) {
+            row(
+                "start to ready ≤ 200 ms on an existing database",
+                format!(
+                    "{} ms (median of {})",
+                    ms(median),
+                    self.start_to_ready.len()
+                ),
+                median <= Duration::from_millis(200),
+            );
+        }
+        md.push_str(
+            "\nWidget targets (≤ 60 KiB brotli in total, loader ≤ 1 KiB): see *Widget weight*.\n\n",
+        );
+    }
+
+    fn ingest_tables(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "## Ingest over HTTP\n\nEach row: {} s of keep-alive connections on loopback, each sending its next \
+             request as soon as the previous answer arrived; distinct interactions. \
+             *vs ceiling*: responses/s as a share of the bare endpoint at the same connection count.\n",
+            self.seconds
+        );
+        md.push_str(
+            "| server | traffic | connections | requests/s | p50 ms | p99 ms | max ms | not 2xx | vs ceiling |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        let all = self.ceiling.iter().map(|r| ("bare endpoint", r)).chain(
+            self.ingest
+                .iter()
+                .flat_map(|i| i.runs.iter().map(move |r| (i.backend, r))),
+        );
+        for (server, run) in all {
+            let o = &run.outcome;
+            let ratio = 100.0 * o.per_second() / self.ceiling_at(run.connections).max(1.0);
+            let _ = writeln!(
+                md,
+                "| {server} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio:.1} % |",
+                run.traffic.label(),
+                run.connections,
+                o.per_second(),
+                ms(o.percentile(0.5)),
+                ms(o.percentile(0.99)),
+                ms(o.max()),
+                o.failed + o.limited + o.unanswered,
+            );
+        }
+        md.push('\n');
+        for ingest in &self.ingest {
+            let _ = writeln!(
+                md,
+                "- {}: {} interactions acknowledged (every submission 2xx), {} responses stored, \
+                 {} acknowledged ones missing.",
+                ingest.backend, ingest.acknowledged, ingest.stored, ingest.missing
+            );
+        }
+        if let Some(floor) = &self.floor {
+            let _ = writeln!(
+                md,
+                "- SQLite alone on this disk, WAL + `synchronous=FULL`, no Koe code: {:.0} commits/s \
+                 with one row each (one fsync per commit); {:.0} rows/s with 256 rows per commit \
+                 (one multi-row insert, two multi-row upserts into daily and weekly sums). The collector's storage layer alone (group commit, \
+                 256 concurrent writers, no HTTP): {:.0} responses/s.",
+                floor.commits_per_second,
+                floor.batched_rows_per_second,
+                floor.storage_layer_per_second
+            );
+        }
+        md.push('\n');
+    }
+
+    fn report_table(&self, md: &mut String) {
+        md.push_str(
+            "## Reports at scale (SQLite)\n\n200 agents, 6 channels, 10 teams, 365 days, bulk-loaded; \
+             the 90-day weekly report over HTTP, JSON included, 30 calls after one warm-up.\n\n\
+             | responses | report | rows | JSON bytes | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|\n",
+        );
+        for size in &self.reports {
+            for t in &size.timings {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    size.responses,
+                    t.name,
+                    t.rows,
+                    t.bytes,
+                    ms(t.p50),
+                    ms(t.p99)
+                );
+            }
+        }
+        md.push('\n');
+        for size in &self.reports {
+            let _ = write!(
+                md,
+                "- {} responses loaded (bulk path, rollups rebuilt in SQL) in {:.1} s",
+                size.responses,
+                size.load_time.as_secs_f64()
+            );
+            match size.drift {
+                Some(drift) => {
+                    let _ = writeln!(
+                        md,
+                        "; rollup rows differing from the collector's recomputation: {drift}."
+                    );
+                }
+                None => md.push_str(".\n"),
+            }
+        }
+        md.push('\n');
+    }
+
+    fn footprint(&self, md: &mut String) {
+        md.push_str("## Footprint\n\n| collector on | RSS idle | RSS peak (during ingest) |\n|---|---:|---:|\n");
+        for i in &self.ingest {
+            let _ = writeln!(
+                md,
+                "| {} | {:.1} MiB | {:.1} MiB |",
+                i.backend,
+                i.rss_idle as f64 / MIB,
+                i.rss_peak as f64 / MIB
+            );
+        }
+        let mut times = self.start_to_ready.clone();
+        times.sort_unstable();
+        let list: Vec<String> = times.iter().map(|d| ms(*d)).collect();
+        let _ = writeln!(
+            md,
+            "\nStart to `/readyz` 200 on the SQLite file the ingest runs filled (process spawn \
+             included), ms: {}.\n",
+            list.join(", ")
+        );
+    }
+}
+
+impl Summary {
+    fn flood(&self, md: &mut String) {
+        let Some(flood) = &self.flood else { return };
+        let ratio = flood.during.percentile(0.99).as_secs_f64()
+            / flood.alone.percentile(0.99).as_secs_f64().max(1e-9);
+        let _ = writeln!(
+            md,
+            "## A flood from one address (default limits: 600/min, burst 120 per IP)\n\n\
+             {FLOOD_CONNECTIONS} connections from 127.0.0.1 as fast as they can, {} s, while a quiet \
+             client on 127.0.0.2 sends one submission every {} ms (under its own limit).\n\n\
+             | | requests | 2xx | 429 | other | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|---:|",
+            self.seconds,
+            QUIET_PAUSE.as_millis()
+        );
+        for (name, o) in [
+            ("quiet client alone", &flood.alone),
+            ("quiet client during the flood", &flood.during),
+            ("flooder", &flood.flooder),
+        ] {
+            let _ = writeln!(
+                md,
+                "| {name} | {} | {} | {} | {} | {} | {} |",
+                o.latencies.len(),
+                o.ok,
+                o.limited,
+                o.failed + o.unanswered,
+                ms(o.percentile(0.5)),
+                ms(o.percentile(0.99))
+            );
+        }
+        let _ = writeln!(
+            md,
+            "
+The quiet client's p99 during the flood is {ratio:.2}× its p99 alone (target ≤ 2×: {}).
+",
+            verdict(ratio <= 2.0)
+        );
+    }
+}
+
+fn median(values: &[Duration]) -> Option<Duration> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied()
+}

@@ -1,0 +1,125 @@
+//! The databases a benchmark runs against: a fresh SQLite file or a fresh PostgreSQL
+//! database, each with one registered site, dropped afterwards.
+
+use std::path::Path;
+
+use koe_collector::registration::{SiteRequest, create_api_key, register_site};
+use koe_collector::site::{Origin, Site, SiteTimeZone};
+use koe_collector::storage::{PgStorage, Role, SqliteStorage, Storage, StorageOptions};
+use sqlx::{Connection as _, Executor as _};
+
+/// A database with a site in it.
+#[derive(Debug)]
+pub struct Target {
+    pub name: &'static str,
+    pub url: String,
+    pub site: Site,
+    pub read_key: String,
+    /// The PostgreSQL server and database to drop at the end.
+    drop_from: Option<(String, String)>,
+}
+
+impl Target {
+    pub async fn sqlite(dir: &Path, file: &str) -> anyhow::Result<Self> {
+        let url = format!("sqlite://{}", dir.join(file).display());
+        let storage = SqliteStorage::connect(&url, &StorageOptions::default()).await?;
+        let (site, read_key) = register(&storage).await?;
+        Ok(Self {
+            name: "SQLite",
+            url,
+            site,
+            read_key,
+            drop_from: None,
+        })
+    }
+
+    /// A fresh database on the server at `server_url`; `None` when no server answers.
+    pub async fn postgres(server_url: &str) -> anyhow::Result<Option<Self>> {
+        let Ok(mut admin) = sqlx::PgConnection::connect(server_url).await else {
+            return Ok(None);
+        };
+        let database = format!("koe_bench_{}", std::process::id());
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {database}").as_str())
+            .await?;
+        admin
+            .execute(format!("CREATE DATABASE {database}").as_str())
+            .await?;
+        let url = url_with_database(server_url, &database);
+        let storage = PgStorage::connect(&url, &StorageOptions::default()).await?;
+        let (site, read_key) = register(&storage).await?;
+        drop(storage);
+        Ok(Some(Self {
+            name: "PostgreSQL",
+            url,
+            site,
+            read_key,
+            drop_from: Some((server_url.to_owned(), database)),
+        }))
+    }
+
+    /// Counts the stored responses and returns the interactions among `expected` that are
+    /// missing (an acknowledged response that is not there is a lost one).
+    pub async fn stored(&self, expected: &[String]) -> anyhow::Result<(u64, Vec<String>)> {
+        let interactions: Vec<String> = if self.drop_from.is_some() {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+            sqlx::query_scalar("SELECT interaction FROM responses")
+                .fetch_all(&mut conn)
+                .await?
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url).await?;
+            sqlx::query_scalar("SELECT interaction FROM responses")
+                .fetch_all(&mut conn)
+                .await?
+        };
+        let stored: std::collections::HashSet<&str> =
+            interactions.iter().map(String::as_str).collect();
+        let missing = expected
+            .iter()
+            .filter(|i| !stored.contains(i.as_str()))
+            .cloned()
+            .collect();
+        Ok((interactions.len() as u64, missing))
+    }
+
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        if let Some((server, database)) = &self.drop_from {
+            let mut admin = sqlx::PgConnection::connect(server).await?;
+            admin
+                .execute(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String)> {
+    let request = SiteRequest {
+        name: "Bench".into(),
+        origins: vec![Origin::parse("https://bench.example").map_err(anyhow::Error::msg)?],
+        timezone: SiteTimeZone::parse("UTC").map_err(anyhow::Error::msg)?,
+        strict: false,
+        low_n_threshold: 30,
+    };
+    let site = register_site(storage, request).await?.site;
+    let (_, key) = create_api_key(storage, &site, Role::Read).await?;
+    Ok((site, key))
+}
+
+/// `postgres://host/db` with its database replaced.
+fn url_with_database(server_url: &str, database: &str) -> String {
+    let (base, query) = server_url
+        .split_once('?')
+        .map_or((server_url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|i| start + i))
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{database}", &base[..authority_end]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}

@@ -1,0 +1,74 @@
+//! Group commit for PostgreSQL: submissions queue up and a few writer tasks each take what is
+//! waiting (up to a batch), apply it with set-based statements in one transaction on a pooled
+//! connection, and answer every caller after the commit. One commit (one WAL flush) serves the
+//! whole batch, and each statement carries many rows, so a burst costs a few round trips
+//! instead of five per submission.
+//!
+//! Writers run concurrently with each other and with other collectors on the same database:
+//! a batch locks the responses it merges (`FOR UPDATE`, index order) and then rollup rows in
+//! key order, so writers wait for each other but cannot deadlock. If a batch fails as a whole
+//! (another writer created one of its responses first, a deadlock in spite of that, a
+//! constraint), each of its writes is retried in a transaction of its own.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::postgres::queries;
+use super::{Saved, StorageError};
+use crate::response::AnswerWrite;
+
+pub(super) type Job = (AnswerWrite, oneshot::Sender<Result<Saved, StorageError>>);
+
+/// Starts `writers` tasks taking batches of up to `max_batch` from `jobs`.
+pub(super) fn start(pool: PgPool, jobs: mpsc::Receiver<Job>, writers: usize, max_batch: usize) {
+    let jobs = Arc::new(Mutex::new(jobs));
+    for _ in 0..writers.max(1) {
+        let (pool, jobs) = (pool.clone(), Arc::clone(&jobs));
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(max_batch);
+            // The lock is held only while taking a batch: the next writer takes the
+            // following one while this one commits.
+            while jobs.lock().await.recv_many(&mut batch, max_batch).await > 0 {
+                commit(&pool, std::mem::take(&mut batch)).await;
+            }
+        });
+    }
+}
+
+async fn commit(pool: &PgPool, jobs: Vec<Job>) {
+    let writes: Vec<&AnswerWrite> = jobs.iter().map(|(write, _)| write).collect();
+    let outcome = async {
+        let mut tx = pool.begin().await?;
+        let outcomes = queries::apply_answer_batch(&mut tx, &writes).await?;
+        tx.commit().await?;
+        Ok::<_, StorageError>(outcomes)
+    }
+    .await;
+    match outcome {
+        Ok(outcomes) => {
+            for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
+                // A caller that gave up has dropped its receiver; the write is committed.
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(error) => {
+            tracing::debug!(error = %error, size = jobs.len(), "set-based batch failed; applying its writes one by one");
+            for (write, reply) in jobs {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let _ = reply.send(save_one(&pool, &write).await);
+                });
+            }
+        }
+    }
+}
+
+/// One write in a transaction of its own (the path every write took before batching).
+pub(super) async fn save_one(pool: &PgPool, write: &AnswerWrite) -> Result<Saved, StorageError> {
+    let mut tx = pool.begin().await?;
+    let saved = queries::apply_answers(&mut tx, write).await?;
+    tx.commit().await?;
+    Ok(saved)
+}

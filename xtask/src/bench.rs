@@ -1,0 +1,82 @@
+//! `cargo xtask bench [--seconds N] [--sizes 1000000,10000000]`: builds the widget and the
+//! release binaries, runs `koe-bench` (ingest, edits, reports at scale, footprint) and writes
+//! `BENCHMARKS.md` with the machine it ran on.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::process::{Command, Stdio};
+
+use crate::{cargo, size, step, target_dir, widget, workspace_root};
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    widget::build()?;
+    let widget_md = target_dir().join("bench-widget.md");
+    fs::write(&widget_md, size::markdown()?).map_err(|e| e.to_string())?;
+    step(
+        cargo().current_dir(workspace_root()).args([
+            "build",
+            "--release",
+            "--package",
+            "koe-collector",
+            "--bin",
+            "koe",
+            "--package",
+            "koe-bench",
+        ]),
+        "build the collector and the bench (release)",
+    )?;
+    eprintln!("\n==> measure (a few minutes; progress below)");
+    let output = Command::new(target_dir().join("release").join("koe-bench"))
+        .arg("--widget")
+        .arg(&widget_md)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("koe-bench: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("koe-bench failed ({})", output.status));
+    }
+    let mut md = header(args);
+    md.push_str(&String::from_utf8_lossy(&output.stdout));
+    let path = workspace_root().join("BENCHMARKS.md");
+    fs::write(&path, md).map_err(|e| e.to_string())?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+fn header(args: &[String]) -> String {
+    let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("unknown CPU", |v| v.trim_start_matches([' ', '\t', ':']));
+    let memory = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        .map_or(0.0, |kib| kib as f64 / 1024.0 / 1024.0);
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let mut md = String::from("# Koe benchmarks\n\n");
+    let _ = writeln!(
+        md,
+        "Measured {date} on {cores} cores ({cpu}), {memory:.0} GiB of memory, Linux {}, one \
+         shared VM: the load generator, the collector and PostgreSQL share the same two cores.\n",
+        read("/proc/sys/kernel/osrelease").trim()
+    );
+    let _ = writeln!(
+        md,
+        "Reproduce: `cargo xtask bench{}{}` (PostgreSQL from `KOE_TEST_POSTGRES_URL`, else \
+         127.0.0.1:5432; `KOE_BENCH_KEEP=1` keeps the databases). This file is written by that \
+         command; only the section *Before and after* at the end of `docs/scaling.md` is \
+         written by hand.\n",
+        if args.is_empty() { "" } else { " " },
+        args.join(" ")
+    );
+    md
+}
