@@ -61,7 +61,14 @@ pub async fn bulk_load(target: &Target, today: &str, from: u64, to: u64) -> anyh
             .await?;
         start = end;
     }
-    rebuild_rollups(&mut conn, target.site.id).await
+    rebuild_rollups(&mut conn, target.site.id).await?;
+    // Fold the WAL into the file now: otherwise the last connection to close does it, and a
+    // collector starting meanwhile waits for that lock longer than its busy timeout.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
 }
 
 /// Both rollup tables of a site, recomputed from its raw responses in SQL.
