@@ -37,20 +37,22 @@ pub async fn read_json<T: DeserializeOwned>(
     parse_json(text)
 }
 
+/// JSON or `text/plain` (what `navigator.sendBeacon` sends), in UTF-8: a body declared in
+/// another charset would be read wrongly, so it is refused rather than guessed at.
 fn check_media_type(req: &HttpRequest) -> Result<(), IngestError> {
-    let essence = req
+    let value = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match essence.as_deref() {
-        Some("application/json" | "text/plain") => Ok(()),
+        .map(str::to_ascii_lowercase)
+        .ok_or(IngestError::UnsupportedMediaType)?;
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    let utf8 = parts
+        .filter_map(|p| p.strip_prefix("charset="))
+        .all(|charset| matches!(charset.trim_matches('"'), "utf-8" | "utf8"));
+    match essence {
+        "application/json" | "text/plain" if utf8 => Ok(()),
         _ => Err(IngestError::UnsupportedMediaType),
     }
 }

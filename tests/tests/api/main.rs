@@ -6,6 +6,7 @@ mod concurrency;
 mod cors;
 mod dashboard;
 mod health;
+mod hostile;
 mod impressions;
 mod rate_limit;
 mod rating_links;
