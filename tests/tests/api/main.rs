@@ -4,6 +4,7 @@ mod attribution;
 mod bad_payloads;
 mod concurrency;
 mod cors;
+mod cross_tenant;
 mod dashboard;
 mod health;
 mod hostile;
