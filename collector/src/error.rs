@@ -120,6 +120,9 @@ impl ResponseError for IngestError {
             }
             _ => None,
         };
+        if !matches!(self, Self::Internal(_)) {
+            crate::metrics::refused(self.code());
+        }
         respond(self, self.status_code(), self.code(), header)
     }
 }

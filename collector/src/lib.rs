@@ -13,6 +13,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod links;
+pub mod metrics;
 pub mod rate_limit;
 pub mod registration;
 pub mod report;

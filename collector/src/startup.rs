@@ -138,6 +138,7 @@ impl Application {
                 .route("/demo", web::get().to(demo::page::<S>))
                 .route("/demo.js", web::get().to(demo::script))
                 .route("/healthz", web::get().to(routes::healthz))
+                .route("/metrics", web::get().to(crate::metrics::endpoint))
                 .route("/readyz", web::get().to(routes::readyz::<S>))
                 .default_service(web::to(routes::not_found))
         })

@@ -48,6 +48,7 @@ pub async fn submit_response<S: Storage>(
         SubmissionStatus::Created => HttpResponse::Created(),
         SubmissionStatus::Updated => HttpResponse::Ok(),
     };
+    crate::metrics::accepted();
     Ok(response.json(SubmissionReceipt {
         id: saved.id,
         status: saved.status,

@@ -64,8 +64,14 @@ enum LinkProblem {
 impl LinkProblem {
     fn page(self, t: &SurveyTexts) -> HttpResponse {
         match self {
-            Self::Invalid => html(StatusCode::BAD_REQUEST, view::problem(t, t.invalid)),
-            Self::Expired => html(StatusCode::GONE, view::problem(t, t.expired)),
+            Self::Invalid => {
+                crate::metrics::link_refused("invalid");
+                html(StatusCode::BAD_REQUEST, view::problem(t, t.invalid))
+            }
+            Self::Expired => {
+                crate::metrics::link_refused("expired");
+                html(StatusCode::GONE, view::problem(t, t.expired))
+            }
             Self::Unavailable(error) => {
                 tracing::error!(error = %error, "survey page: storage failed");
                 html(

@@ -63,10 +63,31 @@ async fn strict_sites_refuse_unsigned_attribution<S: TestBackend>() {
     assert_refused(&app, extra, 403, "unsigned_attribution").await;
 }
 
+/// The refusals counted at `/metrics` for each forgery code (process-wide: other tests add too).
+async fn forgery_counts<S: TestBackend>(app: &TestApp<S>) -> [u64; 3] {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    ["invalid_token", "token_expired", "token_mismatch"].map(|code| {
+        let line = format!("koe_submissions_refused_total{{code=\"{code}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{code} is not in /metrics:\n{text}"))
+    })
+}
+
 async fn bad_tokens_are_refused<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
+    let counted_before = forgery_counts(&app).await;
     let site = &app.site;
     let good = site.token("i1", Some("ken"), None, in_an_hour());
 
@@ -137,6 +158,22 @@ async fn bad_tokens_are_refused<S: TestBackend>() {
 
     let accepted = app.submit(&json!({ "site": site.key(), "interaction": "i1", "token": good, "agent": "ken", "csat": 5 })).await;
     assert_eq!(accepted.status(), 201, "the untampered token still works");
+
+    let counted = forgery_counts(&app).await;
+    for (i, (code, at_least)) in [
+        ("invalid_token", 4),
+        ("token_expired", 1),
+        ("token_mismatch", 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(
+            counted[i] - counted_before[i] >= at_least,
+            "{code}: counted {} of at least {at_least} refusals",
+            counted[i] - counted_before[i]
+        );
+    }
 }
 
 async fn only_a_token_may_change_attribution<S: TestBackend>() {
