@@ -75,13 +75,23 @@ impl Drop for Collector {
 
 impl Collector {
     pub fn start(database: &str) -> Self {
-        Self::start_logging(database, Stdio::null())
+        Self::launch(database, Stdio::null(), &[])
+    }
+
+    /// Started with extra environment variables (settings as `KOE_*`).
+    pub fn start_with_env(database: &str, env: &[(&str, &str)]) -> Self {
+        Self::launch(database, Stdio::null(), env)
     }
 
     /// Started with the most detailed log level, its log going to `log`.
     pub fn start_logging(database: &str, log: impl Into<Stdio>) -> Self {
+        Self::launch(database, log, &[])
+    }
+
+    fn launch(database: &str, log: impl Into<Stdio>, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_koe"))
+            .envs(env.iter().copied())
             .env("KOE_CONFIG", "/nonexistent/koe.toml")
             .env("KOE_RATE_LIMIT_ENABLED", "false")
             .env("RUST_LOG", "trace")
