@@ -5,12 +5,14 @@
 //! - `widget`, `size`: builds the widget into `build/widget`; prints its sizes.
 //! - `bench`: ingest, edits, reports at scale, widget weight and footprint, measured side by
 //!   side into `BENCHMARKS.md`.
+//! - `fuzz [SECONDS]`: the libFuzzer targets in `fuzz/`, a bounded time each.
 //! - `test`: everything CI checks — formatting, clippy, the wasm32 build of `shared`, and all
 //!   tests on SQLite and (when a server answers, always under `CI=true`) PostgreSQL.
 #![forbid(unsafe_code)]
 
 mod bench;
 mod browser;
+mod fuzz;
 mod serve;
 mod size;
 mod test;
@@ -27,9 +29,10 @@ fn main() -> ExitCode {
         Some("size") => widget::build().and_then(|_| size::run()),
         Some("screenshot") => screenshot(),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|test|bench|widget|size|screenshot> [args]\n\n  serve       run the collector on sqlite://koe.db with a demo site\n  test        fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)\n  bench       measure ingest, reports, widget weight, footprint into BENCHMARKS.md\n  widget      build the widget into build/widget\n  size        the widget's weight, raw / gzip / brotli\n  screenshot  photograph the widget, the dashboard and the email in Chromium"
+                "usage: cargo xtask <serve|test|bench|fuzz|widget|size|screenshot> [args]\n\n  serve       run the collector on sqlite://koe.db with a demo site\n  test        fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)\n  bench       measure ingest, reports, widget weight, footprint into BENCHMARKS.md\n  fuzz        run the libFuzzer targets in fuzz/ (SECONDS each, default 60)\n  widget      build the widget into build/widget\n  size        the widget's weight, raw / gzip / brotli\n  screenshot  photograph the widget, the dashboard and the email in Chromium"
             );
             return ExitCode::from(2);
         }
