@@ -4,6 +4,7 @@
 //! dialects agree (`sql.rs`). Every write updates `rollups` in the transaction that
 //! changes the raw data.
 
+mod batch_sql;
 mod error;
 mod postgres;
 mod postgres_writer;

@@ -19,6 +19,7 @@ use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
     super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
+    super::super::batch_sql::batch_queries!(sqlx::Postgres, " FOR UPDATE");
     super::super::report_sql::report_queries!(
         sqlx::Postgres,
         "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')"

@@ -22,6 +22,7 @@ use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
     super::super::sql::queries!(sqlx::Sqlite, "");
+    super::super::batch_sql::batch_queries!(sqlx::Sqlite, "");
     super::super::report_sql::report_queries!(
         sqlx::Sqlite,
         "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
