@@ -2,6 +2,7 @@
 //! tests can ask for port 0 and read back the real port.
 
 use std::net::TcpListener;
+use std::pin::Pin;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -41,6 +42,8 @@ pub struct Application {
     port: u16,
     backend: Backend,
     server: Server,
+    /// Closes the database once the server has stopped.
+    close_storage: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 impl Application {
@@ -77,6 +80,7 @@ impl Application {
             storage.clone(),
             Duration::from_secs(settings.site_refresh_secs.max(1)),
         );
+        let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,
             sites,
@@ -152,6 +156,7 @@ impl Application {
             port,
             backend,
             server: server.run(),
+            close_storage: Box::pin(async move { closing.close().await }),
         })
     }
 
@@ -168,8 +173,13 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM: in-flight requests finish).
+    /// Serves until the process is told to stop. On SIGINT/SIGTERM it stops accepting
+    /// connections, lets in-flight requests finish (each answered only after its commit), then
+    /// closes the database cleanly.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.close_storage.await;
+        tracing::info!("stopped");
+        served
     }
 }

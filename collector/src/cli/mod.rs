@@ -15,7 +15,7 @@ use crate::routes::links::link_request;
 use crate::settings::{DatabaseUrl, Settings};
 use crate::site::{Origin, SiteTimeZone};
 use crate::startup::Application;
-use crate::storage::{Backend, PgStorage, Role, SqliteStorage};
+use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
 use crate::telemetry;
 use commands::StorageCommand;
 
@@ -297,13 +297,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let url = settings.database_url.expose();
     let options = settings.storage_options();
     match Backend::of_url(url)? {
-        Backend::Sqlite => {
-            command
-                .run(SqliteStorage::connect(url, &options).await?)
-                .await
-        }
-        Backend::Postgres => command.run(PgStorage::connect(url, &options).await?).await,
+        Backend::Sqlite => run_closing(command, SqliteStorage::connect(url, &options).await?).await,
+        Backend::Postgres => run_closing(command, PgStorage::connect(url, &options).await?).await,
     }
+}
+
+/// Runs a one-shot command, then closes the database (SQLite folds its WAL back into the file).
+async fn run_closing<S: Storage>(command: StorageCommand, storage: S) -> anyhow::Result<ExitCode> {
+    let outcome = command.run(storage.clone()).await;
+    storage.close().await;
+    outcome
 }
 
 fn override_database(settings: &mut Settings, db: DatabaseArg) {

@@ -13,6 +13,19 @@ pub enum StorageError {
     /// The database cannot be reached or cannot write now (down, busy, disk full, read-only).
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
+    /// The SQLite file could not be opened at start.
+    #[error(
+        "could not open the database file {path} (SQLite needs it and its directory \
+         writable: it keeps a -wal and a -shm file beside it)"
+    )]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The SQLite file opened, but only for reading (read-only file or mount).
+    #[error("the database file {0} cannot be written (read-only file or filesystem)")]
+    ReadOnly(String),
     #[error("the database failed")]
     Database(#[source] sqlx::Error),
     #[error("could not apply database migrations")]
@@ -55,6 +68,18 @@ impl StorageError {
     }
 }
 
+/// SQLite refused a write because it could only open the file read-only (`SQLITE_READONLY`).
+pub(super) fn is_read_only(error: &StorageError) -> bool {
+    match error {
+        StorageError::Unavailable(sqlx::Error::Database(db)) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 8),
+        StorageError::Batch(cause) => is_read_only(cause),
+        _ => false,
+    }
+}
+
 fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_)
@@ -64,13 +89,15 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => {
             // SQLite: BUSY, LOCKED, IOERR, FULL, READONLY, CANTOPEN (primary codes 5, 6, 10, 13, 8, 14).
-            // PostgreSQL: class 08 (connection), 53 (resources), 57P (shutdown).
+            // PostgreSQL: class 08 (connection), 53 (resources, disk full), 57P (shutdown),
+            // 25006 (read-only transaction).
             let code = db.code().unwrap_or_default();
             let sqlite_primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(-1);
             matches!(sqlite_primary, 5 | 6 | 8 | 10 | 13 | 14)
                 || code.starts_with("08")
                 || code.starts_with("53")
                 || code.starts_with("57P")
+                || code == "25006"
         }
         _ => false,
     }

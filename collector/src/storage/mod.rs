@@ -75,8 +75,11 @@ impl Backend {
 
 /// Everything the collector keeps. Implementations are cheap to clone (a pool handle).
 pub trait Storage: Clone + Send + Sync + 'static {
-    /// Checks the database answers (for `/readyz`).
+    /// Checks the database answers and can take writes (for `/readyz`); writes nothing.
     fn ping(&self) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Finishes the writes already queued, then closes every connection (on shutdown).
+    fn close(&self) -> impl Future<Output = ()> + Send;
 
     fn create_site(&self, site: NewSite)
     -> impl Future<Output = Result<Site, StorageError>> + Send;

@@ -55,6 +55,10 @@ impl Storage for PgStorage {
         Ok(())
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn create_site(&self, site: NewSite) -> Result<Site, StorageError> {
         let mut tx = self.pool.begin().await?;
         let id = queries::insert_site(&mut tx, &site).await?;

@@ -4,13 +4,14 @@
 use std::str::FromStr;
 
 use koe_shared::SiteKey;
+use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::sqlite_writer::{WriteJob, run_writer};
+use super::error::is_read_only;
+use super::sqlite_writer::{Write, WriteJob, Writer, run_writer};
 use super::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
     StorageOptions, StoredResponse,
@@ -53,12 +54,34 @@ impl SqliteStorage {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect.clone())
-            .await?;
+            .await
+            .map_err(|source| StorageError::Open {
+                path: connect.get_filename().display().to_string(),
+                source,
+            })?;
         sqlx::migrate!("./migrations/sqlite").run(&reads).await?;
-        let writer_connection = connect.connect().await?;
         let (writer, jobs) = mpsc::channel(options.max_batch * 4);
-        tokio::spawn(run_writer(writer_connection, jobs, options.max_batch));
-        Ok(Self { reads, writer })
+        tokio::spawn(run_writer(
+            Writer::open(&connect).await?,
+            jobs,
+            options.max_batch,
+        ));
+        let storage = Self { reads, writer };
+        // SQLite opens a file it may not write read-only, and such a connection (with every
+        // other one on that file in this process) stays read-only: refuse to start instead of
+        // acknowledging nothing.
+        if let Err(error) = storage.probe().await {
+            return Err(match is_read_only(&error) {
+                true => StorageError::ReadOnly(connect.get_filename().display().to_string()),
+                false => error,
+            });
+        }
+        Ok(storage)
+    }
+
+    /// Asks the writer whether it can write (without writing).
+    async fn probe(&self) -> Result<(), StorageError> {
+        self.through_writer(WriteJob::Probe).await
     }
 
     async fn through_writer<T>(
@@ -77,10 +100,16 @@ impl SqliteStorage {
 impl Storage for SqliteStorage {
     async fn ping(&self) -> Result<(), StorageError> {
         self.reads.acquire().await?.ping().await?;
-        if self.writer.is_closed() {
-            return Err(StorageError::WriterGone);
+        self.probe().await
+    }
+
+    async fn close(&self) {
+        // Readers first: the last connection to close checkpoints the WAL into the file.
+        self.reads.close().await;
+        let (reply, closed) = oneshot::channel();
+        if self.writer.send(WriteJob::Close(reply)).await.is_ok() {
+            let _ = closed.await;
         }
-        Ok(())
     }
 
     async fn create_site(&self, site: NewSite) -> Result<Site, StorageError> {
@@ -112,12 +141,12 @@ impl Storage for SqliteStorage {
     }
 
     async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, StorageError> {
-        self.through_writer(|reply| WriteJob::Answers(write, reply))
+        self.through_writer(|reply| WriteJob::Write(Write::Answers(write, reply)))
             .await
     }
 
     async fn record_impression(&self, write: ImpressionWrite) -> Result<bool, StorageError> {
-        self.through_writer(|reply| WriteJob::Impression(write, reply))
+        self.through_writer(|reply| WriteJob::Write(Write::Impression(write, reply)))
             .await
     }
 

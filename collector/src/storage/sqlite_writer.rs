@@ -9,14 +9,25 @@
 
 use std::sync::Arc;
 
-use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions as _, Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::sqlite::queries;
 use super::{ImpressionWrite, Saved, StorageError};
 use crate::response::AnswerWrite;
 
+/// What the writer task is asked to do, in queue order.
 pub(super) enum WriteJob {
+    Write(Write),
+    /// Can the connection write? Answered without writing anything (`/readyz`).
+    Probe(oneshot::Sender<Result<(), StorageError>>),
+    /// Close the connection once everything queued before this is committed (shutdown).
+    Close(oneshot::Sender<()>),
+}
+
+/// A write that joins a batch.
+pub(super) enum Write {
     Answers(AnswerWrite, oneshot::Sender<Result<Saved, StorageError>>),
     Impression(ImpressionWrite, oneshot::Sender<Result<bool, StorageError>>),
 }
@@ -36,41 +47,86 @@ impl Outcome {
     }
 }
 
+/// The only writing connection.
+pub(super) struct Writer {
+    conn: SqliteConnection,
+}
+
+impl Writer {
+    pub(super) async fn open(options: &SqliteConnectOptions) -> Result<Self, StorageError> {
+        Ok(Self {
+            conn: options.connect().await?,
+        })
+    }
+
+    /// Takes the write lock and starts (then abandons) a write, so a file SQLite could only
+    /// open read-only (read-only mount, permissions) is found without writing anything.
+    async fn probe(&mut self) -> Result<(), StorageError> {
+        let conn = &mut self.conn;
+        execute(conn, "BEGIN IMMEDIATE").await?;
+        let tried = execute(conn, "UPDATE sites SET name = name WHERE 0").await;
+        execute(conn, "ROLLBACK").await?;
+        tried
+    }
+}
+
 pub(super) async fn run_writer(
-    mut conn: SqliteConnection,
+    mut writer: Writer,
     mut jobs: mpsc::Receiver<WriteJob>,
     max_batch: usize,
 ) {
+    let mut queued = Vec::with_capacity(max_batch);
     let mut batch = Vec::with_capacity(max_batch);
-    while jobs.recv_many(&mut batch, max_batch).await > 0 {
-        commit_batch(&mut conn, std::mem::take(&mut batch)).await;
+    while jobs.recv_many(&mut queued, max_batch).await > 0 {
+        for job in queued.drain(..) {
+            match job {
+                WriteJob::Write(write) => batch.push(write),
+                WriteJob::Probe(reply) => {
+                    commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    let _ = reply.send(writer.probe().await);
+                }
+                WriteJob::Close(reply) => {
+                    commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    if let Err(error) = writer.conn.close().await {
+                        tracing::warn!(error = %error, "closing the database writer");
+                    }
+                    let _ = reply.send(());
+                    return;
+                }
+            }
+        }
+        commit_batch(&mut writer, std::mem::take(&mut batch)).await;
     }
     tracing::debug!("sqlite writer stopped: every storage handle is gone");
 }
 
-async fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<WriteJob>) {
-    match set_based(conn, &jobs).await {
-        Ok(outcomes) => answer(jobs, outcomes),
+async fn commit_batch(writer: &mut Writer, writes: Vec<Write>) {
+    if writes.is_empty() {
+        return;
+    }
+    let conn = &mut writer.conn;
+    match set_based(conn, &writes).await {
+        Ok(outcomes) => answer(writes, outcomes),
         Err(error) => {
-            tracing::debug!(error = %error, size = jobs.len(), "set-based batch failed; applying its writes one by one");
+            tracing::debug!(error = %error, size = writes.len(), "set-based batch failed; applying its writes one by one");
             if let Err(rollback) = execute(conn, "ROLLBACK").await {
                 tracing::debug!(error = %rollback, "rollback after a failed set-based batch");
             }
-            commit_one_by_one(conn, jobs).await;
+            commit_one_by_one(conn, writes).await;
         }
     }
 }
 
 async fn set_based(
     conn: &mut SqliteConnection,
-    jobs: &[WriteJob],
+    jobs: &[Write],
 ) -> Result<Vec<Outcome>, StorageError> {
     execute(conn, "BEGIN IMMEDIATE").await?;
     let answers: Vec<&AnswerWrite> = jobs
         .iter()
         .filter_map(|job| match job {
-            WriteJob::Answers(write, _) => Some(write),
-            WriteJob::Impression(..) => None,
+            Write::Answers(write, _) => Some(write),
+            Write::Impression(..) => None,
         })
         .collect();
     let mut answered = queries::apply_answer_batch(conn, &answers)
@@ -79,12 +135,12 @@ async fn set_based(
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         outcomes.push(match job {
-            WriteJob::Answers(..) => Outcome::Answers(
+            Write::Answers(..) => Outcome::Answers(
                 answered
                     .next()
                     .ok_or_else(|| StorageError::Corrupt("a batch outcome is missing".into()))?,
             ),
-            WriteJob::Impression(write, _) => {
+            Write::Impression(write, _) => {
                 Outcome::Impression(Ok(queries::apply_impression(conn, write).await?))
             }
         });
@@ -95,19 +151,19 @@ async fn set_based(
 }
 
 /// Hands each caller its outcome once the batch is committed.
-fn answer(jobs: Vec<WriteJob>, outcomes: Vec<Outcome>) {
+fn answer(jobs: Vec<Write>, outcomes: Vec<Outcome>) {
     for (job, outcome) in jobs.into_iter().zip(outcomes) {
         // A caller that gave up (timeout, disconnect) has dropped its receiver; the
         // write is committed all the same.
         let _ = match (job, outcome) {
-            (WriteJob::Answers(_, reply), Outcome::Answers(r)) => reply.send(r).map_err(drop),
-            (WriteJob::Impression(_, reply), Outcome::Impression(r)) => reply.send(r).map_err(drop),
+            (Write::Answers(_, reply), Outcome::Answers(r)) => reply.send(r).map_err(drop),
+            (Write::Impression(_, reply), Outcome::Impression(r)) => reply.send(r).map_err(drop),
             _ => unreachable!("outcomes are pushed in job order"),
         };
     }
 }
 
-async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<WriteJob>) {
+async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<Write>) {
     let size = jobs.len();
     let outcome = async {
         execute(conn, "BEGIN IMMEDIATE").await?;
@@ -115,10 +171,10 @@ async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<WriteJob>) {
         for job in &jobs {
             execute(conn, "SAVEPOINT job").await?;
             let outcome = match job {
-                WriteJob::Answers(write, _) => {
+                Write::Answers(write, _) => {
                     Outcome::Answers(queries::apply_answers(conn, write).await)
                 }
-                WriteJob::Impression(write, _) => {
+                Write::Impression(write, _) => {
                     Outcome::Impression(queries::apply_impression(conn, write).await)
                 }
             };
@@ -138,19 +194,23 @@ async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<WriteJob>) {
             answer(jobs, outcomes);
         }
         Err(error) => {
-            tracing::error!(error = %error, source = ?std::error::Error::source(&error), size, "a write batch failed; nothing in it was committed");
             if let Err(rollback) = execute(conn, "ROLLBACK").await {
                 tracing::debug!(error = %rollback, "rollback after a failed batch");
             }
-            let error = Arc::new(error);
-            for job in jobs {
-                let failed = StorageError::Batch(Arc::clone(&error));
-                let _ = match job {
-                    WriteJob::Answers(_, reply) => reply.send(Err(failed)).map_err(drop),
-                    WriteJob::Impression(_, reply) => reply.send(Err(failed)).map_err(drop),
-                };
-            }
+            fail(jobs, &Arc::new(error));
         }
+    }
+}
+
+/// Answers every write of a batch that was not committed with why.
+fn fail(writes: Vec<Write>, error: &Arc<StorageError>) {
+    tracing::error!(error = %error, source = ?std::error::Error::source(&**error), size = writes.len(), "a write batch failed; nothing in it was committed");
+    for write in writes {
+        let failed = StorageError::Batch(Arc::clone(error));
+        let _ = match write {
+            Write::Answers(_, reply) => reply.send(Err(failed)).map_err(drop),
+            Write::Impression(_, reply) => reply.send(Err(failed)).map_err(drop),
+        };
     }
 }
 
