@@ -91,8 +91,13 @@ impl<S: TestBackend> TestApp<S> {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Option<Self> {
-        init_test_logging();
         let db = TestDatabase::create(S::BACKEND).await?;
+        Some(Self::spawn_in(db, configure).await)
+    }
+
+    /// A collector on the given database.
+    pub async fn spawn_in(db: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
+        init_test_logging();
         let storage = S::open(&db.url).await.expect("the test database opens");
         let site = Self::register(&storage, "Shop", false, SHOP_ORIGIN).await;
         let strict_site = Self::register(&storage, "Strict shop", true, SHOP_ORIGIN).await;
@@ -115,7 +120,7 @@ impl<S: TestBackend> TestApp<S> {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client");
-        Some(Self {
+        Self {
             address,
             settings,
             server,
@@ -124,7 +129,7 @@ impl<S: TestBackend> TestApp<S> {
             site,
             strict_site,
             db,
-        })
+        }
     }
 
     async fn register(storage: &S, name: &str, strict: bool, origin: &str) -> TestSite {
@@ -162,6 +167,26 @@ impl<S: TestBackend> TestApp<S> {
             .expect("the collector starts again");
         self.server = app.handle();
         tokio::spawn(app.run_until_stopped());
+    }
+
+    /// One series of `/metrics`, e.g. `koe_submissions_accepted_total` or
+    /// `koe_submissions_refused_total{code="unavailable"}` (counters are process-wide: tests
+    /// running alongside add to them, so compare before and after).
+    pub async fn metric(&self, series: &str) -> u64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("/metrics answers")
+            .text()
+            .await
+            .expect("a text body");
+        let prefix = format!("{series} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{series} is not in /metrics:\n{text}"))
     }
 
     /// Registers one more site after start (the collector finds it on first use).

@@ -61,6 +61,15 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A database someone else made and removes (e.g. a [`crate::pg_cluster::Cluster`]'s).
+    pub fn existing(url: String) -> Self {
+        Self {
+            url,
+            _folder: None,
+            postgres: None,
+        }
+    }
+
     /// A new empty database, or `None` when the backend is PostgreSQL and no server is
     /// configured (the test is then skipped, loudly).
     pub async fn create(backend: Backend) -> Option<Self> {

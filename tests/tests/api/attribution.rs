@@ -65,22 +65,16 @@ async fn strict_sites_refuse_unsigned_attribution<S: TestBackend>() {
 
 /// The refusals counted at `/metrics` for each forgery code (process-wide: other tests add too).
 async fn forgery_counts<S: TestBackend>(app: &TestApp<S>) -> [u64; 3] {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    ["invalid_token", "token_expired", "token_mismatch"].map(|code| {
-        let line = format!("koe_submissions_refused_total{{code=\"{code}\"}} ");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&line))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{code} is not in /metrics:\n{text}"))
-    })
+    let mut counts = [0; 3];
+    for (count, code) in counts
+        .iter_mut()
+        .zip(["invalid_token", "token_expired", "token_mismatch"])
+    {
+        *count = app
+            .metric(&format!("koe_submissions_refused_total{{code=\"{code}\"}}"))
+            .await;
+    }
+    counts
 }
 
 async fn bad_tokens_are_refused<S: TestBackend>() {

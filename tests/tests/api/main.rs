@@ -9,6 +9,7 @@ mod dashboard;
 mod health;
 mod hostile;
 mod impressions;
+mod postgres_outage;
 mod rate_limit;
 mod rating_links;
 mod reports;

@@ -6,11 +6,11 @@ use koe_collector::storage::{SqliteStorage, StoredResponse};
 use koe_shared::Channel;
 use koe_tests::host_page::{HostPages, embedding_page};
 use koe_tests::webdriver::Browser;
-use koe_tests::{TestApp, TestSite, in_an_hour};
+use koe_tests::{TestApp, TestBackend, TestSite, in_an_hour};
 use serde_json::json;
 
-pub struct Scene {
-    pub app: TestApp<SqliteStorage>,
+pub struct Scene<S = SqliteStorage> {
+    pub app: TestApp<S>,
     pub pages: HostPages,
     pub site: TestSite,
     pub browser: Browser,
@@ -28,14 +28,21 @@ impl Scene {
         let app = TestApp::<SqliteStorage>::spawn()
             .await
             .expect("SQLite is always available");
+        Some(Scene::around(app, browser, strict).await)
+    }
+}
+
+impl<S: TestBackend> Scene<S> {
+    /// Host pages and a site (strict or not) for a collector already running, in `browser`.
+    pub async fn around(app: TestApp<S>, browser: Browser, strict: bool) -> Self {
         let pages = HostPages::start();
         let site = app.add_site("Browser shop", strict, &pages.origin).await;
-        Some(Self {
+        Self {
             app,
             pages,
             site,
             browser,
-        })
+        }
     }
 
     /// Publishes an embedding page and opens it.
