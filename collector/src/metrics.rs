@@ -34,7 +34,7 @@ const REFUSAL_CODES: [&str; 20] = [
 ];
 
 /// Why a rating link was refused.
-const LINK_REFUSALS: [&str; 2] = ["invalid", "expired"];
+const LINK_REFUSALS: [&str; 3] = ["invalid", "expired", "edit_window_closed"];
 
 struct Counters {
     accepted: AtomicU64,
@@ -63,7 +63,8 @@ pub fn refused(code: &str) {
     };
 }
 
-/// A rating link was refused: `"invalid"` (tampered, foreign) or `"expired"`.
+/// A rating link was refused: `"invalid"` (tampered, foreign), `"expired"`, or
+/// `"edit_window_closed"` (used again after the response stopped taking edits).
 pub fn link_refused(reason: &str) {
     if let Some(i) = LINK_REFUSALS.iter().position(|r| *r == reason) {
         COUNTERS.links_refused[i].fetch_add(1, Ordering::Relaxed);

@@ -228,8 +228,9 @@ pub async fn confirm<S: Storage>(
         source,
     };
     match state.storage.save_answers(write).await {
-        Ok(_) => {}
+        Ok(_) => crate::metrics::accepted(),
         Err(StorageError::Rejected(MergeConflict::EditWindowClosed)) => {
+            crate::metrics::link_refused("edit_window_closed");
             return html(StatusCode::CONFLICT, view::problem(t, t.closed));
         }
         Err(error) => return LinkProblem::Unavailable(error).page(t),

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use koe_collector::registration::create_api_key;
+use koe_collector::response::{AnswerWrite, Answers, Attribution, Client, Source};
 use koe_collector::storage::Role;
 use koe_shared::token::{AttributionClaims, Offer, OfferedQuestion};
-use koe_shared::{Channel, InteractionId};
+use koe_shared::{AgentId, Channel, CsatScore, InteractionId};
 use koe_tests::{TestApp, TestBackend, TestSite, error_code, in_an_hour, on_both_backends};
 use serde_json::{Value, json};
 
@@ -312,6 +313,55 @@ async fn unusable_links_get_a_friendly_page_and_record_nothing<S: TestBackend>()
     assert!(responses.is_empty() && rollups.is_empty());
 }
 
+/// A rating email kept for weeks: its links still open, but once the response no longer takes
+/// edits a confirmation is refused, changes nothing, and is counted.
+async fn a_link_replayed_after_the_edit_window_is_refused_and_counted<S: TestBackend>() {
+    const DAY_MS: i64 = 86_400_000;
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = &app.strict_site;
+    let links = links(&app, site, "ticket-old", "en").await;
+    // Confirmed eight days ago (the edit window is seven), stored as the page stores it.
+    let first = AnswerWrite {
+        site_id: site.site.id,
+        interaction: InteractionId::try_from("ticket-old").unwrap(),
+        attribution: Attribution {
+            agent: Some(AgentId::try_from("aiko").unwrap()),
+            team: Some(TestSite::team("mail")),
+            channel: Some(Channel::Email),
+            verified: true,
+        },
+        answers: Answers {
+            csat: Some(CsatScore::try_from(5).unwrap()),
+            ..Answers::default()
+        },
+        day: "2026-01-01".into(),
+        now_ms: koe_collector::clock::now_ms() - 8 * DAY_MS,
+        edit_window_ms: 7 * DAY_MS,
+        source: Source {
+            client: Client::Browser,
+            flagged: false,
+        },
+    };
+    app.storage.save_answers(first).await.unwrap();
+    let before = app.snapshot().await;
+    let series = "koe_rating_links_refused_total{reason=\"edit_window_closed\"}";
+    let counted_before = app.metric(series).await;
+
+    let replay = confirm(&app, links["csat"][0]["url"].as_str().unwrap(), "csat", 1).await;
+    assert_eq!(replay.status(), 409);
+    assert!(
+        replay.text().await.unwrap().contains("lang=\"en\""),
+        "a page in the customer's language, not an error body"
+    );
+    assert_eq!(app.snapshot().await, before, "the replay changed nothing");
+    assert!(
+        app.metric(series).await > counted_before,
+        "the refusal is counted"
+    );
+}
+
 async fn only_admin_keys_make_links<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -360,5 +410,6 @@ on_both_backends!(
     a_confirmed_score_counts_and_a_second_link_edits_it,
     quick_or_scripted_confirmations_are_kept_but_not_counted,
     unusable_links_get_a_friendly_page_and_record_nothing,
+    a_link_replayed_after_the_edit_window_is_refused_and_counted,
     only_admin_keys_make_links,
 );
