@@ -11,3 +11,4 @@ mod keyboard;
 mod language;
 mod mouse;
 mod rating_links;
+mod script_injection;
