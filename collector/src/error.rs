@@ -21,6 +21,8 @@ pub enum IngestError {
     PayloadTooLarge(usize),
     #[error("the body could not be read")]
     BodyIncomplete,
+    #[error("the whole body did not arrive within {0} seconds")]
+    BodyTimeout(u64),
     #[error("the body is not valid UTF-8")]
     InvalidUtf8,
     #[error("the body is not valid JSON: {0}")]
@@ -67,6 +69,7 @@ impl IngestError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::BodyIncomplete => "body_incomplete",
+            Self::BodyTimeout(_) => "body_timeout",
             Self::InvalidUtf8 => "invalid_utf8",
             Self::InvalidJson(_) => "invalid_json",
             Self::UnknownField(_) => "unknown_field",
@@ -96,6 +99,7 @@ impl ResponseError for IngestError {
         match self {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::BodyIncomplete | Self::InvalidUtf8 | Self::InvalidJson(_) => {
                 StatusCode::BAD_REQUEST
             }

@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::HttpResponse;
 
 /// Every code a submission can be refused with (`IngestError::code`).
-const REFUSAL_CODES: [&str; 20] = [
+const REFUSAL_CODES: [&str; 21] = [
     "unsupported_media_type",
     "payload_too_large",
     "body_incomplete",
+    "body_timeout",
     "invalid_utf8",
     "invalid_json",
     "unknown_field",

@@ -32,6 +32,9 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Seconds to wait for a database connection before answering 503.
     pub database_timeout_secs: u64,
+    /// Seconds a client has to send a public endpoint's whole body (`408` after that), so
+    /// a slow sender cannot hold a connection open for ever.
+    pub body_timeout_secs: u64,
     /// SQLite: most writes committed together.
     pub sqlite_max_batch: usize,
     /// Seconds between reloads of the site list (origins, time zones) from the database.
@@ -63,6 +66,7 @@ impl Default for Settings {
             trust_proxy_headers: false,
             database_max_connections: 8,
             database_timeout_secs: 5,
+            body_timeout_secs: 10,
             sqlite_max_batch: 512,
             site_refresh_secs: 5,
             workers: 0,

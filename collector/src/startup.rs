@@ -29,6 +29,8 @@ pub struct AppState<S> {
     pub sites: SiteDirectory,
     pub site_limiter: Option<SiteLimiter>,
     pub edit_window_ms: i64,
+    /// How long a public endpoint waits for a whole body.
+    pub body_timeout: Duration,
     /// The demo site, when `/demo` is served.
     pub demo_site: Option<Site>,
     /// Signs dashboard sessions.
@@ -86,6 +88,7 @@ impl Application {
             sites,
             site_limiter: SiteLimiter::new(&settings),
             edit_window_ms: i64::try_from(settings.edit_window().as_millis()).unwrap_or(i64::MAX),
+            body_timeout: Duration::from_secs(settings.body_timeout_secs.max(1)),
             demo_site,
             public_url: settings.public_url.clone(),
             session_key: SessionKey::new(settings.session_secret.as_ref().map(|s| s.expose())),

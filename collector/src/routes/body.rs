@@ -1,6 +1,8 @@
 //! Reading a public endpoint's body: media type, size cap, UTF-8, then JSON into a wire type
 //! with the failing field named.
 
+use std::time::Duration;
+
 use actix_web::{HttpRequest, http::header, web};
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
@@ -11,10 +13,12 @@ use crate::error::IngestError;
 pub const BODY_LIMIT: usize = 8 * 1024;
 
 /// Reads and parses a JSON body sent as `application/json` or `text/plain` (what browsers
-/// send without a CORS preflight, e.g. from `navigator.sendBeacon`).
+/// send without a CORS preflight, e.g. from `navigator.sendBeacon`), all of which must
+/// arrive within `deadline`.
 pub async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
+    deadline: Duration,
 ) -> Result<T, IngestError> {
     check_media_type(req)?;
     let declared = req
@@ -25,7 +29,20 @@ pub async fn read_json<T: DeserializeOwned>(
     if declared.is_some_and(|len| len > BODY_LIMIT) {
         return Err(IngestError::PayloadTooLarge(BODY_LIMIT));
     }
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(512).min(BODY_LIMIT));
+    let capacity = declared.unwrap_or(512).min(BODY_LIMIT);
+    let body = actix_web::rt::time::timeout(deadline, read_capped(payload, capacity))
+        .await
+        .map_err(|_| IngestError::BodyTimeout(deadline.as_secs()))??;
+    let text = std::str::from_utf8(&body).map_err(|_| IngestError::InvalidUtf8)?;
+    parse_json(text)
+}
+
+/// The body, refused as soon as it grows past [`BODY_LIMIT`].
+async fn read_capped(
+    mut payload: web::Payload,
+    capacity: usize,
+) -> Result<web::BytesMut, IngestError> {
+    let mut body = web::BytesMut::with_capacity(capacity);
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| IngestError::BodyIncomplete)?;
         if body.len() + chunk.len() > BODY_LIMIT {
@@ -33,8 +50,7 @@ pub async fn read_json<T: DeserializeOwned>(
         }
         body.extend_from_slice(&chunk);
     }
-    let text = std::str::from_utf8(&body).map_err(|_| IngestError::InvalidUtf8)?;
-    parse_json(text)
+    Ok(body)
 }
 
 /// JSON or `text/plain` (what `navigator.sendBeacon` sends), in UTF-8: a body declared in

@@ -20,7 +20,7 @@ pub async fn record_impression<S: Storage>(
     payload: web::Payload,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, IngestError> {
-    let impression: Impression = read_json(&req, payload).await?;
+    let impression: Impression = read_json(&req, payload, state.body_timeout).await?;
     let site = admit_site(&state, &req, &impression.site).await?;
     let now_ms = clock::now_ms();
     let claimed = ClaimedAttribution {

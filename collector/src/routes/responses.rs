@@ -19,7 +19,7 @@ pub async fn submit_response<S: Storage>(
     payload: web::Payload,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, IngestError> {
-    let submission: Submission = read_json(&req, payload).await?;
+    let submission: Submission = read_json(&req, payload, state.body_timeout).await?;
     if !submission.has_answer() {
         return Err(IngestError::NoAnswers);
     }

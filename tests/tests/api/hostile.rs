@@ -1,7 +1,10 @@
 //! A corpus of hostile requests against a live collector: every one is either refused with a
 //! 4xx `ApiError` and changes nothing, or — where it is legitimate text — stored byte for byte.
 //! Afterwards the collector is healthy and its rollups equal a recomputation from raw data.
-//! (`bad_payloads.rs` pins exact codes for the common mistakes; this file is about breadth.)
+//! A body trickling in is cut off at its deadline. (`bad_payloads.rs` pins exact codes for the
+//! common mistakes; this file is about breadth.)
+
+use std::time::{Duration, Instant};
 
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
@@ -435,4 +438,85 @@ async fn every_hostile_request_is_refused_or_stored_exactly<S: TestBackend>() {
     );
 }
 
-on_both_backends!(every_hostile_request_is_refused_or_stored_exactly);
+/// Sends a valid submission's head, then its body in `pieces` with `pause` between them, and
+/// reads the answer: the status, the error code, and how long the whole exchange took.
+async fn trickle(
+    app_url: &str,
+    body: &str,
+    pieces: usize,
+    pause: Duration,
+) -> (u16, Value, Duration) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = app_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host:port");
+    let started = Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /api/v1/responses HTTP/1.1\r\nHost: {address}\r\nContent-Type: {JSON}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("sends");
+    for piece in body.as_bytes().chunks(body.len().div_ceil(pieces)) {
+        tokio::time::sleep(pause).await;
+        // The collector may have answered and closed already.
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let error = serde_json::from_str::<Value>(body).unwrap_or(Value::Null)["error"].clone();
+    (status, error, started.elapsed())
+}
+
+/// A body sent a byte at a time cannot hold a connection: after `body_timeout_secs` it is
+/// cut off with `408 body_timeout` and nothing stored. A slow but timely one is taken.
+async fn a_body_trickling_in_is_cut_off_at_the_deadline<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| s.body_timeout_secs = 1).await else {
+        return;
+    };
+    let answer = |interaction: &str| {
+        json!({ "site": app.site.key(), "interaction": interaction, "csat": 2 }).to_string()
+    };
+    let before = app.snapshot().await;
+    let slowloris = answer("slowloris");
+    let (status, error, took) = trickle(
+        &app.url("/"),
+        &slowloris,
+        slowloris.len(),
+        Duration::from_millis(100),
+    )
+    .await;
+    assert_eq!((status, error), (408, json!("body_timeout")));
+    assert!(
+        took < Duration::from_secs(4),
+        "cut off after {took:?}, not when the sender finished"
+    );
+    assert_eq!(app.snapshot().await, before, "nothing stored");
+
+    let (status, _, _) = trickle(
+        &app.url("/"),
+        &answer("slow"),
+        3,
+        Duration::from_millis(150),
+    )
+    .await;
+    assert_eq!(status, 201, "a slow but timely body is taken");
+}
+
+on_both_backends!(
+    every_hostile_request_is_refused_or_stored_exactly,
+    a_body_trickling_in_is_cut_off_at_the_deadline,
+);
