@@ -98,14 +98,23 @@ struct Case {
 /// 413, which would make the test depend on timing.
 const HEADERS_FIRST_ABOVE: usize = 64 * 1024;
 
-/// Sends the head of a request declaring `body.len()` bytes and reads the answer.
-async fn declare_only(url: &str, content_type: &str, length: usize) -> (u16, Value) {
+/// Sends the head of a request declaring `length` bytes, then `body` (in `pieces`, `pause`
+/// before each), and reads the answer: status, JSON body, how long the exchange took.
+async fn send_raw(
+    url: &str,
+    content_type: &str,
+    length: usize,
+    body: &[u8],
+    pieces: usize,
+    pause: Duration,
+) -> (u16, Value, Duration) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let address = url
         .trim_start_matches("http://")
         .split('/')
         .next()
         .expect("host:port");
+    let started = Instant::now();
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connects");
@@ -113,8 +122,15 @@ async fn declare_only(url: &str, content_type: &str, length: usize) -> (u16, Val
         "POST /api/v1/responses HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("sends");
+    for piece in body.chunks(body.len().div_ceil(pieces.max(1)).max(1)) {
+        tokio::time::sleep(pause).await;
+        // The collector may have answered and closed already.
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
+    }
     let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.expect("an answer");
+    let _ = stream.read_to_end(&mut answer).await;
     let answer = String::from_utf8_lossy(&answer);
     let status = answer
         .split(' ')
@@ -122,7 +138,8 @@ async fn declare_only(url: &str, content_type: &str, length: usize) -> (u16, Val
         .and_then(|s| s.parse().ok())
         .expect("a status");
     let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let json = serde_json::from_str(body).unwrap_or(Value::Null);
+    (status, json, started.elapsed())
 }
 
 fn json_case(what: String, body: &Value, expect: Expect) -> Case {
@@ -363,7 +380,17 @@ async fn every_hostile_request_is_refused_or_stored_exactly<S: TestBackend>() {
     for case in cases {
         let before = app.snapshot().await;
         let (status, body) = if case.body.len() > HEADERS_FIRST_ABOVE {
-            declare_only(&app.url("/"), case.content_type, case.body.len()).await
+            let length = case.body.len();
+            let (status, body, _) = send_raw(
+                &app.url("/"),
+                case.content_type,
+                length,
+                b"",
+                0,
+                Duration::ZERO,
+            )
+            .await;
+            (status, body)
         } else {
             let response = app
                 .post_raw("/api/v1/responses", case.content_type, case.body, None)
@@ -438,47 +465,11 @@ async fn every_hostile_request_is_refused_or_stored_exactly<S: TestBackend>() {
     );
 }
 
-/// Sends a valid submission's head, then its body in `pieces` with `pause` between them, and
-/// reads the answer: the status, the error code, and how long the whole exchange took.
-async fn trickle(
-    app_url: &str,
-    body: &str,
-    pieces: usize,
-    pause: Duration,
-) -> (u16, Value, Duration) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let address = app_url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .expect("host:port");
-    let started = Instant::now();
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connects");
-    let head = format!(
-        "POST /api/v1/responses HTTP/1.1\r\nHost: {address}\r\nContent-Type: {JSON}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.expect("sends");
-    for piece in body.as_bytes().chunks(body.len().div_ceil(pieces)) {
-        tokio::time::sleep(pause).await;
-        // The collector may have answered and closed already.
-        if stream.write_all(piece).await.is_err() {
-            break;
-        }
-    }
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer).await;
-    let answer = String::from_utf8_lossy(&answer);
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let error = serde_json::from_str::<Value>(body).unwrap_or(Value::Null)["error"].clone();
-    (status, error, started.elapsed())
+/// A valid submission's body sent in `pieces`, `pause` before each.
+async fn trickle(url: &str, body: &str, pieces: usize, pause: Duration) -> (u16, Value, Duration) {
+    let (status, answer, took) =
+        send_raw(url, JSON, body.len(), body.as_bytes(), pieces, pause).await;
+    (status, answer["error"].clone(), took)
 }
 
 /// A body sent a byte at a time cannot hold a connection: after `body_timeout_secs` it is
