@@ -1,5 +1,6 @@
-//! The widget keeps to its shadow root: hostile host CSS cannot break it, and it changes
-//! nothing on the host page.
+//! The widget keeps to its shadow root: hostile host CSS cannot break it, it changes nothing
+//! on the host page, and it sends the collector only the survey's own fields — never the host's
+//! cookies, storage, form values or URL.
 
 use serde_json::json;
 
@@ -122,4 +123,90 @@ async fn the_survey_fits_a_320_px_phone() {
     scene
         .wait_for_response("CSAT 5", |r| r.state.answers.csat.map(u8::from) == Some(5))
         .await;
+}
+
+/// Records every request the page makes with `fetch` or `sendBeacon`, before `koe.js` runs.
+const RECORD_REQUESTS: &str = "<script>
+window.__sent = [];
+var realFetch = window.fetch;
+window.fetch = function (url, init) { window.__sent.push([String(url && url.url || url), String(init && init.body)]); return realFetch.apply(this, arguments); };
+var realBeacon = navigator.sendBeacon.bind(navigator);
+navigator.sendBeacon = function (url, body) { window.__sent.push([String(url), String(body)]); return realBeacon(url, body); };
+document.cookie = 'host_session=SECRET-COOKIE-7; path=/';
+localStorage.setItem('host:token', 'SECRET-STORAGE-7');
+history.replaceState(null, '', '/checkout?email=secret%40example.com');
+</script>";
+
+const HOST_STATE: &str = "return [document.cookie, localStorage.getItem('host:token'), \
+    Object.keys(localStorage).filter(function (k) { return k.indexOf('koe:') !== 0; }).sort()];";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_survey_sends_only_the_answers_and_reads_nothing_of_the_host() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    scene
+        .open_page(
+            "/checkout",
+            "",
+            RECORD_REQUESTS,
+            "<form><input id='card' value='SECRET-INPUT-7'></form>",
+        )
+        .await;
+    let b = &scene.browser;
+    let host_before = b.script(HOST_STATE, json!([])).await;
+    scene.show("chat-private-1", "aiko").await;
+    b.click(&b.find_in_widget(".koe-scale-csat [data-value='4']").await)
+        .await;
+    b.click(&b.find_in_widget(".koe-scale-nps [data-value='8']").await)
+        .await;
+    scene
+        .wait_for_response("NPS 8", |r| r.state.answers.nps.map(u8::from) == Some(8))
+        .await;
+
+    let sent: Vec<(String, String)> =
+        serde_json::from_value(b.script("return window.__sent;", json!([])).await).unwrap();
+    let posts = sent.iter().filter(|(_, body)| body != "undefined").count();
+    assert!(posts >= 3, "an impression and two answers: {sent:?}");
+    for (url, body) in &sent {
+        assert!(
+            url.starts_with(&scene.app.address),
+            "only to the collector: {url}"
+        );
+        for secret in ["SECRET", "secret%40", "secret@", "checkout"] {
+            assert!(!url.contains(secret), "{secret} leaked in {url}");
+            assert!(!body.contains(secret), "{secret} leaked in {body}");
+        }
+        if body == "undefined" {
+            continue; // a GET: the survey's own code
+        }
+        let fields: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(body).expect("a JSON body");
+        for field in fields.keys() {
+            assert!(
+                [
+                    "site",
+                    "interaction",
+                    "agent",
+                    "team",
+                    "channel",
+                    "token",
+                    "csat",
+                    "nps",
+                    "ces",
+                    "resolved",
+                    "comment",
+                    "reasons",
+                    "locale"
+                ]
+                .contains(&field.as_str()),
+                "only survey fields: {field} in {body}"
+            );
+        }
+    }
+    assert_eq!(
+        b.script(HOST_STATE, json!([])).await,
+        host_before,
+        "the host's cookies and storage are untouched"
+    );
 }
