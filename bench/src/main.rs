@@ -2,7 +2,8 @@
 //! written as Markdown (BENCHMARKS.md). A measurement, never a test: nothing here asserts a
 //! time, but every 2xx the load generator counted is checked to be in the database.
 //!
-//! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]`
+//! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
+//! [--only ingest|reports]` (`--only`: one part, e.g. while working on it)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
@@ -29,6 +30,8 @@ struct Options {
     sizes: Vec<u64>,
     postgres: String,
     widget: Option<String>,
+    /// Run only this part: `ingest` (with the floor, flood and start time) or `reports`.
+    only: Option<String>,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
@@ -38,6 +41,7 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
         postgres: std::env::var("KOE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
         widget: None,
+        only: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -56,6 +60,10 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             }
             "--postgres" => options.postgres = value()?,
             "--widget" => options.widget = Some(value()?),
+            "--only" => match value()?.as_str() {
+                part @ ("ingest" | "reports") => options.only = Some(part.to_owned()),
+                other => anyhow::bail!("--only takes ingest or reports, not {other}"),
+            },
             other => anyhow::bail!("unknown option {other}"),
         }
     }
@@ -88,7 +96,26 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         None => dir.path().to_path_buf(),
     };
     let mut summary = Summary::new(options.seconds);
+    if options.only.as_deref() != Some("reports") {
+        ingest_section(&koe, &dir_path, &options, &mut summary).await?;
+    }
+    if options.only.as_deref() != Some("ingest") {
+        reports_section(&koe, &dir_path, &options, &mut summary).await?;
+    }
+    if let Some(widget) = &options.widget {
+        summary.widget = Some(std::fs::read_to_string(widget)?);
+    }
+    print!("{}", summary.markdown());
+    Ok(())
+}
 
+/// The ceiling, ingest and edits on both backends, SQLite's floor, the flood, start time.
+async fn ingest_section(
+    koe: &std::path::Path,
+    dir_path: &std::path::Path,
+    options: &Options,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
     eprintln!("ceiling: the bare endpoint");
     let ceiling = Server::ceiling().await?;
     let site = "bench-ceiling";
@@ -110,11 +137,11 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     }
     ceiling.stop()?;
 
-    let sqlite = Target::sqlite(&dir_path, "ingest.db").await?;
-    ingest_on(&koe, &sqlite, &options, &mut summary).await?;
+    let sqlite = Target::sqlite(dir_path, "ingest.db").await?;
+    ingest_on(koe, &sqlite, options, summary).await?;
     match Target::postgres(&options.postgres).await? {
         Some(postgres) => {
-            ingest_on(&koe, &postgres, &options, &mut summary).await?;
+            ingest_on(koe, &postgres, options, summary).await?;
             postgres.drop_database().await?;
         }
         None => summary.notes.push(format!(
@@ -124,22 +151,31 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     }
 
     eprintln!("SQLite's own write rate with the collector's durability settings");
-    summary.floor = Some(sqlite_floor::measure(&dir_path).await?);
+    summary.floor = Some(sqlite_floor::measure(dir_path).await?);
 
     eprintln!("a flood from one address against the default limits");
-    let limited = Server::collector_with_limits(&koe, &sqlite.url).await?;
+    let limited = Server::collector_with_limits(koe, &sqlite.url).await?;
     summary.flood =
         Some(flood::measure(limited.port, sqlite.site.key.as_str(), options.seconds).await);
     limited.stop()?;
 
     eprintln!("start to ready on an existing database");
     for _ in 0..5 {
-        let server = Server::collector(&koe, &sqlite.url).await?;
+        let server = Server::collector(koe, &sqlite.url).await?;
         summary.start_to_ready.push(server.start_to_ready);
         server.stop()?;
     }
+    Ok(())
+}
 
-    let reports = Target::sqlite(&dir_path, "reports.db").await?;
+/// Reports at each size, bulk-loading the responses between sizes.
+async fn reports_section(
+    koe: &std::path::Path,
+    dir_path: &std::path::Path,
+    options: &Options,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let reports = Target::sqlite(dir_path, "reports.db").await?;
     let today = reports
         .site
         .timezone
@@ -155,7 +191,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
             0 => Some(reports::drift(&reports).await?),
             _ => None,
         };
-        let server = Server::collector(&koe, &reports.url).await?;
+        let server = Server::collector(koe, &reports.url).await?;
         let timings = reports::time_reports(server.port, &reports, &today).await?;
         server.stop()?;
         for t in &timings {
@@ -174,10 +210,6 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         });
     }
 
-    if let Some(widget) = &options.widget {
-        summary.widget = Some(std::fs::read_to_string(widget)?);
-    }
-    print!("{}", summary.markdown());
     Ok(())
 }
 

@@ -22,6 +22,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "koe",
             "--package",
             "koe-bench",
+            "--bin",
+            "koe-bench",
         ]),
         "build the collector and the bench (release)",
     )?;

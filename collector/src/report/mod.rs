@@ -79,9 +79,10 @@ pub struct GroupedRollup {
     pub agent: Option<String>,
     pub channel: Option<String>,
     pub team: Option<String>,
-    /// Help-center rows come apart: their "resolved?" answers are self-resolution.
-    pub help_center: bool,
+    /// Every counter, where "resolved?" counts answers outside the help center only.
     pub counters: RollupCounters,
+    /// "Resolved?" answered yes / no on the help-center channel: self-resolution.
+    pub self_resolved: [i64; 2],
 }
 
 /// Counts gathered for one row before the metrics are computed.
@@ -95,15 +96,11 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, help_center: bool, counters: &RollupCounters) {
-        let mut scores = counters.scores();
-        if help_center {
-            self.self_resolved.0 += scores.resolved_yes;
-            self.self_resolved.1 += scores.resolved_no;
-            scores.resolved_yes = 0;
-            scores.resolved_no = 0;
-        }
-        self.scores.merge(&scores);
+    fn add(&mut self, counters: &RollupCounters, self_resolved: [i64; 2]) {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        self.self_resolved.0 += count(self_resolved[0]);
+        self.self_resolved.1 += count(self_resolved[1]);
+        self.scores.merge(&counters.scores());
         self.responses += u64::try_from(counters.responses()).unwrap_or(0);
         self.impressions += u64::try_from(counters.impressions()).unwrap_or(0);
     }
@@ -129,7 +126,7 @@ pub fn build(
                 rollup.bucket_start,
             ))
             .or_default()
-            .add(rollup.help_center, &rollup.counters);
+            .add(&rollup.counters, rollup.self_resolved);
     }
     let rows = groups
         .into_iter()

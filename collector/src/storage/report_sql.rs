@@ -53,15 +53,15 @@ macro_rules! report_queries {
         ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
             use crate::report::{Bucket, GroupBy, GroupedRollup};
             use crate::rollup::Summary;
-            let grouped = |g: GroupBy, column: &'static str| {
-                if query.group_by.contains(&g) {
-                    column
-                } else {
-                    "''"
-                }
-            };
             let weekly = table == Some(Summary::Weekly);
             let (day, table) = table.map_or(("day", "rollups"), |s| (s.day_column(), s.table()));
+            // Only the grouped columns, in primary-key order: with the bucket first, a read of
+            // a summary table then groups as it scans, with no sort.
+            let groups: Vec<(GroupBy, &str)> =
+                [(GroupBy::Agent, "agent"), (GroupBy::Channel, "channel"), (GroupBy::Team, "team")]
+                    .into_iter()
+                    .filter(|(g, _)| query.group_by.contains(g))
+                    .collect();
             let mut sql = sqlx::QueryBuilder::<$db>::new("SELECT ");
             match query.bucket {
                 Bucket::Day => {
@@ -82,18 +82,22 @@ macro_rules! report_queries {
                         .push(" AS TEXT)");
                 }
             }
-            sql.push(format!(
-                ", {}, {}, {}, CAST(CASE WHEN channel = 'help_center' THEN 1 ELSE 0 END AS BIGINT)",
-                grouped(GroupBy::Agent, "agent"),
-                grouped(GroupBy::Channel, "channel"),
-                if table == "rollups" {
-                    grouped(GroupBy::Team, "team")
-                } else {
-                    "''"
-                },
-            ));
+            for (_, column) in &groups {
+                sql.push(format!(", {column}"));
+            }
+            // Answers on the help-center channel count as self-resolution, not resolution.
             for column in crate::rollup::COUNTER_COLUMNS {
-                sql.push(format!(", CAST(SUM({column}) AS BIGINT)"));
+                match column {
+                    "resolved_yes" | "resolved_no" => sql.push(format!(
+                        ", CAST(SUM(CASE WHEN channel = 'help_center' THEN 0 ELSE {column} END) AS BIGINT)"
+                    )),
+                    _ => sql.push(format!(", CAST(SUM({column}) AS BIGINT)")),
+                };
+            }
+            for column in ["resolved_yes", "resolved_no"] {
+                sql.push(format!(
+                    ", CAST(SUM(CASE WHEN channel = 'help_center' THEN {column} ELSE 0 END) AS BIGINT)"
+                ));
             }
             sql.push(format!(" FROM {table} WHERE site_id = "))
                 .push_bind(site_id);
@@ -111,23 +115,36 @@ macro_rules! report_queries {
                         .push_bind(value.clone());
                 }
             }
-            sql.push(" GROUP BY 1, 2, 3, 4, 5");
+            sql.push(" GROUP BY 1");
+            for i in 0..groups.len() {
+                sql.push(format!(", {}", i + 2));
+            }
             let rows = sql.build().fetch_all(conn).await?;
-            let pick = |g: GroupBy, value: String| query.group_by.contains(&g).then_some(value);
+            let counted = 1 + groups.len();
             rows.iter()
                 .map(|row| {
-                    let mut counters = RollupCounters::default();
-                    for (i, value) in counters.0.iter_mut().enumerate() {
-                        *value = row.try_get(5 + i)?;
-                    }
-                    Ok(GroupedRollup {
+                    let mut grouped = GroupedRollup {
                         bucket_start: row.try_get(0)?,
-                        agent: pick(GroupBy::Agent, row.try_get(1)?),
-                        channel: pick(GroupBy::Channel, row.try_get(2)?),
-                        team: pick(GroupBy::Team, row.try_get(3)?),
-                        help_center: row.try_get::<i64, _>(4)? == 1,
-                        counters,
-                    })
+                        agent: None,
+                        channel: None,
+                        team: None,
+                        counters: RollupCounters::default(),
+                        self_resolved: [0; 2],
+                    };
+                    for (i, (group, _)) in groups.iter().enumerate() {
+                        let value = Some(row.try_get(1 + i)?);
+                        match group {
+                            GroupBy::Agent => grouped.agent = value,
+                            GroupBy::Channel => grouped.channel = value,
+                            GroupBy::Team => grouped.team = value,
+                        }
+                    }
+                    for (i, value) in grouped.counters.0.iter_mut().enumerate() {
+                        *value = row.try_get(counted + i)?;
+                    }
+                    let extra = counted + crate::rollup::COUNTER_COLUMNS.len();
+                    grouped.self_resolved = [row.try_get(extra)?, row.try_get(extra + 1)?];
+                    Ok(grouped)
                 })
                 .collect::<Result<_, sqlx::Error>>()
                 .map_err(StorageError::from)

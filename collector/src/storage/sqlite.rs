@@ -49,6 +49,10 @@ impl SqliteStorage {
             // rollup ranges reports scan; the kernel's file cache holds the rest. 64 MiB made the
             // writer's cache alone push the collector past 64 MiB of RSS under load.
             .pragma("cache_size", "-16384")
+            // sqlx hands each row from its SQLite thread to the caller over a channel of this
+            // size; at the default 50 a report of thousands of rows switched threads every
+            // few rows.
+            .row_buffer_size(4096)
             .busy_timeout(options.acquire_timeout);
         let reads = SqlitePoolOptions::new()
             .max_connections(options.max_connections)

@@ -216,7 +216,9 @@ async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
         );
         let report: Value = get(app, &path, Some(&read)).await.json().await.unwrap();
         // Recompute from the raw responses, grouping the same way.
-        let mut expected: BTreeMap<(String, String, String), (ScoreCounts, u64)> = BTreeMap::new();
+        // Per group: the scores, the responses, and help-center "resolved?" answers yes / no.
+        type Expected = (ScoreCounts, u64, [u64; 2]);
+        let mut expected: BTreeMap<(String, String, String), Expected> = BTreeMap::new();
         for response in &raw {
             let day: jiff::civil::Date = response.state.day.parse().unwrap();
             let start = match bucket {
@@ -250,8 +252,10 @@ async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
             if let Some(v) = x.nps {
                 entry.0.count_nps(v);
             }
-            if let (Some(v), false) = (x.resolved, a.channel == Some(Channel::HelpCenter)) {
-                entry.0.count_resolved(v);
+            match (x.resolved, a.channel == Some(Channel::HelpCenter)) {
+                (Some(v), false) => entry.0.count_resolved(v),
+                (Some(v), true) => entry.2[usize::from(v != Resolved::Yes)] += 1,
+                (None, _) => {}
             }
             entry.1 += 1;
         }
@@ -259,7 +263,7 @@ async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
         assert_eq!(rows.len(), expected.len(), "{bucket} by {group_by:?}");
         for row in rows {
             let field = |name: &str| row[name].as_str().unwrap_or_default().to_owned();
-            let (counts, responses) =
+            let (counts, responses, self_resolved) =
                 &expected[&(field("agent"), field("channel"), field("bucket_start"))];
             assert_eq!(row["responses"].as_u64(), Some(*responses));
             assert!(
@@ -283,6 +287,14 @@ async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
             );
             assert!(
                 close(&row["fcr"]["value"], counts.fcr_percent().map(|e| e.value)),
+                "{row}"
+            );
+            let asked = self_resolved[0] + self_resolved[1];
+            assert!(
+                close(
+                    &row["self_resolution"]["value"],
+                    (asked > 0).then(|| 100.0 * self_resolved[0] as f64 / asked as f64)
+                ),
                 "{row}"
             );
             assert_eq!(row["low_n"], *responses < 30);
