@@ -88,7 +88,13 @@ async fn rebuild_rollups(conn: &mut SqliteConnection, site_id: i64) -> anyhow::R
         .collect();
     let columns = COUNTER_COLUMNS.join(", ");
     let mut tx = conn.begin().await?;
-    for table in ["rollups", "rollups_daily", "rollups_weekly"] {
+    for table in [
+        "rollups",
+        "rollups_daily",
+        "rollups_weekly",
+        "rollups_daily_agent",
+        "rollups_weekly_agent",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE site_id = ?1"))
             .bind(site_id)
             .execute(&mut *tx)
@@ -108,16 +114,17 @@ async fn rebuild_rollups(conn: &mut SqliteConnection, site_id: i64) -> anyhow::R
         .iter()
         .map(|c| format!("SUM({c})"))
         .collect();
-    for (table, day) in [
-        ("rollups_daily (site_id, day", "day"),
-        (
-            "rollups_weekly (site_id, week",
-            "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
-        ),
+    let week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')";
+    let by_agent = "CASE WHEN channel = 'help_center' THEN channel ELSE '' END";
+    for (table, day, channel) in [
+        ("rollups_daily (site_id, day", "day", "channel"),
+        ("rollups_weekly (site_id, week", week, "channel"),
+        ("rollups_daily_agent (site_id, day", "day", by_agent),
+        ("rollups_weekly_agent (site_id, week", week, by_agent),
     ] {
         sqlx::query(&format!(
             "INSERT INTO {table}, agent, channel, {columns})
-             SELECT site_id, {day}, agent, channel, {}
+             SELECT site_id, {day}, agent, {channel}, {}
              FROM rollups WHERE site_id = ?1 GROUP BY 2, 3, 4",
             summed.join(", ")
         ))

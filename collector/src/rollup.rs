@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use koe_shared::Channel;
 use koe_shared::metrics::ScoreCounts;
 
 use crate::response::ResponseState;
@@ -91,36 +92,54 @@ pub enum Summary {
     Daily,
     /// `rollups_weekly`: per week (the Monday that starts it), agent and channel.
     Weekly,
+    /// `rollups_daily_agent`: per day and agent; channel `''` for every channel but the help
+    /// center, which keeps its rows (its "resolved?" answers are self-resolution).
+    DailyByAgent,
+    /// `rollups_weekly_agent`: the same per week.
+    WeeklyByAgent,
 }
 
 impl Summary {
-    pub const ALL: [Self; 2] = [Self::Daily, Self::Weekly];
+    pub const ALL: [Self; 4] = [
+        Self::Daily,
+        Self::Weekly,
+        Self::DailyByAgent,
+        Self::WeeklyByAgent,
+    ];
 
     pub fn table(self) -> &'static str {
         match self {
             Self::Daily => "rollups_daily",
             Self::Weekly => "rollups_weekly",
+            Self::DailyByAgent => "rollups_daily_agent",
+            Self::WeeklyByAgent => "rollups_weekly_agent",
         }
+    }
+
+    /// Rows per week (keyed by its Monday) rather than per day.
+    pub fn is_weekly(self) -> bool {
+        matches!(self, Self::Weekly | Self::WeeklyByAgent)
     }
 
     /// The column holding the row's day (`day`, or `week` for its Monday).
     pub fn day_column(self) -> &'static str {
-        match self {
-            Self::Daily => "day",
-            Self::Weekly => "week",
-        }
+        if self.is_weekly() { "week" } else { "day" }
     }
 
     /// The row of this table a `rollups` row adds to (`day` is the week's Monday for weekly).
     pub fn key_of(self, key: &RollupKey) -> RollupKey {
+        let by_agent = matches!(self, Self::DailyByAgent | Self::WeeklyByAgent);
         RollupKey {
-            day: match self {
-                Self::Daily => key.day.clone(),
-                Self::Weekly => week_of(&key.day),
+            day: match self.is_weekly() {
+                true => week_of(&key.day),
+                false => key.day.clone(),
             },
             agent: key.agent.clone(),
             team: String::new(),
-            channel: key.channel.clone(),
+            channel: match by_agent && key.channel != Channel::HelpCenter.as_str() {
+                true => String::new(),
+                false => key.channel.clone(),
+            },
         }
     }
 }

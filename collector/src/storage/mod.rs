@@ -6,6 +6,7 @@
 
 mod batch_sql;
 mod error;
+mod json_rows;
 mod postgres;
 mod postgres_writer;
 mod records;

@@ -22,7 +22,8 @@ pub(super) mod queries {
     super::super::batch_sql::batch_queries!(sqlx::Postgres, " FOR UPDATE");
     super::super::report_sql::report_queries!(
         sqlx::Postgres,
-        "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')"
+        "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')",
+        "CAST(COALESCE(json_agg(json_build_array({columns})), '[]') AS TEXT)"
     );
 }
 

@@ -1,12 +1,19 @@
 //! The report read, for one backend: rollups filtered, bucketed and summed in the database.
 //! Expanded next to `queries!` (it uses that module's `Conn` and imports); `$week` turns a
-//! `day` column into the Monday that starts its week in the backend's SQL.
+//! `day` column into the Monday that starts its week in the backend's SQL, and `$json_rows`
+//! folds the rows of `{columns}` into one JSON array of arrays.
+//!
+//! The summed rows come back as that one JSON text rather than as rows: a database driver
+//! hands each row and value over on its own (sqlx's SQLite driver across threads, one
+//! allocation per value), which cost more than the summing itself for reports of thousands
+//! of rows.
 
 macro_rules! report_queries {
-    ($db:ty, $week:literal) => {
+    ($db:ty, $week:literal, $json_rows:literal) => {
         /// Rollups of the query's range and filters, summed per group and bucket. When the
-        /// query needs no team, whole weeks come from `rollups_weekly` (bucketing by week or not
-        /// at all) and single days from `rollups_daily`; otherwise everything from `rollups`.
+        /// query needs no team, whole weeks come from a weekly summary (bucketing by week or not
+        /// at all) and single days from a daily one — the per-agent summaries when it needs no
+        /// channel either; otherwise everything comes from `rollups`.
         pub(in crate::storage) async fn select_report_rollups(
             conn: &mut Conn,
             site_id: i64,
@@ -15,14 +22,21 @@ macro_rules! report_queries {
             use crate::report::{Bucket, GroupBy};
             use crate::rollup::Summary;
             let without_team = !query.group_by.contains(&GroupBy::Team) && query.team.is_none();
-            let days = without_team.then_some(Summary::Daily);
+            let by_agent = without_team
+                && !query.group_by.contains(&GroupBy::Channel)
+                && query.channel.is_none();
+            let (days, weeks) = match by_agent {
+                true => (Summary::DailyByAgent, Summary::WeeklyByAgent),
+                false => (Summary::Daily, Summary::Weekly),
+            };
+            let days = without_team.then_some(days);
             let Some((first_monday, last_sunday)) = (without_team
                 && matches!(query.bucket, Bucket::Week | Bucket::All))
             .then(|| crate::report::whole_weeks(query.from, query.to))
             .flatten() else {
                 return aggregate(conn, site_id, query, days, query.from, query.to).await;
             };
-            let weeks = Some(Summary::Weekly);
+            let weeks = Some(weeks);
             let mut rows =
                 aggregate(&mut *conn, site_id, query, weeks, first_monday, last_sunday).await?;
             let day = jiff::Span::new().days(1);
@@ -51,18 +65,37 @@ macro_rules! report_queries {
             from: jiff::civil::Date,
             to: jiff::civil::Date,
         ) -> Result<Vec<crate::report::GroupedRollup>, StorageError> {
-            use crate::report::{Bucket, GroupBy, GroupedRollup};
+            use crate::report::{Bucket, GroupBy};
             use crate::rollup::Summary;
-            let weekly = table == Some(Summary::Weekly);
+            let weekly = table.is_some_and(Summary::is_weekly);
+            // A summary read at its own grain (its period, agent and channel): each of its rows
+            // is a group already, and nothing needs summing.
+            let exact = matches!(table, Some(Summary::Daily | Summary::Weekly))
+                && query.group_by.contains(&GroupBy::Agent)
+                && query.group_by.contains(&GroupBy::Channel)
+                && matches!(
+                    (query.bucket, weekly),
+                    (Bucket::Week, true) | (Bucket::Day, false)
+                );
+            let sum = |e: String| if exact { e } else { format!("SUM({e})") };
             let (day, table) = table.map_or(("day", "rollups"), |s| (s.day_column(), s.table()));
             // Only the grouped columns, in primary-key order: with the bucket first, a read of
             // a summary table then groups as it scans, with no sort.
-            let groups: Vec<(GroupBy, &str)> =
-                [(GroupBy::Agent, "agent"), (GroupBy::Channel, "channel"), (GroupBy::Team, "team")]
-                    .into_iter()
-                    .filter(|(g, _)| query.group_by.contains(g))
-                    .collect();
-            let mut sql = sqlx::QueryBuilder::<$db>::new("SELECT ");
+            let groups: Vec<(GroupBy, &str)> = [
+                (GroupBy::Agent, "agent"),
+                (GroupBy::Channel, "channel"),
+                (GroupBy::Team, "team"),
+            ]
+            .into_iter()
+            .filter(|(g, _)| query.group_by.contains(g))
+            .collect();
+            let mut columns = vec!["b".to_owned()];
+            columns.extend(groups.iter().map(|(_, column)| (*column).to_owned()));
+            columns.extend((0..crate::storage::json_rows::COUNTS).map(|i| format!("n{i}")));
+            let mut sql = sqlx::QueryBuilder::<$db>::new(format!(
+                "SELECT {} FROM (SELECT ",
+                $json_rows.replace("{columns}", &columns.join(", "))
+            ));
             match query.bucket {
                 Bucket::Day => {
                     sql.push("day");
@@ -82,22 +115,30 @@ macro_rules! report_queries {
                         .push(" AS TEXT)");
                 }
             }
+            sql.push(" AS b");
             for (_, column) in &groups {
                 sql.push(format!(", {column}"));
             }
+            let mut counted = 0..;
+            let mut count = |sum: String| {
+                format!(
+                    ", CAST({sum} AS BIGINT) AS n{}",
+                    counted.next().unwrap_or(0)
+                )
+            };
             // Answers on the help-center channel count as self-resolution, not resolution.
             for column in crate::rollup::COUNTER_COLUMNS {
-                match column {
-                    "resolved_yes" | "resolved_no" => sql.push(format!(
-                        ", CAST(SUM(CASE WHEN channel = 'help_center' THEN 0 ELSE {column} END) AS BIGINT)"
-                    )),
-                    _ => sql.push(format!(", CAST(SUM({column}) AS BIGINT)")),
-                };
+                sql.push(count(sum(match column {
+                    "resolved_yes" | "resolved_no" => {
+                        format!("CASE WHEN channel = 'help_center' THEN 0 ELSE {column} END")
+                    }
+                    _ => column.to_owned(),
+                })));
             }
             for column in ["resolved_yes", "resolved_no"] {
-                sql.push(format!(
-                    ", CAST(SUM(CASE WHEN channel = 'help_center' THEN {column} ELSE 0 END) AS BIGINT)"
-                ));
+                sql.push(count(sum(format!(
+                    "CASE WHEN channel = 'help_center' THEN {column} ELSE 0 END"
+                ))));
             }
             sql.push(format!(" FROM {table} WHERE site_id = "))
                 .push_bind(site_id);
@@ -115,39 +156,16 @@ macro_rules! report_queries {
                         .push_bind(value.clone());
                 }
             }
-            sql.push(" GROUP BY 1");
-            for i in 0..groups.len() {
-                sql.push(format!(", {}", i + 2));
+            if !exact {
+                sql.push(" GROUP BY 1");
+                for i in 0..groups.len() {
+                    sql.push(format!(", {}", i + 2));
+                }
             }
-            let rows = sql.build().fetch_all(conn).await?;
-            let counted = 1 + groups.len();
-            rows.iter()
-                .map(|row| {
-                    let mut grouped = GroupedRollup {
-                        bucket_start: row.try_get(0)?,
-                        agent: None,
-                        channel: None,
-                        team: None,
-                        counters: RollupCounters::default(),
-                        self_resolved: [0; 2],
-                    };
-                    for (i, (group, _)) in groups.iter().enumerate() {
-                        let value = Some(row.try_get(1 + i)?);
-                        match group {
-                            GroupBy::Agent => grouped.agent = value,
-                            GroupBy::Channel => grouped.channel = value,
-                            GroupBy::Team => grouped.team = value,
-                        }
-                    }
-                    for (i, value) in grouped.counters.0.iter_mut().enumerate() {
-                        *value = row.try_get(counted + i)?;
-                    }
-                    let extra = counted + crate::rollup::COUNTER_COLUMNS.len();
-                    grouped.self_resolved = [row.try_get(extra)?, row.try_get(extra + 1)?];
-                    Ok(grouped)
-                })
-                .collect::<Result<_, sqlx::Error>>()
-                .map_err(StorageError::from)
+            sql.push(") AS grouped");
+            let rows: String = sql.build().fetch_one(conn).await?.try_get(0)?;
+            let groups: Vec<GroupBy> = groups.into_iter().map(|(g, _)| g).collect();
+            crate::storage::json_rows::parse(&rows, &groups)
         }
     };
 }

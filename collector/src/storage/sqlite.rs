@@ -26,7 +26,8 @@ pub(super) mod queries {
     super::super::batch_sql::batch_queries!(sqlx::Sqlite, "");
     super::super::report_sql::report_queries!(
         sqlx::Sqlite,
-        "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
+        "json_group_array(json_array({columns}))"
     );
 }
 

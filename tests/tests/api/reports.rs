@@ -209,6 +209,7 @@ async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
         ("month", "agent"),
         ("all", ""),
         ("day", "channel"),
+        ("day", "agent,channel"),
     ] {
         let path = format!(
             "/api/v1/sites/{}/scores?from=2026-09-01&to=2026-10-30&bucket={bucket}&group_by={group_by}",
