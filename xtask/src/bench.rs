@@ -11,7 +11,8 @@ use crate::{cargo, size, step, target_dir, widget, workspace_root};
 pub fn run(args: &[String]) -> Result<(), String> {
     widget::build()?;
     let widget_md = target_dir().join("bench-widget.md");
-    fs::write(&widget_md, size::markdown()?).map_err(|e| e.to_string())?;
+    let weights = size::markdown()? + &size::yew_floor_markdown()?;
+    fs::write(&widget_md, weights).map_err(|e| e.to_string())?;
     step(
         cargo().current_dir(workspace_root()).args([
             "build",

@@ -73,6 +73,7 @@ pub fn run() -> Result<(), String> {
         verdict(loader <= LOADER_BUDGET),
         verdict(total.brotli <= TOTAL_BUDGET)
     );
+    print!("{}", yew_floor_markdown()?);
     Ok(())
 }
 
@@ -101,6 +102,21 @@ pub fn markdown() -> Result<String, String> {
         verdict(total.brotli <= TOTAL_BUDGET)
     );
     Ok(md)
+}
+
+/// What yew itself weighs: `bench/yew-floor` (two rating scales and nothing else) built and
+/// optimised exactly like the widget, glue + wasm in brotli, as a Markdown paragraph.
+pub fn yew_floor_markdown() -> Result<String, String> {
+    let (glue, wasm) = crate::widget::compile("koe-yew-floor", "yew-floor")?;
+    let (glue, wasm) = (brotli(&glue).len(), brotli(&wasm).len());
+    Ok(format!(
+        "- The floor under any yew widget: `bench/yew-floor` (a CSAT and an NPS scale, no \
+         styles, texts, network or storage), same profile, wasm-bindgen and `wasm-opt -Oz`: \
+         {} B brotli (glue {glue} B + wasm {wasm} B), {:.0} % of the 60 KiB budget before any of \
+         Koe's own code.\n",
+        glue + wasm,
+        100.0 * (glue + wasm) as f64 / TOTAL_BUDGET as f64
+    ))
 }
 
 fn sum(files: &[Weight]) -> Weight {

@@ -17,25 +17,52 @@ pub const DIST: &str = "build/widget";
 
 pub fn build() -> Result<PathBuf, String> {
     let root = workspace_root();
+    let (glue, wasm) = compile("koe-widget", "widget")?;
+    let dist = root.join(DIST);
+    let _ = fs::remove_dir_all(&dist);
+    fs::create_dir_all(&dist).map_err(|e| format!("create {}: {e}", dist.display()))?;
+    let glue_name = format!("koe-{}.js", short_hash(&glue));
+    let wasm_name = format!("koe-{}.wasm", short_hash(&wasm));
+    let loader = minify(&String::from_utf8_lossy(&read(
+        &root.join("widget/loader/koe.js"),
+    )?))
+    .replace("__GLUE__", &glue_name)
+    .replace("__WASM__", &wasm_name);
+    for (name, bytes) in [
+        ("koe.js", loader.as_bytes()),
+        (glue_name.as_str(), &glue),
+        (wasm_name.as_str(), &wasm),
+    ] {
+        write_with_compressed(&dist, name, bytes)?;
+    }
+    eprintln!("widget built into {DIST}/");
+    Ok(dist)
+}
+
+/// Builds a wasm32 bin `package` the widget's way — size-optimised profile, wasm-bindgen
+/// (`--target web`, no names), `wasm-opt -Oz` — in `build/{work}-work/`, and returns its JS
+/// glue and its optimised wasm.
+pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let root = workspace_root();
     ensure_wasm_target()?;
     step(
         cargo().current_dir(&root).args([
             "build",
             "--package",
-            "koe-widget",
+            package,
             "--target",
             WASM_TARGET,
             "--profile",
             "wasm-release",
         ]),
-        "build the widget for wasm32",
+        &format!("build {package} for wasm32"),
     )?;
-    let work = root.join("build/widget-work");
+    let work = root.join(format!("build/{work}-work"));
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| format!("create {}: {e}", work.display()))?;
 
     eprintln!("\n==> wasm-bindgen (library, --target web)");
-    let input = target_dir().join(format!("{WASM_TARGET}/wasm-release/koe-widget.wasm"));
+    let input = target_dir().join(format!("{WASM_TARGET}/wasm-release/{package}.wasm"));
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .out_name("koe")
@@ -62,29 +89,9 @@ pub fn build() -> Result<PathBuf, String> {
             .arg(&optimized),
         "wasm-opt -Oz",
     )?;
-
-    let dist = root.join(DIST);
-    let _ = fs::remove_dir_all(&dist);
-    fs::create_dir_all(&dist).map_err(|e| format!("create {}: {e}", dist.display()))?;
-    let glue = read(&work.join("koe.js"))?;
-    let wasm = read(&optimized)?;
-    let glue_name = format!("koe-{}.js", short_hash(&glue));
-    let wasm_name = format!("koe-{}.wasm", short_hash(&wasm));
-    let loader = minify(&String::from_utf8_lossy(&read(
-        &root.join("widget/loader/koe.js"),
-    )?))
-    .replace("__GLUE__", &glue_name)
-    .replace("__WASM__", &wasm_name);
-    for (name, bytes) in [
-        ("koe.js", loader.as_bytes()),
-        (glue_name.as_str(), &glue),
-        (wasm_name.as_str(), &wasm),
-    ] {
-        write_with_compressed(&dist, name, bytes)?;
-    }
+    let built = (read(&work.join("koe.js"))?, read(&optimized)?);
     let _ = fs::remove_dir_all(&work);
-    eprintln!("widget built into {DIST}/");
-    Ok(dist)
+    Ok(built)
 }
 
 /// `wasm-opt` from the npm `binaryen` package pinned in `xtask/tools` (installed on first use
