@@ -1,4 +1,4 @@
-//! 429 with `Retry-After` per client IP and per site.
+//! 429 with `Retry-After` per client IP (held 250 ms before it is sent) and per site.
 
 use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
 use serde_json::json;
@@ -31,11 +31,13 @@ async fn one_address_is_limited<S: TestBackend>() {
         assert_eq!(response.status(), 201);
     }
     let before = app.snapshot().await;
-    assert_rate_limited(
-        app.submit(&json!({ "site": app.site.key(), "interaction": "i4", "csat": 3 }))
-            .await,
-    )
-    .await;
+    let sent = std::time::Instant::now();
+    let refused = app
+        .submit(&json!({ "site": app.site.key(), "interaction": "i4", "csat": 3 }))
+        .await;
+    // Refusals are held a moment, so a flooding client slows itself down.
+    assert!(sent.elapsed() >= std::time::Duration::from_millis(250));
+    assert_rate_limited(refused).await;
     assert_eq!(app.snapshot().await, before);
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200, "only the public API is limited");
