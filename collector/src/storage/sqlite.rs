@@ -46,14 +46,9 @@ impl SqliteStorage {
             // Every acknowledged response must survive a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): enough for the
-            // rollup ranges reports scan; the kernel's file cache holds the rest. 64 MiB made the
-            // writer's cache alone push the collector past 64 MiB of RSS under load.
+            // 16 MiB of page cache per reading connection (SQLite's default is 2 MiB): enough
+            // for the rollup ranges reports scan; the kernel's file cache holds the rest.
             .pragma("cache_size", "-16384")
-            // sqlx hands each row from its SQLite thread to the caller over a channel of this
-            // size; at the default 50 a report of thousands of rows switched threads every
-            // few rows.
-            .row_buffer_size(4096)
             .busy_timeout(options.acquire_timeout);
         let reads = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
@@ -67,7 +62,9 @@ impl SqliteStorage {
         sqlx::migrate!("./migrations/sqlite").run(&reads).await?;
         let (writer, jobs) = mpsc::channel(options.max_batch * 4);
         tokio::spawn(run_writer(
-            Writer::open(&connect).await?,
+            // The writer touches the newest pages only (appended responses, today's rollups):
+            // 4 MiB holds them, and a bigger cache only grew the collector's memory under load.
+            Writer::open(&connect.clone().pragma("cache_size", "-4096")).await?,
             jobs,
             options.max_batch,
         ));
