@@ -22,6 +22,7 @@ pub mod rollup;
 pub mod routes;
 pub mod secrets;
 pub mod settings;
+pub mod shutdown;
 pub mod site;
 pub mod startup;
 pub mod storage;

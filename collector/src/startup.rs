@@ -17,6 +17,7 @@ use crate::rate_limit::{self, IpLimiter, SiteLimiter};
 use crate::routes;
 use crate::routes::widget_assets;
 use crate::settings::Settings;
+use crate::shutdown::{self, InFlight};
 use crate::site::Site;
 use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
 use crate::survey_page;
@@ -46,7 +47,11 @@ pub struct Application {
     server: Server,
     /// Closes the database once the server has stopped.
     close_storage: Pin<Box<dyn Future<Output = ()> + Send>>,
+    in_flight: InFlight,
 }
+
+/// The longest a stop waits for requests in flight.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Application {
     /// Opens the database named in the settings (migrating it), binds, and builds the server.
@@ -94,6 +99,8 @@ impl Application {
             session_key: SessionKey::new(settings.session_secret.as_ref().map(|s| s.expose())),
         });
         let ip_limiter = IpLimiter::new(&settings).map(web::Data::new);
+        let in_flight = InFlight::default();
+        let counted = web::Data::new(in_flight.clone());
         let mut server = HttpServer::new(move || {
             let sites = state.sites.clone();
             let cors = Cors::default()
@@ -121,6 +128,8 @@ impl Application {
                 .route("/links", web::post().to(routes::create_links::<S>));
             App::new()
                 .wrap(from_fn(log_request))
+                .wrap(from_fn(shutdown::count_in_flight))
+                .app_data(counted.clone())
                 .app_data(state.clone())
                 .service(dashboard::scope::<S>())
                 .service(manage)
@@ -150,7 +159,8 @@ impl Application {
                 .default_service(web::to(routes::not_found))
         })
         .listen(listener)?
-        .shutdown_timeout(30);
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs());
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
@@ -159,6 +169,7 @@ impl Application {
             port,
             backend,
             server: server.run(),
+            in_flight,
             close_storage: Box::pin(async move { closing.close().await }),
         })
     }
@@ -176,9 +187,17 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the process is told to stop. On SIGINT/SIGTERM it stops accepting
-    /// connections, lets in-flight requests finish (each answered only after its commit), then
-    /// closes the database cleanly.
+    /// Serves until SIGTERM or SIGINT: then it stops accepting connections, lets the requests in
+    /// flight finish (each answered only after its commit), and closes the database cleanly.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let stop = shutdown::on_signal(self.handle(), self.in_flight.clone(), SHUTDOWN_TIMEOUT);
+        let watching = tokio::spawn(stop);
+        let served = self.run_until_stopped().await;
+        watching.abort();
+        served
+    }
+
+    /// Serves until stopped through [`Application::handle`], then closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.close_storage.await;

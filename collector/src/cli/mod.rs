@@ -177,7 +177,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(?settings, "starting");
             Application::build(settings)
                 .await?
-                .run_until_stopped()
+                .run_until_signalled()
                 .await?;
             return Ok(ExitCode::SUCCESS);
         }
