@@ -10,6 +10,7 @@ mod app;
 mod database;
 pub mod host_page;
 pub mod pg_cluster;
+pub mod raw_http;
 pub mod webdriver;
 
 pub use app::{SHOP_ORIGIN, TestApp, TestSite, error_code, in_an_hour};

@@ -1,11 +1,12 @@
 //! A corpus of hostile requests against a live collector: every one is either refused with a
 //! 4xx `ApiError` and changes nothing, or — where it is legitimate text — stored byte for byte.
 //! Afterwards the collector is healthy and its rollups equal a recomputation from raw data.
-//! A body trickling in is cut off at its deadline. (`bad_payloads.rs` pins exact codes for the
-//! common mistakes; this file is about breadth.)
+//! (`bad_payloads.rs` pins exact codes for the common mistakes, `slow_bodies.rs` the deadline
+//! for a body; this file is about breadth.)
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use koe_tests::raw_http::send_raw;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
 
@@ -97,50 +98,6 @@ struct Case {
 /// a client that keeps writing after the refusal gets its connection reset instead of the
 /// 413, which would make the test depend on timing.
 const HEADERS_FIRST_ABOVE: usize = 64 * 1024;
-
-/// Sends the head of a request declaring `length` bytes, then `body` (in `pieces`, `pause`
-/// before each), and reads the answer: status, JSON body, how long the exchange took.
-async fn send_raw(
-    url: &str,
-    content_type: &str,
-    length: usize,
-    body: &[u8],
-    pieces: usize,
-    pause: Duration,
-) -> (u16, Value, Duration) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let address = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .expect("host:port");
-    let started = Instant::now();
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connects");
-    let head = format!(
-        "POST /api/v1/responses HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.expect("sends");
-    for piece in body.chunks(body.len().div_ceil(pieces.max(1)).max(1)) {
-        tokio::time::sleep(pause).await;
-        // The collector may have answered and closed already.
-        if stream.write_all(piece).await.is_err() {
-            break;
-        }
-    }
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer).await;
-    let answer = String::from_utf8_lossy(&answer);
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let json = serde_json::from_str(body).unwrap_or(Value::Null);
-    (status, json, started.elapsed())
-}
 
 fn json_case(what: String, body: &Value, expect: Expect) -> Case {
     Case {
@@ -465,49 +422,4 @@ async fn every_hostile_request_is_refused_or_stored_exactly<S: TestBackend>() {
     );
 }
 
-/// A valid submission's body sent in `pieces`, `pause` before each.
-async fn trickle(url: &str, body: &str, pieces: usize, pause: Duration) -> (u16, Value, Duration) {
-    let (status, answer, took) =
-        send_raw(url, JSON, body.len(), body.as_bytes(), pieces, pause).await;
-    (status, answer["error"].clone(), took)
-}
-
-/// A body sent a byte at a time cannot hold a connection: after `body_timeout_secs` it is
-/// cut off with `408 body_timeout` and nothing stored. A slow but timely one is taken.
-async fn a_body_trickling_in_is_cut_off_at_the_deadline<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn_with(|s| s.body_timeout_secs = 1).await else {
-        return;
-    };
-    let answer = |interaction: &str| {
-        json!({ "site": app.site.key(), "interaction": interaction, "csat": 2 }).to_string()
-    };
-    let before = app.snapshot().await;
-    let slowloris = answer("slowloris");
-    let (status, error, took) = trickle(
-        &app.url("/"),
-        &slowloris,
-        slowloris.len(),
-        Duration::from_millis(100),
-    )
-    .await;
-    assert_eq!((status, error), (408, json!("body_timeout")));
-    assert!(
-        took < Duration::from_secs(4),
-        "cut off after {took:?}, not when the sender finished"
-    );
-    assert_eq!(app.snapshot().await, before, "nothing stored");
-
-    let (status, _, _) = trickle(
-        &app.url("/"),
-        &answer("slow"),
-        3,
-        Duration::from_millis(150),
-    )
-    .await;
-    assert_eq!(status, 201, "a slow but timely body is taken");
-}
-
-on_both_backends!(
-    every_hostile_request_is_refused_or_stored_exactly,
-    a_body_trickling_in_is_cut_off_at_the_deadline,
-);
+on_both_backends!(every_hostile_request_is_refused_or_stored_exactly);

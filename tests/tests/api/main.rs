@@ -14,5 +14,6 @@ mod rate_limit;
 mod rating_links;
 mod reports;
 mod responses;
+mod slow_bodies;
 mod stored_text;
 mod widget_files;
