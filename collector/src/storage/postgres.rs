@@ -18,7 +18,14 @@ use crate::rollup::{RollupCounters, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
-    super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
+    super::super::sql::queries!(
+        sqlx::Postgres,
+        " FOR UPDATE",
+        Some((
+            "FROM jsonb_array_elements(CAST(",
+            " AS JSONB)) WITH ORDINALITY AS r(value, n) ORDER BY n"
+        ))
+    );
     super::super::batch_sql::batch_queries!(sqlx::Postgres, " FOR UPDATE");
     super::super::report_sql::report_queries!(
         sqlx::Postgres,

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use crate::rollup::COUNTER_COLUMNS;
+use crate::rollup::{COUNTER_COLUMNS, RollupCounters, RollupKey};
 
 pub(super) const SITE_COLUMNS: &str =
     "id, site_key, name, origins, timezone, strict, secret_digest, low_n_threshold, created_at_ms";
@@ -31,6 +31,44 @@ pub(super) fn upsert_rollups_tail(table: &str, keys: &str) -> String {
 }
 
 pub(super) const ROLLUP_KEYS: &str = "site_id, day, agent, team, channel";
+
+/// Rollup rows as the JSON `upsert_rollups` sends: one array per row, keys then counters.
+pub(super) fn rollup_rows_json(
+    rows: &[(&(i64, RollupKey), &RollupCounters)],
+    with_team: bool,
+) -> String {
+    use std::fmt::Write as _;
+    let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut json = String::with_capacity(rows.len() * 160);
+    json.push('[');
+    for (i, ((site_id, key), counters)) in rows.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        let _ = write!(json, "[{site_id},{},{},", text(&key.day), text(&key.agent));
+        if with_team {
+            let _ = write!(json, "{},", text(&key.team));
+        }
+        json.push_str(&text(&key.channel));
+        for value in counters.0 {
+            let _ = write!(json, ",{value}");
+        }
+        json.push(']');
+    }
+    json.push(']');
+    json
+}
+
+/// The select list reading one JSON row of [`rollup_rows_json`] from a `value` column.
+pub(super) fn rollup_rows_select(with_team: bool) -> String {
+    let keys = if with_team { 5 } else { 4 };
+    let mut columns = vec!["CAST(value ->> 0 AS BIGINT)".to_owned()];
+    columns.extend((1..keys).map(|i| format!("value ->> {i}")));
+    columns.extend(
+        (0..COUNTER_COLUMNS.len()).map(|i| format!("CAST(value ->> {} AS BIGINT)", keys + i)),
+    );
+    columns.join(", ")
+}
 
 /// Rows per multi-row statement: far below both databases' bound-parameter limits
 /// (SQLite 32 766, PostgreSQL 65 535) at ≤ 32 parameters a row.
@@ -85,7 +123,7 @@ pub(super) const SELECT_IMPRESSIONS: &str =
 /// The write path and the reads, for one backend. `$lock` is appended to the read of the
 /// response being merged (`" FOR UPDATE"` where writers run concurrently).
 macro_rules! queries {
-    ($db:ty, $lock:literal) => {
+    ($db:ty, $lock:literal, $json_rows:expr) => {
         use sqlx::{Database, Row};
 
         use crate::response::AnswerWrite;
@@ -191,6 +229,11 @@ macro_rules! queries {
             Ok(())
         }
 
+        /// Adds `rows` to `table`. Where the backend unpacks JSON cheaply (`$json_rows`: the
+        /// text around a bound JSON parameter that yields a `value` column in array order), the
+        /// rows travel as one parameter (`[[site_id, day, agent, (team,) channel, counters…], …]`)
+        /// in one statement; PostgreSQL then parses one value instead of 30-odd a row. Otherwise
+        /// (SQLite re-parses a row's JSON text for every column) they are bound row by row.
         async fn upsert_rollups(
             conn: &mut Conn,
             table: &str,
@@ -199,6 +242,21 @@ macro_rules! queries {
             with_team: bool,
         ) -> Result<(), StorageError> {
             let rows: Vec<_> = rows.iter().filter(|(_, c)| !c.is_zero()).collect();
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let json_rows: Option<(&str, &str)> = $json_rows;
+            if let Some((open, close)) = json_rows {
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                    "{} SELECT {} {open}",
+                    sql::upsert_rollups_head(table, keys),
+                    sql::rollup_rows_select(with_team),
+                ));
+                query.push_bind(sql::rollup_rows_json(&rows, with_team)).push(close);
+                query.push(sql::upsert_rollups_tail(table, keys));
+                query.build().execute(&mut *conn).await?;
+                return Ok(());
+            }
             for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
                 let mut query = sqlx::QueryBuilder::<$db>::new(sql::upsert_rollups_head(table, keys));
                 query.push_values(chunk, |mut row, ((site_id, key), counters)| {

@@ -22,7 +22,7 @@ use crate::rollup::{RollupCounters, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
-    super::super::sql::queries!(sqlx::Sqlite, "");
+    super::super::sql::queries!(sqlx::Sqlite, "", None);
     super::super::batch_sql::batch_queries!(sqlx::Sqlite, "");
     super::super::report_sql::report_queries!(
         sqlx::Sqlite,
