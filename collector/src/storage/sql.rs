@@ -70,9 +70,11 @@ pub(super) fn rollup_rows_select(with_team: bool) -> String {
     columns.join(", ")
 }
 
-/// Rows per multi-row statement: far below both databases' bound-parameter limits
-/// (SQLite 32 766, PostgreSQL 65 535) at ≤ 32 parameters a row.
-pub(super) const ROWS_PER_STATEMENT: usize = 400;
+/// Rows per multi-row statement: far below both databases' bound-parameter limits (SQLite
+/// 32 766, PostgreSQL 65 535) at ≤ 35 parameters a row, and small enough that a statement's
+/// bound values (copied per statement by sqlx) stay small: at 400 rows a SQLite batch's
+/// statements held the collector's peak RSS near 70 MiB, at 100 about 42 MiB, as fast.
+pub(super) const ROWS_PER_STATEMENT: usize = 100;
 
 pub(super) static SELECT_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
     format!(
