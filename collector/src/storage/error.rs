@@ -75,7 +75,6 @@ pub(super) fn is_read_only(error: &StorageError) -> bool {
             .code()
             .and_then(|code| code.parse::<i32>().ok())
             .is_some_and(|code| code & 0xff == 8),
-        StorageError::Batch(cause) => is_read_only(cause),
         _ => false,
     }
 }

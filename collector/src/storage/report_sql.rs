@@ -119,26 +119,21 @@ macro_rules! report_queries {
             for (_, column) in &groups {
                 sql.push(format!(", {column}"));
             }
-            let mut counted = 0..;
-            let mut count = |sum: String| {
-                format!(
-                    ", CAST({sum} AS BIGINT) AS n{}",
-                    counted.next().unwrap_or(0)
-                )
-            };
-            // Answers on the help-center channel count as self-resolution, not resolution.
-            for column in crate::rollup::COUNTER_COLUMNS {
-                sql.push(count(sum(match column {
+            // Every counter, then help-center "resolved?" yes / no: answers on the help-center
+            // channel count as self-resolution, not resolution.
+            let counts = crate::rollup::COUNTER_COLUMNS
+                .iter()
+                .map(|column| match *column {
                     "resolved_yes" | "resolved_no" => {
                         format!("CASE WHEN channel = 'help_center' THEN 0 ELSE {column} END")
                     }
-                    _ => column.to_owned(),
-                })));
-            }
-            for column in ["resolved_yes", "resolved_no"] {
-                sql.push(count(sum(format!(
-                    "CASE WHEN channel = 'help_center' THEN {column} ELSE 0 END"
-                ))));
+                    _ => (*column).to_owned(),
+                })
+                .chain(["resolved_yes", "resolved_no"].map(|column| {
+                    format!("CASE WHEN channel = 'help_center' THEN {column} ELSE 0 END")
+                }));
+            for (i, count) in counts.enumerate() {
+                sql.push(format!(", CAST({} AS BIGINT) AS n{i}", sum(count)));
             }
             sql.push(format!(" FROM {table} WHERE site_id = "))
                 .push_bind(site_id);
