@@ -57,7 +57,7 @@ fn read_request(options: &JsValue) -> Result<ShowRequest, String> {
         .unwrap_or_default();
     let chosen = questions
         .iter()
-        .map(|q| Question::parse(q).ok_or_else(|| format!("unknown question {q:?}")))
+        .map(|q| Question::parse(q).ok_or_else(|| format!("unknown question \"{q}\"")))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ShowRequest {
         interaction: text(options, "interaction").ok_or("`interaction` is required")?,
@@ -69,11 +69,10 @@ fn read_request(options: &JsValue) -> Result<ShowRequest, String> {
     })
 }
 
-/// Runs when the wasm is instantiated (the binary's `main`).
+/// Runs when the wasm is instantiated (the binary's `main`). The shipped build aborts on a
+/// panic (`-Cpanic=immediate-abort`, see xtask's `toolchain.rs`): the widget stops, the host
+/// page gets one `RuntimeError` in its console and goes on.
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&format!("koe: {info}").into());
-    }));
     let Some(window) = web_sys::window() else {
         return;
     };
