@@ -14,8 +14,10 @@ mod bench;
 mod browser;
 mod fuzz;
 mod serve;
+mod short_imports;
 mod size;
 mod test;
+mod toolchain;
 mod widget;
 
 use std::process::{Command, ExitCode};

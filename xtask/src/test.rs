@@ -4,7 +4,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use crate::browser;
-use crate::widget::{self, WASM_TARGET, ensure_wasm_target};
+use crate::toolchain::{WASM_TARGET, ensure_wasm_target};
+use crate::widget;
 use crate::{cargo, step, workspace_root};
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -9,9 +9,10 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::{cargo, step, target_dir, workspace_root};
+use crate::short_imports;
+use crate::toolchain::{self, WASM_TARGET};
+use crate::{step, target_dir, workspace_root};
 
-pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Where the built widget goes (ignored by git; the collector's build script reads it).
 pub const DIST: &str = "build/widget";
 
@@ -39,14 +40,14 @@ pub fn build() -> Result<PathBuf, String> {
     Ok(dist)
 }
 
-/// Builds a wasm32 bin `package` the widget's way — size-optimised profile, wasm-bindgen
-/// (`--target web`, no names), `wasm-opt -Oz` — in `build/{work}-work/`, and returns its JS
+/// Builds a wasm32 bin `package` the widget's way — pinned toolchain, std rebuilt for size,
+/// size-optimised profile, wasm-bindgen
+/// (`--target web`, no names, short import names), `wasm-opt -Oz` — in `build/{work}-work/`, and returns its JS
 /// glue and its optimised wasm.
 pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     let root = workspace_root();
-    ensure_wasm_target()?;
     step(
-        cargo().current_dir(&root).args([
+        toolchain::widget_cargo()?.current_dir(&root).args([
             "build",
             "--package",
             package,
@@ -55,7 +56,10 @@ pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> 
             "--profile",
             "wasm-release",
         ]),
-        &format!("build {package} for wasm32"),
+        &format!(
+            "build {package} for wasm32 ({})",
+            toolchain::WIDGET_TOOLCHAIN
+        ),
     )?;
     let work = root.join(format!("build/{work}-work"));
     let _ = fs::remove_dir_all(&work);
@@ -63,7 +67,7 @@ pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> 
 
     eprintln!("\n==> wasm-bindgen (library, --target web)");
     let input = target_dir().join(format!("{WASM_TARGET}/wasm-release/{package}.wasm"));
-    wasm_bindgen_cli_support::Bindgen::new()
+    let mut output = wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .out_name("koe")
         .web(true)
@@ -71,10 +75,17 @@ pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> 
         .typescript(false)
         .remove_name_section(true)
         .remove_producers_section(true)
-        .generate(&work)
+        .generate_output()
         .map_err(|e| format!("wasm-bindgen: {e:#}"))?;
-
+    if output.snippets().values().any(|s| !s.is_empty()) || !output.local_modules().is_empty() {
+        return Err("the widget's glue must be one file: no inline_js or local JS modules".into());
+    }
+    let glue = output.js().to_owned();
+    let glue = short_imports::shorten(output.wasm_mut(), &glue)?;
     let wasm = work.join("koe_bg.wasm");
+    fs::write(&wasm, output.wasm_mut().emit_wasm())
+        .map_err(|e| format!("write {}: {e}", wasm.display()))?;
+
     let optimized = work.join("koe.opt.wasm");
     step(
         Command::new(wasm_opt(&root)?)
@@ -89,7 +100,7 @@ pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> 
             .arg(&optimized),
         "wasm-opt -Oz",
     )?;
-    let built = (read(&work.join("koe.js"))?, read(&optimized)?);
+    let built = (glue.into_bytes(), read(&optimized)?);
     let _ = fs::remove_dir_all(&work);
     Ok(built)
 }
@@ -115,23 +126,6 @@ fn wasm_opt(root: &Path) -> Result<PathBuf, String> {
     )
     .map_err(|e| format!("{e}: wasm-opt comes from npm; install Node.js and npm"))?;
     Ok(binary)
-}
-
-pub fn ensure_wasm_target() -> Result<(), String> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map_err(|e| format!("rustup is needed to check the {WASM_TARGET} target: {e}"))?;
-    if String::from_utf8_lossy(&installed.stdout)
-        .lines()
-        .any(|l| l.trim() == WASM_TARGET)
-    {
-        return Ok(());
-    }
-    step(
-        Command::new("rustup").args(["target", "add", WASM_TARGET]),
-        "rustup target add wasm32-unknown-unknown",
-    )
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
