@@ -3,7 +3,8 @@
 //! time, but every 2xx the load generator counted is checked to be in the database.
 //!
 //! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
-//! [--only ingest|reports]` (`--only`: one part, e.g. while working on it)
+//! [--only ingest|reports|storage]` (`--only`: one part, e.g. while working on it; `storage`:
+//! SQLite's own write rates and the storage layer alone, printed)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
@@ -30,7 +31,8 @@ struct Options {
     sizes: Vec<u64>,
     postgres: String,
     widget: Option<String>,
-    /// Run only this part: `ingest` (with the floor, flood and start time) or `reports`.
+    /// Run only this part: `ingest` (with the floor, flood and start time), `reports` or
+    /// `storage` (the floor alone).
     only: Option<String>,
 }
 
@@ -61,8 +63,8 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             "--postgres" => options.postgres = value()?,
             "--widget" => options.widget = Some(value()?),
             "--only" => match value()?.as_str() {
-                part @ ("ingest" | "reports") => options.only = Some(part.to_owned()),
-                other => anyhow::bail!("--only takes ingest or reports, not {other}"),
+                part @ ("ingest" | "reports" | "storage") => options.only = Some(part.to_owned()),
+                other => anyhow::bail!("--only takes ingest, reports or storage, not {other}"),
             },
             other => anyhow::bail!("unknown option {other}"),
         }
@@ -96,6 +98,11 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         None => dir.path().to_path_buf(),
     };
     let mut summary = Summary::new(options.seconds);
+    if options.only.as_deref() == Some("storage") {
+        let floor = sqlite_floor::measure(&dir_path).await?;
+        eprintln!("{floor:#?}");
+        return Ok(());
+    }
     if options.only.as_deref() != Some("reports") {
         ingest_section(&koe, &dir_path, &options, &mut summary).await?;
     }
