@@ -126,9 +126,14 @@ impl Summary {
         if self.is_weekly() { "week" } else { "day" }
     }
 
+    /// Rows per agent with no channel split (the help center's rows kept apart).
+    pub fn is_by_agent(self) -> bool {
+        matches!(self, Self::DailyByAgent | Self::WeeklyByAgent)
+    }
+
     /// The row of this table a `rollups` row adds to (`day` is the week's Monday for weekly).
     pub fn key_of(self, key: &RollupKey) -> RollupKey {
-        let by_agent = matches!(self, Self::DailyByAgent | Self::WeeklyByAgent);
+        let by_agent = self.is_by_agent();
         RollupKey {
             day: match self.is_weekly() {
                 true => week_of(&key.day),

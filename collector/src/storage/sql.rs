@@ -6,7 +6,9 @@
 
 use std::sync::LazyLock;
 
-use crate::rollup::{COUNTER_COLUMNS, RollupCounters, RollupKey};
+use koe_shared::Channel;
+
+use crate::rollup::{COUNTER_COLUMNS, RollupCounters, RollupKey, Summary};
 
 pub(super) const SITE_COLUMNS: &str =
     "id, site_key, name, origins, timezone, strict, secret_digest, low_n_threshold, created_at_ms";
@@ -75,6 +77,63 @@ pub(super) fn rollup_rows_select(with_team: bool) -> String {
 /// bound values (copied per statement by sqlx) stay small: at 400 rows a SQLite batch's
 /// statements held the collector's peak RSS near 70 MiB, at 100 about 42 MiB, as fast.
 pub(super) const ROWS_PER_STATEMENT: usize = 100;
+
+/// Where SQLite's writer puts a batch's rollup changes: sent once, bound row by row, then
+/// added to `rollups` and summed into every summary table by the fixed statements of
+/// [`APPLY_ROLLUP_CHANGES`] — one set of bound rows instead of one per table, and statements
+/// prepared once instead of one shape per row count. A temporary table: private to the
+/// writer's connection, in memory, never in the database file.
+pub(super) static CREATE_ROLLUP_CHANGES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_changes (site_id INTEGER NOT NULL, day TEXT NOT NULL, \
+         week TEXT NOT NULL, agent TEXT NOT NULL, team TEXT NOT NULL, channel TEXT NOT NULL, {})",
+        COUNTER_COLUMNS
+            .map(|c| format!("{c} INTEGER NOT NULL"))
+            .join(", ")
+    )
+});
+
+/// `INSERT INTO rollup_changes (…) `: rows follow as `VALUES`.
+pub(super) static INSERT_ROLLUP_CHANGES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO temp.rollup_changes (site_id, day, week, agent, team, channel, {}) ",
+        COUNTER_COLUMNS.join(", ")
+    )
+});
+
+/// Adds `rollup_changes` to `rollups`, then to each summary in [`Summary::ALL`] order (sums
+/// that cancel out to nothing are left out, as `rollups` itself only gets non-zero rows).
+pub(super) static APPLY_ROLLUP_CHANGES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let counters = COUNTER_COLUMNS.join(", ");
+    let mut statements = vec![format!(
+        "{} SELECT site_id, day, agent, team, channel, {counters} FROM temp.rollup_changes WHERE true{}",
+        upsert_rollups_head("rollups", ROLLUP_KEYS),
+        upsert_rollups_tail("rollups", ROLLUP_KEYS),
+    )];
+    let sums = COUNTER_COLUMNS.map(|c| format!("sum({c})"));
+    let not_zero = COUNTER_COLUMNS
+        .map(|c| format!("sum({c}) <> 0"))
+        .join(" OR ");
+    for summary in Summary::ALL {
+        let keys = format!("site_id, {}, agent, channel", summary.day_column());
+        let day = if summary.is_weekly() { "week" } else { "day" };
+        let channel = match summary.is_by_agent() {
+            true => format!(
+                "CASE WHEN channel = '{}' THEN channel ELSE '' END",
+                Channel::HelpCenter.as_str()
+            ),
+            false => "channel".to_owned(),
+        };
+        statements.push(format!(
+            "{} SELECT site_id, {day}, agent, {channel}, {} FROM temp.rollup_changes WHERE true \
+             GROUP BY 1, 2, 3, 4 HAVING {not_zero}{}",
+            upsert_rollups_head(summary.table(), &keys),
+            sums.join(", "),
+            upsert_rollups_tail(summary.table(), &keys),
+        ));
+    }
+    statements
+});
 
 pub(super) static SELECT_ROLLUPS: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -212,67 +271,78 @@ macro_rules! queries {
                 .bind(c.flagged)
         }
 
-        /// Applies rollup changes: the `rollups` rows in key order, then the rows of each
-        /// summary table they add to, in that table's key order — one lock order for every
-        /// writer. One multi-row statement per table however many rows change.
+        /// Applies rollup changes to `rollups` and every summary table, in one lock order for
+        /// every writer (`rollups` in key order, then each summary table in its key order).
+        ///
+        /// Where the backend unpacks JSON cheaply (`$json_rows`: the text around a bound JSON
+        /// parameter that yields a `value` column in array order), each table's rows travel as
+        /// one parameter (`[[site_id, day, agent, (team,) channel, counters…], …]`), summed per
+        /// table here; PostgreSQL then parses one value instead of 30-odd a row. Otherwise
+        /// (SQLite re-parses a row's JSON text for every column) the changes are bound once,
+        /// into the writer's `rollup_changes`, and summed into each table by SQLite.
         async fn apply_deltas(
             conn: &mut Conn,
             changes: &std::collections::BTreeMap<(i64, RollupKey), RollupCounters>,
         ) -> Result<(), StorageError> {
-            upsert_rollups(conn, "rollups", sql::ROLLUP_KEYS, changes, true).await?;
-            for summary in crate::rollup::Summary::ALL {
-                let mut summed: std::collections::BTreeMap<(i64, RollupKey), RollupCounters> = std::collections::BTreeMap::new();
-                for ((site_id, key), counters) in changes {
-                    summed.entry((*site_id, summary.key_of(key))).or_default().add(counters);
-                }
-                let keys = format!("site_id, {}, agent, channel", summary.day_column());
-                upsert_rollups(conn, summary.table(), &keys, &summed, false).await?;
-            }
-            Ok(())
-        }
+            use std::collections::BTreeMap;
 
-        /// Adds `rows` to `table`. Where the backend unpacks JSON cheaply (`$json_rows`: the
-        /// text around a bound JSON parameter that yields a `value` column in array order), the
-        /// rows travel as one parameter (`[[site_id, day, agent, (team,) channel, counters…], …]`)
-        /// in one statement; PostgreSQL then parses one value instead of 30-odd a row. Otherwise
-        /// (SQLite re-parses a row's JSON text for every column) they are bound row by row.
-        async fn upsert_rollups(
-            conn: &mut Conn,
-            table: &str,
-            keys: &str,
-            rows: &std::collections::BTreeMap<(i64, RollupKey), RollupCounters>,
-            with_team: bool,
-        ) -> Result<(), StorageError> {
-            let rows: Vec<_> = rows.iter().filter(|(_, c)| !c.is_zero()).collect();
+            let rows: Vec<_> = changes.iter().filter(|(_, c)| !c.is_zero()).collect();
             if rows.is_empty() {
                 return Ok(());
             }
             let json_rows: Option<(&str, &str)> = $json_rows;
-            if let Some((open, close)) = json_rows {
+            let Some((open, close)) = json_rows else {
+                return apply_bound_deltas(conn, &rows).await;
+            };
+            let upsert = |table: &str, keys: &str, rows: &[(&(i64, RollupKey), &RollupCounters)], with_team: bool| {
                 let mut query = sqlx::QueryBuilder::<$db>::new(format!(
                     "{} SELECT {} {open}",
                     sql::upsert_rollups_head(table, keys),
                     sql::rollup_rows_select(with_team),
                 ));
-                query.push_bind(sql::rollup_rows_json(&rows, with_team)).push(close);
+                query.push_bind(sql::rollup_rows_json(rows, with_team)).push(close);
                 query.push(sql::upsert_rollups_tail(table, keys));
-                query.build().execute(&mut *conn).await?;
-                return Ok(());
+                query
+            };
+            upsert("rollups", sql::ROLLUP_KEYS, &rows, true).build().execute(&mut *conn).await?;
+            for summary in crate::rollup::Summary::ALL {
+                let mut summed: BTreeMap<(i64, RollupKey), RollupCounters> = BTreeMap::new();
+                for ((site_id, key), counters) in &rows {
+                    summed.entry((*site_id, summary.key_of(key))).or_default().add(counters);
+                }
+                let summed: Vec<_> = summed.iter().filter(|(_, c)| !c.is_zero()).collect();
+                if summed.is_empty() {
+                    continue;
+                }
+                let keys = format!("site_id, {}, agent, channel", summary.day_column());
+                upsert(summary.table(), &keys, &summed, false).build().execute(&mut *conn).await?;
             }
+            Ok(())
+        }
+
+        /// `apply_deltas` where rows are bound: into `rollup_changes`, then applied by SQL.
+        async fn apply_bound_deltas(
+            conn: &mut Conn,
+            rows: &[(&(i64, RollupKey), &RollupCounters)],
+        ) -> Result<(), StorageError> {
+            sqlx::query("DELETE FROM temp.rollup_changes").execute(&mut *conn).await?;
             for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
-                let mut query = sqlx::QueryBuilder::<$db>::new(sql::upsert_rollups_head(table, keys));
+                let mut query = sqlx::QueryBuilder::<$db>::new(&*sql::INSERT_ROLLUP_CHANGES);
                 query.push_values(chunk, |mut row, ((site_id, key), counters)| {
-                    row.push_bind(*site_id).push_bind(&key.day).push_bind(&key.agent);
-                    if with_team {
-                        row.push_bind(&key.team);
-                    }
-                    row.push_bind(&key.channel);
+                    row.push_bind(*site_id)
+                        .push_bind(&key.day)
+                        .push_bind(crate::rollup::week_of(&key.day))
+                        .push_bind(&key.agent)
+                        .push_bind(&key.team)
+                        .push_bind(&key.channel);
                     for value in counters.0 {
                         row.push_bind(value);
                     }
                 });
-                query.push(sql::upsert_rollups_tail(table, keys));
                 query.build().execute(&mut *conn).await?;
+            }
+            for statement in sql::APPLY_ROLLUP_CHANGES.iter() {
+                sqlx::query(statement).execute(&mut *conn).await?;
             }
             Ok(())
         }

@@ -64,7 +64,13 @@ impl SqliteStorage {
         tokio::spawn(run_writer(
             // The writer touches the newest pages only (appended responses, today's rollups):
             // 4 MiB holds them, and a bigger cache only grew the collector's memory under load.
-            Writer::open(&connect.clone().pragma("cache_size", "-4096")).await?,
+            Writer::open(
+                &connect
+                    .clone()
+                    .pragma("cache_size", "-4096")
+                    .pragma("temp_store", "memory"),
+            )
+            .await?,
             jobs,
             options.max_batch,
         ));

@@ -54,9 +54,11 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) async fn open(options: &SqliteConnectOptions) -> Result<Self, StorageError> {
-        Ok(Self {
-            conn: options.connect().await?,
-        })
+        let mut conn = options.connect().await?;
+        sqlx::query(&super::sql::CREATE_ROLLUP_CHANGES)
+            .execute(&mut conn)
+            .await?;
+        Ok(Self { conn })
     }
 
     /// Takes the write lock and starts (then abandons) a write, so a file SQLite could only
