@@ -101,8 +101,11 @@ pub(super) static INSERT_ROLLUP_CHANGES: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Adds `rollup_changes` to `rollups`, then to each summary in [`Summary::ALL`] order (sums
-/// that cancel out to nothing are left out, as `rollups` itself only gets non-zero rows).
+/// Adds `rollup_changes` to `rollups`, then sums them into each summary in [`Summary::ALL`]
+/// order. A sum that cancels out (a response moved between two rows of `rollups` that share
+/// a summary row) only adds zeros to a row that exists: a negative change comes from a
+/// response counted before, so every summary row it was counted in is there. (Filtering those
+/// sums out with `HAVING` made each statement 40 % slower.)
 pub(super) static APPLY_ROLLUP_CHANGES: LazyLock<Vec<String>> = LazyLock::new(|| {
     let counters = COUNTER_COLUMNS.join(", ");
     let mut statements = vec![format!(
@@ -111,9 +114,6 @@ pub(super) static APPLY_ROLLUP_CHANGES: LazyLock<Vec<String>> = LazyLock::new(||
         upsert_rollups_tail("rollups", ROLLUP_KEYS),
     )];
     let sums = COUNTER_COLUMNS.map(|c| format!("sum({c})"));
-    let not_zero = COUNTER_COLUMNS
-        .map(|c| format!("sum({c}) <> 0"))
-        .join(" OR ");
     for summary in Summary::ALL {
         let keys = format!("site_id, {}, agent, channel", summary.day_column());
         let day = if summary.is_weekly() { "week" } else { "day" };
@@ -126,7 +126,7 @@ pub(super) static APPLY_ROLLUP_CHANGES: LazyLock<Vec<String>> = LazyLock::new(||
         };
         statements.push(format!(
             "{} SELECT site_id, {day}, agent, {channel}, {} FROM temp.rollup_changes WHERE true \
-             GROUP BY 1, 2, 3, 4 HAVING {not_zero}{}",
+             GROUP BY 1, 2, 3, 4{}",
             upsert_rollups_head(summary.table(), &keys),
             sums.join(", "),
             upsert_rollups_tail(summary.table(), &keys),
