@@ -99,7 +99,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     };
     let mut summary = Summary::new(options.seconds);
     if options.only.as_deref() == Some("storage") {
-        let floor = sqlite_floor::measure(&dir_path).await?;
+        let floor = sqlite_floor::measure(&dir_path, &options.postgres).await?;
         eprintln!("{floor:#?}");
         return Ok(());
     }
@@ -158,7 +158,7 @@ async fn ingest_section(
     }
 
     eprintln!("SQLite's own write rate with the collector's durability settings");
-    summary.floor = Some(sqlite_floor::measure(dir_path).await?);
+    summary.floor = Some(sqlite_floor::measure(dir_path, &options.postgres).await?);
 
     eprintln!("a flood from one address against the default limits");
     let limited = Server::collector_with_limits(koe, &sqlite.url).await?;

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::target::Target;
 use koe_collector::response::{AnswerWrite, Answers, Attribution, Source};
-use koe_collector::storage::{SqliteStorage, Storage, StorageOptions};
+use koe_collector::storage::{PgStorage, SqliteStorage, Storage, StorageOptions};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions as _, Connection as _};
@@ -26,9 +27,11 @@ pub struct Floor {
     pub batched_rows_per_second: f64,
     /// The collector's storage layer, 256 concurrent writers, no HTTP.
     pub storage_layer_per_second: f64,
+    /// The same on PostgreSQL (`None` when no server answered).
+    pub postgres_storage_layer_per_second: Option<f64>,
 }
 
-pub async fn measure(dir: &Path) -> anyhow::Result<Floor> {
+pub async fn measure(dir: &Path, postgres: &str) -> anyhow::Result<Floor> {
     let url = format!("sqlite://{}", dir.join("floor.db").display());
     let mut conn = SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
@@ -85,22 +88,40 @@ pub async fn measure(dir: &Path) -> anyhow::Result<Floor> {
     }
     let batched_rows_per_second = rows as f64 / started.elapsed().as_secs_f64();
 
+    let sqlite = Target::sqlite(dir, "storage-layer.db").await?;
+    let storage_layer_per_second = storage_layer(
+        SqliteStorage::connect(&sqlite.url, &StorageOptions::default()).await?,
+        sqlite.site.id,
+    )
+    .await?;
+    let postgres_storage_layer_per_second = match Target::postgres(postgres).await? {
+        Some(target) => {
+            let storage = PgStorage::connect(&target.url, &StorageOptions::default()).await?;
+            let rate = storage_layer(storage.clone(), target.site.id).await?;
+            storage.close().await;
+            target.drop_database().await?;
+            Some(rate)
+        }
+        None => None,
+    };
     Ok(Floor {
         commits_per_second,
         batched_rows_per_second,
-        storage_layer_per_second: storage_layer(dir).await?,
+        storage_layer_per_second,
+        postgres_storage_layer_per_second,
     })
 }
 
 /// `save_answers` from 256 tasks at once for `RUN`: group commit without HTTP in front.
-async fn storage_layer(dir: &Path) -> anyhow::Result<f64> {
-    let target = crate::target::Target::sqlite(dir, "storage-layer.db").await?;
-    let storage = SqliteStorage::connect(&target.url, &StorageOptions::default()).await?;
+async fn storage_layer<S: Storage + Clone + 'static>(
+    storage: S,
+    site_id: i64,
+) -> anyhow::Result<f64> {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut writers = Vec::new();
     for _ in 0..256 {
-        let (storage, next, site_id) = (storage.clone(), Arc::clone(&next), target.site.id);
+        let (storage, next) = (storage.clone(), Arc::clone(&next));
         writers.push(tokio::spawn(async move {
             let mut saved = 0u64;
             while started.elapsed() < RUN {

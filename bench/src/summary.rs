@@ -253,10 +253,13 @@ impl Summary {
                 "- SQLite alone on this disk, WAL + `synchronous=FULL`, no Koe code: {:.0} commits/s \
                  with one row each (one fsync per commit); {:.0} rows/s with 256 rows per commit \
                  (one multi-row insert, two multi-row upserts into daily and weekly sums). The collector's storage layer alone (group commit, \
-                 256 concurrent writers, no HTTP): {:.0} responses/s.",
+                 256 concurrent writers, no HTTP): {:.0} responses/s on SQLite, {} on PostgreSQL.",
                 floor.commits_per_second,
                 floor.batched_rows_per_second,
-                floor.storage_layer_per_second
+                floor.storage_layer_per_second,
+                floor
+                    .postgres_storage_layer_per_second
+                    .map_or("not measured".to_owned(), |r| format!("{r:.0} responses/s")),
             );
         }
         md.push('\n');
