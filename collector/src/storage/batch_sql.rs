@@ -1,9 +1,11 @@
 //! The batch write path, for one backend: a whole group-commit batch of submissions merged
 //! with set-based statements. Expanded next to `queries!` (it uses that module's `Conn`, its
-//! imports and helpers such as `apply_deltas`); `$lock` as there.
+//! imports and helpers such as `apply_deltas`); `$select_touched(site_id, interactions)` is
+//! the backend's read (and lock, where writers run concurrently) of the responses a batch
+//! touches.
 
 macro_rules! batch_queries {
-    ($db:ty, $lock:literal) => {
+    ($db:ty, $select_touched:path) => {
         /// Merges a batch of submissions with set-based statements: one read of the responses
         /// they touch (per site), one multi-row insert of the new ones, one update per changed
         /// existing one, and the rollup changes of the whole batch summed into a few upserts.
@@ -28,14 +30,7 @@ macro_rules! batch_queries {
                 interactions.sort_unstable();
                 interactions.dedup();
                 for chunk in interactions.chunks(sql::ROWS_PER_STATEMENT) {
-                    let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {} FROM responses WHERE site_id = ", sql::RESPONSE_COLUMNS));
-                    query.push_bind(site_id).push(" AND interaction IN (");
-                    let mut list = query.separated(", ");
-                    for interaction in chunk {
-                        list.push_bind(*interaction);
-                    }
-                    query.push(")").push($lock);
-                    let rows: Vec<ResponseRow> = query.build_query_as().fetch_all(&mut *conn).await?;
+                    let rows = $select_touched(&mut *conn, site_id, chunk).await?;
                     for row in rows {
                         let stored = StoredResponse::try_from(row)?;
                         current.insert((site_id, stored.interaction.as_str().to_owned()), (Some(stored.id), stored.state));

@@ -4,13 +4,14 @@
 use std::str::FromStr;
 
 use koe_shared::SiteKey;
-use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::is_read_only;
+use super::rows::ResponseRow;
 use super::sqlite_writer::{Write, WriteJob, Writer, run_writer};
 use super::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
@@ -23,12 +24,31 @@ use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
     super::super::sql::queries!(sqlx::Sqlite, "", None);
-    super::super::batch_sql::batch_queries!(sqlx::Sqlite, "");
+    super::super::batch_sql::batch_queries!(sqlx::Sqlite, super::select_touched);
     super::super::report_sql::report_queries!(
         sqlx::Sqlite,
         "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
         "json_group_array(json_array({columns}))"
     );
+}
+
+/// The responses a batch touches (the writer is the only one: nothing to lock).
+async fn select_touched(
+    conn: &mut SqliteConnection,
+    site_id: i64,
+    interactions: &[&str],
+) -> Result<Vec<ResponseRow>, sqlx::Error> {
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {} FROM responses WHERE site_id = ",
+        super::sql::RESPONSE_COLUMNS
+    ));
+    query.push_bind(site_id).push(" AND interaction IN (");
+    let mut list = query.separated(", ");
+    for interaction in interactions {
+        list.push_bind(*interaction);
+    }
+    query.push(")");
+    query.build_query_as().fetch_all(conn).await
 }
 
 #[derive(Debug, Clone)]
