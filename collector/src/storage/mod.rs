@@ -128,7 +128,9 @@ pub trait Storage: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<RollupKey>, StorageError>> + Send;
 
     /// What reports read: a site's rollups in the query's range and filters, bucketed and
-    /// summed by its groups in the database, so only one row per group and bucket travels.
+    /// summed by its groups in the database, so about one row per group and bucket travels
+    /// (a summary read at its own grain may give a group two rows; `report::build` adds up
+    /// rows of one group).
     fn report_rollups(
         &self,
         site_id: i64,

@@ -68,15 +68,17 @@ macro_rules! report_queries {
             use crate::report::{Bucket, GroupBy};
             use crate::rollup::Summary;
             let weekly = table.is_some_and(Summary::is_weekly);
-            // A summary read at its own grain (its period, agent and channel): each of its rows
-            // is a group already, and nothing needs summing.
-            let exact = matches!(table, Some(Summary::Daily | Summary::Weekly))
-                && query.group_by.contains(&GroupBy::Agent)
-                && query.group_by.contains(&GroupBy::Channel)
-                && matches!(
-                    (query.bucket, weekly),
-                    (Bucket::Week, true) | (Bucket::Day, false)
-                );
+            // A summary read at its own grain (its period, agent and, but for the per-agent
+            // summaries, channel) is not summed: each of its rows is a group already, or — the
+            // help-center rows of the per-agent summaries — one of two, which `report::build`
+            // adds up. Summing those pairs in the database cost more than sending them.
+            let exact = table.is_some_and(|s| {
+                query.group_by.contains(&GroupBy::Agent)
+                    && (s.is_by_agent() || query.group_by.contains(&GroupBy::Channel))
+            }) && matches!(
+                (query.bucket, weekly),
+                (Bucket::Week, true) | (Bucket::Day, false)
+            );
             let sum = |e: String| if exact { e } else { format!("SUM({e})") };
             let (day, table) = table.map_or(("day", "rollups"), |s| (s.day_column(), s.table()));
             // Only the grouped columns, in primary-key order: with the bucket first, a read of
