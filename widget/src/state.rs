@@ -15,7 +15,7 @@ pub const REASONS: [&str; 5] = [
 ];
 
 /// A question the site can ask, in the order they are asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
     Csat,
     Nps,

@@ -1,6 +1,7 @@
-//! The widget build: wasm32 release build → wasm-bindgen (as a library) → wasm-opt -Oz →
-//! content-hashed names → the loader with those names → brotli and gzip copies. The result,
-//! in `build/widget/`, is what the collector embeds and serves.
+//! The widget build: wasm32 release build (pinned nightly, `toolchain.rs`) → wasm-bindgen (as a
+//! library) with short import names → wasm-opt -Oz → content-hashed names → the loader with
+//! those names → brotli and gzip copies. The result, in `build/widget/`, is what the collector
+//! embeds and serves.
 
 use std::fs;
 use std::io::Write as _;
@@ -40,10 +41,9 @@ pub fn build() -> Result<PathBuf, String> {
     Ok(dist)
 }
 
-/// Builds a wasm32 bin `package` the widget's way — pinned toolchain, std rebuilt for size,
-/// size-optimised profile, wasm-bindgen
-/// (`--target web`, no names, short import names), `wasm-opt -Oz` — in `build/{work}-work/`, and returns its JS
-/// glue and its optimised wasm.
+/// Builds a wasm32 bin `package` the widget's way — pinned toolchain with std rebuilt for size,
+/// size-optimised profile, wasm-bindgen (`--target web`, no names, short import names),
+/// `wasm-opt -Oz` — in `build/{work}-work/`, and returns its JS glue and its optimised wasm.
 pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
     let root = workspace_root();
     step(
