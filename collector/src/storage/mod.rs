@@ -11,6 +11,7 @@ mod postgres;
 mod postgres_writer;
 mod records;
 mod report_sql;
+mod rollup_sql;
 mod rows;
 mod sql;
 mod sqlite;

@@ -19,9 +19,9 @@ use crate::rollup::{RollupCounters, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
-    super::super::sql::queries!(
+    super::super::sql::queries!(sqlx::Postgres, " FOR UPDATE");
+    super::super::rollup_sql::rollup_writes!(
         sqlx::Postgres,
-        " FOR UPDATE",
         Some((
             "FROM jsonb_array_elements(CAST(",
             " AS JSONB)) WITH ORDINALITY AS r(value, n) ORDER BY n"

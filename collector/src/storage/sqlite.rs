@@ -23,7 +23,8 @@ use crate::rollup::{RollupCounters, RollupKey, Summary};
 use crate::site::{NewSite, Site};
 
 pub(super) mod queries {
-    super::super::sql::queries!(sqlx::Sqlite, "", None);
+    super::super::sql::queries!(sqlx::Sqlite, "");
+    super::super::rollup_sql::rollup_writes!(sqlx::Sqlite, None);
     super::super::batch_sql::batch_queries!(sqlx::Sqlite, super::select_touched);
     super::super::report_sql::report_queries!(
         sqlx::Sqlite,

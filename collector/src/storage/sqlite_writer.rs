@@ -55,7 +55,7 @@ pub(super) struct Writer {
 impl Writer {
     pub(super) async fn open(options: &SqliteConnectOptions) -> Result<Self, StorageError> {
         let mut conn = options.connect().await?;
-        sqlx::query(&super::sql::CREATE_ROLLUP_CHANGES)
+        sqlx::query(&super::rollup_sql::CREATE_ROLLUP_CHANGES)
             .execute(&mut conn)
             .await?;
         Ok(Self { conn })
