@@ -87,6 +87,32 @@ wire_enum!(
     }
 );
 
+impl Locale {
+    /// The language to speak: the one asked for (`?lang=`, `data-lang`) if Koe speaks it, else
+    /// the first of the visitor's preferred languages (`Accept-Language`, `navigator.language`)
+    /// if Koe speaks it, else English. Only a language's primary subtag counts (`ja-JP` is
+    /// `ja`), and of `Accept-Language` only its first entry.
+    pub fn negotiate(requested: Option<&str>, preferred: Option<&str>) -> Self {
+        [requested, preferred]
+            .into_iter()
+            .flatten()
+            .find_map(Self::of_tag)
+            .unwrap_or(Self::En)
+    }
+
+    /// The language of a tag, `ja`, `ja-JP`, `en_GB` or `ja,en;q=0.8`, if Koe speaks it.
+    fn of_tag(tag: &str) -> Option<Self> {
+        let primary = tag.split([',', ';', '-', '_']).next()?.trim();
+        if primary.eq_ignore_ascii_case("ja") {
+            Some(Self::Ja)
+        } else if primary.eq_ignore_ascii_case("en") {
+            Some(Self::En)
+        } else {
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +125,18 @@ mod tests {
             assert_eq!(&serde_json::from_str::<Channel>(&json).unwrap(), channel);
         }
         assert_eq!(Channel::ALL.len(), 6);
+    }
+
+    #[test]
+    fn the_language_comes_from_the_request_then_the_visitor_then_english() {
+        assert_eq!(Locale::negotiate(Some("ja"), Some("en-US")), Locale::Ja);
+        assert_eq!(Locale::negotiate(None, Some("ja-JP")), Locale::Ja);
+        assert_eq!(Locale::negotiate(Some("fr"), Some("ja")), Locale::Ja);
+        assert_eq!(Locale::negotiate(Some("fr"), Some("de-DE,ja")), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("en-US,ja;q=0.9")), Locale::En);
+        assert_eq!(Locale::negotiate(None, None), Locale::En);
+        assert_eq!(Locale::negotiate(Some("EN_gb"), None), Locale::En);
+        assert_eq!(Locale::negotiate(Some(""), Some(" ja")), Locale::Ja);
     }
 
     #[test]
@@ -115,6 +153,7 @@ mod tests {
             "names are case-sensitive"
         );
         assert!("fr".parse::<Locale>().is_err());
+        assert_eq!(Locale::negotiate(None, Some("ja,en;q=0.8")), Locale::Ja);
         assert_eq!("ja".parse::<Locale>(), Ok(Locale::Ja));
     }
 }

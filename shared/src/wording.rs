@@ -1,6 +1,9 @@
 //! The survey's questions and scale names, which the widget, the rating email and the hosted
 //! survey page all show: a customer reads the same words wherever they answer.
 
+/// The faces drawn beside CSAT 1–5, the same in every language.
+pub const CSAT_FACES: [&str; 5] = ["😠", "🙁", "😐", "🙂", "😄"];
+
 /// One language's wording.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Wording {

@@ -11,7 +11,6 @@ use crate::locale::Texts;
 use crate::state::{Action, Answer, Phase, Question, Survey};
 
 /// Faces shown beside CSAT numbers; the text labels carry the meaning, not the colour or face.
-const FACES: [&str; 5] = ["😠", "🙁", "😐", "🙂", "😄"];
 
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct WidgetProps {
@@ -161,7 +160,7 @@ fn step(
 
 fn csat_options(texts: &Texts) -> Vec<ScaleOption> {
     (1..=5u8)
-        .zip(FACES)
+        .zip(koe_shared::wording::CSAT_FACES)
         .zip(texts.csat_labels)
         .map(|((value, face), label)| ScaleOption {
             value,

@@ -8,10 +8,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::color::Brand;
 use crate::config::{Position, ShowRequest, WidgetConfig};
-use crate::locale::Lang;
 use crate::mount::{self, Events};
 use crate::outbox;
 use crate::state::Question;
+use koe_shared::Locale;
 
 fn text(object: &JsValue, key: &str) -> Option<String> {
     Reflect::get(object, &key.into())
@@ -28,7 +28,7 @@ fn read_config(window: &web_sys::Window) -> Option<(WidgetConfig, Events)> {
     let config = WidgetConfig {
         site: text(&raw, "site")?,
         endpoint: text(&raw, "endpoint")?,
-        lang: Lang::negotiate(text(&raw, "lang").as_deref(), navigator.as_deref()),
+        lang: Locale::negotiate(text(&raw, "lang").as_deref(), navigator.as_deref()),
         brand: Brand::from_attribute(text(&raw, "color").as_deref()),
         position: Position::from_attribute(text(&raw, "position").as_deref(), target.is_some()),
         target,

@@ -1,8 +1,8 @@
 //! What the loader tells the widget (from the script tag) and what each `koe('show', …)` asks.
 
 use crate::color::Brand;
-use crate::locale::Lang;
 use crate::state::Question;
+use koe_shared::Locale;
 
 /// Where the survey card sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub struct WidgetConfig {
     pub site: String,
     /// The collector's origin, e.g. `https://koe.example.com`.
     pub endpoint: String,
-    pub lang: Lang,
+    pub lang: Locale,
     pub brand: Brand,
     pub position: Position,
     pub target: Option<String>,

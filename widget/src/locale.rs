@@ -2,46 +2,13 @@
 //! a text does not compile. The questions come from `koe_shared::wording`, shared with the
 //! rating emails and the hosted survey page.
 
-use koe_shared::wording;
+use koe_shared::{Locale, wording};
 
-/// The languages the widget speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ja,
-}
-
-impl Lang {
-    /// `data-lang` first, then the browser's language, else English.
-    pub fn negotiate(requested: Option<&str>, navigator: Option<&str>) -> Self {
-        [requested, navigator]
-            .into_iter()
-            .flatten()
-            .find_map(Self::parse)
-            .unwrap_or(Self::En)
-    }
-
-    fn parse(tag: &str) -> Option<Self> {
-        let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-        match primary.as_str() {
-            "ja" => Some(Self::Ja),
-            "en" => Some(Self::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::Ja => "ja",
-        }
-    }
-
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Self::En => &EN,
-            Self::Ja => &JA,
-        }
+/// The widget's texts in a language (which one: `koe_shared::Locale::negotiate`).
+pub fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::En => &EN,
+        Locale::Ja => &JA,
     }
 }
 
@@ -223,15 +190,5 @@ mod tests {
         );
         assert!(JA.step_of.contains("{n}") && JA.step_of.contains("{total}"));
         assert_eq!(JA.step(2, 3), "3問中2問目");
-    }
-
-    #[test]
-    fn language_comes_from_the_tag_then_the_browser_then_english() {
-        assert_eq!(Lang::negotiate(Some("ja"), Some("en-US")), Lang::Ja);
-        assert_eq!(Lang::negotiate(None, Some("ja-JP")), Lang::Ja);
-        assert_eq!(Lang::negotiate(Some("fr"), Some("ja")), Lang::Ja);
-        assert_eq!(Lang::negotiate(Some("fr"), Some("de-DE")), Lang::En);
-        assert_eq!(Lang::negotiate(None, None), Lang::En);
-        assert_eq!(Lang::negotiate(Some("EN_gb"), None), Lang::En);
     }
 }

@@ -33,10 +33,10 @@ pub struct Events(pub Option<Function>);
 
 impl Events {
     fn emit(&self, name: &str, detail: &JsValue) {
-        if let Some(emit) = &self.0 {
-            if let Err(error) = emit.call2(&JsValue::NULL, &name.into(), detail) {
-                web_sys::console::error_2(&"koe: an event listener failed".into(), &error);
-            }
+        if let Some(emit) = &self.0
+            && let Err(error) = emit.call2(&JsValue::NULL, &name.into(), detail)
+        {
+            web_sys::console::error_2(&"koe: an event listener failed".into(), &error);
         }
     }
 }
@@ -73,7 +73,7 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     )));
     shadow.append_child(&style)?;
     let root = document.create_element("div")?;
-    root.set_attribute("lang", config.lang.code())?;
+    root.set_attribute("lang", config.lang.as_str())?;
     shadow.append_child(&root)?;
 
     outbox::enqueue(
@@ -102,7 +102,7 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
         events.emit("closed", &JsValue::UNDEFINED);
     });
     let props = WidgetProps {
-        texts: config.lang.texts(),
+        texts: crate::locale::texts(config.lang),
         steps: request.steps.clone(),
         on_answer,
         on_close,

@@ -95,7 +95,7 @@ fn attributed(config: &WidgetConfig, request: &ShowRequest) -> JsonObject {
         .string("team", request.team.as_deref())
         .string("channel", request.channel.as_deref())
         .string("token", request.token.as_deref())
-        .string("locale", Some(config.lang.code()))
+        .string("locale", Some(config.lang.as_str()))
 }
 
 /// The body of `POST /api/v1/responses` for one answer.
@@ -159,12 +159,10 @@ fn load(key: &str) -> Array {
 }
 
 fn save(key: &str, items: &Array) {
-    if let (Some(storage), Ok(text)) = (storage(), JSON::stringify(items)) {
-        if storage.set_item(key, &String::from(text)).is_err() {
-            web_sys::console::warn_1(
-                &"koe: could not keep the answer for retry (storage full)".into(),
-            );
-        }
+    if let (Some(storage), Ok(text)) = (storage(), JSON::stringify(items))
+        && storage.set_item(key, &String::from(text)).is_err()
+    {
+        web_sys::console::warn_1(&"koe: could not keep the answer for retry (storage full)".into());
     }
 }
 
@@ -292,14 +290,14 @@ mod tests {
     use super::*;
     use crate::color::Brand;
     use crate::config::Position;
-    use crate::locale::Lang;
     use crate::state::Question;
+    use koe_shared::Locale;
 
     fn config() -> WidgetConfig {
         WidgetConfig {
             site: "site_1".into(),
             endpoint: "https://koe.example".into(),
-            lang: Lang::Ja,
+            lang: Locale::Ja,
             brand: Brand::from_attribute(None),
             position: Position::BottomRight,
             target: None,
