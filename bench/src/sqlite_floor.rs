@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::target::Target;
-use koe_collector::response::{AnswerWrite, Answers, Attribution, Source};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
 use koe_collector::storage::{PgStorage, SqliteStorage, Storage, StorageOptions};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -240,7 +240,7 @@ async fn storage_layer<S: Storage + Clone + 'static>(
                         nps: Some(NpsScore::try_from((i % 11) as u8)?),
                         ..Answers::default()
                     },
-                    day: "2026-11-26".into(),
+                    day: "2026-11-26".parse().unwrap(),
                     now_ms: 0,
                     edit_window_ms: i64::MAX,
                     source: Source::WIDGET,

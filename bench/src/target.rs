@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use koe_collector::registration::{SiteRequest, create_api_key, register_site};
-use koe_collector::site::{Origin, Site, SiteTimeZone};
+use koe_collector::sites::registration::{SiteRequest, create_api_key, register_site};
+use koe_collector::sites::{Origin, Site, SiteTimeZone};
 use koe_collector::storage::{PgStorage, Role, SqliteStorage, Storage, StorageOptions};
 use sqlx::{Connection as _, Executor as _};
 

@@ -5,40 +5,19 @@ use std::net::TcpListener;
 use std::pin::Pin;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, http::header, web};
+use actix_web::{App, HttpServer, web};
 
-use crate::dashboard::{self, SessionKey};
-use crate::demo;
-use crate::directory::SiteDirectory;
-use crate::rate_limit::{self, IpLimiter, SiteLimiter};
-use crate::routes;
-use crate::routes::widget_assets;
 use crate::settings::Settings;
 use crate::shutdown::{self, InFlight};
-use crate::site::Site;
+use crate::sites::directory::SiteDirectory;
+use crate::sites::registration::ensure_demo_site;
 use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
-use crate::survey_page;
 use crate::telemetry::log_request;
-
-/// What every handler shares.
-#[derive(Debug)]
-pub struct AppState<S> {
-    pub storage: S,
-    pub sites: SiteDirectory,
-    pub site_limiter: Option<SiteLimiter>,
-    pub edit_window_ms: i64,
-    /// How long a public endpoint waits for a whole body.
-    pub body_timeout: Duration,
-    /// The demo site, when `/demo` is served.
-    pub demo_site: Option<Site>,
-    /// Signs dashboard sessions.
-    pub session_key: SessionKey,
-    /// Where rating links point (`public_url`), when set.
-    pub public_url: Option<String>,
-}
+use crate::web::dashboard::SessionKey;
+use crate::web::rate_limit::{IpLimiter, SiteLimiter};
+use crate::web::state::AppState;
 
 #[allow(missing_debug_implementations)] // actix's Server is not Debug
 pub struct Application {
@@ -79,7 +58,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let demo_site = match settings.demo {
-            true => Some(demo::ensure_site(&storage, port).await?),
+            true => Some(ensure_demo_site(&storage, port).await?),
             false => None,
         };
         let sites = SiteDirectory::load(&storage).await?;
@@ -102,61 +81,12 @@ impl Application {
         let in_flight = InFlight::default();
         let counted = web::Data::new(in_flight.clone());
         let mut server = HttpServer::new(move || {
-            let sites = state.sites.clone();
-            let cors = Cors::default()
-                .allowed_origin_fn(move |origin, _| sites.knows_origin(origin.as_bytes()))
-                .allowed_methods(["POST"])
-                .allowed_headers([header::CONTENT_TYPE])
-                .max_age(86_400);
-            let mut public = web::scope("/api/v1");
-            if let Some(limiter) = &ip_limiter {
-                public = public.app_data(limiter.clone());
-            }
-            let public = public
-                .wrap(from_fn(rate_limit::per_ip))
-                .wrap(cors)
-                .route("/responses", web::post().to(routes::submit_response::<S>))
-                .route(
-                    "/impressions",
-                    web::post().to(routes::record_impression::<S>),
-                );
-            let manage = web::scope("/api/v1/sites/{site}")
-                .app_data(web::JsonConfig::default().limit(1024))
-                .route("/scores", web::get().to(routes::scores::<S>))
-                .route("/responses", web::get().to(routes::list_responses::<S>))
-                .route("/keys", web::post().to(routes::create_key::<S>))
-                .route("/links", web::post().to(routes::create_links::<S>));
+            let (state, ip_limiter) = (state.clone(), ip_limiter.clone());
             App::new()
                 .wrap(from_fn(log_request))
                 .wrap(from_fn(shutdown::count_in_flight))
                 .app_data(counted.clone())
-                .app_data(state.clone())
-                .service(dashboard::scope::<S>())
-                .service(manage)
-                .service(public)
-                .service(
-                    web::resource("/koe.js")
-                        .route(web::get().to(widget_assets::loader))
-                        .route(web::head().to(widget_assets::loader)),
-                )
-                .service(
-                    web::resource("/widget/{name}")
-                        .route(web::get().to(widget_assets::hashed))
-                        .route(web::head().to(widget_assets::hashed)),
-                )
-                .route("/s/survey.js", web::get().to(survey_page::script))
-                .service(
-                    web::resource("/s/{token}")
-                        .route(web::get().to(survey_page::show::<S>))
-                        .route(web::head().to(survey_page::show::<S>))
-                        .route(web::post().to(survey_page::confirm::<S>)),
-                )
-                .route("/demo", web::get().to(demo::page::<S>))
-                .route("/demo.js", web::get().to(demo::script))
-                .route("/healthz", web::get().to(routes::healthz))
-                .route("/metrics", web::get().to(crate::metrics::endpoint))
-                .route("/readyz", web::get().to(routes::readyz::<S>))
-                .default_service(web::to(routes::not_found))
+                .configure(move |routes| crate::web::routes(routes, state, ip_limiter))
         })
         .listen(listener)?
         .disable_signals()

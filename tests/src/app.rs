@@ -1,9 +1,9 @@
 //! A collector running on port 0 against a fresh database, with two sites registered.
 
-use koe_collector::registration::{RegisteredSite, SiteRequest, register_site};
 use koe_collector::rollup::{RollupCounters, RollupDrift, RollupKey};
 use koe_collector::settings::{DatabaseUrl, Settings};
-use koe_collector::site::{Origin, Site, SiteTimeZone};
+use koe_collector::sites::registration::{RegisteredSite, SiteRequest, register_site};
+use koe_collector::sites::{Origin, Site, SiteTimeZone};
 use koe_collector::startup::Application;
 use koe_collector::storage::StoredResponse;
 use koe_shared::token::{self, AttributionClaims};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use koe_collector::storage::{
-    Backend, PgStorage, SqliteStorage, Storage, StorageError, StorageOptions,
+    Backend, OpenError, PgStorage, SqliteStorage, Storage, StorageOptions,
 };
 use rand::Rng as _;
 use sqlx::Connection as _;
@@ -12,7 +12,7 @@ use sqlx::Connection as _;
 pub trait TestBackend: Storage {
     const BACKEND: Backend;
 
-    fn open(url: &str) -> impl Future<Output = Result<Self, StorageError>> + Send;
+    fn open(url: &str) -> impl Future<Output = Result<Self, OpenError>> + Send;
 
     /// Runs one raw SQL statement (to tamper with data in tests of `verify`).
     fn execute(url: &str, sql: &str) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
@@ -29,7 +29,7 @@ fn options() -> StorageOptions {
 impl TestBackend for SqliteStorage {
     const BACKEND: Backend = Backend::Sqlite;
 
-    async fn open(url: &str) -> Result<Self, StorageError> {
+    async fn open(url: &str) -> Result<Self, OpenError> {
         SqliteStorage::connect(url, &options()).await
     }
 
@@ -42,7 +42,7 @@ impl TestBackend for SqliteStorage {
 impl TestBackend for PgStorage {
     const BACKEND: Backend = Backend::Postgres;
 
-    async fn open(url: &str) -> Result<Self, StorageError> {
+    async fn open(url: &str) -> Result<Self, OpenError> {
         PgStorage::connect(url, &options()).await
     }
 

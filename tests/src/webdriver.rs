@@ -1,25 +1,34 @@
-//! A small W3C WebDriver client over HTTP (reqwest), enough to drive headless Chromium:
-//! sessions, navigation, elements (also inside shadow roots), clicks, keys, scripts and
-//! screenshots. One ChromeDriver process serves every test of a binary.
+//! The headless Chromium the browser tests drive: a thin wrapper over fantoccini's WebDriver
+//! client that starts one ChromeDriver per test binary, opens one session per `Browser` with
+//! its own throwaway profile folder, and turns WebDriver failures into test failures.
 
+use std::io;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
+// ChromeDriver listens on 127.0.0.1 only, so plain HTTP is enough: no TLS stack is built.
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::runtime::{Handle, RuntimeFlavor};
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-const SHADOW: &str = "shadow-6066-11e4-a52e-4f735466cecf";
+pub use fantoccini::elements::Element;
 
-/// WebDriver key codes.
+/// The keys the tests press, as fantoccini's W3C key codes.
 pub mod keys {
-    pub const TAB: &str = "\u{E004}";
-    pub const ENTER: &str = "\u{E007}";
-    pub const ESCAPE: &str = "\u{E00C}";
-    pub const SPACE: &str = "\u{E00D}";
-    pub const END: &str = "\u{E010}";
-    pub const LEFT: &str = "\u{E012}";
-    pub const RIGHT: &str = "\u{E014}";
+    use fantoccini::key::Key;
+
+    pub const TAB: Key = Key::Tab;
+    pub const ENTER: Key = Key::Enter;
+    pub const ESCAPE: Key = Key::Escape;
+    pub const SPACE: Key = Key::Space;
+    pub const END: Key = Key::End;
+    pub const LEFT: Key = Key::Left;
+    pub const RIGHT: Key = Key::Right;
 }
 
 struct Driver {
@@ -65,16 +74,20 @@ fn driver() -> Option<&'static Driver> {
         .as_ref()
 }
 
-/// A browser window (one WebDriver session). Closed on drop.
-#[derive(Debug)]
-pub struct Browser {
-    client: reqwest::Client,
-    session: String,
+/// A failed WebDriver command fails the test, saying what was asked.
+fn check<T>(what: &str, result: Result<T, CmdError>) -> T {
+    result.unwrap_or_else(|e| panic!("WebDriver {what}: {e}"))
 }
 
-/// An element, possibly inside a shadow root.
-#[derive(Debug, Clone)]
-pub struct Element(String);
+/// A browser window (one WebDriver session). On drop the session is closed, then its profile
+/// folder removed.
+#[derive(Debug)]
+pub struct Browser {
+    /// `None` only inside `drop`, once the session is closed.
+    client: Option<Client>,
+    /// Chromium's `--user-data-dir`. Held here, not kept, so no test leaves one behind.
+    profile: Option<TempDir>,
+}
 
 impl Browser {
     /// A fresh headless Chromium, or `None` (with a note) when browser tests are off.
@@ -83,87 +96,66 @@ impl Browser {
             eprintln!("skipped: KOE_CHROMEDRIVER is not set (cargo xtask test sets it)");
             return None;
         };
-        let client = reqwest::Client::new();
-        let profile = tempfile::tempdir().expect("a profile folder").keep();
-        let capabilities = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": std::env::var("KOE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                         "--disable-sync", "--window-size=1024,900", format!("--user-data-dir={}", profile.display())]
-            }
-        }}});
-        let response: Value = client
-            .post(format!("{}/session", driver.url))
-            .json(&capabilities)
-            .send()
+        // `drop` waits for the session to close, which tokio allows only on this flavor.
+        assert_eq!(
+            Handle::current().runtime_flavor(),
+            RuntimeFlavor::MultiThread,
+            "browser tests run on #[tokio::test(flavor = \"multi_thread\")]"
+        );
+        let profile = TempDir::with_prefix("koe-chromium-").expect("a profile folder");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert("goog:chromeOptions".into(), json!({
+            "binary": std::env::var("KOE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--window-size=1024,900", format!("--user-data-dir={}", profile.path().display())]
+        }));
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities);
+        let client = builder
+            .connect(&driver.url)
             .await
-            .expect("ChromeDriver answers")
-            .json()
-            .await
-            .expect("a JSON answer");
-        let session = response["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no browser session: {response}"))
-            .to_owned();
-        Some(Self { client, session })
+            .unwrap_or_else(|e| panic!("no browser session: {e}"));
+        Some(Self {
+            client: Some(client),
+            profile: Some(profile),
+        })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let driver = driver().expect("a driver exists while a browser does");
-        let url = format!("{}/session/{}{path}", driver.url, self.session);
-        let mut request = self.client.request(method, url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response: Value = request
-            .send()
-            .await
-            .expect("ChromeDriver answers")
-            .json()
-            .await
-            .expect("JSON");
-        if let Some(error) = response["value"]["error"].as_str() {
-            panic!(
-                "WebDriver {path}: {error}: {}",
-                response["value"]["message"]
-            );
-        }
-        response["value"].clone()
+    /// fantoccini's client, for what this wrapper does not cover (e.g. `Element::screenshot`).
+    pub fn client(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("the session is open until drop")
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await;
+        check(&format!("goto {url}"), self.client().goto(url).await);
     }
 
     /// Resizes the window (e.g. to a 320 px phone).
     pub async fn resize(&self, width: u32, height: u32) {
-        self.call(
-            reqwest::Method::POST,
-            "/window/rect",
-            Some(json!({ "width": width, "height": height })),
-        )
-        .await;
+        check("resize", self.client().set_window_size(width, height).await);
     }
 
     pub async fn refresh(&self) {
-        self.call(reqwest::Method::POST, "/refresh", Some(json!({})))
-            .await;
+        check("refresh", self.client().refresh().await);
     }
 
-    /// Runs a script in the page and returns its value.
+    /// Runs a script in the page with `args` (a JSON array) and returns its value.
     pub async fn script(&self, script: &str, args: Value) -> Value {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": script, "args": args })),
+        let Value::Array(args) = args else {
+            panic!("script arguments are a JSON array, not {args}");
+        };
+        check(
+            &format!("script {script}"),
+            self.client().execute(script, args).await,
         )
-        .await
     }
 
     /// Waits (up to 10 s) for a script to return something other than `null`/`false`.
+    // fantoccini's `Client::wait` only waits for elements and URLs, not for a script's value.
     pub async fn wait_for(&self, what: &str, script: &str) -> Value {
         let started = Instant::now();
         loop {
@@ -180,14 +172,10 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        let value = self
-            .call(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({ "using": "css selector", "value": css })),
-            )
-            .await;
-        Element(value[ELEMENT].as_str().expect("an element id").to_owned())
+        check(
+            &format!("find {css}"),
+            self.client().find(Locator::Css(css)).await,
+        )
     }
 
     /// An element inside the survey's shadow root (waiting for the survey to appear).
@@ -199,95 +187,86 @@ impl Browser {
         )
         .await;
         let host = self.find("[data-koe]").await;
-        let shadow = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/element/{}/shadow", host.0),
-                None,
-            )
-            .await;
-        let shadow = shadow[SHADOW].as_str().expect("a shadow root id");
-        let value = self
-            .call(
-                reqwest::Method::POST,
-                &format!("/shadow/{shadow}/element"),
-                Some(json!({ "using": "css selector", "value": css })),
-            )
-            .await;
-        Element(value[ELEMENT].as_str().expect("an element id").to_owned())
+        let shadow = check("the survey's shadow root", host.shadow_root().await);
+        check(
+            &format!("find {css} in the survey"),
+            shadow.find(Locator::Css(css)).await,
+        )
     }
 
     pub async fn click(&self, element: &Element) {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", element.0),
-            Some(json!({})),
-        )
-        .await;
+        check("click", element.click().await);
     }
 
     pub async fn type_into(&self, element: &Element, text: &str) {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", element.0),
-            Some(json!({ "text": text })),
-        )
-        .await;
+        check("type", element.send_keys(text).await);
     }
 
-    /// Presses keys on whatever has focus, one after another.
-    pub async fn press(&self, keys: &[&str]) {
-        let actions: Vec<Value> = keys
+    /// Presses keys (`keys::*` or plain characters) on whatever has focus, one after another.
+    pub async fn press<K: Into<char> + Copy>(&self, keys: &[K]) {
+        let keyboard = keys
             .iter()
-            .flat_map(|k| {
-                [
-                    json!({ "type": "keyDown", "value": k }),
-                    json!({ "type": "keyUp", "value": k }),
-                ]
-            })
-            .collect();
-        self.call(
-            reqwest::Method::POST,
-            "/actions",
-            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
-        )
-        .await;
+            .fold(KeyActions::new("keyboard".into()), |keyboard, &key| {
+                let value: char = key.into();
+                keyboard
+                    .then(KeyAction::Down { value })
+                    .then(KeyAction::Up { value })
+            });
+        check("press", self.client().perform_actions(keyboard).await);
     }
 
     pub async fn attribute(&self, element: &Element, name: &str) -> Option<String> {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/element/{}/attribute/{name}", element.0),
-            None,
-        )
-        .await
-        .as_str()
-        .map(str::to_owned)
+        check(&format!("attribute {name}"), element.attr(name).await)
     }
 
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
-        use base64::Engine as _;
-        let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().expect("base64 PNG"))
-            .expect("valid base64")
+        check("screenshot", self.client().screenshot().await)
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let Some(driver) = driver() else { return };
-        let url = format!("{}/session/{}", driver.url, self.session);
-        // Drop may run inside the test's runtime: close the session from a plain thread.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime
-                .block_on(async { reqwest::Client::new().delete(url).send().await.map(drop) })?;
-            Ok::<_, anyhow::Error>(())
-        })
-        .join();
+        if let (Some(client), Ok(runtime)) = (self.client.take(), Handle::try_current()) {
+            // Left alone, fantoccini closes the session from a task of the test's runtime, which
+            // may never run once the test returns. Close it here and wait, so Chromium has quit
+            // before its profile folder goes; `open` checked that blocking here is allowed.
+            let closed = tokio::task::block_in_place(|| {
+                runtime.block_on(tokio::time::timeout(
+                    Duration::from_secs(30),
+                    client.close(),
+                ))
+            });
+            match closed {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("the browser session did not close: {e}"),
+                Err(_) => eprintln!("the browser session did not close within 30 s"),
+            }
+        }
+        if let Some(profile) = self.profile.take() {
+            remove_profile(profile);
+        }
+    }
+}
+
+/// Removes a closed browser's profile folder. Chromium's helper processes can outlive the
+/// session by a moment and still write there, so a failed removal is retried for up to 2 s;
+/// a folder that still stays is reported, not a test failure.
+fn remove_profile(profile: TempDir) {
+    let path = profile.path().to_owned();
+    let mut removed = profile.close();
+    for _ in 0..20 {
+        match &removed {
+            Ok(()) => return,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+        removed = std::fs::remove_dir_all(&path);
+    }
+    if let Err(e) = removed {
+        eprintln!(
+            "the browser profile {} was not removed: {e}",
+            path.display()
+        );
     }
 }

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use futures_util::future::join_all;
-use koe_collector::registration::{SiteRequest, create_api_key, register_site};
-use koe_collector::response::{AnswerWrite, Answers, Attribution, MergeConflict};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, MergeConflict};
 use koe_collector::rollup::Summary;
 use koe_collector::secrets;
-use koe_collector::site::{NewSite, Origin, SiteTimeZone};
-use koe_collector::storage::{ImpressionWrite, Role, StorageError};
+use koe_collector::sites::registration::{SiteRequest, create_api_key, register_site};
+use koe_collector::sites::{NewSite, Origin, SiteTimeZone};
+use koe_collector::storage::{ImpressionWrite, Role, SaveError, StorageError};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore, SiteKey, SubmissionStatus};
 use koe_tests::{TestBackend, TestDatabase, on_both_backends};
 
@@ -51,10 +51,10 @@ fn write(
             ..Attribution::default()
         },
         answers,
-        day: "2026-11-26".into(),
+        day: "2026-11-26".parse().unwrap(),
         now_ms,
         edit_window_ms: 7 * DAY_MS,
-        source: koe_collector::response::Source::WIDGET,
+        source: koe_collector::responses::Source::WIDGET,
     }
 }
 
@@ -185,7 +185,7 @@ async fn answers_merge_and_move_rollups<S: TestBackend>() {
     assert_eq!(rollups.len(), 1);
     let scores = rollups[0].1.scores();
     assert_eq!(
-        (scores.csat, scores.nps[10], rollups[0].1.responses()),
+        (scores.csat, scores.nps[10], rollups[0].1.responses),
         ([1, 0, 0, 0, 0], 1, 1)
     );
     assert!(storage.rollup_drift().await.unwrap().is_empty());
@@ -214,7 +214,7 @@ async fn conflicts_change_nothing<S: TestBackend>() {
     assert!(
         matches!(
             late,
-            Err(StorageError::Rejected(MergeConflict::EditWindowClosed))
+            Err(SaveError::Rejected(MergeConflict::EditWindowClosed))
         ),
         "{late:?}"
     );
@@ -223,7 +223,7 @@ async fn conflicts_change_nothing<S: TestBackend>() {
         .await;
     assert!(matches!(
         other_agent,
-        Err(StorageError::Rejected(MergeConflict::AttributionConflict))
+        Err(SaveError::Rejected(MergeConflict::AttributionConflict))
     ));
 
     let after = (
@@ -258,7 +258,7 @@ async fn signed_reattribution_moves_the_response<S: TestBackend>() {
         .await
         .unwrap()
         .into_iter()
-        .map(|(k, c)| (k.agent, c.responses(), c.scores().csat[3]))
+        .map(|(k, c)| (k.agent_column().to_owned(), c.responses, c.scores().csat[3]))
         .collect();
     assert_eq!(rows, [("eve".to_owned(), 1, 1), ("ken".to_owned(), 0, 0)]);
     assert!(storage.rollup_drift().await.unwrap().is_empty());
@@ -276,13 +276,13 @@ async fn impressions_count_once<S: TestBackend>() {
         site_id: site.id,
         interaction: InteractionId::try_from("c1").unwrap(),
         attribution: Attribution::default(),
-        day: "2026-11-26".into(),
+        day: "2026-11-26".parse().unwrap(),
         now_ms: 0,
     };
     assert!(storage.record_impression(shown()).await.unwrap());
     assert!(!storage.record_impression(shown()).await.unwrap());
     let rollups = storage.rollups(site.id).await.unwrap();
-    assert_eq!((rollups.len(), rollups[0].1.impressions()), (1, 1));
+    assert_eq!((rollups.len(), rollups[0].1.impressions), (1, 1));
     assert_eq!(storage.impressions(site.id).await.unwrap().len(), 1);
 }
 
@@ -305,7 +305,10 @@ async fn drift_is_detected<S: TestBackend>() {
         .unwrap();
     assert_eq!(weekly.len(), 1);
     assert_eq!(
-        (weekly[0].0.day.as_str(), weekly[0].0.team.as_str()),
+        (
+            weekly[0].0.day.to_string().as_str(),
+            weekly[0].0.team_column()
+        ),
         ("2026-11-23", ""),
         "the week's Monday"
     );
@@ -370,7 +373,7 @@ async fn concurrent_writes_keep_rollups_exact<S: TestBackend>() {
         .await
         .unwrap()
         .iter()
-        .map(|(_, c)| c.responses())
+        .map(|(_, c)| c.responses)
         .sum();
     assert_eq!(total, 24);
     assert!(storage.rollup_drift().await.unwrap().is_empty());

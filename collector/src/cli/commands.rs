@@ -7,10 +7,9 @@ use koe_shared::SiteKey;
 use serde_json::json;
 
 use crate::links::{self, LinkRequest};
-use crate::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
-use crate::report::{self, query::RawReportQuery};
-use crate::routes::scores::load_report;
-use crate::site::Origin;
+use crate::report::{self, ReportQuery, query::RawReportQuery};
+use crate::sites::Origin;
+use crate::sites::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
 use crate::storage::{Role, Storage};
 
 /// The commands that work on the database directly, whichever backend it is.
@@ -108,9 +107,8 @@ impl StorageCommand {
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
-                let report = load_report(&storage, &site, &query)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let query = ReportQuery::parse(&query, site.today()).map_err(anyhow::Error::msg)?;
+                let report = report::load(&storage, &site, &query).await?;
                 match format.as_str() {
                     "json" => println!("{}", serde_json::to_string_pretty(&report)?),
                     "csv" => print!("{}", report::csv::report(&report)),
@@ -159,7 +157,10 @@ impl StorageCommand {
                             json!({
                                 "site": site,
                                 "table": d.table,
-                                "day": d.key.day, "agent": d.key.agent, "team": d.key.team, "channel": d.key.channel,
+                                "day": d.key.day.to_string(),
+                                "agent": d.key.agent_column(),
+                                "team": d.key.team_column(),
+                                "channel": d.key.channel_column(),
                                 "differences": d.differences(),
                             })
                         })
@@ -175,9 +176,9 @@ impl StorageCommand {
                             "  {site} {} {} agent={:?} team={:?} channel={:?}: {}",
                             d.table,
                             k.day,
-                            k.agent,
-                            k.team,
-                            k.channel,
+                            k.agent_column(),
+                            k.team_column(),
+                            k.channel_column(),
                             d.differences().join(", ")
                         );
                     }

@@ -7,13 +7,13 @@ mod commands;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use koe_shared::{AgentId, Channel, InteractionId, SiteKey, TeamId};
+use koe_shared::{AgentId, Channel, InteractionId, Locale, SiteKey, TeamId};
 
-use crate::registration::SiteRequest;
+use crate::links::LinkRequest;
 use crate::report::query::RawReportQuery;
-use crate::routes::links::link_request;
 use crate::settings::{DatabaseUrl, Settings};
-use crate::site::{Origin, SiteTimeZone};
+use crate::sites::registration::SiteRequest;
+use crate::sites::{Origin, SiteTimeZone};
 use crate::startup::Application;
 use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
 use crate::telemetry;
@@ -236,15 +236,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .trim_end_matches('d')
                 .parse()
                 .map_err(|_| anyhow::anyhow!("--expires takes days, like 14d, got {expires:?}"))?;
-            let request = link_request(
+            let request = LinkRequest::new(
                 InteractionId::try_from(interaction).map_err(id)?,
                 agent.map(AgentId::try_from).transpose().map_err(id)?,
                 team.map(TeamId::try_from).transpose().map_err(id)?,
                 channel.parse::<Channel>().map_err(id)?,
                 days,
-                Some(&lang),
-            )
-            .map_err(anyhow::Error::msg)?;
+                lang.parse::<Locale>().map_err(id)?,
+            )?;
             let site = SiteKey::try_from(site).map_err(id)?;
             let base = settings
                 .public_url

@@ -2,25 +2,68 @@
 //! URL, and a ready-to-paste email block (table layout, inline styles) with its text twin.
 //! The tokens are the `shared` format, version 2; a site's backend can sign identical links.
 
-use std::fmt::Write as _;
-
+use askama::Template;
 use koe_shared::token::{self, AttributionClaims, Offer, OfferedQuestion};
-use koe_shared::{AgentId, Channel, InteractionId, TeamId};
+use koe_shared::wording::CSAT_FACES as FACES;
+use koe_shared::{AgentId, Channel, InteractionId, Locale, TeamId};
 use serde::Serialize;
 
-use crate::dashboard::escape;
-use crate::site::Site;
-use crate::survey_texts::{self, SurveyTexts};
+use crate::sites::Site;
+use crate::texts::survey::{self as survey_texts, SurveyTexts};
 
-/// What a link set is for.
+/// Longest a link may live.
+pub const MAX_EXPIRY_DAYS: u64 = 90;
+
+/// What a link set is for: checked by [`LinkRequest::new`], so a held one is valid.
 #[derive(Debug, Clone)]
 pub struct LinkRequest {
     pub interaction: InteractionId,
     pub agent: Option<AgentId>,
     pub team: Option<TeamId>,
     pub channel: Channel,
+    /// Unix seconds.
     pub expires_at: u64,
-    pub ja: bool,
+    pub locale: Locale,
+}
+
+/// Why links cannot be made as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("links expire after 1 to {MAX_EXPIRY_DAYS} days, got {0}")]
+    Expiry(u64),
+    #[error("rating links are for email, phone, sns or other, not {0}")]
+    Channel(Channel),
+}
+
+impl LinkRequest {
+    /// Checks the link's lifetime (from now) and channel; shared by the API and `koe link`.
+    pub fn new(
+        interaction: InteractionId,
+        agent: Option<AgentId>,
+        team: Option<TeamId>,
+        channel: Channel,
+        expires_in_days: u64,
+        locale: Locale,
+    ) -> Result<Self, LinkError> {
+        if !(1..=MAX_EXPIRY_DAYS).contains(&expires_in_days) {
+            return Err(LinkError::Expiry(expires_in_days));
+        }
+        if !matches!(
+            channel,
+            Channel::Email | Channel::Phone | Channel::Sns | Channel::Other
+        ) {
+            return Err(LinkError::Channel(channel));
+        }
+        let now = u64::try_from(crate::clock::now_ms() / 1000).unwrap_or(0);
+        Ok(Self {
+            interaction,
+            agent,
+            team,
+            channel,
+            expires_at: now + expires_in_days * 86_400,
+            locale,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,11 +83,9 @@ pub struct LinkSet {
     pub text: String,
 }
 
-pub(crate) const FACES: [&str; 5] = ["😠", "🙁", "😐", "🙂", "😄"];
-
 /// Signs the link set for one interaction; `base` is the collector's public URL.
 pub fn build(site: &Site, base: &str, request: &LinkRequest) -> LinkSet {
-    let lang = if request.ja { "ja" } else { "en" };
+    let lang = request.locale.as_str();
     let url = |offer: Option<Offer>| {
         let claims = AttributionClaims {
             site: site.key.clone(),
@@ -73,11 +114,7 @@ pub fn build(site: &Site, base: &str, request: &LinkRequest) -> LinkSet {
     let csat = scored(OfferedQuestion::Csat, 1..=5);
     let nps = scored(OfferedQuestion::Nps, 0..=10);
     let survey_url = url(None);
-    let t = if request.ja {
-        &survey_texts::JA
-    } else {
-        &survey_texts::EN
-    };
+    let t = survey_texts::of(request.locale);
     LinkSet {
         interaction: request.interaction.to_string(),
         expires_at: request.expires_at,
@@ -89,7 +126,57 @@ pub fn build(site: &Site, base: &str, request: &LinkRequest) -> LinkSet {
     }
 }
 
-const CELL: &str = "display:inline-block;min-width:34px;padding:8px 6px;border:1px solid #c9cbd1;border-radius:6px;background:#ffffff;color:#1b1b1f;text-decoration:none;text-align:center;font-size:15px;line-height:1.3";
+/// One CSAT answer in the email: its link, face and words.
+#[derive(Debug)]
+struct CsatChoice<'a> {
+    url: &'a str,
+    score: u8,
+    face: &'static str,
+    label: &'static str,
+}
+
+fn csat_choices<'a>(t: &SurveyTexts, csat: &'a [ScoreLink]) -> Vec<CsatChoice<'a>> {
+    csat.iter()
+        .zip(FACES)
+        .zip(t.csat_labels)
+        .map(|((link, face), label)| CsatChoice {
+            url: &link.url,
+            score: link.score,
+            face,
+            label,
+        })
+        .collect()
+}
+
+/// The email block (`templates/email/rating.html`), escaped for HTML.
+#[derive(Debug, Template)]
+#[template(path = "email/rating.html")]
+struct RatingEmail<'a> {
+    t: &'a SurveyTexts,
+    lang: &'a str,
+    csat: Vec<CsatChoice<'a>>,
+    nps: &'a [ScoreLink],
+    survey: &'a str,
+}
+
+/// Its text twin (`templates/email/rating.txt`): a `.txt` template, so nothing is escaped.
+#[derive(Debug, Template)]
+#[template(path = "email/rating.txt")]
+struct RatingEmailText<'a> {
+    t: &'a SurveyTexts,
+    csat: Vec<CsatChoice<'a>>,
+    nps: &'a [ScoreLink],
+    survey: &'a str,
+}
+
+/// A rendered email part. Rendering fails only when a value's `Display` fails, which none of
+/// ours do; should it happen anyway, the error is logged and the part is empty.
+fn render(part: &impl Template) -> String {
+    part.render().unwrap_or_else(|error| {
+        tracing::error!(error = %error, "a rating email template failed to render");
+        String::new()
+    })
+}
 
 fn email_html(
     t: &SurveyTexts,
@@ -98,57 +185,20 @@ fn email_html(
     nps: &[ScoreLink],
     survey: &str,
 ) -> String {
-    let mut html = format!(
-        r#"<table role="presentation" lang="{lang}" cellpadding="0" cellspacing="0" border="0" style="font-family:Arial,'Hiragino Sans','Meiryo',sans-serif;color:#1b1b1f;max-width:560px"><tr><td style="padding:8px 0;font-size:16px;font-weight:bold">{}</td></tr><tr><td><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>"#,
-        escape(t.csat_question)
-    );
-    for ((link, face), label) in csat.iter().zip(FACES).zip(t.csat_labels) {
-        let _ = write!(
-            html,
-            r#"<td style="padding:0 6px 0 0"><a href="{url}" title="{n} – {label}" style="{CELL};min-width:64px">{face}<br>{n}<br><span style="font-size:11px;color:#55575e">{label}</span></a></td>"#,
-            url = escape(&link.url),
-            n = link.score,
-            label = escape(label),
-        );
-    }
-    let _ = write!(
-        html,
-        r#"</tr></table></td></tr><tr><td style="padding:16px 0 8px;font-size:16px;font-weight:bold">{}</td></tr><tr><td><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>"#,
-        escape(t.nps_question)
-    );
-    for link in nps {
-        let _ = write!(
-            html,
-            r#"<td style="padding:0 4px 0 0"><a href="{}" style="{CELL}">{}</a></td>"#,
-            escape(&link.url),
-            link.score
-        );
-    }
-    let _ = write!(
-        html,
-        r#"</tr></table><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td style="font-size:12px;color:#55575e;padding-top:4px">0 – {low}</td><td style="font-size:12px;color:#55575e;padding-top:4px;text-align:right">10 – {high}</td></tr></table></td></tr><tr><td style="padding:16px 0 0;font-size:13px"><a href="{survey}" style="color:#2454d6">{open}</a><br><span style="color:#55575e">{foot}</span></td></tr></table>"#,
-        low = escape(t.nps_low),
-        high = escape(t.nps_high),
-        survey = escape(survey),
-        open = escape(t.open_survey),
-        foot = escape(t.footnote),
-    );
-    html
+    render(&RatingEmail {
+        t,
+        lang,
+        csat: csat_choices(t, csat),
+        nps,
+        survey,
+    })
 }
 
 fn email_text(t: &SurveyTexts, csat: &[ScoreLink], nps: &[ScoreLink], survey: &str) -> String {
-    let mut text = format!("{}\n", t.csat_question);
-    for (link, label) in csat.iter().zip(t.csat_labels) {
-        let _ = writeln!(text, "  {} – {label}: {}", link.score, link.url);
-    }
-    let _ = writeln!(
-        text,
-        "\n{} (0 – {}, 10 – {})",
-        t.nps_question, t.nps_low, t.nps_high
-    );
-    for link in nps {
-        let _ = writeln!(text, "  {}: {}", link.score, link.url);
-    }
-    let _ = writeln!(text, "\n{}: {survey}", t.open_survey);
-    text
+    render(&RatingEmailText {
+        t,
+        csat: csat_choices(t, csat),
+        nps,
+        survey,
+    })
 }

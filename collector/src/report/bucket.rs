@@ -3,7 +3,8 @@
 
 use jiff::civil::Date;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Bucket {
     Day,
     Week,
@@ -36,10 +37,7 @@ impl Bucket {
     pub fn start(self, day: Date, range_start: Date) -> Date {
         match self {
             Self::Day => day,
-            Self::Week => {
-                let back = i64::from(day.weekday().to_monday_zero_offset());
-                day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day)
-            }
+            Self::Week => crate::rollup::week_of(day),
             Self::Month => day.first_of_month(),
             Self::All => range_start,
         }
@@ -49,7 +47,7 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::SiteTimeZone;
+    use crate::sites::SiteTimeZone;
 
     fn date(s: &str) -> Date {
         s.parse().unwrap()

@@ -3,6 +3,7 @@
 
 pub mod bucket;
 pub mod csv;
+mod load;
 pub mod query;
 pub mod table;
 
@@ -12,6 +13,7 @@ use koe_shared::metrics::{self, Estimate, ScoreCounts};
 use serde::Serialize;
 
 pub use bucket::Bucket;
+pub use load::load;
 pub use query::{GroupBy, ReportQuery};
 
 use crate::rollup::RollupCounters;
@@ -38,13 +40,12 @@ pub struct ReportRow {
 }
 
 impl ReportRow {
-    /// The row's value for a group column (`"agent"`, `"channel"`, `"team"`).
-    pub fn group_value(&self, group: &str) -> Option<&str> {
+    /// The row's value for a group column.
+    pub fn group_value(&self, group: GroupBy) -> Option<&str> {
         match group {
-            "agent" => self.agent.as_deref(),
-            "channel" => self.channel.as_deref(),
-            "team" => self.team.as_deref(),
-            _ => None,
+            GroupBy::Agent => self.agent.as_deref(),
+            GroupBy::Channel => self.channel.as_deref(),
+            GroupBy::Team => self.team.as_deref(),
         }
     }
 }
@@ -54,8 +55,8 @@ pub struct Report {
     pub site: String,
     pub from: String,
     pub to: String,
-    pub bucket: &'static str,
-    pub group_by: Vec<&'static str>,
+    pub bucket: Bucket,
+    pub group_by: Vec<GroupBy>,
     pub low_n_threshold: u64,
     pub rows: Vec<ReportRow>,
 }
@@ -101,8 +102,8 @@ impl Tally {
         self.self_resolved.0 += count(self_resolved[0]);
         self.self_resolved.1 += count(self_resolved[1]);
         self.scores.merge(&counters.scores());
-        self.responses += u64::try_from(counters.responses()).unwrap_or(0);
-        self.impressions += u64::try_from(counters.impressions()).unwrap_or(0);
+        self.responses += u64::try_from(counters.responses).unwrap_or(0);
+        self.impressions += u64::try_from(counters.impressions).unwrap_or(0);
     }
 }
 
@@ -157,8 +158,8 @@ pub fn build(
         site: site.to_owned(),
         from: query.from.to_string(),
         to: query.to.to_string(),
-        bucket: query.bucket.as_str(),
-        group_by: query.group_by.iter().map(|g| g.as_str()).collect(),
+        bucket: query.bucket,
+        group_by: query.group_by.clone(),
         low_n_threshold,
         rows,
     }

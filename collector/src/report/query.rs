@@ -3,14 +3,14 @@
 use jiff::civil::Date;
 
 use super::Bucket;
-use crate::rollup::RollupKey;
 
 /// Longest range a report may span.
 pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 /// Range when none is given: the last 30 days.
 pub const DEFAULT_RANGE_DAYS: i64 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Agent,
     Channel,
@@ -124,13 +124,6 @@ impl ReportQuery {
             team: filter(&raw.team),
         })
     }
-
-    /// Whether a rollup row passes the filters (the date range is applied by storage).
-    pub fn matches(&self, key: &RollupKey) -> bool {
-        let ok =
-            |filter: &Option<String>, value: &str| filter.as_deref().is_none_or(|f| f == value);
-        ok(&self.agent, &key.agent) && ok(&self.channel, &key.channel) && ok(&self.team, &key.team)
-    }
 }
 
 #[cfg(test)]
@@ -197,17 +190,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(q.group_by, [GroupBy::Agent, GroupBy::Team]);
-        assert!(q.matches(&RollupKey::new(
-            "2026-11-26",
-            Some("aiko"),
-            None,
-            Some("chat")
-        )));
-        assert!(!q.matches(&RollupKey::new(
-            "2026-11-26",
-            Some("ken"),
-            None,
-            Some("chat")
-        )));
+        assert_eq!(q.agent.as_deref(), Some("aiko"));
     }
 }

@@ -18,7 +18,11 @@ fn estimate(e: Option<Estimate>, decimals: usize) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut header: Vec<String> = report.group_by.iter().map(|g| (*g).to_owned()).collect();
+    let mut header: Vec<String> = report
+        .group_by
+        .iter()
+        .map(|g| g.as_str().to_owned())
+        .collect();
     header.extend(
         [
             "bucket",
@@ -35,7 +39,7 @@ pub fn render(report: &Report) -> String {
     let mut rows = vec![header];
     for row in &report.rows {
         let mut cells: Vec<String> = Vec::new();
-        for group in &report.group_by {
+        for &group in &report.group_by {
             let value = row
                 .group_value(group)
                 .filter(|v| !v.is_empty())
@@ -65,7 +69,7 @@ pub fn render(report: &Report) -> String {
         report.site,
         report.from,
         report.to,
-        report.bucket,
+        report.bucket.as_str(),
         report.rows.len(),
         report.low_n_threshold
     );

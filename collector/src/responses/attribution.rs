@@ -4,8 +4,8 @@
 use koe_shared::token::{self, TokenError};
 use koe_shared::{AgentId, AttributionToken, Channel, InteractionId, TeamId};
 
-use crate::response::Attribution;
-use crate::site::Site;
+use crate::responses::Attribution;
+use crate::sites::Site;
 
 /// What a submission or impression says about its interaction.
 #[derive(Debug, Clone, Copy)]

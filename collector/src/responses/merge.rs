@@ -110,7 +110,7 @@ pub struct ResponseState {
     /// The latest sender; flagged only while every write so far was suspect.
     pub source: Source,
     /// The local day (site time zone) of the first answer; the response counts in that day.
-    pub day: String,
+    pub day: jiff::civil::Date,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -123,7 +123,7 @@ pub struct AnswerWrite {
     pub attribution: Attribution,
     pub answers: Answers,
     /// Today in the site's time zone.
-    pub day: String,
+    pub day: jiff::civil::Date,
     pub now_ms: i64,
     pub edit_window_ms: i64,
     pub source: Source,
@@ -151,7 +151,7 @@ impl AnswerWrite {
                 attribution: self.attribution.clone(),
                 answers: Answers::default().overlaid_with(&self.answers),
                 source: self.source,
-                day: self.day.clone(),
+                day: self.day,
                 created_at_ms: self.now_ms,
                 updated_at_ms: self.now_ms,
             });
@@ -166,7 +166,7 @@ impl AnswerWrite {
                 client: self.source.client,
                 flagged: existing.source.flagged && self.source.flagged,
             },
-            day: existing.day.clone(),
+            day: existing.day,
             created_at_ms: existing.created_at_ms,
             updated_at_ms: self.now_ms,
         })
@@ -223,7 +223,7 @@ mod tests {
             interaction: InteractionId::try_from("i-1").unwrap(),
             attribution,
             answers,
-            day: "2026-11-26".into(),
+            day: "2026-11-26".parse().unwrap(),
             now_ms,
             edit_window_ms: 7 * DAY_MS,
             source: Source::WIDGET,
@@ -260,11 +260,11 @@ mod tests {
         assert_eq!(second.attribution, first.attribution);
         assert_eq!(
             (
-                second.day.as_str(),
+                second.day.to_string(),
                 second.created_at_ms,
                 second.updated_at_ms
             ),
-            ("2026-11-26", 0, DAY_MS)
+            ("2026-11-26".to_owned(), 0, DAY_MS)
         );
         let third = write(2 * DAY_MS, Attribution::default(), csat(5))
             .apply_to(Some(&second))

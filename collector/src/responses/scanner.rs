@@ -2,7 +2,7 @@
 //! some also submit what they find. A confirmation that comes from a known scanner, or less
 //! than a second after its page was served, is kept but flagged (not counted).
 
-use crate::response::{Client, Source};
+use crate::responses::{Client, Source};
 
 /// How soon after serving the page a person can plausibly have read it and clicked.
 pub const HUMAN_DELAY_MS: i64 = 1000;

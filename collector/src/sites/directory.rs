@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use koe_shared::SiteKey;
 
-use crate::site::{Origin, Site};
+use crate::sites::{Origin, Site};
 use crate::storage::{Storage, StorageError};
 
 #[derive(Debug, Clone, Default)]

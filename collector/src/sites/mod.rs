@@ -1,4 +1,8 @@
-//! Sites: who may send responses, from which origins, signed with which secret.
+//! Sites: who may send responses, from which origins, signed with which secret. The list the
+//! server keeps in memory is [`directory`]; creating sites and keys is [`registration`].
+
+pub mod directory;
+pub mod registration;
 
 use std::fmt;
 
@@ -37,6 +41,11 @@ impl fmt::Debug for Site {
 }
 
 impl Site {
+    /// Today in the site's time zone: where a report's range ends by default.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.timezone.local_date(crate::clock::now_ms())
+    }
+
     pub fn allows_origin(&self, origin: &Origin) -> bool {
         self.origins.contains(origin)
     }
@@ -116,13 +125,17 @@ impl SiteTimeZone {
         &self.name
     }
 
-    /// The local date (`YYYY-MM-DD`) at a Unix time in milliseconds.
-    pub fn local_day(&self, unix_ms: i64) -> String {
+    /// The local date at a Unix time in milliseconds.
+    pub fn local_date(&self, unix_ms: i64) -> jiff::civil::Date {
         jiff::Timestamp::from_millisecond(unix_ms)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
             .to_zoned(self.zone.clone())
             .date()
-            .to_string()
+    }
+
+    /// The local date (`YYYY-MM-DD`) at a Unix time in milliseconds.
+    pub fn local_day(&self, unix_ms: i64) -> String {
+        self.local_date(unix_ms).to_string()
     }
 }
 

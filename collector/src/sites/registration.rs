@@ -1,11 +1,12 @@
 //! Creating sites and API keys: the secret is generated here, handed back once, and only its
-//! digest reaches storage. Used by the CLI (and by tests, exactly as the CLI does).
+//! digest reaches storage. Used by the CLI (and by tests, exactly as the CLI does), and on
+//! start for the demo shop's site.
 
 use koe_shared::SiteKey;
 
 use crate::clock;
 use crate::secrets;
-use crate::site::{NewSite, Origin, Site, SiteTimeZone};
+use crate::sites::{NewSite, Origin, Site, SiteTimeZone};
 use crate::storage::{ApiKeyRecord, NewApiKey, Role, Storage, StorageError};
 
 /// What a site owner fills in.
@@ -68,4 +69,34 @@ pub async fn create_api_key<S: Storage>(
         })
         .await?;
     Ok((record, key))
+}
+
+/// The demo site's public key: fixed, so the page and the database agree across restarts.
+pub const DEMO_SITE_KEY: &str = "site_demo";
+
+/// Finds or creates the demo site, reachable from the collector's own origin on `port`.
+pub async fn ensure_demo_site<S: Storage>(storage: &S, port: u16) -> Result<Site, StorageError> {
+    let key = SiteKey::try_from(DEMO_SITE_KEY).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    if let Some(site) = storage.site_by_key(&key).await? {
+        return Ok(site);
+    }
+    let origins = [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    ]
+    .iter()
+    .map(|o| Origin::parse(o).map_err(StorageError::Corrupt))
+    .collect::<Result<Vec<_>, _>>()?;
+    storage
+        .create_site(NewSite {
+            key,
+            name: "Demo".into(),
+            origins,
+            timezone: SiteTimeZone::parse("Asia/Tokyo").map_err(StorageError::Corrupt)?,
+            strict: true,
+            low_n_threshold: 30,
+            secret_digest: secrets::digest(&secrets::new_signing_secret()),
+            created_at_ms: clock::now_ms(),
+        })
+        .await
 }

@@ -1,19 +1,55 @@
-//! What can go wrong below the storage trait.
+//! What can go wrong below the storage trait: [`OpenError`] while a database is opened and
+//! migrated at start, [`StorageError`] once it runs, and [`SaveError`] for a submission, which
+//! may also conflict with what is stored.
 
-use crate::response::MergeConflict;
+use std::sync::Arc;
 
+use crate::responses::MergeConflict;
+
+/// A running database failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    /// The submission conflicts with the stored response; nothing was written.
-    #[error(transparent)]
-    Rejected(#[from] MergeConflict),
     /// A site or key with the same unique value exists already.
     #[error("{0} already exists")]
     Duplicate(&'static str),
     /// The database cannot be reached or cannot write now (down, busy, disk full, read-only).
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
-    /// The SQLite file could not be opened at start.
+    #[error("the database failed")]
+    Database(#[source] sqlx::Error),
+    /// A stored value does not parse into its domain type.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// The transaction that held this write failed as a whole; nothing of it was committed.
+    #[error("the transaction holding this write failed")]
+    Batch(#[source] Arc<StorageError>),
+    /// The writer tasks have stopped (shutting down, or they failed).
+    #[error("the database writer has stopped")]
+    WriterGone,
+}
+
+/// A submission was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// It conflicts with the stored response; nothing was written.
+    #[error(transparent)]
+    Rejected(#[from] MergeConflict),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for SaveError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+/// The database could not be opened for use.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Config(String),
+    /// The SQLite file could not be opened.
     #[error(
         "could not open the database file {path} (SQLite needs it and its directory \
          writable: it keeps a -wal and a -shm file beside it)"
@@ -26,25 +62,16 @@ pub enum StorageError {
     /// The SQLite file opened, but only for reading (read-only file or mount).
     #[error("the database file {0} cannot be written (read-only file or filesystem)")]
     ReadOnly(String),
-    #[error("the database failed")]
-    Database(#[source] sqlx::Error),
     #[error("could not apply database migrations")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    /// A stored value does not parse into its domain type.
-    #[error("stored data is invalid: {0}")]
-    Corrupt(String),
-    #[error("{0}")]
-    Config(String),
-    /// The transaction that held this write failed as a whole; nothing of it was committed.
-    #[error("the transaction holding this write failed")]
-    Batch(#[source] std::sync::Arc<StorageError>),
-    /// Another writer created a response a batch meant to create; the batch is retried
-    /// write by write (never reaches a caller).
-    #[error("a concurrent writer created a response of this batch")]
-    Raced,
-    /// The writer tasks have stopped (shutting down, or they failed).
-    #[error("the database writer has stopped")]
-    WriterGone,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for OpenError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Storage(error.into())
+    }
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -66,16 +93,17 @@ impl StorageError {
             _ => false,
         }
     }
-}
 
-/// SQLite refused a write because it could only open the file read-only (`SQLITE_READONLY`).
-pub(super) fn is_read_only(error: &StorageError) -> bool {
-    match error {
-        StorageError::Unavailable(sqlx::Error::Database(db)) => db
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == 8),
-        _ => false,
+    /// SQLite refused a write because it could only open the file read-only
+    /// (`SQLITE_READONLY`).
+    pub(super) fn is_read_only(&self) -> bool {
+        match self {
+            Self::Unavailable(sqlx::Error::Database(db)) => db
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| code & 0xff == 8),
+            _ => false,
+        }
     }
 }
 

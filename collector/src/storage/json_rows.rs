@@ -8,10 +8,10 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
 use super::StorageError;
 use crate::report::{GroupBy, GroupedRollup};
-use crate::rollup::{COUNTER_COLUMNS, RollupCounters};
+use crate::rollup::{COUNTERS, RollupCounters};
 
 /// Numbers per row: every counter, then help-center "resolved?" yes and no.
-pub(super) const COUNTS: usize = COUNTER_COLUMNS.len() + 2;
+pub(super) const COUNTS: usize = COUNTERS + 2;
 
 /// Parses the rows of a report read grouped by `groups` (in the order they were selected).
 pub(super) fn parse(json: &str, groups: &[GroupBy]) -> Result<Vec<GroupedRollup>, StorageError> {
@@ -88,14 +88,11 @@ impl<'de> Visitor<'de> for Row<'_> {
                 GroupBy::Team => row.team = value,
             }
         }
-        for slot in row
-            .counters
-            .0
-            .iter_mut()
-            .chain(row.self_resolved.iter_mut())
-        {
+        let mut counters = [0; COUNTERS];
+        for slot in counters.iter_mut().chain(row.self_resolved.iter_mut()) {
             *slot = seq.next_element()?.ok_or_else(missing)?;
         }
+        row.counters = RollupCounters::from_values(counters);
         if seq.next_element::<de::IgnoredAny>()?.is_some() {
             return Err(de::Error::invalid_length(2 + self.0.len() + COUNTS, &self));
         }
@@ -118,7 +115,7 @@ mod tests {
         assert_eq!(row.agent.as_deref(), Some("aiko"));
         assert_eq!(row.channel.as_deref(), Some("chat"));
         assert_eq!(row.team, None);
-        assert_eq!(row.counters.0[0], 1);
+        assert_eq!(row.counters.csat[0], 1);
         assert_eq!(row.self_resolved, [COUNTS as i64 - 1, COUNTS as i64]);
         assert!(parse("[]", &[]).unwrap().is_empty());
     }

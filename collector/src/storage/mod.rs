@@ -1,28 +1,32 @@
 //! Storage: one trait, a SQLite and a PostgreSQL implementation chosen from the URL at start.
 //!
-//! Both keep the same tables (one migrations folder each) and run the same SQL where the
-//! dialects agree (`sql.rs`). Every write updates `rollups` in the transaction that
-//! changes the raw data.
+//! Both keep the same tables (one migrations folder each). Each backend's folder owns what
+//! only it does — connecting, its writer (group commit), its half of the write path
+//! ([`write_path::WriteTx`]: locking, rollup changes), its report dialect. What is the same
+//! on both is written once: the SQL text both run ([`sql`]), the statements that run it
+//! ([`queries`]), the write path over `WriteTx` and the in-memory batch plan ([`write_plan`]). Every write updates the
+//! rollups in the transaction that changes the raw data.
 
-mod batch_sql;
+mod bind;
 mod error;
 mod json_rows;
 mod postgres;
-mod postgres_writer;
+mod queries;
 mod records;
-mod report_sql;
-mod rollup_sql;
+mod report_read;
+mod response_page;
 mod rows;
 mod sql;
 mod sqlite;
-mod sqlite_writer;
+mod write_path;
+mod write_plan;
 
 use std::future::Future;
 use std::time::Duration;
 
 use koe_shared::SiteKey;
 
-pub use error::StorageError;
+pub use error::{OpenError, SaveError, StorageError};
 pub use postgres::PgStorage;
 pub use records::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved, StoredResponse,
@@ -30,9 +34,9 @@ pub use records::{
 pub use sqlite::SqliteStorage;
 
 use crate::report::{GroupedRollup, ReportQuery};
-use crate::response::AnswerWrite;
+use crate::responses::AnswerWrite;
 use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey, Summary};
-use crate::site::{NewSite, Site};
+use crate::sites::{NewSite, Site};
 
 /// How storage connects; filled from [`crate::settings::Settings`].
 #[derive(Debug, Clone)]
@@ -62,13 +66,13 @@ pub enum Backend {
 }
 
 impl Backend {
-    pub fn of_url(url: &str) -> Result<Self, StorageError> {
+    pub fn of_url(url: &str) -> Result<Self, OpenError> {
         if url.starts_with("sqlite:") {
             Ok(Self::Sqlite)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres)
         } else {
-            Err(StorageError::Config(
+            Err(OpenError::Config(
                 "the database URL must start with sqlite: or postgres://".into(),
             ))
         }
@@ -108,7 +112,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
     fn save_answers(
         &self,
         write: AnswerWrite,
-    ) -> impl Future<Output = Result<Saved, StorageError>> + Send;
+    ) -> impl Future<Output = Result<Saved, SaveError>> + Send;
 
     /// Records that a survey was shown; `true` the first time for an interaction.
     fn record_impression(
@@ -146,8 +150,8 @@ pub trait Storage: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
 
-    /// A site's rows of a summary table (`key.team` empty; `key.day` the week's Monday in
-    /// the weekly one).
+    /// A site's rows of a summary table (no team; `key.day` the week's Monday in the weekly
+    /// ones).
     fn summary_rollups(
         &self,
         site_id: i64,

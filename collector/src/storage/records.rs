@@ -4,7 +4,7 @@ use std::fmt;
 
 use koe_shared::{InteractionId, SubmissionStatus};
 
-use crate::response::{Attribution, ResponseState};
+use crate::responses::{Attribution, ResponseState};
 
 /// What an API key may do: `read` reports, or `admin` (also create links and keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub struct ImpressionWrite {
     pub site_id: i64,
     pub interaction: InteractionId,
     pub attribution: Attribution,
-    pub day: String,
+    pub day: jiff::civil::Date,
     pub now_ms: i64,
 }
 

@@ -7,9 +7,9 @@ use koe_shared::{
 };
 
 use super::{ApiKeyRecord, Role, StorageError, StoredResponse};
-use crate::response::{Answers, Attribution, Client, ResponseState, Source};
+use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
-use crate::site::{Origin, Site, SiteTimeZone};
+use crate::sites::{Origin, Site, SiteTimeZone};
 
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct SiteRow {
@@ -168,7 +168,7 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 })?,
                 flagged: row.flagged,
             },
-            day: row.day,
+            day: day(&row.day)?,
             created_at_ms: row.created_at_ms,
             updated_at_ms: row.updated_at_ms,
         };
@@ -178,6 +178,37 @@ impl TryFrom<ResponseRow> for StoredResponse {
             state,
         })
     }
+}
+
+/// A stored local day (`YYYY-MM-DD`).
+pub(super) fn day(raw: &str) -> Result<jiff::civil::Date, StorageError> {
+    raw.parse()
+        .map_err(|_| StorageError::Corrupt(format!("day {raw:?} is not a date")))
+}
+
+/// A rollup key from its stored columns (`''` for a missing agent, team or channel).
+pub(super) fn rollup_key(
+    day_column: &str,
+    agent: &str,
+    team: &str,
+    channel: &str,
+) -> Result<RollupKey, StorageError> {
+    let given = |column: &str| Some(column.to_owned()).filter(|c| !c.is_empty());
+    Ok(RollupKey {
+        day: day(day_column)?,
+        agent: given(agent)
+            .map(AgentId::try_from)
+            .transpose()
+            .map_err(corrupt)?,
+        team: given(team)
+            .map(TeamId::try_from)
+            .transpose()
+            .map_err(corrupt)?,
+        channel: given(channel)
+            .map(|c| c.parse::<Channel>())
+            .transpose()
+            .map_err(corrupt)?,
+    })
 }
 
 /// A response's columns in the order `sql::INSERT_RESPONSE` and `sql::UPDATE_RESPONSE` bind them.
@@ -193,10 +224,10 @@ pub(super) struct ResponseColumns<'a> {
     pub comment: Option<&'a str>,
     pub reasons: String,
     pub locale: Option<&'static str>,
-    pub day: &'a str,
+    pub day: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
-    pub client: &'static str,
+    pub client: &'a str,
     pub flagged: bool,
 }
 
@@ -220,7 +251,7 @@ impl<'a> ResponseColumns<'a> {
                 .collect::<Vec<_>>()
                 .join(","),
             locale: x.locale.map(Locale::as_str),
-            day: &state.day,
+            day: state.day.to_string(),
             created_at_ms: state.created_at_ms,
             updated_at_ms: state.updated_at_ms,
             client: state.source.client.as_str(),
@@ -237,13 +268,28 @@ pub(super) struct ImpressionRow {
     pub day: String,
 }
 
-impl From<ImpressionRow> for RollupKey {
-    fn from(row: ImpressionRow) -> Self {
-        RollupKey::new(
+impl TryFrom<ImpressionRow> for RollupKey {
+    type Error = StorageError;
+
+    fn try_from(row: ImpressionRow) -> Result<Self, Self::Error> {
+        rollup_key(
             &row.day,
-            row.agent.as_deref(),
-            row.team.as_deref(),
-            row.channel.as_deref(),
+            row.agent.as_deref().unwrap_or_default(),
+            row.team.as_deref().unwrap_or_default(),
+            row.channel.as_deref().unwrap_or_default(),
         )
     }
+}
+
+/// The ids `RETURNING id, site_id, interaction` gave, by response.
+pub(super) fn inserted_ids(
+    rows: Vec<(i64, i64, String)>,
+) -> Result<std::collections::HashMap<super::write_plan::ResponseKey, i64>, StorageError> {
+    rows.into_iter()
+        .map(|(id, site_id, interaction)| {
+            let interaction = InteractionId::try_from(interaction)
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            Ok(((site_id, interaction), id))
+        })
+        .collect()
 }

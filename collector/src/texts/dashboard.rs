@@ -1,5 +1,7 @@
 //! The dashboard's words, in English and Japanese.
 
+use koe_shared::Locale;
+
 #[derive(Debug)]
 pub struct Texts {
     pub lang: &'static str,
@@ -106,12 +108,10 @@ pub static JA: Texts = Texts {
     other_lang_code: "en",
 };
 
-/// `?lang=` first, then `Accept-Language`, else English.
-pub fn pick(query: Option<&str>, accept_language: Option<&str>) -> &'static Texts {
-    match query {
-        Some("ja") => &JA,
-        Some("en") => &EN,
-        _ if accept_language.is_some_and(|v| v.trim_start().starts_with("ja")) => &JA,
-        _ => &EN,
+/// The texts in a language.
+pub fn of(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::Ja => &JA,
+        Locale::En => &EN,
     }
 }

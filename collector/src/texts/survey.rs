@@ -1,7 +1,7 @@
 //! The words of rating emails and the hosted survey page, in English and Japanese; the
 //! questions come from `koe_shared::wording`, shared with the widget.
 
-use koe_shared::wording;
+use koe_shared::{Locale, wording};
 
 #[derive(Debug)]
 pub struct SurveyTexts {
@@ -76,12 +76,10 @@ pub static JA: SurveyTexts = SurveyTexts {
     unavailable: "ただいま回答を保存できませんでした。少し時間をおいて、もう一度お試しください。",
 };
 
-/// `?lang=` first, then `Accept-Language`, else English.
-pub fn pick(lang: Option<&str>, accept_language: Option<&str>) -> &'static SurveyTexts {
-    match lang {
-        Some("ja") => &JA,
-        Some("en") => &EN,
-        _ if accept_language.is_some_and(|v| v.trim_start().starts_with("ja")) => &JA,
-        _ => &EN,
+/// The texts in a language.
+pub fn of(locale: Locale) -> &'static SurveyTexts {
+    match locale {
+        Locale::Ja => &JA,
+        Locale::En => &EN,
     }
 }

@@ -5,7 +5,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
-use crate::error::json_error;
+use crate::web::error::json_error;
 
 /// One built file and its precompressed copies.
 #[derive(Debug)]

@@ -6,12 +6,52 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
 use koe_shared::ApiError;
 
-use crate::attribution::AttributionError;
-use crate::response::MergeConflict;
-use crate::storage::StorageError;
+use crate::responses::MergeConflict;
+use crate::responses::attribution::AttributionError;
+use crate::storage::{SaveError, StorageError};
 
 /// Seconds a client should wait after a 503.
 const RETRY_AFTER_UNAVAILABLE: u64 = 2;
+
+/// Every code a submission can be refused with: the `error` of its body, and the label its
+/// refusal is counted under at `/metrics` ([`crate::web::metrics`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum IngestCode {
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    BodyIncomplete,
+    BodyTimeout,
+    InvalidUtf8,
+    InvalidJson,
+    UnknownField,
+    MissingField,
+    InvalidField,
+    NoAnswers,
+    UnknownSite,
+    OriginNotAllowed,
+    RateLimited,
+    TokenExpired,
+    InvalidToken,
+    TokenMismatch,
+    TokenRequired,
+    UnsignedAttribution,
+    EditWindowClosed,
+    AttributionConflict,
+    Unavailable,
+    InternalError,
+}
+
+impl IngestCode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Refusals are counted; our own failures are logged instead.
+    pub fn is_counted(self) -> bool {
+        self != Self::InternalError
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -55,41 +95,51 @@ pub enum IngestError {
 
 impl From<StorageError> for IngestError {
     fn from(error: StorageError) -> Self {
+        match error.is_unavailable() {
+            true => Self::Unavailable(error),
+            false => Self::Internal(error),
+        }
+    }
+}
+
+impl From<SaveError> for IngestError {
+    fn from(error: SaveError) -> Self {
         match error {
-            StorageError::Rejected(conflict) => Self::Conflict(conflict),
-            e if e.is_unavailable() => Self::Unavailable(e),
-            e => Self::Internal(e),
+            SaveError::Rejected(conflict) => Self::Conflict(conflict),
+            SaveError::Storage(error) => error.into(),
         }
     }
 }
 
 impl IngestError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> IngestCode {
         match self {
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge(_) => "payload_too_large",
-            Self::BodyIncomplete => "body_incomplete",
-            Self::BodyTimeout(_) => "body_timeout",
-            Self::InvalidUtf8 => "invalid_utf8",
-            Self::InvalidJson(_) => "invalid_json",
-            Self::UnknownField(_) => "unknown_field",
-            Self::MissingField(_) => "missing_field",
-            Self::InvalidField(_) => "invalid_field",
-            Self::NoAnswers => "no_answers",
-            Self::UnknownSite => "unknown_site",
-            Self::OriginNotAllowed => "origin_not_allowed",
-            Self::RateLimited(_) => "rate_limited",
+            Self::UnsupportedMediaType => IngestCode::UnsupportedMediaType,
+            Self::PayloadTooLarge(_) => IngestCode::PayloadTooLarge,
+            Self::BodyIncomplete => IngestCode::BodyIncomplete,
+            Self::BodyTimeout(_) => IngestCode::BodyTimeout,
+            Self::InvalidUtf8 => IngestCode::InvalidUtf8,
+            Self::InvalidJson(_) => IngestCode::InvalidJson,
+            Self::UnknownField(_) => IngestCode::UnknownField,
+            Self::MissingField(_) => IngestCode::MissingField,
+            Self::InvalidField(_) => IngestCode::InvalidField,
+            Self::NoAnswers => IngestCode::NoAnswers,
+            Self::UnknownSite => IngestCode::UnknownSite,
+            Self::OriginNotAllowed => IngestCode::OriginNotAllowed,
+            Self::RateLimited(_) => IngestCode::RateLimited,
             Self::Attribution(e) => match e {
-                AttributionError::TokenExpired => "token_expired",
-                AttributionError::InvalidToken(_) | AttributionError::WrongSite => "invalid_token",
-                AttributionError::TokenMismatch(_) => "token_mismatch",
-                AttributionError::TokenRequired => "token_required",
-                AttributionError::UnsignedField(_) => "unsigned_attribution",
+                AttributionError::TokenExpired => IngestCode::TokenExpired,
+                AttributionError::InvalidToken(_) | AttributionError::WrongSite => {
+                    IngestCode::InvalidToken
+                }
+                AttributionError::TokenMismatch(_) => IngestCode::TokenMismatch,
+                AttributionError::TokenRequired => IngestCode::TokenRequired,
+                AttributionError::UnsignedField(_) => IngestCode::UnsignedAttribution,
             },
-            Self::Conflict(MergeConflict::EditWindowClosed) => "edit_window_closed",
-            Self::Conflict(MergeConflict::AttributionConflict) => "attribution_conflict",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal_error",
+            Self::Conflict(MergeConflict::EditWindowClosed) => IngestCode::EditWindowClosed,
+            Self::Conflict(MergeConflict::AttributionConflict) => IngestCode::AttributionConflict,
+            Self::Unavailable(_) => IngestCode::Unavailable,
+            Self::Internal(_) => IngestCode::InternalError,
         }
     }
 }
@@ -124,10 +174,11 @@ impl ResponseError for IngestError {
             }
             _ => None,
         };
-        if !matches!(self, Self::Internal(_)) {
-            crate::metrics::refused(self.code());
+        let code = self.code();
+        if code.is_counted() {
+            crate::web::metrics::refused(code);
         }
-        respond(self, self.status_code(), self.code(), header)
+        respond(self, self.status_code(), code.as_str(), header)
     }
 }
 

@@ -3,9 +3,9 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use serde_json::json;
 
-use crate::error::json_error;
-use crate::startup::AppState;
 use crate::storage::Storage;
+use crate::web::error::json_error;
+use crate::web::state::AppState;
 
 /// The process is up and serving HTTP.
 pub async fn healthz() -> HttpResponse {

@@ -1,115 +1,129 @@
-//! Process-wide counters in the Prometheus text format at `/metrics`: accepted submissions and
-//! every refusal by its `ApiError` code — forged, expired, mismatched or replayed attribution
-//! included (`invalid_token`, `token_expired`, `token_mismatch`, `token_required`,
-//! `unsigned_attribution`, `attribution_conflict`, `edit_window_closed`) — and refused rating
-//! links. Counts only: no site, key, address or text ever becomes a label.
+//! Process-wide counters at `/metrics`, in the OpenMetrics text format (`prometheus-client`):
+//! accepted submissions, every refusal by its API error code — forged, expired, mismatched or
+//! replayed attribution included — and refused rating links. The code labels are the
+//! variants of [`IngestCode`] and [`LinkRefusal`], every one of them exported from the start
+//! (at 0), so a new code is counted by name as soon as it exists. Counts only: no site, key,
+//! address or text ever becomes a label.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
 
 use actix_web::HttpResponse;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+use strum::IntoEnumIterator as _;
 
-/// Every code a submission can be refused with (`IngestError::code`).
-const REFUSAL_CODES: [&str; 21] = [
-    "unsupported_media_type",
-    "payload_too_large",
-    "body_incomplete",
-    "body_timeout",
-    "invalid_utf8",
-    "invalid_json",
-    "unknown_field",
-    "missing_field",
-    "invalid_field",
-    "no_answers",
-    "unknown_site",
-    "origin_not_allowed",
-    "rate_limited",
-    "token_expired",
-    "invalid_token",
-    "token_mismatch",
-    "token_required",
-    "unsigned_attribution",
-    "edit_window_closed",
-    "attribution_conflict",
-    "unavailable",
-];
+use crate::web::error::IngestCode;
 
 /// Why a rating link was refused.
-const LINK_REFUSALS: [&str; 3] = ["invalid", "expired", "edit_window_closed"];
-
-struct Counters {
-    accepted: AtomicU64,
-    refused: [AtomicU64; REFUSAL_CODES.len()],
-    links_refused: [AtomicU64; LINK_REFUSALS.len()],
-    other: AtomicU64,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum LinkRefusal {
+    /// Tampered, foreign or unknown.
+    Invalid,
+    Expired,
+    /// Used again after its response stopped taking edits.
+    EditWindowClosed,
 }
 
-static COUNTERS: Counters = Counters {
-    accepted: AtomicU64::new(0),
-    refused: [const { AtomicU64::new(0) }; REFUSAL_CODES.len()],
-    links_refused: [const { AtomicU64::new(0) }; LINK_REFUSALS.len()],
-    other: AtomicU64::new(0),
-};
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct CodeLabel {
+    code: Code,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: Code,
+}
+
+/// A label value that is one of Koe's codes (`snake_case`, from the enums above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Code(&'static str);
+
+impl EncodeLabelValue for Code {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.0)
+    }
+}
+
+struct Metrics {
+    registry: Registry,
+    accepted: Counter,
+    refused: Family<CodeLabel, Counter>,
+    links_refused: Family<ReasonLabel, Counter>,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::default();
+    let accepted = Counter::default();
+    registry.register(
+        "koe_submissions_accepted",
+        "Submissions stored (created or merged)",
+        accepted.clone(),
+    );
+    let refused = Family::<CodeLabel, Counter>::default();
+    for code in IngestCode::iter().filter(|c| c.is_counted()) {
+        let _ = refused.get_or_create(&CodeLabel {
+            code: Code(code.into()),
+        });
+    }
+    registry.register(
+        "koe_submissions_refused",
+        "Submissions refused, by error code",
+        refused.clone(),
+    );
+    let links_refused = Family::<ReasonLabel, Counter>::default();
+    for reason in LinkRefusal::iter() {
+        let _ = links_refused.get_or_create(&ReasonLabel {
+            reason: Code(reason.into()),
+        });
+    }
+    registry.register(
+        "koe_rating_links_refused",
+        "Rating links refused, by reason",
+        links_refused.clone(),
+    );
+    Metrics {
+        registry,
+        accepted,
+        refused,
+        links_refused,
+    }
+});
 
 /// A submission was stored (created or merged).
 pub fn accepted() {
-    COUNTERS.accepted.fetch_add(1, Ordering::Relaxed);
+    METRICS.accepted.inc();
 }
 
 /// A submission was refused with `code`.
-pub fn refused(code: &str) {
-    match REFUSAL_CODES.iter().position(|c| *c == code) {
-        Some(i) => COUNTERS.refused[i].fetch_add(1, Ordering::Relaxed),
-        None => COUNTERS.other.fetch_add(1, Ordering::Relaxed),
-    };
+pub fn refused(code: IngestCode) {
+    METRICS
+        .refused
+        .get_or_create(&CodeLabel {
+            code: Code(code.into()),
+        })
+        .inc();
 }
 
-/// A rating link was refused: `"invalid"` (tampered, foreign), `"expired"`, or
-/// `"edit_window_closed"` (used again after the response stopped taking edits).
-pub fn link_refused(reason: &str) {
-    if let Some(i) = LINK_REFUSALS.iter().position(|r| *r == reason) {
-        COUNTERS.links_refused[i].fetch_add(1, Ordering::Relaxed);
-    }
+/// A rating link was refused.
+pub fn link_refused(reason: LinkRefusal) {
+    METRICS
+        .links_refused
+        .get_or_create(&ReasonLabel {
+            reason: Code(reason.into()),
+        })
+        .inc();
 }
 
-/// The counters as Prometheus text.
+/// The counters in the OpenMetrics text format.
 pub fn render() -> String {
-    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    let mut text = String::from(
-        "# HELP koe_submissions_accepted_total Submissions stored (created or merged).\n\
-         # TYPE koe_submissions_accepted_total counter\n",
-    );
-    let _ = writeln!(
-        text,
-        "koe_submissions_accepted_total {}",
-        load(&COUNTERS.accepted)
-    );
-    text.push_str(
-        "# HELP koe_submissions_refused_total Submissions refused, by error code.\n\
-         # TYPE koe_submissions_refused_total counter\n",
-    );
-    for (code, count) in REFUSAL_CODES.iter().zip(&COUNTERS.refused) {
-        let _ = writeln!(
-            text,
-            "koe_submissions_refused_total{{code=\"{code}\"}} {}",
-            load(count)
-        );
-    }
-    let _ = writeln!(
-        text,
-        "koe_submissions_refused_total{{code=\"other\"}} {}",
-        load(&COUNTERS.other)
-    );
-    text.push_str(
-        "# HELP koe_rating_links_refused_total Rating links refused, by reason.\n\
-         # TYPE koe_rating_links_refused_total counter\n",
-    );
-    for (reason, count) in LINK_REFUSALS.iter().zip(&COUNTERS.links_refused) {
-        let _ = writeln!(
-            text,
-            "koe_rating_links_refused_total{{reason=\"{reason}\"}} {}",
-            load(count)
-        );
+    let mut text = String::new();
+    if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &METRICS.registry) {
+        tracing::error!(%error, "encoding the metrics");
+        let _ = writeln!(text, "# EOF");
     }
     text
 }
@@ -117,6 +131,49 @@ pub fn render() -> String {
 /// `GET /metrics`.
 pub async fn endpoint() -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_code_is_exported_by_name() {
+        let text = render();
+        for code in IngestCode::iter().filter(|c| c.is_counted()) {
+            let name: &str = code.into();
+            assert!(
+                text.contains(&format!(
+                    "koe_submissions_refused_total{{code=\"{name}\"}} "
+                )),
+                "{name} is not counted:\n{text}"
+            );
+        }
+        for reason in LinkRefusal::iter() {
+            let name: &str = reason.into();
+            assert!(
+                text.contains(&format!(
+                    "koe_rating_links_refused_total{{reason=\"{name}\"}} "
+                )),
+                "{name} is not counted:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_counts_under_its_code() {
+        let series = "koe_submissions_refused_total{code=\"token_mismatch\"} ";
+        let count = || -> u64 {
+            render()
+                .lines()
+                .find_map(|l| l.strip_prefix(series))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_default()
+        };
+        let before = count();
+        refused(IngestCode::TokenMismatch);
+        assert!(count() > before);
+    }
 }

@@ -19,8 +19,8 @@ use actix_web::{ResponseError as _, web};
 use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::error::IngestError;
 use crate::settings::Settings;
+use crate::web::error::IngestError;
 
 /// A keyed limiter that answers "wait this many seconds" when a key is over its quota.
 #[derive(Debug)]

@@ -206,7 +206,7 @@ async fn only_a_token_may_change_attribution<S: TestBackend>() {
     let rollups = app.rollups(site).await;
     let by_agent: Vec<(&str, i64)> = rollups
         .iter()
-        .map(|(k, c)| (k.agent.as_str(), c.responses()))
+        .map(|(k, c)| (k.agent_column(), c.responses))
         .collect();
     assert_eq!(
         by_agent,

@@ -60,10 +60,12 @@ async fn racing_submissions_keep_rollups_exact<S: TestBackend>() {
 
     assert_eq!(app.responses(&app.site).await.len(), interactions);
     let rollups = app.rollups(&app.site).await;
-    let responses: i64 = rollups.iter().map(|(_, c)| c.responses()).sum();
+    let responses: i64 = rollups.iter().map(|(_, c)| c.responses).sum();
     assert_eq!(responses, i64::try_from(interactions).unwrap());
     assert!(
-        rollups.iter().all(|(_, c)| c.0.iter().all(|v| *v >= 0)),
+        rollups
+            .iter()
+            .all(|(_, c)| c.values().iter().all(|v| *v >= 0)),
         "no negative counts"
     );
     assert!(

@@ -2,7 +2,7 @@
 //! site B: each answers exactly what it answers for a site that does not exist (404, same body),
 //! so a tenant learns nothing about another — not even that it exists.
 
-use koe_collector::registration::create_api_key;
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 

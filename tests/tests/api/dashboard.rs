@@ -1,7 +1,7 @@
 //! The dashboard's guards: sign-in, cookie attributes, security headers, one site per session,
 //! no cross-origin posts.
 
-use koe_collector::registration::create_api_key;
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 

@@ -8,6 +8,7 @@ mod cross_tenant;
 mod dashboard;
 mod health;
 mod hostile;
+mod html_escaping;
 mod impressions;
 mod postgres_outage;
 mod rate_limit;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use koe_collector::registration::create_api_key;
-use koe_collector::response::{AnswerWrite, Answers, Attribution, Client, Source};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_shared::token::{AttributionClaims, Offer, OfferedQuestion};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId};
@@ -220,7 +220,7 @@ async fn quick_or_scripted_confirmations_are_kept_but_not_counted<S: TestBackend
         app.rollups(site)
             .await
             .iter()
-            .map(|(_, c)| c.responses())
+            .map(|(_, c)| c.responses)
             .sum::<i64>(),
         0,
         "flagged: not counted"
@@ -336,7 +336,7 @@ async fn a_link_replayed_after_the_edit_window_is_refused_and_counted<S: TestBac
             csat: Some(CsatScore::try_from(5).unwrap()),
             ..Answers::default()
         },
-        day: "2026-01-01".into(),
+        day: "2026-01-01".parse().unwrap(),
         now_ms: koe_collector::clock::now_ms() - 8 * DAY_MS,
         edit_window_ms: 7 * DAY_MS,
         source: Source {

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use koe_collector::registration::create_api_key;
-use koe_collector::response::{AnswerWrite, Answers, Attribution};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution};
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_shared::metrics::ScoreCounts;
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore, Resolved};
@@ -135,8 +135,7 @@ async fn seed<S: TestBackend>(app: &TestApp<S>, site: &TestSite, seed: u64, resp
     for i in 0..responses {
         let day = start
             .checked_add(jiff::Span::new().days(rng.random_range(0..60)))
-            .unwrap()
-            .to_string();
+            .unwrap();
         let attribution = Attribution {
             agent: Some(AgentId::try_from(agents[rng.random_range(0..agents.len())]).unwrap()),
             channel: Some(channels[rng.random_range(0..channels.len())]),
@@ -159,10 +158,10 @@ async fn seed<S: TestBackend>(app: &TestApp<S>, site: &TestSite, seed: u64, resp
             interaction: InteractionId::try_from(format!("i{i}")).unwrap(),
             attribution: attribution.clone(),
             answers,
-            day: day.clone(),
+            day,
             now_ms: koe_collector::clock::now_ms(),
             edit_window_ms: 86_400_000,
-            source: koe_collector::response::Source::WIDGET,
+            source: koe_collector::responses::Source::WIDGET,
         };
         app.storage.save_answers(write(answers)).await.unwrap();
         if rng.random_bool(0.3) {
@@ -221,7 +220,7 @@ async fn check_against_raw<S: TestBackend>(app: &TestApp<S>, site: &TestSite) {
         type Expected = (ScoreCounts, u64, [u64; 2]);
         let mut expected: BTreeMap<(String, String, String), Expected> = BTreeMap::new();
         for response in &raw {
-            let day: jiff::civil::Date = response.state.day.parse().unwrap();
+            let day = response.state.day;
             let start = match bucket {
                 "week" => day
                     .checked_sub(

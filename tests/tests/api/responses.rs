@@ -1,7 +1,7 @@
 //! Creating, merging and editing responses.
 
-use koe_collector::response::{AnswerWrite, Answers, Attribution};
-use koe_collector::site::SiteTimeZone;
+use koe_collector::responses::{AnswerWrite, Answers, Attribution};
+use koe_collector::sites::SiteTimeZone;
 use koe_shared::{CsatScore, InteractionId, SubmissionStatus};
 use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
 use serde_json::{Value, json};
@@ -55,12 +55,12 @@ async fn a_first_answer_creates_and_later_ones_merge<S: TestBackend>() {
     assert_eq!(rollups.len(), 1);
     let (key, counters) = &rollups[0];
     assert_eq!(
-        (key.agent.as_str(), key.channel.as_str(), key.team.as_str()),
+        (key.agent_column(), key.channel_column(), key.team_column()),
         ("aiko", "chat", "")
     );
     let scores = counters.scores();
     assert_eq!(
-        (scores.csat, scores.nps[9], counters.responses()),
+        (scores.csat, scores.nps[9], counters.responses),
         ([0, 0, 0, 1, 0], 1, 1)
     );
     assert!(app.drift().await.is_empty());
@@ -87,7 +87,7 @@ async fn an_edit_moves_the_rollup_counts<S: TestBackend>() {
     let rollups = app.rollups(&app.site).await;
     let scores = rollups[0].1.scores();
     assert_eq!(scores.csat, [0, 1, 0, 0, 0], "the 5 moved to 2");
-    assert_eq!(rollups[0].1.responses(), 1);
+    assert_eq!(rollups[0].1.responses, 1);
     assert!(app.drift().await.is_empty());
 }
 
@@ -105,10 +105,10 @@ async fn an_edit_after_the_window_is_refused<S: TestBackend>() {
             csat: Some(CsatScore::try_from(3).unwrap()),
             ..Answers::default()
         },
-        day: "2026-01-01".into(),
+        day: "2026-01-01".parse().unwrap(),
         now_ms: now - 8 * DAY_MS,
         edit_window_ms: 7 * DAY_MS,
-        source: koe_collector::response::Source::WIDGET,
+        source: koe_collector::responses::Source::WIDGET,
     };
     assert_eq!(
         app.storage.save_answers(old).await.unwrap().status,
@@ -152,7 +152,7 @@ async fn responses_count_in_the_site_local_day<S: TestBackend>() {
     let tokyo = SiteTimeZone::parse("Asia/Tokyo").unwrap();
     let day = &app.rollups(&app.site).await[0].0.day;
     assert!(
-        *day == tokyo.local_day(before) || *day == tokyo.local_day(after),
+        *day == tokyo.local_date(before) || *day == tokyo.local_date(after),
         "{day}"
     );
 }

@@ -1,6 +1,6 @@
 //! The widget's files and the demo page, as the collector serves them.
 
-use koe_collector::routes::widget_assets::FILES;
+use koe_collector::web::assets::FILES;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 
 fn widget_built() -> bool {

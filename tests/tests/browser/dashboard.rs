@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use koe_collector::registration::create_api_key;
-use koe_collector::response::{AnswerWrite, Answers, Attribution};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution};
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::{Role, Storage};
 use koe_shared::{AgentId, Channel, Comment, CsatScore, InteractionId, NpsScore};
 use serde_json::json;
@@ -18,12 +18,7 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
     };
     let app = &scene.app;
     let site = &scene.site;
-    let today: jiff::civil::Date = site
-        .site
-        .timezone
-        .local_day(koe_collector::clock::now_ms())
-        .parse()
-        .unwrap();
+    let today = site.site.today();
     let agents = ["aiko", "ken", "mai", "sora"];
     let mut weeks = BTreeSet::new();
     let base_ms = koe_collector::clock::now_ms();
@@ -61,10 +56,10 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
                 comment: comment.map(|c| Comment::try_from(c).unwrap()),
                 ..Answers::default()
             },
-            day: day.to_string(),
+            day,
             now_ms: base_ms - 1_000 + i, // later rows are newer: the last one tops the list
             edit_window_ms: 1,
-            source: koe_collector::response::Source::WIDGET,
+            source: koe_collector::responses::Source::WIDGET,
         };
         app.storage.save_answers(write).await.unwrap();
     }

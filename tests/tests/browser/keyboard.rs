@@ -47,7 +47,7 @@ async fn tab_arrows_enter_space_and_escape_are_enough() {
         "var h = document.querySelector('[data-koe]'); return h.shadowRoot.activeElement && h.shadowRoot.activeElement.tagName === 'TEXTAREA';",
     )
     .await;
-    b.press(&["G", "o", "o", "d"]).await;
+    b.press(&['G', 'o', 'o', 'd']).await;
     b.press(&[TAB, TAB, ENTER]).await;
     b.find_in_widget(".koe-thanks").await;
 

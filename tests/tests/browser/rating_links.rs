@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use koe_collector::registration::create_api_key;
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use serde_json::{Value, json};
 

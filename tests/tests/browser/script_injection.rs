@@ -3,7 +3,7 @@
 //! survey page, in Chromium. (CSV cells are defused in `api/reports.rs`; the widget never shows
 //! stored text.)
 
-use koe_collector::registration::create_api_key;
+use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::webdriver::Browser;
 use serde_json::{Value, json};

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::postgres::queries;
-use super::{Saved, StorageError};
-use crate::response::AnswerWrite;
+use crate::responses::AnswerWrite;
+use crate::storage::write_path;
+use crate::storage::{SaveError, Saved, StorageError};
 
-pub(super) type Job = (AnswerWrite, oneshot::Sender<Result<Saved, StorageError>>);
+pub(super) type Job = (AnswerWrite, oneshot::Sender<Result<Saved, SaveError>>);
 
 /// Starts `writers` tasks taking batches of up to `max_batch` from `jobs`.
 pub(super) fn start(pool: PgPool, jobs: mpsc::Receiver<Job>, writers: usize, max_batch: usize) {
@@ -40,17 +40,17 @@ pub(super) fn start(pool: PgPool, jobs: mpsc::Receiver<Job>, writers: usize, max
 async fn commit(pool: &PgPool, jobs: Vec<Job>) {
     let writes: Vec<&AnswerWrite> = jobs.iter().map(|(write, _)| write).collect();
     let outcome = async {
-        let mut tx = pool.begin().await?;
-        let outcomes = queries::apply_answer_batch(&mut tx, &writes).await?;
-        tx.commit().await?;
-        Ok::<_, StorageError>(outcomes)
+        let mut tx = pool.begin().await.map_err(StorageError::from)?;
+        let outcomes = write_path::apply_answer_batch(&mut *tx, &writes).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok::<_, write_path::BatchError>(outcomes)
     }
     .await;
     match outcome {
         Ok(outcomes) => {
             for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
                 // A caller that gave up has dropped its receiver; the write is committed.
-                let _ = reply.send(outcome);
+                let _ = reply.send(outcome.map_err(SaveError::Rejected));
             }
         }
         Err(error) => {
@@ -66,9 +66,9 @@ async fn commit(pool: &PgPool, jobs: Vec<Job>) {
 }
 
 /// One write in a transaction of its own (the path every write took before batching).
-pub(super) async fn save_one(pool: &PgPool, write: &AnswerWrite) -> Result<Saved, StorageError> {
+async fn save_one(pool: &PgPool, write: &AnswerWrite) -> Result<Saved, SaveError> {
     let mut tx = pool.begin().await?;
-    let saved = queries::apply_answers(&mut tx, write).await?;
+    let saved = write_path::apply_answers(&mut *tx, write).await?;
     tx.commit().await?;
     Ok(saved)
 }

@@ -1,5 +1,8 @@
 //! SQLite: one file, WAL, readers in a pool, and every write through one writer task that
-//! commits whole batches (see `sqlite_writer.rs`).
+//! commits whole batches (see `writer.rs`).
+
+mod write_tx;
+mod writer;
 
 use std::str::FromStr;
 
@@ -7,50 +10,26 @@ use koe_shared::SiteKey;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Connection, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
-use super::error::is_read_only;
-use super::rows::ResponseRow;
-use super::sqlite_writer::{Write, WriteJob, Writer, run_writer};
+use super::queries::Queries as _;
+use super::report_read::ReportDialect;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Saved, Storage, StorageError,
-    StorageOptions, StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved, Storage,
+    StorageError, StorageOptions, StoredResponse,
 };
 use crate::report::{GroupedRollup, ReportQuery};
-use crate::response::AnswerWrite;
+use crate::responses::AnswerWrite;
 use crate::rollup::{RollupCounters, RollupKey, Summary};
-use crate::site::{NewSite, Site};
+use crate::sites::{NewSite, Site};
+use writer::{Write, WriteJob, Writer, run_writer};
 
-pub(super) mod queries {
-    super::super::sql::queries!(sqlx::Sqlite, "");
-    super::super::rollup_sql::rollup_writes!(sqlx::Sqlite, None);
-    super::super::batch_sql::batch_queries!(sqlx::Sqlite, super::select_touched);
-    super::super::report_sql::report_queries!(
-        sqlx::Sqlite,
-        "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
-        "json_group_array(json_array({columns}))"
-    );
-}
-
-/// The responses a batch touches (the writer is the only one: nothing to lock).
-async fn select_touched(
-    conn: &mut SqliteConnection,
-    site_id: i64,
-    interactions: &[&str],
-) -> Result<Vec<ResponseRow>, sqlx::Error> {
-    let mut query = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {} FROM responses WHERE site_id = ",
-        super::sql::RESPONSE_COLUMNS
-    ));
-    query.push_bind(site_id).push(" AND interaction IN (");
-    let mut list = query.separated(", ");
-    for interaction in interactions {
-        list.push_bind(*interaction);
-    }
-    query.push(")");
-    query.build_query_as().fetch_all(conn).await
-}
+/// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
+const REPORT: ReportDialect = ReportDialect {
+    week: "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
+    json_rows: "json_group_array(json_array({columns}))",
+};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
@@ -60,7 +39,7 @@ pub struct SqliteStorage {
 
 impl SqliteStorage {
     /// Opens (creating if missing) the database file, migrates it and starts the writer.
-    pub async fn connect(url: &str, options: &StorageOptions) -> Result<Self, StorageError> {
+    pub async fn connect(url: &str, options: &StorageOptions) -> Result<Self, OpenError> {
         let connect = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -76,7 +55,7 @@ impl SqliteStorage {
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect.clone())
             .await
-            .map_err(|source| StorageError::Open {
+            .map_err(|source| OpenError::Open {
                 path: connect.get_filename().display().to_string(),
                 source,
             })?;
@@ -91,7 +70,8 @@ impl SqliteStorage {
                     .pragma("cache_size", "-4096")
                     .pragma("temp_store", "memory"),
             )
-            .await?,
+            .await
+            .map_err(OpenError::Storage)?,
             jobs,
             options.max_batch,
         ));
@@ -100,9 +80,9 @@ impl SqliteStorage {
         // other one on that file in this process) stays read-only: refuse to start instead of
         // acknowledging nothing.
         if let Err(error) = storage.probe().await {
-            return Err(match is_read_only(&error) {
-                true => StorageError::ReadOnly(connect.get_filename().display().to_string()),
-                false => error,
+            return Err(match error.is_read_only() {
+                true => OpenError::ReadOnly(connect.get_filename().display().to_string()),
+                false => error.into(),
             });
         }
         Ok(storage)
@@ -113,10 +93,10 @@ impl SqliteStorage {
         self.through_writer(WriteJob::Probe).await
     }
 
-    async fn through_writer<T>(
+    async fn through_writer<T, E: From<StorageError>>(
         &self,
-        job: impl FnOnce(oneshot::Sender<Result<T, StorageError>>) -> WriteJob,
-    ) -> Result<T, StorageError> {
+        job: impl FnOnce(oneshot::Sender<Result<T, E>>) -> WriteJob,
+    ) -> Result<T, E> {
         let (reply, answer) = oneshot::channel();
         self.writer
             .send(job(reply))
@@ -143,33 +123,33 @@ impl Storage for SqliteStorage {
 
     async fn create_site(&self, site: NewSite) -> Result<Site, StorageError> {
         let mut conn = self.reads.acquire().await?;
-        let id = queries::insert_site(&mut conn, &site).await?;
-        queries::select_site_by_key(&mut conn, site.key.as_str())
+        let id = Sqlite::insert_site(&mut conn, &site).await?;
+        Sqlite::site_by_key(&mut conn, site.key.as_str())
             .await?
             .filter(|s| s.id == id)
             .ok_or_else(|| StorageError::Corrupt("a new site could not be read back".into()))
     }
 
     async fn sites(&self) -> Result<Vec<Site>, StorageError> {
-        queries::select_sites(&mut *self.reads.acquire().await?).await
+        Sqlite::sites(&mut *self.reads.acquire().await?).await
     }
 
     async fn site_by_key(&self, key: &SiteKey) -> Result<Option<Site>, StorageError> {
-        queries::select_site_by_key(&mut *self.reads.acquire().await?, key.as_str()).await
+        Sqlite::site_by_key(&mut *self.reads.acquire().await?, key.as_str()).await
     }
 
     async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKeyRecord, StorageError> {
-        queries::insert_api_key(&mut *self.reads.acquire().await?, &key).await
+        Sqlite::insert_api_key(&mut *self.reads.acquire().await?, &key).await
     }
 
     async fn api_key_by_digest(
         &self,
         digest: &[u8; 32],
     ) -> Result<Option<ApiKeyRecord>, StorageError> {
-        queries::select_api_key(&mut *self.reads.acquire().await?, digest).await
+        Sqlite::api_key(&mut *self.reads.acquire().await?, digest).await
     }
 
-    async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, StorageError> {
+    async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, SaveError> {
         self.through_writer(|reply| WriteJob::Write(Write::Answers(write, reply)))
             .await
     }
@@ -180,11 +160,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn responses(&self, site_id: i64) -> Result<Vec<StoredResponse>, StorageError> {
-        queries::select_responses(&mut *self.reads.acquire().await?, site_id).await
+        Sqlite::responses(&mut *self.reads.acquire().await?, site_id).await
     }
 
     async fn impressions(&self, site_id: i64) -> Result<Vec<RollupKey>, StorageError> {
-        queries::select_impressions(&mut *self.reads.acquire().await?, site_id).await
+        Sqlite::impressions(&mut *self.reads.acquire().await?, site_id).await
     }
 
     async fn report_rollups(
@@ -192,7 +172,7 @@ impl Storage for SqliteStorage {
         site_id: i64,
         query: &ReportQuery,
     ) -> Result<Vec<GroupedRollup>, StorageError> {
-        queries::select_report_rollups(&mut *self.reads.acquire().await?, site_id, query).await
+        Sqlite::report_rollups(&mut *self.reads.acquire().await?, site_id, query, &REPORT).await
     }
 
     async fn response_page(
@@ -201,8 +181,7 @@ impl Storage for SqliteStorage {
         filter: &ResponseFilter,
         limit: u32,
     ) -> Result<Vec<StoredResponse>, StorageError> {
-        queries::select_response_page(&mut *self.reads.acquire().await?, site_id, filter, limit)
-            .await
+        Sqlite::response_page(&mut *self.reads.acquire().await?, site_id, filter, limit).await
     }
 
     async fn summary_rollups(
@@ -210,13 +189,13 @@ impl Storage for SqliteStorage {
         site_id: i64,
         summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        queries::select_summary_rollups(&mut *self.reads.acquire().await?, site_id, summary).await
+        Sqlite::summary_rollups(&mut *self.reads.acquire().await?, site_id, summary).await
     }
 
     async fn rollups(
         &self,
         site_id: i64,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        queries::select_rollups(&mut *self.reads.acquire().await?, site_id).await
+        Sqlite::rollups(&mut *self.reads.acquire().await?, site_id).await
     }
 }

@@ -13,9 +13,10 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::sqlite::queries;
-use super::{ImpressionWrite, Saved, StorageError};
-use crate::response::AnswerWrite;
+use super::write_tx::CREATE_ROLLUP_CHANGES;
+use crate::responses::AnswerWrite;
+use crate::storage::write_path::{self, BatchError};
+use crate::storage::{ImpressionWrite, SaveError, Saved, StorageError};
 
 /// What the writer task is asked to do, in queue order.
 pub(super) enum WriteJob {
@@ -28,13 +29,13 @@ pub(super) enum WriteJob {
 
 /// A write that joins a batch.
 pub(super) enum Write {
-    Answers(AnswerWrite, oneshot::Sender<Result<Saved, StorageError>>),
+    Answers(AnswerWrite, oneshot::Sender<Result<Saved, SaveError>>),
     Impression(ImpressionWrite, oneshot::Sender<Result<bool, StorageError>>),
 }
 
 /// A job's result, kept until the batch commits.
 enum Outcome {
-    Answers(Result<Saved, StorageError>),
+    Answers(Result<Saved, SaveError>),
     Impression(Result<bool, StorageError>),
 }
 
@@ -55,7 +56,7 @@ pub(super) struct Writer {
 impl Writer {
     pub(super) async fn open(options: &SqliteConnectOptions) -> Result<Self, StorageError> {
         let mut conn = options.connect().await?;
-        sqlx::query(&super::rollup_sql::CREATE_ROLLUP_CHANGES)
+        sqlx::query(&CREATE_ROLLUP_CHANGES)
             .execute(&mut conn)
             .await?;
         Ok(Self { conn })
@@ -122,7 +123,7 @@ async fn commit_batch(writer: &mut Writer, writes: Vec<Write>) {
 async fn set_based(
     conn: &mut SqliteConnection,
     jobs: &[Write],
-) -> Result<Vec<Outcome>, StorageError> {
+) -> Result<Vec<Outcome>, BatchError> {
     execute(conn, "BEGIN IMMEDIATE").await?;
     let answers: Vec<&AnswerWrite> = jobs
         .iter()
@@ -131,7 +132,7 @@ async fn set_based(
             Write::Impression(..) => None,
         })
         .collect();
-    let mut answered = queries::apply_answer_batch(conn, &answers)
+    let mut answered = write_path::apply_answer_batch(conn, &answers)
         .await?
         .into_iter();
     let mut outcomes = Vec::with_capacity(jobs.len());
@@ -140,10 +141,11 @@ async fn set_based(
             Write::Answers(..) => Outcome::Answers(
                 answered
                     .next()
-                    .ok_or_else(|| StorageError::Corrupt("a batch outcome is missing".into()))?,
+                    .ok_or_else(|| StorageError::Corrupt("a batch outcome is missing".into()))?
+                    .map_err(SaveError::Rejected),
             ),
             Write::Impression(write, _) => {
-                Outcome::Impression(Ok(queries::apply_impression(conn, write).await?))
+                Outcome::Impression(Ok(write_path::apply_impression(conn, write).await?))
             }
         });
     }
@@ -174,10 +176,10 @@ async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<Write>) {
             execute(conn, "SAVEPOINT job").await?;
             let outcome = match job {
                 Write::Answers(write, _) => {
-                    Outcome::Answers(queries::apply_answers(conn, write).await)
+                    Outcome::Answers(write_path::apply_answers(conn, write).await)
                 }
                 Write::Impression(write, _) => {
-                    Outcome::Impression(queries::apply_impression(conn, write).await)
+                    Outcome::Impression(write_path::apply_impression(conn, write).await)
                 }
             };
             if !outcome.is_ok() {
@@ -210,7 +212,7 @@ fn fail(writes: Vec<Write>, error: &Arc<StorageError>) {
     for write in writes {
         let failed = StorageError::Batch(Arc::clone(error));
         let _ = match write {
-            Write::Answers(_, reply) => reply.send(Err(failed)).map_err(drop),
+            Write::Answers(_, reply) => reply.send(Err(failed.into())).map_err(drop),
             Write::Impression(_, reply) => reply.send(Err(failed)).map_err(drop),
         };
     }

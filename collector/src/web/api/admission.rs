@@ -6,10 +6,10 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, http::header};
 use koe_shared::SiteKey;
 
-use crate::error::IngestError;
-use crate::site::{Origin, Site};
-use crate::startup::AppState;
+use crate::sites::{Origin, Site};
 use crate::storage::Storage;
+use crate::web::error::IngestError;
+use crate::web::state::AppState;
 
 pub async fn admit_site<S: Storage>(
     state: &AppState<S>,

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, http::header};
 use koe_shared::SiteKey;
 
-use crate::error::ManageError;
 use crate::secrets;
-use crate::site::Site;
-use crate::startup::AppState;
+use crate::sites::Site;
 use crate::storage::{ApiKeyRecord, Role, Storage};
+use crate::web::error::ManageError;
+use crate::web::state::AppState;
 
 /// Checks the request's key against the site in the path and the role the route needs.
 pub async fn authorize<S: Storage>(

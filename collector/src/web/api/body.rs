@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, http::header, web};
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
 
-use crate::error::IngestError;
+use crate::web::error::IngestError;
 
 /// Largest body the public endpoints read.
 pub const BODY_LIMIT: usize = 8 * 1024;
@@ -112,7 +112,7 @@ mod tests {
     fn code(json: &str) -> &'static str {
         parse_json::<Submission>(json)
             .err()
-            .map_or("ok", |e| e.code())
+            .map_or("ok", |e| e.code().as_str())
     }
 
     #[test]

@@ -7,11 +7,11 @@ use serde_json::json;
 use super::admission::admit_site;
 use super::body::read_json;
 use super::responses::unix_seconds;
-use crate::attribution::{self, ClaimedAttribution};
 use crate::clock;
-use crate::error::IngestError;
-use crate::startup::AppState;
+use crate::responses::attribution::{self, ClaimedAttribution};
 use crate::storage::{ImpressionWrite, Storage};
+use crate::web::error::IngestError;
+use crate::web::state::AppState;
 
 /// Idempotent per interaction: 201 the first time, 200 after.
 #[tracing::instrument(name = "record_impression", skip_all)]
@@ -37,7 +37,7 @@ pub async fn record_impression<S: Storage>(
             site_id: site.id,
             interaction: impression.interaction,
             attribution,
-            day: site.timezone.local_day(now_ms),
+            day: site.timezone.local_date(now_ms),
             now_ms,
         })
         .await?;

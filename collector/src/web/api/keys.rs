@@ -3,11 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::api_auth::authorize;
-use crate::error::ManageError;
-use crate::registration::create_api_key;
-use crate::startup::AppState;
+use super::auth::authorize;
+use crate::sites::registration::create_api_key;
 use crate::storage::{Role, Storage};
+use crate::web::error::ManageError;
+use crate::web::state::AppState;
 
 #[derive(Debug, serde::Deserialize)]
 pub struct NewKey {

@@ -2,18 +2,14 @@
 //! interaction.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use koe_shared::{AgentId, Channel, InteractionId, TeamId};
+use koe_shared::{AgentId, Channel, InteractionId, Locale, TeamId};
 use serde::Deserialize;
 
-use super::api_auth::authorize;
-use crate::clock;
-use crate::error::ManageError;
+use super::auth::authorize;
 use crate::links::{self, LinkRequest};
-use crate::startup::AppState;
 use crate::storage::{Role, Storage};
-
-/// Longest a link may live.
-pub const MAX_EXPIRY_DAYS: u64 = 90;
+use crate::web::error::ManageError;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,44 +23,6 @@ pub struct NewLinks {
     lang: Option<String>,
 }
 
-/// Checks the link's lifetime and language, shared by the API and `koe link`.
-pub fn link_request(
-    interaction: InteractionId,
-    agent: Option<AgentId>,
-    team: Option<TeamId>,
-    channel: Channel,
-    expires_in_days: u64,
-    lang: Option<&str>,
-) -> Result<LinkRequest, String> {
-    if !(1..=MAX_EXPIRY_DAYS).contains(&expires_in_days) {
-        return Err(format!(
-            "links expire after 1 to {MAX_EXPIRY_DAYS} days, got {expires_in_days}"
-        ));
-    }
-    if !matches!(
-        channel,
-        Channel::Email | Channel::Phone | Channel::Sns | Channel::Other
-    ) {
-        return Err(format!(
-            "rating links are for email, phone, sns or other, not {channel}"
-        ));
-    }
-    let ja = match lang {
-        None | Some("en") => false,
-        Some("ja") => true,
-        Some(other) => return Err(format!("lang must be ja or en, got {other:?}")),
-    };
-    let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
-    Ok(LinkRequest {
-        interaction,
-        agent,
-        team,
-        channel,
-        expires_at: now + expires_in_days * 86_400,
-        ja,
-    })
-}
-
 pub async fn create_links<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -73,15 +31,21 @@ pub async fn create_links<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
     let body = body.into_inner();
-    let request = link_request(
+    let locale = match body.lang.as_deref() {
+        None => Locale::En,
+        Some(lang) => lang.parse().map_err(|_| {
+            ManageError::BadParameter(format!("lang must be ja or en, got {lang:?}"))
+        })?,
+    };
+    let request = LinkRequest::new(
         body.interaction,
         body.agent,
         body.team,
         body.channel,
         body.expires_in_days.unwrap_or(14),
-        body.lang.as_deref(),
+        locale,
     )
-    .map_err(ManageError::BadParameter)?;
+    .map_err(|e| ManageError::BadParameter(e.to_string()))?;
     let base = state.public_url.clone().unwrap_or_else(|| {
         let info = req.connection_info();
         format!("{}://{}", info.scheme(), info.host())

@@ -5,12 +5,13 @@ use koe_shared::{Submission, SubmissionReceipt, SubmissionStatus};
 
 use super::admission::admit_site;
 use super::body::read_json;
-use crate::attribution::{self, ClaimedAttribution};
 use crate::clock;
-use crate::error::IngestError;
-use crate::response::{AnswerWrite, Answers, Source};
-use crate::startup::AppState;
+use crate::responses::attribution::{self, ClaimedAttribution};
+use crate::responses::{AnswerWrite, Answers, Source};
 use crate::storage::Storage;
+use crate::web::error::IngestError;
+use crate::web::metrics;
+use crate::web::state::AppState;
 
 /// Answers 201 for a new response, 200 for a merge into an existing one, only after commit.
 #[tracing::instrument(name = "submit_response", skip_all)]
@@ -38,7 +39,7 @@ pub async fn submit_response<S: Storage>(
         answers: Answers::from_submission(&submission),
         interaction: submission.interaction,
         attribution,
-        day: site.timezone.local_day(now_ms),
+        day: site.timezone.local_date(now_ms),
         now_ms,
         edit_window_ms: state.edit_window_ms,
         source: Source::WIDGET,
@@ -48,7 +49,7 @@ pub async fn submit_response<S: Storage>(
         SubmissionStatus::Created => HttpResponse::Created(),
         SubmissionStatus::Updated => HttpResponse::Ok(),
     };
-    crate::metrics::accepted();
+    metrics::accepted();
     Ok(response.json(SubmissionReceipt {
         id: saved.id,
         status: saved.status,

@@ -1,14 +1,13 @@
 //! `GET /api/v1/sites/{site}/scores`: the report, as JSON or CSV.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::api_auth::authorize;
-use crate::clock;
-use crate::error::ManageError;
+use super::auth::authorize;
 use crate::report::{self, ReportQuery, query::RawReportQuery};
-use crate::site::Site;
-use crate::startup::AppState;
 use crate::storage::{Role, Storage};
+use crate::web::csv_reply::{csv_response, wants_csv};
+use crate::web::error::ManageError;
+use crate::web::state::AppState;
 
 #[derive(Debug, serde::Deserialize)]
 pub struct ScoresParams {
@@ -25,7 +24,9 @@ pub async fn scores<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
     let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
-    let report = load_report(&state.storage, &site, &params.query).await?;
+    let query =
+        ReportQuery::parse(&params.query, site.today()).map_err(ManageError::BadParameter)?;
+    let report = report::load(&state.storage, &site, &query).await?;
     if wants_csv(&req, params.format.as_deref())? {
         return Ok(csv_response(
             report::csv::report(&report),
@@ -33,51 +34,4 @@ pub async fn scores<S: Storage>(
         ));
     }
     Ok(HttpResponse::Ok().json(report))
-}
-
-/// Parses the query against the site's today and builds the report from its rollups.
-pub async fn load_report<S: Storage>(
-    storage: &S,
-    site: &Site,
-    raw: &RawReportQuery,
-) -> Result<report::Report, ManageError> {
-    let today = site
-        .timezone
-        .local_day(clock::now_ms())
-        .parse()
-        .map_err(|_| ManageError::BadParameter("bad clock".into()))?;
-    let query = ReportQuery::parse(raw, today).map_err(ManageError::BadParameter)?;
-    let rollups = storage.report_rollups(site.id, &query).await?;
-    Ok(report::build(
-        site.key.as_str(),
-        &query,
-        u64::from(site.low_n_threshold),
-        rollups,
-    ))
-}
-
-/// CSV when `format=csv` or `Accept: text/csv`; JSON otherwise.
-pub fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ManageError> {
-    match format {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(other) => Err(ManageError::BadParameter(format!(
-            "format must be json or csv, got {other:?}"
-        ))),
-        None => Ok(req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/csv"))),
-    }
-}
-
-pub fn csv_response(body: String, filename: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(body)
 }

@@ -1,10 +1,10 @@
 //! Trend charts as SVG: a line through the values, the 95 % interval as a band, and points
 //! resting on few responses drawn hollow and labelled, so they never pass for solid ones.
 //! Plain SVG: it renders and prints without JavaScript, and the page's CSP allows it.
-
-use std::fmt::Write as _;
-
-use super::html::escape;
+//!
+//! This file computes the geometry; `templates/dashboard/chart.svg` draws it. The site page
+//! includes that template, so the chart's texts are escaped with the rest of the page and the
+//! chart never passes through raw output.
 
 /// One bucket's value.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,115 +24,161 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 
-/// An SVG chart of `points` on the scale `min..=max`; `title` names it for screen readers.
-pub fn trend(title: &str, points: &[TrendPoint], min: f64, max: f64, low_n_label: &str) -> String {
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let x = |i: usize| {
-        if points.len() <= 1 {
-            LEFT + plot_w / 2.0
-        } else {
-            LEFT + plot_w * i as f64 / (points.len() - 1) as f64
-        }
-    };
-    let y = |v: f64| TOP + plot_h * (1.0 - ((v.clamp(min, max) - min) / (max - min)));
-    let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        escape(title)
-    );
-    for tick in 0..=4 {
-        let v = min + (max - min) * f64::from(tick) / 4.0;
-        let _ = write!(
-            svg,
-            r##"<line class="grid" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d3da" stroke-width="1"/><text x="{}" y="{:.1}" text-anchor="end" font-size="11" fill="#555">{v:.0}</text>"##,
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y(v) + 4.0,
-            y = y(v),
-        );
-    }
-    if !points.is_empty() {
-        let upper: Vec<String> = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.high)))
-            .collect();
-        let lower: Vec<String> = points
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.low)))
-            .collect();
-        let _ = write!(
-            svg,
-            r##"<polygon class="band" points="{} {}" fill="#2454d6" fill-opacity="0.15"/>"##,
-            upper.join(" "),
-            lower.join(" ")
-        );
-        let line: Vec<String> = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.value)))
-            .collect();
-        let _ = write!(
-            svg,
-            r##"<polyline class="line" points="{}" fill="none" stroke="#2454d6" stroke-width="2"/>"##,
-            line.join(" ")
-        );
-    }
-    for (i, p) in points.iter().enumerate() {
-        let tip = format!(
-            "{}: {:.1} ({:.1}–{:.1}), n = {}{}",
-            p.label,
-            p.value,
-            p.low,
-            p.high,
-            p.n,
-            if p.low_n {
-                format!(", {low_n_label}")
+/// A chart ready to draw: coordinates formatted (one decimal, as the SVG has always had them),
+/// texts left as they are for the template to escape.
+#[derive(Debug)]
+pub struct TrendChart<'a> {
+    /// Names the chart for screen readers; the page also shows it as the figure's caption.
+    pub(super) title: &'a str,
+    pub(super) width: f64,
+    pub(super) height: f64,
+    pub(super) grid_x1: f64,
+    pub(super) grid_x2: f64,
+    pub(super) tick_x: f64,
+    /// Where the bucket labels under the plot sit.
+    pub(super) label_y: f64,
+    pub(super) ticks: Vec<Tick>,
+    /// The interval band's polygon points; `None` without points.
+    pub(super) band: Option<String>,
+    /// The value line's points; `None` without points.
+    pub(super) line: Option<String>,
+    pub(super) marks: Vec<Mark>,
+}
+
+/// A horizontal grid line and its value on the axis.
+#[derive(Debug)]
+pub(super) struct Tick {
+    pub(super) y: String,
+    pub(super) text_y: String,
+    pub(super) value: String,
+}
+
+/// One point's circle, with its tooltip, its "n=" label when few responses carry it, and
+/// its bucket label under the plot (not every one when there are many).
+#[derive(Debug)]
+pub(super) struct Mark {
+    pub(super) class: &'static str,
+    pub(super) fill: &'static str,
+    pub(super) cx: String,
+    pub(super) cy: String,
+    pub(super) tip: String,
+    pub(super) low_n_y: Option<String>,
+    pub(super) n: u64,
+    pub(super) label: Option<String>,
+}
+
+impl<'a> TrendChart<'a> {
+    /// The chart of `points` on the scale `min..=max`; `title` names it for screen readers.
+    pub fn new(
+        title: &'a str,
+        points: &[TrendPoint],
+        min: f64,
+        max: f64,
+        low_n_label: &str,
+    ) -> Self {
+        let plot_w = WIDTH - LEFT - RIGHT;
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let x = |i: usize| {
+            if points.len() <= 1 {
+                LEFT + plot_w / 2.0
             } else {
-                String::new()
+                LEFT + plot_w * i as f64 / (points.len() - 1) as f64
             }
-        );
-        let (class, fill) = if p.low_n {
-            ("point low-n", "#fff")
-        } else {
-            ("point", "#2454d6")
         };
-        let _ = write!(
-            svg,
-            r##"<circle class="{class}" cx="{:.1}" cy="{:.1}" r="4.5" fill="{fill}" stroke="#2454d6" stroke-width="2"><title>{}</title></circle>"##,
-            x(i),
-            y(p.value),
-            escape(&tip)
-        );
-        if p.low_n {
-            let _ = write!(
-                svg,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#8a4b00">n={}</text>"##,
-                x(i),
-                y(p.value) - 9.0,
-                p.n
-            );
-        }
+        let y = |v: f64| TOP + plot_h * (1.0 - ((v.clamp(min, max) - min) / (max - min)));
+        let ticks = (0..=4)
+            .map(|tick| {
+                let v = min + (max - min) * f64::from(tick) / 4.0;
+                Tick {
+                    y: format!("{:.1}", y(v)),
+                    text_y: format!("{:.1}", y(v) + 4.0),
+                    value: format!("{v:.0}"),
+                }
+            })
+            .collect();
+        let coordinates = |pairs: Vec<(usize, f64)>| {
+            pairs
+                .into_iter()
+                .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let (band, line) = if points.is_empty() {
+            (None, None)
+        } else {
+            let upper: Vec<(usize, f64)> = points.iter().map(|p| p.high).enumerate().collect();
+            let lower: Vec<(usize, f64)> = points.iter().map(|p| p.low).enumerate().rev().collect();
+            let values: Vec<(usize, f64)> = points.iter().map(|p| p.value).enumerate().collect();
+            (
+                Some(format!("{} {}", coordinates(upper), coordinates(lower))),
+                Some(coordinates(values)),
+            )
+        };
         let step = points.len().div_ceil(8).max(1);
-        if i % step == 0 {
-            let _ = write!(
-                svg,
-                r##"<text x="{:.1}" y="{}" text-anchor="middle" font-size="11" fill="#555">{}</text>"##,
-                x(i),
-                HEIGHT - 8.0,
-                escape(&p.label)
-            );
+        let marks = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let low_n = if p.low_n {
+                    format!(", {low_n_label}")
+                } else {
+                    String::new()
+                };
+                let (class, fill) = if p.low_n {
+                    ("point low-n", "#fff")
+                } else {
+                    ("point", "#2454d6")
+                };
+                Mark {
+                    class,
+                    fill,
+                    cx: format!("{:.1}", x(i)),
+                    cy: format!("{:.1}", y(p.value)),
+                    tip: format!(
+                        "{}: {:.1} ({:.1}–{:.1}), n = {}{low_n}",
+                        p.label, p.value, p.low, p.high, p.n
+                    ),
+                    low_n_y: p.low_n.then(|| format!("{:.1}", y(p.value) - 9.0)),
+                    n: p.n,
+                    label: (i % step == 0).then(|| p.label.clone()),
+                }
+            })
+            .collect();
+        Self {
+            title,
+            width: WIDTH,
+            height: HEIGHT,
+            grid_x1: LEFT,
+            grid_x2: WIDTH - RIGHT,
+            tick_x: LEFT - 6.0,
+            label_y: HEIGHT - 8.0,
+            ticks,
+            band,
+            line,
+            marks,
         }
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 #[cfg(test)]
 mod tests {
+    use askama::Template;
+
     use super::*;
+
+    /// The chart alone, drawn by the same template the site page includes.
+    #[derive(Template)]
+    #[template(path = "dashboard/chart.svg", escape = "html")]
+    struct ChartSvg<'a> {
+        chart: &'a TrendChart<'a>,
+    }
+
+    fn trend(title: &str, points: &[TrendPoint], min: f64, max: f64, low_n: &str) -> String {
+        let chart = TrendChart::new(title, points, min, max, low_n);
+        ChartSvg { chart: &chart }
+            .render()
+            .expect("the chart renders")
+    }
 
     fn point(label: &str, value: f64, low_n: bool) -> TrendPoint {
         TrendPoint {
@@ -158,8 +204,12 @@ mod tests {
         assert!(svg.contains("n=4"));
         assert_eq!(svg.matches("<polygon class=\"band\"").count(), 1);
         assert!(
-            svg.contains("aria-label=\"CSAT &lt;%&gt;\""),
-            "titles are escaped"
+            svg.contains("viewBox=\"0 0 640 220\""),
+            "the frame keeps its size: {svg}"
+        );
+        assert!(
+            !svg.contains("CSAT <%>") && svg.contains("aria-label=\"CSAT &#60;%&#62;\""),
+            "titles are escaped: {svg}"
         );
     }
 
@@ -172,5 +222,6 @@ mod tests {
         );
         let empty = trend("NPS", &[], -100.0, 100.0, "low n");
         assert!(!empty.contains("<circle") && !empty.contains("<polygon"));
+        assert_eq!(empty.matches("<line class=\"grid\"").count(), 5);
     }
 }

@@ -5,9 +5,7 @@
 
 mod chart;
 mod html;
-pub use html::escape;
 mod session;
-mod texts;
 mod view;
 
 use std::sync::Arc;
@@ -21,15 +19,15 @@ use serde::Deserialize;
 pub use session::SessionKey;
 
 use crate::clock;
-use crate::report::query::RawReportQuery;
-use crate::routes::response_list::{ListParams, ListedResponse, parse_filter, responses_csv};
-use crate::routes::scores::{csv_response, load_report};
+use crate::report::{self, Bucket, GroupBy, ReportQuery, query::RawReportQuery};
+use crate::responses::list::{self, ResponseQuery};
 use crate::secrets;
-use crate::site::Site;
-use crate::startup::AppState;
-use crate::storage::{Storage, StorageError};
+use crate::sites::Site;
+use crate::storage::{ResponseFilter, Storage, StorageError};
+use crate::texts::dashboard::{self as texts, Texts};
+use crate::web::csv_reply::csv_response;
+use crate::web::state::AppState;
 use session::{COOKIE, LIFETIME_SECS, Session};
-use texts::Texts;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -66,11 +64,7 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
 }
 
 fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static Texts {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    texts::pick(lang, accept)
+    texts::of(crate::web::locale_of(req, lang))
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -219,6 +213,9 @@ async fn stylesheet() -> HttpResponse {
         .body(include_str!("dashboard.css"))
 }
 
+/// Latest low ratings shown on a site's page.
+const LOW_RATINGS: u32 = 10;
+
 #[derive(Debug, Default, Deserialize)]
 struct PageQuery {
     from: Option<String>,
@@ -226,6 +223,24 @@ struct PageQuery {
     bucket: Option<String>,
     lang: Option<String>,
     sort: Option<String>,
+}
+
+/// The report a page asks for: its range and bucket from the query string, grouped by `groups`.
+fn page_query(site: &Site, query: &PageQuery, groups: &[GroupBy]) -> Result<ReportQuery, String> {
+    let raw = RawReportQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        bucket: query.bucket.clone(),
+        ..RawReportQuery::default()
+    };
+    let mut parsed = ReportQuery::parse(&raw, site.today())?;
+    parsed.group_by = groups.to_vec();
+    Ok(parsed)
+}
+
+/// A page saying what was wrong with the request (the text is escaped like any other).
+fn bad_request(t: &Texts, message: &str) -> HttpResponse {
+    html(StatusCode::BAD_REQUEST, view::problem(t, message))
 }
 
 /// The signed-in site, if the path names it; else where to send the visitor.
@@ -255,43 +270,42 @@ async fn site_page<S: Storage>(
         Ok(site) => site,
         Err(response) => return response,
     };
-    let raw = RawReportQuery {
-        from: query.from.clone(),
-        to: query.to.clone(),
-        bucket: query.bucket.clone(),
-        ..RawReportQuery::default()
+    let trend_query = match page_query(&site, &query, &[]) {
+        Ok(query) => query,
+        Err(message) => return bad_request(t, &message),
     };
-    let trend = match load_report(&state.storage, &site, &raw).await {
+    let trend = match report::load(&state.storage, &site, &trend_query).await {
         Ok(report) => report,
-        Err(error) => return html(StatusCode::BAD_REQUEST, format!("{error}")),
+        Err(error) => return failed(error),
     };
-    let by_agent = RawReportQuery {
-        from: Some(trend.from.clone()),
-        to: Some(trend.to.clone()),
-        bucket: Some("all".into()),
-        group_by: Some("agent,channel".into()),
-        ..RawReportQuery::default()
+    let by_agent = ReportQuery {
+        bucket: Bucket::All,
+        group_by: vec![GroupBy::Agent, GroupBy::Channel],
+        ..trend_query.clone()
     };
-    let table = match load_report(&state.storage, &site, &by_agent).await {
+    let table = match report::load(&state.storage, &site, &by_agent).await {
         Ok(report) => report,
-        Err(error) => return html(StatusCode::INTERNAL_SERVER_ERROR, format!("{error}")),
+        Err(error) => return failed(error),
     };
-    let low = ListParams {
-        from: Some(trend.from.clone()),
-        to: Some(trend.to.clone()),
-        max_csat: Some("2".into()),
-        ..ListParams::default()
-    };
-    let low_ratings: Vec<ListedResponse> = match parse_filter(&low) {
-        Ok((filter, _)) => match state.storage.response_page(site.id, &filter, 10).await {
-            Ok(rows) => rows.iter().map(ListedResponse::from).collect(),
-            Err(error) => return failed(error),
+    let low = ResponseQuery {
+        filter: ResponseFilter {
+            from_day: Some(trend_query.from.to_string()),
+            to_day: Some(trend_query.to.to_string()),
+            max_csat: Some(2),
+            ..ResponseFilter::default()
         },
-        Err(error) => return html(StatusCode::BAD_REQUEST, format!("{error}")),
+        limit: LOW_RATINGS,
+    };
+    let low_ratings = match list::page(&state.storage, &site, &low).await {
+        Ok(page) => page.responses,
+        Err(error) => return failed(error),
     };
     let query_string = format!(
         "from={}&to={}&bucket={}&lang={}",
-        trend.from, trend.to, trend.bucket, t.lang
+        trend.from,
+        trend.to,
+        trend.bucket.as_str(),
+        t.lang
     );
     let page = view::SitePage {
         site: &site,
@@ -314,19 +328,17 @@ async fn scores_csv<S: Storage>(
         Ok(site) => site,
         Err(response) => return response,
     };
-    let raw = RawReportQuery {
-        from: query.from.clone(),
-        to: query.to.clone(),
-        bucket: query.bucket.clone(),
-        group_by: Some("agent,channel".into()),
-        ..RawReportQuery::default()
+    let t = texts(&req, query.lang.as_deref());
+    let report_query = match page_query(&site, &query, &[GroupBy::Agent, GroupBy::Channel]) {
+        Ok(query) => query,
+        Err(message) => return bad_request(t, &message),
     };
-    match load_report(&state.storage, &site, &raw).await {
+    match report::load(&state.storage, &site, &report_query).await {
         Ok(report) => csv_response(
-            crate::report::csv::report(&report),
+            report::csv::report(&report),
             &format!("koe-scores-{}.csv", report.to),
         ),
-        Err(error) => html(StatusCode::BAD_REQUEST, format!("{error}")),
+        Err(error) => failed(error),
     }
 }
 
@@ -340,21 +352,19 @@ async fn responses_csv_download<S: Storage>(
         Ok(site) => site,
         Err(response) => return response,
     };
-    let params = ListParams {
+    let t = texts(&req, query.lang.as_deref());
+    let raw = list::RawResponseQuery {
         from: query.from.clone(),
         to: query.to.clone(),
-        limit: Some("200".into()),
-        ..ListParams::default()
+        limit: Some(list::MAX_LIMIT.to_string()),
+        ..list::RawResponseQuery::default()
     };
-    let (filter, limit) = match parse_filter(&params) {
-        Ok(parsed) => parsed,
-        Err(error) => return html(StatusCode::BAD_REQUEST, format!("{error}")),
+    let listed = match ResponseQuery::parse(&raw) {
+        Ok(listed) => listed,
+        Err(message) => return bad_request(t, &message),
     };
-    match state.storage.response_page(site.id, &filter, limit).await {
-        Ok(rows) => {
-            let listed: Vec<ListedResponse> = rows.iter().map(ListedResponse::from).collect();
-            csv_response(responses_csv(&listed), "koe-responses.csv")
-        }
+    match list::page(&state.storage, &site, &listed).await {
+        Ok(page) => csv_response(list::csv(&page.responses), "koe-responses.csv"),
         Err(error) => failed(error),
     }
 }

@@ -1,37 +1,38 @@
-//! The dashboard's pages, rendered on the server. Every value from a customer or a site is
-//! escaped; nothing here runs script.
+//! The dashboard's pages, rendered on the server from `templates/dashboard/`. This file
+//! gathers and formats what a page shows; the templates escape every value, so a customer's
+//! comment or a site's name is always text. Nothing here runs script.
 
-use std::fmt::Write as _;
-
+use askama::Template;
 use koe_shared::metrics::Estimate;
 
-use super::chart::{TrendPoint, trend};
-use super::html::{escape, page};
-use super::texts::Texts;
+use super::chart::{TrendChart, TrendPoint};
+use super::html::render;
 use crate::report::{Report, ReportRow};
-use crate::routes::response_list::ListedResponse;
-use crate::site::Site;
+use crate::responses::list::ListedResponse;
+use crate::sites::Site;
+use crate::texts::dashboard::Texts;
+
+#[derive(Debug, Template)]
+#[template(path = "dashboard/sign_in.html")]
+struct SignInPage<'a> {
+    t: &'a Texts,
+    error: bool,
+}
 
 pub fn sign_in(t: &Texts, error: bool) -> String {
-    let error = if error {
-        format!(r#"<p class="error" role="alert">{}</p>"#, t.bad_key)
-    } else {
-        String::new()
-    };
-    page(
-        t.lang,
-        t.title,
-        &format!(
-            r#"<main class="narrow"><h1>{title}</h1>{error}<form method="post" action="/dashboard/sign-in"><label for="api_key">{api_key}</label><input id="api_key" name="api_key" type="password" autocomplete="off" required><input type="hidden" name="lang" value="{lang}"><p class="help">{help}</p><button type="submit">{sign_in}</button></form><p><a href="?lang={other_code}">{other}</a></p></main>"#,
-            title = t.title,
-            api_key = t.api_key,
-            lang = t.lang,
-            help = t.sign_in_help,
-            sign_in = t.sign_in,
-            other_code = t.other_lang_code,
-            other = t.other_lang,
-        ),
-    )
+    render(&SignInPage { t, error })
+}
+
+#[derive(Debug, Template)]
+#[template(path = "dashboard/problem.html")]
+struct ProblemPage<'a> {
+    t: &'a Texts,
+    message: &'a str,
+}
+
+/// A request the dashboard cannot answer, and why.
+pub fn problem(t: &Texts, message: &str) -> String {
+    render(&ProblemPage { t, message })
 }
 
 /// What the site page shows, gathered by the handler.
@@ -46,17 +47,74 @@ pub struct SitePage<'a> {
     pub sort: &'a str,
 }
 
-fn cell(e: Option<Estimate>, decimals: usize) -> String {
-    match e {
-        Some(e) => format!(
-            r#"{:.d$} <span class="ci">({:.d$}–{:.d$})</span>"#,
-            e.value,
-            e.low,
-            e.high,
-            d = decimals
-        ),
-        None => "–".into(),
-    }
+#[derive(Debug, Template)]
+#[template(path = "dashboard/site.html")]
+struct SiteView<'a> {
+    t: &'a Texts,
+    site_key: &'a str,
+    site_name: &'a str,
+    query: &'a str,
+    from: &'a str,
+    to: &'a str,
+    buckets: Vec<BucketOption<'a>>,
+    /// CSAT, then NPS.
+    charts: [TrendChart<'a>; 2],
+    headings: Vec<Heading<'a>>,
+    rows: Vec<TableRow<'a>>,
+    low_ratings: Vec<LowRating<'a>>,
+}
+
+#[derive(Debug)]
+struct BucketOption<'a> {
+    value: &'static str,
+    label: &'a str,
+    selected: bool,
+}
+
+/// A sortable column's heading; `current` when the table is sorted by it.
+#[derive(Debug)]
+struct Heading<'a> {
+    key: &'static str,
+    label: &'a str,
+    current: bool,
+}
+
+/// A value with its 95 % interval, formatted for a table cell.
+#[derive(Debug)]
+struct Cell {
+    value: String,
+    low: String,
+    high: String,
+}
+
+#[derive(Debug)]
+struct TableRow<'a> {
+    low_n: bool,
+    agent: &'a str,
+    channel: &'a str,
+    responses: u64,
+    /// CSAT, NPS, CES, FCR and response rate, in the columns' order; `None` shows a dash.
+    cells: [Option<Cell>; 5],
+}
+
+#[derive(Debug)]
+struct LowRating<'a> {
+    csat: Option<u8>,
+    agent: &'a str,
+    channel: &'a str,
+    day: &'a str,
+    comment: Option<&'a str>,
+}
+
+/// The sortable columns, by their `sort` key, in the table's order.
+const SORTABLE: [&str; 6] = ["n", "csat", "nps", "ces", "fcr", "rate"];
+
+fn cell(e: Option<Estimate>, decimals: usize) -> Option<Cell> {
+    e.map(|e| Cell {
+        value: format!("{:.decimals$}", e.value),
+        low: format!("{:.decimals$}", e.low),
+        high: format!("{:.decimals$}", e.high),
+    })
 }
 
 fn points(report: &Report, metric: fn(&ReportRow) -> Option<Estimate>) -> Vec<TrendPoint> {
@@ -92,150 +150,84 @@ fn sort_value(row: &ReportRow, sort: &str) -> f64 {
     }
 }
 
+/// A group's name, or the "none" text when the row has none.
+fn name<'a>(value: &'a Option<String>, t: &'a Texts) -> &'a str {
+    value.as_deref().filter(|v| !v.is_empty()).unwrap_or(t.none)
+}
+
 pub fn site_page(t: &Texts, p: &SitePage<'_>) -> String {
-    let site = escape(p.site.key.as_str());
-    let mut body = format!(
-        r#"<header><h1>{name}</h1><nav><a href="?{query}&amp;lang={other_code}">{other}</a><form method="post" action="/dashboard/sign-out"><button type="submit" class="link">{sign_out}</button></form></nav></header><main>"#,
-        name = escape(&p.site.name),
-        query = escape(&p.query),
-        other_code = t.other_lang_code,
-        other = t.other_lang,
-        sign_out = t.sign_out,
-    );
-    let bucket_options: String = ["day", "week", "month", "all"]
-        .iter()
+    let buckets = ["day", "week", "month", "all"]
+        .into_iter()
         .zip(t.buckets)
-        .map(|(value, label)| {
-            let selected = if *value == p.trend.bucket {
-                " selected"
-            } else {
-                ""
-            };
-            format!(r#"<option value="{value}"{selected}>{label}</option>"#)
+        .map(|(value, label)| BucketOption {
+            value,
+            label,
+            selected: value == p.trend.bucket.as_str(),
         })
         .collect();
-    let _ = write!(
-        body,
-        r#"<form class="range" method="get"><label>{from} <input type="date" name="from" value="{f}"></label><label>{to} <input type="date" name="to" value="{tt}"></label><label>{bucket} <select name="bucket">{bucket_options}</select></label><input type="hidden" name="lang" value="{lang}"><button type="submit">{apply}</button></form><p class="help">{help}</p>"#,
-        from = t.from,
-        to = t.to,
-        f = p.trend.from,
-        tt = p.trend.to,
-        bucket = t.bucket,
-        lang = t.lang,
-        apply = t.apply,
-        help = t.interval_help,
-    );
-    let _ = write!(
-        body,
-        r#"<section><h2>{trend}</h2><figure><figcaption>{csat_title}</figcaption>{csat}</figure><figure><figcaption>{nps_title}</figcaption>{nps}</figure></section>"#,
-        trend = t.trend,
-        csat_title = t.csat_trend,
-        csat = trend(
-            t.csat_trend,
-            &points(p.trend, |r| r.csat),
-            0.0,
-            100.0,
-            t.low_n
-        ),
-        nps_title = t.nps_trend,
-        nps = trend(
-            t.nps_trend,
-            &points(p.trend, |r| r.nps),
-            -100.0,
-            100.0,
-            t.low_n
-        ),
-    );
-
-    let mut rows: Vec<&ReportRow> = p.table.rows.iter().collect();
-    rows.sort_by(|a, b| sort_value(b, p.sort).total_cmp(&sort_value(a, p.sort)));
-    let heading = |key: &str, label: &str| {
-        let current = if key == p.sort {
-            r#" aria-sort="descending""#
-        } else {
-            ""
-        };
-        format!(
-            r#"<th scope="col"{current}><a href="?{}&amp;sort={key}">{label}</a></th>"#,
-            escape(&p.query)
-        )
-    };
-    let _ = write!(
-        body,
-        r#"<section><h2>{title}</h2><table><thead><tr><th scope="col">{agent}</th><th scope="col">{channel}</th>{n}{csat}{nps}{ces}{fcr}{rate}<th scope="col"></th></tr></thead><tbody>"#,
-        title = t.by_agent_channel,
-        agent = t.agent,
-        channel = t.channel,
-        n = heading("n", t.responses),
-        csat = heading("csat", "CSAT %"),
-        nps = heading("nps", "NPS"),
-        ces = heading("ces", "CES"),
-        fcr = heading("fcr", "FCR %"),
-        rate = heading("rate", t.response_rate),
-    );
-    for row in &rows {
-        let name = |v: &Option<String>| {
-            v.clone()
-                .filter(|v| !v.is_empty())
-                .map_or_else(|| t.none.to_owned(), |v| escape(&v))
-        };
-        let badge = if row.low_n {
-            format!(
-                r#"<span class="badge" title="{}">{}</span>"#,
-                t.low_n_help, t.low_n
-            )
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            body,
-            r#"<tr class="{class}"><td>{agent}</td><td>{channel}</td><td>{n}</td><td>{csat}</td><td>{nps}</td><td>{ces}</td><td>{fcr}</td><td>{rate}</td><td>{badge}</td></tr>"#,
-            class = if row.low_n { "low-n" } else { "" },
-            agent = name(&row.agent),
-            channel = name(&row.channel),
-            n = row.responses,
-            csat = cell(row.csat, 1),
-            nps = cell(row.nps, 0),
-            ces = cell(row.ces, 2),
-            fcr = cell(row.fcr, 1),
-            rate = cell(row.response_rate, 1),
-        );
-    }
-    if rows.is_empty() {
-        let _ = write!(body, r#"<tr><td colspan="9">{}</td></tr>"#, t.nothing_yet);
-    }
-    body.push_str("</tbody></table></section>");
-
-    let _ = write!(
-        body,
-        r#"<section><h2>{}</h2><ul class="comments">"#,
-        t.low_comments
-    );
-    for r in p.low_ratings {
-        let comment = r
-            .comment
-            .as_deref()
-            .map_or_else(|| format!("<em>{}</em>", t.no_comment), escape);
-        let _ = write!(
-            body,
-            r#"<li><p class="meta">CSAT {csat} · {agent} · {channel} · {day}</p><p class="comment">{comment}</p></li>"#,
-            csat = r.csat.map(|v| v.to_string()).unwrap_or_default(),
-            agent = escape(r.agent.as_deref().unwrap_or(t.none)),
-            channel = r.channel.unwrap_or(t.none),
-            day = escape(&r.day),
-        );
-    }
-    if p.low_ratings.is_empty() {
-        let _ = write!(body, "<li>{}</li>", t.nothing_yet);
-    }
-    let _ = write!(
-        body,
-        r#"</ul></section><section><h2>{download}</h2><p><a href="/dashboard/sites/{site}/scores.csv?{query}">{scores}</a> · <a href="/dashboard/sites/{site}/responses.csv?{query}">{responses}</a></p></section></main>"#,
-        download = t.download,
-        query = escape(&p.query),
-        scores = t.scores_csv,
-        responses = t.responses_csv,
-    );
-    page(t.lang, &format!("{} — {}", p.site.name, t.title), &body)
+    let csat_points = points(p.trend, |r| r.csat);
+    let nps_points = points(p.trend, |r| r.nps);
+    let charts = [
+        TrendChart::new(t.csat_trend, &csat_points, 0.0, 100.0, t.low_n),
+        TrendChart::new(t.nps_trend, &nps_points, -100.0, 100.0, t.low_n),
+    ];
+    let labels = [
+        t.responses,
+        "CSAT %",
+        "NPS",
+        "CES",
+        "FCR %",
+        t.response_rate,
+    ];
+    let headings = SORTABLE
+        .into_iter()
+        .zip(labels)
+        .map(|(key, label)| Heading {
+            key,
+            label,
+            current: key == p.sort,
+        })
+        .collect();
+    let mut sorted: Vec<&ReportRow> = p.table.rows.iter().collect();
+    sorted.sort_by(|a, b| sort_value(b, p.sort).total_cmp(&sort_value(a, p.sort)));
+    let rows = sorted
+        .into_iter()
+        .map(|row| TableRow {
+            low_n: row.low_n,
+            agent: name(&row.agent, t),
+            channel: name(&row.channel, t),
+            responses: row.responses,
+            cells: [
+                cell(row.csat, 1),
+                cell(row.nps, 0),
+                cell(row.ces, 2),
+                cell(row.fcr, 1),
+                cell(row.response_rate, 1),
+            ],
+        })
+        .collect();
+    let low_ratings = p
+        .low_ratings
+        .iter()
+        .map(|r| LowRating {
+            csat: r.csat,
+            agent: r.agent.as_deref().unwrap_or(t.none),
+            channel: r.channel.unwrap_or(t.none),
+            day: &r.day,
+            comment: r.comment.as_deref(),
+        })
+        .collect();
+    render(&SiteView {
+        t,
+        site_key: p.site.key.as_str(),
+        site_name: &p.site.name,
+        query: &p.query,
+        from: &p.trend.from,
+        to: &p.trend.to,
+        buckets,
+        charts,
+        headings,
+        rows,
+        low_ratings,
+    })
 }

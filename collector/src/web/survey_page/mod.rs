@@ -2,7 +2,6 @@
 //! every link and must never cast a vote. The customer's POST confirms the answer and goes
 //! through the same per-interaction merge as the widget, attributed by the signed token.
 
-pub mod scanner;
 mod view;
 
 use std::sync::Arc;
@@ -14,11 +13,13 @@ use koe_shared::{AttributionToken, Comment, CsatScore, NpsScore, OfferedQuestion
 use serde::Deserialize;
 
 use crate::clock;
-use crate::response::{AnswerWrite, Answers, Attribution, MergeConflict};
-use crate::site::Site;
-use crate::startup::AppState;
-use crate::storage::{Storage, StorageError};
-use crate::survey_texts::{self, SurveyTexts};
+use crate::responses::scanner;
+use crate::responses::{AnswerWrite, Answers, Attribution, MergeConflict};
+use crate::sites::Site;
+use crate::storage::{SaveError, Storage};
+use crate::texts::survey::{self as survey_texts, SurveyTexts};
+use crate::web::metrics::{self, LinkRefusal};
+use crate::web::state::AppState;
 
 const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -37,11 +38,7 @@ pub struct SurveyForm {
 }
 
 fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static SurveyTexts {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    survey_texts::pick(lang, accept)
+    survey_texts::of(crate::web::locale_of(req, lang))
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -58,18 +55,18 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 enum LinkProblem {
     Invalid,
     Expired,
-    Unavailable(StorageError),
+    Unavailable(SaveError),
 }
 
 impl LinkProblem {
     fn page(self, t: &SurveyTexts) -> HttpResponse {
         match self {
             Self::Invalid => {
-                crate::metrics::link_refused("invalid");
+                metrics::link_refused(LinkRefusal::Invalid);
                 html(StatusCode::BAD_REQUEST, view::problem(t, t.invalid))
             }
             Self::Expired => {
-                crate::metrics::link_refused("expired");
+                metrics::link_refused(LinkRefusal::Expired);
                 html(StatusCode::GONE, view::problem(t, t.expired))
             }
             Self::Unavailable(error) => {
@@ -94,7 +91,7 @@ async fn open_link<S: Storage>(
         .sites
         .find(&state.storage, &site_key)
         .await
-        .map_err(LinkProblem::Unavailable)?
+        .map_err(|e| LinkProblem::Unavailable(e.into()))?
         .ok_or(LinkProblem::Invalid)?;
     let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
     let claims = token::verify(&site.secret_digest, &token, now).map_err(|e| match e {
@@ -163,7 +160,7 @@ fn parse_answers(form: &SurveyForm) -> Result<Answers, ()> {
     })
 }
 
-/// POST: the customer confirms. Flagged when it looks like a scanner (see [`scanner`]).
+/// POST: the customer confirms. Flagged when it looks like a scanner (see [`crate::responses::scanner`]).
 pub async fn confirm<S: Storage>(
     req: HttpRequest,
     path: web::Path<String>,
@@ -222,15 +219,15 @@ pub async fn confirm<S: Storage>(
             verified: true,
         },
         answers,
-        day: site.timezone.local_day(now_ms),
+        day: site.timezone.local_date(now_ms),
         now_ms,
         edit_window_ms: state.edit_window_ms,
         source,
     };
     match state.storage.save_answers(write).await {
-        Ok(_) => crate::metrics::accepted(),
-        Err(StorageError::Rejected(MergeConflict::EditWindowClosed)) => {
-            crate::metrics::link_refused("edit_window_closed");
+        Ok(_) => metrics::accepted(),
+        Err(SaveError::Rejected(MergeConflict::EditWindowClosed)) => {
+            metrics::link_refused(LinkRefusal::EditWindowClosed);
             return html(StatusCode::CONFLICT, view::problem(t, t.closed));
         }
         Err(error) => return LinkProblem::Unavailable(error).page(t),

@@ -1,29 +1,50 @@
 //! The hosted survey page: the offered score preselected and one button to confirm it, a
 //! plain form for the follow-up questions (the widget takes over when JavaScript runs), and
-//! friendly pages for links that cannot be used.
+//! friendly pages for links that cannot be used. Rendered from `templates/survey/`, which
+//! escape every value.
 
-use std::fmt::Write as _;
-
+use askama::Template;
 use koe_shared::OfferedQuestion;
+use koe_shared::wording::CSAT_FACES as FACES;
 
-use crate::dashboard::escape;
-use crate::links::FACES;
-use crate::survey_texts::SurveyTexts;
+use crate::texts::survey::SurveyTexts;
 
-const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI','Hiragino Sans','Noto Sans JP',sans-serif;color:#1b1b1f;background:#f7f7f9}\
-main{max-width:560px;margin:0 auto;padding:24px 16px}h1{font-size:20px}fieldset{border:0;padding:0;margin:0 0 16px}legend{font-weight:600;margin-bottom:8px}\
-.scale{display:flex;flex-wrap:wrap;gap:6px}.scale label{flex:1 0 44px;display:flex;flex-direction:column;align-items:center;border:1px solid #c9cbd1;border-radius:8px;padding:8px 4px;background:#fff;cursor:pointer;text-align:center;font-size:14px}\
-.scale input{margin:0 0 4px}.scale label:has(input:checked){border-color:#2454d6;box-shadow:0 0 0 2px #2454d6;font-weight:600}.scale input:focus-visible{outline:3px solid #2454d6}\
-.anchors{display:flex;justify-content:space-between;font-size:12px;color:#55575e}textarea{width:100%;box-sizing:border-box;font:inherit;padding:8px;border:1px solid #c9cbd1;border-radius:8px}\
-button{font:inherit;padding:10px 18px;border:0;border-radius:8px;background:#2454d6;color:#fff;cursor:pointer}.help{color:#55575e;font-size:14px}.notice{background:#fff;border:1px solid #c9cbd1;border-radius:8px;padding:12px}\
-@media (prefers-color-scheme:dark){body{background:#16171a;color:#eee}.scale label,.notice{background:#1f2024;border-color:#3a3c44}.help,.anchors{color:#b3b6bf}}";
+/// A page as HTML. Rendering fails only when a value's `Display` fails, which none of ours
+/// do; should it happen anyway, the error is logged and the page is empty rather than
+/// half-written.
+fn render(page: &impl Template) -> String {
+    page.render().unwrap_or_else(|error| {
+        tracing::error!(error = %error, "a survey page template failed to render");
+        String::new()
+    })
+}
 
-fn page(t: &SurveyTexts, body: &str) -> String {
-    format!(
-        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>{title}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>"#,
-        lang = t.lang,
-        title = escape(t.title),
-    )
+/// Radio buttons for one question (`templates/survey/scale.html`).
+#[derive(Debug)]
+struct Scale<'a> {
+    /// The form field, and the legend's id (`q-csat`, `q-nps`).
+    name: &'static str,
+    legend: &'a str,
+    options: Vec<ScaleOption>,
+    required: bool,
+    /// The words at both ends of the NPS scale.
+    anchors: Option<Anchors<'a>>,
+}
+
+#[derive(Debug)]
+struct ScaleOption {
+    value: u8,
+    /// What the button shows (a face and the number for CSAT).
+    text: String,
+    /// What it means, for its title and screen readers.
+    label: String,
+    checked: bool,
+}
+
+#[derive(Debug)]
+struct Anchors<'a> {
+    low: &'a str,
+    high: &'a str,
 }
 
 /// Radio buttons for one question, `checked` preselected.
@@ -32,56 +53,58 @@ fn scale(
     question: OfferedQuestion,
     checked: Option<u8>,
     required: bool,
-) -> String {
+) -> Scale<'_> {
     let (name, legend, values) = match question {
         OfferedQuestion::Csat => ("csat", t.csat_question, 1..=5u8),
         OfferedQuestion::Nps => ("nps", t.nps_question, 0..=10u8),
     };
-    let mut html = format!(
-        r#"<fieldset><legend id="q-{name}">{}</legend><div class="scale">"#,
-        escape(legend)
-    );
-    for value in values {
-        let (text, label) = match question {
-            OfferedQuestion::Csat => {
-                let i = usize::from(value - 1);
-                (
-                    format!("{} {value}", FACES[i]),
-                    format!("{value} – {}", t.csat_labels[i]),
-                )
+    let options = values
+        .map(|value| {
+            let (text, label) = match question {
+                OfferedQuestion::Csat => {
+                    let i = usize::from(value - 1);
+                    (
+                        format!("{} {value}", FACES[i]),
+                        format!("{value} – {}", t.csat_labels[i]),
+                    )
+                }
+                OfferedQuestion::Nps => (
+                    value.to_string(),
+                    match value {
+                        0 => format!("0 – {}", t.nps_low),
+                        10 => format!("10 – {}", t.nps_high),
+                        v => v.to_string(),
+                    },
+                ),
+            };
+            ScaleOption {
+                value,
+                text,
+                label,
+                checked: checked == Some(value),
             }
-            OfferedQuestion::Nps => (
-                value.to_string(),
-                match value {
-                    0 => format!("0 – {}", t.nps_low),
-                    10 => format!("10 – {}", t.nps_high),
-                    v => v.to_string(),
-                },
-            ),
-        };
-        let _ = write!(
-            html,
-            r#"<label title="{label}"><input type="radio" name="{name}" value="{value}" aria-label="{label}"{checked}{required}>{text}</label>"#,
-            label = escape(&label),
-            checked = if checked == Some(value) {
-                " checked"
-            } else {
-                ""
-            },
-            required = if required { " required" } else { "" },
-        );
+        })
+        .collect();
+    Scale {
+        name,
+        legend,
+        options,
+        required,
+        anchors: (question == OfferedQuestion::Nps).then_some(Anchors {
+            low: t.nps_low,
+            high: t.nps_high,
+        }),
     }
-    html.push_str("</div>");
-    if question == OfferedQuestion::Nps {
-        let _ = write!(
-            html,
-            r#"<div class="anchors" aria-hidden="true"><span>{}</span><span>{}</span></div>"#,
-            escape(t.nps_low),
-            escape(t.nps_high)
-        );
-    }
-    html.push_str("</fieldset>");
-    html
+}
+
+#[derive(Debug, Template)]
+#[template(path = "survey/confirm.html")]
+struct ConfirmPage<'a> {
+    t: &'a SurveyTexts,
+    action: &'a str,
+    scale: Scale<'a>,
+    served_at_ms: i64,
+    error: Option<&'a str>,
 }
 
 /// The page a link opens: nothing is recorded until the customer confirms.
@@ -93,20 +116,13 @@ pub fn confirm(
     served_at_ms: i64,
     error: Option<&str>,
 ) -> String {
-    let error = error
-        .map(|e| format!(r#"<p class="notice" role="alert">{}</p>"#, escape(e)))
-        .unwrap_or_default();
-    page(
+    render(&ConfirmPage {
         t,
-        &format!(
-            r#"<h1>{title}</h1>{error}<form method="post" action="{action}">{scale}<input type="hidden" name="served_at" value="{served_at_ms}"><p class="help">{help}</p><button type="submit">{confirm}</button></form>"#,
-            title = escape(t.title),
-            action = escape(action),
-            scale = scale(t, question, offered, true),
-            help = escape(t.confirm_help),
-            confirm = escape(t.confirm),
-        ),
-    )
+        action,
+        scale: scale(t, question, offered, true),
+        served_at_ms,
+        error,
+    })
 }
 
 /// What the page knows to set the widget up in page mode.
@@ -121,6 +137,29 @@ pub struct FollowUp<'a> {
     pub ask_nps: bool,
 }
 
+/// The follow-up as the page writes it: absent values as empty attributes, which the
+/// page-mode script reads as "none".
+#[derive(Debug)]
+struct FollowUpView<'a> {
+    site: &'a str,
+    interaction: &'a str,
+    agent: &'a str,
+    team: &'a str,
+    channel: &'a str,
+    token: &'a str,
+    questions: &'static str,
+    nps: Option<Scale<'a>>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "survey/thanks.html")]
+struct ThanksPage<'a> {
+    t: &'a SurveyTexts,
+    action: &'a str,
+    follow_up: Option<FollowUpView<'a>>,
+    served_at_ms: i64,
+}
+
 /// After a confirmed score: thanks, then the remaining questions — as a plain form, which the
 /// widget (page mode, inline) replaces when JavaScript runs.
 pub fn thanks(
@@ -129,58 +168,51 @@ pub fn thanks(
     follow_up: Option<&FollowUp<'_>>,
     served_at_ms: i64,
 ) -> String {
-    let mut body = format!(
-        r#"<h1>{}</h1><p class="notice" role="status">{}</p>"#,
-        escape(t.title),
-        escape(t.thanks)
-    );
-    if let Some(f) = follow_up {
-        let questions = if f.ask_nps { "nps,comment" } else { "comment" };
-        let nps = if f.ask_nps {
-            scale(t, OfferedQuestion::Nps, None, false)
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            body,
-            r##"<h2>{heading}</h2><div id="koe-followup" data-site="{site}" data-interaction="{interaction}" data-agent="{agent}" data-team="{team}" data-channel="{channel}" data-token="{token}" data-questions="{questions}" data-lang="{lang}"></div><form class="nojs" method="post" action="{action}">{nps}<label for="comment">{comment}</label><textarea id="comment" name="comment" rows="4" maxlength="2000"></textarea><input type="hidden" name="served_at" value="{served_at_ms}"><p><button type="submit">{send}</button></p></form><script async src="/koe.js" data-site="{site}" data-lang="{lang}" data-target="#koe-followup"></script><script defer src="/s/survey.js"></script>"##,
-            heading = escape(t.follow_up),
-            site = escape(f.site),
-            interaction = escape(f.interaction),
-            agent = escape(f.agent.unwrap_or_default()),
-            team = escape(f.team.unwrap_or_default()),
-            channel = escape(f.channel.unwrap_or_default()),
-            token = escape(f.token),
-            lang = t.lang,
-            action = escape(action),
-            comment = escape(t.comment),
-            send = escape(t.send),
-        );
-    }
-    page(t, &body)
+    let follow_up = follow_up.map(|f| FollowUpView {
+        site: f.site,
+        interaction: f.interaction,
+        agent: f.agent.unwrap_or_default(),
+        team: f.team.unwrap_or_default(),
+        channel: f.channel.unwrap_or_default(),
+        token: f.token,
+        questions: if f.ask_nps { "nps,comment" } else { "comment" },
+        nps: f
+            .ask_nps
+            .then(|| scale(t, OfferedQuestion::Nps, None, false)),
+    });
+    render(&ThanksPage {
+        t,
+        action,
+        follow_up,
+        served_at_ms,
+    })
+}
+
+/// A page that only tells something (`templates/survey/notice.html`).
+#[derive(Debug, Template)]
+#[template(path = "survey/notice.html")]
+struct NoticePage<'a> {
+    t: &'a SurveyTexts,
+    message: &'a str,
+    /// `status` for good news, `alert` for a problem.
+    role: &'static str,
 }
 
 pub fn done(t: &SurveyTexts) -> String {
-    page(
+    render(&NoticePage {
         t,
-        &format!(
-            r#"<h1>{}</h1><p class="notice" role="status">{}</p>"#,
-            escape(t.title),
-            escape(t.done)
-        ),
-    )
+        message: t.done,
+        role: "status",
+    })
 }
 
 /// A link that cannot be used: expired, tampered, unknown, or its answer closed.
 pub fn problem(t: &SurveyTexts, message: &str) -> String {
-    page(
+    render(&NoticePage {
         t,
-        &format!(
-            r#"<h1>{}</h1><p class="notice" role="alert">{}</p>"#,
-            escape(t.title),
-            escape(message)
-        ),
-    )
+        message,
+        role: "alert",
+    })
 }
 
 /// The page-mode glue: hides the plain form and shows the widget inline with the same token.

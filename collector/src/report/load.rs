@@ -1,0 +1,22 @@
+//! Loading a report: the one entry point the API, the dashboard and `koe report` share.
+
+use super::{Report, ReportQuery, build};
+use crate::sites::Site;
+use crate::storage::{Storage, StorageError};
+
+/// The site's report for a parsed query, built from its rollups (see `Storage::report_rollups`):
+/// its cost follows the rollup rows in the range, never the number of responses.
+#[tracing::instrument(name = "report::load", skip_all, fields(site = %site.key))]
+pub async fn load<S: Storage>(
+    storage: &S,
+    site: &Site,
+    query: &ReportQuery,
+) -> Result<Report, StorageError> {
+    let rollups = storage.report_rollups(site.id, query).await?;
+    Ok(build(
+        site.key.as_str(),
+        query,
+        u64::from(site.low_n_threshold),
+        rollups,
+    ))
+}

@@ -1,0 +1,259 @@
+//! Listing a site's responses for managers: the filter parsed from query parameters, keyset
+//! pagination with an opaque cursor, the listed shape (JSON) and its CSV.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::csv::{cell, table};
+use crate::sites::Site;
+use crate::storage::{ResponseFilter, Storage, StorageError, StoredResponse};
+
+/// Page size when none is asked for.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page.
+pub const MAX_LIMIT: u32 = 200;
+
+/// The raw query parameters, as strings (all optional).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawResponseQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub agent: Option<String>,
+    pub channel: Option<String>,
+    pub team: Option<String>,
+    pub min_csat: Option<String>,
+    pub max_csat: Option<String>,
+    pub min_nps: Option<String>,
+    pub max_nps: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+    /// `true` lists only flagged responses, `false` only counted ones; absent lists both.
+    pub flagged: Option<String>,
+}
+
+/// A response as the API lists it.
+#[derive(Debug, Serialize)]
+pub struct ListedResponse {
+    pub id: i64,
+    pub interaction: String,
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    pub channel: Option<&'static str>,
+    pub verified: bool,
+    pub csat: Option<u8>,
+    pub nps: Option<u8>,
+    pub ces: Option<u8>,
+    pub resolved: Option<bool>,
+    pub comment: Option<String>,
+    pub reasons: Vec<String>,
+    pub locale: Option<&'static str>,
+    pub day: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// `widget`, `browser` (hosted page) or `suspected_scanner`.
+    pub client: &'static str,
+    /// Kept and listed, but not counted in scores.
+    pub flagged: bool,
+}
+
+fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+impl From<&StoredResponse> for ListedResponse {
+    fn from(r: &StoredResponse) -> Self {
+        let (a, x) = (&r.state.attribution, &r.state.answers);
+        Self {
+            id: r.id,
+            interaction: r.interaction.to_string(),
+            agent: a.agent.as_ref().map(ToString::to_string),
+            team: a.team.as_ref().map(ToString::to_string),
+            channel: a.channel.map(|c| c.as_str()),
+            verified: a.verified,
+            csat: x.csat.map(u8::from),
+            nps: x.nps.map(u8::from),
+            ces: x.ces.map(u8::from),
+            resolved: x.resolved.map(bool::from),
+            comment: x.comment.as_ref().map(|c| c.as_str().to_owned()),
+            reasons: x.reasons.iter().map(ToString::to_string).collect(),
+            locale: x.locale.map(|l| l.as_str()),
+            day: r.state.day.to_string(),
+            created_at: rfc3339(r.state.created_at_ms),
+            updated_at: rfc3339(r.state.updated_at_ms),
+            client: r.state.source.client.as_str(),
+            flagged: r.state.source.flagged,
+        }
+    }
+}
+
+/// One page of responses, newest first, and the cursor of the next page if there is one.
+#[derive(Debug, Serialize)]
+pub struct ResponsePage {
+    pub responses: Vec<ListedResponse>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which responses to list, parsed: the storage filter and the page size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseQuery {
+    pub filter: ResponseFilter,
+    pub limit: u32,
+}
+
+/// A page of the site's responses matching the query (one more is read than shown: it tells
+/// whether another page exists).
+#[tracing::instrument(name = "responses::page", skip_all, fields(site = %site.key))]
+pub async fn page<S: Storage>(
+    storage: &S,
+    site: &Site,
+    query: &ResponseQuery,
+) -> Result<ResponsePage, StorageError> {
+    let limit = query.limit as usize;
+    let mut rows = storage
+        .response_page(site.id, &query.filter, query.limit + 1)
+        .await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok(ResponsePage {
+        next_cursor: more.then(|| rows.last().map(encode_cursor)).flatten(),
+        responses: rows.iter().map(ListedResponse::from).collect(),
+    })
+}
+
+fn score(name: &str, raw: &Option<String>, max: u8) -> Result<Option<u8>, String> {
+    raw.as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<u8>()
+                .ok()
+                .filter(|s| *s <= max)
+                .ok_or_else(|| format!("{name} must be a whole number from 0 to {max}, got {v:?}"))
+        })
+        .transpose()
+}
+
+fn day(name: &str, raw: &Option<String>) -> Result<Option<String>, String> {
+    raw.as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<jiff::civil::Date>()
+                .ok()
+                .filter(|_| v.len() == 10)
+                .map(|d| d.to_string())
+                .ok_or_else(|| format!("{name} must be a date as YYYY-MM-DD, got {v:?}"))
+        })
+        .transpose()
+}
+
+fn encode_cursor(response: &StoredResponse) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{}", response.state.created_at_ms, response.id))
+}
+
+fn decode_cursor(raw: &str) -> Result<(i64, i64), String> {
+    let bad = || String::from("cursor is not one this API gave out");
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
+    let (ms, id) = text.split_once('.').ok_or_else(bad)?;
+    Ok((
+        ms.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
+impl ResponseQuery {
+    /// Parses the list parameters into a storage filter and a page size.
+    pub fn parse(params: &RawResponseQuery) -> Result<Self, String> {
+        let text = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        let filter = ResponseFilter {
+            from_day: day("from", &params.from)?,
+            to_day: day("to", &params.to)?,
+            agent: text(&params.agent),
+            channel: text(&params.channel),
+            team: text(&params.team),
+            min_csat: score("min_csat", &params.min_csat, 5)?,
+            max_csat: score("max_csat", &params.max_csat, 5)?,
+            min_nps: score("min_nps", &params.min_nps, 10)?,
+            max_nps: score("max_nps", &params.max_nps, 10)?,
+            before: params
+                .cursor
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(decode_cursor)
+                .transpose()?,
+            flagged: match params.flagged.as_deref().filter(|f| !f.is_empty()) {
+                None => None,
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                Some(other) => {
+                    return Err(format!("flagged must be true or false, got {other:?}"));
+                }
+            },
+        };
+        if let (Some(from), Some(to)) = (&filter.from_day, &filter.to_day)
+            && from > to
+        {
+            return Err(format!("from ({from}) is after to ({to})"));
+        }
+        let limit = match params.limit.as_deref().filter(|v| !v.is_empty()) {
+            None => DEFAULT_LIMIT,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| format!("limit must be from 1 to {MAX_LIMIT}, got {v:?}"))?,
+        };
+        Ok(Self { filter, limit })
+    }
+}
+
+/// Listed responses as CSV.
+pub fn csv(rows: &[ListedResponse]) -> String {
+    let header = [
+        "id",
+        "created_at",
+        "day",
+        "interaction",
+        "agent",
+        "team",
+        "channel",
+        "verified",
+        "csat",
+        "nps",
+        "ces",
+        "resolved",
+        "comment",
+        "reasons",
+        "locale",
+        "client",
+        "flagged",
+    ];
+    let opt = |v: &Option<String>| cell(v.as_deref().unwrap_or_default());
+    let num = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
+    table(
+        &header,
+        rows.iter().map(|r| {
+            vec![
+                r.id.to_string(),
+                cell(&r.created_at),
+                cell(&r.day),
+                cell(&r.interaction),
+                opt(&r.agent),
+                opt(&r.team),
+                r.channel.unwrap_or_default().to_owned(),
+                r.verified.to_string(),
+                num(r.csat),
+                num(r.nps),
+                num(r.ces),
+                r.resolved.map(|v| v.to_string()).unwrap_or_default(),
+                opt(&r.comment),
+                cell(&r.reasons.join(" ")),
+                r.locale.unwrap_or_default().to_owned(),
+                r.client.to_owned(),
+                r.flagged.to_string(),
+            ]
+        }),
+    )
+}

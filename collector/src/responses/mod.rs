@@ -1,0 +1,10 @@
+//! Responses: one per (site, interaction). How submissions merge into one ([`merge`]), who
+//! handled the interaction ([`attribution`]), which senders look like link scanners
+//! ([`scanner`]), and how managers list them ([`list`]).
+
+pub mod attribution;
+pub mod list;
+pub mod merge;
+pub mod scanner;
+
+pub use merge::{AnswerWrite, Answers, Attribution, Client, MergeConflict, ResponseState, Source};

@@ -1,0 +1,324 @@
+//! The statements both backends run with the same SQL: the reads, sites and API keys, and
+//! the plain writes of the write path (update a response, insert new ones, an impression).
+//! Written once, as a trait every sqlx database that can bind and decode Koe's column types
+//! implements: the bounds are stated here, once, and each backend calls `Sqlite::…` or
+//! `Postgres::…` on its connection.
+
+use std::collections::HashMap;
+
+use koe_shared::Channel;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::bind;
+use super::rows::{
+    ApiKeyRow, ImpressionRow, ResponseColumns, ResponseRow, SiteRow, inserted_ids, join_origins,
+};
+use super::sql::{self, Statement, bind_all};
+use super::write_plan::ResponseKey;
+use super::{
+    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, StorageError, StoredResponse,
+};
+use crate::report::{GroupedRollup, ReportQuery};
+use crate::responses::ResponseState;
+use crate::rollup::{RollupCounters, RollupKey, Summary};
+use crate::sites::{NewSite, Site};
+
+pub(super) trait Queries: Database {
+    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError>;
+
+    async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError>;
+
+    async fn site_by_key(
+        conn: &mut Self::Connection,
+        key: &str,
+    ) -> Result<Option<Site>, StorageError>;
+
+    async fn insert_api_key(
+        conn: &mut Self::Connection,
+        key: &NewApiKey,
+    ) -> Result<ApiKeyRecord, StorageError>;
+
+    async fn api_key(
+        conn: &mut Self::Connection,
+        digest: &[u8; 32],
+    ) -> Result<Option<ApiKeyRecord>, StorageError>;
+
+    async fn responses(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<StoredResponse>, StorageError>;
+
+    async fn response_page(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredResponse>, StorageError>;
+
+    async fn impressions(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<RollupKey>, StorageError>;
+
+    async fn rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
+
+    async fn summary_rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        summary: Summary,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
+
+    async fn update_response(
+        conn: &mut Self::Connection,
+        id: i64,
+        state: &ResponseState,
+    ) -> Result<(), StorageError>;
+
+    /// Inserts new responses, skipping any another writer created meanwhile; gives the ids of
+    /// those inserted.
+    async fn insert_responses(
+        conn: &mut Self::Connection,
+        responses: &[(ResponseKey, ResponseState)],
+    ) -> Result<HashMap<ResponseKey, i64>, StorageError>;
+
+    /// Records an impression once per interaction; `true` the first time.
+    async fn insert_impression(
+        conn: &mut Self::Connection,
+        write: &ImpressionWrite,
+    ) -> Result<bool, StorageError>;
+
+    /// A report's rollups, filtered, bucketed and summed by the database (`report_read`),
+    /// in this backend's dialect.
+    async fn report_rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        query: &ReportQuery,
+        dialect: &super::report_read::ReportDialect,
+    ) -> Result<Vec<GroupedRollup>, StorageError>;
+}
+
+impl<DB> Queries for DB
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
+    for<'r> &'r str: Decode<'r, DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> i64: Decode<'r, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> SiteRow: FromRow<'r, DB::Row>,
+    for<'r> ApiKeyRow: FromRow<'r, DB::Row>,
+    for<'r> ResponseRow: FromRow<'r, DB::Row>,
+    for<'r> ImpressionRow: FromRow<'r, DB::Row>,
+{
+    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError> {
+        sqlx::query_scalar(sql::INSERT_SITE)
+            .bind(site.key.as_str())
+            .bind(site.name.as_str())
+            .bind(join_origins(&site.origins))
+            .bind(site.timezone.name())
+            .bind(site.strict)
+            .bind(&site.secret_digest[..])
+            .bind(site.created_at_ms)
+            .bind(i64::from(site.low_n_threshold))
+            .fetch_one(conn)
+            .await
+            .map_err(|e| unique(e, "a site with this key"))
+    }
+
+    async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError> {
+        let rows: Vec<SiteRow> = sqlx::query_as(sql::SELECT_SITES).fetch_all(conn).await?;
+        rows.into_iter().map(Site::try_from).collect()
+    }
+
+    async fn site_by_key(
+        conn: &mut Self::Connection,
+        key: &str,
+    ) -> Result<Option<Site>, StorageError> {
+        let row: Option<SiteRow> = sqlx::query_as(sql::SELECT_SITE_BY_KEY)
+            .bind(key)
+            .fetch_optional(conn)
+            .await?;
+        row.map(Site::try_from).transpose()
+    }
+
+    async fn insert_api_key(
+        conn: &mut Self::Connection,
+        key: &NewApiKey,
+    ) -> Result<ApiKeyRecord, StorageError> {
+        let id: i64 = sqlx::query_scalar(sql::INSERT_API_KEY)
+            .bind(key.site_id)
+            .bind(key.role.as_str())
+            .bind(&key.digest[..])
+            .bind(key.prefix.as_str())
+            .bind(key.created_at_ms)
+            .fetch_one(conn)
+            .await
+            .map_err(|e| unique(e, "an API key with this digest"))?;
+        Ok(ApiKeyRecord {
+            id,
+            site_id: key.site_id,
+            role: key.role,
+            prefix: key.prefix.clone(),
+        })
+    }
+
+    async fn api_key(
+        conn: &mut Self::Connection,
+        digest: &[u8; 32],
+    ) -> Result<Option<ApiKeyRecord>, StorageError> {
+        let row: Option<ApiKeyRow> = sqlx::query_as(sql::SELECT_API_KEY_BY_DIGEST)
+            .bind(&digest[..])
+            .fetch_optional(conn)
+            .await?;
+        row.map(ApiKeyRecord::try_from).transpose()
+    }
+
+    async fn responses(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        let rows: Vec<ResponseRow> = sqlx::query_as(sql::SELECT_RESPONSES)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter().map(StoredResponse::try_from).collect()
+    }
+
+    async fn response_page(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        let statement = super::response_page::statement(site_id, filter, limit);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        rows.iter()
+            .map(|row| StoredResponse::try_from(ResponseRow::from_row(row)?))
+            .collect()
+    }
+
+    async fn impressions(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<RollupKey>, StorageError> {
+        let rows: Vec<ImpressionRow> = sqlx::query_as(sql::SELECT_IMPRESSIONS)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter().map(RollupKey::try_from).collect()
+    }
+
+    async fn rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        let select = sql::select_rollups();
+        let rows = sqlx::query(&select).bind(site_id).fetch_all(conn).await?;
+        rows.iter().map(bind::rollup_row).collect()
+    }
+
+    async fn summary_rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        summary: Summary,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        let select = sql::select_summary_rollups(summary);
+        let rows = sqlx::query(&select).bind(site_id).fetch_all(conn).await?;
+        rows.iter().map(bind::rollup_row).collect()
+    }
+
+    async fn update_response(
+        conn: &mut Self::Connection,
+        id: i64,
+        state: &ResponseState,
+    ) -> Result<(), StorageError> {
+        let columns = ResponseColumns::of(state);
+        bind::response_columns(sqlx::query(sql::UPDATE_RESPONSE), &columns)
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_responses(
+        conn: &mut Self::Connection,
+        responses: &[(ResponseKey, ResponseState)],
+    ) -> Result<HashMap<ResponseKey, i64>, StorageError> {
+        let insert = sql::insert_responses(responses.len());
+        let columns: Vec<ResponseColumns<'_>> = responses
+            .iter()
+            .map(|(_, state)| ResponseColumns::of(state))
+            .collect();
+        let query = responses.iter().zip(&columns).fold(
+            sqlx::query(&insert),
+            |query, (((site_id, interaction), _), columns)| {
+                bind::response_columns(query, columns)
+                    .bind(*site_id)
+                    .bind(interaction.as_str())
+            },
+        );
+        let rows = query.fetch_all(conn).await?;
+        let rows = rows
+            .iter()
+            .map(<(i64, i64, String)>::from_row)
+            .collect::<Result<_, _>>()?;
+        inserted_ids(rows)
+    }
+
+    async fn insert_impression(
+        conn: &mut Self::Connection,
+        write: &ImpressionWrite,
+    ) -> Result<bool, StorageError> {
+        let a = &write.attribution;
+        let inserted: Option<i64> = sqlx::query_scalar(sql::INSERT_IMPRESSION)
+            .bind(write.site_id)
+            .bind(write.interaction.as_str())
+            .bind(a.agent.as_ref().map(|x| x.as_str()))
+            .bind(a.team.as_ref().map(|x| x.as_str()))
+            .bind(a.channel.map(Channel::as_str))
+            .bind(write.day.to_string())
+            .bind(write.now_ms)
+            .fetch_optional(conn)
+            .await?;
+        Ok(inserted.is_some())
+    }
+
+    async fn report_rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        query: &ReportQuery,
+        dialect: &super::report_read::ReportDialect,
+    ) -> Result<Vec<GroupedRollup>, StorageError> {
+        let mut rollups = Vec::new();
+        for read in super::report_read::plan(query)? {
+            let (statement, groups): (Statement, _) =
+                super::report_read::statement(site_id, query, &read, dialect);
+            let row = bind_all::<DB>(&statement).fetch_one(&mut *conn).await?;
+            let json: String = sqlx::Row::try_get(&row, 0)?;
+            rollups.extend(super::json_rows::parse(&json, &groups)?);
+        }
+        Ok(rollups)
+    }
+}
+
+/// A unique-constraint violation is a duplicate; anything else a storage failure.
+fn unique(error: sqlx::Error, what: &'static str) -> StorageError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Duplicate(what),
+        _ => error.into(),
+    }
+}

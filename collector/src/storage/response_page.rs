@@ -1,0 +1,79 @@
+//! The statement behind a page of the response list: newest first, after the cursor,
+//! filtered, at most `limit` rows. The same text on both backends.
+
+use super::ResponseFilter;
+use super::sql::{Bind, RESPONSE_COLUMNS, Statement};
+
+pub(super) fn statement(site_id: i64, filter: &ResponseFilter, limit: u32) -> Statement {
+    let mut s = Statement::new(format!(
+        "SELECT {RESPONSE_COLUMNS} FROM responses WHERE site_id = "
+    ));
+    s.bind(Bind::Int(site_id));
+    let text_filters = [
+        ("day >= ", &filter.from_day),
+        ("day <= ", &filter.to_day),
+        ("agent = ", &filter.agent),
+        ("channel = ", &filter.channel),
+        ("team = ", &filter.team),
+    ];
+    for (clause, value) in text_filters {
+        if let Some(value) = value {
+            s.push(" AND ").push(clause).bind(Bind::Text(value.clone()));
+        }
+    }
+    let score_filters = [
+        ("csat >= ", filter.min_csat),
+        ("csat <= ", filter.max_csat),
+        ("nps >= ", filter.min_nps),
+        ("nps <= ", filter.max_nps),
+    ];
+    for (clause, value) in score_filters {
+        if let Some(value) = value {
+            s.push(" AND ")
+                .push(clause)
+                .bind(Bind::SmallInt(i16::from(value)));
+        }
+    }
+    if let Some(flagged) = filter.flagged {
+        s.push(" AND flagged = ").bind(Bind::Bool(flagged));
+    }
+    if let Some((created_at_ms, id)) = filter.before {
+        s.push(" AND (created_at_ms < ")
+            .bind(Bind::Int(created_at_ms));
+        s.push(" OR (created_at_ms = ")
+            .bind(Bind::Int(created_at_ms));
+        s.push(" AND id < ").bind(Bind::Int(id)).push("))");
+    }
+    s.push(" ORDER BY created_at_ms DESC, id DESC LIMIT ")
+        .bind(Bind::Int(i64::from(limit)));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_given_filters_become_conditions() {
+        let all = statement(7, &ResponseFilter::default(), 10);
+        assert!(
+            all.sql
+                .ends_with("WHERE site_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2")
+        );
+        assert_eq!(all.binds, [Bind::Int(7), Bind::Int(10)]);
+        let low = ResponseFilter {
+            max_csat: Some(2),
+            before: Some((5, 9)),
+            ..ResponseFilter::default()
+        };
+        let s = statement(7, &low, 10);
+        assert!(
+            s.sql.contains(
+                "AND csat <= $2 AND (created_at_ms < $3 OR (created_at_ms = $4 AND id < $5))"
+            ),
+            "{}",
+            s.sql
+        );
+        assert_eq!(s.binds[1], Bind::SmallInt(2));
+    }
+}

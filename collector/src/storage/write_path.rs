@@ -1,0 +1,159 @@
+//! The write path, written once for both backends: one submission merged into its response
+//! ([`apply_answers`]), a whole group-commit batch of them ([`apply_answer_batch`]), an
+//! impression ([`apply_impression`]). Each backend's connection implements [`WriteTx`] — its
+//! own SQL for reading (and locking) the responses a write touches and for moving the
+//! rollups — and runs these inside the transaction it owns. What to write is decided in memory by
+//! `write_plan`.
+
+use std::collections::HashMap;
+
+use koe_shared::InteractionId;
+use sqlx::Database;
+
+use super::queries::Queries;
+use super::write_plan::{self, ResponseKey, RollupChanges};
+use super::{ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
+use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
+use crate::rollup::{RollupCounters, RollupDelta, RollupKey, response_deltas};
+
+/// What only a backend knows about its open write transaction; the plain statements come
+/// from [`Queries`], which `Db` implements on this connection type.
+pub(super) trait WriteTx: Sized {
+    type Db: Queries + Database<Connection = Self>;
+
+    /// The stored responses of these interactions of a site (sorted), locked until commit
+    /// where writers run concurrently.
+    async fn responses_of(
+        &mut self,
+        site_id: i64,
+        interactions: &[InteractionId],
+    ) -> Result<Vec<StoredResponse>, StorageError>;
+
+    /// Adds changes to `rollups` and every summary table, in key order.
+    async fn apply_rollup_changes(&mut self, changes: &RollupChanges) -> Result<(), StorageError>;
+}
+
+/// Merges one submission into its response and moves the rollups. The caller owns the
+/// transaction.
+pub(super) async fn apply_answers<T: WriteTx>(
+    tx: &mut T,
+    write: &AnswerWrite,
+) -> Result<Saved, SaveError> {
+    let key: ResponseKey = (write.site_id, write.interaction.clone());
+    loop {
+        let before = tx
+            .responses_of(write.site_id, std::slice::from_ref(&write.interaction))
+            .await?
+            .pop();
+        let before_state = before.as_ref().map(|r| &r.state);
+        let after = write.apply_to(before_state)?;
+        let id = match &before {
+            Some(before) => {
+                T::Db::update_response(tx, before.id, &after).await?;
+                before.id
+            }
+            None => {
+                let created = [(key.clone(), after.clone())];
+                match T::Db::insert_responses(tx, &created).await?.get(&key) {
+                    Some(id) => *id,
+                    // Another transaction created it since we looked: merge into that one.
+                    None => continue,
+                }
+            }
+        };
+        let mut changes = RollupChanges::new();
+        write_plan::add_changes(
+            &mut changes,
+            write.site_id,
+            response_deltas(before_state, &after),
+        );
+        tx.apply_rollup_changes(&changes).await?;
+        return Ok(Saved {
+            id,
+            status: AnswerWrite::status(before_state),
+        });
+    }
+}
+
+/// Why a batch could not be applied with set-based statements; the caller rolls back and
+/// applies its writes one by one.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum BatchError {
+    /// Another writer created a response this batch meant to create.
+    #[error("a concurrent writer created a response of this batch")]
+    Raced,
+    #[error(transparent)]
+    Failed(#[from] StorageError),
+}
+
+/// Merges a batch of submissions with set-based statements: one read of the responses they
+/// touch (per site and chunk), one update per changed existing one, multi-row inserts of the
+/// new ones, and the rollup changes of the whole batch summed. Gives each write's outcome, in
+/// order. The caller owns the transaction.
+pub(super) async fn apply_answer_batch<T: WriteTx>(
+    tx: &mut T,
+    writes: &[&AnswerWrite],
+) -> Result<Vec<Result<Saved, MergeConflict>>, BatchError> {
+    let mut stored: HashMap<ResponseKey, (i64, ResponseState)> = HashMap::new();
+    for (site_id, interactions) in write_plan::touched(writes) {
+        for chunk in interactions.chunks(super::sql::ROWS_PER_STATEMENT) {
+            for response in tx.responses_of(site_id, chunk).await? {
+                stored.insert(
+                    (site_id, response.interaction),
+                    (response.id, response.state),
+                );
+            }
+        }
+    }
+    let mut ids: HashMap<ResponseKey, i64> = stored
+        .iter()
+        .map(|(key, (id, _))| (key.clone(), *id))
+        .collect();
+    let plan = write_plan::plan(writes, stored);
+    for (id, state) in &plan.updates {
+        T::Db::update_response(tx, *id, state).await?;
+    }
+    for chunk in plan.inserts.chunks(super::sql::ROWS_PER_STATEMENT / 2) {
+        let inserted = T::Db::insert_responses(tx, chunk).await?;
+        if inserted.len() != chunk.len() {
+            return Err(BatchError::Raced);
+        }
+        ids.extend(inserted);
+    }
+    tx.apply_rollup_changes(&plan.changes).await?;
+    plan.outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Err(conflict) => Ok(Err(conflict)),
+            Ok((key, status)) => match ids.get(&key) {
+                Some(id) => Ok(Ok(Saved { id: *id, status })),
+                None => Err(StorageError::Corrupt("a batch response has no id".into()).into()),
+            },
+        })
+        .collect()
+}
+
+/// Records an impression once per interaction, and counts it. The caller owns the
+/// transaction.
+pub(super) async fn apply_impression<T: WriteTx>(
+    tx: &mut T,
+    write: &ImpressionWrite,
+) -> Result<bool, StorageError> {
+    let inserted = T::Db::insert_impression(tx, write).await?;
+    if inserted {
+        let a = &write.attribution;
+        let delta = RollupDelta {
+            key: RollupKey {
+                day: write.day,
+                agent: a.agent.clone(),
+                team: a.team.clone(),
+                channel: a.channel,
+            },
+            counters: RollupCounters::impression(),
+        };
+        let mut changes = RollupChanges::new();
+        write_plan::add_changes(&mut changes, write.site_id, vec![delta]);
+        tx.apply_rollup_changes(&changes).await?;
+    }
+    Ok(inserted)
+}

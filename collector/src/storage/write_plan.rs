@@ -1,0 +1,207 @@
+//! The in-memory half of a write: given the responses a batch of submissions touches, which
+//! submissions create a response, which merge into one, which conflict, and what the rollups
+//! must change by. Plain functions over domain types — the SQL that reads before and writes
+//! after is each backend's (see `write_path`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use koe_shared::{InteractionId, SubmissionStatus};
+
+use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
+use crate::rollup::{RollupCounters, RollupDelta, RollupKey};
+
+/// A response's identity: (site id, interaction).
+pub(super) type ResponseKey = (i64, InteractionId);
+
+/// Rollup changes per (site id, row key), summed; the order every writer locks rows in.
+pub(super) type RollupChanges = BTreeMap<(i64, RollupKey), RollupCounters>;
+
+/// Adds one site's deltas to a batch's changes.
+pub(super) fn add_changes(changes: &mut RollupChanges, site_id: i64, deltas: Vec<RollupDelta>) {
+    for delta in deltas {
+        changes
+            .entry((site_id, delta.key))
+            .or_default()
+            .add(&delta.counters);
+    }
+}
+
+/// The interactions a batch touches, per site, sorted and once each (every writer reads and
+/// locks them in this order).
+pub(super) fn touched(writes: &[&AnswerWrite]) -> BTreeMap<i64, Vec<InteractionId>> {
+    let mut wanted: BTreeMap<i64, Vec<InteractionId>> = BTreeMap::new();
+    for write in writes {
+        wanted
+            .entry(write.site_id)
+            .or_default()
+            .push(write.interaction.clone());
+    }
+    for interactions in wanted.values_mut() {
+        interactions.sort_unstable();
+        interactions.dedup();
+    }
+    wanted
+}
+
+/// What a batch does, decided before anything is written.
+#[derive(Debug, Default)]
+pub(super) struct BatchPlan {
+    /// Each write's outcome, in order: the response it created or merged into, or why not.
+    pub outcomes: Vec<Result<(ResponseKey, SubmissionStatus), MergeConflict>>,
+    /// Stored responses that change: their id and new state.
+    pub updates: Vec<(i64, ResponseState)>,
+    /// Responses to create, in key order (concurrent batches then wait on each other's new
+    /// rows in one order).
+    pub inserts: Vec<(ResponseKey, ResponseState)>,
+    /// The rollup changes of the whole batch.
+    pub changes: RollupChanges,
+}
+
+/// Plans a batch: `stored` holds the touched responses that exist (id and state). Writes to
+/// the same interaction apply in order, each to the state the one before left.
+pub(super) fn plan(
+    writes: &[&AnswerWrite],
+    mut stored: HashMap<ResponseKey, (i64, ResponseState)>,
+) -> BatchPlan {
+    let mut plan = BatchPlan::default();
+    let mut new: BTreeMap<ResponseKey, ResponseState> = BTreeMap::new();
+    let mut changed: Vec<ResponseKey> = Vec::new();
+    for write in writes {
+        let key: ResponseKey = (write.site_id, write.interaction.clone());
+        let before = new
+            .get(&key)
+            .or_else(|| stored.get(&key).map(|(_, state)| state));
+        match write.apply_to(before) {
+            Err(conflict) => plan.outcomes.push(Err(conflict)),
+            Ok(after) => {
+                let deltas = crate::rollup::response_deltas(before, &after);
+                add_changes(&mut plan.changes, write.site_id, deltas);
+                plan.outcomes
+                    .push(Ok((key.clone(), AnswerWrite::status(before))));
+                match stored.get_mut(&key) {
+                    Some((_, state)) => {
+                        *state = after;
+                        if !changed.contains(&key) {
+                            changed.push(key);
+                        }
+                    }
+                    None => {
+                        new.insert(key, after);
+                    }
+                }
+            }
+        }
+    }
+    plan.updates = changed
+        .into_iter()
+        .filter_map(|key| stored.remove(&key))
+        .collect();
+    plan.inserts = new.into_iter().collect();
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use koe_shared::{AgentId, CsatScore, NpsScore};
+
+    use super::*;
+    use crate::responses::{Answers, Attribution, Source};
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn write(interaction: &str, now_ms: i64, agent: &str, csat: Option<u8>) -> AnswerWrite {
+        AnswerWrite {
+            site_id: 1,
+            interaction: InteractionId::try_from(interaction).unwrap(),
+            attribution: Attribution {
+                agent: Some(AgentId::try_from(agent).unwrap()),
+                ..Attribution::default()
+            },
+            answers: Answers {
+                csat: csat.map(|v| CsatScore::try_from(v).unwrap()),
+                nps: Some(NpsScore::try_from(9).unwrap()),
+                ..Answers::default()
+            },
+            day: "2026-11-26".parse().unwrap(),
+            now_ms,
+            edit_window_ms: 7 * DAY_MS,
+            source: Source::WIDGET,
+        }
+    }
+
+    fn key(interaction: &str) -> ResponseKey {
+        (1, InteractionId::try_from(interaction).unwrap())
+    }
+
+    #[test]
+    fn new_interactions_are_created_once_however_many_writes_they_get() {
+        let (a, b, a2) = (
+            write("b-1", 0, "ken", Some(4)),
+            write("a-1", 0, "ken", Some(5)),
+            write("b-1", 1, "ken", Some(2)),
+        );
+        let plan = plan(&[&a, &b, &a2], HashMap::new());
+        let statuses: Vec<_> = plan.outcomes.iter().map(|o| o.clone().unwrap().1).collect();
+        assert_eq!(
+            statuses,
+            [
+                SubmissionStatus::Created,
+                SubmissionStatus::Created,
+                SubmissionStatus::Updated
+            ]
+        );
+        let inserted: Vec<_> = plan.inserts.iter().map(|(k, _)| k.clone()).collect();
+        assert_eq!(
+            inserted,
+            [key("a-1"), key("b-1")],
+            "inserted once each, in key order"
+        );
+        let b1 = &plan.inserts[1].1;
+        assert_eq!(
+            b1.answers.csat.map(u8::from),
+            Some(2),
+            "the later write wins"
+        );
+        assert!(plan.updates.is_empty());
+        let responses: i64 = plan.changes.values().map(|c| c.responses).sum();
+        assert_eq!(responses, 2, "two responses counted, not three");
+    }
+
+    #[test]
+    fn stored_responses_are_updated_and_conflicts_change_nothing() {
+        let first = write("c-1", 0, "ken", Some(3)).apply_to(None).unwrap();
+        let stored = HashMap::from([(key("c-1"), (42, first))]);
+        let edit = write("c-1", DAY_MS, "ken", Some(5));
+        let other_agent = write("c-1", DAY_MS, "eve", Some(1));
+        let late = write("c-1", 8 * DAY_MS, "ken", Some(1));
+        let plan = plan(&[&edit, &other_agent, &late], stored);
+        assert_eq!(
+            plan.outcomes[0].as_ref().unwrap().1,
+            SubmissionStatus::Updated
+        );
+        assert_eq!(
+            plan.outcomes[1..],
+            [
+                Err(MergeConflict::AttributionConflict),
+                Err(MergeConflict::EditWindowClosed)
+            ]
+        );
+        assert_eq!(plan.updates.len(), 1);
+        assert_eq!(plan.updates[0].0, 42);
+        assert_eq!(plan.updates[0].1.answers.csat.map(u8::from), Some(5));
+        assert!(plan.inserts.is_empty());
+        let c = plan.changes.values().next().unwrap();
+        assert_eq!((c.csat[2], c.csat[4], c.responses), (-1, 1, 0));
+    }
+
+    #[test]
+    fn touched_interactions_are_sorted_per_site_once_each() {
+        let (x, y, x2) = (
+            write("x", 0, "ken", None),
+            write("a", 0, "ken", None),
+            write("x", 0, "ken", None),
+        );
+        let touched = touched(&[&x, &y, &x2]);
+        assert_eq!(touched[&1], [key("a").1, key("x").1]);
+    }
+}

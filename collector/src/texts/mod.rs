@@ -1,0 +1,7 @@
+//! The words Koe's server-rendered pages show, in each [`koe_shared::Locale`]: the
+//! dashboard's, the rating email's and hosted survey page's, the demo shop's. The survey's
+//! questions themselves come from `koe_shared::wording`, shared with the widget.
+
+pub mod dashboard;
+pub mod demo;
+pub mod survey;

@@ -1,0 +1,99 @@
+//! Everything HTTP: the route table ([`routes`]), the JSON API ([`api`]), the managers'
+//! dashboard, the hosted survey page, the demo shop, the widget's files, health and metrics.
+//! Handlers parse a request, call the domain (`report`, `responses`, `links`, `sites`) and
+//! map its errors ([`error`]); they hold no business rules of their own.
+
+pub mod api;
+pub mod assets;
+pub mod csv_reply;
+pub mod dashboard;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod rate_limit;
+pub mod state;
+pub mod survey_page;
+
+use actix_cors::Cors;
+use actix_web::middleware::from_fn;
+use actix_web::{HttpResponse, http::header, web};
+
+use crate::storage::Storage;
+use rate_limit::IpLimiter;
+use state::AppState;
+
+/// Every route of the collector, with the state its handlers share.
+pub fn routes<S: Storage>(
+    config: &mut web::ServiceConfig,
+    state: web::Data<AppState<S>>,
+    ip_limiter: Option<web::Data<IpLimiter>>,
+) {
+    let sites = state.sites.clone();
+    let cors = Cors::default()
+        .allowed_origin_fn(move |origin, _| sites.knows_origin(origin.as_bytes()))
+        .allowed_methods(["POST"])
+        .allowed_headers([header::CONTENT_TYPE])
+        .max_age(86_400);
+    let mut public = web::scope("/api/v1");
+    if let Some(limiter) = ip_limiter {
+        public = public.app_data(limiter);
+    }
+    let public = public
+        .wrap(from_fn(rate_limit::per_ip))
+        .wrap(cors)
+        .route("/responses", web::post().to(api::submit_response::<S>))
+        .route("/impressions", web::post().to(api::record_impression::<S>));
+    let manage = web::scope("/api/v1/sites/{site}")
+        .app_data(web::JsonConfig::default().limit(1024))
+        .route("/scores", web::get().to(api::scores::<S>))
+        .route("/responses", web::get().to(api::list_responses::<S>))
+        .route("/keys", web::post().to(api::create_key::<S>))
+        .route("/links", web::post().to(api::create_links::<S>));
+    config
+        .app_data(state)
+        .service(dashboard::scope::<S>())
+        .service(manage)
+        .service(public)
+        .service(
+            web::resource("/koe.js")
+                .route(web::get().to(assets::loader))
+                .route(web::head().to(assets::loader)),
+        )
+        .service(
+            web::resource("/widget/{name}")
+                .route(web::get().to(assets::hashed))
+                .route(web::head().to(assets::hashed)),
+        )
+        .route("/s/survey.js", web::get().to(survey_page::script))
+        .service(
+            web::resource("/s/{token}")
+                .route(web::get().to(survey_page::show::<S>))
+                .route(web::head().to(survey_page::show::<S>))
+                .route(web::post().to(survey_page::confirm::<S>)),
+        )
+        .route("/demo", web::get().to(demo::page::<S>))
+        .route("/demo.js", web::get().to(demo::script))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz::<S>))
+        .route("/metrics", web::get().to(metrics::endpoint))
+        .default_service(web::to(not_found));
+}
+
+/// The language to answer in: `?lang=` if Koe speaks it, else the browser's first choice.
+pub fn locale_of(req: &actix_web::HttpRequest, lang: Option<&str>) -> koe_shared::Locale {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    koe_shared::Locale::negotiate(lang, accept)
+}
+
+/// Unknown paths answer in the API's error format too.
+async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    error::json_error(
+        HttpResponse::build(actix_web::http::StatusCode::NOT_FOUND),
+        "not_found",
+        &format!("no route for {} {}", req.method(), req.path()),
+    )
+}

@@ -1,0 +1,26 @@
+//! What every handler shares: storage, the site directory, limits and keys. Built once by
+//! [`crate::startup::Application`]; handlers receive it as `web::Data<AppState<S>>`.
+
+use std::time::Duration;
+
+use crate::sites::Site;
+use crate::sites::directory::SiteDirectory;
+use crate::web::dashboard::SessionKey;
+use crate::web::rate_limit::SiteLimiter;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState<S> {
+    pub storage: S,
+    pub sites: SiteDirectory,
+    pub site_limiter: Option<SiteLimiter>,
+    pub edit_window_ms: i64,
+    /// How long a public endpoint waits for a whole body.
+    pub body_timeout: Duration,
+    /// The demo site, when `/demo` is served.
+    pub demo_site: Option<Site>,
+    /// Signs dashboard sessions.
+    pub session_key: SessionKey,
+    /// Where rating links point (`public_url`), when set.
+    pub public_url: Option<String>,
+}
