@@ -15,8 +15,8 @@ use crate::sites::directory::SiteDirectory;
 use crate::sites::registration::ensure_demo_site;
 use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
 use crate::telemetry::log_request;
-use crate::web::dashboard::SessionKey;
 use crate::web::rate_limit::{IpLimiter, SiteLimiter};
+use crate::web::session::SessionKey;
 use crate::web::state::AppState;
 
 #[allow(missing_debug_implementations)] // actix's Server is not Debug

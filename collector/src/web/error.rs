@@ -9,49 +9,10 @@ use koe_shared::ApiError;
 use crate::responses::MergeConflict;
 use crate::responses::attribution::AttributionError;
 use crate::storage::{SaveError, StorageError};
+pub use crate::web::codes::IngestCode;
 
 /// Seconds a client should wait after a 503.
 const RETRY_AFTER_UNAVAILABLE: u64 = 2;
-
-/// Every code a submission can be refused with: the `error` of its body, and the label its
-/// refusal is counted under at `/metrics` ([`crate::web::metrics`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
-#[strum(serialize_all = "snake_case")]
-pub enum IngestCode {
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    BodyIncomplete,
-    BodyTimeout,
-    InvalidUtf8,
-    InvalidJson,
-    UnknownField,
-    MissingField,
-    InvalidField,
-    NoAnswers,
-    UnknownSite,
-    OriginNotAllowed,
-    RateLimited,
-    TokenExpired,
-    InvalidToken,
-    TokenMismatch,
-    TokenRequired,
-    UnsignedAttribution,
-    EditWindowClosed,
-    AttributionConflict,
-    Unavailable,
-    InternalError,
-}
-
-impl IngestCode {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Refusals are counted; our own failures are logged instead.
-    pub fn is_counted(self) -> bool {
-        self != Self::InternalError
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 use strum::IntoEnumIterator as _;
 
-use crate::web::error::IngestCode;
+use crate::web::codes::IngestCode;
 
 /// Why a rating link was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod codes;
 pub mod csv_reply;
 pub mod dashboard;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod session;
 pub mod state;
 pub mod survey_page;
 

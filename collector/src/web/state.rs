@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::sites::Site;
 use crate::sites::directory::SiteDirectory;
-use crate::web::dashboard::SessionKey;
 use crate::web::rate_limit::SiteLimiter;
+use crate::web::session::SessionKey;
 
 /// What every handler shares.
 #[derive(Debug)]

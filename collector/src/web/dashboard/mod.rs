@@ -5,7 +5,6 @@
 
 mod chart;
 mod html;
-mod session;
 mod view;
 
 use std::sync::Arc;
@@ -16,8 +15,6 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-pub use session::SessionKey;
-
 use crate::clock;
 use crate::report::{self, Bucket, GroupBy, ReportQuery, query::RawReportQuery};
 use crate::responses::list::{self, ResponseQuery};
@@ -26,8 +23,8 @@ use crate::sites::Site;
 use crate::storage::{ResponseFilter, Storage, StorageError};
 use crate::texts::dashboard::{self as texts, Texts};
 use crate::web::csv_reply::csv_response;
+use crate::web::session::{COOKIE, LIFETIME_SECS, Session};
 use crate::web::state::AppState;
-use session::{COOKIE, LIFETIME_SECS, Session};
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
