@@ -102,7 +102,7 @@ pub(super) trait Queries: Database {
 
 impl<DB> Queries for DB
 where
-    DB: Database,
+    DB: Database + sql::Parameters,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -258,7 +258,7 @@ where
         conn: &mut Self::Connection,
         responses: &[(ResponseKey, ResponseState)],
     ) -> Result<HashMap<ResponseKey, i64>, StorageError> {
-        let insert = sql::insert_responses(responses.len());
+        let insert = sql::insert_responses::<DB>(responses.len());
         let columns: Vec<ResponseColumns<'_>> = responses
             .iter()
             .map(|(_, state)| ResponseColumns::of(state))
