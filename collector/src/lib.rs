@@ -7,7 +7,7 @@
 //! - the domain: [`sites`], [`responses`] (merge rules, attribution, listing), [`rollup`],
 //!   [`report`], [`links`], [`texts`];
 //! - [`storage`]: one trait, a SQLite and a PostgreSQL folder, each owning its SQL;
-//! - the ground floor: [`settings`], [`clock`], [`secrets`], [`csv`],
+//! - the ground floor: [`settings`], [`clock`], [`secrets`], [`csv`], [`templates`],
 //!   [`telemetry`], [`shutdown`].
 //!
 //! The binary (`koe`) is a thin shell over [`cli`]; tests build an [`startup::Application`]
@@ -28,5 +28,6 @@ pub mod sites;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod templates;
 pub mod texts;
 pub mod web;

@@ -1,15 +1,15 @@
-//! Rendering the dashboard's askama templates (`collector/templates/dashboard/`). The
-//! templates escape every value for HTML by default; raw output would need a `|safe` filter,
-//! and the dashboard's templates have none.
+//! Rendering the askama templates in `collector/templates/` (every page and the rating
+//! email). The templates escape every value by default; raw output would need a `|safe`
+//! filter, and none of them has one.
 
 use askama::Template;
 
-/// A page as HTML. Rendering fails only when a value's `Display` fails, which none of ours
-/// do; should it happen anyway, the error is logged and the page is empty rather than
+/// A template as text. Rendering fails only when a value's `Display` fails, which none of
+/// ours do; should it happen anyway, the error is logged and the text is empty rather than
 /// half-written.
-pub(super) fn render(page: &impl Template) -> String {
-    page.render().unwrap_or_else(|error| {
-        tracing::error!(error = %error, "a dashboard template failed to render");
+pub fn render(template: &impl Template) -> String {
+    template.render().unwrap_or_else(|error| {
+        tracing::error!(error = %error, template = std::any::type_name_of_val(template), "a template failed to render");
         String::new()
     })
 }

@@ -9,6 +9,7 @@ use koe_shared::{AgentId, Channel, InteractionId, Locale, TeamId};
 use serde::Serialize;
 
 use crate::sites::Site;
+use crate::templates::render;
 use crate::texts::survey::{self as survey_texts, SurveyTexts};
 
 /// Longest a link may live.
@@ -167,15 +168,6 @@ struct RatingEmailText<'a> {
     csat: Vec<CsatChoice<'a>>,
     nps: &'a [ScoreLink],
     survey: &'a str,
-}
-
-/// A rendered email part. Rendering fails only when a value's `Display` fails, which none of
-/// ours do; should it happen anyway, the error is logged and the part is empty.
-fn render(part: &impl Template) -> String {
-    part.render().unwrap_or_else(|error| {
-        tracing::error!(error = %error, "a rating email template failed to render");
-        String::new()
-    })
 }
 
 fn email_html(

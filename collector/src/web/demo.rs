@@ -11,6 +11,7 @@ use rand::Rng as _;
 use crate::clock;
 use crate::sites::registration::DEMO_SITE_KEY;
 use crate::storage::Storage;
+use crate::templates::render;
 use crate::texts::demo as demo_texts;
 use crate::web::state::AppState;
 
@@ -56,17 +57,10 @@ pub async fn page<S: Storage>(
         agent,
         token: token.as_str(),
     };
-    let html = match shop.render() {
-        Ok(html) => html,
-        Err(error) => {
-            tracing::error!(error = %error, "the demo page failed to render");
-            return HttpResponse::InternalServerError().finish();
-        }
-    };
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(html)
+        .body(render(&shop))
 }
 
 /// The demo page's script: ends the chat and shows the survey.

@@ -4,7 +4,6 @@
 //! HttpOnly, SameSite=Strict and Secure over TLS; POSTs only from the dashboard's own origin.
 
 mod chart;
-mod html;
 mod view;
 
 use std::sync::Arc;

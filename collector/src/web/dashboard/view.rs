@@ -6,10 +6,10 @@ use askama::Template;
 use koe_shared::metrics::Estimate;
 
 use super::chart::{TrendChart, TrendPoint};
-use super::html::render;
 use crate::report::{Report, ReportRow};
 use crate::responses::list::ListedResponse;
 use crate::sites::Site;
+use crate::templates::render;
 use crate::texts::dashboard::Texts;
 
 #[derive(Debug, Template)]

@@ -7,17 +7,8 @@ use askama::Template;
 use koe_shared::OfferedQuestion;
 use koe_shared::wording::CSAT_FACES as FACES;
 
+use crate::templates::render;
 use crate::texts::survey::SurveyTexts;
-
-/// A page as HTML. Rendering fails only when a value's `Display` fails, which none of ours
-/// do; should it happen anyway, the error is logged and the page is empty rather than
-/// half-written.
-fn render(page: &impl Template) -> String {
-    page.render().unwrap_or_else(|error| {
-        tracing::error!(error = %error, "a survey page template failed to render");
-        String::new()
-    })
-}
 
 /// Radio buttons for one question (`templates/survey/scale.html`).
 #[derive(Debug)]
