@@ -99,10 +99,36 @@ impl Settings {
         }
     }
 
+    /// The dashboard's session secret, if set: an empty value means unset.
+    pub fn session_secret(&self) -> Option<&str> {
+        self.session_secret
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Refuses settings the collector must not start with.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(secret) = self.session_secret()
+            && secret.len() < MIN_SESSION_SECRET_BYTES
+        {
+            return Err(format!(
+                "session_secret must be at least {MIN_SESSION_SECRET_BYTES} bytes (it is {}): \
+                 a short secret lets sessions be forged; make one with `openssl rand -hex 32`, \
+                 or leave it unset for a random key per start",
+                secret.len()
+            ));
+        }
+        Ok(())
+    }
+
     pub fn edit_window(&self) -> Duration {
         Duration::from_secs(u64::from(self.edit_window_days) * 86_400)
     }
 }
+
+/// The shortest session secret accepted: 256 bits, the size of the HMAC-SHA256 key.
+pub const MIN_SESSION_SECRET_BYTES: usize = 32;
 
 /// A secret setting: prints as `[redacted]`.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -190,6 +216,21 @@ mod tests {
             DatabaseUrl::new("sqlite://koe.db").to_string(),
             "sqlite://koe.db"
         );
+    }
+
+    #[test]
+    fn short_session_secrets_are_refused_and_empty_means_unset() {
+        let with = |secret: &str| Settings {
+            session_secret: Some(Secret::new(secret)),
+            ..Settings::default()
+        };
+        let refused = with("hunter2").check().unwrap_err();
+        assert!(refused.contains("at least 32 bytes"), "{refused}");
+        assert!(with(&"k".repeat(31)).check().is_err());
+        assert!(with(&"k".repeat(32)).check().is_ok());
+        assert!(with("").check().is_ok());
+        assert_eq!(with("").session_secret(), None, "empty means unset");
+        assert!(Settings::default().check().is_ok());
     }
 
     #[test]

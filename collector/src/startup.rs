@@ -35,6 +35,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 impl Application {
     /// Opens the database named in the settings (migrating it), binds, and builds the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.check().map_err(anyhow::Error::msg)?;
         let url = settings.database_url.expose();
         let options = settings.storage_options();
         match Backend::of_url(url)? {
@@ -75,7 +76,7 @@ impl Application {
             body_timeout: Duration::from_secs(settings.body_timeout_secs.max(1)),
             demo_site,
             public_url: settings.public_url.clone(),
-            session_key: SessionKey::new(settings.session_secret.as_ref().map(|s| s.expose())),
+            session_key: SessionKey::new(settings.session_secret()),
         });
         let ip_limiter = IpLimiter::new(&settings).map(web::Data::new);
         let in_flight = InFlight::default();

@@ -181,14 +181,24 @@ impl AnswerWrite {
     }
 }
 
-/// A signed attribution replaces what is stored. An unsigned one may only repeat it, or fill
-/// in fields an unsigned response left empty.
+/// A signed attribution replaces what it carries; a field its token leaves out stays as
+/// stored (an absent field is not a claim that there is none). An unsigned one may only
+/// repeat what is stored, or fill in fields an unsigned response left empty.
 fn merge_attribution(
     stored: &Attribution,
     incoming: &Attribution,
 ) -> Result<Attribution, MergeConflict> {
     if incoming.verified {
-        return Ok(incoming.clone());
+        let kept_unsigned = !stored.verified
+            && ((incoming.agent.is_none() && stored.agent.is_some())
+                || (incoming.team.is_none() && stored.team.is_some())
+                || (incoming.channel.is_none() && stored.channel.is_some()));
+        return Ok(Attribution {
+            agent: incoming.agent.clone().or_else(|| stored.agent.clone()),
+            team: incoming.team.clone().or_else(|| stored.team.clone()),
+            channel: incoming.channel.or(stored.channel),
+            verified: !kept_unsigned,
+        });
     }
     fn field<T: Clone + PartialEq>(
         stored: &Option<T>,
@@ -286,6 +296,43 @@ mod tests {
             write(7 * DAY_MS + 1, Attribution::default(), csat(4)).apply_to(Some(&first)),
             Err(MergeConflict::EditWindowClosed)
         );
+    }
+
+    #[test]
+    fn a_token_that_leaves_a_field_out_keeps_the_stored_one() {
+        let signed = Attribution {
+            agent: Some(AgentId::try_from("ken").unwrap()),
+            team: Some(TeamId::try_from("night").unwrap()),
+            channel: Some(Channel::Email),
+            verified: true,
+        };
+        let first = write(0, signed.clone(), csat(4)).apply_to(None).unwrap();
+        // A later token signs the channel only.
+        let channel_only = Attribution {
+            channel: Some(Channel::Phone),
+            verified: true,
+            ..Attribution::default()
+        };
+        let merged = write(1, channel_only.clone(), csat(5))
+            .apply_to(Some(&first))
+            .unwrap();
+        assert_eq!(
+            merged.attribution,
+            Attribution {
+                channel: Some(Channel::Phone),
+                ..signed
+            },
+            "the signed agent and team stay"
+        );
+        // Kept unsigned fields are not vouched for by the token.
+        let unsigned = write(0, agent("eve", false), csat(4))
+            .apply_to(None)
+            .unwrap();
+        let merged = write(1, channel_only, csat(5))
+            .apply_to(Some(&unsigned))
+            .unwrap();
+        assert_eq!(merged.attribution.agent, agent("eve", false).agent);
+        assert!(!merged.attribution.verified);
     }
 
     #[test]
