@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use koe_collector::audit::Actor;
 use koe_collector::sites::registration::{SiteRequest, create_api_key, register_site};
 use koe_collector::sites::{Origin, Site, SiteTimeZone};
 use koe_collector::storage::{PgStorage, Role, SqliteStorage, Storage, StorageOptions};
@@ -102,7 +103,7 @@ async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String)> {
         low_n_threshold: 30,
     };
     let site = register_site(storage, request).await?.site;
-    let (_, key) = create_api_key(storage, &site, Role::Read).await?;
+    let (_, key) = create_api_key(storage, &site, Role::Read, Actor::Cli).await?;
     Ok((site, key))
 }
 

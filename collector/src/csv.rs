@@ -21,9 +21,22 @@ pub fn cell(value: &str) -> String {
 
 /// A whole table: header, then rows, each line ending in CRLF, after a BOM.
 pub fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = head(header);
+    out.push_str(&lines(rows));
+    out
+}
+
+/// A table's start: the BOM and the header line (a streamed table sends [`lines`] after it).
+pub fn head(header: &[&str]) -> String {
     let mut out = String::from(BOM);
     out.push_str(&header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
     out.push_str("\r\n");
+    out
+}
+
+/// Rows of cells (already quoted), each line ending in CRLF.
+pub fn lines(rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = String::new();
     for row in rows {
         out.push_str(&row.join(","));
         out.push_str("\r\n");

@@ -5,6 +5,7 @@
 //! - the web ([`web`]) and the command line ([`cli`]) on top, both thin: they parse what
 //!   arrives, call the domain and map its errors; [`startup`] assembles the HTTP server;
 //! - the domain: [`sites`], [`responses`] (merge rules, attribution, listing), [`rollup`],
+//!   [`audit`],
 //!   [`report`], [`links`], [`texts`];
 //! - [`storage`]: one trait, a SQLite and a PostgreSQL folder, each owning its SQL;
 //! - the ground floor: [`settings`], [`clock`], [`secrets`], [`csv`], [`templates`],
@@ -14,6 +15,7 @@
 //! on port 0 and talk to it over HTTP.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod csv;

@@ -26,8 +26,15 @@ pub struct Settings {
     pub rate_limit_site_burst: u32,
     /// Turns both rate limits off, e.g. behind a proxy that limits already, or for benchmarks.
     pub rate_limit_enabled: bool,
-    /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted proxy).
-    pub trust_proxy_headers: bool,
+    /// The proxies in front of Koe, as CIDRs (`["10.0.0.0/8"]`): when a request comes from one,
+    /// the client is the right-most `X-Forwarded-For` hop that is not one of them — never the
+    /// left-most, which the client writes itself. Empty: the peer address is the client.
+    pub trusted_proxies: Vec<String>,
+    /// Replaced by `trusted_proxies`; set, it stops the start with an explanation.
+    pub trust_proxy_headers: Option<bool>,
+    /// Refusals (origin, token, body) a client may cause per minute before it is refused at
+    /// once for a while; charged instead of the site's quota (`KOE_RATE_LIMIT_REFUSED_PER_MINUTE`).
+    pub rate_limit_refused_per_minute: u32,
     /// Database connections in the pool.
     pub database_max_connections: u32,
     /// Seconds to wait for a database connection before answering 503.
@@ -63,7 +70,9 @@ impl Default for Settings {
             rate_limit_site_per_second: 1000,
             rate_limit_site_burst: 2000,
             rate_limit_enabled: true,
-            trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
+            trust_proxy_headers: None,
+            rate_limit_refused_per_minute: 60,
             database_max_connections: 8,
             database_timeout_secs: 5,
             body_timeout_secs: 10,
@@ -86,7 +95,12 @@ impl Settings {
                     .format(config::FileFormat::Toml)
                     .required(false),
             )
-            .add_source(config::Environment::with_prefix("KOE").try_parsing(true))
+            .add_source(
+                config::Environment::with_prefix("KOE")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("trusted_proxies"),
+            )
             .build()?
             .try_deserialize()
     }
@@ -107,8 +121,36 @@ impl Settings {
             .filter(|s| !s.is_empty())
     }
 
+    /// The trusted proxies, parsed.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|cidr| {
+                cidr.trim()
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| {
+                        cidr.trim()
+                            .parse::<std::net::IpAddr>()
+                            .map(ipnet::IpNet::from)
+                    })
+                    .map_err(|_| {
+                        format!("trusted_proxies: {cidr:?} is not an IP network like 10.0.0.0/8")
+                    })
+            })
+            .collect()
+    }
+
     /// Refuses settings the collector must not start with.
     pub fn check(&self) -> Result<(), String> {
+        if self.trust_proxy_headers.is_some() {
+            return Err(
+                "trust_proxy_headers is gone: it believed the left-most X-Forwarded-For \
+                 entry, which any client can write. List your proxies instead, e.g. \
+                 trusted_proxies = [\"10.0.0.0/8\"] (KOE_TRUSTED_PROXIES)"
+                    .into(),
+            );
+        }
+        self.trusted_proxies()?;
         if let Some(secret) = self.session_secret()
             && secret.len() < MIN_SESSION_SECRET_BYTES
         {

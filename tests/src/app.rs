@@ -194,6 +194,22 @@ impl<S: TestBackend> TestApp<S> {
         Self::register(&self.storage, name, strict, origin).await
     }
 
+    /// Signs in to the dashboard with an API key; gives the session cookie (`name=value`).
+    pub async fn dashboard_session(&self, api_key: &str) -> String {
+        let signed_in = self
+            .client
+            .post(self.url("/dashboard/sign-in"))
+            .form(&[("api_key", api_key), ("lang", "en")])
+            .send()
+            .await
+            .expect("the collector answers");
+        assert_eq!(signed_in.status(), 303, "signed in");
+        let cookie = signed_in.headers()["set-cookie"]
+            .to_str()
+            .expect("a cookie");
+        cookie.split(';').next().unwrap_or_default().to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

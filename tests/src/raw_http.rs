@@ -6,10 +6,32 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-/// Sends the head of a request declaring `length` bytes, then `body` (in `pieces`, `pause`
+/// Sends the head of a submission declaring `length` bytes, then `body` (in `pieces`, `pause`
 /// before each), and reads the answer: status, JSON body, how long the exchange took.
 pub async fn send_raw(
     url: &str,
+    content_type: &str,
+    length: usize,
+    body: &[u8],
+    pieces: usize,
+    pause: Duration,
+) -> (u16, Value, Duration) {
+    send_raw_to(
+        url,
+        "/api/v1/responses",
+        content_type,
+        length,
+        body,
+        pieces,
+        pause,
+    )
+    .await
+}
+
+/// [`send_raw`] to another path of the collector at `url`.
+pub async fn send_raw_to(
+    url: &str,
+    path: &str,
     content_type: &str,
     length: usize,
     body: &[u8],
@@ -26,7 +48,7 @@ pub async fn send_raw(
         .await
         .expect("connects");
     let head = format!(
-        "POST /api/v1/responses HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("sends");
     for piece in body.chunks(body.len().div_ceil(pieces.max(1)).max(1)) {

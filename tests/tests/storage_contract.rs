@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use futures_util::future::join_all;
+use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, MergeConflict};
 use koe_collector::rollup::Summary;
 use koe_collector::secrets;
@@ -125,7 +126,9 @@ async fn api_keys_are_found_by_digest_only<S: TestBackend>() {
         return;
     };
     let site = register_site(&storage, request("Keys")).await.unwrap().site;
-    let (record, key) = create_api_key(&storage, &site, Role::Read).await.unwrap();
+    let (record, key) = create_api_key(&storage, &site, Role::Read, Actor::Cli)
+        .await
+        .unwrap();
     let found = storage
         .api_key_by_digest(&secrets::digest(&key))
         .await

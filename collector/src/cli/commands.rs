@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use koe_shared::SiteKey;
 use serde_json::json;
 
+use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
 use crate::report::{self, ReportQuery, query::RawReportQuery};
 use crate::sites::Origin;
@@ -38,11 +39,14 @@ pub(super) enum StorageCommand {
         base: String,
         json: bool,
     },
+    /// Keys, secrets and the audit trail.
+    Access(super::access::AccessCommand),
 }
 
 impl StorageCommand {
     pub(super) async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
         match self {
+            Self::Access(command) => command.run(&storage).await,
             Self::AddSite { request, json } => {
                 let RegisteredSite {
                     site,
@@ -85,7 +89,7 @@ impl StorageCommand {
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
-                let (_, key) = create_api_key(&storage, &site, role).await?;
+                let (_, key) = create_api_key(&storage, &site, role, Actor::Cli).await?;
                 if json {
                     println!(
                         "{}",

@@ -1,8 +1,10 @@
-//! The `koe` command line: `serve`, `site add`, `key create`, `report`, `link`, `verify`.
+//! The `koe` command line: `serve`, `site add`, `site rotate-secret`, `key create`, `key list`,
+//! `key revoke`, `audit`, `report`, `link`, `verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod access;
 mod commands;
 
 use anyhow::Context as _;
@@ -17,6 +19,7 @@ use crate::sites::{Origin, SiteTimeZone};
 use crate::startup::Application;
 use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
 use crate::telemetry;
+use access::AccessCommand;
 use commands::StorageCommand;
 
 #[derive(Debug, Parser)]
@@ -115,6 +118,15 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// A site's audit trail: keys created and revoked, secrets rotated.
+    Audit {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
     /// Recompute rollups from raw responses and report any drift (exit status 1 if any).
     Verify {
         #[arg(long)]
@@ -147,6 +159,19 @@ enum SiteCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Give a site a new signing secret (printed once); tokens and rating links signed with
+    /// the previous one keep working for the grace period, then are refused.
+    RotateSecret {
+        #[arg(long)]
+        site: String,
+        /// How long the previous secret still verifies: days, as `7d` or `7` (0 ends it now).
+        #[arg(long, default_value = "7d")]
+        grace: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,6 +185,22 @@ enum KeyCommand {
         role: String,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// A site's keys: id, role, prefix, created, last used, revoked (never the keys).
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Revoke a key: its next API call is refused and its dashboard sessions end.
+    Revoke {
+        /// The key's id (`koe key list`).
+        id: i64,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -220,6 +261,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             (db, StorageCommand::CreateKey { site, role, json })
         }
         Command::Verify { json, db } => (db, StorageCommand::Verify { json }),
+        Command::Key(KeyCommand::List { site, json, db }) => (
+            db,
+            StorageCommand::Access(AccessCommand::ListKeys {
+                site: site_key(site)?,
+                json,
+            }),
+        ),
+        Command::Key(KeyCommand::Revoke { id, db }) => {
+            (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))
+        }
+        Command::Site(SiteCommand::RotateSecret {
+            site,
+            grace,
+            json,
+            db,
+        }) => {
+            let days = days(&grace, "--grace")?;
+            (
+                db,
+                StorageCommand::Access(AccessCommand::RotateSecret {
+                    site: site_key(site)?,
+                    grace: std::time::Duration::from_secs(days * 86_400),
+                    json,
+                }),
+            )
+        }
+        Command::Audit { site, json, db } => (
+            db,
+            StorageCommand::Access(AccessCommand::Audit {
+                site: site_key(site)?,
+                json,
+            }),
+        ),
         Command::Link {
             site,
             interaction,
@@ -232,10 +306,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
         } => {
             let id = |e: koe_shared::ParseError| anyhow::anyhow!("{e}");
-            let days: u64 = expires
-                .trim_end_matches('d')
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--expires takes days, like 14d, got {expires:?}"))?;
+            let days = days(&expires, "--expires")?;
             let request = LinkRequest::new(
                 InteractionId::try_from(interaction).map_err(id)?,
                 agent.map(AgentId::try_from).transpose().map_err(id)?,
@@ -306,6 +377,17 @@ async fn run_closing<S: Storage>(command: StorageCommand, storage: S) -> anyhow:
     let outcome = command.run(storage.clone()).await;
     storage.close().await;
     outcome
+}
+
+/// Days given as `14d` or `14`.
+fn days(raw: &str, flag: &str) -> anyhow::Result<u64> {
+    raw.trim_end_matches('d')
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{flag} takes days, like 14d, got {raw:?}"))
+}
+
+fn site_key(raw: String) -> anyhow::Result<SiteKey> {
+    SiteKey::try_from(raw).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn override_database(settings: &mut Settings, db: DatabaseArg) {

@@ -1,11 +1,11 @@
 //! Who handled an interaction: taken from a signed token where there is one, checked against
 //! what the submission claims, and required to be signed on strict sites.
 
-use koe_shared::token::{self, TokenError};
+use koe_shared::token::TokenError;
 use koe_shared::{AgentId, AttributionToken, Channel, InteractionId, TeamId};
 
 use crate::responses::Attribution;
-use crate::sites::Site;
+use crate::sites::{Site, SiteTokenError};
 
 /// What a submission or impression says about its interaction.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +25,10 @@ pub enum AttributionError {
     InvalidToken(TokenError),
     #[error("the attribution token was issued for another site")]
     WrongSite,
+    #[error(
+        "the attribution token was signed with a secret this site has rotated out and whose grace period has ended: sign with the current secret"
+    )]
+    SecretRetired,
     #[error("the submission's {0} differs from the one its token was signed for")]
     TokenMismatch(&'static str),
     #[error("this site accepts only signed attribution: send the token from your backend")]
@@ -33,11 +37,11 @@ pub enum AttributionError {
     UnsignedField(&'static str),
 }
 
-/// Resolves the attribution to store, at `now` (Unix seconds).
+/// Resolves the attribution to store, at `now_ms` (Unix milliseconds).
 pub fn resolve(
     site: &Site,
     claimed: ClaimedAttribution<'_>,
-    now: u64,
+    now_ms: i64,
 ) -> Result<Attribution, AttributionError> {
     let Some(token) = claimed.token else {
         if site.strict {
@@ -50,9 +54,10 @@ pub fn resolve(
             verified: false,
         });
     };
-    let claims = token::verify(&site.secret_digest, token, now).map_err(|e| match e {
-        TokenError::Expired => AttributionError::TokenExpired,
-        other => AttributionError::InvalidToken(other),
+    let claims = site.verify_token(token, now_ms).map_err(|e| match e {
+        SiteTokenError::Token(TokenError::Expired) => AttributionError::TokenExpired,
+        SiteTokenError::Token(other) => AttributionError::InvalidToken(other),
+        SiteTokenError::SecretRetired => AttributionError::SecretRetired,
     })?;
     if claims.site != site.key {
         return Err(AttributionError::WrongSite);

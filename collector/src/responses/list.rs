@@ -1,11 +1,14 @@
 //! Listing a site's responses for managers: the filter parsed from query parameters, keyset
 //! pagination with an opaque cursor, the listed shape (JSON) and its CSV.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::csv::{cell, table};
+use crate::csv::{self, cell};
 use crate::sites::Site;
 use crate::storage::{ResponseFilter, Storage, StorageError, StoredResponse};
 
@@ -55,6 +58,9 @@ pub struct ListedResponse {
     pub client: &'static str,
     /// Kept and listed, but not counted in scores.
     pub flagged: bool,
+    /// A suspected scanner's answer kept beside the interaction's response, which it did
+    /// not change.
+    pub set_aside: bool,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -85,6 +91,7 @@ impl From<&StoredResponse> for ListedResponse {
             updated_at: rfc3339(r.state.updated_at_ms),
             client: r.state.source.client.as_str(),
             flagged: r.state.source.flagged,
+            set_aside: r.set_aside,
         }
     }
 }
@@ -209,51 +216,88 @@ impl ResponseQuery {
     }
 }
 
+/// The columns of the response list's CSV.
+const CSV_HEADER: [&str; 18] = [
+    "id",
+    "created_at",
+    "day",
+    "interaction",
+    "agent",
+    "team",
+    "channel",
+    "verified",
+    "csat",
+    "nps",
+    "ces",
+    "resolved",
+    "comment",
+    "reasons",
+    "locale",
+    "client",
+    "flagged",
+    "set_aside",
+];
+
 /// Listed responses as CSV.
 pub fn csv(rows: &[ListedResponse]) -> String {
-    let header = [
-        "id",
-        "created_at",
-        "day",
-        "interaction",
-        "agent",
-        "team",
-        "channel",
-        "verified",
-        "csat",
-        "nps",
-        "ces",
-        "resolved",
-        "comment",
-        "reasons",
-        "locale",
-        "client",
-        "flagged",
-    ];
+    csv::head(&CSV_HEADER) + &csv_lines(rows)
+}
+
+/// The CSV's start (a streamed CSV sends [`csv_lines`] after it).
+pub fn csv_head() -> String {
+    csv::head(&CSV_HEADER)
+}
+
+/// Listed responses as CSV lines, without the header.
+pub fn csv_lines(rows: &[ListedResponse]) -> String {
     let opt = |v: &Option<String>| cell(v.as_deref().unwrap_or_default());
     let num = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
-    table(
-        &header,
-        rows.iter().map(|r| {
-            vec![
-                r.id.to_string(),
-                cell(&r.created_at),
-                cell(&r.day),
-                cell(&r.interaction),
-                opt(&r.agent),
-                opt(&r.team),
-                r.channel.unwrap_or_default().to_owned(),
-                r.verified.to_string(),
-                num(r.csat),
-                num(r.nps),
-                num(r.ces),
-                r.resolved.map(|v| v.to_string()).unwrap_or_default(),
-                opt(&r.comment),
-                cell(&r.reasons.join(" ")),
-                r.locale.unwrap_or_default().to_owned(),
-                r.client.to_owned(),
-                r.flagged.to_string(),
-            ]
-        }),
-    )
+    csv::lines(rows.iter().map(|r| {
+        vec![
+            r.id.to_string(),
+            cell(&r.created_at),
+            cell(&r.day),
+            cell(&r.interaction),
+            opt(&r.agent),
+            opt(&r.team),
+            r.channel.unwrap_or_default().to_owned(),
+            r.verified.to_string(),
+            num(r.csat),
+            num(r.nps),
+            num(r.ces),
+            r.resolved.map(|v| v.to_string()).unwrap_or_default(),
+            opt(&r.comment),
+            cell(&r.reasons.join(" ")),
+            r.locale.unwrap_or_default().to_owned(),
+            r.client.to_owned(),
+            r.flagged.to_string(),
+            r.set_aside.to_string(),
+        ]
+    }))
+}
+
+/// Every response matching the query's filter, page by page (of the query's size, newest
+/// first): what a complete export streams, whatever its length.
+pub fn every_page<S: Storage>(
+    storage: S,
+    site: Arc<Site>,
+    query: ResponseQuery,
+) -> impl Stream<Item = Result<Vec<ListedResponse>, StorageError>> {
+    futures_util::stream::try_unfold(Some(query), move |next| {
+        let (storage, site) = (storage.clone(), Arc::clone(&site));
+        async move {
+            let Some(mut query) = next else {
+                return Ok(None);
+            };
+            let page = page(&storage, &site, &query).await?;
+            let next = match page.next_cursor.as_deref().map(decode_cursor) {
+                Some(Ok(cursor)) => {
+                    query.filter.before = Some(cursor);
+                    Some(query)
+                }
+                _ => None,
+            };
+            Ok(Some((page.responses, next)))
+        }
+    })
 }

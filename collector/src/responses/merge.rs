@@ -140,35 +140,65 @@ pub enum MergeConflict {
     AttributionConflict,
 }
 
+/// What a write leaves: the interaction's response, the one that counts unless it is flagged,
+/// and an answer kept aside — flagged, listed, never counted — when a suspected scanner and a
+/// person both answered. A scanner's answer never replaces a person's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub response: ResponseState,
+    pub set_aside: Option<ResponseState>,
+}
+
 impl AnswerWrite {
-    /// The response after this write: new when there was none, merged otherwise.
-    pub fn apply_to(
-        &self,
-        existing: Option<&ResponseState>,
-    ) -> Result<ResponseState, MergeConflict> {
+    /// The interaction's response after this write: new when there was none, merged
+    /// otherwise. A flagged write onto a counted response leaves it as it is and is kept
+    /// aside; a person's write onto a flagged one replaces the suspect answers, which are
+    /// kept aside.
+    pub fn apply_to(&self, existing: Option<&ResponseState>) -> Result<Merged, MergeConflict> {
+        let fresh = |attribution: Attribution, day, created_at_ms| ResponseState {
+            attribution,
+            answers: Answers::default().overlaid_with(&self.answers),
+            source: self.source,
+            day,
+            created_at_ms,
+            updated_at_ms: self.now_ms,
+        };
         let Some(existing) = existing else {
-            return Ok(ResponseState {
-                attribution: self.attribution.clone(),
-                answers: Answers::default().overlaid_with(&self.answers),
-                source: self.source,
-                day: self.day,
-                created_at_ms: self.now_ms,
-                updated_at_ms: self.now_ms,
+            return Ok(Merged {
+                response: fresh(self.attribution.clone(), self.day, self.now_ms),
+                set_aside: None,
             });
         };
         if self.now_ms - existing.created_at_ms > self.edit_window_ms {
             return Err(MergeConflict::EditWindowClosed);
         }
-        Ok(ResponseState {
-            attribution: merge_attribution(&existing.attribution, &self.attribution)?,
-            answers: existing.answers.overlaid_with(&self.answers),
-            source: Source {
-                client: self.source.client,
-                flagged: existing.source.flagged && self.source.flagged,
+        let attribution = merge_attribution(&existing.attribution, &self.attribution)?;
+        Ok(match (existing.source.flagged, self.source.flagged) {
+            // A suspected scanner where a person has answered: the person's answers stand.
+            (false, true) => Merged {
+                response: existing.clone(),
+                set_aside: Some(fresh(
+                    existing.attribution.clone(),
+                    existing.day,
+                    self.now_ms,
+                )),
             },
-            day: existing.day,
-            created_at_ms: existing.created_at_ms,
-            updated_at_ms: self.now_ms,
+            // A person where only suspect answers were: theirs replace them.
+            (true, false) => Merged {
+                response: fresh(attribution, existing.day, existing.created_at_ms),
+                set_aside: Some(existing.clone()),
+            },
+            _ => Merged {
+                response: ResponseState {
+                    attribution,
+                    answers: existing.answers.overlaid_with(&self.answers),
+                    source: self.source,
+                    day: existing.day,
+                    created_at_ms: existing.created_at_ms,
+                    updated_at_ms: self.now_ms,
+                },
+                set_aside: None,
+            },
         })
     }
 
@@ -257,14 +287,18 @@ mod tests {
 
     #[test]
     fn later_answers_merge_and_replace() {
-        let first = write(0, agent("a", false), csat(2)).apply_to(None).unwrap();
+        let first = write(0, agent("a", false), csat(2))
+            .apply_to(None)
+            .unwrap()
+            .response;
         let nps = Answers {
             nps: Some(NpsScore::try_from(9).unwrap()),
             ..Answers::default()
         };
         let second = write(DAY_MS, Attribution::default(), nps)
             .apply_to(Some(&first))
-            .unwrap();
+            .unwrap()
+            .response;
         assert_eq!(second.answers.csat, first.answers.csat);
         assert_eq!(second.answers.nps.map(u8::from), Some(9));
         assert_eq!(second.attribution, first.attribution);
@@ -278,7 +312,8 @@ mod tests {
         );
         let third = write(2 * DAY_MS, Attribution::default(), csat(5))
             .apply_to(Some(&second))
-            .unwrap();
+            .unwrap()
+            .response;
         assert_eq!(third.answers.csat.map(u8::from), Some(5));
     }
 
@@ -286,14 +321,17 @@ mod tests {
     fn the_edit_window_closes_after_its_length() {
         let first = write(0, Attribution::default(), csat(3))
             .apply_to(None)
-            .unwrap();
+            .unwrap()
+            .response;
         assert!(
             write(7 * DAY_MS, Attribution::default(), csat(4))
                 .apply_to(Some(&first))
                 .is_ok()
         );
         assert_eq!(
-            write(7 * DAY_MS + 1, Attribution::default(), csat(4)).apply_to(Some(&first)),
+            write(7 * DAY_MS + 1, Attribution::default(), csat(4))
+                .apply_to(Some(&first))
+                .map(|m| m.response),
             Err(MergeConflict::EditWindowClosed)
         );
     }
@@ -306,7 +344,10 @@ mod tests {
             channel: Some(Channel::Email),
             verified: true,
         };
-        let first = write(0, signed.clone(), csat(4)).apply_to(None).unwrap();
+        let first = write(0, signed.clone(), csat(4))
+            .apply_to(None)
+            .unwrap()
+            .response;
         // A later token signs the channel only.
         let channel_only = Attribution {
             channel: Some(Channel::Phone),
@@ -315,7 +356,8 @@ mod tests {
         };
         let merged = write(1, channel_only.clone(), csat(5))
             .apply_to(Some(&first))
-            .unwrap();
+            .unwrap()
+            .response;
         assert_eq!(
             merged.attribution,
             Attribution {
@@ -327,24 +369,32 @@ mod tests {
         // Kept unsigned fields are not vouched for by the token.
         let unsigned = write(0, agent("eve", false), csat(4))
             .apply_to(None)
-            .unwrap();
+            .unwrap()
+            .response;
         let merged = write(1, channel_only, csat(5))
             .apply_to(Some(&unsigned))
-            .unwrap();
+            .unwrap()
+            .response;
         assert_eq!(merged.attribution.agent, agent("eve", false).agent);
         assert!(!merged.attribution.verified);
     }
 
     #[test]
     fn only_signed_attribution_changes_attribution() {
-        let unsigned = write(0, agent("a", false), csat(3)).apply_to(None).unwrap();
+        let unsigned = write(0, agent("a", false), csat(3))
+            .apply_to(None)
+            .unwrap()
+            .response;
         assert_eq!(
-            write(1, agent("b", false), csat(3)).apply_to(Some(&unsigned)),
+            write(1, agent("b", false), csat(3))
+                .apply_to(Some(&unsigned))
+                .map(|m| m.response),
             Err(MergeConflict::AttributionConflict)
         );
         let signed = write(1, agent("b", true), csat(3))
             .apply_to(Some(&unsigned))
-            .unwrap();
+            .unwrap()
+            .response;
         assert_eq!(signed.attribution, agent("b", true));
         let filled = write(
             2,
@@ -355,7 +405,8 @@ mod tests {
             csat(3),
         )
         .apply_to(Some(&unsigned))
-        .unwrap();
+        .unwrap()
+        .response;
         assert_eq!(filled.attribution.channel, Some(Channel::Chat));
         let fill_signed = write(
             2,
@@ -365,11 +416,64 @@ mod tests {
             },
             csat(3),
         )
-        .apply_to(Some(&signed));
+        .apply_to(Some(&signed))
+        .map(|m| m.response);
         assert_eq!(
             fill_signed,
             Err(MergeConflict::AttributionConflict),
             "unsigned fields cannot join a signed response"
         );
+    }
+}
+
+#[cfg(test)]
+mod scanner_tests {
+    use super::*;
+
+    fn write(now_ms: i64, csat: u8, flagged: bool) -> AnswerWrite {
+        AnswerWrite {
+            site_id: 1,
+            interaction: InteractionId::try_from("i-1").unwrap(),
+            attribution: Attribution::default(),
+            answers: Answers {
+                csat: Some(CsatScore::try_from(csat).unwrap()),
+                ..Answers::default()
+            },
+            day: "2026-11-26".parse().unwrap(),
+            now_ms,
+            edit_window_ms: 86_400_000,
+            source: Source {
+                client: if flagged {
+                    Client::SuspectedScanner
+                } else {
+                    Client::Browser
+                },
+                flagged,
+            },
+        }
+    }
+
+    #[test]
+    fn a_scanners_answer_never_replaces_a_persons() {
+        let person = write(0, 5, false).apply_to(None).unwrap().response;
+        let merged = write(10, 1, true).apply_to(Some(&person)).unwrap();
+        assert_eq!(
+            merged.response, person,
+            "the person's answer stands, counted"
+        );
+        let aside = merged
+            .set_aside
+            .expect("the scanner's answer is kept aside");
+        assert_eq!(aside.answers.csat.map(u8::from), Some(1));
+        assert!(aside.source.flagged);
+    }
+
+    #[test]
+    fn a_persons_answer_replaces_a_scanners_which_is_kept_aside() {
+        let scanner = write(0, 1, true).apply_to(None).unwrap().response;
+        let merged = write(10, 4, false).apply_to(Some(&scanner)).unwrap();
+        assert_eq!(merged.response.answers.csat.map(u8::from), Some(4));
+        assert!(!merged.response.source.flagged, "counted from now on");
+        assert_eq!(merged.set_aside, Some(scanner));
     }
 }

@@ -7,4 +7,6 @@ pub mod list;
 pub mod merge;
 pub mod scanner;
 
-pub use merge::{AnswerWrite, Answers, Attribution, Client, MergeConflict, ResponseState, Source};
+pub use merge::{
+    AnswerWrite, Answers, Attribution, Client, MergeConflict, Merged, ResponseState, Source,
+};

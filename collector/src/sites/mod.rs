@@ -7,7 +7,8 @@ pub mod registration;
 use std::fmt;
 
 use jiff::tz::TimeZone;
-use koe_shared::SiteKey;
+use koe_shared::token::{self, AttributionClaims, TokenError};
+use koe_shared::{AttributionToken, SiteKey};
 
 /// A site as the collector knows it.
 #[derive(Clone)]
@@ -21,9 +22,38 @@ pub struct Site {
     pub strict: bool,
     /// SHA-256 of the signing secret; HMAC gives the same MACs with it (see `shared/docs`).
     pub secret_digest: [u8; 32],
+    /// The secret before the last rotation, while tokens signed with it still verify.
+    pub previous_secret: Option<PreviousSecret>,
     /// Report rows resting on fewer responses than this are marked "low n".
     pub low_n_threshold: u32,
     pub created_at_ms: i64,
+}
+
+/// A rotated-out signing secret: tokens and rating links signed with it verify until
+/// `until_ms`, then fail as signed with a retired secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PreviousSecret {
+    pub digest: [u8; 32],
+    pub until_ms: i64,
+}
+
+impl fmt::Debug for PreviousSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreviousSecret")
+            .field("digest", &"[redacted]")
+            .field("until_ms", &self.until_ms)
+            .finish()
+    }
+}
+
+/// Why a token does not verify for a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SiteTokenError {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// Signed with the site's previous secret after its grace period ended.
+    #[error("the token was signed with a secret this site has retired")]
+    SecretRetired,
 }
 
 impl fmt::Debug for Site {
@@ -36,6 +66,7 @@ impl fmt::Debug for Site {
             .field("timezone", &self.timezone)
             .field("strict", &self.strict)
             .field("secret_digest", &"[redacted]")
+            .field("previous_secret", &self.previous_secret)
             .finish()
     }
 }
@@ -44,6 +75,29 @@ impl Site {
     /// Today in the site's time zone: where a report's range ends by default.
     pub fn today(&self) -> jiff::civil::Date {
         self.timezone.local_date(crate::clock::now_ms())
+    }
+
+    /// Verifies a token against the site's secret, or during a rotation's grace period its
+    /// previous one, at `now_ms`.
+    pub fn verify_token(
+        &self,
+        token: &AttributionToken,
+        now_ms: i64,
+    ) -> Result<AttributionClaims, SiteTokenError> {
+        let now = u64::try_from(now_ms / 1000).unwrap_or(0);
+        match token::verify(&self.secret_digest, token, now) {
+            Err(TokenError::BadSignature) => {
+                let Some(previous) = &self.previous_secret else {
+                    return Err(TokenError::BadSignature.into());
+                };
+                let claims = token::verify(&previous.digest, token, now)?;
+                match now_ms <= previous.until_ms {
+                    true => Ok(claims),
+                    false => Err(SiteTokenError::SecretRetired),
+                }
+            }
+            verified => Ok(verified?),
+        }
     }
 
     pub fn allows_origin(&self, origin: &Origin) -> bool {

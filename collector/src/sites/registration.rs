@@ -4,6 +4,7 @@
 
 use koe_shared::SiteKey;
 
+use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::secrets;
 use crate::sites::{NewSite, Origin, Site, SiteTimeZone};
@@ -57,6 +58,7 @@ pub async fn create_api_key<S: Storage>(
     storage: &S,
     site: &Site,
     role: Role,
+    actor: Actor,
 ) -> Result<(ApiKeyRecord, String), StorageError> {
     let key = secrets::new_api_key(role.as_str());
     let record = storage
@@ -66,9 +68,57 @@ pub async fn create_api_key<S: Storage>(
             digest: secrets::digest(&key),
             prefix: secrets::key_prefix(&key),
             created_at_ms: clock::now_ms(),
+            actor,
         })
         .await?;
     Ok((record, key))
+}
+
+/// Revokes a site's key: its next API call is refused and its dashboard sessions end.
+/// `false` when the site has no such live key.
+pub async fn revoke_api_key<S: Storage>(
+    storage: &S,
+    site: &Site,
+    key_id: i64,
+    actor: Actor,
+) -> Result<bool, StorageError> {
+    let entry = AuditEntry {
+        site_id: site.id,
+        actor,
+        action: AuditAction::KeyRevoked,
+        detail: format!("key {key_id}"),
+        at_ms: clock::now_ms(),
+    };
+    storage.revoke_api_key(entry, key_id).await
+}
+
+/// Gives a site a new signing secret, returned once (only its digest is stored). Tokens and
+/// rating links signed with the previous one keep verifying for `grace`, then fail as signed
+/// with a retired secret.
+pub async fn rotate_secret<S: Storage>(
+    storage: &S,
+    site: &Site,
+    grace: std::time::Duration,
+    actor: Actor,
+) -> Result<String, StorageError> {
+    let secret = secrets::new_signing_secret();
+    let now_ms = clock::now_ms();
+    let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+    let until_ms = now_ms.saturating_add(grace_ms);
+    let until = jiff::Timestamp::from_millisecond(until_ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let entry = AuditEntry {
+        site_id: site.id,
+        actor,
+        action: AuditAction::SecretRotated,
+        detail: format!("the previous secret verifies until {until}"),
+        at_ms: now_ms,
+    };
+    storage
+        .rotate_secret(entry, secrets::digest(&secret), until_ms)
+        .await?;
+    Ok(secret)
 }
 
 /// The demo site's public key: fixed, so the page and the database agree across restarts.

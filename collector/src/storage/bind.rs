@@ -6,6 +6,8 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 
 use super::StorageError;
 use super::rows::{ResponseColumns, rollup_key};
+use super::write_plan::ResponseKey;
+use crate::responses::ResponseState;
 use crate::rollup::{COUNTERS, RollupCounters, RollupKey};
 
 /// Columns 1–16 of `sql::UPDATE_RESPONSE` (and of a new response), in
@@ -40,6 +42,32 @@ where
         .bind(c.updated_at_ms)
         .bind(c.client)
         .bind(c.flagged)
+}
+
+/// A multi-row insert of responses (`sql::insert_responses`, `sql::insert_set_aside`) bound:
+/// each row's written columns, then its site id and interaction.
+pub(super) fn response_rows<'q, DB: Database>(
+    sql: &'q str,
+    rows: &'q [(ResponseKey, ResponseState)],
+    columns: &'q [ResponseColumns<'q>],
+) -> Query<'q, DB, DB::Arguments<'q>>
+where
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<i16>: Encode<'q, DB> + Type<DB>,
+    Option<bool>: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+    String: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+{
+    rows.iter().zip(columns).fold(
+        sqlx::query(sql),
+        |query, (((site_id, interaction), _), columns)| {
+            response_columns(query, columns)
+                .bind(*site_id)
+                .bind(interaction.as_str())
+        },
+    )
 }
 
 /// A row of `sql::select_rollups` (or a summary read shaped like it).

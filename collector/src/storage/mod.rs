@@ -7,6 +7,7 @@
 //! ([`queries`]), the write path over `WriteTx` and the in-memory batch plan ([`write_plan`]). Every write updates the
 //! rollups in the transaction that changes the raw data.
 
+mod admin;
 mod bind;
 mod error;
 mod json_rows;
@@ -29,10 +30,12 @@ use koe_shared::SiteKey;
 pub use error::{OpenError, SaveError, StorageError};
 pub use postgres::PgStorage;
 pub use records::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved, StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved, SessionRecord,
+    StoredResponse,
 };
 pub use sqlite::SqliteStorage;
 
+use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey, Summary};
@@ -97,15 +100,78 @@ pub trait Storage: Clone + Send + Sync + 'static {
         key: &SiteKey,
     ) -> impl Future<Output = Result<Option<Site>, StorageError>> + Send;
 
+    /// Stores a new API key (its digest) and records its creation in the audit trail.
     fn create_api_key(
         &self,
         key: NewApiKey,
     ) -> impl Future<Output = Result<ApiKeyRecord, StorageError>> + Send;
 
+    /// A key that has not been revoked, by the digest of the key.
     fn api_key_by_digest(
         &self,
         digest: &[u8; 32],
     ) -> impl Future<Output = Result<Option<ApiKeyRecord>, StorageError>> + Send;
+
+    /// A site's keys, revoked ones included.
+    fn api_keys(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<ApiKeyRecord>, StorageError>> + Send;
+
+    fn api_key_by_id(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<ApiKeyRecord>, StorageError>> + Send;
+
+    /// Revokes a key of `entry.site_id` and records it, in one transaction; `false` when that
+    /// site has no such live key.
+    fn revoke_api_key(
+        &self,
+        entry: AuditEntry,
+        key_id: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Notes that a key was used.
+    fn touch_api_key(
+        &self,
+        id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Makes `digest` the site's signing secret, keeps the previous one verifying until
+    /// `until_ms`, and records it, in one transaction.
+    fn rotate_secret(
+        &self,
+        entry: AuditEntry,
+        digest: [u8; 32],
+        until_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// A site's audit trail, oldest first.
+    fn audit_events(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StorageError>> + Send;
+
+    /// Starts a dashboard session for a key; gives its id.
+    fn create_session(
+        &self,
+        key_id: i64,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> impl Future<Output = Result<i64, StorageError>> + Send;
+
+    fn session(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StorageError>> + Send;
+
+    /// Ends a dashboard session (sign-out).
+    fn end_session(
+        &self,
+        id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Merges a submission into its interaction's response and moves the rollups, in one
     /// transaction. Returns once that transaction has committed.

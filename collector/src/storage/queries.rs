@@ -1,4 +1,4 @@
-//! The statements both backends run with the same SQL: the reads, sites and API keys, and
+//! The statements both backends run with the same SQL: the reads, sites, and
 //! the plain writes of the write path (update a response, insert new ones, an impression).
 //! Written once, as a trait every sqlx database that can bind and decode Koe's column types
 //! implements: the bounds are stated here, once, and each backend calls `Sqlite::…` or
@@ -11,13 +11,11 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 
 use super::bind;
 use super::rows::{
-    ApiKeyRow, ImpressionRow, ResponseColumns, ResponseRow, SiteRow, inserted_ids, join_origins,
+    ImpressionRow, ResponseColumns, ResponseRow, SiteRow, inserted_ids, join_origins,
 };
 use super::sql::{self, Statement, bind_all};
 use super::write_plan::ResponseKey;
-use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, StorageError, StoredResponse,
-};
+use super::{ImpressionWrite, ResponseFilter, StorageError, StoredResponse};
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::ResponseState;
 use crate::rollup::{RollupCounters, RollupKey, Summary};
@@ -32,16 +30,6 @@ pub(super) trait Queries: Database {
         conn: &mut Self::Connection,
         key: &str,
     ) -> Result<Option<Site>, StorageError>;
-
-    async fn insert_api_key(
-        conn: &mut Self::Connection,
-        key: &NewApiKey,
-    ) -> Result<ApiKeyRecord, StorageError>;
-
-    async fn api_key(
-        conn: &mut Self::Connection,
-        digest: &[u8; 32],
-    ) -> Result<Option<ApiKeyRecord>, StorageError>;
 
     async fn responses(
         conn: &mut Self::Connection,
@@ -84,6 +72,12 @@ pub(super) trait Queries: Database {
         responses: &[(ResponseKey, ResponseState)],
     ) -> Result<HashMap<ResponseKey, i64>, StorageError>;
 
+    /// Stores answers kept aside beside their interactions' responses.
+    async fn insert_set_aside(
+        conn: &mut Self::Connection,
+        answers: &[(ResponseKey, ResponseState)],
+    ) -> Result<(), StorageError>;
+
     /// Records an impression once per interaction; `true` the first time.
     async fn insert_impression(
         conn: &mut Self::Connection,
@@ -120,7 +114,6 @@ where
     for<'r> i64: Decode<'r, DB>,
     usize: ColumnIndex<DB::Row>,
     for<'r> SiteRow: FromRow<'r, DB::Row>,
-    for<'r> ApiKeyRow: FromRow<'r, DB::Row>,
     for<'r> ResponseRow: FromRow<'r, DB::Row>,
     for<'r> ImpressionRow: FromRow<'r, DB::Row>,
 {
@@ -153,38 +146,6 @@ where
             .fetch_optional(conn)
             .await?;
         row.map(Site::try_from).transpose()
-    }
-
-    async fn insert_api_key(
-        conn: &mut Self::Connection,
-        key: &NewApiKey,
-    ) -> Result<ApiKeyRecord, StorageError> {
-        let id: i64 = sqlx::query_scalar(sql::INSERT_API_KEY)
-            .bind(key.site_id)
-            .bind(key.role.as_str())
-            .bind(&key.digest[..])
-            .bind(key.prefix.as_str())
-            .bind(key.created_at_ms)
-            .fetch_one(conn)
-            .await
-            .map_err(|e| unique(e, "an API key with this digest"))?;
-        Ok(ApiKeyRecord {
-            id,
-            site_id: key.site_id,
-            role: key.role,
-            prefix: key.prefix.clone(),
-        })
-    }
-
-    async fn api_key(
-        conn: &mut Self::Connection,
-        digest: &[u8; 32],
-    ) -> Result<Option<ApiKeyRecord>, StorageError> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(sql::SELECT_API_KEY_BY_DIGEST)
-            .bind(&digest[..])
-            .fetch_optional(conn)
-            .await?;
-        row.map(ApiKeyRecord::try_from).transpose()
     }
 
     async fn responses(
@@ -263,20 +224,32 @@ where
             .iter()
             .map(|(_, state)| ResponseColumns::of(state))
             .collect();
-        let query = responses.iter().zip(&columns).fold(
-            sqlx::query(&insert),
-            |query, (((site_id, interaction), _), columns)| {
-                bind::response_columns(query, columns)
-                    .bind(*site_id)
-                    .bind(interaction.as_str())
-            },
-        );
-        let rows = query.fetch_all(conn).await?;
+        let rows = bind::response_rows::<DB>(&insert, responses, &columns)
+            .fetch_all(conn)
+            .await?;
         let rows = rows
             .iter()
             .map(<(i64, i64, String)>::from_row)
             .collect::<Result<_, _>>()?;
         inserted_ids(rows)
+    }
+
+    async fn insert_set_aside(
+        conn: &mut Self::Connection,
+        answers: &[(ResponseKey, ResponseState)],
+    ) -> Result<(), StorageError> {
+        if answers.is_empty() {
+            return Ok(());
+        }
+        let insert = sql::insert_set_aside::<DB>(answers.len());
+        let columns: Vec<ResponseColumns<'_>> = answers
+            .iter()
+            .map(|(_, state)| ResponseColumns::of(state))
+            .collect();
+        bind::response_rows::<DB>(&insert, answers, &columns)
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 
     async fn insert_impression(
@@ -316,7 +289,7 @@ where
 }
 
 /// A unique-constraint violation is a duplicate; anything else a storage failure.
-fn unique(error: sqlx::Error, what: &'static str) -> StorageError {
+pub(super) fn unique(error: sqlx::Error, what: &'static str) -> StorageError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Duplicate(what),
         _ => error.into(),

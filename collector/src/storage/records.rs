@@ -7,7 +7,8 @@ use koe_shared::{InteractionId, SubmissionStatus};
 use crate::responses::{Attribution, ResponseState};
 
 /// What an API key may do: `read` reports, or `admin` (also create links and keys).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Read,
     Admin,
@@ -38,6 +39,8 @@ pub struct NewApiKey {
     pub digest: [u8; 32],
     pub prefix: String,
     pub created_at_ms: i64,
+    /// Who creates it (for the audit trail).
+    pub actor: crate::audit::Actor,
 }
 
 impl fmt::Debug for NewApiKey {
@@ -50,12 +53,40 @@ impl fmt::Debug for NewApiKey {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored API key (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApiKeyRecord {
     pub id: i64,
     pub site_id: i64,
     pub role: Role,
+    /// The key's first characters, to tell keys apart.
     pub prefix: String,
+    pub created_at_ms: i64,
+    /// Last used for the API or a dashboard sign-in (kept to the minute).
+    pub last_used_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// A dashboard session as the server keeps it: ended by sign-out, by its key's revocation, or
+/// by time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub key_id: i64,
+    pub site_id: i64,
+    pub role: Role,
+    pub expires_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub key_revoked_at_ms: Option<i64>,
+}
+
+impl SessionRecord {
+    /// Signed in, not signed out, its key not revoked, not expired at `now_ms`.
+    pub fn is_live(&self, now_ms: i64) -> bool {
+        self.ended_at_ms.is_none()
+            && self.key_revoked_at_ms.is_none()
+            && now_ms <= self.expires_at_ms
+    }
 }
 
 /// A first (or repeated) impression of a survey.
@@ -97,4 +128,7 @@ pub struct StoredResponse {
     pub id: i64,
     pub interaction: InteractionId,
     pub state: ResponseState,
+    /// A suspected scanner's answer kept beside the interaction's response (flagged, never
+    /// counted), not the response itself.
+    pub set_aside: bool,
 }

@@ -6,10 +6,11 @@ use koe_shared::{
     Reasons, Resolved, SiteKey, TeamId,
 };
 
-use super::{ApiKeyRecord, Role, StorageError, StoredResponse};
+use super::{ApiKeyRecord, Role, SessionRecord, StorageError, StoredResponse};
+use crate::audit::AuditEvent;
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
-use crate::sites::{Origin, Site, SiteTimeZone};
+use crate::sites::{Origin, PreviousSecret, Site, SiteTimeZone};
 
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct SiteRow {
@@ -20,6 +21,8 @@ pub(super) struct SiteRow {
     pub timezone: String,
     pub strict: bool,
     pub secret_digest: Vec<u8>,
+    pub previous_secret_digest: Option<Vec<u8>>,
+    pub previous_secret_until_ms: Option<i64>,
     pub low_n_threshold: i64,
     pub created_at_ms: i64,
 }
@@ -39,13 +42,25 @@ impl TryFrom<SiteRow> for Site {
                 .collect::<Result<_, _>>()?,
             timezone: SiteTimeZone::parse(&row.timezone).map_err(StorageError::Corrupt)?,
             strict: row.strict,
-            secret_digest: row.secret_digest.try_into().map_err(|_| {
-                StorageError::Corrupt("a site's secret digest is not 32 bytes".into())
-            })?,
+            secret_digest: digest(row.secret_digest)?,
+            previous_secret: match (row.previous_secret_digest, row.previous_secret_until_ms) {
+                (Some(previous), Some(until_ms)) => Some(PreviousSecret {
+                    digest: digest(previous)?,
+                    until_ms,
+                }),
+                _ => None,
+            },
             low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
             created_at_ms: row.created_at_ms,
         })
     }
+}
+
+/// A stored SHA-256 digest.
+fn digest(bytes: Vec<u8>) -> Result<[u8; 32], StorageError> {
+    bytes
+        .try_into()
+        .map_err(|_| StorageError::Corrupt("a site's secret digest is not 32 bytes".into()))
 }
 
 /// Origins as stored: space-separated.
@@ -63,6 +78,9 @@ pub(super) struct ApiKeyRow {
     pub site_id: i64,
     pub role: String,
     pub key_prefix: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
 }
 
 impl TryFrom<ApiKeyRow> for ApiKeyRecord {
@@ -72,10 +90,66 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
         Ok(ApiKeyRecord {
             id: row.id,
             site_id: row.site_id,
-            role: Role::parse(&row.role)
-                .ok_or_else(|| StorageError::Corrupt(format!("unknown role {:?}", row.role)))?,
+            role: role(&row.role)?,
             prefix: row.key_prefix,
+            created_at_ms: row.created_at_ms,
+            last_used_at_ms: row.last_used_at_ms,
+            revoked_at_ms: row.revoked_at_ms,
         })
+    }
+}
+
+fn role(raw: &str) -> Result<Role, StorageError> {
+    Role::parse(raw).ok_or_else(|| StorageError::Corrupt(format!("unknown role {raw:?}")))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct SessionRow {
+    pub id: i64,
+    pub key_id: i64,
+    pub site_id: i64,
+    pub role: String,
+    pub expires_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+impl TryFrom<SessionRow> for SessionRecord {
+    type Error = StorageError;
+
+    fn try_from(row: SessionRow) -> Result<Self, Self::Error> {
+        Ok(SessionRecord {
+            id: row.id,
+            key_id: row.key_id,
+            site_id: row.site_id,
+            role: role(&row.role)?,
+            expires_at_ms: row.expires_at_ms,
+            ended_at_ms: row.ended_at_ms,
+            key_revoked_at_ms: row.revoked_at_ms,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct AuditRow {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(row: AuditRow) -> Self {
+        AuditEvent {
+            id: row.id,
+            at: jiff::Timestamp::from_millisecond(row.at_ms)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            actor: row.actor,
+            action: row.action,
+            detail: row.detail,
+        }
     }
 }
 
@@ -99,6 +173,7 @@ pub(super) struct ResponseRow {
     pub updated_at_ms: i64,
     pub client: String,
     pub flagged: bool,
+    pub set_aside: bool,
 }
 
 fn corrupt(error: koe_shared::ParseError) -> StorageError {
@@ -176,6 +251,7 @@ impl TryFrom<ResponseRow> for StoredResponse {
             id: row.id,
             interaction: InteractionId::try_from(row.interaction).map_err(corrupt)?,
             state,
+            set_aside: row.set_aside,
         })
     }
 }

@@ -15,8 +15,8 @@ use crate::rollup::COUNTER_COLUMNS;
 /// The columns a site row reads (a macro, so that `concat!` builds constant statements).
 macro_rules! site_columns {
     () => {
-        "id, site_key, name, origins, timezone, strict, secret_digest, low_n_threshold, \
-         created_at_ms"
+        "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
+         previous_secret_until_ms, low_n_threshold, created_at_ms"
     };
 }
 
@@ -24,7 +24,7 @@ macro_rules! site_columns {
 macro_rules! response_columns {
     () => {
         "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, \
-         reasons, locale, day, created_at_ms, updated_at_ms, client, flagged"
+         reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, set_aside"
     };
 }
 
@@ -56,8 +56,59 @@ pub(super) const INSERT_SITE: &str = "INSERT INTO sites (site_key, name, origins
 pub(super) const INSERT_API_KEY: &str = "INSERT INTO api_keys (site_id, role, key_digest, \
      key_prefix, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 
-pub(super) const SELECT_API_KEY_BY_DIGEST: &str =
-    "SELECT id, site_id, role, key_prefix FROM api_keys WHERE key_digest = $1";
+/// The columns an API key row reads.
+macro_rules! api_key_columns {
+    () => {
+        "id, site_id, role, key_prefix, created_at_ms, last_used_at_ms, revoked_at_ms"
+    };
+}
+
+/// A key that has not been revoked, by its digest.
+pub(super) const SELECT_API_KEY_BY_DIGEST: &str = concat!(
+    "SELECT ",
+    api_key_columns!(),
+    " FROM api_keys WHERE key_digest = $1 AND revoked_at_ms IS NULL"
+);
+
+/// A site's keys, revoked ones included.
+pub(super) const SELECT_API_KEYS: &str = concat!(
+    "SELECT ",
+    api_key_columns!(),
+    " FROM api_keys WHERE site_id = $1 ORDER BY id"
+);
+
+pub(super) const SELECT_API_KEY_BY_ID: &str = concat!(
+    "SELECT ",
+    api_key_columns!(),
+    " FROM api_keys WHERE id = $1"
+);
+
+/// Revokes a key of a site (`$1` now, `$2` site, `$3` key) if it is not revoked yet.
+pub(super) const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at_ms = $1 \
+     WHERE site_id = $2 AND id = $3 AND revoked_at_ms IS NULL RETURNING key_prefix, role";
+
+pub(super) const TOUCH_API_KEY: &str = "UPDATE api_keys SET last_used_at_ms = $1 WHERE id = $2";
+
+/// A new signing secret (`$1`), the current one kept as previous until `$2`, for site `$3`.
+pub(super) const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_digest, \
+     previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
+
+pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_events (site_id, at_ms, actor, action, \
+     detail) VALUES ($1, $2, $3, $4, $5)";
+
+pub(super) const SELECT_AUDIT: &str = "SELECT id, at_ms, actor, action, detail \
+     FROM audit_events WHERE site_id = $1 ORDER BY at_ms, id";
+
+pub(super) const INSERT_SESSION: &str = "INSERT INTO dashboard_sessions (key_id, created_at_ms, \
+     expires_at_ms) VALUES ($1, $2, $3) RETURNING id";
+
+/// A session with its key's site, role and revocation.
+pub(super) const SELECT_SESSION: &str = "SELECT s.id, s.key_id, k.site_id, k.role, \
+     s.expires_at_ms, s.ended_at_ms, k.revoked_at_ms FROM dashboard_sessions s \
+     JOIN api_keys k ON k.id = s.key_id WHERE s.id = $1";
+
+pub(super) const END_SESSION: &str =
+    "UPDATE dashboard_sessions SET ended_at_ms = $1 WHERE id = $2 AND ended_at_ms IS NULL";
 
 pub(super) const SELECT_RESPONSES: &str = concat!(
     "SELECT ",
@@ -100,9 +151,21 @@ impl Parameters for sqlx::Postgres {
 /// Inserts `rows` new responses (each its 16 written columns, then site id and interaction),
 /// skipping any another writer created meanwhile, and gives back the ids of those inserted.
 pub(super) fn insert_responses<P: Parameters>(rows: usize) -> String {
+    insert_rows::<P>(rows, "FALSE")
+        + " ON CONFLICT (site_id, interaction) WHERE NOT set_aside DO NOTHING \
+           RETURNING id, site_id, interaction"
+}
+
+/// Inserts `rows` answers kept aside, bound like [`insert_responses`].
+pub(super) fn insert_set_aside<P: Parameters>(rows: usize) -> String {
+    insert_rows::<P>(rows, "TRUE")
+}
+
+fn insert_rows<P: Parameters>(rows: usize, set_aside: &str) -> String {
     const COLUMNS: usize = 18;
-    let mut sql =
-        format!("INSERT INTO responses ({WRITTEN_RESPONSE_COLUMNS}, site_id, interaction) VALUES ");
+    let mut sql = format!(
+        "INSERT INTO responses ({WRITTEN_RESPONSE_COLUMNS}, site_id, interaction, set_aside) VALUES "
+    );
     for row in 0..rows {
         let placeholders: Vec<String> = (1..=COLUMNS)
             .map(|i| P::parameter(row * COLUMNS + i))
@@ -110,11 +173,8 @@ pub(super) fn insert_responses<P: Parameters>(rows: usize) -> String {
         if row > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("({})", placeholders.join(", ")));
+        sql.push_str(&format!("({}, {set_aside})", placeholders.join(", ")));
     }
-    sql.push_str(
-        " ON CONFLICT (site_id, interaction) DO NOTHING RETURNING id, site_id, interaction",
-    );
     sql
 }
 

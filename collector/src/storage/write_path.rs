@@ -46,10 +46,13 @@ pub(super) async fn apply_answers<T: WriteTx>(
             .await?
             .pop();
         let before_state = before.as_ref().map(|r| &r.state);
-        let after = write.apply_to(before_state)?;
+        let merged = write.apply_to(before_state)?;
+        let after = merged.response;
         let id = match &before {
             Some(before) => {
-                T::Db::update_response(tx, before.id, &after).await?;
+                if before.state != after {
+                    T::Db::update_response(tx, before.id, &after).await?;
+                }
                 before.id
             }
             None => {
@@ -61,6 +64,9 @@ pub(super) async fn apply_answers<T: WriteTx>(
                 }
             }
         };
+        if let Some(aside) = merged.set_aside {
+            T::Db::insert_set_aside(tx, &[(key.clone(), aside)]).await?;
+        }
         let mut changes = RollupChanges::new();
         write_plan::add_changes(
             &mut changes,
@@ -120,6 +126,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
         }
         ids.extend(inserted);
     }
+    T::Db::insert_set_aside(tx, &plan.set_aside).await?;
     tx.apply_rollup_changes(&plan.changes).await?;
     plan.outcomes
         .into_iter()

@@ -53,6 +53,8 @@ pub(super) struct BatchPlan {
     /// Responses to create, in key order (concurrent batches then wait on each other's new
     /// rows in one order).
     pub inserts: Vec<(ResponseKey, ResponseState)>,
+    /// Answers kept aside (a suspected scanner's beside a person's), in write order.
+    pub set_aside: Vec<(ResponseKey, ResponseState)>,
     /// The rollup changes of the whole batch.
     pub changes: RollupChanges,
 }
@@ -73,11 +75,18 @@ pub(super) fn plan(
             .or_else(|| stored.get(&key).map(|(_, state)| state));
         match write.apply_to(before) {
             Err(conflict) => plan.outcomes.push(Err(conflict)),
-            Ok(after) => {
+            Ok(merged) => {
+                let after = merged.response;
                 let deltas = crate::rollup::response_deltas(before, &after);
                 add_changes(&mut plan.changes, write.site_id, deltas);
                 plan.outcomes
                     .push(Ok((key.clone(), AnswerWrite::status(before))));
+                if let Some(aside) = merged.set_aside {
+                    plan.set_aside.push((key.clone(), aside));
+                }
+                if before == Some(&after) {
+                    continue;
+                }
                 match stored.get_mut(&key) {
                     Some((_, state)) => {
                         *state = after;
@@ -169,7 +178,10 @@ mod tests {
 
     #[test]
     fn stored_responses_are_updated_and_conflicts_change_nothing() {
-        let first = write("c-1", 0, "ken", Some(3)).apply_to(None).unwrap();
+        let first = write("c-1", 0, "ken", Some(3))
+            .apply_to(None)
+            .unwrap()
+            .response;
         let stored = HashMap::from([(key("c-1"), (42, first))]);
         let edit = write("c-1", DAY_MS, "ken", Some(5));
         let other_agent = write("c-1", DAY_MS, "eve", Some(1));

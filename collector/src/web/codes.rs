@@ -21,6 +21,7 @@ pub enum IngestCode {
     OriginNotAllowed,
     RateLimited,
     TokenExpired,
+    TokenSecretRetired,
     InvalidToken,
     TokenMismatch,
     TokenRequired,

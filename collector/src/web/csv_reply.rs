@@ -1,6 +1,8 @@
 //! CSV answers, for the API and the dashboard's downloads.
 
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, http::header};
+use futures_util::{Stream, StreamExt as _};
 
 use crate::web::error::ManageError;
 
@@ -29,4 +31,26 @@ pub fn csv_response(body: String, filename: &str) -> HttpResponse {
             format!("attachment; filename=\"{filename}\""),
         ))
         .body(body)
+}
+
+/// A CSV file to download, sent as it is produced: a failure midway is logged and cuts the
+/// download short (the status has gone out already), so a client sees an incomplete file,
+/// never a silently short one that looks whole.
+pub fn csv_stream<E: std::fmt::Display + 'static>(
+    chunks: impl Stream<Item = Result<String, E>> + 'static,
+    filename: &str,
+) -> HttpResponse {
+    let body = chunks.map(|chunk| {
+        chunk.map(Bytes::from).map_err(|error| {
+            tracing::error!(%error, "a CSV download failed midway");
+            actix_web::error::ErrorInternalServerError("the download failed")
+        })
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body)
 }

@@ -93,6 +93,7 @@ impl IngestError {
                 AttributionError::InvalidToken(_) | AttributionError::WrongSite => {
                     IngestCode::InvalidToken
                 }
+                AttributionError::SecretRetired => IngestCode::TokenSecretRetired,
                 AttributionError::TokenMismatch(_) => IngestCode::TokenMismatch,
                 AttributionError::TokenRequired => IngestCode::TokenRequired,
                 AttributionError::UnsignedField(_) => IngestCode::UnsignedAttribution,

@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod assets;
+pub mod body_limit;
+pub mod client_address;
 pub mod codes;
 pub mod csv_reply;
 pub mod dashboard;
@@ -37,23 +39,30 @@ pub fn routes<S: Storage>(
         .allowed_methods(["POST"])
         .allowed_headers([header::CONTENT_TYPE])
         .max_age(86_400);
-    let mut public = web::scope("/api/v1");
-    if let Some(limiter) = ip_limiter {
-        public = public.app_data(limiter);
-    }
-    let public = public
+    let limits = web::Data::new(body_limit::BodyLimits {
+        deadline: state.body_timeout,
+        limit: body_limit::FORM_LIMIT,
+    });
+    let public = web::scope("/api/v1")
         .wrap(from_fn(rate_limit::per_ip))
         .wrap(cors)
         .route("/responses", web::post().to(api::submit_response::<S>))
         .route("/impressions", web::post().to(api::record_impression::<S>));
     let manage = web::scope("/api/v1/sites/{site}")
+        .wrap(from_fn(body_limit::bounded_body))
         .app_data(web::JsonConfig::default().limit(1024))
         .route("/scores", web::get().to(api::scores::<S>))
         .route("/responses", web::get().to(api::list_responses::<S>))
         .route("/keys", web::post().to(api::create_key::<S>))
+        .route("/keys", web::get().to(api::list_keys::<S>))
+        .route("/keys/{id}", web::delete().to(api::revoke_key::<S>))
         .route("/links", web::post().to(api::create_links::<S>));
+    if let Some(limiter) = ip_limiter {
+        config.app_data(limiter);
+    }
     config
         .app_data(state)
+        .app_data(limits)
         .service(dashboard::scope::<S>())
         .service(manage)
         .service(public)
@@ -70,6 +79,8 @@ pub fn routes<S: Storage>(
         .route("/s/survey.js", web::get().to(survey_page::script))
         .service(
             web::resource("/s/{token}")
+                .wrap(from_fn(body_limit::bounded_body))
+                .wrap(from_fn(rate_limit::per_ip))
                 .route(web::get().to(survey_page::show::<S>))
                 .route(web::head().to(survey_page::show::<S>))
                 .route(web::post().to(survey_page::confirm::<S>)),

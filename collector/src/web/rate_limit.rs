@@ -1,25 +1,30 @@
-//! Rate limits on the public endpoints: per client IP (a middleware in front of them) and per
-//! site (checked in the handler, once the site is known). Both answer 429 with `Retry-After`.
+//! Rate limits: per client (a middleware in front of every route that writes: the public API,
+//! the survey page's POST, the dashboard's sign-in) and per site (checked in the handler once
+//! the submission's origin and token have passed). Both answer 429 with `Retry-After`.
 //!
 //! Both are governor's keyed GCRA limiters, and both read the limiter's own clock to tell a
 //! client how long to wait: building a fresh clock per refused request (what actix-governor
 //! does) runs `cpuid`, which under a hypervisor made every refused request of a flood cost
 //! more than an accepted one.
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError as _, web};
 use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ipnet::IpNet;
 
 use crate::settings::Settings;
+use crate::web::client_address::client_key;
 use crate::web::error::IngestError;
 
 /// A keyed limiter that answers "wait this many seconds" when a key is over its quota.
@@ -42,12 +47,18 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
-/// Per client IP: the peer address, or the proxy-reported one when the settings trust proxy
-/// headers. Shared by every worker; keys idle for a while are forgotten every minute.
+/// Per client (see [`crate::web::client_address`]): a request quota, and a budget of
+/// refusals — requests refused for their origin, token or body, and failed sign-ins. A client
+/// that spends its refusal budget is refused at once until it refills, and its refusals are
+/// never charged to the site's quota: forged traffic for a site cannot starve the site's
+/// real widgets. Shared by every worker; idle keys are forgotten every minute.
 #[derive(Debug, Clone)]
 pub struct IpLimiter {
     limiter: Arc<Limiter<IpAddr>>,
-    trust_proxy_headers: bool,
+    refused: Arc<Limiter<IpAddr>>,
+    /// Clients that spent their refusal budget, and until when they are refused.
+    blocked: Arc<Mutex<HashMap<IpAddr, Instant>>>,
+    trusted: Arc<[IpNet]>,
 }
 
 impl IpLimiter {
@@ -55,53 +66,92 @@ impl IpLimiter {
         if !settings.rate_limit_enabled {
             return None;
         }
-        let per_minute = u64::from(settings.rate_limit_ip_per_minute.max(1));
-        let quota = Quota::with_period(Duration::from_nanos(60_000_000_000 / per_minute))
-            .expect("a period of at least 1 ns")
+        let per_minute = |n: u32| {
+            Quota::with_period(Duration::from_nanos(60_000_000_000 / u64::from(n.max(1))))
+                .expect("a period of at least 1 ns")
+        };
+        let quota = per_minute(settings.rate_limit_ip_per_minute)
             .allow_burst(NonZeroU32::new(settings.rate_limit_ip_burst).unwrap_or(NonZeroU32::MIN));
-        let limiter = Arc::new(Limiter::new(quota));
-        let weak = Arc::downgrade(&limiter);
+        let refused_per_minute = settings.rate_limit_refused_per_minute.max(1);
+        let refused = per_minute(refused_per_minute)
+            .allow_burst(NonZeroU32::new(refused_per_minute).unwrap_or(NonZeroU32::MIN));
+        let limiter = Self {
+            limiter: Arc::new(Limiter::new(quota)),
+            refused: Arc::new(Limiter::new(refused)),
+            blocked: Arc::default(),
+            trusted: settings.trusted_proxies().unwrap_or_default().into(),
+        };
+        let weak = (
+            Arc::downgrade(&limiter.limiter),
+            Arc::downgrade(&limiter.refused),
+            Arc::downgrade(&limiter.blocked),
+        );
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
-            while let Some(limiter) = {
+            loop {
                 every.tick().await;
-                weak.upgrade()
-            } {
+                let (Some(limiter), Some(refused), Some(blocked)) =
+                    (weak.0.upgrade(), weak.1.upgrade(), weak.2.upgrade())
+                else {
+                    return;
+                };
                 limiter.0.retain_recent();
+                refused.0.retain_recent();
+                let now = Instant::now();
+                lock(&blocked).retain(|_, until| *until > now);
             }
         });
-        Some(Self {
-            limiter,
-            trust_proxy_headers: settings.trust_proxy_headers,
-        })
+        Some(limiter)
     }
 
-    fn client_ip(&self, req: &ServiceRequest) -> Option<IpAddr> {
-        let forwarded = self
-            .trust_proxy_headers
-            .then(|| {
-                req.connection_info()
-                    .realip_remote_addr()
-                    .and_then(parse_ip)
-            })
-            .flatten();
-        forwarded.or_else(|| req.peer_addr().map(|a| a.ip()))
+    /// `Err(seconds to wait)` when the client is over its request quota or its refusal budget.
+    fn admit(&self, client: &IpAddr) -> Result<(), u64> {
+        if let Some(until) = lock(&self.blocked).get(client).copied() {
+            let now = Instant::now();
+            if until > now {
+                return Err((until - now).as_secs().max(1));
+            }
+        }
+        self.limiter.check(client)
     }
+
+    /// Charges a refusal to the client's budget; once it is spent, the client is blocked.
+    fn refused(&self, client: IpAddr) {
+        if let Err(wait) = self.refused.check(&client) {
+            lock(&self.blocked).insert(client, Instant::now() + Duration::from_secs(wait));
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How long a refused request is held before its `429` (see [`per_ip`]).
 const REFUSAL_DELAY: Duration = Duration::from_millis(250);
 
-/// The per-IP middleware (`from_fn`); without an [`IpLimiter`] in the app data it lets
-/// everything through.
+/// Statuses that are a refusal of what the client sent (origin, token, body, credentials).
+fn is_refusal(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 400 | 401 | 403 | 408 | 413 | 415 | 422)
+}
+
+/// The per-client middleware (`from_fn`) for requests that write: without an [`IpLimiter`]
+/// in the app data, or for GET and HEAD, it lets everything through.
 pub async fn per_ip(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let verdict = req
-        .app_data::<web::Data<IpLimiter>>()
-        .and_then(|limits| Some(limits.limiter.check(&limits.client_ip(&req)?)));
-    if let Some(Err(wait)) = verdict {
+    let limits = req.app_data::<web::Data<IpLimiter>>().cloned();
+    let client = limits
+        .as_ref()
+        .filter(|_| !matches!(*req.method(), Method::GET | Method::HEAD))
+        .and_then(|limits| client_key(req.request(), &limits.trusted));
+    let (Some(limits), Some(client)) = (limits, client) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if let Err(wait) = limits.admit(&client) {
         // Held a moment before it is answered: a client flooding over keep-alive then waits
         // for each refusal instead of sending its next request at once, so a flood costs the
         // collector a timer per connection rather than its CPU, and other clients keep their
@@ -109,13 +159,11 @@ pub async fn per_ip(
         actix_web::rt::time::sleep(REFUSAL_DELAY).await;
         return Ok(req.into_response(IngestError::RateLimited(wait).error_response()));
     }
-    Ok(next.call(req).await?.map_into_boxed_body())
-}
-
-fn parse_ip(raw: &str) -> Option<IpAddr> {
-    raw.parse::<IpAddr>()
-        .ok()
-        .or_else(|| raw.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+    let response = next.call(req).await?.map_into_boxed_body();
+    if is_refusal(response.status()) {
+        limits.refused(client);
+    }
+    Ok(response)
 }
 
 /// Per-site limits: one site's traffic cannot starve the others.

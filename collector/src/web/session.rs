@@ -1,5 +1,7 @@
-//! Dashboard sessions: a signed cookie holding which site and key signed in, and until when.
-//! Stateless: HMAC-SHA256 with the server's session key, checked in constant time.
+//! Dashboard sessions: a signed cookie naming the server-side session (`dashboard_sessions`)
+//! and which site and key signed in, until when. The MAC (HMAC-SHA256 with the server's
+//! session key, checked in constant time) keeps a forged cookie from reaching the database;
+//! the stored session is what sign-out and a key's revocation end.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,6 +16,8 @@ pub const LIFETIME_SECS: i64 = 12 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Session {
+    /// The stored session's id.
+    pub id: i64,
     pub site_id: i64,
     pub key_id: i64,
     pub role: Role,
@@ -51,7 +55,8 @@ impl SessionKey {
 
     pub fn seal(&self, session: &Session) -> String {
         let payload = format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{}.{}",
+            session.id,
             session.site_id,
             session.key_id,
             session.role.as_str(),
@@ -65,6 +70,26 @@ impl SessionKey {
         )
     }
 
+    /// `value` with a MAC for `purpose` (e.g. the time a page was served, which the page's
+    /// form sends back): the server can trust it when it returns, without keeping it.
+    pub fn stamp(&self, purpose: &str, value: i64) -> String {
+        let mac = self
+            .mac(format!("{purpose}.{value}").as_bytes())
+            .finalize()
+            .into_bytes();
+        format!("{value}.{}", URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    /// The value of a [`SessionKey::stamp`] for `purpose`, if its MAC is ours.
+    pub fn check_stamp(&self, purpose: &str, stamped: &str) -> Option<i64> {
+        let (value, mac) = stamped.split_once('.')?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        self.mac(format!("{purpose}.{value}").as_bytes())
+            .verify_slice(&mac)
+            .ok()?;
+        value.parse().ok()
+    }
+
     /// The session in a cookie value, if it is ours, intact and not expired at `now` (seconds).
     pub fn open(&self, cookie: &str, now: i64) -> Option<Session> {
         let (payload, mac) = cookie.split_once('.')?;
@@ -74,6 +99,7 @@ impl SessionKey {
         let text = String::from_utf8(payload).ok()?;
         let mut parts = text.split('.');
         let session = Session {
+            id: parts.next()?.parse().ok()?,
             site_id: parts.next()?.parse().ok()?,
             key_id: parts.next()?.parse().ok()?,
             role: Role::parse(parts.next()?)?,
@@ -88,9 +114,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stamps_are_believed_only_with_their_mac_and_purpose() {
+        let key = SessionKey::new(Some("test secret"));
+        let stamped = key.stamp("served_at:link", 1234);
+        assert_eq!(key.check_stamp("served_at:link", &stamped), Some(1234));
+        assert_eq!(
+            key.check_stamp("served_at:other", &stamped),
+            None,
+            "another link"
+        );
+        assert_eq!(key.check_stamp("served_at:link", "0"), None, "unsigned");
+        let forged = stamped.replacen("1234", "0", 1);
+        assert_eq!(
+            key.check_stamp("served_at:link", &forged),
+            None,
+            "a changed time"
+        );
+    }
+
+    #[test]
     fn sessions_round_trip_and_refuse_tampering_and_expiry() {
         let key = SessionKey::new(Some("test secret"));
         let session = Session {
+            id: 5,
             site_id: 3,
             key_id: 9,
             role: Role::Read,

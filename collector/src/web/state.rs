@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use crate::clock;
 use crate::sites::Site;
 use crate::sites::directory::SiteDirectory;
+use crate::storage::{ApiKeyRecord, Storage};
 use crate::web::rate_limit::SiteLimiter;
 use crate::web::session::SessionKey;
 
@@ -23,4 +25,25 @@ pub struct AppState<S> {
     pub session_key: SessionKey,
     /// Where rating links point (`public_url`), when set.
     pub public_url: Option<String>,
+}
+
+/// How often a key's last use is written: the listing shows it to the minute, and an API
+/// call then costs no write.
+const KEY_USE_RESOLUTION_MS: i64 = 60_000;
+
+impl<S: Storage> AppState<S> {
+    /// Notes that a key was used, writing it at most once a minute per key (a failure to
+    /// note it is logged, never fails the request).
+    pub async fn note_key_use(&self, key: &ApiKeyRecord) {
+        let now_ms = clock::now_ms();
+        if key
+            .last_used_at_ms
+            .is_some_and(|last| now_ms - last < KEY_USE_RESOLUTION_MS)
+        {
+            return;
+        }
+        if let Err(error) = self.storage.touch_api_key(key.id, now_ms).await {
+            tracing::warn!(error = %error, key = key.id, "could not note an API key's use");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! site B: each answers exactly what it answers for a site that does not exist (404, same body),
 //! so a tenant learns nothing about another — not even that it exists.
 
+use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
@@ -30,11 +31,11 @@ async fn one_site_cannot_see_another<S: TestBackend>() {
     };
     let (a, b) = (&app.site, &app.strict_site);
     let missing = "site_doesnotexist0000";
-    let read = create_api_key(&app.storage, &a.site, Role::Read)
+    let read = create_api_key(&app.storage, &a.site, Role::Read, Actor::Cli)
         .await
         .unwrap()
         .1;
-    let admin = create_api_key(&app.storage, &a.site, Role::Admin)
+    let admin = create_api_key(&app.storage, &a.site, Role::Admin, Actor::Cli)
         .await
         .unwrap()
         .1;

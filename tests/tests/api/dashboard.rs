@@ -1,6 +1,7 @@
 //! The dashboard's guards: sign-in, cookie attributes, security headers, one site per session,
 //! no cross-origin posts.
 
+use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
@@ -24,7 +25,7 @@ async fn sessions_are_guarded<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Read)
+    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
         .await
         .unwrap();
 

@@ -4,6 +4,7 @@
 //! name and a customer's comment show as text on the dashboard too. (`browser/
 //! script_injection.rs` checks the same from a browser's side.)
 
+use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, TestSite, on_both_backends};
@@ -87,7 +88,7 @@ fn segment(payload: &str) -> String {
 
 /// Signs in to the dashboard with a read key of `site`; returns the session cookie.
 async fn session<S: TestBackend>(app: &TestApp<S>, site: &TestSite) -> String {
-    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read)
+    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
         .await
         .expect("a key is created");
     let signed_in = app
@@ -218,7 +219,7 @@ async fn markup_in_any_survey_page_parameter_comes_back_as_text<S: TestBackend>(
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin)
+    let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
         .await
         .expect("a key is created");
     let links: Value = app

@@ -1,11 +1,14 @@
 //! The collector's HTTP API through a real listener, on SQLite and on PostgreSQL.
 
+mod access;
 mod attribution;
 mod bad_payloads;
 mod concurrency;
 mod cors;
 mod cross_tenant;
 mod dashboard;
+mod dashboard_data;
+mod forged_traffic;
 mod health;
 mod hostile;
 mod html_escaping;
@@ -15,6 +18,7 @@ mod rate_limit;
 mod rating_links;
 mod reports;
 mod responses;
+mod scanners;
 mod slow_bodies;
 mod stored_text;
 mod widget_files;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
@@ -11,15 +12,15 @@ use koe_shared::{AgentId, Channel, CsatScore, InteractionId};
 use koe_tests::{TestApp, TestBackend, TestSite, error_code, in_an_hour, on_both_backends};
 use serde_json::{Value, json};
 
-const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+pub(crate) const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
 
-async fn links<S: TestBackend>(
+pub(crate) async fn links<S: TestBackend>(
     app: &TestApp<S>,
     site: &TestSite,
     interaction: &str,
     lang: &str,
 ) -> Value {
-    let admin = create_api_key(&app.storage, &site.site, Role::Admin)
+    let admin = create_api_key(&app.storage, &site.site, Role::Admin, Actor::Cli)
         .await
         .unwrap()
         .1;
@@ -49,8 +50,17 @@ fn all_urls(links: &Value) -> Vec<String> {
     urls
 }
 
+/// The serve time a survey page's form carries (stamped by the server).
+pub(crate) fn served_at_of(page: &str) -> String {
+    page.split("name=\"served_at\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .expect("served_at")
+        .to_owned()
+}
+
 /// Opens a link like a person: reads the page, waits, confirms the preselected score.
-async fn confirm<S: TestBackend>(
+pub(crate) async fn confirm<S: TestBackend>(
     app: &TestApp<S>,
     url: &str,
     field: &str,
@@ -66,19 +76,12 @@ async fn confirm<S: TestBackend>(
         .text()
         .await
         .unwrap();
-    let served_at = page
-        .split("name=\"served_at\" value=\"")
-        .nth(1)
-        .and_then(|v| v.split('"').next())
-        .expect("served_at");
+    let served_at = served_at_of(&page);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     app.client
         .post(url)
         .header("user-agent", BROWSER)
-        .form(&[
-            (field, score.to_string()),
-            ("served_at", served_at.to_owned()),
-        ])
+        .form(&[(field, score.to_string()), ("served_at", served_at)])
         .send()
         .await
         .unwrap()
@@ -165,13 +168,20 @@ async fn a_confirmed_score_counts_and_a_second_link_edits_it<S: TestBackend>() {
     assert_eq!(stored.state.attribution.channel, Some(Channel::Email));
     assert!(stored.state.attribution.verified && !stored.state.source.flagged);
 
-    // The plain follow-up form (no JavaScript) adds NPS and a comment.
+    // The plain follow-up form (no JavaScript) adds NPS and a comment, a moment later, with
+    // the serve time the page was stamped with.
     let action = app.url(&format!("/s/{}", four.split("/s/").nth(1).unwrap()));
+    let served_at = served_at_of(&html);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let follow = app
         .client
         .post(&action)
         .header("user-agent", BROWSER)
-        .form(&[("nps", "9"), ("comment", "丁寧でした"), ("served_at", "0")])
+        .form(&[
+            ("nps", "9"),
+            ("comment", "丁寧でした"),
+            ("served_at", &served_at),
+        ])
         .send()
         .await
         .unwrap();
@@ -226,7 +236,7 @@ async fn quick_or_scripted_confirmations_are_kept_but_not_counted<S: TestBackend
         "flagged: not counted"
     );
 
-    let read = create_api_key(&app.storage, &site.site, Role::Read)
+    let read = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
         .await
         .unwrap()
         .1;
@@ -366,7 +376,7 @@ async fn only_admin_keys_make_links<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let read = create_api_key(&app.storage, &app.site.site, Role::Read)
+    let read = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
         .await
         .unwrap()
         .1;
@@ -382,7 +392,7 @@ async fn only_admin_keys_make_links<S: TestBackend>() {
         .unwrap();
     assert_eq!(refused.status(), 403);
     assert_eq!(error_code(refused).await, "forbidden");
-    let admin = create_api_key(&app.storage, &app.site.site, Role::Admin)
+    let admin = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
         .await
         .unwrap()
         .1;

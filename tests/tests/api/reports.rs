@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
@@ -14,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 async fn key<S: TestBackend>(app: &TestApp<S>, site: &TestSite, role: Role) -> String {
-    create_api_key(&app.storage, &site.site, role)
+    create_api_key(&app.storage, &site.site, role, Actor::Cli)
         .await
         .expect("a key")
         .1

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::{Role, Storage};
@@ -63,7 +64,7 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
         };
         app.storage.save_answers(write).await.unwrap();
     }
-    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read)
+    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
         .await
         .unwrap();
 

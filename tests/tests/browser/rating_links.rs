@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use serde_json::{Value, json};
@@ -11,10 +12,15 @@ use serde_json::{Value, json};
 use crate::support::{Scene, save_screenshot};
 
 async fn links(scene: &Scene, interaction: &str, lang: &str) -> Value {
-    let admin = create_api_key(&scene.app.storage, &scene.site.site, Role::Admin)
-        .await
-        .unwrap()
-        .1;
+    let admin = create_api_key(
+        &scene.app.storage,
+        &scene.site.site,
+        Role::Admin,
+        Actor::Cli,
+    )
+    .await
+    .unwrap()
+    .1;
     scene
         .app
         .client

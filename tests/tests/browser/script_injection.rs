@@ -3,6 +3,7 @@
 //! survey page, in Chromium. (CSV cells are defused in `api/reports.rs`; the widget never shows
 //! stored text.)
 
+use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::webdriver::Browser;
@@ -66,10 +67,10 @@ async fn hostile_comments_are_inert_on_the_dashboard_and_inline_script_is_blocke
         });
         assert_eq!(app.submit(&answer).await.status(), 201, "{payload}");
     }
-    let (_, read) = create_api_key(&app.storage, &scene.site.site, Role::Read)
+    let (_, read) = create_api_key(&app.storage, &scene.site.site, Role::Read, Actor::Cli)
         .await
         .unwrap();
-    let (_, admin) = create_api_key(&app.storage, &scene.site.site, Role::Admin)
+    let (_, admin) = create_api_key(&app.storage, &scene.site.site, Role::Admin, Actor::Cli)
         .await
         .unwrap();
 

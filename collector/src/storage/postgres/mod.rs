@@ -10,13 +10,15 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
 use tokio::sync::{mpsc, oneshot};
 
+use super::admin::Admin as _;
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::write_path;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved, Storage,
-    StorageError, StorageOptions, StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved,
+    SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
+use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{RollupCounters, RollupKey, Summary};
@@ -81,7 +83,10 @@ impl Storage for PgStorage {
     }
 
     async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKeyRecord, StorageError> {
-        Postgres::insert_api_key(&mut *self.pool.acquire().await?, &key).await
+        let mut tx = self.pool.begin().await?;
+        let record = Postgres::insert_api_key(&mut tx, &key).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn api_key_by_digest(
@@ -89,6 +94,64 @@ impl Storage for PgStorage {
         digest: &[u8; 32],
     ) -> Result<Option<ApiKeyRecord>, StorageError> {
         Postgres::api_key(&mut *self.pool.acquire().await?, digest).await
+    }
+
+    async fn api_keys(&self, site_id: i64) -> Result<Vec<ApiKeyRecord>, StorageError> {
+        Postgres::api_keys(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn api_key_by_id(&self, id: i64) -> Result<Option<ApiKeyRecord>, StorageError> {
+        Postgres::api_key_by_id(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn revoke_api_key(&self, entry: AuditEntry, key_id: i64) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = Postgres::revoke_api_key(&mut tx, &entry, key_id).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    async fn touch_api_key(&self, id: i64, now_ms: i64) -> Result<(), StorageError> {
+        Postgres::touch_api_key(&mut *self.pool.acquire().await?, id, now_ms).await
+    }
+
+    async fn rotate_secret(
+        &self,
+        entry: AuditEntry,
+        digest: [u8; 32],
+        until_ms: i64,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
+        Postgres::rotate_secret(&mut tx, &entry, &digest, until_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_events(&self, site_id: i64) -> Result<Vec<AuditEvent>, StorageError> {
+        Postgres::audit_events(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn create_session(
+        &self,
+        key_id: i64,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<i64, StorageError> {
+        Postgres::insert_session(
+            &mut *self.pool.acquire().await?,
+            key_id,
+            now_ms,
+            expires_at_ms,
+        )
+        .await
+    }
+
+    async fn session(&self, id: i64) -> Result<Option<SessionRecord>, StorageError> {
+        Postgres::session(&mut *self.pool.acquire().await?, id).await
+    }
+
+    async fn end_session(&self, id: i64, now_ms: i64) -> Result<(), StorageError> {
+        Postgres::end_session(&mut *self.pool.acquire().await?, id, now_ms).await
     }
 
     async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, SaveError> {

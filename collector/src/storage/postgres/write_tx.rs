@@ -39,7 +39,10 @@ impl WriteTx for PgConnection {
                 sql::RESPONSE_COLUMNS
             ))
             .push_bind(site_id)
-            .push(" AND responses.interaction = wanted.interaction FOR UPDATE) AS touched");
+            .push(
+                " AND responses.interaction = wanted.interaction AND NOT set_aside \
+                 FOR UPDATE) AS touched",
+            );
         let rows: Vec<ResponseRow> = query
             .build_query_as()
             .persistent(false)

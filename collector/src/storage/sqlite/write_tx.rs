@@ -90,7 +90,7 @@ impl WriteTx for SqliteConnection {
         for interaction in interactions {
             list.push_bind(interaction.as_str());
         }
-        query.push(")");
+        query.push(") AND NOT set_aside");
         let rows: Vec<ResponseRow> = query.build_query_as().fetch_all(&mut *self).await?;
         rows.into_iter().map(StoredResponse::try_from).collect()
     }

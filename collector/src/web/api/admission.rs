@@ -1,5 +1,5 @@
-//! What every public write checks once its body has parsed: the site exists, the page's
-//! origin belongs to it, and the site is within its rate limit.
+//! What every public write checks once its body has parsed: the site exists and the page's
+//! origin belongs to it; then, once its attribution has been checked too, the site's quota.
 
 use std::sync::Arc;
 
@@ -34,8 +34,15 @@ pub async fn admit_site<S: Storage>(
             return Err(IngestError::OriginNotAllowed);
         }
     }
-    if let Some(limiter) = &state.site_limiter {
-        limiter.check(site.id).map_err(IngestError::RateLimited)?;
-    }
     Ok(site)
+}
+
+/// Charges an admitted request to its site's quota — only once its origin and token have
+/// passed, so forged traffic for a site never spends the site's quota (it spends its
+/// client's refusal budget instead, `web/rate_limit.rs`).
+pub fn charge_site<S>(state: &AppState<S>, site: &Site) -> Result<(), IngestError> {
+    match &state.site_limiter {
+        Some(limiter) => limiter.check(site.id).map_err(IngestError::RateLimited),
+        None => Ok(()),
+    }
 }

@@ -33,6 +33,7 @@ pub async fn authorize<S: Storage>(
         .await?
         .ok_or(ManageError::Unauthorized)?;
     let site = site_for_key(state, &record, site_key).await?;
+    state.note_key_use(&record).await;
     if needed == Role::Admin && record.role != Role::Admin {
         return Err(ManageError::Forbidden);
     }

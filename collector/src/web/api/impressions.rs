@@ -4,9 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::Impression;
 use serde_json::json;
 
-use super::admission::admit_site;
+use super::admission::{admit_site, charge_site};
 use super::body::read_json;
-use super::responses::unix_seconds;
 use crate::clock;
 use crate::responses::attribution::{self, ClaimedAttribution};
 use crate::storage::{ImpressionWrite, Storage};
@@ -30,7 +29,8 @@ pub async fn record_impression<S: Storage>(
         channel: impression.channel,
         token: impression.token.as_ref(),
     };
-    let attribution = attribution::resolve(&site, claimed, unix_seconds(now_ms))?;
+    let attribution = attribution::resolve(&site, claimed, now_ms)?;
+    charge_site(&state, &site)?;
     let first = state
         .storage
         .record_impression(ImpressionWrite {

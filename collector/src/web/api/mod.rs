@@ -12,7 +12,7 @@ mod responses;
 mod scores;
 
 pub use impressions::record_impression;
-pub use keys::create_key;
+pub use keys::{create_key, list_keys, revoke_key};
 pub use links::create_links;
 pub use response_list::list_responses;
 pub use responses::submit_response;

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::{Submission, SubmissionReceipt, SubmissionStatus};
 
-use super::admission::admit_site;
+use super::admission::{admit_site, charge_site};
 use super::body::read_json;
 use crate::clock;
 use crate::responses::attribution::{self, ClaimedAttribution};
@@ -33,7 +33,8 @@ pub async fn submit_response<S: Storage>(
         channel: submission.channel,
         token: submission.token.as_ref(),
     };
-    let attribution = attribution::resolve(&site, claimed, unix_seconds(now_ms))?;
+    let attribution = attribution::resolve(&site, claimed, now_ms)?;
+    charge_site(&state, &site)?;
     let write = AnswerWrite {
         site_id: site.id,
         answers: Answers::from_submission(&submission),
@@ -54,8 +55,4 @@ pub async fn submit_response<S: Storage>(
         id: saved.id,
         status: saved.status,
     }))
-}
-
-pub(super) fn unix_seconds(ms: i64) -> u64 {
-    u64::try_from(ms / 1000).unwrap_or(0)
 }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt as _;
 use serde::Deserialize;
 
 use crate::clock;
@@ -21,7 +22,7 @@ use crate::secrets;
 use crate::sites::Site;
 use crate::storage::{ResponseFilter, Storage, StorageError};
 use crate::texts::dashboard::{self as texts, Texts};
-use crate::web::csv_reply::csv_response;
+use crate::web::csv_reply::{csv_response, csv_stream};
 use crate::web::session::{COOKIE, LIFETIME_SECS, Session};
 use crate::web::state::AppState;
 
@@ -38,6 +39,8 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
     >,
 > {
     web::scope("/dashboard")
+        .wrap(from_fn(crate::web::body_limit::bounded_body))
+        .wrap(from_fn(crate::web::rate_limit::per_ip))
         .wrap(
             DefaultHeaders::new()
                 .add((header::CONTENT_SECURITY_POLICY, CSP))
@@ -49,7 +52,7 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         )
         .route("", web::get().to(index::<S>))
         .route("/sign-in", web::post().to(sign_in::<S>))
-        .route("/sign-out", web::post().to(sign_out))
+        .route("/sign-out", web::post().to(sign_out::<S>))
         .route("/static/dashboard.css", web::get().to(stylesheet))
         .route("/sites/{site}", web::get().to(site_page::<S>))
         .route("/sites/{site}/scores.csv", web::get().to(scores_csv::<S>))
@@ -79,10 +82,23 @@ fn now_secs() -> i64 {
     clock::now_ms() / 1000
 }
 
-fn session<S>(state: &AppState<S>, req: &HttpRequest) -> Option<Session> {
-    state
-        .session_key
-        .open(req.cookie(COOKIE)?.value(), now_secs())
+/// The request's session: its cookie intact, and the stored session live — not signed out,
+/// its key not revoked, not expired.
+async fn session<S: Storage>(
+    state: &AppState<S>,
+    req: &HttpRequest,
+) -> Result<Option<Session>, StorageError> {
+    let Some(sealed) = req
+        .cookie(COOKIE)
+        .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
+    else {
+        return Ok(None);
+    };
+    let stored = state.storage.session(sealed.id).await?;
+    Ok(stored
+        .filter(|s| s.is_live(clock::now_ms()))
+        .filter(|s| s.key_id == sealed.key_id && s.site_id == sealed.site_id)
+        .map(|_| sealed))
 }
 
 /// A POST from another origin is refused (with SameSite=Strict, the second lock on CSRF).
@@ -129,7 +145,11 @@ async fn index<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
     let t = texts(&req, query.lang.as_deref());
-    if let Some(session) = session(&state, &req) {
+    let session = match session(&state, &req).await {
+        Ok(session) => session,
+        Err(error) => return failed(error),
+    };
+    if let Some(session) = session {
         match site_of_session(&state, &session).await {
             Ok(Some(site)) => {
                 return redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
@@ -165,22 +185,33 @@ async fn sign_in<S: Storage>(
         Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
         Err(error) => return failed(error),
     };
-    let session = Session {
-        site_id: record.site_id,
-        key_id: record.id,
-        role: record.role,
-        expires_at: now_secs() + LIFETIME_SECS,
-    };
-    let site = match site_of_session(&state, &session).await {
+    let site = match state.sites.find_by_id(&state.storage, record.site_id).await {
         Ok(Some(site)) => site,
         Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
         Err(error) => return failed(error),
+    };
+    state.note_key_use(&record).await;
+    let expires_at = now_secs() + LIFETIME_SECS;
+    let id = match state
+        .storage
+        .create_session(record.id, clock::now_ms(), expires_at * 1000)
+        .await
+    {
+        Ok(id) => id,
+        Err(error) => return failed(error),
+    };
+    let session = Session {
+        id,
+        site_id: record.site_id,
+        key_id: record.id,
+        role: record.role,
+        expires_at,
     };
     let cookie = Cookie::build(COOKIE, state.session_key.seal(&session))
         .path("/dashboard")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(secure_cookies(&state, &req))
         .max_age(CookieDuration::seconds(LIFETIME_SECS))
         .finish();
     let mut response = redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
@@ -188,9 +219,28 @@ async fn sign_in<S: Storage>(
     response
 }
 
-async fn sign_out(req: HttpRequest) -> HttpResponse {
+/// Whether the session cookie is `Secure`: always when Koe is published over https
+/// (`public_url`), whatever scheme a TLS-terminating proxy forwards; else when this request
+/// came over https.
+fn secure_cookies<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
+    state
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"))
+        || req.connection_info().scheme() == "https"
+}
+
+/// Ends the session on the server too, so a copy of the cookie no longer works.
+async fn sign_out<S: Storage>(req: HttpRequest, state: web::Data<AppState<S>>) -> HttpResponse {
     if !same_origin(&req) {
         return HttpResponse::Forbidden().finish();
+    }
+    if let Some(session) = req
+        .cookie(COOKIE)
+        .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
+        && let Err(error) = state.storage.end_session(session.id, clock::now_ms()).await
+    {
+        return failed(error);
     }
     let mut gone = Cookie::build(COOKIE, "")
         .path("/dashboard")
@@ -245,7 +295,7 @@ async fn signed_in_site<S: Storage>(
     req: &HttpRequest,
     key: &str,
 ) -> Result<Arc<Site>, HttpResponse> {
-    let Some(session) = session(state, req) else {
+    let Some(session) = session(state, req).await.map_err(failed)? else {
         return Err(redirect("/dashboard"));
     };
     match site_of_session(state, &session).await {
@@ -288,6 +338,9 @@ async fn site_page<S: Storage>(
             from_day: Some(trend_query.from.to_string()),
             to_day: Some(trend_query.to.to_string()),
             max_csat: Some(2),
+            // Answers flagged as a link scanner's are kept for review, never shown as
+            // customers' low ratings.
+            flagged: Some(false),
             ..ResponseFilter::default()
         },
         limit: LOW_RATINGS,
@@ -359,8 +412,9 @@ async fn responses_csv_download<S: Storage>(
         Ok(listed) => listed,
         Err(message) => return bad_request(t, &message),
     };
-    match list::page(&state.storage, &site, &listed).await {
-        Ok(page) => csv_response(list::csv(&page.responses), "koe-responses.csv"),
-        Err(error) => failed(error),
-    }
+    // Every matching response, streamed page by page: an export is never cut at a page size.
+    let head = futures_util::stream::once(async { Ok(list::csv_head()) });
+    let rows = list::every_page(state.storage.clone(), site, listed)
+        .map(|page| page.map(|rows| list::csv_lines(&rows)));
+    csv_stream(head.chain(rows), "koe-responses.csv")
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::clock;
 use crate::responses::scanner;
 use crate::responses::{AnswerWrite, Answers, Attribution, MergeConflict};
-use crate::sites::Site;
+use crate::sites::{Site, SiteTokenError};
 use crate::storage::{SaveError, Storage};
 use crate::texts::survey::{self as survey_texts, SurveyTexts};
 use crate::web::metrics::{self, LinkRefusal};
@@ -93,11 +93,15 @@ async fn open_link<S: Storage>(
         .await
         .map_err(|e| LinkProblem::Unavailable(e.into()))?
         .ok_or(LinkProblem::Invalid)?;
-    let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
-    let claims = token::verify(&site.secret_digest, &token, now).map_err(|e| match e {
-        TokenError::Expired => LinkProblem::Expired,
-        _ => LinkProblem::Invalid,
-    })?;
+    let claims = site
+        .verify_token(&token, clock::now_ms())
+        .map_err(|e| match e {
+            // A link signed with a retired secret no longer works, like an expired one.
+            SiteTokenError::Token(TokenError::Expired) | SiteTokenError::SecretRetired => {
+                LinkProblem::Expired
+            }
+            SiteTokenError::Token(_) => LinkProblem::Invalid,
+        })?;
     if claims.site != site.key {
         return Err(LinkProblem::Invalid);
     }
@@ -129,13 +133,24 @@ pub async fn show<S: Storage>(
                     &action(token.as_str(), t),
                     question,
                     offered,
-                    clock::now_ms(),
+                    &served_at(&state, &claims, clock::now_ms()),
                     None,
                 ),
             )
         }
         Err(problem) => problem.page(t),
     }
+}
+
+/// What a serve time is stamped for: this link's interaction, so a stamp travels with no other.
+fn served_purpose(claims: &AttributionClaims) -> String {
+    format!("served_at:{}:{}", claims.site, claims.interaction)
+}
+
+/// The time a page is served, stamped by the server: the form sends it back, and a changed or
+/// made-up one (`served_at=0`) is not believed.
+fn served_at<S>(state: &AppState<S>, claims: &AttributionClaims, now_ms: i64) -> String {
+    state.session_key.stamp(&served_purpose(claims), now_ms)
 }
 
 fn parse_answers(form: &SurveyForm) -> Result<Answers, ()> {
@@ -191,7 +206,7 @@ pub async fn confirm<S: Storage>(
                     &action(token.as_str(), t),
                     question,
                     offered,
-                    now_ms,
+                    &served_at(&state, &claims, now_ms),
                     Some(t.choose),
                 ),
             );
@@ -201,11 +216,14 @@ pub async fn confirm<S: Storage>(
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let served_at = form
-        .served_at
-        .as_deref()
-        .and_then(|v| v.parse::<i64>().ok());
-    let source = scanner::classify(user_agent, served_at, now_ms);
+    // Only a serve time this server stamped counts; without one the confirmation is as
+    // quick as a scanner's (flagged).
+    let served_at_ms = form.served_at.as_deref().and_then(|stamped| {
+        state
+            .session_key
+            .check_stamp(&served_purpose(&claims), stamped)
+    });
+    let source = scanner::classify(user_agent, served_at_ms, now_ms);
     let confirmed_score = answers.csat.is_some() || answers.nps.is_some();
     let asked_follow_up = answers.comment.is_some()
         || (answers.csat.is_none() && answers.nps.is_some() && question == OfferedQuestion::Csat);
@@ -246,7 +264,12 @@ pub async fn confirm<S: Storage>(
     };
     html(
         StatusCode::OK,
-        view::thanks(t, &action(token.as_str(), t), Some(&follow_up), now_ms),
+        view::thanks(
+            t,
+            &action(token.as_str(), t),
+            Some(&follow_up),
+            &served_at(&state, &claims, now_ms),
+        ),
     )
 }
 

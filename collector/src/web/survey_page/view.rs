@@ -94,7 +94,7 @@ struct ConfirmPage<'a> {
     t: &'a SurveyTexts,
     action: &'a str,
     scale: Scale<'a>,
-    served_at_ms: i64,
+    served_at: &'a str,
     error: Option<&'a str>,
 }
 
@@ -104,14 +104,14 @@ pub fn confirm(
     action: &str,
     question: OfferedQuestion,
     offered: Option<u8>,
-    served_at_ms: i64,
+    served_at: &str,
     error: Option<&str>,
 ) -> String {
     render(&ConfirmPage {
         t,
         action,
         scale: scale(t, question, offered, true),
-        served_at_ms,
+        served_at,
         error,
     })
 }
@@ -148,7 +148,7 @@ struct ThanksPage<'a> {
     t: &'a SurveyTexts,
     action: &'a str,
     follow_up: Option<FollowUpView<'a>>,
-    served_at_ms: i64,
+    served_at: &'a str,
 }
 
 /// After a confirmed score: thanks, then the remaining questions — as a plain form, which the
@@ -157,7 +157,7 @@ pub fn thanks(
     t: &SurveyTexts,
     action: &str,
     follow_up: Option<&FollowUp<'_>>,
-    served_at_ms: i64,
+    served_at: &str,
 ) -> String {
     let follow_up = follow_up.map(|f| FollowUpView {
         site: f.site,
@@ -175,7 +175,7 @@ pub fn thanks(
         t,
         action,
         follow_up,
-        served_at_ms,
+        served_at,
     })
 }
 

@@ -1,0 +1,58 @@
+//! The audit trail: who created or revoked a key, rotated a site's secret or changed a site,
+//! and when. Written in the transaction of the change itself; `koe audit --site S` lists it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Who made a change: the command line on the server, or an API key (by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Cli,
+    Key(i64),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cli => f.write_str("cli"),
+            Self::Key(id) => write!(f, "key:{id}"),
+        }
+    }
+}
+
+/// What was changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum AuditAction {
+    KeyCreated,
+    KeyRevoked,
+    SecretRotated,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A change to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub site_id: i64,
+    pub actor: Actor,
+    pub action: AuditAction,
+    /// What it was about, e.g. `key 7 (read, koe_read_ab12…)`; never a secret.
+    pub detail: String,
+    pub at_ms: i64,
+}
+
+/// A recorded change, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}

@@ -1,0 +1,147 @@
+//! `koe key list`, `koe key revoke`, `koe site rotate-secret`, `koe audit`: who can reach a
+//! site's data, shutting off a leaked key or secret, and the record of those changes. Every
+//! change is recorded in the audit trail as made by `cli`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use koe_shared::SiteKey;
+use serde_json::json;
+
+use crate::audit::Actor;
+use crate::sites::Site;
+use crate::sites::registration::{revoke_api_key, rotate_secret};
+use crate::storage::Storage;
+
+#[derive(Debug)]
+pub(super) enum AccessCommand {
+    ListKeys {
+        site: SiteKey,
+        json: bool,
+    },
+    RevokeKey {
+        id: i64,
+    },
+    RotateSecret {
+        site: SiteKey,
+        grace: Duration,
+        json: bool,
+    },
+    Audit {
+        site: SiteKey,
+        json: bool,
+    },
+}
+
+async fn site<S: Storage>(storage: &S, key: &SiteKey) -> anyhow::Result<Site> {
+    storage
+        .site_by_key(key)
+        .await?
+        .with_context(|| format!("no site has the key {key}"))
+}
+
+/// A time in milliseconds as RFC 3339, or `-`.
+fn time(ms: Option<i64>) -> String {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map_or_else(|| "-".to_owned(), |t| t.to_string())
+}
+
+impl AccessCommand {
+    pub(super) async fn run<S: Storage>(self, storage: &S) -> anyhow::Result<ExitCode> {
+        match self {
+            Self::ListKeys { site: key, json } => {
+                let site = site(storage, &key).await?;
+                let keys = storage.api_keys(site.id).await?;
+                if json {
+                    let rows: Vec<_> = keys
+                        .iter()
+                        .map(|k| {
+                            json!({
+                                "id": k.id, "role": k.role, "prefix": k.prefix,
+                                "created_at": time(Some(k.created_at_ms)),
+                                "last_used_at": k.last_used_at_ms.map(|ms| time(Some(ms))),
+                                "revoked_at": k.revoked_at_ms.map(|ms| time(Some(ms))),
+                            })
+                        })
+                        .collect();
+                    println!("{}", json!({ "site_key": site.key, "keys": rows }));
+                } else {
+                    println!(
+                        "{:>6}  {:<6} {:<16} {:<30} {:<30} revoked",
+                        "id", "role", "prefix", "created", "last used"
+                    );
+                    for k in &keys {
+                        println!(
+                            "{:>6}  {:<6} {:<16} {:<30} {:<30} {}",
+                            k.id,
+                            k.role.as_str(),
+                            k.prefix,
+                            time(Some(k.created_at_ms)),
+                            time(k.last_used_at_ms),
+                            time(k.revoked_at_ms)
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::RevokeKey { id } => {
+                let key = storage
+                    .api_key_by_id(id)
+                    .await?
+                    .with_context(|| format!("no API key has the id {id}"))?;
+                let site = storage
+                    .sites()
+                    .await?
+                    .into_iter()
+                    .find(|s| s.id == key.site_id)
+                    .context("the key's site is gone")?;
+                if revoke_api_key(storage, &site, id, Actor::Cli).await? {
+                    println!(
+                        "API key {id} ({}) of {} is revoked: its next call is refused and its dashboard sessions have ended.",
+                        key.prefix, site.key
+                    );
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    println!("API key {id} was already revoked.");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+            Self::RotateSecret {
+                site: key,
+                grace,
+                json,
+            } => {
+                let site = site(storage, &key).await?;
+                let secret = rotate_secret(storage, &site, grace, Actor::Cli).await?;
+                let days = grace.as_secs() / 86_400;
+                if json {
+                    println!(
+                        "{}",
+                        json!({ "site_key": site.key, "signing_secret": secret, "grace_days": days })
+                    );
+                } else {
+                    println!("New signing secret for {} ({}):", site.name, site.key);
+                    println!("  {secret}");
+                    println!("  (shown once: put it in your backend; Koe stores only its hash)");
+                    println!(
+                        "Tokens and rating links signed with the previous secret keep working for {days} days, then are refused (token_secret_retired)."
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::Audit { site: key, json } => {
+                let site = site(storage, &key).await?;
+                let events = storage.audit_events(site.id).await?;
+                if json {
+                    println!("{}", json!({ "site_key": site.key, "events": events }));
+                } else {
+                    for e in &events {
+                        println!("{}  {:<8} {:<15} {}", e.at, e.actor, e.action, e.detail);
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! What the dashboard shows and exports: the responses download holds every matching
+//! response, however many, and answers flagged as a link scanner's are never shown as a
+//! customer's low rating.
+
+use koe_collector::audit::Actor;
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
+use koe_shared::{Comment, CsatScore, InteractionId};
+use koe_tests::{TestApp, TestBackend, on_both_backends};
+
+fn write<S: TestBackend>(
+    app: &TestApp<S>,
+    interaction: &str,
+    csat: u8,
+    comment: &str,
+    flagged: bool,
+) -> AnswerWrite {
+    let now_ms = koe_collector::clock::now_ms();
+    AnswerWrite {
+        site_id: app.site.site.id,
+        interaction: InteractionId::try_from(interaction).unwrap(),
+        attribution: Attribution::default(),
+        answers: Answers {
+            csat: Some(CsatScore::try_from(csat).unwrap()),
+            comment: Some(Comment::try_from(comment).unwrap()),
+            ..Answers::default()
+        },
+        day: app.site.site.timezone.local_date(now_ms),
+        now_ms,
+        edit_window_ms: 86_400_000,
+        source: match flagged {
+            true => Source {
+                client: Client::SuspectedScanner,
+                flagged: true,
+            },
+            false => Source::WIDGET,
+        },
+    }
+}
+
+async fn signed_in<S: TestBackend>(app: &TestApp<S>) -> String {
+    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap();
+    app.dashboard_session(&key).await
+}
+
+async fn the_responses_download_holds_every_matching_response<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    // More than one page of the list (200): the download must not stop at a page.
+    let stored = 450;
+    for i in 0..stored {
+        let w = write(&app, &format!("i-{i}"), 4, "fine", false);
+        app.storage.save_answers(w).await.unwrap();
+    }
+    let cookie = signed_in(&app).await;
+    let csv = app
+        .client
+        .get(app.url(&format!(
+            "/dashboard/sites/{}/responses.csv",
+            app.site.key()
+        )))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), stored + 1, "the header and every response");
+    let ids: std::collections::BTreeSet<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), stored, "each response once");
+}
+
+async fn flagged_answers_are_not_shown_as_low_ratings<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let customer = write(&app, "person", 1, "the-customers-complaint", false);
+    let scanner = write(&app, "scanner", 1, "the-scanners-click", true);
+    app.storage.save_answers(customer).await.unwrap();
+    app.storage.save_answers(scanner).await.unwrap();
+    let cookie = signed_in(&app).await;
+    let page = app
+        .client
+        .get(app.url(&format!("/dashboard/sites/{}", app.site.key())))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("the-customers-complaint"), "{page}");
+    assert!(
+        !page.contains("the-scanners-click"),
+        "a flagged answer is listed as a low rating"
+    );
+}
+
+on_both_backends!(
+    the_responses_download_holds_every_matching_response,
+    flagged_answers_are_not_shown_as_low_ratings,
+);

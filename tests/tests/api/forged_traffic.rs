@@ -1,0 +1,115 @@
+//! Forged traffic cannot starve a site, and no route holds a connection for a slow body.
+//! Refusals (origin, token, body) are charged to the sender's own budget — per /64 for IPv6,
+//! behind proxies the right-most untrusted `X-Forwarded-For` hop — never to the site's quota.
+
+use std::time::Duration;
+
+use koe_tests::raw_http::send_raw_to;
+use koe_tests::{TestApp, TestBackend, in_an_hour, on_both_backends};
+use serde_json::json;
+
+async fn forged_traffic_for_a_site_cannot_starve_its_widget<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| {
+        s.rate_limit_enabled = true;
+        s.rate_limit_site_per_second = 1;
+        s.rate_limit_site_burst = 10;
+        s.rate_limit_ip_per_minute = 6000;
+        s.rate_limit_ip_burst = 1000;
+        s.rate_limit_refused_per_minute = 20;
+        // The test client is the proxy in front of the collector.
+        s.trusted_proxies = vec!["127.0.0.1/32".into()];
+    })
+    .await
+    else {
+        return;
+    };
+    let site = &app.strict_site;
+    let post = |forwarded_for: String, body: serde_json::Value| {
+        app.client
+            .post(app.url("/api/v1/responses"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&body)
+            .send()
+    };
+    // A flood of forged submissions from many addresses of one /64, each claiming a
+    // different client in the left-most X-Forwarded-For entry.
+    let flood = (0..120).map(|i| {
+        post(
+            format!("198.51.100.{}, 2001:db8:bad:1::{i:x}", i % 250),
+            json!({ "site": site.key(), "interaction": format!("forged-{i}"), "csat": 1, "token": "forged.token" }),
+        )
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(flood)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == 403 || *s == 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&429),
+        "the /64 spent its refusal budget and is refused at once"
+    );
+
+    // Meanwhile the site's real widget, elsewhere, keeps every answer.
+    for i in 0..8 {
+        let token = site.token(&format!("real-{i}"), None, None, in_an_hour());
+        let response = post(
+            "203.0.113.9".into(),
+            json!({ "site": site.key(), "interaction": format!("real-{i}"), "csat": 5, "token": token }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 201, "answer {i} of the real widget");
+    }
+}
+
+async fn every_route_that_reads_a_body_has_a_deadline<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| s.body_timeout_secs = 1).await else {
+        return;
+    };
+    let token = app.site.token("slow", None, None, in_an_hour());
+    let form = "application/x-www-form-urlencoded";
+    let json = "application/json";
+    for (path, content_type, body) in [
+        (
+            format!("/s/{token}"),
+            form,
+            format!("csat=4&comment={}", "a".repeat(60)),
+        ),
+        (
+            "/dashboard/sign-in".to_owned(),
+            form,
+            format!("api_key={}", "k".repeat(60)),
+        ),
+        (
+            format!("/api/v1/sites/{}/keys", app.site.key()),
+            json,
+            format!(r#"{{"role":"read","pad":"{}"}}"#, "p".repeat(40)),
+        ),
+    ] {
+        let (status, answer, took) = send_raw_to(
+            &app.url("/"),
+            &path,
+            content_type,
+            body.len(),
+            body.as_bytes(),
+            body.len(),
+            Duration::from_millis(100),
+        )
+        .await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (408, Some("body_timeout")),
+            "{path}"
+        );
+        assert!(took < Duration::from_secs(4), "{path} held on for {took:?}");
+    }
+}
+
+on_both_backends!(
+    forged_traffic_for_a_site_cannot_starve_its_widget,
+    every_route_that_reads_a_body_has_a_deadline,
+);

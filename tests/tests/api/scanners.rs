@@ -1,0 +1,122 @@
+//! A link scanner's "vote" never replaces a person's: the attack of SECURITY.md where a mail
+//! gateway re-scans a forwarded rating email days after the customer answered.
+
+use koe_collector::audit::Actor;
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
+use koe_tests::{TestApp, TestBackend, on_both_backends};
+use serde_json::Value;
+
+use super::rating_links::{BROWSER, confirm, links};
+
+const GATEWAY: &str = "Mozilla/5.0 (compatible; Mimecast URL protect)";
+
+async fn a_scanners_confirmation_never_replaces_a_persons_counted_answer<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = &app.site;
+    let links = links(&app, site, "ticket-9", "en").await;
+    let five = links["csat"][4]["url"].as_str().unwrap();
+    let one = links["csat"][0]["url"].as_str().unwrap();
+    assert_eq!(confirm(&app, five, "csat", 5).await.status(), 200);
+
+    // Days later a gateway opens the forwarded email and submits the "1" form at once.
+    let page = app
+        .client
+        .get(one)
+        .header("user-agent", GATEWAY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let served_at = super::rating_links::served_at_of(&page);
+    let scanned = app
+        .client
+        .post(one)
+        .header("user-agent", GATEWAY)
+        .form(&[("csat", "1"), ("served_at", &served_at)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scanned.status(), 200, "the scanner sees nothing special");
+
+    let responses = app.responses(site).await;
+    let counted: Vec<_> = responses.iter().filter(|r| !r.set_aside).collect();
+    assert_eq!(counted.len(), 1, "one response per interaction");
+    assert_eq!(counted[0].state.answers.csat.map(u8::from), Some(5));
+    assert!(
+        !counted[0].state.source.flagged,
+        "the person's answer still counts"
+    );
+    let aside: Vec<_> = responses.iter().filter(|r| r.set_aside).collect();
+    assert_eq!(aside.len(), 1, "the scanner's answer is kept aside");
+    assert_eq!(aside[0].state.answers.csat.map(u8::from), Some(1));
+    assert!(aside[0].state.source.flagged);
+    let scores = app.rollups(site).await[0].1.scores();
+    assert_eq!(scores.csat, [0, 0, 0, 0, 1], "CSAT 5 counted, the 1 not");
+    assert!(app.drift().await.is_empty());
+
+    let read = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let flagged: Value = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/sites/{}/responses?flagged=true",
+            site.key()
+        )))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = flagged["responses"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "listed as flagged");
+    assert_eq!(
+        (listed[0]["csat"].clone(), listed[0]["set_aside"].clone()),
+        (1.into(), true.into())
+    );
+}
+
+async fn a_made_up_serve_time_is_not_believed<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = &app.site;
+    let links = links(&app, site, "ticket-10", "en").await;
+    let one = links["csat"][0]["url"].as_str().unwrap();
+    for forged in ["0", "1000", "1.AAAA", ""] {
+        let posted = app
+            .client
+            .post(one)
+            .header("user-agent", BROWSER)
+            .form(&[("csat", "1"), ("served_at", forged)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 200);
+        let stored = &app.responses(site).await[0];
+        assert!(
+            stored.state.source.flagged,
+            "served_at={forged:?} passed the timing check"
+        );
+    }
+    let counted: i64 = app
+        .rollups(site)
+        .await
+        .iter()
+        .map(|(_, c)| c.responses)
+        .sum();
+    assert_eq!(counted, 0);
+}
+
+on_both_backends!(
+    a_scanners_confirmation_never_replaces_a_persons_counted_answer,
+    a_made_up_serve_time_is_not_believed,
+);
