@@ -4,11 +4,11 @@
 //! HttpOnly, SameSite=Strict and Secure over TLS; POSTs only from the dashboard's own origin.
 
 mod chart;
+mod sign_in;
 mod view;
 
 use std::sync::Arc;
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,12 +18,11 @@ use serde::Deserialize;
 use crate::clock;
 use crate::report::{self, Bucket, GroupBy, ReportQuery, query::RawReportQuery};
 use crate::responses::list::{self, ResponseQuery};
-use crate::secrets;
 use crate::sites::Site;
 use crate::storage::{ResponseFilter, Storage, StorageError};
 use crate::texts::dashboard::{self as texts, Texts};
 use crate::web::csv_reply::{csv_response, csv_stream};
-use crate::web::session::{COOKIE, LIFETIME_SECS, Session};
+use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -51,8 +50,8 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
                 .add((header::CACHE_CONTROL, "no-store")),
         )
         .route("", web::get().to(index::<S>))
-        .route("/sign-in", web::post().to(sign_in::<S>))
-        .route("/sign-out", web::post().to(sign_out::<S>))
+        .route("/sign-in", web::post().to(sign_in::sign_in::<S>))
+        .route("/sign-out", web::post().to(sign_in::sign_out::<S>))
         .route("/static/dashboard.css", web::get().to(stylesheet))
         .route("/sites/{site}", web::get().to(site_page::<S>))
         .route("/sites/{site}/scores.csv", web::get().to(scores_csv::<S>))
@@ -159,98 +158,6 @@ async fn index<S: Storage>(
         }
     }
     html(StatusCode::OK, view::sign_in(t, false))
-}
-
-#[derive(Debug, Deserialize)]
-struct SignInForm {
-    api_key: String,
-    lang: Option<String>,
-}
-
-async fn sign_in<S: Storage>(
-    req: HttpRequest,
-    form: web::Form<SignInForm>,
-    state: web::Data<AppState<S>>,
-) -> HttpResponse {
-    let t = texts(&req, form.lang.as_deref());
-    if !same_origin(&req) {
-        return html(StatusCode::FORBIDDEN, view::sign_in(t, true));
-    }
-    let record = match state
-        .storage
-        .api_key_by_digest(&secrets::digest(form.api_key.trim()))
-        .await
-    {
-        Ok(Some(record)) => record,
-        Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
-        Err(error) => return failed(error),
-    };
-    let site = match state.sites.find_by_id(&state.storage, record.site_id).await {
-        Ok(Some(site)) => site,
-        Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
-        Err(error) => return failed(error),
-    };
-    state.note_key_use(&record).await;
-    let expires_at = now_secs() + LIFETIME_SECS;
-    let id = match state
-        .storage
-        .create_session(record.id, clock::now_ms(), expires_at * 1000)
-        .await
-    {
-        Ok(id) => id,
-        Err(error) => return failed(error),
-    };
-    let session = Session {
-        id,
-        site_id: record.site_id,
-        key_id: record.id,
-        role: record.role,
-        expires_at,
-    };
-    let cookie = Cookie::build(COOKIE, state.session_key.seal(&session))
-        .path("/dashboard")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure_cookies(&state, &req))
-        .max_age(CookieDuration::seconds(LIFETIME_SECS))
-        .finish();
-    let mut response = redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
-    let _ = response.add_cookie(&cookie);
-    response
-}
-
-/// Whether the session cookie is `Secure`: always when Koe is published over https
-/// (`public_url`), whatever scheme a TLS-terminating proxy forwards; else when this request
-/// came over https.
-fn secure_cookies<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
-    state
-        .public_url
-        .as_deref()
-        .is_some_and(|url| url.starts_with("https://"))
-        || req.connection_info().scheme() == "https"
-}
-
-/// Ends the session on the server too, so a copy of the cookie no longer works.
-async fn sign_out<S: Storage>(req: HttpRequest, state: web::Data<AppState<S>>) -> HttpResponse {
-    if !same_origin(&req) {
-        return HttpResponse::Forbidden().finish();
-    }
-    if let Some(session) = req
-        .cookie(COOKIE)
-        .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
-        && let Err(error) = state.storage.end_session(session.id, clock::now_ms()).await
-    {
-        return failed(error);
-    }
-    let mut gone = Cookie::build(COOKIE, "")
-        .path("/dashboard")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish();
-    gone.make_removal();
-    let mut response = redirect("/dashboard");
-    let _ = response.add_cookie(&gone);
-    response
 }
 
 async fn stylesheet() -> HttpResponse {
