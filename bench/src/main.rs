@@ -13,6 +13,7 @@ mod flood;
 mod ingest;
 mod load;
 mod process;
+mod readyz;
 mod reports;
 mod sqlite_floor;
 mod summary;
@@ -268,6 +269,23 @@ async fn ingest_on(
             );
             runs.push(run);
         }
+    }
+    if target.name == "SQLite" {
+        let (run, probes) =
+            readyz::ingest_beside_probes(server.port, target.site.key.as_str(), options.seconds)
+                .await;
+        eprintln!(
+            "  new responses at 256 with {:.0} /readyz per second beside: {:.0}/s",
+            probes.per_second(),
+            run.outcome.per_second()
+        );
+        acknowledged.extend(
+            run.outcome
+                .acknowledged
+                .iter()
+                .map(|&n| ingest::interaction("readyz-beside", n)),
+        );
+        summary.readyz_beside = Some((run, probes));
     }
     let (_, peak) = server.memory()?;
     server.stop()?;

@@ -39,6 +39,8 @@ pub struct Summary {
     pub floor: Option<Floor>,
     pub flood: Option<Flood>,
     pub start_to_ready: Vec<Duration>,
+    /// SQLite new responses at 256 connections with `/readyz` probes beside, and the probes.
+    pub readyz_beside: Option<(Run, crate::load::Outcome)>,
     pub reports: Vec<ReportSize>,
     pub widget: Option<String>,
     pub notes: Vec<String>,
@@ -63,6 +65,7 @@ impl Summary {
             floor: None,
             flood: None,
             start_to_ready: Vec::new(),
+            readyz_beside: None,
             reports: Vec::new(),
             widget: None,
             notes: Vec::new(),
@@ -201,6 +204,21 @@ impl Summary {
                 "collector RSS ≤ 64 MiB at peak",
                 format!("{:.1} MiB", peak as f64 / MIB),
                 peak as f64 <= 64.0 * MIB,
+            );
+        }
+        if let (Some(alone), Some((beside, probes))) = (
+            self.run("SQLite", Traffic::Single, 256),
+            &self.readyz_beside,
+        ) {
+            let (alone, beside) = (alone.outcome.per_second(), beside.outcome.per_second());
+            row(
+                "SQLite ingest at 256 connections with 2 000 `/readyz` per second beside it ≥ 90 % of ingest alone",
+                format!(
+                    "{beside:.0}/s with {:.0} probes/s, {:.0} % of {alone:.0}/s",
+                    probes.per_second(),
+                    100.0 * beside / alone
+                ),
+                beside >= 0.9 * alone,
             );
         }
         if let Some(median) = median(&self.start_to_ready) {

@@ -54,6 +54,9 @@ pub struct Settings {
     /// `https://koe.example.com`; by default the address a request came to (API) or
     /// `http://` + `bind` (CLI).
     pub public_url: Option<String>,
+    /// A separate address for `/healthz`, `/readyz` and `/metrics` (e.g. `127.0.0.1:9090`, for
+    /// the load balancer and Prometheus only); unset, they are served on `bind` as before.
+    pub admin_bind: Option<String>,
     /// Signs dashboard sessions; without it a random key is made at start (sign-ins then end
     /// when the process restarts).
     pub session_secret: Option<Secret>,
@@ -81,6 +84,7 @@ impl Default for Settings {
             workers: 0,
             demo: false,
             public_url: None,
+            admin_bind: None,
             session_secret: None,
         }
     }

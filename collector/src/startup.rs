@@ -24,6 +24,8 @@ pub struct Application {
     port: u16,
     backend: Backend,
     server: Server,
+    /// `/healthz`, `/readyz` and `/metrics` on their own listener (`admin_bind`), and its port.
+    admin: Option<(u16, Server)>,
     /// Closes the database once the server has stopped.
     close_storage: Pin<Box<dyn Future<Output = ()> + Send>>,
     in_flight: InFlight,
@@ -77,7 +79,13 @@ impl Application {
             demo_site,
             public_url: settings.public_url.clone(),
             session_key: SessionKey::new(settings.session_secret()),
+            readiness: Default::default(),
         });
+        let admin = match &settings.admin_bind {
+            Some(bind) => Some(operations_server(bind, state.clone())?),
+            None => None,
+        };
+        let on_public = admin.is_none();
         let ip_limiter = IpLimiter::new(&settings).map(web::Data::new);
         let in_flight = InFlight::default();
         let counted = web::Data::new(in_flight.clone());
@@ -87,7 +95,12 @@ impl Application {
                 .wrap(from_fn(log_request))
                 .wrap(from_fn(shutdown::count_in_flight))
                 .app_data(counted.clone())
-                .configure(move |routes| crate::web::routes(routes, state, ip_limiter))
+                .configure(move |routes| {
+                    crate::web::routes(routes, state.clone(), ip_limiter);
+                    if on_public {
+                        crate::web::operations(routes, state);
+                    }
+                })
         })
         .listen(listener)?
         .disable_signals()
@@ -99,6 +112,7 @@ impl Application {
         Ok(Self {
             port,
             backend,
+            admin,
             server: server.run(),
             in_flight,
             close_storage: Box::pin(async move { closing.close().await }),
@@ -107,6 +121,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the operations listener (`admin_bind`), when there is one.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin.as_ref().map(|(port, _)| *port)
     }
 
     pub fn backend(&self) -> Backend {
@@ -130,9 +149,38 @@ impl Application {
 
     /// Serves until stopped through [`Application::handle`], then closes the database.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let admin = self.admin.map(|(_, server)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let served = self.server.await;
+        if let Some((handle, serving)) = admin {
+            handle.stop(true).await;
+            let _ = serving.await;
+        }
         self.close_storage.await;
         tracing::info!("stopped");
         served
     }
+}
+
+/// The operations listener (`admin_bind`): health, readiness and metrics, off the public port,
+/// so the internet can neither scrape the counters nor spam the readiness probe.
+fn operations_server<S: Storage>(
+    bind: &str,
+    state: web::Data<AppState<S>>,
+) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(bind)
+        .map_err(|e| anyhow::anyhow!("could not listen on admin_bind {bind}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new().configure(move |routes| crate::web::operations(routes, state))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .workers(1)
+    .run();
+    tracing::info!(port, "operations listening (health, readiness, metrics)");
+    Ok((port, server))
 }

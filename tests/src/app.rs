@@ -62,6 +62,8 @@ pub fn in_an_hour() -> u64 {
 
 pub struct TestApp<S> {
     pub address: String,
+    /// The operations listener (`admin_bind`), when the test asked for one.
+    pub admin_address: Option<String>,
     /// What the collector was started with (to start it again on the same port).
     pub settings: Settings,
     server: actix_web::dev::ServerHandle,
@@ -113,6 +115,9 @@ impl<S: TestBackend> TestApp<S> {
             .await
             .expect("the collector starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let admin_address = app
+            .admin_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         settings.bind = format!("127.0.0.1:{}", app.port());
         let server = app.handle();
         tokio::spawn(app.run_until_stopped());
@@ -122,6 +127,7 @@ impl<S: TestBackend> TestApp<S> {
             .expect("an HTTP client");
         Self {
             address,
+            admin_address,
             settings,
             server,
             client,

@@ -87,10 +87,17 @@ pub fn routes<S: Storage>(
         )
         .route("/demo", web::get().to(demo::page::<S>))
         .route("/demo.js", web::get().to(demo::script))
+        .default_service(web::to(not_found));
+}
+
+/// The operations routes: liveness, readiness and the counters. On the public listener unless
+/// `admin_bind` gives them their own.
+pub fn operations<S: Storage>(config: &mut web::ServiceConfig, state: web::Data<AppState<S>>) {
+    config
+        .app_data(state)
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz::<S>))
-        .route("/metrics", web::get().to(metrics::endpoint))
-        .default_service(web::to(not_found));
+        .route("/metrics", web::get().to(metrics::endpoint));
 }
 
 /// The language to answer in: `?lang=` if Koe speaks it, else the browser's first choice.

@@ -23,6 +23,8 @@ pub struct AppState<S> {
     pub demo_site: Option<Site>,
     /// Signs dashboard sessions.
     pub session_key: SessionKey,
+    /// The last readiness probe (`/readyz`).
+    pub readiness: crate::web::health::Readiness,
     /// Where rating links point (`public_url`), when set.
     pub public_url: Option<String>,
 }

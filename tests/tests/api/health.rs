@@ -15,4 +15,34 @@ async fn health_and_readiness_answer<S: TestBackend>() {
     assert_eq!(error_code(missing).await, "not_found");
 }
 
-on_both_backends!(health_and_readiness_answer);
+async fn operations_can_leave_the_public_listener<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| s.admin_bind = Some("127.0.0.1:0".into())).await
+    else {
+        return;
+    };
+    let admin = app.admin_address.clone().expect("an operations listener");
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let there = app
+            .client
+            .get(format!("{admin}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(there.status(), 200, "{path} on the operations listener");
+        let public = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(public.status(), 404, "{path} is off the public listener");
+    }
+    let ingest = app
+        .submit(&serde_json::json!({ "site": app.site.key(), "interaction": "i1", "csat": 4 }))
+        .await;
+    assert_eq!(
+        ingest.status(),
+        201,
+        "the public listener still takes answers"
+    );
+}
+
+on_both_backends!(
+    health_and_readiness_answer,
+    operations_can_leave_the_public_listener
+);
