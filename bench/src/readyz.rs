@@ -9,7 +9,7 @@ use crate::ingest::{self, Run, Traffic};
 use crate::load::{self, Load, Outcome, Request, Until};
 
 /// Probing connections and the pause after each probe: about 2 000 probes a second.
-const PROBERS: usize = 4;
+const PROBERS: usize = 8;
 const PROBE_PAUSE: Duration = Duration::from_millis(2);
 
 /// New responses at 256 connections with readiness probes beside them: the ingest run and

@@ -24,6 +24,18 @@ impl Comment {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `raw` without the characters a comment may not hold (control characters other than
+    /// line breaks and tabs): what the widget sends, so a comment pasted with stray control
+    /// characters is kept rather than refused.
+    pub fn clean(raw: &str) -> String {
+        raw.chars().filter(|c| !is_refused(*c)).collect()
+    }
+}
+
+/// A character no comment may hold.
+fn is_refused(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
 }
 
 impl TryFrom<String> for Comment {
@@ -44,10 +56,7 @@ impl TryFrom<String> for Comment {
                 format!("must be at most {MAX_COMMENT_CHARS} characters, got {chars}"),
             ));
         }
-        if let Some(bad) = trimmed
-            .chars()
-            .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
+        if let Some(bad) = trimmed.chars().find(|c| is_refused(*c)) {
             return Err(ParseError::new(
                 "comment",
                 format!(
@@ -194,6 +203,15 @@ mod tests {
             Comment::try_from(format!("  {}  ", "x".repeat(2000))).is_ok(),
             "counted after trimming"
         );
+    }
+
+    #[test]
+    fn cleaning_removes_exactly_what_a_comment_refuses() {
+        let pasted = "line one\nline\ttwo\u{0}\u{1b}[31m red\u{7f}";
+        let cleaned = Comment::clean(pasted);
+        assert_eq!(cleaned, "line one\nline\ttwo[31m red");
+        assert!(Comment::try_from(cleaned).is_ok());
+        assert!(Comment::try_from(pasted).is_err());
     }
 
     #[test]

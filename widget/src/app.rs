@@ -136,6 +136,9 @@ fn step(
                 let survey = survey.clone();
                 let answer = answer.clone();
                 Callback::from(move |text: String| {
+                    // Characters the collector refuses (pasted control codes) are dropped
+                    // rather than losing the whole comment to a 422.
+                    let text = koe_shared::Comment::clean(&text);
                     if text.trim().is_empty() && reasons.is_empty() {
                         survey.dispatch(Action::Skip);
                     } else {

@@ -81,6 +81,7 @@ pub fn start() {
         return;
     };
     let config = Rc::new(config);
+    outbox::report_errors_to(events.0.clone());
     let api = Object::new();
     let show = {
         let config = Rc::clone(&config);

@@ -3,9 +3,9 @@
 //! good (a 4xx other than 429). Failures (offline, 5xx, 429) are retried with backoff, and the
 //! queue survives reloads: the loader loads the widget again when it is not empty.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
-use js_sys::{Array, JSON, Promise, Reflect};
+use js_sys::{Array, Function, JSON, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response};
@@ -136,7 +136,8 @@ pub enum Outcome {
 pub fn outcome(status: u16) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
-        429 | 500..=599 | 0 => Outcome::Retry,
+        // 408: the body did not arrive in time (a slow network) — sending it again can help.
+        408 | 429 | 500..=599 | 0 => Outcome::Retry,
         _ => Outcome::Refused,
     }
 }
@@ -186,6 +187,25 @@ pub fn mark_answered(site: &str, interaction: &str) {
 
 thread_local! {
     static SENDING: Cell<bool> = const { Cell::new(false) };
+    /// The page's `koe('on', 'error', fn)` listeners, through the loader's `emit`.
+    static ON_ERROR: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Where answers the collector refuses for good are reported (the loader's `emit`).
+pub fn report_errors_to(emit: Option<Function>) {
+    ON_ERROR.with(|on| *on.borrow_mut() = emit);
+}
+
+/// Tells the page an answer was given up on: `koe('on', 'error', fn)` gets
+/// `{ code: 'answer_refused' }`, so the site can offer another way to reach it.
+fn report_refused() {
+    ON_ERROR.with(|on| {
+        if let Some(emit) = on.borrow().as_ref() {
+            let detail = js_sys::Object::new();
+            let _ = Reflect::set(&detail, &"code".into(), &"answer_refused".into());
+            let _ = emit.call2(&JsValue::NULL, &"error".into(), &detail);
+        }
+    });
 }
 
 /// Queues a body for `path` on the collector and starts delivery.
@@ -231,6 +251,7 @@ pub fn resume() {
                             &"koe: the collector refused an answer:".into(),
                             &body.clone().into(),
                         );
+                        report_refused();
                     }
                     attempt = 0;
                     drop_head(&body);
@@ -345,7 +366,7 @@ mod tests {
     fn only_transient_failures_are_retried() {
         assert_eq!(outcome(201), Outcome::Delivered);
         assert_eq!(outcome(200), Outcome::Delivered);
-        for status in [0, 429, 500, 503] {
+        for status in [0, 408, 429, 500, 503] {
             assert_eq!(outcome(status), Outcome::Retry, "{status}");
         }
         for status in [400, 403, 409, 413, 422] {

@@ -1,0 +1,110 @@
+//! `koe key list`, `koe key revoke`, `koe site rotate-secret` and `koe audit` as an operator
+//! shutting off a leaked key and a leaked secret uses them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn koe(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_koe"))
+        .current_dir(dir)
+        .env_remove("KOE_DATABASE_URL")
+        .args(args)
+        .output()
+        .expect("koe runs")
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn a_leaked_key_and_secret_are_shut_off_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = json_of(&koe(
+        dir.path(),
+        &[
+            "site",
+            "add",
+            "--name",
+            "Shop",
+            "--origin",
+            "https://shop.example",
+            "--json",
+        ],
+    ));
+    let site_key = site["site_key"].as_str().unwrap();
+    let old_secret = site["signing_secret"].as_str().unwrap().to_owned();
+    let key = json_of(&koe(
+        dir.path(),
+        &[
+            "key", "create", "--site", site_key, "--role", "read", "--json",
+        ],
+    ));
+    let api_key = key["api_key"].as_str().unwrap().to_owned();
+
+    let listed = json_of(&koe(
+        dir.path(),
+        &["key", "list", "--site", site_key, "--json"],
+    ));
+    let keys = listed["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(
+        !listed.to_string().contains(&api_key),
+        "the key itself is never listed"
+    );
+    let id = keys[0]["id"].as_i64().unwrap().to_string();
+
+    let revoked = koe(dir.path(), &["key", "revoke", &id]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    let again = koe(dir.path(), &["key", "revoke", &id]);
+    assert!(!again.status.success(), "a key is revoked once");
+    let listed = json_of(&koe(
+        dir.path(),
+        &["key", "list", "--site", site_key, "--json"],
+    ));
+    assert!(listed["keys"][0]["revoked_at"].is_string());
+
+    let rotated = json_of(&koe(
+        dir.path(),
+        &[
+            "site",
+            "rotate-secret",
+            "--site",
+            site_key,
+            "--grace",
+            "3d",
+            "--json",
+        ],
+    ));
+    let new_secret = rotated["signing_secret"].as_str().unwrap();
+    assert!(new_secret.starts_with("koe_ss_") && new_secret != old_secret);
+    assert_eq!(rotated["grace_days"], 3);
+
+    let audit = json_of(&koe(dir.path(), &["audit", "--site", site_key, "--json"]));
+    let actions: Vec<(&str, &str)> = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("key_created", "cli"),
+            ("key_revoked", "cli"),
+            ("secret_rotated", "cli")
+        ]
+    );
+    let text = audit.to_string();
+    assert!(
+        !text.contains(&old_secret) && !text.contains(new_secret) && !text.contains(&api_key),
+        "no secret in the audit trail"
+    );
+}
