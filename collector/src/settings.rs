@@ -280,6 +280,26 @@ mod tests {
     }
 
     #[test]
+    fn the_old_proxy_setting_stops_the_start_with_its_replacement_named() {
+        let old = Settings {
+            trust_proxy_headers: Some(true),
+            ..Settings::default()
+        };
+        let refused = old.check().unwrap_err();
+        assert!(refused.contains("trusted_proxies"), "{refused}");
+        let listed = Settings {
+            trusted_proxies: vec!["10.0.0.0/8".into(), "192.0.2.1".into()],
+            ..Settings::default()
+        };
+        assert_eq!(listed.trusted_proxies().unwrap().len(), 2);
+        let bad = Settings {
+            trusted_proxies: vec!["ten dot zero".into()],
+            ..Settings::default()
+        };
+        assert!(bad.check().unwrap_err().contains("is not an IP network"));
+    }
+
+    #[test]
     fn a_missing_file_leaves_the_defaults() {
         let settings = Settings::load(Path::new("/nonexistent/koe.toml")).unwrap();
         assert_eq!(settings.edit_window_days, 7);

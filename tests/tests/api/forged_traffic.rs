@@ -109,7 +109,37 @@ async fn every_route_that_reads_a_body_has_a_deadline<S: TestBackend>() {
     }
 }
 
+async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| {
+        s.rate_limit_enabled = true;
+        s.rate_limit_refused_per_minute = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let sign_in = |key: &'static str| {
+        app.client
+            .post(app.url("/dashboard/sign-in"))
+            .form(&[("api_key", key), ("lang", "en")])
+            .send()
+    };
+    // Three refusals a minute are allowed; the one that exceeds them still gets its answer,
+    // and from then on the address is refused at once.
+    for _ in 0..4 {
+        assert_eq!(sign_in("koe_read_guess").await.unwrap().status(), 401);
+    }
+    let slowed = sign_in("koe_read_guess").await.unwrap();
+    assert_eq!(
+        slowed.status(),
+        429,
+        "guessing keys from one address is slowed"
+    );
+    assert!(slowed.headers().contains_key("retry-after"));
+}
+
 on_both_backends!(
+    repeated_failed_sign_ins_from_one_address_are_slowed,
     forged_traffic_for_a_site_cannot_starve_its_widget,
     every_route_that_reads_a_body_has_a_deadline,
 );
