@@ -1,8 +1,10 @@
 //! Metric definitions, as pure functions over answer counts.
 //!
 //! - CSAT % = answers of 4 or 5 ÷ CSAT answers, Wilson 95 % interval.
-//! - NPS = % promoters (9–10) − % detractors (0–6) on NPS answers, margin from the
-//!   trinomial variance of the per-answer score (+1 / 0 / −1).
+//! - NPS = % promoters (9–10) − % detractors (0–6) on NPS answers; the interval is Rocks's
+//!   adjusted Wald (2016): ¾ added to promoters and to detractors and 3 to n before the
+//!   trinomial variance of the per-answer score (+1 / 0 / −1) is taken, so it stays honest at
+//!   small n and at the extremes.
 //! - CES = mean of the 1–7 answers, Student-t 95 % interval.
 //! - FCR % = "resolved: yes" ÷ answers to "was your issue resolved?", Wilson 95 % interval.
 //!
@@ -115,24 +117,33 @@ pub fn csat_percent(counts: &[u64; 5]) -> Option<Estimate> {
     proportion_percent(counts[3] + counts[4], counts.iter().sum())
 }
 
-/// NPS in points (−100 to 100) with the 95 % margin from the trinomial variance.
+/// NPS in points (−100 to 100), with Rocks's adjusted-Wald 95 % interval.
 pub fn nps(counts: &[u64; 11]) -> Option<Estimate> {
     let n: u64 = counts.iter().sum();
     if n == 0 {
         return None;
     }
-    let n_f = n as f64;
-    let promoters = (counts[9] + counts[10]) as f64 / n_f;
-    let detractors = counts[..=6].iter().sum::<u64>() as f64 / n_f;
-    let score = promoters - detractors;
-    let variance = promoters + detractors - score * score;
-    let margin = Z95 * (variance.max(0.0) / n_f).sqrt();
+    let promoters = counts[9] + counts[10];
+    let detractors: u64 = counts[..=6].iter().sum();
+    let value = 100.0 * (promoters as f64 - detractors as f64) / n as f64;
+    let (centre, variance) = nps_adjusted(promoters, detractors, n);
+    let margin = Z95 * variance.sqrt();
     Some(Estimate {
-        value: 100.0 * score,
-        low: (100.0 * (score - margin)).max(-100.0),
-        high: (100.0 * (score + margin)).min(100.0),
+        value,
+        low: (100.0 * (centre - margin)).max(-100.0),
+        high: (100.0 * (centre + margin)).min(100.0),
         n,
     })
+}
+
+/// The adjusted-Wald NPS (as a fraction, −1 to 1) and the variance of that estimate: ¾ added
+/// to promoters and to detractors, 3 to n (Rocks 2016).
+pub fn nps_adjusted(promoters: u64, detractors: u64, n: u64) -> (f64, f64) {
+    let n = n as f64 + 3.0;
+    let p = (promoters as f64 + 0.75) / n;
+    let d = (detractors as f64 + 0.75) / n;
+    let score = p - d;
+    (score, (p + d - score * score) / n)
 }
 
 /// Mean effort score (1–7) with a Student-t 95 % interval; one answer spans the scale.
@@ -241,41 +252,58 @@ mod tests {
         let e = nps(&counts).unwrap();
         assert!(close(e.value, 100.0 * (3.0 - 1.0) / 6.0));
         let all_promoters = nps(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5]).unwrap();
-        assert_eq!(
-            (all_promoters.value, all_promoters.low, all_promoters.high),
-            (100.0, 100.0, 100.0)
+        assert_eq!((all_promoters.value, all_promoters.high), (100.0, 100.0));
+        assert!(
+            all_promoters.low < 90.0,
+            "ten promoters do not prove 100: {all_promoters:?}"
         );
         let all_detractors = nps(&[10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
         assert_eq!(all_detractors.value, -100.0);
     }
 
     #[test]
-    fn nps_margin_follows_the_trinomial_variance() {
-        // 50 promoters, 30 passives, 20 detractors: NPS 30, var = 0.7 - 0.09 = 0.61.
-        let mut counts = [0u64; 11];
-        counts[10] = 50;
-        counts[7] = 30;
-        counts[0] = 20;
-        let e = nps(&counts).unwrap();
-        let margin = 100.0 * Z95 * (0.61f64 / 100.0).sqrt();
-        assert!(
-            close(e.value, 30.0) && close(e.high - e.value, margin),
-            "{e:?}"
-        );
-    }
-
-    #[test]
-    fn a_published_worked_nps_example() {
-        // MeasuringU's worked example: 100 answers, 60 promoters, 30 passives, 10 detractors.
-        // NPS = 60 % − 10 % = 50; variance = (0.6 + 0.1) − 0.5² = 0.45; margin = 1.96 × √(0.45/100) = 13.1.
+    fn nps_interval_is_the_adjusted_wald_of_rocks_2016() {
+        // Values computed independently (Python, see docs/metrics.md): 3 answers, all
+        // promoters: p' = 3.75 / 6, d' = 0.75 / 6, NPS' = 0.5, var = (0.75 − 0.25) / 6,
+        // margin = 1.96 × √(0.5 / 6) = 0.5658 → [−6.58, 106.58] → clamped [−6.58, 100].
+        let e = nps(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]).unwrap();
+        assert_eq!(e.value, 100.0);
+        assert!((e.low - -6.580).abs() < 0.01 && e.high == 100.0, "{e:?}");
+        // 100 answers: 60 promoters, 30 passives, 10 detractors: NPS 50; p' = 60.75 / 103,
+        // d' = 10.75 / 103, NPS' = 0.48544, var = (0.69417 − 0.23565) / 103 = 0.0044516,
+        // margin = 0.13077 → [35.47, 61.62].
         let mut counts = [0u64; 11];
         counts[10] = 60;
         counts[8] = 30;
         counts[3] = 10;
         let e = nps(&counts).unwrap();
         assert!(close(e.value, 50.0));
-        assert!((e.high - e.value - 13.148).abs() < 0.01, "{e:?}");
-        assert!((e.value - e.low - 13.148).abs() < 0.01, "{e:?}");
+        assert!(
+            (e.low - 35.467).abs() < 0.01 && (e.high - 61.621).abs() < 0.01,
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn the_nps_interval_contains_the_score_but_for_a_single_answer() {
+        // Every split of n ≤ 300 answers: the interval has positive width, and holds the plain
+        // NPS except with exactly one answer, a promoter or a detractor (NPS ±100, interval
+        // reaching ±98.5: the adjusted estimate is pulled ¾ of the way to 0).
+        for n in 1..=300u64 {
+            for promoters in 0..=n {
+                for detractors in 0..=(n - promoters) {
+                    let mut counts = [0u64; 11];
+                    counts[10] = promoters;
+                    counts[0] = detractors;
+                    counts[8] = n - promoters - detractors;
+                    let e = nps(&counts).unwrap();
+                    assert!(e.high - e.low > 0.0, "{counts:?}");
+                    let holds = e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9;
+                    let single_extreme = n == 1 && promoters + detractors == 1;
+                    assert_eq!(holds, !single_extreme, "{counts:?}: {e:?}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -287,10 +315,10 @@ mod tests {
             "{one_csat:?}"
         );
         let one_nps = nps(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-        assert_eq!(
-            (one_nps.value, one_nps.low, one_nps.high),
-            (-100.0, -100.0, -100.0),
-            "no spread in one answer"
+        assert_eq!(one_nps.value, -100.0);
+        assert!(
+            (one_nps.low - -98.499).abs() < 0.01 && (one_nps.high - 48.499).abs() < 0.01,
+            "one answer proves little: {one_nps:?}"
         );
         let one_fcr = proportion_percent(0, 1).unwrap();
         assert!(
@@ -346,7 +374,9 @@ mod tests {
                 prop_assert!(0.0 <= e.low && e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9 && e.high <= 100.0);
             }
             if let Some(e) = nps(&nps_counts) {
-                prop_assert!(-100.0 <= e.low && e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9 && e.high <= 100.0);
+                let single = e.n == 1;
+                prop_assert!(-100.0 <= e.low && e.low < e.high && e.high <= 100.0);
+                prop_assert!(single || (e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9));
                 prop_assert_eq!(e.n, nps_counts.iter().sum::<u64>());
             }
             if let Some(e) = ces_mean(&ces) {
