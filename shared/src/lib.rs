@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod channel;
+pub mod compare;
 pub mod ids;
 pub mod metrics;
 pub mod parse_error;

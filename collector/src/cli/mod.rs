@@ -91,6 +91,9 @@ enum Command {
         channel: Option<String>,
         #[arg(long)]
         team: Option<String>,
+        /// Compare every row with the period just before, or with the same dates a year earlier.
+        #[arg(long, value_parser = ["previous", "previous_year"])]
+        compare: Option<String>,
         #[arg(long, value_parser = ["table", "json", "csv"], default_value = "table")]
         format: String,
         #[command(flatten)]
@@ -339,6 +342,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             agent,
             channel,
             team,
+            compare,
             format,
             db,
         } => {
@@ -351,6 +355,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 agent,
                 channel,
                 team,
+                compare,
             };
             (
                 db,

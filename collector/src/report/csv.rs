@@ -20,6 +20,9 @@ const METRICS: [&str; 6] = [
     "self_resolution",
 ];
 
+/// The metrics a compared report gives a change for, in its columns' order.
+const COMPARED: [&str; 5] = ["csat", "nps", "ces", "fcr", "response_rate"];
+
 pub fn report(report: &Report) -> String {
     let mut header: Vec<String> = report
         .group_by
@@ -31,6 +34,22 @@ pub fn report(report: &Report) -> String {
         header.extend(["", "_low", "_high", "_n"].map(|suffix| format!("{metric}{suffix}")));
     }
     header.push("low_n".into());
+    let compared = report.compared_with.is_some();
+    if compared {
+        for metric in COMPARED {
+            header.extend(
+                [
+                    "_before",
+                    "_before_n",
+                    "_change",
+                    "_change_low",
+                    "_change_high",
+                    "_verdict",
+                ]
+                .map(|suffix| format!("{metric}{suffix}")),
+            );
+        }
+    }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let rows = report.rows.iter().map(|row| {
         let mut cells: Vec<String> = Vec::new();
@@ -62,6 +81,28 @@ pub fn report(report: &Report) -> String {
             }
         }
         cells.push(row.low_n.to_string());
+        if compared {
+            let change = row.change.clone().unwrap_or_default();
+            for metric in [
+                change.csat,
+                change.nps,
+                change.ces,
+                change.fcr,
+                change.response_rate,
+            ] {
+                match metric {
+                    Some(c) => cells.extend([
+                        number(c.before.value),
+                        c.before.n.to_string(),
+                        number(c.difference),
+                        number(c.low),
+                        number(c.high),
+                        c.verdict.as_str().to_owned(),
+                    ]),
+                    None => cells.extend(["", "0", "", "", "", ""].map(str::to_owned)),
+                }
+            }
+        }
         cells
     });
     table(&header, rows)

@@ -1,5 +1,7 @@
-//! Loading a report: the one entry point the API, the dashboard and `koe report` share.
+//! Loading a report: the one entry point the API, the dashboard and `koe report` share. A
+//! compared report reads the earlier period's rollups too.
 
+use super::compare::ComparedWith;
 use super::{Report, ReportQuery, build};
 use crate::sites::Site;
 use crate::storage::{Storage, StorageError};
@@ -13,10 +15,31 @@ pub async fn load<S: Storage>(
     query: &ReportQuery,
 ) -> Result<Report, StorageError> {
     let rollups = storage.report_rollups(site.id, query).await?;
+    let earlier = match query.compare {
+        None => None,
+        Some(compare) => {
+            let (from, to) = compare
+                .earlier(query.from, query.to)
+                .map_err(StorageError::Corrupt)?;
+            let earlier = ReportQuery {
+                from,
+                to,
+                compare: None,
+                ..query.clone()
+            };
+            let with = ComparedWith {
+                compare,
+                from: from.to_string(),
+                to: to.to_string(),
+            };
+            Some((with, storage.report_rollups(site.id, &earlier).await?))
+        }
+    };
     Ok(build(
         site.key.as_str(),
         query,
         u64::from(site.low_n_threshold),
         rollups,
+        earlier,
     ))
 }

@@ -2,6 +2,7 @@
 //! depends on the number of rollup rows in the range, never on the number of responses.
 
 pub mod bucket;
+pub mod compare;
 pub mod csv;
 mod load;
 pub mod query;
@@ -37,6 +38,9 @@ pub struct ReportRow {
     pub response_rate: Option<Estimate>,
     pub self_resolution: Option<Estimate>,
     pub low_n: bool,
+    /// Each metric against the earlier period's matching row, when the query compares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<compare::RowChange>,
 }
 
 impl ReportRow {
@@ -58,6 +62,9 @@ pub struct Report {
     pub bucket: Bucket,
     pub group_by: Vec<GroupBy>,
     pub low_n_threshold: u64,
+    /// The earlier period the rows are compared with, when the query compares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compared_with: Option<compare::ComparedWith>,
     pub rows: Vec<ReportRow>,
 }
 
@@ -109,14 +116,8 @@ impl Tally {
 
 type GroupKey = (Option<String>, Option<String>, Option<String>, String);
 
-/// Builds the report from rollups that storage already filtered, bucketed and summed by
-/// the query's groups (see `Storage::report_rollups`).
-pub fn build(
-    site: &str,
-    query: &ReportQuery,
-    low_n_threshold: u64,
-    rollups: Vec<GroupedRollup>,
-) -> Report {
+/// Rollups summed per group and bucket.
+fn tallies(rollups: Vec<GroupedRollup>) -> BTreeMap<GroupKey, Tally> {
     let mut groups: BTreeMap<GroupKey, Tally> = BTreeMap::new();
     for rollup in rollups {
         groups
@@ -129,30 +130,88 @@ pub fn build(
             .or_default()
             .add(&rollup.counters, rollup.self_resolved);
     }
-    let rows = groups
+    groups
+}
+
+/// A row's group: agent, channel, team (`None`: not grouped by it).
+type Group = (Option<String>, Option<String>, Option<String>);
+
+/// Tallies keyed by group and bucket position within the group (0 for its first bucket):
+/// how rows of two periods are matched.
+fn by_position(tallies: BTreeMap<GroupKey, Tally>) -> Vec<((Group, usize), Tally)> {
+    let mut position = 0;
+    let mut last: Option<Group> = None;
+    tallies
         .into_iter()
-        .map(|((agent, channel, team, bucket_start), t)| ReportRow {
-            agent,
-            channel,
-            team,
-            bucket_start,
-            responses: t.responses,
-            impressions: t.impressions,
-            csat: t.scores.csat_percent(),
-            nps: t.scores.nps(),
-            ces: t.scores.ces_mean(),
-            fcr: t.scores.fcr_percent(),
-            // Both sides come from the same filtered rollup rows.
-            response_rate: metrics::proportion_percent(
-                t.responses.min(t.impressions),
-                t.impressions,
-            ),
-            self_resolution: metrics::proportion_percent(
-                t.self_resolved.0,
-                t.self_resolved.0 + t.self_resolved.1,
-            ),
-            low_n: t.responses < low_n_threshold,
+        .map(|((agent, channel, team, _bucket), tally)| {
+            let group = (agent, channel, team);
+            position = match last.as_ref() == Some(&group) {
+                true => position + 1,
+                false => 0,
+            };
+            last = Some(group.clone());
+            ((group, position), tally)
         })
+        .collect()
+}
+
+/// Builds the report from rollups that storage already filtered, bucketed and summed by
+/// the query's groups (see `Storage::report_rollups`).
+pub fn build(
+    site: &str,
+    query: &ReportQuery,
+    low_n_threshold: u64,
+    rollups: Vec<GroupedRollup>,
+    earlier: Option<(compare::ComparedWith, Vec<GroupedRollup>)>,
+) -> Report {
+    let (compared_with, earlier) = match earlier {
+        Some((with, rollups)) => {
+            let earlier: BTreeMap<(Group, usize), Tally> =
+                by_position(tallies(rollups)).into_iter().collect();
+            (Some(with), Some(earlier))
+        }
+        None => (None, None),
+    };
+    let now = tallies(rollups);
+    let buckets: Vec<String> = now.keys().map(|(_, _, _, b)| b.clone()).collect();
+    let rows = by_position(now)
+        .into_iter()
+        .zip(buckets)
+        .map(|(((group, position), t), bucket_start)| {
+            let change = earlier.as_ref().map(|earlier| {
+                earlier
+                    .get(&(group.clone(), position))
+                    .map(|before| compare::row_change(&t, before))
+                    .unwrap_or_default()
+            });
+            let (agent, channel, team) = group;
+            (agent, channel, team, bucket_start, t, change)
+        })
+        .map(
+            |(agent, channel, team, bucket_start, t, change)| ReportRow {
+                agent,
+                channel,
+                team,
+                bucket_start,
+                responses: t.responses,
+                impressions: t.impressions,
+                csat: t.scores.csat_percent(),
+                nps: t.scores.nps(),
+                ces: t.scores.ces_mean(),
+                fcr: t.scores.fcr_percent(),
+                // Both sides come from the same filtered rollup rows.
+                response_rate: metrics::proportion_percent(
+                    t.responses.min(t.impressions),
+                    t.impressions,
+                ),
+                self_resolution: metrics::proportion_percent(
+                    t.self_resolved.0,
+                    t.self_resolved.0 + t.self_resolved.1,
+                ),
+                low_n: t.responses < low_n_threshold,
+                change,
+            },
+        )
         .collect();
     Report {
         site: site.to_owned(),
@@ -161,6 +220,7 @@ pub fn build(
         bucket: query.bucket,
         group_by: query.group_by.clone(),
         low_n_threshold,
+        compared_with,
         rows,
     }
 }

@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 
 use super::Bucket;
+use super::compare::Compare;
 
 /// Longest range a report may span.
 pub const MAX_RANGE_DAYS: i64 = 3 * 366;
@@ -36,6 +37,8 @@ pub struct ReportQuery {
     pub agent: Option<String>,
     pub channel: Option<String>,
     pub team: Option<String>,
+    /// The earlier period to compare every row with.
+    pub compare: Option<Compare>,
 }
 
 /// The raw parameters, as strings (all optional).
@@ -48,6 +51,7 @@ pub struct RawReportQuery {
     pub agent: Option<String>,
     pub channel: Option<String>,
     pub team: Option<String>,
+    pub compare: Option<String>,
 }
 
 impl ReportQuery {
@@ -114,6 +118,13 @@ impl ReportQuery {
         }
         group_by.sort();
         let filter = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+        let compare = match raw.compare.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(
+                Compare::parse(c)
+                    .ok_or_else(|| format!("compare takes previous or previous_year, got {c:?}"))?,
+            ),
+        };
         Ok(Self {
             from,
             to,
@@ -122,6 +133,7 @@ impl ReportQuery {
             agent: filter(&raw.agent),
             channel: filter(&raw.channel),
             team: filter(&raw.team),
+            compare,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The terminal table of `koe report`: each metric with its interval, low-n rows marked.
 
+use koe_shared::compare::Change;
 use koe_shared::metrics::Estimate;
 
 use super::Report;
@@ -11,6 +12,21 @@ fn estimate(e: Option<Estimate>, decimals: usize) -> String {
             e.value,
             e.low,
             e.high,
+            d = decimals
+        ),
+        None => "–".into(),
+    }
+}
+
+/// A change as `+3.1 (−1.2–7.4) up`, or `–`.
+fn change_cell(change: Option<Change>, decimals: usize) -> String {
+    match change {
+        Some(c) => format!(
+            "{:+.d$} ({:.d$}–{:.d$}) {}",
+            c.difference,
+            c.low,
+            c.high,
+            c.verdict.as_str(),
             d = decimals
         ),
         None => "–".into(),
@@ -36,6 +52,9 @@ pub fn render(report: &Report) -> String {
         ]
         .map(str::to_owned),
     );
+    if report.compared_with.is_some() {
+        header.extend(["CSAT % change", "NPS change"].map(str::to_owned));
+    }
     let mut rows = vec![header];
     for row in &report.rows {
         let mut cells: Vec<String> = Vec::new();
@@ -58,6 +77,11 @@ pub fn render(report: &Report) -> String {
         } else {
             String::new()
         });
+        if report.compared_with.is_some() {
+            let change = row.change.clone().unwrap_or_default();
+            cells.push(change_cell(change.csat, 1));
+            cells.push(change_cell(change.nps, 0));
+        }
         rows.push(cells);
     }
     let columns = rows[0].len();

@@ -176,6 +176,7 @@ mod tests {
             agent: None,
             channel: None,
             team: None,
+            compare: None,
         }
     }
 

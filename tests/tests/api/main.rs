@@ -3,6 +3,7 @@
 mod access;
 mod attribution;
 mod bad_payloads;
+mod comparisons;
 mod concurrency;
 mod cors;
 mod cross_tenant;

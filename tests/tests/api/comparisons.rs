@@ -1,0 +1,101 @@
+//! `compare=previous` / `previous_year`: every row against the earlier period, with the
+//! difference, its 95 % interval and a verdict that says "down" only when the data does.
+
+use koe_collector::audit::Actor;
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
+use koe_shared::{AgentId, CsatScore, InteractionId};
+use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
+use serde_json::Value;
+
+/// Stores `scores` as CSAT answers for `agent` on `day`.
+async fn answers<S: TestBackend>(app: &TestApp<S>, agent: &str, day: &str, scores: &[u8]) {
+    for (i, score) in scores.iter().enumerate() {
+        let write = AnswerWrite {
+            site_id: app.site.site.id,
+            interaction: InteractionId::try_from(format!("{agent}-{day}-{i}")).unwrap(),
+            attribution: Attribution {
+                agent: Some(AgentId::try_from(agent).unwrap()),
+                ..Attribution::default()
+            },
+            answers: Answers {
+                csat: Some(CsatScore::try_from(*score).unwrap()),
+                ..Answers::default()
+            },
+            day: day.parse().unwrap(),
+            now_ms: koe_collector::clock::now_ms(),
+            edit_window_ms: 86_400_000,
+            source: Source::WIDGET,
+        };
+        app.storage.save_answers(write).await.unwrap();
+    }
+}
+
+async fn a_real_drop_is_down_and_two_bad_chats_are_not<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    // aiko: 40 of 40 satisfied last week, 20 of 40 this week — a real drop.
+    answers(&app, "aiko", "2026-11-10", &[5; 40]).await;
+    answers(&app, "aiko", "2026-11-18", &[[5; 20], [1; 20]].concat()).await;
+    // ken: 3 of 3 last week, 1 of 3 this week — two bad chats, not evidence.
+    answers(&app, "ken", "2026-11-11", &[5, 5, 5]).await;
+    answers(&app, "ken", "2026-11-19", &[5, 1, 2]).await;
+    let key = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let scores = |query: &str| {
+        app.client
+            .get(app.url(&format!("/api/v1/sites/{}/scores?{query}", app.site.key())))
+            .bearer_auth(&key)
+            .send()
+    };
+    let report: Value =
+        scores("from=2026-11-16&to=2026-11-22&bucket=all&group_by=agent&compare=previous")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(report["compared_with"]["from"], "2026-11-09");
+    assert_eq!(report["compared_with"]["to"], "2026-11-15");
+    let row = |agent: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["agent"] == agent)
+            .unwrap()
+            .clone()
+    };
+    let aiko = row("aiko")["change"]["csat"].clone();
+    assert_eq!(aiko["verdict"], "down", "{aiko}");
+    assert_eq!(aiko["before"]["n"], 40);
+    assert!((aiko["difference"].as_f64().unwrap() - -50.0).abs() < 1e-9);
+    assert!(aiko["high"].as_f64().unwrap() < 0.0);
+    let ken = row("ken")["change"]["csat"].clone();
+    assert_eq!(ken["verdict"], "no_clear_change", "{ken}");
+
+    let csv = scores(
+        "from=2026-11-16&to=2026-11-22&bucket=all&group_by=agent&compare=previous&format=csv",
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("csat_change_low") && header.contains("csat_verdict"),
+        "{header}"
+    );
+    assert!(csv.contains(",down,"), "{csv}");
+
+    let refused = scores("compare=last_week").await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(error_code(refused).await, "invalid_parameter");
+}
+
+on_both_backends!(a_real_drop_is_down_and_two_bad_chats_are_not);
