@@ -31,6 +31,8 @@ pub(super) enum StorageCommand {
     Report {
         site: SiteKey,
         query: RawReportQuery,
+        /// Agent standings instead of score rows.
+        standings: bool,
         format: String,
     },
     Link {
@@ -105,6 +107,7 @@ impl StorageCommand {
             Self::Report {
                 site,
                 query,
+                standings,
                 format,
             } => {
                 let site = storage
@@ -112,6 +115,14 @@ impl StorageCommand {
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
                 let query = ReportQuery::parse(&query, site.today()).map_err(anyhow::Error::msg)?;
+                if standings {
+                    let agents = report::standings::load(&storage, &site, &query).await?;
+                    match format.as_str() {
+                        "json" => println!("{}", serde_json::to_string_pretty(&agents)?),
+                        _ => print!("{}", report::table::standings(&agents)),
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
                 let report = report::load(&storage, &site, &query).await?;
                 match format.as_str() {
                     "json" => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -91,6 +91,9 @@ enum Command {
         channel: Option<String>,
         #[arg(long)]
         team: Option<String>,
+        /// Agents ranked by CSAT shrunk toward their team's (instead of the score rows).
+        #[arg(long)]
+        standings: bool,
         /// Compare every row with the period just before, or with the same dates a year earlier.
         #[arg(long, value_parser = ["previous", "previous_year"])]
         compare: Option<String>,
@@ -342,6 +345,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             agent,
             channel,
             team,
+            standings,
             compare,
             format,
             db,
@@ -362,6 +366,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 StorageCommand::Report {
                     site,
                     query,
+                    standings,
                     format,
                 },
             )

@@ -108,3 +108,28 @@ pub fn render(report: &Report) -> String {
     }
     out
 }
+
+/// Agent standings: rank, agent, team, n, raw CSAT with its interval, shrunk CSAT, flag.
+pub fn standings(agents: &[super::standings::Standing]) -> String {
+    let mut out = format!(
+        "{:>4}  {:<16} {:<12} {:>5}  {:<22} {:>7}  flag\n",
+        "rank", "agent", "team", "n", "CSAT % (95 %)", "shrunk"
+    );
+    for a in agents {
+        let flag = match a.flag {
+            Some(super::standings::Flag::Below) => "below the rest of the team",
+            Some(super::standings::Flag::Above) => "above the rest of the team",
+            None => "",
+        };
+        out.push_str(&format!(
+            "{:>4}  {:<16} {:<12} {:>5}  {:<22} {:>7.1}  {flag}\n",
+            a.rank,
+            a.agent,
+            a.team.as_deref().unwrap_or("(none)"),
+            a.csat.n,
+            estimate(Some(a.csat), 1),
+            a.shrunk
+        ));
+    }
+    out
+}

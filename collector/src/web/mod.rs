@@ -52,6 +52,7 @@ pub fn routes<S: Storage>(
         .wrap(from_fn(body_limit::bounded_body))
         .app_data(web::JsonConfig::default().limit(1024))
         .route("/scores", web::get().to(api::scores::<S>))
+        .route("/standings", web::get().to(api::standings::<S>))
         .route("/responses", web::get().to(api::list_responses::<S>))
         .route("/keys", web::post().to(api::create_key::<S>))
         .route("/keys", web::get().to(api::list_keys::<S>))

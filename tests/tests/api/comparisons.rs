@@ -98,4 +98,57 @@ async fn a_real_drop_is_down_and_two_bad_chats_are_not<S: TestBackend>() {
     assert_eq!(error_code(refused).await, "invalid_parameter");
 }
 
-on_both_backends!(a_real_drop_is_down_and_two_bad_chats_are_not);
+async fn standings_rank_by_evidence_not_luck<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let day = "2026-11-18";
+    answers(&app, "lucky", day, &[5, 5]).await;
+    answers(&app, "steady", day, &[[5; 95].as_slice(), &[1; 5]].concat()).await;
+    answers(&app, "aiko", day, &[[4; 80].as_slice(), &[2; 20]].concat()).await;
+    answers(
+        &app,
+        "struggling",
+        day,
+        &[[5; 20].as_slice(), &[1; 80]].concat(),
+    )
+    .await;
+    let key = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let standings: Value = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/sites/{}/standings?from=2026-11-16&to=2026-11-22",
+            app.site.key()
+        )))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let agents = standings["agents"].as_array().unwrap();
+    let names: Vec<&str> = agents
+        .iter()
+        .map(|a| a["agent"].as_str().unwrap())
+        .collect();
+    let at = |name: &str| names.iter().position(|n| *n == name).unwrap();
+    assert!(at("steady") < at("lucky"), "{names:?}");
+    assert_eq!(names.last(), Some(&"struggling"));
+    let struggling = &agents[at("struggling")];
+    assert_eq!(struggling["flag"], "below");
+    let lucky = &agents[at("lucky")];
+    assert_eq!(
+        (lucky["csat"]["value"].as_f64(), lucky["csat"]["n"].as_u64()),
+        (Some(100.0), Some(2))
+    );
+    assert!(lucky["flag"].is_null());
+}
+
+on_both_backends!(
+    a_real_drop_is_down_and_two_bad_chats_are_not,
+    standings_rank_by_evidence_not_luck,
+);

@@ -10,6 +10,7 @@ mod links;
 mod response_list;
 mod responses;
 mod scores;
+mod standings;
 
 pub use impressions::record_impression;
 pub use keys::{create_key, list_keys, revoke_key};
@@ -17,3 +18,4 @@ pub use links::create_links;
 pub use response_list::list_responses;
 pub use responses::submit_response;
 pub use scores::scores;
+pub use standings::standings;
