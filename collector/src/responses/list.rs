@@ -33,6 +33,10 @@ pub struct RawResponseQuery {
     pub limit: Option<String>,
     /// `true` lists only flagged responses, `false` only counted ones; absent lists both.
     pub flagged: Option<String>,
+    /// Only responses that gave this reason (`slow`, `not_solved`, …).
+    pub reason: Option<String>,
+    /// `true` only responses with a comment, `false` only those without.
+    pub has_comment: Option<String>,
 }
 
 /// A response as the API lists it.
@@ -170,6 +174,16 @@ fn decode_cursor(raw: &str) -> Result<(i64, i64), String> {
     ))
 }
 
+/// `true` / `false` (absent or empty: either).
+fn yes_or_no(name: &str, raw: &Option<String>) -> Result<Option<bool>, String> {
+    match raw.as_deref().filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(format!("{name} must be true or false, got {other:?}")),
+    }
+}
+
 impl ResponseQuery {
     /// Parses the list parameters into a storage filter and a page size.
     pub fn parse(params: &RawResponseQuery) -> Result<Self, String> {
@@ -190,14 +204,18 @@ impl ResponseQuery {
                 .filter(|c| !c.is_empty())
                 .map(decode_cursor)
                 .transpose()?,
-            flagged: match params.flagged.as_deref().filter(|f| !f.is_empty()) {
-                None => None,
-                Some("true") => Some(true),
-                Some("false") => Some(false),
-                Some(other) => {
-                    return Err(format!("flagged must be true or false, got {other:?}"));
-                }
-            },
+            flagged: yes_or_no("flagged", &params.flagged)?,
+            reason: params
+                .reason
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map(|r| {
+                    koe_shared::Reason::try_from(r)
+                        .map(|r| r.as_str().to_owned())
+                        .map_err(|e| e.to_string())
+                })
+                .transpose()?,
+            has_comment: yes_or_no("has_comment", &params.has_comment)?,
         };
         if let (Some(from), Some(to)) = (&filter.from_day, &filter.to_day)
             && from > to

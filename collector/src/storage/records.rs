@@ -121,6 +121,10 @@ pub struct ResponseFilter {
     /// Keyset cursor: only responses strictly older than (created_at_ms, id).
     pub before: Option<(i64, i64)>,
     pub flagged: Option<bool>,
+    /// Only responses that gave this reason (its slug).
+    pub reason: Option<String>,
+    /// Only responses with (`true`) or without (`false`) a comment.
+    pub has_comment: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,6 +37,25 @@ pub(super) fn statement(site_id: i64, filter: &ResponseFilter, limit: u32) -> St
     if let Some(flagged) = filter.flagged {
         s.push(" AND flagged = ").bind(Bind::Bool(flagged));
     }
+    if let Some(reason) = &filter.reason {
+        // Reasons are stored comma-separated; fenced with commas, a slug matches only whole.
+        let literal = reason
+            .replace('\\', "\\\\")
+            .replace('_', "\\_")
+            .replace('%', "\\%");
+        s.push(" AND ',' || reasons || ',' LIKE ")
+            .bind(Bind::Text(format!("%,{literal},%")))
+            .push(" ESCAPE '\\'");
+    }
+    match filter.has_comment {
+        Some(true) => {
+            s.push(" AND comment IS NOT NULL");
+        }
+        Some(false) => {
+            s.push(" AND comment IS NULL");
+        }
+        None => {}
+    }
     if let Some((created_at_ms, id)) = filter.before {
         s.push(" AND (created_at_ms < ")
             .bind(Bind::Int(created_at_ms));
@@ -75,5 +94,22 @@ mod tests {
             s.sql
         );
         assert_eq!(s.binds[1], Bind::SmallInt(2));
+        let reason = ResponseFilter {
+            reason: Some("slow_reply".into()),
+            has_comment: Some(true),
+            ..ResponseFilter::default()
+        };
+        let s = statement(7, &reason, 10);
+        assert!(
+            s.sql
+                .contains("LIKE $2 ESCAPE '\\' AND comment IS NOT NULL"),
+            "{}",
+            s.sql
+        );
+        assert_eq!(
+            s.binds[1],
+            Bind::Text("%,slow\\_reply,%".into()),
+            "_ is no wildcard"
+        );
     }
 }

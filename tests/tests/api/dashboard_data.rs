@@ -6,7 +6,7 @@ use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
-use koe_shared::{Comment, CsatScore, InteractionId};
+use koe_shared::{Comment, CsatScore, InteractionId, Reason, Reasons};
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 
 fn write<S: TestBackend>(
@@ -104,7 +104,79 @@ async fn flagged_answers_are_not_shown_as_low_ratings<S: TestBackend>() {
     );
 }
 
+async fn the_comment_feed_filters_by_reason_and_comment<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let with_reasons = |interaction: &str, reasons: &[&str], comment: Option<&str>| {
+        let mut w = write(&app, interaction, 2, "x", false);
+        w.answers.comment = comment.map(|c| Comment::try_from(c).unwrap());
+        w.answers.reasons = Reasons::try_from(
+            reasons
+                .iter()
+                .map(|r| Reason::try_from(*r).unwrap())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        w
+    };
+    for w in [
+        with_reasons("a", &["slow_reply"], Some("waited an hour")),
+        with_reasons("b", &["slowxreply", "rude"], None),
+        with_reasons("c", &["rude"], Some("was rude")),
+    ] {
+        app.storage.save_answers(w).await.unwrap();
+    }
+    let key = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let listed = |query: &'static str| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let page: serde_json::Value = app
+                .client
+                .get(app.url(&format!(
+                    "/api/v1/sites/{}/responses?{query}",
+                    app.site.key()
+                )))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut ids: Vec<String> = page["responses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["interaction"].as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(listed("reason=slow_reply").await, ["a"], "whole slugs only");
+    assert_eq!(listed("reason=rude").await, ["b", "c"]);
+    assert_eq!(listed("has_comment=true").await, ["a", "c"]);
+    assert_eq!(listed("reason=rude&has_comment=false").await, ["b"]);
+    let refused = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/sites/{}/responses?has_comment=maybe",
+            app.site.key()
+        )))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
+
 on_both_backends!(
+    the_comment_feed_filters_by_reason_and_comment,
     the_responses_download_holds_every_matching_response,
     flagged_answers_are_not_shown_as_low_ratings,
 );
