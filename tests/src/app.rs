@@ -1,6 +1,6 @@
 //! A collector running on port 0 against a fresh database, with two sites registered.
 
-use koe_collector::rollup::{RollupCounters, RollupDrift, RollupKey};
+use koe_collector::rollup::{RollupCounters, RollupKey};
 use koe_collector::settings::{DatabaseUrl, Settings};
 use koe_collector::sites::registration::{RegisteredSite, SiteRequest, register_site};
 use koe_collector::sites::{Origin, Site, SiteTimeZone};
@@ -313,8 +313,15 @@ impl<S: TestBackend> TestApp<S> {
         self.storage.rollups(site.site.id).await.expect("rollups")
     }
 
-    pub async fn drift(&self) -> Vec<(SiteKey, RollupDrift)> {
-        self.storage.rollup_drift().await.expect("verify runs")
+    /// Every rollup and reason row that differs from the raw data, described (`koe verify`).
+    pub async fn drift(&self) -> Vec<String> {
+        let rollups = self.storage.rollup_drift().await.expect("verify runs");
+        let reasons = self.storage.reason_drift().await.expect("verify runs");
+        rollups
+            .iter()
+            .map(|(site, d)| format!("{site}: {d:?}"))
+            .chain(reasons.iter().map(|(site, d)| format!("{site}: {d:?}")))
+            .collect()
     }
 }
 

@@ -165,6 +165,18 @@ impl StorageCommand {
             }
             Self::Verify { json } => {
                 let drift = storage.rollup_drift().await?;
+                let reasons = storage.reason_drift().await?;
+                for (site, d) in &reasons {
+                    eprintln!(
+                        "  {site} reason_rollups {} agent={:?} channel={:?} reason={}: expected {}, found {}",
+                        d.key.day,
+                        d.key.agent.as_ref().map_or("", |a| a.as_str()),
+                        d.key.channel.map_or("", |c| c.as_str()),
+                        d.key.reason,
+                        d.expected,
+                        d.actual
+                    );
+                }
                 if json {
                     let rows: Vec<_> = drift
                         .iter()
@@ -181,7 +193,7 @@ impl StorageCommand {
                         })
                         .collect();
                     println!("{}", json!({ "drift": rows }));
-                } else if drift.is_empty() {
+                } else if drift.is_empty() && reasons.is_empty() {
                     println!("rollups match the raw responses and impressions");
                 } else {
                     println!("{} rollup rows differ from the raw data:", drift.len());
@@ -198,7 +210,7 @@ impl StorageCommand {
                         );
                     }
                 }
-                Ok(if drift.is_empty() {
+                Ok(if drift.is_empty() && reasons.is_empty() {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE

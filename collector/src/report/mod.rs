@@ -6,6 +6,7 @@ pub mod compare;
 pub mod csv;
 mod load;
 pub mod query;
+pub mod reasons;
 pub mod standings;
 pub mod table;
 

@@ -4,10 +4,12 @@
 
 mod counters;
 mod key;
+mod reasons;
 mod recompute;
 mod summary;
 
 pub use counters::{COUNTER_COLUMNS, COUNTERS, RollupCounters};
 pub use key::{RollupKey, week_of};
+pub use reasons::{ReasonDrift, ReasonKey, is_unhappy, reason_deltas, reason_drift, reason_keys};
 pub use recompute::{Recomputation, RollupDelta, RollupDrift, response_deltas};
 pub use summary::Summary;

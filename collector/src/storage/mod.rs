@@ -36,9 +36,13 @@ pub use records::{
 pub use sqlite::SqliteStorage;
 
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::report::reasons::ReasonCount;
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
-use crate::rollup::{Recomputation, RollupCounters, RollupDrift, RollupKey, Summary};
+use crate::rollup::{
+    ReasonDrift, ReasonKey, Recomputation, RollupCounters, RollupDrift, RollupKey, Summary,
+    reason_drift,
+};
 use crate::sites::{NewSite, Site};
 
 /// How storage connects; filled from [`crate::settings::Settings`].
@@ -229,6 +233,37 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         site_id: i64,
     ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
+
+    /// A site's reason rows (`koe verify`).
+    fn reason_rollups(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<(ReasonKey, i64)>, StorageError>> + Send;
+
+    /// Unhappy responses per reason in a report's range and filters, grouped by its agent
+    /// and channel groups (a team cannot be asked for: reasons are not kept per team).
+    fn reason_counts(
+        &self,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> impl Future<Output = Result<Vec<ReasonCount>, StorageError>> + Send;
+
+    /// Recomputes every site's reason rows from raw responses and lists those that differ
+    /// from the stored ones (`koe verify`).
+    fn reason_drift(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(SiteKey, ReasonDrift)>, StorageError>> + Send {
+        async move {
+            let mut drift = Vec::new();
+            for site in self.sites().await? {
+                let responses = self.responses(site.id).await?;
+                let stored = self.reason_rollups(site.id).await?;
+                let found = reason_drift(responses.iter().map(|r| &r.state), stored);
+                drift.extend(found.into_iter().map(|d| (site.key.clone(), d)));
+            }
+            Ok(drift)
+        }
+    }
 
     /// Recomputes every site's rollups from raw responses and impressions and lists the rows
     /// that differ from the stored ones (`koe verify`).

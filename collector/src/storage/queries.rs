@@ -14,11 +14,12 @@ use super::rows::{
     ImpressionRow, ResponseColumns, ResponseRow, SiteRow, inserted_ids, join_origins,
 };
 use super::sql::{self, Statement, bind_all};
-use super::write_plan::ResponseKey;
+use super::write_plan::{ReasonChanges, ResponseKey};
 use super::{ImpressionWrite, ResponseFilter, StorageError, StoredResponse};
+use crate::report::reasons::ReasonCount;
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::ResponseState;
-use crate::rollup::{RollupCounters, RollupKey, Summary};
+use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
 
 pub(super) trait Queries: Database {
@@ -72,6 +73,25 @@ pub(super) trait Queries: Database {
         responses: &[(ResponseKey, ResponseState)],
     ) -> Result<HashMap<ResponseKey, i64>, StorageError>;
 
+    /// Adds reason-count changes to `reason_rollups`, in key order.
+    async fn apply_reason_changes(
+        conn: &mut Self::Connection,
+        changes: &ReasonChanges,
+    ) -> Result<(), StorageError>;
+
+    /// Unhappy responses per reason (`report::reasons`).
+    async fn reason_counts(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<ReasonCount>, StorageError>;
+
+    /// A site's reason rows: (day, agent, channel, reason) → unhappy responses (`koe verify`).
+    async fn reason_rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<(ReasonKey, i64)>, StorageError>;
+
     /// Stores answers kept aside beside their interactions' responses.
     async fn insert_set_aside(
         conn: &mut Self::Connection,
@@ -109,6 +129,8 @@ where
     for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
     for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
     for<'r> &'r str: Decode<'r, DB>,
     for<'r> String: Decode<'r, DB> + Type<DB>,
     for<'r> i64: Decode<'r, DB>,
@@ -232,6 +254,65 @@ where
             .map(<(i64, i64, String)>::from_row)
             .collect::<Result<_, _>>()?;
         inserted_ids(rows)
+    }
+
+    async fn apply_reason_changes(
+        conn: &mut Self::Connection,
+        changes: &ReasonChanges,
+    ) -> Result<(), StorageError> {
+        let rows: Vec<_> = changes.iter().collect();
+        for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
+            let statement = sql::upsert_reason_changes(chunk);
+            bind_all::<DB>(&statement).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn reason_counts(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<ReasonCount>, StorageError> {
+        let statement = sql::select_reason_counts(site_id, query);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        let given = |v: String| Some(v).filter(|v| !v.is_empty());
+        rows.iter()
+            .map(|row| {
+                let (agent, channel, reason, unhappy) =
+                    <(String, String, String, i64)>::from_row(row)?;
+                Ok(ReasonCount {
+                    agent: given(agent),
+                    channel: given(channel),
+                    reason,
+                    unhappy: u64::try_from(unhappy).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn reason_rollups(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
+        let rows: Vec<(String, String, String, String, i64)> =
+            sqlx::query_as(sql::SELECT_REASON_ROLLUPS)
+                .bind(site_id)
+                .fetch_all(conn)
+                .await?;
+        rows.into_iter()
+            .map(|(day, agent, channel, reason, unhappy)| {
+                let key = super::rows::rollup_key(&day, &agent, "", &channel)?;
+                Ok((
+                    ReasonKey {
+                        day: key.day,
+                        agent: key.agent,
+                        channel: key.channel,
+                        reason,
+                    },
+                    unhappy,
+                ))
+            })
+            .collect()
     }
 
     async fn insert_set_aside(

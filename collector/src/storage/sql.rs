@@ -178,6 +178,65 @@ fn insert_rows<P: Parameters>(rows: usize, set_aside: &str) -> String {
     sql
 }
 
+pub(super) const SELECT_REASON_ROLLUPS: &str = "SELECT day, agent, channel, reason, unhappy \
+     FROM reason_rollups WHERE site_id = $1 ORDER BY day, agent, channel, reason";
+
+/// Unhappy responses per reason in a report's range and filters, by its agent and channel
+/// groups; gives (agent, channel, reason, count) with `''` for a column not grouped by.
+pub(super) fn select_reason_counts(site_id: i64, query: &crate::report::ReportQuery) -> Statement {
+    use crate::report::GroupBy;
+    let column = |group: GroupBy, name: &str| match query.group_by.contains(&group) {
+        true => name.to_owned(),
+        false => "''".to_owned(),
+    };
+    let (agent, channel) = (
+        column(GroupBy::Agent, "agent"),
+        column(GroupBy::Channel, "channel"),
+    );
+    let mut s = Statement::new(format!(
+        "SELECT {agent}, {channel}, reason, CAST(SUM(unhappy) AS BIGINT) FROM reason_rollups \
+         WHERE site_id = "
+    ));
+    s.bind(Bind::Int(site_id));
+    s.push(" AND day >= ")
+        .bind(Bind::Text(query.from.to_string()));
+    s.push(" AND day <= ")
+        .bind(Bind::Text(query.to.to_string()));
+    for (name, value) in [("agent", &query.agent), ("channel", &query.channel)] {
+        if let Some(value) = value {
+            s.push(&format!(" AND {name} = "))
+                .bind(Bind::Text(value.clone()));
+        }
+    }
+    s.push(" GROUP BY 1, 2, 3 HAVING SUM(unhappy) > 0");
+    s
+}
+
+/// Adds reason-count changes to `reason_rollups` (rows in lock order).
+pub(super) fn upsert_reason_changes(
+    rows: &[(&(i64, crate::rollup::ReasonKey), &i64)],
+) -> Statement {
+    let mut s = Statement::new(
+        "INSERT INTO reason_rollups (site_id, day, agent, channel, reason, unhappy) VALUES ",
+    );
+    for (i, ((site_id, key), delta)) in rows.iter().enumerate() {
+        s.push(if i == 0 { "(" } else { ", (" });
+        s.bind(Bind::Int(*site_id)).push(", ");
+        s.bind(Bind::Text(key.day.to_string())).push(", ");
+        let agent = key.agent.as_ref().map_or("", |a| a.as_str());
+        s.bind(Bind::Text(agent.to_owned())).push(", ");
+        let channel = key.channel.map_or("", koe_shared::Channel::as_str);
+        s.bind(Bind::Text(channel.to_owned())).push(", ");
+        s.bind(Bind::Text(key.reason.clone())).push(", ");
+        s.bind(Bind::Int(**delta)).push(")");
+    }
+    s.push(
+        " ON CONFLICT (site_id, day, agent, channel, reason) \
+         DO UPDATE SET unhappy = reason_rollups.unhappy + excluded.unhappy",
+    );
+    s
+}
+
 pub(super) const SELECT_IMPRESSIONS: &str =
     "SELECT agent, team, channel, day FROM impressions WHERE site_id = $1";
 

@@ -11,7 +11,7 @@ use koe_shared::InteractionId;
 use sqlx::Database;
 
 use super::queries::Queries;
-use super::write_plan::{self, ResponseKey, RollupChanges};
+use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges};
 use super::{ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{RollupCounters, RollupDelta, RollupKey, response_deltas};
@@ -74,6 +74,9 @@ pub(super) async fn apply_answers<T: WriteTx>(
             response_deltas(before_state, &after),
         );
         tx.apply_rollup_changes(&changes).await?;
+        let mut reasons = ReasonChanges::new();
+        write_plan::add_reason_changes(&mut reasons, write.site_id, before_state, &after);
+        T::Db::apply_reason_changes(tx, &reasons).await?;
         return Ok(Saved {
             id,
             status: AnswerWrite::status(before_state),
@@ -128,6 +131,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     }
     T::Db::insert_set_aside(tx, &plan.set_aside).await?;
     tx.apply_rollup_changes(&plan.changes).await?;
+    T::Db::apply_reason_changes(tx, &plan.reasons).await?;
     plan.outcomes
         .into_iter()
         .map(|outcome| match outcome {

@@ -8,13 +8,29 @@ use std::collections::{BTreeMap, HashMap};
 use koe_shared::{InteractionId, SubmissionStatus};
 
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
-use crate::rollup::{RollupCounters, RollupDelta, RollupKey};
+use crate::rollup::{ReasonKey, RollupCounters, RollupDelta, RollupKey, reason_deltas};
 
 /// A response's identity: (site id, interaction).
 pub(super) type ResponseKey = (i64, InteractionId);
 
 /// Rollup changes per (site id, row key), summed; the order every writer locks rows in.
 pub(super) type RollupChanges = BTreeMap<(i64, RollupKey), RollupCounters>;
+
+/// Reason-count changes per (site id, reason row), summed, in lock order.
+pub(super) type ReasonChanges = BTreeMap<(i64, ReasonKey), i64>;
+
+/// Adds one response's reason changes to a batch's.
+pub(super) fn add_reason_changes(
+    changes: &mut ReasonChanges,
+    site_id: i64,
+    before: Option<&ResponseState>,
+    after: &ResponseState,
+) {
+    for (key, delta) in reason_deltas(before, after) {
+        *changes.entry((site_id, key)).or_default() += delta;
+    }
+    changes.retain(|_, d| *d != 0);
+}
 
 /// Adds one site's deltas to a batch's changes.
 pub(super) fn add_changes(changes: &mut RollupChanges, site_id: i64, deltas: Vec<RollupDelta>) {
@@ -57,6 +73,8 @@ pub(super) struct BatchPlan {
     pub set_aside: Vec<(ResponseKey, ResponseState)>,
     /// The rollup changes of the whole batch.
     pub changes: RollupChanges,
+    /// The reason-count changes of the whole batch.
+    pub reasons: ReasonChanges,
 }
 
 /// Plans a batch: `stored` holds the touched responses that exist (id and state). Writes to
@@ -79,6 +97,7 @@ pub(super) fn plan(
                 let after = merged.response;
                 let deltas = crate::rollup::response_deltas(before, &after);
                 add_changes(&mut plan.changes, write.site_id, deltas);
+                add_reason_changes(&mut plan.reasons, write.site_id, before, &after);
                 plan.outcomes
                     .push(Ok((key.clone(), AnswerWrite::status(before))));
                 if let Some(aside) = merged.set_aside {

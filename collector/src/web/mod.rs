@@ -53,6 +53,7 @@ pub fn routes<S: Storage>(
         .app_data(web::JsonConfig::default().limit(1024))
         .route("/scores", web::get().to(api::scores::<S>))
         .route("/standings", web::get().to(api::standings::<S>))
+        .route("/reasons", web::get().to(api::reasons::<S>))
         .route("/responses", web::get().to(api::list_responses::<S>))
         .route("/keys", web::post().to(api::create_key::<S>))
         .route("/keys", web::get().to(api::list_keys::<S>))

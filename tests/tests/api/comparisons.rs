@@ -5,7 +5,7 @@ use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
-use koe_shared::{AgentId, CsatScore, InteractionId};
+use koe_shared::{AgentId, CsatScore, InteractionId, Reason, Reasons};
 use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
 use serde_json::Value;
 
@@ -148,7 +148,93 @@ async fn standings_rank_by_evidence_not_luck<S: TestBackend>() {
     assert!(lucky["flag"].is_null());
 }
 
+async fn reasons_count_only_unhappy_answers_and_follow_edits<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let write = |interaction: &str, agent: &str, csat: u8, reasons: &[&str]| AnswerWrite {
+        site_id: app.site.site.id,
+        interaction: InteractionId::try_from(interaction).unwrap(),
+        attribution: Attribution {
+            agent: Some(AgentId::try_from(agent).unwrap()),
+            ..Attribution::default()
+        },
+        answers: Answers {
+            csat: Some(CsatScore::try_from(csat).unwrap()),
+            reasons: Reasons::try_from(
+                reasons
+                    .iter()
+                    .map(|r| Reason::try_from(*r).unwrap())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+            ..Answers::default()
+        },
+        day: "2026-11-18".parse().unwrap(),
+        now_ms: koe_collector::clock::now_ms(),
+        edit_window_ms: 86_400_000,
+        source: Source::WIDGET,
+    };
+    for w in [
+        write("r1", "aiko", 1, &["slow", "rude"]),
+        write("r2", "aiko", 2, &["slow"]),
+        write("r3", "ken", 1, &["slow"]),
+        // A happy customer's reasons are not a complaint.
+        write("r4", "ken", 5, &["slow"]),
+    ] {
+        app.storage.save_answers(w).await.unwrap();
+    }
+    // r2 is edited to a 5: its reason no longer counts.
+    app.storage
+        .save_answers(write("r2", "aiko", 5, &[]))
+        .await
+        .unwrap();
+    let key = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let get = |query: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            app.client
+                .get(app.url(&format!(
+                    "/api/v1/sites/{}/reasons?from=2026-11-16&to=2026-11-22{query}",
+                    app.site.key()
+                )))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let all: Value = get("").await.json().await.unwrap();
+    let counts: Vec<(String, u64)> = all["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_owned(),
+                r["unhappy"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [("slow".to_owned(), 2), ("rude".to_owned(), 1)]);
+    let by_agent: Value = get("&group_by=agent").await.json().await.unwrap();
+    let aiko: Vec<&Value> = by_agent["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["agent"] == "aiko")
+        .collect();
+    assert_eq!(aiko.len(), 2, "{by_agent}");
+    assert!(app.drift().await.is_empty(), "{:?}", app.drift().await);
+    let refused = get("&group_by=team").await;
+    assert_eq!(refused.status(), 400);
+}
+
 on_both_backends!(
+    reasons_count_only_unhappy_answers_and_follow_edits,
     a_real_drop_is_down_and_two_bad_chats_are_not,
     standings_rank_by_evidence_not_luck,
 );

@@ -19,9 +19,10 @@ use super::{
     SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::report::reasons::ReasonCount;
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
-use crate::rollup::{RollupCounters, RollupKey, Summary};
+use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
 
 /// PostgreSQL's report SQL: the Monday of a day's week, and rows folded into one JSON text.
@@ -201,6 +202,18 @@ impl Storage for PgStorage {
         summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
         Postgres::summary_rollups(&mut *self.pool.acquire().await?, site_id, summary).await
+    }
+
+    async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
+        Postgres::reason_rollups(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn reason_counts(
+        &self,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<ReasonCount>, StorageError> {
+        Postgres::reason_counts(&mut *self.pool.acquire().await?, site_id, query).await
     }
 
     async fn rollups(

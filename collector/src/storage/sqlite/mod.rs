@@ -21,9 +21,10 @@ use super::{
     SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::report::reasons::ReasonCount;
 use crate::report::{GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
-use crate::rollup::{RollupCounters, RollupKey, Summary};
+use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
 use writer::{Write, WriteJob, Writer, run_writer};
 
@@ -253,6 +254,18 @@ impl Storage for SqliteStorage {
         summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
         Sqlite::summary_rollups(&mut *self.reads.acquire().await?, site_id, summary).await
+    }
+
+    async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
+        Sqlite::reason_rollups(&mut *self.reads.acquire().await?, site_id).await
+    }
+
+    async fn reason_counts(
+        &self,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<ReasonCount>, StorageError> {
+        Sqlite::reason_counts(&mut *self.reads.acquire().await?, site_id, query).await
     }
 
     async fn rollups(

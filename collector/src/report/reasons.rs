@@ -1,0 +1,50 @@
+//! Why customers are unhappy: how many unhappy responses (CSAT 1–2, or NPS 0–6) gave each
+//! reason in a range, by agent and channel — read from `reason_rollups`, so its cost follows
+//! the reason rows in the range, not the number of responses.
+
+use serde::Serialize;
+
+use super::{GroupBy, ReportQuery};
+use crate::sites::Site;
+use crate::storage::{Storage, StorageError};
+
+/// One reason's count for a group (`None`: not grouped by it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    pub reason: String,
+    /// Unhappy responses that gave the reason.
+    pub unhappy: u64,
+}
+
+/// Why a reasons query cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReasonsError {
+    #[error("reasons are counted by agent and channel, not by team")]
+    ByTeam,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// The reasons of a site's unhappy customers in the query's range and filters, most given
+/// first within each group.
+pub async fn load<S: Storage>(
+    storage: &S,
+    site: &Site,
+    query: &ReportQuery,
+) -> Result<Vec<ReasonCount>, ReasonsError> {
+    if query.group_by.contains(&GroupBy::Team) || query.team.is_some() {
+        return Err(ReasonsError::ByTeam);
+    }
+    let mut counts = storage.reason_counts(site.id, query).await?;
+    counts.sort_by(|a, b| {
+        (&a.agent, &a.channel)
+            .cmp(&(&b.agent, &b.channel))
+            .then(b.unhappy.cmp(&a.unhappy))
+            .then(a.reason.cmp(&b.reason))
+    });
+    Ok(counts)
+}

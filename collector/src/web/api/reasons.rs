@@ -1,0 +1,37 @@
+//! `GET /api/v1/sites/{site}/reasons`: why customers are unhappy — reason tags counted among
+//! low-CSAT and detractor answers, by agent and channel (`report::reasons`). Range and filters
+//! as for scores; `group_by` takes agent and channel.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::auth::authorize;
+use crate::report::ReportQuery;
+use crate::report::query::RawReportQuery;
+use crate::report::reasons::{self, ReasonsError};
+use crate::storage::{Role, Storage};
+use crate::web::error::ManageError;
+use crate::web::state::AppState;
+
+#[tracing::instrument(name = "reasons", skip_all)]
+pub async fn reasons<S: Storage>(
+    req: HttpRequest,
+    site: web::Path<String>,
+    params: web::Query<RawReportQuery>,
+    state: web::Data<AppState<S>>,
+) -> Result<HttpResponse, ManageError> {
+    let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
+    let query = ReportQuery::parse(&params, site.today()).map_err(ManageError::BadParameter)?;
+    let counts = reasons::load(&state.storage, &site, &query)
+        .await
+        .map_err(|e| match e {
+            ReasonsError::ByTeam => ManageError::BadParameter(e.to_string()),
+            ReasonsError::Storage(e) => e.into(),
+        })?;
+    Ok(HttpResponse::Ok().json(json!({
+        "site": site.key,
+        "from": query.from.to_string(),
+        "to": query.to.to_string(),
+        "reasons": counts,
+    })))
+}
