@@ -34,6 +34,8 @@ pub struct Texts {
     pub scores_csv: &'static str,
     pub responses_csv: &'static str,
     pub interval_help: &'static str,
+    /// The insights sections: against the previous period, standings, reasons.
+    pub insights: &'static InsightTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -69,6 +71,25 @@ pub static EN: Texts = Texts {
     scores_csv: "Scores (CSV)",
     responses_csv: "Responses (CSV)",
     interval_help: "Values show the 95 % interval in brackets. Hollow points rest on few responses.",
+    insights: &InsightTexts {
+        overview: "Against the previous period",
+        metric: "Metric",
+        now: "Now",
+        before: "Before",
+        change: "Change (95 %)",
+        verdicts: ["Up", "Down", "No clear change"],
+        standings: "Agents, ranked by CSAT adjusted for few answers",
+        standings_help: "Adjusted: pulled toward the team's CSAT by as much as the agent's own answers are few. Flagged agents lie clearly below or above the rest of their team.",
+        rank: "Rank",
+        team: "Team",
+        raw: "CSAT % (raw)",
+        adjusted: "Adjusted",
+        below: "Below the team",
+        above: "Above the team",
+        reasons: "Why customers are unhappy",
+        reason: "Reason",
+        unhappy: "Unhappy answers",
+    },
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -104,9 +125,52 @@ pub static JA: Texts = Texts {
     scores_csv: "評価（CSV）",
     responses_csv: "回答（CSV）",
     interval_help: "括弧内は95%信頼区間です。白抜きの点は回答が少ない期間です。",
+    insights: &InsightTexts {
+        overview: "前の期間との比較",
+        metric: "指標",
+        now: "今回",
+        before: "前回",
+        change: "変化（95%）",
+        verdicts: ["上昇", "低下", "明確な変化なし"],
+        standings: "担当者（回答数の少なさを補正したCSAT順）",
+        standings_help: "補正値：回答が少ないほどチームのCSATに近づけた値です。印の付いた担当者は、チームの他のメンバーより明らかに低い（または高い）値です。",
+        rank: "順位",
+        team: "チーム",
+        raw: "CSAT（%・実測）",
+        adjusted: "補正値",
+        below: "チームより低い",
+        above: "チームより高い",
+        reasons: "不満の理由",
+        reason: "理由",
+        unhappy: "不満の回答数",
+    },
     other_lang: "English",
     other_lang_code: "en",
 };
+
+/// The words of the dashboard's insights: the change against the previous period, the agent
+/// standings, the reasons of unhappy customers.
+#[derive(Debug)]
+pub struct InsightTexts {
+    pub overview: &'static str,
+    pub metric: &'static str,
+    pub now: &'static str,
+    pub before: &'static str,
+    pub change: &'static str,
+    /// Up, down, no clear change.
+    pub verdicts: [&'static str; 3],
+    pub standings: &'static str,
+    pub standings_help: &'static str,
+    pub rank: &'static str,
+    pub team: &'static str,
+    pub raw: &'static str,
+    pub adjusted: &'static str,
+    pub below: &'static str,
+    pub above: &'static str,
+    pub reasons: &'static str,
+    pub reason: &'static str,
+    pub unhappy: &'static str,
+}
 
 /// The texts in a language.
 pub fn of(locale: Locale) -> &'static Texts {

@@ -84,7 +84,7 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
     .await;
     let rows = b
         .script(
-            "return document.querySelectorAll('tbody tr').length;",
+            "return document.querySelectorAll('table.by-agent-channel tbody tr').length;",
             json!([]),
         )
         .await;

@@ -4,6 +4,7 @@
 //! HttpOnly, SameSite=Strict and Secure over TLS; POSTs only from the dashboard's own origin.
 
 mod chart;
+mod insights;
 mod sign_in;
 mod view;
 
@@ -16,6 +17,7 @@ use futures_util::StreamExt as _;
 use serde::Deserialize;
 
 use crate::clock;
+use crate::report::compare::Compare;
 use crate::report::{self, Bucket, GroupBy, ReportQuery, query::RawReportQuery};
 use crate::responses::list::{self, ResponseQuery};
 use crate::sites::Site;
@@ -256,6 +258,25 @@ async fn site_page<S: Storage>(
         Ok(page) => page.responses,
         Err(error) => return failed(error),
     };
+    let overview = ReportQuery {
+        bucket: Bucket::All,
+        group_by: Vec::new(),
+        compare: Some(Compare::Previous),
+        ..trend_query.clone()
+    };
+    let overview = match report::load(&state.storage, &site, &overview).await {
+        Ok(report) => report,
+        Err(error) => return failed(error),
+    };
+    let standings = match report::standings::load(&state.storage, &site, &trend_query).await {
+        Ok(standings) => standings,
+        Err(error) => return failed(error),
+    };
+    let reasons = match report::reasons::load(&state.storage, &site, &trend_query).await {
+        Ok(reasons) => reasons,
+        Err(report::reasons::ReasonsError::Storage(error)) => return failed(error),
+        Err(report::reasons::ReasonsError::ByTeam) => Vec::new(),
+    };
     let query_string = format!(
         "from={}&to={}&bucket={}&lang={}",
         trend.from,
@@ -268,6 +289,9 @@ async fn site_page<S: Storage>(
         trend: &trend,
         table: &table,
         low_ratings: &low_ratings,
+        overview: &overview,
+        standings: &standings,
+        reasons: &reasons,
         query: query_string,
         sort: query.sort.as_deref().unwrap_or("n"),
     };

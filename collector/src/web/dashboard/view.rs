@@ -6,6 +6,9 @@ use askama::Template;
 use koe_shared::metrics::Estimate;
 
 use super::chart::{TrendChart, TrendPoint};
+use super::insights;
+use crate::report::reasons::ReasonCount;
+use crate::report::standings::Standing;
 use crate::report::{Report, ReportRow};
 use crate::responses::list::ListedResponse;
 use crate::sites::Site;
@@ -42,6 +45,10 @@ pub struct SitePage<'a> {
     pub trend: &'a Report,
     pub table: &'a Report,
     pub low_ratings: &'a [ListedResponse],
+    /// The whole range against the previous period (one row).
+    pub overview: &'a Report,
+    pub standings: &'a [Standing],
+    pub reasons: &'a [ReasonCount],
     /// The query string the page was asked with (for CSV links and language switch).
     pub query: String,
     pub sort: &'a str,
@@ -62,6 +69,9 @@ struct SiteView<'a> {
     headings: Vec<Heading<'a>>,
     rows: Vec<TableRow<'a>>,
     low_ratings: Vec<LowRating<'a>>,
+    changes: Vec<insights::MetricChange<'a>>,
+    standings: Vec<insights::StandingRow<'a>>,
+    reasons: Vec<insights::ReasonRow<'a>>,
 }
 
 #[derive(Debug)]
@@ -229,5 +239,8 @@ pub fn site_page(t: &Texts, p: &SitePage<'_>) -> String {
         headings,
         rows,
         low_ratings,
+        changes: insights::changes(t, p.overview),
+        standings: insights::standings(t, p.standings),
+        reasons: insights::reasons(p.reasons),
     })
 }
