@@ -28,6 +28,7 @@ pub enum AuditAction {
     KeyCreated,
     KeyRevoked,
     SecretRotated,
+    SiteUpdated,
 }
 
 impl AuditAction {

@@ -87,6 +87,32 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     assert!(new_secret.starts_with("koe_ss_") && new_secret != old_secret);
     assert_eq!(rotated["grace_days"], 3);
 
+    let listed = json_of(&koe(dir.path(), &["site", "list", "--json"]));
+    assert_eq!(listed["sites"][0]["site_key"], site_key);
+    let updated = json_of(&koe(
+        dir.path(),
+        &[
+            "site", "update", "--site", site_key, "--name", "Coffee", "--strict", "on",
+        ],
+    ));
+    assert_eq!(
+        (updated["name"].as_str(), updated["strict"].as_bool()),
+        (Some("Coffee"), Some(true))
+    );
+    let zone = koe(
+        dir.path(),
+        &[
+            "site",
+            "update",
+            "--site",
+            site_key,
+            "--timezone",
+            "Asia/Tokyo",
+        ],
+    );
+    assert!(!zone.status.success(), "the time zone cannot change");
+    assert!(String::from_utf8_lossy(&zone.stderr).contains("time zone cannot be changed"));
+
     let audit = json_of(&koe(dir.path(), &["audit", "--site", site_key, "--json"]));
     let actions: Vec<(&str, &str)> = audit["events"]
         .as_array()
@@ -99,7 +125,8 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
         [
             ("key_created", "cli"),
             ("key_revoked", "cli"),
-            ("secret_rotated", "cli")
+            ("secret_rotated", "cli"),
+            ("site_updated", "cli")
         ]
     );
     let text = audit.to_string();

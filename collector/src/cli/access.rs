@@ -1,5 +1,5 @@
-//! `koe key list`, `koe key revoke`, `koe site rotate-secret`, `koe audit`: who can reach a
-//! site's data, shutting off a leaked key or secret, and the record of those changes. Every
+//! `koe site list|show|update`, `koe key list`, `koe key revoke`, `koe site rotate-secret`,
+//! `koe audit`: a site's settings, who can reach its data, shutting off a leaked key or secret, and the record of those changes. Every
 //! change is recorded in the audit trail as made by `cli`.
 
 use std::process::ExitCode;
@@ -12,10 +12,21 @@ use serde_json::json;
 use crate::audit::Actor;
 use crate::sites::Site;
 use crate::sites::registration::{revoke_api_key, rotate_secret};
+use crate::sites::settings::{SiteChanges, SiteView, update_site};
 use crate::storage::Storage;
 
 #[derive(Debug)]
 pub(super) enum AccessCommand {
+    ListSites {
+        json: bool,
+    },
+    ShowSite {
+        site: SiteKey,
+    },
+    UpdateSite {
+        site: SiteKey,
+        changes: SiteChanges,
+    },
     ListKeys {
         site: SiteKey,
         json: bool,
@@ -50,6 +61,39 @@ fn time(ms: Option<i64>) -> String {
 impl AccessCommand {
     pub(super) async fn run<S: Storage>(self, storage: &S) -> anyhow::Result<ExitCode> {
         match self {
+            Self::ListSites { json } => {
+                let sites: Vec<SiteView> =
+                    storage.sites().await?.iter().map(SiteView::from).collect();
+                if json {
+                    println!("{}", json!({ "sites": sites }));
+                } else {
+                    for s in &sites {
+                        println!(
+                            "{:<24} {:<24} {:<12} strict={:<5} {}",
+                            s.site_key,
+                            s.name,
+                            s.timezone,
+                            s.strict,
+                            s.origins.join(" ")
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::ShowSite { site: key } => {
+                let site = site(storage, &key).await?;
+                println!("{}", serde_json::to_string_pretty(&SiteView::from(&site))?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::UpdateSite { site: key, changes } => {
+                let site = site(storage, &key).await?;
+                let updated = update_site(storage, &site, changes, Actor::Cli).await?;
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&SiteView::from(&updated))?
+                );
+                Ok(ExitCode::SUCCESS)
+            }
             Self::ListKeys { site: key, json } => {
                 let site = site(storage, &key).await?;
                 let keys = storage.api_keys(site.id).await?;

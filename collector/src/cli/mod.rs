@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod access;
+mod args;
 mod commands;
 
 use anyhow::Context as _;
@@ -15,11 +16,13 @@ use crate::links::LinkRequest;
 use crate::report::query::RawReportQuery;
 use crate::settings::{DatabaseUrl, Settings};
 use crate::sites::registration::SiteRequest;
+use crate::sites::settings::SiteChanges;
 use crate::sites::{Origin, SiteTimeZone};
 use crate::startup::Application;
 use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
 use crate::telemetry;
 use access::AccessCommand;
+use args::{KeyCommand, SiteCommand};
 use commands::StorageCommand;
 
 #[derive(Debug, Parser)]
@@ -43,7 +46,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
-struct DatabaseArg {
+pub(super) struct DatabaseArg {
     /// Database URL: sqlite://PATH (default sqlite://koe.db) or postgres://…
     #[arg(long, value_name = "URL")]
     database: Option<String>,
@@ -142,76 +145,6 @@ enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum SiteCommand {
-    /// Register a site; prints its public key and its signing secret (shown once).
-    Add {
-        #[arg(long)]
-        name: String,
-        /// Origins pages embedding the widget are served from, e.g. https://example.com.
-        #[arg(long = "origin", value_name = "URL", required = true, num_args = 1..)]
-        origins: Vec<String>,
-        /// IANA time zone days are counted in, e.g. Asia/Tokyo.
-        #[arg(long, default_value = "UTC")]
-        timezone: String,
-        /// Accept attribution (agent, team, channel) only when a signed token covers it.
-        #[arg(long)]
-        strict: bool,
-        /// Report rows resting on fewer responses are marked "low n".
-        #[arg(long, value_name = "N", default_value_t = 30)]
-        low_n: u32,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Give a site a new signing secret (printed once); tokens and rating links signed with
-    /// the previous one keep working for the grace period, then are refused.
-    RotateSecret {
-        #[arg(long)]
-        site: String,
-        /// How long the previous secret still verifies: days, as `7d` or `7` (0 ends it now).
-        #[arg(long, default_value = "7d")]
-        grace: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum KeyCommand {
-    /// Create an API key for a site; prints it once.
-    Create {
-        /// The site key printed by `koe site add`.
-        #[arg(long)]
-        site: String,
-        #[arg(long, value_parser = ["read", "admin"])]
-        role: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// A site's keys: id, role, prefix, created, last used, revoked (never the keys).
-    List {
-        #[arg(long)]
-        site: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Revoke a key: its next API call is refused and its dashboard sessions end.
-    Revoke {
-        /// The key's id (`koe key list`).
-        id: i64,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-}
-
 /// Runs the command line; the binary's `main` is only this.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(&cli.config).context("could not read the settings")?;
@@ -267,6 +200,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             (db, StorageCommand::CreateKey { site, role, json })
         }
         Command::Verify { json, db } => (db, StorageCommand::Verify { json }),
+        Command::Site(SiteCommand::List { json, db }) => (
+            db,
+            StorageCommand::Access(AccessCommand::ListSites { json }),
+        ),
+        Command::Site(SiteCommand::Show { site, db }) => (
+            db,
+            StorageCommand::Access(AccessCommand::ShowSite {
+                site: site_key(site)?,
+            }),
+        ),
+        Command::Site(SiteCommand::Update {
+            site,
+            name,
+            add_origins,
+            remove_origins,
+            strict,
+            low_n,
+            timezone,
+            db,
+        }) => {
+            let origins = |raw: Vec<String>| {
+                raw.iter()
+                    .map(|o| Origin::parse(o).map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<Vec<_>>>()
+            };
+            let changes = SiteChanges {
+                name,
+                add_origins: origins(add_origins)?,
+                remove_origins: origins(remove_origins)?,
+                strict: strict.map(|s| s == "on"),
+                low_n_threshold: low_n,
+                timezone: timezone
+                    .map(|z| SiteTimeZone::parse(&z).map_err(anyhow::Error::msg))
+                    .transpose()?,
+            };
+            (
+                db,
+                StorageCommand::Access(AccessCommand::UpdateSite {
+                    site: site_key(site)?,
+                    changes,
+                }),
+            )
+        }
         Command::Key(KeyCommand::List { site, json, db }) => (
             db,
             StorageCommand::Access(AccessCommand::ListKeys {

@@ -73,6 +73,12 @@ impl SiteDirectory {
         Ok(Some(site))
     }
 
+    /// Reloads every site from storage now (after a change made through this process).
+    pub async fn reload<S: Storage>(&self, storage: &S) -> Result<(), StorageError> {
+        self.replace(storage.sites().await?);
+        Ok(())
+    }
+
     /// The site with this id: from memory, else reloading the site list once.
     pub async fn find_by_id<S: Storage>(
         &self,

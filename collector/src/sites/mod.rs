@@ -3,6 +3,7 @@
 
 pub mod directory;
 pub mod registration;
+pub mod settings;
 
 use std::fmt;
 

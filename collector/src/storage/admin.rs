@@ -6,10 +6,11 @@
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::queries::unique;
-use super::rows::{ApiKeyRow, AuditRow, SessionRow};
+use super::rows::{ApiKeyRow, AuditRow, SessionRow, join_origins};
 use super::sql;
 use super::{ApiKeyRecord, NewApiKey, SessionRecord, StorageError};
 use crate::audit::{AuditAction, AuditEntry, AuditEvent};
+use crate::sites::Site;
 
 pub(super) trait Admin: Database {
     /// Stores a new key and records its creation.
@@ -56,6 +57,14 @@ pub(super) trait Admin: Database {
         until_ms: i64,
     ) -> Result<(), StorageError>;
 
+    /// Stores a site's editable settings (name, origins, strict, low-n threshold) and records
+    /// the change.
+    async fn update_site(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        site: &Site,
+    ) -> Result<(), StorageError>;
+
     async fn insert_audit(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
@@ -94,6 +103,7 @@ where
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String, String): FromRow<'r, DB::Row>,
     for<'r> ApiKeyRow: FromRow<'r, DB::Row>,
@@ -210,6 +220,22 @@ where
             .bind(&digest[..])
             .bind(until_ms)
             .bind(entry.site_id)
+            .execute(&mut *conn)
+            .await?;
+        Self::insert_audit(conn, entry).await
+    }
+
+    async fn update_site(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        site: &Site,
+    ) -> Result<(), StorageError> {
+        sqlx::query(sql::UPDATE_SITE)
+            .bind(site.name.as_str())
+            .bind(join_origins(&site.origins))
+            .bind(site.strict)
+            .bind(i64::from(site.low_n_threshold))
+            .bind(site.id)
             .execute(&mut *conn)
             .await?;
         Self::insert_audit(conn, entry).await

@@ -151,6 +151,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         until_ms: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// Stores a site's editable settings and records the change, in one transaction.
+    fn update_site(
+        &self,
+        entry: AuditEntry,
+        site: Site,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
     /// A site's audit trail, oldest first.
     fn audit_events(
         &self,

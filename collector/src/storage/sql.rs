@@ -93,6 +93,11 @@ pub(super) const TOUCH_API_KEY: &str = "UPDATE api_keys SET last_used_at_ms = $1
 pub(super) const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_digest, \
      previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
 
+/// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold)
+/// for site `$5`.
+pub(super) const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
+     low_n_threshold = $4 WHERE id = $5";
+
 pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_events (site_id, at_ms, actor, action, \
      detail) VALUES ($1, $2, $3, $4, $5)";
 

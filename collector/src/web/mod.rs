@@ -51,6 +51,8 @@ pub fn routes<S: Storage>(
     let manage = web::scope("/api/v1/sites/{site}")
         .wrap(from_fn(body_limit::bounded_body))
         .app_data(web::JsonConfig::default().limit(1024))
+        .route("", web::get().to(api::show_site::<S>))
+        .route("", web::patch().to(api::update_site_settings::<S>))
         .route("/scores", web::get().to(api::scores::<S>))
         .route("/standings", web::get().to(api::standings::<S>))
         .route("/reasons", web::get().to(api::reasons::<S>))

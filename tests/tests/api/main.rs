@@ -20,6 +20,7 @@ mod rating_links;
 mod reports;
 mod responses;
 mod scanners;
+mod sites;
 mod slow_bodies;
 mod stored_text;
 mod widget_files;

@@ -128,6 +128,13 @@ impl Storage for PgStorage {
         Ok(())
     }
 
+    async fn update_site(&self, entry: AuditEntry, site: Site) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
+        Postgres::update_site(&mut tx, &entry, &site).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn audit_events(&self, site_id: i64) -> Result<Vec<AuditEvent>, StorageError> {
         Postgres::audit_events(&mut *self.pool.acquire().await?, site_id).await
     }

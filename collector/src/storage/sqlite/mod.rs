@@ -186,6 +186,13 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    async fn update_site(&self, entry: AuditEntry, site: Site) -> Result<(), StorageError> {
+        let mut tx = self.reads.begin().await?;
+        Sqlite::update_site(&mut tx, &entry, &site).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn audit_events(&self, site_id: i64) -> Result<Vec<AuditEvent>, StorageError> {
         Sqlite::audit_events(&mut *self.reads.acquire().await?, site_id).await
     }

@@ -11,6 +11,7 @@ mod reasons;
 mod response_list;
 mod responses;
 mod scores;
+mod sites;
 mod standings;
 
 pub use impressions::record_impression;
@@ -20,4 +21,5 @@ pub use reasons::reasons;
 pub use response_list::list_responses;
 pub use responses::submit_response;
 pub use scores::scores;
+pub use sites::{show_site, update_site_settings};
 pub use standings::standings;

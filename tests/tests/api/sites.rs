@@ -1,0 +1,89 @@
+//! A site's settings through the admin API: shown (never its secret), changed (name, origins,
+//! strict mode, low-n threshold) with the change in the audit trail and in effect at once; a
+//! time-zone change is refused with the reason.
+
+use koe_collector::audit::Actor;
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
+use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
+use serde_json::{Value, json};
+
+async fn a_site_is_shown_and_changed_with_an_audit_entry<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (admin, key) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    let url = app.url(&format!("/api/v1/sites/{}", app.site.key()));
+    let shown: Value = app
+        .client
+        .get(&url)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["name"], "Shop");
+    assert!(
+        !shown.to_string().contains(&app.site.secret),
+        "never the signing secret"
+    );
+    let patch = |body: Value| app.client.patch(&url).bearer_auth(&key).json(&body).send();
+    let changed: Value = patch(json!({
+        "name": "Coffee shop",
+        "add_origins": ["https://m.shop.example"],
+        "strict": true,
+        "low_n_threshold": 10
+    }))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(changed["name"], "Coffee shop");
+    assert_eq!(changed["strict"], true);
+    assert_eq!(changed["low_n_threshold"], 10);
+    assert_eq!(changed["origins"].as_array().unwrap().len(), 2);
+
+    // In effect at once: the site is strict now, so unsigned attribution is refused.
+    let unsigned = app
+        .submit(&json!({ "site": app.site.key(), "interaction": "i1", "agent": "ken", "csat": 4 }))
+        .await;
+    assert_eq!(error_code(unsigned).await, "token_required");
+
+    let zone = patch(json!({ "timezone": "Europe/Paris" })).await.unwrap();
+    assert_eq!(zone.status(), 400);
+    let message = zone.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("time zone cannot be changed"), "{message}");
+    let emptied =
+        patch(json!({ "remove_origins": ["https://shop.example", "https://m.shop.example"] }))
+            .await
+            .unwrap();
+    assert_eq!(emptied.status(), 400, "a site keeps at least one origin");
+
+    let audit = app.storage.audit_events(app.site.site.id).await.unwrap();
+    let last = audit.last().unwrap();
+    assert_eq!(last.action, "site_updated");
+    assert_eq!(last.actor, format!("key:{}", admin.id));
+    assert!(last.detail.contains("Coffee shop") && last.detail.contains("strict false → true"));
+
+    let (_, read) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap();
+    let refused = app
+        .client
+        .get(&url)
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "settings need an admin key");
+}
+
+on_both_backends!(a_site_is_shown_and_changed_with_an_audit_entry);
