@@ -37,6 +37,7 @@ pub(super) enum AccessCommand {
     RotateSecret {
         site: SiteKey,
         grace: Duration,
+        force: bool,
         json: bool,
     },
     Audit {
@@ -154,10 +155,11 @@ impl AccessCommand {
             Self::RotateSecret {
                 site: key,
                 grace,
+                force,
                 json,
             } => {
                 let site = site(storage, &key).await?;
-                let secret = rotate_secret(storage, &site, grace, Actor::Cli).await?;
+                let secret = rotate_secret(storage, &site, grace, force, Actor::Cli).await?;
                 let days = grace.as_secs() / 86_400;
                 if json {
                     println!(

@@ -69,6 +69,9 @@ pub(super) enum SiteCommand {
         /// How long the previous secret still verifies: days, as `7d` or `7` (0 ends it now).
         #[arg(long, default_value = "7d")]
         grace: String,
+        /// Rotate even while the secret before the last rotation still verifies (it stops now).
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         json: bool,
         #[command(flatten)]

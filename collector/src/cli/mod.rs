@@ -256,6 +256,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Site(SiteCommand::RotateSecret {
             site,
             grace,
+            force,
             json,
             db,
         }) => {
@@ -264,7 +265,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 db,
                 StorageCommand::Access(AccessCommand::RotateSecret {
                     site: site_key(site)?,
-                    grace: std::time::Duration::from_secs(days * 86_400),
+                    grace: std::time::Duration::from_secs(days.saturating_mul(86_400)),
+                    force,
                     json,
                 }),
             )
@@ -368,8 +370,10 @@ async fn run_closing<S: Storage>(command: StorageCommand, storage: S) -> anyhow:
 /// Days given as `14d` or `14`.
 fn days(raw: &str, flag: &str) -> anyhow::Result<u64> {
     raw.trim_end_matches('d')
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{flag} takes days, like 14d, got {raw:?}"))
+        .parse::<u64>()
+        .ok()
+        .filter(|days| *days <= 36_500)
+        .ok_or_else(|| anyhow::anyhow!("{flag} takes days (at most 36 500), like 14d, got {raw:?}"))
 }
 
 fn site_key(raw: String) -> anyhow::Result<SiteKey> {

@@ -92,17 +92,40 @@ pub async fn revoke_api_key<S: Storage>(
     storage.revoke_api_key(entry, key_id).await
 }
 
+/// Why a secret is not rotated.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error(
+        "the secret before the last rotation still verifies until {0}: rotating again would stop \
+         it at once (links signed with it would turn invalid); wait, or force it"
+    )]
+    GraceRunning(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
 /// Gives a site a new signing secret, returned once (only its digest is stored). Tokens and
 /// rating links signed with the previous one keep verifying for `grace`, then fail as signed
-/// with a retired secret.
+/// with a retired secret. Only one previous secret is kept: while one is still in its grace
+/// period, a rotation is refused unless `force` (which retires it at once).
 pub async fn rotate_secret<S: Storage>(
     storage: &S,
     site: &Site,
     grace: std::time::Duration,
+    force: bool,
     actor: Actor,
-) -> Result<String, StorageError> {
-    let secret = secrets::new_signing_secret();
+) -> Result<String, RotateError> {
     let now_ms = clock::now_ms();
+    if let Some(previous) = &site.previous_secret
+        && previous.until_ms > now_ms
+        && !force
+    {
+        let until = jiff::Timestamp::from_millisecond(previous.until_ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        return Err(RotateError::GraceRunning(until));
+    }
+    let secret = secrets::new_signing_secret();
     let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
     let until_ms = now_ms.saturating_add(grace_ms);
     let until = jiff::Timestamp::from_millisecond(until_ms)

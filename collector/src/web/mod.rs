@@ -113,6 +113,24 @@ pub fn locale_of(req: &actix_web::HttpRequest, lang: Option<&str>) -> koe_shared
     koe_shared::Locale::negotiate(lang, accept)
 }
 
+/// The collector's own origins: `public_url`'s when set (behind a TLS-terminating proxy the
+/// request itself may look like plain http), and the one the request came to.
+pub fn own_origins(
+    public_url: Option<&str>,
+    req: &actix_web::HttpRequest,
+) -> Vec<crate::sites::Origin> {
+    let info = req.connection_info();
+    let this = format!("{}://{}", info.scheme(), info.host());
+    public_url
+        .into_iter()
+        .chain([this.as_str()])
+        .filter_map(|url| {
+            let origin = url::Url::parse(url).ok()?.origin().ascii_serialization();
+            crate::sites::Origin::parse(&origin).ok()
+        })
+        .collect()
+}
+
 /// Unknown paths answer in the API's error format too.
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     error::json_error(

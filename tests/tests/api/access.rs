@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use koe_collector::audit::Actor;
-use koe_collector::sites::registration::{create_api_key, rotate_secret};
+use koe_collector::sites::registration::{RotateError, create_api_key, rotate_secret};
 use koe_collector::storage::Role;
 use koe_shared::InteractionId;
 use koe_shared::token::{self, AttributionClaims};
@@ -208,6 +208,7 @@ async fn a_rotated_secret_verifies_for_its_grace_period_only<S: TestBackend>() {
         &app.storage,
         &app.site.site,
         Duration::from_secs(86_400),
+        false,
         Actor::Cli,
     )
     .await
@@ -220,9 +221,12 @@ async fn a_rotated_secret_verifies_for_its_grace_period_only<S: TestBackend>() {
         "the previous secret still verifies during its grace period"
     );
 
-    // A rotation without grace: the secret before it is retired at once.
+    // Rotating again while the previous secret is in its grace period would cut it short, so
+    // it is refused unless forced; a forced rotation without grace retires `new` at once.
     let site = app.site_by_key(app.site.key()).await.unwrap();
-    let newest = rotate_secret(&app.storage, &site, Duration::ZERO, Actor::Cli)
+    let refused = rotate_secret(&app.storage, &site, Duration::ZERO, false, Actor::Cli).await;
+    assert!(matches!(refused, Err(RotateError::GraceRunning(_))));
+    let newest = rotate_secret(&app.storage, &site, Duration::ZERO, true, Actor::Cli)
         .await
         .unwrap();
     until_accepted(&app, &newest, "with-newest").await;

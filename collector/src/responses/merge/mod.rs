@@ -152,8 +152,8 @@ pub struct Merged {
 impl AnswerWrite {
     /// The interaction's response after this write: new when there was none, merged
     /// otherwise. A flagged write onto a counted response leaves it as it is and is kept
-    /// aside; a person's write onto a flagged one replaces the suspect answers, which are
-    /// kept aside.
+    /// aside; a person's confirmation on the survey page onto a flagged one replaces the
+    /// suspect answers, which are kept aside.
     pub fn apply_to(&self, existing: Option<&ResponseState>) -> Result<Merged, MergeConflict> {
         let fresh = |attribution: Attribution, day, created_at_ms| ResponseState {
             attribution,
@@ -169,6 +169,17 @@ impl AnswerWrite {
                 set_aside: None,
             });
         };
+        // A person's confirmation on the survey page where only suspect answers were: theirs
+        // replace them — with their own day and their own edit window (a scanner that clicked
+        // when the email arrived must not close it), the suspect answers kept aside.
+        if existing.source.flagged && !self.source.flagged && self.source.client == Client::Browser
+        {
+            let attribution = merge_attribution(&existing.attribution, &self.attribution)?;
+            return Ok(Merged {
+                response: fresh(attribution, self.day, self.now_ms),
+                set_aside: Some(existing.clone()),
+            });
+        }
         if self.now_ms - existing.created_at_ms > self.edit_window_ms {
             return Err(MergeConflict::EditWindowClosed);
         }
@@ -183,11 +194,9 @@ impl AnswerWrite {
                     self.now_ms,
                 )),
             },
-            // A person where only suspect answers were: theirs replace them.
-            (true, false) => Merged {
-                response: fresh(attribution, existing.day, existing.created_at_ms),
-                set_aside: Some(existing.clone()),
-            },
+            // The rest merge as before: a widget's follow-up answers (only a person runs the
+            // widget) complete a quick confirmation and count with it; flagged onto flagged
+            // stays flagged.
             _ => Merged {
                 response: ResponseState {
                     attribution,

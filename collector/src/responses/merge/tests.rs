@@ -211,6 +211,38 @@ fn a_scanners_answer_never_replaces_a_persons() {
 }
 
 #[test]
+fn a_person_days_after_a_scanner_gets_their_own_window_and_day() {
+    let scanner = confirmation(0, 1, true).apply_to(None).unwrap().response;
+    let mut person = confirmation(8 * 86_400_000, 4, false);
+    person.day = "2026-12-04".parse().unwrap();
+    let merged = person.apply_to(Some(&scanner)).unwrap();
+    assert_eq!(
+        merged.response.created_at_ms,
+        8 * 86_400_000,
+        "the window starts now"
+    );
+    assert_eq!(merged.response.day.to_string(), "2026-12-04");
+    assert_eq!(merged.set_aside, Some(scanner));
+}
+
+#[test]
+fn a_widget_follow_up_completes_a_quick_confirmation() {
+    let quick = confirmation(0, 5, true).apply_to(None).unwrap().response;
+    let follow_up = AnswerWrite {
+        answers: Answers {
+            nps: Some(NpsScore::try_from(9).unwrap()),
+            ..Answers::default()
+        },
+        source: Source::WIDGET,
+        ..confirmation(10, 5, false)
+    };
+    let merged = follow_up.apply_to(Some(&quick)).unwrap();
+    assert_eq!(merged.response.answers.csat.map(u8::from), Some(5), "kept");
+    assert!(!merged.response.source.flagged, "a person ran the widget");
+    assert_eq!(merged.set_aside, None);
+}
+
+#[test]
 fn a_persons_answer_replaces_a_scanners_which_is_kept_aside() {
     let scanner = confirmation(0, 1, true).apply_to(None).unwrap().response;
     let merged = confirmation(10, 4, false).apply_to(Some(&scanner)).unwrap();

@@ -103,7 +103,7 @@ async fn session<S: Storage>(
 }
 
 /// A POST from another origin is refused (with SameSite=Strict, the second lock on CSRF).
-fn same_origin(req: &HttpRequest) -> bool {
+fn same_origin<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
     let Some(origin) = req
         .headers()
         .get(header::ORIGIN)
@@ -111,8 +111,9 @@ fn same_origin(req: &HttpRequest) -> bool {
     else {
         return true;
     };
-    let info = req.connection_info();
-    origin == format!("{}://{}", info.scheme(), info.host())
+    crate::web::own_origins(state.public_url.as_deref(), req)
+        .iter()
+        .any(|own| own.as_str() == origin)
 }
 
 fn failed(error: StorageError) -> HttpResponse {

@@ -26,7 +26,7 @@ pub(super) async fn sign_in<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
     let t = texts(&req, form.lang.as_deref());
-    if !same_origin(&req) {
+    if !same_origin(&state, &req) {
         return html(StatusCode::FORBIDDEN, view::sign_in(t, true));
     }
     let record = match state
@@ -88,7 +88,7 @@ pub(super) async fn sign_out<S: Storage>(
     req: HttpRequest,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    if !same_origin(&req) {
+    if !same_origin(&state, &req) {
         return HttpResponse::Forbidden().finish();
     }
     if let Some(session) = req
