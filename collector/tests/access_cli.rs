@@ -1,33 +1,14 @@
 //! `koe key list`, `koe key revoke`, `koe site rotate-secret` and `koe audit` as an operator
 //! shutting off a leaked key and a leaked secret uses them.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-use serde_json::Value;
-
-fn koe(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_koe"))
-        .current_dir(dir)
-        .env_remove("KOE_DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("koe runs")
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
+use support::{json_of, koe_in};
 
 #[test]
 fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     let dir = tempfile::tempdir().unwrap();
-    let site = json_of(&koe(
+    let site = json_of(&koe_in(
         dir.path(),
         &[
             "site",
@@ -41,7 +22,7 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     ));
     let site_key = site["site_key"].as_str().unwrap();
     let old_secret = site["signing_secret"].as_str().unwrap().to_owned();
-    let key = json_of(&koe(
+    let key = json_of(&koe_in(
         dir.path(),
         &[
             "key", "create", "--site", site_key, "--role", "read", "--json",
@@ -49,7 +30,7 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     ));
     let api_key = key["api_key"].as_str().unwrap().to_owned();
 
-    let listed = json_of(&koe(
+    let listed = json_of(&koe_in(
         dir.path(),
         &["key", "list", "--site", site_key, "--json"],
     ));
@@ -61,17 +42,17 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     );
     let id = keys[0]["id"].as_i64().unwrap().to_string();
 
-    let revoked = koe(dir.path(), &["key", "revoke", &id]);
+    let revoked = koe_in(dir.path(), &["key", "revoke", &id]);
     assert!(revoked.status.success(), "{revoked:?}");
-    let again = koe(dir.path(), &["key", "revoke", &id]);
+    let again = koe_in(dir.path(), &["key", "revoke", &id]);
     assert!(!again.status.success(), "a key is revoked once");
-    let listed = json_of(&koe(
+    let listed = json_of(&koe_in(
         dir.path(),
         &["key", "list", "--site", site_key, "--json"],
     ));
     assert!(listed["keys"][0]["revoked_at"].is_string());
 
-    let rotated = json_of(&koe(
+    let rotated = json_of(&koe_in(
         dir.path(),
         &[
             "site",
@@ -87,9 +68,9 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     assert!(new_secret.starts_with("koe_ss_") && new_secret != old_secret);
     assert_eq!(rotated["grace_days"], 3);
 
-    let listed = json_of(&koe(dir.path(), &["site", "list", "--json"]));
+    let listed = json_of(&koe_in(dir.path(), &["site", "list", "--json"]));
     assert_eq!(listed["sites"][0]["site_key"], site_key);
-    let updated = json_of(&koe(
+    let updated = json_of(&koe_in(
         dir.path(),
         &[
             "site", "update", "--site", site_key, "--name", "Coffee", "--strict", "on",
@@ -99,7 +80,7 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
         (updated["name"].as_str(), updated["strict"].as_bool()),
         (Some("Coffee"), Some(true))
     );
-    let zone = koe(
+    let zone = koe_in(
         dir.path(),
         &[
             "site",
@@ -113,7 +94,10 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
     assert!(!zone.status.success(), "the time zone cannot change");
     assert!(String::from_utf8_lossy(&zone.stderr).contains("time zone cannot be changed"));
 
-    let audit = json_of(&koe(dir.path(), &["audit", "--site", site_key, "--json"]));
+    let audit = json_of(&koe_in(
+        dir.path(),
+        &["audit", "--site", site_key, "--json"],
+    ));
     let actions: Vec<(&str, &str)> = audit["events"]
         .as_array()
         .unwrap()

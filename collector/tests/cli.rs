@@ -1,30 +1,14 @@
 //! The `koe` binary as an operator uses it: sites, keys, verify, settings and serve.
 
+mod support;
+
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
-fn koe(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_koe"))
-        .current_dir(dir)
-        .env_remove("KOE_DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("koe runs")
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
+use support::{json_of, koe_in};
 
 /// Every byte SQLite keeps for a database (the file and its WAL).
 fn database_bytes(dir: &Path) -> Vec<u8> {
@@ -46,7 +30,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[test]
 fn sites_and_keys_are_created_and_only_their_hashes_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let site = json_of(&koe(
+    let site = json_of(&koe_in(
         dir.path(),
         &[
             "site",
@@ -69,7 +53,7 @@ fn sites_and_keys_are_created_and_only_their_hashes_stored() {
         (Some(true), Some("Asia/Tokyo"))
     );
 
-    let key = json_of(&koe(
+    let key = json_of(&koe_in(
         dir.path(),
         &[
             "key", "create", "--site", site_key, "--role", "admin", "--json",
@@ -86,7 +70,7 @@ fn sites_and_keys_are_created_and_only_their_hashes_stored() {
     );
     assert!(!contains(&bytes, api_key), "the API key is not stored");
 
-    let human = koe(
+    let human = koe_in(
         dir.path(),
         &[
             "site",
@@ -103,7 +87,7 @@ fn sites_and_keys_are_created_and_only_their_hashes_stored() {
         "{text}"
     );
 
-    let verify = koe(dir.path(), &["verify"]);
+    let verify = koe_in(dir.path(), &["verify"]);
     assert!(verify.status.success());
     assert!(String::from_utf8_lossy(&verify.stdout).contains("rollups match"));
 }
@@ -150,12 +134,12 @@ fn bad_input_is_refused_with_a_reason() {
         ),
     ];
     for (args, expected) in cases {
-        let output = koe(dir.path(), args);
+        let output = koe_in(dir.path(), args);
         assert!(!output.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    let role = koe(
+    let role = koe_in(
         dir.path(),
         &["key", "create", "--site", "s", "--role", "owner"],
     );
@@ -170,7 +154,7 @@ fn settings_come_from_the_file_then_the_environment_then_flags() {
         "database_url = \"sqlite://from-file.db\"\n",
     )
     .unwrap();
-    assert!(koe(dir.path(), &["verify"]).status.success());
+    assert!(koe_in(dir.path(), &["verify"]).status.success());
     assert!(
         dir.path().join("from-file.db").exists(),
         "the file's URL is used"
@@ -189,7 +173,7 @@ fn settings_come_from_the_file_then_the_environment_then_flags() {
     );
 
     assert!(
-        koe(
+        koe_in(
             dir.path(),
             &["verify", "--database", "sqlite://from-flag.db"]
         )

@@ -221,6 +221,19 @@ impl<S: TestBackend> TestApp<S> {
     }
 
     /// POSTs a JSON value as `application/json`, with no `Origin` (like a server would).
+    /// The JSON an API route answers to a GET with `api_key`.
+    pub async fn get_json(&self, path: &str, api_key: &str) -> Value {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(api_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.post_raw(
             path,

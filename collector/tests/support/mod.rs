@@ -9,6 +9,26 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection as _;
 
+/// `koe` run in `dir`, with the default settings (an SQLite file there).
+pub fn koe_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_koe"))
+        .current_dir(dir)
+        .env_remove("KOE_DATABASE_URL")
+        .args(args)
+        .output()
+        .expect("koe runs")
+}
+
+/// The JSON a successful command printed.
+pub fn json_of(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
 pub fn koe(database: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koe"))
         .env("KOE_CONFIG", "/nonexistent/koe.toml")

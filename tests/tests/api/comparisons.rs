@@ -118,18 +118,14 @@ async fn standings_rank_by_evidence_not_luck<S: TestBackend>() {
         .unwrap()
         .1;
     let standings: Value = app
-        .client
-        .get(app.url(&format!(
-            "/api/v1/sites/{}/standings?from=2026-11-16&to=2026-11-22",
-            app.site.key()
-        )))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(
+            &format!(
+                "/api/v1/sites/{}/standings?from=2026-11-16&to=2026-11-22",
+                app.site.key()
+            ),
+            &key,
+        )
+        .await;
     let agents = standings["agents"].as_array().unwrap();
     let names: Vec<&str> = agents
         .iter()

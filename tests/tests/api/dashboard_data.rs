@@ -46,6 +46,19 @@ async fn signed_in<S: TestBackend>(app: &TestApp<S>) -> String {
     app.dashboard_session(&key).await
 }
 
+/// The site's dashboard page as `cookie`'s session sees it, with `query` (e.g. `?lang=en`).
+async fn site_page<S: TestBackend>(app: &TestApp<S>, cookie: &str, query: &str) -> String {
+    app.client
+        .get(app.url(&format!("/dashboard/sites/{}{query}", app.site.key())))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn the_responses_download_holds_every_matching_response<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -87,16 +100,7 @@ async fn flagged_answers_are_not_shown_as_low_ratings<S: TestBackend>() {
     app.storage.save_answers(customer).await.unwrap();
     app.storage.save_answers(scanner).await.unwrap();
     let cookie = signed_in(&app).await;
-    let page = app
-        .client
-        .get(app.url(&format!("/dashboard/sites/{}", app.site.key())))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = site_page(&app, &cookie, "").await;
     assert!(page.contains("the-customers-complaint"), "{page}");
     assert!(
         !page.contains("the-scanners-click"),
@@ -136,18 +140,11 @@ async fn the_comment_feed_filters_by_reason_and_comment<S: TestBackend>() {
         let key = key.clone();
         async move {
             let page: serde_json::Value = app
-                .client
-                .get(app.url(&format!(
-                    "/api/v1/sites/{}/responses?{query}",
-                    app.site.key()
-                )))
-                .bearer_auth(key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .get_json(
+                    &format!("/api/v1/sites/{}/responses?{query}", app.site.key()),
+                    &key,
+                )
+                .await;
             let mut ids: Vec<String> = page["responses"]
                 .as_array()
                 .unwrap()
@@ -201,16 +198,7 @@ async fn the_site_page_answers_a_managers_questions<S: TestBackend>() {
         app.storage.save_answers(w).await.unwrap();
     }
     let cookie = signed_in(&app).await;
-    let page = app
-        .client
-        .get(app.url(&format!("/dashboard/sites/{}?lang=en", app.site.key())))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = site_page(&app, &cookie, "?lang=en").await;
     assert!(page.contains("Against the previous period"), "{page}");
     assert!(
         page.contains(r#"class="verdict down">Down<"#),
@@ -222,16 +210,7 @@ async fn the_site_page_answers_a_managers_questions<S: TestBackend>() {
         page.contains("<tr><td>slow</td><td>30</td></tr>"),
         "30 unhappy customers said slow: {page}"
     );
-    let ja = app
-        .client
-        .get(app.url(&format!("/dashboard/sites/{}?lang=ja", app.site.key())))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ja = site_page(&app, &cookie, "?lang=ja").await;
     assert!(ja.contains("前の期間との比較") && ja.contains("低下") && ja.contains("不満の理由"));
 }
 

@@ -241,18 +241,11 @@ async fn quick_or_scripted_confirmations_are_kept_but_not_counted<S: TestBackend
         .unwrap()
         .1;
     let list: Value = app
-        .client
-        .get(app.url(&format!(
-            "/api/v1/sites/{}/responses?flagged=true",
-            site.key()
-        )))
-        .bearer_auth(&read)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(
+            &format!("/api/v1/sites/{}/responses?flagged=true", site.key()),
+            &read,
+        )
+        .await;
     assert_eq!(
         list["responses"][0]["flagged"], true,
         "visible and countable in the list"

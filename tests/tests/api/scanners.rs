@@ -64,18 +64,11 @@ async fn a_scanners_confirmation_never_replaces_a_persons_counted_answer<S: Test
         .unwrap()
         .1;
     let flagged: Value = app
-        .client
-        .get(app.url(&format!(
-            "/api/v1/sites/{}/responses?flagged=true",
-            site.key()
-        )))
-        .bearer_auth(&read)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(
+            &format!("/api/v1/sites/{}/responses?flagged=true", site.key()),
+            &read,
+        )
+        .await;
     let listed = flagged["responses"].as_array().unwrap();
     assert_eq!(listed.len(), 1, "listed as flagged");
     assert_eq!(

@@ -199,17 +199,19 @@ fn bad_request(t: &Texts, message: &str) -> HttpResponse {
     html(StatusCode::BAD_REQUEST, view::problem(t, message))
 }
 
-/// The signed-in site, if the path names it; else where to send the visitor.
+/// The site a signed-in page is about, and the texts to answer in: a page of another site
+/// than the session's is not found; without a session the browser goes to sign in.
 async fn signed_in_site<S: Storage>(
     state: &AppState<S>,
     req: &HttpRequest,
     key: &str,
-) -> Result<Arc<Site>, HttpResponse> {
+    lang: Option<&str>,
+) -> Result<(Arc<Site>, &'static Texts), HttpResponse> {
     let Some(session) = session(state, req).await.map_err(failed)? else {
         return Err(redirect("/dashboard"));
     };
     match site_of_session(state, &session).await {
-        Ok(Some(site)) if site.key.as_str() == key => Ok(site),
+        Ok(Some(site)) if site.key.as_str() == key => Ok((site, texts(req, lang))),
         Ok(_) => Err(HttpResponse::NotFound().body("not found")),
         Err(error) => Err(failed(error)),
     }
@@ -221,9 +223,8 @@ async fn site_page<S: Storage>(
     query: web::Query<PageQuery>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    let t = texts(&req, query.lang.as_deref());
-    let site = match signed_in_site(&state, &req, &path).await {
-        Ok(site) => site,
+    let (site, t) = match signed_in_site(&state, &req, &path, query.lang.as_deref()).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let trend_query = match page_query(&site, &query, &[]) {
@@ -305,11 +306,10 @@ async fn scores_csv<S: Storage>(
     query: web::Query<PageQuery>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    let site = match signed_in_site(&state, &req, &path).await {
-        Ok(site) => site,
+    let (site, t) = match signed_in_site(&state, &req, &path, query.lang.as_deref()).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
-    let t = texts(&req, query.lang.as_deref());
     let report_query = match page_query(&site, &query, &[GroupBy::Agent, GroupBy::Channel]) {
         Ok(query) => query,
         Err(message) => return bad_request(t, &message),
@@ -329,11 +329,10 @@ async fn responses_csv_download<S: Storage>(
     query: web::Query<PageQuery>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    let site = match signed_in_site(&state, &req, &path).await {
-        Ok(site) => site,
+    let (site, t) = match signed_in_site(&state, &req, &path, query.lang.as_deref()).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
-    let t = texts(&req, query.lang.as_deref());
     let raw = list::RawResponseQuery {
         from: query.from.clone(),
         to: query.to.clone(),
