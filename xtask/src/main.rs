@@ -48,8 +48,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Photographs the widget in English and Japanese and the dashboard with seeded data in
-/// headless Chromium (two browser tests), into `build/screenshots/`.
+/// Photographs the widget in English and Japanese, every dashboard page in both languages
+/// (and on a 360 px phone) with seeded data, the rating email and the hosted survey page, in
+/// headless Chromium (the browser tests that take them), into `build/screenshots/`.
 fn screenshot() -> Result<(), String> {
     widget::build()?;
     let chromedriver = browser::find_chromedriver()?;
@@ -74,7 +75,7 @@ fn screenshot() -> Result<(), String> {
         "photograph the widget and the dashboard",
     )?;
     eprintln!(
-        "screenshots in build/screenshots/: widget-en.png, widget-ja.png, dashboard.png, email-en.png, email-ja.png, survey-page-en.png, survey-page-ja.png"
+        "screenshots in build/screenshots/: widget-en.png, widget-ja.png, dashboard-PAGE-en.png and -ja.png (overview, agents, agent, channels, comments), dashboard-overview-phone-ja.png, email-en.png, email-ja.png, survey-page-en.png, survey-page-ja.png"
     );
     Ok(())
 }

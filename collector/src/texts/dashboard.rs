@@ -2,6 +2,8 @@
 
 use koe_shared::Locale;
 
+use super::dashboard_pages::PageTexts;
+
 #[derive(Debug)]
 pub struct Texts {
     pub lang: &'static str,
@@ -36,6 +38,8 @@ pub struct Texts {
     pub interval_help: &'static str,
     /// The insights sections: against the previous period, standings, reasons.
     pub insights: &'static InsightTexts,
+    /// The pages: tabs, filters, cards, the agent page, channels, the comment feed.
+    pub pages: &'static PageTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -90,6 +94,7 @@ pub static EN: Texts = Texts {
         reason: "Reason",
         unhappy: "Unhappy answers",
     },
+    pages: &super::dashboard_pages::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -144,6 +149,7 @@ pub static JA: Texts = Texts {
         reason: "理由",
         unhappy: "不満の回答数",
     },
+    pages: &super::dashboard_pages::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -3,5 +3,6 @@
 //! questions themselves come from `koe_shared::wording`, shared with the widget.
 
 pub mod dashboard;
+pub mod dashboard_pages;
 pub mod demo;
 pub mod survey;

@@ -172,50 +172,7 @@ async fn the_comment_feed_filters_by_reason_and_comment<S: TestBackend>() {
     assert_eq!(refused.status(), 400);
 }
 
-async fn the_site_page_answers_a_managers_questions<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn().await else {
-        return;
-    };
-    let today = app.site.site.today();
-    let days_ago = |n: i64| today.checked_sub(jiff::Span::new().days(n)).unwrap();
-    let mut writes = Vec::new();
-    // Last period: 40 of 40 satisfied; this period: 10 of 40, most saying "slow".
-    for i in 0..40 {
-        let mut before = write(&app, &format!("before-{i}"), 5, "fine", false);
-        before.day = days_ago(40);
-        writes.push(before);
-        let score = if i < 10 { 5 } else { 1 };
-        let mut now = write(&app, &format!("now-{i}"), score, "meh", false);
-        now.day = days_ago(3);
-        now.attribution.agent = Some(koe_shared::AgentId::try_from("aiko").unwrap());
-        if score == 1 {
-            now.answers.reasons =
-                Reasons::try_from(vec![Reason::try_from("slow").unwrap()]).unwrap();
-        }
-        writes.push(now);
-    }
-    for w in writes {
-        app.storage.save_answers(w).await.unwrap();
-    }
-    let cookie = signed_in(&app).await;
-    let page = site_page(&app, &cookie, "?lang=en").await;
-    assert!(page.contains("Against the previous period"), "{page}");
-    assert!(
-        page.contains(r#"class="verdict down">Down<"#),
-        "CSAT's drop is called a drop: {page}"
-    );
-    assert!(page.contains("Agents, ranked by CSAT adjusted for few answers"));
-    assert!(page.contains("<td>aiko</td>"), "aiko is in the standings");
-    assert!(
-        page.contains("<tr><td>slow</td><td>30</td></tr>"),
-        "30 unhappy customers said slow: {page}"
-    );
-    let ja = site_page(&app, &cookie, "?lang=ja").await;
-    assert!(ja.contains("前の期間との比較") && ja.contains("低下") && ja.contains("不満の理由"));
-}
-
 on_both_backends!(
-    the_site_page_answers_a_managers_questions,
     the_comment_feed_filters_by_reason_and_comment,
     the_responses_download_holds_every_matching_response,
     flagged_answers_are_not_shown_as_low_ratings,

@@ -151,6 +151,28 @@ fn unescape(html: &str) -> String {
     text
 }
 
+/// Every query parameter a dashboard page reads (the shared filters and the comment feed's).
+const DASHBOARD_PARAMETERS: [&str; 18] = [
+    "from",
+    "to",
+    "bucket",
+    "compare",
+    "team",
+    "channel",
+    "agent",
+    "lang",
+    "sort",
+    "min_csat",
+    "max_csat",
+    "min_nps",
+    "max_nps",
+    "reason",
+    "has_comment",
+    "flagged",
+    "cursor",
+    "limit",
+];
+
 async fn markup_in_any_dashboard_parameter_comes_back_as_text<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -189,13 +211,23 @@ async fn markup_in_any_dashboard_parameter_comes_back_as_text<S: TestBackend>() 
                 true,
             ));
         }
-        for param in ["from", "to", "bucket", "lang", "sort"] {
-            cases.push(Case::new(
-                format!("site page ?{param}={payload}"),
-                signed_in(&format!("/dashboard/sites/{site}")).query(&[(param, payload)]),
-                true,
-            ));
+        for page in ["", "/agents", "/agents/aiko", "/channels", "/comments"] {
+            for param in DASHBOARD_PARAMETERS {
+                cases.push(Case::new(
+                    format!("page {page:?} ?{param}={payload}"),
+                    signed_in(&format!("/dashboard/sites/{site}{page}")).query(&[(param, payload)]),
+                    true,
+                ));
+            }
         }
+        cases.push(Case::new(
+            format!("an agent's page named {payload}"),
+            signed_in(&format!(
+                "/dashboard/sites/{site}/agents/{}",
+                segment(payload)
+            )),
+            true,
+        ));
         // The CSV routes answer a bad range with the dashboard's problem page, which quotes it.
         for csv in ["scores.csv", "responses.csv"] {
             for param in ["from", "to"] {
@@ -306,7 +338,7 @@ async fn a_site_name_and_a_comment_with_markup_show_as_text_on_the_dashboard<S: 
         .await;
     let comment = PAYLOADS[1].0;
     let answer = json!({
-        "site": site.key(), "interaction": "chat-markup", "csat": 1, "comment": comment,
+        "site": site.key(), "interaction": "chat-markup", "agent": "aiko", "csat": 1, "comment": comment,
     });
     assert_eq!(
         app.submit(&answer).await.status(),
@@ -314,31 +346,34 @@ async fn a_site_name_and_a_comment_with_markup_show_as_text_on_the_dashboard<S: 
         "the comment is kept"
     );
     let cookie = session(&app, &site).await;
-    let page = app
-        .client
-        .get(app.url(&format!("/dashboard/sites/{}", site.key())))
-        .query(&[("lang", "en")])
-        .header("cookie", cookie.as_str())
-        .send()
-        .await
-        .expect("the collector answers");
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.expect("a page");
-    for (_, markup) in PAYLOADS {
+    // The Overview (latest low ratings), the comment feed and the agent's page show it.
+    for page in ["", "/comments", "/agents/aiko"] {
+        let answer = app
+            .client
+            .get(app.url(&format!("/dashboard/sites/{}{page}", site.key())))
+            .query(&[("lang", "en")])
+            .header("cookie", cookie.as_str())
+            .send()
+            .await
+            .expect("the collector answers");
+        assert_eq!(answer.status(), 200);
+        let html = answer.text().await.expect("a page");
+        for (_, markup) in PAYLOADS {
+            assert!(
+                !html.contains(markup),
+                "{page}: {markup} came back as markup:\n{html}"
+            );
+        }
+        let text = unescape(&html);
         assert!(
-            !html.contains(markup),
-            "{markup} came back as markup:\n{html}"
+            text.contains(&format!("<p class=\"site\">{SITE_NAME}</p>")),
+            "{page}: the name is shown as text:\n{html}"
+        );
+        assert!(
+            text.contains(&format!("<p class=\"comment\">{comment}</p>")),
+            "{page}: the comment is shown as text:\n{html}"
         );
     }
-    let text = unescape(&html);
-    assert!(
-        text.contains(&format!("<h1>{SITE_NAME}</h1>")),
-        "the name is shown as text:\n{html}"
-    );
-    assert!(
-        text.contains(&format!("<p class=\"comment\">{comment}</p>")),
-        "the comment is shown as text:\n{html}"
-    );
 }
 
 on_both_backends!(

@@ -9,6 +9,7 @@ mod cors;
 mod cross_tenant;
 mod dashboard;
 mod dashboard_data;
+mod dashboard_pages;
 mod forged_traffic;
 mod health;
 mod hostile;

@@ -1,5 +1,6 @@
-//! A manager signs in to the dashboard and reads seeded scores (also photographed for
-//! `cargo xtask screenshot`).
+//! A manager signs in to the dashboard and walks its pages in a real browser: each page, its
+//! filters (through the form and the tabs), the keyboard, a 360 px phone, both languages.
+//! Every page is photographed for `cargo xtask screenshot` (`dashboard-PAGE-LANG.png`).
 
 use std::collections::BTreeSet;
 
@@ -10,10 +11,12 @@ use koe_collector::storage::{Role, Storage};
 use koe_shared::{AgentId, Channel, Comment, CsatScore, InteractionId, NpsScore};
 use serde_json::json;
 
+use koe_tests::webdriver::keys::{ENTER, TAB};
+
 use crate::support::{Scene, save_screenshot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
+async fn a_manager_walks_every_page_with_filters_keyboard_and_a_phone() {
     let Some(scene) = Scene::start().await else {
         return;
     };
@@ -69,58 +72,169 @@ async fn a_manager_signs_in_and_reads_scores_charts_and_escaped_comments() {
         .unwrap();
 
     let b = &scene.browser;
+    b.resize(1280, 2200).await;
     b.goto(&app.url("/dashboard?lang=en")).await;
     let input = b.find("#api_key").await;
     b.type_into(&input, &key).await;
     b.click(&b.find("button[type=submit]").await).await;
-    b.wait_for("the site page", "return !!document.querySelector('table');")
+    b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
 
     let from = weeks.first().unwrap();
-    b.goto(&app.url(&format!(
-        "/dashboard/sites/{}?from={from}&to={today}&bucket=week&lang=en",
-        site.key()
-    )))
+    let base = format!("/dashboard/sites/{}", site.key());
+    let filters = format!("from={from}&to={today}&bucket=week");
+    let count = |css: &str| {
+        let css = css.to_owned();
+        async move {
+            b.script(
+                "return document.querySelectorAll(arguments[0]).length;",
+                json!([css]),
+            )
+            .await
+        }
+    };
+
+    for lang in ["en", "ja"] {
+        // Overview: five cards, three charts each with its table, the latest low ratings.
+        b.goto(&app.url(&format!("{base}?{filters}&lang={lang}")))
+            .await;
+        assert_eq!(count(".cards .card").await, 5);
+        assert_eq!(count("figure svg").await, 3);
+        assert_eq!(
+            count("figure details table.chart-table").await,
+            3,
+            "every chart has a table"
+        );
+        let points = b
+            .script(
+                "return document.querySelector('figure svg').querySelectorAll('circle').length;",
+                json!([]),
+            )
+            .await;
+        assert_eq!(points, weeks.len(), "one CSAT point per week");
+        save_screenshot(b, &format!("dashboard-overview-{lang}.png")).await;
+
+        // Agents: the standings, then an agent's page reached by clicking the name.
+        b.goto(&app.url(&format!("{base}/agents?{filters}&lang={lang}")))
+            .await;
+        assert_eq!(count("table.standings tbody tr").await, 4);
+        save_screenshot(b, &format!("dashboard-agents-{lang}.png")).await;
+        b.click(&b.find("table.standings a[href*='/agents/aiko']").await)
+            .await;
+        b.wait_for(
+            "aiko's page",
+            "return location.pathname.endsWith('/agents/aiko') && document.querySelector('h1').textContent === 'aiko';",
+        )
+        .await;
+        assert_eq!(
+            count("table.by-channel tbody tr").await,
+            2,
+            "aiko on chat and email"
+        );
+        save_screenshot(b, &format!("dashboard-agent-{lang}.png")).await;
+
+        // Channels: by channel, reasons, the agent × channel table.
+        b.goto(&app.url(&format!("{base}/channels?{filters}&lang={lang}")))
+            .await;
+        assert_eq!(count("table.by-channel tbody tr").await, 2);
+        assert_eq!(
+            count("table.by-agent-channel tbody tr").await,
+            8,
+            "4 agents × 2 channels"
+        );
+        save_screenshot(b, &format!("dashboard-channels-{lang}.png")).await;
+
+        // Comments: the feed; the customer's markup is text and never ran.
+        b.goto(&app.url(&format!("{base}/comments?{filters}&lang={lang}")))
+            .await;
+        let comments = b
+            .script(
+                "return Array.from(document.querySelectorAll('.comment')).map(function (c) { return c.textContent; }).join('|');",
+                json!([]),
+            )
+            .await;
+        assert!(
+            comments
+                .as_str()
+                .unwrap()
+                .contains("<script>document.title='pwned'</script>"),
+            "{comments}"
+        );
+        let title = b.script("return document.title;", json!([])).await;
+        assert!(
+            !title.as_str().unwrap().contains("pwned"),
+            "the comment's script never ran"
+        );
+        assert_eq!(count("script").await, 0);
+        save_screenshot(b, &format!("dashboard-comments-{lang}.png")).await;
+    }
+
+    // Filters through the form: email only, kept in the URL and by the tabs.
+    b.goto(&app.url(&format!("{base}?{filters}&lang=en"))).await;
+    let all_n = b
+        .script(
+            "return document.querySelector('.card .ci').textContent;",
+            json!([]),
+        )
+        .await;
+    b.script(
+        "document.querySelector('select[name=channel]').value = 'email';",
+        json!([]),
+    )
     .await;
-    let rows = b
+    b.click(&b.find("form.filters button[type=submit]").await)
+        .await;
+    b.wait_for("the filtered overview", "return location.search.indexOf('channel=email') >= 0 && !!document.querySelector('.cards');")
+        .await;
+    let email_n = b
         .script(
-            "return document.querySelectorAll('table.by-agent-channel tbody tr').length;",
+            "return document.querySelector('.card .ci').textContent;",
             json!([]),
         )
         .await;
-    assert_eq!(rows, 8, "4 agents × 2 channels");
-    let points = b
+    assert_ne!(all_n, email_n, "the cards count email answers only");
+    b.click(&b.find("nav.tabs a[href*='/comments']").await)
+        .await;
+    b.wait_for(
+        "the filtered feed",
+        "return location.pathname.endsWith('/comments');",
+    )
+    .await;
+    let channels = b
         .script(
-            "return document.querySelector('figure svg').querySelectorAll('circle').length;",
+            "return Array.from(document.querySelectorAll('.comments .meta')).every(function (m) { return m.textContent.indexOf(' · email') >= 0; });",
             json!([]),
         )
         .await;
-    assert_eq!(points, weeks.len(), "one CSAT point per week");
-    let comment = b
-        .script(
-            "return Array.from(document.querySelectorAll('.comment')).map(function (c) { return c.textContent; }).join('|');",
-            json!([]),
-        )
+    assert_eq!(channels, true, "the tab kept the channel filter");
+
+    // Keyboard: the first Tab reaches the skip link, Enter moves focus to the content.
+    b.goto(&app.url(&format!("{base}?{filters}&lang=en"))).await;
+    b.press(&[TAB]).await;
+    let focused = b
+        .script("return document.activeElement.className;", json!([]))
         .await;
-    assert!(
-        comment
-            .as_str()
-            .unwrap()
-            .contains("<script>document.title='pwned'</script>"),
-        "{comment}"
-    );
-    let title = b.script("return document.title;", json!([])).await;
-    assert!(
-        !title.as_str().unwrap().contains("pwned"),
-        "the comment's script never ran"
-    );
-    assert_eq!(
-        b.script(
-            "return document.querySelectorAll('script').length;",
-            json!([])
-        )
-        .await,
-        0
-    );
-    save_screenshot(b, "dashboard.png").await;
+    assert_eq!(focused, "skip");
+    b.press(&[ENTER]).await;
+    b.wait_for(
+        "focus on the content",
+        "return document.activeElement.id === 'content';",
+    )
+    .await;
+
+    // A 360 px phone: no page scrolls sideways (wide tables scroll inside their own region).
+    b.resize(360, 1600).await;
+    for page in ["", "/agents", "/agents/aiko", "/channels", "/comments"] {
+        b.goto(&app.url(&format!("{base}{page}?{filters}&lang=ja")))
+            .await;
+        let overflow = b
+            .script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                json!([]),
+            )
+            .await;
+        assert_eq!(overflow, 0, "{page} fits 360 px");
+    }
+    b.goto(&app.url(&format!("{base}?{filters}&lang=ja"))).await;
+    save_screenshot(b, "dashboard-overview-phone-ja.png").await;
 }

@@ -78,10 +78,13 @@ async fn hostile_comments_are_inert_on_the_dashboard_and_inline_script_is_blocke
     b.goto(&app.url("/dashboard?lang=en")).await;
     b.type_into(&b.find("#api_key").await, &read).await;
     b.click(&b.find("button[type=submit]").await).await;
-    b.wait_for("the site page", "return !!document.querySelector('table');")
+    b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
-    b.goto(&app.url(&format!("/dashboard/sites/{}?lang=en", scene.site.key())))
-        .await;
+    b.goto(&app.url(&format!(
+        "/dashboard/sites/{}/comments?lang=en",
+        scene.site.key()
+    )))
+    .await;
     let shown = b
         .script(
             "return Array.from(document.querySelectorAll('.comment')).map(function (c) { return c.textContent; }).join('\\n');",

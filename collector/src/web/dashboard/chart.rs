@@ -2,9 +2,9 @@
 //! resting on few responses drawn hollow and labelled, so they never pass for solid ones.
 //! Plain SVG: it renders and prints without JavaScript, and the page's CSP allows it.
 //!
-//! This file computes the geometry; `templates/dashboard/chart.svg` draws it. The site page
-//! includes that template, so the chart's texts are escaped with the rest of the page and the
-//! chart never passes through raw output.
+//! This file computes the geometry; `templates/dashboard/chart.svg` draws it. The pages
+//! include that template (through `trend.html`, which puts the chart's table beside it), so
+//! the chart's texts are escaped with the rest of the page and never pass through raw output.
 
 /// One bucket's value.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,19 @@ pub struct TrendChart<'a> {
     /// The value line's points; `None` without points.
     pub(super) line: Option<String>,
     pub(super) marks: Vec<Mark>,
+    /// The same values as text: the table offered beside the chart for anyone who cannot
+    /// see it (and for copying numbers out).
+    pub(super) table: Vec<TableLine>,
+}
+
+/// One bucket of the chart's table alternative.
+#[derive(Debug)]
+pub(super) struct TableLine {
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) interval: String,
+    pub(super) n: u64,
+    pub(super) low_n: bool,
 }
 
 /// A horizontal grid line and its value on the axis.
@@ -92,7 +105,11 @@ impl<'a> TrendChart<'a> {
                 Tick {
                     y: format!("{:.1}", y(v)),
                     text_y: format!("{:.1}", y(v) + 4.0),
-                    value: format!("{v:.0}"),
+                    value: if v.fract() == 0.0 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.1}")
+                    },
                 }
             })
             .collect();
@@ -144,6 +161,16 @@ impl<'a> TrendChart<'a> {
                 }
             })
             .collect();
+        let table = points
+            .iter()
+            .map(|p| TableLine {
+                label: p.label.clone(),
+                value: format!("{:.1}", p.value),
+                interval: format!("{:.1}–{:.1}", p.low, p.high),
+                n: p.n,
+                low_n: p.low_n,
+            })
+            .collect();
         Self {
             title,
             width: WIDTH,
@@ -156,6 +183,7 @@ impl<'a> TrendChart<'a> {
             band,
             line,
             marks,
+            table,
         }
     }
 }

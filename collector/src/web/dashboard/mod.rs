@@ -1,10 +1,15 @@
-//! The managers' dashboard (`/dashboard`): sign in with an API key, then one server-rendered
-//! page per site with trend charts, the agent × channel table, the latest low ratings and
-//! CSV downloads. No JavaScript; a CSP that forbids inline script; a session cookie that is
-//! HttpOnly, SameSite=Strict and Secure over TLS; POSTs only from the dashboard's own origin.
+//! The managers' dashboard (`/dashboard`): sign in with an API key, then four server-rendered
+//! pages per site — Overview, Agents (with a page per agent), Channels, Comments — whose
+//! filters live in the URL, and CSV downloads. No JavaScript; a CSP that forbids inline
+//! script and style; a session cookie that is HttpOnly, SameSite=Strict and Secure over TLS;
+//! POSTs only from the dashboard's own origin.
 
 mod chart;
+mod downloads;
+mod filters;
+mod frame;
 mod insights;
+mod pages;
 mod sign_in;
 mod view;
 
@@ -13,17 +18,15 @@ use std::sync::Arc;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt as _;
 use serde::Deserialize;
 
+use self::filters::{Filters, PageQuery};
+use self::pages::{agent, agents, channels, comments, overview};
 use crate::clock;
-use crate::report::compare::Compare;
-use crate::report::{self, Bucket, GroupBy, ReportQuery, query::RawReportQuery};
-use crate::responses::list::{self, ResponseQuery};
 use crate::sites::Site;
-use crate::storage::{ResponseFilter, Storage, StorageError};
+use crate::storage::{Storage, StorageError};
+use crate::templates::render;
 use crate::texts::dashboard::{self as texts, Texts};
-use crate::web::csv_reply::{csv_response, csv_stream};
 use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
 
@@ -55,16 +58,35 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route("/sign-in", web::post().to(sign_in::sign_in::<S>))
         .route("/sign-out", web::post().to(sign_in::sign_out::<S>))
         .route("/static/dashboard.css", web::get().to(stylesheet))
-        .route("/sites/{site}", web::get().to(site_page::<S>))
-        .route("/sites/{site}/scores.csv", web::get().to(scores_csv::<S>))
+        .route("/sites/{site}", web::get().to(overview::page::<S>))
+        .route("/sites/{site}/agents", web::get().to(agents::page::<S>))
+        .route(
+            "/sites/{site}/agents/{agent}",
+            web::get().to(agent::page::<S>),
+        )
+        .route("/sites/{site}/channels", web::get().to(channels::page::<S>))
+        .route("/sites/{site}/comments", web::get().to(comments::page::<S>))
+        .route(
+            "/sites/{site}/scores.csv",
+            web::get().to(downloads::scores::<S>),
+        )
         .route(
             "/sites/{site}/responses.csv",
-            web::get().to(responses_csv_download::<S>),
+            web::get().to(downloads::responses::<S>),
         )
 }
 
 fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static Texts {
     texts::of(crate::web::locale_of(req, lang))
+}
+
+/// What a page handler answers: the page, or the response that replaces it (a failure, a
+/// redirect to sign in, a refusal of its filters).
+type Answer = Result<HttpResponse, HttpResponse>;
+
+/// A rendered template as a 200 page.
+fn html_ok(page: &impl askama::Template) -> HttpResponse {
+    html(StatusCode::OK, render(page))
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -169,183 +191,66 @@ async fn stylesheet() -> HttpResponse {
         .body(include_str!("dashboard.css"))
 }
 
-/// Latest low ratings shown on a site's page.
-const LOW_RATINGS: u32 = 10;
-
-#[derive(Debug, Default, Deserialize)]
-struct PageQuery {
-    from: Option<String>,
-    to: Option<String>,
-    bucket: Option<String>,
-    lang: Option<String>,
-    sort: Option<String>,
-}
-
-/// The report a page asks for: its range and bucket from the query string, grouped by `groups`.
-fn page_query(site: &Site, query: &PageQuery, groups: &[GroupBy]) -> Result<ReportQuery, String> {
-    let raw = RawReportQuery {
-        from: query.from.clone(),
-        to: query.to.clone(),
-        bucket: query.bucket.clone(),
-        ..RawReportQuery::default()
-    };
-    let mut parsed = ReportQuery::parse(&raw, site.today())?;
-    parsed.group_by = groups.to_vec();
-    Ok(parsed)
-}
-
 /// A page saying what was wrong with the request (the text is escaped like any other).
 fn bad_request(t: &Texts, message: &str) -> HttpResponse {
     html(StatusCode::BAD_REQUEST, view::problem(t, message))
 }
 
-/// The site a signed-in page is about, and the texts to answer in: a page of another site
-/// than the session's is not found; without a session the browser goes to sign in.
-async fn signed_in_site<S: Storage>(
-    state: &AppState<S>,
-    req: &HttpRequest,
-    key: &str,
-    lang: Option<&str>,
-) -> Result<(Arc<Site>, &'static Texts), HttpResponse> {
-    let Some(session) = session(state, req).await.map_err(failed)? else {
-        return Err(redirect("/dashboard"));
-    };
-    match site_of_session(state, &session).await {
-        Ok(Some(site)) if site.key.as_str() == key => Ok((site, texts(req, lang))),
-        Ok(_) => Err(HttpResponse::NotFound().body("not found")),
-        Err(error) => Err(failed(error)),
+/// The start of every signed-in page, as an extractor: the site the session may see (a page of
+/// another site is not found; without a session the browser goes to sign in), the texts to
+/// answer in, and the filters the URL asks for (or the page saying what is wrong with them).
+#[derive(Debug)]
+pub struct SignedIn<S> {
+    pub site: Arc<Site>,
+    pub t: &'static Texts,
+    pub filters: Filters,
+    /// The URL's parameters as given (a page's own, beyond the shared filters).
+    pub query: PageQuery,
+    storage: std::marker::PhantomData<S>,
+}
+
+impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let refused = |response: HttpResponse| {
+                actix_web::error::InternalError::from_response("", response)
+            };
+            let state = req
+                .app_data::<web::Data<AppState<S>>>()
+                .expect("the dashboard runs inside the app that holds its state")
+                .clone();
+            let key = req.match_info().get("site").unwrap_or_default();
+            let lang = web::Query::<LangQuery>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.into_inner().lang);
+            let t = texts(&req, lang.as_deref());
+            let query = web::Query::<PageQuery>::from_query(req.query_string())
+                .map_err(|e| refused(bad_request(t, &e.to_string())))?
+                .into_inner();
+            let Some(session) = session(&state, &req)
+                .await
+                .map_err(|e| refused(failed(e)))?
+            else {
+                return Err(refused(redirect("/dashboard")).into());
+            };
+            let site = match site_of_session(&state, &session).await {
+                Ok(Some(site)) if site.key.as_str() == key => site,
+                Ok(_) => return Err(refused(HttpResponse::NotFound().body("not found")).into()),
+                Err(error) => return Err(refused(failed(error)).into()),
+            };
+            let filters = Filters::parse(site.today(), &query, t.lang)
+                .map_err(|m| refused(bad_request(t, &m)))?;
+            Ok(Self {
+                site,
+                t,
+                filters,
+                query,
+                storage: std::marker::PhantomData,
+            })
+        })
     }
-}
-
-async fn site_page<S: Storage>(
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-    state: web::Data<AppState<S>>,
-) -> HttpResponse {
-    let (site, t) = match signed_in_site(&state, &req, &path, query.lang.as_deref()).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let trend_query = match page_query(&site, &query, &[]) {
-        Ok(query) => query,
-        Err(message) => return bad_request(t, &message),
-    };
-    let trend = match report::load(&state.storage, &site, &trend_query).await {
-        Ok(report) => report,
-        Err(error) => return failed(error),
-    };
-    let by_agent = ReportQuery {
-        bucket: Bucket::All,
-        group_by: vec![GroupBy::Agent, GroupBy::Channel],
-        ..trend_query.clone()
-    };
-    let table = match report::load(&state.storage, &site, &by_agent).await {
-        Ok(report) => report,
-        Err(error) => return failed(error),
-    };
-    let low = ResponseQuery {
-        filter: ResponseFilter {
-            from_day: Some(trend_query.from.to_string()),
-            to_day: Some(trend_query.to.to_string()),
-            max_csat: Some(2),
-            // Answers flagged as a link scanner's are kept for review, never shown as
-            // customers' low ratings.
-            flagged: Some(false),
-            ..ResponseFilter::default()
-        },
-        limit: LOW_RATINGS,
-    };
-    let low_ratings = match list::page(&state.storage, &site, &low).await {
-        Ok(page) => page.responses,
-        Err(error) => return failed(error),
-    };
-    let overview = ReportQuery {
-        bucket: Bucket::All,
-        group_by: Vec::new(),
-        compare: Some(Compare::Previous),
-        ..trend_query.clone()
-    };
-    let overview = match report::load(&state.storage, &site, &overview).await {
-        Ok(report) => report,
-        Err(error) => return failed(error),
-    };
-    let standings = match report::standings::load(&state.storage, &site, &trend_query).await {
-        Ok(standings) => standings,
-        Err(error) => return failed(error),
-    };
-    let reasons = match report::reasons::load(&state.storage, &site, &trend_query).await {
-        Ok(reasons) => reasons,
-        Err(report::reasons::ReasonsError::Storage(error)) => return failed(error),
-        Err(report::reasons::ReasonsError::ByTeam) => Vec::new(),
-    };
-    let query_string = format!(
-        "from={}&to={}&bucket={}&lang={}",
-        trend.from,
-        trend.to,
-        trend.bucket.as_str(),
-        t.lang
-    );
-    let page = view::SitePage {
-        site: &site,
-        trend: &trend,
-        table: &table,
-        low_ratings: &low_ratings,
-        overview: &overview,
-        standings: &standings,
-        reasons: &reasons,
-        query: query_string,
-        sort: query.sort.as_deref().unwrap_or("n"),
-    };
-    html(StatusCode::OK, view::site_page(t, &page))
-}
-
-async fn scores_csv<S: Storage>(
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-    state: web::Data<AppState<S>>,
-) -> HttpResponse {
-    let (site, t) = match signed_in_site(&state, &req, &path, query.lang.as_deref()).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let report_query = match page_query(&site, &query, &[GroupBy::Agent, GroupBy::Channel]) {
-        Ok(query) => query,
-        Err(message) => return bad_request(t, &message),
-    };
-    match report::load(&state.storage, &site, &report_query).await {
-        Ok(report) => csv_response(
-            report::csv::report(&report),
-            &format!("koe-scores-{}.csv", report.to),
-        ),
-        Err(error) => failed(error),
-    }
-}
-
-async fn responses_csv_download<S: Storage>(
-    req: HttpRequest,
-    path: web::Path<String>,
-    query: web::Query<PageQuery>,
-    state: web::Data<AppState<S>>,
-) -> HttpResponse {
-    let (site, t) = match signed_in_site(&state, &req, &path, query.lang.as_deref()).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let raw = list::RawResponseQuery {
-        from: query.from.clone(),
-        to: query.to.clone(),
-        limit: Some(list::MAX_LIMIT.to_string()),
-        ..list::RawResponseQuery::default()
-    };
-    let listed = match ResponseQuery::parse(&raw) {
-        Ok(listed) => listed,
-        Err(message) => return bad_request(t, &message),
-    };
-    // Every matching response, streamed page by page: an export is never cut at a page size.
-    let head = futures_util::stream::once(async { Ok(list::csv_head()) });
-    let rows = list::every_page(state.storage.clone(), site, listed)
-        .map(|page| page.map(|rows| list::csv_lines(&rows)));
-    csv_stream(head.chain(rows), "koe-responses.csv")
 }

@@ -1,0 +1,68 @@
+//! The dashboard's CSV downloads: the scores by agent and channel for the filters, and the
+//! responses — every one matching the filters, or, from the comment feed, exactly the page
+//! it shows (its cursor and page size).
+
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt as _;
+
+use super::pages::comments::feed_query;
+use super::{SignedIn, bad_request, failed};
+use crate::report::{self, GroupBy, ReportQuery};
+use crate::responses::list;
+use crate::storage::Storage;
+use crate::web::csv_reply::{csv_response, csv_stream};
+use crate::web::state::AppState;
+
+pub async fn scores<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
+    let SignedIn { site, filters, .. } = page;
+    let report_query = ReportQuery {
+        group_by: vec![GroupBy::Agent, GroupBy::Channel],
+        ..filters.report
+    };
+    match report::load(&state.storage, &site, &report_query).await {
+        Ok(report) => csv_response(
+            report::csv::report(&report),
+            &format!("koe-scores-{}.csv", report.to),
+        ),
+        Err(error) => failed(error),
+    }
+}
+
+/// `limit` given: the one page the comment feed shows with it; absent: every matching
+/// response, streamed page by page (an export is never cut at a page size).
+pub async fn responses<S: Storage>(
+    page: SignedIn<S>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let SignedIn {
+        site,
+        t,
+        filters,
+        query,
+        ..
+    } = page;
+    let one_page = query.limit.clone().filter(|l| !l.is_empty());
+    let whole = one_page.is_none();
+    let limit = one_page.or_else(|| Some(list::MAX_LIMIT.to_string()));
+    // The plain download (no feed parameters) lists every response, with a comment or not.
+    let mut listed = match feed_query(&filters, &query, limit) {
+        Ok(listed) => listed,
+        Err(message) => return bad_request(t, &message),
+    };
+    if whole && query.has_comment.is_none() {
+        listed.filter.has_comment = None;
+    }
+    let head = futures_util::stream::once(async { Ok(list::csv_head()) });
+    if !whole {
+        return match list::page(&state.storage, &site, &listed).await {
+            Ok(page) => csv_response(
+                list::csv_head() + &list::csv_lines(&page.responses),
+                "koe-responses.csv",
+            ),
+            Err(error) => failed(error),
+        };
+    }
+    let rows = list::every_page(state.storage.clone(), site, listed)
+        .map(|page| page.map(|rows| list::csv_lines(&rows)));
+    csv_stream(head.chain(rows), "koe-responses.csv")
+}

@@ -1,0 +1,128 @@
+//! One agent's page: the agent's metrics against the earlier period, the trend, the split by
+//! channel, why the agent's unhappy customers were unhappy, and the latest comments.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::super::chart::TrendChart;
+use super::super::filters::Filters;
+use super::super::frame::{Frame, Tab};
+use super::super::insights::{self, Card, GroupRow, ReasonRow};
+use super::super::{Answer, SignedIn, failed, html_ok};
+use super::comments::{CommentItem, comment_items};
+use super::trend_charts;
+use crate::report::reasons::{self, ReasonsError};
+use crate::report::{self, Bucket, GroupBy, ReportQuery};
+use crate::responses::list::{self, ResponseQuery};
+use crate::sites::Site;
+use crate::storage::{ResponseFilter, Storage};
+use crate::texts::dashboard::Texts;
+use crate::web::state::AppState;
+
+/// Comments shown on an agent's page (the comment feed has the rest).
+const LATEST: u32 = 10;
+
+#[derive(Debug, Template)]
+#[template(path = "dashboard/agent.html")]
+struct AgentPage<'a> {
+    t: &'a Texts,
+    frame: Frame<'a>,
+    agents_href: String,
+    cards: Vec<Card<'a>>,
+    charts: Vec<TrendChart<'a>>,
+    channels: Vec<GroupRow<'a>>,
+    /// `None` when the team filter rules reasons out.
+    reasons: Option<Vec<ReasonRow<'a>>>,
+    /// Whether the reasons table has a channel column.
+    by_group: bool,
+    items: Vec<CommentItem<'a>>,
+    comments_href: String,
+}
+
+pub async fn page<S: Storage>(
+    mut page: SignedIn<S>,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    page.filters.report.agent = Some(path.into_inner().1);
+    let SignedIn {
+        site, t, filters, ..
+    } = &page;
+    render(&state, t, site, filters).await.unwrap_or_else(|r| r)
+}
+
+async fn render<S: Storage>(
+    state: &AppState<S>,
+    t: &'static Texts,
+    site: &Site,
+    filters: &Filters,
+) -> Answer {
+    let agent = filters.report.agent.as_deref().unwrap_or_default();
+    let whole = ReportQuery {
+        bucket: Bucket::All,
+        group_by: Vec::new(),
+        ..filters.compared()
+    };
+    let trend = ReportQuery {
+        group_by: Vec::new(),
+        ..filters.report.clone()
+    };
+    let by_channel = ReportQuery {
+        bucket: Bucket::All,
+        group_by: vec![GroupBy::Channel],
+        ..filters.compared()
+    };
+    let latest = ResponseQuery {
+        filter: ResponseFilter {
+            from_day: Some(filters.report.from.to_string()),
+            to_day: Some(filters.report.to.to_string()),
+            agent: Some(agent.to_owned()),
+            channel: filters.report.channel.clone(),
+            team: filters.report.team.clone(),
+            has_comment: Some(true),
+            ..ResponseFilter::default()
+        },
+        limit: LATEST,
+    };
+    let (whole, trend, by_channel, latest) = futures_util::try_join!(
+        report::load(&state.storage, site, &whole),
+        report::load(&state.storage, site, &trend),
+        report::load(&state.storage, site, &by_channel),
+        list::page(&state.storage, site, &latest),
+    )
+    .map_err(failed)?;
+    let reasons = match reasons::load(&state.storage, site, &filters.report).await {
+        Ok(counts) => Some(counts),
+        Err(ReasonsError::ByTeam) => None,
+        Err(ReasonsError::Storage(error)) => return Err(failed(error)),
+    };
+    let agents_href = format!(
+        "/dashboard/sites/{}/agents?{}",
+        site.key,
+        filters.query(&[], &["agent"])
+    );
+    let mut frame = Frame::new(t, site, filters, Tab::Agents, agent.to_owned(), &[]);
+    frame.clear_href = super::agents::agent_href(site, filters, agent)
+        .split_once('?')
+        .map(|(path, _)| format!("{path}?lang={}", t.lang))
+        .unwrap_or_default();
+    let page = AgentPage {
+        t,
+        frame,
+        agents_href,
+        cards: insights::cards(t, &whole),
+        charts: trend_charts(t, &trend, false),
+        channels: insights::group_rows(t, &by_channel, |r| r.channel.as_deref()),
+        reasons: reasons
+            .as_deref()
+            .map(|counts| insights::reasons(t, counts)),
+        by_group: false,
+        items: comment_items(t, &latest.responses),
+        comments_href: format!(
+            "/dashboard/sites/{}/comments?{}",
+            site.key,
+            filters.query(&[("has_comment", "true")], &[])
+        ),
+    };
+    Ok(html_ok(&page))
+}

@@ -1,0 +1,115 @@
+//! The Overview: each metric of the range with its n, interval and change against the earlier
+//! period (in words and colour), and its trend with the interval as a band, each chart with a
+//! table beside it; the latest low ratings.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::super::chart::TrendChart;
+use super::super::filters::Filters;
+use super::super::frame::{Frame, Tab};
+use super::super::insights::{self, Card};
+use super::super::{Answer, SignedIn, failed, html_ok};
+use super::comments::{CommentItem, comment_items};
+use super::trend_charts;
+use crate::report::{self, Bucket, ReportQuery};
+use crate::responses::list::{self, ResponseQuery};
+use crate::sites::Site;
+use crate::storage::{ResponseFilter, Storage};
+use crate::texts::dashboard::Texts;
+use crate::web::state::AppState;
+
+#[derive(Debug, Template)]
+#[template(path = "dashboard/overview.html")]
+struct OverviewPage<'a> {
+    t: &'a Texts,
+    frame: Frame<'a>,
+    compared_with: String,
+    cards: Vec<Card<'a>>,
+    charts: Vec<TrendChart<'a>>,
+    scores_csv: String,
+    responses_csv: String,
+    /// The latest low ratings (flagged answers left out: they are not customers' ratings).
+    items: Vec<CommentItem<'a>>,
+    low_ratings_href: String,
+}
+
+/// Low ratings shown on the Overview (the comment feed has the rest).
+const LOW_RATINGS: u32 = 5;
+
+pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
+    let SignedIn {
+        site, t, filters, ..
+    } = &page;
+    render(&state, t, site, filters).await.unwrap_or_else(|r| r)
+}
+
+async fn render<S: Storage>(
+    state: &AppState<S>,
+    t: &'static Texts,
+    site: &Site,
+    filters: &Filters,
+) -> Answer {
+    let whole = ReportQuery {
+        bucket: Bucket::All,
+        group_by: Vec::new(),
+        ..filters.compared()
+    };
+    let trend_query = ReportQuery {
+        group_by: Vec::new(),
+        ..filters.report.clone()
+    };
+    let low = ResponseQuery {
+        filter: ResponseFilter {
+            from_day: Some(filters.report.from.to_string()),
+            to_day: Some(filters.report.to.to_string()),
+            agent: filters.report.agent.clone(),
+            channel: filters.report.channel.clone(),
+            team: filters.report.team.clone(),
+            max_csat: Some(2),
+            // Answers flagged as a link scanner's are kept for review, never shown as
+            // customers' low ratings.
+            flagged: Some(false),
+            ..ResponseFilter::default()
+        },
+        limit: LOW_RATINGS,
+    };
+    let (whole, trend, low) = futures_util::try_join!(
+        report::load(&state.storage, site, &whole),
+        report::load(&state.storage, site, &trend_query),
+        list::page(&state.storage, site, &low),
+    )
+    .map_err(failed)?;
+    let compared_with = whole
+        .compared_with
+        .as_ref()
+        .map(|c| format!("{} – {}", c.from, c.to))
+        .unwrap_or_default();
+    let page = OverviewPage {
+        t,
+        frame: Frame::new(t, site, filters, Tab::Overview, t.pages.tabs[0].into(), &[]),
+        compared_with,
+        cards: insights::cards(t, &whole),
+        charts: trend_charts(t, &trend, true),
+        scores_csv: format!(
+            "/dashboard/sites/{}/scores.csv?{}",
+            site.key,
+            filters.query(&[], &[])
+        ),
+        responses_csv: format!(
+            "/dashboard/sites/{}/responses.csv?{}",
+            site.key,
+            filters.query(&[], &[])
+        ),
+        items: comment_items(t, &low.responses),
+        low_ratings_href: format!(
+            "/dashboard/sites/{}/comments?{}",
+            site.key,
+            filters.query(
+                &[("max_csat", "2"), ("flagged", "false"), ("has_comment", "")],
+                &[]
+            )
+        ),
+    };
+    Ok(html_ok(&page))
+}
