@@ -16,6 +16,8 @@ pub struct Request {
     pub method: &'static str,
     pub path: String,
     pub body: String,
+    /// The body's media type (JSON unless a form).
+    pub content_type: &'static str,
 }
 
 impl Request {
@@ -24,6 +26,15 @@ impl Request {
             method: "POST",
             path: path.to_owned(),
             body,
+            content_type: "application/json",
+        }
+    }
+
+    /// A form post (`application/x-www-form-urlencoded`), as a browser signs in.
+    pub fn post_form(path: &str, body: String) -> Self {
+        Self {
+            content_type: "application/x-www-form-urlencoded",
+            ..Self::post_json(path, body)
         }
     }
 
@@ -32,6 +43,7 @@ impl Request {
             method: "GET",
             path: path.to_owned(),
             body: String::new(),
+            content_type: "application/json",
         }
     }
 
@@ -42,7 +54,8 @@ impl Request {
         );
         if !self.body.is_empty() {
             head.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                "Content-Type: {}\r\nContent-Length: {}\r\n",
+                self.content_type,
                 self.body.len()
             ));
         }
@@ -58,6 +71,8 @@ impl Request {
 pub struct Answer {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The first `Set-Cookie` value's `name=value`, as sent (a dashboard session).
+    pub cookie: Option<String>,
 }
 
 /// When a run stops.
@@ -245,7 +260,15 @@ async fn read_answer(stream: &mut TcpStream) -> std::io::Result<(Answer, bool)> 
         }
         buffer.extend_from_slice(&chunk[..read]);
     };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+    let original = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let cookie = original.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        let pair = value.trim().split(';').next()?;
+        key.trim()
+            .eq_ignore_ascii_case("set-cookie")
+            .then(|| pair.to_owned())
+    });
+    let head = original.to_ascii_lowercase();
     let status = head
         .split(' ')
         .nth(1)
@@ -264,7 +287,14 @@ async fn read_answer(stream: &mut TcpStream) -> std::io::Result<(Answer, bool)> 
         }
         body.extend_from_slice(&chunk[..read]);
     }
-    Ok((Answer { status, body }, keep_alive))
+    Ok((
+        Answer {
+            status,
+            body,
+            cookie,
+        },
+        keep_alive,
+    ))
 }
 
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {

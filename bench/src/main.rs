@@ -200,7 +200,8 @@ async fn reports_section(
             _ => None,
         };
         let server = Server::collector(koe, &reports.url).await?;
-        let timings = reports::time_reports(server.port, &reports, &today).await?;
+        let mut timings = reports::time_reports(server.port, &reports, &today).await?;
+        timings.extend(reports::time_dashboard(server.port, &reports, &today).await?);
         server.stop()?;
         for t in &timings {
             eprintln!(

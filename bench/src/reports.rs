@@ -5,7 +5,10 @@
 //! The bulk path writes raw rows with one `INSERT … SELECT` over a generated series and
 //! rebuilds both rollup tables with `GROUP BY`, the way a migration from another tool would.
 //! At the smallest size the rollups are checked against the collector's own recomputation
-//! (`koe verify`'s code), so the bulk path cannot drift from what live writes produce.
+//! (`koe verify`'s code), so the bulk path cannot drift from what live writes produce. One
+//! response in five carries a comment, so the dashboard's comment feed has something to show.
+//!
+//! The dashboard's pages are timed the same way, signed in as a manager's browser would be.
 
 use std::time::{Duration, Instant};
 
@@ -44,7 +47,8 @@ pub async fn bulk_load(target: &Target, today: &str, from: u64, to: u64) -> anyh
                 1 + h % 5, CASE WHEN h % 3 = 0 THEN NULL ELSE (h / 8) % 11 END,
                 CASE WHEN h % 4 = 0 THEN 1 + (h / 16) % 7 END,
                 CASE WHEN h % 2 = 0 THEN (h / 64) % 3 != 0 END,
-                NULL, '', NULL, date(?4, '-' || ((i / 11) % {DAYS}) || ' days'), i, i
+                CASE WHEN h % 5 = 0 THEN 'comment ' || i END, '', NULL,
+                date(?4, '-' || ((i / 11) % {DAYS}) || ' days'), i, i
          FROM g",
         Channel::ALL.len()
     );
@@ -191,6 +195,65 @@ pub async fn time_reports(
             p50: times[CALLS / 2],
             p99: times[((CALLS - 1) as f64 * 0.99).round() as usize],
             rows,
+            bytes: first.body.len(),
+        });
+    }
+    Ok(timings)
+}
+
+/// Times every dashboard page over the same 90 days by week, `CALLS` calls each, signed in with
+/// the target's read key as a browser would be (the session cookie of a form sign-in).
+pub async fn time_dashboard(
+    port: u16,
+    target: &Target,
+    today: &str,
+) -> anyhow::Result<Vec<ReportTiming>> {
+    let to: jiff::civil::Date = today.parse()?;
+    let from = to.checked_sub(jiff::Span::new().days(89))?;
+    let sign_in = send(
+        port,
+        &Request::post_form(
+            "/dashboard/sign-in",
+            format!("api_key={}&lang=en", target.read_key),
+        ),
+        "",
+    )
+    .await?;
+    let cookie = sign_in
+        .cookie
+        .ok_or_else(|| anyhow::anyhow!("signing in gave no session (status {})", sign_in.status))?;
+    let headers = format!("Cookie: {cookie}\r\n");
+    let site = format!("/dashboard/sites/{}", target.site.key);
+    let filters = format!("from={from}&to={to}&bucket=week&lang=en");
+    let mut timings = Vec::new();
+    for (name, page) in [
+        ("dashboard: overview", ""),
+        ("dashboard: agents", "/agents"),
+        ("dashboard: an agent's page", "/agents/agent-007"),
+        ("dashboard: channels", "/channels"),
+        ("dashboard: comments", "/comments"),
+    ] {
+        let request = Request::get(&format!("{site}{page}?{filters}"));
+        let first = send(port, &request, &headers).await?;
+        anyhow::ensure!(
+            first.status == 200,
+            "{name} failed ({}): {}",
+            first.status,
+            String::from_utf8_lossy(&first.body)
+        );
+        let mut times = Vec::with_capacity(CALLS);
+        for _ in 0..CALLS {
+            let started = Instant::now();
+            let answer = send(port, &request, &headers).await?;
+            times.push(started.elapsed());
+            anyhow::ensure!(answer.status == 200, "a call of {name} failed");
+        }
+        times.sort_unstable();
+        timings.push(ReportTiming {
+            name,
+            p50: times[CALLS / 2],
+            p99: times[((CALLS - 1) as f64 * 0.99).round() as usize],
+            rows: 0,
             bytes: first.body.len(),
         });
     }

@@ -163,6 +163,17 @@ fn encode_cursor(response: &StoredResponse) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}.{}", response.state.created_at_ms, response.id))
 }
 
+/// A cursor from which a page starts at `first` itself: what a download of a page shown uses,
+/// so that responses arriving after the page was shown stay out of it.
+pub fn cursor_from(first: &ListedResponse) -> Option<String> {
+    let ms = first
+        .created_at
+        .parse::<jiff::Timestamp>()
+        .ok()?
+        .as_millisecond();
+    Some(URL_SAFE_NO_PAD.encode(format!("{ms}.{}", first.id.checked_add(1)?)))
+}
+
 fn decode_cursor(raw: &str) -> Result<(i64, i64), String> {
     let bad = || String::from("cursor is not one this API gave out");
     let text =

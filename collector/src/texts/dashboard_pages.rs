@@ -6,6 +6,9 @@
 pub struct PageTexts {
     pub skip_to_content: &'static str,
     pub tabs_label: &'static str,
+    pub account: &'static str,
+    pub pages_label: &'static str,
+    pub flag_column: &'static str,
     /// Overview, Agents, Channels, Comments.
     pub tabs: [&'static str; 4],
     pub filters: &'static str,
@@ -58,6 +61,9 @@ pub struct PageTexts {
 pub static EN: PageTexts = PageTexts {
     skip_to_content: "Skip to content",
     tabs_label: "Dashboard pages",
+    account: "Account",
+    pages_label: "Pages of comments",
+    flag_column: "Flag",
     tabs: ["Overview", "Agents", "Channels", "Comments"],
     filters: "Filters",
     compare_with: "Compare with",
@@ -106,6 +112,9 @@ pub static EN: PageTexts = PageTexts {
 pub static JA: PageTexts = PageTexts {
     skip_to_content: "本文へ移動",
     tabs_label: "ダッシュボードのページ",
+    account: "アカウント",
+    pages_label: "コメントのページ",
+    flag_column: "印",
     tabs: ["概要", "担当者", "チャネル", "コメント"],
     filters: "絞り込み",
     compare_with: "比較対象",

@@ -267,6 +267,12 @@ async fn every_page_answers_a_managers_question_in_both_languages<S: TestBackend
         "the latest comment"
     );
     assert!(!ken_page.contains("chat with aiko"), "only ken's comments");
+    let tabs = &ken_page[ken_page.find("<nav class=\"tabs\"").unwrap()..];
+    let tabs = &tabs[..tabs.find("</nav>").unwrap()];
+    assert!(
+        !tabs.contains("agent=") && tabs.contains("aria-current=\"true\""),
+        "the tabs do not narrow other pages to ken; Agents is where his page belongs: {tabs}"
+    );
 
     let channel_page = ok_page(&app, &cookie, "/channels?lang=en").await;
     let by_channel = rows_of(&channel_page, "by-channel");
@@ -362,6 +368,7 @@ async fn filters_in_the_url_narrow_every_page_and_bad_ones_are_explained<S: Test
         ("/channels?compare=tomorrow", "compare takes"),
         ("/comments?max_csat=9", "max_csat must be"),
         ("/comments?cursor=forged", "cursor is not one"),
+        ("?from=2025-01-01&bucket=day", "at most 400 days"),
     ] {
         let (status, body) = page(&app, &cookie, path).await;
         assert_eq!(status, 400, "{path}");

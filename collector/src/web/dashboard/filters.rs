@@ -9,7 +9,10 @@ use koe_shared::Channel;
 use serde::Deserialize;
 
 use crate::report::compare::Compare;
-use crate::report::{ReportQuery, query::RawReportQuery};
+use crate::report::{Bucket, ReportQuery, query::RawReportQuery};
+
+/// The most daily points a page draws (a chart of more would be a smear, and cost its table).
+const MAX_DAILY_POINTS: i32 = 400;
 
 /// The query parameters a dashboard page may carry, as strings. The comment feed's own
 /// filters are here too: one struct, so a link from any page to any other keeps them apart
@@ -77,8 +80,15 @@ impl Filters {
             agent: non_empty(&query.agent),
             ..RawReportQuery::default()
         };
+        let report = ReportQuery::parse(&raw, today)?;
+        let days = (report.to - report.from).get_days() + 1;
+        if report.bucket == Bucket::Day && days > MAX_DAILY_POINTS {
+            return Err(format!(
+                "a chart shows at most {MAX_DAILY_POINTS} days one by one; this range has {days}: choose week or month"
+            ));
+        }
         Ok(Self {
-            report: ReportQuery::parse(&raw, today)?,
+            report,
             compare,
             lang,
         })
@@ -186,6 +196,10 @@ mod tests {
             (vec![("compare", "yesterday")], "compare takes"),
             (vec![("from", "2026-02-30")], "from must be a date"),
             (vec![("bucket", "year")], "bucket must be"),
+            (
+                vec![("from", "2025-01-01"), ("bucket", "day")],
+                "at most 400 days",
+            ),
         ] {
             let error = Filters::parse(today(), &query(&pairs), "en").unwrap_err();
             assert!(error.contains(expected), "{pairs:?}: {error}");

@@ -37,6 +37,7 @@ impl Tab {
 pub struct TabLink<'a> {
     pub label: &'a str,
     pub href: String,
+    /// The tab of this page (or of the page it belongs to, see [`Frame::current`]).
     pub current: bool,
 }
 
@@ -68,6 +69,8 @@ pub struct Frame<'a> {
     pub heading: String,
     pub site_name: &'a str,
     pub tabs: Vec<TabLink<'a>>,
+    /// `aria-current` of the current tab: `page`, or `true` on a page under it (an agent's).
+    pub current: &'static str,
     /// The query string of this page in the other language.
     pub other_lang_query: String,
     pub from: String,
@@ -125,6 +128,7 @@ impl<'a> Frame<'a> {
             heading,
             site_name: &site.name,
             tabs,
+            current: "page",
             other_lang_query: filters.query_in(t.other_lang_code, page_params, &[]),
             from: r.from.to_string(),
             to: r.to.to_string(),

@@ -228,9 +228,6 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                 .ok()
                 .and_then(|q| q.into_inner().lang);
             let t = texts(&req, lang.as_deref());
-            let query = web::Query::<PageQuery>::from_query(req.query_string())
-                .map_err(|e| refused(bad_request(t, &e.to_string())))?
-                .into_inner();
             let Some(session) = session(&state, &req)
                 .await
                 .map_err(|e| refused(failed(e)))?
@@ -242,6 +239,14 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                 Ok(_) => return Err(refused(HttpResponse::NotFound().body("not found")).into()),
                 Err(error) => return Err(refused(failed(error)).into()),
             };
+            let query = web::Query::<PageQuery>::from_query(req.query_string())
+                .map_err(|e| {
+                    refused(bad_request(
+                        t,
+                        &format!("the page's address cannot be read: {e}"),
+                    ))
+                })?
+                .into_inner();
             let filters = Filters::parse(site.today(), &query, t.lang)
                 .map_err(|m| refused(bad_request(t, &m)))?;
             Ok(Self {

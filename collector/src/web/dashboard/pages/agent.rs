@@ -44,18 +44,26 @@ pub async fn page<S: Storage>(
     path: web::Path<(String, String)>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    page.filters.report.agent = Some(path.into_inner().1);
+    // The path names the agent: the page's data is narrowed to them, while its tabs and links
+    // keep the URL's other filters only (the Overview is not quietly narrowed to this agent).
+    page.filters.report.agent = None;
+    let mut of_agent = page.filters.clone();
+    of_agent.report.agent = Some(path.into_inner().1);
     let SignedIn {
         site, t, filters, ..
     } = &page;
-    render(&state, t, site, filters).await.unwrap_or_else(|r| r)
+    render(&state, t, site, &of_agent, filters)
+        .await
+        .unwrap_or_else(|r| r)
 }
 
+/// `filters`: the URL's, narrowed to the agent; `links`: the URL's, for tabs and links.
 async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
     filters: &Filters,
+    links: &Filters,
 ) -> Answer {
     let agent = filters.report.agent.as_deref().unwrap_or_default();
     let whole = ReportQuery {
@@ -99,10 +107,12 @@ async fn render<S: Storage>(
     let agents_href = format!(
         "/dashboard/sites/{}/agents?{}",
         site.key,
-        filters.query(&[], &["agent"])
+        links.query(&[], &[])
     );
-    let mut frame = Frame::new(t, site, filters, Tab::Agents, agent.to_owned(), &[]);
-    frame.clear_href = super::agents::agent_href(site, filters, agent)
+    let mut frame = Frame::new(t, site, links, Tab::Agents, agent.to_owned(), &[]);
+    // The Agents tab is where this page belongs, not this page itself.
+    frame.current = "true";
+    frame.clear_href = super::agents::agent_href(site, links, agent)
         .split_once('?')
         .map(|(path, _)| format!("{path}?lang={}", t.lang))
         .unwrap_or_default();

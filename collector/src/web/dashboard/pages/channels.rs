@@ -48,6 +48,8 @@ struct ChannelsPage<'a> {
     /// Whether the reasons table has a channel column.
     by_group: bool,
     headings: Vec<Heading<'a>>,
+    /// Kept by the filters form.
+    sort: &'a str,
     pairs: Vec<PairRow<'a>>,
 }
 
@@ -172,6 +174,7 @@ async fn render<S: Storage>(
             .map(|counts| insights::reasons(t, counts)),
         by_group: true,
         headings,
+        sort,
         pairs: pairs(t, &by_pair, sort),
     };
     Ok(html_ok(&page))

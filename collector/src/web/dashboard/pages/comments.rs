@@ -180,12 +180,19 @@ async fn render<S: Storage>(
         pairs.extend_from_slice(extra);
         filters.query(&pairs, &[])
     };
+    // The download holds exactly the rows shown: from the first of them (not from "now"),
+    // as many as the page holds.
     let limit = listed.limit.to_string();
-    let csv_params: Vec<(&str, &str)> = cursor
+    let from_first = page.responses.first().and_then(list::cursor_from);
+    let csv_params: Vec<(&str, &str)> = from_first
+        .as_deref()
+        .or(cursor)
         .map(|c| ("cursor", c))
         .into_iter()
         .chain([("limit", limit.as_str())])
         .collect();
+    let mut lang_params = feed.pairs.clone();
+    lang_params.extend(cursor.map(|c| ("cursor", c)));
     let p = &t.pages;
     let page_view = CommentsPage {
         t,

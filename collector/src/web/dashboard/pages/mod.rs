@@ -1,6 +1,6 @@
 //! The signed-in pages, one file each: Overview, Agents (and an agent's page), Channels,
-//! Comments. Each handler parses the filters, calls the domain services and hands the
-//! template what to show; `frame.rs` draws what is around it.
+//! Comments. Each handler takes the signed-in site and its filters (`SignedIn`), calls the
+//! domain services and hands the template what to show; `frame.rs` draws what is around it.
 
 pub mod agent;
 pub mod agents;
