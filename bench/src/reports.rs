@@ -1,5 +1,6 @@
-//! Reports at scale: synthetic responses bulk-loaded into SQLite (200 agents, 6 channels,
-//! 10 teams, 365 days), rollups rebuilt from them in SQL, then the 90-day weekly reports timed
+//! Reports at scale: synthetic responses bulk-loaded into SQLite (200 agents in 10 teams of
+//! 20 — each agent answers in one team, as support teams are organised —, 6 channels, 365
+//! days), rollups rebuilt from them in SQL, then the 90-day weekly reports timed
 //! over HTTP against a collector process.
 //!
 //! The bulk path writes raw rows with one `INSERT … SELECT` over a generated series and
@@ -43,7 +44,7 @@ pub async fn bulk_load(target: &Target, today: &str, from: u64, to: u64) -> anyh
          WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2),
               g(i, h) AS (SELECT i, (i * 2654435761) % 4294967296 FROM n)
          SELECT ?3, 'bulk-' || i, printf('agent-%03d', i % {AGENTS}),
-                'team-' || ((i / 7) % {TEAMS}), CASE (i / 3) % {}{channels} END, 1,
+                'team-' || ((i % {AGENTS}) % {TEAMS}), CASE (i / 3) % {}{channels} END, 1,
                 1 + h % 5, CASE WHEN h % 3 = 0 THEN NULL ELSE (h / 8) % 11 END,
                 CASE WHEN h % 4 = 0 THEN 1 + (h / 16) % 7 END,
                 CASE WHEN h % 2 = 0 THEN (h / 64) % 3 != 0 END,

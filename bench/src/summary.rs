@@ -317,7 +317,7 @@ impl Summary {
 
     fn report_table(&self, md: &mut String) {
         md.push_str(
-            "## Reports at scale (SQLite)\n\n200 agents, 6 channels, 10 teams, 365 days, bulk-loaded; \
+            "## Reports at scale (SQLite)\n\n200 agents in 10 teams (one team each), 6 channels, 365 days, bulk-loaded; \
              the 90-day weekly report over HTTP, JSON included, 30 calls after one warm-up.\n\n\
              | responses | report | rows | JSON bytes | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|\n",
         );

@@ -95,6 +95,15 @@ pub struct GroupedRollup {
     pub self_resolved: [i64; 2],
 }
 
+/// An (agent, team)'s CSAT answers in a range, summed by storage for the standings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCounts {
+    pub agent: String,
+    pub team: Option<String>,
+    pub satisfied: u64,
+    pub answered: u64,
+}
+
 /// Counts gathered for one row before the metrics are computed.
 #[derive(Debug, Default)]
 struct Tally {

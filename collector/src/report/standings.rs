@@ -8,7 +8,7 @@
 use koe_shared::metrics::{self, Estimate};
 use serde::Serialize;
 
-use super::{Bucket, GroupBy, GroupedRollup, ReportQuery};
+use super::ReportQuery;
 use crate::sites::Site;
 use crate::storage::{Storage, StorageError};
 
@@ -43,14 +43,7 @@ pub struct Standing {
     pub flag: Option<Flag>,
 }
 
-/// An agent's CSAT answers in the range.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentCounts {
-    pub agent: String,
-    pub team: Option<String>,
-    pub satisfied: u64,
-    pub answered: u64,
-}
+pub use super::AgentCounts;
 
 /// The agents' standings in a site's range (the query's dates and filters; its groups and
 /// bucket are set here).
@@ -59,40 +52,7 @@ pub async fn load<S: Storage>(
     site: &Site,
     query: &ReportQuery,
 ) -> Result<Vec<Standing>, StorageError> {
-    let by_agent = ReportQuery {
-        bucket: Bucket::All,
-        group_by: vec![GroupBy::Agent, GroupBy::Team],
-        compare: None,
-        ..query.clone()
-    };
-    let rows = storage.report_rollups(site.id, &by_agent).await?;
-    Ok(rank(&counts(rows)))
-}
-
-/// Rollup rows summed per (agent, team); rows without an agent are left out.
-fn counts(rows: Vec<GroupedRollup>) -> Vec<AgentCounts> {
-    let mut agents: std::collections::BTreeMap<(String, Option<String>), (u64, u64)> =
-        Default::default();
-    for row in rows {
-        let Some(agent) = row.agent.filter(|a| !a.is_empty()) else {
-            continue;
-        };
-        let team = row.team.filter(|t| !t.is_empty());
-        let scores = row.counters.scores();
-        let entry = agents.entry((agent, team)).or_default();
-        entry.0 += scores.csat[3] + scores.csat[4];
-        entry.1 += scores.csat.iter().sum::<u64>();
-    }
-    agents
-        .into_iter()
-        .filter(|(_, (_, answered))| *answered > 0)
-        .map(|((agent, team), (satisfied, answered))| AgentCounts {
-            agent,
-            team,
-            satisfied,
-            answered,
-        })
-        .collect()
+    Ok(rank(&storage.agent_csat(site.id, query).await?))
 }
 
 /// The method-of-moments beta prior of a pool of agents (at least one answer each).

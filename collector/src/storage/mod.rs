@@ -19,6 +19,7 @@ mod response_page;
 mod rows;
 mod sql;
 mod sqlite;
+mod standings_read;
 mod write_path;
 mod write_plan;
 
@@ -37,7 +38,7 @@ pub use sqlite::SqliteStorage;
 
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
-use crate::report::{GroupedRollup, ReportQuery};
+use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{
     ReasonDrift, ReasonKey, Recomputation, RollupCounters, RollupDrift, RollupKey, Summary,
@@ -218,6 +219,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         site_id: i64,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
+
+    /// Each (agent, team)'s CSAT answers (satisfied, answered) in the query's range and
+    /// filters, from `rollups` (`report::standings`).
+    fn agent_csat(
+        &self,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> impl Future<Output = Result<Vec<AgentCounts>, StorageError>> + Send;
 
     /// A page of a site's responses, newest first.
     fn response_page(

@@ -17,7 +17,7 @@ use super::sql::{self, Statement, bind_all};
 use super::write_plan::{ReasonChanges, ResponseKey};
 use super::{ImpressionWrite, ResponseFilter, StorageError, StoredResponse};
 use crate::report::reasons::ReasonCount;
-use crate::report::{GroupedRollup, ReportQuery};
+use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::ResponseState;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
@@ -85,6 +85,13 @@ pub(super) trait Queries: Database {
         site_id: i64,
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
+
+    /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
+    async fn agent_csat(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<AgentCounts>, StorageError>;
 
     /// A site's reason rows: (day, agent, channel, reason) → unhappy responses (`koe verify`).
     async fn reason_rollups(
@@ -266,6 +273,28 @@ where
             bind_all::<DB>(&statement).execute(&mut *conn).await?;
         }
         Ok(())
+    }
+
+    async fn agent_csat(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<AgentCounts>, StorageError> {
+        let statement = super::standings_read::statement(site_id, query);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        rows.iter()
+            .map(|row| {
+                let (agent, team, satisfied, answered) =
+                    <(String, String, i64, i64)>::from_row(row)?;
+                Ok(AgentCounts {
+                    agent,
+                    team: Some(team).filter(|t| !t.is_empty()),
+                    satisfied: count(satisfied),
+                    answered: count(answered),
+                })
+            })
+            .collect()
     }
 
     async fn reason_counts(

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
-use crate::report::{GroupedRollup, ReportQuery};
+use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
@@ -213,6 +213,14 @@ impl Storage for PgStorage {
 
     async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
         Postgres::reason_rollups(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn agent_csat(
+        &self,
+        site_id: i64,
+        query: &ReportQuery,
+    ) -> Result<Vec<AgentCounts>, StorageError> {
+        Postgres::agent_csat(&mut *self.pool.acquire().await?, site_id, query).await
     }
 
     async fn reason_counts(
