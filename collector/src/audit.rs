@@ -1,5 +1,5 @@
-//! The audit trail: who created or revoked a key, rotated a site's secret or changed a site,
-//! and when. Written in the transaction of the change itself; `koe audit --site S` lists it.
+//! The audit trail: who created or revoked a key, rotated a site's secret, changed a site or
+//! erased an interaction's responses, and when. Written in the transaction of the change itself; `koe audit --site S` lists it.
 
 use std::fmt;
 
@@ -29,6 +29,8 @@ pub enum AuditAction {
     KeyRevoked,
     SecretRotated,
     SiteUpdated,
+    /// An interaction's responses erased on request (its id kept only as a digest).
+    ResponseErased,
 }
 
 impl AuditAction {

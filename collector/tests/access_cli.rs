@@ -119,3 +119,58 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
         "no secret in the audit trail"
     );
 }
+
+#[test]
+fn a_deletion_request_is_answered_from_the_command_line_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    let site = support::add_site(&database);
+    let collector = support::Collector::start(&database);
+    for (interaction, comment) in [("ticket-9", "my address is 1-2-3"), ("ticket-10", "ok")] {
+        let body = format!(
+            r#"{{"site":"{site}","interaction":"{interaction}","agent":"aiko","csat":2,"comment":"{comment}"}}"#
+        );
+        let answered = support::request(collector.1, "POST", "/api/v1/responses", &body);
+        assert_eq!(answered.map(|(s, _)| s), Some(201));
+    }
+    collector.stop();
+
+    let erased = json_of(&support::koe(
+        &database,
+        &[
+            "erase",
+            "--site",
+            &site,
+            "--interaction",
+            "ticket-9",
+            "--json",
+        ],
+    ));
+    assert_eq!(erased["erased"], 1, "{erased}");
+    let again = json_of(&support::koe(
+        &database,
+        &[
+            "erase",
+            "--site",
+            &site,
+            "--interaction",
+            "ticket-9",
+            "--json",
+        ],
+    ));
+    assert_eq!(again["erased"], 0, "nothing left to erase");
+    assert_eq!(support::drift(&database), serde_json::json!([]));
+    let audit =
+        String::from_utf8(support::koe(&database, &["audit", "--site", &site, "--json"]).stdout)
+            .unwrap();
+    assert!(
+        audit.contains("response_erased") && !audit.contains("ticket-9"),
+        "{audit}"
+    );
+    let file = std::fs::read(dir.path().join("koe.db")).unwrap();
+    let text = String::from_utf8_lossy(&file);
+    assert!(
+        !text.contains("my address is 1-2-3") && text.contains("ticket-10"),
+        "the comment is gone from the file, the other answer is not"
+    );
+}

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use koe_shared::SiteKey;
+use koe_shared::{InteractionId, SiteKey};
 use serde_json::json;
 
 use crate::audit::Actor;
+use crate::responses::erasure;
 use crate::sites::Site;
 use crate::sites::registration::{revoke_api_key, rotate_secret};
 use crate::sites::settings::{SiteChanges, SiteView, update_site};
@@ -42,6 +43,11 @@ pub(super) enum AccessCommand {
     },
     Audit {
         site: SiteKey,
+        json: bool,
+    },
+    Erase {
+        site: SiteKey,
+        interaction: InteractionId,
         json: bool,
     },
 }
@@ -127,6 +133,28 @@ impl AccessCommand {
                             time(k.revoked_at_ms)
                         );
                     }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Self::Erase {
+                site: key,
+                interaction,
+                json,
+            } => {
+                let site = site(storage, &key).await?;
+                let erased = erasure::erase(storage, &site, &interaction, Actor::Cli).await?;
+                if json {
+                    println!(
+                        "{}",
+                        json!({ "site_key": site.key, "interaction": interaction.as_str(), "erased": erased })
+                    );
+                } else if erased == 0 {
+                    println!("nothing is stored for interaction {interaction}: nothing to erase");
+                } else {
+                    println!(
+                        "erased interaction {interaction}: {erased} stored row(s), its comment with them; its counts are out of every report (audit: {})",
+                        erasure::audited_name(&interaction)
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             }

@@ -136,6 +136,18 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Answer a deletion request: erase an interaction's responses and comment and take its
+    /// counts out of the reports (recorded in the audit trail, the interaction as a digest).
+    Erase {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        interaction: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
     /// Recompute rollups from raw responses and report any drift (exit status 1 if any).
     Verify {
         #[arg(long)]
@@ -271,6 +283,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }),
             )
         }
+        Command::Erase {
+            site,
+            interaction,
+            json,
+            db,
+        } => (
+            db,
+            StorageCommand::Access(AccessCommand::Erase {
+                site: site_key(site)?,
+                interaction: InteractionId::try_from(interaction)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                json,
+            }),
+        ),
         Command::Audit { site, json, db } => (
             db,
             StorageCommand::Access(AccessCommand::Audit {

@@ -3,6 +3,7 @@
 //! ([`scanner`]), and how managers list them ([`list`]).
 
 pub mod attribution;
+pub mod erasure;
 pub mod list;
 pub mod merge;
 pub mod scanner;

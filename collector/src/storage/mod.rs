@@ -26,7 +26,7 @@ mod write_plan;
 use std::future::Future;
 use std::time::Duration;
 
-use koe_shared::SiteKey;
+use koe_shared::{InteractionId, SiteKey};
 
 pub use error::{OpenError, SaveError, StorageError};
 pub use postgres::PgStorage;
@@ -219,6 +219,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         site_id: i64,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
+
+    /// Erases an interaction's responses and takes its counts out of every rollup, with the
+    /// audit entry (of `entry.site_id`), in one transaction; how many rows went.
+    fn erase_interaction(
+        &self,
+        entry: AuditEntry,
+        interaction: &InteractionId,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// Each (agent, team)'s CSAT answers (satisfied, answered) in the query's range and
     /// filters, from `rollups` (`report::standings`).

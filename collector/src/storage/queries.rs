@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use koe_shared::Channel;
+use koe_shared::{Channel, InteractionId};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::bind;
@@ -86,6 +86,13 @@ pub(super) trait Queries: Database {
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
 
+    /// Deletes every row of an interaction (counted and set aside); how many went.
+    async fn delete_interaction(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        interaction: &InteractionId,
+    ) -> Result<u64, StorageError>;
+
     /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
     async fn agent_csat(
         conn: &mut Self::Connection,
@@ -135,6 +142,7 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
     for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
     for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
@@ -273,6 +281,19 @@ where
             bind_all::<DB>(&statement).execute(&mut *conn).await?;
         }
         Ok(())
+    }
+
+    async fn delete_interaction(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        interaction: &InteractionId,
+    ) -> Result<u64, StorageError> {
+        let ids: Vec<(i64,)> = sqlx::query_as(sql::DELETE_INTERACTION)
+            .bind(site_id)
+            .bind(interaction.as_str())
+            .fetch_all(conn)
+            .await?;
+        Ok(ids.len() as u64)
     }
 
     async fn agent_csat(

@@ -265,6 +265,11 @@ pub(super) fn select_summary_rollups(summary: crate::rollup::Summary) -> String 
     )
 }
 
+/// Every row an interaction left in `responses` — its counted response and any answers set
+/// aside beside it — for an erasure request; their ids come back.
+pub(super) const DELETE_INTERACTION: &str =
+    "DELETE FROM responses WHERE site_id = $1 AND interaction = $2 RETURNING id";
+
 /// `INSERT INTO <table> (<key columns>, <counters>) `: rows of changes follow.
 pub(super) fn upsert_rollups_head(table: &str, keys: &str) -> String {
     format!(

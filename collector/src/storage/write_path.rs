@@ -1,6 +1,6 @@
 //! The write path, written once for both backends: one submission merged into its response
 //! ([`apply_answers`]), a whole group-commit batch of them ([`apply_answer_batch`]), an
-//! impression ([`apply_impression`]). Each backend's connection implements [`WriteTx`] — its
+//! impression ([`apply_impression`]), an erasure ([`erase_interaction`]). Each backend's connection implements [`WriteTx`] — its
 //! own SQL for reading (and locking) the responses a write touches and for moving the
 //! rollups — and runs these inside the transaction it owns. What to write is decided in memory by
 //! `write_plan`.
@@ -14,7 +14,7 @@ use super::queries::Queries;
 use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges};
 use super::{ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
-use crate::rollup::{RollupCounters, RollupDelta, RollupKey, response_deltas};
+use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
 
 /// What only a backend knows about its open write transaction; the plain statements come
 /// from [`Queries`], which `Db` implements on this connection type.
@@ -167,4 +167,37 @@ pub(super) async fn apply_impression<T: WriteTx>(
         tx.apply_rollup_changes(&changes).await?;
     }
     Ok(inserted)
+}
+
+/// Erases an interaction on request: every row it left in `responses` (its response, with its
+/// comment, and any answers set aside beside it), and the counted response's counts out of
+/// `rollups`, the summaries and `reason_rollups` — so reports read as if it had never been
+/// given. Its impression stays: the survey was shown. The caller owns the transaction; gives
+/// how many rows went (0: nothing was stored).
+pub(super) async fn erase_interaction<T: WriteTx>(
+    tx: &mut T,
+    site_id: i64,
+    interaction: &InteractionId,
+) -> Result<u64, StorageError> {
+    let counted = tx
+        .responses_of(site_id, std::slice::from_ref(interaction))
+        .await?
+        .pop();
+    let erased = T::Db::delete_interaction(tx, site_id, interaction).await?;
+    if let Some(response) = counted {
+        let state = &response.state;
+        let mut changes = RollupChanges::new();
+        let taken_out = RollupDelta {
+            key: RollupKey::of_response(state),
+            counters: RollupCounters::default().minus(&RollupCounters::of_response(state)),
+        };
+        write_plan::add_changes(&mut changes, site_id, vec![taken_out]);
+        tx.apply_rollup_changes(&changes).await?;
+        let mut reasons = ReasonChanges::new();
+        for key in reason_keys(state) {
+            *reasons.entry((site_id, key)).or_default() -= 1;
+        }
+        T::Db::apply_reason_changes(tx, &reasons).await?;
+    }
+    Ok(erased)
 }

@@ -57,6 +57,10 @@ pub fn routes<S: Storage>(
         .route("/standings", web::get().to(api::standings::<S>))
         .route("/reasons", web::get().to(api::reasons::<S>))
         .route("/responses", web::get().to(api::list_responses::<S>))
+        .route(
+            "/responses/{interaction}",
+            web::delete().to(api::erase_interaction::<S>),
+        )
         .route("/keys", web::post().to(api::create_key::<S>))
         .route("/keys", web::get().to(api::list_keys::<S>))
         .route("/keys/{id}", web::delete().to(api::revoke_key::<S>))

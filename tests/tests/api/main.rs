@@ -10,6 +10,7 @@ mod cross_tenant;
 mod dashboard;
 mod dashboard_data;
 mod dashboard_pages;
+mod erasure;
 mod forged_traffic;
 mod health;
 mod hostile;

@@ -5,7 +5,7 @@
 mod write_tx;
 mod writer;
 
-use koe_shared::SiteKey;
+use koe_shared::{InteractionId, SiteKey};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
 use tokio::sync::{mpsc, oneshot};
@@ -213,6 +213,20 @@ impl Storage for PgStorage {
 
     async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
         Postgres::reason_rollups(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn erase_interaction(
+        &self,
+        entry: AuditEntry,
+        interaction: &InteractionId,
+    ) -> Result<u64, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let erased = write_path::erase_interaction(&mut *tx, entry.site_id, interaction).await?;
+        if erased > 0 {
+            Postgres::insert_audit(&mut *tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(erased)
     }
 
     async fn agent_csat(

@@ -6,7 +6,7 @@ mod writer;
 
 use std::str::FromStr;
 
-use koe_shared::SiteKey;
+use koe_shared::{InteractionId, SiteKey};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -26,7 +26,7 @@ use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
-use writer::{Write, WriteJob, Writer, run_writer};
+use writer::{Erasure, Write, WriteJob, Writer, run_writer};
 
 /// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
@@ -265,6 +265,20 @@ impl Storage for SqliteStorage {
 
     async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
         Sqlite::reason_rollups(&mut *self.reads.acquire().await?, site_id).await
+    }
+
+    async fn erase_interaction(
+        &self,
+        entry: AuditEntry,
+        interaction: &InteractionId,
+    ) -> Result<u64, StorageError> {
+        // Through the writer: rollups move on its connection, in queue order with answers.
+        let erasure = Erasure {
+            entry,
+            interaction: interaction.clone(),
+        };
+        self.through_writer(|reply| WriteJob::Erase(erasure, reply))
+            .await
     }
 
     async fn agent_csat(

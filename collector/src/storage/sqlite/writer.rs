@@ -13,8 +13,13 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
+use koe_shared::InteractionId;
+use sqlx::Sqlite;
+
 use super::write_tx::CREATE_ROLLUP_CHANGES;
+use crate::audit::AuditEntry;
 use crate::responses::AnswerWrite;
+use crate::storage::admin::Admin as _;
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionWrite, SaveError, Saved, StorageError};
 
@@ -25,6 +30,15 @@ pub(super) enum WriteJob {
     Probe(oneshot::Sender<Result<(), StorageError>>),
     /// Close the connection once everything queued before this is committed (shutdown).
     Close(oneshot::Sender<()>),
+    /// Erase an interaction's responses (a deletion request), in a transaction of its own
+    /// after everything queued before it.
+    Erase(Erasure, oneshot::Sender<Result<u64, StorageError>>),
+}
+
+/// An erasure and its audit entry.
+pub(super) struct Erasure {
+    pub(super) entry: AuditEntry,
+    pub(super) interaction: InteractionId,
 }
 
 /// A write that joins a batch.
@@ -73,6 +87,45 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// One erasure and its audit entry in one transaction (rolled back on any failure). With
+    /// `secure_delete` on for it alone, SQLite overwrites the erased rows' bytes instead of
+    /// leaving them in free pages of the file; answers do not pay for that.
+    async fn erase(&mut self, erasure: &Erasure) -> Result<u64, StorageError> {
+        let conn = &mut self.conn;
+        execute(conn, "PRAGMA secure_delete = ON").await?;
+        let erased = self.erase_in_transaction(erasure).await;
+        execute(&mut self.conn, "PRAGMA secure_delete = OFF").await?;
+        erased
+    }
+
+    async fn erase_in_transaction(&mut self, erasure: &Erasure) -> Result<u64, StorageError> {
+        let conn = &mut self.conn;
+        execute(conn, "BEGIN IMMEDIATE").await?;
+        let done = async {
+            let site_id = erasure.entry.site_id;
+            let erased = write_path::erase_interaction(conn, site_id, &erasure.interaction).await?;
+            if erased > 0 {
+                Sqlite::insert_audit(conn, &erasure.entry).await?;
+            }
+            Ok::<_, StorageError>(erased)
+        }
+        .await;
+        match done {
+            Ok(erased) => {
+                execute(conn, "COMMIT").await?;
+                Ok(erased)
+            }
+            Err(error) => {
+                if let Err(rollback) = execute(conn, "ROLLBACK").await {
+                    tracing::debug!(error = %rollback, "rollback after a failed erasure");
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
 pub(super) async fn run_writer(
     mut writer: Writer,
     mut jobs: mpsc::Receiver<WriteJob>,
@@ -87,6 +140,10 @@ pub(super) async fn run_writer(
                 WriteJob::Probe(reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
                     let _ = reply.send(writer.probe().await);
+                }
+                WriteJob::Erase(erasure, reply) => {
+                    commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    let _ = reply.send(writer.erase(&erasure).await);
                 }
                 WriteJob::Close(reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;

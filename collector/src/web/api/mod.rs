@@ -4,6 +4,7 @@
 mod admission;
 pub mod auth;
 pub mod body;
+mod erasure;
 mod impressions;
 mod keys;
 mod links;
@@ -14,6 +15,7 @@ mod scores;
 mod sites;
 mod standings;
 
+pub use erasure::erase_interaction;
 pub use impressions::record_impression;
 pub use keys::{create_key, list_keys, revoke_key};
 pub use links::create_links;

@@ -1,0 +1,27 @@
+//! `DELETE /api/v1/sites/{site}/responses/{interaction}` (admin): answers a deletion request —
+//! the interaction's responses and comment are erased and its counts taken out of every report
+//! (`responses::erasure`). Idempotent: erasing what is not stored says `"erased": 0`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use koe_shared::InteractionId;
+use serde_json::json;
+
+use super::auth::authorize;
+use crate::audit::Actor;
+use crate::responses::erasure;
+use crate::storage::{Role, Storage};
+use crate::web::error::ManageError;
+use crate::web::state::AppState;
+
+pub async fn erase_interaction<S: Storage>(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState<S>>,
+) -> Result<HttpResponse, ManageError> {
+    let (site, interaction) = path.into_inner();
+    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
+    let interaction = InteractionId::try_from(interaction)
+        .map_err(|e| ManageError::BadParameter(e.to_string()))?;
+    let erased = erasure::erase(&state.storage, &site, &interaction, Actor::Key(caller.id)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "interaction": interaction.as_str(), "erased": erased })))
+}
