@@ -5,11 +5,13 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// Who made a change: the command line on the server, or an API key (by id).
+/// Who made a change: the command line on the server, an API key (by id), or the collector
+/// itself applying a site's retention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     Cli,
     Key(i64),
+    Retention,
 }
 
 impl fmt::Display for Actor {
@@ -17,6 +19,7 @@ impl fmt::Display for Actor {
         match self {
             Self::Cli => f.write_str("cli"),
             Self::Key(id) => write!(f, "key:{id}"),
+            Self::Retention => f.write_str("retention"),
         }
     }
 }
@@ -31,6 +34,8 @@ pub enum AuditAction {
     SiteUpdated,
     /// An interaction's responses erased on request (its id kept only as a digest).
     ResponseErased,
+    /// Raw responses older than the site's retention purged (rollups kept).
+    ResponsesPurged,
 }
 
 impl AuditAction {

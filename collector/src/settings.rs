@@ -46,6 +46,8 @@ pub struct Settings {
     pub sqlite_max_batch: usize,
     /// Seconds between reloads of the site list (origins, time zones) from the database.
     pub site_refresh_secs: u64,
+    /// Seconds between purges of responses past each site's retention (the first runs at start).
+    pub retention_check_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// Serve `/demo`, creating the demo site when missing (`koe serve --demo`).
@@ -81,6 +83,7 @@ impl Default for Settings {
             body_timeout_secs: 10,
             sqlite_max_batch: 512,
             site_refresh_secs: 5,
+            retention_check_secs: 3600,
             workers: 0,
             demo: false,
             public_url: None,

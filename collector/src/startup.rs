@@ -81,6 +81,10 @@ impl Application {
             session_key: SessionKey::new(settings.session_secret()),
             readiness: Default::default(),
         });
+        keep_purging(
+            std::sync::Arc::downgrade(&state.clone().into_inner()),
+            Duration::from_secs(settings.retention_check_secs.max(1)),
+        );
         let admin = match &settings.admin_bind {
             Some(bind) => Some(operations_server(bind, state.clone())?),
             None => None,
@@ -183,4 +187,19 @@ fn operations_server<S: Storage>(
     .run();
     tracing::info!(port, "operations listening (health, readiness, metrics)");
     Ok((port, server))
+}
+
+/// Purges responses past each site's retention now and every `period`, for as long as the
+/// application runs (a purge that fails is logged and tried again next time).
+fn keep_purging<S: Storage>(state: std::sync::Weak<AppState<S>>, period: Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            let Some(state) = state.upgrade() else { return };
+            if let Err(error) = crate::responses::retention::purge_due(&state.storage).await {
+                tracing::warn!(error = %error, "could not purge responses past retention");
+            }
+        }
+    });
 }

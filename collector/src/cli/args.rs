@@ -41,8 +41,8 @@ pub(super) enum SiteCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
-    /// Change a site's name, origins, strict mode or low-n threshold (recorded in the audit
-    /// trail). The time zone cannot change: past days are counted in it.
+    /// Change a site's name, origins, strict mode, low-n threshold or retention (recorded in
+    /// the audit trail). The time zone cannot change: past days are counted in it.
     Update {
         #[arg(long)]
         site: String,
@@ -56,6 +56,10 @@ pub(super) enum SiteCommand {
         strict: Option<String>,
         #[arg(long, value_name = "N")]
         low_n: Option<u32>,
+        /// Purge raw responses and comments older than this many days (rollups, and so
+        /// reports, stay); 0 keeps everything.
+        #[arg(long, value_name = "DAYS")]
+        retention_days: Option<u32>,
         #[arg(long)]
         timezone: Option<String>,
         #[command(flatten)]

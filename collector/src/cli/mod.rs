@@ -229,6 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             remove_origins,
             strict,
             low_n,
+            retention_days,
             timezone,
             db,
         }) => {
@@ -243,6 +244,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 remove_origins: origins(remove_origins)?,
                 strict: strict.map(|s| s == "on"),
                 low_n_threshold: low_n,
+                retention_days,
                 timezone: timezone
                     .map(|z| SiteTimeZone::parse(&z).map_err(anyhow::Error::msg))
                     .transpose()?,

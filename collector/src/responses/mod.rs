@@ -6,6 +6,7 @@ pub mod attribution;
 pub mod erasure;
 pub mod list;
 pub mod merge;
+pub mod retention;
 pub mod scanner;
 
 pub use merge::{

@@ -28,6 +28,9 @@ pub struct Site {
     /// Report rows resting on fewer responses than this are marked "low n".
     pub low_n_threshold: u32,
     pub created_at_ms: i64,
+    /// Raw responses (and their comments) older than this many days are purged; rollups stay.
+    /// `None`: keep everything.
+    pub retention_days: Option<u32>,
 }
 
 /// A rotated-out signing secret: tokens and rating links signed with it verify until
@@ -76,6 +79,14 @@ impl Site {
     /// Today in the site's time zone: where a report's range ends by default.
     pub fn today(&self) -> jiff::civil::Date {
         self.timezone.local_date(crate::clock::now_ms())
+    }
+
+    /// The first day the site keeps raw responses of on `today` (`None`: it keeps all).
+    pub fn first_kept_day(&self, today: jiff::civil::Date) -> Option<jiff::civil::Date> {
+        let days = self.retention_days?;
+        today
+            .checked_sub(jiff::Span::new().days(i64::from(days)))
+            .ok()
     }
 
     /// Verifies a token against the site's secret, or during a rotation's grace period its

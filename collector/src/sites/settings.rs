@@ -1,5 +1,5 @@
-//! Changing a site after it was created: its name, origins, strict mode and low-n threshold,
-//! recorded in the audit trail. The time zone is not among them: past rollups are bucketed in
+//! Changing a site after it was created: its name, origins, strict mode, low-n threshold and
+//! how long it keeps raw responses, recorded in the audit trail. The time zone is not among them: past rollups are bucketed in
 //! it, so changing it would need every rollup recomputed from raw responses (not offered yet;
 //! the refusal says so).
 
@@ -18,8 +18,15 @@ pub struct SiteChanges {
     pub remove_origins: Vec<Origin>,
     pub strict: Option<bool>,
     pub low_n_threshold: Option<u32>,
+    /// Days raw responses are kept; `Some(0)` keeps everything again.
+    pub retention_days: Option<u32>,
     pub timezone: Option<SiteTimeZone>,
 }
+
+/// The shortest retention: answers still being given or edited are never purged.
+pub const MIN_RETENTION_DAYS: u32 = 7;
+/// The longest (a hundred years: "keep everything" is `0`).
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 /// Why a site cannot be changed as asked.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +40,11 @@ pub enum SiteChangeError {
     NoOrigin,
     #[error("the name must not be empty")]
     EmptyName,
+    #[error(
+        "retention_days must be from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, or 0 to keep \
+         everything; got {0} (answers still being given or edited are never purged)"
+    )]
+    Retention(u32),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -46,6 +58,8 @@ pub struct SiteView {
     pub timezone: String,
     pub strict: bool,
     pub low_n_threshold: u32,
+    /// Days raw responses are kept (`null`: everything is kept).
+    pub retention_days: Option<u32>,
     pub created_at: String,
 }
 
@@ -58,6 +72,7 @@ impl From<&Site> for SiteView {
             timezone: site.timezone.name().to_owned(),
             strict: site.strict,
             low_n_threshold: site.low_n_threshold,
+            retention_days: site.retention_days,
             created_at: jiff::Timestamp::from_millisecond(site.created_at_ms)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
@@ -117,6 +132,23 @@ pub async fn update_site<S: Storage>(
             updated.low_n_threshold
         ));
         updated.low_n_threshold = low_n;
+    }
+    if let Some(days) = changes.retention_days {
+        if days != 0 && !(MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) {
+            return Err(SiteChangeError::Retention(days));
+        }
+        let days = Some(days).filter(|d| *d != 0);
+        if days != updated.retention_days {
+            let shown = |d: Option<u32>| {
+                d.map_or_else(|| "keep everything".into(), |d| format!("{d} days"))
+            };
+            what.push(format!(
+                "retention {} → {}",
+                shown(updated.retention_days),
+                shown(days)
+            ));
+            updated.retention_days = days;
+        }
     }
     if what.is_empty() {
         return Ok(updated);

@@ -103,6 +103,7 @@ where
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (String, String): FromRow<'r, DB::Row>,
@@ -235,6 +236,7 @@ where
             .bind(join_origins(&site.origins))
             .bind(site.strict)
             .bind(i64::from(site.low_n_threshold))
+            .bind(site.retention_days.map(i64::from))
             .bind(site.id)
             .execute(&mut *conn)
             .await?;

@@ -46,6 +46,9 @@ use crate::rollup::{
 };
 use crate::sites::{NewSite, Site};
 
+/// Most rows one purge transaction deletes: a long purge never holds the write lock long.
+pub const PURGE_CHUNK: i64 = 5_000;
+
 /// How storage connects; filled from [`crate::settings::Settings`].
 #[derive(Debug, Clone)]
 pub struct StorageOptions {
@@ -220,6 +223,21 @@ pub trait Storage: Clone + Send + Sync + 'static {
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
 
+    /// Purges one chunk (at most [`PURGE_CHUNK`]) of a site's raw responses answered before
+    /// `before` and created before `bound_ms`, leaving every rollup as it is; how many went.
+    fn purge_responses(
+        &self,
+        site_id: i64,
+        before: jiff::civil::Date,
+        bound_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Records an audit entry on its own.
+    fn record_audit(
+        &self,
+        entry: AuditEntry,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
     /// Erases an interaction's responses and takes its counts out of every rollup, with the
     /// audit entry (of `entry.site_id`), in one transaction; how many rows went.
     fn erase_interaction(
@@ -283,7 +301,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
                 let responses = self.responses(site.id).await?;
                 let stored = self.reason_rollups(site.id).await?;
                 let found = reason_drift(responses.iter().map(|r| &r.state), stored);
-                drift.extend(found.into_iter().map(|d| (site.key.clone(), d)));
+                let kept = site.first_kept_day(site.today());
+                drift.extend(
+                    found
+                        .into_iter()
+                        .filter(|d| kept.is_none_or(|kept| d.key.day >= kept))
+                        .map(|d| (site.key.clone(), d)),
+                );
             }
             Ok(drift)
         }
@@ -311,7 +335,15 @@ pub trait Storage: Clone + Send + Sync + 'static {
                         self.summary_rollups(site.id, summary).await?,
                     ));
                 }
-                drift.extend(found.into_iter().map(|d| (site.key.clone(), d)));
+                // Past a site's retention the raw responses are gone: only the days it keeps (the
+                // weeks that start on them) can be recomputed.
+                let kept = site.first_kept_day(site.today());
+                drift.extend(
+                    found
+                        .into_iter()
+                        .filter(|d| kept.is_none_or(|kept| d.key.day >= kept))
+                        .map(|d| (site.key.clone(), d)),
+                );
             }
             Ok(drift)
         }

@@ -86,6 +86,16 @@ pub(super) trait Queries: Database {
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
 
+    /// Deletes up to `limit` rows of a site answered before `before_day` (created before
+    /// `bound_ms`); how many went.
+    async fn purge_responses(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        bound_ms: i64,
+        before_day: &str,
+        limit: i64,
+    ) -> Result<u64, StorageError>;
+
     /// Deletes every row of an interaction (counted and set aside); how many went.
     async fn delete_interaction(
         conn: &mut Self::Connection,
@@ -281,6 +291,23 @@ where
             bind_all::<DB>(&statement).execute(&mut *conn).await?;
         }
         Ok(())
+    }
+
+    async fn purge_responses(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        bound_ms: i64,
+        before_day: &str,
+        limit: i64,
+    ) -> Result<u64, StorageError> {
+        let ids: Vec<(i64,)> = sqlx::query_as(sql::PURGE_RESPONSES)
+            .bind(site_id)
+            .bind(bound_ms)
+            .bind(before_day)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
+        Ok(ids.len() as u64)
     }
 
     async fn delete_interaction(

@@ -25,6 +25,7 @@ pub(super) struct SiteRow {
     pub previous_secret_until_ms: Option<i64>,
     pub low_n_threshold: i64,
     pub created_at_ms: i64,
+    pub retention_days: Option<i64>,
 }
 
 impl TryFrom<SiteRow> for Site {
@@ -52,6 +53,7 @@ impl TryFrom<SiteRow> for Site {
             },
             low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
             created_at_ms: row.created_at_ms,
+            retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
         })
     }
 }

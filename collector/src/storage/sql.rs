@@ -16,7 +16,7 @@ use crate::rollup::COUNTER_COLUMNS;
 macro_rules! site_columns {
     () => {
         "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
-         previous_secret_until_ms, low_n_threshold, created_at_ms"
+         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days"
     };
 }
 
@@ -93,10 +93,10 @@ pub(super) const TOUCH_API_KEY: &str = "UPDATE api_keys SET last_used_at_ms = $1
 pub(super) const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_digest, \
      previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
 
-/// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold)
-/// for site `$5`.
+/// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold,
+/// `$5` retention in days or NULL) for site `$6`.
 pub(super) const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
-     low_n_threshold = $4 WHERE id = $5";
+     low_n_threshold = $4, retention_days = $5 WHERE id = $6";
 
 pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_events (site_id, at_ms, actor, action, \
      detail) VALUES ($1, $2, $3, $4, $5)";
@@ -269,6 +269,12 @@ pub(super) fn select_summary_rollups(summary: crate::rollup::Summary) -> String 
 /// aside beside it — for an erasure request; their ids come back.
 pub(super) const DELETE_INTERACTION: &str =
     "DELETE FROM responses WHERE site_id = $1 AND interaction = $2 RETURNING id";
+
+/// Up to `$4` of a site's rows answered before local day `$3` (and so created before `$2`,
+/// which keeps the read on the site's time index), for the retention purge; their ids come
+/// back.
+pub(super) const PURGE_RESPONSES: &str = "DELETE FROM responses WHERE id IN (SELECT id FROM \
+     responses WHERE site_id = $1 AND created_at_ms < $2 AND day < $3 LIMIT $4) RETURNING id";
 
 /// `INSERT INTO <table> (<key columns>, <counters>) `: rows of changes follow.
 pub(super) fn upsert_rollups_head(table: &str, keys: &str) -> String {

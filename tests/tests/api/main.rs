@@ -21,6 +21,7 @@ mod rate_limit;
 mod rating_links;
 mod reports;
 mod responses;
+mod retention;
 mod scanners;
 mod sites;
 mod slow_bodies;

@@ -15,8 +15,8 @@ use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::write_path;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved,
-    SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, PURGE_CHUNK, ResponseFilter, SaveError,
+    Saved, SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
@@ -213,6 +213,27 @@ impl Storage for PgStorage {
 
     async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
         Postgres::reason_rollups(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn purge_responses(
+        &self,
+        site_id: i64,
+        before: jiff::civil::Date,
+        bound_ms: i64,
+    ) -> Result<u64, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        Postgres::purge_responses(
+            &mut conn,
+            site_id,
+            bound_ms,
+            &before.to_string(),
+            PURGE_CHUNK,
+        )
+        .await
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
+        Postgres::insert_audit(&mut *self.pool.acquire().await?, &entry).await
     }
 
     async fn erase_interaction(

@@ -26,7 +26,7 @@ use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::{NewSite, Site};
-use writer::{Erasure, Write, WriteJob, Writer, run_writer};
+use writer::{Erasure, Purge, Write, WriteJob, Writer, run_writer};
 
 /// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
@@ -265,6 +265,25 @@ impl Storage for SqliteStorage {
 
     async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
         Sqlite::reason_rollups(&mut *self.reads.acquire().await?, site_id).await
+    }
+
+    async fn purge_responses(
+        &self,
+        site_id: i64,
+        before: jiff::civil::Date,
+        bound_ms: i64,
+    ) -> Result<u64, StorageError> {
+        let purge = Purge {
+            site_id,
+            before,
+            bound_ms,
+        };
+        self.through_writer(|reply| WriteJob::Purge(purge, reply))
+            .await
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
+        Sqlite::insert_audit(&mut *self.reads.acquire().await?, &entry).await
     }
 
     async fn erase_interaction(

@@ -20,6 +20,7 @@ use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::audit::AuditEntry;
 use crate::responses::AnswerWrite;
 use crate::storage::admin::Admin as _;
+use crate::storage::queries::Queries as _;
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionWrite, SaveError, Saved, StorageError};
 
@@ -33,6 +34,15 @@ pub(super) enum WriteJob {
     /// Erase an interaction's responses (a deletion request), in a transaction of its own
     /// after everything queued before it.
     Erase(Erasure, oneshot::Sender<Result<u64, StorageError>>),
+    /// Purge one chunk of raw responses past a site's retention (rollups untouched).
+    Purge(Purge, oneshot::Sender<Result<u64, StorageError>>),
+}
+
+/// One chunk of a retention purge.
+pub(super) struct Purge {
+    pub(super) site_id: i64,
+    pub(super) before: jiff::civil::Date,
+    pub(super) bound_ms: i64,
 }
 
 /// An erasure and its audit entry.
@@ -99,6 +109,22 @@ impl Writer {
         erased
     }
 
+    /// One chunk of a purge, with the erased bytes overwritten as for an erasure (comments are
+    /// what a retention limit is for). One statement: its own transaction.
+    async fn purge(&mut self, purge: &Purge) -> Result<u64, StorageError> {
+        execute(&mut self.conn, "PRAGMA secure_delete = ON").await?;
+        let purged = Sqlite::purge_responses(
+            &mut self.conn,
+            purge.site_id,
+            purge.bound_ms,
+            &purge.before.to_string(),
+            crate::storage::PURGE_CHUNK,
+        )
+        .await;
+        execute(&mut self.conn, "PRAGMA secure_delete = OFF").await?;
+        purged
+    }
+
     async fn erase_in_transaction(&mut self, erasure: &Erasure) -> Result<u64, StorageError> {
         let conn = &mut self.conn;
         execute(conn, "BEGIN IMMEDIATE").await?;
@@ -144,6 +170,10 @@ pub(super) async fn run_writer(
                 WriteJob::Erase(erasure, reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
                     let _ = reply.send(writer.erase(&erasure).await);
+                }
+                WriteJob::Purge(purge, reply) => {
+                    commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    let _ = reply.send(writer.purge(&purge).await);
                 }
                 WriteJob::Close(reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;

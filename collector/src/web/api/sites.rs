@@ -32,6 +32,8 @@ pub struct SitePatch {
     remove_origins: Vec<String>,
     strict: Option<bool>,
     low_n_threshold: Option<u32>,
+    /// Days raw responses are kept; 0 keeps everything.
+    retention_days: Option<u32>,
     timezone: Option<String>,
 }
 
@@ -54,6 +56,7 @@ pub async fn update_site_settings<S: Storage>(
         remove_origins: origins(body.remove_origins)?,
         strict: body.strict,
         low_n_threshold: body.low_n_threshold,
+        retention_days: body.retention_days,
         timezone: body
             .timezone
             .map(|z| SiteTimeZone::parse(&z).map_err(ManageError::BadParameter))
