@@ -12,6 +12,12 @@ fn random_text(bytes: usize) -> String {
 }
 
 /// A public site key: `site_` and 16 random characters.
+/// A stand-in for an erased interaction's id where its impression is kept: random, so it
+/// links to nothing.
+pub fn erased_interaction() -> String {
+    format!("erased-{}", random_text(12))
+}
+
 pub fn new_site_key() -> String {
     format!("site_{}", random_text(12))
 }

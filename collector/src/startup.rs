@@ -84,6 +84,7 @@ impl Application {
         keep_purging(
             std::sync::Arc::downgrade(&state.clone().into_inner()),
             Duration::from_secs(settings.retention_check_secs.max(1)),
+            settings.edit_window_days,
         );
         let admin = match &settings.admin_bind {
             Some(bind) => Some(operations_server(bind, state.clone())?),
@@ -191,13 +192,18 @@ fn operations_server<S: Storage>(
 
 /// Purges responses past each site's retention now and every `period`, for as long as the
 /// application runs (a purge that fails is logged and tried again next time).
-fn keep_purging<S: Storage>(state: std::sync::Weak<AppState<S>>, period: Duration) {
+fn keep_purging<S: Storage>(
+    state: std::sync::Weak<AppState<S>>,
+    period: Duration,
+    edit_window_days: u32,
+) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(period);
         loop {
             ticks.tick().await;
             let Some(state) = state.upgrade() else { return };
-            if let Err(error) = crate::responses::retention::purge_due(&state.storage).await {
+            let purged = crate::responses::retention::purge_due(&state.storage, edit_window_days);
+            if let Err(error) = purged.await {
                 tracing::warn!(error = %error, "could not purge responses past retention");
             }
         }

@@ -1,9 +1,9 @@
 //! Answering a deletion request: an interaction's responses — its counted answers, its
 //! comment, any answers set aside beside it — are erased, and its counts come out of every
 //! rollup in the same transaction, so reports read as if it had never been given. The audit
-//! trail records that it happened, who asked and when; it keeps the interaction only as a
-//! digest, so the trail itself holds no link back to the person (whoever holds the id can
-//! check it: `printf %s ID | sha256sum`).
+//! trail records that it happened, who asked and when; it names the interaction only by a
+//! digest — not in clear, checkable by whoever holds the id (`printf %s ID | sha256sum`), but
+//! pseudonymous: a guessable id can be found again by trying candidates.
 
 use sha2::{Digest as _, Sha256};
 

@@ -18,46 +18,68 @@ fn created_before_ms(day: Date) -> i64 {
     (i64::from(days) * 24 + 14) * 3_600_000
 }
 
-/// Purges what `site` no longer keeps on `today`; how many rows went.
+/// The first day `site` keeps raw responses of on `today` (`None`: it keeps everything): its
+/// retention, or longer when the collector's edit window is longer, so that no answer that
+/// may still be changed — and would then be counted afresh — is purged.
+pub fn first_kept_day(site: &Site, today: Date, edit_window_days: u32) -> Option<Date> {
+    let days = site.retention_days?.max(edit_window_days.saturating_add(1));
+    today
+        .checked_sub(jiff::Span::new().days(i64::from(days)))
+        .ok()
+}
+
+/// Purges what `site` no longer keeps on `today`, chunk by chunk, each chunk audited in its
+/// own transaction; how many rows went.
 pub async fn purge_site<S: Storage>(
     storage: &S,
     site: &Site,
     today: Date,
+    edit_window_days: u32,
 ) -> Result<u64, StorageError> {
-    let Some(before) = site.first_kept_day(today) else {
+    let Some(before) = first_kept_day(site, today, edit_window_days) else {
         return Ok(0);
+    };
+    let entry = AuditEntry {
+        site_id: site.id,
+        actor: Actor::Retention,
+        action: AuditAction::ResponsesPurged,
+        detail: format!(
+            "raw response(s) answered before {before} purged ({} days kept); rollups kept",
+            site.retention_days.unwrap_or_default()
+        ),
+        at_ms: clock::now_ms(),
     };
     let bound_ms = created_before_ms(before);
     let mut purged = 0;
     loop {
-        let chunk = storage.purge_responses(site.id, before, bound_ms).await?;
+        let chunk = storage
+            .purge_responses(entry.clone(), before, bound_ms)
+            .await?;
         purged += chunk;
         if chunk < PURGE_CHUNK as u64 {
             break;
         }
     }
     if purged > 0 {
-        let entry = AuditEntry {
-            site_id: site.id,
-            actor: Actor::Retention,
-            action: AuditAction::ResponsesPurged,
-            detail: format!(
-                "{purged} raw response(s) answered before {before} ({} days kept); rollups kept",
-                site.retention_days.unwrap_or_default()
-            ),
-            at_ms: clock::now_ms(),
-        };
-        storage.record_audit(entry).await?;
         tracing::info!(site = %site.key, purged, %before, "purged responses past the site's retention");
     }
     Ok(purged)
 }
 
-/// Purges every site's responses past its retention, each on its own today.
-pub async fn purge_due<S: Storage>(storage: &S) -> Result<u64, StorageError> {
+/// Purges every site's responses past its retention, each on its own today; a site that
+/// fails is logged and the others are still purged. How many rows went.
+pub async fn purge_due<S: Storage>(
+    storage: &S,
+    edit_window_days: u32,
+) -> Result<u64, StorageError> {
     let mut purged = 0;
     for site in storage.sites().await? {
-        purged += purge_site(storage, &site, site.today()).await?;
+        match purge_site(storage, &site, site.today(), edit_window_days).await {
+            Ok(n) => purged += n,
+            Err(error) => {
+                tracing::warn!(site = %site.key, error = %error, "could not purge responses past retention");
+            }
+        }
     }
     Ok(purged)
 }

@@ -31,6 +31,8 @@ pub struct Site {
     /// Raw responses (and their comments) older than this many days are purged; rollups stay.
     /// `None`: keep everything.
     pub retention_days: Option<u32>,
+    /// Raw responses answered before this day have been purged (only ever moves forward).
+    pub purged_before: Option<jiff::civil::Date>,
 }
 
 /// A rotated-out signing secret: tokens and rating links signed with it verify until
@@ -81,12 +83,10 @@ impl Site {
         self.timezone.local_date(crate::clock::now_ms())
     }
 
-    /// The first day the site keeps raw responses of on `today` (`None`: it keeps all).
-    pub fn first_kept_day(&self, today: jiff::civil::Date) -> Option<jiff::civil::Date> {
-        let days = self.retention_days?;
-        today
-            .checked_sub(jiff::Span::new().days(i64::from(days)))
-            .ok()
+    /// The first day whose raw responses may be recomputed from (`koe verify`): the day its
+    /// purges have reached, or every day when nothing was purged.
+    pub fn first_whole_day(&self) -> Option<jiff::civil::Date> {
+        self.purged_before
     }
 
     /// Verifies a token against the site's secret, or during a rotation's grace period its

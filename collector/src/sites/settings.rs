@@ -23,8 +23,10 @@ pub struct SiteChanges {
     pub timezone: Option<SiteTimeZone>,
 }
 
-/// The shortest retention: answers still being given or edited are never purged.
-pub const MIN_RETENTION_DAYS: u32 = 7;
+/// The shortest retention: a rating link works up to 90 days, and an answer confirmed through
+/// it may be changed until then; purged earlier, it would be counted afresh. (A longer edit
+/// window lengthens the retention the purge applies: `retention::first_kept_day`.)
+pub const MIN_RETENTION_DAYS: u32 = 91;
 /// The longest (a hundred years: "keep everything" is `0`).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
@@ -42,7 +44,8 @@ pub enum SiteChangeError {
     EmptyName,
     #[error(
         "retention_days must be from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, or 0 to keep \
-         everything; got {0} (answers still being given or edited are never purged)"
+         everything; got {0} (rating links work up to 90 days: answers that may still be changed \
+         are never purged)"
     )]
     Retention(u32),
     #[error(transparent)]

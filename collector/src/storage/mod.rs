@@ -223,20 +223,16 @@ pub trait Storage: Clone + Send + Sync + 'static {
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
 
-    /// Purges one chunk (at most [`PURGE_CHUNK`]) of a site's raw responses answered before
-    /// `before` and created before `bound_ms`, leaving every rollup as it is; how many went.
+    /// Purges, in one transaction, one chunk (at most [`PURGE_CHUNK`]) of the raw responses of
+    /// `entry.site_id` answered before `before` and created before `bound_ms`, leaving every
+    /// rollup as it is; moves the site's purged-before day forward and, if anything went,
+    /// records `entry` with its detail prefixed by how many. How many went.
     fn purge_responses(
         &self,
-        site_id: i64,
+        entry: AuditEntry,
         before: jiff::civil::Date,
         bound_ms: i64,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
-
-    /// Records an audit entry on its own.
-    fn record_audit(
-        &self,
-        entry: AuditEntry,
-    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Erases an interaction's responses and takes its counts out of every rollup, with the
     /// audit entry (of `entry.site_id`), in one transaction; how many rows went.
@@ -301,7 +297,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
                 let responses = self.responses(site.id).await?;
                 let stored = self.reason_rollups(site.id).await?;
                 let found = reason_drift(responses.iter().map(|r| &r.state), stored);
-                let kept = site.first_kept_day(site.today());
+                let kept = site.first_whole_day();
                 drift.extend(
                     found
                         .into_iter()
@@ -337,7 +333,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
                 }
                 // Past a site's retention the raw responses are gone: only the days it keeps (the
                 // weeks that start on them) can be recomputed.
-                let kept = site.first_kept_day(site.today());
+                let kept = site.first_whole_day();
                 drift.extend(
                     found
                         .into_iter()

@@ -96,12 +96,21 @@ pub(super) trait Queries: Database {
         limit: i64,
     ) -> Result<u64, StorageError>;
 
-    /// Deletes every row of an interaction (counted and set aside); how many went.
+    /// Records that a site's raw responses before `before_day` are purged (forward only).
+    async fn mark_purged(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        before_day: &str,
+    ) -> Result<(), StorageError>;
+
+    /// Deletes every row of an interaction (counted and set aside) and gives them back as
+    /// they were; renames its impression to `stand_in`.
     async fn delete_interaction(
         conn: &mut Self::Connection,
         site_id: i64,
         interaction: &InteractionId,
-    ) -> Result<u64, StorageError>;
+        stand_in: &str,
+    ) -> Result<Vec<StoredResponse>, StorageError>;
 
     /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
     async fn agent_csat(
@@ -310,17 +319,41 @@ where
         Ok(ids.len() as u64)
     }
 
+    async fn mark_purged(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        before_day: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query(sql::MARK_PURGED)
+            .bind(before_day)
+            .bind(site_id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     async fn delete_interaction(
         conn: &mut Self::Connection,
         site_id: i64,
         interaction: &InteractionId,
-    ) -> Result<u64, StorageError> {
-        let ids: Vec<(i64,)> = sqlx::query_as(sql::DELETE_INTERACTION)
+        stand_in: &str,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        let rows = sqlx::query(sql::DELETE_INTERACTION)
             .bind(site_id)
             .bind(interaction.as_str())
-            .fetch_all(conn)
+            .fetch_all(&mut *conn)
             .await?;
-        Ok(ids.len() as u64)
+        let deleted = rows
+            .iter()
+            .map(|row| StoredResponse::try_from(ResponseRow::from_row(row)?))
+            .collect::<Result<Vec<_>, _>>()?;
+        sqlx::query(sql::ANONYMIZE_IMPRESSION)
+            .bind(stand_in)
+            .bind(site_id)
+            .bind(interaction.as_str())
+            .execute(conn)
+            .await?;
+        Ok(deleted)
     }
 
     async fn agent_csat(

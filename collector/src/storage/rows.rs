@@ -26,6 +26,7 @@ pub(super) struct SiteRow {
     pub low_n_threshold: i64,
     pub created_at_ms: i64,
     pub retention_days: Option<i64>,
+    pub purged_before: Option<String>,
 }
 
 impl TryFrom<SiteRow> for Site {
@@ -54,6 +55,13 @@ impl TryFrom<SiteRow> for Site {
             low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
             created_at_ms: row.created_at_ms,
             retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
+            purged_before: row
+                .purged_before
+                .map(|d| {
+                    d.parse()
+                        .map_err(|e: jiff::Error| StorageError::Corrupt(e.to_string()))
+                })
+                .transpose()?,
         })
     }
 }

@@ -16,7 +16,7 @@ use crate::rollup::COUNTER_COLUMNS;
 macro_rules! site_columns {
     () => {
         "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
-         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days"
+         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days, purged_before"
     };
 }
 
@@ -267,14 +267,25 @@ pub(super) fn select_summary_rollups(summary: crate::rollup::Summary) -> String 
 
 /// Every row an interaction left in `responses` — its counted response and any answers set
 /// aside beside it — for an erasure request; their ids come back.
-pub(super) const DELETE_INTERACTION: &str =
-    "DELETE FROM responses WHERE site_id = $1 AND interaction = $2 RETURNING id";
+pub(super) const DELETE_INTERACTION: &str = concat!(
+    "DELETE FROM responses WHERE site_id = $1 AND interaction = $2 RETURNING ",
+    response_columns!()
+);
+
+/// An erased interaction's impression keeps counting (a survey was shown) under a random id
+/// (`$1`) that links to nothing (site `$2`, interaction `$3`).
+pub(super) const ANONYMIZE_IMPRESSION: &str =
+    "UPDATE impressions SET interaction = $1 WHERE site_id = $2 AND interaction = $3";
 
 /// Up to `$4` of a site's rows answered before local day `$3` (and so created before `$2`,
 /// which keeps the read on the site's time index), for the retention purge; their ids come
 /// back.
 pub(super) const PURGE_RESPONSES: &str = "DELETE FROM responses WHERE id IN (SELECT id FROM \
      responses WHERE site_id = $1 AND created_at_ms < $2 AND day < $3 LIMIT $4) RETURNING id";
+
+/// Moves a site's purged-before day (`$1`) forward, never back (site `$2`).
+pub(super) const MARK_PURGED: &str = "UPDATE sites SET purged_before = $1 WHERE id = $2 AND \
+     (purged_before IS NULL OR purged_before < $1)";
 
 /// `INSERT INTO <table> (<key columns>, <counters>) `: rows of changes follow.
 pub(super) fn upsert_rollups_head(table: &str, keys: &str) -> String {

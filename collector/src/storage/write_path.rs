@@ -10,9 +10,11 @@ use std::collections::HashMap;
 use koe_shared::InteractionId;
 use sqlx::Database;
 
+use super::admin::Admin;
 use super::queries::Queries;
 use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges};
 use super::{ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
+use crate::audit::AuditEntry;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
 
@@ -172,19 +174,18 @@ pub(super) async fn apply_impression<T: WriteTx>(
 /// Erases an interaction on request: every row it left in `responses` (its response, with its
 /// comment, and any answers set aside beside it), and the counted response's counts out of
 /// `rollups`, the summaries and `reason_rollups` — so reports read as if it had never been
-/// given. Its impression stays: the survey was shown. The caller owns the transaction; gives
-/// how many rows went (0: nothing was stored).
+/// given. The counts taken out are those of the row the delete itself removed, so an answer
+/// committed just before cannot be deleted without its counts. Its impression keeps counting
+/// (a survey was shown) under `stand_in`, an id that links to nothing. The caller owns the
+/// transaction; gives how many rows went (0: nothing was stored).
 pub(super) async fn erase_interaction<T: WriteTx>(
     tx: &mut T,
     site_id: i64,
     interaction: &InteractionId,
+    stand_in: &str,
 ) -> Result<u64, StorageError> {
-    let counted = tx
-        .responses_of(site_id, std::slice::from_ref(interaction))
-        .await?
-        .pop();
-    let erased = T::Db::delete_interaction(tx, site_id, interaction).await?;
-    if let Some(response) = counted {
+    let deleted = T::Db::delete_interaction(tx, site_id, interaction, stand_in).await?;
+    if let Some(response) = deleted.iter().find(|r| !r.set_aside) {
         let state = &response.state;
         let mut changes = RollupChanges::new();
         let taken_out = RollupDelta {
@@ -199,5 +200,32 @@ pub(super) async fn erase_interaction<T: WriteTx>(
         }
         T::Db::apply_reason_changes(tx, &reasons).await?;
     }
-    Ok(erased)
+    Ok(deleted.len() as u64)
+}
+
+/// One chunk of a retention purge: up to `PURGE_CHUNK` raw responses of `entry.site_id`
+/// answered before `before` deleted, the site's purged-before day moved forward, and — when
+/// anything went — the audit entry, its detail prefixed with how many; rollups untouched. The
+/// caller owns the transaction.
+pub(super) async fn purge_chunk<T: WriteTx>(
+    tx: &mut T,
+    entry: &AuditEntry,
+    before: jiff::civil::Date,
+    bound_ms: i64,
+) -> Result<u64, StorageError>
+where
+    T::Db: Admin,
+{
+    let day = before.to_string();
+    let purged =
+        T::Db::purge_responses(tx, entry.site_id, bound_ms, &day, super::PURGE_CHUNK).await?;
+    if purged > 0 {
+        T::Db::mark_purged(tx, entry.site_id, &day).await?;
+        let audited = AuditEntry {
+            detail: format!("{purged} {}", entry.detail),
+            ..entry.clone()
+        };
+        T::Db::insert_audit(tx, &audited).await?;
+    }
+    Ok(purged)
 }

@@ -88,6 +88,11 @@ async fn a_deletion_request_erases_the_interaction_and_its_counts_and_nothing_el
     for write in [person, scanner, other] {
         app.storage.save_answers(write).await.unwrap();
     }
+    let shown = serde_json::json!({ "site": app.site.key(), "interaction": "chat-erase", "agent": "aiko", "channel": "chat" });
+    assert_eq!(
+        app.post_json("/api/v1/impressions", &shown).await.status(),
+        201
+    );
     let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
         .await
         .unwrap();
@@ -134,6 +139,15 @@ async fn a_deletion_request_erases_the_interaction_and_its_counts_and_nothing_el
         app.drift().await,
         Vec::<String>::new(),
         "koe verify finds no drift"
+    );
+    let again = app.post_json("/api/v1/impressions", &shown).await;
+    assert_eq!(
+        (
+            again.status().as_u16(),
+            app.impression_count(&app.site).await
+        ),
+        (201, 2),
+        "the erased interaction's impression still counts, under an id that is no longer its own"
     );
 
     let audit = app.storage.audit_events(app.site.site.id).await.unwrap();

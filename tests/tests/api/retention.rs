@@ -54,8 +54,8 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
         return;
     };
     for (interaction, days_ago, csat) in [
-        ("old-1", 60, 1),
-        ("old-2", 45, 4),
+        ("old-1", 150, 1),
+        ("old-2", 120, 4),
         ("new-1", 10, 2),
         ("new-2", 2, 5),
     ] {
@@ -80,7 +80,7 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
         &app.storage,
         site,
         SiteChanges {
-            retention_days: Some(30),
+            retention_days: Some(91),
             ..SiteChanges::default()
         },
         Actor::Cli,
@@ -97,7 +97,7 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
     .unwrap();
     let from = site
         .today()
-        .checked_sub(jiff::Span::new().days(89))
+        .checked_sub(jiff::Span::new().days(179))
         .unwrap();
     let scores = format!(
         "/api/v1/sites/{}/scores?from={from}&bucket=week&group_by=agent",
@@ -107,10 +107,10 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
     let scores_before = app.get_json(&scores, &read).await;
     let reasons_before = app.get_json(&reasons, &read).await;
 
-    let purged = retention::purge_site(&app.storage, &site, site.today())
+    let purged = retention::purge_site(&app.storage, &site, site.today(), 7)
         .await
         .unwrap();
-    assert_eq!(purged, 2, "the two answers older than 30 days");
+    assert_eq!(purged, 2, "the two answers older than 91 days");
     let mut left: Vec<String> = app
         .responses(&app.site)
         .await
@@ -138,13 +138,15 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
     assert_eq!(purges.len(), 1, "{audit:?}");
     assert_eq!(purges[0].actor, "retention");
     assert!(
-        purges[0].detail.starts_with("2 raw response(s)"),
+        purges[0]
+            .detail
+            .starts_with("2 raw response(s) answered before"),
         "{:?}",
         purges[0]
     );
 
     assert_eq!(
-        retention::purge_site(&app.storage, &site, site.today())
+        retention::purge_site(&app.storage, &site, site.today(), 7)
             .await
             .unwrap(),
         0
@@ -182,6 +184,11 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
         patched["retention_days"],
         serde_json::Value::Null,
         "0 keeps everything again"
+    );
+    assert_eq!(
+        app.drift().await,
+        Vec::<String>::new(),
+        "keeping everything again does not make the purged days look like drift"
     );
 }
 

@@ -15,8 +15,8 @@ use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::write_path;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, PURGE_CHUNK, ResponseFilter, SaveError,
-    Saved, SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved,
+    SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
@@ -217,23 +217,14 @@ impl Storage for PgStorage {
 
     async fn purge_responses(
         &self,
-        site_id: i64,
+        entry: AuditEntry,
         before: jiff::civil::Date,
         bound_ms: i64,
     ) -> Result<u64, StorageError> {
-        let mut conn = self.pool.acquire().await?;
-        Postgres::purge_responses(
-            &mut conn,
-            site_id,
-            bound_ms,
-            &before.to_string(),
-            PURGE_CHUNK,
-        )
-        .await
-    }
-
-    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
-        Postgres::insert_audit(&mut *self.pool.acquire().await?, &entry).await
+        let mut tx = self.pool.begin().await?;
+        let purged = write_path::purge_chunk(&mut *tx, &entry, before, bound_ms).await?;
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn erase_interaction(
@@ -242,7 +233,9 @@ impl Storage for PgStorage {
         interaction: &InteractionId,
     ) -> Result<u64, StorageError> {
         let mut tx = self.pool.begin().await?;
-        let erased = write_path::erase_interaction(&mut *tx, entry.site_id, interaction).await?;
+        let stand_in = crate::secrets::erased_interaction();
+        let erased =
+            write_path::erase_interaction(&mut *tx, entry.site_id, interaction, &stand_in).await?;
         if erased > 0 {
             Postgres::insert_audit(&mut *tx, &entry).await?;
         }

@@ -269,21 +269,17 @@ impl Storage for SqliteStorage {
 
     async fn purge_responses(
         &self,
-        site_id: i64,
+        entry: AuditEntry,
         before: jiff::civil::Date,
         bound_ms: i64,
     ) -> Result<u64, StorageError> {
         let purge = Purge {
-            site_id,
+            entry,
             before,
             bound_ms,
         };
         self.through_writer(|reply| WriteJob::Purge(purge, reply))
             .await
-    }
-
-    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
-        Sqlite::insert_audit(&mut *self.reads.acquire().await?, &entry).await
     }
 
     async fn erase_interaction(
@@ -295,6 +291,7 @@ impl Storage for SqliteStorage {
         let erasure = Erasure {
             entry,
             interaction: interaction.clone(),
+            stand_in: crate::secrets::erased_interaction(),
         };
         self.through_writer(|reply| WriteJob::Erase(erasure, reply))
             .await

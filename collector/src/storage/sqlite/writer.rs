@@ -20,7 +20,6 @@ use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::audit::AuditEntry;
 use crate::responses::AnswerWrite;
 use crate::storage::admin::Admin as _;
-use crate::storage::queries::Queries as _;
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionWrite, SaveError, Saved, StorageError};
 
@@ -38,9 +37,9 @@ pub(super) enum WriteJob {
     Purge(Purge, oneshot::Sender<Result<u64, StorageError>>),
 }
 
-/// One chunk of a retention purge.
+/// One chunk of a retention purge and its audit entry (detail without the count).
 pub(super) struct Purge {
-    pub(super) site_id: i64,
+    pub(super) entry: AuditEntry,
     pub(super) before: jiff::civil::Date,
     pub(super) bound_ms: i64,
 }
@@ -49,6 +48,7 @@ pub(super) struct Purge {
 pub(super) struct Erasure {
     pub(super) entry: AuditEntry,
     pub(super) interaction: InteractionId,
+    pub(super) stand_in: String,
 }
 
 /// A write that joins a batch.
@@ -98,58 +98,70 @@ impl Writer {
 }
 
 impl Writer {
-    /// One erasure and its audit entry in one transaction (rolled back on any failure). With
-    /// `secure_delete` on for it alone, SQLite overwrites the erased rows' bytes instead of
-    /// leaving them in free pages of the file; answers do not pay for that.
+    /// An erasure and its audit entry in one transaction.
     async fn erase(&mut self, erasure: &Erasure) -> Result<u64, StorageError> {
+        self.erasing(Erasing::Erase(erasure)).await
+    }
+
+    /// One chunk of a purge, audited, in one transaction.
+    async fn purge(&mut self, purge: &Purge) -> Result<u64, StorageError> {
+        self.erasing(Erasing::Purge(purge)).await
+    }
+
+    /// Runs a job that deletes personal data in a transaction of its own (rolled back on any
+    /// failure, the commit's included). `secure_delete` is on for it alone, so SQLite
+    /// overwrites the deleted bytes instead of leaving them in free pages (answers do not pay
+    /// for that), and afterwards the WAL is checkpointed and truncated, so the old pages do not
+    /// linger in `koe.db-wal` either. Neither afterthought can fail a committed job: a failure
+    /// is logged.
+    async fn erasing(&mut self, job: Erasing<'_>) -> Result<u64, StorageError> {
         let conn = &mut self.conn;
         execute(conn, "PRAGMA secure_delete = ON").await?;
-        let erased = self.erase_in_transaction(erasure).await;
-        execute(&mut self.conn, "PRAGMA secure_delete = OFF").await?;
-        erased
-    }
-
-    /// One chunk of a purge, with the erased bytes overwritten as for an erasure (comments are
-    /// what a retention limit is for). One statement: its own transaction.
-    async fn purge(&mut self, purge: &Purge) -> Result<u64, StorageError> {
-        execute(&mut self.conn, "PRAGMA secure_delete = ON").await?;
-        let purged = Sqlite::purge_responses(
-            &mut self.conn,
-            purge.site_id,
-            purge.bound_ms,
-            &purge.before.to_string(),
-            crate::storage::PURGE_CHUNK,
-        )
-        .await;
-        execute(&mut self.conn, "PRAGMA secure_delete = OFF").await?;
-        purged
-    }
-
-    async fn erase_in_transaction(&mut self, erasure: &Erasure) -> Result<u64, StorageError> {
-        let conn = &mut self.conn;
-        execute(conn, "BEGIN IMMEDIATE").await?;
         let done = async {
-            let site_id = erasure.entry.site_id;
-            let erased = write_path::erase_interaction(conn, site_id, &erasure.interaction).await?;
-            if erased > 0 {
-                Sqlite::insert_audit(conn, &erasure.entry).await?;
-            }
-            Ok::<_, StorageError>(erased)
+            execute(conn, "BEGIN IMMEDIATE").await?;
+            let deleted = match job {
+                Erasing::Erase(e) => {
+                    let erased = write_path::erase_interaction(
+                        conn,
+                        e.entry.site_id,
+                        &e.interaction,
+                        &e.stand_in,
+                    )
+                    .await?;
+                    if erased > 0 {
+                        Sqlite::insert_audit(conn, &e.entry).await?;
+                    }
+                    erased
+                }
+                Erasing::Purge(p) => {
+                    write_path::purge_chunk(conn, &p.entry, p.before, p.bound_ms).await?
+                }
+            };
+            execute(conn, "COMMIT").await?;
+            Ok::<_, StorageError>(deleted)
         }
         .await;
-        match done {
-            Ok(erased) => {
-                execute(conn, "COMMIT").await?;
-                Ok(erased)
-            }
-            Err(error) => {
-                if let Err(rollback) = execute(conn, "ROLLBACK").await {
-                    tracing::debug!(error = %rollback, "rollback after a failed erasure");
-                }
-                Err(error)
-            }
+        if done.is_err()
+            && let Err(rollback) = execute(conn, "ROLLBACK").await
+        {
+            tracing::debug!(error = %rollback, "rollback after a failed erasure or purge");
         }
+        if let Err(error) = execute(conn, "PRAGMA secure_delete = OFF").await {
+            tracing::warn!(error = %error, "could not turn secure_delete off again");
+        }
+        if matches!(done, Ok(n) if n > 0)
+            && let Err(error) = execute(conn, "PRAGMA wal_checkpoint(TRUNCATE)").await
+        {
+            tracing::warn!(error = %error, "could not checkpoint the WAL after an erasure or purge");
+        }
+        done
     }
+}
+
+/// What [`Writer::erasing`] runs.
+enum Erasing<'a> {
+    Erase(&'a Erasure),
+    Purge(&'a Purge),
 }
 
 pub(super) async fn run_writer(
