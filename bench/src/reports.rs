@@ -157,6 +157,39 @@ pub struct ReportTiming {
     pub bytes: usize,
 }
 
+/// One warm-up call, then `CALLS` timed ones, each of which must answer 200: the warm-up's
+/// body and the timing (`rows` left 0 for the caller).
+async fn time_calls(
+    port: u16,
+    name: &'static str,
+    request: &Request,
+    headers: &str,
+) -> anyhow::Result<(Vec<u8>, ReportTiming)> {
+    let first = send(port, request, headers).await?;
+    anyhow::ensure!(
+        first.status == 200,
+        "{name} failed ({}): {}",
+        first.status,
+        String::from_utf8_lossy(&first.body)
+    );
+    let mut times = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let started = Instant::now();
+        let answer = send(port, request, headers).await?;
+        times.push(started.elapsed());
+        anyhow::ensure!(answer.status == 200, "a call of {name} failed");
+    }
+    times.sort_unstable();
+    let timing = ReportTiming {
+        name,
+        p50: times[CALLS / 2],
+        p99: times[((CALLS - 1) as f64 * 0.99).round() as usize],
+        rows: 0,
+        bytes: first.body.len(),
+    };
+    Ok((first.body, timing))
+}
+
 /// Times the 90-day weekly report by agent and by agent × channel, `CALLS` calls each.
 pub async fn time_reports(
     port: u16,
@@ -175,29 +208,10 @@ pub async fn time_reports(
             "/api/v1/sites/{}/scores?from={from}&to={to}&bucket=week&group_by={group_by}",
             target.site.key
         ));
-        let first = send(port, &request, &auth).await?;
-        anyhow::ensure!(
-            first.status == 200,
-            "the report failed: {}",
-            String::from_utf8_lossy(&first.body)
-        );
-        let report: serde_json::Value = serde_json::from_slice(&first.body)?;
-        let rows = report["rows"].as_array().map_or(0, Vec::len);
-        let mut times = Vec::with_capacity(CALLS);
-        for _ in 0..CALLS {
-            let started = Instant::now();
-            let answer = send(port, &request, &auth).await?;
-            times.push(started.elapsed());
-            anyhow::ensure!(answer.status == 200, "a report call failed");
-        }
-        times.sort_unstable();
-        timings.push(ReportTiming {
-            name,
-            p50: times[CALLS / 2],
-            p99: times[((CALLS - 1) as f64 * 0.99).round() as usize],
-            rows,
-            bytes: first.body.len(),
-        });
+        let (first, mut timing) = time_calls(port, name, &request, &auth).await?;
+        let report: serde_json::Value = serde_json::from_slice(&first)?;
+        timing.rows = report["rows"].as_array().map_or(0, Vec::len);
+        timings.push(timing);
     }
     Ok(timings)
 }
@@ -235,28 +249,7 @@ pub async fn time_dashboard(
         ("dashboard: comments", "/comments"),
     ] {
         let request = Request::get(&format!("{site}{page}?{filters}"));
-        let first = send(port, &request, &headers).await?;
-        anyhow::ensure!(
-            first.status == 200,
-            "{name} failed ({}): {}",
-            first.status,
-            String::from_utf8_lossy(&first.body)
-        );
-        let mut times = Vec::with_capacity(CALLS);
-        for _ in 0..CALLS {
-            let started = Instant::now();
-            let answer = send(port, &request, &headers).await?;
-            times.push(started.elapsed());
-            anyhow::ensure!(answer.status == 200, "a call of {name} failed");
-        }
-        times.sort_unstable();
-        timings.push(ReportTiming {
-            name,
-            p50: times[CALLS / 2],
-            p99: times[((CALLS - 1) as f64 * 0.99).round() as usize],
-            rows: 0,
-            bytes: first.body.len(),
-        });
+        timings.push(time_calls(port, name, &request, &headers).await?.1);
     }
     Ok(timings)
 }
