@@ -32,6 +32,8 @@ pub enum AuditAction {
     KeyRevoked,
     SecretRotated,
     SiteUpdated,
+    /// A site moved to another time zone, its rollups rebuilt from raw responses.
+    TimezoneChanged,
     /// An interaction's responses erased on request (its id kept only as a digest).
     ResponseErased,
     /// Raw responses older than the site's retention purged (rollups kept).

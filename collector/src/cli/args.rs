@@ -60,8 +60,14 @@ pub(super) enum SiteCommand {
         /// reports, stay); 0 keeps everything.
         #[arg(long, value_name = "DAYS")]
         retention_days: Option<u32>,
+        /// A new IANA time zone; needs `--rebuild-rollups`.
         #[arg(long)]
         timezone: Option<String>,
+        /// With `--timezone`: re-date every raw response and impression in the new zone and
+        /// rebuild the site's rollups from them, in one transaction (refused once retention
+        /// has purged raw responses).
+        #[arg(long, requires = "timezone")]
+        rebuild_rollups: bool,
         #[command(flatten)]
         db: DatabaseArg,
     },

@@ -231,6 +231,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             low_n,
             retention_days,
             timezone,
+            rebuild_rollups,
             db,
         }) => {
             let origins = |raw: Vec<String>| {
@@ -248,6 +249,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 timezone: timezone
                     .map(|z| SiteTimeZone::parse(&z).map_err(anyhow::Error::msg))
                     .transpose()?,
+                rebuild_rollups,
             };
             (
                 db,

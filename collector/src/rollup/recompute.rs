@@ -55,6 +55,15 @@ impl Recomputation {
             .add(&RollupCounters::impression());
     }
 
+    /// The rows as changes to tables that hold none of the site's rows yet (a rebuild).
+    pub fn into_deltas(self) -> Vec<RollupDelta> {
+        self.rows
+            .into_iter()
+            .filter(|(_, c)| !c.is_zero())
+            .map(|(key, counters)| RollupDelta { key, counters })
+            .collect()
+    }
+
     /// What a summary table should hold, derived from these rows.
     pub fn summary(&self, summary: Summary) -> Self {
         let mut summed = Self::default();

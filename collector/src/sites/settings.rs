@@ -1,7 +1,7 @@
-//! Changing a site after it was created: its name, origins, strict mode, low-n threshold and
-//! how long it keeps raw responses, recorded in the audit trail. The time zone is not among them: past rollups are bucketed in
-//! it, so changing it would need every rollup recomputed from raw responses (not offered yet;
-//! the refusal says so).
+//! Changing a site after it was created: its name, origins, strict mode, low-n threshold, how
+//! long it keeps raw responses and its time zone, recorded in the audit trail. Past rollups are
+//! bucketed in the time zone, so changing it needs them rebuilt from raw responses: asked for
+//! explicitly (`rebuild_rollups`), and impossible once retention purged some.
 
 use serde::Serialize;
 
@@ -21,6 +21,9 @@ pub struct SiteChanges {
     /// Days raw responses are kept; `Some(0)` keeps everything again.
     pub retention_days: Option<u32>,
     pub timezone: Option<SiteTimeZone>,
+    /// Allows a time-zone change: every raw response and impression re-dated in the new zone
+    /// and the site's rollups rebuilt from them, in one transaction.
+    pub rebuild_rollups: bool,
 }
 
 /// The shortest retention: a rating link works up to 90 days, and an answer confirmed through
@@ -34,10 +37,17 @@ pub const MAX_RETENTION_DAYS: u32 = 36_500;
 #[derive(Debug, thiserror::Error)]
 pub enum SiteChangeError {
     #[error(
-        "the time zone cannot be changed: every past day is counted in {0}, and reports would mix \
-         two calendars; register a new site for the new zone, or keep this one"
+        "the time zone cannot be changed as is: every past day is counted in {0}, and reports \
+         would mix two calendars; ask for the rollups to be rebuilt from raw responses in the new \
+         zone (`--rebuild-rollups`, or \"rebuild_rollups\": true)"
     )]
     TimeZone(String),
+    #[error(
+        "the time zone cannot be changed: raw responses answered before {0} were purged by the \
+         retention, so those days cannot be counted again in another zone; register a new site \
+         for the new zone"
+    )]
+    TimeZonePurged(jiff::civil::Date),
     #[error("a site needs at least one origin")]
     NoOrigin,
     #[error("the name must not be empty")]
@@ -90,10 +100,17 @@ pub async fn update_site<S: Storage>(
     changes: SiteChanges,
     actor: Actor,
 ) -> Result<Site, SiteChangeError> {
-    if let Some(zone) = &changes.timezone
-        && zone.name() != site.timezone.name()
-    {
-        return Err(SiteChangeError::TimeZone(site.timezone.name().to_owned()));
+    let new_zone = changes
+        .timezone
+        .clone()
+        .filter(|zone| zone.name() != site.timezone.name());
+    if new_zone.is_some() {
+        if !changes.rebuild_rollups {
+            return Err(SiteChangeError::TimeZone(site.timezone.name().to_owned()));
+        }
+        if let Some(day) = site.purged_before {
+            return Err(SiteChangeError::TimeZonePurged(day));
+        }
     }
     let mut updated = site.clone();
     let mut what = Vec::new();
@@ -153,16 +170,26 @@ pub async fn update_site<S: Storage>(
             updated.retention_days = days;
         }
     }
-    if what.is_empty() {
-        return Ok(updated);
+    if !what.is_empty() {
+        let entry = AuditEntry {
+            site_id: site.id,
+            actor,
+            action: AuditAction::SiteUpdated,
+            detail: what.join("; "),
+            at_ms: clock::now_ms(),
+        };
+        storage.update_site(entry, updated.clone()).await?;
     }
-    let entry = AuditEntry {
-        site_id: site.id,
-        actor,
-        action: AuditAction::SiteUpdated,
-        detail: what.join("; "),
-        at_ms: clock::now_ms(),
-    };
-    storage.update_site(entry, updated.clone()).await?;
+    if let Some(zone) = new_zone {
+        let entry = AuditEntry {
+            site_id: site.id,
+            actor,
+            action: AuditAction::TimezoneChanged,
+            detail: format!("time zone {} → {}", site.timezone.name(), zone.name()),
+            at_ms: clock::now_ms(),
+        };
+        storage.rezone_site(entry, zone.clone()).await?;
+        updated.timezone = zone;
+    }
     Ok(updated)
 }

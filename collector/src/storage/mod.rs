@@ -16,6 +16,7 @@ mod queries;
 mod records;
 mod report_read;
 mod response_page;
+mod rezone;
 mod rows;
 mod sql;
 mod sqlite;
@@ -34,6 +35,7 @@ pub use records::{
     ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved, SessionRecord,
     StoredResponse,
 };
+pub use rezone::Rezoned;
 pub use sqlite::SqliteStorage;
 
 use crate::audit::{AuditEntry, AuditEvent};
@@ -44,7 +46,7 @@ use crate::rollup::{
     ReasonDrift, ReasonKey, Recomputation, RollupCounters, RollupDrift, RollupKey, Summary,
     reason_drift,
 };
-use crate::sites::{NewSite, Site};
+use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// Most rows one purge transaction deletes: a long purge never holds the write lock long.
 pub const PURGE_CHUNK: i64 = 5_000;
@@ -241,6 +243,15 @@ pub trait Storage: Clone + Send + Sync + 'static {
         entry: AuditEntry,
         interaction: &InteractionId,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Moves a site to another time zone (`entry.site_id`): re-dates its raw responses and
+    /// impressions, rebuilds its rollups, summaries and reason rows from them, stores the zone
+    /// and records `entry`, in one transaction that concurrent writes wait for.
+    fn rezone_site(
+        &self,
+        entry: AuditEntry,
+        zone: SiteTimeZone,
+    ) -> impl Future<Output = Result<Rezoned, StorageError>> + Send;
 
     /// Each (agent, team)'s CSAT answers (satisfied, answered) in the query's range and
     /// filters, from `rollups` (`report::standings`).

@@ -23,6 +23,7 @@ mod reports;
 mod responses;
 mod retention;
 mod scanners;
+mod site_timezone;
 mod sites;
 mod slow_bodies;
 mod stored_text;

@@ -13,17 +13,17 @@ use tokio::sync::{mpsc, oneshot};
 use super::admin::Admin as _;
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
-use super::write_path;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, Rezoned, SaveError, Saved,
     SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
+use super::{rezone, write_path};
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
-use crate::sites::{NewSite, Site};
+use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// PostgreSQL's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
@@ -241,6 +241,22 @@ impl Storage for PgStorage {
         }
         tx.commit().await?;
         Ok(erased)
+    }
+
+    async fn rezone_site(
+        &self,
+        entry: AuditEntry,
+        zone: SiteTimeZone,
+    ) -> Result<Rezoned, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        // Answers and impressions wait until the site's rows are re-dated and rebuilt (and a
+        // second rebuild waits for the first: the mode conflicts with itself); reads go on.
+        sqlx::query("LOCK TABLE responses, impressions IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        let moved = rezone::rezone_site(&mut *tx, &entry, &zone).await?;
+        tx.commit().await?;
+        Ok(moved)
     }
 
     async fn agent_csat(

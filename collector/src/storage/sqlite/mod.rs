@@ -17,7 +17,7 @@ use super::admin::Admin as _;
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, SaveError, Saved,
+    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, Rezoned, SaveError, Saved,
     SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
 };
 use crate::audit::{AuditEntry, AuditEvent};
@@ -25,7 +25,7 @@ use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
-use crate::sites::{NewSite, Site};
+use crate::sites::{NewSite, Site, SiteTimeZone};
 use writer::{Erasure, Purge, Write, WriteJob, Writer, run_writer};
 
 /// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
@@ -294,6 +294,15 @@ impl Storage for SqliteStorage {
             stand_in: crate::secrets::erased_interaction(),
         };
         self.through_writer(|reply| WriteJob::Erase(erasure, reply))
+            .await
+    }
+
+    async fn rezone_site(
+        &self,
+        entry: AuditEntry,
+        zone: SiteTimeZone,
+    ) -> Result<Rezoned, StorageError> {
+        self.through_writer(|reply| WriteJob::Rezone(entry, zone, reply))
             .await
     }
 

@@ -19,7 +19,9 @@ use sqlx::Sqlite;
 use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::audit::AuditEntry;
 use crate::responses::AnswerWrite;
+use crate::sites::SiteTimeZone;
 use crate::storage::admin::Admin as _;
+use crate::storage::rezone::{self, Rezoned};
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionWrite, SaveError, Saved, StorageError};
 
@@ -35,6 +37,12 @@ pub(super) enum WriteJob {
     Erase(Erasure, oneshot::Sender<Result<u64, StorageError>>),
     /// Purge one chunk of raw responses past a site's retention (rollups untouched).
     Purge(Purge, oneshot::Sender<Result<u64, StorageError>>),
+    /// Move a site to another time zone, rebuilding its rollups.
+    Rezone(
+        AuditEntry,
+        SiteTimeZone,
+        oneshot::Sender<Result<Rezoned, StorageError>>,
+    ),
 }
 
 /// One chunk of a retention purge and its audit entry (detail without the count).
@@ -158,6 +166,31 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// A time-zone change and its rebuild in one transaction of its own, after everything
+    /// queued before it; answers queued behind it wait.
+    async fn rezone(
+        &mut self,
+        entry: &AuditEntry,
+        zone: &SiteTimeZone,
+    ) -> Result<Rezoned, StorageError> {
+        let conn = &mut self.conn;
+        execute(conn, "BEGIN IMMEDIATE").await?;
+        let done = async {
+            let moved = rezone::rezone_site(conn, entry, zone).await?;
+            execute(conn, "COMMIT").await?;
+            Ok::<_, StorageError>(moved)
+        }
+        .await;
+        if done.is_err()
+            && let Err(rollback) = execute(conn, "ROLLBACK").await
+        {
+            tracing::debug!(error = %rollback, "rollback after a failed time-zone change");
+        }
+        done
+    }
+}
+
 /// What [`Writer::erasing`] runs.
 enum Erasing<'a> {
     Erase(&'a Erasure),
@@ -186,6 +219,10 @@ pub(super) async fn run_writer(
                 WriteJob::Purge(purge, reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
                     let _ = reply.send(writer.purge(&purge).await);
+                }
+                WriteJob::Rezone(entry, zone, reply) => {
+                    commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    let _ = reply.send(writer.rezone(&entry, &zone).await);
                 }
                 WriteJob::Close(reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;

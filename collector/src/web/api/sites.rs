@@ -35,6 +35,9 @@ pub struct SitePatch {
     /// Days raw responses are kept; 0 keeps everything.
     retention_days: Option<u32>,
     timezone: Option<String>,
+    /// Allows `timezone` to change, rebuilding the rollups in the new zone.
+    #[serde(default)]
+    rebuild_rollups: bool,
 }
 
 pub async fn update_site_settings<S: Storage>(
@@ -61,6 +64,7 @@ pub async fn update_site_settings<S: Storage>(
             .timezone
             .map(|z| SiteTimeZone::parse(&z).map_err(ManageError::BadParameter))
             .transpose()?,
+        rebuild_rollups: body.rebuild_rollups,
     };
     let updated = update_site(&state.storage, &site, changes, Actor::Key(caller.id))
         .await
