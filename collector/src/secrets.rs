@@ -11,13 +11,20 @@ fn random_text(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// A public site key: `site_` and 16 random characters.
+/// 32 random bytes: a key the server makes for itself.
+pub fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    key
+}
+
 /// A stand-in for an erased interaction's id where its impression is kept: random, so it
 /// links to nothing.
 pub fn erased_interaction() -> String {
     format!("erased-{}", random_text(12))
 }
 
+/// A public site key: `site_` and 16 random characters.
 pub fn new_site_key() -> String {
     format!("site_{}", random_text(12))
 }

@@ -62,6 +62,9 @@ pub struct Settings {
     /// Signs dashboard sessions; without it a random key is made at start (sign-ins then end
     /// when the process restarts).
     pub session_secret: Option<Secret>,
+    /// The key customer ids are hashed with for the survey cooldown (at least 32 bytes); unset,
+    /// the server makes one and keeps it in the database — set it to keep it out of backups.
+    pub customer_key: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -89,6 +92,7 @@ impl Default for Settings {
             public_url: None,
             admin_bind: None,
             session_secret: None,
+            customer_key: None,
         }
     }
 }
@@ -169,6 +173,14 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// The configured customer-hash key, if set: an empty value means unset.
+    pub fn customer_key(&self) -> Option<&str> {
+        self.customer_key
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
     }
 
     pub fn edit_window(&self) -> Duration {

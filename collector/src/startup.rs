@@ -69,6 +69,8 @@ impl Application {
             storage.clone(),
             Duration::from_secs(settings.site_refresh_secs.max(1)),
         );
+        let customer_key =
+            crate::sites::fatigue::CustomerKey::load(settings.customer_key(), &storage).await?;
         let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,
@@ -80,6 +82,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             session_key: SessionKey::new(settings.session_secret()),
             readiness: Default::default(),
+            customer_key,
         });
         keep_purging(
             std::sync::Arc::downgrade(&state.clone().into_inner()),

@@ -174,3 +174,64 @@ fn a_deletion_request_is_answered_from_the_command_line_and_audited() {
         "the comment is gone from the file, the other answer is not"
     );
 }
+
+#[test]
+fn koe_link_spares_a_customer_within_the_cooldown_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    let site = support::add_site(&database);
+    let updated = json_of(&support::koe(
+        &database,
+        &["site", "update", "--site", &site, "--cooldown-days", "30"],
+    ));
+    assert_eq!(updated["cooldown_days"], 30);
+    let link = |interaction: &str, force: bool| {
+        let mut args = vec![
+            "link",
+            "--site",
+            &site,
+            "--interaction",
+            interaction,
+            "--channel",
+            "email",
+            "--customer",
+            "alice@example.com",
+            "--json",
+        ];
+        if force {
+            args.push("--force");
+        }
+        support::koe(&database, &args)
+    };
+    let first = json_of(&link("ticket-1", false));
+    assert!(first["csat"].as_array().is_some_and(|l| l.len() == 5));
+    let spared = link("ticket-2", false);
+    assert_eq!(spared.status.code(), Some(3), "{spared:?}");
+    let spared: serde_json::Value = serde_json::from_slice(&spared.stdout).unwrap();
+    assert_eq!(spared["suppressed"], "cooldown");
+    let plain = support::koe(
+        &database,
+        &[
+            "link",
+            "--site",
+            &site,
+            "--interaction",
+            "ticket-3",
+            "--channel",
+            "email",
+            "--customer",
+            "alice@example.com",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&plain.stdout).starts_with("suppressed: cooldown"),
+        "{plain:?}"
+    );
+    let forced = json_of(&link("ticket-2", true));
+    assert!(forced["survey_url"].is_string());
+    let file = std::fs::read(dir.path().join("koe.db")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&file).contains("alice@example.com"),
+        "only a keyed hash of the customer is stored"
+    );
+}

@@ -69,6 +69,7 @@ fn no_secret_reaches_a_log() {
         channel: Some(Channel::ALL[0]),
         expires_at: u64::try_from(koe_collector::clock::now_ms() / 1000).unwrap() + 3600,
         offer: None,
+        customer: None,
     };
     let attribution = String::from(token::sign(secret.as_bytes(), &claims));
     let body = format!(

@@ -91,6 +91,11 @@ identifier!(
     /// The site's id for the agent's team.
     TeamId, "team"
 );
+identifier!(
+    /// The site's id for the customer, given only so Koe can spare them repeated surveys: the
+    /// collector never stores it, only a keyed hash.
+    CustomerId, "customer"
+);
 
 #[cfg(test)]
 mod tests {

@@ -24,9 +24,12 @@ pub mod wire;
 pub mod wording;
 
 pub use channel::{Channel, Locale};
-pub use ids::{AgentId, InteractionId, SiteKey, TeamId};
+pub use ids::{AgentId, CustomerId, InteractionId, SiteKey, TeamId};
 pub use parse_error::ParseError;
 pub use score::{CesScore, CsatScore, NpsScore, Resolved};
 pub use text::{Comment, Reason, Reasons};
 pub use token::{AttributionClaims, AttributionToken, Offer, OfferedQuestion, TokenError};
-pub use wire::{ApiError, Impression, Submission, SubmissionReceipt, SubmissionStatus};
+pub use wire::{
+    ApiError, Declined, Impression, ImpressionReceipt, Submission, SubmissionReceipt,
+    SubmissionStatus,
+};

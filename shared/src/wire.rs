@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AgentId, AttributionToken, CesScore, Channel, Comment, CsatScore, InteractionId, Locale,
-    NpsScore, Reasons, Resolved, SiteKey, TeamId,
+    AgentId, AttributionToken, CesScore, Channel, Comment, CsatScore, CustomerId, InteractionId,
+    Locale, NpsScore, Reasons, Resolved, SiteKey, TeamId,
 };
 
 /// One customer's answers for one interaction, `POST /api/v1/responses`.
@@ -72,7 +72,9 @@ impl Submission {
     }
 }
 
-/// "The survey was shown", `POST /api/v1/impressions`: the denominator of the response rate.
+/// "The survey is about to be shown", `POST /api/v1/impressions`: the collector answers whether
+/// to show it ([`ImpressionReceipt`]) and counts it only when shown — the denominator of the
+/// response rate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Impression {
@@ -88,6 +90,41 @@ pub struct Impression {
     pub token: Option<AttributionToken>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
+    /// Who is being asked, so a site's cooldown can spare them (unsigned only on non-strict
+    /// sites; strict ones take it from the token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<CustomerId>,
+}
+
+/// The collector's answer to an impression: show the survey or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpressionReceipt {
+    pub show: bool,
+    /// Counted now (the first impression of the interaction).
+    pub recorded: bool,
+    /// Why not, when `show` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declined: Option<Declined>,
+}
+
+/// Why a survey is not shown (survey fatigue rules of the site).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Declined {
+    /// The interaction falls outside the site's sample (decided by the interaction id alone,
+    /// so a retry or reload gives the same answer).
+    SampledOut,
+    /// The customer was surveyed within the site's cooldown.
+    Cooldown,
+}
+
+impl Declined {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SampledOut => "sampled_out",
+            Self::Cooldown => "cooldown",
+        }
+    }
 }
 
 /// Whether a submission started a response or changed an existing one.

@@ -13,9 +13,10 @@ fn vectors() -> String {
             .to_owned()
     };
     format!(
-        "{}\n{}\n",
+        "{}\n{}\n{}\n",
         read("test-vector-token.txt"),
-        read("test-vector-offer-token.txt")
+        read("test-vector-offer-token.txt"),
+        read("test-vector-customer-token.txt")
     )
 }
 

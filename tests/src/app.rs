@@ -43,6 +43,7 @@ impl TestSite {
             channel,
             expires_at,
             offer: None,
+            customer: None,
         })
     }
 

@@ -9,7 +9,7 @@ use koe_collector::rollup::Summary;
 use koe_collector::secrets;
 use koe_collector::sites::registration::{SiteRequest, create_api_key, register_site};
 use koe_collector::sites::{NewSite, Origin, SiteTimeZone};
-use koe_collector::storage::{ImpressionWrite, Role, SaveError, StorageError};
+use koe_collector::storage::{ImpressionOutcome, ImpressionWrite, Role, SaveError, StorageError};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore, SiteKey, SubmissionStatus};
 use koe_tests::{TestBackend, TestDatabase, on_both_backends};
 
@@ -281,9 +281,16 @@ async fn impressions_count_once<S: TestBackend>() {
         attribution: Attribution::default(),
         day: "2026-11-26".parse().unwrap(),
         now_ms: 0,
+        customer: None,
     };
-    assert!(storage.record_impression(shown()).await.unwrap());
-    assert!(!storage.record_impression(shown()).await.unwrap());
+    assert_eq!(
+        storage.record_impression(shown()).await.unwrap(),
+        ImpressionOutcome::Recorded
+    );
+    assert_eq!(
+        storage.record_impression(shown()).await.unwrap(),
+        ImpressionOutcome::AlreadyRecorded
+    );
     let rollups = storage.rollups(site.id).await.unwrap();
     assert_eq!((rollups.len(), rollups[0].1.impressions), (1, 1));
     assert_eq!(storage.impressions(site.id).await.unwrap().len(), 1);

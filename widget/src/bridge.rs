@@ -65,6 +65,7 @@ fn read_request(options: &JsValue) -> Result<ShowRequest, String> {
         team: text(options, "team"),
         channel: text(options, "channel"),
         token: text(options, "token"),
+        customer: text(options, "customer"),
         steps: Question::sequence(&chosen),
     })
 }

@@ -51,6 +51,8 @@ pub struct ShowRequest {
     pub team: Option<String>,
     pub channel: Option<String>,
     pub token: Option<String>,
+    /// The site's id for the customer, for its survey cooldown (sent with the impression only).
+    pub customer: Option<String>,
     pub steps: Vec<Question>,
 }
 
@@ -64,6 +66,7 @@ impl ShowRequest {
             team: None,
             channel: Some("help_center".into()),
             token: None,
+            customer: None,
             steps: vec![Question::Article, Question::Comment],
         }
     }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod ask;
 pub mod bridge;
 pub mod color;
 pub mod components;

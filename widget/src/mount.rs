@@ -2,7 +2,7 @@
 //! own styles (host-page CSS cannot reach in, ours cannot leak out), and focus handed back to
 //! the page on close.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Reflect};
@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, Callback};
 
 use crate::app::{Widget, WidgetProps};
+use crate::ask::Verdict;
 use crate::config::{Position, ShowRequest, WidgetConfig};
 use crate::outbox;
 use crate::state::Answer;
@@ -25,6 +26,15 @@ struct Mounted {
 
 thread_local! {
     static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
+    /// Counts `show` and `hide` calls: a verdict that arrives after a newer call is dropped.
+    static GENERATION: Cell<u32> = const { Cell::new(0) };
+}
+
+fn next_generation() -> u32 {
+    GENERATION.with(|g| {
+        g.set(g.get().wrapping_add(1));
+        g.get()
+    })
 }
 
 /// Calls the loader's `emit(name, detail)` (listeners from `koe('on', …)`).
@@ -41,13 +51,43 @@ impl Events {
     }
 }
 
-/// Shows a survey, replacing any that is open. Does nothing for an interaction this browser
-/// has answered already.
+/// Shows a survey, replacing any that is open, once the collector agrees (the site's sample and
+/// cooldown; a declined survey fires `declined` with its reason and shows nothing). Does nothing
+/// for an interaction this browser has answered already.
 pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Result<(), JsValue> {
     if request.remembered() && outbox::was_answered(&config.site, &request.interaction) {
         return Ok(());
     }
     hide();
+    let generation = next_generation();
+    wasm_bindgen_futures::spawn_local(async move {
+        let verdict = crate::ask::ask(&config, &request).await;
+        if GENERATION.with(Cell::get) != generation {
+            return;
+        }
+        match verdict {
+            Verdict::Show => {
+                if let Err(error) = mount(config, request, events) {
+                    web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
+                }
+            }
+            Verdict::Declined(reason) => {
+                let detail = js_sys::Object::new();
+                let _ = Reflect::set(
+                    &detail,
+                    &"interaction".into(),
+                    &request.interaction.as_str().into(),
+                );
+                let _ = Reflect::set(&detail, &"reason".into(), &reason.into());
+                events.emit("declined", &detail);
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Puts the survey on the page (the collector has counted its impression, or will).
+fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let return_focus = document
@@ -76,11 +116,6 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     root.set_attribute("lang", config.lang.as_str())?;
     shadow.append_child(&root)?;
 
-    outbox::enqueue(
-        &config.endpoint,
-        "/api/v1/impressions",
-        outbox::impression_body(&config, &request),
-    );
     let request = Rc::new(request);
     let on_answer = {
         let (config, request, events) = (Rc::clone(&config), Rc::clone(&request), events.clone());
@@ -119,8 +154,9 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     Ok(())
 }
 
-/// Removes the survey, if one is shown, and gives focus back to where it was.
+/// Removes the survey, if one is shown (or about to be), and gives focus back to where it was.
 pub fn hide() {
+    next_generation();
     let Some(mounted) = MOUNTED.with(|m| m.borrow_mut().take()) else {
         return;
     };

@@ -119,9 +119,12 @@ pub fn submission_body(config: &WidgetConfig, request: &ShowRequest, answer: &An
     .finish()
 }
 
-/// The body of `POST /api/v1/impressions`.
+/// The body of `POST /api/v1/impressions`: the attribution and, when the site named them, the
+/// customer (for its cooldown).
 pub fn impression_body(config: &WidgetConfig, request: &ShowRequest) -> String {
-    attributed(config, request).finish()
+    attributed(config, request)
+        .string("customer", request.customer.as_deref())
+        .finish()
 }
 
 /// What to do with a delivery after one attempt.
@@ -277,13 +280,18 @@ fn drop_head(body: &str) {
 /// POSTs as `text/plain` (no CORS preflight) with `keepalive`, so it survives the page
 /// closing; 0 when the network failed.
 async fn post(url: &str, body: &str) -> u16 {
-    let Some(window) = web_sys::window() else {
-        return 0;
-    };
+    fetch_text(url, body, true).await.map_or(0, |r| r.status())
+}
+
+/// POSTs `body` as `text/plain` and gives the response (`None` when the network failed).
+pub async fn fetch_text(url: &str, body: &str, keepalive: bool) -> Option<Response> {
+    let window = web_sys::window()?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&body.into());
-    let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    if keepalive {
+        let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    }
     let headers = js_sys::Object::new();
     let _ = Reflect::set(
         &headers,
@@ -291,10 +299,11 @@ async fn post(url: &str, body: &str) -> u16 {
         &"text/plain;charset=UTF-8".into(),
     );
     init.set_headers(&headers);
-    match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
-        Ok(response) => response.dyn_into::<Response>().map_or(0, |r| r.status()),
-        Err(_) => 0,
-    }
+    JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .ok()?
+        .dyn_into::<Response>()
+        .ok()
 }
 
 async fn sleep(ms: i32) {
@@ -332,6 +341,7 @@ mod tests {
             team: None,
             channel: Some("chat".into()),
             token: Some("tok.en".into()),
+            customer: None,
             steps: vec![Question::Csat],
         }
     }

@@ -60,6 +60,14 @@ pub(super) enum SiteCommand {
         /// reports, stay); 0 keeps everything.
         #[arg(long, value_name = "DAYS")]
         retention_days: Option<u32>,
+        /// Survey this share of interactions (0–100; decided per interaction id, so a reload
+        /// never flips it).
+        #[arg(long, value_name = "PERCENT")]
+        sample_percent: Option<u32>,
+        /// Do not ask a customer surveyed within this many days again (0–365; needs the
+        /// customer id in `koe('show', …)`, signed on strict sites).
+        #[arg(long, value_name = "DAYS")]
+        cooldown_days: Option<u32>,
         /// A new IANA time zone; needs `--rebuild-rollups`.
         #[arg(long)]
         timezone: Option<String>,

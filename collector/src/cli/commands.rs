@@ -3,13 +3,14 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use koe_shared::SiteKey;
+use koe_shared::{CustomerId, SiteKey};
 use serde_json::json;
 
 use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
 use crate::report::{self, ReportQuery, query::RawReportQuery};
 use crate::sites::Origin;
+use crate::sites::fatigue::{CustomerKey, admit_link};
 use crate::sites::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
 use crate::storage::{Role, Storage};
 
@@ -39,11 +40,18 @@ pub(super) enum StorageCommand {
         site: SiteKey,
         request: LinkRequest,
         base: String,
+        customer: Option<CustomerId>,
+        force: bool,
+        /// The configured `customer_key`, if any.
+        customer_key: Option<String>,
         json: bool,
     },
     /// Keys, secrets and the audit trail.
     Access(super::access::AccessCommand),
 }
+
+/// `koe link`'s exit status when the site's survey-fatigue rules suppress the links.
+pub const SUPPRESSED: u8 = 3;
 
 impl StorageCommand {
     pub(super) async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
@@ -135,12 +143,40 @@ impl StorageCommand {
                 site,
                 request,
                 base,
+                customer,
+                force,
+                customer_key,
                 json,
             } => {
                 let site = storage
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
+                let key = CustomerKey::load(customer_key.as_deref(), &storage).await?;
+                let admitted = admit_link(
+                    &storage,
+                    &site,
+                    &key,
+                    &request.interaction,
+                    customer.as_ref(),
+                    force,
+                )
+                .await?;
+                if let Err(why) = admitted {
+                    if json {
+                        println!(
+                            "{}",
+                            json!({ "interaction": request.interaction.as_str(), "suppressed": why.as_str() })
+                        );
+                    } else {
+                        println!(
+                            "suppressed: {} (no links made for {}; --force makes them anyway)",
+                            why.as_str().replace('_', " "),
+                            request.interaction
+                        );
+                    }
+                    return Ok(ExitCode::from(SUPPRESSED));
+                }
                 let set = links::build(&site, &base, &request);
                 if json {
                     println!("{}", serde_json::to_string_pretty(&set)?);

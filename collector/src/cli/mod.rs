@@ -10,7 +10,7 @@ mod commands;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use koe_shared::{AgentId, Channel, InteractionId, Locale, SiteKey, TeamId};
+use koe_shared::{AgentId, Channel, CustomerId, InteractionId, Locale, SiteKey, TeamId};
 
 use crate::links::LinkRequest;
 use crate::report::query::RawReportQuery;
@@ -122,6 +122,13 @@ enum Command {
         expires: String,
         #[arg(long, value_parser = ["ja", "en"], default_value = "en")]
         lang: String,
+        /// Your id for the customer the links go to: within the site's cooldown nothing is
+        /// made (exit status 3, "suppressed: cooldown"); Koe keeps only a keyed hash of it.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Make the links even outside the site's sample or within its cooldown.
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -230,6 +237,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
             low_n,
             retention_days,
+            sample_percent,
+            cooldown_days,
             timezone,
             rebuild_rollups,
             db,
@@ -246,6 +255,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 strict: strict.map(|s| s == "on"),
                 low_n_threshold: low_n,
                 retention_days,
+                sample_percent,
+                cooldown_days,
                 timezone: timezone
                     .map(|z| SiteTimeZone::parse(&z).map_err(anyhow::Error::msg))
                     .transpose()?,
@@ -316,6 +327,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             channel,
             expires,
             lang,
+            customer,
+            force,
             json,
             db,
         } => {
@@ -340,6 +353,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     site,
                     request,
                     base,
+                    customer: customer.map(CustomerId::try_from).transpose().map_err(id)?,
+                    force,
+                    customer_key: settings.customer_key().map(str::to_owned),
                     json,
                 },
             )

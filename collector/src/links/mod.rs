@@ -96,6 +96,7 @@ pub fn build(site: &Site, base: &str, request: &LinkRequest) -> LinkSet {
             channel: Some(request.channel),
             expires_at: request.expires_at,
             offer,
+            customer: None,
         };
         format!(
             "{}/s/{}?lang={lang}",

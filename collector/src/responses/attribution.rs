@@ -2,7 +2,7 @@
 //! what the submission claims, and required to be signed on strict sites.
 
 use koe_shared::token::TokenError;
-use koe_shared::{AgentId, AttributionToken, Channel, InteractionId, TeamId};
+use koe_shared::{AgentId, AttributionToken, Channel, CustomerId, InteractionId, TeamId};
 
 use crate::responses::Attribution;
 use crate::sites::{Site, SiteTokenError};
@@ -43,16 +43,28 @@ pub fn resolve(
     claimed: ClaimedAttribution<'_>,
     now_ms: i64,
 ) -> Result<Attribution, AttributionError> {
+    resolve_with_customer(site, claimed, None, now_ms).map(|(attribution, _)| attribution)
+}
+
+/// [`resolve`], and the customer being asked (never stored: only the cooldown uses it), by the
+/// same rules — from the token when it names one, unsigned only on non-strict sites.
+pub fn resolve_with_customer(
+    site: &Site,
+    claimed: ClaimedAttribution<'_>,
+    customer: Option<&CustomerId>,
+    now_ms: i64,
+) -> Result<(Attribution, Option<CustomerId>), AttributionError> {
     let Some(token) = claimed.token else {
         if site.strict {
             return Err(AttributionError::TokenRequired);
         }
-        return Ok(Attribution {
+        let attribution = Attribution {
             agent: claimed.agent.cloned(),
             team: claimed.team.cloned(),
             channel: claimed.channel,
             verified: false,
-        });
+        };
+        return Ok((attribution, customer.cloned()));
     };
     let claims = site.verify_token(token, now_ms).map_err(|e| match e {
         SiteTokenError::Token(TokenError::Expired) => AttributionError::TokenExpired,
@@ -68,12 +80,14 @@ pub fn resolve(
     let agent = signed_or_claimed("agent", claims.agent, claimed.agent.cloned(), site.strict)?;
     let team = signed_or_claimed("team", claims.team, claimed.team.cloned(), site.strict)?;
     let channel = signed_or_claimed("channel", claims.channel, claimed.channel, site.strict)?;
-    Ok(Attribution {
+    let customer = signed_or_claimed("customer", claims.customer, customer.cloned(), site.strict)?;
+    let attribution = Attribution {
         verified: agent.1 && team.1 && channel.1,
         agent: agent.0,
         team: team.0,
         channel: channel.0,
-    })
+    };
+    Ok((attribution, customer.0))
 }
 
 /// One field: the token's value when it gives one (the submission may repeat it, not change

@@ -2,6 +2,7 @@
 //! server keeps in memory is [`directory`]; creating sites and keys is [`registration`].
 
 pub mod directory;
+pub mod fatigue;
 pub mod registration;
 pub mod settings;
 
@@ -33,6 +34,8 @@ pub struct Site {
     pub retention_days: Option<u32>,
     /// Raw responses answered before this day have been purged (only ever moves forward).
     pub purged_before: Option<jiff::civil::Date>,
+    /// Which interactions are surveyed, and how long a surveyed customer is spared.
+    pub fatigue: fatigue::Fatigue,
 }
 
 /// A rotated-out signing secret: tokens and rating links signed with it verify until

@@ -1,10 +1,11 @@
 //! Changing a site after it was created: its name, origins, strict mode, low-n threshold, how
-//! long it keeps raw responses and its time zone, recorded in the audit trail. Past rollups are
+//! long it keeps raw responses, its survey-fatigue rules and its time zone, recorded in the audit trail. Past rollups are
 //! bucketed in the time zone, so changing it needs them rebuilt from raw responses: asked for
 //! explicitly (`rebuild_rollups`), and impossible once retention purged some.
 
 use serde::Serialize;
 
+use super::fatigue::MAX_COOLDOWN_DAYS;
 use super::{Origin, Site, SiteTimeZone};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
@@ -20,6 +21,10 @@ pub struct SiteChanges {
     pub low_n_threshold: Option<u32>,
     /// Days raw responses are kept; `Some(0)` keeps everything again.
     pub retention_days: Option<u32>,
+    /// Share of interactions surveyed, 0–100.
+    pub sample_percent: Option<u32>,
+    /// Days a surveyed customer is not asked again, 0–365.
+    pub cooldown_days: Option<u32>,
     pub timezone: Option<SiteTimeZone>,
     /// Allows a time-zone change: every raw response and impression re-dated in the new zone
     /// and the site's rollups rebuilt from them, in one transaction.
@@ -58,6 +63,10 @@ pub enum SiteChangeError {
          are never purged)"
     )]
     Retention(u32),
+    #[error("sample_percent must be from 0 to 100, got {0}")]
+    SamplePercent(u32),
+    #[error("cooldown_days must be from 0 to {MAX_COOLDOWN_DAYS}, got {0}")]
+    CooldownDays(u32),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -73,6 +82,10 @@ pub struct SiteView {
     pub low_n_threshold: u32,
     /// Days raw responses are kept (`null`: everything is kept).
     pub retention_days: Option<u32>,
+    /// Share of interactions surveyed.
+    pub sample_percent: u8,
+    /// Days a surveyed customer is not asked again (0: no cooldown).
+    pub cooldown_days: u32,
     pub created_at: String,
 }
 
@@ -86,6 +99,8 @@ impl From<&Site> for SiteView {
             strict: site.strict,
             low_n_threshold: site.low_n_threshold,
             retention_days: site.retention_days,
+            sample_percent: site.fatigue.sample_percent,
+            cooldown_days: site.fatigue.cooldown_days,
             created_at: jiff::Timestamp::from_millisecond(site.created_at_ms)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
@@ -168,6 +183,31 @@ pub async fn update_site<S: Storage>(
                 shown(days)
             ));
             updated.retention_days = days;
+        }
+    }
+    if let Some(percent) = changes.sample_percent {
+        let percent = u8::try_from(percent)
+            .ok()
+            .filter(|p| *p <= 100)
+            .ok_or(SiteChangeError::SamplePercent(percent))?;
+        if percent != updated.fatigue.sample_percent {
+            what.push(format!(
+                "sample {}% → {percent}%",
+                updated.fatigue.sample_percent
+            ));
+            updated.fatigue.sample_percent = percent;
+        }
+    }
+    if let Some(days) = changes.cooldown_days {
+        if days > MAX_COOLDOWN_DAYS {
+            return Err(SiteChangeError::CooldownDays(days));
+        }
+        if days != updated.fatigue.cooldown_days {
+            what.push(format!(
+                "cooldown {} → {days} days",
+                updated.fatigue.cooldown_days
+            ));
+            updated.fatigue.cooldown_days = days;
         }
     }
     if !what.is_empty() {

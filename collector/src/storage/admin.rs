@@ -237,6 +237,8 @@ where
             .bind(site.strict)
             .bind(i64::from(site.low_n_threshold))
             .bind(site.retention_days.map(i64::from))
+            .bind(i64::from(site.fatigue.sample_percent))
+            .bind(i64::from(site.fatigue.cooldown_days))
             .bind(site.id)
             .execute(&mut *conn)
             .await?;

@@ -9,6 +9,7 @@
 
 mod admin;
 mod bind;
+mod customers;
 mod error;
 mod json_rows;
 mod postgres;
@@ -32,8 +33,8 @@ use koe_shared::{InteractionId, SiteKey};
 pub use error::{OpenError, SaveError, StorageError};
 pub use postgres::PgStorage;
 pub use records::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved, SessionRecord,
-    StoredResponse,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved,
+    SessionRecord, StoredResponse,
 };
 pub use rezone::Rezoned;
 pub use sqlite::SqliteStorage;
@@ -46,6 +47,7 @@ use crate::rollup::{
     ReasonDrift, ReasonKey, Recomputation, RollupCounters, RollupDrift, RollupKey, Summary,
     reason_drift,
 };
+use crate::sites::fatigue::CustomerCheck;
 use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// Most rows one purge transaction deletes: a long purge never holds the write lock long.
@@ -197,11 +199,28 @@ pub trait Storage: Clone + Send + Sync + 'static {
         write: AnswerWrite,
     ) -> impl Future<Output = Result<Saved, SaveError>> + Send;
 
-    /// Records that a survey was shown; `true` the first time for an interaction.
+    /// Records that a survey is shown — counted the first time for an interaction — unless its
+    /// customer was surveyed within the site's cooldown (then nothing is written).
     fn record_impression(
         &self,
         write: ImpressionWrite,
+    ) -> impl Future<Output = Result<ImpressionOutcome, StorageError>> + Send;
+
+    /// Asks whether a customer may be surveyed now (a rating link is about to be sent): `false`
+    /// when surveyed within `check.cooldown_ms`; otherwise notes them surveyed at `now_ms`.
+    fn survey_customer(
+        &self,
+        site_id: i64,
+        check: CustomerCheck,
+        now_ms: i64,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// The server's own 32-byte key `name`, made (randomly) and stored the first time it is
+    /// asked for, so every collector and CLI on this database uses the same.
+    fn server_key(
+        &self,
+        name: &'static str,
+    ) -> impl Future<Output = Result<[u8; 32], StorageError>> + Send;
 
     /// All responses of a site, oldest first.
     fn responses(

@@ -5,6 +5,7 @@ use std::fmt;
 use koe_shared::{InteractionId, SubmissionStatus};
 
 use crate::responses::{Attribution, ResponseState};
+use crate::sites::fatigue::CustomerCheck;
 
 /// What an API key may do: `read` reports, or `admin` (also create links and keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -97,6 +98,19 @@ pub struct ImpressionWrite {
     pub attribution: Attribution,
     pub day: jiff::civil::Date,
     pub now_ms: i64,
+    /// Who is asked, when the site named them: remembered, and within a cooldown not asked.
+    pub customer: Option<CustomerCheck>,
+}
+
+/// What became of an impression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImpressionOutcome {
+    /// Shown and counted: the interaction's first impression.
+    Recorded,
+    /// Shown again (a reload): counted before.
+    AlreadyRecorded,
+    /// Not shown: the customer was surveyed within the site's cooldown. Nothing was written.
+    Cooldown,
 }
 
 /// The outcome of a committed submission.

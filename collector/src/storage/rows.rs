@@ -10,6 +10,7 @@ use super::{ApiKeyRecord, Role, SessionRecord, StorageError, StoredResponse};
 use crate::audit::AuditEvent;
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
+use crate::sites::fatigue::Fatigue;
 use crate::sites::{Origin, PreviousSecret, Site, SiteTimeZone};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -27,6 +28,8 @@ pub(super) struct SiteRow {
     pub created_at_ms: i64,
     pub retention_days: Option<i64>,
     pub purged_before: Option<String>,
+    pub sample_percent: i64,
+    pub cooldown_days: i64,
 }
 
 impl TryFrom<SiteRow> for Site {
@@ -55,6 +58,14 @@ impl TryFrom<SiteRow> for Site {
             low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
             created_at_ms: row.created_at_ms,
             retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
+            fatigue: Fatigue {
+                sample_percent: u8::try_from(row.sample_percent)
+                    .ok()
+                    .filter(|p| *p <= 100)
+                    .ok_or_else(|| corrupt_value("sample_percent", row.sample_percent))?,
+                cooldown_days: u32::try_from(row.cooldown_days)
+                    .map_err(|_| corrupt_value("cooldown_days", row.cooldown_days))?,
+            },
             purged_before: row
                 .purged_before
                 .map(|d| {
@@ -188,6 +199,10 @@ pub(super) struct ResponseRow {
 
 fn corrupt(error: koe_shared::ParseError) -> StorageError {
     StorageError::Corrupt(error.to_string())
+}
+
+fn corrupt_value(column: &str, value: i64) -> StorageError {
+    StorageError::Corrupt(format!("{column} holds {value}"))
 }
 
 fn score<T: TryFrom<u8, Error = koe_shared::ParseError>>(

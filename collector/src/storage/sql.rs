@@ -16,7 +16,8 @@ use crate::rollup::COUNTER_COLUMNS;
 macro_rules! site_columns {
     () => {
         "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
-         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days, purged_before"
+         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days, purged_before, \
+         sample_percent, cooldown_days"
     };
 }
 
@@ -96,7 +97,8 @@ pub(super) const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest 
 /// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold,
 /// `$5` retention in days or NULL) for site `$6`.
 pub(super) const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
-     low_n_threshold = $4, retention_days = $5 WHERE id = $6";
+     low_n_threshold = $4, retention_days = $5, sample_percent = $6, cooldown_days = $7 \
+     WHERE id = $8";
 
 pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_events (site_id, at_ms, actor, action, \
      detail) VALUES ($1, $2, $3, $4, $5)";

@@ -11,9 +11,10 @@ use koe_shared::InteractionId;
 use sqlx::Database;
 
 use super::admin::Admin;
+use super::customers::Customers;
 use super::queries::Queries;
 use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges};
-use super::{ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
+use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
 use crate::audit::AuditEntry;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
@@ -146,14 +147,33 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
         .collect()
 }
 
-/// Records an impression once per interaction, and counts it. The caller owns the
-/// transaction.
+/// Records an impression once per interaction, and counts it — unless its customer was
+/// surveyed within the cooldown and this is not a reload of a survey already shown. The
+/// customer is noted as surveyed when the impression is new. The caller owns the transaction.
 pub(super) async fn apply_impression<T: WriteTx>(
     tx: &mut T,
     write: &ImpressionWrite,
-) -> Result<bool, StorageError> {
+) -> Result<ImpressionOutcome, StorageError>
+where
+    T::Db: Customers,
+{
+    let interaction = write.interaction.as_str();
+    if let Some(check) = &write.customer
+        && let Some(cooldown_ms) = check.cooldown_ms
+        && !T::Db::impression_exists(tx, write.site_id, interaction).await?
+        && let Some(last) = T::Db::last_surveyed(tx, write.site_id, &check.customer).await?
+        && write.now_ms - last < cooldown_ms
+    {
+        return Ok(ImpressionOutcome::Cooldown);
+    }
     let inserted = T::Db::insert_impression(tx, write).await?;
-    if inserted {
+    if !inserted {
+        return Ok(ImpressionOutcome::AlreadyRecorded);
+    }
+    if let Some(check) = &write.customer {
+        T::Db::note_surveyed(tx, write.site_id, &check.customer, write.now_ms).await?;
+    }
+    {
         let a = &write.attribution;
         let delta = RollupDelta {
             key: RollupKey {
@@ -168,7 +188,7 @@ pub(super) async fn apply_impression<T: WriteTx>(
         write_plan::add_changes(&mut changes, write.site_id, vec![delta]);
         tx.apply_rollup_changes(&changes).await?;
     }
-    Ok(inserted)
+    Ok(ImpressionOutcome::Recorded)
 }
 
 /// Erases an interaction on request: every row it left in `responses` (its response, with its

@@ -41,6 +41,7 @@ pub async fn page<S: Storage>(
         channel: Some(Channel::Chat),
         expires_at: u64::try_from(clock::now_ms() / 1000).unwrap_or(0) + 3600,
         offer: None,
+        customer: None,
     };
     let token = token::sign(&site.secret_digest, &claims);
     let t = demo_texts::of(locale);

@@ -27,6 +27,8 @@ pub struct AppState<S> {
     pub readiness: crate::web::health::Readiness,
     /// Where rating links point (`public_url`), when set.
     pub public_url: Option<String>,
+    /// Hashes customer ids for the survey cooldown.
+    pub customer_key: crate::sites::fatigue::CustomerKey,
 }
 
 /// How often a key's last use is written: the listing shows it to the minute, and an API

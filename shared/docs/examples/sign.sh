@@ -1,7 +1,7 @@
 #!/bin/sh
 # Signs a Koe token with POSIX sh and openssl. Usage:
-#   sign.sh SECRET SITE INTERACTION AGENT TEAM CHANNEL EXPIRES_AT [QUESTION SCORE]
-# Without arguments it prints the two test-vector tokens of shared/docs/attribution-token.md.
+#   sign.sh SECRET SITE INTERACTION AGENT TEAM CHANNEL EXPIRES_AT [QUESTION SCORE | CUSTOMER]
+# Without arguments it prints the three test-vector tokens of shared/docs/attribution-token.md.
 set -eu
 
 hex_u16() { printf '%04x' "$1"; }
@@ -13,7 +13,8 @@ unhex() { sed 's/../\\x&/g' | xargs -0 printf '%b'; }
 
 sign() {
   secret=$1; version=01; tail=""
-  if [ "$#" -ge 9 ]; then version=02; tail="$(field "$8")$(printf '%02x' "$9")"; fi
+  if [ "$#" -ge 9 ]; then version=02; tail="$(field "$8")$(printf '%02x' "$9")"
+  elif [ "$#" -eq 8 ]; then version=03; tail="$(field "$8")"; fi
   payload="${version}$(hex_u64 "$7")$(field "$2")$(field "$3")$(field "$4")$(field "$5")$(field "$6")${tail}"
   body=$(printf '%s' "$payload" | unhex | b64url)
   mac=$(printf '%s' "$payload" | unhex | openssl dgst -sha256 -mac HMAC -macopt "key:$secret" -binary | b64url)
@@ -24,6 +25,7 @@ if [ "$#" -eq 0 ]; then
   s=koe_ss_test-vector-secret-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ
   sign "$s" site_demo chat-2026-0001 agent-佐藤 tokyo chat 1800000000
   sign "$s" site_demo ticket-8812 agent-佐藤 tokyo email 1800000000 csat 4
+  sign "$s" site_demo chat-2026-0002 agent-佐藤 tokyo chat 1800000000 customer-0042
 else
   sign "$@"
 fi

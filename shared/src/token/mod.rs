@@ -5,9 +5,10 @@
 //!
 //! ```text
 //! token   = base64url(payload) "." base64url(HMAC-SHA256(secret, payload))   (no padding)
-//! payload = version:u8 (1, or 2 with an offer) || expires_at:u64be (Unix seconds)
+//! payload = version:u8 (1; 2 with an offer; 3 with a customer) || expires_at:u64be (Unix s)
 //!           || field(site) || field(interaction) || field(agent) || field(team) || field(channel)
 //!           [version 2: || field(question: "csat" | "nps") || score:u8]
+//!           [version 3: || field(customer)]
 //! field   = length:u16be || UTF-8 bytes          (length 0: not given)
 //! ```
 
@@ -17,7 +18,9 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::{AgentId, Channel, CsatScore, InteractionId, NpsScore, ParseError, SiteKey, TeamId};
+use crate::{
+    AgentId, Channel, CsatScore, CustomerId, InteractionId, NpsScore, ParseError, SiteKey, TeamId,
+};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -25,6 +28,8 @@ type HmacSha256 = Hmac<Sha256>;
 pub const TOKEN_VERSION: u8 = 1;
 /// The payload version that adds the offered question and score (email, phone, SNS links).
 pub const OFFER_TOKEN_VERSION: u8 = 2;
+/// The payload version of widget attribution that names the customer (survey fatigue).
+pub const CUSTOMER_TOKEN_VERSION: u8 = 3;
 /// Longest token accepted, in bytes.
 pub const MAX_TOKEN_LEN: usize = 2048;
 const MAC_LEN: usize = 32;
@@ -41,6 +46,9 @@ pub struct AttributionClaims {
     pub expires_at: u64,
     /// The question and score a rating link offers (`None` for widget attribution).
     pub offer: Option<Offer>,
+    /// Who is asked, for the site's cooldown (widget tokens only: a rating link's cooldown is
+    /// checked when the link is made, so [`sign`] leaves it out of a token with an offer).
+    pub customer: Option<CustomerId>,
 }
 
 /// The question a rating link asks.
@@ -195,10 +203,11 @@ fn mac_for(secret: &[u8], payload: &[u8]) -> HmacSha256 {
 
 fn encode_payload(claims: &AttributionClaims) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
-    out.push(if claims.offer.is_some() {
-        OFFER_TOKEN_VERSION
-    } else {
-        TOKEN_VERSION
+    let customer = claims.customer.as_ref().filter(|_| claims.offer.is_none());
+    out.push(match (claims.offer, customer) {
+        (Some(_), _) => OFFER_TOKEN_VERSION,
+        (None, Some(_)) => CUSTOMER_TOKEN_VERSION,
+        (None, None) => TOKEN_VERSION,
     });
     out.extend_from_slice(&claims.expires_at.to_be_bytes());
     let fields = [
@@ -214,6 +223,9 @@ fn encode_payload(claims: &AttributionClaims) -> Vec<u8> {
     if let Some(offer) = claims.offer {
         push_field(&mut out, offer.question.as_str());
         out.push(offer.score);
+    }
+    if let Some(customer) = customer {
+        push_field(&mut out, customer.as_str());
     }
     out
 }
@@ -238,7 +250,7 @@ pub fn unverified_site(token: &AttributionToken) -> Option<SiteKey> {
 fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
     let mut reader = Reader(payload);
     let version = reader.byte()?;
-    if version != TOKEN_VERSION && version != OFFER_TOKEN_VERSION {
+    if ![TOKEN_VERSION, OFFER_TOKEN_VERSION, CUSTOMER_TOKEN_VERSION].contains(&version) {
         return Err(TokenError::UnsupportedVersion(version));
     }
     let expires_at = u64::from_be_bytes(
@@ -263,6 +275,10 @@ fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
     } else {
         None
     };
+    let customer = match version {
+        CUSTOMER_TOKEN_VERSION => Some(reader.field()?.ok_or(TokenError::Malformed)?),
+        _ => None,
+    };
     if !reader.0.is_empty() {
         return Err(TokenError::Malformed);
     }
@@ -277,6 +293,10 @@ fn decode_payload(payload: &[u8]) -> Result<AttributionClaims, TokenError> {
             .map_err(parse)?,
         expires_at,
         offer,
+        customer: customer
+            .map(CustomerId::try_from)
+            .transpose()
+            .map_err(parse)?,
     })
 }
 

@@ -19,6 +19,7 @@ fn vector_claims() -> AttributionClaims {
         channel: Some(Channel::Chat),
         expires_at: 1_800_000_000,
         offer: None,
+        customer: None,
     }
 }
 
@@ -30,8 +31,45 @@ fn offer_claims() -> AttributionClaims {
         interaction: InteractionId::try_from("ticket-8812").unwrap(),
         channel: Some(Channel::Email),
         offer: Some(Offer::new(OfferedQuestion::Csat, 4).unwrap()),
+        customer: None,
         ..vector_claims()
     }
+}
+
+pub const CUSTOMER_VECTOR_TOKEN: &str = include_str!("../../docs/test-vector-customer-token.txt");
+
+/// The widget vector naming its customer (version 3).
+fn customer_claims() -> AttributionClaims {
+    AttributionClaims {
+        interaction: InteractionId::try_from("chat-2026-0002").unwrap(),
+        customer: Some(CustomerId::try_from("customer-0042").unwrap()),
+        ..vector_claims()
+    }
+}
+
+#[test]
+fn signing_the_customer_vector_gives_the_documented_token() {
+    assert_eq!(
+        sign(VECTOR_SECRET.as_bytes(), &customer_claims()).as_str(),
+        CUSTOMER_VECTOR_TOKEN.trim()
+    );
+    let token = AttributionToken::try_from(CUSTOMER_VECTOR_TOKEN.trim().to_owned()).unwrap();
+    assert_eq!(
+        verify(VECTOR_SECRET.as_bytes(), &token, 0),
+        Ok(customer_claims())
+    );
+}
+
+#[test]
+fn a_rating_link_never_carries_a_customer() {
+    let claims = AttributionClaims {
+        customer: Some(CustomerId::try_from("customer-0042").unwrap()),
+        ..offer_claims()
+    };
+    assert_eq!(
+        sign(VECTOR_SECRET.as_bytes(), &claims).as_str(),
+        OFFER_VECTOR_TOKEN.trim()
+    );
 }
 
 #[test]

@@ -162,6 +162,7 @@ fn claims(site: &koe_shared::SiteKey, interaction: &str) -> AttributionClaims {
         channel: None,
         expires_at: in_an_hour(),
         offer: None,
+        customer: None,
     }
 }
 

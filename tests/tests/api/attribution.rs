@@ -125,6 +125,7 @@ async fn bad_tokens_are_refused<S: TestBackend>() {
         channel: None,
         expires_at: in_an_hour(),
         offer: None,
+        customer: None,
     });
     assert_refused(
         &app,

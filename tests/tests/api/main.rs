@@ -27,4 +27,5 @@ mod site_timezone;
 mod sites;
 mod slow_bodies;
 mod stored_text;
+mod survey_fatigue;
 mod widget_files;

@@ -285,6 +285,7 @@ async fn unusable_links_get_a_friendly_page_and_record_nothing<S: TestBackend>()
         channel: Some(Channel::Email),
         expires_at,
         offer: Some(Offer::new(OfferedQuestion::Csat, 4).unwrap()),
+        customer: None,
     };
     let expired = app.site.token_for(claims(&app.site, 1_000));
     // Claims the strict site but is signed with the open site's secret.

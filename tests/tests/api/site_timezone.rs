@@ -91,6 +91,7 @@ async fn a_time_zone_change_rebuilds_the_rollups_in_the_new_zone<S: TestBackend>
             attribution: answer(&app, 0, 2).attribution,
             day: app.site.site.timezone.local_date(shown_at),
             now_ms: shown_at,
+            customer: None,
         })
         .await
         .unwrap();

@@ -25,7 +25,7 @@ async fn an_answer_given_during_an_outage_arrives_once_after_a_reload() {
     // The impression is delivered while the collector is up.
     b.wait_for(
         "the impression to be sent",
-        "return localStorage.getItem('koe:outbox:v1') === '[]';",
+        "return (localStorage.getItem('koe:outbox:v1') || '[]') === '[]';",
     )
     .await;
 
@@ -46,7 +46,7 @@ async fn an_answer_given_during_an_outage_arrives_once_after_a_reload() {
     b.refresh().await;
     b.wait_for(
         "the outbox to empty",
-        "return localStorage.getItem('koe:outbox:v1') === '[]';",
+        "return (localStorage.getItem('koe:outbox:v1') || '[]') === '[]';",
     )
     .await;
     let responses = scene
@@ -127,7 +127,7 @@ async fn answers_given_while_postgres_is_down_arrive_once_it_is_back_without_a_r
     let csat = b.find_in_widget(".koe-scale-csat [data-value='2']").await;
     b.wait_for(
         "the impression to be sent",
-        "return localStorage.getItem('koe:outbox:v1') === '[]';",
+        "return (localStorage.getItem('koe:outbox:v1') || '[]') === '[]';",
     )
     .await;
 

@@ -6,6 +6,7 @@ mod support;
 mod dashboard;
 mod demo;
 mod failures;
+mod fatigue;
 mod isolation;
 mod keyboard;
 mod language;

@@ -11,11 +11,13 @@ use sqlx::{Connection, Postgres};
 use tokio::sync::{mpsc, oneshot};
 
 use super::admin::Admin as _;
+use super::customers::Customers as _;
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, Rezoned, SaveError, Saved,
-    SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, OpenError, ResponseFilter,
+    Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError, StorageOptions,
+    StoredResponse,
 };
 use super::{rezone, write_path};
 use crate::audit::{AuditEntry, AuditEvent};
@@ -23,6 +25,7 @@ use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
+use crate::sites::fatigue::CustomerCheck;
 use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// PostgreSQL's report SQL: the Monday of a day's week, and rows folded into one JSON text.
@@ -171,11 +174,35 @@ impl Storage for PgStorage {
         answer.await.map_err(|_| StorageError::WriterGone)?
     }
 
-    async fn record_impression(&self, write: ImpressionWrite) -> Result<bool, StorageError> {
+    async fn record_impression(
+        &self,
+        write: ImpressionWrite,
+    ) -> Result<ImpressionOutcome, StorageError> {
         let mut tx = self.pool.begin().await?;
         let inserted = write_path::apply_impression(&mut *tx, &write).await?;
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    async fn survey_customer(
+        &self,
+        site_id: i64,
+        check: CustomerCheck,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let cooldown_ms = check.cooldown_ms.unwrap_or(0);
+        Postgres::survey_customer(
+            &mut *self.pool.acquire().await?,
+            site_id,
+            &check.customer,
+            now_ms,
+            cooldown_ms,
+        )
+        .await
+    }
+
+    async fn server_key(&self, name: &'static str) -> Result<[u8; 32], StorageError> {
+        Postgres::server_key(&mut *self.pool.acquire().await?, name).await
     }
 
     async fn responses(&self, site_id: i64) -> Result<Vec<StoredResponse>, StorageError> {

@@ -14,17 +14,20 @@ use sqlx::{Connection, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use super::admin::Admin as _;
+use super::customers::Customers as _;
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::{
-    ApiKeyRecord, ImpressionWrite, NewApiKey, OpenError, ResponseFilter, Rezoned, SaveError, Saved,
-    SessionRecord, Storage, StorageError, StorageOptions, StoredResponse,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, OpenError, ResponseFilter,
+    Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError, StorageOptions,
+    StoredResponse,
 };
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
+use crate::sites::fatigue::CustomerCheck;
 use crate::sites::{NewSite, Site, SiteTimeZone};
 use writer::{Erasure, Purge, Write, WriteJob, Writer, run_writer};
 
@@ -225,9 +228,33 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn record_impression(&self, write: ImpressionWrite) -> Result<bool, StorageError> {
+    async fn record_impression(
+        &self,
+        write: ImpressionWrite,
+    ) -> Result<ImpressionOutcome, StorageError> {
         self.through_writer(|reply| WriteJob::Write(Write::Impression(write, reply)))
             .await
+    }
+
+    async fn survey_customer(
+        &self,
+        site_id: i64,
+        check: CustomerCheck,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let cooldown_ms = check.cooldown_ms.unwrap_or(0);
+        Sqlite::survey_customer(
+            &mut *self.reads.acquire().await?,
+            site_id,
+            &check.customer,
+            now_ms,
+            cooldown_ms,
+        )
+        .await
+    }
+
+    async fn server_key(&self, name: &'static str) -> Result<[u8; 32], StorageError> {
+        Sqlite::server_key(&mut *self.reads.acquire().await?, name).await
     }
 
     async fn responses(&self, site_id: i64) -> Result<Vec<StoredResponse>, StorageError> {

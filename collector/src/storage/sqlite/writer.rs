@@ -23,7 +23,7 @@ use crate::sites::SiteTimeZone;
 use crate::storage::admin::Admin as _;
 use crate::storage::rezone::{self, Rezoned};
 use crate::storage::write_path::{self, BatchError};
-use crate::storage::{ImpressionWrite, SaveError, Saved, StorageError};
+use crate::storage::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError};
 
 /// What the writer task is asked to do, in queue order.
 pub(super) enum WriteJob {
@@ -62,13 +62,16 @@ pub(super) struct Erasure {
 /// A write that joins a batch.
 pub(super) enum Write {
     Answers(AnswerWrite, oneshot::Sender<Result<Saved, SaveError>>),
-    Impression(ImpressionWrite, oneshot::Sender<Result<bool, StorageError>>),
+    Impression(
+        ImpressionWrite,
+        oneshot::Sender<Result<ImpressionOutcome, StorageError>>,
+    ),
 }
 
 /// A job's result, kept until the batch commits.
 enum Outcome {
     Answers(Result<Saved, SaveError>),
-    Impression(Result<bool, StorageError>),
+    Impression(Result<ImpressionOutcome, StorageError>),
 }
 
 impl Outcome {

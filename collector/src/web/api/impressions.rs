@@ -1,18 +1,22 @@
-//! `POST /api/v1/impressions`: a survey was shown. The response rate's denominator.
+//! `POST /api/v1/impressions`: the widget asks before it shows a survey. The collector applies
+//! the site's survey-fatigue rules — its sample, its cooldown for a named customer — and counts
+//! the impression (the response rate's denominator) only when the survey is to be shown.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use koe_shared::Impression;
-use serde_json::json;
+use koe_shared::{Declined, Impression, ImpressionReceipt};
 
 use super::admission::{admit_site, charge_site};
 use super::body::read_json;
 use crate::clock;
 use crate::responses::attribution::{self, ClaimedAttribution};
-use crate::storage::{ImpressionWrite, Storage};
+use crate::sites::fatigue::CustomerCheck;
+use crate::storage::{ImpressionOutcome, ImpressionWrite, Storage};
 use crate::web::error::IngestError;
 use crate::web::state::AppState;
 
-/// Idempotent per interaction: 201 the first time, 200 after.
+/// Idempotent per interaction: 201 the first time (`show: true`), 200 after — `show: true` for
+/// a reload of a survey shown before, `show: false` with the reason when the survey is declined
+/// (nothing recorded).
 #[tracing::instrument(name = "record_impression", skip_all)]
 pub async fn record_impression<S: Storage>(
     req: HttpRequest,
@@ -29,9 +33,17 @@ pub async fn record_impression<S: Storage>(
         channel: impression.channel,
         token: impression.token.as_ref(),
     };
-    let attribution = attribution::resolve(&site, claimed, now_ms)?;
+    let (attribution, customer) =
+        attribution::resolve_with_customer(&site, claimed, impression.customer.as_ref(), now_ms)?;
     charge_site(&state, &site)?;
-    let first = state
+    if !site.fatigue.samples(&site.key, &impression.interaction) {
+        return Ok(HttpResponse::Ok().json(declined(Declined::SampledOut)));
+    }
+    let customer = customer.map(|customer| CustomerCheck {
+        customer: state.customer_key.hash(site.id, &customer),
+        cooldown_ms: site.fatigue.cooldown_ms(),
+    });
+    let outcome = state
         .storage
         .record_impression(ImpressionWrite {
             site_id: site.id,
@@ -39,12 +51,25 @@ pub async fn record_impression<S: Storage>(
             attribution,
             day: site.timezone.local_date(now_ms),
             now_ms,
+            customer,
         })
         .await?;
-    let mut response = if first {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
+    let shown = |recorded| ImpressionReceipt {
+        show: true,
+        recorded,
+        declined: None,
     };
-    Ok(response.json(json!({ "recorded": first })))
+    Ok(match outcome {
+        ImpressionOutcome::Recorded => HttpResponse::Created().json(shown(true)),
+        ImpressionOutcome::AlreadyRecorded => HttpResponse::Ok().json(shown(false)),
+        ImpressionOutcome::Cooldown => HttpResponse::Ok().json(declined(Declined::Cooldown)),
+    })
+}
+
+fn declined(why: Declined) -> ImpressionReceipt {
+    ImpressionReceipt {
+        show: false,
+        recorded: false,
+        declined: Some(why),
+    }
 }

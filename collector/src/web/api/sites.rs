@@ -34,6 +34,10 @@ pub struct SitePatch {
     low_n_threshold: Option<u32>,
     /// Days raw responses are kept; 0 keeps everything.
     retention_days: Option<u32>,
+    /// Share of interactions surveyed, 0–100.
+    sample_percent: Option<u32>,
+    /// Days a surveyed customer is not asked again, 0–365.
+    cooldown_days: Option<u32>,
     timezone: Option<String>,
     /// Allows `timezone` to change, rebuilding the rollups in the new zone.
     #[serde(default)]
@@ -60,6 +64,8 @@ pub async fn update_site_settings<S: Storage>(
         strict: body.strict,
         low_n_threshold: body.low_n_threshold,
         retention_days: body.retention_days,
+        sample_percent: body.sample_percent,
+        cooldown_days: body.cooldown_days,
         timezone: body
             .timezone
             .map(|z| SiteTimeZone::parse(&z).map_err(ManageError::BadParameter))

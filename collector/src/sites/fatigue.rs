@@ -1,0 +1,193 @@
+//! Survey fatigue: a site surveys a share of its interactions (`sample_percent`) and spares a
+//! customer it surveyed recently (`cooldown_days`). The sample is decided by the interaction id
+//! alone, so a retry or a reload never flips it; the cooldown needs the customer, whom Koe knows
+//! only by a keyed hash ([`CustomerKey`]) — enough to tell "surveyed within the cooldown", and
+//! useless to anyone reading the database without the key.
+
+use hmac::{Hmac, Mac};
+use koe_shared::{CustomerId, Declined, InteractionId, SiteKey};
+use sha2::{Digest, Sha256};
+
+use super::Site;
+use crate::storage::{Storage, StorageError};
+
+/// A site's fatigue rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fatigue {
+    /// Share of interactions surveyed, 0–100.
+    pub sample_percent: u8,
+    /// Days a surveyed customer is not asked again (0: no cooldown).
+    pub cooldown_days: u32,
+}
+
+impl Default for Fatigue {
+    fn default() -> Self {
+        Self {
+            sample_percent: 100,
+            cooldown_days: 0,
+        }
+    }
+}
+
+/// The longest cooldown: a year.
+pub const MAX_COOLDOWN_DAYS: u32 = 365;
+
+impl Fatigue {
+    /// Whether `interaction` falls in the site's sample: the first 64 bits of
+    /// SHA-256(site key ‖ 0 ‖ interaction) modulo 10 000, below `sample_percent` × 100. The
+    /// same interaction always gets the same answer; different ones spread evenly.
+    pub fn samples(&self, site: &SiteKey, interaction: &InteractionId) -> bool {
+        if self.sample_percent >= 100 {
+            return true;
+        }
+        let mut hash = Sha256::new();
+        hash.update(site.as_str().as_bytes());
+        hash.update([0]);
+        hash.update(interaction.as_str().as_bytes());
+        let digest = hash.finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(first) % 10_000 < u64::from(self.sample_percent) * 100
+    }
+
+    /// The cooldown in milliseconds, when there is one.
+    pub fn cooldown_ms(&self) -> Option<i64> {
+        (self.cooldown_days > 0).then(|| i64::from(self.cooldown_days) * 86_400_000)
+    }
+}
+
+/// The server-side key customer ids are hashed with (`customer_key`, or one the server made
+/// for itself and keeps in the database).
+#[derive(Clone)]
+pub struct CustomerKey([u8; 32]);
+
+impl std::fmt::Debug for CustomerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CustomerKey([redacted])")
+    }
+}
+
+/// A customer as stored: HMAC-SHA256(key, site id ‖ customer id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CustomerHash(pub [u8; 32]);
+
+impl CustomerKey {
+    /// The name of the key the server keeps for itself when none is configured.
+    pub const STORED_NAME: &'static str = "customer_hash";
+
+    /// From the configured secret (its SHA-256, so any length of secret makes a full key).
+    pub fn from_secret(secret: &str) -> Self {
+        Self(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// The configured key (`customer_key`), else the one the server keeps in the database.
+    pub async fn load<S: Storage>(
+        configured: Option<&str>,
+        storage: &S,
+    ) -> Result<Self, StorageError> {
+        match configured {
+            Some(secret) => Ok(Self::from_secret(secret)),
+            None => Ok(Self(storage.server_key(Self::STORED_NAME).await?)),
+        }
+    }
+
+    /// The customer as stored for site `site_id` (the same id on two sites gives two hashes).
+    pub fn hash(&self, site_id: i64, customer: &CustomerId) -> CustomerHash {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
+        mac.update(&site_id.to_be_bytes());
+        mac.update(customer.as_str().as_bytes());
+        CustomerHash(mac.finalize().into_bytes().into())
+    }
+}
+
+/// Whom an impression or a link asks, for the cooldown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerCheck {
+    pub customer: CustomerHash,
+    /// Asked within this long (ms) before: not asked again. `None`: only remembered.
+    pub cooldown_ms: Option<i64>,
+}
+
+/// Whether a rating link may be sent for `interaction` now: in the site's sample, and — when the
+/// customer is named — not surveyed within the cooldown (then noted as surveyed, in the same
+/// statement). `force` sends anyway, still noting the customer.
+pub async fn admit_link<S: Storage>(
+    storage: &S,
+    site: &Site,
+    key: &CustomerKey,
+    interaction: &InteractionId,
+    customer: Option<&CustomerId>,
+    force: bool,
+) -> Result<Result<(), Declined>, StorageError> {
+    if !force && !site.fatigue.samples(&site.key, interaction) {
+        return Ok(Err(Declined::SampledOut));
+    }
+    let Some(customer) = customer else {
+        return Ok(Ok(()));
+    };
+    let check = CustomerCheck {
+        customer: key.hash(site.id, customer),
+        cooldown_ms: site.fatigue.cooldown_ms().filter(|_| !force),
+    };
+    let asked = storage
+        .survey_customer(site.id, check, crate::clock::now_ms())
+        .await?;
+    Ok(if asked {
+        Ok(())
+    } else {
+        Err(Declined::Cooldown)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> SiteKey {
+        SiteKey::try_from("site_fatigue").unwrap()
+    }
+
+    #[test]
+    fn sampling_is_decided_by_the_interaction_alone() {
+        let fatigue = Fatigue {
+            sample_percent: 20,
+            cooldown_days: 0,
+        };
+        let interaction = InteractionId::try_from("chat-1").unwrap();
+        let first = fatigue.samples(&site(), &interaction);
+        assert!((0..100).all(|_| fatigue.samples(&site(), &interaction) == first));
+        let none = Fatigue {
+            sample_percent: 0,
+            ..fatigue
+        };
+        assert!(!none.samples(&site(), &interaction));
+        assert!(Fatigue::default().samples(&site(), &interaction));
+    }
+
+    #[test]
+    fn a_sample_of_20_percent_holds_about_a_fifth_of_interactions() {
+        let fatigue = Fatigue {
+            sample_percent: 20,
+            cooldown_days: 0,
+        };
+        let shown = (0..10_000)
+            .filter(|n| {
+                let interaction = InteractionId::try_from(format!("chat-{n}").as_str()).unwrap();
+                fatigue.samples(&site(), &interaction)
+            })
+            .count();
+        // n p = 2 000, σ = √(n p (1 − p)) = 40.
+        assert!((1_880..=2_120).contains(&shown), "{shown}");
+    }
+
+    #[test]
+    fn customers_are_hashed_per_site_and_key() {
+        let key = CustomerKey::from_secret("a configured secret of some length");
+        let customer = CustomerId::try_from("alice@example.com").unwrap();
+        assert_eq!(key.hash(1, &customer), key.hash(1, &customer));
+        assert_ne!(key.hash(1, &customer), key.hash(2, &customer));
+        let other = CustomerKey::from_secret("another secret");
+        assert_ne!(key.hash(1, &customer), other.hash(1, &customer));
+    }
+}

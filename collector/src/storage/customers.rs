@@ -1,0 +1,148 @@
+//! The statements behind survey fatigue, the same SQL on both backends: when a customer (known
+//! only by their keyed hash) was last surveyed, and the key the server made for itself to hash
+//! them with when none is configured.
+
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::StorageError;
+use crate::sites::fatigue::CustomerHash;
+
+pub(super) trait Customers: Database {
+    /// When the customer was last surveyed on the site (Unix ms), if ever.
+    async fn last_surveyed(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        customer: &CustomerHash,
+    ) -> Result<Option<i64>, StorageError>;
+
+    /// Notes that the customer was surveyed at `now_ms` (a later time is kept).
+    async fn note_surveyed(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        customer: &CustomerHash,
+        now_ms: i64,
+    ) -> Result<(), StorageError>;
+
+    /// In one statement: the customer is noted surveyed at `now_ms` unless surveyed within
+    /// `cooldown_ms` before (0: always); `true` when noted (they may be asked).
+    async fn survey_customer(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        customer: &CustomerHash,
+        now_ms: i64,
+        cooldown_ms: i64,
+    ) -> Result<bool, StorageError>;
+
+    /// Whether the interaction's survey was shown already.
+    async fn impression_exists(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        interaction: &str,
+    ) -> Result<bool, StorageError>;
+
+    /// The server's own key `name`: made at random the first time anyone asks, the stored one
+    /// after.
+    async fn server_key(conn: &mut Self::Connection, name: &str) -> Result<[u8; 32], StorageError>;
+}
+
+const SELECT_LAST_SURVEYED: &str = "SELECT last_surveyed_ms FROM customer_surveys \
+     WHERE site_id = $1 AND customer_hash = $2";
+const NOTE_SURVEYED: &str = "INSERT INTO customer_surveys (site_id, customer_hash, \
+     last_surveyed_ms) VALUES ($1, $2, $3) ON CONFLICT (site_id, customer_hash) DO UPDATE SET \
+     last_surveyed_ms = CASE WHEN excluded.last_surveyed_ms > customer_surveys.last_surveyed_ms \
+     THEN excluded.last_surveyed_ms ELSE customer_surveys.last_surveyed_ms END";
+const SURVEY_CUSTOMER: &str = "INSERT INTO customer_surveys (site_id, customer_hash, \
+     last_surveyed_ms) VALUES ($1, $2, $3) ON CONFLICT (site_id, customer_hash) DO UPDATE SET \
+     last_surveyed_ms = CASE WHEN customer_surveys.last_surveyed_ms > excluded.last_surveyed_ms - $4 \
+     THEN customer_surveys.last_surveyed_ms ELSE excluded.last_surveyed_ms END \
+     RETURNING last_surveyed_ms";
+const SELECT_IMPRESSION: &str = "SELECT 1 FROM impressions WHERE site_id = $1 AND interaction = $2";
+const INSERT_SERVER_KEY: &str =
+    "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+const SELECT_SERVER_KEY: &str = "SELECT value FROM server_keys WHERE name = $1";
+
+impl<DB> Customers for DB
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (i32,): FromRow<'r, DB::Row>,
+    for<'r> (Vec<u8>,): FromRow<'r, DB::Row>,
+{
+    async fn last_surveyed(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        customer: &CustomerHash,
+    ) -> Result<Option<i64>, StorageError> {
+        let row: Option<(i64,)> = sqlx::query_as(SELECT_LAST_SURVEYED)
+            .bind(site_id)
+            .bind(&customer.0[..])
+            .fetch_optional(conn)
+            .await?;
+        Ok(row.map(|(ms,)| ms))
+    }
+
+    async fn note_surveyed(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        customer: &CustomerHash,
+        now_ms: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(NOTE_SURVEYED)
+            .bind(site_id)
+            .bind(&customer.0[..])
+            .bind(now_ms)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn survey_customer(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        customer: &CustomerHash,
+        now_ms: i64,
+        cooldown_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let (last,): (i64,) = sqlx::query_as(SURVEY_CUSTOMER)
+            .bind(site_id)
+            .bind(&customer.0[..])
+            .bind(now_ms)
+            .bind(cooldown_ms)
+            .fetch_one(conn)
+            .await?;
+        Ok(last == now_ms)
+    }
+
+    async fn impression_exists(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        interaction: &str,
+    ) -> Result<bool, StorageError> {
+        let row: Option<(i32,)> = sqlx::query_as(SELECT_IMPRESSION)
+            .bind(site_id)
+            .bind(interaction)
+            .fetch_optional(conn)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn server_key(conn: &mut Self::Connection, name: &str) -> Result<[u8; 32], StorageError> {
+        sqlx::query(INSERT_SERVER_KEY)
+            .bind(name)
+            .bind(&crate::secrets::random_key()[..])
+            .execute(&mut *conn)
+            .await?;
+        let (value,): (Vec<u8>,) = sqlx::query_as(SELECT_SERVER_KEY)
+            .bind(name)
+            .fetch_one(conn)
+            .await?;
+        value
+            .try_into()
+            .map_err(|_| StorageError::Corrupt(format!("server key {name} is not 32 bytes")))
+    }
+}

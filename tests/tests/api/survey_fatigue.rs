@@ -1,0 +1,280 @@
+//! Survey fatigue: a site surveys a sample of its interactions (decided per interaction, so a
+//! reload never flips it) and spares a customer surveyed within its cooldown; a declined survey
+//! records no impression, so the response rate's denominator stays "surveys shown". Rating
+//! links follow the same rules unless forced. On SQLite and PostgreSQL.
+
+use futures_util::StreamExt as _;
+use koe_collector::audit::Actor;
+use koe_collector::responses::Attribution;
+use koe_collector::sites::fatigue::{CustomerCheck, CustomerKey};
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::{ImpressionOutcome, ImpressionWrite, Role};
+use koe_shared::{AttributionClaims, CustomerId, InteractionId};
+use koe_tests::{TestApp, TestBackend, in_an_hour, on_both_backends};
+use serde_json::{Value, json};
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn patch_site<S: TestBackend>(app: &TestApp<S>, admin: &str, body: Value) -> (u16, Value) {
+    let answer = app
+        .client
+        .patch(app.url(&format!("/api/v1/sites/{}", app.site.key())))
+        .bearer_auth(admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap())
+}
+
+async fn admin_key<S: TestBackend>(app: &TestApp<S>) -> String {
+    create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap()
+        .1
+}
+
+/// `POST /api/v1/impressions`: status and body.
+async fn ask<S: TestBackend>(app: &TestApp<S>, body: Value) -> (u16, Value) {
+    let answer = app.post_json("/api/v1/impressions", &body).await;
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap())
+}
+
+async fn a_sample_of_20_percent_shows_a_fifth_of_surveys_and_never_flips<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| s.rate_limit_enabled = false).await else {
+        return;
+    };
+    let admin = admin_key(&app).await;
+    let (status, site) = patch_site(&app, &admin, json!({ "sample_percent": 20 })).await;
+    assert_eq!((status, site["sample_percent"].as_u64()), (200, Some(20)));
+    let key = app.site.key().to_owned();
+    let verdicts: Vec<(usize, bool)> = futures_util::stream::iter(0..10_000)
+        .map(|n| {
+            let body = json!({ "site": key, "interaction": format!("chat-{n}") });
+            let app = &app;
+            async move {
+                let (status, body) = ask(app, body).await;
+                assert!(status == 200 || status == 201, "{status} {body}");
+                (n, body["show"].as_bool().unwrap())
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let shown = verdicts.iter().filter(|(_, show)| *show).count();
+    // n p = 2 000, σ = √(n p (1 − p)) = 40: within 3σ.
+    assert!((1_880..=2_120).contains(&shown), "{shown} of 10 000 shown");
+    assert_eq!(
+        app.impression_count(&app.site).await,
+        shown,
+        "only surveys shown are counted"
+    );
+    for (n, show) in verdicts.iter().take(200) {
+        let (_, again) = ask(
+            &app,
+            json!({ "site": key, "interaction": format!("chat-{n}") }),
+        )
+        .await;
+        assert_eq!(again["show"].as_bool(), Some(*show), "a reload never flips");
+        if !show {
+            assert_eq!(again["declined"], "sampled_out");
+        }
+    }
+    for bad in [
+        json!({ "sample_percent": 101 }),
+        json!({ "cooldown_days": 366 }),
+    ] {
+        let (status, body) = patch_site(&app, &admin, bad).await;
+        assert_eq!(status, 400, "{body}");
+    }
+}
+
+async fn a_customer_surveyed_yesterday_is_spared_within_the_cooldown<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let admin = admin_key(&app).await;
+    let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
+    assert_eq!(status, 200);
+    // Alice was shown (and answered) a survey yesterday.
+    let key = CustomerKey::load(None, &app.storage).await.unwrap();
+    let alice = CustomerId::try_from("alice@example.com").unwrap();
+    let yesterday = koe_collector::clock::now_ms() - DAY_MS;
+    let shown = app
+        .storage
+        .record_impression(ImpressionWrite {
+            site_id: app.site.site.id,
+            interaction: InteractionId::try_from("chat-yesterday").unwrap(),
+            attribution: Attribution::default(),
+            day: app.site.site.timezone.local_date(yesterday),
+            now_ms: yesterday,
+            customer: Some(CustomerCheck {
+                customer: key.hash(app.site.site.id, &alice),
+                cooldown_ms: Some(30 * DAY_MS),
+            }),
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown, ImpressionOutcome::Recorded);
+    let answered = app
+        .submit(&json!({ "site": app.site.key(), "interaction": "chat-yesterday", "csat": 5 }))
+        .await;
+    assert_eq!(answered.status(), 201);
+    let before = app.impression_count(&app.site).await;
+
+    let site = app.site.key();
+    let (status, today) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-today", "customer": "alice@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        (status, today["show"].as_bool(), today["declined"].as_str()),
+        (200, Some(false), Some("cooldown")),
+        "{today}"
+    );
+    assert_eq!(
+        app.impression_count(&app.site).await,
+        before,
+        "a declined survey records nothing"
+    );
+    let (status, bob) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-bob", "customer": "bob@example.com" }),
+    )
+    .await;
+    assert_eq!((status, bob["show"].as_bool()), (201, Some(true)), "{bob}");
+    let (status, reload) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-yesterday", "customer": "alice@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            reload["show"].as_bool(),
+            reload["recorded"].as_bool()
+        ),
+        (200, Some(true), Some(false)),
+        "a reload of a survey already shown is shown again: {reload}"
+    );
+    let (_, bob_again) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-bob-2", "customer": "bob@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        bob_again["declined"], "cooldown",
+        "bob, shown one a moment ago, is spared now"
+    );
+
+    // Rating links: the same rules, unless forced.
+    let links = |body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/sites/{site}/links")))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let spared = links(
+        json!({ "interaction": "ticket-1", "channel": "email", "customer": "alice@example.com" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(spared.status(), 200);
+    let spared: Value = spared.json().await.unwrap();
+    assert_eq!(spared["suppressed"], "cooldown", "{spared}");
+    let forced = links(json!({ "interaction": "ticket-1", "channel": "email", "customer": "alice@example.com", "force": true }))
+        .await
+        .unwrap();
+    assert_eq!(forced.status(), 201);
+    let carol = links(
+        json!({ "interaction": "ticket-2", "channel": "email", "customer": "carol@example.com" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(carol.status(), 201, "another customer gets links");
+    let (_, carol_widget) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-carol", "customer": "carol@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        carol_widget["declined"], "cooldown",
+        "a link sent counts as surveyed"
+    );
+}
+
+async fn a_strict_site_takes_the_customer_only_from_the_token<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let strict = app
+        .add_site("Strict shop", true, "https://strict.example")
+        .await;
+    let admin = create_api_key(&app.storage, &strict.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let answer = app
+        .client
+        .patch(app.url(&format!("/api/v1/sites/{}", strict.key())))
+        .bearer_auth(&admin)
+        .json(&json!({ "cooldown_days": 7 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let token = |interaction: &str, customer: Option<&str>| {
+        strict.token_for(AttributionClaims {
+            site: strict.site.key.clone(),
+            interaction: InteractionId::try_from(interaction).unwrap(),
+            agent: None,
+            team: None,
+            channel: None,
+            expires_at: in_an_hour(),
+            offer: None,
+            customer: customer.map(|c| CustomerId::try_from(c).unwrap()),
+        })
+    };
+    let (status, unsigned) = ask(
+        &app,
+        json!({ "site": strict.key(), "interaction": "c-1", "token": token("c-1", None), "customer": "dana" }),
+    )
+    .await;
+    assert_eq!(
+        (status, unsigned["error"].as_str()),
+        (403, Some("unsigned_attribution")),
+        "{unsigned}"
+    );
+    let (status, _) = ask(
+        &app,
+        json!({ "site": strict.key(), "interaction": "c-1", "token": token("c-1", Some("dana")) }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, again) = ask(
+        &app,
+        json!({ "site": strict.key(), "interaction": "c-2", "token": token("c-2", Some("dana")) }),
+    )
+    .await;
+    assert_eq!(again["declined"], "cooldown", "{again}");
+    let (status, forged) = ask(
+        &app,
+        json!({ "site": strict.key(), "interaction": "c-3", "token": token("c-3", Some("dana")), "customer": "erin" }),
+    )
+    .await;
+    assert!(status >= 400, "{forged}");
+    assert_eq!(
+        forged["error"], "token_mismatch",
+        "the page cannot swap the signed customer: {forged}"
+    );
+}
+
+on_both_backends!(
+    a_sample_of_20_percent_shows_a_fifth_of_surveys_and_never_flips,
+    a_customer_surveyed_yesterday_is_spared_within_the_cooldown,
+    a_strict_site_takes_the_customer_only_from_the_token
+);
