@@ -32,6 +32,8 @@ pub enum AuditAction {
     KeyRevoked,
     SecretRotated,
     SiteUpdated,
+    WebhookAdded,
+    WebhookRemoved,
     /// A site moved to another time zone, its rollups rebuilt from raw responses.
     TimezoneChanged,
     /// An interaction's responses erased on request (its id kept only as a digest).

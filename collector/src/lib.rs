@@ -15,6 +15,7 @@
 //! on port 0 and talk to it over HTTP.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod audit;
 pub mod cli;
 pub mod clock;

@@ -24,6 +24,16 @@ pub fn erased_interaction() -> String {
     format!("erased-{}", random_text(12))
 }
 
+/// A webhook event's id, sent with every attempt so receivers can drop repeats.
+pub fn event_id() -> String {
+    format!("evt_{}", random_text(15))
+}
+
+/// A webhook's signing secret: `whsec_` and 43 random characters (32 bytes).
+pub fn new_webhook_secret() -> String {
+    format!("whsec_{}", random_text(32))
+}
+
 /// A public site key: `site_` and 16 random characters.
 pub fn new_site_key() -> String {
     format!("site_{}", random_text(12))

@@ -65,6 +65,8 @@ pub struct Settings {
     /// The key customer ids are hashed with for the survey cooldown (at least 32 bytes); unset,
     /// the server makes one and keeps it in the database — set it to keep it out of backups.
     pub customer_key: Option<Secret>,
+    /// How often due webhook alerts are looked for, in milliseconds.
+    pub webhook_poll_ms: u64,
 }
 
 impl Default for Settings {
@@ -93,6 +95,7 @@ impl Default for Settings {
             admin_bind: None,
             session_secret: None,
             customer_key: None,
+            webhook_poll_ms: 1000,
         }
     }
 }

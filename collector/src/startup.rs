@@ -84,6 +84,15 @@ impl Application {
             readiness: Default::default(),
             customer_key,
         });
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", settings.bind));
+        crate::alerts::delivery::keep_delivering(
+            std::sync::Arc::downgrade(&state.clone().into_inner()),
+            crate::alerts::delivery::Deliverer::new(public_url),
+            Duration::from_millis(settings.webhook_poll_ms.max(10)),
+        );
         keep_purging(
             std::sync::Arc::downgrade(&state.clone().into_inner()),
             Duration::from_secs(settings.retention_check_secs.max(1)),

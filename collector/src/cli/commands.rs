@@ -48,6 +48,7 @@ pub(super) enum StorageCommand {
     },
     /// Keys, secrets and the audit trail.
     Access(super::access::AccessCommand),
+    Webhook(super::webhooks::WebhookAction),
 }
 
 /// `koe link`'s exit status when the site's survey-fatigue rules suppress the links.
@@ -57,6 +58,7 @@ impl StorageCommand {
     pub(super) async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
         match self {
             Self::Access(command) => command.run(&storage).await,
+            Self::Webhook(action) => action.run(&storage).await,
             Self::AddSite { request, json } => {
                 let RegisteredSite {
                     site,

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod access;
 mod args;
 mod commands;
+mod webhooks;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
@@ -71,6 +72,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Alerts on unhappy customers: webhooks and their deliveries.
+    #[command(subcommand)]
+    Webhook(webhooks::WebhookCommand),
     /// Scores by agent, channel, team and time, read from the rollups.
     Report {
         /// The site key.
@@ -277,6 +281,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
             }),
         ),
+        Command::Webhook(command) => {
+            let (db, action) = command.split();
+            (db, StorageCommand::Webhook(action))
+        }
         Command::Key(KeyCommand::Revoke { id, db }) => {
             (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))
         }

@@ -22,6 +22,7 @@ mod rows;
 mod sql;
 mod sqlite;
 mod standings_read;
+mod webhooks;
 mod write_path;
 mod write_plan;
 
@@ -38,7 +39,9 @@ pub use records::{
 };
 pub use rezone::Rezoned;
 pub use sqlite::SqliteStorage;
+pub use webhooks::{AttemptOutcome, DueDelivery};
 
+use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
@@ -262,6 +265,54 @@ pub trait Storage: Clone + Send + Sync + 'static {
         entry: AuditEntry,
         interaction: &InteractionId,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Stores a webhook and records `entry` (its detail gets the id), in one transaction.
+    fn add_webhook(
+        &self,
+        entry: AuditEntry,
+        webhook: NewWebhook,
+    ) -> impl Future<Output = Result<WebhookRecord, StorageError>> + Send;
+
+    /// A site's webhooks, oldest first.
+    fn webhooks(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<WebhookRecord>, StorageError>> + Send;
+
+    /// Removes webhook `id` of `entry.site_id`, recording `entry`; `false` when there is none.
+    fn remove_webhook(
+        &self,
+        entry: AuditEntry,
+        id: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Alerts due at `now_ms` (at most `limit`), oldest due first, of webhooks not removed.
+    fn due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<DueDelivery>, StorageError>> + Send;
+
+    /// Takes a due delivery until `until_ms`, so no other sender takes it meanwhile; `false`
+    /// when another sender took it first.
+    fn claim_delivery(
+        &self,
+        delivery: &DueDelivery,
+        until_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn finish_attempt(
+        &self,
+        id: i64,
+        outcome: AttemptOutcome,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// A site's latest deliveries, newest first.
+    fn deliveries(
+        &self,
+        site_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<DeliveryRecord>, StorageError>> + Send;
 
     /// Moves a site to another time zone (`entry.site_id`): re-dates its raw responses and
     /// impressions, rebuilds its rollups, summaries and reason rows from them, stores the zone

@@ -351,6 +351,12 @@ where
             .bind(stand_in)
             .bind(site_id)
             .bind(interaction.as_str())
+            .execute(&mut *conn)
+            .await?;
+        // Its alerts hold the comment too: sent or not, they go with it.
+        sqlx::query(super::webhooks::DELETE_INTERACTION_ALERTS)
+            .bind(site_id)
+            .bind(interaction.as_str())
             .execute(conn)
             .await?;
         Ok(deleted)

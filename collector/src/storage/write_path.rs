@@ -13,8 +13,10 @@ use sqlx::Database;
 use super::admin::Admin;
 use super::customers::Customers;
 use super::queries::Queries;
-use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges};
+use super::webhooks::Webhooks;
+use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRules};
 use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
+use crate::alerts::{NewAlert, crossings};
 use crate::audit::AuditEntry;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
@@ -22,7 +24,7 @@ use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, respons
 /// What only a backend knows about its open write transaction; the plain statements come
 /// from [`Queries`], which `Db` implements on this connection type.
 pub(super) trait WriteTx: Sized {
-    type Db: Queries + Database<Connection = Self>;
+    type Db: Queries + Customers + Webhooks + Database<Connection = Self>;
 
     /// The stored responses of these interactions of a site (sorted), locked until commit
     /// where writers run concurrently.
@@ -80,6 +82,11 @@ pub(super) async fn apply_answers<T: WriteTx>(
         let mut reasons = ReasonChanges::new();
         write_plan::add_reason_changes(&mut reasons, write.site_id, before_state, &after);
         T::Db::apply_reason_changes(tx, &reasons).await?;
+        let rules = T::Db::alert_rules(tx, write.site_id).await?;
+        let alerts: Vec<NewAlert> = crossings(&rules, before_state, &after)
+            .map(|rule| NewAlert::new(rule, write.site_id, write.interaction.as_str(), &after))
+            .collect();
+        T::Db::insert_alerts(tx, &alerts).await?;
         return Ok(Saved {
             id,
             status: AnswerWrite::status(before_state),
@@ -107,7 +114,12 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     writes: &[&AnswerWrite],
 ) -> Result<Vec<Result<Saved, MergeConflict>>, BatchError> {
     let mut stored: HashMap<ResponseKey, (i64, ResponseState)> = HashMap::new();
+    let mut rules = SiteRules::new();
     for (site_id, interactions) in write_plan::touched(writes) {
+        let site_rules = T::Db::alert_rules(tx, site_id).await?;
+        if !site_rules.is_empty() {
+            rules.insert(site_id, site_rules);
+        }
         for chunk in interactions.chunks(super::sql::ROWS_PER_STATEMENT) {
             for response in tx.responses_of(site_id, chunk).await? {
                 stored.insert(
@@ -121,7 +133,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
         .iter()
         .map(|(key, (id, _))| (key.clone(), *id))
         .collect();
-    let plan = write_plan::plan(writes, stored);
+    let plan = write_plan::plan(writes, stored, &rules);
     for (id, state) in &plan.updates {
         T::Db::update_response(tx, *id, state).await?;
     }
@@ -135,6 +147,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     T::Db::insert_set_aside(tx, &plan.set_aside).await?;
     tx.apply_rollup_changes(&plan.changes).await?;
     T::Db::apply_reason_changes(tx, &plan.reasons).await?;
+    T::Db::insert_alerts(tx, &plan.alerts).await?;
     plan.outcomes
         .into_iter()
         .map(|outcome| match outcome {
@@ -153,10 +166,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
 pub(super) async fn apply_impression<T: WriteTx>(
     tx: &mut T,
     write: &ImpressionWrite,
-) -> Result<ImpressionOutcome, StorageError>
-where
-    T::Db: Customers,
-{
+) -> Result<ImpressionOutcome, StorageError> {
     let interaction = write.interaction.as_str();
     if let Some(check) = &write.customer
         && let Some(cooldown_ms) = check.cooldown_ms

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use koe_shared::{InteractionId, SubmissionStatus};
 
+use crate::alerts::{AlertRule, NewAlert, crossings};
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{ReasonKey, RollupCounters, RollupDelta, RollupKey, reason_deltas};
 
@@ -75,13 +76,20 @@ pub(super) struct BatchPlan {
     pub changes: RollupChanges,
     /// The reason-count changes of the whole batch.
     pub reasons: ReasonChanges,
+    /// Alerts of webhooks an answer crossed into, in write order.
+    pub alerts: Vec<NewAlert>,
 }
 
+/// The webhook rules of the sites a batch touches (sites without webhooks are absent).
+pub(super) type SiteRules = HashMap<i64, Vec<AlertRule>>;
+
 /// Plans a batch: `stored` holds the touched responses that exist (id and state). Writes to
-/// the same interaction apply in order, each to the state the one before left.
+/// the same interaction apply in order, each to the state the one before left — and each may
+/// cross into a webhook's condition, as it would written alone.
 pub(super) fn plan(
     writes: &[&AnswerWrite],
     mut stored: HashMap<ResponseKey, (i64, ResponseState)>,
+    rules: &SiteRules,
 ) -> BatchPlan {
     let mut plan = BatchPlan::default();
     let mut new: BTreeMap<ResponseKey, ResponseState> = BTreeMap::new();
@@ -98,6 +106,12 @@ pub(super) fn plan(
                 let deltas = crate::rollup::response_deltas(before, &after);
                 add_changes(&mut plan.changes, write.site_id, deltas);
                 add_reason_changes(&mut plan.reasons, write.site_id, before, &after);
+                if let Some(rules) = rules.get(&write.site_id) {
+                    plan.alerts
+                        .extend(crossings(rules, before, &after).map(|rule| {
+                            NewAlert::new(rule, write.site_id, write.interaction.as_str(), &after)
+                        }));
+                }
                 plan.outcomes
                     .push(Ok((key.clone(), AnswerWrite::status(before))));
                 if let Some(aside) = merged.set_aside {
@@ -168,7 +182,7 @@ mod tests {
             write("a-1", 0, "ken", Some(5)),
             write("b-1", 1, "ken", Some(2)),
         );
-        let plan = plan(&[&a, &b, &a2], HashMap::new());
+        let plan = plan(&[&a, &b, &a2], HashMap::new(), &SiteRules::new());
         let statuses: Vec<_> = plan.outcomes.iter().map(|o| o.clone().unwrap().1).collect();
         assert_eq!(
             statuses,
@@ -205,7 +219,7 @@ mod tests {
         let edit = write("c-1", DAY_MS, "ken", Some(5));
         let other_agent = write("c-1", DAY_MS, "eve", Some(1));
         let late = write("c-1", 8 * DAY_MS, "ken", Some(1));
-        let plan = plan(&[&edit, &other_agent, &late], stored);
+        let plan = plan(&[&edit, &other_agent, &late], stored, &SiteRules::new());
         assert_eq!(
             plan.outcomes[0].as_ref().unwrap().1,
             SubmissionStatus::Updated

@@ -64,7 +64,14 @@ pub fn routes<S: Storage>(
         .route("/keys", web::post().to(api::create_key::<S>))
         .route("/keys", web::get().to(api::list_keys::<S>))
         .route("/keys/{id}", web::delete().to(api::revoke_key::<S>))
-        .route("/links", web::post().to(api::create_links::<S>));
+        .route("/links", web::post().to(api::create_links::<S>))
+        .route("/webhooks", web::post().to(api::create_webhook::<S>))
+        .route("/webhooks", web::get().to(api::list_webhooks::<S>))
+        .route(
+            "/webhooks/deliveries",
+            web::get().to(api::list_deliveries::<S>),
+        )
+        .route("/webhooks/{id}", web::delete().to(api::delete_webhook::<S>));
     if let Some(limiter) = ip_limiter {
         config.app_data(limiter);
     }

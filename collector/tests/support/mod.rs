@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection as _;
 
+pub mod receiver;
+
 /// `koe` run in `dir`, with the default settings (an SQLite file there).
 pub fn koe_in(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koe"))

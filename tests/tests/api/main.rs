@@ -28,4 +28,5 @@ mod sites;
 mod slow_bodies;
 mod stored_text;
 mod survey_fatigue;
+mod webhooks;
 mod widget_files;

@@ -14,12 +14,14 @@ use super::admin::Admin as _;
 use super::customers::Customers as _;
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
+use super::webhooks::{AttemptOutcome, DueDelivery, Webhooks as _};
 use super::{
     ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, OpenError, ResponseFilter,
     Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError, StorageOptions,
     StoredResponse,
 };
 use super::{rezone, write_path};
+use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
@@ -268,6 +270,56 @@ impl Storage for PgStorage {
         }
         tx.commit().await?;
         Ok(erased)
+    }
+
+    async fn add_webhook(
+        &self,
+        entry: AuditEntry,
+        webhook: NewWebhook,
+    ) -> Result<WebhookRecord, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let id = Postgres::insert_webhook(&mut tx, &entry, &webhook).await?;
+        tx.commit().await?;
+        Ok(webhook.record(id))
+    }
+
+    async fn webhooks(&self, site_id: i64) -> Result<Vec<WebhookRecord>, StorageError> {
+        Postgres::webhooks(&mut *self.pool.acquire().await?, site_id).await
+    }
+
+    async fn remove_webhook(&self, entry: AuditEntry, id: i64) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let removed = Postgres::remove_webhook(&mut tx, &entry, id).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StorageError> {
+        Postgres::due_deliveries(&mut *self.pool.acquire().await?, now_ms, limit).await
+    }
+
+    async fn claim_delivery(
+        &self,
+        delivery: &DueDelivery,
+        until_ms: i64,
+    ) -> Result<bool, StorageError> {
+        Postgres::claim_delivery(&mut *self.pool.acquire().await?, delivery, until_ms).await
+    }
+
+    async fn finish_attempt(&self, id: i64, outcome: AttemptOutcome) -> Result<(), StorageError> {
+        Postgres::finish_attempt(&mut *self.pool.acquire().await?, id, &outcome).await
+    }
+
+    async fn deliveries(
+        &self,
+        site_id: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StorageError> {
+        Postgres::deliveries(&mut *self.pool.acquire().await?, site_id, limit).await
     }
 
     async fn rezone_site(

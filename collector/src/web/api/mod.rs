@@ -1,5 +1,6 @@
 //! The JSON API. Public (widget, email page): `POST /api/v1/responses`, `/api/v1/impressions`.
-//! With an API key: `/api/v1/sites/{site}/scores`, `…/responses`, `…/keys`, `…/links`.
+//! With an API key: `/api/v1/sites/{site}/scores`, `…/responses`, `…/keys`, `…/links`,
+//! `…/webhooks`.
 
 mod admission;
 pub mod auth;
@@ -14,6 +15,7 @@ mod responses;
 mod scores;
 mod sites;
 mod standings;
+mod webhooks;
 
 pub use erasure::erase_interaction;
 pub use impressions::record_impression;
@@ -25,3 +27,4 @@ pub use responses::submit_response;
 pub use scores::scores;
 pub use sites::{show_site, update_site_settings};
 pub use standings::standings;
+pub use webhooks::{create_webhook, delete_webhook, list_deliveries, list_webhooks};

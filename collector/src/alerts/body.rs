@@ -1,0 +1,130 @@
+//! What a delivery sends: the body in the webhook's format, and the `Koe-Signature` header —
+//! `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, checked by the receiver with
+//! the webhook's secret (docs/operations.md shows how, in Python).
+
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+
+use super::{AlertFacts, WebhookFormat};
+
+/// The body of one alert. `dashboard` is the link to the answers in the dashboard.
+pub fn render(
+    format: WebhookFormat,
+    event_id: &str,
+    site: &str,
+    facts: &AlertFacts,
+    dashboard: &str,
+) -> String {
+    match format {
+        WebhookFormat::Json => json!({
+            "id": event_id,
+            "type": "response.alert",
+            "site": site,
+            "response": facts,
+            "dashboard_url": dashboard,
+        })
+        .to_string(),
+        WebhookFormat::Slack => json!({ "text": slack_text(facts, dashboard) }).to_string(),
+    }
+}
+
+/// One Slack message: the scores, who and where, the comment quoted, a link.
+fn slack_text(facts: &AlertFacts, dashboard: &str) -> String {
+    let mut scores = Vec::new();
+    if let Some(v) = facts.csat {
+        scores.push(format!("CSAT {v}/5"));
+    }
+    if let Some(v) = facts.nps {
+        scores.push(format!("NPS {v}/10"));
+    }
+    if let Some(v) = facts.ces {
+        scores.push(format!("effort {v}/7"));
+    }
+    if let Some(v) = facts.resolved {
+        scores.push(if v { "resolved" } else { "not resolved" }.to_owned());
+    }
+    let mut text = format!(
+        ":warning: Unhappy customer: {} — agent {}, channel {}, interaction {}",
+        scores.join(", "),
+        facts.agent.as_deref().unwrap_or("(none)"),
+        facts.channel.as_deref().unwrap_or("(none)"),
+        escape(&facts.interaction),
+    );
+    if let Some(comment) = &facts.comment {
+        text.push_str("\n> ");
+        text.push_str(&escape(comment).replace('\n', "\n> "));
+    }
+    text.push_str(&format!("\n<{dashboard}|Open in Koe>"));
+    text
+}
+
+/// Slack's three control characters in message text.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The `Koe-Signature` header value for `body` sent at `t` (Unix seconds).
+pub fn signature(secret: &str, t: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> AlertFacts {
+        AlertFacts {
+            interaction: "chat-9".into(),
+            agent: Some("aiko".into()),
+            team: None,
+            channel: Some("chat".into()),
+            csat: Some(1),
+            nps: Some(3),
+            ces: None,
+            resolved: Some(false),
+            comment: Some("waited <1 hour> & left".into()),
+            reasons: vec!["slow".into()],
+            answered_at: "2026-12-01T09:00:00Z".into(),
+            day: "2026-12-01".into(),
+        }
+    }
+
+    #[test]
+    fn slack_gets_one_text_with_scores_agent_comment_and_link() {
+        let body = render(
+            WebhookFormat::Slack,
+            "evt_1",
+            "site_a",
+            &facts(),
+            "https://koe.example/dashboard",
+        );
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let text = value["text"].as_str().unwrap();
+        assert!(text.contains("CSAT 1/5, NPS 3/10, not resolved"), "{text}");
+        assert!(text.contains("agent aiko, channel chat"), "{text}");
+        assert!(
+            text.contains("> waited &lt;1 hour&gt; &amp; left"),
+            "{text}"
+        );
+        assert!(text.ends_with("<https://koe.example/dashboard|Open in Koe>"));
+        assert_eq!(value.as_object().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_signature_is_hmac_of_time_dot_body() {
+        // Computed with Python: hmac.new(b"whsec_test", b"1800000000.{}", sha256).hexdigest()
+        assert_eq!(
+            signature("whsec_test", 1_800_000_000, "{}"),
+            "t=1800000000,v1=482e6337ac5272392d375c6fdc4d52a7e615dc2facedab0ffe155ddfd6a56e66"
+        );
+    }
+}

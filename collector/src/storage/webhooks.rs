@@ -1,0 +1,354 @@
+//! The statements behind webhooks, the same SQL on both backends: a site's webhooks (added and
+//! removed with an audit entry), the rules the write path checks, the alerts it writes in the
+//! answer's transaction, and the outbox the deliverer drains.
+
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::StorageError;
+use super::admin::Admin;
+use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
+use crate::alerts::{AlertRule, Condition, NewAlert, WebhookFormat};
+use crate::audit::AuditEntry;
+
+/// A delivery due to be sent, with what sending needs.
+#[derive(Debug, Clone, FromRow)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub event_id: String,
+    pub site_key: String,
+    pub url: String,
+    pub format: String,
+    pub secret: String,
+    pub payload: String,
+    pub created_at_ms: i64,
+    pub attempts: i64,
+    pub next_attempt_at_ms: i64,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered {
+        status: u16,
+        at_ms: i64,
+    },
+    /// Try again at `next_at_ms`.
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_at_ms: i64,
+    },
+    /// Failing for 24 hours: given up.
+    GaveUp {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct WebhookRow {
+    id: i64,
+    url: String,
+    condition: String,
+    format: String,
+    created_at_ms: i64,
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct DeliveryRow {
+    id: i64,
+    webhook_id: i64,
+    event_id: String,
+    interaction: String,
+    state: String,
+    attempts: i64,
+    created_at_ms: i64,
+    next_attempt_at_ms: i64,
+    delivered_at_ms: Option<i64>,
+    last_status: Option<i64>,
+    last_error: Option<String>,
+}
+
+const INSERT_WEBHOOK: &str = "INSERT INTO webhooks (site_id, url, condition, format, secret, \
+     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+const SELECT_WEBHOOKS: &str = "SELECT id, url, condition, format, created_at_ms FROM webhooks \
+     WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
+const REMOVE_WEBHOOK: &str = "UPDATE webhooks SET removed_at_ms = $1 WHERE id = $2 AND \
+     site_id = $3 AND removed_at_ms IS NULL RETURNING id";
+const SELECT_RULES: &str =
+    "SELECT id, condition FROM webhooks WHERE site_id = $1 AND removed_at_ms IS NULL";
+const INSERT_ALERT: &str = "INSERT INTO webhook_deliveries (webhook_id, site_id, event_id, \
+     interaction, payload, created_at_ms, next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+const SELECT_DUE: &str = "SELECT d.id, d.event_id, s.site_key, w.url, w.format, w.secret, \
+     d.payload, d.created_at_ms, d.attempts, d.next_attempt_at_ms FROM webhook_deliveries d \
+     JOIN webhooks w ON w.id = d.webhook_id JOIN sites s ON s.id = d.site_id \
+     WHERE d.state = 'pending' AND d.next_attempt_at_ms <= $1 AND w.removed_at_ms IS NULL \
+     ORDER BY d.next_attempt_at_ms LIMIT $2";
+const CLAIM: &str = "UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id = $2 AND \
+     state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
+const FINISH: &str = "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, \
+     next_attempt_at_ms = $2, delivered_at_ms = $3, last_status = $4, last_error = $5 \
+     WHERE id = $6";
+const SELECT_DELIVERIES: &str = "SELECT id, webhook_id, event_id, interaction, state, attempts, \
+     created_at_ms, next_attempt_at_ms, delivered_at_ms, last_status, last_error \
+     FROM webhook_deliveries WHERE site_id = $1 ORDER BY id DESC LIMIT $2";
+pub(super) const DELETE_INTERACTION_ALERTS: &str =
+    "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction = $2";
+
+pub(super) trait Webhooks: Database {
+    async fn insert_webhook(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        webhook: &NewWebhook,
+    ) -> Result<i64, StorageError>;
+
+    async fn webhooks(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<WebhookRecord>, StorageError>;
+
+    async fn remove_webhook(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        id: i64,
+    ) -> Result<bool, StorageError>;
+
+    /// The conditions of a site's webhooks, for the write path.
+    async fn alert_rules(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<AlertRule>, StorageError>;
+
+    async fn insert_alerts(
+        conn: &mut Self::Connection,
+        alerts: &[NewAlert],
+    ) -> Result<(), StorageError>;
+
+    async fn due_deliveries(
+        conn: &mut Self::Connection,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StorageError>;
+
+    /// Takes a due delivery for this sender until `until_ms` (`false`: another took it).
+    async fn claim_delivery(
+        conn: &mut Self::Connection,
+        delivery: &DueDelivery,
+        until_ms: i64,
+    ) -> Result<bool, StorageError>;
+
+    async fn finish_attempt(
+        conn: &mut Self::Connection,
+        id: i64,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StorageError>;
+
+    async fn deliveries(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StorageError>;
+}
+
+impl<DB> Webhooks for DB
+where
+    DB: Database + Admin,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
+    for<'r> WebhookRow: FromRow<'r, DB::Row>,
+    for<'r> DeliveryRow: FromRow<'r, DB::Row>,
+    for<'r> DueDelivery: FromRow<'r, DB::Row>,
+{
+    async fn insert_webhook(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        webhook: &NewWebhook,
+    ) -> Result<i64, StorageError> {
+        let (id,): (i64,) = sqlx::query_as(INSERT_WEBHOOK)
+            .bind(webhook.site_id)
+            .bind(webhook.url.as_str())
+            .bind(webhook.condition.to_string().as_str())
+            .bind(webhook.format.as_str())
+            .bind(webhook.secret.as_str())
+            .bind(webhook.created_at_ms)
+            .fetch_one(&mut *conn)
+            .await?;
+        let entry = AuditEntry {
+            detail: format!("{} (id {id})", entry.detail),
+            ..entry.clone()
+        };
+        Self::insert_audit(conn, &entry).await?;
+        Ok(id)
+    }
+
+    async fn webhooks(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<WebhookRecord>, StorageError> {
+        let rows: Vec<WebhookRow> = sqlx::query_as(SELECT_WEBHOOKS)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(WebhookRecord {
+                    id: row.id,
+                    url: row.url,
+                    condition: row.condition,
+                    format: format(&row.format)?,
+                    created_at_ms: row.created_at_ms,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_webhook(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        id: i64,
+    ) -> Result<bool, StorageError> {
+        let removed: Option<(i64,)> = sqlx::query_as(REMOVE_WEBHOOK)
+            .bind(entry.at_ms)
+            .bind(id)
+            .bind(entry.site_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let removed = removed.is_some();
+        if removed {
+            Self::insert_audit(conn, entry).await?;
+        }
+        Ok(removed)
+    }
+
+    async fn alert_rules(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Vec<AlertRule>, StorageError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(SELECT_RULES)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter()
+            .map(|(webhook_id, condition)| {
+                Ok(AlertRule {
+                    webhook_id,
+                    condition: Condition::parse(&condition)
+                        .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_alerts(
+        conn: &mut Self::Connection,
+        alerts: &[NewAlert],
+    ) -> Result<(), StorageError> {
+        for alert in alerts {
+            sqlx::query(INSERT_ALERT)
+                .bind(alert.webhook_id)
+                .bind(alert.site_id)
+                .bind(alert.event_id.as_str())
+                .bind(alert.interaction.as_str())
+                .bind(alert.payload.as_str())
+                .bind(alert.created_at_ms)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn due_deliveries(
+        conn: &mut Self::Connection,
+        now_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DueDelivery>, StorageError> {
+        Ok(sqlx::query_as(SELECT_DUE)
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?)
+    }
+
+    async fn claim_delivery(
+        conn: &mut Self::Connection,
+        delivery: &DueDelivery,
+        until_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let claimed: Option<(i64,)> = sqlx::query_as(CLAIM)
+            .bind(until_ms)
+            .bind(delivery.id)
+            .bind(delivery.next_attempt_at_ms)
+            .fetch_optional(conn)
+            .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn finish_attempt(
+        conn: &mut Self::Connection,
+        id: i64,
+        outcome: &AttemptOutcome,
+    ) -> Result<(), StorageError> {
+        let (state, next, delivered, status, error) = match outcome {
+            AttemptOutcome::Delivered { status, at_ms } => {
+                ("delivered", *at_ms, Some(*at_ms), Some(*status), None)
+            }
+            AttemptOutcome::Retry {
+                status,
+                error,
+                next_at_ms,
+            } => ("pending", *next_at_ms, None, *status, Some(error.as_str())),
+            AttemptOutcome::GaveUp { status, error } => {
+                ("failed", 0, None, *status, Some(error.as_str()))
+            }
+        };
+        sqlx::query(FINISH)
+            .bind(state)
+            .bind(next)
+            .bind(delivered)
+            .bind(status.map(i64::from))
+            .bind(error)
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn deliveries(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StorageError> {
+        let rows: Vec<DeliveryRow> = sqlx::query_as(SELECT_DELIVERIES)
+            .bind(site_id)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| DeliveryRecord {
+                next_attempt_at_ms: (row.state == "pending").then_some(row.next_attempt_at_ms),
+                id: row.id,
+                webhook_id: row.webhook_id,
+                event_id: row.event_id,
+                interaction: row.interaction,
+                state: row.state,
+                attempts: row.attempts,
+                created_at_ms: row.created_at_ms,
+                delivered_at_ms: row.delivered_at_ms,
+                last_status: row.last_status,
+                last_error: row.last_error,
+            })
+            .collect())
+    }
+}
+
+fn format(text: &str) -> Result<WebhookFormat, StorageError> {
+    text.parse()
+        .map_err(|_| StorageError::Corrupt(format!("webhook format {text:?}")))
+}

@@ -1,0 +1,246 @@
+//! Alerts on unhappy customers, against a real HTTP receiver and real `koe serve` processes:
+//! an alert waits while the receiver is down and arrives when it returns, signed (checked by
+//! the Python snippet docs/operations.md shows), once per crossing into the condition; an alert
+//! committed before a `kill -9` is delivered after the restart. On SQLite and PostgreSQL.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::receiver::{Received, Receiver};
+use support::{Collector, PgDatabase, add_site, free_port, koe, request};
+
+const FAST: &[(&str, &str)] = &[("KOE_WEBHOOK_POLL_MS", "100")];
+
+fn add_webhook(database: &str, site: &str, url: &str, format: &str) -> String {
+    let output = koe(
+        database,
+        &[
+            "webhook",
+            "add",
+            "--site",
+            site,
+            "--url",
+            url,
+            "--when",
+            "csat<=2 or nps<=6",
+            "--format",
+            format,
+            "--json",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let added: Value = serde_json::from_slice(&output.stdout).unwrap();
+    added["secret"].as_str().unwrap().to_owned()
+}
+
+fn answer(port: u16, site: &str, interaction: &str, csat: u8) {
+    let body = format!(
+        r#"{{"site":"{site}","interaction":"{interaction}","agent":"aiko","channel":"chat","csat":{csat},"comment":"waited an hour"}}"#
+    );
+    let status = request(port, "POST", "/api/v1/responses", &body).map(|(s, _)| s);
+    assert!(matches!(status, Some(200 | 201)), "{status:?}");
+}
+
+fn deliveries(database: &str, site: &str) -> Vec<Value> {
+    let output = koe(
+        database,
+        &["webhook", "deliveries", "--site", site, "--json"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    listed["deliveries"].as_array().unwrap().clone()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs the signature check docs/operations.md shows on what the receiver got.
+fn verified_by_the_documented_snippet(secret: &str, got: &Received) -> bool {
+    let doc = include_str!("../../docs/operations.md");
+    let start = doc
+        .find("```python\n# Koe-Signature check")
+        .expect("docs/operations.md shows the check")
+        + "```python\n".len();
+    let snippet = &doc[start..start + doc[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("verify.py");
+    std::fs::write(&script, snippet).unwrap();
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(secret)
+        .arg(got.header("koe-signature").expect("a signature"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(got.body.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stdout).trim() == "valid"
+}
+
+fn alerts_wait_for_the_receiver_are_signed_and_sent_once_per_crossing(database: &str) {
+    let site = add_site(database);
+    let port = free_port();
+    let secret = add_webhook(
+        database,
+        &site,
+        &format!("http://127.0.0.1:{port}/hook"),
+        "json",
+    );
+    let slack_secret = add_webhook(
+        database,
+        &site,
+        &format!("http://127.0.0.1:{port}/slack"),
+        "slack",
+    );
+    let collector = Collector::start_with_env(database, FAST);
+    answer(collector.1, &site, "chat-1", 1);
+    answer(collector.1, &site, "chat-1", 2);
+    answer(collector.1, &site, "chat-2", 5);
+    wait_until("a failed attempt while the receiver is down", || {
+        deliveries(database, &site)
+            .iter()
+            .all(|d| d["attempts"].as_i64() >= Some(1) && d["last_error"].is_string())
+            && deliveries(database, &site).len() == 2
+    });
+    assert_eq!(
+        deliveries(database, &site).len(),
+        2,
+        "one alert per webhook: the edit that stays unhappy and the happy answer alert nothing"
+    );
+
+    let receiver = Receiver::start(port);
+    let got = receiver.wait_for(2);
+    let hook = got.iter().find(|r| r.path == "/hook").unwrap();
+    let body: Value = serde_json::from_str(&hook.body).unwrap();
+    assert_eq!(body["type"], "response.alert");
+    assert_eq!(body["site"], site.as_str());
+    assert_eq!(body["response"]["interaction"], "chat-1");
+    assert_eq!(body["response"]["csat"], 1, "the answer that crossed");
+    assert_eq!(body["response"]["comment"], "waited an hour");
+    assert_eq!(hook.header("koe-event-id"), body["id"].as_str());
+    assert!(verified_by_the_documented_snippet(&secret, hook));
+    assert!(
+        !verified_by_the_documented_snippet(&slack_secret, hook),
+        "another webhook's secret does not verify it"
+    );
+    let slack = got.iter().find(|r| r.path == "/slack").unwrap();
+    let text: Value = serde_json::from_str(&slack.body).unwrap();
+    let text = text["text"].as_str().unwrap();
+    assert!(
+        text.contains("CSAT 1/5") && text.contains("aiko") && text.contains("waited an hour"),
+        "{text}"
+    );
+    assert!(verified_by_the_documented_snippet(&slack_secret, slack));
+
+    // Leaving the condition and coming back is a new crossing.
+    answer(collector.1, &site, "chat-1", 5);
+    answer(collector.1, &site, "chat-1", 1);
+    let got = receiver.wait_for(4);
+    let ids: Vec<&str> = got
+        .iter()
+        .filter(|r| r.path == "/hook")
+        .filter_map(|r| r.header("koe-event-id"))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1], "each crossing is its own event");
+    wait_until("every delivery marked delivered", || {
+        deliveries(database, &site)
+            .iter()
+            .all(|d| d["state"] == "delivered")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(receiver.received().len(), 4, "nothing is sent twice");
+    collector.stop();
+}
+
+fn an_alert_committed_before_kill_9_is_delivered_after_the_restart(database: &str) {
+    let site = add_site(database);
+    let port = free_port();
+    add_webhook(
+        database,
+        &site,
+        &format!("http://127.0.0.1:{port}/hook"),
+        "json",
+    );
+    let mut collector = Collector::start_with_env(database, FAST);
+    answer(collector.1, &site, "chat-9", 1);
+    collector.0.kill().unwrap(); // SIGKILL
+    collector.0.wait().unwrap();
+    assert_eq!(
+        deliveries(database, &site).len(),
+        1,
+        "the alert was committed"
+    );
+
+    let receiver = Receiver::start(port);
+    let collector = Collector::start_with_env(database, FAST);
+    let got = receiver.wait_for(1);
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["response"]["interaction"], "chat-9");
+    wait_until("the delivery marked delivered", || {
+        deliveries(database, &site)[0]["state"] == "delivered"
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(receiver.received().len(), 1);
+    collector.stop();
+}
+
+#[test]
+fn sqlite_alerts_wait_for_the_receiver_are_signed_and_sent_once_per_crossing() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    alerts_wait_for_the_receiver_are_signed_and_sent_once_per_crossing(&database);
+}
+
+#[test]
+fn sqlite_an_alert_committed_before_kill_9_is_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    an_alert_committed_before_kill_9_is_delivered_after_the_restart(&database);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_alerts_wait_for_the_receiver_are_signed_and_sent_once_per_crossing() {
+    let Some(db) = PgDatabase::create("webhooks_crossing").await else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        alerts_wait_for_the_receiver_are_signed_and_sent_once_per_crossing(&url)
+    })
+    .await
+    .unwrap();
+    db.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_alert_committed_before_kill_9_is_delivered_after_the_restart() {
+    let Some(db) = PgDatabase::create("webhooks_kill").await else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        an_alert_committed_before_kill_9_is_delivered_after_the_restart(&url)
+    })
+    .await
+    .unwrap();
+    db.drop_now().await;
+}
