@@ -3,13 +3,15 @@
 //! time, but every 2xx the load generator counted is checked to be in the database.
 //!
 //! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
-//! [--only ingest|reports|storage]` (`--only`: one part, e.g. while working on it; `storage`:
-//! SQLite's own write rates and the storage layer alone, printed)
+//! [--only ingest|reports|storage|import]` (`--only`: one part, e.g. while working on it;
+//! `storage`: SQLite's own write rates and the storage layer alone, printed; `import`: a million
+//! answers through `koe import`)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
 mod ceiling;
 mod flood;
+mod import;
 mod ingest;
 mod load;
 mod process;
@@ -64,8 +66,12 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             "--postgres" => options.postgres = value()?,
             "--widget" => options.widget = Some(value()?),
             "--only" => match value()?.as_str() {
-                part @ ("ingest" | "reports" | "storage") => options.only = Some(part.to_owned()),
-                other => anyhow::bail!("--only takes ingest, reports or storage, not {other}"),
+                part @ ("ingest" | "reports" | "storage" | "import") => {
+                    options.only = Some(part.to_owned())
+                }
+                other => {
+                    anyhow::bail!("--only takes ingest, reports, storage or import, not {other}")
+                }
             },
             other => anyhow::bail!("unknown option {other}"),
         }
@@ -104,11 +110,17 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         eprintln!("{floor:#?}");
         return Ok(());
     }
-    if options.only.as_deref() != Some("reports") {
+    let only = options.only.as_deref();
+    if only.is_none() || only == Some("ingest") {
         ingest_section(&koe, &dir_path, &options, &mut summary).await?;
     }
-    if options.only.as_deref() != Some("ingest") {
+    if only.is_none() || only == Some("reports") {
         reports_section(&koe, &dir_path, &options, &mut summary).await?;
+    }
+    if only.is_none() || only == Some("import") {
+        eprintln!("import: 1 000 000 answers of Koe's CSV into SQLite");
+        summary.import = Some(import::measure(&dir_path, 1_000_000).await?);
+        eprintln!("{:#?}", summary.import);
     }
     if let Some(widget) = &options.widget {
         summary.widget = Some(std::fs::read_to_string(widget)?);

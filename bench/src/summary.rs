@@ -43,6 +43,7 @@ pub struct Summary {
     pub readyz_beside: Option<(Run, crate::load::Outcome)>,
     pub reports: Vec<ReportSize>,
     pub widget: Option<String>,
+    pub import: Option<crate::import::ImportRun>,
     pub notes: Vec<String>,
 }
 
@@ -68,6 +69,7 @@ impl Summary {
             readyz_beside: None,
             reports: Vec::new(),
             widget: None,
+            import: None,
             notes: Vec::new(),
         }
     }
@@ -102,6 +104,7 @@ impl Summary {
         self.targets(&mut md);
         self.ingest_tables(&mut md);
         self.report_table(&mut md);
+        self.import_table(&mut md);
         if let Some(widget) = &self.widget {
             let _ = writeln!(md, "## Widget weight\n\n{widget}");
         }
@@ -115,6 +118,28 @@ impl Summary {
             md.push('\n');
         }
         md
+    }
+
+    fn import_table(&self, md: &mut String) {
+        let Some(run) = &self.import else {
+            return;
+        };
+        let _ = writeln!(
+            md,
+            "## Import\n\n`koe import --format koe` of {} answers into a fresh SQLite site, beside \
+             the check pass alone (every line read and parsed, nothing stored) in the same run.\n\n\
+             | pass | time | answers/s | |\n|---|---|---|---|\n\
+             | check only (`--dry-run`) | {:.2} s | {:.0} | baseline |\n\
+             | import (check, then batches of {}) | {:.2} s | {:.0} | ×{:.2} the check's time; target ≥ 50 000/s {} |\n",
+            run.rows,
+            run.check.as_secs_f64(),
+            run.check_per_second(),
+            koe_collector::import::BATCH,
+            run.import.as_secs_f64(),
+            run.per_second(),
+            run.import.as_secs_f64() / run.check.as_secs_f64().max(1e-9),
+            verdict(run.per_second() >= 50_000.0),
+        );
     }
 
     fn targets(&self, md: &mut String) {

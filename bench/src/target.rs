@@ -94,7 +94,7 @@ impl Target {
     }
 }
 
-async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String)> {
+pub async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String)> {
     let request = SiteRequest {
         name: "Bench".into(),
         origins: vec![Origin::parse("https://bench.example").map_err(anyhow::Error::msg)?],

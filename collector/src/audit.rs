@@ -32,6 +32,8 @@ pub enum AuditAction {
     KeyRevoked,
     SecretRotated,
     SiteUpdated,
+    /// History brought in from a file (`koe import`).
+    ResponsesImported,
     WebhookAdded,
     WebhookRemoved,
     /// A site moved to another time zone, its rollups rebuilt from raw responses.

@@ -49,6 +49,7 @@ pub(super) enum StorageCommand {
     /// Keys, secrets and the audit trail.
     Access(super::access::AccessCommand),
     Webhook(super::webhooks::WebhookAction),
+    Import(super::import::ImportCommand),
 }
 
 /// `koe link`'s exit status when the site's survey-fatigue rules suppress the links.
@@ -59,6 +60,7 @@ impl StorageCommand {
         match self {
             Self::Access(command) => command.run(&storage).await,
             Self::Webhook(action) => action.run(&storage).await,
+            Self::Import(command) => command.run(&storage).await,
             Self::AddSite { request, json } => {
                 let RegisteredSite {
                     site,

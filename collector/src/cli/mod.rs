@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod access;
 mod args;
 mod commands;
+mod import;
 mod webhooks;
 
 use anyhow::Context as _;
@@ -72,6 +73,13 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Bring answers in from a file: Koe's responses CSV, Chatwoot's CSAT report, or any CSV.
+    Import {
+        #[command(flatten)]
+        args: import::ImportArgs,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
     /// Alerts on unhappy customers: webhooks and their deliveries.
     #[command(subcommand)]
     Webhook(webhooks::WebhookCommand),
@@ -281,6 +289,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
             }),
         ),
+        Command::Import { args, db } => (db, StorageCommand::Import(args.parse()?)),
         Command::Webhook(command) => {
             let (db, action) = command.split();
             (db, StorageCommand::Webhook(action))

@@ -194,6 +194,10 @@ impl SiteTimeZone {
         &self.name
     }
 
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// The local date at a Unix time in milliseconds.
     pub fn local_date(&self, unix_ms: i64) -> jiff::civil::Date {
         jiff::Timestamp::from_millisecond(unix_ms)

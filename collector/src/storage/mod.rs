@@ -266,6 +266,20 @@ pub trait Storage: Clone + Send + Sync + 'static {
         interaction: &InteractionId,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
+    /// Stores imported answers in one transaction (new interactions only; one the site has is
+    /// left as it is), counted in the rollups; how many were stored.
+    fn import_responses(
+        &self,
+        site_id: i64,
+        rows: Vec<(InteractionId, crate::responses::ResponseState)>,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Records an audit entry on its own (a change made in several transactions, e.g. an import).
+    fn record_audit(
+        &self,
+        entry: AuditEntry,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
     /// Stores a webhook and records `entry` (its detail gets the id), in one transaction.
     fn add_webhook(
         &self,

@@ -259,3 +259,31 @@ where
     }
     Ok(purged)
 }
+
+/// Stores imported answers (each a new response; an interaction the site has already is left
+/// as it is) and counts the new ones in the rollups and reason rows — no alerts: this is
+/// history. The caller owns the transaction; gives how many were stored.
+pub(super) async fn import_batch<T: WriteTx>(
+    tx: &mut T,
+    site_id: i64,
+    rows: &[(InteractionId, ResponseState)],
+) -> Result<u64, StorageError> {
+    let keyed: Vec<(ResponseKey, ResponseState)> = rows
+        .iter()
+        .map(|(interaction, state)| ((site_id, interaction.clone()), state.clone()))
+        .collect();
+    let mut changes = RollupChanges::new();
+    let mut reasons = ReasonChanges::new();
+    let mut stored = 0;
+    for chunk in keyed.chunks(super::sql::ROWS_PER_STATEMENT / 2) {
+        let inserted = T::Db::insert_responses(tx, chunk).await?;
+        for (key, state) in chunk.iter().filter(|(key, _)| inserted.contains_key(key)) {
+            write_plan::add_changes(&mut changes, key.0, response_deltas(None, state));
+            write_plan::add_reason_changes(&mut reasons, key.0, None, state);
+            stored += 1;
+        }
+    }
+    tx.apply_rollup_changes(&changes).await?;
+    T::Db::apply_reason_changes(tx, &reasons).await?;
+    Ok(stored)
+}

@@ -67,6 +67,8 @@ pub enum Client {
     Browser,
     /// A link scanner, going by its user agent or its timing.
     SuspectedScanner,
+    /// Brought in from a file (`koe import`): another tool's history, or Koe's own export.
+    Imported,
 }
 
 impl Client {
@@ -75,6 +77,7 @@ impl Client {
             Self::Widget => "widget",
             Self::Browser => "browser",
             Self::SuspectedScanner => "suspected_scanner",
+            Self::Imported => "imported",
         }
     }
 
@@ -83,6 +86,7 @@ impl Client {
             "widget" => Some(Self::Widget),
             "browser" => Some(Self::Browser),
             "suspected_scanner" => Some(Self::SuspectedScanner),
+            "imported" => Some(Self::Imported),
             _ => None,
         }
     }

@@ -272,6 +272,21 @@ impl Storage for PgStorage {
         Ok(erased)
     }
 
+    async fn import_responses(
+        &self,
+        site_id: i64,
+        rows: Vec<(InteractionId, crate::responses::ResponseState)>,
+    ) -> Result<u64, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let stored = write_path::import_batch(&mut *tx, site_id, &rows).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
+        Postgres::insert_audit(&mut *self.pool.acquire().await?, &entry).await
+    }
+
     async fn add_webhook(
         &self,
         entry: AuditEntry,

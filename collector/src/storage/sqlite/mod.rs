@@ -326,6 +326,19 @@ impl Storage for SqliteStorage {
             .await
     }
 
+    async fn import_responses(
+        &self,
+        site_id: i64,
+        rows: Vec<(InteractionId, crate::responses::ResponseState)>,
+    ) -> Result<u64, StorageError> {
+        self.through_writer(|reply| WriteJob::Import(site_id, rows, reply))
+            .await
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
+        Sqlite::insert_audit(&mut *self.reads.acquire().await?, &entry).await
+    }
+
     async fn add_webhook(
         &self,
         entry: AuditEntry,

@@ -18,7 +18,7 @@ use sqlx::Sqlite;
 
 use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::audit::AuditEntry;
-use crate::responses::AnswerWrite;
+use crate::responses::{AnswerWrite, ResponseState};
 use crate::sites::SiteTimeZone;
 use crate::storage::admin::Admin as _;
 use crate::storage::rezone::{self, Rezoned};
@@ -37,6 +37,12 @@ pub(super) enum WriteJob {
     Erase(Erasure, oneshot::Sender<Result<u64, StorageError>>),
     /// Purge one chunk of raw responses past a site's retention (rollups untouched).
     Purge(Purge, oneshot::Sender<Result<u64, StorageError>>),
+    /// Store a batch of imported answers (`koe import`) in a transaction of its own.
+    Import(
+        i64,
+        Vec<(InteractionId, ResponseState)>,
+        oneshot::Sender<Result<u64, StorageError>>,
+    ),
     /// Move a site to another time zone, rebuilding its rollups.
     Rezone(
         AuditEntry,
@@ -170,6 +176,28 @@ impl Writer {
 }
 
 impl Writer {
+    /// A batch of imported answers in one transaction.
+    async fn import(
+        &mut self,
+        site_id: i64,
+        rows: &[(InteractionId, ResponseState)],
+    ) -> Result<u64, StorageError> {
+        let conn = &mut self.conn;
+        execute(conn, "BEGIN IMMEDIATE").await?;
+        let done = async {
+            let stored = write_path::import_batch(conn, site_id, rows).await?;
+            execute(conn, "COMMIT").await?;
+            Ok::<_, StorageError>(stored)
+        }
+        .await;
+        if done.is_err()
+            && let Err(rollback) = execute(conn, "ROLLBACK").await
+        {
+            tracing::debug!(error = %rollback, "rollback after a failed import batch");
+        }
+        done
+    }
+
     /// A time-zone change and its rebuild in one transaction of its own, after everything
     /// queued before it; answers queued behind it wait.
     async fn rezone(
@@ -222,6 +250,10 @@ pub(super) async fn run_writer(
                 WriteJob::Purge(purge, reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
                     let _ = reply.send(writer.purge(&purge).await);
+                }
+                WriteJob::Import(site_id, rows, reply) => {
+                    commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    let _ = reply.send(writer.import(site_id, &rows).await);
                 }
                 WriteJob::Rezone(entry, zone, reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
