@@ -67,6 +67,9 @@ pub struct Settings {
     pub customer_key: Option<Secret>,
     /// How often due webhook alerts are looked for, in milliseconds.
     pub webhook_poll_ms: u64,
+    /// Let webhooks call private and local addresses (a receiver inside your network); off,
+    /// only public addresses are called.
+    pub webhook_allow_private_networks: bool,
 }
 
 impl Default for Settings {
@@ -96,6 +99,7 @@ impl Default for Settings {
             session_secret: None,
             customer_key: None,
             webhook_poll_ms: 1000,
+            webhook_allow_private_networks: false,
         }
     }
 }

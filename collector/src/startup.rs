@@ -83,6 +83,7 @@ impl Application {
             session_key: SessionKey::new(settings.session_secret()),
             readiness: Default::default(),
             customer_key,
+            webhook_allow_private: settings.webhook_allow_private_networks,
         });
         let public_url = settings
             .public_url
@@ -90,7 +91,11 @@ impl Application {
             .unwrap_or_else(|| format!("http://{}", settings.bind));
         crate::alerts::delivery::keep_delivering(
             std::sync::Arc::downgrade(&state.clone().into_inner()),
-            crate::alerts::delivery::Deliverer::new(public_url),
+            crate::alerts::delivery::Deliverer::new(
+                public_url,
+                settings.webhook_allow_private_networks,
+            )
+            .map_err(|e| anyhow::anyhow!("could not make the webhook client: {e}"))?,
             Duration::from_millis(settings.webhook_poll_ms.max(10)),
         );
         keep_purging(

@@ -12,10 +12,24 @@ use serde_json::Value;
 use support::receiver::{Received, Receiver};
 use support::{Collector, PgDatabase, add_site, free_port, koe, request};
 
-const FAST: &[(&str, &str)] = &[("KOE_WEBHOOK_POLL_MS", "100")];
+/// Receivers here are on 127.0.0.1: private addresses must be allowed.
+const PRIVATE: (&str, &str) = ("KOE_WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true");
+const FAST: &[(&str, &str)] = &[("KOE_WEBHOOK_POLL_MS", "100"), PRIVATE];
+
+/// `koe` with the given settings as `KOE_*` variables.
+fn koe_with(env: &[(&str, &str)], database: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_koe"))
+        .env("KOE_CONFIG", "/nonexistent/koe.toml")
+        .envs(env.iter().copied())
+        .args(args)
+        .args(["--database", database])
+        .output()
+        .expect("koe runs")
+}
 
 fn add_webhook(database: &str, site: &str, url: &str, format: &str) -> String {
-    let output = koe(
+    let output = koe_with(
+        &[PRIVATE],
         database,
         &[
             "webhook",
@@ -201,6 +215,65 @@ fn an_alert_committed_before_kill_9_is_delivered_after_the_restart(database: &st
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(receiver.received().len(), 1);
     collector.stop();
+}
+
+/// SSRF: with the default settings a site's admin cannot point a webhook into the collector's
+/// own network — an address in the URL is refused when added, and a name that resolves to one
+/// is refused at delivery (each connection's resolution is checked, so rebinding does not help).
+fn webhooks_call_only_public_addresses_by_default(database: &str) {
+    let site = add_site(database);
+    let port = free_port();
+    let refused = koe(
+        database,
+        &[
+            "webhook",
+            "add",
+            "--site",
+            &site,
+            "--url",
+            "http://169.254.169.254/latest/meta-data",
+            "--when",
+            "csat<=2",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("private or local address"),
+        "{refused:?}"
+    );
+    let added = koe(
+        database,
+        &[
+            "webhook",
+            "add",
+            "--site",
+            &site,
+            "--url",
+            &format!("http://localhost:{port}/hook"),
+            "--when",
+            "csat<=2",
+        ],
+    );
+    assert!(added.status.success(), "{added:?}");
+    let receiver = Receiver::start(port);
+    let collector = Collector::start_with_env(database, &[("KOE_WEBHOOK_POLL_MS", "100")]);
+    answer(collector.1, &site, "chat-1", 1);
+    wait_until("the attempt refused", || {
+        deliveries(database, &site)
+            .first()
+            .and_then(|d| d["last_error"].as_str().map(str::to_owned))
+            .is_some_and(|e| e.contains("private or local addresses"))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(receiver.received().is_empty(), "nothing reached localhost");
+    collector.stop();
+}
+
+#[test]
+fn sqlite_webhooks_call_only_public_addresses_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    webhooks_call_only_public_addresses_by_default(&database);
 }
 
 #[test]

@@ -47,8 +47,8 @@ fn slack_text(facts: &AlertFacts, dashboard: &str) -> String {
     let mut text = format!(
         ":warning: Unhappy customer: {} — agent {}, channel {}, interaction {}",
         scores.join(", "),
-        facts.agent.as_deref().unwrap_or("(none)"),
-        facts.channel.as_deref().unwrap_or("(none)"),
+        escape(facts.agent.as_deref().unwrap_or("(none)")),
+        escape(facts.channel.as_deref().unwrap_or("(none)")),
         escape(&facts.interaction),
     );
     if let Some(comment) = &facts.comment {
@@ -84,7 +84,7 @@ mod tests {
     fn facts() -> AlertFacts {
         AlertFacts {
             interaction: "chat-9".into(),
-            agent: Some("aiko".into()),
+            agent: Some("<!channel> aiko".into()),
             team: None,
             channel: Some("chat".into()),
             csat: Some(1),
@@ -110,7 +110,10 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&body).unwrap();
         let text = value["text"].as_str().unwrap();
         assert!(text.contains("CSAT 1/5, NPS 3/10, not resolved"), "{text}");
-        assert!(text.contains("agent aiko, channel chat"), "{text}");
+        assert!(
+            text.contains("agent &lt;!channel&gt; aiko, channel chat"),
+            "an agent id cannot ping a channel or plant a link: {text}"
+        );
         assert!(
             text.contains("> waited &lt;1 hour&gt; &amp; left"),
             "{text}"

@@ -15,6 +15,8 @@ use crate::storage::{AttemptOutcome, DueDelivery, Storage};
 
 /// How long alerts are retried after the answer.
 pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
+/// Attempts an alert gets before it may be given up, however old it is.
+const MIN_ATTEMPTS: i64 = 5;
 /// How long a sender holds a claimed delivery (longer than an attempt can take).
 const CLAIM_MS: i64 = 60_000;
 /// How long one attempt may take.
@@ -28,17 +30,29 @@ pub struct Deliverer {
     client: reqwest::Client,
     /// The collector's public address, for dashboard links.
     public_url: String,
+    /// Private and local receivers allowed (`webhook_allow_private_networks`).
+    allow_private: bool,
 }
 
 impl Deliverer {
-    pub fn new(public_url: String) -> Self {
-        let client = reqwest::Client::builder()
+    /// Redirects are not followed (a receiver cannot send the alert elsewhere), no proxy from
+    /// the environment is used (it would resolve names itself), and unless `allow_private`,
+    /// names resolve to public addresses only ([`address`](super::address)).
+    pub fn new(public_url: String, allow_private: bool) -> Result<Self, reqwest::Error> {
+        let builder = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .user_agent(concat!("Koe-Webhook/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        Self { client, public_url }
+            .no_proxy();
+        let builder = match allow_private {
+            true => builder,
+            false => builder.dns_resolver(std::sync::Arc::new(super::address::PublicOnly)),
+        };
+        Ok(Self {
+            client: builder.build()?,
+            public_url,
+            allow_private,
+        })
     }
 
     /// Sends what is due now; how many deliveries were attempted.
@@ -46,17 +60,21 @@ impl Deliverer {
         &self,
         storage: &S,
     ) -> Result<usize, crate::storage::StorageError> {
-        let now = clock::now_ms();
         let mut attempted = 0;
-        for delivery in storage.due_deliveries(now, BATCH).await? {
-            if !storage.claim_delivery(&delivery, now + CLAIM_MS).await? {
+        for delivery in storage.due_deliveries(clock::now_ms(), BATCH).await? {
+            // Claimed from now, not from when the batch was read: earlier attempts in the
+            // batch may have taken their whole timeout.
+            let claimed_until = clock::now_ms() + CLAIM_MS;
+            if !storage.claim_delivery(&delivery, claimed_until).await? {
                 continue;
             }
             let outcome = self.attempt(&delivery).await;
             if let AttemptOutcome::GaveUp { error, .. } = &outcome {
-                tracing::warn!(event = %delivery.event_id, error = %error, "gave up delivering an alert after 24 hours");
+                tracing::warn!(event = %delivery.event_id, error = %error, "gave up delivering an alert");
             }
-            storage.finish_attempt(delivery.id, outcome).await?;
+            storage
+                .finish_attempt(delivery.id, claimed_until, outcome)
+                .await?;
             attempted += 1;
         }
         Ok(attempted)
@@ -66,7 +84,9 @@ impl Deliverer {
     async fn attempt(&self, delivery: &DueDelivery) -> AttemptOutcome {
         let now = clock::now_ms();
         let failed = |status: Option<u16>, error: String| {
-            if now - delivery.created_at_ms >= GIVE_UP_AFTER_MS {
+            // After an outage of the collector itself, an old alert still gets a few tries.
+            let tried = delivery.attempts + 1 >= MIN_ATTEMPTS;
+            if tried && now - delivery.created_at_ms >= GIVE_UP_AFTER_MS {
                 AttemptOutcome::GaveUp { status, error }
             } else {
                 AttemptOutcome::Retry {
@@ -95,6 +115,17 @@ impl Deliverer {
             &facts,
             &self.dashboard_link(&delivery.site_key, &facts),
         );
+        if !self.allow_private
+            && let Some(refused) = url::Url::parse(&delivery.url)
+                .ok()
+                .as_ref()
+                .and_then(super::address::refused_literal)
+        {
+            return AttemptOutcome::GaveUp {
+                status: None,
+                error: refused,
+            };
+        }
         let signature = body::signature(&delivery.secret, now / 1000, &body);
         let sent = self
             .client
@@ -145,21 +176,25 @@ pub fn backoff_ms(failed: i64) -> i64 {
     base + rand::rng().random_range(0..=base / 10)
 }
 
-/// A transport error in words, without the URL (it may hold a token).
+/// A transport error in a few words: never the URL (it may hold a token) nor the system's
+/// detail (listed to the site's admins, it would tell open ports from closed ones), except
+/// that a receiver refused for its address says so.
 fn describe(error: &reqwest::Error) -> String {
-    let what = if error.is_timeout() {
-        "timed out"
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("private or local addresses") {
+            return text;
+        }
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        "timed out".into()
     } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_request() {
-        "the request failed"
+        "could not connect".into()
     } else {
-        "the exchange failed"
-    };
-    let detail = std::error::Error::source(error)
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    format!("{what}: {detail}")
+        "the exchange failed".into()
+    }
 }
 
 /// Keeps delivering while the collector runs: polls every `period` (at once again when a

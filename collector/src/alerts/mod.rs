@@ -3,6 +3,7 @@
 //! transaction of the answer ([`crossings`] decides which, in the write path), and a background
 //! task ([`delivery`]) sends it at least once, signed ([`body`]), retrying for 24 hours.
 
+pub mod address;
 pub mod body;
 pub mod condition;
 pub mod delivery;

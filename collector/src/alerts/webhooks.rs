@@ -10,7 +10,7 @@ use crate::sites::Site;
 use crate::storage::{Storage, StorageError};
 
 /// A webhook to store; its secret is shown once, to whoever added it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewWebhook {
     pub site_id: i64,
     pub url: String,
@@ -19,6 +19,21 @@ pub struct NewWebhook {
     pub secret: String,
     pub created_at_ms: i64,
 }
+
+impl std::fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("site_id", &self.site_id)
+            .field("url", &"[redacted]")
+            .field("condition", &self.condition.to_string())
+            .field("format", &self.format)
+            .field("secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most webhooks a site may have: each unhappy answer is sent to every one.
+pub const MAX_WEBHOOKS_PER_SITE: usize = 10;
 
 impl NewWebhook {
     /// As listed once stored under `id`.
@@ -67,28 +82,52 @@ pub enum WebhookError {
     Condition(#[from] ConditionError),
     #[error("the webhook URL must be an absolute http or https URL, got {0:?}")]
     Url(String),
+    #[error("{0}")]
+    PrivateAddress(String),
+    #[error("a site has at most {MAX_WEBHOOKS_PER_SITE} webhooks: remove one first")]
+    TooMany,
     #[error("the format is json or slack, got {0:?}")]
     Format(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
+/// What a webhook is to be: as asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRequest<'a> {
+    pub url: &'a str,
+    pub condition: &'a str,
+    pub format: &'a str,
+    /// `webhook_allow_private_networks`: a private or local address may be named.
+    pub allow_private: bool,
+}
+
 /// Checks and stores a webhook, records it in the audit trail, and gives its id and secret.
 pub async fn add_webhook<S: Storage>(
     storage: &S,
     site: &Site,
-    url: &str,
-    condition: &str,
-    format: &str,
+    request: WebhookRequest<'_>,
     actor: Actor,
 ) -> Result<(WebhookRecord, String), WebhookError> {
+    let WebhookRequest {
+        url,
+        condition,
+        format,
+        allow_private,
+    } = request;
     let parsed = url::Url::parse(url).map_err(|_| WebhookError::Url(url.into()))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(WebhookError::Url(url.into()));
     }
+    if !allow_private && let Some(refused) = super::address::refused_literal(&parsed) {
+        return Err(WebhookError::PrivateAddress(refused));
+    }
     let format: WebhookFormat = format
         .parse()
         .map_err(|_| WebhookError::Format(format.into()))?;
+    if storage.webhooks(site.id).await?.len() >= MAX_WEBHOOKS_PER_SITE {
+        return Err(WebhookError::TooMany);
+    }
     let webhook = NewWebhook {
         site_id: site.id,
         url: parsed.to_string(),
@@ -101,9 +140,11 @@ pub async fn add_webhook<S: Storage>(
         site_id: site.id,
         actor,
         action: AuditAction::WebhookAdded,
+        // The host only: a URL's path may itself be a credential (a Slack incoming webhook).
         detail: format!(
-            "webhook to {} when {} ({})",
-            webhook.url,
+            "webhook to {}://{}/… when {} ({})",
+            parsed.scheme(),
+            parsed.host_str().unwrap_or_default(),
             webhook.condition,
             format.as_str()
         ),

@@ -291,7 +291,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Import { args, db } => (db, StorageCommand::Import(args.parse()?)),
         Command::Webhook(command) => {
-            let (db, action) = command.split();
+            let (db, action) = command.split(settings.webhook_allow_private_networks);
             (db, StorageCommand::Webhook(action))
         }
         Command::Key(KeyCommand::Revoke { id, db }) => {

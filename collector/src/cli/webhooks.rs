@@ -8,7 +8,7 @@ use koe_shared::SiteKey;
 use serde_json::json;
 
 use super::DatabaseArg;
-use crate::alerts::webhooks::{add_webhook, remove_webhook};
+use crate::alerts::webhooks::{WebhookRequest, add_webhook, remove_webhook};
 use crate::audit::Actor;
 use crate::storage::Storage;
 
@@ -63,8 +63,9 @@ pub(super) enum WebhookCommand {
 }
 
 impl WebhookCommand {
-    /// The database to open, and the command to run on it.
-    pub(super) fn split(self) -> (DatabaseArg, WebhookAction) {
+    /// The database to open, and the command to run on it (`allow_private`:
+    /// `webhook_allow_private_networks`).
+    pub(super) fn split(self, allow_private: bool) -> (DatabaseArg, WebhookAction) {
         match self {
             Self::Add {
                 site,
@@ -80,6 +81,7 @@ impl WebhookCommand {
                     url,
                     condition,
                     format,
+                    allow_private,
                     json,
                 },
             ),
@@ -102,6 +104,7 @@ pub(super) enum WebhookAction {
         url: String,
         condition: String,
         format: String,
+        allow_private: bool,
         json: bool,
     },
     List {
@@ -141,11 +144,17 @@ impl WebhookAction {
                 url,
                 condition,
                 format,
+                allow_private,
                 json,
             } => {
                 let site = site(storage, &key).await?;
-                let (record, secret) =
-                    add_webhook(storage, &site, &url, &condition, &format, Actor::Cli).await?;
+                let request = WebhookRequest {
+                    url: &url,
+                    condition: &condition,
+                    format: &format,
+                    allow_private,
+                };
+                let (record, secret) = add_webhook(storage, &site, request, Actor::Cli).await?;
                 if json {
                     let mut shown = serde_json::to_value(&record)?;
                     shown["secret"] = json!(secret);

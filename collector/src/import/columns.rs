@@ -21,6 +21,8 @@ pub struct Columns {
     pub resolved: Option<(usize, String)>,
     pub comment: Option<(usize, String)>,
     pub reasons: Option<(usize, String)>,
+    /// Cells come from Koe's own export: a formula-defused cell is read back as it was.
+    pub undefuse: bool,
 }
 
 /// The fields a column map may name.
@@ -120,7 +122,13 @@ impl Columns {
                 .as_ref()
                 .map(|(i, name)| (record.get(*i).unwrap_or_default(), name.as_str()))
         }
-        let cell = |column| cell(record, column);
+        let undefuse = self.undefuse;
+        let cell = |column| {
+            cell(record, column).map(|(text, name)| match undefuse {
+                true => (values::undefuse(text.trim()), name),
+                false => (text, name),
+            })
+        };
         macro_rules! field {
             ($column:expr, $parse:expr) => {
                 match cell(&$column) {

@@ -15,7 +15,10 @@ pub struct KoeCsv {
 
 impl KoeCsv {
     pub fn new(header: &csv::StringRecord, options: ReadOptions) -> Result<Self, ImportError> {
-        let mut columns = Columns::default();
+        let mut columns = Columns {
+            undefuse: true,
+            ..Columns::default()
+        };
         columns.bind_by_name(header);
         for required in ["interaction", "created_at", "csat"] {
             if !header.iter().any(|h| h.trim() == required) {

@@ -15,7 +15,7 @@ pub fn optional<T>(
     cell: &str,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Result<Option<T>, BadLine> {
-    let cell = undefuse(cell.trim());
+    let cell = cell.trim();
     if cell.is_empty() {
         return Ok(None);
     }
@@ -24,9 +24,9 @@ pub fn optional<T>(
         .map_err(|why| BadLine::new(line, column, why))
 }
 
-/// Koe's CSV writes a cell a spreadsheet would run as a formula with a leading `'`: read back,
-/// it is the value again.
-fn undefuse(cell: &str) -> &str {
+/// Koe's CSV writes a cell a spreadsheet would run as a formula with a leading `'`: read back
+/// from Koe's own export, it is the value again (other files keep their cells as written).
+pub fn undefuse(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
         _ => cell,

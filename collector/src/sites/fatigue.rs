@@ -123,12 +123,13 @@ pub async fn admit_link<S: Storage>(
     if !force && !site.fatigue.samples(&site.key, interaction) {
         return Ok(Err(Declined::SampledOut));
     }
-    let Some(customer) = customer else {
+    // Without a cooldown the customer is not remembered: it would serve nothing.
+    let (Some(customer), Some(cooldown_ms)) = (customer, site.fatigue.cooldown_ms()) else {
         return Ok(Ok(()));
     };
     let check = CustomerCheck {
         customer: key.hash(site.id, customer),
-        cooldown_ms: site.fatigue.cooldown_ms().filter(|_| !force),
+        cooldown_ms: Some(cooldown_ms).filter(|_| !force),
     };
     let asked = storage
         .survey_customer(site.id, check, crate::clock::now_ms())

@@ -26,6 +26,9 @@ pub enum StorageError {
     /// The writer tasks have stopped (shutting down, or they failed).
     #[error("the database writer has stopped")]
     WriterGone,
+    /// The change cannot be made on what the database now holds (said why, for the caller).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A submission was not saved.

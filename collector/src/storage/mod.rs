@@ -315,9 +315,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
         until_ms: i64,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
+    /// Records how an attempt ended, if the claim taken until `claimed_until` is still this
+    /// sender's (another sender that took over an expired claim is not overwritten).
     fn finish_attempt(
         &self,
         id: i64,
+        claimed_until: i64,
         outcome: AttemptOutcome,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 

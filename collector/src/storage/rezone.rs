@@ -54,6 +54,12 @@ pub(super) trait Rezone: Database {
         site_id: i64,
         zone: &str,
     ) -> Result<(), StorageError>;
+
+    /// The site's purged-before day, read inside the transaction.
+    async fn purged_before(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Option<String>, StorageError>;
 }
 
 const SELECT_IMPRESSION_DAYS: &str =
@@ -62,6 +68,7 @@ const SET_RESPONSE_DAY: &str = "UPDATE responses SET day = $1 WHERE id = $2";
 const SET_IMPRESSION_DAY: &str =
     "UPDATE impressions SET day = $1 WHERE site_id = $2 AND interaction = $3";
 const SET_TIMEZONE: &str = "UPDATE sites SET timezone = $1 WHERE id = $2";
+const SELECT_PURGED_BEFORE: &str = "SELECT purged_before FROM sites WHERE id = $1";
 
 impl<DB> Rezone for DB
 where
@@ -71,7 +78,19 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'r> (String, i64, String): FromRow<'r, DB::Row>,
+    for<'r> (Option<String>,): FromRow<'r, DB::Row>,
 {
+    async fn purged_before(
+        conn: &mut Self::Connection,
+        site_id: i64,
+    ) -> Result<Option<String>, StorageError> {
+        let (day,): (Option<String>,) = sqlx::query_as(SELECT_PURGED_BEFORE)
+            .bind(site_id)
+            .fetch_one(conn)
+            .await?;
+        Ok(day)
+    }
+
     async fn impression_days(
         conn: &mut Self::Connection,
         site_id: i64,
@@ -149,6 +168,12 @@ where
     T::Db: Admin + Rezone,
 {
     let site_id = entry.site_id;
+    // The caller checked the site it had; a purge may have run since.
+    if let Some(day) = T::Db::purged_before(tx, site_id).await? {
+        return Err(StorageError::Refused(format!(
+            "raw responses answered before {day} were purged: those days cannot be counted again"
+        )));
+    }
     let mut moved = Rezoned::default();
     let mut expected = Recomputation::default();
     let mut reasons = ReasonChanges::new();

@@ -11,7 +11,7 @@ use crate::alerts::{AlertRule, Condition, NewAlert, WebhookFormat};
 use crate::audit::AuditEntry;
 
 /// A delivery due to be sent, with what sending needs.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Clone, FromRow)]
 pub struct DueDelivery {
     pub id: i64,
     pub event_id: String,
@@ -23,6 +23,19 @@ pub struct DueDelivery {
     pub created_at_ms: i64,
     pub attempts: i64,
     pub next_attempt_at_ms: i64,
+}
+
+impl std::fmt::Debug for DueDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DueDelivery")
+            .field("id", &self.id)
+            .field("event_id", &self.event_id)
+            .field("site_key", &self.site_key)
+            .field("url", &"[redacted]")
+            .field("secret", &"[redacted]")
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How an attempt ended.
@@ -86,12 +99,15 @@ const SELECT_DUE: &str = "SELECT d.id, d.event_id, s.site_key, w.url, w.format, 
      ORDER BY d.next_attempt_at_ms LIMIT $2";
 const CLAIM: &str = "UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id = $2 AND \
      state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
+/// Only by the sender holding the claim (`$7`, the claim's end it set).
 const FINISH: &str = "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, \
      next_attempt_at_ms = $2, delivered_at_ms = $3, last_status = $4, last_error = $5 \
-     WHERE id = $6";
+     WHERE id = $6 AND state = 'pending' AND next_attempt_at_ms = $7";
 const SELECT_DELIVERIES: &str = "SELECT id, webhook_id, event_id, interaction, state, attempts, \
      created_at_ms, next_attempt_at_ms, delivered_at_ms, last_status, last_error \
      FROM webhook_deliveries WHERE site_id = $1 ORDER BY id DESC LIMIT $2";
+const PURGE_ALERTS: &str =
+    "DELETE FROM webhook_deliveries WHERE site_id = $1 AND created_at_ms < $2";
 pub(super) const DELETE_INTERACTION_ALERTS: &str =
     "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction = $2";
 
@@ -137,9 +153,12 @@ pub(super) trait Webhooks: Database {
         until_ms: i64,
     ) -> Result<bool, StorageError>;
 
+    /// Records an attempt's outcome, if this sender still holds the claim it took until
+    /// `claimed_until`.
     async fn finish_attempt(
         conn: &mut Self::Connection,
         id: i64,
+        claimed_until: i64,
         outcome: &AttemptOutcome,
     ) -> Result<(), StorageError>;
 
@@ -148,6 +167,13 @@ pub(super) trait Webhooks: Database {
         site_id: i64,
         limit: i64,
     ) -> Result<Vec<DeliveryRecord>, StorageError>;
+
+    /// Deletes a site's alerts made before `bound_ms` (retention).
+    async fn purge_alerts(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        bound_ms: i64,
+    ) -> Result<(), StorageError>;
 }
 
 impl<DB> Webhooks for DB
@@ -292,6 +318,7 @@ where
     async fn finish_attempt(
         conn: &mut Self::Connection,
         id: i64,
+        claimed_until: i64,
         outcome: &AttemptOutcome,
     ) -> Result<(), StorageError> {
         let (state, next, delivered, status, error) = match outcome {
@@ -314,6 +341,7 @@ where
             .bind(status.map(i64::from))
             .bind(error)
             .bind(id)
+            .bind(claimed_until)
             .execute(conn)
             .await?;
         Ok(())
@@ -345,6 +373,19 @@ where
                 last_error: row.last_error,
             })
             .collect())
+    }
+
+    async fn purge_alerts(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        bound_ms: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(PURGE_ALERTS)
+            .bind(site_id)
+            .bind(bound_ms)
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 

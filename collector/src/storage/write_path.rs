@@ -180,7 +180,8 @@ pub(super) async fn apply_impression<T: WriteTx>(
     if !inserted {
         return Ok(ImpressionOutcome::AlreadyRecorded);
     }
-    if let Some(check) = &write.customer {
+    // Remembered only while the site has a cooldown: without one it would serve nothing.
+    if let Some(check) = write.customer.as_ref().filter(|c| c.cooldown_ms.is_some()) {
         T::Db::note_surveyed(tx, write.site_id, &check.customer, write.now_ms).await?;
     }
     {
@@ -249,6 +250,8 @@ where
     let day = before.to_string();
     let purged =
         T::Db::purge_responses(tx, entry.site_id, bound_ms, &day, super::PURGE_CHUNK).await?;
+    // Alerts hold the answer's comment: they go with the raw responses.
+    T::Db::purge_alerts(tx, entry.site_id, bound_ms).await?;
     if purged > 0 {
         T::Db::mark_purged(tx, entry.site_id, &day).await?;
         let audited = AuditEntry {

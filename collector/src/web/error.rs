@@ -205,6 +205,9 @@ pub enum ManageError {
 
 impl From<StorageError> for ManageError {
     fn from(error: StorageError) -> Self {
+        if let StorageError::Refused(why) = error {
+            return Self::BadParameter(why);
+        }
         if error.is_unavailable() {
             Self::Unavailable(error)
         } else {

@@ -29,6 +29,8 @@ pub struct AppState<S> {
     pub public_url: Option<String>,
     /// Hashes customer ids for the survey cooldown.
     pub customer_key: crate::sites::fatigue::CustomerKey,
+    /// Webhooks may name private and local addresses (`webhook_allow_private_networks`).
+    pub webhook_allow_private: bool,
 }
 
 /// How often a key's last use is written: the listing shows it to the minute, and an API

@@ -11,7 +11,8 @@ use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
 
 async fn webhooks_are_managed_with_an_admin_key_and_alerts_leave_with_an_erasure<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn().await else {
+    let Some(app) = TestApp::<S>::spawn_with(|s| s.webhook_allow_private_networks = true).await
+    else {
         return;
     };
     let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
@@ -119,4 +120,39 @@ async fn webhooks_are_managed_with_an_admin_key_and_alerts_leave_with_an_erasure
     );
 }
 
-on_both_backends!(webhooks_are_managed_with_an_admin_key_and_alerts_leave_with_an_erasure);
+async fn a_webhook_into_a_private_network_is_refused_by_default<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    for url in [
+        "http://127.0.0.1:8080/metrics",
+        "http://[::1]/",
+        "http://10.0.0.5/hook",
+    ] {
+        let refused = app
+            .client
+            .post(app.url(&format!("/api/v1/sites/{}/webhooks", app.site.key())))
+            .bearer_auth(&admin)
+            .json(&json!({ "url": url, "when": "csat<=2" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{url}");
+        let body: Value = refused.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("private or local"),
+            "{body}"
+        );
+    }
+}
+
+on_both_backends!(
+    webhooks_are_managed_with_an_admin_key_and_alerts_leave_with_an_erasure,
+    a_webhook_into_a_private_network_is_refused_by_default
+);

@@ -325,8 +325,19 @@ impl Storage for PgStorage {
         Postgres::claim_delivery(&mut *self.pool.acquire().await?, delivery, until_ms).await
     }
 
-    async fn finish_attempt(&self, id: i64, outcome: AttemptOutcome) -> Result<(), StorageError> {
-        Postgres::finish_attempt(&mut *self.pool.acquire().await?, id, &outcome).await
+    async fn finish_attempt(
+        &self,
+        id: i64,
+        claimed_until: i64,
+        outcome: AttemptOutcome,
+    ) -> Result<(), StorageError> {
+        Postgres::finish_attempt(
+            &mut *self.pool.acquire().await?,
+            id,
+            claimed_until,
+            &outcome,
+        )
+        .await
     }
 
     async fn deliveries(

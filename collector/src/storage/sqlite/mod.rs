@@ -377,8 +377,19 @@ impl Storage for SqliteStorage {
         Sqlite::claim_delivery(&mut *self.reads.acquire().await?, delivery, until_ms).await
     }
 
-    async fn finish_attempt(&self, id: i64, outcome: AttemptOutcome) -> Result<(), StorageError> {
-        Sqlite::finish_attempt(&mut *self.reads.acquire().await?, id, &outcome).await
+    async fn finish_attempt(
+        &self,
+        id: i64,
+        claimed_until: i64,
+        outcome: AttemptOutcome,
+    ) -> Result<(), StorageError> {
+        Sqlite::finish_attempt(
+            &mut *self.reads.acquire().await?,
+            id,
+            claimed_until,
+            &outcome,
+        )
+        .await
     }
 
     async fn deliveries(

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::authorize;
-use crate::alerts::webhooks::{WebhookError, add_webhook, remove_webhook};
+use crate::alerts::webhooks::{WebhookError, WebhookRequest, add_webhook, remove_webhook};
 use crate::audit::Actor;
 use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
@@ -37,19 +37,18 @@ pub async fn create_webhook<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
     let format = body.format.as_deref().unwrap_or("json");
-    let (record, secret) = add_webhook(
-        &state.storage,
-        &site,
-        &body.url,
-        &body.when,
+    let request = WebhookRequest {
+        url: &body.url,
+        condition: &body.when,
         format,
-        Actor::Key(caller.id),
-    )
-    .await
-    .map_err(|e| match e {
-        WebhookError::Storage(e) => e.into(),
-        other => ManageError::BadParameter(other.to_string()),
-    })?;
+        allow_private: state.webhook_allow_private,
+    };
+    let (record, secret) = add_webhook(&state.storage, &site, request, Actor::Key(caller.id))
+        .await
+        .map_err(|e| match e {
+            WebhookError::Storage(e) => e.into(),
+            other => ManageError::BadParameter(other.to_string()),
+        })?;
     let mut shown = serde_json::to_value(&record).unwrap_or_default();
     shown["secret"] = json!(secret);
     Ok(HttpResponse::Created().json(shown))

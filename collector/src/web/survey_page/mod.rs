@@ -102,7 +102,9 @@ async fn open_link<S: Storage>(
             }
             SiteTokenError::Token(_) => LinkProblem::Invalid,
         })?;
-    if claims.site != site.key {
+    // A widget token naming its customer is not a link: links never carry the customer (it
+    // would sit in URLs, mail logs and browser history).
+    if claims.site != site.key || claims.customer.is_some() {
         return Err(LinkProblem::Invalid);
     }
     Ok((site, token, claims))
