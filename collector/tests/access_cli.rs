@@ -21,6 +21,11 @@ fn a_leaked_key_and_secret_are_shut_off_and_audited() {
         ],
     ));
     let site_key = site["site_key"].as_str().unwrap();
+    assert_eq!(
+        site["content_security_policy"],
+        "script-src http://127.0.0.1:8080 'wasm-unsafe-eval'; connect-src http://127.0.0.1:8080",
+        "site add says what a host page's CSP needs"
+    );
     let old_secret = site["signing_secret"].as_str().unwrap().to_owned();
     let key = json_of(&koe_in(
         dir.path(),

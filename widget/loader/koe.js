@@ -6,6 +6,14 @@
   if (!s || w.__koeConfig) return;
   var a = s.dataset, base = new URL(s.src).origin, dir = base + "/widget/", on = {}, ready;
   function fail(e) { console.error("koe:", e); }
+  // The survey could not start: a CompileError is the page's CSP refusing WebAssembly (the
+  // site hears `csp_wasm` and can offer its own link); anything else is `load_failed`.
+  function failed(e) {
+    var csp = e instanceof WebAssembly.CompileError;
+    ready = 0;
+    fail(csp ? "add 'wasm-unsafe-eval' to the page's CSP script-src" : e);
+    emit("error", { code: csp ? "csp_wasm" : "load_failed" });
+  }
   function emit(name, detail) {
     (on[name] || []).forEach(function (f) { try { f(detail); } catch (e) { fail(e); } });
   }
@@ -18,12 +26,12 @@
   function koe(cmd, opt, fn) {
     try {
       if (cmd == "on") (on[opt] = on[opt] || []).push(fn);
-      else if (cmd == "show") load().then(function (k) { k.show(opt || {}); }).catch(fail);
+      else if (cmd == "show") load().then(function (k) { k.show(opt || {}); }, failed).catch(fail);
       else if (cmd == "hide" && ready) ready.then(function (k) { k.hide(); }).catch(fail);
     } catch (e) { fail(e); }
   }
   var queued = (w.koe && w.koe.q) || [];
   w.koe = koe;
   queued.forEach(function (args) { koe.apply(null, args); });
-  try { if ((localStorage.getItem("koe:outbox:v1") || "[]") != "[]") load().catch(fail); } catch (e) {}
+  try { if ((localStorage.getItem("koe:outbox:v1") || "[]") != "[]") load().catch(failed); } catch (e) {}
 })(window, document);

@@ -11,7 +11,6 @@ use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, Callback};
 
 use crate::app::{Widget, WidgetProps};
-use crate::ask::Verdict;
 use crate::config::{Position, ShowRequest, WidgetConfig};
 use crate::outbox;
 use crate::state::Answer;
@@ -66,19 +65,19 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
             return;
         }
         match verdict {
-            Verdict::Show => {
+            None => {
                 if let Err(error) = mount(config, request, events) {
                     web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
                 }
             }
-            Verdict::Declined(reason) => {
+            Some(reason) => {
                 let detail = js_sys::Object::new();
                 let _ = Reflect::set(
                     &detail,
                     &"interaction".into(),
                     &request.interaction.as_str().into(),
                 );
-                let _ = Reflect::set(&detail, &"reason".into(), &reason.into());
+                let _ = Reflect::set(&detail, &"reason".into(), &reason);
                 events.emit("declined", &detail);
             }
         }
@@ -106,12 +105,11 @@ fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Resu
         None => return Err("no body to show the survey in".into()),
     };
     let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
-    let style = document.create_element("style")?;
-    style.set_text_content(Some(&format!(
+    let css = format!(
         ":host{{--koe-brand:{};--koe-on-brand:{}}}{STYLE}",
         config.brand.background, config.brand.text
-    )));
-    shadow.append_child(&style)?;
+    );
+    adopt_styles(&shadow, &css)?;
     let root = document.create_element("div")?;
     root.set_attribute("lang", config.lang.as_str())?;
     shadow.append_child(&root)?;
@@ -151,6 +149,17 @@ fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Resu
             return_focus,
         })
     });
+    Ok(())
+}
+
+/// Gives the shadow root its styles as a constructed stylesheet (`adoptedStyleSheets`): CSSOM,
+/// which a host page's `style-src` does not govern, so a strict Content-Security-Policy still
+/// shows the survey styled. (Every browser the widget's WebAssembly features need has them:
+/// Chrome 73, Firefox 101, Safari 16.4.)
+fn adopt_styles(shadow: &web_sys::ShadowRoot, css: &str) -> Result<(), JsValue> {
+    let sheet = web_sys::CssStyleSheet::new()?;
+    sheet.replace_sync(css)?;
+    shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
     Ok(())
 }
 

@@ -280,18 +280,17 @@ fn drop_head(body: &str) {
 /// POSTs as `text/plain` (no CORS preflight) with `keepalive`, so it survives the page
 /// closing; 0 when the network failed.
 async fn post(url: &str, body: &str) -> u16 {
-    fetch_text(url, body, true).await.map_or(0, |r| r.status())
+    fetch_text(url, body).await.map_or(0, |r| r.status())
 }
 
-/// POSTs `body` as `text/plain` and gives the response (`None` when the network failed).
-pub async fn fetch_text(url: &str, body: &str, keepalive: bool) -> Option<Response> {
+/// POSTs `body` as `text/plain` with `keepalive` and gives the response (`None` when the
+/// network failed).
+pub async fn fetch_text(url: &str, body: &str) -> Option<Response> {
     let window = web_sys::window()?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&body.into());
-    if keepalive {
-        let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
-    }
+    let _ = Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
     let headers = js_sys::Object::new();
     let _ = Reflect::set(
         &headers,

@@ -19,6 +19,8 @@ use crate::storage::{Role, Storage};
 pub(super) enum StorageCommand {
     AddSite {
         request: SiteRequest,
+        /// Where the site's pages load the survey from (`public_url`), for its CSP.
+        collector: String,
         json: bool,
     },
     CreateKey {
@@ -61,7 +63,11 @@ impl StorageCommand {
             Self::Access(command) => command.run(&storage).await,
             Self::Webhook(action) => action.run(&storage).await,
             Self::Import(command) => command.run(&storage).await,
-            Self::AddSite { request, json } => {
+            Self::AddSite {
+                request,
+                collector,
+                json,
+            } => {
                 let RegisteredSite {
                     site,
                     signing_secret: secret,
@@ -77,6 +83,7 @@ impl StorageCommand {
                             "timezone": site.timezone.name(),
                             "strict": site.strict,
                             "signing_secret": secret,
+                            "content_security_policy": links::embedding_csp(&collector),
                         })
                     );
                 } else {
@@ -94,6 +101,11 @@ impl StorageCommand {
                     println!(
                         "  strict          {}",
                         if site.strict { "yes" } else { "no" }
+                    );
+                    println!(
+                        "\nIf your pages send a Content-Security-Policy, it needs (styles need nothing):\n  {}\n  \
+                         and a nonce (or hash) on the inline `window.koe=…` line of the snippet.",
+                        links::embedding_csp(&collector)
                     );
                 }
                 Ok(ExitCode::SUCCESS)

@@ -216,6 +216,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         strict,
                         low_n_threshold: low_n,
                     },
+                    collector: settings
+                        .public_url
+                        .clone()
+                        .unwrap_or_else(|| format!("http://{}", settings.bind)),
                     json,
                 },
             )

@@ -12,6 +12,16 @@ use crate::sites::Site;
 use crate::templates::render;
 use crate::texts::survey::{self as survey_texts, SurveyTexts};
 
+/// The Content-Security-Policy directives a page embedding the survey from `collector` needs
+/// (merged into the page's own): the loader and survey files, compiling the survey's
+/// WebAssembly, sending answers. Styles need none: they are constructed stylesheets.
+pub fn embedding_csp(collector: &str) -> String {
+    let origin = url::Url::parse(collector)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| collector.trim_end_matches('/').to_owned());
+    format!("script-src {origin} 'wasm-unsafe-eval'; connect-src {origin}")
+}
+
 /// Longest a link may live.
 pub const MAX_EXPIRY_DAYS: u64 = 90;
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod csp;
 mod dashboard;
 mod demo;
 mod failures;

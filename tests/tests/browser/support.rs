@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use koe_collector::storage::{SqliteStorage, StoredResponse};
 use koe_shared::Channel;
-use koe_tests::host_page::{HostPages, embedding_page};
+use koe_tests::host_page::{HostPages, embedding_page, embedding_page_with_nonce};
 use koe_tests::webdriver::Browser;
 use koe_tests::{TestApp, TestBackend, TestSite, in_an_hour};
 use serde_json::json;
@@ -49,6 +49,35 @@ impl<S: TestBackend> Scene<S> {
     pub async fn open_page(&self, path: &str, attributes: &str, head: &str, body: &str) {
         let html = embedding_page(&self.app.address, self.site.key(), attributes, head, body);
         let url = self.pages.add(path, html);
+        self.browser.goto(&url).await;
+        self.browser
+            .wait_for(
+                "the loader",
+                "return typeof window.koe === 'function' && !window.koe.q;",
+            )
+            .await;
+    }
+
+    /// Publishes an embedding page served with a Content-Security-Policy header (its inline
+    /// scripts carry `nonce`) and opens it.
+    pub async fn open_page_with_csp(
+        &self,
+        path: &str,
+        csp: Option<&str>,
+        attributes: &str,
+        body: &str,
+        nonce: &str,
+    ) {
+        let html = embedding_page_with_nonce(
+            &self.app.address,
+            self.site.key(),
+            attributes,
+            "",
+            body,
+            Some(nonce),
+        );
+        let header = csp.map(|policy| format!("Content-Security-Policy: {policy}"));
+        let url = self.pages.add_with_header(path, html, header.as_deref());
         self.browser.goto(&url).await;
         self.browser
             .wait_for(
