@@ -67,6 +67,11 @@ pub struct Settings {
     pub customer_key: Option<Secret>,
     /// How often due webhook alerts are looked for, in milliseconds.
     pub webhook_poll_ms: u64,
+    /// Redis shared by a fleet of collectors (`redis://127.0.0.1:6379`): rate limits are kept
+    /// there, so n collectors enforce one quota. Unset: each collector limits on its own.
+    pub redis_url: Option<String>,
+    /// Prefix of every key Koe writes in Redis.
+    pub redis_key_prefix: String,
     /// Let webhooks call private and local addresses (a receiver inside your network); off,
     /// only public addresses are called.
     pub webhook_allow_private_networks: bool,
@@ -100,6 +105,8 @@ impl Default for Settings {
             customer_key: None,
             webhook_poll_ms: 1000,
             webhook_allow_private_networks: false,
+            redis_url: None,
+            redis_key_prefix: "koe:".into(),
         }
     }
 }

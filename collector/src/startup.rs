@@ -17,6 +17,7 @@ use crate::storage::{Backend, PgStorage, SqliteStorage, Storage};
 use crate::telemetry::log_request;
 use crate::web::rate_limit::{IpLimiter, SiteLimiter};
 use crate::web::session::SessionKey;
+use crate::web::shared_limits::SharedLimits;
 use crate::web::state::AppState;
 
 #[allow(missing_debug_implementations)] // actix's Server is not Debug
@@ -69,13 +70,20 @@ impl Application {
             storage.clone(),
             Duration::from_secs(settings.site_refresh_secs.max(1)),
         );
+        let shared_limits = match settings.redis_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => Some(std::sync::Arc::new(
+                SharedLimits::new(url, &settings.redis_key_prefix)
+                    .map_err(|e| anyhow::anyhow!("redis_url: {e}"))?,
+            )),
+            None => None,
+        };
         let customer_key =
             crate::sites::fatigue::CustomerKey::load(settings.customer_key(), &storage).await?;
         let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,
             sites,
-            site_limiter: SiteLimiter::new(&settings),
+            site_limiter: SiteLimiter::new(&settings, shared_limits.clone()),
             edit_window_ms: i64::try_from(settings.edit_window().as_millis()).unwrap_or(i64::MAX),
             body_timeout: Duration::from_secs(settings.body_timeout_secs.max(1)),
             demo_site,
@@ -108,7 +116,7 @@ impl Application {
             None => None,
         };
         let on_public = admin.is_none();
-        let ip_limiter = IpLimiter::new(&settings).map(web::Data::new);
+        let ip_limiter = IpLimiter::new(&settings, shared_limits).map(web::Data::new);
         let in_flight = InFlight::default();
         let counted = web::Data::new(in_flight.clone());
         let mut server = HttpServer::new(move || {

@@ -50,6 +50,8 @@ impl EncodeLabelValue for Code {
 
 struct Metrics {
     registry: Registry,
+    /// Limit checks answered by the local limiter because Redis could not be reached.
+    limits_local: Counter,
     accepted: Counter,
     refused: Family<CodeLabel, Counter>,
     links_refused: Family<ReasonLabel, Counter>,
@@ -85,13 +87,25 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Rating links refused, by reason",
         links_refused.clone(),
     );
+    let limits_local = Counter::default();
+    registry.register(
+        "koe_rate_limit_local_fallbacks",
+        "Rate-limit checks answered by this collector alone because Redis was unreachable",
+        limits_local.clone(),
+    );
     Metrics {
         registry,
+        limits_local,
         accepted,
         refused,
         links_refused,
     }
 });
+
+/// A rate-limit check fell back to the local limiter (Redis unreachable).
+pub fn limit_fell_back() {
+    METRICS.limits_local.inc();
+}
 
 /// A submission was stored (created or merged).
 pub fn accepted() {

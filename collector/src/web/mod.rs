@@ -16,6 +16,7 @@ pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod session;
+pub mod shared_limits;
 pub mod state;
 pub mod survey_page;
 

@@ -2,6 +2,9 @@
 //! the survey page's POST, the dashboard's sign-in) and per site (checked in the handler once
 //! the submission's origin and token have passed). Both answer 429 with `Retry-After`.
 //!
+//! With `redis_url` set, every check goes first to the limits shared by the fleet
+//! ([`SharedLimits`]); only when Redis cannot answer does this process's own limiter decide.
+//!
 //! Both are governor's keyed GCRA limiters, and both read the limiter's own clock to tell a
 //! client how long to wait: building a fresh clock per refused request (what actix-governor
 //! does) runs `cpuid`, which under a hypervisor made every refused request of a flood cost
@@ -26,6 +29,22 @@ use ipnet::IpNet;
 use crate::settings::Settings;
 use crate::web::client_address::client_key;
 use crate::web::error::IngestError;
+use crate::web::shared_limits::{Shared, SharedLimits, SharedQuota};
+
+/// Asks the fleet's limits first when there are any; `None` when the local limiter must answer.
+async fn shared_answer(
+    shared: &Option<(Arc<SharedLimits>, SharedQuota)>,
+    key: &str,
+    blocked: Option<&str>,
+    refuse: bool,
+) -> Option<Result<(), u64>> {
+    let (limits, quota) = shared.as_ref()?;
+    match limits.check(key, blocked, *quota, refuse).await {
+        Shared::Allowed => Some(Ok(())),
+        Shared::Wait(wait) => Some(Err(wait)),
+        Shared::Unavailable => None,
+    }
+}
 
 /// A keyed limiter that answers "wait this many seconds" when a key is over its quota.
 #[derive(Debug)]
@@ -59,10 +78,13 @@ pub struct IpLimiter {
     /// Clients that spent their refusal budget, and until when they are refused.
     blocked: Arc<Mutex<HashMap<IpAddr, Instant>>>,
     trusted: Arc<[IpNet]>,
+    /// The fleet's limits and this limiter's quotas there: requests, refusals.
+    shared: Option<(Arc<SharedLimits>, SharedQuota)>,
+    shared_refused: Option<(Arc<SharedLimits>, SharedQuota)>,
 }
 
 impl IpLimiter {
-    pub fn new(settings: &Settings) -> Option<Self> {
+    pub fn new(settings: &Settings, shared: Option<Arc<SharedLimits>>) -> Option<Self> {
         if !settings.rate_limit_enabled {
             return None;
         }
@@ -80,6 +102,22 @@ impl IpLimiter {
             refused: Arc::new(Limiter::new(refused)),
             blocked: Arc::default(),
             trusted: settings.trusted_proxies().unwrap_or_default().into(),
+            shared: shared.clone().map(|limits| {
+                let quota = SharedQuota::new(
+                    settings.rate_limit_ip_per_minute,
+                    Duration::from_secs(60),
+                    settings.rate_limit_ip_burst,
+                );
+                (limits, quota)
+            }),
+            shared_refused: shared.map(|limits| {
+                let quota = SharedQuota::new(
+                    refused_per_minute,
+                    Duration::from_secs(60),
+                    refused_per_minute,
+                );
+                (limits, quota)
+            }),
         };
         let weak = (
             Arc::downgrade(&limiter.limiter),
@@ -105,7 +143,11 @@ impl IpLimiter {
     }
 
     /// `Err(seconds to wait)` when the client is over its request quota or its refusal budget.
-    fn admit(&self, client: &IpAddr) -> Result<(), u64> {
+    async fn admit(&self, client: &IpAddr) -> Result<(), u64> {
+        let (key, blocked) = (format!("ip:{client}"), format!("blocked:{client}"));
+        if let Some(answer) = shared_answer(&self.shared, &key, Some(&blocked), false).await {
+            return answer;
+        }
         if let Some(until) = lock(&self.blocked).get(client).copied() {
             let now = Instant::now();
             if until > now {
@@ -116,7 +158,14 @@ impl IpLimiter {
     }
 
     /// Charges a refusal to the client's budget; once it is spent, the client is blocked.
-    fn refused(&self, client: IpAddr) {
+    async fn refused(&self, client: IpAddr) {
+        let (key, blocked) = (format!("refused:{client}"), format!("blocked:{client}"));
+        if shared_answer(&self.shared_refused, &key, Some(&blocked), true)
+            .await
+            .is_some()
+        {
+            return;
+        }
         if let Err(wait) = self.refused.check(&client) {
             lock(&self.blocked).insert(client, Instant::now() + Duration::from_secs(wait));
         }
@@ -151,7 +200,7 @@ pub async fn per_ip(
     let (Some(limits), Some(client)) = (limits, client) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if let Err(wait) = limits.admit(&client) {
+    if let Err(wait) = limits.admit(&client).await {
         // Held a moment before it is answered: a client flooding over keep-alive then waits
         // for each refusal instead of sending its next request at once, so a flood costs the
         // collector a timer per connection rather than its CPU, and other clients keep their
@@ -161,29 +210,39 @@ pub async fn per_ip(
     }
     let response = next.call(req).await?.map_into_boxed_body();
     if is_refusal(response.status()) {
-        limits.refused(client);
+        limits.refused(client).await;
     }
     Ok(response)
 }
 
-/// Per-site limits: one site's traffic cannot starve the others.
+/// Per-site limits: one site's traffic cannot starve the others (across the fleet when its
+/// limits are shared).
 #[derive(Debug)]
-pub struct SiteLimiter(Limiter<i64>);
+pub struct SiteLimiter {
+    local: Limiter<i64>,
+    shared: Option<(Arc<SharedLimits>, SharedQuota)>,
+}
 
 impl SiteLimiter {
-    pub fn new(settings: &Settings) -> Option<Self> {
+    pub fn new(settings: &Settings, shared: Option<Arc<SharedLimits>>) -> Option<Self> {
         if !settings.rate_limit_enabled {
             return None;
         }
         let rate = NonZeroU32::new(settings.rate_limit_site_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(settings.rate_limit_site_burst).unwrap_or(rate);
-        Some(Self(Limiter::new(
-            Quota::per_second(rate).allow_burst(burst),
-        )))
+        let quota = SharedQuota::new(rate.get(), Duration::from_secs(1), burst.get());
+        Some(Self {
+            local: Limiter::new(Quota::per_second(rate).allow_burst(burst)),
+            shared: shared.map(|limits| (limits, quota)),
+        })
     }
 
     /// `Err(seconds to wait)` when the site is over its limit.
-    pub fn check(&self, site_id: i64) -> Result<(), u64> {
-        self.0.check(&site_id)
+    pub async fn check(&self, site_id: i64) -> Result<(), u64> {
+        let key = format!("site:{site_id}");
+        match shared_answer(&self.shared, &key, None, false).await {
+            Some(answer) => answer,
+            None => self.local.check(&site_id),
+        }
     }
 }

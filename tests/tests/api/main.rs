@@ -23,6 +23,7 @@ mod reports;
 mod responses;
 mod retention;
 mod scanners;
+mod shared_limits;
 mod site_timezone;
 mod sites;
 mod slow_bodies;

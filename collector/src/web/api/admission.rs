@@ -39,9 +39,12 @@ pub async fn admit_site<S: Storage>(
 /// Charges an admitted request to its site's quota — only once its origin and token have
 /// passed, so forged traffic for a site never spends the site's quota (it spends its
 /// client's refusal budget instead, `web/rate_limit.rs`).
-pub fn charge_site<S>(state: &AppState<S>, site: &Site) -> Result<(), IngestError> {
+pub async fn charge_site<S>(state: &AppState<S>, site: &Site) -> Result<(), IngestError> {
     match &state.site_limiter {
-        Some(limiter) => limiter.check(site.id).map_err(IngestError::RateLimited),
+        Some(limiter) => limiter
+            .check(site.id)
+            .await
+            .map_err(IngestError::RateLimited),
         None => Ok(()),
     }
 }

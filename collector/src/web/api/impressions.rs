@@ -35,7 +35,7 @@ pub async fn record_impression<S: Storage>(
     };
     let (attribution, customer) =
         attribution::resolve_with_customer(&site, claimed, impression.customer.as_ref(), now_ms)?;
-    charge_site(&state, &site)?;
+    charge_site(&state, &site).await?;
     if !site.fatigue.samples(&site.key, &impression.interaction) {
         return Ok(HttpResponse::Ok().json(declined(Declined::SampledOut)));
     }

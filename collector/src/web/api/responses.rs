@@ -34,7 +34,7 @@ pub async fn submit_response<S: Storage>(
         token: submission.token.as_ref(),
     };
     let attribution = attribution::resolve(&site, claimed, now_ms)?;
-    charge_site(&state, &site)?;
+    charge_site(&state, &site).await?;
     let write = AnswerWrite {
         site_id: site.id,
         answers: Answers::from_submission(&submission),
