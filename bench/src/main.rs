@@ -3,13 +3,14 @@
 //! time, but every 2xx the load generator counted is checked to be in the database.
 //!
 //! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
-//! [--only ingest|reports|storage|import]` (`--only`: one part, e.g. while working on it;
+//! [--only ingest|reports|storage|import|fleet]` (`--only`: one part, e.g. while working on it;
 //! `storage`: SQLite's own write rates and the storage layer alone, printed; `import`: a million
 //! answers through `koe import`)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
 mod ceiling;
+mod fleet;
 mod flood;
 mod import;
 mod ingest;
@@ -66,11 +67,13 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             "--postgres" => options.postgres = value()?,
             "--widget" => options.widget = Some(value()?),
             "--only" => match value()?.as_str() {
-                part @ ("ingest" | "reports" | "storage" | "import") => {
+                part @ ("ingest" | "reports" | "storage" | "import" | "fleet") => {
                     options.only = Some(part.to_owned())
                 }
                 other => {
-                    anyhow::bail!("--only takes ingest, reports, storage or import, not {other}")
+                    anyhow::bail!(
+                        "--only takes ingest, reports, storage, import or fleet, not {other}"
+                    )
                 }
             },
             other => anyhow::bail!("unknown option {other}"),
@@ -116,6 +119,10 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     }
     if only.is_none() || only == Some("reports") {
         reports_section(&koe, &dir_path, &options, &mut summary).await?;
+    }
+    if only.is_none() || only == Some("fleet") {
+        eprintln!("fleet: one collector against two on PostgreSQL, 256 connections");
+        summary.fleet = fleet::measure(&koe, &options.postgres, options.seconds).await?;
     }
     if only.is_none() || only == Some("import") {
         eprintln!("import: 1 000 000 answers of Koe's CSV into SQLite");

@@ -44,6 +44,7 @@ pub struct Summary {
     pub reports: Vec<ReportSize>,
     pub widget: Option<String>,
     pub import: Option<crate::import::ImportRun>,
+    pub fleet: Option<Vec<crate::fleet::FleetRun>>,
     pub notes: Vec<String>,
 }
 
@@ -70,6 +71,7 @@ impl Summary {
             reports: Vec::new(),
             widget: None,
             import: None,
+            fleet: None,
             notes: Vec::new(),
         }
     }
@@ -105,6 +107,7 @@ impl Summary {
         self.ingest_tables(&mut md);
         self.report_table(&mut md);
         self.import_table(&mut md);
+        self.fleet_table(&mut md);
         if let Some(widget) = &self.widget {
             let _ = writeln!(md, "## Widget weight\n\n{widget}");
         }
@@ -118,6 +121,31 @@ impl Summary {
             md.push('\n');
         }
         md
+    }
+
+    fn fleet_table(&self, md: &mut String) {
+        let Some(rows) = &self.fleet else {
+            return;
+        };
+        md.push_str(
+            "## A fleet on one PostgreSQL\n\nNew answers over HTTP, 256 connections split evenly \
+             between the collectors (a load balancer's job), one PostgreSQL, this 2-core machine \
+             (collectors, PostgreSQL and the load generator share its cores).\n\n\
+             | collectors | answers/s | vs one | p99 ms | not 2xx |\n|---:|---:|---:|---:|---:|\n",
+        );
+        let one = rows.first().map_or(1.0, |r| r.per_second.max(1.0));
+        for row in rows {
+            let _ = writeln!(
+                md,
+                "| {} | {:.0} | ×{:.2} | {:.1} | {} |",
+                row.collectors,
+                row.per_second,
+                row.per_second / one,
+                row.p99_ms,
+                row.not_ok
+            );
+        }
+        md.push('\n');
     }
 
     fn import_table(&self, md: &mut String) {

@@ -113,10 +113,10 @@ impl Collector {
     fn launch(database: &str, log: impl Into<Stdio>, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_koe"))
-            .envs(env.iter().copied())
             .env("KOE_CONFIG", "/nonexistent/koe.toml")
             .env("KOE_RATE_LIMIT_ENABLED", "false")
             .env("RUST_LOG", "trace")
+            .envs(env.iter().copied())
             .args(["serve", "--database", database, "--bind"])
             .arg(format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
