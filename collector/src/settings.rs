@@ -16,6 +16,9 @@ pub struct Settings {
     pub bind: String,
     /// `sqlite://PATH` or `postgres://…` (`KOE_DATABASE_URL`).
     pub database_url: DatabaseUrl,
+    /// PostgreSQL only: a streaming replica that reports, standings, the response list, CSV and
+    /// the dashboard read from (`KOE_DATABASE_READ_URL`); unset, everything reads the primary.
+    pub database_read_url: Option<DatabaseUrl>,
     /// How long after its first answer a response may still be changed (`KOE_EDIT_WINDOW_DAYS`).
     pub edit_window_days: u32,
     /// Public endpoints: requests per minute and burst per client IP (`KOE_RATE_LIMIT_IP_PER_MINUTE`).
@@ -82,6 +85,7 @@ impl Default for Settings {
         Self {
             bind: "127.0.0.1:8080".into(),
             database_url: DatabaseUrl("sqlite://koe.db".into()),
+            database_read_url: None,
             edit_window_days: 7,
             rate_limit_ip_per_minute: 600,
             rate_limit_ip_burst: 120,
@@ -135,6 +139,11 @@ impl Settings {
             max_connections: self.database_max_connections.max(1),
             acquire_timeout: Duration::from_secs(self.database_timeout_secs.max(1)),
             max_batch: self.sqlite_max_batch.max(1),
+            read_url: self
+                .database_read_url
+                .as_ref()
+                .map(|u| u.expose().to_owned())
+                .filter(|u| !u.is_empty()),
         }
     }
 
@@ -176,6 +185,19 @@ impl Settings {
             );
         }
         self.trusted_proxies()?;
+        if let Some(read) = self
+            .database_read_url
+            .as_ref()
+            .filter(|u| !u.expose().is_empty())
+            && (!read.expose().starts_with("postgres")
+                || !self.database_url.expose().starts_with("postgres"))
+        {
+            return Err(
+                "database_read_url is a PostgreSQL replica of a PostgreSQL database_url; SQLite \
+                 reads its own file"
+                    .into(),
+            );
+        }
         if let Some(secret) = self.session_secret()
             && secret.len() < MIN_SESSION_SECRET_BYTES
         {

@@ -61,6 +61,34 @@ impl Cluster {
         (as_postgres(&initdb) && cluster.start()).then_some(cluster)
     }
 
+    /// A streaming replica of `primary` (`pg_basebackup -R`: a hot standby following it), started
+    /// on a port of its own; `None` where that cannot be done here.
+    pub fn replica_of(primary: &Cluster) -> Option<Self> {
+        let dir = tempfile::tempdir().ok()?;
+        Command::new("chown")
+            .arg("postgres")
+            .arg(dir.path())
+            .status()
+            .ok()?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let replica = Self {
+            bin: primary.bin.clone(),
+            dir,
+            port,
+        };
+        let backup = format!(
+            "{} -h 127.0.0.1 -p {} -U postgres -D {} -R -X stream >/dev/null",
+            replica.bin.join("pg_basebackup").display(),
+            primary.port,
+            replica.data().display()
+        );
+        (as_postgres(&backup) && replica.start()).then_some(replica)
+    }
+
     /// Starts the server and waits until it takes connections.
     pub fn start(&self) -> bool {
         self.pg_ctl("start")

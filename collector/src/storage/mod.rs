@@ -64,6 +64,10 @@ pub struct StorageOptions {
     pub acquire_timeout: Duration,
     /// Most submissions committed in one transaction (group commit, both backends).
     pub max_batch: usize,
+    /// PostgreSQL only: a read replica for reports, standings, the response list, its CSV and
+    /// the dashboard (`database_read_url`); writes, sign-in checks and revocations stay on the
+    /// primary.
+    pub read_url: Option<String>,
 }
 
 impl Default for StorageOptions {
@@ -72,6 +76,7 @@ impl Default for StorageOptions {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
             max_batch: 512,
+            read_url: None,
         }
     }
 }

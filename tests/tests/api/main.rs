@@ -19,6 +19,7 @@ mod impressions;
 mod postgres_outage;
 mod rate_limit;
 mod rating_links;
+mod replica;
 mod reports;
 mod responses;
 mod retention;

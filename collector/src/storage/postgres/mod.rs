@@ -39,6 +39,8 @@ const REPORT: ReportDialect = ReportDialect {
 #[derive(Debug, Clone)]
 pub struct PgStorage {
     pool: PgPool,
+    /// Where reports and lists read: the replica (`read_url`), else the primary's pool.
+    reads: PgPool,
     writer: mpsc::Sender<writer::Job>,
 }
 
@@ -55,7 +57,20 @@ impl PgStorage {
         // Half the pool writes batches; the rest serves reads and retried writes.
         let writers = (options.max_connections / 2).max(1) as usize;
         writer::start(pool.clone(), jobs, writers, options.max_batch);
-        Ok(Self { pool, writer })
+        // A replica that is down at start is not a reason not to start: its reads answer 503
+        // until it is back, and everything else goes on.
+        let reads = match &options.read_url {
+            Some(url) => PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_lazy(url)?,
+            None => pool.clone(),
+        };
+        Ok(Self {
+            pool,
+            reads,
+            writer,
+        })
     }
 }
 
@@ -220,7 +235,7 @@ impl Storage for PgStorage {
         site_id: i64,
         query: &ReportQuery,
     ) -> Result<Vec<GroupedRollup>, StorageError> {
-        Postgres::report_rollups(&mut *self.pool.acquire().await?, site_id, query, &REPORT).await
+        Postgres::report_rollups(&mut *self.reads.acquire().await?, site_id, query, &REPORT).await
     }
 
     async fn response_page(
@@ -229,7 +244,7 @@ impl Storage for PgStorage {
         filter: &ResponseFilter,
         limit: u32,
     ) -> Result<Vec<StoredResponse>, StorageError> {
-        Postgres::response_page(&mut *self.pool.acquire().await?, site_id, filter, limit).await
+        Postgres::response_page(&mut *self.reads.acquire().await?, site_id, filter, limit).await
     }
 
     async fn summary_rollups(
@@ -369,7 +384,7 @@ impl Storage for PgStorage {
         site_id: i64,
         query: &ReportQuery,
     ) -> Result<Vec<AgentCounts>, StorageError> {
-        Postgres::agent_csat(&mut *self.pool.acquire().await?, site_id, query).await
+        Postgres::agent_csat(&mut *self.reads.acquire().await?, site_id, query).await
     }
 
     async fn reason_counts(
@@ -377,7 +392,7 @@ impl Storage for PgStorage {
         site_id: i64,
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError> {
-        Postgres::reason_counts(&mut *self.pool.acquire().await?, site_id, query).await
+        Postgres::reason_counts(&mut *self.reads.acquire().await?, site_id, query).await
     }
 
     async fn rollups(
