@@ -41,17 +41,7 @@ impl Cluster {
         if !is_root {
             return None;
         }
-        let dir = tempfile::tempdir().ok()?;
-        Command::new("chown")
-            .arg("postgres")
-            .arg(dir.path())
-            .status()
-            .ok()?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
+        let (dir, port) = home()?;
         let cluster = Self { bin, dir, port };
         let initdb = format!(
             "{} -D {} -A trust -U postgres >/dev/null",
@@ -64,17 +54,7 @@ impl Cluster {
     /// A streaming replica of `primary` (`pg_basebackup -R`: a hot standby following it), started
     /// on a port of its own; `None` where that cannot be done here.
     pub fn replica_of(primary: &Cluster) -> Option<Self> {
-        let dir = tempfile::tempdir().ok()?;
-        Command::new("chown")
-            .arg("postgres")
-            .arg(dir.path())
-            .status()
-            .ok()?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
+        let (dir, port) = home()?;
         let replica = Self {
             bin: primary.bin.clone(),
             dir,
@@ -124,6 +104,22 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A folder the `postgres` user owns for a cluster's files, and a free port for it.
+fn home() -> Option<(tempfile::TempDir, u16)> {
+    let dir = tempfile::tempdir().ok()?;
+    Command::new("chown")
+        .arg("postgres")
+        .arg(dir.path())
+        .status()
+        .ok()?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    Some((dir, port))
 }
 
 /// The newest PostgreSQL server binaries installed, if any.
