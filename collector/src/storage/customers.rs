@@ -33,6 +33,13 @@ pub(super) trait Customers: Database {
         cooldown_ms: i64,
     ) -> Result<bool, StorageError>;
 
+    /// Forgets the site's customers last surveyed before `before_ms`; how many.
+    async fn forget_customers(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        before_ms: i64,
+    ) -> Result<u64, StorageError>;
+
     /// Whether the interaction's survey was shown already.
     async fn impression_exists(
         conn: &mut Self::Connection,
@@ -56,6 +63,8 @@ const SURVEY_CUSTOMER: &str = "INSERT INTO customer_surveys (site_id, customer_h
      last_surveyed_ms = CASE WHEN customer_surveys.last_surveyed_ms > excluded.last_surveyed_ms - $4 \
      THEN customer_surveys.last_surveyed_ms ELSE excluded.last_surveyed_ms END \
      RETURNING last_surveyed_ms";
+const FORGET_CUSTOMERS: &str =
+    "DELETE FROM customer_surveys WHERE site_id = $1 AND last_surveyed_ms < $2 RETURNING site_id";
 const SELECT_IMPRESSION: &str = "SELECT 1 FROM impressions WHERE site_id = $1 AND interaction = $2";
 const INSERT_SERVER_KEY: &str =
     "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
@@ -116,6 +125,19 @@ where
             .fetch_one(conn)
             .await?;
         Ok(last == now_ms)
+    }
+
+    async fn forget_customers(
+        conn: &mut Self::Connection,
+        site_id: i64,
+        before_ms: i64,
+    ) -> Result<u64, StorageError> {
+        let gone: Vec<(i64,)> = sqlx::query_as(FORGET_CUSTOMERS)
+            .bind(site_id)
+            .bind(before_ms)
+            .fetch_all(conn)
+            .await?;
+        Ok(gone.len() as u64)
     }
 
     async fn impression_exists(

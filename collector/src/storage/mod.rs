@@ -223,6 +223,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
+    /// Forgets a site's customers last surveyed before `before_ms` (past its cooldown they
+    /// decide nothing); how many.
+    fn forget_customers(
+        &self,
+        site_id: i64,
+        before_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
     /// The server's own 32-byte key `name`, made (randomly) and stored the first time it is
     /// asked for, so every collector and CLI on this database uses the same.
     fn server_key(

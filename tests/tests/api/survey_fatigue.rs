@@ -273,7 +273,42 @@ async fn a_strict_site_takes_the_customer_only_from_the_token<S: TestBackend>() 
     );
 }
 
+async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let admin = admin_key(&app).await;
+    let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
+    assert_eq!(status, 200);
+    let site = app.site_by_key(app.site.key()).await.unwrap();
+    let key = CustomerKey::load(None, &app.storage).await.unwrap();
+    let now = koe_collector::clock::now_ms();
+    for (who, days_ago) in [("old@example.com", 40), ("recent@example.com", 3)] {
+        let check = CustomerCheck {
+            customer: key.hash(site.id, &CustomerId::try_from(who).unwrap()),
+            cooldown_ms: None,
+        };
+        assert!(
+            app.storage
+                .survey_customer(site.id, check, now - days_ago * DAY_MS)
+                .await
+                .unwrap()
+        );
+    }
+    let count = "UPDATE customer_surveys SET last_surveyed_ms = last_surveyed_ms";
+    assert_eq!(S::execute(&app.db.url, count).await.unwrap(), 2);
+    koe_collector::responses::retention::purge_due(&app.storage, 7)
+        .await
+        .unwrap();
+    assert_eq!(
+        S::execute(&app.db.url, count).await.unwrap(),
+        1,
+        "the customer surveyed 40 days ago, past the 30-day cooldown, is forgotten"
+    );
+}
+
 on_both_backends!(
+    customers_past_the_cooldown_are_forgotten,
     a_sample_of_20_percent_shows_a_fifth_of_surveys_and_never_flips,
     a_customer_surveyed_yesterday_is_spared_within_the_cooldown,
     a_strict_site_takes_the_customer_only_from_the_token

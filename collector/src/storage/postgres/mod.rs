@@ -218,6 +218,10 @@ impl Storage for PgStorage {
         .await
     }
 
+    async fn forget_customers(&self, site_id: i64, before_ms: i64) -> Result<u64, StorageError> {
+        Postgres::forget_customers(&mut *self.pool.acquire().await?, site_id, before_ms).await
+    }
+
     async fn server_key(&self, name: &'static str) -> Result<[u8; 32], StorageError> {
         Postgres::server_key(&mut *self.pool.acquire().await?, name).await
     }

@@ -255,6 +255,10 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn forget_customers(&self, site_id: i64, before_ms: i64) -> Result<u64, StorageError> {
+        Sqlite::forget_customers(&mut *self.reads.acquire().await?, site_id, before_ms).await
+    }
+
     async fn server_key(&self, name: &'static str) -> Result<[u8; 32], StorageError> {
         Sqlite::server_key(&mut *self.reads.acquire().await?, name).await
     }
