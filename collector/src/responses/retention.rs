@@ -82,7 +82,7 @@ pub async fn purge_due<S: Storage>(
         }
         // Customers surveyed longer ago than the cooldown decide nothing any more (without a
         // cooldown, none is kept at all).
-        let now = crate::clock::now_ms();
+        let now = clock::now_ms();
         let before = now - site.fatigue.cooldown_ms().unwrap_or(0);
         if let Err(error) = storage.forget_customers(site.id, before).await {
             tracing::warn!(site = %site.key, error = %error, "could not forget customers past the cooldown");
