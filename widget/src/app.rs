@@ -10,8 +10,6 @@ use crate::components::thanks::Thanks;
 use crate::locale::Texts;
 use crate::state::{Action, Answer, Phase, Question, Survey};
 
-/// Faces shown beside CSAT numbers; the text labels carry the meaning, not the colour or face.
-
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct WidgetProps {
     pub texts: &'static Texts,
@@ -163,12 +161,12 @@ fn step(
 
 fn csat_options(texts: &Texts) -> Vec<ScaleOption> {
     (1..=5u8)
-        .zip(koe_shared::wording::CSAT_FACES)
         .zip(texts.csat_labels)
-        .map(|((value, face), label)| ScaleOption {
+        .map(|(value, label)| ScaleOption {
             value,
-            text: format!("{face} {value}").into(),
+            text: value.to_string().into(),
             label: format!("{value} – {label}").into(),
+            face: Some(usize::from(value - 1)),
         })
         .collect()
 }
@@ -187,6 +185,7 @@ fn numbered(values: std::ops::RangeInclusive<u8>, low: &str, high: &str) -> Vec<
                 value,
                 text: value.to_string().into(),
                 label: label.into(),
+                face: None,
             }
         })
         .collect()
@@ -198,11 +197,13 @@ fn yes_no(texts: &Texts) -> Vec<ScaleOption> {
             value: 1,
             text: texts.yes.into(),
             label: texts.yes.into(),
+            face: None,
         },
         ScaleOption {
             value: 0,
             text: texts.no.into(),
             label: texts.no.into(),
+            face: None,
         },
     ]
 }

@@ -1,5 +1,7 @@
 //! Japanese from `data-lang`, and the screenshots of both languages (`cargo xtask screenshot`
-//! runs this test; the PNGs go to `build/screenshots/`).
+//! runs this test; the PNGs go to `build/screenshots/`). The CSAT faces are drawn by the
+//! survey's stylesheet, not emoji: they need no font, so a page (or a machine) without a
+//! colour-emoji font shows them as photographed here.
 
 use crate::support::{Scene, save_screenshot};
 
@@ -22,6 +24,23 @@ async fn data_lang_ja_renders_japanese_and_both_languages_are_photographed() {
         .script("return document.querySelector('[data-koe]').shadowRoot.querySelector('#koe-question').textContent;", serde_json::json!([]))
         .await;
     assert_eq!(question, "今回のサポートにどのくらい満足されましたか？");
+    let faces = b
+        .script(
+            "var root = document.querySelector('[data-koe]').shadowRoot;              return [].map.call(root.querySelectorAll('.koe-scale-csat .koe-option'), function (o) {                var f = o.querySelector('.koe-face'), r = f && f.getBoundingClientRect();                return [o.textContent, !!f && r.width >= 20 && r.height >= 20]; });",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(
+        faces,
+        serde_json::json!([
+            ["1", true],
+            ["2", true],
+            ["3", true],
+            ["4", true],
+            ["5", true]
+        ]),
+        "five drawn faces, and no emoji in the buttons' text"
+    );
     save_screenshot(b, "widget-ja.png").await;
 
     scene.open_page("/en", "data-lang=\"en\"", "", page).await;

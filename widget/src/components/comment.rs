@@ -45,7 +45,7 @@ pub fn comment_step(props: &CommentProps) -> Html {
         let pressed = props.reasons.contains(reason);
         let on_click = props.on_toggle_reason.reform(move |_: MouseEvent| *reason);
         html! {
-            <button type="button" class={classes!("koe-chip", pressed.then_some("koe-pressed"))}
+            <button type="button" class={if pressed { "koe-chip koe-pressed" } else { "koe-chip" }}
                 aria-pressed={if pressed { "true" } else { "false" }} data-reason={*reason} onclick={on_click}>
                 { label }
             </button>

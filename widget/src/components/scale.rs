@@ -11,6 +11,14 @@ pub struct ScaleOption {
     pub text: AttrValue,
     /// The accessible name, e.g. "5 – Very satisfied".
     pub label: AttrValue,
+    /// A face drawn before the text (CSAT: 0 angry … 4 happy), the same on every platform.
+    pub face: Option<usize>,
+}
+
+/// A face drawn by the stylesheet (`.koe-face-N`: a ring, two eyes, a mouth from a deep frown
+/// to a wide smile): no emoji font needed, so it looks the same on every platform.
+fn face(index: usize) -> Html {
+    html! { <span class={format!("koe-face koe-face-{index}")} aria-hidden="true"></span> }
 }
 
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -90,7 +98,7 @@ pub fn scale(props: &ScaleProps) -> Html {
             <button
                 type="button"
                 role="radio"
-                class={classes!("koe-option", checked.then_some("koe-checked"))}
+                class={if checked { "koe-option koe-checked" } else { "koe-option" }}
                 aria-checked={if checked { "true" } else { "false" }}
                 aria-label={option.label.clone()}
                 title={option.label.clone()}
@@ -100,13 +108,14 @@ pub fn scale(props: &ScaleProps) -> Html {
                 onclick={on_click}
                 onkeydown={on_keydown}
             >
+                { for option.face.map(face) }
                 { option.text.clone() }
             </button>
         }
     });
 
     html! {
-        <div class={classes!("koe-scale", format!("koe-scale-{}", props.kind))}>
+        <div class={format!("koe-scale koe-scale-{}", props.kind)}>
             <div role="radiogroup" aria-labelledby={props.labelled_by.clone()} class="koe-options">
                 { for options }
             </div>
