@@ -12,5 +12,6 @@ mod isolation;
 mod keyboard;
 mod language;
 mod mouse;
+mod nps_layout;
 mod rating_links;
 mod script_injection;
