@@ -1,8 +1,8 @@
 //! The survey's questions and scale names, which the widget, the rating email and the hosted
 //! survey page all show: a customer reads the same words wherever they answer.
 
-/// The faces beside CSAT 1–5 in the rating email and on the hosted survey page (the widget
-/// draws its own with CSS, so they need no emoji font), the same in every language.
+/// The faces beside CSAT 1–5 in the rating email (the widget and the hosted survey page draw
+/// theirs with CSS, so they need no emoji font), the same in every language.
 pub const CSAT_FACES: [&str; 5] = ["😠", "🙁", "😐", "🙂", "😄"];
 
 /// One language's wording.

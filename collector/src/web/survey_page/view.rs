@@ -5,7 +5,6 @@
 
 use askama::Template;
 use koe_shared::OfferedQuestion;
-use koe_shared::wording::CSAT_FACES as FACES;
 
 use crate::templates::render;
 use crate::texts::survey::SurveyTexts;
@@ -25,8 +24,11 @@ struct Scale<'a> {
 #[derive(Debug)]
 struct ScaleOption {
     value: u8,
-    /// What the button shows (a face and the number for CSAT).
+    /// What the button shows (the number).
     text: String,
+    /// For CSAT, the face drawn above it by the page's stylesheet (0 angry … 4 happy): no
+    /// emoji font needed.
+    face: Option<usize>,
     /// What it means, for its title and screen readers.
     label: String,
     checked: bool,
@@ -51,13 +53,11 @@ fn scale(
     };
     let options = values
         .map(|value| {
+            let face = (question == OfferedQuestion::Csat).then(|| usize::from(value - 1));
             let (text, label) = match question {
                 OfferedQuestion::Csat => {
                     let i = usize::from(value - 1);
-                    (
-                        format!("{} {value}", FACES[i]),
-                        format!("{value} – {}", t.csat_labels[i]),
-                    )
+                    (value.to_string(), format!("{value} – {}", t.csat_labels[i]))
                 }
                 OfferedQuestion::Nps => (
                     value.to_string(),
@@ -71,6 +71,7 @@ fn scale(
             ScaleOption {
                 value,
                 text,
+                face,
                 label,
                 checked: checked == Some(value),
             }
