@@ -15,6 +15,7 @@ mod json_rows;
 mod postgres;
 mod queries;
 mod records;
+mod removal;
 mod report_read;
 mod response_page;
 mod rezone;

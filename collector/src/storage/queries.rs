@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use koe_shared::{Channel, InteractionId};
+use koe_shared::Channel;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::bind;
@@ -85,32 +85,6 @@ pub(super) trait Queries: Database {
         site_id: i64,
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
-
-    /// Deletes up to `limit` rows of a site answered before `before_day` (created before
-    /// `bound_ms`); how many went.
-    async fn purge_responses(
-        conn: &mut Self::Connection,
-        site_id: i64,
-        bound_ms: i64,
-        before_day: &str,
-        limit: i64,
-    ) -> Result<u64, StorageError>;
-
-    /// Records that a site's raw responses before `before_day` are purged (forward only).
-    async fn mark_purged(
-        conn: &mut Self::Connection,
-        site_id: i64,
-        before_day: &str,
-    ) -> Result<(), StorageError>;
-
-    /// Deletes every row of an interaction (counted and set aside) and gives them back as
-    /// they were; renames its impression to `stand_in`.
-    async fn delete_interaction(
-        conn: &mut Self::Connection,
-        site_id: i64,
-        interaction: &InteractionId,
-        stand_in: &str,
-    ) -> Result<Vec<StoredResponse>, StorageError>;
 
     /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
     async fn agent_csat(
@@ -300,66 +274,6 @@ where
             bind_all::<DB>(&statement).execute(&mut *conn).await?;
         }
         Ok(())
-    }
-
-    async fn purge_responses(
-        conn: &mut Self::Connection,
-        site_id: i64,
-        bound_ms: i64,
-        before_day: &str,
-        limit: i64,
-    ) -> Result<u64, StorageError> {
-        let ids: Vec<(i64,)> = sqlx::query_as(sql::PURGE_RESPONSES)
-            .bind(site_id)
-            .bind(bound_ms)
-            .bind(before_day)
-            .bind(limit)
-            .fetch_all(conn)
-            .await?;
-        Ok(ids.len() as u64)
-    }
-
-    async fn mark_purged(
-        conn: &mut Self::Connection,
-        site_id: i64,
-        before_day: &str,
-    ) -> Result<(), StorageError> {
-        sqlx::query(sql::MARK_PURGED)
-            .bind(before_day)
-            .bind(site_id)
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-
-    async fn delete_interaction(
-        conn: &mut Self::Connection,
-        site_id: i64,
-        interaction: &InteractionId,
-        stand_in: &str,
-    ) -> Result<Vec<StoredResponse>, StorageError> {
-        let rows = sqlx::query(sql::DELETE_INTERACTION)
-            .bind(site_id)
-            .bind(interaction.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
-        let deleted = rows
-            .iter()
-            .map(|row| StoredResponse::try_from(ResponseRow::from_row(row)?))
-            .collect::<Result<Vec<_>, _>>()?;
-        sqlx::query(sql::ANONYMIZE_IMPRESSION)
-            .bind(stand_in)
-            .bind(site_id)
-            .bind(interaction.as_str())
-            .execute(&mut *conn)
-            .await?;
-        // Its alerts hold the comment too: sent or not, they go with it.
-        sqlx::query(super::webhooks::DELETE_INTERACTION_ALERTS)
-            .bind(site_id)
-            .bind(interaction.as_str())
-            .execute(conn)
-            .await?;
-        Ok(deleted)
     }
 
     async fn agent_csat(

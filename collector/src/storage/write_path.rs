@@ -13,6 +13,7 @@ use sqlx::Database;
 use super::admin::Admin;
 use super::customers::Customers;
 use super::queries::Queries;
+use super::removal::Removal;
 use super::webhooks::Webhooks;
 use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRules};
 use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
@@ -24,7 +25,7 @@ use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, respons
 /// What only a backend knows about its open write transaction; the plain statements come
 /// from [`Queries`], which `Db` implements on this connection type.
 pub(super) trait WriteTx: Sized {
-    type Db: Queries + Customers + Webhooks + Database<Connection = Self>;
+    type Db: Queries + Removal + Customers + Webhooks + Database<Connection = Self>;
 
     /// The stored responses of these interactions of a site (sorted), locked until commit
     /// where writers run concurrently.
