@@ -64,6 +64,12 @@ macro_rules! wire_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        #[cfg(feature = "openapi")]
+        crate::openapi::schema!(
+            $name,
+            crate::openapi::string_enum(&[$($wire),+], concat!("`", $field, "`"))
+        );
     };
 }
 

@@ -20,6 +20,7 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// What an interval of a difference says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Verdict {
     Up,
     Down,
@@ -48,6 +49,7 @@ impl Verdict {
 
 /// A metric now against before.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// The earlier period's value, interval and n.
     pub before: Estimate,

@@ -72,6 +72,19 @@ macro_rules! identifier {
                 f.write_str(&self.0)
             }
         }
+
+        #[cfg(feature = "openapi")]
+        crate::openapi::schema!(
+            $name,
+            crate::openapi::string(
+                1,
+                MAX_ID_CHARS,
+                crate::openapi::ID_PATTERN,
+                concat!(
+                    "`", $field, "`: 1–128 characters, not only whitespace, no control characters"
+                ),
+            )
+        );
     };
 }
 

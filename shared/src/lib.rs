@@ -16,6 +16,8 @@ pub mod channel;
 pub mod compare;
 pub mod ids;
 pub mod metrics;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod parse_error;
 pub mod score;
 pub mod text;

@@ -19,6 +19,7 @@ const Z95: f64 = 1.959_963_984_540_054;
 
 /// A measured value with its 95 % interval and the number of answers it rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub value: f64,
     pub low: f64,

@@ -50,6 +50,16 @@ macro_rules! bounded_score {
                 score.0
             }
         }
+
+        #[cfg(feature = "openapi")]
+        crate::openapi::schema!(
+            $name,
+            crate::openapi::integer_range(
+                $min,
+                $max,
+                concat!("`", $field, "`: a whole number from ", $min, " to ", $max),
+            )
+        );
     };
 }
 
@@ -79,6 +89,15 @@ impl From<bool> for Resolved {
         if value { Self::Yes } else { Self::No }
     }
 }
+
+#[cfg(feature = "openapi")]
+crate::openapi::schema!(
+    Resolved,
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .description(Some("Was the issue resolved?"))
+        .into()
+);
 
 impl From<Resolved> for bool {
     fn from(value: Resolved) -> bool {

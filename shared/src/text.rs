@@ -158,18 +158,20 @@ impl Reasons {
 impl TryFrom<Vec<Reason>> for Reasons {
     type Error = ParseError;
 
+    /// At most [`MAX_REASONS`] entries as sent (a repeat counts, then is dropped): a rule a
+    /// client can check by length alone, as the API's schema states it.
     fn try_from(mut reasons: Vec<Reason>) -> Result<Self, Self::Error> {
-        reasons.sort();
-        reasons.dedup();
         if reasons.len() > MAX_REASONS {
             return Err(ParseError::new(
                 "reasons",
                 format!(
-                    "must hold at most {MAX_REASONS} different tags, got {}",
+                    "must hold at most {MAX_REASONS} tags, got {}",
                     reasons.len()
                 ),
             ));
         }
+        reasons.sort();
+        reasons.dedup();
         Ok(Self(reasons))
     }
 }
@@ -179,6 +181,40 @@ impl From<Reasons> for Vec<Reason> {
         reasons.0
     }
 }
+
+#[cfg(feature = "openapi")]
+crate::openapi::schema!(
+    Comment,
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(crate::openapi::COMMENT_PATTERN))
+        .description(Some(
+            "The customer's comment: at most 2000 characters once surrounding whitespace is \
+             trimmed, not only whitespace, no control characters but line breaks and tabs",
+        ))
+        .into()
+);
+
+#[cfg(feature = "openapi")]
+crate::openapi::schema!(
+    Reason,
+    crate::openapi::string(
+        1,
+        MAX_REASON_CHARS,
+        crate::openapi::REASON_PATTERN,
+        "A reason tag: a-z, 0-9, `_` and `-`, starting with a letter",
+    )
+);
+
+#[cfg(feature = "openapi")]
+crate::openapi::schema!(
+    Reasons,
+    crate::openapi::set_of(
+        <Reason as utoipa::PartialSchema>::schema(),
+        MAX_REASONS,
+        "Reason tags the customer picked, at most 8 (a repeat is dropped)",
+    )
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use crate::{
 /// submissions for the same (site, interaction) into one response. Unknown fields are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Submission {
     pub site: SiteKey,
     pub interaction: InteractionId,
@@ -77,6 +78,7 @@ impl Submission {
 /// response rate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Impression {
     pub site: SiteKey,
     pub interaction: InteractionId,
@@ -98,6 +100,7 @@ pub struct Impression {
 
 /// The collector's answer to an impression: show the survey or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImpressionReceipt {
     pub show: bool,
     /// Counted now (the first impression of the interaction).
@@ -110,6 +113,7 @@ pub struct ImpressionReceipt {
 /// Why a survey is not shown (survey fatigue rules of the site).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Declined {
     /// The interaction falls outside the site's sample (decided by the interaction id alone,
     /// so a retry or reload gives the same answer).
@@ -130,6 +134,7 @@ impl Declined {
 /// Whether a submission started a response or changed an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SubmissionStatus {
     Created,
     Updated,
@@ -137,6 +142,7 @@ pub enum SubmissionStatus {
 
 /// The collector's answer to an accepted submission: sent only once it is committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmissionReceipt {
     pub id: i64,
     pub status: SubmissionStatus,
@@ -145,6 +151,7 @@ pub struct SubmissionReceipt {
 /// Every error the collector's API answers with: a stable `error` code for programs and a
 /// sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub error: String,
     pub message: String,

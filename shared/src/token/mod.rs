@@ -121,6 +121,17 @@ impl TryFrom<String> for AttributionToken {
     }
 }
 
+#[cfg(feature = "openapi")]
+crate::openapi::schema!(
+    AttributionToken,
+    crate::openapi::string(
+        1,
+        MAX_TOKEN_LEN,
+        "^[A-Za-z0-9_.-]+$",
+        "Signed attribution from the site's backend (see the token format in the README)",
+    )
+);
+
 impl From<AttributionToken> for String {
     fn from(token: AttributionToken) -> String {
         token.0
