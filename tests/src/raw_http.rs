@@ -38,6 +38,21 @@ pub async fn send_raw_to(
     pieces: usize,
     pause: Duration,
 ) -> (u16, Value, Duration) {
+    send_raw_with(url, path, &[], content_type, length, body, pieces, pause).await
+}
+
+/// [`send_raw_to`] with more request headers (an API key).
+#[allow(clippy::too_many_arguments)]
+pub async fn send_raw_with(
+    url: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_type: &str,
+    length: usize,
+    body: &[u8],
+    pieces: usize,
+    pause: Duration,
+) -> (u16, Value, Duration) {
     let address = url
         .trim_start_matches("http://")
         .split('/')
@@ -47,8 +62,12 @@ pub async fn send_raw_to(
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connects");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\n{extra}Connection: close\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("sends");
     for piece in body.chunks(body.len().div_ceil(pieces.max(1)).max(1)) {

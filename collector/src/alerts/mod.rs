@@ -16,7 +16,9 @@ pub use condition::{Condition, ConditionError};
 use crate::responses::ResponseState;
 
 /// How a webhook's body is shaped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum WebhookFormat {

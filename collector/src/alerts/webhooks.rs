@@ -49,7 +49,7 @@ impl NewWebhook {
 }
 
 /// A stored webhook as listed (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WebhookRecord {
     pub id: i64,
     pub url: String,
@@ -59,7 +59,7 @@ pub struct WebhookRecord {
 }
 
 /// A delivery as listed: where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeliveryRecord {
     pub id: i64,
     pub webhook_id: i64,

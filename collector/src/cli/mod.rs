@@ -174,12 +174,20 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Print the API's OpenAPI 3.1 document (what `/api/v1/openapi.json` serves), e.g. to
+    /// generate a client from.
+    Openapi,
 }
 
 /// Runs the command line; the binary's `main` is only this.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(&cli.config).context("could not read the settings")?;
     let (db, command) = match cli.command {
+        Command::Openapi => {
+            let document = crate::web::api::openapi::document();
+            println!("{}", document.to_pretty_json()?);
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Serve { bind, demo, db } => {
             telemetry::init("info");
             settings.bind = bind.unwrap_or(settings.bind);

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Tally;
 
 /// Which earlier period a report is compared with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
     /// The period of equal length that ends the day before this one starts.
@@ -48,7 +48,7 @@ impl Compare {
 }
 
 /// The earlier period a report was compared with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ComparedWith {
     pub compare: Compare,
     pub from: String,
@@ -56,7 +56,7 @@ pub struct ComparedWith {
 }
 
 /// Each metric of a row against the matching earlier row (`None`: nothing to compare).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RowChange {
     pub csat: Option<Change>,
     pub nps: Option<Change>,

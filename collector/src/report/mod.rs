@@ -22,7 +22,7 @@ pub use query::{GroupBy, ReportQuery};
 use crate::rollup::RollupCounters;
 
 /// One row of a report: a group in a time bucket.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReportRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
@@ -56,7 +56,7 @@ impl ReportRow {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub site: String,
     pub from: String,

@@ -10,7 +10,9 @@ pub const MAX_RANGE_DAYS: i64 = 3 * 366;
 /// Range when none is given: the last 30 days.
 pub const DEFAULT_RANGE_DAYS: i64 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Agent,
@@ -41,16 +43,34 @@ pub struct ReportQuery {
     pub compare: Option<Compare>,
 }
 
-/// The raw parameters, as strings (all optional).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// The raw parameters, as strings (all optional; an empty one counts as absent).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawReportQuery {
+    /// First day, in the site's time zone (default: 29 days before `to`).
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", example = "2026-11-01")]
     pub from: Option<String>,
+    /// Last day, in the site's time zone (default: the site's today). At most 3 years after
+    /// `from`.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", example = "2026-11-30")]
     pub to: Option<String>,
+    /// `day`, `week` (default; weeks start on Monday), `month` or `all` (one bucket).
+    #[param(pattern = "^(day|week|month|all)?$")]
     pub bucket: Option<String>,
+    /// Comma-separated groups: `agent`, `channel`, `team`.
+    #[param(
+        pattern = "^\\s*((agent|channel|team)\\s*)?(,\\s*((agent|channel|team)\\s*)?)*$",
+        example = "agent,channel"
+    )]
     pub group_by: Option<String>,
+    /// Only this agent.
     pub agent: Option<String>,
+    /// Only this channel.
     pub channel: Option<String>,
+    /// Only this team.
     pub team: Option<String>,
+    /// Compare every row with the `previous` period of equal length, or the `previous_year`.
+    #[param(pattern = "^(previous|previous_year)?$")]
     pub compare: Option<String>,
 }
 

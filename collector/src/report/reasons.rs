@@ -9,7 +9,7 @@ use crate::sites::Site;
 use crate::storage::{Storage, StorageError};
 
 /// One reason's count for a group (`None`: not grouped by it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReasonCount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,

@@ -21,7 +21,7 @@ pub struct Prior {
 }
 
 /// Where an agent stands against the rest of their team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// The agent's whole 95 % interval lies below the rest of the team's CSAT.
@@ -31,7 +31,7 @@ pub enum Flag {
 }
 
 /// One agent's standing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     pub rank: usize,
     pub agent: String,

@@ -17,30 +17,52 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// Largest page.
 pub const MAX_LIMIT: u32 = 200;
 
-/// The raw query parameters, as strings (all optional).
-#[derive(Debug, Default, Deserialize)]
+/// The raw query parameters, as strings (all optional; an empty one counts as absent).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawResponseQuery {
+    /// First day, in the site's time zone.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", example = "2026-11-01")]
     pub from: Option<String>,
+    /// Last day, in the site's time zone.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", example = "2026-11-30")]
     pub to: Option<String>,
+    /// Only this agent.
     pub agent: Option<String>,
+    /// Only this channel.
     pub channel: Option<String>,
+    /// Only this team.
     pub team: Option<String>,
+    /// Lowest CSAT, 0–5.
+    #[param(pattern = "^(\\+?[0-9]+)?$")]
     pub min_csat: Option<String>,
+    /// Highest CSAT, 0–5.
+    #[param(pattern = "^(\\+?[0-9]+)?$")]
     pub max_csat: Option<String>,
+    /// Lowest NPS answer, 0–10.
+    #[param(pattern = "^(\\+?[0-9]+)?$")]
     pub min_nps: Option<String>,
+    /// Highest NPS answer, 0–10.
+    #[param(pattern = "^(\\+?[0-9]+)?$")]
     pub max_nps: Option<String>,
+    /// Where the page starts: the previous page's `next_cursor`.
     pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(pattern = "^(\\+?[0-9]+)?$")]
     pub limit: Option<String>,
     /// `true` lists only flagged responses, `false` only counted ones; absent lists both.
+    #[param(pattern = "^(true|false)?$")]
     pub flagged: Option<String>,
     /// Only responses that gave this reason (`slow`, `not_solved`, …).
+    #[param(pattern = "^([a-z][a-z0-9_-]*)?$", max_length = 32)]
     pub reason: Option<String>,
     /// `true` only responses with a comment, `false` only those without.
+    #[param(pattern = "^(true|false)?$")]
     pub has_comment: Option<String>,
 }
 
 /// A response as the API lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListedResponse {
     pub id: i64,
     pub interaction: String,
@@ -101,7 +123,7 @@ impl From<&StoredResponse> for ListedResponse {
 }
 
 /// One page of responses, newest first, and the cursor of the next page if there is one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResponsePage {
     pub responses: Vec<ListedResponse>,
     pub next_cursor: Option<String>,

@@ -72,7 +72,7 @@ pub enum SiteChangeError {
 }
 
 /// A site as listed and shown: everything but its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SiteView {
     pub site_key: String,
     pub name: String,

@@ -8,7 +8,7 @@ use crate::responses::{Attribution, ResponseState};
 use crate::sites::fatigue::CustomerCheck;
 
 /// What an API key may do: `read` reports, or `admin` (also create links and keys).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Read,

@@ -6,6 +6,16 @@ use futures_util::{Stream, StreamExt as _};
 
 use crate::web::error::ManageError;
 
+/// `?format=`: the answer's format (the `Accept` header's `text/csv` asks for CSV too).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParam {
+    /// `json` (default) or `csv` (UTF-8 with a BOM, cells that look like formulas defused).
+    #[param(inline, value_type = Option<String>, pattern = "^(json|csv)$")]
+    #[allow(dead_code)]
+    format: Option<String>,
+}
+
 /// CSV when `format=csv` or `Accept: text/csv`; JSON otherwise.
 pub fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ManageError> {
     match format {

@@ -197,6 +197,10 @@ pub enum ManageError {
     NotFound,
     #[error("{0}")]
     BadParameter(String),
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -223,6 +227,8 @@ impl ManageError {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::BadParameter(_) => "invalid_parameter",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -236,6 +242,8 @@ impl ResponseError for ManageError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadParameter(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -24,7 +24,7 @@ use actix_cors::Cors;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, http::header, web};
 
-use crate::storage::Storage;
+use crate::storage::{Role, Storage};
 use rate_limit::IpLimiter;
 use state::AppState;
 
@@ -47,32 +47,68 @@ pub fn routes<S: Storage>(
     let public = web::scope("/api/v1")
         .wrap(from_fn(rate_limit::per_ip))
         .wrap(cors)
-        .route("/responses", web::post().to(api::submit_response::<S>))
-        .route("/impressions", web::post().to(api::record_impression::<S>));
+        .service(
+            api_resource("/responses", "POST").route(web::post().to(api::submit_response::<S>)),
+        )
+        .service(
+            api_resource("/impressions", "POST").route(web::post().to(api::record_impression::<S>)),
+        )
+        .service(api_resource("/openapi.json", "GET").route(web::get().to(api::openapi_json)));
     let manage = web::scope("/api/v1/sites/{site}")
+        .wrap(from_fn(api::auth::require_key::<S>))
         .wrap(from_fn(body_limit::bounded_body))
-        .app_data(web::JsonConfig::default().limit(1024))
-        .route("", web::get().to(api::show_site::<S>))
-        .route("", web::patch().to(api::update_site_settings::<S>))
-        .route("/scores", web::get().to(api::scores::<S>))
-        .route("/standings", web::get().to(api::standings::<S>))
-        .route("/reasons", web::get().to(api::reasons::<S>))
-        .route("/responses", web::get().to(api::list_responses::<S>))
-        .route(
-            "/responses/{interaction}",
-            web::delete().to(api::erase_interaction::<S>),
+        .app_data(api::extractors::json_config())
+        .app_data(api::extractors::query_config())
+        .app_data(api::extractors::path_config())
+        .service(
+            manage_resource("", "GET, PATCH", Role::Admin)
+                .route(web::get().to(api::show_site::<S>))
+                .route(web::patch().to(api::update_site_settings::<S>)),
         )
-        .route("/keys", web::post().to(api::create_key::<S>))
-        .route("/keys", web::get().to(api::list_keys::<S>))
-        .route("/keys/{id}", web::delete().to(api::revoke_key::<S>))
-        .route("/links", web::post().to(api::create_links::<S>))
-        .route("/webhooks", web::post().to(api::create_webhook::<S>))
-        .route("/webhooks", web::get().to(api::list_webhooks::<S>))
-        .route(
-            "/webhooks/deliveries",
-            web::get().to(api::list_deliveries::<S>),
+        .service(
+            manage_resource("/scores", "GET", Role::Read).route(web::get().to(api::scores::<S>)),
         )
-        .route("/webhooks/{id}", web::delete().to(api::delete_webhook::<S>));
+        .service(
+            manage_resource("/standings", "GET", Role::Read)
+                .route(web::get().to(api::standings::<S>)),
+        )
+        .service(
+            manage_resource("/reasons", "GET", Role::Read).route(web::get().to(api::reasons::<S>)),
+        )
+        .service(
+            manage_resource("/responses", "GET", Role::Read)
+                .route(web::get().to(api::list_responses::<S>)),
+        )
+        .service(
+            manage_resource("/responses/{interaction}", "DELETE", Role::Admin)
+                .route(web::delete().to(api::erase_interaction::<S>)),
+        )
+        .service(
+            manage_resource("/keys", "GET, POST", Role::Admin)
+                .route(web::get().to(api::list_keys::<S>))
+                .route(web::post().to(api::create_key::<S>)),
+        )
+        .service(
+            manage_resource("/keys/{id}", "DELETE", Role::Admin)
+                .route(web::delete().to(api::revoke_key::<S>)),
+        )
+        .service(
+            manage_resource("/links", "POST", Role::Admin)
+                .route(web::post().to(api::create_links::<S>)),
+        )
+        .service(
+            manage_resource("/webhooks", "GET, POST", Role::Admin)
+                .route(web::get().to(api::list_webhooks::<S>))
+                .route(web::post().to(api::create_webhook::<S>)),
+        )
+        .service(
+            manage_resource("/webhooks/deliveries", "GET", Role::Admin)
+                .route(web::get().to(api::list_deliveries::<S>)),
+        )
+        .service(
+            manage_resource("/webhooks/{id}", "DELETE", Role::Admin)
+                .route(web::delete().to(api::delete_webhook::<S>)),
+        );
     if let Some(limiter) = ip_limiter {
         config.app_data(limiter);
     }
@@ -141,6 +177,40 @@ pub fn own_origins(
             crate::sites::Origin::parse(&origin).ok()
         })
         .collect()
+}
+
+/// A resource of the JSON API: a method it has no route for is answered 405 with `Allow`
+/// (`allow` lists the methods its routes take), in the API's error format.
+fn api_resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |req: actix_web::HttpRequest| async move {
+        let mut response = HttpResponse::build(actix_web::http::StatusCode::METHOD_NOT_ALLOWED);
+        response.insert_header((header::ALLOW, allow));
+        error::json_error(
+            response,
+            "method_not_allowed",
+            &format!("{} takes {allow}, not {}", req.path(), req.method()),
+        )
+    }))
+}
+
+/// A resource of the authenticated API, open to keys of `role` (checked before anything of
+/// the request is read; the scope has checked the key).
+fn manage_resource(
+    path: &str,
+    allow: &'static str,
+    role: Role,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    api_resource(path, allow).wrap(from_fn(move |req, next| {
+        api::auth::require_role(role, req, next)
+    }))
 }
 
 /// Unknown paths answer in the API's error format too.

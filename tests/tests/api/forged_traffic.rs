@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use koe_tests::raw_http::send_raw_to;
+use koe_collector::audit::Actor;
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
+use koe_tests::raw_http::send_raw_with;
 use koe_tests::{TestApp, TestBackend, in_an_hour, on_both_backends};
 use serde_json::json;
 
@@ -71,28 +74,37 @@ async fn every_route_that_reads_a_body_has_a_deadline<S: TestBackend>() {
         return;
     };
     let token = app.site.token("slow", None, None, in_an_hour());
+    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {key}");
+    let signed_in = [("Authorization", bearer.as_str())];
     let form = "application/x-www-form-urlencoded";
     let json = "application/json";
-    for (path, content_type, body) in [
+    for (path, headers, content_type, body) in [
         (
             format!("/s/{token}"),
+            &[][..],
             form,
             format!("csat=4&comment={}", "a".repeat(60)),
         ),
         (
             "/dashboard/sign-in".to_owned(),
+            &[][..],
             form,
             format!("api_key={}", "k".repeat(60)),
         ),
         (
             format!("/api/v1/sites/{}/keys", app.site.key()),
+            &signed_in[..],
             json,
             format!(r#"{{"role":"read","pad":"{}"}}"#, "p".repeat(40)),
         ),
     ] {
-        let (status, answer, took) = send_raw_to(
+        let (status, answer, took) = send_raw_with(
             &app.url("/"),
             &path,
+            headers,
             content_type,
             body.len(),
             body.as_bytes(),
@@ -107,6 +119,24 @@ async fn every_route_that_reads_a_body_has_a_deadline<S: TestBackend>() {
         );
         assert!(took < Duration::from_secs(4), "{path} held on for {took:?}");
     }
+    // Without a key the API does not wait for the body at all.
+    let keys = format!("/api/v1/sites/{}/keys", app.site.key());
+    let body = r#"{"role":"read"}"#;
+    let (status, answer, _) = send_raw_with(
+        &app.url("/"),
+        &keys,
+        &[],
+        json,
+        body.len(),
+        body.as_bytes(),
+        body.len(),
+        Duration::from_millis(100),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
 }
 
 async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() {

@@ -16,6 +16,7 @@ mod health;
 mod hostile;
 mod html_escaping;
 mod impressions;
+mod openapi;
 mod postgres_outage;
 mod rate_limit;
 mod rating_links;

@@ -3,8 +3,7 @@
 //! (`responses::erasure`). Idempotent: erasing what is not stored says `"erased": 0`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use koe_shared::InteractionId;
-use serde_json::json;
+use koe_shared::{InteractionId, SiteKey};
 
 use super::auth::authorize;
 use crate::audit::Actor;
@@ -13,6 +12,29 @@ use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
+/// What an erasure removed.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Erased {
+    pub interaction: String,
+    /// Stored answers removed (0: nothing was stored; the call is idempotent).
+    pub erased: u64,
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{site}/responses/{interaction}",
+    tag = "site",
+    summary = "Erase an interaction's answers",
+    description = "Answers a customer's deletion request: the interaction's responses and \
+        comment are deleted and its counts taken out of every report, in one transaction. \
+        Recorded in the audit trail.",
+    params(
+        ("site" = SiteKey, Path, description = "The site's key."),
+        ("interaction" = InteractionId, Path, description = "The interaction to erase."),
+    ),
+    responses((status = 200, description = "Erased.", body = Erased)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn erase_interaction<S: Storage>(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -23,5 +45,8 @@ pub async fn erase_interaction<S: Storage>(
     let interaction = InteractionId::try_from(interaction)
         .map_err(|e| ManageError::BadParameter(e.to_string()))?;
     let erased = erasure::erase(&state.storage, &site, &interaction, Actor::Key(caller.id)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "interaction": interaction.as_str(), "erased": erased })))
+    Ok(HttpResponse::Ok().json(Erased {
+        interaction: interaction.to_string(),
+        erased,
+    }))
 }

@@ -17,6 +17,23 @@ use crate::web::state::AppState;
 /// Idempotent per interaction: 201 the first time (`show: true`), 200 after — `show: true` for
 /// a reload of a survey shown before, `show: false` with the reason when the survey is declined
 /// (nothing recorded).
+#[utoipa::path(
+    post,
+    path = "/api/v1/impressions",
+    tag = "ingest",
+    summary = "Ask whether to show the survey",
+    description = "Applies the site's sample and a named customer's cooldown, and counts the \
+        impression (the response rate's denominator) only when the survey is to be shown.",
+    request_body(content(
+        (Impression = "application/json"),
+        (Impression = "text/plain"),
+    )),
+    responses(
+        (status = 201, description = "Show the survey; the impression is counted now.", body = ImpressionReceipt),
+        (status = 200, description = "Shown before (`show: true`, not counted again), or declined \
+            (`show: false` and why; nothing counted).", body = ImpressionReceipt),
+    ),
+)]
 #[tracing::instrument(name = "record_impression", skip_all)]
 pub async fn record_impression<S: Storage>(
     req: HttpRequest,

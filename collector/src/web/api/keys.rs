@@ -3,22 +3,40 @@
 //! sessions end at once.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 
 use super::auth::authorize;
+use super::openapi::{SiteItemPath, SitePath};
 use crate::audit::Actor;
 use crate::sites::registration::{create_api_key, revoke_api_key};
 use crate::storage::{ApiKeyRecord, Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
-#[derive(Debug, serde::Deserialize)]
+/// The key to create.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewKey {
+    /// `read` (reports) or `admin` (also settings, keys, links, webhooks, erasure).
+    #[schema(value_type = Role)]
     role: String,
 }
 
+/// A key just created: the key itself is shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedKey {
+    pub id: i64,
+    pub api_key: String,
+    pub role: Role,
+}
+
+/// A site's keys.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyList {
+    pub keys: Vec<ListedKey>,
+}
+
 /// A key as listed: what it is and when it was used, never the key.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ListedKey {
     pub id: i64,
     pub role: Role,
@@ -46,6 +64,16 @@ impl From<&ApiKeyRecord> for ListedKey {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites/{site}/keys",
+    tag = "site",
+    summary = "Create an API key",
+    params(SitePath),
+    request_body = NewKey,
+    responses((status = 201, description = "Created; `api_key` is shown only now.", body = CreatedKey)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn create_key<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -57,10 +85,23 @@ pub async fn create_key<S: Storage>(
         ManageError::BadParameter(format!("role must be read or admin, got {:?}", body.role))
     })?;
     let (record, key) = create_api_key(&state.storage, &site, role, Actor::Key(caller.id)).await?;
-    Ok(HttpResponse::Created()
-        .json(json!({ "id": record.id, "api_key": key, "role": role.as_str() })))
+    Ok(HttpResponse::Created().json(CreatedKey {
+        id: record.id,
+        api_key: key,
+        role,
+    }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/keys",
+    tag = "site",
+    summary = "List the site's API keys",
+    description = "What each key is and when it was last used; never the keys themselves.",
+    params(SitePath),
+    responses((status = 200, description = "The keys.", body = KeyList)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn list_keys<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -69,9 +110,19 @@ pub async fn list_keys<S: Storage>(
     let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
     let keys = state.storage.api_keys(site.id).await?;
     let listed: Vec<ListedKey> = keys.iter().map(ListedKey::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "keys": listed })))
+    Ok(HttpResponse::Ok().json(KeyList { keys: listed }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{site}/keys/{id}",
+    tag = "site",
+    summary = "Revoke an API key",
+    description = "Its next call is refused and its dashboard sessions end at once.",
+    params(SiteItemPath),
+    responses((status = 204, description = "Revoked.")),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn revoke_key<S: Storage>(
     req: HttpRequest,
     path: web::Path<(String, i64)>,

@@ -3,18 +3,19 @@
 //! "sampled_out"}` (200) unless `force`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use koe_shared::{AgentId, Channel, CustomerId, InteractionId, Locale, TeamId};
-use serde::Deserialize;
-use serde_json::json;
+use koe_shared::{AgentId, Channel, CustomerId, Declined, InteractionId, Locale, TeamId};
+use serde::{Deserialize, Serialize};
 
 use super::auth::authorize;
-use crate::links::{self, LinkRequest};
+use super::openapi::SitePath;
+use crate::links::{self, LinkRequest, LinkSet};
 use crate::sites::fatigue::admit_link;
 use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
-#[derive(Debug, Deserialize)]
+/// The interaction to make rating links for.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLinks {
     interaction: InteractionId,
@@ -22,7 +23,10 @@ pub struct NewLinks {
     team: Option<TeamId>,
     channel: Channel,
     /// Days the links stay valid (default 14, at most 90).
+    #[schema(minimum = 1, maximum = 90)]
     expires_in_days: Option<u64>,
+    /// The language of the page and the email block (default `en`).
+    #[schema(value_type = Option<Locale>)]
     lang: Option<String>,
     /// Who the links go to, for the site's cooldown (hashed, never stored).
     customer: Option<CustomerId>,
@@ -31,6 +35,30 @@ pub struct NewLinks {
     force: bool,
 }
 
+/// No links: the site's survey-fatigue rules spare this interaction (`force` overrides).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Suppressed {
+    pub interaction: String,
+    pub suppressed: Declined,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites/{site}/links",
+    tag = "site",
+    summary = "Make rating links for an email",
+    description = "A signed link per CSAT and NPS score, a plain survey link, and an email \
+        block (HTML with inline styles, and its text version) to paste into the message that \
+        closes the ticket.",
+    params(SitePath),
+    request_body = NewLinks,
+    responses(
+        (status = 201, description = "The links.", body = LinkSet),
+        (status = 200, description = "Outside the site's sample, or the customer was surveyed \
+            within the site's cooldown: no links.", body = Suppressed),
+    ),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn create_links<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -64,10 +92,10 @@ pub async fn create_links<S: Storage>(
     )
     .await?;
     if let Err(why) = admitted {
-        return Ok(HttpResponse::Ok().json(json!({
-            "interaction": request.interaction.as_str(),
-            "suppressed": why.as_str(),
-        })));
+        return Ok(HttpResponse::Ok().json(Suppressed {
+            interaction: request.interaction.to_string(),
+            suppressed: why,
+        }));
     }
     let base = state.public_url.clone().unwrap_or_else(|| {
         let info = req.connection_info();

@@ -3,16 +3,37 @@
 //! as for scores; `group_by` takes agent and channel.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 
 use super::auth::authorize;
+use super::openapi::SitePath;
 use crate::report::ReportQuery;
 use crate::report::query::RawReportQuery;
-use crate::report::reasons::{self, ReasonsError};
+use crate::report::reasons::{self, ReasonCount, ReasonsError};
 use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
+/// The reason counts of a range.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Reasons {
+    pub site: String,
+    pub from: String,
+    pub to: String,
+    pub reasons: Vec<ReasonCount>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/reasons",
+    tag = "reports",
+    summary = "Why customers are unhappy",
+    description = "Reason tags counted among low-CSAT (1–2) and detractor (0–6) answers, by \\
+        agent and channel. Range and filters as for scores; `group_by=team` is refused.",
+    params(SitePath, RawReportQuery),
+    responses((status = 200, description = "The counts.", body = Reasons)),
+    security(("api_key" = ["read"])),
+)]
 #[tracing::instrument(name = "reasons", skip_all)]
 pub async fn reasons<S: Storage>(
     req: HttpRequest,
@@ -28,10 +49,10 @@ pub async fn reasons<S: Storage>(
             ReasonsError::ByTeam => ManageError::BadParameter(e.to_string()),
             ReasonsError::Storage(e) => e.into(),
         })?;
-    Ok(HttpResponse::Ok().json(json!({
-        "site": site.key,
-        "from": query.from.to_string(),
-        "to": query.to.to_string(),
-        "reasons": counts,
-    })))
+    Ok(HttpResponse::Ok().json(Reasons {
+        site: site.key.to_string(),
+        from: query.from.to_string(),
+        to: query.to.to_string(),
+        reasons: counts,
+    }))
 }

@@ -5,9 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::auth::authorize;
-use crate::responses::list::{self, RawResponseQuery, ResponseQuery};
+use super::openapi::SitePath;
+use crate::responses::list::{self, RawResponseQuery, ResponsePage, ResponseQuery};
 use crate::storage::{Role, Storage};
-use crate::web::csv_reply::{csv_response, wants_csv};
+use crate::web::csv_reply::{FormatParam, csv_response, wants_csv};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -18,6 +19,20 @@ pub struct ListParams {
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/responses",
+    tag = "reports",
+    summary = "Raw responses, newest first",
+    description = "With their comments, filterable, a page at a time: pass `next_cursor` as \
+        `cursor` for the next page (`null` on the last).",
+    params(SitePath, RawResponseQuery, FormatParam),
+    responses(
+        (status = 200, description = "A page of responses, as JSON or CSV.",
+            content((ResponsePage = "application/json"), (String = "text/csv"))),
+    ),
+    security(("api_key" = ["read"])),
+)]
 #[tracing::instrument(name = "list_responses", skip_all)]
 pub async fn list_responses<S: Storage>(
     req: HttpRequest,

@@ -1,7 +1,7 @@
 //! `POST /api/v1/responses`: one customer's answers, merged per interaction.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use koe_shared::{Submission, SubmissionReceipt, SubmissionStatus};
+use koe_shared::{ApiError, Submission, SubmissionReceipt, SubmissionStatus};
 
 use super::admission::{admit_site, charge_site};
 use super::body::read_json;
@@ -14,6 +14,27 @@ use crate::web::metrics;
 use crate::web::state::AppState;
 
 /// Answers 201 for a new response, 200 for a merge into an existing one, only after commit.
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    tag = "ingest",
+    summary = "Send a customer's answers",
+    description = "Answers may arrive one at a time: submissions for the same interaction are \
+        merged into one response while its edit window is open. The answer comes only once the \
+        response is committed. Sent from the site's pages (CORS for the site's origins), as \
+        `application/json` or as `text/plain` (`navigator.sendBeacon`).",
+    request_body(content(
+        (Submission = "application/json"),
+        (Submission = "text/plain"),
+    )),
+    responses(
+        (status = 201, description = "A new response for the interaction, stored.", body = SubmissionReceipt),
+        (status = 200, description = "Merged into the interaction's response.", body = SubmissionReceipt),
+        (status = 409, description = "The interaction's response can no longer change: its edit \
+            window has closed (`edit_window_closed`) or it names another agent, team or channel \
+            (`attribution_conflict`).", body = ApiError),
+    ),
+)]
 #[tracing::instrument(name = "submit_response", skip_all)]
 pub async fn submit_response<S: Storage>(
     req: HttpRequest,

@@ -3,9 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::auth::authorize;
-use crate::report::{self, ReportQuery, query::RawReportQuery};
+use super::openapi::SitePath;
+use crate::report::{self, Report, ReportQuery, query::RawReportQuery};
 use crate::storage::{Role, Storage};
-use crate::web::csv_reply::{csv_response, wants_csv};
+use crate::web::csv_reply::{FormatParam, csv_response, wants_csv};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -16,6 +17,21 @@ pub struct ScoresParams {
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/scores",
+    tag = "reports",
+    summary = "Scores by agent, channel, team and time",
+    description = "CSAT, NPS, CES, FCR, response rate and self-resolution for each group and \
+        time bucket, each with its 95 % interval and n; rows under the site's low-n threshold \
+        are marked `low_n`. Computed from rollups only. See docs/metrics.md.",
+    params(SitePath, RawReportQuery, FormatParam),
+    responses(
+        (status = 200, description = "The report, as JSON or (`format=csv` or `Accept: text/csv`) CSV.",
+            content((Report = "application/json"), (String = "text/csv"))),
+    ),
+    security(("api_key" = ["read"])),
+)]
 #[tracing::instrument(name = "scores", skip_all)]
 pub async fn scores<S: Storage>(
     req: HttpRequest,

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::auth::authorize;
+use super::openapi::SitePath;
 use crate::audit::Actor;
 use crate::sites::settings::{SiteChangeError, SiteChanges, SiteView, update_site};
 use crate::sites::{Origin, SiteTimeZone};
@@ -13,6 +14,15 @@ use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}",
+    tag = "site",
+    summary = "The site's settings",
+    params(SitePath),
+    responses((status = 200, description = "Everything but its secret.", body = SiteView)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn show_site<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -22,28 +32,51 @@ pub async fn show_site<S: Storage>(
     Ok(HttpResponse::Ok().json(SiteView::from(site.as_ref())))
 }
 
-#[derive(Debug, Deserialize)]
+/// The settings to change; those left out stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SitePatch {
+    /// The site's name, as the dashboard shows it.
     name: Option<String>,
+    /// Origins to allow, e.g. `https://shop.example`.
     #[serde(default)]
     add_origins: Vec<String>,
+    /// Origins to stop allowing (a site keeps at least one).
     #[serde(default)]
     remove_origins: Vec<String>,
+    /// Accept attribution only through signed tokens.
     strict: Option<bool>,
+    /// Rows with fewer answers are marked `low_n`.
     low_n_threshold: Option<u32>,
-    /// Days raw responses are kept; 0 keeps everything.
+    /// Days raw responses are kept, from 91 to 36 500; 0 keeps everything.
+    #[schema(maximum = 36_500)]
     retention_days: Option<u32>,
     /// Share of interactions surveyed, 0–100.
+    #[schema(maximum = 100)]
     sample_percent: Option<u32>,
     /// Days a surveyed customer is not asked again, 0–365.
+    #[schema(maximum = 365)]
     cooldown_days: Option<u32>,
+    /// An IANA time zone, e.g. `Asia/Tokyo`; needs `rebuild_rollups`.
     timezone: Option<String>,
     /// Allows `timezone` to change, rebuilding the rollups in the new zone.
     #[serde(default)]
     rebuild_rollups: bool,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/sites/{site}",
+    tag = "site",
+    summary = "Change the site's settings",
+    description = "Recorded in the audit trail as made by the calling key. A new time zone \
+        needs `rebuild_rollups: true`: every stored answer is then counted on its day in the \
+        new zone, in one transaction.",
+    params(SitePath),
+    request_body = SitePatch,
+    responses((status = 200, description = "The settings after the change.", body = SiteView)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn update_site_settings<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,

@@ -3,15 +3,40 @@
 //! (`report::standings`). The range and filters are the scores API's.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 
 use super::auth::authorize;
+use super::openapi::SitePath;
 use crate::report::query::RawReportQuery;
+use crate::report::standings::Standing;
 use crate::report::{ReportQuery, standings};
 use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
+/// The standings of a range.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Standings {
+    pub site: String,
+    pub from: String,
+    pub to: String,
+    /// Best first.
+    pub agents: Vec<Standing>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/standings",
+    tag = "reports",
+    summary = "Agents ranked by CSAT",
+    description = "Ranked by CSAT shrunk toward the team's (so two answers do not top the \\
+        list), with the raw CSAT, its interval and n, and a flag when an agent's whole interval \\
+        lies below or above the rest of their team. Range and filters as for scores; \\
+        `bucket` and `group_by` are ignored.",
+    params(SitePath, RawReportQuery),
+    responses((status = 200, description = "The standings.", body = Standings)),
+    security(("api_key" = ["read"])),
+)]
 #[tracing::instrument(name = "standings", skip_all)]
 pub async fn standings<S: Storage>(
     req: HttpRequest,
@@ -22,10 +47,10 @@ pub async fn standings<S: Storage>(
     let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
     let query = ReportQuery::parse(&params, site.today()).map_err(ManageError::BadParameter)?;
     let agents = standings::load(&state.storage, &site, &query).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "site": site.key,
-        "from": query.from.to_string(),
-        "to": query.to.to_string(),
-        "agents": agents,
-    })))
+    Ok(HttpResponse::Ok().json(Standings {
+        site: site.key.to_string(),
+        from: query.from.to_string(),
+        to: query.to.to_string(),
+        agents,
+    }))
 }

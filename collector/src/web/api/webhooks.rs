@@ -2,33 +2,73 @@
 //! and remove them, and list the latest deliveries with their state, attempts and last error.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::auth::authorize;
-use crate::alerts::webhooks::{WebhookError, WebhookRequest, add_webhook, remove_webhook};
+use super::openapi::{SiteItemPath, SitePath};
+use crate::alerts::webhooks::{
+    DeliveryRecord, WebhookError, WebhookRecord, WebhookRequest, add_webhook, remove_webhook,
+};
 use crate::audit::Actor;
 use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
-#[derive(Debug, Deserialize)]
+/// The webhook to add.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookBody {
+    /// Where alerts are POSTed: a public `https://` (or `http://`) URL.
     url: String,
     /// The condition, e.g. `csat<=2 or nps<=6 or resolved=false`.
     when: String,
     /// `json` (default) or `slack`.
+    #[schema(value_type = Option<crate::alerts::WebhookFormat>)]
     format: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     /// At most this many, newest first (default 50, at most 500).
     limit: Option<u32>,
 }
 
+/// A webhook just added: its signing secret is shown only now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedWebhook {
+    #[serde(flatten)]
+    pub webhook: WebhookRecord,
+    /// Signs every delivery (`Koe-Signature`); see docs/operations.md.
+    pub secret: String,
+}
+
+/// A site's webhooks.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookRecord>,
+}
+
+/// The latest deliveries, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeliveryList {
+    pub deliveries: Vec<DeliveryRecord>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites/{site}/webhooks",
+    tag = "site",
+    summary = "Add a webhook",
+    description = "Alerts on answers that meet `when` (e.g. `csat<=2 or nps<=6 or \
+        resolved=false`), sent at least once with a stable `Koe-Event-Id` and signed with the \
+        secret. At most 10 per site.",
+    params(SitePath),
+    request_body = NewWebhookBody,
+    responses((status = 201, description = "Added.", body = CreatedWebhook)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn create_webhook<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -49,11 +89,21 @@ pub async fn create_webhook<S: Storage>(
             WebhookError::Storage(e) => e.into(),
             other => ManageError::BadParameter(other.to_string()),
         })?;
-    let mut shown = serde_json::to_value(&record).unwrap_or_default();
-    shown["secret"] = json!(secret);
-    Ok(HttpResponse::Created().json(shown))
+    Ok(HttpResponse::Created().json(CreatedWebhook {
+        webhook: record,
+        secret,
+    }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/webhooks",
+    tag = "site",
+    summary = "List the site's webhooks",
+    params(SitePath),
+    responses((status = 200, description = "The webhooks (never their secrets).", body = WebhookList)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn list_webhooks<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -61,9 +111,18 @@ pub async fn list_webhooks<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
     let webhooks = state.storage.webhooks(site.id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "webhooks": webhooks })))
+    Ok(HttpResponse::Ok().json(WebhookList { webhooks }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{site}/webhooks/{id}",
+    tag = "site",
+    summary = "Remove a webhook",
+    params(SiteItemPath),
+    responses((status = 204, description = "Removed; it alerts no more.")),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn delete_webhook<S: Storage>(
     req: HttpRequest,
     path: web::Path<(String, i64)>,
@@ -77,6 +136,16 @@ pub async fn delete_webhook<S: Storage>(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site}/webhooks/deliveries",
+    tag = "site",
+    summary = "The latest webhook deliveries",
+    description = "Each with its state (`pending`, `delivered`, `failed`), attempts and last error.",
+    params(SitePath, DeliveriesQuery),
+    responses((status = 200, description = "The deliveries.", body = DeliveryList)),
+    security(("api_key" = ["admin"])),
+)]
 pub async fn list_deliveries<S: Storage>(
     req: HttpRequest,
     site: web::Path<String>,
@@ -86,5 +155,5 @@ pub async fn list_deliveries<S: Storage>(
     let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
     let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
     let deliveries = state.storage.deliveries(site.id, limit).await?;
-    Ok(HttpResponse::Ok().json(json!({ "deliveries": deliveries })))
+    Ok(HttpResponse::Ok().json(DeliveryList { deliveries }))
 }
