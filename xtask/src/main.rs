@@ -13,6 +13,7 @@
 mod bench;
 mod browser;
 mod fuzz;
+mod schemathesis;
 mod serve;
 mod short_imports;
 mod size;

@@ -4,6 +4,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use crate::browser;
+use crate::schemathesis;
 use crate::toolchain::{WASM_TARGET, ensure_wasm_target};
 use crate::widget;
 use crate::{cargo, step, workspace_root};
@@ -42,8 +43,11 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     )?;
     // The browser tests need Chromium and ChromeDriver.
     let chromedriver = browser::find_chromedriver()?;
+    // The API tests run schemathesis against a live collector.
+    let schemathesis = schemathesis::ensure()?;
     let mut tests = cargo();
     tests.env("KOE_CHROMEDRIVER", chromedriver);
+    tests.env("KOE_SCHEMATHESIS", schemathesis);
     tests
         .current_dir(&root)
         .args(["test", "--workspace"])
