@@ -8,6 +8,7 @@ pub mod assets;
 pub mod body_limit;
 pub mod client_address;
 pub mod codes;
+pub mod cors;
 pub mod csv_reply;
 pub mod dashboard;
 pub mod demo;
@@ -20,7 +21,6 @@ pub mod shared_limits;
 pub mod state;
 pub mod survey_page;
 
-use actix_cors::Cors;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, http::header, web};
 
@@ -35,18 +35,16 @@ pub fn routes<S: Storage>(
     ip_limiter: Option<web::Data<IpLimiter>>,
 ) {
     let sites = state.sites.clone();
-    let cors = Cors::default()
-        .allowed_origin_fn(move |origin, _| sites.knows_origin(origin.as_bytes()))
-        .allowed_methods(["POST"])
-        .allowed_headers([header::CONTENT_TYPE])
-        .max_age(86_400);
     let limits = web::Data::new(body_limit::BodyLimits {
         deadline: state.body_timeout,
         limit: body_limit::FORM_LIMIT,
     });
     let public = web::scope("/api/v1")
+        .wrap(from_fn(move |req, next| {
+            cors::allow_origin_loaded_late(sites.clone(), req, next)
+        }))
         .wrap(from_fn(rate_limit::per_ip))
-        .wrap(cors)
+        .wrap(cors::public(state.sites.clone()))
         .service(
             api_resource("/responses", "POST").route(web::post().to(api::submit_response::<S>)),
         )

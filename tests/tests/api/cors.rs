@@ -82,4 +82,46 @@ async fn foreign_origins_are_refused<S: TestBackend>() {
     assert_eq!(app.snapshot().await, before);
 }
 
-on_both_backends!(registered_origins_are_allowed, foreign_origins_are_refused);
+/// A site registered after the collector loaded its directory (`koe site add` while it runs, or
+/// another collector of a fleet): its page's first call is answered readable, not blocked by
+/// the browser for a missing `Access-Control-Allow-Origin`. Failed before the fix: the answer
+/// (201, stored) carried no such header.
+async fn a_site_created_while_the_collector_runs_is_readable_at_once<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let late = app
+        .add_site("Late shop", false, "https://late.example")
+        .await;
+    for (path, body) in [
+        (
+            "/api/v1/impressions",
+            json!({ "site": late.key(), "interaction": "l", "peek": true }),
+        ),
+        (
+            "/api/v1/responses",
+            json!({ "site": late.key(), "interaction": "l", "csat": 5 }),
+        ),
+    ] {
+        let posted = app
+            .post_raw(
+                path,
+                "text/plain",
+                body.to_string().into_bytes(),
+                Some("https://late.example"),
+            )
+            .await;
+        assert!(posted.status().is_success(), "{path}: {}", posted.status());
+        assert_eq!(
+            allow_origin(&posted),
+            Some("https://late.example"),
+            "{path}"
+        );
+    }
+}
+
+on_both_backends!(
+    registered_origins_are_allowed,
+    foreign_origins_are_refused,
+    a_site_created_while_the_collector_runs_is_readable_at_once,
+);
