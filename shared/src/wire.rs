@@ -96,6 +96,10 @@ pub struct Impression {
     /// sites; strict ones take it from the token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerId>,
+    /// Only ask (`koe('prepare')`, while the chat still runs): the answer says whether the
+    /// survey would be shown, and nothing is recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub peek: bool,
 }
 
 /// The collector's answer to an impression: show the survey or not.

@@ -5,7 +5,7 @@
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::StorageError;
-use crate::sites::fatigue::CustomerHash;
+use crate::sites::fatigue::{CustomerCheck, CustomerHash};
 
 pub(super) trait Customers: Database {
     /// When the customer was last surveyed on the site (Unix ms), if ever.
@@ -50,6 +50,26 @@ pub(super) trait Customers: Database {
     /// The server's own key `name`: made at random the first time anyone asks, the stored one
     /// after.
     async fn server_key(conn: &mut Self::Connection, name: &str) -> Result<[u8; 32], StorageError>;
+}
+
+/// Whether a survey about to be shown falls in its customer's cooldown: the customer was
+/// surveyed less than the cooldown ago, and this is not a reload of the interaction's survey
+/// shown before. Read only — what both an impression and a `prepare`'s peek decide on.
+pub(super) async fn in_cooldown<DB: Customers>(
+    conn: &mut DB::Connection,
+    site_id: i64,
+    interaction: &str,
+    check: Option<&CustomerCheck>,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    let Some((check, cooldown_ms)) = check.and_then(|c| Some((c, c.cooldown_ms?))) else {
+        return Ok(false);
+    };
+    if DB::impression_exists(conn, site_id, interaction).await? {
+        return Ok(false);
+    }
+    let last = DB::last_surveyed(conn, site_id, &check.customer).await?;
+    Ok(last.is_some_and(|last| now_ms - last < cooldown_ms))
 }
 
 const SELECT_LAST_SURVEYED: &str = "SELECT last_surveyed_ms FROM customer_surveys \

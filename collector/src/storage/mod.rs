@@ -215,6 +215,16 @@ pub trait Storage: Clone + Send + Sync + 'static {
         write: ImpressionWrite,
     ) -> impl Future<Output = Result<ImpressionOutcome, StorageError>> + Send;
 
+    /// Whether [`Self::record_impression`] would show the survey now — not within its
+    /// customer's cooldown — writing nothing (`koe('prepare')` asks ahead of the show).
+    fn would_show(
+        &self,
+        site_id: i64,
+        interaction: &InteractionId,
+        customer: Option<CustomerCheck>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
     /// Asks whether a customer may be surveyed now (a rating link is about to be sent): `false`
     /// when surveyed within `check.cooldown_ms`; otherwise notes them surveyed at `now_ms`.
     fn survey_customer(

@@ -11,7 +11,7 @@ use koe_shared::InteractionId;
 use sqlx::Database;
 
 use super::admin::Admin;
-use super::customers::Customers;
+use super::customers::{Customers, in_cooldown};
 use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
@@ -169,12 +169,8 @@ pub(super) async fn apply_impression<T: WriteTx>(
     write: &ImpressionWrite,
 ) -> Result<ImpressionOutcome, StorageError> {
     let interaction = write.interaction.as_str();
-    if let Some(check) = &write.customer
-        && let Some(cooldown_ms) = check.cooldown_ms
-        && !T::Db::impression_exists(tx, write.site_id, interaction).await?
-        && let Some(last) = T::Db::last_surveyed(tx, write.site_id, &check.customer).await?
-        && write.now_ms - last < cooldown_ms
-    {
+    let customer = write.customer.as_ref();
+    if in_cooldown::<T::Db>(tx, write.site_id, interaction, customer, write.now_ms).await? {
         return Ok(ImpressionOutcome::Cooldown);
     }
     let inserted = T::Db::insert_impression(tx, write).await?;

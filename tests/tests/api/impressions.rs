@@ -46,4 +46,64 @@ async fn impressions_follow_the_same_rules<S: TestBackend>() {
     assert_eq!(app.snapshot().await, before);
 }
 
-on_both_backends!(an_impression_counts_once, impressions_follow_the_same_rules);
+/// `koe('prepare')` asks with `"peek": true`: the same verdict an impression would get (the
+/// sample, a named customer's cooldown, a reload shown again), and nothing recorded.
+async fn a_peek_answers_as_an_impression_would_and_records_nothing<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (_, admin) = koe_collector::sites::registration::create_api_key(
+        &app.storage,
+        &app.site.site,
+        koe_collector::storage::Role::Admin,
+        koe_collector::audit::Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let patched = app
+        .client
+        .patch(app.url(&format!("/api/v1/sites/{}", app.site.key())))
+        .bearer_auth(&admin)
+        .json(&json!({ "cooldown_days": 30 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let ask = async |interaction: &str, peek: bool| {
+        let body = json!({ "site": app.site.key(), "interaction": interaction, "customer": "alice", "peek": peek });
+        let answer = app.post_json("/api/v1/impressions", &body).await;
+        (
+            answer.status().as_u16(),
+            answer.json::<Value>().await.unwrap(),
+        )
+    };
+    let peeked = ask("c1", true).await;
+    assert_eq!(peeked, (200, json!({ "show": true, "recorded": false })));
+    assert_eq!(
+        app.impression_count(&app.site).await,
+        0,
+        "a peek records nothing"
+    );
+    assert_eq!(ask("c1", false).await.0, 201, "then the show is counted");
+    let before = app.snapshot().await;
+    assert_eq!(
+        ask("c2", true).await,
+        (
+            200,
+            json!({ "show": false, "recorded": false, "declined": "cooldown" })
+        ),
+        "alice was surveyed a moment ago"
+    );
+    assert_eq!(
+        ask("c1", true).await,
+        (200, json!({ "show": true, "recorded": false })),
+        "a reload of the survey she was shown"
+    );
+    assert_eq!(app.snapshot().await, before, "peeks change nothing");
+}
+
+on_both_backends!(
+    an_impression_counts_once,
+    impressions_follow_the_same_rules,
+    a_peek_answers_as_an_impression_would_and_records_nothing,
+);

@@ -11,7 +11,7 @@ use sqlx::{Connection, Postgres};
 use tokio::sync::{mpsc, oneshot};
 
 use super::admin::Admin as _;
-use super::customers::Customers as _;
+use super::customers::{Customers as _, in_cooldown};
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::webhooks::{AttemptOutcome, DueDelivery, Webhooks as _};
@@ -199,6 +199,25 @@ impl Storage for PgStorage {
         let inserted = write_path::apply_impression(&mut *tx, &write).await?;
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    async fn would_show(
+        &self,
+        site_id: i64,
+        interaction: &InteractionId,
+        customer: Option<CustomerCheck>,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        let cooling = in_cooldown::<Postgres>(
+            &mut conn,
+            site_id,
+            interaction.as_str(),
+            customer.as_ref(),
+            now_ms,
+        )
+        .await?;
+        Ok(!cooling)
     }
 
     async fn survey_customer(

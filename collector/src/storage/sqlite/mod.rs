@@ -14,7 +14,7 @@ use sqlx::{Connection, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use super::admin::Admin as _;
-use super::customers::Customers as _;
+use super::customers::{Customers as _, in_cooldown};
 use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::webhooks::{AttemptOutcome, DueDelivery, Webhooks as _};
@@ -236,6 +236,25 @@ impl Storage for SqliteStorage {
     ) -> Result<ImpressionOutcome, StorageError> {
         self.through_writer(|reply| WriteJob::Write(Write::Impression(write, reply)))
             .await
+    }
+
+    async fn would_show(
+        &self,
+        site_id: i64,
+        interaction: &InteractionId,
+        customer: Option<CustomerCheck>,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let mut conn = self.reads.acquire().await?;
+        let cooling = in_cooldown::<Sqlite>(
+            &mut conn,
+            site_id,
+            interaction.as_str(),
+            customer.as_ref(),
+            now_ms,
+        )
+        .await?;
+        Ok(!cooling)
     }
 
     async fn survey_customer(

@@ -30,8 +30,9 @@ use crate::web::state::AppState;
     )),
     responses(
         (status = 201, description = "Show the survey; the impression is counted now.", body = ImpressionReceipt),
-        (status = 200, description = "Shown before (`show: true`, not counted again), or declined \
-            (`show: false` and why; nothing counted).", body = ImpressionReceipt),
+        (status = 200, description = "Shown before (`show: true`, not counted again), declined \
+            (`show: false` and why; nothing counted), or the answer to a `peek` (nothing \
+            recorded).", body = ImpressionReceipt),
     ),
 )]
 #[tracing::instrument(name = "record_impression", skip_all)]
@@ -60,6 +61,20 @@ pub async fn record_impression<S: Storage>(
         customer: state.customer_key.hash(site.id, &customer),
         cooldown_ms: site.fatigue.cooldown_ms(),
     });
+    if impression.peek {
+        let shown = state
+            .storage
+            .would_show(site.id, &impression.interaction, customer, now_ms)
+            .await?;
+        return Ok(HttpResponse::Ok().json(match shown {
+            true => ImpressionReceipt {
+                show: true,
+                recorded: false,
+                declined: None,
+            },
+            false => declined(Declined::Cooldown),
+        }));
+    }
     let outcome = state
         .storage
         .record_impression(ImpressionWrite {
