@@ -1,5 +1,6 @@
 // Koe loader: defines koe(), replays calls queued before it loaded, and fetches the survey
-// (wasm-bindgen glue + .wasm) only when one is first shown or an answer still waits to be sent.
+// (wasm-bindgen glue + .wasm) only when one is prepared or first shown, or an answer still
+// waits to be sent.
 // xtask fills in the hashed file names and strips comments and indentation.
 (function (w, d) {
   var s = d.currentScript;
@@ -18,15 +19,21 @@
     (on[name] || []).forEach(function (f) { try { f(detail); } catch (e) { fail(e); } });
   }
   w.__koeConfig = { site: a.site, lang: a.lang, color: a.color, position: a.position, target: a.target, endpoint: base, emit: emit };
+  // The wasm is fetched beside the glue, not after it: one round trip less on a cold show.
   function load() {
-    return ready || (ready = import(dir + "__GLUE__").then(function (m) {
-      return m.default({ module_or_path: dir + "__WASM__" });
+    return ready || (ready = Promise.all([import(dir + "__GLUE__"), fetch(dir + "__WASM__")]).then(function (r) {
+      return r[0].default({ module_or_path: r[1] });
     }).then(function () { return w.__koeWidget; }));
   }
   function koe(cmd, opt, fn) {
     try {
       if (cmd == "on") (on[opt] = on[opt] || []).push(fn);
       else if (cmd == "show") load().then(function (k) { k.show(opt || {}); }, failed).catch(fail);
+      // While the chat runs: fetch and compile the survey in idle time and, given the
+      // interaction, ask the collector ahead, so the `show` that follows needs no round trip.
+      else if (cmd == "prepare") (w.requestIdleCallback || setTimeout).call(w, function () {
+        load().then(function (k) { if (opt) k.prepare(opt); }, failed).catch(fail);
+      });
       else if (cmd == "hide" && ready) ready.then(function (k) { k.hide(); }).catch(fail);
     } catch (e) { fail(e); }
   }

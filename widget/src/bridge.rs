@@ -84,6 +84,13 @@ pub fn start() {
     let config = Rc::new(config);
     outbox::report_errors_to(events.0.clone());
     let api = Object::new();
+    let prepare = {
+        let (config, events) = (Rc::clone(&config), events.clone());
+        Closure::<dyn Fn(JsValue)>::new(move |options: JsValue| match read_request(&options) {
+            Ok(request) => mount::prepare(Rc::clone(&config), request, events.clone()),
+            Err(error) => web_sys::console::error_2(&"koe: cannot prepare:".into(), &error.into()),
+        })
+    };
     let show = {
         let config = Rc::clone(&config);
         Closure::<dyn Fn(JsValue)>::new(move |options: JsValue| {
@@ -97,9 +104,11 @@ pub fn start() {
     };
     let hide = Closure::<dyn Fn()>::new(mount::hide);
     let _ = Reflect::set(&api, &"show".into(), show.as_ref());
+    let _ = Reflect::set(&api, &"prepare".into(), prepare.as_ref());
     let _ = Reflect::set(&api, &"hide".into(), hide.as_ref());
-    // Both live as long as the page.
+    // They live as long as the page.
     show.forget();
+    prepare.forget();
     hide.forget();
     let _ = Reflect::set(&window, &"__koeWidget".into(), &api);
     outbox::resume();

@@ -27,6 +27,37 @@ thread_local! {
     static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
     /// Counts `show` and `hide` calls: a verdict that arrives after a newer call is dropped.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
+    /// What `prepare` learned ahead: the survey it asked about and the collector's verdict
+    /// (`None`: show it; `Some(reason)`: declined).
+    static PREPARED: RefCell<Option<(ShowRequest, Option<JsValue>)>> = const { RefCell::new(None) };
+}
+
+/// Whether a verdict about `asked` holds for `request`: the collector decides on the
+/// interaction and the customer (named, or signed in the token) alone.
+fn same_verdict(asked: &ShowRequest, request: &ShowRequest) -> bool {
+    asked.interaction == request.interaction
+        && asked.customer == request.customer
+        && asked.token == request.token
+}
+
+/// Asks the collector ahead — while the chat still runs — whether `request`'s survey will be
+/// shown, recording nothing, so that its `show` puts it on the page at once. Fires `prepared`
+/// with `{interaction, show}`; when the collector does not answer, `show` asks as usual.
+pub fn prepare(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(verdict) = crate::ask::peek(&config, &request).await else {
+            return;
+        };
+        let detail = js_sys::Object::new();
+        let _ = Reflect::set(
+            &detail,
+            &"interaction".into(),
+            &request.interaction.as_str().into(),
+        );
+        let _ = Reflect::set(&detail, &"show".into(), &verdict.is_none().into());
+        PREPARED.with(|p| *p.borrow_mut() = Some((request, verdict)));
+        events.emit("prepared", &detail);
+    });
 }
 
 fn next_generation() -> u32 {
@@ -59,30 +90,53 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     }
     hide();
     let generation = next_generation();
+    let prepared = PREPARED.with(|p| {
+        p.borrow()
+            .as_ref()
+            .filter(|(asked, _)| same_verdict(asked, &request))
+            .map(|(_, verdict)| verdict.clone())
+    });
+    if let Some(verdict) = prepared {
+        // Decided ahead: no round trip before the survey; the impression is counted behind it.
+        if verdict.is_none() {
+            let (config, request) = (Rc::clone(&config), request.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                crate::ask::ask(&config, &request).await;
+            });
+        }
+        settle(config, request, events, verdict);
+        return Ok(());
+    }
     wasm_bindgen_futures::spawn_local(async move {
         let verdict = crate::ask::ask(&config, &request).await;
-        if GENERATION.with(Cell::get) != generation {
-            return;
-        }
-        match verdict {
-            None => {
-                if let Err(error) = mount(config, request, events) {
-                    web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
-                }
-            }
-            Some(reason) => {
-                let detail = js_sys::Object::new();
-                let _ = Reflect::set(
-                    &detail,
-                    &"interaction".into(),
-                    &request.interaction.as_str().into(),
-                );
-                let _ = Reflect::set(&detail, &"reason".into(), &reason);
-                events.emit("declined", &detail);
-            }
+        if GENERATION.with(Cell::get) == generation {
+            settle(config, request, events, verdict);
         }
     });
     Ok(())
+}
+
+/// Shows the survey (`verdict` `None`) or tells the page why not.
+fn settle(
+    config: Rc<WidgetConfig>,
+    request: ShowRequest,
+    events: Events,
+    verdict: Option<JsValue>,
+) {
+    let Some(reason) = verdict else {
+        if let Err(error) = mount(config, request, events) {
+            web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
+        }
+        return;
+    };
+    let detail = js_sys::Object::new();
+    let _ = Reflect::set(
+        &detail,
+        &"interaction".into(),
+        &request.interaction.as_str().into(),
+    );
+    let _ = Reflect::set(&detail, &"reason".into(), &reason);
+    events.emit("declined", &detail);
 }
 
 /// Puts the survey on the page (the collector has counted its impression, or will).

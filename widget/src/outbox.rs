@@ -121,10 +121,15 @@ pub fn submission_body(config: &WidgetConfig, request: &ShowRequest, answer: &An
 
 /// The body of `POST /api/v1/impressions`: the attribution and, when the site named them, the
 /// customer (for its cooldown).
-pub fn impression_body(config: &WidgetConfig, request: &ShowRequest) -> String {
-    attributed(config, request)
-        .string("customer", request.customer.as_deref())
-        .finish()
+/// `peek` asks without recording (`koe('prepare')`).
+pub fn impression_body(config: &WidgetConfig, request: &ShowRequest, peek: bool) -> String {
+    let body = attributed(config, request).string("customer", request.customer.as_deref());
+    if peek {
+        body.boolean("peek", true)
+    } else {
+        body
+    }
+    .finish()
 }
 
 /// What to do with a delivery after one attempt.
@@ -368,7 +373,10 @@ mod tests {
             submission_body(&config(), &request(), &Answer::Resolved(false))
                 .ends_with(r#""resolved":false}"#)
         );
-        assert!(impression_body(&config(), &request()).ends_with(r#""locale":"ja"}"#));
+        assert!(impression_body(&config(), &request(), false).ends_with(r#""locale":"ja"}"#));
+        assert!(
+            impression_body(&config(), &request(), true).ends_with(r#""locale":"ja","peek":true}"#)
+        );
     }
 
     #[test]

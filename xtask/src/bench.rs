@@ -6,12 +6,12 @@ use std::fmt::Write as _;
 use std::fs;
 use std::process::{Command, Stdio};
 
-use crate::{cargo, size, step, target_dir, widget, workspace_root};
+use crate::{browser, cargo, size, step, target_dir, widget, workspace_root};
 
 pub fn run(args: &[String]) -> Result<(), String> {
     widget::build()?;
     let widget_md = target_dir().join("bench-widget.md");
-    let weights = size::markdown()? + &size::yew_floor_markdown()?;
+    let weights = size::markdown()? + &size::yew_floor_markdown()? + &show_latency()?;
     fs::write(&widget_md, weights).map_err(|e| e.to_string())?;
     step(
         cargo().current_dir(workspace_root()).args([
@@ -45,6 +45,34 @@ pub fn run(args: &[String]) -> Result<(), String> {
     fs::write(&path, md).map_err(|e| e.to_string())?;
     eprintln!("wrote {}", path.display());
     Ok(())
+}
+
+/// The time from `koe('show')` to a clickable survey in headless Chromium — cold, cached, after
+/// `prepare`, shown again — from the ignored browser test that measures it; empty (with a
+/// note) without Chromium.
+fn show_latency() -> Result<String, String> {
+    let chromedriver = browser::find_chromedriver()?;
+    if chromedriver.is_empty() {
+        return Ok(String::new());
+    }
+    let out = target_dir().join("bench-show-latency.md");
+    step(
+        cargo()
+            .current_dir(workspace_root())
+            .env("KOE_CHROMEDRIVER", chromedriver)
+            .env("KOE_BENCH_OUT", &out)
+            .args(["test", "--package", "koe-tests", "--test", "browser", "--"])
+            .args([
+                "--ignored",
+                "--exact",
+                "show_latency::measure_the_time_to_a_clickable_survey",
+            ]),
+        "time to a clickable survey (headless Chromium)",
+    )?;
+    let table = fs::read_to_string(&out).map_err(|e| format!("the show-latency table: {e}"))?;
+    Ok(format!(
+        "\n### Time to a clickable survey (headless Chromium)\n\nFrom `koe('show')` to the survey's first button in the page (`performance.now()` and a MutationObserver, in the page), median of 7, the demo-style page on its own origin, the collector a debug build on 127.0.0.1 (its answer to the impression sits on the path of every show but the prepared ones). Ratios against the cold show of the same run.\n\n{table}"
+    ))
 }
 
 fn header(args: &[String]) -> String {
