@@ -48,6 +48,7 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     let mut tests = cargo();
     tests.env("KOE_CHROMEDRIVER", chromedriver);
     tests.env("KOE_SCHEMATHESIS", schemathesis);
+    tests.env("KOE_AXE", widget::axe_core(&root)?);
     tests
         .current_dir(&root)
         .args(["test", "--workspace"])

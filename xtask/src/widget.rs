@@ -108,10 +108,26 @@ pub fn compile(package: &str, work: &str) -> Result<(Vec<u8>, Vec<u8>), String> 
 /// `wasm-opt` from the npm `binaryen` package pinned in `xtask/tools` (installed on first use
 /// into `build/tools`; Debian's binaryen is too old for wasm-bindgen's output).
 fn wasm_opt(root: &Path) -> Result<PathBuf, String> {
+    Ok(npm_tools(root)?.join("node_modules/.bin/wasm-opt"))
+}
+
+/// axe-core's browser build, pinned in `xtask/tools`, which the browser tests inject.
+pub fn axe_core(root: &Path) -> Result<PathBuf, String> {
+    Ok(npm_tools(root)?.join("node_modules/axe-core/axe.min.js"))
+}
+
+/// `build/tools`, with the npm packages `xtask/tools` pins installed (`npm ci`) when one of
+/// them is missing.
+fn npm_tools(root: &Path) -> Result<PathBuf, String> {
     let tools = root.join("build/tools");
-    let binary = tools.join("node_modules/.bin/wasm-opt");
-    if binary.exists() {
-        return Ok(binary);
+    let installed = [
+        "node_modules/.bin/wasm-opt",
+        "node_modules/axe-core/axe.min.js",
+    ]
+    .iter()
+    .all(|file| tools.join(file).exists());
+    if installed {
+        return Ok(tools);
     }
     fs::create_dir_all(&tools).map_err(|e| format!("create {}: {e}", tools.display()))?;
     for file in ["package.json", "package-lock.json"] {
@@ -122,10 +138,10 @@ fn wasm_opt(root: &Path) -> Result<PathBuf, String> {
         Command::new("npm")
             .current_dir(&tools)
             .args(["ci", "--no-audit", "--no-fund"]),
-        "npm ci (binaryen 132 for wasm-opt)",
+        "npm ci (binaryen 132 for wasm-opt, axe-core for the browser tests)",
     )
-    .map_err(|e| format!("{e}: wasm-opt comes from npm; install Node.js and npm"))?;
-    Ok(binary)
+    .map_err(|e| format!("{e}: the build tools come from npm; install Node.js and npm"))?;
+    Ok(tools)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {

@@ -9,6 +9,8 @@ pub struct PageTexts {
     pub account: &'static str,
     pub pages_label: &'static str,
     pub flag_column: &'static str,
+    /// Names a table's scrolling box apart from the section it is in: "Standings: table".
+    pub table_suffix: &'static str,
     /// Overview, Agents, Channels, Comments.
     pub tabs: [&'static str; 4],
     pub filters: &'static str,
@@ -64,6 +66,7 @@ pub static EN: PageTexts = PageTexts {
     account: "Account",
     pages_label: "Pages of comments",
     flag_column: "Flag",
+    table_suffix: "table",
     tabs: ["Overview", "Agents", "Channels", "Comments"],
     filters: "Filters",
     compare_with: "Compare with",
@@ -115,6 +118,7 @@ pub static JA: PageTexts = PageTexts {
     account: "アカウント",
     pages_label: "コメントのページ",
     flag_column: "印",
+    table_suffix: "表",
     tabs: ["概要", "担当者", "チャネル", "コメント"],
     filters: "絞り込み",
     compare_with: "比較対象",

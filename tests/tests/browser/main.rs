@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accessibility;
 mod csp;
 mod dashboard;
 mod demo;
@@ -13,5 +14,7 @@ mod keyboard;
 mod language;
 mod mouse;
 mod nps_layout;
+mod prepare;
 mod rating_links;
 mod script_injection;
+mod show_latency;

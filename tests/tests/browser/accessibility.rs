@@ -1,0 +1,169 @@
+//! axe-core (the npm package `cargo xtask test` installs, injected into the page) finds no
+//! violation on any step of the survey, in English and Japanese, on the hosted rating page,
+//! or on the dashboard's pages.
+
+use koe_collector::audit::Actor;
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
+use koe_tests::webdriver::Browser;
+use serde_json::{Value, json};
+
+use crate::support::Scene;
+
+/// axe-core's source, from `KOE_AXE`; `None` (the test is skipped, as without Chromium) when
+/// unset — `cargo xtask test` sets it, and under CI it must.
+fn axe_source() -> Option<String> {
+    let Ok(path) = std::env::var("KOE_AXE") else {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true needs KOE_AXE (cargo xtask test sets it)"
+        );
+        eprintln!("skipped: KOE_AXE is not set (cargo xtask test sets it)");
+        return None;
+    };
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+}
+
+/// The violations axe finds in `scope` (a CSS selector; the whole document when `None`), as
+/// one line each: rule, impact, the elements and why.
+async fn violations(b: &Browser, axe: &str, scope: Option<&str>) -> Vec<String> {
+    b.script(&format!("if (!window.axe) {{ {axe} }}"), json!([]))
+        .await;
+    b.script(
+        "window.axeFound = null;\
+         var scope = arguments[0] ? document.querySelector(arguments[0]) : document;\
+         axe.run(scope, { resultTypes: ['violations'] }).then(function (r) {\
+           window.axeFound = r.violations.map(function (v) {\
+             return v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.map(function (n) {\
+               return n.target.join(' ') + ': ' + n.failureSummary; }).join(' | '); });\
+         }, function (e) { window.axeFound = ['axe failed: ' + e]; });",
+        json!([scope]),
+    )
+    .await;
+    let found: Value = b.wait_for("axe", "return window.axeFound;").await;
+    serde_json::from_value(found).expect("a list of violations")
+}
+
+fn assert_none(found: &[String], what: &str) {
+    assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_survey_step_passes_axe_in_both_languages() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(scene) = Scene::start_with(false).await else {
+        return;
+    };
+    let b = &scene.browser;
+    for lang in ["en", "ja"] {
+        scene
+            .open_page(
+                &format!("/a11y-{lang}"),
+                &format!("data-lang=\"{lang}\""),
+                "",
+                "<main><h1>Shop</h1><p>Chat ended.</p></main>",
+            )
+            .await;
+        if lang == "en" {
+            // The control: axe, as run here, does find a violation where there is one.
+            b.script(
+                "var c = document.createElement('div'); c.id = 'control';\
+                 c.appendChild(document.createElement('button')); document.body.appendChild(c);",
+                json!([]),
+            )
+            .await;
+            let found = violations(b, &axe, Some("#control")).await;
+            assert!(
+                found.iter().any(|v| v.starts_with("button-name")),
+                "axe misses a button without a name: {found:?}"
+            );
+        }
+        b.script(
+            "koe('show', { interaction: arguments[0], questions: ['csat', 'nps', 'ces', 'resolved', 'comment'] });",
+            json!([format!("a11y-{lang}")]),
+        )
+        .await;
+        let steps = [
+            (".koe-scale-csat [data-value='4']", "CSAT"),
+            (".koe-scale-nps [data-value='9']", "NPS"),
+            (".koe-scale-ces [data-value='6']", "CES"),
+            (".koe-scale-resolved [data-value='1']", "resolved"),
+        ];
+        for (choice, step) in steps {
+            let option = b.find_in_widget(choice).await;
+            assert_none(
+                &violations(b, &axe, Some("[data-koe]")).await,
+                &format!("the {step} step ({lang})"),
+            );
+            b.click(&option).await;
+        }
+        b.find_in_widget("textarea").await;
+        assert_none(
+            &violations(b, &axe, Some("[data-koe]")).await,
+            &format!("the comment step ({lang})"),
+        );
+        b.click(&b.find_in_widget(".koe-primary").await).await;
+        b.find_in_widget(".koe-thanks").await;
+        assert_none(
+            &violations(b, &axe, Some("[data-koe]")).await,
+            &format!("the thanks ({lang})"),
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosted_page_and_the_dashboard_pass_axe() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(scene) = Scene::start_with(false).await else {
+        return;
+    };
+    let app = &scene.app;
+    let b = &scene.browser;
+    let (_, admin) = create_api_key(&app.storage, &scene.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    for lang in ["en", "ja"] {
+        let links: Value = app
+            .client
+            .post(app.url(&format!("/api/v1/sites/{}/links", scene.site.key())))
+            .bearer_auth(&admin)
+            .json(&json!({ "interaction": format!("a11y-mail-{lang}"), "agent": "aiko", "channel": "email", "lang": lang }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        b.goto(links["csat"][3]["url"].as_str().unwrap()).await;
+        b.find("input[type=radio]").await;
+        assert_none(
+            &violations(b, &axe, None).await,
+            &format!("the hosted rating page ({lang})"),
+        );
+    }
+    let sent = app
+        .submit(&json!({ "site": scene.site.key(), "interaction": "a11y-1", "agent": "aiko", "csat": 2, "nps": 3, "comment": "slow" }))
+        .await;
+    assert_eq!(sent.status(), 201);
+    b.goto(&app.url("/dashboard?lang=en")).await;
+    assert_none(&violations(b, &axe, None).await, "the sign-in page");
+    b.type_into(&b.find("#api_key").await, &admin).await;
+    b.click(&b.find("button[type=submit]").await).await;
+    b.wait_for("the overview", "return !!document.querySelector('.cards');")
+        .await;
+    let base = format!("/dashboard/sites/{}", scene.site.key());
+    for lang in ["en", "ja"] {
+        for page in ["", "/agents", "/agents/aiko", "/channels", "/comments"] {
+            b.goto(&app.url(&format!("{base}{page}?lang={lang}"))).await;
+            b.find("h1").await;
+            assert_none(
+                &violations(b, &axe, None).await,
+                &format!("the dashboard's {base}{page} ({lang})"),
+            );
+        }
+    }
+}
