@@ -198,7 +198,9 @@ fn schemathesis(st: &str, app: &TestApp<SqliteStorage>, key: &str, filter: &[&st
         .arg(workspace().join("tests/schemathesis.toml"))
         .arg("run")
         .arg(app.url("/api/v1/openapi.json"))
-        .args(["--max-examples", EXAMPLES, "--workers", "2"])
+        // One worker: Hypothesis's caches are not thread-safe (two workers now and then
+        // crash the generator itself, a KeyError in its lambda-source cache).
+        .args(["--max-examples", EXAMPLES, "--workers", "1"])
         .args(["--generation-database", "none", "--seed", &seed()])
         // Generation speed on a loaded 2-core machine is not the API's fault.
         .args(["--suppress-health-check", "all", "--request-timeout", "30"])
