@@ -31,9 +31,10 @@
       else if (cmd == "show") load().then(function (k) { k.show(opt || {}); }, failed).catch(fail);
       // While the chat runs: fetch and compile the survey in idle time and, given the
       // interaction, ask the collector ahead, so the `show` that follows needs no round trip.
+      // (`{timeout}` bounds the idle wait; setTimeout reads it as a delay of 0.)
       else if (cmd == "prepare") (w.requestIdleCallback || setTimeout).call(w, function () {
         load().then(function (k) { if (opt) k.prepare(opt); }, failed).catch(fail);
-      });
+      }, { timeout: 2000 });
       else if (cmd == "hide" && ready) ready.then(function (k) { k.hide(); }).catch(fail);
     } catch (e) { fail(e); }
   }

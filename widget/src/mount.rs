@@ -44,6 +44,7 @@ fn same_verdict(asked: &ShowRequest, request: &ShowRequest) -> bool {
 /// shown, recording nothing, so that its `show` puts it on the page at once. Fires `prepared`
 /// with `{interaction, show}`; when the collector does not answer, `show` asks as usual.
 pub fn prepare(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) {
+    PREPARED.with(|p| p.borrow_mut().take());
     wasm_bindgen_futures::spawn_local(async move {
         let Some(verdict) = crate::ask::peek(&config, &request).await else {
             return;
@@ -97,11 +98,17 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
             .map(|(_, verdict)| verdict.clone())
     });
     if let Some(verdict) = prepared {
-        // Decided ahead: no round trip before the survey; the impression is counted behind it.
+        // Decided ahead: no round trip before the survey; the impression is counted behind it,
+        // and should it now be declined after all (the customer surveyed since, elsewhere),
+        // the survey goes again at once.
         if verdict.is_none() {
-            let (config, request) = (Rc::clone(&config), request.clone());
+            let (config, request, events) = (Rc::clone(&config), request.clone(), events.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                crate::ask::ask(&config, &request).await;
+                let late = crate::ask::ask(&config, &request).await;
+                if late.is_some() && GENERATION.with(Cell::get) == generation {
+                    hide();
+                    settle(config, request, events, late);
+                }
             });
         }
         settle(config, request, events, verdict);

@@ -46,6 +46,13 @@ pub fn resolve(
     resolve_with_customer(site, claimed, None, now_ms).map(|(attribution, _)| attribution)
 }
 
+/// The customer an impression asks about, and whether the site's token signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCustomer {
+    pub id: CustomerId,
+    pub signed: bool,
+}
+
 /// [`resolve`], and the customer being asked (never stored: only the cooldown uses it), by the
 /// same rules — from the token when it names one, unsigned only on non-strict sites.
 pub fn resolve_with_customer(
@@ -53,7 +60,7 @@ pub fn resolve_with_customer(
     claimed: ClaimedAttribution<'_>,
     customer: Option<&CustomerId>,
     now_ms: i64,
-) -> Result<(Attribution, Option<CustomerId>), AttributionError> {
+) -> Result<(Attribution, Option<NamedCustomer>), AttributionError> {
     let Some(token) = claimed.token else {
         if site.strict {
             return Err(AttributionError::TokenRequired);
@@ -64,7 +71,11 @@ pub fn resolve_with_customer(
             channel: claimed.channel,
             verified: false,
         };
-        return Ok((attribution, customer.cloned()));
+        let customer = customer.map(|id| NamedCustomer {
+            id: id.clone(),
+            signed: false,
+        });
+        return Ok((attribution, customer));
     };
     let claims = site.verify_token(token, now_ms).map_err(|e| match e {
         SiteTokenError::Token(TokenError::Expired) => AttributionError::TokenExpired,
@@ -87,7 +98,11 @@ pub fn resolve_with_customer(
         team: team.0,
         channel: channel.0,
     };
-    Ok((attribution, customer.0))
+    let customer = customer.0.map(|id| NamedCustomer {
+        id,
+        signed: customer.1,
+    });
+    Ok((attribution, customer))
 }
 
 /// One field: the token's value when it gives one (the submission may repeat it, not change

@@ -47,7 +47,9 @@ async fn impressions_follow_the_same_rules<S: TestBackend>() {
 }
 
 /// `koe('prepare')` asks with `"peek": true`: the same verdict an impression would get (the
-/// sample, a named customer's cooldown, a reload shown again), and nothing recorded.
+/// sample, a signed customer's cooldown, a reload shown again), and nothing recorded. An
+/// unsigned customer's cooldown is not looked up ahead: a peek would be a free, traceless
+/// oracle of when that customer was last surveyed.
 async fn a_peek_answers_as_an_impression_would_and_records_nothing<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -69,25 +71,47 @@ async fn a_peek_answers_as_an_impression_would_and_records_nothing<S: TestBacken
         .await
         .unwrap();
     assert_eq!(patched.status(), 200);
-    let ask = async |interaction: &str, peek: bool| {
-        let body = json!({ "site": app.site.key(), "interaction": interaction, "customer": "alice", "peek": peek });
+    let signed = |interaction: &str| {
+        app.site.token_for(koe_shared::AttributionClaims {
+            site: app.site.site.key.clone(),
+            interaction: koe_shared::InteractionId::try_from(interaction).unwrap(),
+            agent: None,
+            team: None,
+            channel: None,
+            expires_at: koe_tests::in_an_hour(),
+            offer: None,
+            customer: Some(koe_shared::CustomerId::try_from("alice").unwrap()),
+        })
+    };
+    let ask = async |interaction: &str, peek: bool, token: Option<String>| {
+        let mut body = json!({ "site": app.site.key(), "interaction": interaction, "customer": "alice", "peek": peek });
+        if let Some(token) = token {
+            body["token"] = json!(token);
+        }
         let answer = app.post_json("/api/v1/impressions", &body).await;
         (
             answer.status().as_u16(),
             answer.json::<Value>().await.unwrap(),
         )
     };
-    let peeked = ask("c1", true).await;
-    assert_eq!(peeked, (200, json!({ "show": true, "recorded": false })));
+    let shown = json!({ "show": true, "recorded": false });
+    assert_eq!(
+        ask("c1", true, Some(signed("c1"))).await,
+        (200, shown.clone())
+    );
     assert_eq!(
         app.impression_count(&app.site).await,
         0,
         "a peek records nothing"
     );
-    assert_eq!(ask("c1", false).await.0, 201, "then the show is counted");
+    assert_eq!(
+        ask("c1", false, Some(signed("c1"))).await.0,
+        201,
+        "then the show is counted"
+    );
     let before = app.snapshot().await;
     assert_eq!(
-        ask("c2", true).await,
+        ask("c2", true, Some(signed("c2"))).await,
         (
             200,
             json!({ "show": false, "recorded": false, "declined": "cooldown" })
@@ -95,11 +119,21 @@ async fn a_peek_answers_as_an_impression_would_and_records_nothing<S: TestBacken
         "alice was surveyed a moment ago"
     );
     assert_eq!(
-        ask("c1", true).await,
-        (200, json!({ "show": true, "recorded": false })),
+        ask("c1", true, Some(signed("c1"))).await,
+        (200, shown.clone()),
         "a reload of the survey she was shown"
     );
+    assert_eq!(
+        ask("c2", true, None).await,
+        (200, shown),
+        "unsigned, the peek does not say"
+    );
     assert_eq!(app.snapshot().await, before, "peeks change nothing");
+    assert_eq!(
+        ask("c2", false, None).await.1["declined"],
+        "cooldown",
+        "the show's own impression still applies the cooldown"
+    );
 }
 
 on_both_backends!(

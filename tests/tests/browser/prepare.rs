@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
+use koe_shared::{AttributionClaims, CustomerId, InteractionId};
+use koe_tests::in_an_hour;
 use serde_json::{Value, json};
 
 use crate::support::Scene;
@@ -182,4 +184,96 @@ async fn a_survey_prepared_as_declined_is_not_shown() {
         false
     );
     assert_eq!(scene.app.impression_count(&scene.site).await, 0);
+}
+
+/// A verdict can go stale between `prepare` and `show`: here the customer is surveyed through
+/// another interaction in between. The prepared survey appears at once, the impression behind
+/// it is declined for the cooldown, and the survey is taken down with `declined` — the site's
+/// cooldown holds, and no answer arrives without an impression.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prepared_survey_whose_customer_was_surveyed_since_is_taken_down() {
+    let Some(scene) = Scene::start_with(false).await else {
+        return;
+    };
+    let (_, admin) = create_api_key(
+        &scene.app.storage,
+        &scene.site.site,
+        Role::Admin,
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let site_url = scene
+        .app
+        .url(&format!("/api/v1/sites/{}", scene.site.key()));
+    let patched = scene
+        .app
+        .client
+        .patch(site_url)
+        .bearer_auth(&admin)
+        .json(&json!({ "cooldown_days": 30 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let token = |interaction: &str| {
+        scene.site.token_for(AttributionClaims {
+            site: scene.site.site.key.clone(),
+            interaction: InteractionId::try_from(interaction).unwrap(),
+            agent: None,
+            team: None,
+            channel: None,
+            expires_at: in_an_hour(),
+            offer: None,
+            customer: Some(CustomerId::try_from("alice").unwrap()),
+        })
+    };
+    scene
+        .open_page("/prepare-stale", "", "", "<p>The chat is still going.</p>")
+        .await;
+    let b = &scene.browser;
+    b.script(
+        "window.prepared = null; window.declined = null;\
+         koe('on', 'prepared', function (d) { window.prepared = d; });\
+         koe('on', 'declined', function (d) { window.declined = d; });\
+         koe('prepare', { interaction: 'chat-s', token: arguments[0] });",
+        json!([token("chat-s")]),
+    )
+    .await;
+    let prepared = b
+        .wait_for("the prepared event", "return window.prepared;")
+        .await;
+    assert_eq!(prepared["show"], true);
+    // Meanwhile alice is surveyed elsewhere (an email link's page, another tab).
+    let elsewhere = scene
+        .app
+        .post_json(
+            "/api/v1/impressions",
+            &json!({ "site": scene.site.key(), "interaction": "mail-1", "token": token("mail-1") }),
+        )
+        .await;
+    assert_eq!(elsewhere.status(), 201);
+    b.script(
+        "koe('show', { interaction: 'chat-s', token: arguments[0] });",
+        json!([token("chat-s")]),
+    )
+    .await;
+    let declined = b
+        .wait_for("the declined event", "return window.declined;")
+        .await;
+    assert_eq!(
+        declined,
+        json!({ "interaction": "chat-s", "reason": "cooldown" })
+    );
+    assert_eq!(
+        b.script("return !!document.querySelector('[data-koe]');", json!([]))
+            .await,
+        false,
+        "the survey is taken down"
+    );
+    assert_eq!(
+        scene.app.impression_count(&scene.site).await,
+        1,
+        "only the email's"
+    );
 }

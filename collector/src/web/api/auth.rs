@@ -31,11 +31,15 @@ pub async fn require_key<S: Storage>(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState<S>>>().cloned() else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        return Err(actix_web::error::ErrorInternalServerError(
+            "no state for the API",
+        ));
     };
     let site_key = req.match_info().get("site").unwrap_or_default().to_owned();
     let caller = async {
         let record = key_record(&state, req.request()).await?;
+        // A key is in use from its first call, refused or not.
+        state.note_key_use(&record).await;
         let site = site_for_key(&state, &record, &site_key).await?;
         Ok::<_, ManageError>(Caller { record, site })
     };
@@ -56,8 +60,13 @@ pub async fn require_role(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let role = req.extensions().get::<Caller>().map(|c| c.record.role);
-    if needed == Role::Admin && role.is_some_and(|role| role != Role::Admin) {
-        return Ok(req.into_response(ManageError::Forbidden.error_response()));
+    let refusal = match role {
+        None => Some(ManageError::Unauthorized),
+        Some(role) if needed == Role::Admin && role != Role::Admin => Some(ManageError::Forbidden),
+        Some(_) => None,
+    };
+    if let Some(refusal) = refusal {
+        return Ok(req.into_response(refusal.error_response()));
     }
     next.call(req).await
 }
@@ -75,10 +84,10 @@ pub async fn authorize<S: Storage>(
         Some(Caller { record, site }) if site.key.as_str() == site_key => (site, record),
         _ => {
             let record = key_record(state, req).await?;
+            state.note_key_use(&record).await;
             (site_for_key(state, &record, site_key).await?, record)
         }
     };
-    state.note_key_use(&record).await;
     if needed == Role::Admin && record.role != Role::Admin {
         return Err(ManageError::Forbidden);
     }

@@ -8,7 +8,7 @@ use koe_shared::{Declined, Impression, ImpressionReceipt};
 use super::admission::{admit_site, charge_site};
 use super::body::read_json;
 use crate::clock;
-use crate::responses::attribution::{self, ClaimedAttribution};
+use crate::responses::attribution::{self, ClaimedAttribution, NamedCustomer};
 use crate::sites::fatigue::CustomerCheck;
 use crate::storage::{ImpressionOutcome, ImpressionWrite, Storage};
 use crate::web::error::IngestError;
@@ -57,14 +57,18 @@ pub async fn record_impression<S: Storage>(
     if !site.fatigue.samples(&site.key, &impression.interaction) {
         return Ok(HttpResponse::Ok().json(declined(Declined::SampledOut)));
     }
-    let customer = customer.map(|customer| CustomerCheck {
-        customer: state.customer_key.hash(site.id, &customer),
+    let check = |customer: NamedCustomer| CustomerCheck {
+        customer: state.customer_key.hash(site.id, &customer.id),
         cooldown_ms: site.fatigue.cooldown_ms(),
-    });
+    };
     if impression.peek {
+        // Only a customer the site signed is looked up ahead: a peek records nothing, so for
+        // an unsigned one it would tell anyone, as often as asked, when that customer was
+        // last surveyed. The show's own impression still applies the cooldown.
+        let signed = customer.filter(|c| c.signed).map(check);
         let shown = state
             .storage
-            .would_show(site.id, &impression.interaction, customer, now_ms)
+            .would_show(site.id, &impression.interaction, signed, now_ms)
             .await?;
         return Ok(HttpResponse::Ok().json(match shown {
             true => ImpressionReceipt {
@@ -75,6 +79,7 @@ pub async fn record_impression<S: Storage>(
             false => declined(Declined::Cooldown),
         }));
     }
+    let customer = customer.map(check);
     let outcome = state
         .storage
         .record_impression(ImpressionWrite {
