@@ -201,6 +201,28 @@ impl<S: TestBackend> TestApp<S> {
         Self::register(&self.storage, name, strict, origin).await
     }
 
+    /// Changes a site's settings through the API (`PATCH /api/v1/sites/{site}`) with a fresh
+    /// admin key, as a site owner would; the change must be accepted.
+    pub async fn update_site(&self, site: &TestSite, changes: &Value) {
+        let (_, admin) = koe_collector::sites::registration::create_api_key(
+            &self.storage,
+            &site.site,
+            koe_collector::storage::Role::Admin,
+            koe_collector::audit::Actor::Cli,
+        )
+        .await
+        .expect("an admin key");
+        let response = self
+            .client
+            .patch(self.url(&format!("/api/v1/sites/{}", site.key())))
+            .bearer_auth(admin)
+            .json(changes)
+            .send()
+            .await
+            .expect("the collector answers");
+        assert_eq!(response.status(), 200, "{changes} is refused");
+    }
+
     /// Signs in to the dashboard with an API key; gives the session cookie (`name=value`).
     pub async fn dashboard_session(&self, api_key: &str) -> String {
         let signed_in = self

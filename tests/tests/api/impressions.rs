@@ -54,23 +54,8 @@ async fn a_peek_answers_as_an_impression_would_and_records_nothing<S: TestBacken
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let (_, admin) = koe_collector::sites::registration::create_api_key(
-        &app.storage,
-        &app.site.site,
-        koe_collector::storage::Role::Admin,
-        koe_collector::audit::Actor::Cli,
-    )
-    .await
-    .unwrap();
-    let patched = app
-        .client
-        .patch(app.url(&format!("/api/v1/sites/{}", app.site.key())))
-        .bearer_auth(&admin)
-        .json(&json!({ "cooldown_days": 30 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), 200);
+    app.update_site(&app.site, &json!({ "cooldown_days": 30 }))
+        .await;
     let signed = |interaction: &str| {
         app.site.token_for(koe_shared::AttributionClaims {
             site: app.site.site.key.clone(),

@@ -86,4 +86,66 @@ async fn a_site_is_shown_and_changed_with_an_audit_entry<S: TestBackend>() {
     assert_eq!(refused.status(), 403, "settings need an admin key");
 }
 
-on_both_backends!(a_site_is_shown_and_changed_with_an_audit_entry);
+/// Names, origins, webhook URLs and conditions have an upper bound (the OpenAPI document states
+/// each): past it, a clear 400 and nothing changed.
+async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    let site = format!("/api/v1/sites/{}", app.site.key());
+    let before = app.snapshot().await;
+    let many: Vec<String> = (0..51).map(|i| format!("https://s{i}.example")).collect();
+    for (path, patch, body, why) in [
+        (
+            site.clone(),
+            true,
+            json!({ "name": "n".repeat(101) }),
+            "100 characters",
+        ),
+        (
+            site.clone(),
+            true,
+            json!({ "add_origins": many }),
+            "at most 50",
+        ),
+        (
+            format!("{site}/webhooks"),
+            false,
+            json!({ "url": format!("https://hooks.example/{}", "p".repeat(2048)), "when": "csat<=2" }),
+            "2048 characters",
+        ),
+        (
+            format!("{site}/webhooks"),
+            false,
+            json!({ "url": "https://hooks.example/", "when": format!("csat<=2{}", " or csat<=2".repeat(50)) }),
+            "500 characters",
+        ),
+    ] {
+        let request = if patch {
+            app.client.patch(app.url(&path))
+        } else {
+            app.client.post(app.url(&path))
+        };
+        let refused = request
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{path} {why}");
+        let answer: Value = refused.json().await.unwrap();
+        assert!(
+            answer["message"].as_str().unwrap().contains(why),
+            "{answer}"
+        );
+    }
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+}
+
+on_both_backends!(
+    a_site_is_shown_and_changed_with_an_audit_entry,
+    settings_past_their_bounds_are_refused,
+);

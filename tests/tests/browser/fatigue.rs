@@ -4,9 +4,6 @@
 
 use std::time::Duration;
 
-use koe_collector::audit::Actor;
-use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::Role;
 use koe_shared::{AttributionClaims, CustomerId, InteractionId};
 use koe_tests::in_an_hour;
 use serde_json::json;
@@ -20,28 +17,10 @@ async fn a_customer_within_the_cooldown_is_not_shown_the_survey() {
     let Some(scene) = Scene::start().await else {
         return;
     };
-    let (_, admin) = create_api_key(
-        &scene.app.storage,
-        &scene.site.site,
-        Role::Admin,
-        Actor::Cli,
-    )
-    .await
-    .unwrap();
-    let patched = scene
+    scene
         .app
-        .client
-        .patch(
-            scene
-                .app
-                .url(&format!("/api/v1/sites/{}", scene.site.key())),
-        )
-        .bearer_auth(&admin)
-        .json(&json!({ "cooldown_days": 30 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), 200);
+        .update_site(&scene.site, &json!({ "cooldown_days": 30 }))
+        .await;
     scene
         .open_page("/fatigue", "", "", "<p>Chat ended.</p>")
         .await;

@@ -5,9 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use koe_collector::audit::Actor;
-use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::Role;
 use koe_shared::{AttributionClaims, CustomerId, InteractionId};
 use koe_tests::in_an_hour;
 use serde_json::{Value, json};
@@ -129,28 +126,10 @@ async fn a_survey_prepared_as_declined_is_not_shown() {
     let Some(scene) = Scene::start_with(false).await else {
         return;
     };
-    let (_, admin) = create_api_key(
-        &scene.app.storage,
-        &scene.site.site,
-        Role::Admin,
-        Actor::Cli,
-    )
-    .await
-    .unwrap();
-    let patched = scene
+    scene
         .app
-        .client
-        .patch(
-            scene
-                .app
-                .url(&format!("/api/v1/sites/{}", scene.site.key())),
-        )
-        .bearer_auth(&admin)
-        .json(&json!({ "sample_percent": 0 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), 200);
+        .update_site(&scene.site, &json!({ "sample_percent": 0 }))
+        .await;
     scene
         .open_page(
             "/prepare-declined",
@@ -195,27 +174,10 @@ async fn a_prepared_survey_whose_customer_was_surveyed_since_is_taken_down() {
     let Some(scene) = Scene::start_with(false).await else {
         return;
     };
-    let (_, admin) = create_api_key(
-        &scene.app.storage,
-        &scene.site.site,
-        Role::Admin,
-        Actor::Cli,
-    )
-    .await
-    .unwrap();
-    let site_url = scene
+    scene
         .app
-        .url(&format!("/api/v1/sites/{}", scene.site.key()));
-    let patched = scene
-        .app
-        .client
-        .patch(site_url)
-        .bearer_auth(&admin)
-        .json(&json!({ "cooldown_days": 30 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), 200);
+        .update_site(&scene.site, &json!({ "cooldown_days": 30 }))
+        .await;
     let token = |interaction: &str| {
         scene.site.token_for(AttributionClaims {
             site: scene.site.site.key.clone(),
