@@ -34,6 +34,10 @@ impl std::fmt::Debug for NewWebhook {
 
 /// The most webhooks a site may have: each unhappy answer is sent to every one.
 pub const MAX_WEBHOOKS_PER_SITE: usize = 10;
+/// Longest webhook URL, in characters.
+pub const MAX_URL_CHARS: usize = 2048;
+/// Longest condition, in characters.
+pub const MAX_CONDITION_CHARS: usize = 500;
 
 impl NewWebhook {
     /// As listed once stored under `id`.
@@ -82,6 +86,10 @@ pub enum WebhookError {
     Condition(#[from] ConditionError),
     #[error("the webhook URL must be an absolute http or https URL, got {0:?}")]
     Url(String),
+    #[error("the webhook URL must be at most {MAX_URL_CHARS} characters")]
+    LongUrl,
+    #[error("the condition must be at most {MAX_CONDITION_CHARS} characters")]
+    LongCondition,
     #[error("{0}")]
     PrivateAddress(String),
     #[error("a site has at most {MAX_WEBHOOKS_PER_SITE} webhooks: remove one first")]
@@ -115,6 +123,12 @@ pub async fn add_webhook<S: Storage>(
         format,
         allow_private,
     } = request;
+    if url.chars().count() > MAX_URL_CHARS {
+        return Err(WebhookError::LongUrl);
+    }
+    if condition.chars().count() > MAX_CONDITION_CHARS {
+        return Err(WebhookError::LongCondition);
+    }
     let parsed = url::Url::parse(url).map_err(|_| WebhookError::Url(url.into()))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(WebhookError::Url(url.into()));

@@ -35,6 +35,10 @@ pub struct SiteChanges {
 /// it may be changed until then; purged earlier, it would be counted afresh. (A longer edit
 /// window lengthens the retention the purge applies: `retention::first_kept_day`.)
 pub const MIN_RETENTION_DAYS: u32 = 91;
+/// Longest site name, in characters as sent.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Most origins one site allows.
+pub const MAX_ORIGINS: usize = 50;
 /// The longest (a hundred years: "keep everything" is `0`).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
@@ -57,6 +61,10 @@ pub enum SiteChangeError {
     NoOrigin,
     #[error("the name must not be empty")]
     EmptyName,
+    #[error("the name must be at most {MAX_NAME_CHARS} characters")]
+    LongName,
+    #[error("a site allows at most {MAX_ORIGINS} origins")]
+    TooManyOrigins,
     #[error(
         "retention_days must be from {MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS}, or 0 to keep \
          everything; got {0} (rating links work up to 90 days: answers that may still be changed \
@@ -130,6 +138,9 @@ pub async fn update_site<S: Storage>(
     let mut updated = site.clone();
     let mut what = Vec::new();
     if let Some(name) = changes.name {
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(SiteChangeError::LongName);
+        }
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(SiteChangeError::EmptyName);
@@ -153,6 +164,9 @@ pub async fn update_site<S: Storage>(
     }
     if updated.origins.is_empty() {
         return Err(SiteChangeError::NoOrigin);
+    }
+    if updated.origins.len() > MAX_ORIGINS {
+        return Err(SiteChangeError::TooManyOrigins);
     }
     if let Some(strict) = changes.strict.filter(|s| *s != updated.strict) {
         what.push(format!("strict {} → {strict}", updated.strict));

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::auth::authorize;
 use super::openapi::SitePath;
 use crate::audit::Actor;
-use crate::sites::settings::{SiteChangeError, SiteChanges, SiteView, update_site};
+use crate::sites::settings::{MAX_ORIGINS, SiteChangeError, SiteChanges, SiteView, update_site};
 use crate::sites::{Origin, SiteTimeZone};
 use crate::storage::{Role, Storage};
 use crate::web::error::ManageError;
@@ -36,10 +36,12 @@ pub async fn show_site<S: Storage>(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SitePatch {
-    /// The site's name, as the dashboard shows it.
+    /// The site's name, as the dashboard shows it (at most 100 characters).
+    #[schema(max_length = 100)]
     name: Option<String>,
-    /// Origins to allow, e.g. `https://shop.example`.
+    /// Origins to allow, e.g. `https://shop.example` (a site allows at most 50).
     #[serde(default)]
+    #[schema(max_items = 50)]
     add_origins: Vec<String>,
     /// Origins to stop allowing (a site keeps at least one).
     #[serde(default)]
@@ -85,6 +87,11 @@ pub async fn update_site_settings<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
     let body = body.into_inner();
+    if body.add_origins.len() > MAX_ORIGINS {
+        return Err(ManageError::BadParameter(format!(
+            "add_origins takes at most {MAX_ORIGINS} origins"
+        )));
+    }
     let origins = |raw: Vec<String>| {
         raw.iter()
             .map(|o| Origin::parse(o).map_err(ManageError::BadParameter))

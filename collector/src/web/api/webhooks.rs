@@ -19,8 +19,10 @@ use crate::web::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookBody {
     /// Where alerts are POSTed: a public `https://` (or `http://`) URL.
+    #[schema(max_length = 2048)]
     url: String,
     /// The condition, e.g. `csat<=2 or nps<=6 or resolved=false`.
+    #[schema(max_length = 500)]
     when: String,
     /// `json` (default) or `slack`.
     #[schema(value_type = Option<crate::alerts::WebhookFormat>)]
