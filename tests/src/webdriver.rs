@@ -92,6 +92,11 @@ pub struct Browser {
 impl Browser {
     /// A fresh headless Chromium, or `None` (with a note) when browser tests are off.
     pub async fn open() -> Option<Self> {
+        Self::open_with(&[]).await
+    }
+
+    /// [`Self::open`] with more Chromium switches (e.g. `--force-dark-mode`).
+    pub async fn open_with(switches: &[&str]) -> Option<Self> {
         let Some(driver) = driver() else {
             eprintln!("skipped: KOE_CHROMEDRIVER is not set (cargo xtask test sets it)");
             return None;
@@ -111,6 +116,9 @@ impl Browser {
                      "--no-first-run", "--disable-background-networking", "--disable-component-update",
                      "--disable-sync", "--window-size=1024,900", format!("--user-data-dir={}", profile.path().display())]
         }));
+        if let Some(args) = capabilities["goog:chromeOptions"]["args"].as_array_mut() {
+            args.extend(switches.iter().map(|s| json!(s)));
+        }
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
         let client = builder

@@ -1,6 +1,6 @@
 //! axe-core (the npm package `cargo xtask test` installs, injected into the page) finds no
-//! violation on any step of the survey, in English and Japanese, on the hosted rating page,
-//! or on the dashboard's pages.
+//! violation on any step of the survey, in English and Japanese and in the dark scheme, on the
+//! hosted rating page, or on the dashboard's pages.
 
 use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
@@ -166,4 +166,56 @@ async fn the_hosted_page_and_the_dashboard_pass_axe() {
             );
         }
     }
+}
+
+/// In the dark scheme (`prefers-color-scheme: dark`, which the survey follows) its colours
+/// still pass axe's contrast rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_survey_step_passes_axe_in_the_dark() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(browser) = Browser::open_with(&["--force-dark-mode"]).await else {
+        return;
+    };
+    let app = koe_tests::TestApp::<koe_collector::storage::SqliteStorage>::spawn()
+        .await
+        .expect("SQLite is always available");
+    let scene = Scene::around(app, browser, false).await;
+    let b = &scene.browser;
+    scene
+        .open_page("/a11y-dark", "", "", "<main><h1>Shop</h1></main>")
+        .await;
+    assert_eq!(
+        b.script(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            json!([])
+        )
+        .await,
+        true,
+        "the browser reports the dark scheme"
+    );
+    b.script(
+        "koe('show', { interaction: 'a11y-dark', questions: ['csat', 'nps', 'ces', 'resolved', 'comment'] });",
+        json!([]),
+    )
+    .await;
+    for (choice, step) in [
+        (".koe-scale-csat [data-value='4']", "CSAT"),
+        (".koe-scale-nps [data-value='9']", "NPS"),
+        (".koe-scale-ces [data-value='6']", "CES"),
+        (".koe-scale-resolved [data-value='1']", "resolved"),
+    ] {
+        let option = b.find_in_widget(choice).await;
+        assert_none(
+            &violations(b, &axe, Some("[data-koe]")).await,
+            &format!("the {step} step in the dark"),
+        );
+        b.click(&option).await;
+    }
+    b.find_in_widget("textarea").await;
+    assert_none(
+        &violations(b, &axe, Some("[data-koe]")).await,
+        "the comment step in the dark",
+    );
 }
