@@ -2,7 +2,7 @@
 """Koe API example: make rating links for one interaction, then read this week's scores by agent.
 
 Standard library only (Python 3.9+). Needs an *admin* API key
-(`koe key create --site SITE_KEY --role admin`): links are admin-only; scores need `read`,
+(`koe key create --site SITE_KEY --role admin`): links and the site's settings (its time zone) are admin-only; scores need `read`,
 which an admin key also has.
 
     python3 koe_client.py --url http://127.0.0.1:8080 --site SITE_KEY --key API_KEY \
@@ -55,7 +55,7 @@ def call(method, url, key, body=None):
         text = e.read().decode("utf-8", "replace")
         try:
             error = json.loads(text)
-        except ValueError:  # e.g. a malformed request body refused before Koe's own checks
+        except ValueError:  # e.g. an error page from a proxy in front of Koe
             error = {"error": "http_%d" % e.code, "message": text.strip() or e.reason}
     except urllib.error.URLError as e:  # no HTTP answer at all
         error = {"error": "unreachable", "message": str(e.reason)}

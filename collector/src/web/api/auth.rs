@@ -23,7 +23,7 @@ struct Caller {
 }
 
 /// Middleware of the authenticated API: before the route reads its parameters or body, the
-/// request's key must be valid (401) and be one of the site in the path (404, exactly as for a
+/// request's key must be valid (401) and belong to the site in the path (404, exactly as for a
 /// site that does not exist). What it found rides on the request for [`require_role`] and
 /// [`authorize`].
 pub async fn require_key<S: Storage>(
@@ -38,7 +38,7 @@ pub async fn require_key<S: Storage>(
     let site_key = req.match_info().get("site").unwrap_or_default().to_owned();
     let caller = async {
         let record = key_record(&state, req.request()).await?;
-        // A key is in use from its first call, refused or not.
+        // A valid key counts as used even when the call is then refused (404, 403).
         state.note_key_use(&record).await;
         let site = site_for_key(&state, &record, &site_key).await?;
         Ok::<_, ManageError>(Caller { record, site })

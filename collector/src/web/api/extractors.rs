@@ -1,7 +1,7 @@
 //! The authenticated API's extractors (`web::Json`, `web::Query`, `web::Path`) refuse in the
 //! API's own format — `{ "error": code, "message": … }` — instead of actix's plain-text
-//! defaults, and the largest body they read holds a request whose every field is at its
-//! longest (four 128-character ids, each character escaped as a surrogate pair, is ~6 KiB).
+//! defaults. The JSON limit, 16 KiB, leaves room above the longest valid request (four
+//! 128-character ids, each character escaped as a surrogate pair, is ~6 KiB).
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};

@@ -255,7 +255,7 @@ impl Modify for Errors {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "A site's API key (`koe key add`), as `Authorization: Bearer KEY`. \
+                        "A site's API key (`koe key create`), as `Authorization: Bearer KEY`. \
                          The requirement names the role a route needs: `read` or `admin`.",
                     ))
                     .build(),
