@@ -7,6 +7,7 @@ use koe_shared::SiteKey;
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::secrets;
+use crate::sites::settings::{MAX_NAME_CHARS, MAX_ORIGINS};
 use crate::sites::{NewSite, Origin, Site, SiteTimeZone};
 use crate::storage::{ApiKeyRecord, NewApiKey, Role, Storage, StorageError};
 
@@ -28,10 +29,22 @@ pub struct RegisteredSite {
     pub signing_secret: String,
 }
 
+/// Registers a site, under the same bounds its settings keep (`sites::settings`): a name of
+/// 1–100 characters, 1–50 origins; refused (nothing stored) otherwise.
 pub async fn register_site<S: Storage>(
     storage: &S,
     request: SiteRequest,
 ) -> Result<RegisteredSite, StorageError> {
+    if request.name.trim().is_empty() || request.name.chars().count() > MAX_NAME_CHARS {
+        return Err(StorageError::Refused(format!(
+            "the name must be 1 to {MAX_NAME_CHARS} characters"
+        )));
+    }
+    if request.origins.is_empty() || request.origins.len() > MAX_ORIGINS {
+        return Err(StorageError::Refused(format!(
+            "a site allows 1 to {MAX_ORIGINS} origins"
+        )));
+    }
     let signing_secret = secrets::new_signing_secret();
     let key = SiteKey::try_from(secrets::new_site_key())
         .map_err(|e| StorageError::Corrupt(e.to_string()))?;

@@ -142,6 +142,30 @@ async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
             "{answer}"
         );
     }
+    // `koe site add` keeps the same bounds.
+    let origin = koe_collector::sites::Origin::parse("https://s.example").unwrap();
+    for (name, origins) in [
+        ("n".repeat(101), vec![origin.clone()]),
+        ("   ".to_owned(), vec![origin.clone()]),
+        ("Shop".to_owned(), vec![origin.clone(); 51]),
+    ] {
+        let request = koe_collector::sites::registration::SiteRequest {
+            name,
+            origins,
+            timezone: koe_collector::sites::SiteTimeZone::parse("UTC").unwrap(),
+            strict: false,
+            low_n_threshold: 30,
+        };
+        let refused =
+            koe_collector::sites::registration::register_site(&app.storage, request).await;
+        assert!(
+            matches!(
+                refused,
+                Err(koe_collector::storage::StorageError::Refused(_))
+            ),
+            "{refused:?}"
+        );
+    }
     assert_eq!(app.snapshot().await, before, "nothing changed");
 }
 
