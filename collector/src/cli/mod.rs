@@ -1,7 +1,6 @@
 //! The `koe` command line: `serve`, `site add`, `site rotate-secret`, `key create`, `key list`,
 //! `key revoke`, `audit`, `report`, `link`, `verify`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod access;
@@ -11,7 +10,6 @@ mod import;
 mod webhooks;
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
 use koe_shared::{AgentId, Channel, CustomerId, InteractionId, Locale, SiteKey, TeamId};
 
 use crate::links::LinkRequest;
@@ -24,160 +22,9 @@ use crate::startup::Application;
 use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
 use crate::telemetry;
 use access::AccessCommand;
-use args::{KeyCommand, SiteCommand};
+pub use args::Cli;
+use args::{Command, DatabaseArg, KeyCommand, SiteCommand};
 use commands::StorageCommand;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "koe",
-    version,
-    about = "Koe collects and scores customer-support surveys."
-)]
-pub struct Cli {
-    /// Settings file (TOML). Missing is fine: defaults and KOE_* variables apply.
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        env = "KOE_CONFIG",
-        default_value = "koe.toml"
-    )]
-    config: PathBuf,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Args)]
-pub(super) struct DatabaseArg {
-    /// Database URL: sqlite://PATH (default sqlite://koe.db) or postgres://…
-    #[arg(long, value_name = "URL")]
-    database: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the collector's HTTP server.
-    Serve {
-        /// Address to listen on, e.g. 0.0.0.0:8080.
-        #[arg(long, value_name = "ADDR")]
-        bind: Option<String>,
-        /// Serve the demo shop at /demo (creating its site when missing).
-        #[arg(long)]
-        demo: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Manage sites.
-    #[command(subcommand)]
-    Site(SiteCommand),
-    /// Manage API keys.
-    #[command(subcommand)]
-    Key(KeyCommand),
-    /// Bring answers in from a file: Koe's responses CSV, Chatwoot's CSAT report, or any CSV.
-    Import {
-        #[command(flatten)]
-        args: import::ImportArgs,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Alerts on unhappy customers: webhooks and their deliveries.
-    #[command(subcommand)]
-    Webhook(webhooks::WebhookCommand),
-    /// Scores by agent, channel, team and time, read from the rollups.
-    Report {
-        /// The site key.
-        #[arg(long)]
-        site: String,
-        /// Group rows by any of agent, channel, team (comma-separated).
-        #[arg(long, value_name = "GROUPS", default_value = "")]
-        by: String,
-        /// day, week (from Monday), month or all.
-        #[arg(long, default_value = "week")]
-        bucket: String,
-        /// First local day, YYYY-MM-DD (default: 29 days before --to).
-        #[arg(long)]
-        from: Option<String>,
-        /// Last local day, YYYY-MM-DD (default: today in the site's time zone).
-        #[arg(long)]
-        to: Option<String>,
-        #[arg(long)]
-        agent: Option<String>,
-        #[arg(long)]
-        channel: Option<String>,
-        #[arg(long)]
-        team: Option<String>,
-        /// Agents ranked by CSAT shrunk toward their team's (instead of the score rows).
-        #[arg(long)]
-        standings: bool,
-        /// Compare every row with the period just before, or with the same dates a year earlier.
-        #[arg(long, value_parser = ["previous", "previous_year"])]
-        compare: Option<String>,
-        #[arg(long, value_parser = ["table", "json", "csv"], default_value = "table")]
-        format: String,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Signed rating links and an email block for one interaction (email, phone, SNS).
-    Link {
-        #[arg(long)]
-        site: String,
-        #[arg(long)]
-        interaction: String,
-        #[arg(long)]
-        agent: Option<String>,
-        #[arg(long)]
-        team: Option<String>,
-        #[arg(long, value_parser = ["email", "phone", "sns", "other"])]
-        channel: String,
-        /// How long the links work: days, as `14d` or `14` (at most 90).
-        #[arg(long, default_value = "14d")]
-        expires: String,
-        #[arg(long, value_parser = ["ja", "en"], default_value = "en")]
-        lang: String,
-        /// Your id for the customer the links go to: within the site's cooldown nothing is
-        /// made (exit status 3, "suppressed: cooldown"); Koe keeps only a keyed hash of it.
-        #[arg(long)]
-        customer: Option<String>,
-        /// Make the links even outside the site's sample or within its cooldown.
-        #[arg(long)]
-        force: bool,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// A site's audit trail: keys created and revoked, secrets rotated.
-    Audit {
-        #[arg(long)]
-        site: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Answer a deletion request: erase an interaction's responses and comment and take its
-    /// counts out of the reports (recorded in the audit trail, the interaction as a digest).
-    Erase {
-        #[arg(long)]
-        site: String,
-        #[arg(long)]
-        interaction: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Recompute rollups from raw responses and report any drift (exit status 1 if any).
-    Verify {
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DatabaseArg,
-    },
-    /// Print the API's OpenAPI 3.1 document (what `/api/v1/openapi.json` serves), e.g. to
-    /// generate a client from.
-    Openapi,
-}
 
 /// Runs the command line; the binary's `main` is only this.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -12,6 +12,7 @@ mod bind;
 mod customers;
 mod error;
 mod json_rows;
+mod options;
 mod postgres;
 mod queries;
 mod records;
@@ -28,11 +29,11 @@ mod write_path;
 mod write_plan;
 
 use std::future::Future;
-use std::time::Duration;
 
 use koe_shared::{InteractionId, SiteKey};
 
 pub use error::{OpenError, SaveError, StorageError};
+pub use options::{Backend, StorageOptions};
 pub use postgres::PgStorage;
 pub use records::{
     ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved,
@@ -56,52 +57,6 @@ use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// Most rows one purge transaction deletes: a long purge never holds the write lock long.
 pub const PURGE_CHUNK: i64 = 5_000;
-
-/// How storage connects; filled from [`crate::settings::Settings`].
-#[derive(Debug, Clone)]
-pub struct StorageOptions {
-    pub max_connections: u32,
-    /// How long a request waits for a connection before the database counts as unavailable.
-    pub acquire_timeout: Duration,
-    /// Most submissions committed in one transaction (group commit, both backends).
-    pub max_batch: usize,
-    /// PostgreSQL only: a read replica for reports, standings, the response list, its CSV and
-    /// the dashboard (`database_read_url`); writes, sign-in checks and revocations stay on the
-    /// primary.
-    pub read_url: Option<String>,
-}
-
-impl Default for StorageOptions {
-    fn default() -> Self {
-        Self {
-            max_connections: 8,
-            acquire_timeout: Duration::from_secs(5),
-            max_batch: 512,
-            read_url: None,
-        }
-    }
-}
-
-/// Which backend a database URL selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn of_url(url: &str) -> Result<Self, OpenError> {
-        if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres)
-        } else {
-            Err(OpenError::Config(
-                "the database URL must start with sqlite: or postgres://".into(),
-            ))
-        }
-    }
-}
 
 /// Everything the collector keeps. Implementations are cheap to clone (a pool handle).
 pub trait Storage: Clone + Send + Sync + 'static {
