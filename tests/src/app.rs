@@ -349,14 +349,17 @@ impl<S: TestBackend> TestApp<S> {
         self.storage.rollups(site.site.id).await.expect("rollups")
     }
 
-    /// Every rollup and reason row that differs from the raw data, described (`koe verify`).
+    /// Every rollup and reason row that differs from the raw data, and every response and key
+    /// that disagree, described (`koe verify`).
     pub async fn drift(&self) -> Vec<String> {
         let rollups = self.storage.rollup_drift().await.expect("verify runs");
         let reasons = self.storage.reason_drift().await.expect("verify runs");
+        let keys = self.storage.key_drift().await.expect("verify runs");
         rollups
             .iter()
             .map(|(site, d)| format!("{site}: {d:?}"))
             .chain(reasons.iter().map(|(site, d)| format!("{site}: {d:?}")))
+            .chain(keys.iter().map(|d| format!("{d:?}")))
             .collect()
     }
 }

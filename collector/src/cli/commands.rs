@@ -218,6 +218,16 @@ impl StorageCommand {
             Self::Verify { json } => {
                 let drift = storage.rollup_drift().await?;
                 let reasons = storage.reason_drift().await?;
+                let keys = storage.key_drift().await?;
+                let clean = drift.is_empty() && reasons.is_empty() && keys.is_empty();
+                for d in &keys {
+                    eprintln!(
+                        "  {} response_keys {}: {}",
+                        d.site,
+                        d.interaction,
+                        d.problem.as_str()
+                    );
+                }
                 for (site, d) in &reasons {
                     eprintln!(
                         "  {site} reason_rollups {} agent={:?} channel={:?} reason={}: expected {}, found {}",
@@ -245,7 +255,7 @@ impl StorageCommand {
                         })
                         .collect();
                     println!("{}", json!({ "drift": rows }));
-                } else if drift.is_empty() && reasons.is_empty() {
+                } else if clean {
                     println!("rollups match the raw responses and impressions");
                 } else {
                     println!("{} rollup rows differ from the raw data:", drift.len());
@@ -262,7 +272,7 @@ impl StorageCommand {
                         );
                     }
                 }
-                Ok(if drift.is_empty() && reasons.is_empty() {
+                Ok(if clean {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE

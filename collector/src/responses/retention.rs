@@ -9,13 +9,22 @@ use jiff::civil::Date;
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::sites::Site;
-use crate::storage::{PURGE_CHUNK, Storage, StorageError};
+use crate::storage::{PURGE_CHUNK, PurgeCutoff, Storage, StorageError};
 
 /// A time after every moment whose local day (in any zone, UTC−12 to UTC+14) is before
 /// `day`: 14:00 UTC on `day`. It keeps the purge's read on the site's time index.
 fn created_before_ms(day: Date) -> i64 {
-    let days = (day - jiff::civil::date(1970, 1, 1)).get_days();
-    (i64::from(days) * 24 + 14) * 3_600_000
+    (days_since_epoch(day) * 24 + 14) * 3_600_000
+}
+
+/// A time before which every moment's local day (in any zone) is before `day`: the start of
+/// `day` in UTC+14, 10:00 UTC the day before.
+fn surely_before_ms(day: Date) -> i64 {
+    (days_since_epoch(day) * 24 - 14) * 3_600_000
+}
+
+fn days_since_epoch(day: Date) -> i64 {
+    i64::from((day - jiff::civil::date(1970, 1, 1)).get_days())
 }
 
 /// The first day `site` keeps raw responses of on `today` (`None`: it keeps everything): its
@@ -28,6 +37,26 @@ pub fn first_kept_day(site: &Site, today: Date, edit_window_days: u32) -> Option
         .ok()
 }
 
+/// What `site` purges on `today`, with the audit entry its purge records (`None`: nothing).
+pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCutoff> {
+    let before = first_kept_day(site, today, edit_window_days)?;
+    Some(PurgeCutoff {
+        entry: AuditEntry {
+            site_id: site.id,
+            actor: Actor::Retention,
+            action: AuditAction::ResponsesPurged,
+            detail: format!(
+                "raw response(s) answered before {before} purged ({} days kept); rollups kept",
+                site.retention_days.unwrap_or_default()
+            ),
+            at_ms: clock::now_ms(),
+        },
+        before,
+        created_before_ms: created_before_ms(before),
+        surely_before_ms: surely_before_ms(before),
+    })
+}
+
 /// Purges what `site` no longer keeps on `today`, chunk by chunk, each chunk audited in its
 /// own transaction; how many rows went.
 pub async fn purge_site<S: Storage>(
@@ -36,24 +65,17 @@ pub async fn purge_site<S: Storage>(
     today: Date,
     edit_window_days: u32,
 ) -> Result<u64, StorageError> {
-    let Some(before) = first_kept_day(site, today, edit_window_days) else {
+    let Some(cutoff) = cutoff(site, today, edit_window_days) else {
         return Ok(0);
     };
-    let entry = AuditEntry {
-        site_id: site.id,
-        actor: Actor::Retention,
-        action: AuditAction::ResponsesPurged,
-        detail: format!(
-            "raw response(s) answered before {before} purged ({} days kept); rollups kept",
-            site.retention_days.unwrap_or_default()
-        ),
-        at_ms: clock::now_ms(),
-    };
-    let bound_ms = created_before_ms(before);
     let mut purged = 0;
     loop {
         let chunk = storage
-            .purge_responses(entry.clone(), before, bound_ms)
+            .purge_responses(
+                cutoff.entry.clone(),
+                cutoff.before,
+                cutoff.created_before_ms,
+            )
             .await?;
         purged += chunk;
         if chunk < PURGE_CHUNK as u64 {
@@ -61,7 +83,7 @@ pub async fn purge_site<S: Storage>(
         }
     }
     if purged > 0 {
-        tracing::info!(site = %site.key, purged, %before, "purged responses past the site's retention");
+        tracing::info!(site = %site.key, purged, before = %cutoff.before, "purged responses past the site's retention");
     }
     Ok(purged)
 }
@@ -72,8 +94,21 @@ pub async fn purge_due<S: Storage>(
     storage: &S,
     edit_window_days: u32,
 ) -> Result<u64, StorageError> {
-    let mut purged = 0;
-    for site in storage.sites().await? {
+    let sites = storage.sites().await?;
+    // Whole months first, where every site with rows in them lets them go (PostgreSQL);
+    // then what is left, row by row.
+    let cutoffs: Vec<PurgeCutoff> = sites
+        .iter()
+        .filter_map(|site| cutoff(site, site.today(), edit_window_days))
+        .collect();
+    let mut purged = match storage.drop_purged_partitions(&cutoffs).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not drop purged months of responses");
+            0
+        }
+    };
+    for site in sites {
         match purge_site(storage, &site, site.today(), edit_window_days).await {
             Ok(n) => purged += n,
             Err(error) => {
@@ -108,5 +143,22 @@ mod tests {
             .as_millisecond();
         assert!(utc_minus_12_midnight < bound);
         assert_eq!(bound - utc_minus_12_midnight, 2 * 3_600_000);
+    }
+
+    #[test]
+    fn before_the_sure_bound_every_zone_is_still_on_an_earlier_day() {
+        let day: Date = "2026-12-01".parse().unwrap();
+        let bound = surely_before_ms(day);
+        let local_day = |ms: i64, hours: i8| {
+            jiff::Timestamp::from_millisecond(ms)
+                .unwrap()
+                .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(hours)))
+                .date()
+        };
+        // UTC+14, the earliest zone: its 2026-12-01 begins exactly at the bound.
+        assert_eq!(local_day(bound, 14), day);
+        for hours in [-12, 0, 9, 14] {
+            assert!(local_day(bound - 1, hours) < day, "UTC{hours:+}");
+        }
     }
 }

@@ -36,8 +36,8 @@ pub use error::{OpenError, SaveError, StorageError};
 pub use options::{Backend, StorageOptions};
 pub use postgres::PgStorage;
 pub use records::{
-    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, ResponseFilter, Role, Saved,
-    SessionRecord, StoredResponse,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, KeyDrift, KeyProblem, NewApiKey,
+    ResponseFilter, Role, Saved, SessionRecord, StoredResponse,
 };
 pub use rezone::Rezoned;
 pub use sqlite::SqliteStorage;
@@ -57,6 +57,21 @@ use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// Most rows one purge transaction deletes: a long purge never holds the write lock long.
 pub const PURGE_CHUNK: i64 = 5_000;
+
+/// One site's retention cut-off in a purge run.
+#[derive(Debug, Clone)]
+pub struct PurgeCutoff {
+    /// The audit entry of the site's purge (its site id says whose).
+    pub entry: AuditEntry,
+    /// Raw responses answered before this local day go.
+    pub before: jiff::civil::Date,
+    /// A time after every moment whose local day is before `before` (in any zone): the row
+    /// purge reads the site's responses created before it.
+    pub created_before_ms: i64,
+    /// A time before which every moment's local day is before `before` (in any zone): a month
+    /// that ends by then holds nothing of the site's that it keeps.
+    pub surely_before_ms: i64,
+}
 
 /// Everything the collector keeps. Implementations are cheap to clone (a pool handle).
 pub trait Storage: Clone + Send + Sync + 'static {
@@ -237,6 +252,16 @@ pub trait Storage: Clone + Send + Sync + 'static {
         bound_ms: i64,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
+    /// Drops, as a whole, each monthly partition of raw responses (PostgreSQL) whose rows are
+    /// all past their sites' cut-offs: every site with rows in it has one in `cutoffs`, after
+    /// the month's end in every time zone. Their keys go with them, each site's purged-before
+    /// day moves and its purge is audited; rollups stay. SQLite keeps one table and drops
+    /// nothing. How many rows went.
+    fn drop_purged_partitions(
+        &self,
+        cutoffs: &[PurgeCutoff],
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
     /// Erases an interaction's responses and takes its counts out of every rollup, with the
     /// audit entry (of `entry.site_id`), in one transaction; how many rows went.
     fn erase_interaction(
@@ -362,6 +387,11 @@ pub trait Storage: Clone + Send + Sync + 'static {
         site_id: i64,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<ReasonCount>, StorageError>> + Send;
+
+    /// Counted responses and their keys that disagree (`koe verify`): on PostgreSQL, where
+    /// `response_keys` keeps one counted response per interaction across monthly partitions.
+    /// SQLite's one table keeps that itself, and has none.
+    fn key_drift(&self) -> impl Future<Output = Result<Vec<KeyDrift>, StorageError>> + Send;
 
     /// Recomputes every site's reason rows from raw responses and lists those that differ
     /// from the stored ones (`koe verify`).

@@ -14,7 +14,7 @@ use super::rows::{
     ImpressionRow, ResponseColumns, ResponseRow, SiteRow, inserted_ids, join_origins,
 };
 use super::sql::{self, Statement, bind_all};
-use super::write_plan::{ReasonChanges, ResponseKey};
+use super::write_plan::{ReasonChanges, ResponseKey, StoredRow};
 use super::{ImpressionWrite, ResponseFilter, StorageError, StoredResponse};
 use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
@@ -60,9 +60,10 @@ pub(super) trait Queries: Database {
         summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
 
+    /// Gives the response stored at `row` the new `state`.
     async fn update_response(
         conn: &mut Self::Connection,
-        id: i64,
+        row: StoredRow,
         state: &ResponseState,
     ) -> Result<(), StorageError>;
 
@@ -123,7 +124,7 @@ pub(super) trait Queries: Database {
 
 impl<DB> Queries for DB
 where
-    DB: Database + sql::Parameters,
+    DB: Database + sql::Dialect,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -234,12 +235,13 @@ where
 
     async fn update_response(
         conn: &mut Self::Connection,
-        id: i64,
+        row: StoredRow,
         state: &ResponseState,
     ) -> Result<(), StorageError> {
         let columns = ResponseColumns::of(state);
-        bind::response_columns(sqlx::query(sql::UPDATE_RESPONSE), &columns)
-            .bind(id)
+        bind::response_columns(sqlx::query(DB::UPDATE_RESPONSE), &columns)
+            .bind(row.id)
+            .bind(row.created_at_ms)
             .execute(conn)
             .await?;
         Ok(())
@@ -249,7 +251,7 @@ where
         conn: &mut Self::Connection,
         responses: &[(ResponseKey, ResponseState)],
     ) -> Result<HashMap<ResponseKey, i64>, StorageError> {
-        let insert = sql::insert_responses::<DB>(responses.len());
+        let insert = DB::insert_responses(responses.len());
         let columns: Vec<ResponseColumns<'_>> = responses
             .iter()
             .map(|(_, state)| ResponseColumns::of(state))

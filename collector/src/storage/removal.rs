@@ -38,7 +38,7 @@ pub(super) trait Removal: Database {
 
 impl<DB> Removal for DB
 where
-    DB: Database,
+    DB: Database + sql::Dialect,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -53,7 +53,7 @@ where
         before_day: &str,
         limit: i64,
     ) -> Result<u64, StorageError> {
-        let ids: Vec<(i64,)> = sqlx::query_as(sql::PURGE_RESPONSES)
+        let ids: Vec<(i64,)> = sqlx::query_as(DB::PURGE_RESPONSES)
             .bind(site_id)
             .bind(bound_ms)
             .bind(before_day)
@@ -82,7 +82,7 @@ where
         interaction: &InteractionId,
         stand_in: &str,
     ) -> Result<Vec<StoredResponse>, StorageError> {
-        let rows = sqlx::query(sql::DELETE_INTERACTION)
+        let rows = sqlx::query(DB::DELETE_INTERACTION)
             .bind(site_id)
             .bind(interaction.as_str())
             .fetch_all(&mut *conn)

@@ -10,7 +10,7 @@ use super::StorageError;
 use super::admin::Admin;
 use super::queries::Queries;
 use super::write_path::WriteTx;
-use super::write_plan::{self, ReasonChanges, RollupChanges};
+use super::write_plan::{self, ReasonChanges, RollupChanges, StoredRow};
 use crate::audit::AuditEntry;
 use crate::rollup::{Recomputation, Summary};
 use crate::sites::SiteTimeZone;
@@ -33,9 +33,10 @@ pub(super) trait Rezone: Database {
         site_id: i64,
     ) -> Result<Vec<(String, i64, String)>, StorageError>;
 
+    /// The new local day of the response stored at `row`.
     async fn set_response_day(
         conn: &mut Self::Connection,
-        id: i64,
+        row: StoredRow,
         day: &str,
     ) -> Result<(), StorageError>;
 
@@ -64,7 +65,8 @@ pub(super) trait Rezone: Database {
 
 const SELECT_IMPRESSION_DAYS: &str =
     "SELECT interaction, created_at_ms, day FROM impressions WHERE site_id = $1";
-const SET_RESPONSE_DAY: &str = "UPDATE responses SET day = $1 WHERE id = $2";
+/// By id and creation time: on PostgreSQL the time names the one partition to look in.
+const SET_RESPONSE_DAY: &str = "UPDATE responses SET day = $1 WHERE id = $2 AND created_at_ms = $3";
 const SET_IMPRESSION_DAY: &str =
     "UPDATE impressions SET day = $1 WHERE site_id = $2 AND interaction = $3";
 const SET_TIMEZONE: &str = "UPDATE sites SET timezone = $1 WHERE id = $2";
@@ -103,12 +105,13 @@ where
 
     async fn set_response_day(
         conn: &mut Self::Connection,
-        id: i64,
+        row: StoredRow,
         day: &str,
     ) -> Result<(), StorageError> {
         sqlx::query(SET_RESPONSE_DAY)
             .bind(day)
-            .bind(id)
+            .bind(row.id)
+            .bind(row.created_at_ms)
             .execute(conn)
             .await?;
         Ok(())
@@ -180,7 +183,7 @@ where
     for mut response in T::Db::responses(tx, site_id).await? {
         let day = zone.local_date(response.state.created_at_ms);
         if day != response.state.day {
-            T::Db::set_response_day(tx, response.id, &day.to_string()).await?;
+            T::Db::set_response_day(tx, StoredRow::of(&response), &day.to_string()).await?;
             response.state.day = day;
             moved.responses_moved += 1;
         }

@@ -29,6 +29,8 @@ macro_rules! response_columns {
     };
 }
 
+pub(super) use response_columns;
+
 pub(super) const RESPONSE_COLUMNS: &str = response_columns!();
 
 /// The columns [`crate::storage::bind::response_columns`] binds, in its order.
@@ -123,64 +125,72 @@ pub(super) const SELECT_RESPONSES: &str = concat!(
     " FROM responses WHERE site_id = $1 ORDER BY created_at_ms, id"
 );
 
-/// Columns 1–16 bound by `bind::response_columns`, then the response id.
+/// Columns 1–16 bound by `bind::response_columns`, then the response id and the creation time
+/// it is stored under (which places its row on PostgreSQL, and may change with this update).
 pub(super) const UPDATE_RESPONSE: &str = "UPDATE responses SET agent = $1, team = $2, \
      channel = $3, verified = $4, csat = $5, nps = $6, ces = $7, resolved = $8, comment = $9, \
      reasons = $10, locale = $11, day = $12, created_at_ms = $13, updated_at_ms = $14, \
-     client = $15, flagged = $16 WHERE id = $17";
+     client = $15, flagged = $16 WHERE id = $17 AND created_at_ms = $18";
 
 /// Gives the site id back when the impression is new.
 pub(super) const INSERT_IMPRESSION: &str = "INSERT INTO impressions (site_id, interaction, \
      agent, team, channel, day, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (site_id, interaction) DO NOTHING RETURNING site_id";
 
-/// How a backend writes its bound parameters in a statement built at run time.
-pub(super) trait Parameters {
+/// What the backends write differently in the statements they otherwise share: how a bound
+/// parameter is written, and — because PostgreSQL keeps responses in monthly partitions, with
+/// their uniqueness in `response_keys` — how responses are created, updated and removed. Each
+/// backend's folder implements it (`sqlite/dialect.rs`, `postgres/dialect.rs`).
+pub(super) trait Dialect {
     /// The `n`-th parameter (from 1).
     fn parameter(n: usize) -> String;
+
+    /// Inserts `rows` new responses (each its 16 written columns, then site id and
+    /// interaction), skipping any another writer created meanwhile, and gives back
+    /// `id, site_id, interaction` of those inserted.
+    fn insert_responses(rows: usize) -> String;
+
+    /// [`UPDATE_RESPONSE`], and whatever else must follow a response's row.
+    const UPDATE_RESPONSE: &'static str;
+
+    /// Deletes every row an interaction left in `responses` — its counted response and any
+    /// answers set aside beside it — for an erasure request (site `$1`, interaction `$2`),
+    /// giving them back as response columns.
+    const DELETE_INTERACTION: &'static str;
+
+    /// Deletes up to `$4` of a site's (`$1`) rows answered before local day `$3` (and so
+    /// created before `$2`, which keeps the read on the site's time index); gives their ids.
+    const PURGE_RESPONSES: &'static str;
 }
 
-/// SQLite: anonymous `?`. It takes `$n` too, but as a *named* parameter that is looked up by
-/// name for every value bound: with the 900 parameters of a multi-row insert those lookups
-/// (`sqlite3_bind_parameter_name`, a walk through the names) cost a third of SQLite's ingest.
-impl Parameters for sqlx::Sqlite {
-    fn parameter(_: usize) -> String {
-        "?".to_owned()
-    }
-}
-
-impl Parameters for sqlx::Postgres {
-    fn parameter(n: usize) -> String {
-        format!("${n}")
-    }
-}
-
-/// Inserts `rows` new responses (each its 16 written columns, then site id and interaction),
-/// skipping any another writer created meanwhile, and gives back the ids of those inserted.
-pub(super) fn insert_responses<P: Parameters>(rows: usize) -> String {
-    insert_rows::<P>(rows, "FALSE")
-        + " ON CONFLICT (site_id, interaction) WHERE NOT set_aside DO NOTHING \
-           RETURNING id, site_id, interaction"
-}
-
-/// Inserts `rows` answers kept aside, bound like [`insert_responses`].
-pub(super) fn insert_set_aside<P: Parameters>(rows: usize) -> String {
+/// Inserts `rows` answers kept aside, bound like [`Dialect::insert_responses`].
+pub(super) fn insert_set_aside<P: Dialect>(rows: usize) -> String {
     insert_rows::<P>(rows, "TRUE")
 }
 
-fn insert_rows<P: Parameters>(rows: usize, set_aside: &str) -> String {
+/// `INSERT INTO responses (…) VALUES (…), …`: `rows` rows bound like [`insert_set_aside`],
+/// each with `set_aside` for its last column.
+pub(super) fn insert_rows<P: Dialect>(rows: usize, set_aside: &str) -> String {
+    format!(
+        "INSERT INTO responses ({WRITTEN_RESPONSE_COLUMNS}, site_id, interaction, set_aside) {}",
+        response_values::<P>(rows, Some(set_aside))
+    )
+}
+
+/// `VALUES (…), …` of `rows` responses: each row's 16 written columns, site id and interaction
+/// bound, then `last` when given.
+pub(super) fn response_values<P: Dialect>(rows: usize, last: Option<&str>) -> String {
     const COLUMNS: usize = 18;
-    let mut sql = format!(
-        "INSERT INTO responses ({WRITTEN_RESPONSE_COLUMNS}, site_id, interaction, set_aside) VALUES "
-    );
+    let mut sql = String::from("VALUES ");
     for row in 0..rows {
-        let placeholders: Vec<String> = (1..=COLUMNS)
+        let mut values: Vec<String> = (1..=COLUMNS)
             .map(|i| P::parameter(row * COLUMNS + i))
             .collect();
+        values.extend(last.map(str::to_owned));
         if row > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("({}, {set_aside})", placeholders.join(", ")));
+        sql.push_str(&format!("({})", values.join(", ")));
     }
     sql
 }
@@ -267,23 +277,10 @@ pub(super) fn select_summary_rollups(summary: crate::rollup::Summary) -> String 
     )
 }
 
-/// Every row an interaction left in `responses` — its counted response and any answers set
-/// aside beside it — for an erasure request; their ids come back.
-pub(super) const DELETE_INTERACTION: &str = concat!(
-    "DELETE FROM responses WHERE site_id = $1 AND interaction = $2 RETURNING ",
-    response_columns!()
-);
-
 /// An erased interaction's impression keeps counting (a survey was shown) under a random id
 /// (`$1`) that links to nothing (site `$2`, interaction `$3`).
 pub(super) const ANONYMIZE_IMPRESSION: &str =
     "UPDATE impressions SET interaction = $1 WHERE site_id = $2 AND interaction = $3";
-
-/// Up to `$4` of a site's rows answered before local day `$3` (and so created before `$2`,
-/// which keeps the read on the site's time index), for the retention purge; their ids come
-/// back.
-pub(super) const PURGE_RESPONSES: &str = "DELETE FROM responses WHERE id IN (SELECT id FROM \
-     responses WHERE site_id = $1 AND created_at_ms < $2 AND day < $3 LIMIT $4) RETURNING id";
 
 /// Moves a site's purged-before day (`$1`) forward, never back (site `$2`).
 pub(super) const MARK_PURGED: &str = "UPDATE sites SET purged_before = $1 WHERE id = $2 AND \

@@ -15,7 +15,7 @@ use super::customers::{Customers, in_cooldown};
 use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
-use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRules};
+use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRules, StoredRow};
 use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
 use crate::alerts::{NewAlert, crossings};
 use crate::audit::AuditEntry;
@@ -46,7 +46,9 @@ pub(super) async fn apply_answers<T: WriteTx>(
     write: &AnswerWrite,
 ) -> Result<Saved, SaveError> {
     let key: ResponseKey = (write.site_id, write.interaction.clone());
-    loop {
+    // Another writer can create this response between our look and our insert only once: the
+    // next look finds it. More misses mean it cannot be read where it is kept.
+    for _ in 0..3 {
         let before = tx
             .responses_of(write.site_id, std::slice::from_ref(&write.interaction))
             .await?
@@ -57,7 +59,7 @@ pub(super) async fn apply_answers<T: WriteTx>(
         let id = match &before {
             Some(before) => {
                 if before.state != after {
-                    T::Db::update_response(tx, before.id, &after).await?;
+                    T::Db::update_response(tx, StoredRow::of(before), &after).await?;
                 }
                 before.id
             }
@@ -93,6 +95,11 @@ pub(super) async fn apply_answers<T: WriteTx>(
             status: AnswerWrite::status(before_state),
         });
     }
+    Err(StorageError::Corrupt(format!(
+        "response {} of site {} is claimed but cannot be read",
+        write.interaction, write.site_id
+    ))
+    .into())
 }
 
 /// Why a batch could not be applied with set-based statements; the caller rolls back and
@@ -114,7 +121,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     tx: &mut T,
     writes: &[&AnswerWrite],
 ) -> Result<Vec<Result<Saved, MergeConflict>>, BatchError> {
-    let mut stored: HashMap<ResponseKey, (i64, ResponseState)> = HashMap::new();
+    let mut stored: HashMap<ResponseKey, (StoredRow, ResponseState)> = HashMap::new();
     let mut rules = SiteRules::new();
     for (site_id, interactions) in write_plan::touched(writes) {
         let site_rules = T::Db::alert_rules(tx, site_id).await?;
@@ -124,19 +131,19 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
         for chunk in interactions.chunks(super::sql::ROWS_PER_STATEMENT) {
             for response in tx.responses_of(site_id, chunk).await? {
                 stored.insert(
-                    (site_id, response.interaction),
-                    (response.id, response.state),
+                    (site_id, response.interaction.clone()),
+                    (StoredRow::of(&response), response.state),
                 );
             }
         }
     }
     let mut ids: HashMap<ResponseKey, i64> = stored
         .iter()
-        .map(|(key, (id, _))| (key.clone(), *id))
+        .map(|(key, (row, _))| (key.clone(), row.id))
         .collect();
     let plan = write_plan::plan(writes, stored, &rules);
-    for (id, state) in &plan.updates {
-        T::Db::update_response(tx, *id, state).await?;
+    for (row, state) in &plan.updates {
+        T::Db::update_response(tx, *row, state).await?;
     }
     for chunk in plan.inserts.chunks(super::sql::ROWS_PER_STATEMENT / 2) {
         let inserted = T::Db::insert_responses(tx, chunk).await?;

@@ -14,6 +14,24 @@ use crate::rollup::{ReasonKey, RollupCounters, RollupDelta, RollupKey, reason_de
 /// A response's identity: (site id, interaction).
 pub(super) type ResponseKey = (i64, InteractionId);
 
+/// Where a stored response's row is: its id, and the creation time it is stored under — on
+/// PostgreSQL, which monthly partition holds it. An update names both (the time may change
+/// with it, when a person's answer replaces a suspected scanner's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StoredRow {
+    pub id: i64,
+    pub created_at_ms: i64,
+}
+
+impl StoredRow {
+    pub fn of(response: &super::StoredResponse) -> Self {
+        Self {
+            id: response.id,
+            created_at_ms: response.state.created_at_ms,
+        }
+    }
+}
+
 /// Rollup changes per (site id, row key), summed; the order every writer locks rows in.
 pub(super) type RollupChanges = BTreeMap<(i64, RollupKey), RollupCounters>;
 
@@ -65,8 +83,8 @@ pub(super) fn touched(writes: &[&AnswerWrite]) -> BTreeMap<i64, Vec<InteractionI
 pub(super) struct BatchPlan {
     /// Each write's outcome, in order: the response it created or merged into, or why not.
     pub outcomes: Vec<Result<(ResponseKey, SubmissionStatus), MergeConflict>>,
-    /// Stored responses that change: their id and new state.
-    pub updates: Vec<(i64, ResponseState)>,
+    /// Stored responses that change: where each is stored, and its new state.
+    pub updates: Vec<(StoredRow, ResponseState)>,
     /// Responses to create, in key order (concurrent batches then wait on each other's new
     /// rows in one order).
     pub inserts: Vec<(ResponseKey, ResponseState)>,
@@ -88,7 +106,7 @@ pub(super) type SiteRules = HashMap<i64, Vec<AlertRule>>;
 /// cross into a webhook's condition, as it would written alone.
 pub(super) fn plan(
     writes: &[&AnswerWrite],
-    mut stored: HashMap<ResponseKey, (i64, ResponseState)>,
+    mut stored: HashMap<ResponseKey, (StoredRow, ResponseState)>,
     rules: &SiteRules,
 ) -> BatchPlan {
     let mut plan = BatchPlan::default();
@@ -215,7 +233,11 @@ mod tests {
             .apply_to(None)
             .unwrap()
             .response;
-        let stored = HashMap::from([(key("c-1"), (42, first))]);
+        let row = StoredRow {
+            id: 42,
+            created_at_ms: first.created_at_ms,
+        };
+        let stored = HashMap::from([(key("c-1"), (row, first))]);
         let edit = write("c-1", DAY_MS, "ken", Some(5));
         let other_agent = write("c-1", DAY_MS, "eve", Some(1));
         let late = write("c-1", 8 * DAY_MS, "ken", Some(1));
@@ -232,7 +254,7 @@ mod tests {
             ]
         );
         assert_eq!(plan.updates.len(), 1);
-        assert_eq!(plan.updates[0].0, 42);
+        assert_eq!(plan.updates[0].0, row);
         assert_eq!(plan.updates[0].1.answers.csat.map(u8::from), Some(5));
         assert!(plan.inserts.is_empty());
         let c = plan.changes.values().next().unwrap();

@@ -17,6 +17,7 @@ mod hostile;
 mod html_escaping;
 mod impressions;
 mod openapi;
+mod partitions;
 mod postgres_outage;
 mod rate_limit;
 mod rating_links;

@@ -2,8 +2,12 @@
 //! writes take one short transaction each. Concurrent writers to the same interaction
 //! serialise on its row (`FOR UPDATE`); rollup rows are locked in key order.
 
+mod dialect;
+mod partitions;
 mod write_tx;
 mod writer;
+
+use std::sync::Arc;
 
 use koe_shared::{InteractionId, SiteKey};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -16,9 +20,9 @@ use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::webhooks::{AttemptOutcome, DueDelivery, Webhooks as _};
 use super::{
-    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, OpenError, ResponseFilter,
-    Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError, StorageOptions,
-    StoredResponse,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, KeyDrift, NewApiKey, OpenError, PurgeCutoff,
+    ResponseFilter, Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError,
+    StorageOptions, StoredResponse,
 };
 use super::{rezone, write_path};
 use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
@@ -29,6 +33,7 @@ use crate::responses::AnswerWrite;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 use crate::sites::fatigue::CustomerCheck;
 use crate::sites::{NewSite, Site, SiteTimeZone};
+use partitions::Partitions;
 
 /// PostgreSQL's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
@@ -42,6 +47,8 @@ pub struct PgStorage {
     /// Where reports and lists read: the replica (`read_url`), else the primary's pool.
     reads: PgPool,
     writer: mpsc::Sender<writer::Job>,
+    /// The monthly partitions of `responses` this collector knows exist.
+    partitions: Arc<Partitions>,
 }
 
 impl PgStorage {
@@ -53,10 +60,21 @@ impl PgStorage {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let partitions = Arc::new(Partitions::default());
+        partitions
+            .ensure_ahead(&pool, crate::clock::now_ms())
+            .await?;
+        partitions::keep_ahead(pool.clone(), Arc::clone(&partitions));
         let (writer, jobs) = mpsc::channel(options.max_batch * 4);
         // Half the pool writes batches; the rest serves reads and retried writes.
         let writers = (options.max_connections / 2).max(1) as usize;
-        writer::start(pool.clone(), jobs, writers, options.max_batch);
+        writer::start(
+            pool.clone(),
+            Arc::clone(&partitions),
+            jobs,
+            writers,
+            options.max_batch,
+        );
         // A replica that is down at start is not a reason not to start: its reads answer 503
         // until it is back, and everything else goes on.
         let reads = match &options.read_url {
@@ -70,6 +88,7 @@ impl PgStorage {
             pool,
             reads,
             writer,
+            partitions,
         })
     }
 }
@@ -294,6 +313,14 @@ impl Storage for PgStorage {
         Ok(purged)
     }
 
+    async fn key_drift(&self) -> Result<Vec<KeyDrift>, StorageError> {
+        partitions::key_drift(&self.pool).await
+    }
+
+    async fn drop_purged_partitions(&self, cutoffs: &[PurgeCutoff]) -> Result<u64, StorageError> {
+        partitions::drop_purged(&self.pool, &self.partitions, cutoffs).await
+    }
+
     async fn erase_interaction(
         &self,
         entry: AuditEntry,
@@ -315,6 +342,8 @@ impl Storage for PgStorage {
         site_id: i64,
         rows: Vec<(InteractionId, crate::responses::ResponseState)>,
     ) -> Result<u64, StorageError> {
+        let times = rows.iter().map(|(_, state)| state.created_at_ms);
+        self.partitions.ensure(&self.pool, times).await?;
         let mut tx = self.pool.begin().await?;
         let stored = write_path::import_batch(&mut *tx, site_id, &rows).await?;
         tx.commit().await?;

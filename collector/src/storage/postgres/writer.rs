@@ -15,6 +15,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::partitions::Partitions;
 use crate::responses::AnswerWrite;
 use crate::storage::write_path;
 use crate::storage::{SaveError, Saved, StorageError};
@@ -22,16 +23,29 @@ use crate::storage::{SaveError, Saved, StorageError};
 pub(super) type Job = (AnswerWrite, oneshot::Sender<Result<Saved, SaveError>>);
 
 /// Starts `writers` tasks taking batches of up to `max_batch` from `jobs`.
-pub(super) fn start(pool: PgPool, jobs: mpsc::Receiver<Job>, writers: usize, max_batch: usize) {
+pub(super) fn start(
+    pool: PgPool,
+    partitions: Arc<Partitions>,
+    jobs: mpsc::Receiver<Job>,
+    writers: usize,
+    max_batch: usize,
+) {
     let jobs = Arc::new(Mutex::new(jobs));
     for _ in 0..writers.max(1) {
-        let (pool, jobs) = (pool.clone(), Arc::clone(&jobs));
+        let (pool, partitions, jobs) = (pool.clone(), Arc::clone(&partitions), Arc::clone(&jobs));
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(max_batch);
             // The lock is held only while taking a batch: the next writer takes the
             // following one while this one commits.
             while jobs.lock().await.recv_many(&mut batch, max_batch).await > 0 {
-                commit(&pool, std::mem::take(&mut batch)).await;
+                let batch = std::mem::take(&mut batch);
+                // A response created now lands in the month of its write (set in memory once
+                // the month is known: no round trip). Should this fail, the write says why.
+                let times = batch.iter().map(|(write, _)| write.now_ms);
+                if let Err(error) = partitions.ensure(&pool, times).await {
+                    tracing::warn!(error = %error, "could not create a month's response partition");
+                }
+                commit(&pool, batch).await;
             }
         });
     }

@@ -1,6 +1,7 @@
 //! SQLite: one file, WAL, readers in a pool, and every write through one writer task that
 //! commits whole batches (see `writer.rs`).
 
+mod dialect;
 mod write_tx;
 mod writer;
 
@@ -19,9 +20,9 @@ use super::queries::Queries as _;
 use super::report_read::ReportDialect;
 use super::webhooks::{AttemptOutcome, DueDelivery, Webhooks as _};
 use super::{
-    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, NewApiKey, OpenError, ResponseFilter,
-    Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError, StorageOptions,
-    StoredResponse,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, KeyDrift, NewApiKey, OpenError, PurgeCutoff,
+    ResponseFilter, Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError,
+    StorageOptions, StoredResponse,
 };
 use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
 use crate::audit::{AuditEntry, AuditEvent};
@@ -332,6 +333,16 @@ impl Storage for SqliteStorage {
         };
         self.through_writer(|reply| WriteJob::Purge(purge, reply))
             .await
+    }
+
+    /// The partial unique index on `responses` is the key: nothing can disagree with it.
+    async fn key_drift(&self) -> Result<Vec<KeyDrift>, StorageError> {
+        Ok(Vec::new())
+    }
+
+    /// One table, no partitions: retention purges row by row.
+    async fn drop_purged_partitions(&self, _: &[PurgeCutoff]) -> Result<u64, StorageError> {
+        Ok(0)
     }
 
     async fn erase_interaction(
