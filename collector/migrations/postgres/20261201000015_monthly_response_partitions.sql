@@ -29,18 +29,38 @@ DECLARE
     name TEXT := 'responses_' || to_char(first_day, 'YYYY_MM');
     from_ms BIGINT := CAST(extract(epoch FROM CAST(first_day AS TIMESTAMP)) * 1000 AS BIGINT);
     to_ms BIGINT := CAST(extract(epoch FROM first_day + INTERVAL '1 month') * 1000 AS BIGINT);
+    waited TEXT := current_setting('lock_timeout');
 BEGIN
     IF to_regclass(name) IS NULL THEN
         PERFORM pg_advisory_xact_lock(hashtext('koe.response_partitions'));
         IF to_regclass(name) IS NULL THEN
+            -- Creating a partition locks all of `responses`: rather fail (and be tried again)
+            -- than have every write queue behind a long read of it.
+            PERFORM set_config('lock_timeout', '5s', true);
             EXECUTE format('CREATE TABLE %I PARTITION OF responses FOR VALUES FROM (%s) TO (%s)',
                 name, from_ms, to_ms);
+            PERFORM set_config('lock_timeout', waited, true);
         END IF;
     END IF;
     RETURN name;
 END $$;
 
+-- The old table steps aside with its constraints, indexes and sequence, so that the new one
+-- takes their names.
 ALTER TABLE responses RENAME TO responses_unpartitioned;
+ALTER TABLE responses_unpartitioned RENAME CONSTRAINT responses_pkey TO responses_unpartitioned_pkey;
+ALTER TABLE responses_unpartitioned
+    RENAME CONSTRAINT responses_site_id_fkey TO responses_unpartitioned_site_id_fkey;
+ALTER TABLE responses_unpartitioned
+    RENAME CONSTRAINT responses_csat_check TO responses_unpartitioned_csat_check;
+ALTER TABLE responses_unpartitioned
+    RENAME CONSTRAINT responses_nps_check TO responses_unpartitioned_nps_check;
+ALTER TABLE responses_unpartitioned
+    RENAME CONSTRAINT responses_ces_check TO responses_unpartitioned_ces_check;
+ALTER INDEX responses_by_site_time RENAME TO responses_unpartitioned_by_site_time;
+ALTER INDEX responses_with_comment RENAME TO responses_unpartitioned_with_comment;
+ALTER INDEX responses_one_per_interaction RENAME TO responses_unpartitioned_one_per_interaction;
+ALTER SEQUENCE responses_id_seq RENAME TO responses_unpartitioned_id_seq;
 
 CREATE TABLE responses (
     id              BIGINT GENERATED ALWAYS AS IDENTITY,
@@ -84,17 +104,13 @@ SELECT id, site_id, interaction, agent, team, channel, verified, csat, nps, ces,
     comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, set_aside
 FROM responses_unpartitioned;
 
-SELECT setval(pg_get_serial_sequence('responses', 'id'),
-    (SELECT COALESCE(MAX(id), 0) + 1 FROM responses), false);
+-- Ids go on where the old sequence was (past rows erased or purged since, too).
+SELECT setval(pg_get_serial_sequence('responses', 'id'), GREATEST(
+    (SELECT COALESCE(MAX(id), 0) + 1 FROM responses),
+    (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END
+     FROM responses_unpartitioned_id_seq)), false);
 
 DROP TABLE responses_unpartitioned;
-
--- The constraints were named beside the old table's; they take its names back.
-ALTER TABLE responses RENAME CONSTRAINT responses_pkey1 TO responses_pkey;
-ALTER TABLE responses RENAME CONSTRAINT responses_site_id_fkey1 TO responses_site_id_fkey;
-ALTER TABLE responses RENAME CONSTRAINT responses_csat_check1 TO responses_csat_check;
-ALTER TABLE responses RENAME CONSTRAINT responses_nps_check1 TO responses_nps_check;
-ALTER TABLE responses RENAME CONSTRAINT responses_ces_check1 TO responses_ces_check;
 
 -- Built once the rows are in: the same indexes as before, each partition its own.
 CREATE UNIQUE INDEX responses_one_per_interaction ON responses (site_id, interaction, created_at_ms)

@@ -220,14 +220,6 @@ impl StorageCommand {
                 let reasons = storage.reason_drift().await?;
                 let keys = storage.key_drift().await?;
                 let clean = drift.is_empty() && reasons.is_empty() && keys.is_empty();
-                for d in &keys {
-                    eprintln!(
-                        "  {} response_keys {}: {}",
-                        d.site,
-                        d.interaction,
-                        d.problem.as_str()
-                    );
-                }
                 for (site, d) in &reasons {
                     eprintln!(
                         "  {site} reason_rollups {} agent={:?} channel={:?} reason={}: expected {}, found {}",
@@ -254,10 +246,31 @@ impl StorageCommand {
                             })
                         })
                         .collect();
-                    println!("{}", json!({ "drift": rows }));
+                    let keys: Vec<_> = keys
+                        .iter()
+                        .map(|d| {
+                            json!({
+                                "site": d.site,
+                                "interaction": d.interaction,
+                                "problem": d.problem.as_str(),
+                            })
+                        })
+                        .collect();
+                    println!("{}", json!({ "drift": rows, "keys": keys }));
                 } else if clean {
                     println!("rollups match the raw responses and impressions");
                 } else {
+                    if !keys.is_empty() {
+                        println!("{} responses and their keys disagree:", keys.len());
+                        for d in &keys {
+                            println!(
+                                "  {} response_keys {}: {}",
+                                d.site,
+                                d.interaction,
+                                d.problem.as_str()
+                            );
+                        }
+                    }
                     println!("{} rollup rows differ from the raw data:", drift.len());
                     for (site, d) in &drift {
                         let k = &d.key;

@@ -54,6 +54,7 @@ pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCu
         before,
         created_before_ms: created_before_ms(before),
         surely_before_ms: surely_before_ms(before),
+        zone: site.timezone.clone(),
     })
 }
 

@@ -97,6 +97,19 @@ impl StorageError {
         }
     }
 
+    /// PostgreSQL aborted the transaction for a concurrent one's sake (SQLSTATE 40001, a
+    /// serialization failure — such as a row moved to another partition while it was waited
+    /// for — or 40P01, a deadlock): the same work may succeed at once if tried again.
+    pub fn is_serialization_failure(&self) -> bool {
+        match self {
+            Self::Database(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("40001" | "40P01"))
+            }
+            Self::Batch(cause) => cause.is_serialization_failure(),
+            _ => false,
+        }
+    }
+
     /// SQLite refused a write because it could only open the file read-only
     /// (`SQLITE_READONLY`).
     pub(super) fn is_read_only(&self) -> bool {

@@ -71,6 +71,8 @@ pub struct PurgeCutoff {
     /// A time before which every moment's local day is before `before` (in any zone): a month
     /// that ends by then holds nothing of the site's that it keeps.
     pub surely_before_ms: i64,
+    /// The site's time zone, which dates its days.
+    pub zone: SiteTimeZone,
 }
 
 /// Everything the collector keeps. Implementations are cheap to clone (a pool handle).

@@ -14,15 +14,19 @@ impl Dialect for sqlx::Postgres {
 
     /// A response is created only where its key could be claimed: a key another writer holds
     /// (committed, or committing first) leaves its row out, as `ON CONFLICT DO NOTHING` does on
-    /// one table.
+    /// one table — and so does a second row for the same interaction in the same statement
+    /// (the first one stays).
     fn insert_responses(rows: usize) -> String {
         format!(
-            "WITH new ({columns}, site_id, interaction) AS ({values}), \
+            "WITH new AS (SELECT DISTINCT ON (site_id, interaction) * FROM \
+             (SELECT *, row_number() OVER () AS n FROM ({values}) AS v ({columns}, site_id, \
+             interaction)) AS numbered ORDER BY site_id, interaction, n), \
              claimed AS (INSERT INTO response_keys (site_id, interaction, created_at_ms) \
              SELECT site_id, interaction, created_at_ms FROM new \
              ON CONFLICT (site_id, interaction) DO NOTHING RETURNING site_id, interaction) \
              INSERT INTO responses ({columns}, site_id, interaction, set_aside) \
-             SELECT new.*, FALSE FROM new JOIN claimed USING (site_id, interaction) \
+             SELECT {columns}, site_id, interaction, FALSE FROM new \
+             JOIN claimed USING (site_id, interaction) \
              RETURNING id, site_id, interaction",
             columns = sql::WRITTEN_RESPONSE_COLUMNS,
             values = sql::response_values::<Self>(rows, None),

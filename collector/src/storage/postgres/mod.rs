@@ -343,7 +343,7 @@ impl Storage for PgStorage {
         rows: Vec<(InteractionId, crate::responses::ResponseState)>,
     ) -> Result<u64, StorageError> {
         let times = rows.iter().map(|(_, state)| state.created_at_ms);
-        self.partitions.ensure(&self.pool, times).await?;
+        self.partitions.ensure_afresh(&self.pool, times).await?;
         let mut tx = self.pool.begin().await?;
         let stored = write_path::import_batch(&mut *tx, site_id, &rows).await?;
         tx.commit().await?;

@@ -7,9 +7,10 @@
 //!   creates responses in have one (an import of last year, a clock that jumped). Each
 //!   collector remembers the months it has seen, so a write costs no round trip for this.
 //! - **Dropped whole.** Retention drops a month once every site with rows in it purges the whole
-//!   month: it is detached (a moment's lock on `responses`), the keys of its counted responses
-//!   are deleted, the sites' purges are audited, and the table is dropped. A month some site
-//!   still keeps is purged row by row, as on SQLite.
+//!   month, in one transaction: writes into the month stop, the keys of its counted responses
+//!   are deleted, the sites' purges are audited, and it is detached from `responses` (a
+//!   moment's lock, from there to the commit) and dropped. A month some site still keeps is
+//!   purged row by row, as on SQLite.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -17,8 +18,8 @@ use std::time::Duration;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use sqlx::Postgres;
 use sqlx::postgres::PgPool;
-use sqlx::{PgConnection, Postgres};
 
 use crate::audit::AuditEntry;
 use crate::storage::admin::Admin as _;
@@ -74,7 +75,9 @@ impl Month {
     /// The month a partition's table name stands for; `None` for any other table.
     pub fn of_table(name: &str) -> Option<Self> {
         let (year, month) = name.strip_prefix("responses_")?.split_once('_')?;
-        if year.len() != 4 || month.len() != 2 {
+        let digits =
+            |part: &str, n: usize| part.len() == n && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(year, 4) || !digits(month, 2) {
             return None;
         }
         let first_day = Date::new(year.parse().ok()?, month.parse().ok()?, 1).ok()?;
@@ -90,7 +93,9 @@ pub(super) struct Partitions {
 
 impl Partitions {
     /// Makes sure a partition exists for each month one of `times` falls in, creating the
-    /// missing ones (each in a transaction of its own, never inside a write's).
+    /// missing ones (each in a transaction of its own, never inside a write's). Months seen
+    /// before are taken on trust: retention drops only months long past, which live writes
+    /// never reach (an import asks afresh: [`Partitions::ensure_afresh`]).
     pub async fn ensure(
         &self,
         pool: &PgPool,
@@ -115,6 +120,20 @@ impl Partitions {
                 .insert(month);
         }
         Ok(())
+    }
+
+    /// As [`Partitions::ensure`], asking the database for every month, even one seen before
+    /// (another collector's retention may have dropped it since).
+    pub async fn ensure_afresh(
+        &self,
+        pool: &PgPool,
+        times: impl IntoIterator<Item = i64>,
+    ) -> Result<(), StorageError> {
+        let months: BTreeSet<Month> = times.into_iter().filter_map(Month::of).collect();
+        for month in &months {
+            self.forget(*month);
+        }
+        self.ensure(pool, months.iter().map(|m| m.start_ms())).await
     }
 
     /// This month's partition and the next month's.
@@ -148,17 +167,13 @@ pub(super) fn keep_ahead(pool: PgPool, partitions: std::sync::Arc<Partitions>) {
     });
 }
 
-/// How long detaching a month may wait for `responses`: while it waits, writes queue behind
-/// it. A month not detached now is tried again at the next purge.
-const DETACH_LOCK_TIMEOUT: &str = "1s";
+/// How long dropping a month may wait for a lock: while it waits, other sessions' requests
+/// for that lock queue behind it. A month not dropped now is tried again at the next purge.
+const DROP_LOCK_TIMEOUT: &str = "1s";
 
-/// A detached month waiting to be dropped (its name while it is no partition any more).
-fn detached_table(month: Month) -> String {
-    format!("{}_detached", month.table())
-}
-
-/// Drops each month every site with rows in it purges whole (see the module), and finishes any
-/// month an earlier run detached but could not drop; how many rows went.
+/// Drops each month every site with rows in it purges whole (see the module); how many rows
+/// went. A month that cannot be dropped now (busy, or another collector is at it) is left for
+/// the next purge.
 pub(super) async fn drop_purged(
     pool: &PgPool,
     partitions: &Partitions,
@@ -166,141 +181,115 @@ pub(super) async fn drop_purged(
 ) -> Result<u64, StorageError> {
     let by_site: BTreeMap<i64, &PurgeCutoff> =
         cutoffs.iter().map(|c| (c.entry.site_id, c)).collect();
-    let sites: Vec<(i64,)> = sqlx::query_as("SELECT id FROM sites")
-        .fetch_all(pool)
-        .await?;
     let mut dropped = 0;
-    for (table, month) in response_tables(pool).await? {
-        // The sites whose rows in this month it may drop: all of the month lies before their
-        // cut-off, in every time zone.
-        let drops = |site_id: i64| {
-            by_site
-                .get(&site_id)
-                .is_some_and(|c| month.end_ms() <= c.surely_before_ms)
-        };
-        let detached = table != month.table();
-        if !detached {
-            if !cutoffs.iter().any(|c| drops(c.entry.site_id)) {
-                continue;
-            }
-            let mut keeps = false;
-            for (site_id,) in sites.iter().filter(|(id,)| !drops(*id)) {
-                keeps |= has_rows_of(pool, &table, *site_id).await?;
-            }
-            if keeps || !detach(pool, month).await? {
-                continue;
-            }
-            partitions.forget(month);
+    for month in partition_months(pool).await? {
+        if !cutoffs.iter().any(|c| lets_go(c, month)) {
+            continue;
         }
-        let mut tx = pool.begin().await?;
-        dropped += drop_detached(&mut tx, month, &drops, &by_site).await?;
-        tx.commit().await?;
+        match drop_month(pool, month, &by_site).await {
+            Ok(Some(rows)) => {
+                partitions.forget(month);
+                dropped += rows;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::info!(error = %error, month = %month.label(), "could not drop a purged month now; trying again at the next purge");
+            }
+        }
     }
     Ok(dropped)
 }
 
-/// The partitions of `responses`, and months detached and not yet dropped, oldest first.
-async fn response_tables(pool: &PgPool) -> Result<Vec<(String, Month)>, StorageError> {
+/// Whether a site's cut-off lets the whole month go: all of it lies before the cut-off, in
+/// every time zone.
+fn lets_go(cutoff: &PurgeCutoff, month: Month) -> bool {
+    month.end_ms() <= cutoff.surely_before_ms
+}
+
+/// The months `responses` has partitions for, oldest first.
+async fn partition_months(pool: &PgPool) -> Result<Vec<Month>, StorageError> {
     let names: Vec<(String,)> = sqlx::query_as(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-         WHERE i.inhparent = CAST('responses' AS regclass) \
-         UNION SELECT relname FROM pg_class WHERE relkind = 'r' \
-         AND relname LIKE 'responses\\_%\\_detached' AND relnamespace = \
-         (SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+         WHERE i.inhparent = CAST('responses' AS regclass)",
     )
     .fetch_all(pool)
     .await?;
-    let mut tables: Vec<(String, Month)> = names
-        .into_iter()
-        .filter_map(|(name,)| {
-            let month = Month::of_table(name.strip_suffix("_detached").unwrap_or(&name))?;
-            Some((name, month))
-        })
+    let mut months: Vec<Month> = names
+        .iter()
+        .filter_map(|(name,)| Month::of_table(name))
         .collect();
-    tables.sort_by_key(|(_, month)| *month);
-    Ok(tables)
+    months.sort();
+    Ok(months)
 }
 
-async fn has_rows_of(pool: &PgPool, table: &str, site_id: i64) -> Result<bool, StorageError> {
-    let (found,): (bool,) = sqlx::query_as(&format!(
-        "SELECT EXISTS (SELECT 1 FROM {table} WHERE site_id = $1)"
-    ))
-    .bind(site_id)
-    .fetch_one(pool)
-    .await?;
-    Ok(found)
-}
-
-/// Detaches a month's partition and renames it out of the way (a write or import into that
-/// month makes a new one); `false` when `responses` stayed busy past the lock timeout.
-async fn detach(pool: &PgPool, month: Month) -> Result<bool, StorageError> {
+/// Drops one month in one transaction, or leaves it (`None`): writes into it are stopped
+/// (reads go on), it is left if a site that keeps it has rows in it; else the keys of its
+/// counted responses are deleted, each site's purge is audited and its purged-before day
+/// moved, and the month is detached from `responses` — locking it only from there to the
+/// commit — and dropped.
+async fn drop_month(
+    pool: &PgPool,
+    month: Month,
+    by_site: &BTreeMap<i64, &PurgeCutoff>,
+) -> Result<Option<u64>, StorageError> {
+    let table = month.table();
     let mut tx = pool.begin().await?;
-    sqlx::query(&format!("SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'"))
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
         .execute(&mut *tx)
         .await?;
-    let table = month.table();
-    let detached = sqlx::query(&format!("ALTER TABLE responses DETACH PARTITION {table}"))
-        .execute(&mut *tx)
-        .await;
-    if let Err(error) = detached {
-        tracing::info!(error = %error, %table, "could not detach a purged month now; trying again at the next purge");
-        return Ok(false);
+    // One collector at a time drops months, and none creates one meanwhile.
+    let (ours,): (bool,) =
+        sqlx::query_as("SELECT pg_try_advisory_xact_lock(hashtext('koe.response_partitions'))")
+            .fetch_one(&mut *tx)
+            .await?;
+    let (there,): (bool,) = sqlx::query_as("SELECT to_regclass($1) IS NOT NULL")
+        .bind(&table)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !ours || !there {
+        return Ok(None);
     }
-    sqlx::query(&format!(
-        "ALTER TABLE {table} RENAME TO {}",
-        detached_table(month)
-    ))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// In one transaction: the rows of sites that keep them (written into the month between the
-/// check and the detach) go back into `responses`; the others' keys are deleted, their purge
-/// audited and their purged-before day moved; the detached table is dropped. How many rows went.
-async fn drop_detached(
-    tx: &mut PgConnection,
-    month: Month,
-    drops: &impl Fn(i64) -> bool,
-    by_site: &BTreeMap<i64, &PurgeCutoff>,
-) -> Result<u64, StorageError> {
-    let table = detached_table(month);
+    sqlx::query(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+        .execute(&mut *tx)
+        .await?;
+    let sites: Vec<(i64,)> = sqlx::query_as("SELECT id FROM sites ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await?;
+    let keeps = sites
+        .iter()
+        .filter(|(id,)| !by_site.get(id).is_some_and(|c| lets_go(c, month)));
+    for (site_id,) in keeps {
+        let (found,): (bool,) = sqlx::query_as(&format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE site_id = $1)"
+        ))
+        .bind(site_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if found {
+            return Ok(None);
+        }
+    }
     let counts: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT site_id, COUNT(*) FROM {table} GROUP BY site_id ORDER BY site_id"
     ))
     .fetch_all(&mut *tx)
     .await?;
-    let (gone, kept): (Vec<_>, Vec<_>) = counts.into_iter().partition(|(site, _)| drops(*site));
-    let kept: Vec<i64> = kept.into_iter().map(|(site, _)| site).collect();
-    if !kept.is_empty() {
-        sqlx::query("SELECT koe_response_partition($1)")
-            .bind(month.start_ms())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(&format!(
-            "INSERT INTO responses OVERRIDING SYSTEM VALUE SELECT * FROM {table} \
-             WHERE site_id = ANY($1)"
-        ))
-        .bind(&kept)
-        .execute(&mut *tx)
-        .await?;
-    }
     sqlx::query(&format!(
         "DELETE FROM response_keys k USING {table} r WHERE k.site_id = r.site_id \
          AND k.interaction = r.interaction AND k.created_at_ms = r.created_at_ms \
-         AND NOT r.set_aside AND NOT r.site_id = ANY($1)"
+         AND NOT r.set_aside"
     ))
-    .bind(&kept)
     .execute(&mut *tx)
     .await?;
     let mut dropped = 0;
-    for (site_id, rows) in gone {
+    for (site_id, rows) in counts {
         let Some(cutoff) = by_site.get(&site_id) else {
             continue;
         };
-        let before = cutoff.before.to_string();
-        Postgres::mark_purged(&mut *tx, site_id, &before).await?;
+        // What is gone for sure: every day before the one the month's end falls on (the rest,
+        // up to the cut-off, goes row by row right after).
+        let gone_before = cutoff.zone.local_date(month.end_ms()).min(cutoff.before);
+        Postgres::mark_purged(&mut *tx, site_id, &gone_before.to_string()).await?;
         let audited = AuditEntry {
             detail: format!(
                 "{rows} {} — the whole month {} (UTC) dropped",
@@ -312,10 +301,14 @@ async fn drop_detached(
         Postgres::insert_audit(&mut *tx, &audited).await?;
         dropped += u64::try_from(rows).unwrap_or(0);
     }
+    sqlx::query(&format!("ALTER TABLE responses DETACH PARTITION {table}"))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(&format!("DROP TABLE {table}"))
         .execute(&mut *tx)
         .await?;
-    Ok(dropped)
+    tx.commit().await?;
+    Ok(Some(dropped))
 }
 
 /// Counted responses without their key, and keys without their response (`koe verify`).
@@ -381,6 +374,7 @@ mod tests {
             "responses_2025_2",
             "responses_keys",
             "responses_2025_02_detached",
+            "responses_+202_01",
         ] {
             assert_eq!(Month::of_table(other), None, "{other}");
         }

@@ -79,10 +79,26 @@ async fn commit(pool: &PgPool, jobs: Vec<Job>) {
     }
 }
 
-/// One write in a transaction of its own (the path every write took before batching).
+/// One write in a transaction of its own (the path every write took before batching), tried
+/// again when PostgreSQL gave up on it for another transaction's sake: a deadlock, or the row
+/// it waited for moved to another month's partition meanwhile (a person's answer replacing a
+/// suspected scanner's starts its own month).
 async fn save_one(pool: &PgPool, write: &AnswerWrite) -> Result<Saved, SaveError> {
-    let mut tx = pool.begin().await?;
-    let saved = write_path::apply_answers(&mut *tx, write).await?;
-    tx.commit().await?;
-    Ok(saved)
+    let mut attempt = 0;
+    loop {
+        let saved = async {
+            let mut tx = pool.begin().await?;
+            let saved = write_path::apply_answers(&mut *tx, write).await?;
+            tx.commit().await?;
+            Ok::<_, SaveError>(saved)
+        }
+        .await;
+        attempt += 1;
+        match saved {
+            Err(SaveError::Storage(error)) if attempt < 3 && error.is_serialization_failure() => {
+                tracing::debug!(error = %error, attempt, "write lost to a concurrent one; trying again");
+            }
+            saved => return saved,
+        }
+    }
 }
