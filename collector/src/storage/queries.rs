@@ -239,7 +239,11 @@ where
         state: &ResponseState,
     ) -> Result<(), StorageError> {
         let columns = ResponseColumns::of(state);
-        bind::response_columns(sqlx::query(DB::UPDATE_RESPONSE), &columns)
+        let update = match row.created_at_ms == state.created_at_ms {
+            true => sql::UPDATE_RESPONSE,
+            false => DB::UPDATE_MOVED_RESPONSE,
+        };
+        bind::response_columns(sqlx::query(update), &columns)
             .bind(row.id)
             .bind(row.created_at_ms)
             .execute(conn)

@@ -150,8 +150,10 @@ pub(super) trait Dialect {
     /// `id, site_id, interaction` of those inserted.
     fn insert_responses(rows: usize) -> String;
 
-    /// [`UPDATE_RESPONSE`], and whatever else must follow a response's row.
-    const UPDATE_RESPONSE: &'static str;
+    /// [`UPDATE_RESPONSE`] for an update that changes the creation time (a person's answer
+    /// replacing a suspected scanner's starts its own edit window), and whatever else must
+    /// follow the row. Every other update is [`UPDATE_RESPONSE`] as it is.
+    const UPDATE_MOVED_RESPONSE: &'static str;
 
     /// Deletes every row an interaction left in `responses` — its counted response and any
     /// answers set aside beside it — for an erasure request (site `$1`, interaction `$2`),

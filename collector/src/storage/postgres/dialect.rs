@@ -33,9 +33,8 @@ impl Dialect for sqlx::Postgres {
         )
     }
 
-    /// A person's answer replacing a suspected scanner's starts its own edit window: the row
-    /// moves to the month of its new creation time, and its key follows.
-    const UPDATE_RESPONSE: &'static str = concat!(
+    /// The row moves to the month of its new creation time, and its key follows.
+    const UPDATE_MOVED_RESPONSE: &'static str = concat!(
         "WITH moved AS (",
         "UPDATE responses SET agent = $1, team = $2, channel = $3, verified = $4, csat = $5, ",
         "nps = $6, ces = $7, resolved = $8, comment = $9, reasons = $10, locale = $11, ",
@@ -43,8 +42,7 @@ impl Dialect for sqlx::Postgres {
         "WHERE id = $17 AND created_at_ms = $18 ",
         "RETURNING site_id, interaction, created_at_ms) ",
         "UPDATE response_keys k SET created_at_ms = moved.created_at_ms FROM moved ",
-        "WHERE k.site_id = moved.site_id AND k.interaction = moved.interaction ",
-        "AND k.created_at_ms <> moved.created_at_ms"
+        "WHERE k.site_id = moved.site_id AND k.interaction = moved.interaction"
     );
 
     const DELETE_INTERACTION: &'static str = concat!(

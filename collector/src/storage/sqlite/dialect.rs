@@ -17,7 +17,7 @@ impl Dialect for sqlx::Sqlite {
                RETURNING id, site_id, interaction"
     }
 
-    const UPDATE_RESPONSE: &'static str = sql::UPDATE_RESPONSE;
+    const UPDATE_MOVED_RESPONSE: &'static str = sql::UPDATE_RESPONSE;
 
     const DELETE_INTERACTION: &'static str = concat!(
         "DELETE FROM responses WHERE site_id = $1 AND interaction = $2 RETURNING ",
