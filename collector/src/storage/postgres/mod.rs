@@ -326,15 +326,31 @@ impl Storage for PgStorage {
         entry: AuditEntry,
         interaction: &InteractionId,
     ) -> Result<u64, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let stand_in = crate::secrets::erased_interaction();
-        let erased =
-            write_path::erase_interaction(&mut *tx, entry.site_id, interaction, &stand_in).await?;
-        if erased > 0 {
-            Postgres::insert_audit(&mut *tx, &entry).await?;
+        // An erasure reads every month's partition; one being dropped by retention meanwhile
+        // can make either give way (a deadlock, 40P01). A deletion request is tried again.
+        let mut attempt = 0;
+        loop {
+            let erased = async {
+                let mut tx = self.pool.begin().await?;
+                let stand_in = crate::secrets::erased_interaction();
+                let erased =
+                    write_path::erase_interaction(&mut *tx, entry.site_id, interaction, &stand_in)
+                        .await?;
+                if erased > 0 {
+                    Postgres::insert_audit(&mut *tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok::<_, StorageError>(erased)
+            }
+            .await;
+            attempt += 1;
+            match erased {
+                Err(error) if attempt < 3 && error.is_serialization_failure() => {
+                    tracing::debug!(error = %error, attempt, "erasure lost to a concurrent transaction; trying again");
+                }
+                erased => return erased,
+            }
         }
-        tx.commit().await?;
-        Ok(erased)
     }
 
     async fn import_responses(

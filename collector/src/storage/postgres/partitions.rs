@@ -171,6 +171,9 @@ pub(super) fn keep_ahead(pool: PgPool, partitions: std::sync::Arc<Partitions>) {
 /// for that lock queue behind it. A month not dropped now is tried again at the next purge.
 const DROP_LOCK_TIMEOUT: &str = "1s";
 
+/// How long detaching may wait for `responses` (see [`drop_month`]).
+const DETACH_LOCK_TIMEOUT: &str = "100ms";
+
 /// Drops each month every site with rows in it purges whole (see the module); how many rows
 /// went. A month that cannot be dropped now (busy, or another collector is at it) is left for
 /// the next purge.
@@ -301,6 +304,13 @@ async fn drop_month(
         Postgres::insert_audit(&mut *tx, &audited).await?;
         dropped += u64::try_from(rows).unwrap_or(0);
     }
+    // Others lock `responses` before its partitions, this the other way round: a session
+    // that reads this month (an erasure, a rezone, another collector's row purge) and waits
+    // for it would be a deadlock. Waiting less than PostgreSQL's deadlock check (1 s) makes
+    // the drop the one to give way; its month goes row by row, or at the next purge.
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'"))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(&format!("ALTER TABLE responses DETACH PARTITION {table}"))
         .execute(&mut *tx)
         .await?;
