@@ -1,11 +1,14 @@
 //! Storage: one trait, a SQLite and a PostgreSQL implementation chosen from the URL at start.
 //!
-//! Both keep the same tables (one migrations folder each). Each backend's folder owns what
-//! only it does — connecting, its writer (group commit), its half of the write path
-//! ([`write_path::WriteTx`]: locking, rollup changes), its report dialect. What is the same
-//! on both is written once: the SQL text both run ([`sql`]), the statements that run it
-//! ([`queries`]), the write path over `WriteTx` and the in-memory batch plan ([`write_plan`]). Every write updates the
-//! rollups in the transaction that changes the raw data.
+//! Both keep the same tables (one migrations folder each), except that PostgreSQL keeps raw
+//! responses in monthly partitions with their uniqueness in `response_keys`
+//! (`postgres/partitions.rs`). Each backend's folder owns what only it does — connecting, its
+//! writer (group commit), its half of the write path ([`write_path::WriteTx`]: locking, rollup
+//! changes), its SQL [`sql::Dialect`] (parameters; creating, moving and removing responses),
+//! its report dialect. What is the same on both is written once: the SQL text both run
+//! ([`sql`]), the statements that run it ([`queries`]), the write path over `WriteTx` and the
+//! in-memory batch plan ([`write_plan`]). Every write updates the rollups in the transaction
+//! that changes the raw data.
 
 mod admin;
 mod bind;
