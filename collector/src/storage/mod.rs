@@ -39,7 +39,7 @@ pub use error::{OpenError, SaveError, StorageError};
 pub use options::{Backend, StorageOptions};
 pub use postgres::PgStorage;
 pub use records::{
-    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, KeyDrift, KeyProblem, NewApiKey,
+    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, KeyDrift, KeyProblem, NewApiKey, PurgeCutoff,
     ResponseFilter, Role, Saved, SessionRecord, StoredResponse,
 };
 pub use rezone::Rezoned;
@@ -60,23 +60,6 @@ use crate::sites::{NewSite, Site, SiteTimeZone};
 
 /// Most rows one purge transaction deletes: a long purge never holds the write lock long.
 pub const PURGE_CHUNK: i64 = 5_000;
-
-/// One site's retention cut-off in a purge run.
-#[derive(Debug, Clone)]
-pub struct PurgeCutoff {
-    /// The audit entry of the site's purge (its site id says whose).
-    pub entry: AuditEntry,
-    /// Raw responses answered before this local day go.
-    pub before: jiff::civil::Date,
-    /// A time after every moment whose local day is before `before` (in any zone): the row
-    /// purge reads the site's responses created before it.
-    pub created_before_ms: i64,
-    /// A time before which every moment's local day is before `before` (in any zone): a month
-    /// that ends by then holds nothing of the site's that it keeps.
-    pub surely_before_ms: i64,
-    /// The site's time zone, which dates its days.
-    pub zone: SiteTimeZone,
-}
 
 /// Everything the collector keeps. Implementations are cheap to clone (a pool handle).
 pub trait Storage: Clone + Send + Sync + 'static {

@@ -176,3 +176,20 @@ impl KeyProblem {
         }
     }
 }
+
+/// One site's retention cut-off in a purge run.
+#[derive(Debug, Clone)]
+pub struct PurgeCutoff {
+    /// The audit entry of the site's purge (its site id says whose).
+    pub entry: crate::audit::AuditEntry,
+    /// Raw responses answered before this local day go.
+    pub before: jiff::civil::Date,
+    /// A time after every moment whose local day is before `before` (in any zone): the row
+    /// purge reads the site's responses created before it.
+    pub created_before_ms: i64,
+    /// A time before which every moment's local day is before `before` (in any zone): a month
+    /// that ends by then holds nothing of the site's that it keeps.
+    pub surely_before_ms: i64,
+    /// The site's time zone, which dates its days.
+    pub zone: crate::sites::SiteTimeZone,
+}
