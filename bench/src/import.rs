@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use koe_collector::import::{self, DateFormat, Format, ReadOptions};
-use koe_collector::storage::{SqliteStorage, Storage, StorageOptions};
+use koe_collector::storage::prelude::*;
+use koe_collector::storage::{SqliteStorage, StorageOptions};
 
 #[derive(Debug)]
 pub struct ImportRun {

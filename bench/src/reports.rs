@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use koe_collector::rollup::COUNTER_COLUMNS;
-use koe_collector::storage::{SqliteStorage, Storage, StorageOptions};
+use koe_collector::storage::{SqliteStorage, StorageOptions};
 use koe_shared::Channel;
 use sqlx::{Connection as _, SqliteConnection};
 
@@ -144,7 +144,7 @@ async fn rebuild_rollups(conn: &mut SqliteConnection, site_id: i64) -> anyhow::R
 /// How many rollup rows differ from the collector's recomputation from raw responses.
 pub async fn drift(target: &Target) -> anyhow::Result<usize> {
     let storage = SqliteStorage::connect(&target.url, &StorageOptions::default()).await?;
-    Ok(storage.rollup_drift().await?.len())
+    Ok(koe_collector::verify::rollup_drift(&storage).await?.len())
 }
 
 /// One report's timing.

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::target::Target;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
-use koe_collector::storage::{PgStorage, SqliteStorage, Storage, StorageOptions};
+use koe_collector::storage::prelude::*;
+use koe_collector::storage::{PgStorage, SqliteStorage, StorageOptions};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions as _, Connection as _};

@@ -34,4 +34,5 @@ pub mod storage;
 pub mod telemetry;
 pub mod templates;
 pub mod texts;
+pub mod verify;
 pub mod web;

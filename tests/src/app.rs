@@ -352,8 +352,12 @@ impl<S: TestBackend> TestApp<S> {
     /// Every rollup and reason row that differs from the raw data, and every response and key
     /// that disagree, described (`koe verify`).
     pub async fn drift(&self) -> Vec<String> {
-        let rollups = self.storage.rollup_drift().await.expect("verify runs");
-        let reasons = self.storage.reason_drift().await.expect("verify runs");
+        let rollups = koe_collector::verify::rollup_drift(&self.storage)
+            .await
+            .expect("verify runs");
+        let reasons = koe_collector::verify::reason_drift(&self.storage)
+            .await
+            .expect("verify runs");
         let keys = self.storage.key_drift().await.expect("verify runs");
         rollups
             .iter()

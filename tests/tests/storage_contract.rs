@@ -191,7 +191,12 @@ async fn answers_merge_and_move_rollups<S: TestBackend>() {
         (scores.csat, scores.nps[10], rollups[0].1.responses),
         ([1, 0, 0, 0, 0], 1, 1)
     );
-    assert!(storage.rollup_drift().await.unwrap().is_empty());
+    assert!(
+        koe_collector::verify::rollup_drift(&storage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn conflicts_change_nothing<S: TestBackend>() {
@@ -264,7 +269,12 @@ async fn signed_reattribution_moves_the_response<S: TestBackend>() {
         .map(|(k, c)| (k.agent_column().to_owned(), c.responses, c.scores().csat[3]))
         .collect();
     assert_eq!(rows, [("eve".to_owned(), 1, 1), ("ken".to_owned(), 0, 0)]);
-    assert!(storage.rollup_drift().await.unwrap().is_empty());
+    assert!(
+        koe_collector::verify::rollup_drift(&storage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn impressions_count_once<S: TestBackend>() {
@@ -308,7 +318,12 @@ async fn drift_is_detected<S: TestBackend>() {
         .save_answers(write(site.id, "c1", 0, Some("ken"), false, csat(2)))
         .await
         .unwrap();
-    assert!(storage.rollup_drift().await.unwrap().is_empty());
+    assert!(
+        koe_collector::verify::rollup_drift(&storage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let weekly = storage
         .summary_rollups(site.id, Summary::Weekly)
         .await
@@ -326,7 +341,7 @@ async fn drift_is_detected<S: TestBackend>() {
     S::execute(&db.url, "UPDATE rollups SET csat_2 = csat_2 + 1, nps_0 = 5")
         .await
         .unwrap();
-    let drift = storage.rollup_drift().await.unwrap();
+    let drift = koe_collector::verify::rollup_drift(&storage).await.unwrap();
     assert_eq!(drift.len(), 1);
     assert_eq!(
         (drift[0].0.clone(), drift[0].1.table),
@@ -343,7 +358,7 @@ async fn drift_is_detected<S: TestBackend>() {
     S::execute(&db.url, "UPDATE rollups_weekly SET responses = 7")
         .await
         .unwrap();
-    let drift = storage.rollup_drift().await.unwrap();
+    let drift = koe_collector::verify::rollup_drift(&storage).await.unwrap();
     assert_eq!(drift.len(), 1);
     assert_eq!(drift[0].1.table, "rollups_weekly");
     assert_eq!(drift[0].1.differences(), ["responses: expected 1, found 7"]);
@@ -386,7 +401,12 @@ async fn concurrent_writes_keep_rollups_exact<S: TestBackend>() {
         .map(|(_, c)| c.responses)
         .sum();
     assert_eq!(total, 24);
-    assert!(storage.rollup_drift().await.unwrap().is_empty());
+    assert!(
+        koe_collector::verify::rollup_drift(&*storage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 on_both_backends!(

@@ -1,36 +1,11 @@
 //! Managing a site's webhooks (`koe webhook add|list|remove|deliveries`, the admin API): what
 //! is stored and listed, checked once here so a stored webhook is valid.
 
-use serde::Serialize;
-
 use super::{Condition, ConditionError, WebhookFormat};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::sites::Site;
-use crate::storage::{Storage, StorageError};
-
-/// A webhook to store; its secret is shown once, to whoever added it.
-#[derive(Clone)]
-pub struct NewWebhook {
-    pub site_id: i64,
-    pub url: String,
-    pub condition: Condition,
-    pub format: WebhookFormat,
-    pub secret: String,
-    pub created_at_ms: i64,
-}
-
-impl std::fmt::Debug for NewWebhook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewWebhook")
-            .field("site_id", &self.site_id)
-            .field("url", &"[redacted]")
-            .field("condition", &self.condition.to_string())
-            .field("format", &self.format)
-            .field("secret", &"[redacted]")
-            .finish_non_exhaustive()
-    }
-}
+use crate::storage::{AlertStore, NewWebhook, StorageError, WebhookRecord};
 
 /// The most webhooks a site may have: each unhappy answer is sent to every one.
 pub const MAX_WEBHOOKS_PER_SITE: usize = 10;
@@ -38,46 +13,6 @@ pub const MAX_WEBHOOKS_PER_SITE: usize = 10;
 pub const MAX_URL_CHARS: usize = 2048;
 /// Longest condition, in characters.
 pub const MAX_CONDITION_CHARS: usize = 500;
-
-impl NewWebhook {
-    /// As listed once stored under `id`.
-    pub fn record(&self, id: i64) -> WebhookRecord {
-        WebhookRecord {
-            id,
-            url: self.url.clone(),
-            condition: self.condition.to_string(),
-            format: self.format,
-            created_at_ms: self.created_at_ms,
-        }
-    }
-}
-
-/// A stored webhook as listed (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct WebhookRecord {
-    pub id: i64,
-    pub url: String,
-    pub condition: String,
-    pub format: WebhookFormat,
-    pub created_at_ms: i64,
-}
-
-/// A delivery as listed: where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct DeliveryRecord {
-    pub id: i64,
-    pub webhook_id: i64,
-    pub event_id: String,
-    pub interaction: String,
-    /// `pending`, `delivered` or `failed` (gave up after 24 hours).
-    pub state: String,
-    pub attempts: i64,
-    pub created_at_ms: i64,
-    pub next_attempt_at_ms: Option<i64>,
-    pub delivered_at_ms: Option<i64>,
-    pub last_status: Option<i64>,
-    pub last_error: Option<String>,
-}
 
 /// Why a webhook cannot be added as asked.
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +46,7 @@ pub struct WebhookRequest<'a> {
 }
 
 /// Checks and stores a webhook, records it in the audit trail, and gives its id and secret.
-pub async fn add_webhook<S: Storage>(
+pub async fn add_webhook<S: AlertStore>(
     storage: &S,
     site: &Site,
     request: WebhookRequest<'_>,
@@ -170,7 +105,7 @@ pub async fn add_webhook<S: Storage>(
 
 /// Removes a webhook (its pending deliveries are no longer sent); `false` when the site has no
 /// such webhook.
-pub async fn remove_webhook<S: Storage>(
+pub async fn remove_webhook<S: AlertStore>(
     storage: &S,
     site: &Site,
     id: i64,

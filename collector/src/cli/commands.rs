@@ -216,10 +216,13 @@ impl StorageCommand {
                 Ok(ExitCode::SUCCESS)
             }
             Self::Verify { json } => {
-                let drift = storage.rollup_drift().await?;
-                let reasons = storage.reason_drift().await?;
-                let keys = storage.key_drift().await?;
-                let clean = drift.is_empty() && reasons.is_empty() && keys.is_empty();
+                let findings = crate::verify::verify(&storage).await?;
+                let clean = findings.is_clean();
+                let crate::verify::Findings {
+                    rollups: drift,
+                    reasons,
+                    keys,
+                } = findings;
                 for (site, d) in &reasons {
                     eprintln!(
                         "  {site} reason_rollups {} agent={:?} channel={:?} reason={}: expected {}, found {}",

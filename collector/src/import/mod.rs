@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::sites::{Site, SiteTimeZone};
-use crate::storage::{Storage, StorageError};
+use crate::storage::{AccessStore, AnswerStore, StorageError};
 pub use dates::DateFormat;
 pub use mapped::ColumnMap;
 
@@ -211,7 +211,7 @@ fn each_line(
 /// Checks the whole file, then (unless `dry_run`, and only when no line is bad) imports it
 /// in batches of [`BATCH`] — read on a blocking thread while the previous batch commits —
 /// calling `progress` with how many answers are done of how many. Audited.
-pub async fn run<S: Storage>(
+pub async fn run<S: AnswerStore + AccessStore>(
     storage: &S,
     site: &Site,
     format: &Format,

@@ -4,12 +4,12 @@
 use super::compare::ComparedWith;
 use super::{Report, ReportQuery, build};
 use crate::sites::Site;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{ReportStore, StorageError};
 
 /// The site's report for a parsed query, built from its rollups (see `Storage::report_rollups`):
 /// its cost follows the rollup rows in the range, never the number of responses.
 #[tracing::instrument(name = "report::load", skip_all, fields(site = %site.key))]
-pub async fn load<S: Storage>(
+pub async fn load<S: ReportStore>(
     storage: &S,
     site: &Site,
     query: &ReportQuery,

@@ -2,23 +2,9 @@
 //! reason in a range, by agent and channel — read from `reason_rollups`, so its cost follows
 //! the reason rows in the range, not the number of responses.
 
-use serde::Serialize;
-
 use super::{GroupBy, ReportQuery};
 use crate::sites::Site;
-use crate::storage::{Storage, StorageError};
-
-/// One reason's count for a group (`None`: not grouped by it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ReasonCount {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
-    pub reason: String,
-    /// Unhappy responses that gave the reason.
-    pub unhappy: u64,
-}
+use crate::storage::{ReasonCount, ReportStore, StorageError};
 
 /// Why a reasons query cannot be answered.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +17,7 @@ pub enum ReasonsError {
 
 /// The reasons of a site's unhappy customers in the query's range and filters, most given
 /// first within each group.
-pub async fn load<S: Storage>(
+pub async fn load<S: ReportStore>(
     storage: &S,
     site: &Site,
     query: &ReportQuery,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::ReportQuery;
 use crate::sites::Site;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{ReportStore, StorageError};
 
 /// How a pool's agents spread around its mean, as a beta prior: `mean` and `strength`
 /// (α + β, in answers: how much an agent's own answers must outweigh to move away from it).
@@ -47,7 +47,7 @@ pub use super::AgentCounts;
 
 /// The agents' standings in a site's range (the query's dates and filters; its groups and
 /// bucket are set here).
-pub async fn load<S: Storage>(
+pub async fn load<S: ReportStore>(
     storage: &S,
     site: &Site,
     query: &ReportQuery,

@@ -12,7 +12,7 @@ use koe_shared::InteractionId;
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::sites::Site;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{RemovalStore, StorageError};
 
 /// The interaction as the audit trail names it: `sha256:` and the digest's first 16 hex digits.
 pub fn audited_name(interaction: &InteractionId) -> String {
@@ -23,7 +23,7 @@ pub fn audited_name(interaction: &InteractionId) -> String {
 
 /// Erases `interaction` of `site`; how many rows went (0: nothing was stored, and nothing is
 /// recorded).
-pub async fn erase<S: Storage>(
+pub async fn erase<S: RemovalStore>(
     storage: &S,
     site: &Site,
     interaction: &InteractionId,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::csv::{self, cell};
 use crate::sites::Site;
-use crate::storage::{ResponseFilter, Storage, StorageError, StoredResponse};
+use crate::storage::{ReportStore, ResponseFilter, StorageError, StoredResponse};
 
 /// Page size when none is asked for.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -139,7 +139,7 @@ pub struct ResponseQuery {
 /// A page of the site's responses matching the query (one more is read than shown: it tells
 /// whether another page exists).
 #[tracing::instrument(name = "responses::page", skip_all, fields(site = %site.key))]
-pub async fn page<S: Storage>(
+pub async fn page<S: ReportStore>(
     storage: &S,
     site: &Site,
     query: &ResponseQuery,
@@ -329,7 +329,7 @@ pub fn csv_lines(rows: &[ListedResponse]) -> String {
 
 /// Every response matching the query's filter, page by page (of the query's size, newest
 /// first): what a complete export streams, whatever its length.
-pub fn every_page<S: Storage>(
+pub fn every_page<S: ReportStore>(
     storage: S,
     site: Arc<Site>,
     query: ResponseQuery,

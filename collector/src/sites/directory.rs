@@ -9,7 +9,7 @@ use std::time::Duration;
 use koe_shared::SiteKey;
 
 use crate::sites::{Origin, Site};
-use crate::storage::{Storage, StorageError};
+use crate::storage::{SiteStore, StorageError};
 
 #[derive(Debug, Clone, Default)]
 pub struct SiteDirectory {
@@ -24,7 +24,7 @@ struct Snapshot {
 
 impl SiteDirectory {
     /// Loads every site from storage.
-    pub async fn load<S: Storage>(storage: &S) -> Result<Self, StorageError> {
+    pub async fn load<S: SiteStore>(storage: &S) -> Result<Self, StorageError> {
         let directory = Self::default();
         directory.replace(storage.sites().await?);
         Ok(directory)
@@ -52,7 +52,7 @@ impl SiteDirectory {
     }
 
     /// The site with this key: from memory, else from storage (and then remembered).
-    pub async fn find<S: Storage>(
+    pub async fn find<S: SiteStore>(
         &self,
         storage: &S,
         key: &SiteKey,
@@ -74,13 +74,13 @@ impl SiteDirectory {
     }
 
     /// Reloads every site from storage now (after a change made through this process).
-    pub async fn reload<S: Storage>(&self, storage: &S) -> Result<(), StorageError> {
+    pub async fn reload<S: SiteStore>(&self, storage: &S) -> Result<(), StorageError> {
         self.replace(storage.sites().await?);
         Ok(())
     }
 
     /// The site with this id: from memory, else reloading the site list once.
-    pub async fn find_by_id<S: Storage>(
+    pub async fn find_by_id<S: SiteStore>(
         &self,
         storage: &S,
         id: i64,
@@ -118,7 +118,7 @@ impl SiteDirectory {
     }
 
     /// Reloads from storage every `period` until the directory is dropped.
-    pub fn keep_fresh<S: Storage>(&self, storage: S, period: Duration) {
+    pub fn keep_fresh<S: SiteStore>(&self, storage: S, period: Duration) {
         let weak: Weak<RwLock<Snapshot>> = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(period);

@@ -9,7 +9,7 @@ use koe_shared::{CustomerId, Declined, InteractionId, SiteKey};
 use sha2::{Digest, Sha256};
 
 use super::Site;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{CustomerCheck, CustomerHash, CustomerStore, StorageError};
 
 /// A site's fatigue rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +67,6 @@ impl std::fmt::Debug for CustomerKey {
     }
 }
 
-/// A customer as stored: HMAC-SHA256(key, site id ‖ customer id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CustomerHash(pub [u8; 32]);
-
 impl CustomerKey {
     /// The name of the key the server keeps for itself when none is configured.
     pub const STORED_NAME: &'static str = "customer_hash";
@@ -81,7 +77,7 @@ impl CustomerKey {
     }
 
     /// The configured key (`customer_key`), else the one the server keeps in the database.
-    pub async fn load<S: Storage>(
+    pub async fn load<S: CustomerStore>(
         configured: Option<&str>,
         storage: &S,
     ) -> Result<Self, StorageError> {
@@ -101,18 +97,10 @@ impl CustomerKey {
     }
 }
 
-/// Whom an impression or a link asks, for the cooldown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CustomerCheck {
-    pub customer: CustomerHash,
-    /// Asked within this long (ms) before: not asked again. `None`: only remembered.
-    pub cooldown_ms: Option<i64>,
-}
-
 /// Whether a rating link may be sent for `interaction` now: in the site's sample, and — when the
 /// customer is named — not surveyed within the cooldown (then noted as surveyed, in the same
 /// statement). `force` sends anyway, still noting the customer.
-pub async fn admit_link<S: Storage>(
+pub async fn admit_link<S: CustomerStore>(
     storage: &S,
     site: &Site,
     key: &CustomerKey,

@@ -9,7 +9,7 @@ use crate::clock;
 use crate::secrets;
 use crate::sites::settings::{MAX_NAME_CHARS, MAX_ORIGINS};
 use crate::sites::{NewSite, Origin, Site, SiteTimeZone};
-use crate::storage::{ApiKeyRecord, NewApiKey, Role, Storage, StorageError};
+use crate::storage::{AccessStore, ApiKeyRecord, NewApiKey, Role, SiteStore, StorageError};
 
 /// What a site owner fills in.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct RegisteredSite {
 
 /// Registers a site, under the same bounds its settings keep (`sites::settings`): a name of
 /// 1–100 characters, 1–50 origins; refused (nothing stored) otherwise.
-pub async fn register_site<S: Storage>(
+pub async fn register_site<S: SiteStore + AccessStore>(
     storage: &S,
     request: SiteRequest,
 ) -> Result<RegisteredSite, StorageError> {
@@ -67,7 +67,7 @@ pub async fn register_site<S: Storage>(
 }
 
 /// Creates an API key for a site; the key is returned once and stored only as a digest.
-pub async fn create_api_key<S: Storage>(
+pub async fn create_api_key<S: AccessStore>(
     storage: &S,
     site: &Site,
     role: Role,
@@ -89,7 +89,7 @@ pub async fn create_api_key<S: Storage>(
 
 /// Revokes a site's key: its next API call is refused and its dashboard sessions end.
 /// `false` when the site has no such live key.
-pub async fn revoke_api_key<S: Storage>(
+pub async fn revoke_api_key<S: AccessStore>(
     storage: &S,
     site: &Site,
     key_id: i64,
@@ -121,7 +121,7 @@ pub enum RotateError {
 /// rating links signed with the previous one keep verifying for `grace`, then fail as signed
 /// with a retired secret. Only one previous secret is kept: while one is still in its grace
 /// period, a rotation is refused unless `force` (which retires it at once).
-pub async fn rotate_secret<S: Storage>(
+pub async fn rotate_secret<S: SiteStore>(
     storage: &S,
     site: &Site,
     grace: std::time::Duration,
@@ -161,7 +161,10 @@ pub async fn rotate_secret<S: Storage>(
 pub const DEMO_SITE_KEY: &str = "site_demo";
 
 /// Finds or creates the demo site, reachable from the collector's own origin on `port`.
-pub async fn ensure_demo_site<S: Storage>(storage: &S, port: u16) -> Result<Site, StorageError> {
+pub async fn ensure_demo_site<S: SiteStore + AccessStore>(
+    storage: &S,
+    port: u16,
+) -> Result<Site, StorageError> {
     let key = SiteKey::try_from(DEMO_SITE_KEY).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     if let Some(site) = storage.site_by_key(&key).await? {
         return Ok(site);

@@ -9,7 +9,7 @@ use super::fatigue::MAX_COOLDOWN_DAYS;
 use super::{Origin, Site, SiteTimeZone};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{RemovalStore, SiteStore, StorageError};
 
 /// What to change (`None` / empty: leave as it is).
 #[derive(Debug, Clone, Default)]
@@ -117,7 +117,7 @@ impl From<&Site> for SiteView {
 }
 
 /// Applies the changes and records what changed; gives the site as it now is.
-pub async fn update_site<S: Storage>(
+pub async fn update_site<S: SiteStore + RemovalStore>(
     storage: &S,
     site: &Site,
     changes: SiteChanges,

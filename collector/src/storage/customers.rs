@@ -1,12 +1,117 @@
-//! The statements behind survey fatigue, the same SQL on both backends: when a customer (known
-//! only by their keyed hash) was last surveyed, and the key the server made for itself to hash
-//! them with when none is configured.
+//! Survey fatigue as stored: when a customer (known only by their keyed hash) was last
+//! surveyed, and the key the server made for itself to hash them with when none is
+//! configured. Here are the capability's trait ([`CustomerStore`]), its one implementation for
+//! both backends (the `customer_store!` macro) and the statements with their SQL. The write
+//! path notes customers in an impression's own transaction (`write_path.rs`).
 
+use std::future::Future;
+
+use koe_shared::InteractionId;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::StorageError;
-use crate::sites::fatigue::{CustomerCheck, CustomerHash};
+use super::{CustomerCheck, CustomerHash};
 
+/// Surveyed customers and the server's own keys.
+pub trait CustomerStore: Clone + Send + Sync + 'static {
+    /// Whether an impression would show the survey now — not within its customer's cooldown —
+    /// writing nothing (`koe('prepare')` asks ahead of the show).
+    fn would_show(
+        &self,
+        site_id: i64,
+        interaction: &InteractionId,
+        customer: Option<CustomerCheck>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Asks whether a customer may be surveyed now (a rating link is about to be sent): `false`
+    /// when surveyed within `check.cooldown_ms`; otherwise notes them surveyed at `now_ms`.
+    fn survey_customer(
+        &self,
+        site_id: i64,
+        check: CustomerCheck,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Forgets a site's customers last surveyed before `before_ms` (past its cooldown they
+    /// decide nothing); how many.
+    fn forget_customers(
+        &self,
+        site_id: i64,
+        before_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// The server's own 32-byte key `name`, made (randomly) and stored the first time it is
+    /// asked for, so every collector and CLI on this database uses the same.
+    fn server_key(
+        &self,
+        name: &'static str,
+    ) -> impl Future<Output = Result<[u8; 32], StorageError>> + Send;
+}
+
+/// Implements [`CustomerStore`] for a backend's storage type over its sqlx database, on the
+/// pool field named (the primary: a cooldown is decided on what was just written).
+macro_rules! customer_store {
+    ($storage:ty, $db:ty, $pool:ident) => {
+        impl $crate::storage::CustomerStore for $storage {
+            async fn would_show(
+                &self,
+                site_id: i64,
+                interaction: &koe_shared::InteractionId,
+                customer: Option<$crate::storage::CustomerCheck>,
+                now_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                let mut conn = self.$pool.acquire().await?;
+                let cooling = $crate::storage::customers::in_cooldown::<$db>(
+                    &mut conn,
+                    site_id,
+                    interaction.as_str(),
+                    customer.as_ref(),
+                    now_ms,
+                )
+                .await?;
+                Ok(!cooling)
+            }
+
+            async fn survey_customer(
+                &self,
+                site_id: i64,
+                check: $crate::storage::CustomerCheck,
+                now_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::customers::Customers as _;
+                <$db>::survey_customer(
+                    &mut *self.$pool.acquire().await?,
+                    site_id,
+                    &check.customer,
+                    now_ms,
+                    check.cooldown_ms.unwrap_or(0),
+                )
+                .await
+            }
+
+            async fn forget_customers(
+                &self,
+                site_id: i64,
+                before_ms: i64,
+            ) -> Result<u64, $crate::storage::StorageError> {
+                use $crate::storage::customers::Customers as _;
+                <$db>::forget_customers(&mut *self.$pool.acquire().await?, site_id, before_ms).await
+            }
+
+            async fn server_key(
+                &self,
+                name: &'static str,
+            ) -> Result<[u8; 32], $crate::storage::StorageError> {
+                use $crate::storage::customers::Customers as _;
+                <$db>::server_key(&mut *self.$pool.acquire().await?, name).await
+            }
+        }
+    };
+}
+pub(super) use customer_store;
+
+/// The statements, on one connection (the caller's transaction where there is one).
 pub(super) trait Customers: Database {
     /// When the customer was last surveyed on the site (Unix ms), if ever.
     async fn last_surveyed(

@@ -9,29 +9,17 @@ use std::collections::HashMap;
 use koe_shared::Channel;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 
+use super::ReasonCount;
 use super::bind;
-use super::rows::{
-    ImpressionRow, ResponseColumns, ResponseRow, SiteRow, inserted_ids, join_origins,
-};
+use super::rows::{ImpressionRow, ResponseColumns, ResponseRow, inserted_ids};
 use super::sql::{self, Statement, bind_all};
 use super::write_plan::{ReasonChanges, ResponseKey, StoredRow};
 use super::{ImpressionWrite, ResponseFilter, StorageError, StoredResponse};
-use crate::report::reasons::ReasonCount;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::ResponseState;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
-use crate::sites::{NewSite, Site};
 
 pub(super) trait Queries: Database {
-    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError>;
-
-    async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError>;
-
-    async fn site_by_key(
-        conn: &mut Self::Connection,
-        key: &str,
-    ) -> Result<Option<Site>, StorageError>;
-
     async fn responses(
         conn: &mut Self::Connection,
         site_id: i64,
@@ -144,41 +132,9 @@ where
     for<'r> String: Decode<'r, DB> + Type<DB>,
     for<'r> i64: Decode<'r, DB>,
     usize: ColumnIndex<DB::Row>,
-    for<'r> SiteRow: FromRow<'r, DB::Row>,
     for<'r> ResponseRow: FromRow<'r, DB::Row>,
     for<'r> ImpressionRow: FromRow<'r, DB::Row>,
 {
-    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError> {
-        sqlx::query_scalar(sql::INSERT_SITE)
-            .bind(site.key.as_str())
-            .bind(site.name.as_str())
-            .bind(join_origins(&site.origins))
-            .bind(site.timezone.name())
-            .bind(site.strict)
-            .bind(&site.secret_digest[..])
-            .bind(site.created_at_ms)
-            .bind(i64::from(site.low_n_threshold))
-            .fetch_one(conn)
-            .await
-            .map_err(|e| unique(e, "a site with this key"))
-    }
-
-    async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError> {
-        let rows: Vec<SiteRow> = sqlx::query_as(sql::SELECT_SITES).fetch_all(conn).await?;
-        rows.into_iter().map(Site::try_from).collect()
-    }
-
-    async fn site_by_key(
-        conn: &mut Self::Connection,
-        key: &str,
-    ) -> Result<Option<Site>, StorageError> {
-        let row: Option<SiteRow> = sqlx::query_as(sql::SELECT_SITE_BY_KEY)
-            .bind(key)
-            .fetch_optional(conn)
-            .await?;
-        row.map(Site::try_from).transpose()
-    }
-
     async fn responses(
         conn: &mut Self::Connection,
         site_id: i64,

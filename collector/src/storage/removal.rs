@@ -1,13 +1,65 @@
-//! The statements that remove raw responses, the same SQL on both backends: a retention
-//! purge's chunk (and the site's forward-only purged-before day) and an erasure's rows. What
-//! leaves the rollups with them is decided in `write_path`.
+//! Removing raw data: the capability's trait ([`RemovalStore`], which each backend implements
+//! itself) and the statements both run with the same SQL: a retention purge's chunk (and the
+//! site's forward-only purged-before day) and an erasure's rows. What leaves the rollups with
+//! them is decided in `write_path`.
+
+use std::future::Future;
 
 use koe_shared::InteractionId;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::rows::ResponseRow;
-use super::{StorageError, StoredResponse, sql, webhooks};
+use super::{PurgeCutoff, Rezoned, StorageError, StoredResponse, sql, webhooks};
+use crate::audit::AuditEntry;
+use crate::sites::SiteTimeZone;
 
+/// Most rows one purge transaction deletes: a long purge never holds the write lock long.
+pub const PURGE_CHUNK: i64 = 5_000;
+
+/// Removing and re-dating raw data. Each backend implements it itself: SQLite through its
+/// writer, in queue order with answers; PostgreSQL in its own transactions, dropping whole
+/// monthly partitions where it can.
+pub trait RemovalStore: Clone + Send + Sync + 'static {
+    /// Purges, in one transaction, one chunk (at most [`PURGE_CHUNK`]) of the raw responses of
+    /// `entry.site_id` answered before `before` and created before `bound_ms`, leaving every
+    /// rollup as it is; moves the site's purged-before day forward and, if anything went,
+    /// records `entry` with its detail prefixed by how many. How many went.
+    fn purge_responses(
+        &self,
+        entry: AuditEntry,
+        before: jiff::civil::Date,
+        bound_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Drops, as a whole, each monthly partition of raw responses (PostgreSQL) whose rows are
+    /// all past their sites' cut-offs: every site with rows in it has one in `cutoffs`, after
+    /// the month's end in every time zone. Their keys go with them, each site's purged-before
+    /// day moves and its purge is audited; rollups stay. SQLite keeps one table and drops
+    /// nothing. How many rows went.
+    fn drop_purged_partitions(
+        &self,
+        cutoffs: &[PurgeCutoff],
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Erases an interaction's responses and takes its counts out of every rollup, with the
+    /// audit entry (of `entry.site_id`), in one transaction; how many rows went.
+    fn erase_interaction(
+        &self,
+        entry: AuditEntry,
+        interaction: &InteractionId,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Moves a site to another time zone (`entry.site_id`): re-dates its raw responses and
+    /// impressions, rebuilds its rollups, summaries and reason rows from them, stores the zone
+    /// and records `entry`, in one transaction that concurrent writes wait for.
+    fn rezone_site(
+        &self,
+        entry: AuditEntry,
+        zone: SiteTimeZone,
+    ) -> impl Future<Output = Result<Rezoned, StorageError>> + Send;
+}
+
+/// The statements, on one connection (the caller's transaction).
 pub(super) trait Removal: Database {
     /// Deletes up to `limit` rows of a site answered before `before_day` (created before
     /// `bound_ms`); how many went.

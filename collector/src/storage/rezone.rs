@@ -6,25 +6,14 @@
 
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
-use super::StorageError;
-use super::admin::Admin;
+use super::access::Access;
 use super::queries::Queries;
 use super::write_path::WriteTx;
 use super::write_plan::{self, ReasonChanges, RollupChanges, StoredRow};
+use super::{Rezoned, StorageError};
 use crate::audit::AuditEntry;
 use crate::rollup::{Recomputation, Summary};
 use crate::sites::SiteTimeZone;
-
-/// How much a rebuild moved.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Rezoned {
-    /// Raw responses (set-aside ones included) now counted on another day.
-    pub responses_moved: u64,
-    /// Impressions now counted on another day.
-    pub impressions_moved: u64,
-    /// Rollup rows the site has after the rebuild.
-    pub rollup_rows: u64,
-}
 
 pub(super) trait Rezone: Database {
     /// Every impression of a site: interaction, creation time, stored day.
@@ -168,7 +157,7 @@ pub(super) async fn rezone_site<T: WriteTx>(
     zone: &SiteTimeZone,
 ) -> Result<Rezoned, StorageError>
 where
-    T::Db: Admin + Rezone,
+    T::Db: Access + Rezone,
 {
     let site_id = entry.site_id;
     // The caller checked the site it had; a purge may have run since.

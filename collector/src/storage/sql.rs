@@ -12,16 +12,7 @@ use sqlx::{Database, Encode, Type};
 
 use crate::rollup::COUNTER_COLUMNS;
 
-/// The columns a site row reads (a macro, so that `concat!` builds constant statements).
-macro_rules! site_columns {
-    () => {
-        "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
-         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days, purged_before, \
-         sample_percent, cooldown_days"
-    };
-}
-
-/// The columns a response row reads (as [`site_columns`]).
+/// The columns a response row reads (a macro, so that `concat!` builds constant statements).
 macro_rules! response_columns {
     () => {
         "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, \
@@ -42,82 +33,6 @@ pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verifie
 /// bound values (copied per statement by sqlx) stay small: at 400 rows a SQLite batch's
 /// statements held the collector's peak RSS near 70 MiB, at 100 about 42 MiB, as fast.
 pub(super) const ROWS_PER_STATEMENT: usize = 100;
-
-pub(super) const SELECT_SITES: &str =
-    concat!("SELECT ", site_columns!(), " FROM sites ORDER BY id");
-
-pub(super) const SELECT_SITE_BY_KEY: &str = concat!(
-    "SELECT ",
-    site_columns!(),
-    " FROM sites WHERE site_key = $1"
-);
-
-pub(super) const INSERT_SITE: &str = "INSERT INTO sites (site_key, name, origins, timezone, \
-     strict, secret_digest, created_at_ms, low_n_threshold) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-
-pub(super) const INSERT_API_KEY: &str = "INSERT INTO api_keys (site_id, role, key_digest, \
-     key_prefix, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id";
-
-/// The columns an API key row reads.
-macro_rules! api_key_columns {
-    () => {
-        "id, site_id, role, key_prefix, created_at_ms, last_used_at_ms, revoked_at_ms"
-    };
-}
-
-/// A key that has not been revoked, by its digest.
-pub(super) const SELECT_API_KEY_BY_DIGEST: &str = concat!(
-    "SELECT ",
-    api_key_columns!(),
-    " FROM api_keys WHERE key_digest = $1 AND revoked_at_ms IS NULL"
-);
-
-/// A site's keys, revoked ones included.
-pub(super) const SELECT_API_KEYS: &str = concat!(
-    "SELECT ",
-    api_key_columns!(),
-    " FROM api_keys WHERE site_id = $1 ORDER BY id"
-);
-
-pub(super) const SELECT_API_KEY_BY_ID: &str = concat!(
-    "SELECT ",
-    api_key_columns!(),
-    " FROM api_keys WHERE id = $1"
-);
-
-/// Revokes a key of a site (`$1` now, `$2` site, `$3` key) if it is not revoked yet.
-pub(super) const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at_ms = $1 \
-     WHERE site_id = $2 AND id = $3 AND revoked_at_ms IS NULL RETURNING key_prefix, role";
-
-pub(super) const TOUCH_API_KEY: &str = "UPDATE api_keys SET last_used_at_ms = $1 WHERE id = $2";
-
-/// A new signing secret (`$1`), the current one kept as previous until `$2`, for site `$3`.
-pub(super) const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_digest, \
-     previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
-
-/// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold,
-/// `$5` retention in days or NULL) for site `$6`.
-pub(super) const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
-     low_n_threshold = $4, retention_days = $5, sample_percent = $6, cooldown_days = $7 \
-     WHERE id = $8";
-
-pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_events (site_id, at_ms, actor, action, \
-     detail) VALUES ($1, $2, $3, $4, $5)";
-
-pub(super) const SELECT_AUDIT: &str = "SELECT id, at_ms, actor, action, detail \
-     FROM audit_events WHERE site_id = $1 ORDER BY at_ms, id";
-
-pub(super) const INSERT_SESSION: &str = "INSERT INTO dashboard_sessions (key_id, created_at_ms, \
-     expires_at_ms) VALUES ($1, $2, $3) RETURNING id";
-
-/// A session with its key's site, role and revocation.
-pub(super) const SELECT_SESSION: &str = "SELECT s.id, s.key_id, k.site_id, k.role, \
-     s.expires_at_ms, s.ended_at_ms, k.revoked_at_ms FROM dashboard_sessions s \
-     JOIN api_keys k ON k.id = s.key_id WHERE s.id = $1";
-
-pub(super) const END_SESSION: &str =
-    "UPDATE dashboard_sessions SET ended_at_ms = $1 WHERE id = $2 AND ended_at_ms IS NULL";
 
 pub(super) const SELECT_RESPONSES: &str = concat!(
     "SELECT ",

@@ -1,62 +1,19 @@
-//! The statements behind webhooks, the same SQL on both backends: a site's webhooks (added and
-//! removed with an audit entry), the rules the write path checks, the alerts it writes in the
-//! answer's transaction, and the outbox the deliverer drains.
+//! Webhooks as stored: a site's webhooks (added and removed with an audit entry), the rules the
+//! write path checks, the alerts it writes in the answer's transaction, and the outbox the
+//! deliverer drains. Here are the capability's trait ([`AlertStore`]), its one implementation
+//! for both backends (the `alert_store!` macro) and the statements with their SQL.
+
+use std::future::Future;
 
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::StorageError;
-use super::admin::Admin;
-use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
+use super::access::Access;
+use super::records::{
+    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
+};
 use crate::alerts::{AlertRule, Condition, NewAlert, WebhookFormat};
 use crate::audit::AuditEntry;
-
-/// A delivery due to be sent, with what sending needs.
-#[derive(Clone, FromRow)]
-pub struct DueDelivery {
-    pub id: i64,
-    pub event_id: String,
-    pub site_key: String,
-    pub url: String,
-    pub format: String,
-    pub secret: String,
-    pub payload: String,
-    pub created_at_ms: i64,
-    pub attempts: i64,
-    pub next_attempt_at_ms: i64,
-}
-
-impl std::fmt::Debug for DueDelivery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DueDelivery")
-            .field("id", &self.id)
-            .field("event_id", &self.event_id)
-            .field("site_key", &self.site_key)
-            .field("url", &"[redacted]")
-            .field("secret", &"[redacted]")
-            .field("attempts", &self.attempts)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How an attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AttemptOutcome {
-    Delivered {
-        status: u16,
-        at_ms: i64,
-    },
-    /// Try again at `next_at_ms`.
-    Retry {
-        status: Option<u16>,
-        error: String,
-        next_at_ms: i64,
-    },
-    /// Failing for 24 hours: given up.
-    GaveUp {
-        status: Option<u16>,
-        error: String,
-    },
-}
 
 #[derive(Debug, FromRow)]
 pub(super) struct WebhookRow {
@@ -111,6 +68,145 @@ const PURGE_ALERTS: &str =
 pub(super) const DELETE_INTERACTION_ALERTS: &str =
     "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction = $2";
 
+/// Webhooks and the delivery outbox.
+pub trait AlertStore: Clone + Send + Sync + 'static {
+    /// Stores a webhook and records `entry` (its detail gets the id), in one transaction.
+    fn add_webhook(
+        &self,
+        entry: AuditEntry,
+        webhook: NewWebhook,
+    ) -> impl Future<Output = Result<WebhookRecord, StorageError>> + Send;
+
+    /// A site's webhooks, oldest first.
+    fn webhooks(
+        &self,
+        site_id: i64,
+    ) -> impl Future<Output = Result<Vec<WebhookRecord>, StorageError>> + Send;
+
+    /// Removes webhook `id` of `entry.site_id`, recording `entry`; `false` when there is none.
+    fn remove_webhook(
+        &self,
+        entry: AuditEntry,
+        id: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Alerts due at `now_ms` (at most `limit`), oldest due first, of webhooks not removed.
+    fn due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<DueDelivery>, StorageError>> + Send;
+
+    /// Takes a due delivery until `until_ms`, so no other sender takes it meanwhile; `false`
+    /// when another sender took it first.
+    fn claim_delivery(
+        &self,
+        delivery: &DueDelivery,
+        until_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Records how an attempt ended, if the claim taken until `claimed_until` is still this
+    /// sender's (another sender that took over an expired claim is not overwritten).
+    fn finish_attempt(
+        &self,
+        id: i64,
+        claimed_until: i64,
+        outcome: AttemptOutcome,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// A site's latest deliveries, newest first.
+    fn deliveries(
+        &self,
+        site_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<DeliveryRecord>, StorageError>> + Send;
+}
+
+/// Implements [`AlertStore`] for a backend's storage type over its sqlx database, on the pool
+/// field named (the primary: the outbox is claimed where it is written).
+macro_rules! alert_store {
+    ($storage:ty, $db:ty, $pool:ident) => {
+        impl $crate::storage::AlertStore for $storage {
+            async fn add_webhook(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                webhook: $crate::storage::NewWebhook,
+            ) -> Result<$crate::storage::WebhookRecord, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                let mut tx = self.$pool.begin().await?;
+                let id = <$db>::insert_webhook(&mut tx, &entry, &webhook).await?;
+                tx.commit().await?;
+                Ok(webhook.record(id))
+            }
+
+            async fn webhooks(
+                &self,
+                site_id: i64,
+            ) -> Result<Vec<$crate::storage::WebhookRecord>, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                <$db>::webhooks(&mut *self.$pool.acquire().await?, site_id).await
+            }
+
+            async fn remove_webhook(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                id: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                let mut tx = self.$pool.begin().await?;
+                let removed = <$db>::remove_webhook(&mut tx, &entry, id).await?;
+                tx.commit().await?;
+                Ok(removed)
+            }
+
+            async fn due_deliveries(
+                &self,
+                now_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::storage::DueDelivery>, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                <$db>::due_deliveries(&mut *self.$pool.acquire().await?, now_ms, limit).await
+            }
+
+            async fn claim_delivery(
+                &self,
+                delivery: &$crate::storage::DueDelivery,
+                until_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                <$db>::claim_delivery(&mut *self.$pool.acquire().await?, delivery, until_ms).await
+            }
+
+            async fn finish_attempt(
+                &self,
+                id: i64,
+                claimed_until: i64,
+                outcome: $crate::storage::AttemptOutcome,
+            ) -> Result<(), $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                <$db>::finish_attempt(
+                    &mut *self.$pool.acquire().await?,
+                    id,
+                    claimed_until,
+                    &outcome,
+                )
+                .await
+            }
+
+            async fn deliveries(
+                &self,
+                site_id: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::storage::DeliveryRecord>, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                <$db>::deliveries(&mut *self.$pool.acquire().await?, site_id, limit).await
+            }
+        }
+    };
+}
+pub(super) use alert_store;
+
+/// The statements, on one connection (the caller's transaction where there is one).
 pub(super) trait Webhooks: Database {
     async fn insert_webhook(
         conn: &mut Self::Connection,
@@ -178,7 +274,7 @@ pub(super) trait Webhooks: Database {
 
 impl<DB> Webhooks for DB
 where
-    DB: Database + Admin,
+    DB: Database + Access,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -322,20 +418,34 @@ where
         outcome: &AttemptOutcome,
     ) -> Result<(), StorageError> {
         let (state, next, delivered, status, error) = match outcome {
-            AttemptOutcome::Delivered { status, at_ms } => {
-                ("delivered", *at_ms, Some(*at_ms), Some(*status), None)
-            }
+            AttemptOutcome::Delivered { status, at_ms } => (
+                DeliveryState::Delivered,
+                *at_ms,
+                Some(*at_ms),
+                Some(*status),
+                None,
+            ),
             AttemptOutcome::Retry {
                 status,
                 error,
                 next_at_ms,
-            } => ("pending", *next_at_ms, None, *status, Some(error.as_str())),
-            AttemptOutcome::GaveUp { status, error } => {
-                ("failed", 0, None, *status, Some(error.as_str()))
-            }
+            } => (
+                DeliveryState::Pending,
+                *next_at_ms,
+                None,
+                *status,
+                Some(error.as_str()),
+            ),
+            AttemptOutcome::GaveUp { status, error } => (
+                DeliveryState::Failed,
+                0,
+                None,
+                *status,
+                Some(error.as_str()),
+            ),
         };
         sqlx::query(FINISH)
-            .bind(state)
+            .bind(state.as_str())
             .bind(next)
             .bind(delivered)
             .bind(status.map(i64::from))
@@ -357,22 +467,27 @@ where
             .bind(limit)
             .fetch_all(conn)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| DeliveryRecord {
-                next_attempt_at_ms: (row.state == "pending").then_some(row.next_attempt_at_ms),
-                id: row.id,
-                webhook_id: row.webhook_id,
-                event_id: row.event_id,
-                interaction: row.interaction,
-                state: row.state,
-                attempts: row.attempts,
-                created_at_ms: row.created_at_ms,
-                delivered_at_ms: row.delivered_at_ms,
-                last_status: row.last_status,
-                last_error: row.last_error,
+        rows.into_iter()
+            .map(|row| {
+                let state = DeliveryState::parse(&row.state).ok_or_else(|| {
+                    StorageError::Corrupt(format!("a delivery in state {:?}", row.state))
+                })?;
+                Ok(DeliveryRecord {
+                    next_attempt_at_ms: (state == DeliveryState::Pending)
+                        .then_some(row.next_attempt_at_ms),
+                    id: row.id,
+                    webhook_id: row.webhook_id,
+                    event_id: row.event_id,
+                    interaction: row.interaction,
+                    state,
+                    attempts: row.attempts,
+                    created_at_ms: row.created_at_ms,
+                    delivered_at_ms: row.delivered_at_ms,
+                    last_status: row.last_status,
+                    last_error: row.last_error,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn purge_alerts(

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use koe_shared::InteractionId;
 use sqlx::Database;
 
-use super::admin::Admin;
+use super::access::Access;
 use super::customers::{Customers, in_cooldown};
 use super::queries::Queries;
 use super::removal::Removal;
@@ -249,7 +249,7 @@ pub(super) async fn purge_chunk<T: WriteTx>(
     bound_ms: i64,
 ) -> Result<u64, StorageError>
 where
-    T::Db: Admin,
+    T::Db: Access,
 {
     let day = before.to_string();
     let purged =

@@ -6,9 +6,9 @@
 use futures_util::StreamExt as _;
 use koe_collector::audit::Actor;
 use koe_collector::responses::Attribution;
-use koe_collector::sites::fatigue::{CustomerCheck, CustomerKey};
+use koe_collector::sites::fatigue::CustomerKey;
 use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::{ImpressionOutcome, ImpressionWrite, Role};
+use koe_collector::storage::{CustomerCheck, ImpressionOutcome, ImpressionWrite, Role};
 use koe_shared::{AttributionClaims, CustomerId, InteractionId};
 use koe_tests::{TestApp, TestBackend, in_an_hour, on_both_backends};
 use serde_json::{Value, json};

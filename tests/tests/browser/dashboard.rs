@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution};
 use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::{Role, Storage};
+use koe_collector::storage::Role;
+use koe_collector::storage::prelude::*;
 use koe_shared::{AgentId, Channel, Comment, CsatScore, InteractionId, NpsScore};
 use serde_json::json;
 

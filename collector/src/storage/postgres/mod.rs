@@ -9,30 +9,26 @@ mod writer;
 
 use std::sync::Arc;
 
-use koe_shared::{InteractionId, SiteKey};
+use koe_shared::InteractionId;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
 use tokio::sync::{mpsc, oneshot};
 
-use super::admin::Admin as _;
-use super::customers::{Customers as _, in_cooldown};
-use super::queries::Queries as _;
+use super::access::{Access as _, access_store};
+use super::customers::customer_store;
 use super::report_read::ReportDialect;
-use super::webhooks::{AttemptOutcome, DueDelivery, Webhooks as _};
+use super::reports::report_store;
+use super::sites::site_store;
+use super::verification::verify_store;
+use super::webhooks::alert_store;
 use super::{
-    ApiKeyRecord, ImpressionOutcome, ImpressionWrite, KeyDrift, NewApiKey, OpenError, PurgeCutoff,
-    ResponseFilter, Rezoned, SaveError, Saved, SessionRecord, Storage, StorageError,
-    StorageOptions, StoredResponse,
+    AnswerStore, ImpressionOutcome, ImpressionWrite, KeyDrift, Lifecycle, OpenError, PurgeCutoff,
+    RemovalStore, Rezoned, SaveError, Saved, StorageError, StorageOptions,
 };
 use super::{rezone, write_path};
-use crate::alerts::webhooks::{DeliveryRecord, NewWebhook, WebhookRecord};
-use crate::audit::{AuditEntry, AuditEvent};
-use crate::report::reasons::ReasonCount;
-use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
-use crate::responses::AnswerWrite;
-use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
-use crate::sites::fatigue::CustomerCheck;
-use crate::sites::{NewSite, Site, SiteTimeZone};
+use crate::audit::AuditEntry;
+use crate::responses::{AnswerWrite, ResponseState};
+use crate::sites::SiteTimeZone;
 use partitions::Partitions;
 
 /// PostgreSQL's report SQL: the Monday of a day's week, and rows folded into one JSON text.
@@ -93,7 +89,14 @@ impl PgStorage {
     }
 }
 
-impl Storage for PgStorage {
+site_store!(PgStorage, Postgres, pool);
+access_store!(PgStorage, Postgres, pool);
+customer_store!(PgStorage, Postgres, pool);
+alert_store!(PgStorage, Postgres, pool);
+verify_store!(PgStorage, Postgres, pool);
+report_store!(PgStorage, Postgres, reads, REPORT);
+
+impl Lifecycle for PgStorage {
     async fn ping(&self) -> Result<(), StorageError> {
         self.pool.acquire().await?.ping().await?;
         Ok(())
@@ -103,104 +106,12 @@ impl Storage for PgStorage {
         self.pool.close().await;
     }
 
-    async fn create_site(&self, site: NewSite) -> Result<Site, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let id = Postgres::insert_site(&mut tx, &site).await?;
-        let created = Postgres::site_by_key(&mut tx, site.key.as_str())
-            .await?
-            .filter(|s| s.id == id)
-            .ok_or_else(|| StorageError::Corrupt("a new site could not be read back".into()))?;
-        tx.commit().await?;
-        Ok(created)
+    async fn key_drift(&self) -> Result<Vec<KeyDrift>, StorageError> {
+        partitions::key_drift(&self.pool).await
     }
+}
 
-    async fn sites(&self) -> Result<Vec<Site>, StorageError> {
-        Postgres::sites(&mut *self.pool.acquire().await?).await
-    }
-
-    async fn site_by_key(&self, key: &SiteKey) -> Result<Option<Site>, StorageError> {
-        Postgres::site_by_key(&mut *self.pool.acquire().await?, key.as_str()).await
-    }
-
-    async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKeyRecord, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let record = Postgres::insert_api_key(&mut tx, &key).await?;
-        tx.commit().await?;
-        Ok(record)
-    }
-
-    async fn api_key_by_digest(
-        &self,
-        digest: &[u8; 32],
-    ) -> Result<Option<ApiKeyRecord>, StorageError> {
-        Postgres::api_key(&mut *self.pool.acquire().await?, digest).await
-    }
-
-    async fn api_keys(&self, site_id: i64) -> Result<Vec<ApiKeyRecord>, StorageError> {
-        Postgres::api_keys(&mut *self.pool.acquire().await?, site_id).await
-    }
-
-    async fn api_key_by_id(&self, id: i64) -> Result<Option<ApiKeyRecord>, StorageError> {
-        Postgres::api_key_by_id(&mut *self.pool.acquire().await?, id).await
-    }
-
-    async fn revoke_api_key(&self, entry: AuditEntry, key_id: i64) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let revoked = Postgres::revoke_api_key(&mut tx, &entry, key_id).await?;
-        tx.commit().await?;
-        Ok(revoked)
-    }
-
-    async fn touch_api_key(&self, id: i64, now_ms: i64) -> Result<(), StorageError> {
-        Postgres::touch_api_key(&mut *self.pool.acquire().await?, id, now_ms).await
-    }
-
-    async fn rotate_secret(
-        &self,
-        entry: AuditEntry,
-        digest: [u8; 32],
-        until_ms: i64,
-    ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        Postgres::rotate_secret(&mut tx, &entry, &digest, until_ms).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn update_site(&self, entry: AuditEntry, site: Site) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        Postgres::update_site(&mut tx, &entry, &site).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn audit_events(&self, site_id: i64) -> Result<Vec<AuditEvent>, StorageError> {
-        Postgres::audit_events(&mut *self.pool.acquire().await?, site_id).await
-    }
-
-    async fn create_session(
-        &self,
-        key_id: i64,
-        now_ms: i64,
-        expires_at_ms: i64,
-    ) -> Result<i64, StorageError> {
-        Postgres::insert_session(
-            &mut *self.pool.acquire().await?,
-            key_id,
-            now_ms,
-            expires_at_ms,
-        )
-        .await
-    }
-
-    async fn session(&self, id: i64) -> Result<Option<SessionRecord>, StorageError> {
-        Postgres::session(&mut *self.pool.acquire().await?, id).await
-    }
-
-    async fn end_session(&self, id: i64, now_ms: i64) -> Result<(), StorageError> {
-        Postgres::end_session(&mut *self.pool.acquire().await?, id, now_ms).await
-    }
-
+impl AnswerStore for PgStorage {
     async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, SaveError> {
         let (reply, answer) = oneshot::channel();
         self.writer
@@ -220,87 +131,21 @@ impl Storage for PgStorage {
         Ok(inserted)
     }
 
-    async fn would_show(
+    async fn import_responses(
         &self,
         site_id: i64,
-        interaction: &InteractionId,
-        customer: Option<CustomerCheck>,
-        now_ms: i64,
-    ) -> Result<bool, StorageError> {
-        let mut conn = self.pool.acquire().await?;
-        let cooling = in_cooldown::<Postgres>(
-            &mut conn,
-            site_id,
-            interaction.as_str(),
-            customer.as_ref(),
-            now_ms,
-        )
-        .await?;
-        Ok(!cooling)
+        rows: Vec<(InteractionId, ResponseState)>,
+    ) -> Result<u64, StorageError> {
+        let times = rows.iter().map(|(_, state)| state.created_at_ms);
+        self.partitions.ensure_afresh(&self.pool, times).await?;
+        let mut tx = self.pool.begin().await?;
+        let stored = write_path::import_batch(&mut *tx, site_id, &rows).await?;
+        tx.commit().await?;
+        Ok(stored)
     }
+}
 
-    async fn survey_customer(
-        &self,
-        site_id: i64,
-        check: CustomerCheck,
-        now_ms: i64,
-    ) -> Result<bool, StorageError> {
-        let cooldown_ms = check.cooldown_ms.unwrap_or(0);
-        Postgres::survey_customer(
-            &mut *self.pool.acquire().await?,
-            site_id,
-            &check.customer,
-            now_ms,
-            cooldown_ms,
-        )
-        .await
-    }
-
-    async fn forget_customers(&self, site_id: i64, before_ms: i64) -> Result<u64, StorageError> {
-        Postgres::forget_customers(&mut *self.pool.acquire().await?, site_id, before_ms).await
-    }
-
-    async fn server_key(&self, name: &'static str) -> Result<[u8; 32], StorageError> {
-        Postgres::server_key(&mut *self.pool.acquire().await?, name).await
-    }
-
-    async fn responses(&self, site_id: i64) -> Result<Vec<StoredResponse>, StorageError> {
-        Postgres::responses(&mut *self.pool.acquire().await?, site_id).await
-    }
-
-    async fn impressions(&self, site_id: i64) -> Result<Vec<RollupKey>, StorageError> {
-        Postgres::impressions(&mut *self.pool.acquire().await?, site_id).await
-    }
-
-    async fn report_rollups(
-        &self,
-        site_id: i64,
-        query: &ReportQuery,
-    ) -> Result<Vec<GroupedRollup>, StorageError> {
-        Postgres::report_rollups(&mut *self.reads.acquire().await?, site_id, query, &REPORT).await
-    }
-
-    async fn response_page(
-        &self,
-        site_id: i64,
-        filter: &ResponseFilter,
-        limit: u32,
-    ) -> Result<Vec<StoredResponse>, StorageError> {
-        Postgres::response_page(&mut *self.reads.acquire().await?, site_id, filter, limit).await
-    }
-
-    async fn summary_rollups(
-        &self,
-        site_id: i64,
-        summary: Summary,
-    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        Postgres::summary_rollups(&mut *self.pool.acquire().await?, site_id, summary).await
-    }
-
-    async fn reason_rollups(&self, site_id: i64) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
-        Postgres::reason_rollups(&mut *self.pool.acquire().await?, site_id).await
-    }
-
+impl RemovalStore for PgStorage {
     async fn purge_responses(
         &self,
         entry: AuditEntry,
@@ -311,10 +156,6 @@ impl Storage for PgStorage {
         let purged = write_path::purge_chunk(&mut *tx, &entry, before, bound_ms).await?;
         tx.commit().await?;
         Ok(purged)
-    }
-
-    async fn key_drift(&self) -> Result<Vec<KeyDrift>, StorageError> {
-        partitions::key_drift(&self.pool).await
     }
 
     async fn drop_purged_partitions(&self, cutoffs: &[PurgeCutoff]) -> Result<u64, StorageError> {
@@ -353,84 +194,6 @@ impl Storage for PgStorage {
         }
     }
 
-    async fn import_responses(
-        &self,
-        site_id: i64,
-        rows: Vec<(InteractionId, crate::responses::ResponseState)>,
-    ) -> Result<u64, StorageError> {
-        let times = rows.iter().map(|(_, state)| state.created_at_ms);
-        self.partitions.ensure_afresh(&self.pool, times).await?;
-        let mut tx = self.pool.begin().await?;
-        let stored = write_path::import_batch(&mut *tx, site_id, &rows).await?;
-        tx.commit().await?;
-        Ok(stored)
-    }
-
-    async fn record_audit(&self, entry: AuditEntry) -> Result<(), StorageError> {
-        Postgres::insert_audit(&mut *self.pool.acquire().await?, &entry).await
-    }
-
-    async fn add_webhook(
-        &self,
-        entry: AuditEntry,
-        webhook: NewWebhook,
-    ) -> Result<WebhookRecord, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let id = Postgres::insert_webhook(&mut tx, &entry, &webhook).await?;
-        tx.commit().await?;
-        Ok(webhook.record(id))
-    }
-
-    async fn webhooks(&self, site_id: i64) -> Result<Vec<WebhookRecord>, StorageError> {
-        Postgres::webhooks(&mut *self.pool.acquire().await?, site_id).await
-    }
-
-    async fn remove_webhook(&self, entry: AuditEntry, id: i64) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let removed = Postgres::remove_webhook(&mut tx, &entry, id).await?;
-        tx.commit().await?;
-        Ok(removed)
-    }
-
-    async fn due_deliveries(
-        &self,
-        now_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<DueDelivery>, StorageError> {
-        Postgres::due_deliveries(&mut *self.pool.acquire().await?, now_ms, limit).await
-    }
-
-    async fn claim_delivery(
-        &self,
-        delivery: &DueDelivery,
-        until_ms: i64,
-    ) -> Result<bool, StorageError> {
-        Postgres::claim_delivery(&mut *self.pool.acquire().await?, delivery, until_ms).await
-    }
-
-    async fn finish_attempt(
-        &self,
-        id: i64,
-        claimed_until: i64,
-        outcome: AttemptOutcome,
-    ) -> Result<(), StorageError> {
-        Postgres::finish_attempt(
-            &mut *self.pool.acquire().await?,
-            id,
-            claimed_until,
-            &outcome,
-        )
-        .await
-    }
-
-    async fn deliveries(
-        &self,
-        site_id: i64,
-        limit: i64,
-    ) -> Result<Vec<DeliveryRecord>, StorageError> {
-        Postgres::deliveries(&mut *self.pool.acquire().await?, site_id, limit).await
-    }
-
     async fn rezone_site(
         &self,
         entry: AuditEntry,
@@ -445,28 +208,5 @@ impl Storage for PgStorage {
         let moved = rezone::rezone_site(&mut *tx, &entry, &zone).await?;
         tx.commit().await?;
         Ok(moved)
-    }
-
-    async fn agent_csat(
-        &self,
-        site_id: i64,
-        query: &ReportQuery,
-    ) -> Result<Vec<AgentCounts>, StorageError> {
-        Postgres::agent_csat(&mut *self.reads.acquire().await?, site_id, query).await
-    }
-
-    async fn reason_counts(
-        &self,
-        site_id: i64,
-        query: &ReportQuery,
-    ) -> Result<Vec<ReasonCount>, StorageError> {
-        Postgres::reason_counts(&mut *self.reads.acquire().await?, site_id, query).await
-    }
-
-    async fn rollups(
-        &self,
-        site_id: i64,
-    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
-        Postgres::rollups(&mut *self.pool.acquire().await?, site_id).await
     }
 }

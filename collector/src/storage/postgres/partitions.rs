@@ -22,7 +22,7 @@ use sqlx::Postgres;
 use sqlx::postgres::PgPool;
 
 use crate::audit::AuditEntry;
-use crate::storage::admin::Admin as _;
+use crate::storage::access::Access as _;
 use crate::storage::removal::Removal as _;
 use crate::storage::{KeyDrift, KeyProblem, PurgeCutoff, StorageError};
 

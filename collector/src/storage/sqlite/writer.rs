@@ -20,8 +20,9 @@ use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::audit::AuditEntry;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::sites::SiteTimeZone;
-use crate::storage::admin::Admin as _;
-use crate::storage::rezone::{self, Rezoned};
+use crate::storage::Rezoned;
+use crate::storage::access::Access as _;
+use crate::storage::rezone;
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError};
 

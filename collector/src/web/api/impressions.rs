@@ -9,7 +9,7 @@ use super::admission::{admit_site, charge_site};
 use super::body::read_json;
 use crate::clock;
 use crate::responses::attribution::{self, ClaimedAttribution, NamedCustomer};
-use crate::sites::fatigue::CustomerCheck;
+use crate::storage::CustomerCheck;
 use crate::storage::{ImpressionOutcome, ImpressionWrite, Storage};
 use crate::web::error::IngestError;
 use crate::web::state::AppState;

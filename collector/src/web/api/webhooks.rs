@@ -6,11 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::authorize;
 use super::openapi::{SiteItemPath, SitePath};
-use crate::alerts::webhooks::{
-    DeliveryRecord, WebhookError, WebhookRecord, WebhookRequest, add_webhook, remove_webhook,
-};
+use crate::alerts::webhooks::{WebhookError, WebhookRequest, add_webhook, remove_webhook};
 use crate::audit::Actor;
-use crate::storage::{Role, Storage};
+use crate::storage::{DeliveryRecord, Role, Storage, WebhookRecord};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 

@@ -6,9 +6,9 @@
 use koe_shared::compare::{Change, Verdict};
 use koe_shared::metrics::Estimate;
 
-use crate::report::reasons::ReasonCount;
 use crate::report::standings::{Flag, Standing};
 use crate::report::{Report, ReportRow};
+use crate::storage::ReasonCount;
 use crate::texts::dashboard::Texts;
 
 /// A verdict's class (which colours it) and its words; without answers in both periods there

@@ -21,7 +21,8 @@ use koe_collector::responses::{
 use koe_collector::sites::registration::{RegisteredSite, SiteRequest, register_site};
 use koe_collector::sites::settings::{SiteChanges, update_site};
 use koe_collector::sites::{Origin, Site, SiteTimeZone};
-use koe_collector::storage::{Backend, PgStorage, SaveError, Storage};
+use koe_collector::storage::prelude::*;
+use koe_collector::storage::{Backend, PgStorage, SaveError};
 use koe_shared::{AgentId, CsatScore, InteractionId, SubmissionStatus};
 use koe_tests::{TestApp, TestBackend as _, TestDatabase};
 use sqlx::Connection as _;
@@ -124,7 +125,13 @@ async fn placement(url: &str) -> (Vec<(String, String, bool)>, Vec<(String, i64)
 }
 
 async fn no_drift<S: Storage>(storage: &S) {
-    assert_eq!(storage.rollup_drift().await.unwrap(), Vec::new());
-    assert_eq!(storage.reason_drift().await.unwrap(), Vec::new());
+    assert_eq!(
+        koe_collector::verify::rollup_drift(storage).await.unwrap(),
+        Vec::new()
+    );
+    assert_eq!(
+        koe_collector::verify::reason_drift(storage).await.unwrap(),
+        Vec::new()
+    );
     assert_eq!(storage.key_drift().await.unwrap(), Vec::new());
 }

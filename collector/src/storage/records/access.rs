@@ -1,0 +1,86 @@
+//! Who may do what: API keys (only their digests), their roles, dashboard sessions.
+
+use std::fmt;
+
+/// What an API key may do: `read` reports, or `admin` (also create links and keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Read,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "read" => Some(Self::Read),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An API key to store: only its digest, never the key.
+#[derive(Clone)]
+pub struct NewApiKey {
+    pub site_id: i64,
+    pub role: Role,
+    pub digest: [u8; 32],
+    pub prefix: String,
+    pub created_at_ms: i64,
+    /// Who creates it (for the audit trail).
+    pub actor: crate::audit::Actor,
+}
+
+impl fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewApiKey")
+            .field("site_id", &self.site_id)
+            .field("role", &self.role)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored API key (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub site_id: i64,
+    pub role: Role,
+    /// The key's first characters, to tell keys apart.
+    pub prefix: String,
+    pub created_at_ms: i64,
+    /// Last used for the API or a dashboard sign-in (kept to the minute).
+    pub last_used_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// A dashboard session as the server keeps it: ended by sign-out, by its key's revocation, or
+/// by time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub key_id: i64,
+    pub site_id: i64,
+    pub role: Role,
+    pub expires_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub key_revoked_at_ms: Option<i64>,
+}
+
+impl SessionRecord {
+    /// Signed in, not signed out, its key not revoked, not expired at `now_ms`.
+    pub fn is_live(&self, now_ms: i64) -> bool {
+        self.ended_at_ms.is_none()
+            && self.key_revoked_at_ms.is_none()
+            && now_ms <= self.expires_at_ms
+    }
+}

@@ -1,0 +1,154 @@
+//! Webhooks and their deliveries as stored and listed.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::alerts::{Condition, WebhookFormat};
+
+/// A webhook to store; its secret is shown once, to whoever added it.
+#[derive(Clone)]
+pub struct NewWebhook {
+    pub site_id: i64,
+    pub url: String,
+    pub condition: Condition,
+    pub format: WebhookFormat,
+    pub secret: String,
+    pub created_at_ms: i64,
+}
+
+impl std::fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("site_id", &self.site_id)
+            .field("url", &"[redacted]")
+            .field("condition", &self.condition.to_string())
+            .field("format", &self.format)
+            .field("secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewWebhook {
+    /// As listed once stored under `id`.
+    pub fn record(&self, id: i64) -> WebhookRecord {
+        WebhookRecord {
+            id,
+            url: self.url.clone(),
+            condition: self.condition.to_string(),
+            format: self.format,
+            created_at_ms: self.created_at_ms,
+        }
+    }
+}
+
+/// A stored webhook as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct WebhookRecord {
+    pub id: i64,
+    pub url: String,
+    pub condition: String,
+    pub format: WebhookFormat,
+    pub created_at_ms: i64,
+}
+
+/// A delivery as listed: where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event_id: String,
+    pub interaction: String,
+    pub state: DeliveryState,
+    pub attempts: i64,
+    pub created_at_ms: i64,
+    pub next_attempt_at_ms: Option<i64>,
+    pub delivered_at_ms: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// A delivery due to be sent, with what sending needs.
+#[derive(Clone, FromRow)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub event_id: String,
+    pub site_key: String,
+    pub url: String,
+    pub format: String,
+    pub secret: String,
+    pub payload: String,
+    pub created_at_ms: i64,
+    pub attempts: i64,
+    pub next_attempt_at_ms: i64,
+}
+
+impl std::fmt::Debug for DueDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DueDelivery")
+            .field("id", &self.id)
+            .field("event_id", &self.event_id)
+            .field("site_key", &self.site_key)
+            .field("url", &"[redacted]")
+            .field("secret", &"[redacted]")
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered {
+        status: u16,
+        at_ms: i64,
+    },
+    /// Try again at `next_at_ms`.
+    Retry {
+        status: Option<u16>,
+        error: String,
+        next_at_ms: i64,
+    },
+    /// Failing for 24 hours: given up.
+    GaveUp {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not delivered yet; tried again at its next attempt.
+    Pending,
+    Delivered,
+    /// Gave up after failing for 24 hours.
+    Failed,
+}
+
+impl DeliveryState {
+    /// As stored in `webhook_deliveries.state` and listed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// From its stored form; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "delivered" => Some(Self::Delivered),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}

@@ -1,0 +1,22 @@
+//! Records: the plain data the storage traits take and give, one file per capability, in one
+//! home that domain services and both backends import (so no record lives in a file that also
+//! calls storage). Domain types with rules of their own — `Site`, `ResponseState`, rollups,
+//! audit entries — stay in their domain modules, which never call storage either.
+
+mod access;
+mod alerts;
+mod answers;
+mod customers;
+mod removal;
+mod reports;
+mod verification;
+
+pub use access::{ApiKeyRecord, NewApiKey, Role, SessionRecord};
+pub use alerts::{
+    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
+};
+pub use answers::{ImpressionOutcome, ImpressionWrite, Saved, StoredResponse};
+pub use customers::{CustomerCheck, CustomerHash};
+pub use removal::{PurgeCutoff, Rezoned};
+pub use reports::{ReasonCount, ResponseFilter};
+pub use verification::{KeyDrift, KeyProblem};

@@ -1,0 +1,254 @@
+//! Sites as stored: registering one, listing them, one by its key, its editable settings and
+//! its signing secret's rotation (each change with its audit entry, in one transaction). Here
+//! are the capability's trait ([`SiteStore`]), its one implementation for both backends (the
+//! `site_store!` macro each backend invokes with its pool) and the statements with their SQL.
+
+use std::future::Future;
+
+use koe_shared::SiteKey;
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::StorageError;
+use super::access::Access;
+use super::queries::unique;
+use super::rows::{SiteRow, join_origins};
+use crate::audit::AuditEntry;
+use crate::sites::{NewSite, Site};
+
+/// The sites a collector serves.
+pub trait SiteStore: Clone + Send + Sync + 'static {
+    fn create_site(&self, site: NewSite)
+    -> impl Future<Output = Result<Site, StorageError>> + Send;
+
+    fn sites(&self) -> impl Future<Output = Result<Vec<Site>, StorageError>> + Send;
+
+    fn site_by_key(
+        &self,
+        key: &SiteKey,
+    ) -> impl Future<Output = Result<Option<Site>, StorageError>> + Send;
+
+    /// Stores a site's editable settings and records the change, in one transaction.
+    fn update_site(
+        &self,
+        entry: AuditEntry,
+        site: Site,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Makes `digest` the site's signing secret, keeps the previous one verifying until
+    /// `until_ms`, and records it, in one transaction.
+    fn rotate_secret(
+        &self,
+        entry: AuditEntry,
+        digest: [u8; 32],
+        until_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+}
+
+/// Implements [`SiteStore`] for a backend's storage type over its sqlx database, with every
+/// statement on the pool field named (the primary: sites are read where they are written).
+macro_rules! site_store {
+    ($storage:ty, $db:ty, $pool:ident) => {
+        impl $crate::storage::SiteStore for $storage {
+            async fn create_site(
+                &self,
+                site: $crate::sites::NewSite,
+            ) -> Result<$crate::sites::Site, $crate::storage::StorageError> {
+                use $crate::storage::sites::Sites as _;
+                let mut tx = self.$pool.begin().await?;
+                let id = <$db>::insert_site(&mut tx, &site).await?;
+                let created = <$db>::site_by_key(&mut tx, site.key.as_str())
+                    .await?
+                    .filter(|s| s.id == id)
+                    .ok_or_else(|| {
+                        $crate::storage::StorageError::Corrupt(
+                            "a new site could not be read back".into(),
+                        )
+                    })?;
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            async fn sites(
+                &self,
+            ) -> Result<Vec<$crate::sites::Site>, $crate::storage::StorageError> {
+                use $crate::storage::sites::Sites as _;
+                <$db>::sites(&mut *self.$pool.acquire().await?).await
+            }
+
+            async fn site_by_key(
+                &self,
+                key: &koe_shared::SiteKey,
+            ) -> Result<Option<$crate::sites::Site>, $crate::storage::StorageError> {
+                use $crate::storage::sites::Sites as _;
+                <$db>::site_by_key(&mut *self.$pool.acquire().await?, key.as_str()).await
+            }
+
+            async fn update_site(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                site: $crate::sites::Site,
+            ) -> Result<(), $crate::storage::StorageError> {
+                use $crate::storage::sites::Sites as _;
+                let mut tx = self.$pool.begin().await?;
+                <$db>::update_site(&mut tx, &entry, &site).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rotate_secret(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                digest: [u8; 32],
+                until_ms: i64,
+            ) -> Result<(), $crate::storage::StorageError> {
+                use $crate::storage::sites::Sites as _;
+                let mut tx = self.$pool.begin().await?;
+                <$db>::rotate_secret(&mut tx, &entry, &digest, until_ms).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(super) use site_store;
+
+/// The columns a site row reads (a macro, so that `concat!` builds constant statements).
+macro_rules! site_columns {
+    () => {
+        "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
+         previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days, purged_before, \
+         sample_percent, cooldown_days"
+    };
+}
+
+const SELECT_SITES: &str = concat!("SELECT ", site_columns!(), " FROM sites ORDER BY id");
+
+const SELECT_SITE_BY_KEY: &str = concat!(
+    "SELECT ",
+    site_columns!(),
+    " FROM sites WHERE site_key = $1"
+);
+
+const INSERT_SITE: &str = "INSERT INTO sites (site_key, name, origins, timezone, \
+     strict, secret_digest, created_at_ms, low_n_threshold) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+
+/// A new signing secret (`$1`), the current one kept as previous until `$2`, for site `$3`.
+const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_digest, \
+     previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
+
+/// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold,
+/// `$5` retention in days or NULL) for site `$6`.
+const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
+     low_n_threshold = $4, retention_days = $5, sample_percent = $6, cooldown_days = $7 \
+     WHERE id = $8";
+
+/// The statements, on one connection (the caller's transaction where there is one).
+pub(super) trait Sites: Database {
+    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError>;
+
+    async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError>;
+
+    async fn site_by_key(
+        conn: &mut Self::Connection,
+        key: &str,
+    ) -> Result<Option<Site>, StorageError>;
+
+    /// Stores a site's editable settings (name, origins, strict, low-n threshold, retention,
+    /// fatigue) and records the change.
+    async fn update_site(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        site: &Site,
+    ) -> Result<(), StorageError>;
+
+    /// Makes `digest` the site's secret, keeps the current one verifying until `until_ms`,
+    /// and records it.
+    async fn rotate_secret(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        digest: &[u8; 32],
+        until_ms: i64,
+    ) -> Result<(), StorageError>;
+}
+
+impl<DB> Sites for DB
+where
+    DB: Access,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> SiteRow: FromRow<'r, DB::Row>,
+    i64: for<'r> sqlx::Decode<'r, DB>,
+{
+    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError> {
+        sqlx::query_scalar(INSERT_SITE)
+            .bind(site.key.as_str())
+            .bind(site.name.as_str())
+            .bind(join_origins(&site.origins))
+            .bind(site.timezone.name())
+            .bind(site.strict)
+            .bind(&site.secret_digest[..])
+            .bind(site.created_at_ms)
+            .bind(i64::from(site.low_n_threshold))
+            .fetch_one(conn)
+            .await
+            .map_err(|e| unique(e, "a site with this key"))
+    }
+
+    async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError> {
+        let rows: Vec<SiteRow> = sqlx::query_as(SELECT_SITES).fetch_all(conn).await?;
+        rows.into_iter().map(Site::try_from).collect()
+    }
+
+    async fn site_by_key(
+        conn: &mut Self::Connection,
+        key: &str,
+    ) -> Result<Option<Site>, StorageError> {
+        let row: Option<SiteRow> = sqlx::query_as(SELECT_SITE_BY_KEY)
+            .bind(key)
+            .fetch_optional(conn)
+            .await?;
+        row.map(Site::try_from).transpose()
+    }
+
+    async fn update_site(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        site: &Site,
+    ) -> Result<(), StorageError> {
+        sqlx::query(UPDATE_SITE)
+            .bind(site.name.as_str())
+            .bind(join_origins(&site.origins))
+            .bind(site.strict)
+            .bind(i64::from(site.low_n_threshold))
+            .bind(site.retention_days.map(i64::from))
+            .bind(i64::from(site.fatigue.sample_percent))
+            .bind(i64::from(site.fatigue.cooldown_days))
+            .bind(site.id)
+            .execute(&mut *conn)
+            .await?;
+        Self::insert_audit(conn, entry).await
+    }
+
+    async fn rotate_secret(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        digest: &[u8; 32],
+        until_ms: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(ROTATE_SECRET)
+            .bind(&digest[..])
+            .bind(until_ms)
+            .bind(entry.site_id)
+            .execute(&mut *conn)
+            .await?;
+        Self::insert_audit(conn, entry).await
+    }
+}
