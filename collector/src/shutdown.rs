@@ -7,6 +7,7 @@
 //! run in three of `collector/tests/shutdown.rs`). Pausing keeps that channel open while the
 //! requests in flight are waited for.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +19,56 @@ use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 use actix_web::web::Bytes;
+use tokio::sync::watch;
+
+/// Held by the application for as long as it runs. Background tasks (the site list's refresh,
+/// webhook deliveries, retention) take a [`Stopping`] from it and end when it is dropped, so
+/// they never need the web's state to know the application is gone.
+#[derive(Debug)]
+pub struct Running(watch::Sender<()>);
+
+/// A background task's view of [`Running`]: resolves once the application is gone.
+#[derive(Debug, Clone)]
+pub struct Stopping(watch::Receiver<()>);
+
+impl Running {
+    pub fn new() -> Self {
+        Self(watch::channel(()).0)
+    }
+
+    pub fn stopping(&self) -> Stopping {
+        Stopping(self.0.subscribe())
+    }
+}
+
+impl Default for Running {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stopping {
+    /// Waits until the application is dropped (nothing is ever sent: only the drop ends it).
+    pub async fn stopped(&mut self) {
+        while self.0.changed().await.is_ok() {}
+    }
+
+    /// Runs `work` now and then every `period`, until the application is dropped (a run in
+    /// progress finishes first).
+    pub async fn every<F: Future<Output = ()>>(
+        mut self,
+        period: Duration,
+        mut work: impl FnMut() -> F,
+    ) {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            tokio::select! {
+                _ = self.stopped() => return,
+                _ = ticks.tick() => work().await,
+            }
+        }
+    }
+}
 
 /// How many requests are being handled right now.
 #[derive(Debug, Clone, Default)]

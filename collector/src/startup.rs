@@ -90,6 +90,7 @@ impl Application {
             public_url: settings.public_url.clone(),
             session_key: SessionKey::new(settings.session_secret()),
             readiness: Default::default(),
+            running: shutdown::Running::new(),
             customer_key,
             webhook_allow_private: settings.webhook_allow_private_networks,
         });
@@ -98,18 +99,20 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("http://{}", settings.bind));
         crate::alerts::delivery::keep_delivering(
-            std::sync::Arc::downgrade(&state.clone().into_inner()),
+            state.storage.clone(),
             crate::alerts::delivery::Deliverer::new(
                 public_url,
                 settings.webhook_allow_private_networks,
             )
             .map_err(|e| anyhow::anyhow!("could not make the webhook client: {e}"))?,
             Duration::from_millis(settings.webhook_poll_ms.max(10)),
+            state.running.stopping(),
         );
-        keep_purging(
-            std::sync::Arc::downgrade(&state.clone().into_inner()),
+        crate::responses::retention::keep_purging(
+            state.storage.clone(),
             Duration::from_secs(settings.retention_check_secs.max(1)),
             settings.edit_window_days,
+            state.running.stopping(),
         );
         let admin = match &settings.admin_bind {
             Some(bind) => Some(operations_server(bind, state.clone())?),
@@ -213,24 +216,4 @@ fn operations_server<S: Storage>(
     .run();
     tracing::info!(port, "operations listening (health, readiness, metrics)");
     Ok((port, server))
-}
-
-/// Purges responses past each site's retention now and every `period`, for as long as the
-/// application runs (a purge that fails is logged and tried again next time).
-fn keep_purging<S: Storage>(
-    state: std::sync::Weak<AppState<S>>,
-    period: Duration,
-    edit_window_days: u32,
-) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
-        loop {
-            ticks.tick().await;
-            let Some(state) = state.upgrade() else { return };
-            let purged = crate::responses::retention::purge_due(&state.storage, edit_window_days);
-            if let Err(error) = purged.await {
-                tracing::warn!(error = %error, "could not purge responses past retention");
-            }
-        }
-    });
 }

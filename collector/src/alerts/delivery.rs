@@ -11,7 +11,8 @@ use rand::Rng as _;
 
 use super::{AlertFacts, WebhookFormat, body};
 use crate::clock;
-use crate::storage::{AttemptOutcome, DueDelivery, Storage};
+use crate::shutdown::Stopping;
+use crate::storage::{AlertStore, AttemptOutcome, DueDelivery};
 
 /// How long alerts are retried after the answer.
 pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
@@ -56,7 +57,7 @@ impl Deliverer {
     }
 
     /// Sends what is due now; how many deliveries were attempted.
-    pub async fn deliver_due<S: Storage>(
+    pub async fn deliver_due<S: AlertStore>(
         &self,
         storage: &S,
     ) -> Result<usize, crate::storage::StorageError> {
@@ -197,28 +198,28 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
-/// Keeps delivering while the collector runs: polls every `period` (at once again when a
+/// Keeps delivering until the application stops: polls every `period` (at once again when a
 /// whole batch was due).
-pub fn keep_delivering<S: Storage>(
-    storage: std::sync::Weak<crate::web::state::AppState<S>>,
+pub fn keep_delivering<S: AlertStore>(
+    storage: S,
     deliverer: Deliverer,
     period: Duration,
+    mut stopping: Stopping,
 ) {
     tokio::spawn(async move {
         loop {
-            let Some(state) = storage.upgrade() else {
-                return;
-            };
-            let attempted = match deliverer.deliver_due(&state.storage).await {
+            let attempted = match deliverer.deliver_due(&storage).await {
                 Ok(n) => n,
                 Err(error) => {
                     tracing::warn!(error = %error, "could not deliver alerts");
                     0
                 }
             };
-            drop(state);
             if attempted < BATCH as usize {
-                tokio::time::sleep(period).await;
+                tokio::select! {
+                    _ = stopping.stopped() => return,
+                    _ = tokio::time::sleep(period) => {}
+                }
             }
         }
     });

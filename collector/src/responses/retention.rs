@@ -4,12 +4,17 @@
 //! then compares rollups with raw responses only from the cut-off day on (before it there is
 //! nothing left to recompute them from). Each purge that removes anything is audited.
 
+use std::time::Duration;
+
 use jiff::civil::Date;
 
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
+use crate::shutdown::Stopping;
 use crate::sites::Site;
-use crate::storage::{PURGE_CHUNK, PurgeCutoff, Storage, StorageError};
+use crate::storage::{
+    CustomerStore, PURGE_CHUNK, PurgeCutoff, RemovalStore, SiteStore, StorageError,
+};
 
 /// A time after every moment whose local day (in any zone, UTC−12 to UTC+14) is before
 /// `day`: 14:00 UTC on `day`. It keeps the purge's read on the site's time index.
@@ -60,7 +65,7 @@ pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCu
 
 /// Purges what `site` no longer keeps on `today`, chunk by chunk, each chunk audited in its
 /// own transaction; how many rows went.
-pub async fn purge_site<S: Storage>(
+pub async fn purge_site<S: RemovalStore + SiteStore + CustomerStore>(
     storage: &S,
     site: &Site,
     today: Date,
@@ -91,7 +96,7 @@ pub async fn purge_site<S: Storage>(
 
 /// Purges every site's responses past its retention, each on its own today; a site that
 /// fails is logged and the others are still purged. How many rows went.
-pub async fn purge_due<S: Storage>(
+pub async fn purge_due<S: RemovalStore + SiteStore + CustomerStore>(
     storage: &S,
     edit_window_days: u32,
 ) -> Result<u64, StorageError> {
@@ -125,6 +130,24 @@ pub async fn purge_due<S: Storage>(
         }
     }
     Ok(purged)
+}
+
+/// Purges responses past each site's retention now and every `period`, until the application
+/// stops (a purge that fails is logged and tried again next time).
+pub fn keep_purging<S: RemovalStore + SiteStore + CustomerStore>(
+    storage: S,
+    period: Duration,
+    edit_window_days: u32,
+    stopping: Stopping,
+) {
+    tokio::spawn(stopping.every(period, move || {
+        let storage = storage.clone();
+        async move {
+            if let Err(error) = purge_due(&storage, edit_window_days).await {
+                tracing::warn!(error = %error, "could not purge responses past retention");
+            }
+        }
+    }));
 }
 
 #[cfg(test)]

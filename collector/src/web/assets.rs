@@ -5,6 +5,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
+use crate::web::codes::ManageCode;
 use crate::web::error::json_error;
 
 /// One built file and its precompressed copies.
@@ -49,7 +50,7 @@ fn serve(
         };
         return json_error(
             HttpResponse::build(StatusCode::NOT_FOUND),
-            "not_found",
+            ManageCode::NotFound.as_str(),
             &message,
         );
     };

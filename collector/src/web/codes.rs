@@ -1,6 +1,7 @@
-//! The codes the public API refuses a submission with: the `error` of the JSON body, and the
-//! label its refusal is counted under at `/metrics`. One enum, so the list of codes is never
-//! copied by hand: every variant is exported by name ([`crate::web::metrics`]).
+//! Every refusal code the collector answers with, as enums, so no list of codes is ever copied
+//! by hand: [`IngestCode`] for the public API (the `error` of the JSON body, and the label its
+//! refusal is counted under at `/metrics`) and [`ManageCode`] for the authenticated API, the
+//! route table, the widget's files and `/readyz` (the OpenAPI document lists both from here).
 
 /// Every code a submission can be refused with: the `error` of its body, and the label its
 /// refusal is counted under at `/metrics` ([`crate::web::metrics`]).
@@ -40,5 +41,28 @@ impl IngestCode {
     /// Refusals are counted; our own failures are logged instead.
     pub fn is_counted(self) -> bool {
         self != Self::InternalError
+    }
+}
+
+/// Every code the authenticated API, the route table, the widget's files and `/readyz` refuse
+/// with: the `error` of the JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum ManageCode {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    InvalidParameter,
+    BodyTimeout,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    Unavailable,
+    InternalError,
+}
+
+impl ManageCode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }

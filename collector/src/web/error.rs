@@ -9,7 +9,7 @@ use koe_shared::ApiError;
 use crate::responses::MergeConflict;
 use crate::responses::attribution::AttributionError;
 use crate::storage::{SaveError, StorageError};
-pub use crate::web::codes::IngestCode;
+pub use crate::web::codes::{IngestCode, ManageCode};
 
 /// Seconds a client should wait after a 503.
 const RETRY_AFTER_UNAVAILABLE: u64 = 2;
@@ -221,16 +221,16 @@ impl From<StorageError> for ManageError {
 }
 
 impl ManageError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ManageCode {
         match self {
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::BadParameter(_) => "invalid_parameter",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge(_) => "payload_too_large",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal_error",
+            Self::Unauthorized => ManageCode::Unauthorized,
+            Self::Forbidden => ManageCode::Forbidden,
+            Self::NotFound => ManageCode::NotFound,
+            Self::BadParameter(_) => ManageCode::InvalidParameter,
+            Self::UnsupportedMediaType => ManageCode::UnsupportedMediaType,
+            Self::PayloadTooLarge(_) => ManageCode::PayloadTooLarge,
+            Self::Unavailable(_) => ManageCode::Unavailable,
+            Self::Internal(_) => ManageCode::InternalError,
         }
     }
 }
@@ -257,6 +257,6 @@ impl ResponseError for ManageError {
             }
             _ => None,
         };
-        respond(self, self.status_code(), self.code(), header)
+        respond(self, self.status_code(), self.code().as_str(), header)
     }
 }

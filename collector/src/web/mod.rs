@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod readiness;
 pub mod session;
 pub mod shared_limits;
 pub mod state;
@@ -185,7 +186,7 @@ fn api_resource(path: &str, allow: &'static str) -> actix_web::Resource {
         response.insert_header((header::ALLOW, allow));
         error::json_error(
             response,
-            "method_not_allowed",
+            codes::ManageCode::MethodNotAllowed.as_str(),
             &format!("{} takes {allow}, not {}", req.path(), req.method()),
         )
     }))
@@ -215,7 +216,7 @@ fn manage_resource(
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     error::json_error(
         HttpResponse::build(actix_web::http::StatusCode::NOT_FOUND),
-        "not_found",
+        codes::ManageCode::NotFound.as_str(),
         &format!("no route for {} {}", req.method(), req.path()),
     )
 }

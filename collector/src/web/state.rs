@@ -24,7 +24,9 @@ pub struct AppState<S> {
     /// Signs dashboard sessions.
     pub session_key: SessionKey,
     /// The last readiness probe (`/readyz`).
-    pub readiness: crate::web::health::Readiness,
+    pub readiness: crate::web::readiness::Readiness,
+    /// Held while the application runs; its background tasks stop when it is dropped.
+    pub running: crate::shutdown::Running,
     /// Where rating links point (`public_url`), when set.
     pub public_url: Option<String>,
     /// Hashes customer ids for the survey cooldown.

@@ -18,7 +18,7 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi, PartialSchema as _};
 
-use crate::web::codes::IngestCode;
+use crate::web::codes::{IngestCode, ManageCode};
 
 /// The name of the security scheme in the document.
 pub const BEARER: &str = "api_key";
@@ -178,13 +178,19 @@ fn ingest_errors() -> Vec<ErrorResponse> {
     ]
 }
 
+/// The codes' strings, for a list of the document.
+fn manage(list: &[ManageCode]) -> Vec<&'static str> {
+    list.iter().map(|c| c.as_str()).collect()
+}
+
 /// Codes of the authenticated endpoints (`ManageError`).
 fn manage_errors() -> Vec<ErrorResponse> {
+    use ManageCode as M;
     vec![
         error(
             400,
             "BadParameter",
-            vec!["invalid_parameter"],
+            manage(&[M::InvalidParameter]),
             "A parameter or a body field is invalid; the message names it.",
         ),
         ErrorResponse {
@@ -192,20 +198,20 @@ fn manage_errors() -> Vec<ErrorResponse> {
             ..error(
                 401,
                 "Unauthorized",
-                vec!["unauthorized"],
+                manage(&[M::Unauthorized]),
                 "No API key, or not a valid one.",
             )
         },
         error(
             403,
             "Forbidden",
-            vec!["forbidden"],
+            manage(&[M::Forbidden]),
             "The key's role does not allow this (a `read` key on an admin route).",
         ),
         error(
             404,
             "NotFound",
-            vec!["not_found"],
+            manage(&[M::NotFound]),
             "No such site for this key (another site's key gets this too), or no such item.",
         ),
         ErrorResponse {
@@ -213,7 +219,7 @@ fn manage_errors() -> Vec<ErrorResponse> {
             ..error(
                 503,
                 "Unavailable",
-                vec!["unavailable"],
+                manage(&[M::Unavailable]),
                 "The database cannot be reached; nothing was changed.",
             )
         },
@@ -222,23 +228,24 @@ fn manage_errors() -> Vec<ErrorResponse> {
 
 /// Statuses only operations with a body can answer.
 fn body_errors() -> Vec<ErrorResponse> {
+    use ManageCode as M;
     vec![
         error(
             408,
             "BodyTimeout",
-            vec!["body_timeout"],
+            manage(&[M::BodyTimeout]),
             "The whole body did not arrive in time.",
         ),
         error(
             413,
             "PayloadTooLarge",
-            vec!["payload_too_large"],
+            manage(&[M::PayloadTooLarge]),
             "The body is larger than the endpoint reads.",
         ),
         error(
             415,
             "UnsupportedMediaType",
-            vec!["unsupported_media_type"],
+            manage(&[M::UnsupportedMediaType]),
             "The body is not sent as `application/json`.",
         ),
     ]
