@@ -31,6 +31,7 @@ pub mod shutdown;
 pub mod sites;
 pub mod startup;
 pub mod storage;
+pub mod surveying;
 pub mod telemetry;
 pub mod templates;
 pub mod texts;

@@ -78,7 +78,7 @@ impl Application {
             None => None,
         };
         let customer_key =
-            crate::sites::fatigue::CustomerKey::load(settings.customer_key(), &storage).await?;
+            crate::surveying::customer_key(settings.customer_key(), &storage).await?;
         let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,

@@ -10,9 +10,9 @@ use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
 use crate::report::{self, ReportQuery, query::RawReportQuery};
 use crate::sites::Origin;
-use crate::sites::fatigue::{CustomerKey, admit_link};
 use crate::sites::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
 use crate::storage::{Role, Storage};
+use crate::surveying;
 
 /// The commands that work on the database directly, whichever backend it is.
 #[derive(Debug)]
@@ -168,32 +168,31 @@ impl StorageCommand {
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
-                let key = CustomerKey::load(customer_key.as_deref(), &storage).await?;
-                let admitted = admit_link(
-                    &storage,
-                    &site,
-                    &key,
-                    &request.interaction,
-                    customer.as_ref(),
+                let key = surveying::customer_key(customer_key.as_deref(), &storage).await?;
+                let recipient = links::Recipient {
+                    customer: customer.as_ref(),
                     force,
-                )
-                .await?;
-                if let Err(why) = admitted {
-                    if json {
-                        println!(
-                            "{}",
-                            json!({ "interaction": request.interaction.as_str(), "suppressed": why.as_str() })
-                        );
-                    } else {
-                        println!(
-                            "suppressed: {} (no links made for {}; --force makes them anyway)",
-                            why.as_str().replace('_', " "),
-                            request.interaction
-                        );
+                };
+                let issued =
+                    links::issue(&storage, &site, &key, &request, recipient, &base).await?;
+                let set = match issued {
+                    Ok(set) => set,
+                    Err(why) => {
+                        if json {
+                            println!(
+                                "{}",
+                                json!({ "interaction": request.interaction.as_str(), "suppressed": why.as_str() })
+                            );
+                        } else {
+                            println!(
+                                "suppressed: {} (no links made for {}; --force makes them anyway)",
+                                why.as_str().replace('_', " "),
+                                request.interaction
+                            );
+                        }
+                        return Ok(ExitCode::from(SUPPRESSED));
                     }
-                    return Ok(ExitCode::from(SUPPRESSED));
-                }
-                let set = links::build(&site, &base, &request);
+                };
                 if json {
                     println!("{}", serde_json::to_string_pretty(&set)?);
                 } else {

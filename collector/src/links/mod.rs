@@ -2,6 +2,10 @@
 //! URL, and a ready-to-paste email block (table layout, inline styles) with its text twin.
 //! The tokens are the `shared` format, version 2; a site's backend can sign identical links.
 
+mod issue;
+
+pub use issue::{Recipient, issue};
+
 use askama::Template;
 use koe_shared::token::{self, AttributionClaims, Offer, OfferedQuestion};
 use koe_shared::wording::CSAT_FACES as FACES;

@@ -8,6 +8,7 @@ pub mod list;
 pub mod merge;
 pub mod retention;
 pub mod scanner;
+pub mod submit;
 
 pub use merge::{
     AnswerWrite, Answers, Attribution, Client, MergeConflict, Merged, ResponseState, Source,

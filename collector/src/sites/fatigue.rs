@@ -5,11 +5,10 @@
 //! useless to anyone reading the database without the key.
 
 use hmac::{Hmac, Mac};
-use koe_shared::{CustomerId, Declined, InteractionId, SiteKey};
+use koe_shared::{CustomerId, InteractionId, SiteKey};
 use sha2::{Digest, Sha256};
 
-use super::Site;
-use crate::storage::{CustomerCheck, CustomerHash, CustomerStore, StorageError};
+use crate::storage::CustomerHash;
 
 /// A site's fatigue rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,15 +75,9 @@ impl CustomerKey {
         Self(Sha256::digest(secret.as_bytes()).into())
     }
 
-    /// The configured key (`customer_key`), else the one the server keeps in the database.
-    pub async fn load<S: CustomerStore>(
-        configured: Option<&str>,
-        storage: &S,
-    ) -> Result<Self, StorageError> {
-        match configured {
-            Some(secret) => Ok(Self::from_secret(secret)),
-            None => Ok(Self(storage.server_key(Self::STORED_NAME).await?)),
-        }
+    /// A key as the server keeps it for itself (`STORED_NAME`).
+    pub fn from_bytes(key: [u8; 32]) -> Self {
+        Self(key)
     }
 
     /// The customer as stored for site `site_id` (the same id on two sites gives two hashes).
@@ -95,38 +88,6 @@ impl CustomerKey {
         mac.update(customer.as_str().as_bytes());
         CustomerHash(mac.finalize().into_bytes().into())
     }
-}
-
-/// Whether a rating link may be sent for `interaction` now: in the site's sample, and — when the
-/// customer is named — not surveyed within the cooldown (then noted as surveyed, in the same
-/// statement). `force` sends anyway, still noting the customer.
-pub async fn admit_link<S: CustomerStore>(
-    storage: &S,
-    site: &Site,
-    key: &CustomerKey,
-    interaction: &InteractionId,
-    customer: Option<&CustomerId>,
-    force: bool,
-) -> Result<Result<(), Declined>, StorageError> {
-    if !force && !site.fatigue.samples(&site.key, interaction) {
-        return Ok(Err(Declined::SampledOut));
-    }
-    // Without a cooldown the customer is not remembered: it would serve nothing.
-    let (Some(customer), Some(cooldown_ms)) = (customer, site.fatigue.cooldown_ms()) else {
-        return Ok(Ok(()));
-    };
-    let check = CustomerCheck {
-        customer: key.hash(site.id, customer),
-        cooldown_ms: Some(cooldown_ms).filter(|_| !force),
-    };
-    let asked = storage
-        .survey_customer(site.id, check, crate::clock::now_ms())
-        .await?;
-    Ok(if asked {
-        Ok(())
-    } else {
-        Err(Declined::Cooldown)
-    })
 }
 
 #[cfg(test)]

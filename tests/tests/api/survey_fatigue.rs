@@ -6,7 +6,6 @@
 use futures_util::StreamExt as _;
 use koe_collector::audit::Actor;
 use koe_collector::responses::Attribution;
-use koe_collector::sites::fatigue::CustomerKey;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::{CustomerCheck, ImpressionOutcome, ImpressionWrite, Role};
 use koe_shared::{AttributionClaims, CustomerId, InteractionId};
@@ -99,7 +98,9 @@ async fn a_customer_surveyed_yesterday_is_spared_within_the_cooldown<S: TestBack
     let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
     assert_eq!(status, 200);
     // Alice was shown (and answered) a survey yesterday.
-    let key = CustomerKey::load(None, &app.storage).await.unwrap();
+    let key = koe_collector::surveying::customer_key(None, &app.storage)
+        .await
+        .unwrap();
     let alice = CustomerId::try_from("alice@example.com").unwrap();
     let yesterday = koe_collector::clock::now_ms() - DAY_MS;
     let shown = app
@@ -281,7 +282,9 @@ async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
     let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
     assert_eq!(status, 200);
     let site = app.site_by_key(app.site.key()).await.unwrap();
-    let key = CustomerKey::load(None, &app.storage).await.unwrap();
+    let key = koe_collector::surveying::customer_key(None, &app.storage)
+        .await
+        .unwrap();
     let now = koe_collector::clock::now_ms();
     for (who, days_ago) in [("old@example.com", 40), ("recent@example.com", 3)] {
         let check = CustomerCheck {

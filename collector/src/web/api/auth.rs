@@ -9,18 +9,13 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, HttpRequest, ResponseError as _, http::header, web};
 use koe_shared::SiteKey;
 
+use super::caller::Caller;
+use super::paths::SitePath;
 use crate::secrets;
 use crate::sites::Site;
 use crate::storage::{ApiKeyRecord, Role, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
-
-/// Who is calling, as [`require_key`] found it: the key's record and the site in the path.
-#[derive(Debug, Clone)]
-struct Caller {
-    record: ApiKeyRecord,
-    site: Arc<Site>,
-}
 
 /// Middleware of the authenticated API: before the route reads its parameters or body, the
 /// request's key must be valid (401) and belong to the site in the path (404, exactly as for a
@@ -35,13 +30,19 @@ pub async fn require_key<S: Storage>(
             "no state for the API",
         ));
     };
-    let site_key = req.match_info().get("site").unwrap_or_default().to_owned();
+    // A site key that cannot be one names no site: 404, once the key is known valid.
+    let site_key = req
+        .match_info()
+        .load::<SitePath>()
+        .ok()
+        .map(|path| path.site);
     let caller = async {
-        let record = key_record(&state, req.request()).await?;
+        let key = key_record(&state, req.request()).await?;
         // A valid key counts as used even when the call is then refused (404, 403).
-        state.note_key_use(&record).await;
-        let site = site_for_key(&state, &record, &site_key).await?;
-        Ok::<_, ManageError>(Caller { record, site })
+        state.note_key_use(&key).await;
+        let site_key = site_key.ok_or(ManageError::NotFound)?;
+        let site = site_for_key(&state, &key, &site_key).await?;
+        Ok::<_, ManageError>(Caller { key, site })
     };
     match caller.await {
         Ok(caller) => {
@@ -59,7 +60,7 @@ pub async fn require_role(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let role = req.extensions().get::<Caller>().map(|c| c.record.role);
+    let role = req.extensions().get::<Caller>().map(|c| c.key.role);
     let refusal = match role {
         None => Some(ManageError::Unauthorized),
         Some(role) if needed == Role::Admin && role != Role::Admin => Some(ManageError::Forbidden),
@@ -69,29 +70,6 @@ pub async fn require_role(
         return Ok(req.into_response(refusal.error_response()));
     }
     next.call(req).await
-}
-
-/// Checks the request's key against the site in the path and the role the route needs (done
-/// already by the middleware on the API's routes; repeated here for any other caller).
-pub async fn authorize<S: Storage>(
-    state: &AppState<S>,
-    req: &HttpRequest,
-    site_key: &str,
-    needed: Role,
-) -> Result<(Arc<Site>, ApiKeyRecord), ManageError> {
-    let known = req.extensions().get::<Caller>().cloned();
-    let (site, record) = match known {
-        Some(Caller { record, site }) if site.key.as_str() == site_key => (site, record),
-        _ => {
-            let record = key_record(state, req).await?;
-            state.note_key_use(&record).await;
-            (site_for_key(state, &record, site_key).await?, record)
-        }
-    };
-    if needed == Role::Admin && record.role != Role::Admin {
-        return Err(ManageError::Forbidden);
-    }
-    Ok((site, record))
 }
 
 /// The stored key the request's `Authorization: Bearer` names.
@@ -115,15 +93,14 @@ async fn key_record<S: Storage>(
 }
 
 /// The site in the path, if the key belongs to it; 404 otherwise.
-pub async fn site_for_key<S: Storage>(
+async fn site_for_key<S: Storage>(
     state: &AppState<S>,
     record: &ApiKeyRecord,
-    site_key: &str,
+    site_key: &SiteKey,
 ) -> Result<Arc<Site>, ManageError> {
-    let key = SiteKey::try_from(site_key).map_err(|_| ManageError::NotFound)?;
     state
         .sites
-        .find(&state.storage, &key)
+        .find(&state.storage, site_key)
         .await?
         .filter(|site| site.id == record.site_id)
         .ok_or(ManageError::NotFound)

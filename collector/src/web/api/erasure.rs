@@ -2,13 +2,13 @@
 //! the interaction's responses and comment are erased and its counts taken out of every report
 //! (`responses::erasure`). Idempotent: erasing what is not stored says `"erased": 0`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use koe_shared::{InteractionId, SiteKey};
+use actix_web::{HttpResponse, web};
+use koe_shared::InteractionId;
 
-use super::auth::authorize;
-use crate::audit::Actor;
+use super::caller::Caller;
+use super::paths::InteractionPath;
 use crate::responses::erasure;
-use crate::storage::{Role, Storage};
+use crate::storage::Storage;
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -28,23 +28,18 @@ pub struct Erased {
     description = "Answers a customer's deletion request: the interaction's responses and \
         comment are deleted and its counts taken out of every report, in one transaction. \
         Recorded in the audit trail.",
-    params(
-        ("site" = SiteKey, Path, description = "The site's key."),
-        ("interaction" = InteractionId, Path, description = "The interaction to erase."),
-    ),
+    params(InteractionPath),
     responses((status = 200, description = "Erased.", body = Erased)),
     security(("api_key" = ["admin"])),
 )]
 pub async fn erase_interaction<S: Storage>(
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
+    caller: Caller,
+    path: web::Path<InteractionPath>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, interaction) = path.into_inner();
-    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
-    let interaction = InteractionId::try_from(interaction)
+    let interaction = InteractionId::try_from(path.into_inner().interaction)
         .map_err(|e| ManageError::BadParameter(e.to_string()))?;
-    let erased = erasure::erase(&state.storage, &site, &interaction, Actor::Key(caller.id)).await?;
+    let erased = erasure::erase(&state.storage, &caller.site, &interaction, caller.actor()).await?;
     Ok(HttpResponse::Ok().json(Erased {
         interaction: interaction.to_string(),
         erased,

@@ -8,9 +8,9 @@ use koe_shared::{Declined, Impression, ImpressionReceipt};
 use super::admission::{admit_site, charge_site};
 use super::body::read_json;
 use crate::clock;
-use crate::responses::attribution::{self, ClaimedAttribution, NamedCustomer};
-use crate::storage::CustomerCheck;
-use crate::storage::{ImpressionOutcome, ImpressionWrite, Storage};
+use crate::responses::attribution::{self, ClaimedAttribution};
+use crate::storage::Storage;
+use crate::surveying::{self, ImpressionRequest, Shown};
 use crate::web::error::IngestError;
 use crate::web::state::AppState;
 
@@ -54,53 +54,25 @@ pub async fn record_impression<S: Storage>(
     let (attribution, customer) =
         attribution::resolve_with_customer(&site, claimed, impression.customer.as_ref(), now_ms)?;
     charge_site(&state, &site).await?;
-    if !site.fatigue.samples(&site.key, &impression.interaction) {
-        return Ok(HttpResponse::Ok().json(declined(Declined::SampledOut)));
-    }
-    let check = |customer: NamedCustomer| CustomerCheck {
-        customer: state.customer_key.hash(site.id, &customer.id),
-        cooldown_ms: site.fatigue.cooldown_ms(),
+    let request = ImpressionRequest {
+        interaction: impression.interaction,
+        attribution,
+        customer,
+        peek: impression.peek,
+        at_ms: now_ms,
     };
-    if impression.peek {
-        // Only a customer the site signed is looked up ahead: a peek records nothing, so for
-        // an unsigned one it would tell anyone, as often as asked, when that customer was
-        // last surveyed. The show's own impression still applies the cooldown.
-        let signed = customer.filter(|c| c.signed).map(check);
-        let shown = state
-            .storage
-            .would_show(site.id, &impression.interaction, signed, now_ms)
-            .await?;
-        return Ok(HttpResponse::Ok().json(match shown {
-            true => ImpressionReceipt {
-                show: true,
-                recorded: false,
-                declined: None,
-            },
-            false => declined(Declined::Cooldown),
-        }));
-    }
-    let customer = customer.map(check);
-    let outcome = state
-        .storage
-        .record_impression(ImpressionWrite {
-            site_id: site.id,
-            interaction: impression.interaction,
-            attribution,
-            day: site.timezone.local_date(now_ms),
-            now_ms,
-            customer,
-        })
-        .await?;
-    let shown = |recorded| ImpressionReceipt {
+    let receipt = |recorded| ImpressionReceipt {
         show: true,
         recorded,
         declined: None,
     };
-    Ok(match outcome {
-        ImpressionOutcome::Recorded => HttpResponse::Created().json(shown(true)),
-        ImpressionOutcome::AlreadyRecorded => HttpResponse::Ok().json(shown(false)),
-        ImpressionOutcome::Cooldown => HttpResponse::Ok().json(declined(Declined::Cooldown)),
-    })
+    Ok(
+        match surveying::show(&state.storage, &site, &state.customer_key, request).await? {
+            Shown::Counted => HttpResponse::Created().json(receipt(true)),
+            Shown::Again | Shown::WouldShow => HttpResponse::Ok().json(receipt(false)),
+            Shown::Declined(why) => HttpResponse::Ok().json(declined(why)),
+        },
+    )
 }
 
 fn declined(why: Declined) -> ImpressionReceipt {

@@ -2,12 +2,11 @@
 //! (never the keys themselves), revoke one — its next call is refused and its dashboard
 //! sessions end at once.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::auth::authorize;
-use super::openapi::{SiteItemPath, SitePath};
-use crate::audit::Actor;
+use super::caller::Caller;
+use super::paths::{SiteItemPath, SitePath};
 use crate::sites::registration::{create_api_key, revoke_api_key};
 use crate::storage::{ApiKeyRecord, Role, Storage};
 use crate::web::error::ManageError;
@@ -75,16 +74,15 @@ impl From<&ApiKeyRecord> for ListedKey {
     security(("api_key" = ["admin"])),
 )]
 pub async fn create_key<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     body: web::Json<NewKey>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let role = Role::parse(&body.role).ok_or_else(|| {
         ManageError::BadParameter(format!("role must be read or admin, got {:?}", body.role))
     })?;
-    let (record, key) = create_api_key(&state.storage, &site, role, Actor::Key(caller.id)).await?;
+    let (record, key) = create_api_key(&state.storage, site, role, caller.actor()).await?;
     Ok(HttpResponse::Created().json(CreatedKey {
         id: record.id,
         api_key: key,
@@ -103,11 +101,10 @@ pub async fn create_key<S: Storage>(
     security(("api_key" = ["admin"])),
 )]
 pub async fn list_keys<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let keys = state.storage.api_keys(site.id).await?;
     let listed: Vec<ListedKey> = keys.iter().map(ListedKey::from).collect();
     Ok(HttpResponse::Ok().json(KeyList { keys: listed }))
@@ -124,13 +121,13 @@ pub async fn list_keys<S: Storage>(
     security(("api_key" = ["admin"])),
 )]
 pub async fn revoke_key<S: Storage>(
-    req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    caller: Caller,
+    path: web::Path<SiteItemPath>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, key_id) = path.into_inner();
-    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
-    match revoke_api_key(&state.storage, &site, key_id, Actor::Key(caller.id)).await? {
+    let key_id = path.id;
+    let site = &caller.site;
+    match revoke_api_key(&state.storage, site, key_id, caller.actor()).await? {
         true => Ok(HttpResponse::NoContent().finish()),
         false => Err(ManageError::NotFound),
     }

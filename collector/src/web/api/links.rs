@@ -6,11 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::{AgentId, Channel, CustomerId, Declined, InteractionId, Locale, TeamId};
 use serde::{Deserialize, Serialize};
 
-use super::auth::authorize;
-use super::openapi::SitePath;
-use crate::links::{self, LinkRequest, LinkSet};
-use crate::sites::fatigue::admit_link;
-use crate::storage::{Role, Storage};
+use super::caller::Caller;
+use super::paths::SitePath;
+use crate::links::{self, LinkRequest, LinkSet, Recipient};
+use crate::storage::Storage;
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -61,11 +60,11 @@ pub struct Suppressed {
 )]
 pub async fn create_links<S: Storage>(
     req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     body: web::Json<NewLinks>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let body = body.into_inner();
     let locale = match body.lang.as_deref() {
         None => Locale::En,
@@ -82,24 +81,28 @@ pub async fn create_links<S: Storage>(
         locale,
     )
     .map_err(|e| ManageError::BadParameter(e.to_string()))?;
-    let admitted = admit_link(
-        &state.storage,
-        &site,
-        &state.customer_key,
-        &request.interaction,
-        body.customer.as_ref(),
-        body.force,
-    )
-    .await?;
-    if let Err(why) = admitted {
-        return Ok(HttpResponse::Ok().json(Suppressed {
-            interaction: request.interaction.to_string(),
-            suppressed: why,
-        }));
-    }
     let base = state.public_url.clone().unwrap_or_else(|| {
         let info = req.connection_info();
         format!("{}://{}", info.scheme(), info.host())
     });
-    Ok(HttpResponse::Created().json(links::build(&site, &base, &request)))
+    let recipient = Recipient {
+        customer: body.customer.as_ref(),
+        force: body.force,
+    };
+    let issued = links::issue(
+        &state.storage,
+        site,
+        &state.customer_key,
+        &request,
+        recipient,
+        &base,
+    )
+    .await?;
+    Ok(match issued {
+        Ok(set) => HttpResponse::Created().json(set),
+        Err(why) => HttpResponse::Ok().json(Suppressed {
+            interaction: request.interaction.to_string(),
+            suppressed: why,
+        }),
+    })
 }

@@ -5,12 +5,14 @@
 mod admission;
 pub mod auth;
 pub mod body;
+pub mod caller;
 mod erasure;
 pub mod extractors;
 mod impressions;
 mod keys;
 mod links;
 pub mod openapi;
+pub mod paths;
 mod reasons;
 mod response_list;
 mod responses;

@@ -2,16 +2,16 @@
 //! low-CSAT and detractor answers, by agent and channel (`report::reasons`). Range and filters
 //! as for scores; `group_by` takes agent and channel.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::auth::authorize;
-use super::openapi::SitePath;
+use super::caller::Caller;
+use super::paths::SitePath;
 use crate::report::ReportQuery;
 use crate::report::query::RawReportQuery;
 use crate::report::reasons::{self, ReasonsError};
 use crate::storage::ReasonCount;
-use crate::storage::{Role, Storage};
+use crate::storage::Storage;
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -37,14 +37,13 @@ pub struct Reasons {
 )]
 #[tracing::instrument(name = "reasons", skip_all)]
 pub async fn reasons<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     params: web::Query<RawReportQuery>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
+    let site = &caller.site;
     let query = ReportQuery::parse(&params, site.today()).map_err(ManageError::BadParameter)?;
-    let counts = reasons::load(&state.storage, &site, &query)
+    let counts = reasons::load(&state.storage, site, &query)
         .await
         .map_err(|e| match e {
             ReasonsError::ByTeam => ManageError::BadParameter(e.to_string()),

@@ -4,10 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::auth::authorize;
-use super::openapi::SitePath;
+use super::caller::Caller;
+use super::paths::SitePath;
 use crate::responses::list::{self, RawResponseQuery, ResponsePage, ResponseQuery};
-use crate::storage::{Role, Storage};
+use crate::storage::Storage;
 use crate::web::csv_reply::{FormatParam, csv_response, wants_csv};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
@@ -36,14 +36,14 @@ pub struct ListParams {
 #[tracing::instrument(name = "list_responses", skip_all)]
 pub async fn list_responses<S: Storage>(
     req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     params: web::Query<ListParams>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
+    let site = &caller.site;
     let csv_wanted = wants_csv(&req, params.format.as_deref())?;
     let query = ResponseQuery::parse(&params.query).map_err(ManageError::BadParameter)?;
-    let page = list::page(&state.storage, &site, &query).await?;
+    let page = list::page(&state.storage, site, &query).await?;
     if csv_wanted {
         return Ok(csv_response(
             list::csv(&page.responses),

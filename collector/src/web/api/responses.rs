@@ -7,7 +7,8 @@ use super::admission::{admit_site, charge_site};
 use super::body::read_json;
 use crate::clock;
 use crate::responses::attribution::{self, ClaimedAttribution};
-use crate::responses::{AnswerWrite, Answers, Source};
+use crate::responses::submit::{Submitted, submit};
+use crate::responses::{Answers, Source};
 use crate::storage::Storage;
 use crate::web::error::IngestError;
 use crate::web::metrics;
@@ -56,17 +57,14 @@ pub async fn submit_response<S: Storage>(
     };
     let attribution = attribution::resolve(&site, claimed, now_ms)?;
     charge_site(&state, &site).await?;
-    let write = AnswerWrite {
-        site_id: site.id,
+    let submitted = Submitted {
         answers: Answers::from_submission(&submission),
         interaction: submission.interaction,
         attribution,
-        day: site.timezone.local_date(now_ms),
-        now_ms,
-        edit_window_ms: state.edit_window_ms,
         source: Source::WIDGET,
+        at_ms: now_ms,
     };
-    let saved = state.storage.save_answers(write).await?;
+    let saved = submit(&state.storage, &site, submitted, state.edit_window_ms).await?;
     let mut response = match saved.status {
         SubmissionStatus::Created => HttpResponse::Created(),
         SubmissionStatus::Updated => HttpResponse::Ok(),

@@ -2,10 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::auth::authorize;
-use super::openapi::SitePath;
+use super::caller::Caller;
+use super::paths::SitePath;
 use crate::report::{self, Report, ReportQuery, query::RawReportQuery};
-use crate::storage::{Role, Storage};
+use crate::storage::Storage;
 use crate::web::csv_reply::{FormatParam, csv_response, wants_csv};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
@@ -35,14 +35,14 @@ pub struct ScoresParams {
 #[tracing::instrument(name = "scores", skip_all)]
 pub async fn scores<S: Storage>(
     req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     params: web::Query<ScoresParams>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
+    let site = &caller.site;
     let query =
         ReportQuery::parse(&params.query, site.today()).map_err(ManageError::BadParameter)?;
-    let report = report::load(&state.storage, &site, &query).await?;
+    let report = report::load(&state.storage, site, &query).await?;
     if wants_csv(&req, params.format.as_deref())? {
         return Ok(csv_response(
             report::csv::report(&report),

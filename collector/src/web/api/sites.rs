@@ -2,15 +2,14 @@
 //! origins, strict mode and low-n threshold (`sites::settings`). Changes land in the audit
 //! trail as made by the calling key.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::auth::authorize;
-use super::openapi::SitePath;
-use crate::audit::Actor;
+use super::caller::Caller;
+use super::paths::SitePath;
 use crate::sites::settings::{MAX_ORIGINS, SiteChangeError, SiteChanges, SiteView, update_site};
 use crate::sites::{Origin, SiteTimeZone};
-use crate::storage::{Role, Storage};
+use crate::storage::Storage;
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -24,11 +23,10 @@ use crate::web::state::AppState;
     security(("api_key" = ["admin"])),
 )]
 pub async fn show_site<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
-    state: web::Data<AppState<S>>,
+    caller: Caller,
+    _state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     Ok(HttpResponse::Ok().json(SiteView::from(site.as_ref())))
 }
 
@@ -80,12 +78,11 @@ pub struct SitePatch {
     security(("api_key" = ["admin"])),
 )]
 pub async fn update_site_settings<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     body: web::Json<SitePatch>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let body = body.into_inner();
     if body.add_origins.len() > MAX_ORIGINS {
         return Err(ManageError::BadParameter(format!(
@@ -112,7 +109,7 @@ pub async fn update_site_settings<S: Storage>(
             .transpose()?,
         rebuild_rollups: body.rebuild_rollups,
     };
-    let updated = update_site(&state.storage, &site, changes, Actor::Key(caller.id))
+    let updated = update_site(&state.storage, site, changes, caller.actor())
         .await
         .map_err(|e| match e {
             SiteChangeError::Storage(e) => e.into(),

@@ -2,15 +2,15 @@
 //! the raw value, n and a flag for those wholly below or above the rest of their team
 //! (`report::standings`). The range and filters are the scores API's.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::auth::authorize;
-use super::openapi::SitePath;
+use super::caller::Caller;
+use super::paths::SitePath;
 use crate::report::query::RawReportQuery;
 use crate::report::standings::Standing;
 use crate::report::{ReportQuery, standings};
-use crate::storage::{Role, Storage};
+use crate::storage::Storage;
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -39,14 +39,13 @@ pub struct Standings {
 )]
 #[tracing::instrument(name = "standings", skip_all)]
 pub async fn standings<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     params: web::Query<RawReportQuery>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Read).await?;
+    let site = &caller.site;
     let query = ReportQuery::parse(&params, site.today()).map_err(ManageError::BadParameter)?;
-    let agents = standings::load(&state.storage, &site, &query).await?;
+    let agents = standings::load(&state.storage, site, &query).await?;
     Ok(HttpResponse::Ok().json(Standings {
         site: site.key.to_string(),
         from: query.from.to_string(),

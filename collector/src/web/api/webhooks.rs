@@ -1,14 +1,13 @@
 //! `/api/v1/sites/{site}/webhooks` (admin): add a webhook (its signing secret shown once), list
 //! and remove them, and list the latest deliveries with their state, attempts and last error.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::auth::authorize;
-use super::openapi::{SiteItemPath, SitePath};
+use super::caller::Caller;
+use super::paths::{SiteItemPath, SitePath};
 use crate::alerts::webhooks::{WebhookError, WebhookRequest, add_webhook, remove_webhook};
-use crate::audit::Actor;
-use crate::storage::{DeliveryRecord, Role, Storage, WebhookRecord};
+use crate::storage::{DeliveryRecord, Storage, WebhookRecord};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
 
@@ -70,12 +69,11 @@ pub struct DeliveryList {
     security(("api_key" = ["admin"])),
 )]
 pub async fn create_webhook<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     body: web::Json<NewWebhookBody>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let format = body.format.as_deref().unwrap_or("json");
     let request = WebhookRequest {
         url: &body.url,
@@ -83,7 +81,7 @@ pub async fn create_webhook<S: Storage>(
         format,
         allow_private: state.webhook_allow_private,
     };
-    let (record, secret) = add_webhook(&state.storage, &site, request, Actor::Key(caller.id))
+    let (record, secret) = add_webhook(&state.storage, site, request, caller.actor())
         .await
         .map_err(|e| match e {
             WebhookError::Storage(e) => e.into(),
@@ -105,11 +103,10 @@ pub async fn create_webhook<S: Storage>(
     security(("api_key" = ["admin"])),
 )]
 pub async fn list_webhooks<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let webhooks = state.storage.webhooks(site.id).await?;
     Ok(HttpResponse::Ok().json(WebhookList { webhooks }))
 }
@@ -124,13 +121,13 @@ pub async fn list_webhooks<S: Storage>(
     security(("api_key" = ["admin"])),
 )]
 pub async fn delete_webhook<S: Storage>(
-    req: HttpRequest,
-    path: web::Path<(String, i64)>,
+    caller: Caller,
+    path: web::Path<SiteItemPath>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, id) = path.into_inner();
-    let (site, caller) = authorize(&state, &req, &site, Role::Admin).await?;
-    match remove_webhook(&state.storage, &site, id, Actor::Key(caller.id)).await? {
+    let id = path.id;
+    let site = &caller.site;
+    match remove_webhook(&state.storage, site, id, caller.actor()).await? {
         true => Ok(HttpResponse::NoContent().finish()),
         false => Err(ManageError::NotFound),
     }
@@ -147,12 +144,11 @@ pub async fn delete_webhook<S: Storage>(
     security(("api_key" = ["admin"])),
 )]
 pub async fn list_deliveries<S: Storage>(
-    req: HttpRequest,
-    site: web::Path<String>,
+    caller: Caller,
     query: web::Query<DeliveriesQuery>,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let (site, _) = authorize(&state, &req, &site, Role::Admin).await?;
+    let site = &caller.site;
     let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 500));
     let deliveries = state.storage.deliveries(site.id, limit).await?;
     Ok(HttpResponse::Ok().json(DeliveryList { deliveries }))

@@ -14,7 +14,8 @@ use serde::Deserialize;
 
 use crate::clock;
 use crate::responses::scanner;
-use crate::responses::{AnswerWrite, Answers, Attribution, MergeConflict};
+use crate::responses::submit::{Submitted, submit};
+use crate::responses::{Answers, Attribution, MergeConflict};
 use crate::sites::{Site, SiteTokenError};
 use crate::storage::{SaveError, Storage};
 use crate::texts::survey::{self as survey_texts, SurveyTexts};
@@ -229,8 +230,7 @@ pub async fn confirm<S: Storage>(
     let confirmed_score = answers.csat.is_some() || answers.nps.is_some();
     let asked_follow_up = answers.comment.is_some()
         || (answers.csat.is_none() && answers.nps.is_some() && question == OfferedQuestion::Csat);
-    let write = AnswerWrite {
-        site_id: site.id,
+    let submitted = Submitted {
         interaction: claims.interaction.clone(),
         attribution: Attribution {
             agent: claims.agent.clone(),
@@ -239,12 +239,10 @@ pub async fn confirm<S: Storage>(
             verified: true,
         },
         answers,
-        day: site.timezone.local_date(now_ms),
-        now_ms,
-        edit_window_ms: state.edit_window_ms,
         source,
+        at_ms: now_ms,
     };
-    match state.storage.save_answers(write).await {
+    match submit(&state.storage, &site, submitted, state.edit_window_ms).await {
         Ok(_) => metrics::accepted(),
         Err(SaveError::Rejected(MergeConflict::EditWindowClosed)) => {
             metrics::link_refused(LinkRefusal::EditWindowClosed);

@@ -1,0 +1,130 @@
+//! Whether a customer is surveyed now: a survey the widget is about to show (an impression,
+//! or a `prepare`'s peek ahead of it) and rating links about to be sent both follow the site's
+//! fatigue rules — its sample, and a named customer's cooldown — and are counted here, so the
+//! public API, the admin API and `koe link` decide alike.
+
+use koe_shared::{CustomerId, Declined, InteractionId};
+
+use crate::clock;
+use crate::responses::Attribution;
+use crate::responses::attribution::NamedCustomer;
+use crate::sites::Site;
+use crate::sites::fatigue::CustomerKey;
+use crate::storage::{
+    AnswerStore, CustomerCheck, CustomerStore, ImpressionOutcome, ImpressionWrite, StorageError,
+};
+
+/// The configured key (`customer_key`), else the one the server keeps in the database.
+pub async fn customer_key<S: CustomerStore>(
+    configured: Option<&str>,
+    storage: &S,
+) -> Result<CustomerKey, StorageError> {
+    match configured {
+        Some(secret) => Ok(CustomerKey::from_secret(secret)),
+        None => Ok(CustomerKey::from_bytes(
+            storage.server_key(CustomerKey::STORED_NAME).await?,
+        )),
+    }
+}
+
+/// A survey the widget is about to show, as the page described it (attribution and customer
+/// already checked against the site's token rules).
+#[derive(Debug, Clone)]
+pub struct ImpressionRequest {
+    pub interaction: InteractionId,
+    pub attribution: Attribution,
+    pub customer: Option<NamedCustomer>,
+    /// Only ask (`koe('prepare')`): record nothing.
+    pub peek: bool,
+    pub at_ms: i64,
+}
+
+/// What became of a survey about to be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Shown, and counted now: the interaction's first impression.
+    Counted,
+    /// Shown again (a reload): counted before.
+    Again,
+    /// A peek's answer: it would be shown. Nothing recorded.
+    WouldShow,
+    /// Not shown, and nothing recorded.
+    Declined(Declined),
+}
+
+/// Decides whether the survey is shown — the site's sample, then the customer's cooldown —
+/// and counts its impression when it is (unless only peeking).
+pub async fn show<S: AnswerStore + CustomerStore>(
+    storage: &S,
+    site: &Site,
+    key: &CustomerKey,
+    request: ImpressionRequest,
+) -> Result<Shown, StorageError> {
+    if !site.fatigue.samples(&site.key, &request.interaction) {
+        return Ok(Shown::Declined(Declined::SampledOut));
+    }
+    let check = |customer: NamedCustomer| CustomerCheck {
+        customer: key.hash(site.id, &customer.id),
+        cooldown_ms: site.fatigue.cooldown_ms(),
+    };
+    if request.peek {
+        // Only a customer the site signed is looked up ahead: a peek records nothing, so for
+        // an unsigned one it would tell anyone, as often as asked, when that customer was
+        // last surveyed. The show's own impression still applies the cooldown.
+        let signed = request.customer.filter(|c| c.signed).map(check);
+        let shown = storage
+            .would_show(site.id, &request.interaction, signed, request.at_ms)
+            .await?;
+        return Ok(match shown {
+            true => Shown::WouldShow,
+            false => Shown::Declined(Declined::Cooldown),
+        });
+    }
+    let outcome = storage
+        .record_impression(ImpressionWrite {
+            site_id: site.id,
+            interaction: request.interaction,
+            attribution: request.attribution,
+            day: site.timezone.local_date(request.at_ms),
+            now_ms: request.at_ms,
+            customer: request.customer.map(check),
+        })
+        .await?;
+    Ok(match outcome {
+        ImpressionOutcome::Recorded => Shown::Counted,
+        ImpressionOutcome::AlreadyRecorded => Shown::Again,
+        ImpressionOutcome::Cooldown => Shown::Declined(Declined::Cooldown),
+    })
+}
+
+/// Whether a rating link may be sent for `interaction` now: in the site's sample, and — when the
+/// customer is named — not surveyed within the cooldown (then noted as surveyed, in the same
+/// statement). `force` sends anyway, still noting the customer.
+pub async fn admit_link<S: CustomerStore>(
+    storage: &S,
+    site: &Site,
+    key: &CustomerKey,
+    interaction: &InteractionId,
+    customer: Option<&CustomerId>,
+    force: bool,
+) -> Result<Result<(), Declined>, StorageError> {
+    if !force && !site.fatigue.samples(&site.key, interaction) {
+        return Ok(Err(Declined::SampledOut));
+    }
+    // Without a cooldown the customer is not remembered: it would serve nothing.
+    let (Some(customer), Some(cooldown_ms)) = (customer, site.fatigue.cooldown_ms()) else {
+        return Ok(Ok(()));
+    };
+    let check = CustomerCheck {
+        customer: key.hash(site.id, customer),
+        cooldown_ms: Some(cooldown_ms).filter(|_| !force),
+    };
+    let asked = storage
+        .survey_customer(site.id, check, clock::now_ms())
+        .await?;
+    Ok(if asked {
+        Ok(())
+    } else {
+        Err(Declined::Cooldown)
+    })
+}
