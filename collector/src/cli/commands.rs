@@ -138,7 +138,7 @@ impl StorageCommand {
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
-                let query = ReportQuery::parse(&query, site.today()).map_err(anyhow::Error::msg)?;
+                let query = ReportQuery::parse(&query, site.today())?;
                 if standings {
                     let agents = report::standings::load(&storage, &site, &query).await?;
                     match format.as_str() {

@@ -5,6 +5,7 @@ pub mod bucket;
 pub mod compare;
 pub mod csv;
 mod load;
+pub mod params;
 pub mod query;
 pub mod reasons;
 pub mod standings;

@@ -1,9 +1,11 @@
 //! What a report asks for, parsed once from query parameters (API, dashboard) or flags (CLI).
 
 use jiff::civil::Date;
+use koe_shared::{AgentId, Channel, TeamId};
 
 use super::Bucket;
 use super::compare::Compare;
+use super::params::{self, ParamError};
 
 /// Longest range a report may span.
 pub const MAX_RANGE_DAYS: i64 = 3 * 366;
@@ -36,9 +38,9 @@ pub struct ReportQuery {
     pub to: Date,
     pub bucket: Bucket,
     pub group_by: Vec<GroupBy>,
-    pub agent: Option<String>,
-    pub channel: Option<String>,
-    pub team: Option<String>,
+    pub agent: Option<AgentId>,
+    pub channel: Option<Channel>,
+    pub team: Option<TeamId>,
     /// The earlier period to compare every row with.
     pub compare: Option<Compare>,
 }
@@ -76,42 +78,27 @@ pub struct RawReportQuery {
 
 impl ReportQuery {
     /// Parses parameters; `today` is the site's local date (the default end of the range).
-    pub fn parse(raw: &RawReportQuery, today: Date) -> Result<Self, String> {
-        let date = |name: &str, value: &Option<String>| -> Result<Option<Date>, String> {
-            value
-                .as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    let valid_shape =
-                        v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
-                    v.parse::<Date>()
-                        .ok()
-                        .filter(|_| valid_shape)
-                        .ok_or_else(|| format!("{name} must be a date as YYYY-MM-DD, got {v:?}"))
-                })
-                .transpose()
-        };
-        let to = date("to", &raw.to)?.unwrap_or(today);
-        let from = match date("from", &raw.from)? {
+    pub fn parse(raw: &RawReportQuery, today: Date) -> Result<Self, ParamError> {
+        let to = params::date("to", &raw.to)?.unwrap_or(today);
+        let from = match params::date("from", &raw.from)? {
             Some(from) => from,
             None => to
                 .checked_sub(jiff::Span::new().days(DEFAULT_RANGE_DAYS - 1))
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| ParamError::OutOfRange(e.to_string()))?,
         };
         if from > to {
-            return Err(format!("from ({from}) is after to ({to})"));
+            return Err(ParamError::Reversed { from, to });
         }
-        let days = (to - from).get_days();
-        if i64::from(days) >= MAX_RANGE_DAYS {
-            return Err(format!(
-                "the range spans {} days; at most {MAX_RANGE_DAYS} (3 years)",
-                days + 1
-            ));
+        let days = i64::from((to - from).get_days());
+        if days >= MAX_RANGE_DAYS {
+            return Err(ParamError::TooLong {
+                days: days + 1,
+                max: MAX_RANGE_DAYS,
+            });
         }
-        let bucket = match raw.bucket.as_deref().filter(|b| !b.is_empty()) {
+        let bucket = match params::given(&raw.bucket) {
             None => Bucket::Week,
-            Some(b) => Bucket::parse(b)
-                .ok_or_else(|| format!("bucket must be day, week, month or all, got {b:?}"))?,
+            Some(b) => Bucket::parse(b).ok_or_else(|| ParamError::Bucket(b.to_owned()))?,
         };
         let mut group_by = Vec::new();
         for part in raw
@@ -126,33 +113,25 @@ impl ReportQuery {
                 "agent" => GroupBy::Agent,
                 "channel" => GroupBy::Channel,
                 "team" => GroupBy::Team,
-                other => {
-                    return Err(format!(
-                        "group_by takes agent, channel and team, got {other:?}"
-                    ));
-                }
+                other => return Err(ParamError::GroupBy(other.to_owned())),
             };
             if !group_by.contains(&group) {
                 group_by.push(group);
             }
         }
         group_by.sort();
-        let filter = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
-        let compare = match raw.compare.as_deref().filter(|c| !c.is_empty()) {
+        let compare = match params::given(&raw.compare) {
             None => None,
-            Some(c) => Some(
-                Compare::parse(c)
-                    .ok_or_else(|| format!("compare takes previous or previous_year, got {c:?}"))?,
-            ),
+            Some(c) => Some(Compare::parse(c).ok_or_else(|| ParamError::Compare(c.to_owned()))?),
         };
         Ok(Self {
             from,
             to,
             bucket,
             group_by,
-            agent: filter(&raw.agent),
-            channel: filter(&raw.channel),
-            team: filter(&raw.team),
+            agent: params::id(&raw.agent)?,
+            channel: params::channel(&raw.channel)?,
+            team: params::id(&raw.team)?,
             compare,
         })
     }
@@ -209,7 +188,9 @@ mod tests {
             (vec![("bucket", "year")], "bucket must be"),
             (vec![("group_by", "agent,mood")], "group_by takes"),
         ] {
-            let error = ReportQuery::parse(&raw(&pairs), today()).unwrap_err();
+            let error = ReportQuery::parse(&raw(&pairs), today())
+                .unwrap_err()
+                .to_string();
             assert!(error.contains(expected), "{pairs:?}: {error}");
         }
     }
@@ -222,6 +203,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(q.group_by, [GroupBy::Agent, GroupBy::Team]);
-        assert_eq!(q.agent.as_deref(), Some("aiko"));
+        assert_eq!(q.agent.as_ref().map(AgentId::as_str), Some("aiko"));
     }
 }

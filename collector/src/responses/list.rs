@@ -9,8 +9,9 @@ use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::csv::{self, cell};
+use crate::report::params::{self, ParamError};
 use crate::sites::Site;
-use crate::storage::{ReportStore, ResponseFilter, StorageError, StoredResponse};
+use crate::storage::{ReportStore, ResponseCursor, ResponseFilter, StorageError, StoredResponse};
 
 /// Page size when none is asked for.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -156,27 +157,17 @@ pub async fn page<S: ReportStore>(
     })
 }
 
-fn score(name: &str, raw: &Option<String>, max: u8) -> Result<Option<u8>, String> {
-    raw.as_deref()
-        .filter(|v| !v.is_empty())
+fn score(name: &'static str, raw: &Option<String>, max: u8) -> Result<Option<u8>, ParamError> {
+    params::given(raw)
         .map(|v| {
             v.parse::<u8>()
                 .ok()
                 .filter(|s| *s <= max)
-                .ok_or_else(|| format!("{name} must be a whole number from 0 to {max}, got {v:?}"))
-        })
-        .transpose()
-}
-
-fn day(name: &str, raw: &Option<String>) -> Result<Option<String>, String> {
-    raw.as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<jiff::civil::Date>()
-                .ok()
-                .filter(|_| v.len() == 10)
-                .map(|d| d.to_string())
-                .ok_or_else(|| format!("{name} must be a date as YYYY-MM-DD, got {v:?}"))
+                .ok_or_else(|| ParamError::Score {
+                    name,
+                    max,
+                    value: v.to_owned(),
+                })
         })
         .transpose()
 }
@@ -196,72 +187,65 @@ pub fn cursor_from(first: &ListedResponse) -> Option<String> {
     Some(URL_SAFE_NO_PAD.encode(format!("{ms}.{}", first.id.checked_add(1)?)))
 }
 
-fn decode_cursor(raw: &str) -> Result<(i64, i64), String> {
-    let bad = || String::from("cursor is not one this API gave out");
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (ms, id) = text.split_once('.').ok_or_else(bad)?;
-    Ok((
-        ms.parse().map_err(|_| bad())?,
-        id.parse().map_err(|_| bad())?,
-    ))
+fn decode_cursor(raw: &str) -> Result<ResponseCursor, ParamError> {
+    let text = URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(ParamError::Cursor)?;
+    let (ms, id) = text.split_once('.').ok_or(ParamError::Cursor)?;
+    Ok(ResponseCursor {
+        created_at_ms: ms.parse().map_err(|_| ParamError::Cursor)?,
+        id: id.parse().map_err(|_| ParamError::Cursor)?,
+    })
 }
 
 /// `true` / `false` (absent or empty: either).
-fn yes_or_no(name: &str, raw: &Option<String>) -> Result<Option<bool>, String> {
-    match raw.as_deref().filter(|v| !v.is_empty()) {
+fn yes_or_no(name: &'static str, raw: &Option<String>) -> Result<Option<bool>, ParamError> {
+    match params::given(raw) {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
-        Some(other) => Err(format!("{name} must be true or false, got {other:?}")),
+        Some(other) => Err(ParamError::YesOrNo {
+            name,
+            value: other.to_owned(),
+        }),
     }
 }
 
 impl ResponseQuery {
     /// Parses the list parameters into a storage filter and a page size.
-    pub fn parse(params: &RawResponseQuery) -> Result<Self, String> {
-        let text = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    pub fn parse(raw: &RawResponseQuery) -> Result<Self, ParamError> {
         let filter = ResponseFilter {
-            from_day: day("from", &params.from)?,
-            to_day: day("to", &params.to)?,
-            agent: text(&params.agent),
-            channel: text(&params.channel),
-            team: text(&params.team),
-            min_csat: score("min_csat", &params.min_csat, 5)?,
-            max_csat: score("max_csat", &params.max_csat, 5)?,
-            min_nps: score("min_nps", &params.min_nps, 10)?,
-            max_nps: score("max_nps", &params.max_nps, 10)?,
-            before: params
-                .cursor
-                .as_deref()
-                .filter(|c| !c.is_empty())
-                .map(decode_cursor)
-                .transpose()?,
-            flagged: yes_or_no("flagged", &params.flagged)?,
-            reason: params
-                .reason
-                .as_deref()
-                .filter(|r| !r.is_empty())
-                .map(|r| {
-                    koe_shared::Reason::try_from(r)
-                        .map(|r| r.as_str().to_owned())
-                        .map_err(|e| e.to_string())
-                })
-                .transpose()?,
-            has_comment: yes_or_no("has_comment", &params.has_comment)?,
+            from_day: params::date("from", &raw.from)?,
+            to_day: params::date("to", &raw.to)?,
+            agent: params::id(&raw.agent)?,
+            channel: params::channel(&raw.channel)?,
+            team: params::id(&raw.team)?,
+            min_csat: score("min_csat", &raw.min_csat, 5)?,
+            max_csat: score("max_csat", &raw.max_csat, 5)?,
+            min_nps: score("min_nps", &raw.min_nps, 10)?,
+            max_nps: score("max_nps", &raw.max_nps, 10)?,
+            before: params::given(&raw.cursor).map(decode_cursor).transpose()?,
+            flagged: yes_or_no("flagged", &raw.flagged)?,
+            reason: params::id(&raw.reason)?,
+            has_comment: yes_or_no("has_comment", &raw.has_comment)?,
         };
-        if let (Some(from), Some(to)) = (&filter.from_day, &filter.to_day)
+        if let (Some(from), Some(to)) = (filter.from_day, filter.to_day)
             && from > to
         {
-            return Err(format!("from ({from}) is after to ({to})"));
+            return Err(ParamError::Reversed { from, to });
         }
-        let limit = match params.limit.as_deref().filter(|v| !v.is_empty()) {
+        let limit = match params::given(&raw.limit) {
             None => DEFAULT_LIMIT,
             Some(v) => v
                 .parse::<u32>()
                 .ok()
                 .filter(|l| (1..=MAX_LIMIT).contains(l))
-                .ok_or_else(|| format!("limit must be from 1 to {MAX_LIMIT}, got {v:?}"))?,
+                .ok_or_else(|| ParamError::Limit {
+                    max: MAX_LIMIT,
+                    value: v.to_owned(),
+                })?,
         };
         Ok(Self { filter, limit })
     }

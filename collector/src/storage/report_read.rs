@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use super::StorageError;
 use super::json_rows::COUNTS;
-use super::sql::{Bind, Statement};
+use super::sql::{self, Bind, Statement};
 use crate::report::{Bucket, GroupBy, ReportQuery, whole_weeks};
 use crate::rollup::{COUNTER_COLUMNS, Summary};
 
@@ -143,14 +143,12 @@ pub(super) fn statement(
         .bind(Bind::Text(read.from.to_string()));
     s.push(&format!(" AND {day} <= "))
         .bind(Bind::Text(read.to.to_string()));
-    for (column, value) in [
-        ("agent", &query.agent),
-        ("channel", &query.channel),
-        ("team", &query.team),
-    ] {
+    let filters =
+        sql::attribution_filters(query.agent.as_ref(), query.channel, query.team.as_ref());
+    for (column, value) in filters {
         if let Some(value) = value {
             s.push(&format!(" AND {column} = "))
-                .bind(Bind::Text(value.clone()));
+                .bind(Bind::Text(value.to_owned()));
         }
     }
     if !exact {

@@ -1,24 +1,28 @@
 //! The statement behind a page of the response list: newest first, after the cursor,
 //! filtered, at most `limit` rows. The same text on both backends.
 
-use super::ResponseFilter;
-use super::sql::{Bind, RESPONSE_COLUMNS, Statement};
+use super::sql::{Bind, RESPONSE_COLUMNS, Statement, attribution_filters};
+use super::{ResponseCursor, ResponseFilter};
 
 pub(super) fn statement(site_id: i64, filter: &ResponseFilter, limit: u32) -> Statement {
     let mut s = Statement::new(format!(
         "SELECT {RESPONSE_COLUMNS} FROM responses WHERE site_id = "
     ));
     s.bind(Bind::Int(site_id));
-    let text_filters = [
-        ("day >= ", &filter.from_day),
-        ("day <= ", &filter.to_day),
-        ("agent = ", &filter.agent),
-        ("channel = ", &filter.channel),
-        ("team = ", &filter.team),
-    ];
-    for (clause, value) in text_filters {
+    for (clause, day) in [("day >= ", filter.from_day), ("day <= ", filter.to_day)] {
+        if let Some(day) = day {
+            s.push(" AND ")
+                .push(clause)
+                .bind(Bind::Text(day.to_string()));
+        }
+    }
+    let filters = attribution_filters(filter.agent.as_ref(), filter.channel, filter.team.as_ref());
+    for (column, value) in filters {
         if let Some(value) = value {
-            s.push(" AND ").push(clause).bind(Bind::Text(value.clone()));
+            s.push(" AND ")
+                .push(column)
+                .push(" = ")
+                .bind(Bind::Text(value.to_owned()));
         }
     }
     let score_filters = [
@@ -40,6 +44,7 @@ pub(super) fn statement(site_id: i64, filter: &ResponseFilter, limit: u32) -> St
     if let Some(reason) = &filter.reason {
         // Reasons are stored comma-separated; fenced with commas, a slug matches only whole.
         let literal = reason
+            .as_str()
             .replace('\\', "\\\\")
             .replace('_', "\\_")
             .replace('%', "\\%");
@@ -56,7 +61,7 @@ pub(super) fn statement(site_id: i64, filter: &ResponseFilter, limit: u32) -> St
         }
         None => {}
     }
-    if let Some((created_at_ms, id)) = filter.before {
+    if let Some(ResponseCursor { created_at_ms, id }) = filter.before {
         s.push(" AND (created_at_ms < ")
             .bind(Bind::Int(created_at_ms));
         s.push(" OR (created_at_ms = ")
@@ -82,7 +87,10 @@ mod tests {
         assert_eq!(all.binds, [Bind::Int(7), Bind::Int(10)]);
         let low = ResponseFilter {
             max_csat: Some(2),
-            before: Some((5, 9)),
+            before: Some(ResponseCursor {
+                created_at_ms: 5,
+                id: 9,
+            }),
             ..ResponseFilter::default()
         };
         let s = statement(7, &low, 10);
@@ -95,7 +103,7 @@ mod tests {
         );
         assert_eq!(s.binds[1], Bind::SmallInt(2));
         let reason = ResponseFilter {
-            reason: Some("slow_reply".into()),
+            reason: Some(koe_shared::Reason::try_from("slow_reply").unwrap()),
             has_comment: Some(true),
             ..ResponseFilter::default()
         };

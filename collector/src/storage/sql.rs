@@ -7,6 +7,7 @@
 //! [`Statement`]s: text plus the values to bind, in order; [`bind_all`] binds them on
 //! either backend.
 
+use koe_shared::{AgentId, Channel, TeamId};
 use sqlx::query::Query;
 use sqlx::{Database, Encode, Type};
 
@@ -136,14 +137,29 @@ pub(super) fn select_reason_counts(site_id: i64, query: &crate::report::ReportQu
         .bind(Bind::Text(query.from.to_string()));
     s.push(" AND day <= ")
         .bind(Bind::Text(query.to.to_string()));
-    for (name, value) in [("agent", &query.agent), ("channel", &query.channel)] {
+    // Reasons are not kept per team: a report asking for one is refused before it gets here.
+    for (name, value) in attribution_filters(query.agent.as_ref(), query.channel, None) {
         if let Some(value) = value {
             s.push(&format!(" AND {name} = "))
-                .bind(Bind::Text(value.clone()));
+                .bind(Bind::Text(value.to_owned()));
         }
     }
     s.push(" GROUP BY 1, 2, 3 HAVING SUM(unhappy) > 0");
     s
+}
+
+/// The attribution filters of a report or a list as `(column, value)` pairs, absent ones
+/// `None`: each present one becomes `AND column = value`.
+pub(super) fn attribution_filters<'a>(
+    agent: Option<&'a AgentId>,
+    channel: Option<Channel>,
+    team: Option<&'a TeamId>,
+) -> [(&'static str, Option<&'a str>); 3] {
+    [
+        ("agent", agent.map(AgentId::as_str)),
+        ("channel", channel.map(Channel::as_str)),
+        ("team", team.map(TeamId::as_str)),
+    ]
 }
 
 /// Adds reason-count changes to `reason_rollups` (rows in lock order).
@@ -159,7 +175,7 @@ pub(super) fn upsert_reason_changes(
         s.bind(Bind::Text(key.day.to_string())).push(", ");
         let agent = key.agent.as_ref().map_or("", |a| a.as_str());
         s.bind(Bind::Text(agent.to_owned())).push(", ");
-        let channel = key.channel.map_or("", koe_shared::Channel::as_str);
+        let channel = key.channel.map_or("", Channel::as_str);
         s.bind(Bind::Text(channel.to_owned())).push(", ");
         s.bind(Bind::Text(key.reason.clone())).push(", ");
         s.bind(Bind::Int(**delta)).push(")");

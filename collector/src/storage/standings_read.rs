@@ -5,7 +5,7 @@
 //! statement (`koe-bench --only reports`, docs/scaling.md "Stop 13"); a per-(agent, team)
 //! summary table made it 34 ms but cost every write 10–14 %. The same text on both backends.
 
-use super::sql::{Bind, Statement};
+use super::sql::{self, Bind, Statement};
 use crate::report::ReportQuery;
 
 pub(super) fn statement(site_id: i64, query: &ReportQuery) -> Statement {
@@ -20,14 +20,12 @@ pub(super) fn statement(site_id: i64, query: &ReportQuery) -> Statement {
     s.push(" AND day <= ")
         .bind(Bind::Text(query.to.to_string()));
     s.push(" AND agent <> ''");
-    for (column, value) in [
-        ("agent", &query.agent),
-        ("channel", &query.channel),
-        ("team", &query.team),
-    ] {
+    let filters =
+        sql::attribution_filters(query.agent.as_ref(), query.channel, query.team.as_ref());
+    for (column, value) in filters {
         if let Some(value) = value {
             s.push(&format!(" AND {column} = "))
-                .bind(Bind::Text(value.clone()));
+                .bind(Bind::Text(value.to_owned()));
         }
     }
     s.push(&format!(
@@ -49,7 +47,7 @@ mod tests {
             bucket: Bucket::All,
             group_by: Vec::new(),
             agent: None,
-            channel: Some("email".into()),
+            channel: Some(koe_shared::Channel::Email),
             team: None,
             compare: None,
         };

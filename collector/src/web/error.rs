@@ -6,6 +6,7 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
 use koe_shared::ApiError;
 
+use crate::report::params::ParamError;
 use crate::responses::MergeConflict;
 use crate::responses::attribution::AttributionError;
 use crate::storage::{SaveError, StorageError};
@@ -217,6 +218,12 @@ impl From<StorageError> for ManageError {
         } else {
             Self::Internal(error)
         }
+    }
+}
+
+impl From<ParamError> for ManageError {
+    fn from(error: ParamError) -> Self {
+        Self::BadParameter(error.to_string())
     }
 }
 

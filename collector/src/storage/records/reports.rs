@@ -1,27 +1,37 @@
 //! What report reads take and give beyond the rollup types: the response list's filter and a
 //! reason's count.
 
+use jiff::civil::Date;
+use koe_shared::{AgentId, Channel, Reason, TeamId};
 use serde::Serialize;
 
-/// Which responses a page lists (all optional; days are local `YYYY-MM-DD`).
+/// Which responses a page lists (all optional; days in the site's time zone).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResponseFilter {
-    pub from_day: Option<String>,
-    pub to_day: Option<String>,
-    pub agent: Option<String>,
-    pub channel: Option<String>,
-    pub team: Option<String>,
+    pub from_day: Option<Date>,
+    pub to_day: Option<Date>,
+    pub agent: Option<AgentId>,
+    pub channel: Option<Channel>,
+    pub team: Option<TeamId>,
     pub min_csat: Option<u8>,
     pub max_csat: Option<u8>,
     pub min_nps: Option<u8>,
     pub max_nps: Option<u8>,
-    /// Keyset cursor: only responses strictly older than (created_at_ms, id).
-    pub before: Option<(i64, i64)>,
+    /// Keyset cursor: only responses strictly older than it.
+    pub before: Option<ResponseCursor>,
     pub flagged: Option<bool>,
-    /// Only responses that gave this reason (its slug).
-    pub reason: Option<String>,
+    /// Only responses that gave this reason.
+    pub reason: Option<Reason>,
     /// Only responses with (`true`) or without (`false`) a comment.
     pub has_comment: Option<bool>,
+}
+
+/// Where a page of the response list starts: after the response created at `created_at_ms`
+/// with id `id` (newest first, ids breaking ties).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseCursor {
+    pub created_at_ms: i64,
+    pub id: i64,
 }
 
 /// One reason's count for a group (`None`: not grouped by it).

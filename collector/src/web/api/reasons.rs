@@ -42,7 +42,7 @@ pub async fn reasons<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
-    let query = ReportQuery::parse(&params, site.today()).map_err(ManageError::BadParameter)?;
+    let query = ReportQuery::parse(&params, site.today())?;
     let counts = reasons::load(&state.storage, site, &query)
         .await
         .map_err(|e| match e {

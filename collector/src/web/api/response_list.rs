@@ -42,7 +42,7 @@ pub async fn list_responses<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
     let csv_wanted = wants_csv(&req, params.format.as_deref())?;
-    let query = ResponseQuery::parse(&params.query).map_err(ManageError::BadParameter)?;
+    let query = ResponseQuery::parse(&params.query)?;
     let page = list::page(&state.storage, site, &query).await?;
     if csv_wanted {
         return Ok(csv_response(

@@ -40,8 +40,7 @@ pub async fn scores<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
-    let query =
-        ReportQuery::parse(&params.query, site.today()).map_err(ManageError::BadParameter)?;
+    let query = ReportQuery::parse(&params.query, site.today())?;
     let report = report::load(&state.storage, site, &query).await?;
     if wants_csv(&req, params.format.as_deref())? {
         return Ok(csv_response(

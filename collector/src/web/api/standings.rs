@@ -44,7 +44,7 @@ pub async fn standings<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
-    let query = ReportQuery::parse(&params, site.today()).map_err(ManageError::BadParameter)?;
+    let query = ReportQuery::parse(&params, site.today())?;
     let agents = standings::load(&state.storage, site, &query).await?;
     Ok(HttpResponse::Ok().json(Standings {
         site: site.key.to_string(),

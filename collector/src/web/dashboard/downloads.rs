@@ -47,7 +47,7 @@ pub async fn responses<S: Storage>(
     // The plain download (no feed parameters) lists every response, with a comment or not.
     let mut listed = match feed_query(&filters, &query, limit) {
         Ok(listed) => listed,
-        Err(message) => return bad_request(t, &message),
+        Err(error) => return bad_request(t, &error.to_string()),
     };
     if whole && query.has_comment.is_none() {
         listed.filter.has_comment = None;

@@ -5,10 +5,11 @@
 //! keeps the filters.
 
 use jiff::civil::Date;
-use koe_shared::Channel;
+use koe_shared::{AgentId, Channel, TeamId};
 use serde::Deserialize;
 
 use crate::report::compare::Compare;
+use crate::report::params::ParamError;
 use crate::report::{Bucket, ReportQuery, query::RawReportQuery};
 
 /// The most daily points a page draws (a chart of more would be a smear, and cost its table).
@@ -41,6 +42,17 @@ pub struct PageQuery {
     pub limit: Option<String>,
 }
 
+/// Why a page's filters cannot be shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(
+        "a chart shows at most {MAX_DAILY_POINTS} days one by one; this range has {0}: choose week or month"
+    )]
+    TooManyDays(i32),
+}
+
 /// The filters shared by every page, parsed: the report they ask for (with the earlier period
 /// to compare with — the previous one unless the URL says otherwise) and the language.
 #[derive(Debug, Clone)]
@@ -55,21 +67,11 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 }
 
 impl Filters {
-    /// Parses the shared filters against the site's `today`; the message says what was wrong.
-    pub fn parse(today: Date, query: &PageQuery, lang: &'static str) -> Result<Self, String> {
-        if let Some(channel) = non_empty(&query.channel) {
-            channel.parse::<Channel>().map_err(|_| {
-                let known: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-                format!(
-                    "channel must be one of {}, got {channel:?}",
-                    known.join(", ")
-                )
-            })?;
-        }
+    /// Parses the shared filters against the site's `today`; the error says what was wrong.
+    pub fn parse(today: Date, query: &PageQuery, lang: &'static str) -> Result<Self, FilterError> {
         let compare = match non_empty(&query.compare) {
             None => Compare::Previous,
-            Some(c) => Compare::parse(&c)
-                .ok_or_else(|| format!("compare takes previous or previous_year, got {c:?}"))?,
+            Some(c) => Compare::parse(&c).ok_or(ParamError::Compare(c))?,
         };
         let raw = RawReportQuery {
             from: query.from.clone(),
@@ -83,9 +85,7 @@ impl Filters {
         let report = ReportQuery::parse(&raw, today)?;
         let days = (report.to - report.from).get_days() + 1;
         if report.bucket == Bucket::Day && days > MAX_DAILY_POINTS {
-            return Err(format!(
-                "a chart shows at most {MAX_DAILY_POINTS} days one by one; this range has {days}: choose week or month"
-            ));
+            return Err(FilterError::TooManyDays(days));
         }
         Ok(Self {
             report,
@@ -106,12 +106,12 @@ impl Filters {
             pairs.push(("compare", self.compare.as_str().to_owned()));
         }
         for (name, value) in [
-            ("team", &r.team),
-            ("channel", &r.channel),
-            ("agent", &r.agent),
+            ("team", r.team.as_ref().map(TeamId::as_str)),
+            ("channel", r.channel.map(Channel::as_str)),
+            ("agent", r.agent.as_ref().map(AgentId::as_str)),
         ] {
             if let Some(value) = value {
-                pairs.push((name, value.clone()));
+                pairs.push((name, value.to_owned()));
             }
         }
         pairs.push(("lang", lang.to_owned()));
@@ -201,7 +201,9 @@ mod tests {
                 "at most 400 days",
             ),
         ] {
-            let error = Filters::parse(today(), &query(&pairs), "en").unwrap_err();
+            let error = Filters::parse(today(), &query(&pairs), "en")
+                .unwrap_err()
+                .to_string();
             assert!(error.contains(expected), "{pairs:?}: {error}");
         }
     }

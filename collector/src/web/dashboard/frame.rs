@@ -122,7 +122,7 @@ impl<'a> Frame<'a> {
         let channels = Choice::list(
             std::iter::once(("", t.pages.any))
                 .chain(Channel::ALL.iter().map(|c| (c.as_str(), c.as_str()))),
-            r.channel.as_deref().unwrap_or_default(),
+            r.channel.map_or("", Channel::as_str),
         );
         Self {
             heading,
@@ -135,8 +135,8 @@ impl<'a> Frame<'a> {
             buckets,
             compares,
             channels,
-            team: r.team.as_deref().unwrap_or_default(),
-            agent: r.agent.as_deref().unwrap_or_default(),
+            team: r.team.as_ref().map_or("", |t| t.as_str()),
+            agent: r.agent.as_ref().map_or("", |a| a.as_str()),
             agent_filter: !matches!(tab, Tab::Agents),
             clear_href: format!("{base}{}?lang={}", tab.path(), t.lang),
         }

@@ -248,7 +248,7 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                 })?
                 .into_inner();
             let filters = Filters::parse(site.today(), &query, t.lang)
-                .map_err(|m| refused(bad_request(t, &m)))?;
+                .map_err(|e| refused(bad_request(t, &e.to_string())))?;
             Ok(Self {
                 site,
                 t,

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use koe_shared::AgentId;
 
 use super::super::chart::TrendChart;
 use super::super::filters::Filters;
@@ -47,11 +48,16 @@ pub async fn page<S: Storage>(
     // The path names the agent: the page's data is narrowed to them, while its tabs and links
     // keep the URL's other filters only (the Overview is not quietly narrowed to this agent).
     page.filters.report.agent = None;
-    let mut of_agent = page.filters.clone();
-    of_agent.report.agent = Some(path.into_inner().1);
     let SignedIn {
         site, t, filters, ..
     } = &page;
+    // An agent that cannot be one names nobody: the page says why instead of showing nothing.
+    let agent = match AgentId::try_from(path.into_inner().1) {
+        Ok(agent) => agent,
+        Err(error) => return super::super::bad_request(t, &error.to_string()),
+    };
+    let mut of_agent = filters.clone();
+    of_agent.report.agent = Some(agent);
     render(&state, t, site, &of_agent, filters)
         .await
         .unwrap_or_else(|r| r)
@@ -65,7 +71,7 @@ async fn render<S: Storage>(
     filters: &Filters,
     links: &Filters,
 ) -> Answer {
-    let agent = filters.report.agent.as_deref().unwrap_or_default();
+    let agent = filters.report.agent.as_ref().map_or("", AgentId::as_str);
     let whole = ReportQuery {
         bucket: Bucket::All,
         group_by: Vec::new(),
@@ -82,10 +88,10 @@ async fn render<S: Storage>(
     };
     let latest = ResponseQuery {
         filter: ResponseFilter {
-            from_day: Some(filters.report.from.to_string()),
-            to_day: Some(filters.report.to.to_string()),
-            agent: Some(agent.to_owned()),
-            channel: filters.report.channel.clone(),
+            from_day: Some(filters.report.from),
+            to_day: Some(filters.report.to),
+            agent: filters.report.agent.clone(),
+            channel: filters.report.channel,
             team: filters.report.team.clone(),
             has_comment: Some(true),
             ..ResponseFilter::default()

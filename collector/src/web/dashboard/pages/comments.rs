@@ -2,6 +2,8 @@
 //! range, reason, "has a comment" and flagged; answers flagged as a link scanner's are shown
 //! as flagged; paginated; and a CSV of exactly the page shown.
 
+use crate::report::params::ParamError;
+use crate::storage::ResponseFilter;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -89,16 +91,11 @@ pub fn feed_query(
     filters: &Filters,
     query: &PageQuery,
     limit: Option<String>,
-) -> Result<ResponseQuery, String> {
+) -> Result<ResponseQuery, ParamError> {
     let feed = FeedParams::of(query);
     let text = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
-    let r = &filters.report;
-    ResponseQuery::parse(&RawResponseQuery {
-        from: Some(r.from.to_string()),
-        to: Some(r.to.to_string()),
-        agent: r.agent.clone(),
-        channel: r.channel.clone(),
-        team: r.team.clone(),
+    // The feed's own parameters parsed here; the shared filters are parsed already.
+    let mut listed = ResponseQuery::parse(&RawResponseQuery {
         min_csat: text(feed.get("min_csat")),
         max_csat: text(feed.get("max_csat")),
         min_nps: text(feed.get("min_nps")),
@@ -108,7 +105,18 @@ pub fn feed_query(
         flagged: text(feed.get("flagged")),
         cursor: query.cursor.clone(),
         limit,
-    })
+        ..RawResponseQuery::default()
+    })?;
+    let r = &filters.report;
+    listed.filter = ResponseFilter {
+        from_day: Some(r.from),
+        to_day: Some(r.to),
+        agent: r.agent.clone(),
+        channel: r.channel,
+        team: r.team.clone(),
+        ..listed.filter
+    };
+    Ok(listed)
 }
 
 #[derive(Debug, Template)]
@@ -154,7 +162,7 @@ async fn render<S: Storage>(
     filters: &Filters,
     query: &PageQuery,
 ) -> Answer {
-    let listed = feed_query(filters, query, None).map_err(|m| bad_request(t, &m))?;
+    let listed = feed_query(filters, query, None).map_err(|e| bad_request(t, &e.to_string()))?;
     // Reasons are offered from those given in the range (unhappy answers' reasons; with a
     // team filter, whatever the URL names).
     let known = async {

@@ -61,10 +61,10 @@ async fn render<S: Storage>(
     };
     let low = ResponseQuery {
         filter: ResponseFilter {
-            from_day: Some(filters.report.from.to_string()),
-            to_day: Some(filters.report.to.to_string()),
+            from_day: Some(filters.report.from),
+            to_day: Some(filters.report.to),
             agent: filters.report.agent.clone(),
-            channel: filters.report.channel.clone(),
+            channel: filters.report.channel,
             team: filters.report.team.clone(),
             max_csat: Some(2),
             // Answers flagged as a link scanner's are kept for review, never shown as
