@@ -126,6 +126,46 @@ async fn bad_parameters_get_400<S: TestBackend>() {
     }
 }
 
+async fn filters_that_name_nothing_are_refused_with_their_reason<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let read = key(&app, &app.site, Role::Read).await;
+    let site = app.site.key();
+    let long_agent = format!("agent={}", "a".repeat(129));
+    for (what, query, reason) in [
+        (
+            "an unknown channel",
+            "channel=fax",
+            "channel must be one of",
+        ),
+        (
+            "an agent longer than an id",
+            &long_agent,
+            "agent must be at most 128",
+        ),
+        (
+            "a team of control characters",
+            "team=%07",
+            "team must not contain",
+        ),
+    ] {
+        for resource in ["scores", "standings", "responses"] {
+            let response = get(
+                &app,
+                &format!("/api/v1/sites/{site}/{resource}?{query}"),
+                Some(&read),
+            )
+            .await;
+            assert_eq!(response.status(), 400, "{what} on {resource}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"], "invalid_parameter", "{what} on {resource}");
+            let message = body["message"].as_str().unwrap_or_default();
+            assert!(message.contains(reason), "{what} on {resource}: {message}");
+        }
+    }
+}
+
 /// Stores random answers (some edited) over 60 days for a site through the storage layer, as
 /// the handler would.
 async fn seed<S: TestBackend>(app: &TestApp<S>, site: &TestSite, seed: u64, responses: usize) {
@@ -383,6 +423,7 @@ async fn csv_and_pages<S: TestBackend>() {
 on_both_backends!(
     keys_open_only_their_own_site,
     bad_parameters_get_400,
+    filters_that_name_nothing_are_refused_with_their_reason,
     scores_equal_a_recomputation_from_raw_responses,
     csv_and_pages,
 );
