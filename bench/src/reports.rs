@@ -66,7 +66,7 @@ pub async fn bulk_load(target: &Target, today: &str, from: u64, to: u64) -> anyh
             .await?;
         start = end;
     }
-    rebuild_rollups(&mut conn, target.site.id).await?;
+    rebuild_rollups(&mut conn, target.site.id.get()).await?;
     // Fold the WAL into the file now: otherwise the last connection to close does it, and a
     // collector starting meanwhile waits for that lock longer than its busy timeout.
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -216,7 +216,7 @@ async fn koe_rows(dir: &Path) -> anyhow::Result<f64> {
 /// `save_answers` from 256 tasks at once for `RUN`: group commit without HTTP in front.
 async fn storage_layer<S: Storage + Clone + 'static>(
     storage: S,
-    site_id: i64,
+    site_id: koe_collector::ids::SiteId,
 ) -> anyhow::Result<f64> {
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();

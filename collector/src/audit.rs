@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::ids::{KeyId, SiteId};
 use serde::Serialize;
 
 /// Who made a change: the command line on the server, an API key (by id), or the collector
@@ -10,7 +11,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     Cli,
-    Key(i64),
+    Key(KeyId),
     Retention,
 }
 
@@ -53,7 +54,7 @@ impl AuditAction {
 /// A change to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub actor: Actor,
     pub action: AuditAction,
     /// What it was about, e.g. `key 7 (read, koe_read_ab12…)`; never a secret.

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod csv;
+pub mod ids;
 pub mod import;
 pub mod links;
 pub mod report;

@@ -325,7 +325,10 @@ impl<S: TestBackend> TestApp<S> {
     }
 
     /// The responses of any site, by its id (e.g. the demo site).
-    pub async fn storage_responses(&self, site_id: i64) -> Vec<StoredResponse> {
+    pub async fn storage_responses(
+        &self,
+        site_id: koe_collector::ids::SiteId,
+    ) -> Vec<StoredResponse> {
         self.storage.responses(site_id).await.expect("responses")
     }
 

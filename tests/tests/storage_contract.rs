@@ -35,7 +35,7 @@ fn request(name: &str) -> SiteRequest {
 }
 
 fn write(
-    site_id: i64,
+    site_id: koe_collector::ids::SiteId,
     interaction: &str,
     now_ms: i64,
     agent: Option<&str>,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use condition::{Condition, ConditionError};
 
+use crate::ids::{SiteId, WebhookId};
 use crate::responses::ResponseState;
 
 /// How a webhook's body is shaped.
@@ -40,7 +41,7 @@ impl WebhookFormat {
 /// A webhook as the write path sees it: which one, and when it fires.
 #[derive(Debug, Clone)]
 pub struct AlertRule {
-    pub webhook_id: i64,
+    pub webhook_id: WebhookId,
     pub condition: Condition,
 }
 
@@ -112,8 +113,8 @@ impl AlertFacts {
 /// An alert to write with the answer that triggers it.
 #[derive(Debug, Clone)]
 pub struct NewAlert {
-    pub webhook_id: i64,
-    pub site_id: i64,
+    pub webhook_id: WebhookId,
+    pub site_id: SiteId,
     pub event_id: String,
     pub interaction: String,
     pub payload: String,
@@ -121,7 +122,12 @@ pub struct NewAlert {
 }
 
 impl NewAlert {
-    pub fn new(rule: &AlertRule, site_id: i64, interaction: &str, state: &ResponseState) -> Self {
+    pub fn new(
+        rule: &AlertRule,
+        site_id: SiteId,
+        interaction: &str,
+        state: &ResponseState,
+    ) -> Self {
         Self {
             webhook_id: rule.webhook_id,
             site_id,
@@ -160,7 +166,7 @@ mod tests {
     #[test]
     fn an_answer_alerts_once_per_crossing_into_the_condition() {
         let rules = [AlertRule {
-            webhook_id: 7,
+            webhook_id: WebhookId::new(7),
             condition: Condition::parse("csat<=2").unwrap(),
         }];
         let count = |before: Option<ResponseState>, after| {

@@ -4,6 +4,7 @@
 use super::{Condition, ConditionError, WebhookFormat};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
+use crate::ids::WebhookId;
 use crate::sites::Site;
 use crate::storage::{AlertStore, NewWebhook, StorageError, WebhookRecord};
 
@@ -108,7 +109,7 @@ pub async fn add_webhook<S: AlertStore>(
 pub async fn remove_webhook<S: AlertStore>(
     storage: &S,
     site: &Site,
-    id: i64,
+    id: WebhookId,
     actor: Actor,
 ) -> Result<bool, StorageError> {
     let entry = AuditEntry {

@@ -10,6 +10,7 @@ use koe_shared::{InteractionId, SiteKey};
 use serde_json::json;
 
 use crate::audit::Actor;
+use crate::ids::KeyId;
 use crate::responses::erasure;
 use crate::sites::Site;
 use crate::sites::registration::{revoke_api_key, rotate_secret};
@@ -33,7 +34,7 @@ pub(super) enum AccessCommand {
         json: bool,
     },
     RevokeKey {
-        id: i64,
+        id: KeyId,
     },
     RotateSecret {
         site: SiteKey,

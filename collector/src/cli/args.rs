@@ -276,7 +276,7 @@ pub(super) enum KeyCommand {
     /// Revoke a key: its next API call is refused and its dashboard sessions end.
     Revoke {
         /// The key's id (`koe key list`).
-        id: i64,
+        id: crate::ids::KeyId,
         #[command(flatten)]
         db: DatabaseArg,
     },

@@ -45,7 +45,7 @@ pub(super) enum WebhookCommand {
         site: String,
         /// The webhook's id (`koe webhook list`).
         #[arg(long)]
-        id: i64,
+        id: crate::ids::WebhookId,
         #[command(flatten)]
         db: DatabaseArg,
     },
@@ -113,7 +113,7 @@ pub(super) enum WebhookAction {
     },
     Remove {
         site: String,
-        id: i64,
+        id: crate::ids::WebhookId,
     },
     Deliveries {
         site: String,

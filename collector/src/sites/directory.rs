@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use koe_shared::SiteKey;
 
+use crate::ids::SiteId;
 use crate::sites::{Origin, Site};
 use crate::storage::{SiteStore, StorageError};
 
@@ -83,7 +84,7 @@ impl SiteDirectory {
     pub async fn find_by_id<S: SiteStore>(
         &self,
         storage: &S,
-        id: i64,
+        id: SiteId,
     ) -> Result<Option<Arc<Site>>, StorageError> {
         let cached = |d: &Self| {
             d.inner

@@ -8,6 +8,7 @@ use hmac::{Hmac, Mac};
 use koe_shared::{CustomerId, InteractionId, SiteKey};
 use sha2::{Digest, Sha256};
 
+use crate::ids::SiteId;
 use crate::storage::CustomerHash;
 
 /// A site's fatigue rules.
@@ -81,10 +82,10 @@ impl CustomerKey {
     }
 
     /// The customer as stored for site `site_id` (the same id on two sites gives two hashes).
-    pub fn hash(&self, site_id: i64, customer: &CustomerId) -> CustomerHash {
+    pub fn hash(&self, site_id: SiteId, customer: &CustomerId) -> CustomerHash {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
-        mac.update(&site_id.to_be_bytes());
+        mac.update(&site_id.get().to_be_bytes());
         mac.update(customer.as_str().as_bytes());
         CustomerHash(mac.finalize().into_bytes().into())
     }
@@ -135,9 +136,18 @@ mod tests {
     fn customers_are_hashed_per_site_and_key() {
         let key = CustomerKey::from_secret("a configured secret of some length");
         let customer = CustomerId::try_from("alice@example.com").unwrap();
-        assert_eq!(key.hash(1, &customer), key.hash(1, &customer));
-        assert_ne!(key.hash(1, &customer), key.hash(2, &customer));
+        assert_eq!(
+            key.hash(SiteId::new(1), &customer),
+            key.hash(SiteId::new(1), &customer)
+        );
+        assert_ne!(
+            key.hash(SiteId::new(1), &customer),
+            key.hash(SiteId::new(2), &customer)
+        );
         let other = CustomerKey::from_secret("another secret");
-        assert_ne!(key.hash(1, &customer), other.hash(1, &customer));
+        assert_ne!(
+            key.hash(SiteId::new(1), &customer),
+            other.hash(SiteId::new(1), &customer)
+        );
     }
 }

@@ -12,10 +12,12 @@ use jiff::tz::TimeZone;
 use koe_shared::token::{self, AttributionClaims, TokenError};
 use koe_shared::{AttributionToken, SiteKey};
 
+use crate::ids::SiteId;
+
 /// A site as the collector knows it.
 #[derive(Clone)]
 pub struct Site {
-    pub id: i64,
+    pub id: SiteId,
     pub key: SiteKey,
     pub name: String,
     pub origins: Vec<Origin>,

@@ -6,6 +6,7 @@ use koe_shared::SiteKey;
 
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
+use crate::ids::KeyId;
 use crate::secrets;
 use crate::sites::settings::{MAX_NAME_CHARS, MAX_ORIGINS};
 use crate::sites::{NewSite, Origin, Site, SiteTimeZone};
@@ -92,7 +93,7 @@ pub async fn create_api_key<S: AccessStore>(
 pub async fn revoke_api_key<S: AccessStore>(
     storage: &S,
     site: &Site,
-    key_id: i64,
+    key_id: KeyId,
     actor: Actor,
 ) -> Result<bool, StorageError> {
     let entry = AuditEntry {

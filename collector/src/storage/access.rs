@@ -12,6 +12,7 @@ use super::queries::unique;
 use super::rows::{ApiKeyRow, AuditRow, SessionRow};
 use super::{ApiKeyRecord, NewApiKey, SessionRecord, StorageError};
 use crate::audit::{AuditAction, AuditEntry, AuditEvent};
+use crate::ids::{KeyId, SiteId};
 
 /// Keys, sessions and the audit trail.
 pub trait AccessStore: Clone + Send + Sync + 'static {
@@ -30,12 +31,12 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     /// A site's keys, revoked ones included.
     fn api_keys(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<ApiKeyRecord>, StorageError>> + Send;
 
     fn api_key_by_id(
         &self,
-        id: i64,
+        id: KeyId,
     ) -> impl Future<Output = Result<Option<ApiKeyRecord>, StorageError>> + Send;
 
     /// Revokes a key of `entry.site_id` and records it, in one transaction; `false` when that
@@ -43,20 +44,20 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     fn revoke_api_key(
         &self,
         entry: AuditEntry,
-        key_id: i64,
+        key_id: KeyId,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// Notes that a key was used.
     fn touch_api_key(
         &self,
-        id: i64,
+        id: KeyId,
         now_ms: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// A site's audit trail, oldest first.
     fn audit_events(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<AuditEvent>, StorageError>> + Send;
 
     /// Records an audit entry on its own (a change made in several transactions, e.g. an import).
@@ -68,7 +69,7 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     /// Starts a dashboard session for a key; gives its id.
     fn create_session(
         &self,
-        key_id: i64,
+        key_id: KeyId,
         now_ms: i64,
         expires_at_ms: i64,
     ) -> impl Future<Output = Result<i64, StorageError>> + Send;
@@ -112,7 +113,7 @@ macro_rules! access_store {
 
             async fn api_keys(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::storage::ApiKeyRecord>, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 <$db>::api_keys(&mut *self.$pool.acquire().await?, site_id).await
@@ -120,7 +121,7 @@ macro_rules! access_store {
 
             async fn api_key_by_id(
                 &self,
-                id: i64,
+                id: $crate::ids::KeyId,
             ) -> Result<Option<$crate::storage::ApiKeyRecord>, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 <$db>::api_key_by_id(&mut *self.$pool.acquire().await?, id).await
@@ -129,7 +130,7 @@ macro_rules! access_store {
             async fn revoke_api_key(
                 &self,
                 entry: $crate::audit::AuditEntry,
-                key_id: i64,
+                key_id: $crate::ids::KeyId,
             ) -> Result<bool, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 let mut tx = self.$pool.begin().await?;
@@ -140,7 +141,7 @@ macro_rules! access_store {
 
             async fn touch_api_key(
                 &self,
-                id: i64,
+                id: $crate::ids::KeyId,
                 now_ms: i64,
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
@@ -149,7 +150,7 @@ macro_rules! access_store {
 
             async fn audit_events(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::audit::AuditEvent>, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 <$db>::audit_events(&mut *self.$pool.acquire().await?, site_id).await
@@ -165,7 +166,7 @@ macro_rules! access_store {
 
             async fn create_session(
                 &self,
-                key_id: i64,
+                key_id: $crate::ids::KeyId,
                 now_ms: i64,
                 expires_at_ms: i64,
             ) -> Result<i64, $crate::storage::StorageError> {
@@ -269,24 +270,24 @@ pub(super) trait Access: Database {
 
     async fn api_key_by_id(
         conn: &mut Self::Connection,
-        id: i64,
+        id: KeyId,
     ) -> Result<Option<ApiKeyRecord>, StorageError>;
 
     async fn api_keys(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<ApiKeyRecord>, StorageError>;
 
     /// Revokes a site's key and records it; `false` when the site has no such live key.
     async fn revoke_api_key(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
-        key_id: i64,
+        key_id: KeyId,
     ) -> Result<bool, StorageError>;
 
     async fn touch_api_key(
         conn: &mut Self::Connection,
-        id: i64,
+        id: KeyId,
         now_ms: i64,
     ) -> Result<(), StorageError>;
 
@@ -297,12 +298,12 @@ pub(super) trait Access: Database {
 
     async fn audit_events(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<AuditEvent>, StorageError>;
 
     async fn insert_session(
         conn: &mut Self::Connection,
-        key_id: i64,
+        key_id: KeyId,
         now_ms: i64,
         expires_at_ms: i64,
     ) -> Result<i64, StorageError>;
@@ -358,7 +359,7 @@ where
         };
         Self::insert_audit(conn, &entry).await?;
         Ok(ApiKeyRecord {
-            id,
+            id: KeyId::new(id),
             site_id: key.site_id,
             role: key.role,
             prefix: key.prefix.clone(),
@@ -381,7 +382,7 @@ where
 
     async fn api_key_by_id(
         conn: &mut Self::Connection,
-        id: i64,
+        id: KeyId,
     ) -> Result<Option<ApiKeyRecord>, StorageError> {
         let row: Option<ApiKeyRow> = sqlx::query_as(SELECT_API_KEY_BY_ID)
             .bind(id)
@@ -392,7 +393,7 @@ where
 
     async fn api_keys(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<ApiKeyRecord>, StorageError> {
         let rows: Vec<ApiKeyRow> = sqlx::query_as(SELECT_API_KEYS)
             .bind(site_id)
@@ -404,7 +405,7 @@ where
     async fn revoke_api_key(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
-        key_id: i64,
+        key_id: KeyId,
     ) -> Result<bool, StorageError> {
         let revoked: Option<(String, String)> = sqlx::query_as(REVOKE_API_KEY)
             .bind(entry.at_ms)
@@ -425,7 +426,7 @@ where
 
     async fn touch_api_key(
         conn: &mut Self::Connection,
-        id: i64,
+        id: KeyId,
         now_ms: i64,
     ) -> Result<(), StorageError> {
         sqlx::query(TOUCH_API_KEY)
@@ -453,7 +454,7 @@ where
 
     async fn audit_events(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<AuditEvent>, StorageError> {
         let rows: Vec<AuditRow> = sqlx::query_as(SELECT_AUDIT)
             .bind(site_id)
@@ -464,7 +465,7 @@ where
 
     async fn insert_session(
         conn: &mut Self::Connection,
-        key_id: i64,
+        key_id: KeyId,
         now_ms: i64,
         expires_at_ms: i64,
     ) -> Result<i64, StorageError> {

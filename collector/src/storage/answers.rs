@@ -8,6 +8,7 @@ use std::future::Future;
 use koe_shared::InteractionId;
 
 use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError};
+use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 
 /// Writes of answers and impressions.
@@ -30,7 +31,7 @@ pub trait AnswerStore: Clone + Send + Sync + 'static {
     /// left as it is), counted in the rollups; how many were stored.
     fn import_responses(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         rows: Vec<(InteractionId, ResponseState)>,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 }

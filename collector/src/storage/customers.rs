@@ -11,6 +11,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::StorageError;
 use super::{CustomerCheck, CustomerHash};
+use crate::ids::SiteId;
 
 /// Surveyed customers and the server's own keys.
 pub trait CustomerStore: Clone + Send + Sync + 'static {
@@ -18,7 +19,7 @@ pub trait CustomerStore: Clone + Send + Sync + 'static {
     /// writing nothing (`koe('prepare')` asks ahead of the show).
     fn would_show(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &InteractionId,
         customer: Option<CustomerCheck>,
         now_ms: i64,
@@ -28,7 +29,7 @@ pub trait CustomerStore: Clone + Send + Sync + 'static {
     /// when surveyed within `check.cooldown_ms`; otherwise notes them surveyed at `now_ms`.
     fn survey_customer(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         check: CustomerCheck,
         now_ms: i64,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
@@ -37,7 +38,7 @@ pub trait CustomerStore: Clone + Send + Sync + 'static {
     /// decide nothing); how many.
     fn forget_customers(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         before_ms: i64,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
@@ -56,7 +57,7 @@ macro_rules! customer_store {
         impl $crate::storage::CustomerStore for $storage {
             async fn would_show(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 interaction: &koe_shared::InteractionId,
                 customer: Option<$crate::storage::CustomerCheck>,
                 now_ms: i64,
@@ -75,7 +76,7 @@ macro_rules! customer_store {
 
             async fn survey_customer(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 check: $crate::storage::CustomerCheck,
                 now_ms: i64,
             ) -> Result<bool, $crate::storage::StorageError> {
@@ -92,7 +93,7 @@ macro_rules! customer_store {
 
             async fn forget_customers(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 before_ms: i64,
             ) -> Result<u64, $crate::storage::StorageError> {
                 use $crate::storage::customers::Customers as _;
@@ -116,14 +117,14 @@ pub(super) trait Customers: Database {
     /// When the customer was last surveyed on the site (Unix ms), if ever.
     async fn last_surveyed(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         customer: &CustomerHash,
     ) -> Result<Option<i64>, StorageError>;
 
     /// Notes that the customer was surveyed at `now_ms` (a later time is kept).
     async fn note_surveyed(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         customer: &CustomerHash,
         now_ms: i64,
     ) -> Result<(), StorageError>;
@@ -132,7 +133,7 @@ pub(super) trait Customers: Database {
     /// `cooldown_ms` before (0: always); `true` when noted (they may be asked).
     async fn survey_customer(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         customer: &CustomerHash,
         now_ms: i64,
         cooldown_ms: i64,
@@ -141,14 +142,14 @@ pub(super) trait Customers: Database {
     /// Forgets the site's customers last surveyed before `before_ms`; how many.
     async fn forget_customers(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         before_ms: i64,
     ) -> Result<u64, StorageError>;
 
     /// Whether the interaction's survey was shown already.
     async fn impression_exists(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &str,
     ) -> Result<bool, StorageError>;
 
@@ -162,7 +163,7 @@ pub(super) trait Customers: Database {
 /// shown before. Read only — what both an impression and a `prepare`'s peek decide on.
 pub(super) async fn in_cooldown<DB: Customers>(
     conn: &mut DB::Connection,
-    site_id: i64,
+    site_id: SiteId,
     interaction: &str,
     check: Option<&CustomerCheck>,
     now_ms: i64,
@@ -209,7 +210,7 @@ where
 {
     async fn last_surveyed(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         customer: &CustomerHash,
     ) -> Result<Option<i64>, StorageError> {
         let row: Option<(i64,)> = sqlx::query_as(SELECT_LAST_SURVEYED)
@@ -222,7 +223,7 @@ where
 
     async fn note_surveyed(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         customer: &CustomerHash,
         now_ms: i64,
     ) -> Result<(), StorageError> {
@@ -237,7 +238,7 @@ where
 
     async fn survey_customer(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         customer: &CustomerHash,
         now_ms: i64,
         cooldown_ms: i64,
@@ -254,7 +255,7 @@ where
 
     async fn forget_customers(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         before_ms: i64,
     ) -> Result<u64, StorageError> {
         let gone: Vec<(i64,)> = sqlx::query_as(FORGET_CUSTOMERS)
@@ -267,7 +268,7 @@ where
 
     async fn impression_exists(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &str,
     ) -> Result<bool, StorageError> {
         let row: Option<(i32,)> = sqlx::query_as(SELECT_IMPRESSION)

@@ -15,6 +15,7 @@ use super::rows::{ImpressionRow, ResponseColumns, ResponseRow, inserted_ids};
 use super::sql::{self, Statement, bind_all};
 use super::write_plan::{ReasonChanges, ResponseKey, StoredRow};
 use super::{ImpressionWrite, ResponseFilter, StorageError, StoredResponse};
+use crate::ids::SiteId;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 use crate::responses::ResponseState;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
@@ -22,29 +23,29 @@ use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 pub(super) trait Queries: Database {
     async fn responses(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<StoredResponse>, StorageError>;
 
     async fn response_page(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         filter: &ResponseFilter,
         limit: u32,
     ) -> Result<Vec<StoredResponse>, StorageError>;
 
     async fn impressions(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<RollupKey>, StorageError>;
 
     async fn rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
 
     async fn summary_rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
 
@@ -71,21 +72,21 @@ pub(super) trait Queries: Database {
     /// Unhappy responses per reason (`report::reasons`).
     async fn reason_counts(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
 
     /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
     async fn agent_csat(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> Result<Vec<AgentCounts>, StorageError>;
 
     /// A site's reason rows: (day, agent, channel, reason) → unhappy responses (`koe verify`).
     async fn reason_rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<(ReasonKey, i64)>, StorageError>;
 
     /// Stores answers kept aside beside their interactions' responses.
@@ -104,7 +105,7 @@ pub(super) trait Queries: Database {
     /// in this backend's dialect.
     async fn report_rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
         dialect: &super::report_read::ReportDialect,
     ) -> Result<Vec<GroupedRollup>, StorageError>;
@@ -137,7 +138,7 @@ where
 {
     async fn responses(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<StoredResponse>, StorageError> {
         let rows: Vec<ResponseRow> = sqlx::query_as(sql::SELECT_RESPONSES)
             .bind(site_id)
@@ -148,7 +149,7 @@ where
 
     async fn response_page(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         filter: &ResponseFilter,
         limit: u32,
     ) -> Result<Vec<StoredResponse>, StorageError> {
@@ -161,7 +162,7 @@ where
 
     async fn impressions(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<RollupKey>, StorageError> {
         let rows: Vec<ImpressionRow> = sqlx::query_as(sql::SELECT_IMPRESSIONS)
             .bind(site_id)
@@ -172,7 +173,7 @@ where
 
     async fn rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
         let select = sql::select_rollups();
         let rows = sqlx::query(&select).bind(site_id).fetch_all(conn).await?;
@@ -181,7 +182,7 @@ where
 
     async fn summary_rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         summary: Summary,
     ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
         let select = sql::select_summary_rollups(summary);
@@ -240,7 +241,7 @@ where
 
     async fn agent_csat(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> Result<Vec<AgentCounts>, StorageError> {
         let statement = super::standings_read::statement(site_id, query);
@@ -262,7 +263,7 @@ where
 
     async fn reason_counts(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError> {
         let statement = sql::select_reason_counts(site_id, query);
@@ -284,7 +285,7 @@ where
 
     async fn reason_rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
         let rows: Vec<(String, String, String, String, i64)> =
             sqlx::query_as(sql::SELECT_REASON_ROLLUPS)
@@ -345,7 +346,7 @@ where
 
     async fn report_rollups(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
         dialect: &super::report_read::ReportDialect,
     ) -> Result<Vec<GroupedRollup>, StorageError> {

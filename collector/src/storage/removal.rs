@@ -11,6 +11,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use super::rows::ResponseRow;
 use super::{PurgeCutoff, Rezoned, StorageError, StoredResponse, sql, webhooks};
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::sites::SiteTimeZone;
 
 /// Most rows one purge transaction deletes: a long purge never holds the write lock long.
@@ -65,7 +66,7 @@ pub(super) trait Removal: Database {
     /// `bound_ms`); how many went.
     async fn purge_responses(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         bound_ms: i64,
         before_day: &str,
         limit: i64,
@@ -74,7 +75,7 @@ pub(super) trait Removal: Database {
     /// Records that a site's raw responses before `before_day` are purged (forward only).
     async fn mark_purged(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         before_day: &str,
     ) -> Result<(), StorageError>;
 
@@ -82,7 +83,7 @@ pub(super) trait Removal: Database {
     /// they were; renames its impression to `stand_in`.
     async fn delete_interaction(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &InteractionId,
         stand_in: &str,
     ) -> Result<Vec<StoredResponse>, StorageError>;
@@ -100,7 +101,7 @@ where
 {
     async fn purge_responses(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         bound_ms: i64,
         before_day: &str,
         limit: i64,
@@ -117,7 +118,7 @@ where
 
     async fn mark_purged(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         before_day: &str,
     ) -> Result<(), StorageError> {
         sqlx::query(sql::MARK_PURGED)
@@ -130,7 +131,7 @@ where
 
     async fn delete_interaction(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &InteractionId,
         stand_in: &str,
     ) -> Result<Vec<StoredResponse>, StorageError> {

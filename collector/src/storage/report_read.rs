@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use super::StorageError;
 use super::json_rows::COUNTS;
 use super::sql::{self, Bind, Statement};
+use crate::ids::SiteId;
 use crate::report::{Bucket, GroupBy, ReportQuery, whole_weeks};
 use crate::rollup::{COUNTER_COLUMNS, Summary};
 
@@ -68,7 +69,7 @@ pub(super) fn plan(query: &ReportQuery) -> Result<Vec<ReportRead>, StorageError>
 
 /// One grouped, summed read, and the groups its rows carry (in the order selected).
 pub(super) fn statement(
-    site_id: i64,
+    site_id: SiteId,
     query: &ReportQuery,
     read: &ReportRead,
     dialect: &ReportDialect,
@@ -138,7 +139,7 @@ pub(super) fn statement(
         s.push(&format!(", CAST({} AS BIGINT) AS n{i}", sum(count)));
     }
     s.push(&format!(" FROM {table} WHERE site_id = "))
-        .bind(Bind::Int(site_id));
+        .bind(Bind::Int(site_id.get()));
     s.push(&format!(" AND {day} >= "))
         .bind(Bind::Text(read.from.to_string()));
     s.push(&format!(" AND {day} <= "))
@@ -232,7 +233,7 @@ mod tests {
             vec![GroupBy::Agent],
         );
         let read = plan(&q).unwrap()[0];
-        let (s, groups) = statement(1, &q, &read, &dialect);
+        let (s, groups) = statement(SiteId::new(1), &q, &read, &dialect);
         assert_eq!(groups, [GroupBy::Agent]);
         assert!(
             !s.sql.contains("SUM(") && !s.sql.contains("GROUP BY"),
@@ -240,7 +241,7 @@ mod tests {
             s.sql
         );
         let all = query("2026-11-09", "2026-11-22", Bucket::All, vec![]);
-        let (s, _) = statement(1, &all, &plan(&all).unwrap()[0], &dialect);
+        let (s, _) = statement(SiteId::new(1), &all, &plan(&all).unwrap()[0], &dialect);
         assert!(
             s.sql.contains("SUM(") && s.sql.contains("GROUP BY 1)"),
             "{}",

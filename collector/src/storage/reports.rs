@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use super::{ReasonCount, ResponseFilter, StorageError, StoredResponse};
+use crate::ids::SiteId;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
 
 /// Reads for reports, standings, reasons and the response list.
@@ -16,7 +17,7 @@ pub trait ReportStore: Clone + Send + Sync + 'static {
     /// grain may give a group two rows; `report::build` adds up rows of one group).
     fn report_rollups(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
 
@@ -24,7 +25,7 @@ pub trait ReportStore: Clone + Send + Sync + 'static {
     /// filters, from `rollups` (`report::standings`).
     fn agent_csat(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<AgentCounts>, StorageError>> + Send;
 
@@ -32,14 +33,14 @@ pub trait ReportStore: Clone + Send + Sync + 'static {
     /// and channel groups (a team cannot be asked for: reasons are not kept per team).
     fn reason_counts(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<ReasonCount>, StorageError>> + Send;
 
     /// A page of a site's responses, newest first.
     fn response_page(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         filter: &ResponseFilter,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
@@ -52,7 +53,7 @@ macro_rules! report_store {
         impl $crate::storage::ReportStore for $storage {
             async fn report_rollups(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::report::GroupedRollup>, $crate::storage::StorageError> {
                 use $crate::storage::queries::Queries as _;
@@ -67,7 +68,7 @@ macro_rules! report_store {
 
             async fn agent_csat(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::report::AgentCounts>, $crate::storage::StorageError> {
                 use $crate::storage::queries::Queries as _;
@@ -76,7 +77,7 @@ macro_rules! report_store {
 
             async fn reason_counts(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::storage::ReasonCount>, $crate::storage::StorageError> {
                 use $crate::storage::queries::Queries as _;
@@ -85,7 +86,7 @@ macro_rules! report_store {
 
             async fn response_page(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 filter: &$crate::storage::ResponseFilter,
                 limit: u32,
             ) -> Result<Vec<$crate::storage::StoredResponse>, $crate::storage::StorageError> {

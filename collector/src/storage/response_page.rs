@@ -3,12 +3,13 @@
 
 use super::sql::{Bind, RESPONSE_COLUMNS, Statement, attribution_filters};
 use super::{ResponseCursor, ResponseFilter};
+use crate::ids::SiteId;
 
-pub(super) fn statement(site_id: i64, filter: &ResponseFilter, limit: u32) -> Statement {
+pub(super) fn statement(site_id: SiteId, filter: &ResponseFilter, limit: u32) -> Statement {
     let mut s = Statement::new(format!(
         "SELECT {RESPONSE_COLUMNS} FROM responses WHERE site_id = "
     ));
-    s.bind(Bind::Int(site_id));
+    s.bind(Bind::Int(site_id.get()));
     for (clause, day) in [("day >= ", filter.from_day), ("day <= ", filter.to_day)] {
         if let Some(day) = day {
             s.push(" AND ")
@@ -79,7 +80,7 @@ mod tests {
 
     #[test]
     fn only_given_filters_become_conditions() {
-        let all = statement(7, &ResponseFilter::default(), 10);
+        let all = statement(SiteId::new(7), &ResponseFilter::default(), 10);
         assert!(
             all.sql
                 .ends_with("WHERE site_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2")
@@ -93,7 +94,7 @@ mod tests {
             }),
             ..ResponseFilter::default()
         };
-        let s = statement(7, &low, 10);
+        let s = statement(SiteId::new(7), &low, 10);
         assert!(
             s.sql.contains(
                 "AND csat <= $2 AND (created_at_ms < $3 OR (created_at_ms = $4 AND id < $5))"
@@ -107,7 +108,7 @@ mod tests {
             has_comment: Some(true),
             ..ResponseFilter::default()
         };
-        let s = statement(7, &reason, 10);
+        let s = statement(SiteId::new(7), &reason, 10);
         assert!(
             s.sql
                 .contains("LIKE $2 ESCAPE '\\' AND comment IS NOT NULL"),

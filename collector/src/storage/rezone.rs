@@ -12,6 +12,7 @@ use super::write_path::WriteTx;
 use super::write_plan::{self, ReasonChanges, RollupChanges, StoredRow};
 use super::{Rezoned, StorageError};
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::rollup::{Recomputation, Summary};
 use crate::sites::SiteTimeZone;
 
@@ -19,7 +20,7 @@ pub(super) trait Rezone: Database {
     /// Every impression of a site: interaction, creation time, stored day.
     async fn impression_days(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<(String, i64, String)>, StorageError>;
 
     /// The new local day of the response stored at `row`.
@@ -31,24 +32,27 @@ pub(super) trait Rezone: Database {
 
     async fn set_impression_day(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &str,
         day: &str,
     ) -> Result<(), StorageError>;
 
     /// Deletes a site's rows of `rollups`, every summary table and `reason_rollups`.
-    async fn clear_rollups(conn: &mut Self::Connection, site_id: i64) -> Result<(), StorageError>;
+    async fn clear_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<(), StorageError>;
 
     async fn set_timezone(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         zone: &str,
     ) -> Result<(), StorageError>;
 
     /// The site's purged-before day, read inside the transaction.
     async fn purged_before(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Option<String>, StorageError>;
 }
 
@@ -73,7 +77,7 @@ where
 {
     async fn purged_before(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Option<String>, StorageError> {
         let (day,): (Option<String>,) = sqlx::query_as(SELECT_PURGED_BEFORE)
             .bind(site_id)
@@ -84,7 +88,7 @@ where
 
     async fn impression_days(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<(String, i64, String)>, StorageError> {
         Ok(sqlx::query_as(SELECT_IMPRESSION_DAYS)
             .bind(site_id)
@@ -108,7 +112,7 @@ where
 
     async fn set_impression_day(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         interaction: &str,
         day: &str,
     ) -> Result<(), StorageError> {
@@ -121,7 +125,10 @@ where
         Ok(())
     }
 
-    async fn clear_rollups(conn: &mut Self::Connection, site_id: i64) -> Result<(), StorageError> {
+    async fn clear_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<(), StorageError> {
         let tables = ["rollups", "reason_rollups"]
             .into_iter()
             .chain(Summary::ALL.map(Summary::table));
@@ -136,7 +143,7 @@ where
 
     async fn set_timezone(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         zone: &str,
     ) -> Result<(), StorageError> {
         sqlx::query(SET_TIMEZONE)

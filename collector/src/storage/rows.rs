@@ -8,6 +8,7 @@ use koe_shared::{
 
 use super::{ApiKeyRecord, Role, SessionRecord, StorageError, StoredResponse};
 use crate::audit::AuditEvent;
+use crate::ids::{KeyId, SiteId};
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
 use crate::sites::fatigue::Fatigue;
@@ -37,7 +38,7 @@ impl TryFrom<SiteRow> for Site {
 
     fn try_from(row: SiteRow) -> Result<Self, Self::Error> {
         Ok(Site {
-            id: row.id,
+            id: SiteId::new(row.id),
             key: SiteKey::try_from(row.site_key).map_err(corrupt)?,
             name: row.name,
             origins: row
@@ -96,7 +97,7 @@ pub(super) fn join_origins(origins: &[Origin]) -> String {
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct ApiKeyRow {
     pub id: i64,
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub role: String,
     pub key_prefix: String,
     pub created_at_ms: i64,
@@ -109,7 +110,7 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
 
     fn try_from(row: ApiKeyRow) -> Result<Self, Self::Error> {
         Ok(ApiKeyRecord {
-            id: row.id,
+            id: KeyId::new(row.id),
             site_id: row.site_id,
             role: role(&row.role)?,
             prefix: row.key_prefix,
@@ -128,7 +129,7 @@ fn role(raw: &str) -> Result<Role, StorageError> {
 pub(super) struct SessionRow {
     pub id: i64,
     pub key_id: i64,
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub role: String,
     pub expires_at_ms: i64,
     pub ended_at_ms: Option<i64>,
@@ -141,7 +142,7 @@ impl TryFrom<SessionRow> for SessionRecord {
     fn try_from(row: SessionRow) -> Result<Self, Self::Error> {
         Ok(SessionRecord {
             id: row.id,
-            key_id: row.key_id,
+            key_id: KeyId::new(row.key_id),
             site_id: row.site_id,
             role: role(&row.role)?,
             expires_at_ms: row.expires_at_ms,
@@ -390,7 +391,7 @@ pub(super) fn inserted_ids(
         .map(|(id, site_id, interaction)| {
             let interaction = InteractionId::try_from(interaction)
                 .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-            Ok(((site_id, interaction), id))
+            Ok(((SiteId::new(site_id), interaction), id))
         })
         .collect()
 }

@@ -13,6 +13,7 @@ use super::access::Access;
 use super::queries::unique;
 use super::rows::{SiteRow, join_origins};
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::sites::{NewSite, Site};
 
 /// The sites a collector serves.
@@ -145,7 +146,10 @@ const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3
 
 /// The statements, on one connection (the caller's transaction where there is one).
 pub(super) trait Sites: Database {
-    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError>;
+    async fn insert_site(
+        conn: &mut Self::Connection,
+        site: &NewSite,
+    ) -> Result<SiteId, StorageError>;
 
     async fn sites(conn: &mut Self::Connection) -> Result<Vec<Site>, StorageError>;
 
@@ -187,8 +191,11 @@ where
     for<'r> SiteRow: FromRow<'r, DB::Row>,
     i64: for<'r> sqlx::Decode<'r, DB>,
 {
-    async fn insert_site(conn: &mut Self::Connection, site: &NewSite) -> Result<i64, StorageError> {
-        sqlx::query_scalar(INSERT_SITE)
+    async fn insert_site(
+        conn: &mut Self::Connection,
+        site: &NewSite,
+    ) -> Result<SiteId, StorageError> {
+        sqlx::query_scalar::<_, i64>(INSERT_SITE)
             .bind(site.key.as_str())
             .bind(site.name.as_str())
             .bind(join_origins(&site.origins))
@@ -199,6 +206,7 @@ where
             .bind(i64::from(site.low_n_threshold))
             .fetch_one(conn)
             .await
+            .map(SiteId::new)
             .map_err(|e| unique(e, "a site with this key"))
     }
 

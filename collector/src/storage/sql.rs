@@ -11,6 +11,7 @@ use koe_shared::{AgentId, Channel, TeamId};
 use sqlx::query::Query;
 use sqlx::{Database, Encode, Type};
 
+use crate::ids::SiteId;
 use crate::rollup::COUNTER_COLUMNS;
 
 /// The columns a response row reads (a macro, so that `concat!` builds constant statements).
@@ -118,7 +119,10 @@ pub(super) const SELECT_REASON_ROLLUPS: &str = "SELECT day, agent, channel, reas
 
 /// Unhappy responses per reason in a report's range and filters, by its agent and channel
 /// groups; gives (agent, channel, reason, count) with `''` for a column not grouped by.
-pub(super) fn select_reason_counts(site_id: i64, query: &crate::report::ReportQuery) -> Statement {
+pub(super) fn select_reason_counts(
+    site_id: SiteId,
+    query: &crate::report::ReportQuery,
+) -> Statement {
     use crate::report::GroupBy;
     let column = |group: GroupBy, name: &str| match query.group_by.contains(&group) {
         true => name.to_owned(),
@@ -132,7 +136,7 @@ pub(super) fn select_reason_counts(site_id: i64, query: &crate::report::ReportQu
         "SELECT {agent}, {channel}, reason, CAST(SUM(unhappy) AS BIGINT) FROM reason_rollups \
          WHERE site_id = "
     ));
-    s.bind(Bind::Int(site_id));
+    s.bind(Bind::Int(site_id.get()));
     s.push(" AND day >= ")
         .bind(Bind::Text(query.from.to_string()));
     s.push(" AND day <= ")
@@ -164,14 +168,14 @@ pub(super) fn attribution_filters<'a>(
 
 /// Adds reason-count changes to `reason_rollups` (rows in lock order).
 pub(super) fn upsert_reason_changes(
-    rows: &[(&(i64, crate::rollup::ReasonKey), &i64)],
+    rows: &[(&(SiteId, crate::rollup::ReasonKey), &i64)],
 ) -> Statement {
     let mut s = Statement::new(
         "INSERT INTO reason_rollups (site_id, day, agent, channel, reason, unhappy) VALUES ",
     );
     for (i, ((site_id, key), delta)) in rows.iter().enumerate() {
         s.push(if i == 0 { "(" } else { ", (" });
-        s.bind(Bind::Int(*site_id)).push(", ");
+        s.bind(Bind::Int(site_id.get())).push(", ");
         s.bind(Bind::Text(key.day.to_string())).push(", ");
         let agent = key.agent.as_ref().map_or("", |a| a.as_str());
         s.bind(Bind::Text(agent.to_owned())).push(", ");

@@ -6,15 +6,16 @@
 //! summary table made it 34 ms but cost every write 10–14 %. The same text on both backends.
 
 use super::sql::{self, Bind, Statement};
+use crate::ids::SiteId;
 use crate::report::ReportQuery;
 
-pub(super) fn statement(site_id: i64, query: &ReportQuery) -> Statement {
+pub(super) fn statement(site_id: SiteId, query: &ReportQuery) -> Statement {
     let answered = "csat_1 + csat_2 + csat_3 + csat_4 + csat_5";
     let mut s = Statement::new(format!(
         "SELECT agent, team, CAST(SUM(csat_4 + csat_5) AS BIGINT), CAST(SUM({answered}) AS BIGINT) \
          FROM rollups WHERE site_id = "
     ));
-    s.bind(Bind::Int(site_id));
+    s.bind(Bind::Int(site_id.get()));
     s.push(" AND day >= ")
         .bind(Bind::Text(query.from.to_string()));
     s.push(" AND day <= ")
@@ -51,7 +52,7 @@ mod tests {
             team: None,
             compare: None,
         };
-        let s = statement(7, &query);
+        let s = statement(SiteId::new(7), &query);
         assert!(
             s.sql.contains("AND channel = $4 GROUP BY agent, team"),
             "{}",

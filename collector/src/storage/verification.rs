@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use super::{StorageError, StoredResponse};
+use crate::ids::SiteId;
 use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
 
 /// The raw data and stored rollups of a site, whole.
@@ -14,33 +15,33 @@ pub trait VerifyStore: Clone + Send + Sync + 'static {
     /// All responses of a site, oldest first.
     fn responses(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<StoredResponse>, StorageError>> + Send;
 
     /// The rollup keys of a site's impressions.
     fn impressions(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<RollupKey>, StorageError>> + Send;
 
     /// A site's rollup rows.
     fn rollups(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
 
     /// A site's rows of a summary table (no team; `key.day` the week's Monday in the weekly
     /// ones).
     fn summary_rollups(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         summary: Summary,
     ) -> impl Future<Output = Result<Vec<(RollupKey, RollupCounters)>, StorageError>> + Send;
 
     /// A site's reason rows.
     fn reason_rollups(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<(ReasonKey, i64)>, StorageError>> + Send;
 }
 
@@ -51,7 +52,7 @@ macro_rules! verify_store {
         impl $crate::storage::VerifyStore for $storage {
             async fn responses(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::storage::StoredResponse>, $crate::storage::StorageError> {
                 use $crate::storage::queries::Queries as _;
                 <$db>::responses(&mut *self.$pool.acquire().await?, site_id).await
@@ -59,7 +60,7 @@ macro_rules! verify_store {
 
             async fn impressions(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::rollup::RollupKey>, $crate::storage::StorageError> {
                 use $crate::storage::queries::Queries as _;
                 <$db>::impressions(&mut *self.$pool.acquire().await?, site_id).await
@@ -67,7 +68,7 @@ macro_rules! verify_store {
 
             async fn rollups(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<
                 Vec<($crate::rollup::RollupKey, $crate::rollup::RollupCounters)>,
                 $crate::storage::StorageError,
@@ -78,7 +79,7 @@ macro_rules! verify_store {
 
             async fn summary_rollups(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 summary: $crate::rollup::Summary,
             ) -> Result<
                 Vec<($crate::rollup::RollupKey, $crate::rollup::RollupCounters)>,
@@ -90,7 +91,7 @@ macro_rules! verify_store {
 
             async fn reason_rollups(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<Vec<($crate::rollup::ReasonKey, i64)>, $crate::storage::StorageError> {
                 use $crate::storage::queries::Queries as _;
                 <$db>::reason_rollups(&mut *self.$pool.acquire().await?, site_id).await

@@ -14,6 +14,7 @@ use super::records::{
 };
 use crate::alerts::{AlertRule, Condition, NewAlert, WebhookFormat};
 use crate::audit::AuditEntry;
+use crate::ids::{SiteId, WebhookId};
 
 #[derive(Debug, FromRow)]
 pub(super) struct WebhookRow {
@@ -27,7 +28,7 @@ pub(super) struct WebhookRow {
 #[derive(Debug, FromRow)]
 pub(super) struct DeliveryRow {
     id: i64,
-    webhook_id: i64,
+    webhook_id: WebhookId,
     event_id: String,
     interaction: String,
     state: String,
@@ -80,14 +81,14 @@ pub trait AlertStore: Clone + Send + Sync + 'static {
     /// A site's webhooks, oldest first.
     fn webhooks(
         &self,
-        site_id: i64,
+        site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<WebhookRecord>, StorageError>> + Send;
 
     /// Removes webhook `id` of `entry.site_id`, recording `entry`; `false` when there is none.
     fn remove_webhook(
         &self,
         entry: AuditEntry,
-        id: i64,
+        id: WebhookId,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// Alerts due at `now_ms` (at most `limit`), oldest due first, of webhooks not removed.
@@ -117,7 +118,7 @@ pub trait AlertStore: Clone + Send + Sync + 'static {
     /// A site's latest deliveries, newest first.
     fn deliveries(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<DeliveryRecord>, StorageError>> + Send;
 }
@@ -141,7 +142,7 @@ macro_rules! alert_store {
 
             async fn webhooks(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::storage::WebhookRecord>, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
                 <$db>::webhooks(&mut *self.$pool.acquire().await?, site_id).await
@@ -150,7 +151,7 @@ macro_rules! alert_store {
             async fn remove_webhook(
                 &self,
                 entry: $crate::audit::AuditEntry,
-                id: i64,
+                id: $crate::ids::WebhookId,
             ) -> Result<bool, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
                 let mut tx = self.$pool.begin().await?;
@@ -195,7 +196,7 @@ macro_rules! alert_store {
 
             async fn deliveries(
                 &self,
-                site_id: i64,
+                site_id: $crate::ids::SiteId,
                 limit: i64,
             ) -> Result<Vec<$crate::storage::DeliveryRecord>, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
@@ -212,23 +213,23 @@ pub(super) trait Webhooks: Database {
         conn: &mut Self::Connection,
         entry: &AuditEntry,
         webhook: &NewWebhook,
-    ) -> Result<i64, StorageError>;
+    ) -> Result<WebhookId, StorageError>;
 
     async fn webhooks(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<WebhookRecord>, StorageError>;
 
     async fn remove_webhook(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
-        id: i64,
+        id: WebhookId,
     ) -> Result<bool, StorageError>;
 
     /// The conditions of a site's webhooks, for the write path.
     async fn alert_rules(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<AlertRule>, StorageError>;
 
     async fn insert_alerts(
@@ -260,14 +261,14 @@ pub(super) trait Webhooks: Database {
 
     async fn deliveries(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         limit: i64,
     ) -> Result<Vec<DeliveryRecord>, StorageError>;
 
     /// Deletes a site's alerts made before `bound_ms` (retention).
     async fn purge_alerts(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         bound_ms: i64,
     ) -> Result<(), StorageError>;
 }
@@ -291,7 +292,7 @@ where
         conn: &mut Self::Connection,
         entry: &AuditEntry,
         webhook: &NewWebhook,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<WebhookId, StorageError> {
         let (id,): (i64,) = sqlx::query_as(INSERT_WEBHOOK)
             .bind(webhook.site_id)
             .bind(webhook.url.as_str())
@@ -306,12 +307,12 @@ where
             ..entry.clone()
         };
         Self::insert_audit(conn, &entry).await?;
-        Ok(id)
+        Ok(WebhookId::new(id))
     }
 
     async fn webhooks(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<WebhookRecord>, StorageError> {
         let rows: Vec<WebhookRow> = sqlx::query_as(SELECT_WEBHOOKS)
             .bind(site_id)
@@ -320,7 +321,7 @@ where
         rows.into_iter()
             .map(|row| {
                 Ok(WebhookRecord {
-                    id: row.id,
+                    id: WebhookId::new(row.id),
                     url: row.url,
                     condition: row.condition,
                     format: format(&row.format)?,
@@ -333,7 +334,7 @@ where
     async fn remove_webhook(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
-        id: i64,
+        id: WebhookId,
     ) -> Result<bool, StorageError> {
         let removed: Option<(i64,)> = sqlx::query_as(REMOVE_WEBHOOK)
             .bind(entry.at_ms)
@@ -350,7 +351,7 @@ where
 
     async fn alert_rules(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
     ) -> Result<Vec<AlertRule>, StorageError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(SELECT_RULES)
             .bind(site_id)
@@ -359,7 +360,7 @@ where
         rows.into_iter()
             .map(|(webhook_id, condition)| {
                 Ok(AlertRule {
-                    webhook_id,
+                    webhook_id: WebhookId::new(webhook_id),
                     condition: Condition::parse(&condition)
                         .map_err(|e| StorageError::Corrupt(e.to_string()))?,
                 })
@@ -459,7 +460,7 @@ where
 
     async fn deliveries(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         limit: i64,
     ) -> Result<Vec<DeliveryRecord>, StorageError> {
         let rows: Vec<DeliveryRow> = sqlx::query_as(SELECT_DELIVERIES)
@@ -492,7 +493,7 @@ where
 
     async fn purge_alerts(
         conn: &mut Self::Connection,
-        site_id: i64,
+        site_id: SiteId,
         bound_ms: i64,
     ) -> Result<(), StorageError> {
         sqlx::query(PURGE_ALERTS)

@@ -19,6 +19,7 @@ use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRul
 use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
 use crate::alerts::{NewAlert, crossings};
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
 
@@ -31,7 +32,7 @@ pub(super) trait WriteTx: Sized {
     /// where writers run concurrently.
     async fn responses_of(
         &mut self,
-        site_id: i64,
+        site_id: SiteId,
         interactions: &[InteractionId],
     ) -> Result<Vec<StoredResponse>, StorageError>;
 
@@ -215,7 +216,7 @@ pub(super) async fn apply_impression<T: WriteTx>(
 /// transaction; gives how many rows went (0: nothing was stored).
 pub(super) async fn erase_interaction<T: WriteTx>(
     tx: &mut T,
-    site_id: i64,
+    site_id: SiteId,
     interaction: &InteractionId,
     stand_in: &str,
 ) -> Result<u64, StorageError> {
@@ -272,7 +273,7 @@ where
 /// history. The caller owns the transaction; gives how many were stored.
 pub(super) async fn import_batch<T: WriteTx>(
     tx: &mut T,
-    site_id: i64,
+    site_id: SiteId,
     rows: &[(InteractionId, ResponseState)],
 ) -> Result<u64, StorageError> {
     let keyed: Vec<(ResponseKey, ResponseState)> = rows

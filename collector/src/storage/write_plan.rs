@@ -8,11 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 use koe_shared::{InteractionId, SubmissionStatus};
 
 use crate::alerts::{AlertRule, NewAlert, crossings};
+use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{ReasonKey, RollupCounters, RollupDelta, RollupKey, reason_deltas};
 
 /// A response's identity: (site id, interaction).
-pub(super) type ResponseKey = (i64, InteractionId);
+pub(super) type ResponseKey = (SiteId, InteractionId);
 
 /// Where a stored response's row is: its id, and the creation time it is stored under — on
 /// PostgreSQL, which monthly partition holds it. An update names both (the time may change
@@ -33,15 +34,15 @@ impl StoredRow {
 }
 
 /// Rollup changes per (site id, row key), summed; the order every writer locks rows in.
-pub(super) type RollupChanges = BTreeMap<(i64, RollupKey), RollupCounters>;
+pub(super) type RollupChanges = BTreeMap<(SiteId, RollupKey), RollupCounters>;
 
 /// Reason-count changes per (site id, reason row), summed, in lock order.
-pub(super) type ReasonChanges = BTreeMap<(i64, ReasonKey), i64>;
+pub(super) type ReasonChanges = BTreeMap<(SiteId, ReasonKey), i64>;
 
 /// Adds one response's reason changes to a batch's.
 pub(super) fn add_reason_changes(
     changes: &mut ReasonChanges,
-    site_id: i64,
+    site_id: SiteId,
     before: Option<&ResponseState>,
     after: &ResponseState,
 ) {
@@ -52,7 +53,7 @@ pub(super) fn add_reason_changes(
 }
 
 /// Adds one site's deltas to a batch's changes.
-pub(super) fn add_changes(changes: &mut RollupChanges, site_id: i64, deltas: Vec<RollupDelta>) {
+pub(super) fn add_changes(changes: &mut RollupChanges, site_id: SiteId, deltas: Vec<RollupDelta>) {
     for delta in deltas {
         changes
             .entry((site_id, delta.key))
@@ -63,8 +64,8 @@ pub(super) fn add_changes(changes: &mut RollupChanges, site_id: i64, deltas: Vec
 
 /// The interactions a batch touches, per site, sorted and once each (every writer reads and
 /// locks them in this order).
-pub(super) fn touched(writes: &[&AnswerWrite]) -> BTreeMap<i64, Vec<InteractionId>> {
-    let mut wanted: BTreeMap<i64, Vec<InteractionId>> = BTreeMap::new();
+pub(super) fn touched(writes: &[&AnswerWrite]) -> BTreeMap<SiteId, Vec<InteractionId>> {
+    let mut wanted: BTreeMap<SiteId, Vec<InteractionId>> = BTreeMap::new();
     for write in writes {
         wanted
             .entry(write.site_id)
@@ -99,7 +100,7 @@ pub(super) struct BatchPlan {
 }
 
 /// The webhook rules of the sites a batch touches (sites without webhooks are absent).
-pub(super) type SiteRules = HashMap<i64, Vec<AlertRule>>;
+pub(super) type SiteRules = HashMap<SiteId, Vec<AlertRule>>;
 
 /// Plans a batch: `stored` holds the touched responses that exist (id and state). Writes to
 /// the same interaction apply in order, each to the state the one before left — and each may
@@ -171,7 +172,7 @@ mod tests {
 
     fn write(interaction: &str, now_ms: i64, agent: &str, csat: Option<u8>) -> AnswerWrite {
         AnswerWrite {
-            site_id: 1,
+            site_id: SiteId::new(1),
             interaction: InteractionId::try_from(interaction).unwrap(),
             attribution: Attribution {
                 agent: Some(AgentId::try_from(agent).unwrap()),
@@ -190,7 +191,10 @@ mod tests {
     }
 
     fn key(interaction: &str) -> ResponseKey {
-        (1, InteractionId::try_from(interaction).unwrap())
+        (
+            SiteId::new(1),
+            InteractionId::try_from(interaction).unwrap(),
+        )
     }
 
     #[test]
@@ -269,6 +273,6 @@ mod tests {
             write("x", 0, "ken", None),
         );
         let touched = touched(&[&x, &y, &x2]);
-        assert_eq!(touched[&1], [key("a").1, key("x").1]);
+        assert_eq!(touched[&SiteId::new(1)], [key("a").1, key("x").1]);
     }
 }

@@ -26,6 +26,7 @@ use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 
+use crate::ids::SiteId;
 use crate::settings::Settings;
 use crate::web::client_address::client_key;
 use crate::web::error::IngestError;
@@ -219,7 +220,7 @@ pub async fn per_ip(
 /// limits are shared).
 #[derive(Debug)]
 pub struct SiteLimiter {
-    local: Limiter<i64>,
+    local: Limiter<SiteId>,
     shared: Option<(Arc<SharedLimits>, SharedQuota)>,
 }
 
@@ -238,7 +239,7 @@ impl SiteLimiter {
     }
 
     /// `Err(seconds to wait)` when the site is over its limit.
-    pub async fn check(&self, site_id: i64) -> Result<(), u64> {
+    pub async fn check(&self, site_id: SiteId) -> Result<(), u64> {
         let key = format!("site:{site_id}");
         match shared_answer(&self.shared, &key, None, false).await {
             Some(answer) => answer,

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::ids::{KeyId, SiteId};
 use crate::storage::Role;
 
 pub const COOKIE: &str = "koe_session";
@@ -18,8 +19,8 @@ pub const LIFETIME_SECS: i64 = 12 * 3600;
 pub struct Session {
     /// The stored session's id.
     pub id: i64,
-    pub site_id: i64,
-    pub key_id: i64,
+    pub site_id: SiteId,
+    pub key_id: KeyId,
     pub role: Role,
     pub expires_at: i64,
 }
@@ -100,7 +101,7 @@ impl SessionKey {
         let mut parts = text.split('.');
         let session = Session {
             id: parts.next()?.parse().ok()?,
-            site_id: parts.next()?.parse().ok()?,
+            site_id: SiteId::new(parts.next()?.parse().ok()?),
             key_id: parts.next()?.parse().ok()?,
             role: Role::parse(parts.next()?)?,
             expires_at: parts.next()?.parse().ok()?,
@@ -137,8 +138,8 @@ mod tests {
         let key = SessionKey::new(Some("test secret"));
         let session = Session {
             id: 5,
-            site_id: 3,
-            key_id: 9,
+            site_id: SiteId::new(3),
+            key_id: KeyId::new(9),
             role: Role::Read,
             expires_at: 1000,
         };
@@ -151,7 +152,7 @@ mod tests {
             "another server's key"
         );
         let forged = key.seal(&Session {
-            site_id: 4,
+            site_id: SiteId::new(4),
             ..session
         });
         let spliced = format!(

@@ -51,7 +51,7 @@ impl<S: Storage> AppState<S> {
             return;
         }
         if let Err(error) = self.storage.touch_api_key(key.id, now_ms).await {
-            tracing::warn!(error = %error, key = key.id, "could not note an API key's use");
+            tracing::warn!(error = %error, key = %key.id, "could not note an API key's use");
         }
     }
 }

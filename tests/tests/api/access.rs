@@ -60,7 +60,7 @@ async fn a_revoked_key_fails_at_once_and_its_sessions_end<S: TestBackend>() {
         !text.contains(&read_key) && !text.contains(&admin_key),
         "keys are never listed: {text}"
     );
-    let reader_row = listed.iter().find(|k| k["id"] == reader.id).unwrap();
+    let reader_row = listed.iter().find(|k| k["id"] == reader.id.get()).unwrap();
     assert_eq!(reader_row["role"], "read");
     assert!(reader_row["last_used_at"].is_string(), "{reader_row}");
     assert!(reader_row["revoked_at"].is_null());
@@ -76,7 +76,7 @@ async fn a_revoked_key_fails_at_once_and_its_sessions_end<S: TestBackend>() {
             .bearer_auth(&admin_key)
             .send()
     };
-    assert_eq!(revoke(reader.id).await.unwrap().status(), 204);
+    assert_eq!(revoke(reader.id.get()).await.unwrap().status(), 204);
     let refused = get(&app, &scores, &read_key).await;
     assert_eq!(
         refused.status(),
@@ -89,7 +89,11 @@ async fn a_revoked_key_fails_at_once_and_its_sessions_end<S: TestBackend>() {
         303,
         "the revoked key's dashboard session has ended"
     );
-    assert_eq!(revoke(reader.id).await.unwrap().status(), 404, "once only");
+    assert_eq!(
+        revoke(reader.id.get()).await.unwrap().status(),
+        404,
+        "once only"
+    );
     assert_eq!(get(&app, &scores, &admin_key).await.status(), 200);
 
     let audit = app.storage.audit_events(site.id).await.unwrap();

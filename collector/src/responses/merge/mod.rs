@@ -5,6 +5,8 @@ use koe_shared::{
     Resolved, Submission, SubmissionStatus, TeamId,
 };
 
+use crate::ids::SiteId;
+
 /// Who handled the interaction, and whether a signed token vouches for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attribution {
@@ -122,7 +124,7 @@ pub struct ResponseState {
 /// A checked submission, ready to be merged into storage.
 #[derive(Debug, Clone)]
 pub struct AnswerWrite {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub interaction: InteractionId,
     pub attribution: Attribution,
     pub answers: Answers,

@@ -6,7 +6,7 @@ const DAY_MS: i64 = 86_400_000;
 
 fn write(now_ms: i64, attribution: Attribution, answers: Answers) -> AnswerWrite {
     AnswerWrite {
-        site_id: 1,
+        site_id: SiteId::new(1),
         interaction: InteractionId::try_from("i-1").unwrap(),
         attribution,
         answers,
@@ -174,7 +174,7 @@ fn only_signed_attribution_changes_attribution() {
 
 fn confirmation(now_ms: i64, csat: u8, flagged: bool) -> AnswerWrite {
     AnswerWrite {
-        site_id: 1,
+        site_id: SiteId::new(1),
         interaction: InteractionId::try_from("i-1").unwrap(),
         attribution: Attribution::default(),
         answers: Answers {

@@ -27,6 +27,7 @@ use super::{
 };
 use super::{rezone, write_path};
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::sites::SiteTimeZone;
 use partitions::Partitions;
@@ -133,7 +134,7 @@ impl AnswerStore for PgStorage {
 
     async fn import_responses(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         rows: Vec<(InteractionId, ResponseState)>,
     ) -> Result<u64, StorageError> {
         let times = rows.iter().map(|(_, state)| state.created_at_ms);

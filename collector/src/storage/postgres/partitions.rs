@@ -19,6 +19,8 @@ use std::time::Duration;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use sqlx::Postgres;
+
+use crate::ids::SiteId;
 use sqlx::postgres::PgPool;
 
 use crate::audit::AuditEntry;
@@ -182,7 +184,7 @@ pub(super) async fn drop_purged(
     partitions: &Partitions,
     cutoffs: &[PurgeCutoff],
 ) -> Result<u64, StorageError> {
-    let by_site: BTreeMap<i64, &PurgeCutoff> =
+    let by_site: BTreeMap<SiteId, &PurgeCutoff> =
         cutoffs.iter().map(|c| (c.entry.site_id, c)).collect();
     let mut dropped = 0;
     for month in partition_months(pool).await? {
@@ -233,7 +235,7 @@ async fn partition_months(pool: &PgPool) -> Result<Vec<Month>, StorageError> {
 async fn drop_month(
     pool: &PgPool,
     month: Month,
-    by_site: &BTreeMap<i64, &PurgeCutoff>,
+    by_site: &BTreeMap<SiteId, &PurgeCutoff>,
 ) -> Result<Option<u64>, StorageError> {
     let table = month.table();
     let mut tx = pool.begin().await?;
@@ -255,7 +257,7 @@ async fn drop_month(
     sqlx::query(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
         .execute(&mut *tx)
         .await?;
-    let sites: Vec<(i64,)> = sqlx::query_as("SELECT id FROM sites ORDER BY id")
+    let sites: Vec<(SiteId,)> = sqlx::query_as("SELECT id FROM sites ORDER BY id")
         .fetch_all(&mut *tx)
         .await?;
     let keeps = sites
@@ -272,7 +274,7 @@ async fn drop_month(
             return Ok(None);
         }
     }
-    let counts: Vec<(i64, i64)> = sqlx::query_as(&format!(
+    let counts: Vec<(SiteId, i64)> = sqlx::query_as(&format!(
         "SELECT site_id, COUNT(*) FROM {table} GROUP BY site_id ORDER BY site_id"
     ))
     .fetch_all(&mut *tx)

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use koe_shared::InteractionId;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
+use crate::ids::SiteId;
 use crate::rollup::{COUNTER_COLUMNS, RollupCounters, RollupKey, Summary};
 use crate::storage::rows::ResponseRow;
 use crate::storage::sql::{self, ROLLUP_KEYS};
@@ -30,7 +31,7 @@ impl WriteTx for PgConnection {
     /// in about half of the benchmark runs.
     async fn responses_of(
         &mut self,
-        site_id: i64,
+        site_id: SiteId,
         interactions: &[InteractionId],
     ) -> Result<Vec<StoredResponse>, StorageError> {
         let interactions: Vec<&str> = interactions.iter().map(InteractionId::as_str).collect();
@@ -89,7 +90,7 @@ impl WriteTx for PgConnection {
             .execute(&mut *self)
             .await?;
         for summary in Summary::ALL {
-            let mut summed: BTreeMap<(i64, RollupKey), RollupCounters> = BTreeMap::new();
+            let mut summed: BTreeMap<(SiteId, RollupKey), RollupCounters> = BTreeMap::new();
             for ((site_id, key), counters) in &rows {
                 summed
                     .entry((*site_id, summary.key_of(key)))
@@ -114,7 +115,7 @@ impl WriteTx for PgConnection {
 fn upsert<'a>(
     table: &str,
     keys: &str,
-    rows: &[(&(i64, RollupKey), &RollupCounters)],
+    rows: &[(&(SiteId, RollupKey), &RollupCounters)],
     with_team: bool,
 ) -> QueryBuilder<'a, Postgres> {
     let mut query = QueryBuilder::<Postgres>::new(format!(
@@ -130,7 +131,7 @@ fn upsert<'a>(
 }
 
 /// Rollup rows as JSON: one array per row, keys then counters.
-fn rows_json(rows: &[(&(i64, RollupKey), &RollupCounters)], with_team: bool) -> String {
+fn rows_json(rows: &[(&(SiteId, RollupKey), &RollupCounters)], with_team: bool) -> String {
     use std::fmt::Write as _;
     let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
     let mut json = String::with_capacity(rows.len() * 160);

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::ids::{KeyId, SiteId};
+
 /// What an API key may do: `read` reports, or `admin` (also create links and keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -30,7 +32,7 @@ impl Role {
 /// An API key to store: only its digest, never the key.
 #[derive(Clone)]
 pub struct NewApiKey {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub role: Role,
     pub digest: [u8; 32],
     pub prefix: String,
@@ -52,8 +54,8 @@ impl fmt::Debug for NewApiKey {
 /// A stored API key (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApiKeyRecord {
-    pub id: i64,
-    pub site_id: i64,
+    pub id: KeyId,
+    pub site_id: SiteId,
     pub role: Role,
     /// The key's first characters, to tell keys apart.
     pub prefix: String,
@@ -68,8 +70,8 @@ pub struct ApiKeyRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id: i64,
-    pub key_id: i64,
-    pub site_id: i64,
+    pub key_id: KeyId,
+    pub site_id: SiteId,
     pub role: Role,
     pub expires_at_ms: i64,
     pub ended_at_ms: Option<i64>,

@@ -4,11 +4,12 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::alerts::{Condition, WebhookFormat};
+use crate::ids::{SiteId, WebhookId};
 
 /// A webhook to store; its secret is shown once, to whoever added it.
 #[derive(Clone)]
 pub struct NewWebhook {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub url: String,
     pub condition: Condition,
     pub format: WebhookFormat,
@@ -30,7 +31,7 @@ impl std::fmt::Debug for NewWebhook {
 
 impl NewWebhook {
     /// As listed once stored under `id`.
-    pub fn record(&self, id: i64) -> WebhookRecord {
+    pub fn record(&self, id: WebhookId) -> WebhookRecord {
         WebhookRecord {
             id,
             url: self.url.clone(),
@@ -44,7 +45,8 @@ impl NewWebhook {
 /// A stored webhook as listed (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WebhookRecord {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: WebhookId,
     pub url: String,
     pub condition: String,
     pub format: WebhookFormat,
@@ -55,7 +57,8 @@ pub struct WebhookRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeliveryRecord {
     pub id: i64,
-    pub webhook_id: i64,
+    #[schema(value_type = i64)]
+    pub webhook_id: WebhookId,
     pub event_id: String,
     pub interaction: String,
     pub state: DeliveryState,

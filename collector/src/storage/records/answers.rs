@@ -4,12 +4,13 @@
 use koe_shared::{InteractionId, SubmissionStatus};
 
 use super::CustomerCheck;
+use crate::ids::SiteId;
 use crate::responses::{Attribution, ResponseState};
 
 /// A first (or repeated) impression of a survey.
 #[derive(Debug, Clone)]
 pub struct ImpressionWrite {
-    pub site_id: i64,
+    pub site_id: SiteId,
     pub interaction: InteractionId,
     pub attribution: Attribution,
     pub day: jiff::civil::Date,

@@ -26,6 +26,7 @@ use super::{
     RemovalStore, Rezoned, SaveError, Saved, StorageError, StorageOptions,
 };
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::sites::SiteTimeZone;
 use writer::{Erasure, Purge, Write, WriteJob, Writer, run_writer};
@@ -155,7 +156,7 @@ impl AnswerStore for SqliteStorage {
 
     async fn import_responses(
         &self,
-        site_id: i64,
+        site_id: SiteId,
         rows: Vec<(InteractionId, ResponseState)>,
     ) -> Result<u64, StorageError> {
         self.through_writer(|reply| WriteJob::Import(site_id, rows, reply))

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use koe_shared::{Channel, InteractionId};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use crate::ids::SiteId;
 use crate::rollup::{COUNTER_COLUMNS, Summary, week_of};
 use crate::storage::rows::ResponseRow;
 use crate::storage::sql::{self, ROLLUP_KEYS, ROWS_PER_STATEMENT};
@@ -78,7 +79,7 @@ impl WriteTx for SqliteConnection {
 
     async fn responses_of(
         &mut self,
-        site_id: i64,
+        site_id: SiteId,
         interactions: &[InteractionId],
     ) -> Result<Vec<StoredResponse>, StorageError> {
         let mut query = QueryBuilder::<Sqlite>::new(format!(

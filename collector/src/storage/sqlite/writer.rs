@@ -18,6 +18,7 @@ use sqlx::Sqlite;
 
 use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::audit::AuditEntry;
+use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::sites::SiteTimeZone;
 use crate::storage::Rezoned;
@@ -40,7 +41,7 @@ pub(super) enum WriteJob {
     Purge(Purge, oneshot::Sender<Result<u64, StorageError>>),
     /// Store a batch of imported answers (`koe import`) in a transaction of its own.
     Import(
-        i64,
+        SiteId,
         Vec<(InteractionId, ResponseState)>,
         oneshot::Sender<Result<u64, StorageError>>,
     ),
@@ -180,7 +181,7 @@ impl Writer {
     /// A batch of imported answers in one transaction.
     async fn import(
         &mut self,
-        site_id: i64,
+        site_id: SiteId,
         rows: &[(InteractionId, ResponseState)],
     ) -> Result<u64, StorageError> {
         let conn = &mut self.conn;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::caller::Caller;
 use super::paths::{SiteItemPath, SitePath};
+use crate::ids::KeyId;
 use crate::sites::registration::{create_api_key, revoke_api_key};
 use crate::storage::{ApiKeyRecord, Role, Storage};
 use crate::web::error::ManageError;
@@ -23,7 +24,8 @@ pub struct NewKey {
 /// A key just created: the key itself is shown this once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: KeyId,
     pub api_key: String,
     pub role: Role,
 }
@@ -37,7 +39,8 @@ pub struct KeyList {
 /// A key as listed: what it is and when it was used, never the key.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ListedKey {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: KeyId,
     pub role: Role,
     pub prefix: String,
     pub created_at: String,
@@ -127,7 +130,7 @@ pub async fn revoke_key<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let key_id = path.id;
     let site = &caller.site;
-    match revoke_api_key(&state.storage, site, key_id, caller.actor()).await? {
+    match revoke_api_key(&state.storage, site, KeyId::new(key_id), caller.actor()).await? {
         true => Ok(HttpResponse::NoContent().finish()),
         false => Err(ManageError::NotFound),
     }

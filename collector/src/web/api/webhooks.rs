@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::caller::Caller;
 use super::paths::{SiteItemPath, SitePath};
 use crate::alerts::webhooks::{WebhookError, WebhookRequest, add_webhook, remove_webhook};
+use crate::ids::WebhookId;
 use crate::storage::{DeliveryRecord, Storage, WebhookRecord};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
@@ -127,7 +128,7 @@ pub async fn delete_webhook<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let id = path.id;
     let site = &caller.site;
-    match remove_webhook(&state.storage, site, id, caller.actor()).await? {
+    match remove_webhook(&state.storage, site, WebhookId::new(id), caller.actor()).await? {
         true => Ok(HttpResponse::NoContent().finish()),
         false => Err(ManageError::NotFound),
     }
