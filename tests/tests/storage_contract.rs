@@ -113,7 +113,7 @@ async fn sites_round_trip<S: TestBackend>() {
         strict: false,
         secret_digest: [0; 32],
         low_n_threshold: 30,
-        created_at_ms: 0,
+        created_at: jiff::Timestamp::UNIX_EPOCH,
     };
     assert!(matches!(
         storage.create_site(duplicate).await,

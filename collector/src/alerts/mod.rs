@@ -102,7 +102,7 @@ impl AlertFacts {
                 .iter()
                 .map(|r| r.as_str().to_owned())
                 .collect(),
-            answered_at: jiff::Timestamp::from_millisecond(state.updated_at_ms)
+            answered_at: crate::clock::from_ms(state.updated_at_ms)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
             day: state.day.to_string(),

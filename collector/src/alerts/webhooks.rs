@@ -84,7 +84,7 @@ pub async fn add_webhook<S: AlertStore>(
         condition: Condition::parse(condition)?,
         format,
         secret: crate::secrets::new_webhook_secret(),
-        created_at_ms: clock::now_ms(),
+        created_at: clock::now(),
     };
     let entry = AuditEntry {
         site_id: site.id,
@@ -98,7 +98,7 @@ pub async fn add_webhook<S: AlertStore>(
             webhook.condition,
             format.as_str()
         ),
-        at_ms: webhook.created_at_ms,
+        at_ms: webhook.created_at.as_millisecond(),
     };
     let record = storage.add_webhook(entry, webhook.clone()).await?;
     Ok((record, webhook.secret))

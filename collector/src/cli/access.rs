@@ -60,10 +60,9 @@ async fn site<S: Storage>(storage: &S, key: &SiteKey) -> anyhow::Result<Site> {
         .with_context(|| format!("no site has the key {key}"))
 }
 
-/// A time in milliseconds as RFC 3339, or `-`.
-fn time(ms: Option<i64>) -> String {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map_or_else(|| "-".to_owned(), |t| t.to_string())
+/// A time as RFC 3339, or `-`.
+fn time(at: Option<jiff::Timestamp>) -> String {
+    at.map_or_else(|| "-".to_owned(), |t| t.to_string())
 }
 
 impl AccessCommand {
@@ -111,9 +110,9 @@ impl AccessCommand {
                         .map(|k| {
                             json!({
                                 "id": k.id, "role": k.role, "prefix": k.prefix,
-                                "created_at": time(Some(k.created_at_ms)),
-                                "last_used_at": k.last_used_at_ms.map(|ms| time(Some(ms))),
-                                "revoked_at": k.revoked_at_ms.map(|ms| time(Some(ms))),
+                                "created_at": time(Some(k.created_at)),
+                                "last_used_at": k.last_used_at.map(|t| time(Some(t))),
+                                "revoked_at": k.revoked_at.map(|t| time(Some(t))),
                             })
                         })
                         .collect();
@@ -129,9 +128,9 @@ impl AccessCommand {
                             k.id,
                             k.role.as_str(),
                             k.prefix,
-                            time(Some(k.created_at_ms)),
-                            time(k.last_used_at_ms),
-                            time(k.revoked_at_ms)
+                            time(Some(k.created_at)),
+                            time(k.last_used_at),
+                            time(k.revoked_at)
                         );
                     }
                 }

@@ -130,12 +130,6 @@ async fn site<S: Storage>(storage: &S, key: &str) -> anyhow::Result<crate::sites
         .with_context(|| format!("no site has the key {key}"))
 }
 
-/// A time in milliseconds as RFC 3339, or `-`.
-fn time(ms: Option<i64>) -> String {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map_or_else(|| "-".to_owned(), |t| t.to_string())
-}
-
 impl WebhookAction {
     pub(super) async fn run<S: Storage>(self, storage: &S) -> anyhow::Result<ExitCode> {
         match self {
@@ -213,7 +207,7 @@ impl WebhookAction {
                             d.webhook_id,
                             d.state,
                             d.attempts,
-                            time(Some(d.created_at_ms)),
+                            d.created_at.to_string(),
                             d.interaction,
                             d.last_error.as_deref().unwrap_or("-")
                         );

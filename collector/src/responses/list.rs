@@ -91,7 +91,7 @@ pub struct ListedResponse {
 }
 
 fn rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
+    crate::clock::from_ms(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
 }

@@ -30,7 +30,7 @@ pub struct Site {
     pub previous_secret: Option<PreviousSecret>,
     /// Report rows resting on fewer responses than this are marked "low n".
     pub low_n_threshold: u32,
-    pub created_at_ms: i64,
+    pub created_at: jiff::Timestamp,
     /// Raw responses (and their comments) older than this many days are purged; rollups stay.
     /// `None`: keep everything.
     pub retention_days: Option<u32>,
@@ -41,18 +41,18 @@ pub struct Site {
 }
 
 /// A rotated-out signing secret: tokens and rating links signed with it verify until
-/// `until_ms`, then fail as signed with a retired secret.
+/// `until`, then fail as signed with a retired secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PreviousSecret {
     pub digest: [u8; 32],
-    pub until_ms: i64,
+    pub until: jiff::Timestamp,
 }
 
 impl fmt::Debug for PreviousSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PreviousSecret")
             .field("digest", &"[redacted]")
-            .field("until_ms", &self.until_ms)
+            .field("until", &self.until)
             .finish()
     }
 }
@@ -108,7 +108,7 @@ impl Site {
                     return Err(TokenError::BadSignature.into());
                 };
                 let claims = token::verify(&previous.digest, token, now)?;
-                match now_ms <= previous.until_ms {
+                match now_ms <= previous.until.as_millisecond() {
                     true => Ok(claims),
                     false => Err(SiteTokenError::SecretRetired),
                 }
@@ -132,7 +132,7 @@ pub struct NewSite {
     pub strict: bool,
     pub secret_digest: [u8; 32],
     pub low_n_threshold: u32,
-    pub created_at_ms: i64,
+    pub created_at: jiff::Timestamp,
 }
 
 impl fmt::Debug for NewSite {

@@ -58,7 +58,7 @@ pub async fn register_site<S: SiteStore + AccessStore>(
             strict: request.strict,
             low_n_threshold: request.low_n_threshold,
             secret_digest: secrets::digest(&signing_secret),
-            created_at_ms: clock::now_ms(),
+            created_at: clock::now(),
         })
         .await?;
     Ok(RegisteredSite {
@@ -81,7 +81,7 @@ pub async fn create_api_key<S: AccessStore>(
             role,
             digest: secrets::digest(&key),
             prefix: secrets::key_prefix(&key),
-            created_at_ms: clock::now_ms(),
+            created_at: clock::now(),
             actor,
         })
         .await?;
@@ -129,31 +129,27 @@ pub async fn rotate_secret<S: SiteStore>(
     force: bool,
     actor: Actor,
 ) -> Result<String, RotateError> {
-    let now_ms = clock::now_ms();
+    let now = clock::now();
     if let Some(previous) = &site.previous_secret
-        && previous.until_ms > now_ms
+        && previous.until > now
         && !force
     {
-        let until = jiff::Timestamp::from_millisecond(previous.until_ms)
-            .map(|t| t.to_string())
-            .unwrap_or_default();
-        return Err(RotateError::GraceRunning(until));
+        return Err(RotateError::GraceRunning(previous.until.to_string()));
     }
     let secret = secrets::new_signing_secret();
-    let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
-    let until_ms = now_ms.saturating_add(grace_ms);
-    let until = jiff::Timestamp::from_millisecond(until_ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+    let until = jiff::SignedDuration::try_from(grace)
+        .ok()
+        .and_then(|grace| now.checked_add(grace).ok())
+        .unwrap_or(jiff::Timestamp::MAX);
     let entry = AuditEntry {
         site_id: site.id,
         actor,
         action: AuditAction::SecretRotated,
         detail: format!("the previous secret verifies until {until}"),
-        at_ms: now_ms,
+        at_ms: now.as_millisecond(),
     };
     storage
-        .rotate_secret(entry, secrets::digest(&secret), until_ms)
+        .rotate_secret(entry, secrets::digest(&secret), until)
         .await?;
     Ok(secret)
 }
@@ -186,7 +182,7 @@ pub async fn ensure_demo_site<S: SiteStore + AccessStore>(
             strict: true,
             low_n_threshold: 30,
             secret_digest: secrets::digest(&secrets::new_signing_secret()),
-            created_at_ms: clock::now_ms(),
+            created_at: clock::now(),
         })
         .await
 }

@@ -109,9 +109,7 @@ impl From<&Site> for SiteView {
             retention_days: site.retention_days,
             sample_percent: site.fatigue.sample_percent,
             cooldown_days: site.fatigue.cooldown_days,
-            created_at: jiff::Timestamp::from_millisecond(site.created_at_ms)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
+            created_at: site.created_at.to_string(),
         }
     }
 }

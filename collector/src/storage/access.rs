@@ -51,7 +51,7 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     fn touch_api_key(
         &self,
         id: KeyId,
-        now_ms: i64,
+        now: jiff::Timestamp,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// A site's audit trail, oldest first.
@@ -70,8 +70,8 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     fn create_session(
         &self,
         key_id: KeyId,
-        now_ms: i64,
-        expires_at_ms: i64,
+        now: jiff::Timestamp,
+        expires_at: jiff::Timestamp,
     ) -> impl Future<Output = Result<i64, StorageError>> + Send;
 
     fn session(
@@ -83,7 +83,7 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     fn end_session(
         &self,
         id: i64,
-        now_ms: i64,
+        now: jiff::Timestamp,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 }
 
@@ -142,10 +142,11 @@ macro_rules! access_store {
             async fn touch_api_key(
                 &self,
                 id: $crate::ids::KeyId,
-                now_ms: i64,
+                now: jiff::Timestamp,
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
-                <$db>::touch_api_key(&mut *self.$pool.acquire().await?, id, now_ms).await
+                <$db>::touch_api_key(&mut *self.$pool.acquire().await?, id, now.as_millisecond())
+                    .await
             }
 
             async fn audit_events(
@@ -167,15 +168,15 @@ macro_rules! access_store {
             async fn create_session(
                 &self,
                 key_id: $crate::ids::KeyId,
-                now_ms: i64,
-                expires_at_ms: i64,
+                now: jiff::Timestamp,
+                expires_at: jiff::Timestamp,
             ) -> Result<i64, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 <$db>::insert_session(
                     &mut *self.$pool.acquire().await?,
                     key_id,
-                    now_ms,
-                    expires_at_ms,
+                    now.as_millisecond(),
+                    expires_at.as_millisecond(),
                 )
                 .await
             }
@@ -191,10 +192,11 @@ macro_rules! access_store {
             async fn end_session(
                 &self,
                 id: i64,
-                now_ms: i64,
+                now: jiff::Timestamp,
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
-                <$db>::end_session(&mut *self.$pool.acquire().await?, id, now_ms).await
+                <$db>::end_session(&mut *self.$pool.acquire().await?, id, now.as_millisecond())
+                    .await
             }
         }
     };
@@ -346,7 +348,7 @@ where
             .bind(key.role.as_str())
             .bind(&key.digest[..])
             .bind(key.prefix.as_str())
-            .bind(key.created_at_ms)
+            .bind(key.created_at.as_millisecond())
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| unique(e, "an API key with this digest"))?;
@@ -355,7 +357,7 @@ where
             actor: key.actor,
             action: AuditAction::KeyCreated,
             detail: format!("key {id} ({}, {}…)", key.role.as_str(), key.prefix),
-            at_ms: key.created_at_ms,
+            at_ms: key.created_at.as_millisecond(),
         };
         Self::insert_audit(conn, &entry).await?;
         Ok(ApiKeyRecord {
@@ -363,9 +365,9 @@ where
             site_id: key.site_id,
             role: key.role,
             prefix: key.prefix.clone(),
-            created_at_ms: key.created_at_ms,
-            last_used_at_ms: None,
-            revoked_at_ms: None,
+            created_at: key.created_at,
+            last_used_at: None,
+            revoked_at: None,
         })
     }
 

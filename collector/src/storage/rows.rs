@@ -52,12 +52,12 @@ impl TryFrom<SiteRow> for Site {
             previous_secret: match (row.previous_secret_digest, row.previous_secret_until_ms) {
                 (Some(previous), Some(until_ms)) => Some(PreviousSecret {
                     digest: digest(previous)?,
-                    until_ms,
+                    until: timestamp(until_ms)?,
                 }),
                 _ => None,
             },
             low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
-            created_at_ms: row.created_at_ms,
+            created_at: timestamp(row.created_at_ms)?,
             retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
             fatigue: Fatigue {
                 sample_percent: u8::try_from(row.sample_percent)
@@ -105,6 +105,11 @@ pub(super) struct ApiKeyRow {
     pub revoked_at_ms: Option<i64>,
 }
 
+/// A stored time (Unix ms) as a timestamp; one jiff cannot represent is corrupt.
+pub(super) fn timestamp(ms: i64) -> Result<jiff::Timestamp, StorageError> {
+    crate::clock::from_ms(ms).ok_or_else(|| StorageError::Corrupt(format!("a time of {ms} ms")))
+}
+
 impl TryFrom<ApiKeyRow> for ApiKeyRecord {
     type Error = StorageError;
 
@@ -114,9 +119,9 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
             site_id: row.site_id,
             role: role(&row.role)?,
             prefix: row.key_prefix,
-            created_at_ms: row.created_at_ms,
-            last_used_at_ms: row.last_used_at_ms,
-            revoked_at_ms: row.revoked_at_ms,
+            created_at: timestamp(row.created_at_ms)?,
+            last_used_at: row.last_used_at_ms.map(timestamp).transpose()?,
+            revoked_at: row.revoked_at_ms.map(timestamp).transpose()?,
         })
     }
 }
@@ -145,9 +150,9 @@ impl TryFrom<SessionRow> for SessionRecord {
             key_id: KeyId::new(row.key_id),
             site_id: row.site_id,
             role: role(&row.role)?,
-            expires_at_ms: row.expires_at_ms,
-            ended_at_ms: row.ended_at_ms,
-            key_revoked_at_ms: row.revoked_at_ms,
+            expires_at: timestamp(row.expires_at_ms)?,
+            ended_at: row.ended_at_ms.map(timestamp).transpose()?,
+            key_revoked_at: row.revoked_at_ms.map(timestamp).transpose()?,
         })
     }
 }
@@ -165,7 +170,7 @@ impl From<AuditRow> for AuditEvent {
     fn from(row: AuditRow) -> Self {
         AuditEvent {
             id: row.id,
-            at: jiff::Timestamp::from_millisecond(row.at_ms)
+            at: crate::clock::from_ms(row.at_ms)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
             actor: row.actor,

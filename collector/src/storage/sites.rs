@@ -36,12 +36,12 @@ pub trait SiteStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Makes `digest` the site's signing secret, keeps the previous one verifying until
-    /// `until_ms`, and records it, in one transaction.
+    /// `until`, and records it, in one transaction.
     fn rotate_secret(
         &self,
         entry: AuditEntry,
         digest: [u8; 32],
-        until_ms: i64,
+        until: jiff::Timestamp,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 }
 
@@ -100,11 +100,11 @@ macro_rules! site_store {
                 &self,
                 entry: $crate::audit::AuditEntry,
                 digest: [u8; 32],
-                until_ms: i64,
+                until: jiff::Timestamp,
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::sites::Sites as _;
                 let mut tx = self.$pool.begin().await?;
-                <$db>::rotate_secret(&mut tx, &entry, &digest, until_ms).await?;
+                <$db>::rotate_secret(&mut tx, &entry, &digest, until.as_millisecond()).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -202,7 +202,7 @@ where
             .bind(site.timezone.name())
             .bind(site.strict)
             .bind(&site.secret_digest[..])
-            .bind(site.created_at_ms)
+            .bind(site.created_at.as_millisecond())
             .bind(i64::from(site.low_n_threshold))
             .fetch_one(conn)
             .await

@@ -12,6 +12,7 @@ use super::access::Access;
 use super::records::{
     AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
 };
+use super::rows::timestamp;
 use crate::alerts::{AlertRule, Condition, NewAlert, WebhookFormat};
 use crate::audit::AuditEntry;
 use crate::ids::{SiteId, WebhookId};
@@ -299,7 +300,7 @@ where
             .bind(webhook.condition.to_string().as_str())
             .bind(webhook.format.as_str())
             .bind(webhook.secret.as_str())
-            .bind(webhook.created_at_ms)
+            .bind(webhook.created_at.as_millisecond())
             .fetch_one(&mut *conn)
             .await?;
         let entry = AuditEntry {
@@ -325,7 +326,7 @@ where
                     url: row.url,
                     condition: row.condition,
                     format: format(&row.format)?,
-                    created_at_ms: row.created_at_ms,
+                    created_at: timestamp(row.created_at_ms)?,
                 })
             })
             .collect()
@@ -474,16 +475,17 @@ where
                     StorageError::Corrupt(format!("a delivery in state {:?}", row.state))
                 })?;
                 Ok(DeliveryRecord {
-                    next_attempt_at_ms: (state == DeliveryState::Pending)
-                        .then_some(row.next_attempt_at_ms),
+                    next_attempt_at: (state == DeliveryState::Pending)
+                        .then(|| timestamp(row.next_attempt_at_ms))
+                        .transpose()?,
                     id: row.id,
                     webhook_id: row.webhook_id,
                     event_id: row.event_id,
                     interaction: row.interaction,
                     state,
                     attempts: row.attempts,
-                    created_at_ms: row.created_at_ms,
-                    delivered_at_ms: row.delivered_at_ms,
+                    created_at: timestamp(row.created_at_ms)?,
+                    delivered_at: row.delivered_at_ms.map(timestamp).transpose()?,
                     last_status: row.last_status,
                     last_error: row.last_error,
                 })

@@ -37,20 +37,20 @@ pub struct AppState<S> {
 
 /// How often a key's last use is written: the listing shows it to the minute, and an API
 /// call then costs no write.
-const KEY_USE_RESOLUTION_MS: i64 = 60_000;
+const KEY_USE_RESOLUTION: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
 impl<S: Storage> AppState<S> {
     /// Notes that a key was used, writing it at most once a minute per key (a failure to
     /// note it is logged, never fails the request).
     pub async fn note_key_use(&self, key: &ApiKeyRecord) {
-        let now_ms = clock::now_ms();
+        let now = clock::now();
         if key
-            .last_used_at_ms
-            .is_some_and(|last| now_ms - last < KEY_USE_RESOLUTION_MS)
+            .last_used_at
+            .is_some_and(|last| now.duration_since(last) < KEY_USE_RESOLUTION)
         {
             return;
         }
-        if let Err(error) = self.storage.touch_api_key(key.id, now_ms).await {
+        if let Err(error) = self.storage.touch_api_key(key.id, now).await {
             tracing::warn!(error = %error, key = %key.id, "could not note an API key's use");
         }
     }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use jiff::Timestamp;
+
 use crate::ids::{KeyId, SiteId};
 
 /// What an API key may do: `read` reports, or `admin` (also create links and keys).
@@ -36,7 +38,7 @@ pub struct NewApiKey {
     pub role: Role,
     pub digest: [u8; 32],
     pub prefix: String,
-    pub created_at_ms: i64,
+    pub created_at: Timestamp,
     /// Who creates it (for the audit trail).
     pub actor: crate::audit::Actor,
 }
@@ -52,17 +54,17 @@ impl fmt::Debug for NewApiKey {
 }
 
 /// A stored API key (never the key itself).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
     pub id: KeyId,
     pub site_id: SiteId,
     pub role: Role,
     /// The key's first characters, to tell keys apart.
     pub prefix: String,
-    pub created_at_ms: i64,
+    pub created_at: Timestamp,
     /// Last used for the API or a dashboard sign-in (kept to the minute).
-    pub last_used_at_ms: Option<i64>,
-    pub revoked_at_ms: Option<i64>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// A dashboard session as the server keeps it: ended by sign-out, by its key's revocation, or
@@ -73,16 +75,14 @@ pub struct SessionRecord {
     pub key_id: KeyId,
     pub site_id: SiteId,
     pub role: Role,
-    pub expires_at_ms: i64,
-    pub ended_at_ms: Option<i64>,
-    pub key_revoked_at_ms: Option<i64>,
+    pub expires_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub key_revoked_at: Option<Timestamp>,
 }
 
 impl SessionRecord {
-    /// Signed in, not signed out, its key not revoked, not expired at `now_ms`.
-    pub fn is_live(&self, now_ms: i64) -> bool {
-        self.ended_at_ms.is_none()
-            && self.key_revoked_at_ms.is_none()
-            && now_ms <= self.expires_at_ms
+    /// Signed in, not signed out, its key not revoked, not expired at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.ended_at.is_none() && self.key_revoked_at.is_none() && now <= self.expires_at
     }
 }

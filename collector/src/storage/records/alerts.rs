@@ -1,6 +1,7 @@
 //! Webhooks and their deliveries as stored and listed.
 
-use serde::Serialize;
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
 use sqlx::FromRow;
 
 use crate::alerts::{Condition, WebhookFormat};
@@ -14,7 +15,7 @@ pub struct NewWebhook {
     pub condition: Condition,
     pub format: WebhookFormat,
     pub secret: String,
-    pub created_at_ms: i64,
+    pub created_at: Timestamp,
 }
 
 impl std::fmt::Debug for NewWebhook {
@@ -37,7 +38,7 @@ impl NewWebhook {
             url: self.url.clone(),
             condition: self.condition.to_string(),
             format: self.format,
-            created_at_ms: self.created_at_ms,
+            created_at: self.created_at,
         }
     }
 }
@@ -50,7 +51,10 @@ pub struct WebhookRecord {
     pub url: String,
     pub condition: String,
     pub format: WebhookFormat,
-    pub created_at_ms: i64,
+    /// Listed as Unix milliseconds (`created_at_ms`).
+    #[serde(rename = "created_at_ms", serialize_with = "unix_ms")]
+    #[schema(value_type = i64)]
+    pub created_at: Timestamp,
 }
 
 /// A delivery as listed: where it stands.
@@ -63,9 +67,16 @@ pub struct DeliveryRecord {
     pub interaction: String,
     pub state: DeliveryState,
     pub attempts: i64,
-    pub created_at_ms: i64,
-    pub next_attempt_at_ms: Option<i64>,
-    pub delivered_at_ms: Option<i64>,
+    /// Times are listed as Unix milliseconds (`…_at_ms`).
+    #[serde(rename = "created_at_ms", serialize_with = "unix_ms")]
+    #[schema(value_type = i64)]
+    pub created_at: Timestamp,
+    #[serde(rename = "next_attempt_at_ms", serialize_with = "unix_ms_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub next_attempt_at: Option<Timestamp>,
+    #[serde(rename = "delivered_at_ms", serialize_with = "unix_ms_or_null")]
+    #[schema(value_type = Option<i64>)]
+    pub delivered_at: Option<Timestamp>,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,
 }
@@ -153,5 +164,20 @@ impl DeliveryState {
 impl std::fmt::Display for DeliveryState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.pad(self.as_str())
+    }
+}
+
+/// A time as the API and `koe webhook … --json` list it: Unix milliseconds.
+fn unix_ms<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i64(at.as_millisecond())
+}
+
+fn unix_ms_or_null<S: Serializer>(
+    at: &Option<Timestamp>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => unix_ms(at, serializer),
+        None => serializer.serialize_none(),
     }
 }

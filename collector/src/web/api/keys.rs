@@ -50,18 +50,13 @@ pub struct ListedKey {
 
 impl From<&ApiKeyRecord> for ListedKey {
     fn from(key: &ApiKeyRecord) -> Self {
-        let time = |ms: i64| {
-            jiff::Timestamp::from_millisecond(ms)
-                .map(|t| t.to_string())
-                .unwrap_or_default()
-        };
         Self {
             id: key.id,
             role: key.role,
             prefix: key.prefix.clone(),
-            created_at: time(key.created_at_ms),
-            last_used_at: key.last_used_at_ms.map(time),
-            revoked_at: key.revoked_at_ms.map(time),
+            created_at: key.created_at.to_string(),
+            last_used_at: key.last_used_at.map(|t| t.to_string()),
+            revoked_at: key.revoked_at.map(|t| t.to_string()),
         }
     }
 }

@@ -119,7 +119,7 @@ async fn session<S: Storage>(
     };
     let stored = state.storage.session(sealed.id).await?;
     Ok(stored
-        .filter(|s| s.is_live(clock::now_ms()))
+        .filter(|s| s.is_live(clock::now()))
         .filter(|s| s.key_id == sealed.key_id && s.site_id == sealed.site_id)
         .map(|_| sealed))
 }

@@ -45,9 +45,10 @@ pub(super) async fn sign_in<S: Storage>(
     };
     state.note_key_use(&record).await;
     let expires_at = now_secs() + LIFETIME_SECS;
+    let expires = jiff::Timestamp::from_second(expires_at).unwrap_or(jiff::Timestamp::MAX);
     let id = match state
         .storage
-        .create_session(record.id, clock::now_ms(), expires_at * 1000)
+        .create_session(record.id, clock::now(), expires)
         .await
     {
         Ok(id) => id,
@@ -94,7 +95,7 @@ pub(super) async fn sign_out<S: Storage>(
     if let Some(session) = req
         .cookie(COOKIE)
         .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
-        && let Err(error) = state.storage.end_session(session.id, clock::now_ms()).await
+        && let Err(error) = state.storage.end_session(session.id, clock::now()).await
     {
         return failed(error);
     }
