@@ -156,7 +156,7 @@ impl Settings {
     }
 
     /// The trusted proxies, parsed.
-    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, SettingsError> {
         self.trusted_proxies
             .iter()
             .map(|cidr| {
@@ -167,22 +167,15 @@ impl Settings {
                             .parse::<std::net::IpAddr>()
                             .map(ipnet::IpNet::from)
                     })
-                    .map_err(|_| {
-                        format!("trusted_proxies: {cidr:?} is not an IP network like 10.0.0.0/8")
-                    })
+                    .map_err(|_| SettingsError::TrustedProxy(cidr.clone()))
             })
             .collect()
     }
 
     /// Refuses settings the collector must not start with.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SettingsError> {
         if self.trust_proxy_headers.is_some() {
-            return Err(
-                "trust_proxy_headers is gone: it believed the left-most X-Forwarded-For \
-                 entry, which any client can write. List your proxies instead, e.g. \
-                 trusted_proxies = [\"10.0.0.0/8\"] (KOE_TRUSTED_PROXIES)"
-                    .into(),
-            );
+            return Err(SettingsError::TrustProxyHeaders);
         }
         self.trusted_proxies()?;
         if let Some(read) = self
@@ -192,21 +185,12 @@ impl Settings {
             && (!read.expose().starts_with("postgres")
                 || !self.database_url.expose().starts_with("postgres"))
         {
-            return Err(
-                "database_read_url is a PostgreSQL replica of a PostgreSQL database_url; SQLite \
-                 reads its own file"
-                    .into(),
-            );
+            return Err(SettingsError::ReadUrl);
         }
         if let Some(secret) = self.session_secret()
             && secret.len() < MIN_SESSION_SECRET_BYTES
         {
-            return Err(format!(
-                "session_secret must be at least {MIN_SESSION_SECRET_BYTES} bytes (it is {}): \
-                 a short secret lets sessions be forged; make one with `openssl rand -hex 32`, \
-                 or leave it unset for a random key per start",
-                secret.len()
-            ));
+            return Err(SettingsError::ShortSessionSecret(secret.len()));
         }
         Ok(())
     }
@@ -287,6 +271,30 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// Settings the collector must not start with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error(
+        "trust_proxy_headers is gone: it believed the left-most X-Forwarded-For entry, which any \
+         client can write. List your proxies instead, e.g. trusted_proxies = [\"10.0.0.0/8\"] \
+         (KOE_TRUSTED_PROXIES)"
+    )]
+    TrustProxyHeaders,
+    #[error("trusted_proxies: {0:?} is not an IP network like 10.0.0.0/8")]
+    TrustedProxy(String),
+    #[error(
+        "database_read_url is a PostgreSQL replica of a PostgreSQL database_url; SQLite reads \
+         its own file"
+    )]
+    ReadUrl,
+    #[error(
+        "session_secret must be at least {MIN_SESSION_SECRET_BYTES} bytes (it is {0}): a short \
+         secret lets sessions be forged; make one with `openssl rand -hex 32`, or leave it unset \
+         for a random key per start"
+    )]
+    ShortSessionSecret(usize),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,7 +330,10 @@ mod tests {
             ..Settings::default()
         };
         let refused = with("hunter2").check().unwrap_err();
-        assert!(refused.contains("at least 32 bytes"), "{refused}");
+        assert!(
+            refused.to_string().contains("at least 32 bytes"),
+            "{refused}"
+        );
         assert!(with(&"k".repeat(31)).check().is_err());
         assert!(with(&"k".repeat(32)).check().is_ok());
         assert!(with("").check().is_ok());
@@ -337,7 +348,7 @@ mod tests {
             ..Settings::default()
         };
         let refused = old.check().unwrap_err();
-        assert!(refused.contains("trusted_proxies"), "{refused}");
+        assert!(refused.to_string().contains("trusted_proxies"), "{refused}");
         let listed = Settings {
             trusted_proxies: vec!["10.0.0.0/8".into(), "192.0.2.1".into()],
             ..Settings::default()
@@ -347,7 +358,12 @@ mod tests {
             trusted_proxies: vec!["ten dot zero".into()],
             ..Settings::default()
         };
-        assert!(bad.check().unwrap_err().contains("is not an IP network"));
+        assert!(
+            bad.check()
+                .unwrap_err()
+                .to_string()
+                .contains("is not an IP network")
+        );
     }
 
     #[test]

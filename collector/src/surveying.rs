@@ -54,6 +54,7 @@ pub enum Shown {
 
 /// Decides whether the survey is shown — the site's sample, then the customer's cooldown —
 /// and counts its impression when it is (unless only peeking).
+#[tracing::instrument(name = "surveying::show", skip_all, fields(site = %site.key, peek = request.peek))]
 pub async fn show<S: AnswerStore + CustomerStore>(
     storage: &S,
     site: &Site,
@@ -100,6 +101,7 @@ pub async fn show<S: AnswerStore + CustomerStore>(
 /// Whether a rating link may be sent for `interaction` now: in the site's sample, and — when the
 /// customer is named — not surveyed within the cooldown (then noted as surveyed, in the same
 /// statement). `force` sends anyway, still noting the customer.
+#[tracing::instrument(name = "surveying::admit_link", skip_all, fields(site = %site.key))]
 pub async fn admit_link<S: CustomerStore>(
     storage: &S,
     site: &Site,

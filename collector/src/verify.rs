@@ -24,6 +24,7 @@ impl Findings {
 }
 
 /// Checks every site's stored counts against its raw data, and the backend's response keys.
+#[tracing::instrument(name = "verify", skip_all)]
 pub async fn verify<S: SiteStore + VerifyStore + Lifecycle>(
     storage: &S,
 ) -> Result<Findings, StorageError> {

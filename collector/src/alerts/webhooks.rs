@@ -47,6 +47,7 @@ pub struct WebhookRequest<'a> {
 }
 
 /// Checks and stores a webhook, records it in the audit trail, and gives its id and secret.
+#[tracing::instrument(name = "webhooks::add_webhook", skip_all)]
 pub async fn add_webhook<S: AlertStore>(
     storage: &S,
     site: &Site,
@@ -106,6 +107,7 @@ pub async fn add_webhook<S: AlertStore>(
 
 /// Removes a webhook (its pending deliveries are no longer sent); `false` when the site has no
 /// such webhook.
+#[tracing::instrument(name = "webhooks::remove_webhook", skip_all)]
 pub async fn remove_webhook<S: AlertStore>(
     storage: &S,
     site: &Site,

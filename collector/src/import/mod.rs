@@ -211,6 +211,7 @@ fn each_line(
 /// Checks the whole file, then (unless `dry_run`, and only when no line is bad) imports it
 /// in batches of [`BATCH`] — read on a blocking thread while the previous batch commits —
 /// calling `progress` with how many answers are done of how many. Audited.
+#[tracing::instrument(name = "import::run", skip_all)]
 pub async fn run<S: AnswerStore + AccessStore>(
     storage: &S,
     site: &Site,

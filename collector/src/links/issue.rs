@@ -22,6 +22,7 @@ pub struct Recipient<'a> {
 
 /// The links for `request`, pointing at `base` (the collector's public address), or why none
 /// were made.
+#[tracing::instrument(name = "links::issue", skip_all, fields(site = %site.key))]
 pub async fn issue<S: CustomerStore>(
     storage: &S,
     site: &Site,

@@ -37,13 +37,12 @@ impl Compare {
     }
 
     /// The earlier range for `from..=to`.
-    pub fn earlier(self, from: Date, to: Date) -> Result<(Date, Date), String> {
+    pub fn earlier(self, from: Date, to: Date) -> Result<(Date, Date), jiff::Error> {
         let shift = match self {
             Self::Previous => jiff::Span::new().days(i64::from((to - from).get_days()) + 1),
             Self::PreviousYear => jiff::Span::new().years(1),
         };
-        let back = |d: Date| d.checked_sub(shift).map_err(|e| e.to_string());
-        Ok((back(from)?, back(to)?))
+        Ok((from.checked_sub(shift)?, to.checked_sub(shift)?))
     }
 }
 

@@ -20,7 +20,7 @@ pub async fn load<S: ReportStore>(
         Some(compare) => {
             let (from, to) = compare
                 .earlier(query.from, query.to)
-                .map_err(StorageError::Corrupt)?;
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
             let earlier = ReportQuery {
                 from,
                 to,

@@ -17,6 +17,7 @@ pub enum ReasonsError {
 
 /// The reasons of a site's unhappy customers in the query's range and filters, most given
 /// first within each group.
+#[tracing::instrument(name = "reasons::load", skip_all)]
 pub async fn load<S: ReportStore>(
     storage: &S,
     site: &Site,

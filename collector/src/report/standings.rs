@@ -47,6 +47,7 @@ pub use super::AgentCounts;
 
 /// The agents' standings in a site's range (the query's dates and filters; its groups and
 /// bucket are set here).
+#[tracing::instrument(name = "standings::load", skip_all)]
 pub async fn load<S: ReportStore>(
     storage: &S,
     site: &Site,

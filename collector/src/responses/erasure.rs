@@ -23,6 +23,7 @@ pub fn audited_name(interaction: &InteractionId) -> String {
 
 /// Erases `interaction` of `site`; how many rows went (0: nothing was stored, and nothing is
 /// recorded).
+#[tracing::instrument(name = "erasure::erase", skip_all)]
 pub async fn erase<S: RemovalStore>(
     storage: &S,
     site: &Site,

@@ -65,7 +65,8 @@ pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCu
 
 /// Purges what `site` no longer keeps on `today`, chunk by chunk, each chunk audited in its
 /// own transaction; how many rows went.
-pub async fn purge_site<S: RemovalStore + SiteStore + CustomerStore>(
+#[tracing::instrument(name = "retention::purge_site", skip_all)]
+pub async fn purge_site<S: RemovalStore>(
     storage: &S,
     site: &Site,
     today: Date,
@@ -96,6 +97,7 @@ pub async fn purge_site<S: RemovalStore + SiteStore + CustomerStore>(
 
 /// Purges every site's responses past its retention, each on its own today; a site that
 /// fails is logged and the others are still purged. How many rows went.
+#[tracing::instrument(name = "retention::purge_due", skip_all)]
 pub async fn purge_due<S: RemovalStore + SiteStore + CustomerStore>(
     storage: &S,
     edit_window_days: u32,

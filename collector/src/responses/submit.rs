@@ -24,6 +24,7 @@ pub struct Submitted {
 /// Merges the answers into the interaction's response and moves the rollups; returns once
 /// committed. An answer outside the response's edit window, or naming another agent, team or
 /// channel without a signed token, is refused ([`SaveError::Rejected`]) and changes nothing.
+#[tracing::instrument(name = "responses::submit", skip_all, fields(site = %site.key))]
 pub async fn submit<S: AnswerStore>(
     storage: &S,
     site: &Site,

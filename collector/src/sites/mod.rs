@@ -149,18 +149,37 @@ impl fmt::Debug for NewSite {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin(String);
 
+/// Why a text is not an origin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OriginError {
+    #[error("{raw:?} is not a URL: {reason}")]
+    NotUrl {
+        raw: String,
+        reason: url::ParseError,
+    },
+    #[error("{0:?} must start with http:// or https://")]
+    Scheme(String),
+    #[error("{0:?} must name a host and no user")]
+    Host(String),
+    #[error("{0:?} must be an origin only, without a path")]
+    NotOrigin(String),
+}
+
 impl Origin {
     /// Parses an origin a site owner typed (`https://Example.com/`) or a browser sent.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let url = url::Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+    pub fn parse(raw: &str) -> Result<Self, OriginError> {
+        let url = url::Url::parse(raw.trim()).map_err(|reason| OriginError::NotUrl {
+            raw: raw.to_owned(),
+            reason,
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("{raw:?} must start with http:// or https://"));
+            return Err(OriginError::Scheme(raw.to_owned()));
         }
         if url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
-            return Err(format!("{raw:?} must name a host and no user"));
+            return Err(OriginError::Host(raw.to_owned()));
         }
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-            return Err(format!("{raw:?} must be an origin only, without a path"));
+            return Err(OriginError::NotOrigin(raw.to_owned()));
         }
         Ok(Self(url.origin().ascii_serialization()))
     }
@@ -183,9 +202,14 @@ pub struct SiteTimeZone {
     zone: TimeZone,
 }
 
+/// A name that is not an IANA time zone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an IANA time zone")]
+pub struct UnknownTimeZone(pub String);
+
 impl SiteTimeZone {
-    pub fn parse(name: &str) -> Result<Self, String> {
-        let zone = TimeZone::get(name).map_err(|_| format!("{name:?} is not an IANA time zone"))?;
+    pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
+        let zone = TimeZone::get(name).map_err(|_| UnknownTimeZone(name.to_owned()))?;
         Ok(Self {
             name: name.to_owned(),
             zone,

@@ -30,21 +30,29 @@ pub struct RegisteredSite {
     pub signing_secret: String,
 }
 
+/// Why a site cannot be registered as asked (nothing is stored).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("the name must be 1 to {MAX_NAME_CHARS} characters")]
+    Name,
+    #[error("a site allows 1 to {MAX_ORIGINS} origins")]
+    Origins,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
 /// Registers a site, under the same bounds its settings keep (`sites::settings`): a name of
 /// 1–100 characters, 1–50 origins; refused (nothing stored) otherwise.
-pub async fn register_site<S: SiteStore + AccessStore>(
+#[tracing::instrument(name = "sites::register_site", skip_all)]
+pub async fn register_site<S: SiteStore>(
     storage: &S,
     request: SiteRequest,
-) -> Result<RegisteredSite, StorageError> {
+) -> Result<RegisteredSite, RegistrationError> {
     if request.name.trim().is_empty() || request.name.chars().count() > MAX_NAME_CHARS {
-        return Err(StorageError::Refused(format!(
-            "the name must be 1 to {MAX_NAME_CHARS} characters"
-        )));
+        return Err(RegistrationError::Name);
     }
     if request.origins.is_empty() || request.origins.len() > MAX_ORIGINS {
-        return Err(StorageError::Refused(format!(
-            "a site allows 1 to {MAX_ORIGINS} origins"
-        )));
+        return Err(RegistrationError::Origins);
     }
     let signing_secret = secrets::new_signing_secret();
     let key = SiteKey::try_from(secrets::new_site_key())
@@ -68,6 +76,7 @@ pub async fn register_site<S: SiteStore + AccessStore>(
 }
 
 /// Creates an API key for a site; the key is returned once and stored only as a digest.
+#[tracing::instrument(name = "sites::create_api_key", skip_all)]
 pub async fn create_api_key<S: AccessStore>(
     storage: &S,
     site: &Site,
@@ -90,6 +99,7 @@ pub async fn create_api_key<S: AccessStore>(
 
 /// Revokes a site's key: its next API call is refused and its dashboard sessions end.
 /// `false` when the site has no such live key.
+#[tracing::instrument(name = "sites::revoke_api_key", skip_all)]
 pub async fn revoke_api_key<S: AccessStore>(
     storage: &S,
     site: &Site,
@@ -122,6 +132,7 @@ pub enum RotateError {
 /// rating links signed with the previous one keep verifying for `grace`, then fail as signed
 /// with a retired secret. Only one previous secret is kept: while one is still in its grace
 /// period, a rotation is refused unless `force` (which retires it at once).
+#[tracing::instrument(name = "sites::rotate_secret", skip_all)]
 pub async fn rotate_secret<S: SiteStore>(
     storage: &S,
     site: &Site,
@@ -158,10 +169,8 @@ pub async fn rotate_secret<S: SiteStore>(
 pub const DEMO_SITE_KEY: &str = "site_demo";
 
 /// Finds or creates the demo site, reachable from the collector's own origin on `port`.
-pub async fn ensure_demo_site<S: SiteStore + AccessStore>(
-    storage: &S,
-    port: u16,
-) -> Result<Site, StorageError> {
+#[tracing::instrument(name = "sites::ensure_demo_site", skip_all)]
+pub async fn ensure_demo_site<S: SiteStore>(storage: &S, port: u16) -> Result<Site, StorageError> {
     let key = SiteKey::try_from(DEMO_SITE_KEY).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     if let Some(site) = storage.site_by_key(&key).await? {
         return Ok(site);
@@ -171,14 +180,15 @@ pub async fn ensure_demo_site<S: SiteStore + AccessStore>(
         format!("http://127.0.0.1:{port}"),
     ]
     .iter()
-    .map(|o| Origin::parse(o).map_err(StorageError::Corrupt))
+    .map(|o| Origin::parse(o).map_err(|e| StorageError::Corrupt(e.to_string())))
     .collect::<Result<Vec<_>, _>>()?;
     storage
         .create_site(NewSite {
             key,
             name: "Demo".into(),
             origins,
-            timezone: SiteTimeZone::parse("Asia/Tokyo").map_err(StorageError::Corrupt)?,
+            timezone: SiteTimeZone::parse("Asia/Tokyo")
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?,
             strict: true,
             low_n_threshold: 30,
             secret_digest: secrets::digest(&secrets::new_signing_secret()),

@@ -115,6 +115,7 @@ impl From<&Site> for SiteView {
 }
 
 /// Applies the changes and records what changed; gives the site as it now is.
+#[tracing::instrument(name = "sites::update_site", skip_all)]
 pub async fn update_site<S: SiteStore + RemovalStore>(
     storage: &S,
     site: &Site,

@@ -92,6 +92,7 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
 macro_rules! access_store {
     ($storage:ty, $db:ty, $pool:ident) => {
         impl $crate::storage::AccessStore for $storage {
+            #[tracing::instrument(name = "storage::create_api_key", level = "debug", skip_all)]
             async fn create_api_key(
                 &self,
                 key: $crate::storage::NewApiKey,
@@ -103,6 +104,7 @@ macro_rules! access_store {
                 Ok(record)
             }
 
+            #[tracing::instrument(name = "storage::api_key_by_digest", level = "debug", skip_all)]
             async fn api_key_by_digest(
                 &self,
                 digest: &[u8; 32],
@@ -111,6 +113,7 @@ macro_rules! access_store {
                 <$db>::api_key(&mut *self.$pool.acquire().await?, digest).await
             }
 
+            #[tracing::instrument(name = "storage::api_keys", level = "debug", skip_all)]
             async fn api_keys(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -119,6 +122,7 @@ macro_rules! access_store {
                 <$db>::api_keys(&mut *self.$pool.acquire().await?, site_id).await
             }
 
+            #[tracing::instrument(name = "storage::api_key_by_id", level = "debug", skip_all)]
             async fn api_key_by_id(
                 &self,
                 id: $crate::ids::KeyId,
@@ -127,6 +131,7 @@ macro_rules! access_store {
                 <$db>::api_key_by_id(&mut *self.$pool.acquire().await?, id).await
             }
 
+            #[tracing::instrument(name = "storage::revoke_api_key", level = "debug", skip_all)]
             async fn revoke_api_key(
                 &self,
                 entry: $crate::audit::AuditEntry,
@@ -139,6 +144,7 @@ macro_rules! access_store {
                 Ok(revoked)
             }
 
+            #[tracing::instrument(name = "storage::touch_api_key", level = "debug", skip_all)]
             async fn touch_api_key(
                 &self,
                 id: $crate::ids::KeyId,
@@ -149,6 +155,7 @@ macro_rules! access_store {
                     .await
             }
 
+            #[tracing::instrument(name = "storage::audit_events", level = "debug", skip_all)]
             async fn audit_events(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -157,6 +164,7 @@ macro_rules! access_store {
                 <$db>::audit_events(&mut *self.$pool.acquire().await?, site_id).await
             }
 
+            #[tracing::instrument(name = "storage::record_audit", level = "debug", skip_all)]
             async fn record_audit(
                 &self,
                 entry: $crate::audit::AuditEntry,
@@ -165,6 +173,7 @@ macro_rules! access_store {
                 <$db>::insert_audit(&mut *self.$pool.acquire().await?, &entry).await
             }
 
+            #[tracing::instrument(name = "storage::create_session", level = "debug", skip_all)]
             async fn create_session(
                 &self,
                 key_id: $crate::ids::KeyId,
@@ -181,6 +190,7 @@ macro_rules! access_store {
                 .await
             }
 
+            #[tracing::instrument(name = "storage::session", level = "debug", skip_all)]
             async fn session(
                 &self,
                 id: i64,
@@ -189,6 +199,7 @@ macro_rules! access_store {
                 <$db>::session(&mut *self.$pool.acquire().await?, id).await
             }
 
+            #[tracing::instrument(name = "storage::end_session", level = "debug", skip_all)]
             async fn end_session(
                 &self,
                 id: i64,

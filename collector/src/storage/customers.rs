@@ -55,6 +55,7 @@ pub trait CustomerStore: Clone + Send + Sync + 'static {
 macro_rules! customer_store {
     ($storage:ty, $db:ty, $pool:ident) => {
         impl $crate::storage::CustomerStore for $storage {
+            #[tracing::instrument(name = "storage::would_show", level = "debug", skip_all)]
             async fn would_show(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -74,6 +75,7 @@ macro_rules! customer_store {
                 Ok(!cooling)
             }
 
+            #[tracing::instrument(name = "storage::survey_customer", level = "debug", skip_all)]
             async fn survey_customer(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -91,6 +93,7 @@ macro_rules! customer_store {
                 .await
             }
 
+            #[tracing::instrument(name = "storage::forget_customers", level = "debug", skip_all)]
             async fn forget_customers(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -100,6 +103,7 @@ macro_rules! customer_store {
                 <$db>::forget_customers(&mut *self.$pool.acquire().await?, site_id, before_ms).await
             }
 
+            #[tracing::instrument(name = "storage::server_key", level = "debug", skip_all)]
             async fn server_key(
                 &self,
                 name: &'static str,

@@ -26,9 +26,10 @@ pub enum StorageError {
     /// The writer tasks have stopped (shutting down, or they failed).
     #[error("the database writer has stopped")]
     WriterGone,
-    /// The change cannot be made on what the database now holds (said why, for the caller).
-    #[error("{0}")]
-    Refused(String),
+    /// A time-zone rebuild found the site's raw responses purged since the caller looked: the
+    /// days before this one cannot be counted again.
+    #[error("raw responses answered before {0} were purged: those days cannot be counted again")]
+    PurgedBefore(jiff::civil::Date),
 }
 
 /// A submission was not saved.

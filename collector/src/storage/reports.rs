@@ -51,6 +51,7 @@ pub trait ReportStore: Clone + Send + Sync + 'static {
 macro_rules! report_store {
     ($storage:ty, $db:ty, $reads:ident, $dialect:expr) => {
         impl $crate::storage::ReportStore for $storage {
+            #[tracing::instrument(name = "storage::report_rollups", level = "debug", skip_all)]
             async fn report_rollups(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -66,6 +67,7 @@ macro_rules! report_store {
                 .await
             }
 
+            #[tracing::instrument(name = "storage::agent_csat", level = "debug", skip_all)]
             async fn agent_csat(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -75,6 +77,7 @@ macro_rules! report_store {
                 <$db>::agent_csat(&mut *self.$reads.acquire().await?, site_id, query).await
             }
 
+            #[tracing::instrument(name = "storage::reason_counts", level = "debug", skip_all)]
             async fn reason_counts(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -84,6 +87,7 @@ macro_rules! report_store {
                 <$db>::reason_counts(&mut *self.$reads.acquire().await?, site_id, query).await
             }
 
+            #[tracing::instrument(name = "storage::response_page", level = "debug", skip_all)]
             async fn response_page(
                 &self,
                 site_id: $crate::ids::SiteId,

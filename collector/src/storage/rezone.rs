@@ -169,9 +169,10 @@ where
     let site_id = entry.site_id;
     // The caller checked the site it had; a purge may have run since.
     if let Some(day) = T::Db::purged_before(tx, site_id).await? {
-        return Err(StorageError::Refused(format!(
-            "raw responses answered before {day} were purged: those days cannot be counted again"
-        )));
+        let day = day
+            .parse()
+            .map_err(|_| StorageError::Corrupt(format!("a purged-before day of {day:?}")))?;
+        return Err(StorageError::PurgedBefore(day));
     }
     let mut moved = Rezoned::default();
     let mut expected = Recomputation::default();

@@ -44,9 +44,10 @@ impl TryFrom<SiteRow> for Site {
             origins: row
                 .origins
                 .split_whitespace()
-                .map(|o| Origin::parse(o).map_err(StorageError::Corrupt))
+                .map(|o| Origin::parse(o).map_err(|e| StorageError::Corrupt(e.to_string())))
                 .collect::<Result<_, _>>()?,
-            timezone: SiteTimeZone::parse(&row.timezone).map_err(StorageError::Corrupt)?,
+            timezone: SiteTimeZone::parse(&row.timezone)
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?,
             strict: row.strict,
             secret_digest: digest(row.secret_digest)?,
             previous_secret: match (row.previous_secret_digest, row.previous_secret_until_ms) {

@@ -50,6 +50,7 @@ pub trait SiteStore: Clone + Send + Sync + 'static {
 macro_rules! site_store {
     ($storage:ty, $db:ty, $pool:ident) => {
         impl $crate::storage::SiteStore for $storage {
+            #[tracing::instrument(name = "storage::create_site", level = "debug", skip_all)]
             async fn create_site(
                 &self,
                 site: $crate::sites::NewSite,
@@ -69,6 +70,7 @@ macro_rules! site_store {
                 Ok(created)
             }
 
+            #[tracing::instrument(name = "storage::sites", level = "debug", skip_all)]
             async fn sites(
                 &self,
             ) -> Result<Vec<$crate::sites::Site>, $crate::storage::StorageError> {
@@ -76,6 +78,7 @@ macro_rules! site_store {
                 <$db>::sites(&mut *self.$pool.acquire().await?).await
             }
 
+            #[tracing::instrument(name = "storage::site_by_key", level = "debug", skip_all)]
             async fn site_by_key(
                 &self,
                 key: &koe_shared::SiteKey,
@@ -84,6 +87,7 @@ macro_rules! site_store {
                 <$db>::site_by_key(&mut *self.$pool.acquire().await?, key.as_str()).await
             }
 
+            #[tracing::instrument(name = "storage::update_site", level = "debug", skip_all)]
             async fn update_site(
                 &self,
                 entry: $crate::audit::AuditEntry,
@@ -96,6 +100,7 @@ macro_rules! site_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "storage::rotate_secret", level = "debug", skip_all)]
             async fn rotate_secret(
                 &self,
                 entry: $crate::audit::AuditEntry,

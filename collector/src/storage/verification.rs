@@ -50,6 +50,7 @@ pub trait VerifyStore: Clone + Send + Sync + 'static {
 macro_rules! verify_store {
     ($storage:ty, $db:ty, $pool:ident) => {
         impl $crate::storage::VerifyStore for $storage {
+            #[tracing::instrument(name = "storage::responses", level = "debug", skip_all)]
             async fn responses(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -58,6 +59,7 @@ macro_rules! verify_store {
                 <$db>::responses(&mut *self.$pool.acquire().await?, site_id).await
             }
 
+            #[tracing::instrument(name = "storage::impressions", level = "debug", skip_all)]
             async fn impressions(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -66,6 +68,7 @@ macro_rules! verify_store {
                 <$db>::impressions(&mut *self.$pool.acquire().await?, site_id).await
             }
 
+            #[tracing::instrument(name = "storage::rollups", level = "debug", skip_all)]
             async fn rollups(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -77,6 +80,7 @@ macro_rules! verify_store {
                 <$db>::rollups(&mut *self.$pool.acquire().await?, site_id).await
             }
 
+            #[tracing::instrument(name = "storage::summary_rollups", level = "debug", skip_all)]
             async fn summary_rollups(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -89,6 +93,7 @@ macro_rules! verify_store {
                 <$db>::summary_rollups(&mut *self.$pool.acquire().await?, site_id, summary).await
             }
 
+            #[tracing::instrument(name = "storage::reason_rollups", level = "debug", skip_all)]
             async fn reason_rollups(
                 &self,
                 site_id: $crate::ids::SiteId,

@@ -129,6 +129,7 @@ pub trait AlertStore: Clone + Send + Sync + 'static {
 macro_rules! alert_store {
     ($storage:ty, $db:ty, $pool:ident) => {
         impl $crate::storage::AlertStore for $storage {
+            #[tracing::instrument(name = "storage::add_webhook", level = "debug", skip_all)]
             async fn add_webhook(
                 &self,
                 entry: $crate::audit::AuditEntry,
@@ -141,6 +142,7 @@ macro_rules! alert_store {
                 Ok(webhook.record(id))
             }
 
+            #[tracing::instrument(name = "storage::webhooks", level = "debug", skip_all)]
             async fn webhooks(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -149,6 +151,7 @@ macro_rules! alert_store {
                 <$db>::webhooks(&mut *self.$pool.acquire().await?, site_id).await
             }
 
+            #[tracing::instrument(name = "storage::remove_webhook", level = "debug", skip_all)]
             async fn remove_webhook(
                 &self,
                 entry: $crate::audit::AuditEntry,
@@ -161,6 +164,7 @@ macro_rules! alert_store {
                 Ok(removed)
             }
 
+            #[tracing::instrument(name = "storage::due_deliveries", level = "debug", skip_all)]
             async fn due_deliveries(
                 &self,
                 now_ms: i64,
@@ -170,6 +174,7 @@ macro_rules! alert_store {
                 <$db>::due_deliveries(&mut *self.$pool.acquire().await?, now_ms, limit).await
             }
 
+            #[tracing::instrument(name = "storage::claim_delivery", level = "debug", skip_all)]
             async fn claim_delivery(
                 &self,
                 delivery: &$crate::storage::DueDelivery,
@@ -179,6 +184,7 @@ macro_rules! alert_store {
                 <$db>::claim_delivery(&mut *self.$pool.acquire().await?, delivery, until_ms).await
             }
 
+            #[tracing::instrument(name = "storage::finish_attempt", level = "debug", skip_all)]
             async fn finish_attempt(
                 &self,
                 id: i64,
@@ -195,6 +201,7 @@ macro_rules! alert_store {
                 .await
             }
 
+            #[tracing::instrument(name = "storage::deliveries", level = "debug", skip_all)]
             async fn deliveries(
                 &self,
                 site_id: $crate::ids::SiteId,

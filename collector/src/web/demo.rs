@@ -21,6 +21,7 @@ pub struct DemoQuery {
 }
 
 /// The demo shop page, with a fresh interaction and a token signed for it.
+#[tracing::instrument(name = "demo::page", skip_all)]
 pub async fn page<S: Storage>(
     req: HttpRequest,
     query: web::Query<DemoQuery>,

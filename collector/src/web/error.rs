@@ -210,8 +210,8 @@ pub enum ManageError {
 
 impl From<StorageError> for ManageError {
     fn from(error: StorageError) -> Self {
-        if let StorageError::Refused(why) = error {
-            return Self::BadParameter(why);
+        if let StorageError::PurgedBefore(_) = error {
+            return Self::BadParameter(error.to_string());
         }
         if error.is_unavailable() {
             Self::Unavailable(error)

@@ -17,6 +17,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The process can reach its database.
+#[tracing::instrument(name = "readyz", level = "debug", skip_all)]
 pub async fn readyz<S: Storage>(state: web::Data<AppState<S>>) -> HttpResponse {
     let ready = state
         .readiness

@@ -161,7 +161,8 @@ async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
         assert!(
             matches!(
                 refused,
-                Err(koe_collector::storage::StorageError::Refused(_))
+                Err(koe_collector::sites::registration::RegistrationError::Name
+                    | koe_collector::sites::registration::RegistrationError::Origins)
             ),
             "{refused:?}"
         );

@@ -98,21 +98,25 @@ verify_store!(PgStorage, Postgres, pool);
 report_store!(PgStorage, Postgres, reads, REPORT);
 
 impl Lifecycle for PgStorage {
+    #[tracing::instrument(name = "storage::ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<(), StorageError> {
         self.pool.acquire().await?.ping().await?;
         Ok(())
     }
 
+    #[tracing::instrument(name = "storage::close", level = "debug", skip_all)]
     async fn close(&self) {
         self.pool.close().await;
     }
 
+    #[tracing::instrument(name = "storage::key_drift", level = "debug", skip_all)]
     async fn key_drift(&self) -> Result<Vec<KeyDrift>, StorageError> {
         partitions::key_drift(&self.pool).await
     }
 }
 
 impl AnswerStore for PgStorage {
+    #[tracing::instrument(name = "storage::save_answers", level = "debug", skip_all)]
     async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, SaveError> {
         let (reply, answer) = oneshot::channel();
         self.writer
@@ -122,6 +126,7 @@ impl AnswerStore for PgStorage {
         answer.await.map_err(|_| StorageError::WriterGone)?
     }
 
+    #[tracing::instrument(name = "storage::record_impression", level = "debug", skip_all)]
     async fn record_impression(
         &self,
         write: ImpressionWrite,
@@ -132,6 +137,7 @@ impl AnswerStore for PgStorage {
         Ok(inserted)
     }
 
+    #[tracing::instrument(name = "storage::import_responses", level = "debug", skip_all)]
     async fn import_responses(
         &self,
         site_id: SiteId,
@@ -147,6 +153,7 @@ impl AnswerStore for PgStorage {
 }
 
 impl RemovalStore for PgStorage {
+    #[tracing::instrument(name = "storage::purge_responses", level = "debug", skip_all)]
     async fn purge_responses(
         &self,
         entry: AuditEntry,
@@ -159,10 +166,12 @@ impl RemovalStore for PgStorage {
         Ok(purged)
     }
 
+    #[tracing::instrument(name = "storage::drop_purged_partitions", level = "debug", skip_all)]
     async fn drop_purged_partitions(&self, cutoffs: &[PurgeCutoff]) -> Result<u64, StorageError> {
         partitions::drop_purged(&self.pool, &self.partitions, cutoffs).await
     }
 
+    #[tracing::instrument(name = "storage::erase_interaction", level = "debug", skip_all)]
     async fn erase_interaction(
         &self,
         entry: AuditEntry,
@@ -195,6 +204,7 @@ impl RemovalStore for PgStorage {
         }
     }
 
+    #[tracing::instrument(name = "storage::rezone_site", level = "debug", skip_all)]
     async fn rezone_site(
         &self,
         entry: AuditEntry,

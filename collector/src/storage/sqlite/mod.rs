@@ -120,11 +120,13 @@ verify_store!(SqliteStorage, Sqlite, reads);
 report_store!(SqliteStorage, Sqlite, reads, REPORT);
 
 impl Lifecycle for SqliteStorage {
+    #[tracing::instrument(name = "storage::ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<(), StorageError> {
         self.reads.acquire().await?.ping().await?;
         self.probe().await
     }
 
+    #[tracing::instrument(name = "storage::close", level = "debug", skip_all)]
     async fn close(&self) {
         // Readers first: the last connection to close checkpoints the WAL into the file.
         self.reads.close().await;
@@ -135,17 +137,20 @@ impl Lifecycle for SqliteStorage {
     }
 
     /// The partial unique index on `responses` is the key: nothing can disagree with it.
+    #[tracing::instrument(name = "storage::key_drift", level = "debug", skip_all)]
     async fn key_drift(&self) -> Result<Vec<KeyDrift>, StorageError> {
         Ok(Vec::new())
     }
 }
 
 impl AnswerStore for SqliteStorage {
+    #[tracing::instrument(name = "storage::save_answers", level = "debug", skip_all)]
     async fn save_answers(&self, write: AnswerWrite) -> Result<Saved, SaveError> {
         self.through_writer(|reply| WriteJob::Write(Write::Answers(write, reply)))
             .await
     }
 
+    #[tracing::instrument(name = "storage::record_impression", level = "debug", skip_all)]
     async fn record_impression(
         &self,
         write: ImpressionWrite,
@@ -154,6 +159,7 @@ impl AnswerStore for SqliteStorage {
             .await
     }
 
+    #[tracing::instrument(name = "storage::import_responses", level = "debug", skip_all)]
     async fn import_responses(
         &self,
         site_id: SiteId,
@@ -165,6 +171,7 @@ impl AnswerStore for SqliteStorage {
 }
 
 impl RemovalStore for SqliteStorage {
+    #[tracing::instrument(name = "storage::purge_responses", level = "debug", skip_all)]
     async fn purge_responses(
         &self,
         entry: AuditEntry,
@@ -181,10 +188,12 @@ impl RemovalStore for SqliteStorage {
     }
 
     /// One table, no partitions: retention purges row by row.
+    #[tracing::instrument(name = "storage::drop_purged_partitions", level = "debug", skip_all)]
     async fn drop_purged_partitions(&self, _: &[PurgeCutoff]) -> Result<u64, StorageError> {
         Ok(0)
     }
 
+    #[tracing::instrument(name = "storage::erase_interaction", level = "debug", skip_all)]
     async fn erase_interaction(
         &self,
         entry: AuditEntry,
@@ -200,6 +209,7 @@ impl RemovalStore for SqliteStorage {
             .await
     }
 
+    #[tracing::instrument(name = "storage::rezone_site", level = "debug", skip_all)]
     async fn rezone_site(
         &self,
         entry: AuditEntry,

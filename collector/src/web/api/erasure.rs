@@ -32,6 +32,7 @@ pub struct Erased {
     responses((status = 200, description = "Erased.", body = Erased)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::erase_interaction", skip_all)]
 pub async fn erase_interaction<S: Storage>(
     caller: Caller,
     path: web::Path<InteractionPath>,

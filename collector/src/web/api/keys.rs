@@ -71,6 +71,7 @@ impl From<&ApiKeyRecord> for ListedKey {
     responses((status = 201, description = "Created; `api_key` is shown only now.", body = CreatedKey)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::create_key", skip_all)]
 pub async fn create_key<S: Storage>(
     caller: Caller,
     body: web::Json<NewKey>,
@@ -98,6 +99,7 @@ pub async fn create_key<S: Storage>(
     responses((status = 200, description = "The keys.", body = KeyList)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::list_keys", skip_all)]
 pub async fn list_keys<S: Storage>(
     caller: Caller,
     state: web::Data<AppState<S>>,
@@ -118,6 +120,7 @@ pub async fn list_keys<S: Storage>(
     responses((status = 204, description = "Revoked.")),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::revoke_key", skip_all)]
 pub async fn revoke_key<S: Storage>(
     caller: Caller,
     path: web::Path<SiteItemPath>,

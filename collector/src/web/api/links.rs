@@ -58,6 +58,7 @@ pub struct Suppressed {
     ),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::create_links", skip_all)]
 pub async fn create_links<S: Storage>(
     req: HttpRequest,
     caller: Caller,

@@ -22,6 +22,7 @@ use crate::web::state::AppState;
     responses((status = 200, description = "Everything but its secret.", body = SiteView)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::show_site", skip_all)]
 pub async fn show_site<S: Storage>(
     caller: Caller,
     _state: web::Data<AppState<S>>,
@@ -77,6 +78,7 @@ pub struct SitePatch {
     responses((status = 200, description = "The settings after the change.", body = SiteView)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::update_site_settings", skip_all)]
 pub async fn update_site_settings<S: Storage>(
     caller: Caller,
     body: web::Json<SitePatch>,
@@ -91,7 +93,7 @@ pub async fn update_site_settings<S: Storage>(
     }
     let origins = |raw: Vec<String>| {
         raw.iter()
-            .map(|o| Origin::parse(o).map_err(ManageError::BadParameter))
+            .map(|o| Origin::parse(o).map_err(|e| ManageError::BadParameter(e.to_string())))
             .collect::<Result<Vec<_>, _>>()
     };
     let changes = SiteChanges {
@@ -105,7 +107,7 @@ pub async fn update_site_settings<S: Storage>(
         cooldown_days: body.cooldown_days,
         timezone: body
             .timezone
-            .map(|z| SiteTimeZone::parse(&z).map_err(ManageError::BadParameter))
+            .map(|z| SiteTimeZone::parse(&z).map_err(|e| ManageError::BadParameter(e.to_string())))
             .transpose()?,
         rebuild_rollups: body.rebuild_rollups,
     };

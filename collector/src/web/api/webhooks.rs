@@ -69,6 +69,7 @@ pub struct DeliveryList {
     responses((status = 201, description = "Added.", body = CreatedWebhook)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::create_webhook", skip_all)]
 pub async fn create_webhook<S: Storage>(
     caller: Caller,
     body: web::Json<NewWebhookBody>,
@@ -103,6 +104,7 @@ pub async fn create_webhook<S: Storage>(
     responses((status = 200, description = "The webhooks (never their secrets).", body = WebhookList)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::list_webhooks", skip_all)]
 pub async fn list_webhooks<S: Storage>(
     caller: Caller,
     state: web::Data<AppState<S>>,
@@ -121,6 +123,7 @@ pub async fn list_webhooks<S: Storage>(
     responses((status = 204, description = "Removed; it alerts no more.")),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::delete_webhook", skip_all)]
 pub async fn delete_webhook<S: Storage>(
     caller: Caller,
     path: web::Path<SiteItemPath>,
@@ -144,6 +147,7 @@ pub async fn delete_webhook<S: Storage>(
     responses((status = 200, description = "The deliveries.", body = DeliveryList)),
     security(("api_key" = ["admin"])),
 )]
+#[tracing::instrument(name = "api::list_deliveries", skip_all)]
 pub async fn list_deliveries<S: Storage>(
     caller: Caller,
     query: web::Query<DeliveriesQuery>,

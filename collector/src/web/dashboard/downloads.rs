@@ -13,6 +13,7 @@ use crate::storage::Storage;
 use crate::web::csv_reply::{csv_response, csv_stream};
 use crate::web::state::AppState;
 
+#[tracing::instrument(name = "dashboard::downloads::scores", skip_all)]
 pub async fn scores<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
     let SignedIn { site, filters, .. } = page;
     let report_query = ReportQuery {
@@ -30,6 +31,7 @@ pub async fn scores<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>
 
 /// `limit` given: the one page the comment feed shows with it; absent: every matching
 /// response, streamed page by page (an export is never cut at a page size).
+#[tracing::instrument(name = "dashboard::downloads::responses", skip_all)]
 pub async fn responses<S: Storage>(
     page: SignedIn<S>,
     state: web::Data<AppState<S>>,

@@ -163,6 +163,7 @@ struct LangQuery {
     lang: Option<String>,
 }
 
+#[tracing::instrument(name = "dashboard::index", skip_all)]
 async fn index<S: Storage>(
     req: HttpRequest,
     query: web::Query<LangQuery>,

@@ -20,6 +20,7 @@ pub(super) struct SignInForm {
     lang: Option<String>,
 }
 
+#[tracing::instrument(name = "dashboard::sign_in", skip_all)]
 pub(super) async fn sign_in<S: Storage>(
     req: HttpRequest,
     form: web::Form<SignInForm>,
@@ -85,6 +86,7 @@ fn secure_cookies<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
 }
 
 /// Ends the session on the server too, so a copy of the cookie no longer works.
+#[tracing::instrument(name = "dashboard::sign_out", skip_all)]
 pub(super) async fn sign_out<S: Storage>(
     req: HttpRequest,
     state: web::Data<AppState<S>>,

@@ -116,6 +116,7 @@ fn action(token: &str, t: &SurveyTexts) -> String {
 }
 
 /// GET and HEAD: show the question with the offered score preselected. Records nothing.
+#[tracing::instrument(name = "survey_page::show", skip_all)]
 pub async fn show<S: Storage>(
     req: HttpRequest,
     path: web::Path<String>,
@@ -179,6 +180,7 @@ fn parse_answers(form: &SurveyForm) -> Result<Answers, ()> {
 }
 
 /// POST: the customer confirms. Flagged when it looks like a scanner (see [`crate::responses::scanner`]).
+#[tracing::instrument(name = "survey_page::confirm", skip_all)]
 pub async fn confirm<S: Storage>(
     req: HttpRequest,
     path: web::Path<String>,
@@ -274,6 +276,7 @@ pub async fn confirm<S: Storage>(
 }
 
 /// `/s/survey.js`: page mode for the widget (a file, so the page's CSP allows no inline script).
+#[tracing::instrument(name = "survey_page::script", skip_all)]
 pub async fn script() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))

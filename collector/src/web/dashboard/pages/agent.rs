@@ -40,6 +40,7 @@ struct AgentPage<'a> {
     comments_href: String,
 }
 
+#[tracing::instrument(name = "dashboard::agent::page", skip_all)]
 pub async fn page<S: Storage>(
     mut page: SignedIn<S>,
     path: web::Path<(String, String)>,

@@ -25,6 +25,7 @@ struct AgentsPage<'a> {
     standings: Vec<StandingRow<'a>>,
 }
 
+#[tracing::instrument(name = "dashboard::agents::page", skip_all)]
 pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
     let SignedIn {
         site, t, filters, ..

@@ -53,6 +53,7 @@ struct ChannelsPage<'a> {
     pairs: Vec<PairRow<'a>>,
 }
 
+#[tracing::instrument(name = "dashboard::channels::page", skip_all)]
 pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
     let SignedIn {
         site, t, filters, ..

@@ -146,6 +146,7 @@ fn scale<'a>(any: &'a str, range: &'a [&'a str], current: &str) -> Vec<Choice<'a
     )
 }
 
+#[tracing::instrument(name = "dashboard::comments::page", skip_all)]
 pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
     let SignedIn {
         site, t, filters, ..

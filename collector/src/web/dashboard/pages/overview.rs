@@ -37,6 +37,7 @@ struct OverviewPage<'a> {
 /// Low ratings shown on the Overview (the comment feed has the rest).
 const LOW_RATINGS: u32 = 5;
 
+#[tracing::instrument(name = "dashboard::overview::page", skip_all)]
 pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
     let SignedIn {
         site, t, filters, ..
