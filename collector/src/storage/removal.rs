@@ -9,7 +9,7 @@ use koe_shared::InteractionId;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::rows::ResponseRow;
-use super::{PurgeCutoff, Rezoned, StorageError, StoredResponse, sql, webhooks};
+use super::{PurgeCutoff, Rezoned, StorageError, StoredResponse, sql};
 use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::sites::SiteTimeZone;
@@ -59,6 +59,18 @@ pub trait RemovalStore: Clone + Send + Sync + 'static {
         zone: SiteTimeZone,
     ) -> impl Future<Output = Result<Rezoned, StorageError>> + Send;
 }
+
+/// Moves a site's purged-before day (`$1`) forward, never back (site `$2`).
+const MARK_PURGED: &str = "UPDATE sites SET purged_before = $1 WHERE id = $2 AND \
+     (purged_before IS NULL OR purged_before < $1)";
+
+/// An erased interaction's impression keeps counting (a survey was shown) under a random id
+/// (`$1`) that links to nothing (site `$2`, interaction `$3`).
+const ANONYMIZE_IMPRESSION: &str =
+    "UPDATE impressions SET interaction = $1 WHERE site_id = $2 AND interaction = $3";
+
+const DELETE_INTERACTION_ALERTS: &str =
+    "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction = $2";
 
 /// The statements, on one connection (the caller's transaction).
 pub(super) trait Removal: Database {
@@ -121,7 +133,7 @@ where
         site_id: SiteId,
         before_day: &str,
     ) -> Result<(), StorageError> {
-        sqlx::query(sql::MARK_PURGED)
+        sqlx::query(MARK_PURGED)
             .bind(before_day)
             .bind(site_id)
             .execute(conn)
@@ -144,14 +156,14 @@ where
             .iter()
             .map(|row| StoredResponse::try_from(ResponseRow::from_row(row)?))
             .collect::<Result<Vec<_>, _>>()?;
-        sqlx::query(sql::ANONYMIZE_IMPRESSION)
+        sqlx::query(ANONYMIZE_IMPRESSION)
             .bind(stand_in)
             .bind(site_id)
             .bind(interaction.as_str())
             .execute(&mut *conn)
             .await?;
         // Its alerts hold the comment too: sent or not, they go with it.
-        sqlx::query(webhooks::DELETE_INTERACTION_ALERTS)
+        sqlx::query(DELETE_INTERACTION_ALERTS)
             .bind(site_id)
             .bind(interaction.as_str())
             .execute(conn)

@@ -1,11 +1,16 @@
 //! What reports read: rollups summed by group and bucket, the standings' CSAT counts, reasons,
 //! and a page of responses — the capability's trait ([`ReportStore`]) and its one
 //! implementation for both backends (the `report_store!` macro, on the backend's read pool:
-//! PostgreSQL's replica when one is set). How each is read lives beside it: `report_read.rs`,
-//! `standings_read.rs`, `response_page.rs`, the reasons' statement in `sql.rs`.
+//! PostgreSQL's replica when one is set), and the statements (`Reads`). How each statement is
+//! built lives beside it: `report_read.rs`, `standings_read.rs`, `response_page.rs`, and the
+//! reasons' statement here.
 
 use std::future::Future;
 
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::rows::ResponseRow;
+use super::sql::{self, Bind, Statement, attribution_filters, bind_all};
 use super::{ReasonCount, ResponseFilter, StorageError, StoredResponse};
 use crate::ids::SiteId;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
@@ -57,7 +62,7 @@ macro_rules! report_store {
                 site_id: $crate::ids::SiteId,
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::report::GroupedRollup>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::reports::Reads as _;
                 <$db>::report_rollups(
                     &mut *self.$reads.acquire().await?,
                     site_id,
@@ -73,7 +78,7 @@ macro_rules! report_store {
                 site_id: $crate::ids::SiteId,
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::report::AgentCounts>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::reports::Reads as _;
                 <$db>::agent_csat(&mut *self.$reads.acquire().await?, site_id, query).await
             }
 
@@ -83,7 +88,7 @@ macro_rules! report_store {
                 site_id: $crate::ids::SiteId,
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::storage::ReasonCount>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::reports::Reads as _;
                 <$db>::reason_counts(&mut *self.$reads.acquire().await?, site_id, query).await
             }
 
@@ -94,7 +99,7 @@ macro_rules! report_store {
                 filter: &$crate::storage::ResponseFilter,
                 limit: u32,
             ) -> Result<Vec<$crate::storage::StoredResponse>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::reports::Reads as _;
                 <$db>::response_page(&mut *self.$reads.acquire().await?, site_id, filter, limit)
                     .await
             }
@@ -102,3 +107,167 @@ macro_rules! report_store {
     };
 }
 pub(super) use report_store;
+
+/// Unhappy responses per reason in a report's range and filters, by its agent and channel
+/// groups; gives (agent, channel, reason, count) with `''` for a column not grouped by.
+fn select_reason_counts(site_id: SiteId, query: &ReportQuery) -> Statement {
+    use crate::report::GroupBy;
+    let column = |group: GroupBy, name: &str| match query.group_by.contains(&group) {
+        true => name.to_owned(),
+        false => "''".to_owned(),
+    };
+    let (agent, channel) = (
+        column(GroupBy::Agent, "agent"),
+        column(GroupBy::Channel, "channel"),
+    );
+    let mut s = Statement::new(format!(
+        "SELECT {agent}, {channel}, reason, CAST(SUM(unhappy) AS BIGINT) FROM reason_rollups \
+         WHERE site_id = "
+    ));
+    s.bind(Bind::Int(site_id.get()));
+    s.push(" AND day >= ")
+        .bind(Bind::Text(query.from.to_string()));
+    s.push(" AND day <= ")
+        .bind(Bind::Text(query.to.to_string()));
+    // Reasons are not kept per team: a report asking for one is refused before it gets here.
+    for (name, value) in attribution_filters(query.agent.as_ref(), query.channel, None) {
+        if let Some(value) = value {
+            s.push(&format!(" AND {name} = "))
+                .bind(Bind::Text(value.to_owned()));
+        }
+    }
+    s.push(" GROUP BY 1, 2, 3 HAVING SUM(unhappy) > 0");
+    s
+}
+
+/// The statements, on one connection.
+pub(super) trait Reads: Database {
+    async fn response_page(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredResponse>, StorageError>;
+
+    /// Unhappy responses per reason (`report::reasons`).
+    async fn reason_counts(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+    ) -> Result<Vec<ReasonCount>, StorageError>;
+
+    /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
+    async fn agent_csat(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+    ) -> Result<Vec<AgentCounts>, StorageError>;
+
+    /// A report's rollups, filtered, bucketed and summed by the database (`report_read`),
+    /// in this backend's dialect.
+    async fn report_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+        dialect: &super::report_read::ReportDialect,
+    ) -> Result<Vec<GroupedRollup>, StorageError>;
+}
+
+impl<DB> Reads for DB
+where
+    DB: Database + sql::Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
+    for<'r> &'r str: Decode<'r, DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> i64: Decode<'r, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> ResponseRow: FromRow<'r, DB::Row>,
+{
+    async fn response_page(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        filter: &ResponseFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        let statement = super::response_page::statement(site_id, filter, limit);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        rows.iter()
+            .map(|row| StoredResponse::try_from(ResponseRow::from_row(row)?))
+            .collect()
+    }
+
+    async fn reason_counts(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+    ) -> Result<Vec<ReasonCount>, StorageError> {
+        let statement = select_reason_counts(site_id, query);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        let given = |v: String| Some(v).filter(|v| !v.is_empty());
+        rows.iter()
+            .map(|row| {
+                let (agent, channel, reason, unhappy) =
+                    <(String, String, String, i64)>::from_row(row)?;
+                Ok(ReasonCount {
+                    agent: given(agent),
+                    channel: given(channel),
+                    reason,
+                    unhappy: u64::try_from(unhappy).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn agent_csat(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+    ) -> Result<Vec<AgentCounts>, StorageError> {
+        let statement = super::standings_read::statement(site_id, query);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        rows.iter()
+            .map(|row| {
+                let (agent, team, satisfied, answered) =
+                    <(String, String, i64, i64)>::from_row(row)?;
+                Ok(AgentCounts {
+                    agent,
+                    team: Some(team).filter(|t| !t.is_empty()),
+                    satisfied: count(satisfied),
+                    answered: count(answered),
+                })
+            })
+            .collect()
+    }
+
+    async fn report_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+        dialect: &super::report_read::ReportDialect,
+    ) -> Result<Vec<GroupedRollup>, StorageError> {
+        let mut rollups = Vec::new();
+        for read in super::report_read::plan(query)? {
+            let (statement, groups): (Statement, _) =
+                super::report_read::statement(site_id, query, &read, dialect);
+            let row = bind_all::<DB>(&statement).fetch_one(&mut *conn).await?;
+            let json: String = sqlx::Row::try_get(&row, 0)?;
+            rollups.extend(super::json_rows::parse(&json, &groups)?);
+        }
+        Ok(rollups)
+    }
+}

@@ -8,6 +8,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::access::Access;
 use super::queries::Queries;
+use super::verification::RawReads;
 use super::write_path::WriteTx;
 use super::write_plan::{self, ReasonChanges, RollupChanges, StoredRow};
 use super::{Rezoned, StorageError};
@@ -164,7 +165,7 @@ pub(super) async fn rezone_site<T: WriteTx>(
     zone: &SiteTimeZone,
 ) -> Result<Rezoned, StorageError>
 where
-    T::Db: Access + Rezone,
+    T::Db: Access + Rezone + RawReads,
 {
     let site_id = entry.site_id;
     // The caller checked the site it had; a purge may have run since.

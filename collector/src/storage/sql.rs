@@ -1,11 +1,9 @@
-//! The SQL both backends run as written: the dialects agree on these statements (`$n`
-//! parameters, `ON CONFLICT`, `RETURNING`), so they are written once, as text. What differs
-//! lives in each backend's folder (`sqlite/`, `postgres/`): row locks, how rollup changes
-//! travel, how a report's rows are folded into one JSON text, week arithmetic.
-//!
-//! Statements assembled at run time (a response page's filters, a report's grouping) are
-//! [`Statement`]s: text plus the values to bind, in order; [`bind_all`] binds them on
-//! either backend.
+//! What several statements share: the columns a response row reads and writes, the rows per
+//! multi-row statement, the response update both backends run, the `Dialect` trait (what each
+//! backend's folder fills in: parameters, creating and moving responses), the rollup upserts
+//! the writers build, the attribution filters reports and lists bind, and [`Statement`] (text
+//! plus the values to bind, for statements assembled at run time) with [`bind_all`]. A
+//! statement only one file runs lives in that file.
 
 use koe_shared::{AgentId, Channel, TeamId};
 use sqlx::query::Query;
@@ -36,23 +34,12 @@ pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verifie
 /// statements held the collector's peak RSS near 70 MiB, at 100 about 42 MiB, as fast.
 pub(super) const ROWS_PER_STATEMENT: usize = 100;
 
-pub(super) const SELECT_RESPONSES: &str = concat!(
-    "SELECT ",
-    response_columns!(),
-    " FROM responses WHERE site_id = $1 ORDER BY created_at_ms, id"
-);
-
 /// Columns 1–16 bound by `bind::response_columns`, then the response id and the creation time
 /// it is stored under (which places its row on PostgreSQL, and may change with this update).
 pub(super) const UPDATE_RESPONSE: &str = "UPDATE responses SET agent = $1, team = $2, \
      channel = $3, verified = $4, csat = $5, nps = $6, ces = $7, resolved = $8, comment = $9, \
      reasons = $10, locale = $11, day = $12, created_at_ms = $13, updated_at_ms = $14, \
      client = $15, flagged = $16 WHERE id = $17 AND created_at_ms = $18";
-
-/// Gives the site id back when the impression is new.
-pub(super) const INSERT_IMPRESSION: &str = "INSERT INTO impressions (site_id, interaction, \
-     agent, team, channel, day, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (site_id, interaction) DO NOTHING RETURNING site_id";
 
 /// What the backends write differently in the statements they otherwise share: how a bound
 /// parameter is written, and — because PostgreSQL keeps responses in monthly partitions, with
@@ -114,44 +101,6 @@ pub(super) fn response_values<P: Dialect>(rows: usize, last: Option<&str>) -> St
     sql
 }
 
-pub(super) const SELECT_REASON_ROLLUPS: &str = "SELECT day, agent, channel, reason, unhappy \
-     FROM reason_rollups WHERE site_id = $1 ORDER BY day, agent, channel, reason";
-
-/// Unhappy responses per reason in a report's range and filters, by its agent and channel
-/// groups; gives (agent, channel, reason, count) with `''` for a column not grouped by.
-pub(super) fn select_reason_counts(
-    site_id: SiteId,
-    query: &crate::report::ReportQuery,
-) -> Statement {
-    use crate::report::GroupBy;
-    let column = |group: GroupBy, name: &str| match query.group_by.contains(&group) {
-        true => name.to_owned(),
-        false => "''".to_owned(),
-    };
-    let (agent, channel) = (
-        column(GroupBy::Agent, "agent"),
-        column(GroupBy::Channel, "channel"),
-    );
-    let mut s = Statement::new(format!(
-        "SELECT {agent}, {channel}, reason, CAST(SUM(unhappy) AS BIGINT) FROM reason_rollups \
-         WHERE site_id = "
-    ));
-    s.bind(Bind::Int(site_id.get()));
-    s.push(" AND day >= ")
-        .bind(Bind::Text(query.from.to_string()));
-    s.push(" AND day <= ")
-        .bind(Bind::Text(query.to.to_string()));
-    // Reasons are not kept per team: a report asking for one is refused before it gets here.
-    for (name, value) in attribution_filters(query.agent.as_ref(), query.channel, None) {
-        if let Some(value) = value {
-            s.push(&format!(" AND {name} = "))
-                .bind(Bind::Text(value.to_owned()));
-        }
-    }
-    s.push(" GROUP BY 1, 2, 3 HAVING SUM(unhappy) > 0");
-    s
-}
-
 /// The attribution filters of a report or a list as `(column, value)` pairs, absent ones
 /// `None`: each present one becomes `AND column = value`.
 pub(super) fn attribution_filters<'a>(
@@ -190,38 +139,6 @@ pub(super) fn upsert_reason_changes(
     );
     s
 }
-
-pub(super) const SELECT_IMPRESSIONS: &str =
-    "SELECT agent, team, channel, day FROM impressions WHERE site_id = $1";
-
-/// `rollups` of a site: key columns, then every counter.
-pub(super) fn select_rollups() -> String {
-    format!(
-        "SELECT day, agent, team, channel, {} FROM rollups WHERE site_id = $1 \
-         ORDER BY day, agent, team, channel",
-        COUNTER_COLUMNS.join(", ")
-    )
-}
-
-/// A summary table of a site, shaped like [`select_rollups`] (team `''`).
-pub(super) fn select_summary_rollups(summary: crate::rollup::Summary) -> String {
-    let day = summary.day_column();
-    format!(
-        "SELECT {day}, agent, '', channel, {} FROM {} WHERE site_id = $1 \
-         ORDER BY {day}, agent, channel",
-        COUNTER_COLUMNS.join(", "),
-        summary.table()
-    )
-}
-
-/// An erased interaction's impression keeps counting (a survey was shown) under a random id
-/// (`$1`) that links to nothing (site `$2`, interaction `$3`).
-pub(super) const ANONYMIZE_IMPRESSION: &str =
-    "UPDATE impressions SET interaction = $1 WHERE site_id = $2 AND interaction = $3";
-
-/// Moves a site's purged-before day (`$1`) forward, never back (site `$2`).
-pub(super) const MARK_PURGED: &str = "UPDATE sites SET purged_before = $1 WHERE id = $2 AND \
-     (purged_before IS NULL OR purged_before < $1)";
 
 /// `INSERT INTO <table> (<key columns>, <counters>) `: rows of changes follow.
 pub(super) fn upsert_rollups_head(table: &str, keys: &str) -> String {

@@ -1,14 +1,19 @@
 //! What `koe verify` reads to recompute rollups from the raw data and compare: a site's raw
 //! responses and impressions, and its stored rollup, summary and reason rows — the
 //! capability's trait ([`VerifyStore`]) and its one implementation for both backends (the
-//! `verify_store!` macro, on the primary). The comparison itself is a domain service
-//! (`crate::verify`).
+//! `verify_store!` macro, on the primary) and the statements with their SQL (`RawReads`). The
+//! comparison itself is a domain service (`crate::verify`).
 
 use std::future::Future;
 
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+
+use super::bind;
+use super::rows::{ImpressionRow, ResponseRow};
+use super::sql::response_columns;
 use super::{StorageError, StoredResponse};
 use crate::ids::SiteId;
-use crate::rollup::{ReasonKey, RollupCounters, RollupKey, Summary};
+use crate::rollup::{COUNTER_COLUMNS, ReasonKey, RollupCounters, RollupKey, Summary};
 
 /// The raw data and stored rollups of a site, whole.
 pub trait VerifyStore: Clone + Send + Sync + 'static {
@@ -55,7 +60,7 @@ macro_rules! verify_store {
                 &self,
                 site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::storage::StoredResponse>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::verification::RawReads as _;
                 <$db>::responses(&mut *self.$pool.acquire().await?, site_id).await
             }
 
@@ -64,7 +69,7 @@ macro_rules! verify_store {
                 &self,
                 site_id: $crate::ids::SiteId,
             ) -> Result<Vec<$crate::rollup::RollupKey>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::verification::RawReads as _;
                 <$db>::impressions(&mut *self.$pool.acquire().await?, site_id).await
             }
 
@@ -76,7 +81,7 @@ macro_rules! verify_store {
                 Vec<($crate::rollup::RollupKey, $crate::rollup::RollupCounters)>,
                 $crate::storage::StorageError,
             > {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::verification::RawReads as _;
                 <$db>::rollups(&mut *self.$pool.acquire().await?, site_id).await
             }
 
@@ -89,7 +94,7 @@ macro_rules! verify_store {
                 Vec<($crate::rollup::RollupKey, $crate::rollup::RollupCounters)>,
                 $crate::storage::StorageError,
             > {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::verification::RawReads as _;
                 <$db>::summary_rollups(&mut *self.$pool.acquire().await?, site_id, summary).await
             }
 
@@ -98,10 +103,165 @@ macro_rules! verify_store {
                 &self,
                 site_id: $crate::ids::SiteId,
             ) -> Result<Vec<($crate::rollup::ReasonKey, i64)>, $crate::storage::StorageError> {
-                use $crate::storage::queries::Queries as _;
+                use $crate::storage::verification::RawReads as _;
                 <$db>::reason_rollups(&mut *self.$pool.acquire().await?, site_id).await
             }
         }
     };
 }
 pub(super) use verify_store;
+
+const SELECT_RESPONSES: &str = concat!(
+    "SELECT ",
+    response_columns!(),
+    " FROM responses WHERE site_id = $1 ORDER BY created_at_ms, id"
+);
+
+const SELECT_IMPRESSIONS: &str =
+    "SELECT agent, team, channel, day FROM impressions WHERE site_id = $1";
+
+const SELECT_REASON_ROLLUPS: &str = "SELECT day, agent, channel, reason, unhappy \
+     FROM reason_rollups WHERE site_id = $1 ORDER BY day, agent, channel, reason";
+
+/// `rollups` of a site: key columns, then every counter.
+fn select_rollups() -> String {
+    format!(
+        "SELECT day, agent, team, channel, {} FROM rollups WHERE site_id = $1 \
+         ORDER BY day, agent, team, channel",
+        COUNTER_COLUMNS.join(", ")
+    )
+}
+
+/// A summary table of a site, shaped like [`select_rollups`] (team `''`).
+fn select_summary_rollups(summary: Summary) -> String {
+    let day = summary.day_column();
+    format!(
+        "SELECT {day}, agent, '', channel, {} FROM {} WHERE site_id = $1 \
+         ORDER BY {day}, agent, channel",
+        COUNTER_COLUMNS.join(", "),
+        summary.table()
+    )
+}
+
+/// The statements, on one connection (a time-zone rebuild runs the first two in its
+/// transaction).
+pub(super) trait RawReads: Database {
+    async fn responses(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<StoredResponse>, StorageError>;
+
+    async fn impressions(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<RollupKey>, StorageError>;
+
+    async fn rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
+
+    async fn summary_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        summary: Summary,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError>;
+
+    /// A site's reason rows: (day, agent, channel, reason) → unhappy responses (`koe verify`).
+    async fn reason_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<(ReasonKey, i64)>, StorageError>;
+}
+
+impl<DB> RawReads for DB
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> i16: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
+    for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
+    for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
+    for<'r> &'r str: Decode<'r, DB>,
+    for<'r> String: Decode<'r, DB> + Type<DB>,
+    for<'r> i64: Decode<'r, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'r> ResponseRow: FromRow<'r, DB::Row>,
+    for<'r> ImpressionRow: FromRow<'r, DB::Row>,
+{
+    async fn responses(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<StoredResponse>, StorageError> {
+        let rows: Vec<ResponseRow> = sqlx::query_as(SELECT_RESPONSES)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter().map(StoredResponse::try_from).collect()
+    }
+
+    async fn impressions(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<RollupKey>, StorageError> {
+        let rows: Vec<ImpressionRow> = sqlx::query_as(SELECT_IMPRESSIONS)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter().map(RollupKey::try_from).collect()
+    }
+
+    async fn rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        let select = select_rollups();
+        let rows = sqlx::query(&select).bind(site_id).fetch_all(conn).await?;
+        rows.iter().map(bind::rollup_row).collect()
+    }
+
+    async fn summary_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        summary: Summary,
+    ) -> Result<Vec<(RollupKey, RollupCounters)>, StorageError> {
+        let select = select_summary_rollups(summary);
+        let rows = sqlx::query(&select).bind(site_id).fetch_all(conn).await?;
+        rows.iter().map(bind::rollup_row).collect()
+    }
+
+    async fn reason_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<(ReasonKey, i64)>, StorageError> {
+        let rows: Vec<(String, String, String, String, i64)> =
+            sqlx::query_as(SELECT_REASON_ROLLUPS)
+                .bind(site_id)
+                .fetch_all(conn)
+                .await?;
+        rows.into_iter()
+            .map(|(day, agent, channel, reason, unhappy)| {
+                let key = super::rows::rollup_key(&day, &agent, "", &channel)?;
+                Ok((
+                    ReasonKey {
+                        day: key.day,
+                        agent: key.agent,
+                        channel: key.channel,
+                        reason,
+                    },
+                    unhappy,
+                ))
+            })
+            .collect()
+    }
+}

@@ -67,8 +67,6 @@ const SELECT_DELIVERIES: &str = "SELECT id, webhook_id, event_id, interaction, s
      FROM webhook_deliveries WHERE site_id = $1 ORDER BY id DESC LIMIT $2";
 const PURGE_ALERTS: &str =
     "DELETE FROM webhook_deliveries WHERE site_id = $1 AND created_at_ms < $2";
-pub(super) const DELETE_INTERACTION_ALERTS: &str =
-    "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction = $2";
 
 /// Webhooks and the delivery outbox.
 pub trait AlertStore: Clone + Send + Sync + 'static {
