@@ -4,17 +4,20 @@
 //! The crate is built in floors; a module uses only those below it (docs/architecture.md):
 //! - the web ([`web`]) and the command line ([`cli`]) on top, both thin: they parse what
 //!   arrives, call the domain and map its errors; [`startup`] assembles the HTTP server;
-//! - the domain: [`sites`], [`responses`] (merge rules, attribution, listing), [`rollup`],
-//!   [`audit`],
-//!   [`report`], [`links`], [`texts`];
-//! - [`storage`]: one trait, a SQLite and a PostgreSQL folder, each owning its SQL;
-//! - the ground floor: [`settings`], [`clock`], [`secrets`], [`csv`], [`templates`],
-//!   [`telemetry`], [`shutdown`].
+//! - the domain: services ([`responses`] (submit, list, erase, retention), [`surveying`],
+//!   [`links`], [`report`], [`sites`] (registration, settings, the directory), [`access`],
+//!   [`alerts`], [`import`], [`verify`]) above the types and rules they use ([`rollup`],
+//!   [`audit`], the merge and attribution rules in [`responses`], [`texts`]);
+//! - [`storage`]: one narrow trait per capability, their records, a SQLite and a PostgreSQL
+//!   folder;
+//! - the ground floor: [`ids`], [`settings`], [`clock`], [`secrets`], [`csv`],
+//!   [`templates`], [`telemetry`], [`shutdown`].
 //!
 //! The binary (`koe`) is a thin shell over [`cli`]; tests build an [`startup::Application`]
 //! on port 0 and talk to it over HTTP.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod alerts;
 pub mod audit;
 pub mod cli;

@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::storage::StorageOptions;
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -132,19 +130,6 @@ impl Settings {
             )
             .build()?
             .try_deserialize()
-    }
-
-    pub fn storage_options(&self) -> StorageOptions {
-        StorageOptions {
-            max_connections: self.database_max_connections.max(1),
-            acquire_timeout: Duration::from_secs(self.database_timeout_secs.max(1)),
-            max_batch: self.sqlite_max_batch.max(1),
-            read_url: self
-                .database_read_url
-                .as_ref()
-                .map(|u| u.expose().to_owned())
-                .filter(|u| !u.is_empty()),
-        }
     }
 
     /// The dashboard's session secret, if set: an empty value means unset.

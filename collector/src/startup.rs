@@ -47,7 +47,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.check().map_err(anyhow::Error::msg)?;
         let url = settings.database_url.expose();
-        let options = settings.storage_options();
+        let options = crate::storage::StorageOptions::from(&settings);
         match Backend::of_url(url)? {
             Backend::Sqlite => {
                 let storage = SqliteStorage::connect(url, &options).await?;

@@ -140,7 +140,7 @@ impl StorageCommand {
                     .with_context(|| format!("no site has the key {site}"))?;
                 let query = ReportQuery::parse(&query, site.today())?;
                 if standings {
-                    let agents = report::standings::load(&storage, &site, &query).await?;
+                    let agents = report::load_standings(&storage, &site, &query).await?;
                     match format.as_str() {
                         "json" => println!("{}", serde_json::to_string_pretty(&agents)?),
                         _ => print!("{}", report::table::standings(&agents)),

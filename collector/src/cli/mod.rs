@@ -1,5 +1,7 @@
-//! The `koe` command line: `serve`, `site add`, `site rotate-secret`, `key create`, `key list`,
-//! `key revoke`, `audit`, `report`, `link`, `verify`.
+//! The `koe` command line: `serve`; `site add|list|show|update|rotate-secret`;
+//! `key create|list|revoke`; `audit`; `report`; `link`; `erase`; `import`;
+//! `webhook add|list|remove|deliveries`; `verify` — each parses its arguments, calls the domain
+//! and prints (argument types in `args.rs`).
 
 use std::process::ExitCode;
 
@@ -275,7 +277,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     telemetry::init("warn");
     override_database(&mut settings, db);
     let url = settings.database_url.expose();
-    let options = settings.storage_options();
+    let options = crate::storage::StorageOptions::from(&settings);
     match Backend::of_url(url)? {
         Backend::Sqlite => run_closing(command, SqliteStorage::connect(url, &options).await?).await,
         Backend::Postgres => run_closing(command, PgStorage::connect(url, &options).await?).await,

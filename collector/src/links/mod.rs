@@ -28,6 +28,9 @@ pub fn embedding_csp(collector: &str) -> String {
 
 /// Longest a link may live.
 pub const MAX_EXPIRY_DAYS: u64 = 90;
+/// How long a link lives when the caller does not say (`koe link --expires`, the API's
+/// `expires_in_days`).
+pub const DEFAULT_EXPIRY_DAYS: u64 = 14;
 
 /// What a link set is for: checked by [`LinkRequest::new`], so a held one is valid.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! compared report reads the earlier period's rollups too.
 
 use super::compare::ComparedWith;
+use super::standings::{self, Standing};
 use super::{Report, ReportQuery, build};
 use crate::sites::Site;
 use crate::storage::{ReportStore, StorageError};
@@ -42,4 +43,15 @@ pub async fn load<S: ReportStore>(
         rollups,
         earlier,
     ))
+}
+
+/// The agents' standings in a site's range (the query's dates and filters; its groups and
+/// bucket are set here), ranked by `standings::rank`.
+#[tracing::instrument(name = "report::load_standings", skip_all, fields(site = %site.key))]
+pub async fn load_standings<S: ReportStore>(
+    storage: &S,
+    site: &Site,
+    query: &ReportQuery,
+) -> Result<Vec<Standing>, StorageError> {
+    Ok(standings::rank(&storage.agent_csat(site.id, query).await?))
 }

@@ -17,7 +17,7 @@ use koe_shared::metrics::{self, Estimate, ScoreCounts};
 use serde::Serialize;
 
 pub use bucket::Bucket;
-pub use load::load;
+pub use load::{load, load_standings};
 pub use query::{GroupBy, ReportQuery};
 
 use crate::rollup::RollupCounters;

@@ -8,10 +8,6 @@
 use koe_shared::metrics::{self, Estimate};
 use serde::Serialize;
 
-use super::ReportQuery;
-use crate::sites::Site;
-use crate::storage::{ReportStore, StorageError};
-
 /// How a pool's agents spread around its mean, as a beta prior: `mean` and `strength`
 /// (α + β, in answers: how much an agent's own answers must outweigh to move away from it).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -44,17 +40,6 @@ pub struct Standing {
 }
 
 pub use super::AgentCounts;
-
-/// The agents' standings in a site's range (the query's dates and filters; its groups and
-/// bucket are set here).
-#[tracing::instrument(name = "standings::load", skip_all)]
-pub async fn load<S: ReportStore>(
-    storage: &S,
-    site: &Site,
-    query: &ReportQuery,
-) -> Result<Vec<Standing>, StorageError> {
-    Ok(rank(&storage.agent_csat(site.id, query).await?))
-}
 
 /// The method-of-moments beta prior of a pool of agents (at least one answer each).
 pub fn fit_prior(pool: &[&AgentCounts]) -> Option<Prior> {

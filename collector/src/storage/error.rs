@@ -1,4 +1,4 @@
-//! What can go wrong below the storage trait: [`OpenError`] while a database is opened and
+//! What can go wrong below the storage traits: [`OpenError`] while a database is opened and
 //! migrated at start, [`StorageError`] once it runs, and [`SaveError`] for a submission, which
 //! may also conflict with what is stored.
 

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use super::OpenError;
+use crate::settings::Settings;
 
-/// How storage connects; filled from [`crate::settings::Settings`].
+/// How storage connects; filled from [`Settings`].
 #[derive(Debug, Clone)]
 pub struct StorageOptions {
     pub max_connections: u32,
@@ -17,6 +18,21 @@ pub struct StorageOptions {
     /// the dashboard (`database_read_url`); writes, sign-in checks and revocations stay on the
     /// primary.
     pub read_url: Option<String>,
+}
+
+impl From<&Settings> for StorageOptions {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            max_connections: settings.database_max_connections.max(1),
+            acquire_timeout: Duration::from_secs(settings.database_timeout_secs.max(1)),
+            max_batch: settings.sqlite_max_batch.max(1),
+            read_url: settings
+                .database_read_url
+                .as_ref()
+                .map(|u| u.expose().to_owned())
+                .filter(|u| !u.is_empty()),
+        }
+    }
 }
 
 impl Default for StorageOptions {

@@ -46,7 +46,8 @@ pub trait SiteStore: Clone + Send + Sync + 'static {
 }
 
 /// Implements [`SiteStore`] for a backend's storage type over its sqlx database, with every
-/// statement on the pool field named (the primary: sites are read where they are written).
+/// statement on the pool field named (PostgreSQL's primary: sites are read where they are
+/// written).
 macro_rules! site_store {
     ($storage:ty, $db:ty, $pool:ident) => {
         impl $crate::storage::SiteStore for $storage {
@@ -144,7 +145,7 @@ const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_di
      previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
 
 /// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold,
-/// `$5` retention in days or NULL) for site `$6`.
+/// `$5` retention in days or NULL, `$6` sample percent, `$7` cooldown days) for site `$8`.
 const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
      low_n_threshold = $4, retention_days = $5, sample_percent = $6, cooldown_days = $7 \
      WHERE id = $8";

@@ -30,7 +30,7 @@ pub async fn page<S: Storage>(
     let Some(site) = &state.demo_site else {
         return HttpResponse::NotFound().body("the demo is off: start with `koe serve --demo`");
     };
-    let locale = crate::web::locale_of(&req, query.lang.as_deref());
+    let locale = crate::web::request::locale_of(&req, query.lang.as_deref());
     let interaction = format!("demo-chat-{:08x}", rand::rng().random::<u32>());
     let agents = ["aiko", "ken", "mai", "sora"];
     let agent = agents[rand::rng().random_range(0..agents.len())];

@@ -17,6 +17,7 @@ pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod readiness;
+pub mod request;
 pub mod session;
 pub mod shared_limits;
 pub mod state;
@@ -149,33 +150,6 @@ pub fn operations<S: Storage>(config: &mut web::ServiceConfig, state: web::Data<
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz::<S>))
         .route("/metrics", web::get().to(metrics::endpoint));
-}
-
-/// The language to answer in: `?lang=` if Koe speaks it, else the browser's first choice.
-pub fn locale_of(req: &actix_web::HttpRequest, lang: Option<&str>) -> koe_shared::Locale {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    koe_shared::Locale::negotiate(lang, accept)
-}
-
-/// The collector's own origins: `public_url`'s when set (behind a TLS-terminating proxy the
-/// request itself may look like plain http), and the one the request came to.
-pub fn own_origins(
-    public_url: Option<&str>,
-    req: &actix_web::HttpRequest,
-) -> Vec<crate::sites::Origin> {
-    let info = req.connection_info();
-    let this = format!("{}://{}", info.scheme(), info.host());
-    public_url
-        .into_iter()
-        .chain([this.as_str()])
-        .filter_map(|url| {
-            let origin = url::Url::parse(url).ok()?.origin().ascii_serialization();
-            crate::sites::Origin::parse(&origin).ok()
-        })
-        .collect()
 }
 
 /// A resource of the JSON API: a method it has no route for is answered 405 with `Allow`

@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use crate::clock;
 use crate::sites::Site;
 use crate::sites::directory::SiteDirectory;
-use crate::storage::{ApiKeyRecord, Storage};
+
 use crate::web::rate_limit::SiteLimiter;
 use crate::web::session::SessionKey;
 
@@ -33,25 +32,4 @@ pub struct AppState<S> {
     pub customer_key: crate::sites::fatigue::CustomerKey,
     /// Webhooks may name private and local addresses (`webhook_allow_private_networks`).
     pub webhook_allow_private: bool,
-}
-
-/// How often a key's last use is written: the listing shows it to the minute, and an API
-/// call then costs no write.
-const KEY_USE_RESOLUTION: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
-
-impl<S: Storage> AppState<S> {
-    /// Notes that a key was used, writing it at most once a minute per key (a failure to
-    /// note it is logged, never fails the request).
-    pub async fn note_key_use(&self, key: &ApiKeyRecord) {
-        let now = clock::now();
-        if key
-            .last_used_at
-            .is_some_and(|last| now.duration_since(last) < KEY_USE_RESOLUTION)
-        {
-            return;
-        }
-        if let Err(error) = self.storage.touch_api_key(key.id, now).await {
-            tracing::warn!(error = %error, key = %key.id, "could not note an API key's use");
-        }
-    }
 }

@@ -22,6 +22,12 @@ impl Role {
         }
     }
 
+    /// Whether a key of this role may do what needs `needed`: an admin key anything, a read
+    /// key only reading.
+    pub fn allows(self, needed: Role) -> bool {
+        self == Self::Admin || needed == Self::Read
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "read" => Some(Self::Read),

@@ -1,5 +1,7 @@
-//! SQLite: one file, WAL, readers in a pool, and every write through one writer task that
-//! commits whole batches (see `writer.rs`).
+//! SQLite: one file in WAL mode. Answers, impressions, imports, purges, erasures and time-zone
+//! rebuilds go through one writer task that commits whole batches on its own connection (see
+//! `writer.rs`); reads, and the rare management writes (sites, keys, sessions, webhooks) in
+//! their own short transactions, use the pool.
 
 mod dialect;
 mod write_tx;
@@ -39,7 +41,8 @@ const REPORT: ReportDialect = ReportDialect {
 
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
-    reads: SqlitePool,
+    /// Reads and management writes (busy-waiting on the writer's lock when it holds it).
+    pool: SqlitePool,
     writer: mpsc::Sender<WriteJob>,
 }
 
@@ -56,7 +59,7 @@ impl SqliteStorage {
             // for the rollup ranges reports scan; the kernel's file cache holds the rest.
             .pragma("cache_size", "-16384")
             .busy_timeout(options.acquire_timeout);
-        let reads = SqlitePoolOptions::new()
+        let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect.clone())
@@ -65,7 +68,7 @@ impl SqliteStorage {
                 path: connect.get_filename().display().to_string(),
                 source,
             })?;
-        sqlx::migrate!("./migrations/sqlite").run(&reads).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let (writer, jobs) = mpsc::channel(options.max_batch * 4);
         tokio::spawn(run_writer(
             // The writer touches the newest pages only (appended responses, today's rollups):
@@ -81,7 +84,7 @@ impl SqliteStorage {
             jobs,
             options.max_batch,
         ));
-        let storage = Self { reads, writer };
+        let storage = Self { pool, writer };
         // SQLite opens a file it may not write read-only, and such a connection (with every
         // other one on that file in this process) stays read-only: refuse to start instead of
         // acknowledging nothing.
@@ -112,24 +115,24 @@ impl SqliteStorage {
     }
 }
 
-site_store!(SqliteStorage, Sqlite, reads);
-access_store!(SqliteStorage, Sqlite, reads);
-customer_store!(SqliteStorage, Sqlite, reads);
-alert_store!(SqliteStorage, Sqlite, reads);
-verify_store!(SqliteStorage, Sqlite, reads);
-report_store!(SqliteStorage, Sqlite, reads, REPORT);
+site_store!(SqliteStorage, Sqlite, pool);
+access_store!(SqliteStorage, Sqlite, pool);
+customer_store!(SqliteStorage, Sqlite, pool);
+alert_store!(SqliteStorage, Sqlite, pool);
+verify_store!(SqliteStorage, Sqlite, pool);
+report_store!(SqliteStorage, Sqlite, pool, REPORT);
 
 impl Lifecycle for SqliteStorage {
     #[tracing::instrument(name = "storage::ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<(), StorageError> {
-        self.reads.acquire().await?.ping().await?;
+        self.pool.acquire().await?.ping().await?;
         self.probe().await
     }
 
     #[tracing::instrument(name = "storage::close", level = "debug", skip_all)]
     async fn close(&self) {
-        // Readers first: the last connection to close checkpoints the WAL into the file.
-        self.reads.close().await;
+        // The pool first: the last connection to close checkpoints the WAL into the file.
+        self.pool.close().await;
         let (reply, closed) = oneshot::channel();
         if self.writer.send(WriteJob::Close(reply)).await.is_ok() {
             let _ = closed.await;

@@ -17,7 +17,7 @@ use crate::storage::{StorageError, StoredResponse};
 
 /// Where the writer puts a batch's rollup changes: sent once, bound row by row, then added to
 /// `rollups` and summed into every summary table by the fixed statements of
-/// [`APPLY_ROLLUP_CHANGES`] — one set of bound rows instead of one per table, and statements
+/// `APPLY_ROLLUP_CHANGES` — one set of bound rows instead of one per table, and statements
 /// prepared once instead of one shape per row count. A temporary table: private to the
 /// writer's connection, in memory, never in the database file.
 pub(super) static CREATE_ROLLUP_CHANGES: LazyLock<String> = LazyLock::new(|| {

@@ -28,7 +28,7 @@ pub async fn admit_site<S: Storage>(
         let origin = raw.to_str().ok().and_then(|o| Origin::parse(o).ok());
         // The collector's own pages (the hosted survey page) may use any site's widget: their
         // submissions carry the link's signed token.
-        let own = crate::web::own_origins(state.public_url.as_deref(), req);
+        let own = crate::web::request::own_origins(state.public_url.as_deref(), req);
         if !origin.is_some_and(|o| site.allows_origin(&o) || own.contains(&o)) {
             return Err(IngestError::OriginNotAllowed);
         }

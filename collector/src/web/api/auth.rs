@@ -11,7 +11,7 @@ use koe_shared::SiteKey;
 
 use super::caller::Caller;
 use super::paths::SitePath;
-use crate::secrets;
+use crate::access;
 use crate::sites::Site;
 use crate::storage::{ApiKeyRecord, Role, Storage};
 use crate::web::error::ManageError;
@@ -19,8 +19,8 @@ use crate::web::state::AppState;
 
 /// Middleware of the authenticated API: before the route reads its parameters or body, the
 /// request's key must be valid (401) and belong to the site in the path (404, exactly as for a
-/// site that does not exist). What it found rides on the request for [`require_role`] and
-/// [`authorize`].
+/// site that does not exist). What it found rides on the request as a [`Caller`] for
+/// [`require_role`] and the handler.
 pub async fn require_key<S: Storage>(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -39,7 +39,7 @@ pub async fn require_key<S: Storage>(
     let caller = async {
         let key = key_record(&state, req.request()).await?;
         // A valid key counts as used even when the call is then refused (404, 403).
-        state.note_key_use(&key).await;
+        access::note_use(&state.storage, &key).await;
         let site_key = site_key.ok_or(ManageError::NotFound)?;
         let site = site_for_key(&state, &key, &site_key).await?;
         Ok::<_, ManageError>(Caller { key, site })
@@ -63,7 +63,7 @@ pub async fn require_role(
     let role = req.extensions().get::<Caller>().map(|c| c.key.role);
     let refusal = match role {
         None => Some(ManageError::Unauthorized),
-        Some(role) if needed == Role::Admin && role != Role::Admin => Some(ManageError::Forbidden),
+        Some(role) if !role.allows(needed) => Some(ManageError::Forbidden),
         Some(_) => None,
     };
     if let Some(refusal) = refusal {
@@ -85,9 +85,7 @@ async fn key_record<S: Storage>(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or(ManageError::Unauthorized)?;
-    state
-        .storage
-        .api_key_by_digest(&secrets::digest(key))
+    access::key_presented(&state.storage, key)
         .await?
         .ok_or(ManageError::Unauthorized)
 }

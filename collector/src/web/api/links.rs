@@ -78,7 +78,7 @@ pub async fn create_links<S: Storage>(
         body.agent,
         body.team,
         body.channel,
-        body.expires_in_days.unwrap_or(14),
+        body.expires_in_days.unwrap_or(links::DEFAULT_EXPIRY_DAYS),
         locale,
     )
     .map_err(|e| ManageError::BadParameter(e.to_string()))?;

@@ -1,6 +1,7 @@
 //! The JSON API. Public (widget, email page): `POST /api/v1/responses`, `/api/v1/impressions`.
-//! With an API key: `/api/v1/sites/{site}/scores`, `…/responses`, `…/keys`, `…/links`,
-//! `…/webhooks`.
+//! With an API key: `/api/v1/sites/{site}` (settings), `…/scores`, `…/standings`, `…/reasons`,
+//! `…/responses` (and erasing one interaction's), `…/keys`, `…/links`, `…/webhooks`; the
+//! document at `/api/v1/openapi.json`.
 
 mod admission;
 pub mod auth;

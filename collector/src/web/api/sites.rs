@@ -1,5 +1,6 @@
 //! `GET` / `PATCH /api/v1/sites/{site}` (admin): a site's settings, and changing its name,
-//! origins, strict mode and low-n threshold (`sites::settings`). Changes land in the audit
+//! origins, strict mode, low-n threshold, retention, sample, cooldown and time zone
+//! (`sites::settings`). Changes land in the audit
 //! trail as made by the calling key.
 
 use actix_web::{HttpResponse, web};

@@ -9,7 +9,7 @@ use super::caller::Caller;
 use super::paths::SitePath;
 use crate::report::query::RawReportQuery;
 use crate::report::standings::Standing;
-use crate::report::{ReportQuery, standings};
+use crate::report::{self, ReportQuery};
 use crate::storage::Storage;
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
@@ -45,7 +45,7 @@ pub async fn standings<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
     let query = ReportQuery::parse(&params, site.today())?;
-    let agents = standings::load(&state.storage, site, &query).await?;
+    let agents = report::load_standings(&state.storage, site, &query).await?;
     Ok(HttpResponse::Ok().json(Standings {
         site: site.key.to_string(),
         from: query.from.to_string(),

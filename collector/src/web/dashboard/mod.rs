@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use self::filters::{Filters, PageQuery};
 use self::pages::{agent, agents, channels, comments, overview};
+use crate::access;
 use crate::clock;
 use crate::sites::Site;
 use crate::storage::{Storage, StorageError};
@@ -77,7 +78,7 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
 }
 
 fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static Texts {
-    texts::of(crate::web::locale_of(req, lang))
+    texts::of(crate::web::request::locale_of(req, lang))
 }
 
 /// What a page handler answers: the page, or the response that replaces it (a failure, a
@@ -117,11 +118,9 @@ async fn session<S: Storage>(
     else {
         return Ok(None);
     };
-    let stored = state.storage.session(sealed.id).await?;
-    Ok(stored
-        .filter(|s| s.is_live(clock::now()))
-        .filter(|s| s.key_id == sealed.key_id && s.site_id == sealed.site_id)
-        .map(|_| sealed))
+    let live =
+        access::session_is_live(&state.storage, sealed.id, sealed.key_id, sealed.site_id).await?;
+    Ok(live.then_some(sealed))
 }
 
 /// A POST from another origin is refused (with SameSite=Strict, the second lock on CSRF).
@@ -133,7 +132,7 @@ fn same_origin<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
     else {
         return true;
     };
-    crate::web::own_origins(state.public_url.as_deref(), req)
+    crate::web::request::own_origins(state.public_url.as_deref(), req)
         .iter()
         .any(|own| own.as_str() == origin)
 }

@@ -8,8 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{failed, html, now_secs, redirect, same_origin, texts, view};
-use crate::clock;
-use crate::secrets;
+use crate::access;
 use crate::storage::Storage;
 use crate::web::session::{COOKIE, LIFETIME_SECS, Session};
 use crate::web::state::AppState;
@@ -30,11 +29,7 @@ pub(super) async fn sign_in<S: Storage>(
     if !same_origin(&state, &req) {
         return html(StatusCode::FORBIDDEN, view::sign_in(t, true));
     }
-    let record = match state
-        .storage
-        .api_key_by_digest(&secrets::digest(form.api_key.trim()))
-        .await
-    {
+    let record = match access::key_presented(&state.storage, &form.api_key).await {
         Ok(Some(record)) => record,
         Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
         Err(error) => return failed(error),
@@ -44,14 +39,10 @@ pub(super) async fn sign_in<S: Storage>(
         Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
         Err(error) => return failed(error),
     };
-    state.note_key_use(&record).await;
+    access::note_use(&state.storage, &record).await;
     let expires_at = now_secs() + LIFETIME_SECS;
     let expires = jiff::Timestamp::from_second(expires_at).unwrap_or(jiff::Timestamp::MAX);
-    let id = match state
-        .storage
-        .create_session(record.id, clock::now(), expires)
-        .await
-    {
+    let id = match access::start_session(&state.storage, &record, expires).await {
         Ok(id) => id,
         Err(error) => return failed(error),
     };
@@ -97,7 +88,7 @@ pub(super) async fn sign_out<S: Storage>(
     if let Some(session) = req
         .cookie(COOKIE)
         .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
-        && let Err(error) = state.storage.end_session(session.id, clock::now()).await
+        && let Err(error) = access::end_session(&state.storage, session.id).await
     {
         return failed(error);
     }

@@ -39,7 +39,7 @@ pub struct SurveyForm {
 }
 
 fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static SurveyTexts {
-    survey_texts::of(crate::web::locale_of(req, lang))
+    survey_texts::of(crate::web::request::locale_of(req, lang))
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {

@@ -62,7 +62,7 @@ async fn render<S: Storage>(
         ..every_agent.clone()
     };
     let (standings, compared) = futures_util::try_join!(
-        report::standings::load(&state.storage, site, &every_agent),
+        report::load_standings(&state.storage, site, &every_agent),
         report::load(&state.storage, site, &by_agent),
     )
     .map_err(failed)?;
