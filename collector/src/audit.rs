@@ -59,7 +59,7 @@ pub struct AuditEntry {
     pub action: AuditAction,
     /// What it was about, e.g. `key 7 (read, koe_read_ab12…)`; never a secret.
     pub detail: String,
-    pub at_ms: i64,
+    pub at: jiff::Timestamp,
 }
 
 /// A recorded change, as listed.

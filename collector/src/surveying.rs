@@ -36,7 +36,8 @@ pub struct ImpressionRequest {
     pub customer: Option<NamedCustomer>,
     /// Only ask (`koe('prepare')`): record nothing.
     pub peek: bool,
-    pub at_ms: i64,
+    /// When the page asked: the impression's day, in the site's time zone.
+    pub at: jiff::Timestamp,
 }
 
 /// What became of a survey about to be shown.
@@ -74,7 +75,7 @@ pub async fn show<S: AnswerStore + CustomerStore>(
         // last surveyed. The show's own impression still applies the cooldown.
         let signed = request.customer.filter(|c| c.signed).map(check);
         let shown = storage
-            .would_show(site.id, &request.interaction, signed, request.at_ms)
+            .would_show(site.id, &request.interaction, signed, request.at)
             .await?;
         return Ok(match shown {
             true => Shown::WouldShow,
@@ -86,8 +87,8 @@ pub async fn show<S: AnswerStore + CustomerStore>(
             site_id: site.id,
             interaction: request.interaction,
             attribution: request.attribution,
-            day: site.timezone.local_date(request.at_ms),
-            now_ms: request.at_ms,
+            day: site.timezone.local_date(request.at.as_millisecond()),
+            now_ms: request.at.as_millisecond(),
             customer: request.customer.map(check),
         })
         .await?;
@@ -122,7 +123,7 @@ pub async fn admit_link<S: CustomerStore>(
         cooldown_ms: Some(cooldown_ms).filter(|_| !force),
     };
     let asked = storage
-        .survey_customer(site.id, check, clock::now_ms())
+        .survey_customer(site.id, check, clock::now())
         .await?;
     Ok(if asked {
         Ok(())

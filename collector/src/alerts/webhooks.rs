@@ -99,7 +99,7 @@ pub async fn add_webhook<S: AlertStore>(
             webhook.condition,
             format.as_str()
         ),
-        at_ms: webhook.created_at.as_millisecond(),
+        at: webhook.created_at,
     };
     let record = storage.add_webhook(entry, webhook.clone()).await?;
     Ok((record, webhook.secret))
@@ -119,7 +119,7 @@ pub async fn remove_webhook<S: AlertStore>(
         actor,
         action: AuditAction::WebhookRemoved,
         detail: format!("webhook {id}"),
-        at_ms: clock::now_ms(),
+        at: clock::now(),
     };
     storage.remove_webhook(entry, id).await
 }

@@ -270,7 +270,7 @@ pub async fn run<S: AnswerStore + AccessStore>(
                     .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
                 summary.already_stored
             ),
-            at_ms: crate::clock::now_ms(),
+            at: crate::clock::now(),
         };
         storage.record_audit(entry).await?;
     }

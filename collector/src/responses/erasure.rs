@@ -35,7 +35,7 @@ pub async fn erase<S: RemovalStore>(
         actor,
         action: AuditAction::ResponseErased,
         detail: format!("interaction {}", audited_name(interaction)),
-        at_ms: clock::now_ms(),
+        at: clock::now(),
     };
     storage.erase_interaction(entry, interaction).await
 }

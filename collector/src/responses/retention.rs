@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use jiff::SignedDuration;
 use jiff::civil::Date;
 
 use crate::audit::{Actor, AuditAction, AuditEntry};
@@ -54,7 +55,7 @@ pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCu
                 "raw response(s) answered before {before} purged ({} days kept); rollups kept",
                 site.retention_days.unwrap_or_default()
             ),
-            at_ms: clock::now_ms(),
+            at: clock::now(),
         },
         before,
         created_before_ms: created_before_ms(before),
@@ -125,8 +126,10 @@ pub async fn purge_due<S: RemovalStore + SiteStore + CustomerStore>(
         }
         // Customers surveyed longer ago than the cooldown decide nothing any more (without a
         // cooldown, none is kept at all).
-        let now = clock::now_ms();
-        let before = now - site.fatigue.cooldown_ms().unwrap_or(0);
+        let cooldown = SignedDuration::from_millis(site.fatigue.cooldown_ms().unwrap_or(0));
+        let before = clock::now()
+            .checked_sub(cooldown)
+            .unwrap_or(jiff::Timestamp::MIN);
         if let Err(error) = storage.forget_customers(site.id, before).await {
             tracing::warn!(site = %site.key, error = %error, "could not forget customers past the cooldown");
         }

@@ -17,8 +17,8 @@ pub struct Submitted {
     pub answers: Answers,
     /// Where they came from: the widget, or a rating link's page (maybe a link scanner).
     pub source: Source,
-    /// When they arrived (Unix ms): the day they count on, in the site's time zone.
-    pub at_ms: i64,
+    /// When they arrived: the day they count on, in the site's time zone.
+    pub at: jiff::Timestamp,
 }
 
 /// Merges the answers into the interaction's response and moves the rollups; returns once
@@ -36,8 +36,8 @@ pub async fn submit<S: AnswerStore>(
         interaction: submitted.interaction,
         attribution: submitted.attribution,
         answers: submitted.answers,
-        day: site.timezone.local_date(submitted.at_ms),
-        now_ms: submitted.at_ms,
+        day: site.timezone.local_date(submitted.at.as_millisecond()),
+        now_ms: submitted.at.as_millisecond(),
         edit_window_ms,
         source: submitted.source,
     };

@@ -111,7 +111,7 @@ pub async fn revoke_api_key<S: AccessStore>(
         actor,
         action: AuditAction::KeyRevoked,
         detail: format!("key {key_id}"),
-        at_ms: clock::now_ms(),
+        at: clock::now(),
     };
     storage.revoke_api_key(entry, key_id).await
 }
@@ -157,7 +157,7 @@ pub async fn rotate_secret<S: SiteStore>(
         actor,
         action: AuditAction::SecretRotated,
         detail: format!("the previous secret verifies until {until}"),
-        at_ms: now.as_millisecond(),
+        at: now,
     };
     storage
         .rotate_secret(entry, secrets::digest(&secret), until)

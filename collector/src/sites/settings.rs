@@ -229,7 +229,7 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
             actor,
             action: AuditAction::SiteUpdated,
             detail: what.join("; "),
-            at_ms: clock::now_ms(),
+            at: clock::now(),
         };
         storage.update_site(entry, updated.clone()).await?;
     }
@@ -239,7 +239,7 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
             actor,
             action: AuditAction::TimezoneChanged,
             detail: format!("time zone {} → {}", site.timezone.name(), zone.name()),
-            at_ms: clock::now_ms(),
+            at: clock::now(),
         };
         storage.rezone_site(entry, zone.clone()).await?;
         updated.timezone = zone;

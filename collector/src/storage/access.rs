@@ -368,7 +368,7 @@ where
             actor: key.actor,
             action: AuditAction::KeyCreated,
             detail: format!("key {id} ({}, {}…)", key.role.as_str(), key.prefix),
-            at_ms: key.created_at.as_millisecond(),
+            at: key.created_at,
         };
         Self::insert_audit(conn, &entry).await?;
         Ok(ApiKeyRecord {
@@ -421,7 +421,7 @@ where
         key_id: KeyId,
     ) -> Result<bool, StorageError> {
         let revoked: Option<(String, String)> = sqlx::query_as(REVOKE_API_KEY)
-            .bind(entry.at_ms)
+            .bind(entry.at.as_millisecond())
             .bind(entry.site_id)
             .bind(key_id)
             .fetch_optional(&mut *conn)
@@ -456,7 +456,7 @@ where
     ) -> Result<(), StorageError> {
         sqlx::query(INSERT_AUDIT)
             .bind(entry.site_id)
-            .bind(entry.at_ms)
+            .bind(entry.at.as_millisecond())
             .bind(entry.actor.to_string())
             .bind(entry.action.as_str())
             .bind(entry.detail.as_str())

@@ -22,24 +22,24 @@ pub trait CustomerStore: Clone + Send + Sync + 'static {
         site_id: SiteId,
         interaction: &InteractionId,
         customer: Option<CustomerCheck>,
-        now_ms: i64,
+        now: jiff::Timestamp,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// Asks whether a customer may be surveyed now (a rating link is about to be sent): `false`
-    /// when surveyed within `check.cooldown_ms`; otherwise notes them surveyed at `now_ms`.
+    /// when surveyed within `check.cooldown_ms`; otherwise notes them surveyed at `now`.
     fn survey_customer(
         &self,
         site_id: SiteId,
         check: CustomerCheck,
-        now_ms: i64,
+        now: jiff::Timestamp,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
-    /// Forgets a site's customers last surveyed before `before_ms` (past its cooldown they
+    /// Forgets a site's customers last surveyed before `before` (past its cooldown they
     /// decide nothing); how many.
     fn forget_customers(
         &self,
         site_id: SiteId,
-        before_ms: i64,
+        before: jiff::Timestamp,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// The server's own 32-byte key `name`, made (randomly) and stored the first time it is
@@ -61,7 +61,7 @@ macro_rules! customer_store {
                 site_id: $crate::ids::SiteId,
                 interaction: &koe_shared::InteractionId,
                 customer: Option<$crate::storage::CustomerCheck>,
-                now_ms: i64,
+                now: jiff::Timestamp,
             ) -> Result<bool, $crate::storage::StorageError> {
                 let mut conn = self.$pool.acquire().await?;
                 let cooling = $crate::storage::customers::in_cooldown::<$db>(
@@ -69,7 +69,7 @@ macro_rules! customer_store {
                     site_id,
                     interaction.as_str(),
                     customer.as_ref(),
-                    now_ms,
+                    now.as_millisecond(),
                 )
                 .await?;
                 Ok(!cooling)
@@ -80,14 +80,14 @@ macro_rules! customer_store {
                 &self,
                 site_id: $crate::ids::SiteId,
                 check: $crate::storage::CustomerCheck,
-                now_ms: i64,
+                now: jiff::Timestamp,
             ) -> Result<bool, $crate::storage::StorageError> {
                 use $crate::storage::customers::Customers as _;
                 <$db>::survey_customer(
                     &mut *self.$pool.acquire().await?,
                     site_id,
                     &check.customer,
-                    now_ms,
+                    now.as_millisecond(),
                     check.cooldown_ms.unwrap_or(0),
                 )
                 .await
@@ -97,10 +97,15 @@ macro_rules! customer_store {
             async fn forget_customers(
                 &self,
                 site_id: $crate::ids::SiteId,
-                before_ms: i64,
+                before: jiff::Timestamp,
             ) -> Result<u64, $crate::storage::StorageError> {
                 use $crate::storage::customers::Customers as _;
-                <$db>::forget_customers(&mut *self.$pool.acquire().await?, site_id, before_ms).await
+                <$db>::forget_customers(
+                    &mut *self.$pool.acquire().await?,
+                    site_id,
+                    before.as_millisecond(),
+                )
+                .await
             }
 
             #[tracing::instrument(name = "storage::server_key", level = "debug", skip_all)]

@@ -14,6 +14,7 @@ use super::sql::{self, Bind, Statement, attribution_filters, bind_all};
 use super::{ReasonCount, ResponseFilter, StorageError, StoredResponse};
 use crate::ids::SiteId;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
+use koe_shared::{AgentId, Channel, Reason};
 
 /// Reads for reports, standings, reasons and the response list.
 pub trait ReportStore: Clone + Send + Sync + 'static {
@@ -222,10 +223,17 @@ where
             .map(|row| {
                 let (agent, channel, reason, unhappy) =
                     <(String, String, String, i64)>::from_row(row)?;
+                let corrupt = |what: &str| StorageError::Corrupt(format!("a reason row's {what}"));
                 Ok(ReasonCount {
-                    agent: given(agent),
-                    channel: given(channel),
-                    reason,
+                    agent: given(agent)
+                        .map(AgentId::try_from)
+                        .transpose()
+                        .map_err(|_| corrupt("agent"))?,
+                    channel: given(channel)
+                        .map(|c| c.parse::<Channel>())
+                        .transpose()
+                        .map_err(|_| corrupt("channel"))?,
+                    reason: Reason::try_from(reason).map_err(|_| corrupt("reason"))?,
                     unhappy: u64::try_from(unhappy).unwrap_or(0),
                 })
             })

@@ -343,7 +343,7 @@ where
         id: WebhookId,
     ) -> Result<bool, StorageError> {
         let removed: Option<(i64,)> = sqlx::query_as(REMOVE_WEBHOOK)
-            .bind(entry.at_ms)
+            .bind(entry.at.as_millisecond())
             .bind(id)
             .bind(entry.site_id)
             .fetch_optional(&mut *conn)

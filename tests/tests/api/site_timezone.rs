@@ -198,7 +198,7 @@ async fn a_time_zone_change_is_refused_once_raw_responses_were_purged<S: TestBac
         actor: Actor::Retention,
         action: AuditAction::ResponsesPurged,
         detail: "raw responses purged".into(),
-        at_ms: koe_collector::clock::now_ms(),
+        at: koe_collector::clock::now(),
     };
     let purged = app
         .storage

@@ -293,7 +293,11 @@ async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
         };
         assert!(
             app.storage
-                .survey_customer(site.id, check, now - days_ago * DAY_MS)
+                .survey_customer(
+                    site.id,
+                    check,
+                    jiff::Timestamp::from_millisecond(now - days_ago * DAY_MS).unwrap(),
+                )
                 .await
                 .unwrap()
         );

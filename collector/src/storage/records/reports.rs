@@ -38,10 +38,13 @@ pub struct ResponseCursor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReasonCount {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub agent: Option<AgentId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
-    pub reason: String,
+    #[schema(value_type = Option<String>)]
+    pub channel: Option<Channel>,
+    #[schema(value_type = String)]
+    pub reason: Reason,
     /// Unhappy responses that gave the reason.
     pub unhappy: u64,
 }

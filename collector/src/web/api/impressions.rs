@@ -43,7 +43,8 @@ pub async fn record_impression<S: Storage>(
 ) -> Result<HttpResponse, IngestError> {
     let impression: Impression = read_json(&req, payload, state.body_timeout).await?;
     let site = admit_site(&state, &req, &impression.site).await?;
-    let now_ms = clock::now_ms();
+    let now = clock::now();
+    let now_ms = now.as_millisecond();
     let claimed = ClaimedAttribution {
         interaction: &impression.interaction,
         agent: impression.agent.as_ref(),
@@ -59,7 +60,7 @@ pub async fn record_impression<S: Storage>(
         attribution,
         customer,
         peek: impression.peek,
-        at_ms: now_ms,
+        at: now,
     };
     let receipt = |recorded| ImpressionReceipt {
         show: true,

@@ -47,7 +47,8 @@ pub async fn submit_response<S: Storage>(
         return Err(IngestError::NoAnswers);
     }
     let site = admit_site(&state, &req, &submission.site).await?;
-    let now_ms = clock::now_ms();
+    let now = clock::now();
+    let now_ms = now.as_millisecond();
     let claimed = ClaimedAttribution {
         interaction: &submission.interaction,
         agent: submission.agent.as_ref(),
@@ -62,7 +63,7 @@ pub async fn submit_response<S: Storage>(
         interaction: submission.interaction,
         attribution,
         source: Source::WIDGET,
-        at_ms: now_ms,
+        at: now,
     };
     let saved = submit(&state.storage, &site, submitted, state.edit_window_ms).await?;
     let mut response = match saved.status {

@@ -8,6 +8,8 @@ use koe_shared::metrics::Estimate;
 
 use crate::report::standings::{Flag, Standing};
 use crate::report::{Report, ReportRow};
+use koe_shared::Channel;
+
 use crate::storage::ReasonCount;
 use crate::texts::dashboard::Texts;
 
@@ -217,16 +219,12 @@ pub struct ReasonRow<'a> {
     pub unhappy: u64,
 }
 
-pub fn reasons<'a>(t: &'a Texts, counts: &'a [ReasonCount]) -> Vec<ReasonRow<'a>> {
+pub fn reasons(counts: &[ReasonCount]) -> Vec<ReasonRow<'_>> {
     counts
         .iter()
         .map(|c| ReasonRow {
-            group: c.channel.as_ref().map(|ch| {
-                Some(ch.as_str())
-                    .filter(|ch| !ch.is_empty())
-                    .unwrap_or(t.none)
-            }),
-            reason: &c.reason,
+            group: c.channel.map(Channel::as_str),
+            reason: c.reason.as_str(),
             unhappy: c.unhappy,
         })
         .collect()

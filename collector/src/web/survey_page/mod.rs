@@ -193,7 +193,8 @@ pub async fn confirm<S: Storage>(
         Ok(link) => link,
         Err(problem) => return problem.page(t),
     };
-    let now_ms = clock::now_ms();
+    let now = clock::now();
+    let now_ms = now.as_millisecond();
     let question = claims.offer.map_or(OfferedQuestion::Csat, |o| o.question());
     let answers = match parse_answers(&form) {
         Ok(answers)
@@ -242,7 +243,7 @@ pub async fn confirm<S: Storage>(
         },
         answers,
         source,
-        at_ms: now_ms,
+        at: now,
     };
     match submit(&state.storage, &site, submitted, state.edit_window_ms).await {
         Ok(_) => metrics::accepted(),

@@ -130,9 +130,7 @@ async fn render<S: Storage>(
         cards: insights::cards(t, &whole),
         charts: trend_charts(t, &trend, false),
         channels: insights::group_rows(t, &by_channel, |r| r.channel.as_deref()),
-        reasons: reasons
-            .as_deref()
-            .map(|counts| insights::reasons(t, counts)),
+        reasons: reasons.as_deref().map(insights::reasons),
         by_group: false,
         items: comment_items(t, &latest.responses),
         comments_href: format!(

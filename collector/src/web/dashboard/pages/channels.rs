@@ -170,9 +170,7 @@ async fn render<S: Storage>(
             &[("sort", sort)],
         ),
         channels: insights::group_rows(t, &by_channel, |r| r.channel.as_deref()),
-        reasons: reasons
-            .as_deref()
-            .map(|counts| insights::reasons(t, counts)),
+        reasons: reasons.as_deref().map(insights::reasons),
         by_group: true,
         headings,
         sort,
