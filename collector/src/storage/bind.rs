@@ -44,7 +44,7 @@ where
         .bind(c.flagged)
 }
 
-/// A multi-row insert of responses (`sql::insert_responses`, `sql::insert_set_aside`) bound:
+/// A multi-row insert of responses (`Dialect::insert_responses`, `sql::insert_set_aside`) bound:
 /// each row's written columns, then its site id and interaction.
 pub(super) fn response_rows<'q, DB: Database>(
     sql: &'q str,

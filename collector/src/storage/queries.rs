@@ -1,5 +1,6 @@
-//! The write path's plain statements, the same SQL on both backends: update a response,
-//! insert new ones (and answers set aside), add reason-count changes, record an impression.
+//! The write path's plain statements: update a response (`sql::UPDATE_RESPONSE`, or the
+//! backend's `Dialect` when it moves), insert new ones (the `Dialect`) and answers set aside,
+//! add reason-count changes, record an impression (its SQL here).
 //! Written once, as a trait every sqlx database that can bind and decode Koe's column types
 //! implements; `write_path.rs` runs them inside a batch's transaction. (Reports read through
 //! `reports.rs`, `koe verify` through `verification.rs`.)

@@ -1,6 +1,7 @@
 //! Removing raw data: the capability's trait ([`RemovalStore`], which each backend implements
-//! itself) and the statements both run with the same SQL: a retention purge's chunk (and the
-//! site's forward-only purged-before day) and an erasure's rows. What leaves the rollups with
+//! itself) and the statements: a retention purge's chunk and an erasure's rows (their deletes
+//! come from each backend's `Dialect`), the site's forward-only purged-before day, the erased
+//! impression's stand-in id and its alerts (shared SQL, here). What leaves the rollups with
 //! them is decided in `write_path`.
 
 use std::future::Future;

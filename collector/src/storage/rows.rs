@@ -319,7 +319,8 @@ pub(super) fn rollup_key(
     })
 }
 
-/// A response's columns in the order `sql::INSERT_RESPONSE` and `sql::UPDATE_RESPONSE` bind them.
+/// A response's columns in the order the inserts (`Dialect::insert_responses`) and
+/// `sql::UPDATE_RESPONSE` bind them.
 pub(super) struct ResponseColumns<'a> {
     pub agent: Option<&'a str>,
     pub team: Option<&'a str>,

@@ -1,8 +1,10 @@
 //! The write path, written once for both backends: one submission merged into its response
-//! ([`apply_answers`]), a whole group-commit batch of them ([`apply_answer_batch`]), an
-//! impression ([`apply_impression`]), an erasure ([`erase_interaction`]). Each backend's connection implements [`WriteTx`] — its
-//! own SQL for reading (and locking) the responses a write touches and for moving the
-//! rollups — and runs these inside the transaction it owns. What to write is decided in memory by
+//! ([`apply_answers`]), a whole group-commit batch of them ([`apply_answer_batch`]) with the
+//! alerts its answers raise, an impression ([`apply_impression`]), an erasure
+//! ([`erase_interaction`]), one chunk of a retention purge ([`purge_chunk`]) and a batch of
+//! imported answers ([`import_batch`]). Each backend's connection implements [`WriteTx`] — its
+//! own SQL for reading (and locking) the responses a write touches and for moving the rollups
+//! — and runs these inside the transaction it owns. What to write is decided in memory by
 //! `write_plan`.
 
 use std::collections::HashMap;

@@ -1,4 +1,5 @@
-//! The public API's errors: each a stable code, a status and a sentence, as
+//! The HTTP errors — the public API's (`IngestError`) and the authenticated API's
+//! (`ManageError`): each a stable code, a status and a sentence, as
 //! `{ "error": code, "message": … }`. Causes of 5xx are logged, never sent.
 
 use actix_web::http::StatusCode;

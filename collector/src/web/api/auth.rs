@@ -1,5 +1,6 @@
-//! Who is calling the authenticated API: a Bearer API key, valid for one site. A key of one
-//! site asking for another gets 404, exactly like a site that does not exist.
+//! Who is calling the authenticated API, and whether they may: a Bearer API key, valid for one
+//! site (401 without one; a key of one site asking for another gets 404, exactly like a site
+//! that does not exist), and the role a resource needs (403).
 
 use std::sync::Arc;
 

@@ -337,24 +337,3 @@ fn response(e: &ErrorResponse) -> utoipa::openapi::Response {
     }
     builder.build()
 }
-
-/// `{site}`: the site's key, as `koe site list` shows it.
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct SitePath {
-    /// The site's key (`koe site list`); a key of another site gets 404.
-    #[allow(dead_code)]
-    site: koe_shared::SiteKey,
-}
-
-/// `{site}` and the numeric id of one of its items (an API key, a webhook).
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct SiteItemPath {
-    /// The site's key.
-    #[allow(dead_code)]
-    site: koe_shared::SiteKey,
-    /// The item's id, as listed.
-    #[allow(dead_code)]
-    id: i64,
-}
