@@ -4,9 +4,10 @@
 //! for both backends (the `access_store!` macro each backend invokes with its pool) and the
 //! statements with their SQL.
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::Database;
 
 use super::queries::unique;
 use super::rows::{ApiKeyRow, AuditRow, SessionRow};
@@ -333,23 +334,8 @@ pub(super) trait Access: Database {
     ) -> Result<(), StorageError>;
 }
 
-impl<DB> Access for DB
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (String, String): FromRow<'r, DB::Row>,
-    for<'r> ApiKeyRow: FromRow<'r, DB::Row>,
-    for<'r> SessionRow: FromRow<'r, DB::Row>,
-    for<'r> AuditRow: FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Access {
     async fn insert_api_key(
         conn: &mut Self::Connection,
         key: &NewApiKey,
@@ -513,5 +499,6 @@ where
             .execute(conn)
             .await?;
         Ok(())
+    }
     }
 }

@@ -4,10 +4,11 @@
 //! both backends (the `customer_store!` macro) and the statements with their SQL. The write
 //! path notes customers in an impression's own transaction (`write_path.rs`).
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
 use koe_shared::InteractionId;
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::Database;
 
 use super::StorageError;
 use super::{CustomerCheck, CustomerHash};
@@ -205,18 +206,8 @@ const INSERT_SERVER_KEY: &str =
     "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 const SELECT_SERVER_KEY: &str = "SELECT value FROM server_keys WHERE name = $1";
 
-impl<DB> Customers for DB
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i32,): FromRow<'r, DB::Row>,
-    for<'r> (Vec<u8>,): FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Customers {
     async fn last_surveyed(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -301,5 +292,6 @@ where
         value
             .try_into()
             .map_err(|_| StorageError::Corrupt(format!("server key {name} is not 32 bytes")))
+    }
     }
 }

@@ -5,13 +5,14 @@
 //! implements; `write_path.rs` runs them inside a batch's transaction. (Reports read through
 //! `reports.rs`, `koe verify` through `verification.rs`.)
 
+use super::sql::for_koe_databases;
 use std::collections::HashMap;
 
 use koe_shared::Channel;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::{Database, FromRow};
 
 use super::bind;
-use super::rows::{ImpressionRow, ResponseColumns, ResponseRow, inserted_ids};
+use super::rows::{ResponseColumns, inserted_ids};
 use super::sql::{self, bind_all};
 use super::write_plan::{ReasonChanges, ResponseKey, StoredRow};
 use super::{ImpressionWrite, StorageError};
@@ -56,31 +57,8 @@ pub(super) trait Queries: Database {
     ) -> Result<bool, StorageError>;
 }
 
-impl<DB> Queries for DB
-where
-    DB: Database + sql::Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> i16: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
-    for<'r> &'r str: Decode<'r, DB>,
-    for<'r> String: Decode<'r, DB> + Type<DB>,
-    for<'r> i64: Decode<'r, DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'r> ResponseRow: FromRow<'r, DB::Row>,
-    for<'r> ImpressionRow: FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Queries {
     async fn update_response(
         conn: &mut Self::Connection,
         row: StoredRow,
@@ -164,6 +142,7 @@ where
             .fetch_optional(conn)
             .await?;
         Ok(inserted.is_some())
+    }
     }
 }
 

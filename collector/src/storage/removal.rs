@@ -4,13 +4,14 @@
 //! impression's stand-in id and its alerts (shared SQL, here). What leaves the rollups with
 //! them is decided in `write_path`.
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
 use koe_shared::InteractionId;
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::{Database, FromRow};
 
 use super::rows::ResponseRow;
-use super::{PurgeCutoff, Rezoned, StorageError, StoredResponse, sql};
+use super::{PurgeCutoff, Rezoned, StorageError, StoredResponse};
 use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::sites::SiteTimeZone;
@@ -102,16 +103,8 @@ pub(super) trait Removal: Database {
     ) -> Result<Vec<StoredResponse>, StorageError>;
 }
 
-impl<DB> Removal for DB
-where
-    DB: Database + sql::Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> ResponseRow: FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Removal {
     async fn purge_responses(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -170,5 +163,6 @@ where
             .execute(conn)
             .await?;
         Ok(deleted)
+    }
     }
 }

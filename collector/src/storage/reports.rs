@@ -5,12 +5,13 @@
 //! built lives beside it: `report_read.rs`, `standings_read.rs`, `response_page.rs`, and the
 //! reasons' statement here.
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::{Database, FromRow};
 
 use super::rows::ResponseRow;
-use super::sql::{self, Bind, Statement, attribution_filters, bind_all};
+use super::sql::{Bind, Statement, attribution_filters, bind_all};
 use super::{ReasonCount, ResponseFilter, StorageError, StoredResponse};
 use crate::ids::SiteId;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
@@ -174,30 +175,8 @@ pub(super) trait Reads: Database {
     ) -> Result<Vec<GroupedRollup>, StorageError>;
 }
 
-impl<DB> Reads for DB
-where
-    DB: Database + sql::Dialect,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> i16: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
-    for<'r> &'r str: Decode<'r, DB>,
-    for<'r> String: Decode<'r, DB> + Type<DB>,
-    for<'r> i64: Decode<'r, DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'r> ResponseRow: FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Reads {
     async fn response_page(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -277,5 +256,6 @@ where
             rollups.extend(super::json_rows::parse(&json, &groups)?);
         }
         Ok(rollups)
+    }
     }
 }

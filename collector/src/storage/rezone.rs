@@ -4,7 +4,8 @@
 //! transaction, with the site's new zone and the audit entry, so reports never mix two calendars.
 //! The same SQL on both backends; each runs [`rezone_site`] inside a transaction it owns.
 
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use super::sql::for_koe_databases;
+use sqlx::Database;
 
 use super::access::Access;
 use super::queries::Queries;
@@ -66,16 +67,8 @@ const SET_IMPRESSION_DAY: &str =
 const SET_TIMEZONE: &str = "UPDATE sites SET timezone = $1 WHERE id = $2";
 const SELECT_PURGED_BEFORE: &str = "SELECT purged_before FROM sites WHERE id = $1";
 
-impl<DB> Rezone for DB
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'r> (String, i64, String): FromRow<'r, DB::Row>,
-    for<'r> (Option<String>,): FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Rezone {
     async fn purged_before(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -153,6 +146,7 @@ where
             .execute(conn)
             .await?;
         Ok(())
+    }
     }
 }
 

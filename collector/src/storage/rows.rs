@@ -8,7 +8,7 @@ use koe_shared::{
 
 use super::{ApiKeyRecord, Role, SessionRecord, StorageError, StoredResponse};
 use crate::audit::AuditEvent;
-use crate::ids::{KeyId, SiteId};
+use crate::ids::{KeyId, SiteId, WebhookId};
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
 use crate::sites::fatigue::Fatigue;
@@ -401,4 +401,30 @@ pub(super) fn inserted_ids(
             Ok(((SiteId::new(site_id), interaction), id))
         })
         .collect()
+}
+
+/// A webhook row as `webhooks.rs` reads it.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub condition: String,
+    pub format: String,
+    pub created_at_ms: i64,
+}
+
+/// A delivery row as `webhooks.rs` reads it.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct DeliveryRow {
+    pub id: i64,
+    pub webhook_id: WebhookId,
+    pub event_id: String,
+    pub interaction: String,
+    pub state: String,
+    pub attempts: i64,
+    pub created_at_ms: i64,
+    pub next_attempt_at_ms: i64,
+    pub delivered_at_ms: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
 }

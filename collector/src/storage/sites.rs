@@ -3,10 +3,11 @@
 //! are the capability's trait ([`SiteStore`]), its one implementation for both backends (the
 //! `site_store!` macro each backend invokes with its pool) and the statements with their SQL.
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
 use koe_shared::SiteKey;
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::Database;
 
 use super::StorageError;
 use super::access::Access;
@@ -182,21 +183,8 @@ pub(super) trait Sites: Database {
     ) -> Result<(), StorageError>;
 }
 
-impl<DB> Sites for DB
-where
-    DB: Access,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> SiteRow: FromRow<'r, DB::Row>,
-    i64: for<'r> sqlx::Decode<'r, DB>,
-{
+for_koe_databases! {
+    impl Sites: Access {
     async fn insert_site(
         conn: &mut Self::Connection,
         site: &NewSite,
@@ -264,5 +252,6 @@ where
             .execute(&mut *conn)
             .await?;
         Self::insert_audit(conn, entry).await
+    }
     }
 }

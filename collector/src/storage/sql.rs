@@ -223,6 +223,57 @@ where
         })
 }
 
+/// `impl $trait for DB` for every sqlx database that binds and decodes Koe's column types (both
+/// backends do): the statement traits of each capability file (`Access`, `Sites`, `Queries`,
+/// …) are written once over both backends, and their bounds are stated here, once, as one
+/// list every one of them may use. `$trait: Extra` adds a supertrait the statements call.
+macro_rules! for_koe_databases {
+    (impl $trait:ident $(: $extra:path)? { $($body:tt)* }) => {
+        impl<DB> $trait for DB
+        where
+            DB: sqlx::Database + $crate::storage::sql::Dialect $(+ $extra)?,
+            for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+            for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+            for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> i16: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> Option<i16>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'q> Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            for<'r> &'r str: sqlx::Decode<'r, DB>,
+            for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+            for<'r> i64: sqlx::Decode<'r, DB>,
+            usize: sqlx::ColumnIndex<DB::Row>,
+            for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (i32,): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (Vec<u8>,): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (Option<String>,): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (i64, String): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, String): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (i64, i64, String): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, i64, String): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::SiteRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::ApiKeyRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::SessionRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::AuditRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::ResponseRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::ImpressionRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::WebhookRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::DeliveryRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::records::DueDelivery: sqlx::FromRow<'r, DB::Row>,
+        {
+            $($body)*
+        }
+    };
+}
+pub(super) use for_koe_databases;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,10 @@
 //! `verify_store!` macro, on the primary) and the statements with their SQL (`RawReads`). The
 //! comparison itself is a domain service (`crate::verify`).
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::Database;
 
 use super::bind;
 use super::rows::{ImpressionRow, ResponseRow};
@@ -174,31 +175,8 @@ pub(super) trait RawReads: Database {
     ) -> Result<Vec<(ReasonKey, i64)>, StorageError>;
 }
 
-impl<DB> RawReads for DB
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> i16: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i16>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<bool>: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i64, i64, String): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String, String, i64): FromRow<'r, DB::Row>,
-    for<'r> (String, String, String, i64): FromRow<'r, DB::Row>,
-    for<'r> &'r str: Decode<'r, DB>,
-    for<'r> String: Decode<'r, DB> + Type<DB>,
-    for<'r> i64: Decode<'r, DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'r> ResponseRow: FromRow<'r, DB::Row>,
-    for<'r> ImpressionRow: FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl RawReads {
     async fn responses(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -263,5 +241,6 @@ where
                 ))
             })
             .collect()
+    }
     }
 }

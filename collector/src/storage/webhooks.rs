@@ -3,9 +3,10 @@
 //! deliverer drains. Here are the capability's trait ([`AlertStore`]), its one implementation
 //! for both backends (the `alert_store!` macro) and the statements with their SQL.
 
+use super::sql::for_koe_databases;
 use std::future::Future;
 
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::Database;
 
 use super::StorageError;
 use super::access::Access;
@@ -13,33 +14,10 @@ use super::records::{
     AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
 };
 use super::rows::timestamp;
+use super::rows::{DeliveryRow, WebhookRow};
 use crate::alerts::{AlertRule, Condition, NewAlert, WebhookFormat};
 use crate::audit::AuditEntry;
 use crate::ids::{SiteId, WebhookId};
-
-#[derive(Debug, FromRow)]
-pub(super) struct WebhookRow {
-    id: i64,
-    url: String,
-    condition: String,
-    format: String,
-    created_at_ms: i64,
-}
-
-#[derive(Debug, FromRow)]
-pub(super) struct DeliveryRow {
-    id: i64,
-    webhook_id: WebhookId,
-    event_id: String,
-    interaction: String,
-    state: String,
-    attempts: i64,
-    created_at_ms: i64,
-    next_attempt_at_ms: i64,
-    delivered_at_ms: Option<i64>,
-    last_status: Option<i64>,
-    last_error: Option<String>,
-}
 
 const INSERT_WEBHOOK: &str = "INSERT INTO webhooks (site_id, url, condition, format, secret, \
      created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
@@ -279,21 +257,8 @@ pub(super) trait Webhooks: Database {
     ) -> Result<(), StorageError>;
 }
 
-impl<DB> Webhooks for DB
-where
-    DB: Database + Access,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i64, String): FromRow<'r, DB::Row>,
-    for<'r> WebhookRow: FromRow<'r, DB::Row>,
-    for<'r> DeliveryRow: FromRow<'r, DB::Row>,
-    for<'r> DueDelivery: FromRow<'r, DB::Row>,
-{
+for_koe_databases! {
+    impl Webhooks: Access {
     async fn insert_webhook(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
@@ -509,6 +474,7 @@ where
             .execute(conn)
             .await?;
         Ok(())
+    }
     }
 }
 
