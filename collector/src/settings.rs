@@ -177,7 +177,19 @@ impl Settings {
         {
             return Err(SettingsError::ShortSessionSecret(secret.len()));
         }
+        self.checked_customer_key()?;
         Ok(())
+    }
+
+    /// The configured customer-hash key, if set, refused when shorter than
+    /// [`MIN_CUSTOMER_KEY_BYTES`]: a short key lets a leaked dump test guesses of customer ids.
+    pub fn checked_customer_key(&self) -> Result<Option<&str>, SettingsError> {
+        match self.customer_key() {
+            Some(key) if key.len() < MIN_CUSTOMER_KEY_BYTES => {
+                Err(SettingsError::ShortCustomerKey(key.len()))
+            }
+            key => Ok(key),
+        }
     }
 
     /// The configured customer-hash key, if set: an empty value means unset.
@@ -195,6 +207,9 @@ impl Settings {
 
 /// The shortest session secret accepted: 256 bits, the size of the HMAC-SHA256 key.
 pub const MIN_SESSION_SECRET_BYTES: usize = 32;
+
+/// The shortest `customer_key` accepted.
+pub const MIN_CUSTOMER_KEY_BYTES: usize = 32;
 
 /// A secret setting: prints as `[redacted]`.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -278,6 +293,12 @@ pub enum SettingsError {
          for a random key per start"
     )]
     ShortSessionSecret(usize),
+    #[error(
+        "customer_key must be at least {MIN_CUSTOMER_KEY_BYTES} bytes (it is {0}): a short key lets \
+         a leaked database dump test guesses of customer ids; make one with `openssl rand -hex \
+         32`, or leave it unset for a key kept in the database"
+    )]
+    ShortCustomerKey(usize),
 }
 
 #[cfg(test)]
@@ -324,6 +345,29 @@ mod tests {
         assert!(with("").check().is_ok());
         assert_eq!(with("").session_secret(), None, "empty means unset");
         assert!(Settings::default().check().is_ok());
+    }
+
+    #[test]
+    fn short_customer_keys_are_refused_and_empty_means_unset() {
+        let with = |key: &str| Settings {
+            customer_key: Some(Secret::new(key)),
+            ..Settings::default()
+        };
+        let refused = with("pepper").check().unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("customer_key must be at least 32 bytes"),
+            "{refused}"
+        );
+        assert!(with(&"k".repeat(31)).check().is_err());
+        assert!(with(&"k".repeat(31)).checked_customer_key().is_err());
+        assert!(with(&"k".repeat(32)).check().is_ok());
+        assert_eq!(
+            with("").checked_customer_key(),
+            Ok(None),
+            "empty means unset"
+        );
     }
 
     #[test]

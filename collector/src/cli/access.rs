@@ -78,7 +78,7 @@ impl AccessCommand {
                         println!(
                             "{:<24} {:<24} {:<12} strict={:<5} {}",
                             s.site_key,
-                            s.name,
+                            super::shown(&s.name),
                             s.timezone,
                             s.strict,
                             s.origins.join(" ")
@@ -211,7 +211,13 @@ impl AccessCommand {
                     println!("{}", json!({ "site_key": site.key, "events": events }));
                 } else {
                     for e in &events {
-                        println!("{}  {:<8} {:<15} {}", e.at, e.actor, e.action, e.detail);
+                        println!(
+                            "{}  {:<8} {:<15} {}",
+                            e.at,
+                            e.actor,
+                            e.action,
+                            super::shown(&e.detail)
+                        );
                     }
                 }
                 Ok(ExitCode::SUCCESS)

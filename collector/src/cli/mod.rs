@@ -233,7 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     base,
                     customer: customer.map(CustomerId::try_from).transpose().map_err(id)?,
                     force,
-                    customer_key: settings.customer_key().map(str::to_owned),
+                    customer_key: settings.checked_customer_key()?.map(str::to_owned),
                     json,
                 },
             )
@@ -307,5 +307,30 @@ fn site_key(raw: String) -> anyhow::Result<SiteKey> {
 fn override_database(settings: &mut Settings, db: DatabaseArg) {
     if let Some(url) = db.database {
         settings.database_url = DatabaseUrl::new(url);
+    }
+}
+
+/// Text that did not come from the operator (a site name an admin key set, an audit detail
+/// quoting it), as a terminal table shows it: control characters escaped (`\u{1b}`), so a
+/// stored escape sequence cannot rewrite the operator's terminal.
+fn shown(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c.is_control() {
+            true => c.escape_default().collect::<Vec<_>>(),
+            false => vec![c],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped_in_tables() {
+        assert_eq!(shown("Shop"), "Shop");
+        assert_eq!(shown("Shop\u{1b}[2J"), "Shop\\u{1b}[2J");
+        assert_eq!(shown("a\nb\u{7}"), "a\\nb\\u{7}");
+        assert_eq!(shown("店舗"), "店舗");
     }
 }

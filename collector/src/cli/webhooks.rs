@@ -173,8 +173,8 @@ impl WebhookAction {
                             "{:>5}  {:<6} {}  when {}",
                             w.id,
                             w.format.as_str(),
-                            w.url,
-                            w.condition
+                            super::shown(&w.url),
+                            super::shown(&w.condition)
                         );
                     }
                 }

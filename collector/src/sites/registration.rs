@@ -35,6 +35,8 @@ pub struct RegisteredSite {
 pub enum RegistrationError {
     #[error("the name must be 1 to {MAX_NAME_CHARS} characters")]
     Name,
+    #[error("the name must not contain control characters")]
+    ControlInName,
     #[error("a site allows 1 to {MAX_ORIGINS} origins")]
     Origins,
     #[error(transparent)]
@@ -50,6 +52,9 @@ pub async fn register_site<S: SiteStore>(
 ) -> Result<RegisteredSite, RegistrationError> {
     if request.name.trim().is_empty() || request.name.chars().count() > MAX_NAME_CHARS {
         return Err(RegistrationError::Name);
+    }
+    if request.name.chars().any(char::is_control) {
+        return Err(RegistrationError::ControlInName);
     }
     if request.origins.is_empty() || request.origins.len() > MAX_ORIGINS {
         return Err(RegistrationError::Origins);

@@ -61,6 +61,8 @@ pub enum SiteChangeError {
     NoOrigin,
     #[error("the name must not be empty")]
     EmptyName,
+    #[error("the name must not contain control characters")]
+    ControlInName,
     #[error("the name must be at most {MAX_NAME_CHARS} characters")]
     LongName,
     #[error("a site allows at most {MAX_ORIGINS} origins")]
@@ -143,6 +145,9 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(SiteChangeError::EmptyName);
+        }
+        if name.chars().any(char::is_control) {
+            return Err(SiteChangeError::ControlInName);
         }
         if name != updated.name {
             what.push(format!("name {:?} → {name:?}", updated.name));

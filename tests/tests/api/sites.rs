@@ -112,6 +112,12 @@ async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
             "at most 50",
         ),
         (
+            site.clone(),
+            true,
+            json!({ "name": "Shop\u{1b}]0;pwned\u{7}\u{1b}[2J" }),
+            "control characters",
+        ),
+        (
             format!("{site}/webhooks"),
             false,
             json!({ "url": format!("https://hooks.example/{}", "p".repeat(2048)), "when": "csat<=2" }),
@@ -147,6 +153,7 @@ async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
     for (name, origins) in [
         ("n".repeat(101), vec![origin.clone()]),
         ("   ".to_owned(), vec![origin.clone()]),
+        ("Shop\u{1b}[2J".to_owned(), vec![origin.clone()]),
         ("Shop".to_owned(), vec![origin.clone(); 51]),
     ] {
         let request = koe_collector::sites::registration::SiteRequest {
@@ -162,6 +169,7 @@ async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
             matches!(
                 refused,
                 Err(koe_collector::sites::registration::RegistrationError::Name
+                    | koe_collector::sites::registration::RegistrationError::ControlInName
                     | koe_collector::sites::registration::RegistrationError::Origins)
             ),
             "{refused:?}"
