@@ -57,6 +57,7 @@ pub enum ManageCode {
     BodyTimeout,
     UnsupportedMediaType,
     PayloadTooLarge,
+    RateLimited,
     Unavailable,
     InternalError,
 }

@@ -203,6 +203,8 @@ pub enum ManageError {
     UnsupportedMediaType,
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("too many requests from this address; retry in {0} s")]
+    RateLimited(u64),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -237,6 +239,7 @@ impl ManageError {
             Self::BadParameter(_) => ManageCode::InvalidParameter,
             Self::UnsupportedMediaType => ManageCode::UnsupportedMediaType,
             Self::PayloadTooLarge(_) => ManageCode::PayloadTooLarge,
+            Self::RateLimited(_) => ManageCode::RateLimited,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -252,6 +255,7 @@ impl ResponseError for ManageError {
             Self::BadParameter(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -260,6 +264,7 @@ impl ResponseError for ManageError {
     fn error_response(&self) -> HttpResponse {
         let header = match self {
             Self::Unauthorized => Some((header::WWW_AUTHENTICATE, "Bearer".to_owned())),
+            Self::RateLimited(wait) => Some((header::RETRY_AFTER, wait.to_string())),
             Self::Unavailable(_) => {
                 Some((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()))
             }

@@ -56,6 +56,7 @@ pub fn routes<S: Storage>(
         .service(api_resource("/openapi.json", "GET").route(web::get().to(api::openapi_json)));
     let manage = web::scope("/api/v1/sites/{site}")
         .wrap(from_fn(api::auth::require_key::<S>))
+        .wrap(from_fn(rate_limit::per_ip_managed))
         .wrap(from_fn(body_limit::bounded_body))
         .app_data(api::extractors::json_config())
         .app_data(api::extractors::query_config())

@@ -29,7 +29,7 @@ use ipnet::IpNet;
 use crate::ids::SiteId;
 use crate::settings::Settings;
 use crate::web::client_address::client_key;
-use crate::web::error::IngestError;
+use crate::web::error::{IngestError, ManageError};
 use crate::web::shared_limits::{Shared, SharedLimits, SharedQuota};
 
 /// Asks the fleet's limits first when there are any; `None` when the local limiter must answer.
@@ -188,15 +188,42 @@ fn is_refusal(status: StatusCode) -> bool {
 }
 
 /// The per-client middleware (`from_fn`) for requests that write: without an [`IpLimiter`]
-/// in the app data, or for GET and HEAD, it lets everything through.
+/// in the app data, or for GET and HEAD, it lets everything through. Refused in the public
+/// API's format.
 pub async fn per_ip(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+    limited(req, next, writes, |wait| {
+        IngestError::RateLimited(wait).error_response()
+    })
+    .await
+}
+
+/// The per-client middleware of the authenticated API, for every method: each call costs a
+/// key lookup, so a client guessing keys spends its refusal budget on the `401`s and is then
+/// refused (`429`) before its key is looked up. Refused in the management API's format.
+pub async fn per_ip_managed(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    limited(req, next, true, |wait| {
+        ManageError::RateLimited(wait).error_response()
+    })
+    .await
+}
+
+async fn limited(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    applies: bool,
+    refusal: impl FnOnce(u64) -> actix_web::HttpResponse,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let limits = req.app_data::<web::Data<IpLimiter>>().cloned();
     let client = limits
         .as_ref()
-        .filter(|_| !matches!(*req.method(), Method::GET | Method::HEAD))
+        .filter(|_| applies)
         .and_then(|limits| client_key(req.request(), &limits.trusted));
     let (Some(limits), Some(client)) = (limits, client) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -207,7 +234,7 @@ pub async fn per_ip(
         // collector a timer per connection rather than its CPU, and other clients keep their
         // latency. A client within its limit never waits.
         actix_web::rt::time::sleep(REFUSAL_DELAY).await;
-        return Ok(req.into_response(IngestError::RateLimited(wait).error_response()));
+        return Ok(req.into_response(refusal(wait)));
     }
     let response = next.call(req).await?.map_into_boxed_body();
     if is_refusal(response.status()) {

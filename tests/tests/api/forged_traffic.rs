@@ -168,7 +168,35 @@ async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() 
     assert!(slowed.headers().contains_key("retry-after"));
 }
 
+async fn guessing_api_keys_from_one_address_is_slowed<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| {
+        s.rate_limit_enabled = true;
+        s.rate_limit_refused_per_minute = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let scores = app.url(&format!("/api/v1/sites/{}/scores", app.site.key()));
+    let guess = || app.client.get(&scores).bearer_auth("koe_read_guess").send();
+    // Three refusals a minute are allowed; the one that exceeds them still gets its answer,
+    // and from then on the address is refused before any key is looked up.
+    for _ in 0..4 {
+        assert_eq!(guess().await.unwrap().status(), 401);
+    }
+    let slowed = guess().await.unwrap();
+    assert_eq!(
+        slowed.status(),
+        429,
+        "guessing API keys from one address is slowed"
+    );
+    assert!(slowed.headers().contains_key("retry-after"));
+    let body: serde_json::Value = slowed.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+}
+
 on_both_backends!(
+    guessing_api_keys_from_one_address_is_slowed,
     repeated_failed_sign_ins_from_one_address_are_slowed,
     forged_traffic_for_a_site_cannot_starve_its_widget,
     every_route_that_reads_a_body_has_a_deadline,

@@ -217,6 +217,16 @@ fn manage_errors() -> Vec<ErrorResponse> {
         ErrorResponse {
             header: Some(("Retry-After", "Seconds to wait before retrying.")),
             ..error(
+                429,
+                "ManageRateLimited",
+                manage(&[M::RateLimited]),
+                "Too many requests, or too many refused ones (e.g. wrong keys), from this \
+                 address (with `rate_limit_enabled`).",
+            )
+        },
+        ErrorResponse {
+            header: Some(("Retry-After", "Seconds to wait before retrying.")),
+            ..error(
                 503,
                 "Unavailable",
                 manage(&[M::Unavailable]),
