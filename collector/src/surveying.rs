@@ -62,7 +62,7 @@ pub async fn show<S: AnswerStore + CustomerStore>(
     key: &CustomerKey,
     request: ImpressionRequest,
 ) -> Result<Shown, StorageError> {
-    if !site.fatigue.samples(&site.key, &request.interaction) {
+    if !site.fatigue.samples(key, site.id, &request.interaction) {
         return Ok(Shown::Declined(Declined::SampledOut));
     }
     let check = |customer: NamedCustomer| CustomerCheck {
@@ -111,7 +111,7 @@ pub async fn admit_link<S: CustomerStore>(
     customer: Option<&CustomerId>,
     force: bool,
 ) -> Result<Result<(), Declined>, StorageError> {
-    if !force && !site.fatigue.samples(&site.key, interaction) {
+    if !force && !site.fatigue.samples(key, site.id, interaction) {
         return Ok(Err(Declined::SampledOut));
     }
     // Without a cooldown the customer is not remembered: it would serve nothing.

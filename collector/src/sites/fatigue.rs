@@ -1,11 +1,12 @@
 //! Survey fatigue: a site surveys a share of its interactions (`sample_percent`) and spares a
 //! customer it surveyed recently (`cooldown_days`). The sample is decided by the interaction id
-//! alone, so a retry or a reload never flips it; the cooldown needs the customer, whom Koe knows
-//! only by a keyed hash ([`CustomerKey`]) — enough to tell "surveyed within the cooldown", and
-//! useless to anyone reading the database without the key.
+//! alone, keyed with the server's secret ([`CustomerKey`]), so a retry or a reload never flips
+//! it and nobody can compute it ahead; the cooldown needs the customer, whom Koe knows only by
+//! a keyed hash with the same key — enough to tell "surveyed within the cooldown", and useless
+//! to anyone reading the database without the key.
 
 use hmac::{Hmac, Mac};
-use koe_shared::{CustomerId, InteractionId, SiteKey};
+use koe_shared::{CustomerId, InteractionId};
 use sha2::{Digest, Sha256};
 
 use crate::ids::SiteId;
@@ -34,17 +35,19 @@ pub const MAX_COOLDOWN_DAYS: u32 = 365;
 
 impl Fatigue {
     /// Whether `interaction` falls in the site's sample: the first 64 bits of
-    /// SHA-256(site key ‖ 0 ‖ interaction) modulo 10 000, below `sample_percent` × 100. The
-    /// same interaction always gets the same answer; different ones spread evenly.
-    pub fn samples(&self, site: &SiteKey, interaction: &InteractionId) -> bool {
+    /// HMAC-SHA256(the server's key, "sample" ‖ 0 ‖ site id ‖ interaction) modulo 10 000, below
+    /// `sample_percent` × 100. The same interaction always gets the same answer; different
+    /// ones spread evenly; and without the server's key nobody — an agent who knows the site's
+    /// public key included — can tell in advance which chats will be surveyed.
+    pub fn samples(&self, key: &CustomerKey, site: SiteId, interaction: &InteractionId) -> bool {
         if self.sample_percent >= 100 {
             return true;
         }
-        let mut hash = Sha256::new();
-        hash.update(site.as_str().as_bytes());
-        hash.update([0]);
-        hash.update(interaction.as_str().as_bytes());
-        let digest = hash.finalize();
+        let mut mac = key.mac();
+        mac.update(b"sample\0");
+        mac.update(&site.get().to_be_bytes());
+        mac.update(interaction.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
         u64::from_be_bytes(first) % 10_000 < u64::from(self.sample_percent) * 100
@@ -81,10 +84,13 @@ impl CustomerKey {
         Self(key)
     }
 
+    fn mac(&self) -> Hmac<Sha256> {
+        Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length")
+    }
+
     /// The customer as stored for site `site_id` (the same id on two sites gives two hashes).
     pub fn hash(&self, site_id: SiteId, customer: &CustomerId) -> CustomerHash {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
+        let mut mac = self.mac();
         mac.update(&site_id.get().to_be_bytes());
         mac.update(customer.as_str().as_bytes());
         CustomerHash(mac.finalize().into_bytes().into())
@@ -95,8 +101,12 @@ impl CustomerKey {
 mod tests {
     use super::*;
 
-    fn site() -> SiteKey {
-        SiteKey::try_from("site_fatigue").unwrap()
+    fn site() -> SiteId {
+        SiteId::new(7)
+    }
+
+    fn key() -> CustomerKey {
+        CustomerKey::from_secret("a server secret of at least thirty-two bytes")
     }
 
     #[test]
@@ -106,14 +116,35 @@ mod tests {
             cooldown_days: 0,
         };
         let interaction = InteractionId::try_from("chat-1").unwrap();
-        let first = fatigue.samples(&site(), &interaction);
-        assert!((0..100).all(|_| fatigue.samples(&site(), &interaction) == first));
+        let first = fatigue.samples(&key(), site(), &interaction);
+        assert!((0..100).all(|_| fatigue.samples(&key(), site(), &interaction) == first));
         let none = Fatigue {
             sample_percent: 0,
             ..fatigue
         };
-        assert!(!none.samples(&site(), &interaction));
-        assert!(Fatigue::default().samples(&site(), &interaction));
+        assert!(!none.samples(&key(), site(), &interaction));
+        assert!(Fatigue::default().samples(&key(), site(), &interaction));
+    }
+
+    #[test]
+    fn the_sample_cannot_be_told_without_the_servers_key() {
+        // The old rule, SHA-256 of the public site key and the interaction, let anyone (an
+        // agent included) compute which chats would be surveyed. With another key the same
+        // interactions fall differently: about half of a 50 % sample's decisions change.
+        let fatigue = Fatigue {
+            sample_percent: 50,
+            cooldown_days: 0,
+        };
+        let other = CustomerKey::from_secret("another server's secret, also long enough");
+        let differ = (0..1_000)
+            .filter(|n| {
+                let interaction = InteractionId::try_from(format!("chat-{n}").as_str()).unwrap();
+                fatigue.samples(&key(), site(), &interaction)
+                    != fatigue.samples(&other, site(), &interaction)
+            })
+            .count();
+        // n = 1 000, p = ½: 500 ± 16 (σ); far from 0, which a public rule would give.
+        assert!((400..=600).contains(&differ), "{differ}");
     }
 
     #[test]
@@ -125,7 +156,7 @@ mod tests {
         let shown = (0..10_000)
             .filter(|n| {
                 let interaction = InteractionId::try_from(format!("chat-{n}").as_str()).unwrap();
-                fatigue.samples(&site(), &interaction)
+                fatigue.samples(&key(), site(), &interaction)
             })
             .count();
         // n p = 2 000, σ = √(n p (1 − p)) = 40.
