@@ -290,7 +290,7 @@ pub enum SettingsError {
     #[error(
         "session_secret must be at least {MIN_SESSION_SECRET_BYTES} bytes (it is {0}): a short \
          secret lets sessions be forged; make one with `openssl rand -hex 32`, or leave it unset \
-         for a random key per start"
+         for a random key kept in the database"
     )]
     ShortSessionSecret(usize),
     #[error(

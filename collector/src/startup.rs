@@ -86,6 +86,10 @@ impl Application {
         };
         let customer_key =
             crate::surveying::customer_key(settings.customer_key(), &storage).await?;
+        let session_key = match settings.session_secret() {
+            Some(secret) => SessionKey::new(Some(secret)),
+            None => SessionKey::from_stored(storage.server_key(SessionKey::STORED_NAME).await?),
+        };
         let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,
@@ -95,7 +99,7 @@ impl Application {
             body_timeout: Duration::from_secs(settings.body_timeout_secs.max(1)),
             demo_site,
             public_url: settings.public_url.clone(),
-            session_key: SessionKey::new(settings.session_secret()),
+            session_key,
             readiness: Default::default(),
             running: shutdown::Running::new(),
             customer_key,

@@ -36,6 +36,17 @@ impl std::fmt::Debug for SessionKey {
 }
 
 impl SessionKey {
+    /// The name of the key the server keeps for itself when no `session_secret` is set.
+    pub const STORED_NAME: &'static str = "session";
+
+    /// The key the server keeps in the database under [`Self::STORED_NAME`] (`startup.rs` loads
+    /// it when no `session_secret` is set): the same for every collector on that database and
+    /// across restarts, so a page served by one is confirmed on another and sessions outlive a
+    /// deploy.
+    pub fn from_stored(key: [u8; 32]) -> Self {
+        Self(key)
+    }
+
     /// From the `session_secret` setting, or random (sessions then end with the process).
     pub fn new(secret: Option<&str>) -> Self {
         match secret {

@@ -109,7 +109,49 @@ async fn a_made_up_serve_time_is_not_believed<S: TestBackend>() {
     assert_eq!(counted, 0);
 }
 
+async fn a_page_served_before_a_restart_is_confirmed_after_it<S: TestBackend>() {
+    // Without `session_secret` the stamp key was random per start: a person who opened a rating
+    // link before a deploy (or on another collector of a fleet) had their confirmation stored
+    // flagged, never counted.
+    let Some(mut app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let links = links(&app, &app.site, "ticket-restart", "en").await;
+    let four = links["csat"][3]["url"].as_str().unwrap().to_owned();
+    let page = app
+        .client
+        .get(&four)
+        .header("user-agent", BROWSER)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let served_at = super::rating_links::served_at_of(&page);
+    app.stop().await;
+    app.start_again().await;
+    // A person reads the page before confirming (a confirmation within a second is a scanner's).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let posted = app
+        .client
+        .post(&four)
+        .header("user-agent", BROWSER)
+        .form(&[("csat", "4"), ("served_at", &served_at)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    let stored = &app.responses(&app.site).await[0];
+    assert!(
+        !stored.state.source.flagged,
+        "the serve time stamped before the restart is believed after it"
+    );
+    assert_eq!(stored.state.answers.csat.map(u8::from), Some(4));
+}
+
 on_both_backends!(
+    a_page_served_before_a_restart_is_confirmed_after_it,
     a_scanners_confirmation_never_replaces_a_persons_counted_answer,
     a_made_up_serve_time_is_not_believed,
 );
