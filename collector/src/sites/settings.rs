@@ -236,7 +236,7 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
             detail: what.join("; "),
             at: clock::now(),
         };
-        storage.update_site(entry, updated.clone()).await?;
+        storage.update_site(entry, site, updated.clone()).await?;
     }
     if let Some(zone) = new_zone {
         let entry = AuditEntry {

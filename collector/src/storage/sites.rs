@@ -29,11 +29,14 @@ pub trait SiteStore: Clone + Send + Sync + 'static {
         key: &SiteKey,
     ) -> impl Future<Output = Result<Option<Site>, StorageError>> + Send;
 
-    /// Stores a site's editable settings and records the change, in one transaction.
+    /// Stores the editable settings that differ between `before` (what the change was made
+    /// from) and `after`, and records the change, in one transaction. Only those columns are
+    /// written: a setting another collector changed meanwhile is left as it now is.
     fn update_site(
         &self,
         entry: AuditEntry,
-        site: Site,
+        before: &Site,
+        after: Site,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// Makes `digest` the site's signing secret, keeps the previous one verifying until
@@ -93,11 +96,12 @@ macro_rules! site_store {
             async fn update_site(
                 &self,
                 entry: $crate::audit::AuditEntry,
-                site: $crate::sites::Site,
+                before: &$crate::sites::Site,
+                after: $crate::sites::Site,
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::sites::Sites as _;
                 let mut tx = self.$pool.begin().await?;
-                <$db>::update_site(&mut tx, &entry, &site).await?;
+                <$db>::update_site(&mut tx, &entry, before, &after).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -145,11 +149,19 @@ const INSERT_SITE: &str = "INSERT INTO sites (site_key, name, origins, timezone,
 const ROTATE_SECRET: &str = "UPDATE sites SET previous_secret_digest = secret_digest, \
      previous_secret_until_ms = $2, secret_digest = $1 WHERE id = $3";
 
-/// A site's editable settings (`$1` name, `$2` origins, `$3` strict, `$4` low-n threshold,
-/// `$5` retention in days or NULL, `$6` sample percent, `$7` cooldown days) for site `$8`.
-const UPDATE_SITE: &str = "UPDATE sites SET name = $1, origins = $2, strict = $3, \
-     low_n_threshold = $4, retention_days = $5, sample_percent = $6, cooldown_days = $7 \
-     WHERE id = $8";
+/// The editable settings of site `$15` that changed, each as a flag (was it changed?) and its
+/// new value: `$1`/`$2` name, `$3`/`$4` origins, `$5`/`$6` strict, `$7`/`$8` low-n threshold,
+/// `$9`/`$10` retention in days (or NULL), `$11`/`$12` sample percent, `$13`/`$14` cooldown
+/// days. A column not changed keeps what it holds now, whatever the caller last read.
+const UPDATE_SITE: &str = "UPDATE sites SET \
+     name = CASE WHEN $1 THEN $2 ELSE name END, \
+     origins = CASE WHEN $3 THEN $4 ELSE origins END, \
+     strict = CASE WHEN $5 THEN $6 ELSE strict END, \
+     low_n_threshold = CASE WHEN $7 THEN $8 ELSE low_n_threshold END, \
+     retention_days = CASE WHEN $9 THEN $10 ELSE retention_days END, \
+     sample_percent = CASE WHEN $11 THEN $12 ELSE sample_percent END, \
+     cooldown_days = CASE WHEN $13 THEN $14 ELSE cooldown_days END \
+     WHERE id = $15";
 
 /// The statements, on one connection (the caller's transaction where there is one).
 pub(super) trait Sites: Database {
@@ -165,12 +177,13 @@ pub(super) trait Sites: Database {
         key: &str,
     ) -> Result<Option<Site>, StorageError>;
 
-    /// Stores a site's editable settings (name, origins, strict, low-n threshold, retention,
-    /// fatigue) and records the change.
+    /// Stores the editable settings (name, origins, strict, low-n threshold, retention,
+    /// fatigue) that differ between `before` and `after`, and records the change.
     async fn update_site(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
-        site: &Site,
+        before: &Site,
+        after: &Site,
     ) -> Result<(), StorageError>;
 
     /// Makes `digest` the site's secret, keeps the current one verifying until `until_ms`,
@@ -223,17 +236,25 @@ for_koe_databases! {
     async fn update_site(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
-        site: &Site,
+        before: &Site,
+        after: &Site,
     ) -> Result<(), StorageError> {
         sqlx::query(UPDATE_SITE)
-            .bind(site.name.as_str())
-            .bind(join_origins(&site.origins))
-            .bind(site.strict)
-            .bind(i64::from(site.low_n_threshold))
-            .bind(site.retention_days.map(i64::from))
-            .bind(i64::from(site.fatigue.sample_percent))
-            .bind(i64::from(site.fatigue.cooldown_days))
-            .bind(site.id)
+            .bind(before.name != after.name)
+            .bind(after.name.as_str())
+            .bind(before.origins != after.origins)
+            .bind(join_origins(&after.origins))
+            .bind(before.strict != after.strict)
+            .bind(after.strict)
+            .bind(before.low_n_threshold != after.low_n_threshold)
+            .bind(i64::from(after.low_n_threshold))
+            .bind(before.retention_days != after.retention_days)
+            .bind(after.retention_days.map(i64::from))
+            .bind(before.fatigue.sample_percent != after.fatigue.sample_percent)
+            .bind(i64::from(after.fatigue.sample_percent))
+            .bind(before.fatigue.cooldown_days != after.fatigue.cooldown_days)
+            .bind(i64::from(after.fatigue.cooldown_days))
+            .bind(after.id)
             .execute(&mut *conn)
             .await?;
         Self::insert_audit(conn, entry).await

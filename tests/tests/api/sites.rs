@@ -178,7 +178,63 @@ async fn settings_past_their_bounds_are_refused<S: TestBackend>() {
     assert_eq!(app.snapshot().await, before, "nothing changed");
 }
 
+async fn a_change_made_from_a_stale_copy_keeps_what_another_collector_set<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    let url = app.url(&format!("/api/v1/sites/{}", app.site.key()));
+    // This collector reads the site (and keeps it for a few seconds)…
+    let shown: Value = app
+        .client
+        .get(&url)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["strict"], false);
+    // …while another collector of the fleet makes the site strict.
+    let before = app.site_by_key(app.site.key()).await.unwrap();
+    let strict = koe_collector::sites::Site {
+        strict: true,
+        ..before.clone()
+    };
+    let entry = koe_collector::audit::AuditEntry {
+        site_id: before.id,
+        actor: Actor::Cli,
+        action: koe_collector::audit::AuditAction::SiteUpdated,
+        detail: "strict false → true".into(),
+        at: koe_collector::clock::now(),
+    };
+    app.storage
+        .update_site(entry, &before, strict)
+        .await
+        .unwrap();
+    // A rename through this collector, from its copy, must not undo it.
+    let renamed = app
+        .client
+        .patch(&url)
+        .bearer_auth(&key)
+        .json(&json!({ "name": "Renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let stored = app.site_by_key(app.site.key()).await.unwrap();
+    assert_eq!(stored.name, "Renamed");
+    assert!(
+        stored.strict,
+        "the rename left strict as the other collector set it"
+    );
+}
+
 on_both_backends!(
+    a_change_made_from_a_stale_copy_keeps_what_another_collector_set,
     a_site_is_shown_and_changed_with_an_audit_entry,
     settings_past_their_bounds_are_refused,
 );
