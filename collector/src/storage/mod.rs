@@ -2,9 +2,9 @@
 //! implementation chosen from the URL at start.
 //!
 //! The traits, as lldap splits its backend: [`SiteStore`] (`sites.rs`), [`AccessStore`] (keys,
-//! sessions, audit: `access.rs`), [`AnswerStore`] (writes: `answers.rs`), [`CustomerStore`]
+//! sessions, audit: `access/`), [`AnswerStore`] (writes: `answers.rs`), [`CustomerStore`]
 //! (the cooldown: `customers.rs`), [`ReportStore`] (reads: `reports.rs`), [`AlertStore`]
-//! (webhooks and their outbox: `webhooks.rs`), [`RemovalStore`] (retention, erasure, time-zone
+//! (webhooks and their outbox: `webhooks/`), [`RemovalStore`] (retention, erasure, time-zone
 //! rebuild: `removal.rs`), [`VerifyStore`] (raw data and stored rollups for `koe verify`:
 //! `verification.rs`) and [`Lifecycle`] (below). [`Storage`] is all of them, for the web and the
 //! command line; a domain service is bound on the narrowest it uses. Records the traits move
