@@ -139,13 +139,17 @@ async fn every_route_that_reads_a_body_has_a_deadline<S: TestBackend>() {
     );
 }
 
-async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn_with(|s| {
+/// A collector whose per-client limits allow three refusals a minute.
+async fn with_three_refusals_a_minute<S: TestBackend>() -> Option<TestApp<S>> {
+    TestApp::<S>::spawn_with(|s| {
         s.rate_limit_enabled = true;
         s.rate_limit_refused_per_minute = 3;
     })
     .await
-    else {
+}
+
+async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() {
+    let Some(app) = with_three_refusals_a_minute::<S>().await else {
         return;
     };
     let sign_in = |key: &'static str| {
@@ -169,12 +173,7 @@ async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() 
 }
 
 async fn guessing_api_keys_from_one_address_is_slowed<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn_with(|s| {
-        s.rate_limit_enabled = true;
-        s.rate_limit_refused_per_minute = 3;
-    })
-    .await
-    else {
+    let Some(app) = with_three_refusals_a_minute::<S>().await else {
         return;
     };
     let scores = app.url(&format!("/api/v1/sites/{}/scores", app.site.key()));

@@ -59,13 +59,8 @@ pub(crate) fn served_at_of(page: &str) -> String {
         .to_owned()
 }
 
-/// Opens a link like a person: reads the page, waits, confirms the preselected score.
-pub(crate) async fn confirm<S: TestBackend>(
-    app: &TestApp<S>,
-    url: &str,
-    field: &str,
-    score: u8,
-) -> reqwest::Response {
+/// Opens a link in a browser; gives the serve time its form carries.
+pub(crate) async fn open_in_browser<S: TestBackend>(app: &TestApp<S>, url: &str) -> String {
     let page = app
         .client
         .get(url)
@@ -76,7 +71,17 @@ pub(crate) async fn confirm<S: TestBackend>(
         .text()
         .await
         .unwrap();
-    let served_at = served_at_of(&page);
+    served_at_of(&page)
+}
+
+/// Opens a link like a person: reads the page, waits, confirms the preselected score.
+pub(crate) async fn confirm<S: TestBackend>(
+    app: &TestApp<S>,
+    url: &str,
+    field: &str,
+    score: u8,
+) -> reqwest::Response {
+    let served_at = open_in_browser(app, url).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     app.client
         .post(url)

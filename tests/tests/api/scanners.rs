@@ -118,17 +118,7 @@ async fn a_page_served_before_a_restart_is_confirmed_after_it<S: TestBackend>() 
     };
     let links = links(&app, &app.site, "ticket-restart", "en").await;
     let four = links["csat"][3]["url"].as_str().unwrap().to_owned();
-    let page = app
-        .client
-        .get(&four)
-        .header("user-agent", BROWSER)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let served_at = super::rating_links::served_at_of(&page);
+    let served_at = super::rating_links::open_in_browser(&app, &four).await;
     app.stop().await;
     app.start_again().await;
     // A person reads the page before confirming (a confirmation within a second is a scanner's).

@@ -185,19 +185,9 @@ async fn a_change_made_from_a_stale_copy_keeps_what_another_collector_set<S: Tes
     let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
         .await
         .unwrap();
-    let url = app.url(&format!("/api/v1/sites/{}", app.site.key()));
+    let path = format!("/api/v1/sites/{}", app.site.key());
     // This collector reads the site (and keeps it for a few seconds)…
-    let shown: Value = app
-        .client
-        .get(&url)
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(shown["strict"], false);
+    assert_eq!(app.get_json(&path, &key).await["strict"], false);
     // …while another collector of the fleet makes the site strict.
     let before = app.site_by_key(app.site.key()).await.unwrap();
     let strict = koe_collector::sites::Site {
@@ -218,7 +208,7 @@ async fn a_change_made_from_a_stale_copy_keeps_what_another_collector_set<S: Tes
     // A rename through this collector, from its copy, must not undo it.
     let renamed = app
         .client
-        .patch(&url)
+        .patch(app.url(&path))
         .bearer_auth(&key)
         .json(&json!({ "name": "Renamed" }))
         .send()
