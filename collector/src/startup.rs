@@ -87,7 +87,7 @@ impl Application {
         let customer_key =
             crate::surveying::customer_key(settings.customer_key(), &storage).await?;
         let session_key = match settings.session_secret() {
-            Some(secret) => SessionKey::new(Some(secret)),
+            Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::from_stored(storage.server_key(SessionKey::STORED_NAME).await?),
         };
         let closing = storage.clone();

@@ -47,16 +47,9 @@ impl SessionKey {
         Self(key)
     }
 
-    /// From the `session_secret` setting, or random (sessions then end with the process).
-    pub fn new(secret: Option<&str>) -> Self {
-        match secret {
-            Some(secret) => Self(crate::secrets::digest(secret)),
-            None => {
-                let mut key = [0u8; 32];
-                rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
-                Self(key)
-            }
-        }
+    /// From the `session_secret` setting.
+    pub fn from_secret(secret: &str) -> Self {
+        Self(crate::secrets::digest(secret))
     }
 
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
@@ -127,7 +120,7 @@ mod tests {
 
     #[test]
     fn stamps_are_believed_only_with_their_mac_and_purpose() {
-        let key = SessionKey::new(Some("test secret"));
+        let key = SessionKey::from_secret("test secret");
         let stamped = key.stamp("served_at:link", 1234);
         assert_eq!(key.check_stamp("served_at:link", &stamped), Some(1234));
         assert_eq!(
@@ -146,7 +139,7 @@ mod tests {
 
     #[test]
     fn sessions_round_trip_and_refuse_tampering_and_expiry() {
-        let key = SessionKey::new(Some("test secret"));
+        let key = SessionKey::from_secret("test secret");
         let session = Session {
             id: 5,
             site_id: SiteId::new(3),
@@ -158,7 +151,7 @@ mod tests {
         assert_eq!(key.open(&cookie, 1000), Some(session));
         assert_eq!(key.open(&cookie, 1001), None, "expired");
         assert_eq!(
-            SessionKey::new(Some("other")).open(&cookie, 0),
+            SessionKey::from_secret("other").open(&cookie, 0),
             None,
             "another server's key"
         );
