@@ -37,6 +37,8 @@ pub enum AuditAction {
     ResponsesImported,
     WebhookAdded,
     WebhookRemoved,
+    /// A webhook's signing secret replaced (the old one signing beside it for a grace).
+    WebhookSecretRotated,
     /// A site moved to another time zone, its rollups rebuilt from raw responses.
     TimezoneChanged,
     /// An interaction's responses erased on request (its id kept only as a digest).

@@ -60,8 +60,8 @@ pub struct Settings {
     /// A separate address for `/healthz`, `/readyz` and `/metrics` (e.g. `127.0.0.1:9090`, for
     /// the load balancer and Prometheus only); unset, they are served on `bind` as before.
     pub admin_bind: Option<String>,
-    /// Signs dashboard sessions; without it a random key is made at start (sign-ins then end
-    /// when the process restarts).
+    /// Signs dashboard sessions and the hosted page's serve-time stamps; unset, the server
+    /// makes a key and keeps it in the database (so every collector of a fleet shares it).
     pub session_secret: Option<Secret>,
     /// The key customer ids are hashed with for the survey cooldown (at least 32 bytes); unset,
     /// the server makes one and keeps it in the database — set it to keep it out of backups.
@@ -76,6 +76,9 @@ pub struct Settings {
     /// Let webhooks call private and local addresses (a receiver inside your network); off,
     /// only public addresses are called.
     pub webhook_allow_private_networks: bool,
+    /// Let webhooks use plain `http://`; off, only `https://` (alerts carry customers'
+    /// comments, which must not cross the network readable).
+    pub webhook_allow_http: bool,
 }
 
 impl Default for Settings {
@@ -107,6 +110,7 @@ impl Default for Settings {
             customer_key: None,
             webhook_poll_ms: 1000,
             webhook_allow_private_networks: false,
+            webhook_allow_http: false,
             redis_url: None,
             redis_key_prefix: "koe:".into(),
         }
@@ -114,6 +118,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Where webhooks may go.
+    pub fn webhook_reach(&self) -> crate::alerts::Reach {
+        crate::alerts::Reach {
+            private_networks: self.webhook_allow_private_networks,
+            plain_http: self.webhook_allow_http,
+        }
+    }
+
     /// Reads `config_file` (when it exists) and `KOE_*` variables over the defaults.
     pub fn load(config_file: &Path) -> Result<Self, config::ConfigError> {
         config::Config::builder()

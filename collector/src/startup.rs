@@ -103,7 +103,7 @@ impl Application {
             readiness: Default::default(),
             running: shutdown::Running::new(),
             customer_key,
-            webhook_allow_private: settings.webhook_allow_private_networks,
+            webhook_reach: settings.webhook_reach(),
         });
         let public_url = settings
             .public_url
@@ -111,12 +111,10 @@ impl Application {
             .unwrap_or_else(|| format!("http://{}", settings.bind));
         crate::alerts::delivery::keep_delivering(
             state.storage.clone(),
-            crate::alerts::delivery::Deliverer::new(
-                public_url,
-                settings.webhook_allow_private_networks,
-            )
-            .map_err(|e| anyhow::anyhow!("could not make the webhook client: {e}"))?,
+            crate::alerts::delivery::Deliverer::new(public_url, settings.webhook_reach())
+                .map_err(|e| anyhow::anyhow!("could not make the webhook client: {e}"))?,
             Duration::from_millis(settings.webhook_poll_ms.max(10)),
+            crate::web::metrics::alerts_dropped,
             state.running.stopping(),
         );
         crate::responses::retention::keep_purging(

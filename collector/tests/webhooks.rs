@@ -1,7 +1,9 @@
 //! Alerts on unhappy customers, against a real HTTP receiver and real `koe serve` processes:
 //! an alert waits while the receiver is down and arrives when it returns, signed (checked by
 //! the Python snippet docs/operations.md shows), once per crossing into the condition; an alert
-//! committed before a `kill -9` is delivered after the restart. On SQLite and PostgreSQL.
+//! committed before a `kill -9` is delivered after the restart; a receiver that never answers
+//! holds back no other site's alerts; a rotated secret signs beside the old one during its
+//! grace. On SQLite and PostgreSQL.
 
 mod support;
 
@@ -9,12 +11,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::receiver::{Received, Receiver};
+use support::receiver::{Received, Receiver, Silent};
 use support::{Collector, PgDatabase, add_site, free_port, koe, request};
 
 /// Receivers here are on 127.0.0.1: private addresses must be allowed.
 const PRIVATE: (&str, &str) = ("KOE_WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true");
-const FAST: &[(&str, &str)] = &[("KOE_WEBHOOK_POLL_MS", "100"), PRIVATE];
+/// … and over plain http.
+const HTTP: (&str, &str) = ("KOE_WEBHOOK_ALLOW_HTTP", "true");
+const FAST: &[(&str, &str)] = &[("KOE_WEBHOOK_POLL_MS", "100"), PRIVATE, HTTP];
 
 /// `koe` with the given settings as `KOE_*` variables.
 fn koe_with(env: &[(&str, &str)], database: &str, args: &[&str]) -> std::process::Output {
@@ -29,7 +33,7 @@ fn koe_with(env: &[(&str, &str)], database: &str, args: &[&str]) -> std::process
 
 fn add_webhook(database: &str, site: &str, url: &str, format: &str) -> String {
     let output = koe_with(
-        &[PRIVATE],
+        &[PRIVATE, HTTP],
         database,
         &[
             "webhook",
@@ -241,7 +245,8 @@ fn webhooks_call_only_public_addresses_by_default(database: &str) {
         String::from_utf8_lossy(&refused.stderr).contains("private or local address"),
         "{refused:?}"
     );
-    let added = koe(
+    let added = koe_with(
+        &[HTTP],
         database,
         &[
             "webhook",
@@ -256,7 +261,7 @@ fn webhooks_call_only_public_addresses_by_default(database: &str) {
     );
     assert!(added.status.success(), "{added:?}");
     let receiver = Receiver::start(port);
-    let collector = Collector::start_with_env(database, &[("KOE_WEBHOOK_POLL_MS", "100")]);
+    let collector = Collector::start_with_env(database, &[("KOE_WEBHOOK_POLL_MS", "100"), HTTP]);
     answer(collector.1, &site, "chat-1", 1);
     wait_until("the attempt refused", || {
         deliveries(database, &site)
@@ -267,6 +272,147 @@ fn webhooks_call_only_public_addresses_by_default(database: &str) {
     std::thread::sleep(Duration::from_millis(300));
     assert!(receiver.received().is_empty(), "nothing reached localhost");
     collector.stop();
+}
+
+/// One slow receiver must not hold back the others: site A's three webhooks point at a
+/// receiver that takes the connection and never answers (each attempt waits the full 10 s),
+/// and site B's alert still arrives at once. Before deliveries ran side by side, B waited
+/// behind every one of A's attempts (61 s in the report that found it).
+fn a_receiver_that_never_answers_does_not_delay_another_sites_alerts(database: &str) {
+    let (slow_site, other_site) = (add_site(database), add_site(database));
+    let (silent_port, port) = (free_port(), free_port());
+    let silent = Silent::start(silent_port);
+    for path in ["a", "b", "c"] {
+        add_webhook(
+            database,
+            &slow_site,
+            &format!("http://127.0.0.1:{silent_port}/{path}"),
+            "json",
+        );
+    }
+    add_webhook(
+        database,
+        &other_site,
+        &format!("http://127.0.0.1:{port}/hook"),
+        "json",
+    );
+    let receiver = Receiver::start(port);
+    let collector = Collector::start_with_env(database, FAST);
+    answer(collector.1, &slow_site, "chat-1", 1);
+    answer(collector.1, &slow_site, "chat-2", 1);
+    silent.wait_for(3);
+
+    answer(collector.1, &other_site, "chat-1", 1);
+    let answered = Instant::now();
+    receiver.wait_for(1);
+    let late = answered.elapsed();
+    assert!(
+        late < Duration::from_secs(1),
+        "site B's alert arrived {late:?} after its answer, behind site A's silent receiver"
+    );
+    collector.stop();
+}
+
+/// A rotated secret: the new one is printed once, and for the grace every delivery is signed
+/// with both (`t=…,v1=<new>,v1=<old>`), so a receiver still on the old secret — and one already
+/// on the new — accepts it with the documented check. A grace of 0 ends the old one at once.
+fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(database: &str) {
+    let site = add_site(database);
+    let port = free_port();
+    let old = add_webhook(
+        database,
+        &site,
+        &format!("http://127.0.0.1:{port}/hook"),
+        "json",
+    );
+    let rotate = |grace: &str| {
+        let output = koe(
+            database,
+            &[
+                "webhook",
+                "rotate-secret",
+                "--site",
+                &site,
+                "--id",
+                "1",
+                "--grace-hours",
+                grace,
+                "--json",
+            ],
+        );
+        assert!(output.status.success(), "{output:?}");
+        let rotated: Value = serde_json::from_slice(&output.stdout).unwrap();
+        rotated["secret"].as_str().unwrap().to_owned()
+    };
+    let new = rotate("24");
+    assert_ne!(new, old);
+    let receiver = Receiver::start(port);
+    let collector = Collector::start_with_env(database, FAST);
+    answer(collector.1, &site, "chat-1", 1);
+    let got = receiver.wait_for(1);
+    assert!(verified_by_the_documented_snippet(&new, &got[0]));
+    assert!(
+        verified_by_the_documented_snippet(&old, &got[0]),
+        "the old secret still verifies during the grace"
+    );
+
+    let newest = rotate("0");
+    answer(collector.1, &site, "chat-2", 1);
+    let got = receiver.wait_for(2);
+    let second = got.last().unwrap();
+    assert!(verified_by_the_documented_snippet(&newest, second));
+    assert!(
+        !verified_by_the_documented_snippet(&new, second),
+        "a grace of 0 ends the replaced secret at once"
+    );
+    let audit = koe(database, &["audit", "--site", &site]);
+    assert!(
+        String::from_utf8_lossy(&audit.stdout).contains("webhook_secret_rotated"),
+        "{audit:?}"
+    );
+    collector.stop();
+}
+
+#[test]
+fn sqlite_a_receiver_that_never_answers_does_not_delay_another_sites_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    a_receiver_that_never_answers_does_not_delay_another_sites_alerts(&database);
+}
+
+#[test]
+fn sqlite_a_rotated_secret_signs_beside_the_old_one_during_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("koe.db").display());
+    a_rotated_secret_signs_beside_the_old_one_during_the_grace(&database);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_receiver_that_never_answers_does_not_delay_another_sites_alerts() {
+    let Some(db) = PgDatabase::create("webhooks_fair").await else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        a_receiver_that_never_answers_does_not_delay_another_sites_alerts(&url)
+    })
+    .await
+    .unwrap();
+    db.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_rotated_secret_signs_beside_the_old_one_during_the_grace() {
+    let Some(db) = PgDatabase::create("webhooks_rotate").await else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        a_rotated_secret_signs_beside_the_old_one_during_the_grace(&url)
+    })
+    .await
+    .unwrap();
+    db.drop_now().await;
 }
 
 #[test]

@@ -409,7 +409,105 @@ async fn concurrent_writes_keep_rollups_exact<S: TestBackend>() {
     );
 }
 
+/// The cap of 10 webhooks holds under concurrent adds: it is counted in the transaction that
+/// inserts (PostgreSQL locks the site's row first), not read before it.
+async fn concurrent_webhook_adds_stop_at_the_cap<S: TestBackend>() {
+    use koe_collector::alerts::webhooks::{
+        MAX_WEBHOOKS_PER_SITE, WebhookError, WebhookRequest, add_webhook,
+    };
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Hooks")).await.unwrap().site;
+    let (storage, site) = (Arc::new(storage), Arc::new(site));
+    let adds = (0..30).map(|i| {
+        let (storage, site) = (Arc::clone(&storage), Arc::clone(&site));
+        tokio::spawn(async move {
+            let url = format!("https://hooks.example.com/{i}");
+            let request = WebhookRequest {
+                url: &url,
+                condition: "csat<=2",
+                format: "json",
+                reach: Default::default(),
+            };
+            add_webhook(&*storage, &site, request, Actor::Cli).await
+        })
+    });
+    let mut added = 0;
+    for result in join_all(adds).await {
+        match result.expect("the task ran") {
+            Ok(_) => added += 1,
+            Err(WebhookError::TooMany) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(added, MAX_WEBHOOKS_PER_SITE);
+    assert_eq!(
+        storage.webhooks(site.id).await.unwrap().len(),
+        MAX_WEBHOOKS_PER_SITE
+    );
+}
+
+/// Deliveries are taken in turn: each webhook's oldest due one, so one webhook's backlog
+/// cannot fill a batch; beyond `keep` waiting for one webhook, the oldest are dropped with the
+/// reason, and listed so.
+async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
+    use koe_collector::alerts::webhooks::{WebhookRequest, add_webhook};
+    use koe_collector::storage::DeliveryState;
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Hooks")).await.unwrap().site;
+    let mut hooks = Vec::new();
+    for (url, condition) in [
+        ("https://busy.example.com/", "csat<=2"),
+        ("https://quiet.example.com/", "nps<=6"),
+    ] {
+        let request = WebhookRequest {
+            url,
+            condition,
+            format: "json",
+            reach: Default::default(),
+        };
+        hooks.push(add_webhook(&storage, &site, request, Actor::Cli).await.unwrap().0.id);
+    }
+    for i in 0..8 {
+        let at = 1_000 + i64::from(i);
+        storage
+            .save_answers(write(site.id, &format!("c{i}"), at, None, false, csat(1)))
+            .await
+            .unwrap();
+    }
+    storage
+        .save_answers(write(site.id, "n1", 2_000, None, false, nps(0)))
+        .await
+        .unwrap();
+    let due = storage.due_deliveries(i64::MAX, 100).await.unwrap();
+    let turns: Vec<_> = due.iter().map(|d| d.webhook_id).collect();
+    assert_eq!(turns, hooks, "one delivery per webhook, the oldest due first");
+
+    assert_eq!(storage.drop_excess_deliveries(5, "too many").await.unwrap(), 3);
+    assert_eq!(storage.drop_excess_deliveries(5, "too many").await.unwrap(), 0);
+    let listed = storage.deliveries(site.id, 100).await.unwrap();
+    let dropped: Vec<&str> = listed
+        .iter()
+        .filter(|d| d.state == DeliveryState::Dropped)
+        .map(|d| d.interaction.as_str())
+        .collect();
+    assert_eq!(dropped, ["c2", "c1", "c0"], "the oldest go, newest first as listed");
+    assert!(
+        listed
+            .iter()
+            .filter(|d| d.state == DeliveryState::Dropped)
+            .all(|d| d.last_error.as_deref() == Some("too many"))
+    );
+    let due = storage.due_deliveries(i64::MAX, 100).await.unwrap();
+    assert!(due[0].payload.contains(r#""interaction":"c3""#), "{}", due[0].payload);
+}
+
 on_both_backends!(
+    concurrent_webhook_adds_stop_at_the_cap,
+    each_webhook_gets_its_turn_and_a_backlog_is_capped,
     sites_round_trip,
     api_keys_are_found_by_digest_only,
     answers_merge_and_move_rollups,

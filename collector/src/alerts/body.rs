@@ -1,6 +1,8 @@
 //! What a delivery sends: the body in the webhook's format, and the `Koe-Signature` header —
 //! `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, checked by the receiver with
-//! the webhook's secret (docs/operations.md shows how, in Python).
+//! the webhook's secret (docs/operations.md shows how, in Python). During a rotation's grace
+//! the header carries one `v1=` per secret, the new one first: a receiver accepts the alert if
+//! any of them matches its secret.
 
 use hmac::{Hmac, Mac};
 use serde_json::json;
@@ -66,15 +68,21 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The `Koe-Signature` header value for `body` sent at `t` (Unix seconds).
-pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(format!("{t}.").as_bytes());
-    mac.update(body.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
+/// The `Koe-Signature` header value for `body` sent at `t` (Unix seconds), signed with each of
+/// `secrets` in turn.
+pub fn signature(secrets: &[&str], t: i64, body: &str) -> String {
+    let mut header = format!("t={t}");
+    for secret in secrets {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body.as_bytes());
+        header.push_str(",v1=");
+        for byte in mac.finalize().into_bytes() {
+            header.push_str(&format!("{byte:02x}"));
+        }
+    }
+    header
 }
 
 #[cfg(test)]
@@ -126,8 +134,22 @@ mod tests {
     fn the_signature_is_hmac_of_time_dot_body() {
         // Computed with Python: hmac.new(b"whsec_test", b"1800000000.{}", sha256).hexdigest()
         assert_eq!(
-            signature("whsec_test", 1_800_000_000, "{}"),
+            signature(&["whsec_test"], 1_800_000_000, "{}"),
             "t=1800000000,v1=482e6337ac5272392d375c6fdc4d52a7e615dc2facedab0ffe155ddfd6a56e66"
+        );
+    }
+
+    #[test]
+    fn during_a_rotation_each_secret_signs_the_new_one_first() {
+        let both = signature(&["whsec_new", "whsec_test"], 1_800_000_000, "{}");
+        let new = signature(&["whsec_new"], 1_800_000_000, "{}");
+        let (_, new_v1) = new.split_once(',').unwrap();
+        assert_eq!(
+            both,
+            format!(
+                "t=1800000000,{new_v1},\
+                 v1=482e6337ac5272392d375c6fdc4d52a7e615dc2facedab0ffe155ddfd6a56e66"
+            )
         );
     }
 }

@@ -4,15 +4,24 @@
 //! on a 2xx, or retried after 1 s, 2 s, 4 s … (at most an hour apart, with jitter) until 24 hours
 //! after the answer, then given up. Every attempt carries the same `Koe-Event-Id`, so a receiver
 //! drops repeats, and a fresh `Koe-Signature`.
+//!
+//! One slow receiver must not hold back another site's alerts: attempts run side by side, at
+//! most [`AT_ONCE`] in all and [`PER_SITE`] per site, each webhook's deliveries in turn (one at
+//! a time, its oldest due first), and at most [`MAX_PENDING_PER_WEBHOOK`] wait per webhook —
+//! the oldest beyond are dropped, listed with the reason and counted.
 
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rand::Rng as _;
+use tokio::task::JoinSet;
 
-use super::{AlertFacts, WebhookFormat, body};
+use super::{AlertFacts, Reach, WebhookFormat, body};
 use crate::clock;
+use crate::ids::{SiteId, WebhookId};
 use crate::shutdown::Stopping;
-use crate::storage::{AlertStore, AttemptOutcome, DueDelivery};
+use crate::storage::{AlertStore, AttemptOutcome, DueDelivery, StorageError};
 
 /// How long alerts are retried after the answer.
 pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
@@ -22,8 +31,19 @@ const MIN_ATTEMPTS: i64 = 5;
 const CLAIM_MS: i64 = 60_000;
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries taken per poll.
-const BATCH: i64 = 20;
+/// Attempts under way at once in one collector, across all sites.
+pub const AT_ONCE: usize = 16;
+/// Attempts one site may have under way at once: a site whose receivers never answer holds
+/// these, and every other site's alerts go on.
+pub const PER_SITE: usize = 4;
+/// Alerts that may wait for one webhook; beyond, the oldest are dropped (a receiver gone for a
+/// day would otherwise be sent a day of alerts at once, and the outbox would grow unbounded).
+pub const MAX_PENDING_PER_WEBHOOK: i64 = 1_000;
+/// Why a dropped delivery was dropped, as listed.
+pub const DROPPED_REASON: &str =
+    "dropped: more than 1000 alerts were waiting for this webhook (the oldest go first)";
+/// Due deliveries read per round.
+const BATCH: i64 = 100;
 
 /// What sends alerts: the HTTP client and where dashboard links point.
 #[derive(Debug, Clone)]
@@ -31,54 +51,127 @@ pub struct Deliverer {
     client: reqwest::Client,
     /// The collector's public address, for dashboard links.
     public_url: String,
-    /// Private and local receivers allowed (`webhook_allow_private_networks`).
-    allow_private: bool,
+    /// What the operator lets webhooks reach.
+    reach: Reach,
+}
+
+/// Which webhooks and sites have attempts under way in this collector, and the tasks running
+/// them.
+#[derive(Default)]
+struct UnderWay {
+    tasks: JoinSet<()>,
+    by_task: HashMap<tokio::task::Id, (WebhookId, SiteId)>,
+    webhooks: HashSet<WebhookId>,
+    per_site: HashMap<SiteId, usize>,
+}
+
+impl UnderWay {
+    /// Whether `delivery` may start now: a slot is free, its site is under its share and its
+    /// webhook has no attempt under way.
+    fn may_start(&self, delivery: &DueDelivery) -> bool {
+        self.tasks.len() < AT_ONCE
+            && !self.webhooks.contains(&delivery.webhook_id)
+            && self.per_site.get(&delivery.site_id).copied().unwrap_or(0) < PER_SITE
+    }
+
+    /// Runs `attempt`, a delivery of `webhook` of `site`, in a slot.
+    fn start(
+        &mut self,
+        (webhook, site): (WebhookId, SiteId),
+        attempt: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let handle = self.tasks.spawn(attempt);
+        self.by_task.insert(handle.id(), (webhook, site));
+        self.webhooks.insert(webhook);
+        *self.per_site.entry(site).or_default() += 1;
+    }
+
+    /// Frees the slot of a finished task (whether it ended or panicked).
+    fn end(&mut self, task: tokio::task::Id) {
+        let Some((webhook, site)) = self.by_task.remove(&task) else {
+            return;
+        };
+        self.webhooks.remove(&webhook);
+        if let Some(n) = self.per_site.get_mut(&site) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_site.remove(&site);
+            }
+        }
+    }
+
+    /// Waits for a task to finish (forever when none runs) and frees its slot.
+    async fn next_done(&mut self) {
+        match self.tasks.join_next_with_id().await {
+            Some(Ok((id, ()))) => self.end(id),
+            Some(Err(error)) => {
+                tracing::error!(%error, "an alert's attempt failed");
+                self.end(error.id());
+            }
+            None => std::future::pending().await,
+        }
+    }
 }
 
 impl Deliverer {
     /// Redirects are not followed (a receiver cannot send the alert elsewhere), no proxy from
-    /// the environment is used (it would resolve names itself), and unless `allow_private`,
-    /// names resolve to public addresses only ([`address`](super::address)).
-    pub fn new(public_url: String, allow_private: bool) -> Result<Self, reqwest::Error> {
+    /// the environment is used (it would resolve names itself), and unless `reach` allows
+    /// private networks, names resolve to public addresses only ([`address`](super::address)).
+    pub fn new(public_url: String, reach: Reach) -> Result<Self, reqwest::Error> {
         let builder = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .user_agent(concat!("Koe-Webhook/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy();
-        let builder = match allow_private {
+        let builder = match reach.private_networks {
             true => builder,
-            false => builder.dns_resolver(std::sync::Arc::new(super::address::PublicOnly)),
+            false => builder.dns_resolver(Arc::new(super::address::PublicOnly)),
         };
         Ok(Self {
             client: builder.build()?,
             public_url,
-            allow_private,
+            reach,
         })
     }
 
-    /// Sends what is due now; how many deliveries were attempted.
-    pub async fn deliver_due<S: AlertStore>(
-        &self,
+    /// Starts the due deliveries this collector may start now, each claimed first; how many
+    /// started.
+    async fn start_due<S: AlertStore>(
+        self: &Arc<Self>,
         storage: &S,
-    ) -> Result<usize, crate::storage::StorageError> {
-        let mut attempted = 0;
+        under_way: &mut UnderWay,
+    ) -> Result<usize, StorageError> {
+        let mut started = 0;
         for delivery in storage.due_deliveries(clock::now_ms(), BATCH).await? {
-            // Claimed from now, not from when the batch was read: earlier attempts in the
-            // batch may have taken their whole timeout.
+            if under_way.tasks.len() >= AT_ONCE {
+                break;
+            }
+            if !under_way.may_start(&delivery) {
+                continue;
+            }
             let claimed_until = clock::now_ms() + CLAIM_MS;
             if !storage.claim_delivery(&delivery, claimed_until).await? {
                 continue;
             }
-            let outcome = self.attempt(&delivery).await;
-            if let AttemptOutcome::GaveUp { error, .. } = &outcome {
-                tracing::warn!(event = %delivery.event_id, error = %error, "gave up delivering an alert");
-            }
-            storage
-                .finish_attempt(delivery.id, claimed_until, outcome)
-                .await?;
-            attempted += 1;
+            let slot = (delivery.webhook_id, delivery.site_id);
+            let (deliverer, storage) = (Arc::clone(self), storage.clone());
+            let attempt = async move {
+                let outcome = deliverer.attempt(&delivery).await;
+                if let AttemptOutcome::GaveUp { error, .. } = &outcome {
+                    tracing::warn!(event = %delivery.event_id, error = %error, "gave up delivering an alert");
+                }
+                if let Err(error) = storage
+                    .finish_attempt(delivery.id, claimed_until, outcome)
+                    .await
+                {
+                    // The claim runs out and the alert is sent again: at least once.
+                    tracing::warn!(%error, "could not record an alert's attempt");
+                }
+            };
+            under_way.start(slot, attempt);
+            started += 1;
         }
-        Ok(attempted)
+        Ok(started)
     }
 
     /// One attempt, and what it leads to.
@@ -116,21 +209,32 @@ impl Deliverer {
             &facts,
             &self.dashboard_link(&delivery.site_key, &facts),
         );
-        if !self.allow_private
-            && let Some(refused) = url::Url::parse(&delivery.url)
-                .ok()
-                .as_ref()
-                .and_then(super::address::refused_literal)
+        let Ok(url) = url::Url::parse(&delivery.url) else {
+            return AttemptOutcome::GaveUp {
+                status: None,
+                error: "the stored URL cannot be read".into(),
+            };
+        };
+        if !self.reach.private_networks
+            && let Some(refused) = super::address::refused_literal(&url)
         {
             return AttemptOutcome::GaveUp {
                 status: None,
                 error: refused,
             };
         }
-        let signature = body::signature(&delivery.secret, now / 1000, &body);
+        if !self.reach.allows_scheme(url.scheme()) {
+            return AttemptOutcome::GaveUp {
+                status: None,
+                error: "plain http is not allowed (webhook_allow_http): use https".into(),
+            };
+        }
+        let mut secrets = vec![delivery.secret.as_str()];
+        secrets.extend(delivery.previous_secret.as_deref());
+        let signature = body::signature(&secrets, now / 1000, &body);
         let sent = self
             .client
-            .post(&delivery.url)
+            .post(url)
             .header("content-type", "application/json")
             .header("koe-signature", signature)
             .header("koe-event-id", delivery.event_id.as_str())
@@ -198,28 +302,43 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
-/// Keeps delivering until the application stops: polls every `period` (at once again when a
-/// whole batch was due).
+/// Keeps delivering until the application stops: a round (drop the excess, start what is due)
+/// every `period`, and again whenever an attempt ends (its slot is free). `on_dropped` is told
+/// how many alerts a round dropped (the `/metrics` counter). Attempts under way when it stops
+/// are cut short; their claims run out and they are sent again.
 pub fn keep_delivering<S: AlertStore>(
     storage: S,
     deliverer: Deliverer,
     period: Duration,
+    on_dropped: fn(usize),
     mut stopping: Stopping,
 ) {
+    let deliverer = Arc::new(deliverer);
     tokio::spawn(async move {
+        let mut under_way = UnderWay::default();
+        let mut trimmed_at: Option<Instant> = None;
         loop {
-            let attempted = match deliverer.deliver_due(&storage).await {
-                Ok(n) => n,
-                Err(error) => {
-                    tracing::warn!(error = %error, "could not deliver alerts");
-                    0
+            if trimmed_at.is_none_or(|at| at.elapsed() >= period) {
+                trimmed_at = Some(Instant::now());
+                match storage
+                    .drop_excess_deliveries(MAX_PENDING_PER_WEBHOOK, DROPPED_REASON)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(dropped) => {
+                        tracing::warn!(dropped, "dropped alerts waiting beyond a webhook's cap");
+                        on_dropped(dropped);
+                    }
+                    Err(error) => tracing::warn!(%error, "could not trim the alert outbox"),
                 }
-            };
-            if attempted < BATCH as usize {
-                tokio::select! {
-                    _ = stopping.stopped() => return,
-                    _ = tokio::time::sleep(period) => {}
-                }
+            }
+            if let Err(error) = deliverer.start_due(&storage, &mut under_way).await {
+                tracing::warn!(%error, "could not deliver alerts");
+            }
+            tokio::select! {
+                _ = stopping.stopped() => return,
+                _ = under_way.next_done() => {}
+                _ = tokio::time::sleep(period) => {}
             }
         }
     });

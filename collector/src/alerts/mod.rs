@@ -16,6 +16,23 @@ pub use condition::{Condition, ConditionError};
 use crate::ids::{SiteId, WebhookId};
 use crate::responses::ResponseState;
 
+/// Where the operator lets webhooks go: by default only to public addresses, over `https://`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// `webhook_allow_private_networks`: private and local addresses too (a receiver inside the
+    /// operator's network).
+    pub private_networks: bool,
+    /// `webhook_allow_http`: plain `http://` too.
+    pub plain_http: bool,
+}
+
+impl Reach {
+    /// Whether a webhook URL of this scheme may be called.
+    pub fn allows_scheme(self, scheme: &str) -> bool {
+        scheme == "https" || (scheme == "http" && self.plain_http)
+    }
+}
+
 /// How a webhook's body is shaped.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, utoipa::ToSchema,

@@ -1,6 +1,7 @@
-//! Managing a site's webhooks (`koe webhook add|list|remove|deliveries`, the admin API): what
-//! is stored and listed, checked once here so a stored webhook is valid.
+//! Managing a site's webhooks (`koe webhook add|list|remove|rotate-secret|deliveries`, the admin
+//! API): what is stored and listed, checked once here so a stored webhook is valid.
 
+use super::Reach;
 use super::{Condition, ConditionError, WebhookFormat};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
@@ -14,6 +15,10 @@ pub const MAX_WEBHOOKS_PER_SITE: usize = 10;
 pub const MAX_URL_CHARS: usize = 2048;
 /// Longest condition, in characters.
 pub const MAX_CONDITION_CHARS: usize = 500;
+/// How long a rotated-out secret keeps signing, unless asked otherwise.
+pub const DEFAULT_GRACE_HOURS: u32 = 24;
+/// The longest grace a rotation may give the secret it replaces.
+pub const MAX_GRACE_HOURS: u32 = 7 * 24;
 
 /// Why a webhook cannot be added as asked.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +33,11 @@ pub enum WebhookError {
     LongCondition,
     #[error("{0}")]
     PrivateAddress(String),
+    #[error(
+        "the webhook URL must be https:// (alerts carry customers' comments); \
+         set webhook_allow_http to allow plain http"
+    )]
+    PlainHttp,
     #[error("a site has at most {MAX_WEBHOOKS_PER_SITE} webhooks: remove one first")]
     TooMany,
     #[error("the format is json or slack, got {0:?}")]
@@ -42,8 +52,8 @@ pub struct WebhookRequest<'a> {
     pub url: &'a str,
     pub condition: &'a str,
     pub format: &'a str,
-    /// `webhook_allow_private_networks`: a private or local address may be named.
-    pub allow_private: bool,
+    /// What the operator lets webhooks reach.
+    pub reach: Reach,
 }
 
 /// Checks and stores a webhook, records it in the audit trail, and gives its id and secret.
@@ -58,7 +68,7 @@ pub async fn add_webhook<S: AlertStore>(
         url,
         condition,
         format,
-        allow_private,
+        reach,
     } = request;
     if url.chars().count() > MAX_URL_CHARS {
         return Err(WebhookError::LongUrl);
@@ -70,15 +80,17 @@ pub async fn add_webhook<S: AlertStore>(
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(WebhookError::Url(url.into()));
     }
-    if !allow_private && let Some(refused) = super::address::refused_literal(&parsed) {
+    if !reach.private_networks
+        && let Some(refused) = super::address::refused_literal(&parsed)
+    {
         return Err(WebhookError::PrivateAddress(refused));
+    }
+    if !reach.allows_scheme(parsed.scheme()) {
+        return Err(WebhookError::PlainHttp);
     }
     let format: WebhookFormat = format
         .parse()
         .map_err(|_| WebhookError::Format(format.into()))?;
-    if storage.webhooks(site.id).await?.len() >= MAX_WEBHOOKS_PER_SITE {
-        return Err(WebhookError::TooMany);
-    }
     let webhook = NewWebhook {
         site_id: site.id,
         url: parsed.to_string(),
@@ -101,8 +113,68 @@ pub async fn add_webhook<S: AlertStore>(
         ),
         at: webhook.created_at,
     };
-    let record = storage.add_webhook(entry, webhook.clone()).await?;
+    let record = storage
+        .add_webhook(entry, webhook.clone(), MAX_WEBHOOKS_PER_SITE)
+        .await?
+        .ok_or(WebhookError::TooMany)?;
     Ok((record, webhook.secret))
+}
+
+/// A secret just made by a rotation, and until when the one it replaced still signs.
+#[derive(Debug)]
+pub struct Rotated {
+    pub secret: String,
+    pub previous_valid_until: jiff::Timestamp,
+}
+
+/// Why a secret cannot be rotated as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error("the grace is at most {MAX_GRACE_HOURS} hours, got {0}")]
+    LongGrace(u32),
+    #[error("the site has no webhook {0}")]
+    NoWebhook(WebhookId),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Gives webhook `id` a new signing secret; for `grace_hours` the one it replaces still signs
+/// beside it (each delivery carries both signatures), so a receiver can switch to the new
+/// secret without refusing an alert meanwhile. A grace of 0 ends the old secret at once (it
+/// leaked).
+#[tracing::instrument(name = "webhooks::rotate_secret", skip_all)]
+pub async fn rotate_secret<S: AlertStore>(
+    storage: &S,
+    site: &Site,
+    id: WebhookId,
+    grace_hours: u32,
+    actor: Actor,
+) -> Result<Rotated, RotationError> {
+    if grace_hours > MAX_GRACE_HOURS {
+        return Err(RotationError::LongGrace(grace_hours));
+    }
+    let at = clock::now();
+    let previous_valid_until = at
+        .checked_add(jiff::SignedDuration::from_hours(i64::from(grace_hours)))
+        .unwrap_or(at);
+    let secret = crate::secrets::new_webhook_secret();
+    let entry = AuditEntry {
+        site_id: site.id,
+        actor,
+        action: AuditAction::WebhookSecretRotated,
+        detail: format!("webhook {id}, the old secret signing for {grace_hours} h more"),
+        at,
+    };
+    let rotated = storage
+        .rotate_webhook_secret(entry, id, &secret, previous_valid_until.as_millisecond())
+        .await?;
+    match rotated {
+        true => Ok(Rotated {
+            secret,
+            previous_valid_until,
+        }),
+        false => Err(RotationError::NoWebhook(id)),
+    }
 }
 
 /// Removes a webhook (its pending deliveries are no longer sent); `false` when the site has no

@@ -1,7 +1,7 @@
 //! The `koe` command line: `serve`; `site add|list|show|update|rotate-secret`;
 //! `key create|list|revoke`; `audit`; `report`; `link`; `erase`; `import`;
-//! `webhook add|list|remove|deliveries`; `verify` — each parses its arguments, calls the domain
-//! and prints (argument types in `args.rs`).
+//! `webhook add|list|remove|rotate-secret|deliveries`; `verify` — each parses its arguments,
+//! calls the domain and prints (argument types in `args.rs`).
 
 use std::process::ExitCode;
 
@@ -152,7 +152,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Import { args, db } => (db, StorageCommand::Import(args.parse()?)),
         Command::Webhook(command) => {
-            let (db, action) = command.split(settings.webhook_allow_private_networks);
+            let (db, action) = command.split(settings.webhook_reach());
             (db, StorageCommand::Webhook(action))
         }
         Command::Key(KeyCommand::Revoke { id, db }) => {

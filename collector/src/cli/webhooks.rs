@@ -1,4 +1,5 @@
-//! `koe webhook add|list|remove|deliveries`: alerts on unhappy customers from the command line.
+//! `koe webhook add|list|remove|rotate-secret|deliveries`: alerts on unhappy customers from the
+//! command line.
 
 use std::process::ExitCode;
 
@@ -8,7 +9,10 @@ use koe_shared::SiteKey;
 use serde_json::json;
 
 use super::DatabaseArg;
-use crate::alerts::webhooks::{WebhookRequest, add_webhook, remove_webhook};
+use crate::alerts::Reach;
+use crate::alerts::webhooks::{
+    DEFAULT_GRACE_HOURS, WebhookRequest, add_webhook, remove_webhook, rotate_secret,
+};
 use crate::audit::Actor;
 use crate::storage::Storage;
 
@@ -49,6 +53,22 @@ pub(super) enum WebhookCommand {
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Give a webhook a new signing secret (printed once); the old one still signs beside it
+    /// for the grace, so the receiver can switch without refusing an alert.
+    RotateSecret {
+        #[arg(long)]
+        site: String,
+        /// The webhook's id (`koe webhook list`).
+        #[arg(long)]
+        id: crate::ids::WebhookId,
+        /// Hours the old secret still signs (at most 168; 0 ends it now, for a leaked secret).
+        #[arg(long, default_value_t = DEFAULT_GRACE_HOURS)]
+        grace_hours: u32,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
     /// The latest alerts: state, attempts, last error.
     Deliveries {
         #[arg(long)]
@@ -63,9 +83,9 @@ pub(super) enum WebhookCommand {
 }
 
 impl WebhookCommand {
-    /// The database to open, and the command to run on it (`allow_private`:
-    /// `webhook_allow_private_networks`).
-    pub(super) fn split(self, allow_private: bool) -> (DatabaseArg, WebhookAction) {
+    /// The database to open, and the command to run on it (`reach`: where the operator lets
+    /// webhooks go).
+    pub(super) fn split(self, reach: Reach) -> (DatabaseArg, WebhookAction) {
         match self {
             Self::Add {
                 site,
@@ -81,12 +101,27 @@ impl WebhookCommand {
                     url,
                     condition,
                     format,
-                    allow_private,
+                    reach,
                     json,
                 },
             ),
             Self::List { site, json, db } => (db, WebhookAction::List { site, json }),
             Self::Remove { site, id, db } => (db, WebhookAction::Remove { site, id }),
+            Self::RotateSecret {
+                site,
+                id,
+                grace_hours,
+                json,
+                db,
+            } => (
+                db,
+                WebhookAction::RotateSecret {
+                    site,
+                    id,
+                    grace_hours,
+                    json,
+                },
+            ),
             Self::Deliveries {
                 site,
                 limit,
@@ -104,7 +139,7 @@ pub(super) enum WebhookAction {
         url: String,
         condition: String,
         format: String,
-        allow_private: bool,
+        reach: Reach,
         json: bool,
     },
     List {
@@ -114,6 +149,12 @@ pub(super) enum WebhookAction {
     Remove {
         site: String,
         id: crate::ids::WebhookId,
+    },
+    RotateSecret {
+        site: String,
+        id: crate::ids::WebhookId,
+        grace_hours: u32,
+        json: bool,
     },
     Deliveries {
         site: String,
@@ -138,7 +179,7 @@ impl WebhookAction {
                 url,
                 condition,
                 format,
-                allow_private,
+                reach,
                 json,
             } => {
                 let site = site(storage, &key).await?;
@@ -146,7 +187,7 @@ impl WebhookAction {
                     url: &url,
                     condition: &condition,
                     format: &format,
-                    allow_private,
+                    reach,
                 };
                 let (record, secret) = add_webhook(storage, &site, request, Actor::Cli).await?;
                 if json {
@@ -185,6 +226,31 @@ impl WebhookAction {
                     anyhow::bail!("site {key} has no webhook {id}");
                 }
                 println!("Webhook {id} removed.");
+            }
+            Self::RotateSecret {
+                site: key,
+                id,
+                grace_hours,
+                json,
+            } => {
+                let site = site(storage, &key).await?;
+                let rotated = rotate_secret(storage, &site, id, grace_hours, Actor::Cli).await?;
+                let until = rotated.previous_valid_until;
+                if json {
+                    println!(
+                        "{}",
+                        json!({
+                            "id": id,
+                            "secret": rotated.secret,
+                            "previous_valid_until_ms": until.as_millisecond(),
+                        })
+                    );
+                } else {
+                    println!("Webhook {id} has a new signing secret:");
+                    println!("  signing secret  {}", rotated.secret);
+                    println!("                  (shown once: check Koe-Signature with it)");
+                    println!("  the old secret signs beside it until {until}");
+                }
             }
             Self::Deliveries {
                 site: key,

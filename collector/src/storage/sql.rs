@@ -67,6 +67,11 @@ pub(super) trait Dialect {
     /// Deletes up to `$4` of a site's (`$1`) rows answered before local day `$3` (and so
     /// created before `$2`, which keeps the read on the site's time index); gives their ids.
     const PURGE_RESPONSES: &'static str;
+
+    /// Run first in a transaction that counts a site's rows before adding one (its webhooks,
+    /// under their cap), so two such transactions cannot both pass the count: PostgreSQL locks
+    /// the site's row; SQLite needs nothing, its writers being one at a time.
+    const LOCK_SITE: Option<&'static str>;
 }
 
 /// Inserts `rows` answers kept aside, bound like [`Dialect::insert_responses`].

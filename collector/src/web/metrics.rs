@@ -1,6 +1,6 @@
 //! Process-wide counters at `/metrics`, in the OpenMetrics text format (`prometheus-client`):
 //! accepted submissions, every refusal by its API error code — forged, expired, mismatched or
-//! replayed attribution included — and refused rating links. The code labels are the
+//! replayed attribution included — refused rating links, and alerts dropped unsent. The code labels are the
 //! variants of [`IngestCode`] and [`LinkRefusal`], every one of them exported from the start
 //! (at 0), so a new code is counted by name as soon as it exists. Counts only: no site, key,
 //! address or text ever becomes a label.
@@ -55,6 +55,7 @@ struct Metrics {
     accepted: Counter,
     refused: Family<CodeLabel, Counter>,
     links_refused: Family<ReasonLabel, Counter>,
+    alerts_dropped: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -93,8 +94,15 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Rate-limit checks answered by this collector alone because Redis was unreachable",
         limits_local.clone(),
     );
+    let alerts_dropped = Counter::default();
+    registry.register(
+        "koe_webhook_alerts_dropped",
+        "Alerts dropped unsent because more were waiting for their webhook than it may keep",
+        alerts_dropped.clone(),
+    );
     Metrics {
         registry,
+        alerts_dropped,
         limits_local,
         accepted,
         refused,
@@ -105,6 +113,13 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
 /// A rate-limit check fell back to the local limiter (Redis unreachable).
 pub fn limit_fell_back() {
     METRICS.limits_local.inc();
+}
+
+/// `n` alerts were dropped unsent (too many waiting for their webhook).
+pub fn alerts_dropped(n: usize) {
+    METRICS
+        .alerts_dropped
+        .inc_by(u64::try_from(n).unwrap_or(u64::MAX));
 }
 
 /// A submission was stored (created or merged).

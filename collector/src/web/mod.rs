@@ -109,6 +109,10 @@ pub fn routes<S: Storage>(
         .service(
             manage_resource("/webhooks/{id}", "DELETE", Role::Admin)
                 .route(web::delete().to(api::delete_webhook::<S>)),
+        )
+        .service(
+            manage_resource("/webhooks/{id}/secret", "POST", Role::Admin)
+                .route(web::post().to(api::rotate_webhook_secret::<S>)),
         );
     if let Some(limiter) = ip_limiter {
         config.app_data(limiter);

@@ -30,6 +30,6 @@ pub struct AppState<S> {
     pub public_url: Option<String>,
     /// Hashes customer ids for the survey cooldown.
     pub customer_key: crate::sites::fatigue::CustomerKey,
-    /// Webhooks may name private and local addresses (`webhook_allow_private_networks`).
-    pub webhook_allow_private: bool,
+    /// Where webhooks may go (`webhook_allow_private_networks`, `webhook_allow_http`).
+    pub webhook_reach: crate::alerts::Reach,
 }

@@ -97,3 +97,40 @@ impl Receiver {
         }
     }
 }
+
+/// A receiver that takes connections and never answers: a webhook pointed at it holds each
+/// attempt for the sender's whole timeout.
+pub struct Silent {
+    accepted: Arc<Mutex<usize>>,
+}
+
+impl Silent {
+    /// Starts listening on `port` (from `free_port`).
+    pub fn start(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("the receiver's port is free");
+        let accepted = Arc::new(Mutex::new(0));
+        let count = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            // Kept open, unanswered, until the test process ends.
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                held.push(stream);
+                *count.lock().unwrap() += 1;
+            }
+        });
+        Self { accepted }
+    }
+
+    /// Waits until at least `n` connections were taken (at most 30 s).
+    pub fn wait_for(&self, n: usize) {
+        let started = Instant::now();
+        while *self.accepted.lock().unwrap() < n {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the silent receiver was reached {} of {n} times",
+                self.accepted.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -11,7 +11,11 @@ use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
 
 async fn webhooks_are_managed_with_an_admin_key_and_alerts_leave_with_an_erasure<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn_with(|s| s.webhook_allow_private_networks = true).await
+    let Some(app) = TestApp::<S>::spawn_with(|s| {
+        s.webhook_allow_private_networks = true;
+        s.webhook_allow_http = true;
+    })
+    .await
     else {
         return;
     };
@@ -152,7 +156,111 @@ async fn a_webhook_into_a_private_network_is_refused_by_default<S: TestBackend>(
     }
 }
 
+/// Alerts carry customers' comments: a plain-http receiver is refused unless the operator
+/// allows it.
+async fn a_plain_http_webhook_is_refused_unless_the_operator_allows_it<S: TestBackend>() {
+    for allowed in [false, true] {
+        let Some(app) = TestApp::<S>::spawn_with(|s| s.webhook_allow_http = allowed).await else {
+            return;
+        };
+        let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+            .await
+            .unwrap();
+        let add = |url: &str| {
+            app.client
+                .post(app.url(&format!("/api/v1/sites/{}/webhooks", app.site.key())))
+                .bearer_auth(&admin)
+                .json(&json!({ "url": url, "when": "csat<=2" }))
+                .send()
+        };
+        let plain = add("http://hooks.example.com/koe").await.unwrap();
+        match allowed {
+            false => {
+                assert_eq!(plain.status(), 400);
+                let body: Value = plain.json().await.unwrap();
+                assert!(
+                    body["message"].as_str().unwrap().contains("https://"),
+                    "{body}"
+                );
+            }
+            true => assert_eq!(plain.status(), 201),
+        }
+        let secure = add("https://hooks.example.com/koe").await.unwrap();
+        assert_eq!(secure.status(), 201, "https is always allowed");
+    }
+}
+
+/// The API's rotation: the new secret once, the old one's end of grace, audited; a grace over
+/// a week, a mistyped body and another site's webhook are refused and change nothing.
+async fn a_webhook_secret_is_rotated_with_an_admin_key<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (_, admin) = create_api_key(&app.storage, &app.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    let base = format!("/api/v1/sites/{}/webhooks", app.site.key());
+    let added: Value = app
+        .client
+        .post(app.url(&base))
+        .bearer_auth(&admin)
+        .json(&json!({ "url": "https://hooks.example.com/koe", "when": "csat<=2" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = added["id"].as_i64().unwrap();
+    let rotate = |id: i64, body: &'static str| {
+        app.client
+            .post(app.url(&format!("{base}/{id}/secret")))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (body, status, what) in [
+        (r#"{"grace_hours": 200}"#, 400, "a grace over a week"),
+        (
+            r#"{"grace_hours": "soon"}"#,
+            400,
+            "a grace that is not a number",
+        ),
+        (r#"{"grace": 2}"#, 400, "an unknown field"),
+    ] {
+        assert_eq!(rotate(id, body).await.unwrap().status(), status, "{what}");
+    }
+    assert_eq!(rotate(id + 1, "").await.unwrap().status(), 404);
+    let rotated = rotate(id, r#"{"grace_hours": 2}"#).await.unwrap();
+    assert_eq!(rotated.status(), 200);
+    let rotated: Value = rotated.json().await.unwrap();
+    let secret = rotated["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_") && secret != added["secret"].as_str().unwrap());
+    let until = rotated["previous_valid_until_ms"].as_i64().unwrap();
+    let now = koe_collector::clock::now_ms();
+    assert!(
+        (now + 7_100_000..=now + 7_300_000).contains(&until),
+        "{until}"
+    );
+    assert_eq!(
+        rotate(id, "").await.unwrap().status(),
+        200,
+        "an empty body: the default grace"
+    );
+    let audit = app.storage.audit_events(app.site.site.id).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "webhook_secret_rotated")
+            .count(),
+        2
+    );
+}
+
 on_both_backends!(
     webhooks_are_managed_with_an_admin_key_and_alerts_leave_with_an_erasure,
-    a_webhook_into_a_private_network_is_refused_by_default
+    a_webhook_into_a_private_network_is_refused_by_default,
+    a_plain_http_webhook_is_refused_unless_the_operator_allows_it,
+    a_webhook_secret_is_rotated_with_an_admin_key
 );

@@ -62,4 +62,8 @@ impl Dialect for sqlx::Postgres {
         "AND k.interaction = gone.interaction AND NOT gone.set_aside) ",
         "SELECT id FROM gone"
     );
+
+    /// Concurrent transactions read the count before either inserts (read committed): the
+    /// site's row lock orders them.
+    const LOCK_SITE: Option<&'static str> = Some("SELECT id FROM sites WHERE id = $1 FOR UPDATE");
 }

@@ -85,11 +85,15 @@ pub struct DeliveryRecord {
 #[derive(Clone, FromRow)]
 pub struct DueDelivery {
     pub id: i64,
+    pub webhook_id: WebhookId,
+    pub site_id: SiteId,
     pub event_id: String,
     pub site_key: String,
     pub url: String,
     pub format: String,
     pub secret: String,
+    /// The secret a rotation replaced, while its grace lasts: deliveries are signed with both.
+    pub previous_secret: Option<String>,
     pub payload: String,
     pub created_at_ms: i64,
     pub attempts: i64,
@@ -100,6 +104,7 @@ impl std::fmt::Debug for DueDelivery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DueDelivery")
             .field("id", &self.id)
+            .field("webhook_id", &self.webhook_id)
             .field("event_id", &self.event_id)
             .field("site_key", &self.site_key)
             .field("url", &"[redacted]")
@@ -138,6 +143,9 @@ pub enum DeliveryState {
     Delivered,
     /// Gave up after failing for 24 hours.
     Failed,
+    /// Never sent: more alerts were waiting for its webhook than it may keep (the reason is in
+    /// `last_error`).
+    Dropped,
 }
 
 impl DeliveryState {
@@ -147,6 +155,7 @@ impl DeliveryState {
             Self::Pending => "pending",
             Self::Delivered => "delivered",
             Self::Failed => "failed",
+            Self::Dropped => "dropped",
         }
     }
 
@@ -156,6 +165,7 @@ impl DeliveryState {
             "pending" => Some(Self::Pending),
             "delivered" => Some(Self::Delivered),
             "failed" => Some(Self::Failed),
+            "dropped" => Some(Self::Dropped),
             _ => None,
         }
     }

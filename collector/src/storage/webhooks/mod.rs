@@ -16,12 +16,25 @@ pub(in crate::storage) use statements::Webhooks;
 
 /// Webhooks and the delivery outbox.
 pub trait AlertStore: Clone + Send + Sync + 'static {
-    /// Stores a webhook and records `entry` (its detail gets the id), in one transaction.
+    /// Stores a webhook and records `entry` (its detail gets the id), in one transaction;
+    /// `None` when the site has `cap` webhooks already (counted in that transaction, so
+    /// concurrent adds cannot pass it together).
     fn add_webhook(
         &self,
         entry: AuditEntry,
         webhook: NewWebhook,
-    ) -> impl Future<Output = Result<WebhookRecord, StorageError>> + Send;
+        cap: usize,
+    ) -> impl Future<Output = Result<Option<WebhookRecord>, StorageError>> + Send;
+
+    /// Gives webhook `id` of `entry.site_id` a new `secret`, the replaced one signing beside it
+    /// until `previous_until_ms`, recording `entry`; `false` when there is no such webhook.
+    fn rotate_webhook_secret(
+        &self,
+        entry: AuditEntry,
+        id: WebhookId,
+        secret: &str,
+        previous_until_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// A site's webhooks, oldest first.
     fn webhooks(
@@ -36,12 +49,21 @@ pub trait AlertStore: Clone + Send + Sync + 'static {
         id: WebhookId,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
-    /// Alerts due at `now_ms` (at most `limit`), oldest due first, of webhooks not removed.
+    /// Alerts due at `now_ms` (at most `limit`), of webhooks not removed: each webhook's oldest
+    /// due one, oldest due first.
     fn due_deliveries(
         &self,
         now_ms: i64,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<DueDelivery>, StorageError>> + Send;
+
+    /// Drops each webhook's pending deliveries beyond its newest `keep` (state `dropped`, with
+    /// `reason`); how many were dropped.
+    fn drop_excess_deliveries(
+        &self,
+        keep: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<usize, StorageError>> + Send;
 
     /// Takes a due delivery until `until_ms`, so no other sender takes it meanwhile; `false`
     /// when another sender took it first.
@@ -78,12 +100,34 @@ macro_rules! alert_store {
                 &self,
                 entry: $crate::audit::AuditEntry,
                 webhook: $crate::storage::NewWebhook,
-            ) -> Result<$crate::storage::WebhookRecord, $crate::storage::StorageError> {
+                cap: usize,
+            ) -> Result<Option<$crate::storage::WebhookRecord>, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+                let mut tx = self.$pool.begin().await?;
+                let id = <$db>::insert_webhook(&mut tx, &entry, &webhook, cap).await?;
+                tx.commit().await?;
+                Ok(id.map(|id| webhook.record(id)))
+            }
+
+            #[tracing::instrument(
+                name = "storage::rotate_webhook_secret",
+                level = "debug",
+                skip_all
+            )]
+            async fn rotate_webhook_secret(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                id: $crate::ids::WebhookId,
+                secret: &str,
+                previous_until_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
                 let mut tx = self.$pool.begin().await?;
-                let id = <$db>::insert_webhook(&mut tx, &entry, &webhook).await?;
+                let rotated =
+                    <$db>::rotate_secret(&mut tx, &entry, id, secret, previous_until_ms).await?;
                 tx.commit().await?;
-                Ok(webhook.record(id))
+                Ok(rotated)
             }
 
             #[tracing::instrument(name = "storage::webhooks", level = "debug", skip_all)]
@@ -116,6 +160,20 @@ macro_rules! alert_store {
             ) -> Result<Vec<$crate::storage::DueDelivery>, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
                 <$db>::due_deliveries(&mut *self.$pool.acquire().await?, now_ms, limit).await
+            }
+
+            #[tracing::instrument(
+                name = "storage::drop_excess_deliveries",
+                level = "debug",
+                skip_all
+            )]
+            async fn drop_excess_deliveries(
+                &self,
+                keep: i64,
+                reason: &str,
+            ) -> Result<usize, $crate::storage::StorageError> {
+                use $crate::storage::webhooks::Webhooks as _;
+                <$db>::drop_excess(&mut *self.$pool.acquire().await?, keep, reason).await
             }
 
             #[tracing::instrument(name = "storage::claim_delivery", level = "debug", skip_all)]

@@ -13,10 +13,17 @@ use crate::storage::records::{
     AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
 };
 use crate::storage::rows::{DeliveryRow, WebhookRow, timestamp};
-use crate::storage::sql::for_koe_databases;
+use crate::storage::sql::{Dialect, for_koe_databases};
 
+/// Inserts nothing when the site has `$7` webhooks already: counted and inserted in one
+/// statement, after [`Dialect::LOCK_SITE`], so concurrent adds cannot pass the cap together.
 const INSERT_WEBHOOK: &str = "INSERT INTO webhooks (site_id, url, condition, format, secret, \
-     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+     created_at_ms) SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT COUNT(*) FROM webhooks \
+     WHERE site_id = $1 AND removed_at_ms IS NULL) < $7 RETURNING id";
+/// The secret it replaces keeps signing until `$1`.
+const ROTATE_SECRET: &str = "UPDATE webhooks SET previous_secret = secret, \
+     previous_secret_until_ms = $1, secret = $2 WHERE id = $3 AND site_id = $4 AND \
+     removed_at_ms IS NULL RETURNING id";
 const SELECT_WEBHOOKS: &str = "SELECT id, url, condition, format, created_at_ms FROM webhooks \
      WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
 const REMOVE_WEBHOOK: &str = "UPDATE webhooks SET removed_at_ms = $1 WHERE id = $2 AND \
@@ -25,11 +32,23 @@ const SELECT_RULES: &str =
     "SELECT id, condition FROM webhooks WHERE site_id = $1 AND removed_at_ms IS NULL";
 const INSERT_ALERT: &str = "INSERT INTO webhook_deliveries (webhook_id, site_id, event_id, \
      interaction, payload, created_at_ms, next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)";
-const SELECT_DUE: &str = "SELECT d.id, d.event_id, s.site_key, w.url, w.format, w.secret, \
-     d.payload, d.created_at_ms, d.attempts, d.next_attempt_at_ms FROM webhook_deliveries d \
+/// Each webhook's turn: its oldest due delivery (so one webhook's backlog cannot fill the batch
+/// and push every other site's alerts back), oldest due first, with the previous secret while
+/// its grace lasts.
+const SELECT_DUE: &str = "SELECT d.id, d.webhook_id, d.site_id, d.event_id, s.site_key, w.url, \
+     w.format, w.secret, CASE WHEN w.previous_secret_until_ms > $1 THEN w.previous_secret END \
+     AS previous_secret, d.payload, d.created_at_ms, d.attempts, d.next_attempt_at_ms \
+     FROM (SELECT id, webhook_id, site_id, event_id, payload, created_at_ms, attempts, \
+     next_attempt_at_ms, ROW_NUMBER() OVER (PARTITION BY webhook_id \
+     ORDER BY next_attempt_at_ms, id) AS turn FROM webhook_deliveries \
+     WHERE state = 'pending' AND next_attempt_at_ms <= $1) d \
      JOIN webhooks w ON w.id = d.webhook_id JOIN sites s ON s.id = d.site_id \
-     WHERE d.state = 'pending' AND d.next_attempt_at_ms <= $1 AND w.removed_at_ms IS NULL \
-     ORDER BY d.next_attempt_at_ms LIMIT $2";
+     WHERE d.turn = 1 AND w.removed_at_ms IS NULL ORDER BY d.next_attempt_at_ms, d.id LIMIT $2";
+/// Drops each webhook's pending deliveries beyond its newest `$1`, saying why (`$2`).
+const DROP_EXCESS: &str = "UPDATE webhook_deliveries SET state = 'dropped', last_error = $2 \
+     WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY webhook_id \
+     ORDER BY id DESC) AS newer FROM webhook_deliveries WHERE state = 'pending') ranked \
+     WHERE newer > $1) RETURNING id";
 const CLAIM: &str = "UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id = $2 AND \
      state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
 /// Only by the sender holding the claim (`$7`, the claim's end it set).
@@ -44,11 +63,23 @@ const PURGE_ALERTS: &str =
 
 /// The statements, on one connection (the caller's transaction where there is one).
 pub(in crate::storage) trait Webhooks: Database {
+    /// `None`: the site has `cap` webhooks already.
     async fn insert_webhook(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
         webhook: &NewWebhook,
-    ) -> Result<WebhookId, StorageError>;
+        cap: i64,
+    ) -> Result<Option<WebhookId>, StorageError>;
+
+    /// Gives webhook `id` of `entry.site_id` a new secret, the old one signing beside it until
+    /// `previous_until_ms`; `false` when there is no such webhook.
+    async fn rotate_secret(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        id: WebhookId,
+        secret: &str,
+        previous_until_ms: i64,
+    ) -> Result<bool, StorageError>;
 
     async fn webhooks(
         conn: &mut Self::Connection,
@@ -77,6 +108,13 @@ pub(in crate::storage) trait Webhooks: Database {
         now_ms: i64,
         limit: i64,
     ) -> Result<Vec<DueDelivery>, StorageError>;
+
+    /// Drops the pending deliveries of each webhook beyond its newest `keep`; how many.
+    async fn drop_excess(
+        conn: &mut Self::Connection,
+        keep: i64,
+        reason: &str,
+    ) -> Result<usize, StorageError>;
 
     /// Takes a due delivery for this sender until `until_ms` (`false`: another took it).
     async fn claim_delivery(
@@ -114,22 +152,51 @@ for_koe_databases! {
         conn: &mut Self::Connection,
         entry: &AuditEntry,
         webhook: &NewWebhook,
-    ) -> Result<WebhookId, StorageError> {
-        let (id,): (i64,) = sqlx::query_as(INSERT_WEBHOOK)
+        cap: i64,
+    ) -> Result<Option<WebhookId>, StorageError> {
+        if let Some(lock) = <Self as Dialect>::LOCK_SITE {
+            sqlx::query(lock).bind(webhook.site_id).execute(&mut *conn).await?;
+        }
+        let inserted: Option<(i64,)> = sqlx::query_as(INSERT_WEBHOOK)
             .bind(webhook.site_id)
             .bind(webhook.url.as_str())
             .bind(webhook.condition.to_string().as_str())
             .bind(webhook.format.as_str())
             .bind(webhook.secret.as_str())
             .bind(webhook.created_at.as_millisecond())
-            .fetch_one(&mut *conn)
+            .bind(cap)
+            .fetch_optional(&mut *conn)
             .await?;
+        let Some((id,)) = inserted else {
+            return Ok(None);
+        };
         let entry = AuditEntry {
             detail: format!("{} (id {id})", entry.detail),
             ..entry.clone()
         };
         Self::insert_audit(conn, &entry).await?;
-        Ok(WebhookId::new(id))
+        Ok(Some(WebhookId::new(id)))
+    }
+
+    async fn rotate_secret(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        id: WebhookId,
+        secret: &str,
+        previous_until_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let rotated: Option<(i64,)> = sqlx::query_as(ROTATE_SECRET)
+            .bind(previous_until_ms)
+            .bind(secret)
+            .bind(id)
+            .bind(entry.site_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let rotated = rotated.is_some();
+        if rotated {
+            Self::insert_audit(conn, entry).await?;
+        }
+        Ok(rotated)
     }
 
     async fn webhooks(
@@ -218,6 +285,19 @@ for_koe_databases! {
             .bind(limit)
             .fetch_all(conn)
             .await?)
+    }
+
+    async fn drop_excess(
+        conn: &mut Self::Connection,
+        keep: i64,
+        reason: &str,
+    ) -> Result<usize, StorageError> {
+        let dropped: Vec<(i64,)> = sqlx::query_as(DROP_EXCESS)
+            .bind(keep)
+            .bind(reason)
+            .fetch_all(conn)
+            .await?;
+        Ok(dropped.len())
     }
 
     async fn claim_delivery(

@@ -33,4 +33,6 @@ pub use responses::submit_response;
 pub use scores::scores;
 pub use sites::{show_site, update_site_settings};
 pub use standings::standings;
-pub use webhooks::{create_webhook, delete_webhook, list_deliveries, list_webhooks};
+pub use webhooks::{
+    create_webhook, delete_webhook, list_deliveries, list_webhooks, rotate_webhook_secret,
+};

@@ -51,6 +51,7 @@ pub const BEARER: &str = "api_key";
         super::webhooks::list_webhooks,
         super::webhooks::list_deliveries,
         super::webhooks::delete_webhook,
+        super::webhooks::rotate_webhook_secret,
     ),
     modifiers(&Errors),
     tags(

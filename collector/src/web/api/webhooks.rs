@@ -1,12 +1,16 @@
 //! `/api/v1/sites/{site}/webhooks` (admin): add a webhook (its signing secret shown once), list
-//! and remove them, and list the latest deliveries with their state, attempts and last error.
+//! and remove them, rotate a webhook's secret (the old one signing beside the new for a grace),
+//! and list the latest deliveries with their state, attempts and last error.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::paths::{SiteItemPath, SitePath};
-use crate::alerts::webhooks::{WebhookError, WebhookRequest, add_webhook, remove_webhook};
+use crate::alerts::webhooks::{
+    DEFAULT_GRACE_HOURS, RotationError, WebhookError, WebhookRequest, add_webhook, remove_webhook,
+    rotate_secret,
+};
 use crate::ids::WebhookId;
 use crate::storage::{DeliveryRecord, Storage, WebhookRecord};
 use crate::web::error::ManageError;
@@ -16,7 +20,8 @@ use crate::web::state::AppState;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookBody {
-    /// Where alerts are POSTed: a public `https://` (or `http://`) URL.
+    /// Where alerts are POSTed: a public `https://` URL (`http://` only where the operator set
+    /// `webhook_allow_http`).
     #[schema(max_length = 2048)]
     url: String,
     /// The condition, e.g. `csat<=2 or nps<=6 or resolved=false`.
@@ -42,6 +47,26 @@ pub struct CreatedWebhook {
     pub webhook: WebhookRecord,
     /// Signs every delivery (`Koe-Signature`); see docs/operations.md.
     pub secret: String,
+}
+
+/// How to rotate a webhook's secret.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecretBody {
+    /// Hours the old secret still signs beside the new one (default 24, at most 168; 0 ends it
+    /// at once, for a secret that leaked).
+    #[schema(maximum = 168)]
+    grace_hours: Option<u32>,
+}
+
+/// A webhook's new secret, shown only now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RotatedSecret {
+    #[schema(value_type = i64)]
+    pub id: WebhookId,
+    pub secret: String,
+    /// Until when (Unix milliseconds) deliveries are also signed with the old secret.
+    pub previous_valid_until_ms: i64,
 }
 
 /// A site's webhooks.
@@ -81,7 +106,7 @@ pub async fn create_webhook<S: Storage>(
         url: &body.url,
         condition: &body.when,
         format,
-        allow_private: state.webhook_allow_private,
+        reach: state.webhook_reach,
     };
     let (record, secret) = add_webhook(&state.storage, site, request, caller.actor())
         .await
@@ -138,11 +163,55 @@ pub async fn delete_webhook<S: Storage>(
 }
 
 #[utoipa::path(
+    post,
+    path = "/api/v1/sites/{site}/webhooks/{id}/secret",
+    tag = "site",
+    summary = "Rotate a webhook's signing secret",
+    description = "Makes a new secret, shown once. For `grace_hours` (default 24) every delivery \
+        carries two signatures, `Koe-Signature: t=…,v1=<new>,v1=<old>`, so the receiver can \
+        switch secrets without refusing an alert.",
+    params(SiteItemPath),
+    request_body(content = Option<RotateSecretBody>),
+    responses((status = 200, description = "Rotated.", body = RotatedSecret)),
+    security(("api_key" = ["admin"])),
+)]
+#[tracing::instrument(name = "api::rotate_webhook_secret", skip_all)]
+pub async fn rotate_webhook_secret<S: Storage>(
+    caller: Caller,
+    path: web::Path<SiteItemPath>,
+    body: web::Bytes,
+    state: web::Data<AppState<S>>,
+) -> Result<HttpResponse, ManageError> {
+    let id = WebhookId::new(path.id);
+    // The body is optional (an empty POST rotates with the default grace), but one that is
+    // sent must be read right: a mistyped grace is refused, not replaced by the default.
+    let body: RotateSecretBody = match body.is_empty() {
+        true => RotateSecretBody::default(),
+        false => serde_json::from_slice(&body)
+            .map_err(|e| ManageError::BadParameter(format!("the body: {e}")))?,
+    };
+    let grace = body.grace_hours.unwrap_or(DEFAULT_GRACE_HOURS);
+    let rotated = rotate_secret(&state.storage, &caller.site, id, grace, caller.actor())
+        .await
+        .map_err(|e| match e {
+            RotationError::Storage(e) => e.into(),
+            RotationError::NoWebhook(_) => ManageError::NotFound,
+            other => ManageError::BadParameter(other.to_string()),
+        })?;
+    Ok(HttpResponse::Ok().json(RotatedSecret {
+        id,
+        secret: rotated.secret,
+        previous_valid_until_ms: rotated.previous_valid_until.as_millisecond(),
+    }))
+}
+
+#[utoipa::path(
     get,
     path = "/api/v1/sites/{site}/webhooks/deliveries",
     tag = "site",
     summary = "The latest webhook deliveries",
-    description = "Each with its state (`pending`, `delivered`, `failed`), attempts and last error.",
+    description = "Each with its state (`pending`, `delivered`, `failed`, or `dropped` when more \
+        than 1000 alerts waited for its webhook), attempts and last error.",
     params(SitePath, DeliveriesQuery),
     responses((status = 200, description = "The deliveries.", body = DeliveryList)),
     security(("api_key" = ["admin"])),
