@@ -1,7 +1,8 @@
 //! `koe import` as a team moving to Koe uses it: Koe's own export imported into a new site gives
 //! identical scores; Chatwoot's CSAT report and a mapped CSV come in dated by their own times;
 //! a second import changes nothing; a file with a bad line changes nothing and `--dry-run` lists
-//! each bad line with its column and why. On SQLite and PostgreSQL.
+//! each bad line with its column and why — the first hundred of them, each quoting at most a short
+//! piece of its cell, and a line or a cell past its bound is one. On SQLite and PostgreSQL.
 
 mod support;
 
@@ -267,6 +268,124 @@ fn a_file_with_bad_lines_changes_nothing_and_says_where(database: &str) {
     assert_eq!(drift(database), serde_json::json!([]));
 }
 
+const TICKETS_MAP: &str = "interaction=Ticket,csat=Rating,created_at=Date";
+
+fn a_file_of_ten_thousand_bad_lines_lists_the_first_hundred_and_counts_the_rest(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = add_site(database);
+    let file = dir.path().join("tickets.csv");
+    let long = "x".repeat(1_000);
+    let mut text = String::from("Ticket,Rating,Date\n");
+    for n in 0..10_000 {
+        // The first hundred (the listed ones) echo a long cell; the rest a short one.
+        let rating = if n < 100 { long.as_str() } else { "x" };
+        text.push_str(&format!("T-{n},{rating},2026-10-30T09:00:00Z\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let (ok, dry) = import(
+        database,
+        &site,
+        "csv",
+        &file,
+        &["--map", TICKETS_MAP, "--dry-run"],
+    );
+    assert!(!ok, "bad lines fail the check");
+    let bad = dry["bad"].as_array().unwrap();
+    assert_eq!(
+        (bad.len(), dry["bad_lines"].as_u64()),
+        (100, Some(10_000)),
+        "the first hundred listed, all counted"
+    );
+    assert_eq!(bad[0]["line"], 2, "from the first, in file order");
+    for line in bad {
+        let why = line["why"].as_str().unwrap();
+        assert!(
+            why.chars().count() <= 300 && why.contains("(1000 characters)"),
+            "a cell is quoted by its start and its length: {why}"
+        );
+    }
+    let printed = koe(
+        database,
+        &[
+            "import",
+            "--site",
+            &site,
+            "--format",
+            "csv",
+            &file.display().to_string(),
+            "--map",
+            TICKETS_MAP,
+            "--dry-run",
+        ],
+    );
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    assert!(
+        printed.lines().count() <= 100 + 3 && printed.len() < 30_000,
+        "{} lines, {} bytes",
+        printed.lines().count(),
+        printed.len()
+    );
+    assert!(
+        printed.contains("… and 9900 more bad lines"),
+        "{:?}",
+        printed.lines().rev().take(3).collect::<Vec<_>>()
+    );
+}
+
+fn a_line_or_a_cell_past_its_bound_is_refused_naming_its_line(database: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = add_site(database);
+    let file = dir.path().join("notes.csv");
+    let start = "Ticket,Rating,Date,Notes\nT-1,4,2026-10-30T09:00:00Z,fine\n";
+    let next = "T-9,4,2026-10-30T09:00:00Z,fine\n";
+    let cases = [
+        (
+            "a cell over 8 KiB, in a column not imported",
+            format!(
+                "{start}T-2,4,2026-10-30T09:00:00Z,{}\n{next}",
+                "n".repeat(9_000)
+            ),
+            "Notes",
+            "8 KiB",
+        ),
+        (
+            "a quote left open: the rest of the file one cell",
+            format!(
+                "{start}T-2,4,2026-10-30T09:00:00Z,\"open\n{}",
+                next.repeat(10_000)
+            ),
+            "",
+            "64 KiB",
+        ),
+    ];
+    for (what, text, column, bound) in cases {
+        std::fs::write(&file, text).unwrap();
+        let (ok, dry) = import(
+            database,
+            &site,
+            "csv",
+            &file,
+            &["--map", TICKETS_MAP, "--dry-run"],
+        );
+        assert!(!ok, "{what}: {dry}");
+        assert_eq!(
+            (
+                dry["bad"][0]["line"].as_u64(),
+                dry["bad"][0]["column"].as_str(),
+                dry["bad_lines"].as_u64()
+            ),
+            (Some(3), Some(column), Some(1)),
+            "{what}: {dry}"
+        );
+        let why = dry["bad"][0]["why"].as_str().unwrap();
+        assert!(why.contains(bound), "{what}: {why}");
+        let (ok, refused) = import(database, &site, "csv", &file, &["--map", TICKETS_MAP]);
+        assert!(!ok, "{what}");
+        assert_eq!(refused["imported"], 0, "{what}: nothing imported");
+    }
+    assert_eq!(scores(database, &site), serde_json::json!([]));
+}
+
 fn on_sqlite(test: fn(&str)) {
     let dir = tempfile::tempdir().unwrap();
     test(&format!("sqlite://{}", dir.path().join("koe.db").display()));
@@ -296,6 +415,17 @@ fn sqlite_chatwoots_csat_report_comes_in_with_its_agents_and_days() {
 #[test]
 fn sqlite_a_file_with_bad_lines_changes_nothing_and_says_where() {
     on_sqlite(a_file_with_bad_lines_changes_nothing_and_says_where);
+}
+
+// How a file is read does not depend on the database: these two run on SQLite only.
+#[test]
+fn sqlite_a_file_of_ten_thousand_bad_lines_lists_the_first_hundred_and_counts_the_rest() {
+    on_sqlite(a_file_of_ten_thousand_bad_lines_lists_the_first_hundred_and_counts_the_rest);
+}
+
+#[test]
+fn sqlite_a_line_or_a_cell_past_its_bound_is_refused_naming_its_line() {
+    on_sqlite(a_line_or_a_cell_past_its_bound_is_refused_naming_its_line);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

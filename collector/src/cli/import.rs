@@ -119,9 +119,9 @@ impl ImportCommand {
         } else {
             print_summary(&summary);
         }
-        Ok(match summary.bad.is_empty() {
-            true => ExitCode::SUCCESS,
-            false => ExitCode::FAILURE,
+        Ok(match summary.bad_lines {
+            0 => ExitCode::SUCCESS,
+            _ => ExitCode::FAILURE,
         })
     }
 }
@@ -135,15 +135,18 @@ fn print_summary(s: &ImportSummary) {
         };
         println!("line {}{column}: {}", bad.line, bad.why);
     }
+    let unlisted = s.bad_lines - s.bad.len() as u64;
+    if unlisted > 0 {
+        println!(
+            "… and {unlisted} more bad lines (the first {} are listed)",
+            import::MAX_BAD_LISTED
+        );
+    }
     println!(
         "{} lines: {} answers, {} repeats of an interaction (first kept), {} skipped, {} bad",
-        s.lines,
-        s.answers,
-        s.repeated,
-        s.skipped,
-        s.bad.len()
+        s.lines, s.answers, s.repeated, s.skipped, s.bad_lines
     );
-    if !s.bad.is_empty() {
+    if s.bad_lines > 0 {
         println!("Nothing imported: fix the lines above (or leave them out) and run again.");
     } else if s.dry_run {
         println!("Dry run: nothing imported (answers already stored would be left as they are).");

@@ -117,10 +117,18 @@ fn conversation(cell: &str) -> Result<Option<InteractionId>, String> {
         .iter()
         .rposition(|p| *p == "conversations")
         .filter(|&i| i >= 2 && parts[i - 2] == "accounts" && i + 1 < parts.len())
-        .ok_or_else(|| format!("{cell:?} is not a Chatwoot conversation link"))?;
+        .ok_or_else(|| {
+            format!(
+                "{} is not a Chatwoot conversation link",
+                values::shown(cell)
+            )
+        })?;
     let (account, number) = (parts[at - 1], parts[at + 1]);
     if !account.bytes().all(|b| b.is_ascii_digit()) || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{cell:?} is not a Chatwoot conversation link"));
+        return Err(format!(
+            "{} is not a Chatwoot conversation link",
+            values::shown(cell)
+        ));
     }
     InteractionId::try_from(format!("chatwoot-{account}-{number}").as_str())
         .map(Some)
@@ -133,7 +141,7 @@ fn recorded_at(cell: &str, options: &ReadOptions) -> Result<i64, String> {
     if let Some(utc) = cell.strip_suffix(" UTC") {
         let local: jiff::civil::DateTime = utc
             .parse()
-            .map_err(|_| format!("{cell:?} is not a Chatwoot time"))?;
+            .map_err(|_| format!("{} is not a Chatwoot time", values::shown(cell)))?;
         return local
             .to_zoned(jiff::tz::TimeZone::UTC)
             .map(|z| z.timestamp().as_millisecond())

@@ -52,9 +52,10 @@ impl Columns {
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| {
+                // Clipped: a header is a line, and a line may be 64 KiB.
                 ImportError::Header(format!(
                     "the file has no column {name:?} (for {field}); its columns are: {}",
-                    header.iter().collect::<Vec<_>>().join(", ")
+                    super::clip(&header.iter().collect::<Vec<_>>().join(", "), 300)
                 ))
             })?;
         let slot = match field {

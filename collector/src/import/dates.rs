@@ -5,7 +5,12 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::fmt::strtime;
 
+use super::values::shown;
 use crate::sites::SiteTimeZone;
+
+/// Most characters of a time parser's own error a reason keeps (jiff quotes the input it could
+/// not read, which may be a whole cell).
+const PARSER_ERROR_CHARS: usize = 120;
 
 /// How a file writes its times.
 #[derive(Debug, Clone, Default)]
@@ -25,15 +30,17 @@ pub fn parse(text: &str, format: &DateFormat, zone: &SiteTimeZone) -> Result<i64
     }
     match format {
         DateFormat::Strftime(format) => {
-            let parsed = strtime::parse(format, text)
-                .map_err(|e| format!("{text:?} does not match {format:?}: {e}"))?;
+            let parsed = strtime::parse(format, text).map_err(|e| {
+                let e = super::clip(&e.to_string(), PARSER_ERROR_CHARS);
+                format!("{} does not match {format:?}: {e}", shown(text))
+            })?;
             if let Ok(at) = parsed.to_timestamp() {
                 return Ok(at.as_millisecond());
             }
             let local = parsed
                 .to_datetime()
                 .or_else(|_| parsed.to_date().map(|d| d.at(12, 0, 0, 0)))
-                .map_err(|e| format!("{text:?} does not name a day: {e}"))?;
+                .map_err(|e| format!("{} does not name a day: {e}", shown(text)))?;
             in_zone(local, zone)
         }
         DateFormat::Usual => {
@@ -47,8 +54,9 @@ pub fn parse(text: &str, format: &DateFormat, zone: &SiteTimeZone) -> Result<i64
                 return in_zone(day.at(12, 0, 0, 0), zone);
             }
             Err(format!(
-                "{text:?} is not a date: use RFC 3339 (2026-11-30T14:05:00+09:00), \
-                 2026-11-30 14:05 (the site's time zone), or --date-format"
+                "{} is not a date: use RFC 3339 (2026-11-30T14:05:00+09:00), \
+                 2026-11-30 14:05 (the site's time zone), or --date-format",
+                shown(text)
             ))
         }
     }

@@ -6,7 +6,21 @@ use koe_shared::{
     Resolved, TeamId,
 };
 
-use super::BadLine;
+use super::{BadLine, clip};
+
+/// Most characters of a cell a reason quotes: enough to find it in the file.
+pub const SHOWN_CHARS: usize = 80;
+
+/// `cell` quoted for a bad line's reason: whole if short, else its start and its length, so a
+/// reason stays a line long however long the cell.
+pub fn shown(cell: &str) -> String {
+    let start = clip(cell, SHOWN_CHARS);
+    if start == cell {
+        format!("{cell:?}")
+    } else {
+        format!("{start:?} ({} characters)", cell.chars().count())
+    }
+}
 
 /// Parses with `parse` unless the cell is empty (`None`), naming the line and column on error.
 pub fn optional<T>(
@@ -36,9 +50,9 @@ pub fn undefuse(cell: &str) -> &str {
 fn number<T: TryFrom<u8, Error = ParseError>>(cell: &str) -> Result<T, String> {
     let value: f64 = cell
         .parse()
-        .map_err(|_| format!("{cell:?} is not a number"))?;
+        .map_err(|_| format!("{} is not a number", shown(cell)))?;
     if value.fract() != 0.0 || !(0.0..=255.0).contains(&value) {
-        return Err(format!("{cell:?} is not a whole score"));
+        return Err(format!("{} is not a whole score", shown(cell)));
     }
     T::try_from(value as u8).map_err(|e| e.to_string())
 }
@@ -59,7 +73,7 @@ pub fn resolved(cell: &str) -> Result<Resolved, String> {
     match cell.to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "resolved" => Ok(Resolved::Yes),
         "false" | "no" | "0" | "unresolved" => Ok(Resolved::No),
-        _ => Err(format!("{cell:?} is not true/false or yes/no")),
+        _ => Err(format!("{} is not true/false or yes/no", shown(cell))),
     }
 }
 
@@ -88,4 +102,45 @@ pub fn reasons(cell: &str) -> Result<Reasons, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
     Reasons::try_from(tags).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_cell_is_quoted_in_its_reason_by_its_start_and_its_length() {
+        let long = "x".repeat(10_000);
+        let zone = crate::sites::SiteTimeZone::parse("Asia/Tokyo").unwrap();
+        let european = crate::import::DateFormat::Strftime("%d/%m/%Y".into());
+        let cases: [(&str, Result<(), String>); 5] = [
+            ("a score", csat(&long).map(drop)),
+            (
+                "a whole score",
+                nps(&format!("1.5{}", "0".repeat(10_000))).map(drop),
+            ),
+            ("resolved", resolved(&long).map(drop)),
+            (
+                "a date",
+                crate::import::dates::parse(&long, &Default::default(), &zone).map(drop),
+            ),
+            (
+                "a date in a given format",
+                crate::import::dates::parse(&format!("30/11/2026{long}"), &european, &zone)
+                    .map(drop),
+            ),
+        ];
+        for (what, result) in cases {
+            let why = result.expect_err(what);
+            assert!(
+                why.chars().count() < 300 && why.contains("characters)"),
+                "{what}: {why}"
+            );
+        }
+        assert_eq!(
+            shown("5 stars"),
+            "\"5 stars\"",
+            "a short cell is quoted whole"
+        );
+    }
 }
