@@ -1,13 +1,14 @@
 //! Whether a customer is surveyed now: a survey the widget is about to show (an impression,
 //! or a `prepare`'s peek ahead of it) and rating links about to be sent both follow the site's
 //! fatigue rules — its sample, and a named customer's cooldown — and are counted here, so the
-//! public API, the admin API and `koe link` decide alike.
+//! public API, the admin API and `koe link` decide alike. The widget's customer is named only
+//! by the site's signed token ([`SignedCustomer`]); a link's by the admin key that asks for it.
 
 use koe_shared::{CustomerId, Declined, InteractionId};
 
 use crate::clock;
 use crate::responses::Attribution;
-use crate::responses::attribution::NamedCustomer;
+use crate::responses::attribution::SignedCustomer;
 use crate::sites::Site;
 use crate::sites::fatigue::CustomerKey;
 use crate::storage::{
@@ -33,7 +34,9 @@ pub async fn customer_key<S: CustomerStore>(
 pub struct ImpressionRequest {
     pub interaction: InteractionId,
     pub attribution: Attribution,
-    pub customer: Option<NamedCustomer>,
+    /// Only a customer the token signed: an id the page sent unsigned never reaches the
+    /// cooldown, so the answer cannot tell anyone whether that person was surveyed lately.
+    pub customer: Option<SignedCustomer>,
     /// Only ask (`koe('prepare')`): record nothing.
     pub peek: bool,
     /// When the page asked: the impression's day, in the site's time zone.
@@ -53,8 +56,8 @@ pub enum Shown {
     Declined(Declined),
 }
 
-/// Decides whether the survey is shown — the site's sample, then the customer's cooldown —
-/// and counts its impression when it is (unless only peeking).
+/// Decides whether the survey is shown — the site's sample, then the signed customer's
+/// cooldown — and counts its impression when it is (unless only peeking).
 #[tracing::instrument(name = "surveying::show", skip_all, fields(site = %site.key, peek = request.peek))]
 pub async fn show<S: AnswerStore + CustomerStore>(
     storage: &S,
@@ -65,17 +68,14 @@ pub async fn show<S: AnswerStore + CustomerStore>(
     if !site.fatigue.samples(key, site.id, &request.interaction) {
         return Ok(Shown::Declined(Declined::SampledOut));
     }
-    let check = |customer: NamedCustomer| CustomerCheck {
-        customer: key.hash(site.id, &customer.id),
+    let check = |customer: SignedCustomer| CustomerCheck {
+        customer: key.hash(site.id, customer.id()),
         cooldown_ms: site.fatigue.cooldown_ms(),
     };
     if request.peek {
-        // Only a customer the site signed is looked up ahead: a peek records nothing, so for
-        // an unsigned one it would tell anyone, as often as asked, when that customer was
-        // last surveyed. The show's own impression still applies the cooldown.
-        let signed = request.customer.filter(|c| c.signed).map(check);
+        let customer = request.customer.map(check);
         let shown = storage
-            .would_show(site.id, &request.interaction, signed, request.at)
+            .would_show(site.id, &request.interaction, customer, request.at)
             .await?;
         return Ok(match shown {
             true => Shown::WouldShow,

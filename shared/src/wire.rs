@@ -92,8 +92,10 @@ pub struct Impression {
     pub token: Option<AttributionToken>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
-    /// Who is being asked, so a site's cooldown can spare them (unsigned only on non-strict
-    /// sites; strict ones take it from the token).
+    /// Who is being asked. The site's cooldown spares only a customer the token signs (version
+    /// 3), which this may repeat but not change; sent unsigned it is ignored on non-strict sites
+    /// (refused on strict ones), since answering on it would tell anyone whether that person was
+    /// surveyed lately.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerId>,
     /// Only ask (`koe('prepare')`, while the chat still runs): the answer says whether the
@@ -122,7 +124,7 @@ pub enum Declined {
     /// The interaction falls outside the site's sample (decided by the interaction id alone,
     /// so a retry or reload gives the same answer).
     SampledOut,
-    /// The customer was surveyed within the site's cooldown.
+    /// The customer the site signed was surveyed within the site's cooldown.
     Cooldown,
 }
 

@@ -7,7 +7,7 @@ use koe_collector::sites::{Origin, Site, SiteTimeZone};
 use koe_collector::startup::Application;
 use koe_collector::storage::StoredResponse;
 use koe_shared::token::{self, AttributionClaims};
-use koe_shared::{AgentId, Channel, InteractionId, SiteKey, TeamId};
+use koe_shared::{AgentId, Channel, CustomerId, InteractionId, SiteKey, TeamId};
 use serde_json::Value;
 
 use crate::{TestBackend, TestDatabase, init_test_logging};
@@ -44,6 +44,21 @@ impl TestSite {
             expires_at,
             offer: None,
             customer: None,
+        })
+    }
+
+    /// Signs an interaction and the customer asked about it (version 3), as a site's backend
+    /// does for the survey cooldown: only a customer signed so counts for it.
+    pub fn customer_token(&self, interaction: &str, customer: &str) -> String {
+        self.token_for(AttributionClaims {
+            site: self.site.key.clone(),
+            interaction: InteractionId::try_from(interaction).expect("a valid interaction"),
+            agent: None,
+            team: None,
+            channel: None,
+            expires_at: in_an_hour(),
+            offer: None,
+            customer: Some(CustomerId::try_from(customer).expect("a valid customer")),
         })
     }
 

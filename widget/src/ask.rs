@@ -1,6 +1,6 @@
 //! Asking the collector before a survey is shown: the site's survey-fatigue rules (its sample,
-//! its cooldown for a named customer) may decline it, and then nothing is shown or counted.
-//! The same request records the impression when the survey is to be shown.
+//! its cooldown for a customer its token signs) may decline it, and then nothing is shown or
+//! counted. The same request records the impression when the survey is to be shown.
 
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;

@@ -51,7 +51,8 @@ pub struct ShowRequest {
     pub team: Option<String>,
     pub channel: Option<String>,
     pub token: Option<String>,
-    /// The site's id for the customer, for its survey cooldown (sent with the impression only).
+    /// The site's id for the customer, sent with the impression only: the survey cooldown counts
+    /// it when the token signs the same customer, and the collector ignores it otherwise.
     pub customer: Option<String>,
     pub steps: Vec<Question>,
 }

@@ -1,5 +1,6 @@
 //! Who handled an interaction: taken from a signed token where there is one, checked against
-//! what the submission claims, and required to be signed on strict sites.
+//! what the submission claims, and required to be signed on strict sites. An impression's
+//! customer counts only when the token signs it ([`SignedCustomer`]).
 
 use koe_shared::token::TokenError;
 use koe_shared::{AgentId, AttributionToken, Channel, CustomerId, InteractionId, TeamId};
@@ -46,21 +47,29 @@ pub fn resolve(
     resolve_with_customer(site, claimed, None, now_ms).map(|(attribution, _)| attribution)
 }
 
-/// The customer an impression asks about, and whether the site's token signed it.
+/// The customer an impression asks about, as the site's token signed them. Only
+/// [`resolve_with_customer`] makes one, so holding one means the site's backend vouched for
+/// it. A `customer` the page sends on its own never becomes one: were it to reach the cooldown,
+/// anyone could ask about any id whether that person was surveyed lately (a `cooldown` decline
+/// against a survey shown), and spare or deny them a survey.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedCustomer {
-    pub id: CustomerId,
-    pub signed: bool,
+pub struct SignedCustomer(CustomerId);
+
+impl SignedCustomer {
+    pub fn id(&self) -> &CustomerId {
+        &self.0
+    }
 }
 
-/// [`resolve`], and the customer being asked (never stored: only the cooldown uses it), by the
-/// same rules — from the token when it names one, unsigned only on non-strict sites.
+/// [`resolve`], and the customer being asked when the token signs them (never stored: only
+/// the cooldown uses it). The page may repeat the token's customer, not change it; an unsigned
+/// one is refused on strict sites, as any unsigned field is, and ignored on the others.
 pub fn resolve_with_customer(
     site: &Site,
     claimed: ClaimedAttribution<'_>,
     customer: Option<&CustomerId>,
     now_ms: i64,
-) -> Result<(Attribution, Option<NamedCustomer>), AttributionError> {
+) -> Result<(Attribution, Option<SignedCustomer>), AttributionError> {
     let Some(token) = claimed.token else {
         if site.strict {
             return Err(AttributionError::TokenRequired);
@@ -71,11 +80,8 @@ pub fn resolve_with_customer(
             channel: claimed.channel,
             verified: false,
         };
-        let customer = customer.map(|id| NamedCustomer {
-            id: id.clone(),
-            signed: false,
-        });
-        return Ok((attribution, customer));
+        // Nothing signs the customer, so the cooldown never hears of them.
+        return Ok((attribution, None));
     };
     let claims = site.verify_token(token, now_ms).map_err(|e| match e {
         SiteTokenError::Token(TokenError::Expired) => AttributionError::TokenExpired,
@@ -98,10 +104,11 @@ pub fn resolve_with_customer(
         team: team.0,
         channel: channel.0,
     };
-    let customer = customer.0.map(|id| NamedCustomer {
-        id,
-        signed: customer.1,
-    });
+    let customer = match customer {
+        (Some(id), true) => Some(SignedCustomer(id)),
+        // Sent by the page alone (non-strict sites): ignored, as without a token.
+        _ => None,
+    };
     Ok((attribution, customer))
 }
 

@@ -1,9 +1,10 @@
 //! Survey fatigue: a site surveys a share of its interactions (`sample_percent`) and spares a
 //! customer it surveyed recently (`cooldown_days`). The sample is decided by the interaction id
 //! alone, keyed with the server's secret ([`CustomerKey`]), so a retry or a reload never flips
-//! it and nobody can compute it ahead; the cooldown needs the customer, whom Koe knows only by
-//! a keyed hash with the same key — enough to tell "surveyed within the cooldown", and useless
-//! to anyone reading the database without the key.
+//! it and nobody can compute it ahead; the cooldown needs the customer (named by the site's
+//! signed token or its admin key, never by the page alone), whom Koe knows only by a keyed hash
+//! with the same key — enough to tell "surveyed within the cooldown", and useless to anyone
+//! reading the database without the key.
 
 use hmac::{Hmac, Mac};
 use koe_shared::{CustomerId, InteractionId};

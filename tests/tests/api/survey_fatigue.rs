@@ -1,7 +1,9 @@
 //! Survey fatigue: a site surveys a sample of its interactions (decided per interaction, so a
-//! reload never flips it) and spares a customer surveyed within its cooldown; a declined survey
-//! records no impression, so the response rate's denominator stays "surveys shown". Rating
-//! links follow the same rules unless forced. On SQLite and PostgreSQL.
+//! reload never flips it) and spares a customer it signed who was surveyed within its cooldown;
+//! a `customer` the page sends unsigned changes nothing, so nobody can ask the collector who
+//! contacted support lately. A declined survey records no impression, so the response rate's
+//! denominator stays "surveys shown". Rating links follow the same rules unless forced. On
+//! SQLite and PostgreSQL.
 
 use futures_util::StreamExt as _;
 use koe_collector::audit::Actor;
@@ -39,6 +41,38 @@ async fn ask<S: TestBackend>(app: &TestApp<S>, body: Value) -> (u16, Value) {
     let answer = app.post_json("/api/v1/impressions", &body).await;
     let status = answer.status().as_u16();
     (status, answer.json().await.unwrap())
+}
+
+/// An impression of the main site whose customer its backend signed in the token.
+async fn ask_signed<S: TestBackend>(
+    app: &TestApp<S>,
+    interaction: &str,
+    customer: &str,
+) -> (u16, Value) {
+    let token = app.site.customer_token(interaction, customer);
+    let body = json!({ "site": app.site.key(), "interaction": interaction, "token": token });
+    ask(app, body).await
+}
+
+/// `POST /api/v1/impressions` with everything a caller can observe of the answer but the
+/// time it was sent (`Date`): status, headers (sorted) and body.
+async fn observe<S: TestBackend>(
+    app: &TestApp<S>,
+    body: Value,
+) -> (u16, Vec<(String, String)>, String) {
+    let answer = app.post_json("/api/v1/impressions", &body).await;
+    let status = answer.status().as_u16();
+    let mut headers: Vec<(String, String)> = answer
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.as_str() != "date")
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    headers.sort();
+    (status, headers, answer.text().await.unwrap())
 }
 
 async fn a_sample_of_20_percent_shows_a_fifth_of_surveys_and_never_flips<S: TestBackend>() {
@@ -126,11 +160,7 @@ async fn a_customer_surveyed_yesterday_is_spared_within_the_cooldown<S: TestBack
     let before = app.impression_count(&app.site).await;
 
     let site = app.site.key();
-    let (status, today) = ask(
-        &app,
-        json!({ "site": site, "interaction": "chat-today", "customer": "alice@example.com" }),
-    )
-    .await;
+    let (status, today) = ask_signed(&app, "chat-today", "alice@example.com").await;
     assert_eq!(
         (status, today["show"].as_bool(), today["declined"].as_str()),
         (200, Some(false), Some("cooldown")),
@@ -141,17 +171,9 @@ async fn a_customer_surveyed_yesterday_is_spared_within_the_cooldown<S: TestBack
         before,
         "a declined survey records nothing"
     );
-    let (status, bob) = ask(
-        &app,
-        json!({ "site": site, "interaction": "chat-bob", "customer": "bob@example.com" }),
-    )
-    .await;
+    let (status, bob) = ask_signed(&app, "chat-bob", "bob@example.com").await;
     assert_eq!((status, bob["show"].as_bool()), (201, Some(true)), "{bob}");
-    let (status, reload) = ask(
-        &app,
-        json!({ "site": site, "interaction": "chat-yesterday", "customer": "alice@example.com" }),
-    )
-    .await;
+    let (status, reload) = ask_signed(&app, "chat-yesterday", "alice@example.com").await;
     assert_eq!(
         (
             status,
@@ -161,11 +183,7 @@ async fn a_customer_surveyed_yesterday_is_spared_within_the_cooldown<S: TestBack
         (200, Some(true), Some(false)),
         "a reload of a survey already shown is shown again: {reload}"
     );
-    let (_, bob_again) = ask(
-        &app,
-        json!({ "site": site, "interaction": "chat-bob-2", "customer": "bob@example.com" }),
-    )
-    .await;
+    let (_, bob_again) = ask_signed(&app, "chat-bob-2", "bob@example.com").await;
     assert_eq!(
         bob_again["declined"], "cooldown",
         "bob, shown one a moment ago, is spared now"
@@ -197,11 +215,7 @@ async fn a_customer_surveyed_yesterday_is_spared_within_the_cooldown<S: TestBack
     .await
     .unwrap();
     assert_eq!(carol.status(), 201, "another customer gets links");
-    let (_, carol_widget) = ask(
-        &app,
-        json!({ "site": site, "interaction": "chat-carol", "customer": "carol@example.com" }),
-    )
-    .await;
+    let (_, carol_widget) = ask_signed(&app, "chat-carol", "carol@example.com").await;
     assert_eq!(
         carol_widget["declined"], "cooldown",
         "a link sent counts as surveyed"
@@ -274,6 +288,104 @@ async fn a_strict_site_takes_the_customer_only_from_the_token<S: TestBackend>() 
     );
 }
 
+/// Issue 28: a `customer` anyone can type into an impression was an oracle — `declined:
+/// cooldown` for a person surveyed lately, `201` for one who was not — and it noted whoever it
+/// named as surveyed. Now only a customer the site signed counts: asked unsigned about a customer
+/// surveyed a moment ago, about one never surveyed, and about nobody, the collector answers
+/// alike (status, headers but `Date`, body), and the never-surveyed one is still asked after.
+async fn an_unsigned_customer_cannot_tell_who_was_surveyed_lately<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    app.update_site(&app.site, &json!({ "cooldown_days": 30 }))
+        .await;
+    let (status, _) = ask_signed(&app, "chat-alice", "alice@example.com").await;
+    assert_eq!(status, 201, "alice is surveyed: her site signed her");
+
+    let site = app.site.key();
+    let surveyed = observe(
+        &app,
+        json!({ "site": site, "interaction": "probe-1", "customer": "alice@example.com" }),
+    )
+    .await;
+    let never = observe(
+        &app,
+        json!({ "site": site, "interaction": "probe-2", "customer": "bob@example.com" }),
+    )
+    .await;
+    let nobody = observe(&app, json!({ "site": site, "interaction": "probe-3" })).await;
+    assert_eq!(
+        surveyed, never,
+        "surveyed lately or never: the answers cannot be told apart"
+    );
+    assert_eq!(never, nobody, "an unsigned customer changes nothing");
+    let body: Value = serde_json::from_str(&surveyed.2).unwrap();
+    assert_eq!(
+        (surveyed.0, body),
+        (201, json!({ "show": true, "recorded": true })),
+        "each probe is an ordinary impression of a new interaction"
+    );
+
+    let (status, bob) = ask_signed(&app, "chat-bob", "bob@example.com").await;
+    assert_eq!(
+        (status, bob["show"].as_bool()),
+        (201, Some(true)),
+        "the unsigned probe did not note bob as surveyed: {bob}"
+    );
+}
+
+/// The cooldown still spares a customer the site signed, whether the page repeats the signed
+/// id or not; a token that signs the attribution but not the customer leaves the page's own
+/// `customer` unsigned, and so ignored.
+async fn a_customer_the_site_signed_is_still_spared_within_the_cooldown<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    app.update_site(&app.site, &json!({ "cooldown_days": 30 }))
+        .await;
+    let (status, _) = ask_signed(&app, "chat-1", "alice@example.com").await;
+    assert_eq!(status, 201);
+    let before = app.impression_count(&app.site).await;
+
+    let (status, again) = ask_signed(&app, "chat-2", "alice@example.com").await;
+    assert_eq!(
+        (status, again),
+        (
+            200,
+            json!({ "show": false, "recorded": false, "declined": "cooldown" })
+        ),
+        "alice was surveyed a moment ago"
+    );
+    let site = app.site.key();
+    let token = app.site.customer_token("chat-3", "alice@example.com");
+    let (_, repeated) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-3", "token": token, "customer": "alice@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        repeated["declined"], "cooldown",
+        "the page may repeat the signed customer: {repeated}"
+    );
+    assert_eq!(
+        app.impression_count(&app.site).await,
+        before,
+        "declined surveys record nothing"
+    );
+
+    let attribution_only = app.site.token("chat-4", Some("ken"), None, in_an_hour());
+    let (status, unsigned) = ask(
+        &app,
+        json!({ "site": site, "interaction": "chat-4", "token": attribution_only, "customer": "alice@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        (status, unsigned["show"].as_bool()),
+        (201, Some(true)),
+        "a customer the token does not sign is ignored: {unsigned}"
+    );
+}
+
 async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -318,5 +430,7 @@ on_both_backends!(
     customers_past_the_cooldown_are_forgotten,
     a_sample_of_20_percent_shows_a_fifth_of_surveys_and_never_flips,
     a_customer_surveyed_yesterday_is_spared_within_the_cooldown,
-    a_strict_site_takes_the_customer_only_from_the_token
+    a_strict_site_takes_the_customer_only_from_the_token,
+    an_unsigned_customer_cannot_tell_who_was_surveyed_lately,
+    a_customer_the_site_signed_is_still_spared_within_the_cooldown,
 );

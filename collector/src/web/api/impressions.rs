@@ -1,6 +1,8 @@
 //! `POST /api/v1/impressions`: the widget asks before it shows a survey. The collector applies
-//! the site's survey-fatigue rules — its sample, its cooldown for a named customer — and counts
-//! the impression (the response rate's denominator) only when the survey is to be shown.
+//! the site's survey-fatigue rules — its sample, its cooldown for a customer the site's token
+//! signed — and counts the impression (the response rate's denominator) only when the survey is
+//! to be shown. A `customer` the page sends unsigned is ignored: answering on it would tell
+//! anyone whether that person was surveyed lately.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::{Declined, Impression, ImpressionReceipt};
@@ -22,8 +24,10 @@ use crate::web::state::AppState;
     path = "/api/v1/impressions",
     tag = "ingest",
     summary = "Ask whether to show the survey",
-    description = "Applies the site's sample and a named customer's cooldown, and counts the \
-        impression (the response rate's denominator) only when the survey is to be shown.",
+    description = "Applies the site's sample and, for a customer the token signs, the site's \
+        cooldown, and counts the impression (the response rate's denominator) only when the \
+        survey is to be shown. A `customer` sent without the token signing it is ignored on \
+        non-strict sites (refused on strict ones): it never changes the answer.",
     request_body(content(
         (Impression = "application/json"),
         (Impression = "text/plain"),
