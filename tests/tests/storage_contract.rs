@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures_util::future::join_all;
 use koe_collector::audit::Actor;
-use koe_collector::responses::{AnswerWrite, Answers, Attribution, MergeConflict};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, MergeConflict};
 use koe_collector::rollup::Summary;
 use koe_collector::secrets;
 use koe_collector::sites::registration::{SiteRequest, create_api_key, register_site};
@@ -409,6 +409,185 @@ async fn concurrent_writes_keep_rollups_exact<S: TestBackend>() {
     );
 }
 
+/// The same write, as a suspected link scanner's (flagged: kept, never counted).
+fn scanned(write: AnswerWrite) -> AnswerWrite {
+    AnswerWrite {
+        source: koe_collector::responses::Source {
+            client: Client::SuspectedScanner,
+            flagged: true,
+        },
+        ..write
+    }
+}
+
+/// Mid-November 2026 (UTC): one monthly partition on PostgreSQL holds every row below.
+const NOVEMBER_MS: i64 = 1_795_000_000_000;
+
+async fn concurrent_scanner_writes_keep_one_set_aside_row_per_interaction<S: TestBackend>() {
+    let Some((storage, _db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Scanned"))
+        .await
+        .unwrap()
+        .site;
+    for i in 0..4 {
+        let person = write(site.id, &format!("s{i}"), NOVEMBER_MS, None, false, csat(5));
+        storage.save_answers(person).await.unwrap();
+    }
+    // A gateway re-scanning every rating email, many times at once: batches carry several
+    // answers to one interaction, and writers race for the row kept aside.
+    let storage = Arc::new(storage);
+    let writes = (0..60).map(|i| {
+        let storage = Arc::clone(&storage);
+        let scan = scanned(write(
+            site.id,
+            &format!("s{}", i % 4),
+            NOVEMBER_MS + 10 + i64::from(i),
+            None,
+            false,
+            csat(1 + (i % 5) as u8),
+        ));
+        tokio::spawn(async move { storage.save_answers(scan).await })
+    });
+    for result in join_all(writes).await {
+        result.expect("the task ran").expect("every write lands");
+    }
+    let responses = storage.responses(site.id).await.unwrap();
+    assert_eq!(
+        responses.len(),
+        8,
+        "each interaction: its counted response and one answer aside, not 60 rows"
+    );
+    for i in 0..4 {
+        let interaction = format!("s{i}");
+        let rows: Vec<_> = responses
+            .iter()
+            .filter(|r| r.interaction.as_str() == interaction)
+            .collect();
+        let counted: Vec<_> = rows.iter().filter(|r| !r.set_aside).collect();
+        let aside: Vec<_> = rows.iter().filter(|r| r.set_aside).collect();
+        assert_eq!((counted.len(), aside.len()), (1, 1), "{interaction}");
+        assert_eq!(counted[0].state.answers.csat.map(u8::from), Some(5));
+        assert!(
+            !counted[0].state.source.flagged,
+            "the person's answer counts"
+        );
+        assert!(aside[0].state.source.flagged);
+        assert_eq!(
+            aside[0].state.created_at_ms, counted[0].state.created_at_ms,
+            "kept beside its response"
+        );
+    }
+    let total: i64 = storage
+        .rollups(site.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, c)| c.responses)
+        .sum();
+    assert_eq!(total, 4, "only the people's answers count");
+    assert!(
+        koe_collector::verify::rollup_drift(&*storage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(storage.key_drift().await.unwrap().is_empty());
+}
+
+async fn an_existing_database_keeps_the_latest_set_aside_row_of_each_interaction<S: TestBackend>() {
+    let Some((storage, db)) = open::<S>().await else {
+        return;
+    };
+    let site = register_site(&storage, request("Upgraded"))
+        .await
+        .unwrap()
+        .site;
+    let person = write(site.id, "old-1", NOVEMBER_MS, None, false, csat(5));
+    storage.save_answers(person).await.unwrap();
+    let scan = scanned(write(
+        site.id,
+        "old-1",
+        NOVEMBER_MS + 10,
+        None,
+        false,
+        csat(1),
+    ));
+    storage.save_answers(scan).await.unwrap();
+    storage.close().await;
+
+    // The database as the release before left it: no unique index of set-aside rows, and a
+    // row of its own (at its own time) for every scanner confirmation.
+    for sql in [
+        "DROP INDEX responses_one_set_aside",
+        "DELETE FROM _sqlx_migrations WHERE version = 20261201000017",
+    ] {
+        S::execute(&db.url, sql).await.unwrap();
+    }
+    for (comment, later_ms, updated_ms) in [
+        ("the latest scan", 2000, 2000),
+        ("an older scan", 1000, -1000),
+    ] {
+        S::execute(
+            &db.url,
+            &format!(
+                "INSERT INTO responses (site_id, interaction, agent, team, channel, verified, \
+                 csat, nps, ces, resolved, comment, reasons, locale, day, created_at_ms, \
+                 updated_at_ms, client, flagged, set_aside) \
+                 SELECT site_id, interaction, agent, team, channel, verified, csat, nps, ces, \
+                 resolved, '{comment}', reasons, locale, day, created_at_ms + {later_ms}, \
+                 updated_at_ms + {updated_ms}, client, flagged, set_aside \
+                 FROM responses WHERE set_aside AND comment IS NULL"
+            ),
+        )
+        .await
+        .unwrap();
+    }
+
+    let storage = S::open(&db.url).await.expect("the migration runs");
+    let responses = storage.responses(site.id).await.unwrap();
+    assert_eq!(responses.len(), 2, "the counted response and one aside");
+    let counted = responses.iter().find(|r| !r.set_aside).unwrap();
+    let aside = responses.iter().find(|r| r.set_aside).unwrap();
+    assert_eq!(counted.state.answers.csat.map(u8::from), Some(5));
+    assert_eq!(
+        aside.state.answers.comment.as_ref().map(|c| c.as_str()),
+        Some("the latest scan"),
+        "the latest set-aside row stays"
+    );
+    assert_eq!(
+        aside.state.created_at_ms, counted.state.created_at_ms,
+        "moved beside its response"
+    );
+    assert!(
+        koe_collector::verify::rollup_drift(&storage)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(storage.key_drift().await.unwrap().is_empty());
+
+    // And the next scan replaces it in place, under the index the migration made.
+    let rescan = scanned(write(
+        site.id,
+        "old-1",
+        NOVEMBER_MS + 5000,
+        None,
+        false,
+        csat(2),
+    ));
+    storage.save_answers(rescan).await.unwrap();
+    let responses = storage.responses(site.id).await.unwrap();
+    assert_eq!(responses.len(), 2);
+    let aside = responses.iter().find(|r| r.set_aside).unwrap();
+    assert_eq!(aside.state.answers.csat.map(u8::from), Some(2));
+    assert_eq!(
+        aside.state.answers.comment, None,
+        "the latest answers, as they came"
+    );
+}
+
 /// The cap of 10 webhooks holds under concurrent adds: it is counted in the transaction that
 /// inserts (PostgreSQL locks the site's row first), not read before it.
 async fn concurrent_webhook_adds_stop_at_the_cap<S: TestBackend>() {
@@ -418,7 +597,10 @@ async fn concurrent_webhook_adds_stop_at_the_cap<S: TestBackend>() {
     let Some((storage, _db)) = open::<S>().await else {
         return;
     };
-    let site = register_site(&storage, request("Hooks")).await.unwrap().site;
+    let site = register_site(&storage, request("Hooks"))
+        .await
+        .unwrap()
+        .site;
     let (storage, site) = (Arc::new(storage), Arc::new(site));
     let adds = (0..30).map(|i| {
         let (storage, site) = (Arc::clone(&storage), Arc::clone(&site));
@@ -457,7 +639,10 @@ async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
     let Some((storage, _db)) = open::<S>().await else {
         return;
     };
-    let site = register_site(&storage, request("Hooks")).await.unwrap().site;
+    let site = register_site(&storage, request("Hooks"))
+        .await
+        .unwrap()
+        .site;
     let mut hooks = Vec::new();
     for (url, condition) in [
         ("https://busy.example.com/", "csat<=2"),
@@ -469,7 +654,13 @@ async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
             format: "json",
             reach: Default::default(),
         };
-        hooks.push(add_webhook(&storage, &site, request, Actor::Cli).await.unwrap().0.id);
+        hooks.push(
+            add_webhook(&storage, &site, request, Actor::Cli)
+                .await
+                .unwrap()
+                .0
+                .id,
+        );
     }
     for i in 0..8 {
         let at = 1_000 + i64::from(i);
@@ -484,17 +675,30 @@ async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
         .unwrap();
     let due = storage.due_deliveries(i64::MAX, 100).await.unwrap();
     let turns: Vec<_> = due.iter().map(|d| d.webhook_id).collect();
-    assert_eq!(turns, hooks, "one delivery per webhook, the oldest due first");
+    assert_eq!(
+        turns, hooks,
+        "one delivery per webhook, the oldest due first"
+    );
 
-    assert_eq!(storage.drop_excess_deliveries(5, "too many").await.unwrap(), 3);
-    assert_eq!(storage.drop_excess_deliveries(5, "too many").await.unwrap(), 0);
+    assert_eq!(
+        storage.drop_excess_deliveries(5, "too many").await.unwrap(),
+        3
+    );
+    assert_eq!(
+        storage.drop_excess_deliveries(5, "too many").await.unwrap(),
+        0
+    );
     let listed = storage.deliveries(site.id, 100).await.unwrap();
     let dropped: Vec<&str> = listed
         .iter()
         .filter(|d| d.state == DeliveryState::Dropped)
         .map(|d| d.interaction.as_str())
         .collect();
-    assert_eq!(dropped, ["c2", "c1", "c0"], "the oldest go, newest first as listed");
+    assert_eq!(
+        dropped,
+        ["c2", "c1", "c0"],
+        "the oldest go, newest first as listed"
+    );
     assert!(
         listed
             .iter()
@@ -502,7 +706,11 @@ async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
             .all(|d| d.last_error.as_deref() == Some("too many"))
     );
     let due = storage.due_deliveries(i64::MAX, 100).await.unwrap();
-    assert!(due[0].payload.contains(r#""interaction":"c3""#), "{}", due[0].payload);
+    assert!(
+        due[0].payload.contains(r#""interaction":"c3""#),
+        "{}",
+        due[0].payload
+    );
 }
 
 on_both_backends!(
@@ -516,4 +724,6 @@ on_both_backends!(
     impressions_count_once,
     drift_is_detected,
     concurrent_writes_keep_rollups_exact,
+    concurrent_scanner_writes_keep_one_set_aside_row_per_interaction,
+    an_existing_database_keeps_the_latest_set_aside_row_of_each_interaction,
 );

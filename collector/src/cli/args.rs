@@ -218,15 +218,15 @@ pub(super) enum SiteCommand {
         #[arg(long, value_name = "PERCENT")]
         sample_percent: Option<u32>,
         /// Do not ask a customer surveyed within this many days again (0–365; needs the
-        /// customer id in `koe('show', …)`, signed on strict sites).
+        /// customer id signed in the widget's token, or `--customer` for `koe link`).
         #[arg(long, value_name = "DAYS")]
         cooldown_days: Option<u32>,
         /// A new IANA time zone; needs `--rebuild-rollups`.
         #[arg(long)]
         timezone: Option<String>,
-        /// With `--timezone`: re-date every raw response and impression in the new zone and
-        /// rebuild the site's rollups from them, in one transaction (refused once retention
-        /// has purged raw responses).
+        /// With `--timezone`: re-date every raw response and impression in the new zone,
+        /// moving their counts in the site's rollups (refused once retention has purged raw
+        /// responses, and while a rebuild of the site runs). Only this site's writes pause.
         #[arg(long, requires = "timezone")]
         rebuild_rollups: bool,
         #[command(flatten)]

@@ -35,6 +35,10 @@ pub enum ParamError {
     },
     #[error("{name} must be true or false, got {value:?}")]
     YesOrNo { name: &'static str, value: String },
+    #[error(
+        "flagged must be false (counted responses only, the default), any (flagged ones too) or true (flagged ones only), got {0:?}"
+    )]
+    Flagged(String),
     #[error("cursor is not one this API gave out")]
     Cursor,
     #[error("limit must be from 1 to {max}, got {value:?}")]

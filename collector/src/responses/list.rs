@@ -1,5 +1,6 @@
-//! Listing a site's responses for managers: the filter parsed from query parameters, keyset
-//! pagination with an opaque cursor, the listed shape (JSON) and its CSV.
+//! Listing a site's responses for managers: the filter parsed from query parameters (answers
+//! flagged as a link scanner's left out unless asked for), keyset pagination with an opaque
+//! cursor, the listed shape (JSON) and its CSV.
 
 use std::sync::Arc;
 
@@ -11,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::csv::{self, cell};
 use crate::report::params::{self, ParamError};
 use crate::sites::Site;
-use crate::storage::{ReportStore, ResponseCursor, ResponseFilter, StorageError, StoredResponse};
+use crate::storage::{
+    FlaggedFilter, ReportStore, ResponseCursor, ResponseFilter, StorageError, StoredResponse,
+};
 
 /// Page size when none is asked for.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -51,8 +54,10 @@ pub struct RawResponseQuery {
     /// Page size, 1–200 (default 50).
     #[param(pattern = "^(\\+?[0-9]+)?$")]
     pub limit: Option<String>,
-    /// `true` lists only flagged responses, `false` only counted ones; absent lists both.
-    #[param(pattern = "^(true|false)?$")]
+    /// Answers flagged as a suspected link scanner's (kept, never counted) are left out
+    /// unless asked for: `any` lists them beside counted responses, `true` lists only them,
+    /// `false` (the default) only counted responses.
+    #[param(pattern = "^(true|false|any)?$")]
     pub flagged: Option<String>,
     /// Only responses that gave this reason (`slow`, `not_solved`, …).
     #[param(pattern = "^([a-z][a-z0-9_-]*)?$", max_length = 32)]
@@ -83,10 +88,11 @@ pub struct ListedResponse {
     pub updated_at: String,
     /// `widget`, `browser` (hosted page) or `suspected_scanner`.
     pub client: &'static str,
-    /// Kept and listed, but not counted in scores.
+    /// Kept, listed only when asked for (`flagged`), never counted in scores.
     pub flagged: bool,
     /// A suspected scanner's answer kept beside the interaction's response, which it did
-    /// not change.
+    /// not change (at most one per interaction: the latest; flagged, so listed only when
+    /// asked for).
     pub set_aside: bool,
 }
 
@@ -200,6 +206,17 @@ fn decode_cursor(raw: &str) -> Result<ResponseCursor, ParamError> {
     })
 }
 
+/// `false` (absent or empty too): counted responses only; `any`: flagged ones too; `true`:
+/// flagged ones only.
+fn flagged(raw: &Option<String>) -> Result<FlaggedFilter, ParamError> {
+    match params::given(raw) {
+        None | Some("false") => Ok(FlaggedFilter::Hidden),
+        Some("any") => Ok(FlaggedFilter::Included),
+        Some("true") => Ok(FlaggedFilter::Only),
+        Some(other) => Err(ParamError::Flagged(other.to_owned())),
+    }
+}
+
 /// `true` / `false` (absent or empty: either).
 fn yes_or_no(name: &'static str, raw: &Option<String>) -> Result<Option<bool>, ParamError> {
     match params::given(raw) {
@@ -227,7 +244,7 @@ impl ResponseQuery {
             min_nps: score("min_nps", &raw.min_nps, 10)?,
             max_nps: score("max_nps", &raw.max_nps, 10)?,
             before: params::given(&raw.cursor).map(decode_cursor).transpose()?,
-            flagged: yes_or_no("flagged", &raw.flagged)?,
+            flagged: flagged(&raw.flagged)?,
             reason: params::id(&raw.reason)?,
             has_comment: yes_or_no("has_comment", &raw.has_comment)?,
         };
@@ -335,4 +352,38 @@ pub fn every_page<S: ReportStore>(
             Ok(Some((page.responses, next)))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flagged_of(value: Option<&str>) -> Result<FlaggedFilter, ParamError> {
+        let raw = RawResponseQuery {
+            flagged: value.map(str::to_owned),
+            ..RawResponseQuery::default()
+        };
+        ResponseQuery::parse(&raw).map(|q| q.filter.flagged)
+    }
+
+    #[test]
+    fn flagged_answers_are_listed_only_when_asked_for() {
+        for (what, value, expected) in [
+            ("absent", None, FlaggedFilter::Hidden),
+            ("empty", Some(""), FlaggedFilter::Hidden),
+            ("counted only", Some("false"), FlaggedFilter::Hidden),
+            ("with flagged ones", Some("any"), FlaggedFilter::Included),
+            ("flagged ones only", Some("true"), FlaggedFilter::Only),
+        ] {
+            assert_eq!(flagged_of(value), Ok(expected), "{what}");
+        }
+        for (what, value) in [
+            ("a near miss", "include"),
+            ("another case", "ANY"),
+            ("a number", "1"),
+        ] {
+            let error = flagged_of(Some(value)).unwrap_err().to_string();
+            assert!(error.contains("flagged must be false"), "{what}: {error}");
+        }
+    }
 }

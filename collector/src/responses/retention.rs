@@ -45,6 +45,7 @@ pub fn first_kept_day(site: &Site, today: Date, edit_window_days: u32) -> Option
 
 /// What `site` purges on `today`, with the audit entry its purge records (`None`: nothing).
 pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCutoff> {
+    let retention_days = site.retention_days?;
     let before = first_kept_day(site, today, edit_window_days)?;
     Some(PurgeCutoff {
         entry: AuditEntry {
@@ -52,8 +53,8 @@ pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCu
             actor: Actor::Retention,
             action: AuditAction::ResponsesPurged,
             detail: format!(
-                "raw response(s) answered before {before} purged ({} days kept); rollups kept",
-                site.retention_days.unwrap_or_default()
+                "raw response(s) answered before {before} purged ({retention_days} days kept); \
+                 rollups kept"
             ),
             at: clock::now(),
         },
@@ -61,11 +62,14 @@ pub fn cutoff(site: &Site, today: Date, edit_window_days: u32) -> Option<PurgeCu
         created_before_ms: created_before_ms(before),
         surely_before_ms: surely_before_ms(before),
         zone: site.timezone.clone(),
+        retention_days,
     })
 }
 
 /// Purges what `site` no longer keeps on `today`, chunk by chunk, each chunk audited in its
-/// own transaction; how many rows went.
+/// own transaction; how many rows went. `site` is as read before the purge: each chunk checks
+/// the site's settings again in its own transaction, and purges nothing once the site has
+/// cleared (or lengthened) its retention or moved to another zone.
 #[tracing::instrument(name = "retention::purge_site", skip_all)]
 pub async fn purge_site<S: RemovalStore>(
     storage: &S,
@@ -78,13 +82,7 @@ pub async fn purge_site<S: RemovalStore>(
     };
     let mut purged = 0;
     loop {
-        let chunk = storage
-            .purge_responses(
-                cutoff.entry.clone(),
-                cutoff.before,
-                cutoff.created_before_ms,
-            )
-            .await?;
+        let chunk = storage.purge_responses(&cutoff).await?;
         purged += chunk;
         if chunk < PURGE_CHUNK as u64 {
             break;
@@ -105,7 +103,8 @@ pub async fn purge_due<S: RemovalStore + SiteStore + CustomerStore>(
 ) -> Result<u64, StorageError> {
     let sites = storage.sites().await?;
     // Whole months first, where every site with rows in them lets them go (PostgreSQL);
-    // then what is left, row by row.
+    // then what is left, row by row. These settings may change before either runs: each
+    // checks them again in the transaction that removes the rows.
     let cutoffs: Vec<PurgeCutoff> = sites
         .iter()
         .filter_map(|site| cutoff(site, site.today(), edit_window_days))

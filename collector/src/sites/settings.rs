@@ -1,7 +1,9 @@
 //! Changing a site after it was created: its name, origins, strict mode, low-n threshold, how
 //! long it keeps raw responses, its survey-fatigue rules and its time zone, recorded in the audit trail. Past rollups are
 //! bucketed in the time zone, so changing it needs them rebuilt from raw responses: asked for
-//! explicitly (`rebuild_rollups`), and impossible once retention purged some.
+//! explicitly (`rebuild_rollups`), and impossible once retention purged some. A site is rebuilt
+//! once at a time, and its API keys may ask for a rebuild once every
+//! [`REBUILD_INTERVAL_MINUTES`] minutes (`storage/rezone.rs`).
 
 use serde::Serialize;
 
@@ -9,7 +11,7 @@ use super::fatigue::MAX_COOLDOWN_DAYS;
 use super::{Origin, Site, SiteTimeZone};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
-use crate::storage::{RemovalStore, SiteStore, StorageError};
+use crate::storage::{REBUILD_INTERVAL_MINUTES, RemovalStore, SiteStore, StorageError};
 
 /// What to change (`None` / empty: leave as it is).
 #[derive(Debug, Clone, Default)]
@@ -26,8 +28,9 @@ pub struct SiteChanges {
     /// Days a surveyed customer is not asked again, 0–365.
     pub cooldown_days: Option<u32>,
     pub timezone: Option<SiteTimeZone>,
-    /// Allows a time-zone change: every raw response and impression re-dated in the new zone
-    /// and the site's rollups rebuilt from them, in one transaction.
+    /// Allows a time-zone change: every raw response and impression re-dated in the new zone,
+    /// its counts moving with it (in one transaction on PostgreSQL, a chunk at a time on SQLite:
+    /// `storage/rezone.rs`).
     pub rebuild_rollups: bool,
 }
 
@@ -57,6 +60,17 @@ pub enum SiteChangeError {
          for the new zone"
     )]
     TimeZonePurged(jiff::civil::Date),
+    #[error(
+        "the rollups of this site are being rebuilt for a time-zone change already; a site is \
+         rebuilt once at a time: ask again when it has finished"
+    )]
+    RebuildRunning,
+    #[error(
+        "the rollups of this site were rebuilt less than {REBUILD_INTERVAL_MINUTES} minutes ago, \
+         and its API keys may rebuild them once every {REBUILD_INTERVAL_MINUTES} minutes: ask \
+         again in {0} s"
+    )]
+    RebuildTooSoon(u64),
     #[error("a site needs at least one origin")]
     NoOrigin,
     #[error("the name must not be empty")]
@@ -116,7 +130,9 @@ impl From<&Site> for SiteView {
     }
 }
 
-/// Applies the changes and records what changed; gives the site as it now is.
+/// Applies the changes and records what changed; gives the site as it now is. A time-zone
+/// change goes first: refused (a rebuild under way, or one too recent), it leaves everything
+/// as it was.
 #[tracing::instrument(name = "sites::update_site", skip_all)]
 pub async fn update_site<S: SiteStore + RemovalStore>(
     storage: &S,
@@ -228,6 +244,24 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
             updated.fatigue.cooldown_days = days;
         }
     }
+    if let Some(zone) = &new_zone {
+        let entry = AuditEntry {
+            site_id: site.id,
+            actor,
+            action: AuditAction::TimezoneChanged,
+            detail: format!("time zone {} → {}", site.timezone.name(), zone.name()),
+            at: clock::now(),
+        };
+        storage
+            .rezone_site(entry, zone.clone())
+            .await
+            .map_err(|error| match error {
+                StorageError::RebuildRunning => SiteChangeError::RebuildRunning,
+                StorageError::RebuildTooSoon(wait) => SiteChangeError::RebuildTooSoon(wait),
+                StorageError::PurgedBefore(day) => SiteChangeError::TimeZonePurged(day),
+                other => SiteChangeError::Storage(other),
+            })?;
+    }
     if !what.is_empty() {
         let entry = AuditEntry {
             site_id: site.id,
@@ -239,14 +273,6 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
         storage.update_site(entry, site, updated.clone()).await?;
     }
     if let Some(zone) = new_zone {
-        let entry = AuditEntry {
-            site_id: site.id,
-            actor,
-            action: AuditAction::TimezoneChanged,
-            detail: format!("time zone {} → {}", site.timezone.name(), zone.name()),
-            at: clock::now(),
-        };
-        storage.rezone_site(entry, zone.clone()).await?;
         updated.timezone = zone;
     }
     Ok(updated)

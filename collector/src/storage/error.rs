@@ -30,6 +30,18 @@ pub enum StorageError {
     /// days before this one cannot be counted again.
     #[error("raw responses answered before {0} were purged: those days cannot be counted again")]
     PurgedBefore(jiff::civil::Date),
+    /// A time-zone rebuild of this site is under way (in this collector or another of the
+    /// fleet): a site is rebuilt once at a time.
+    #[error("this site's rollups are being rebuilt already")]
+    RebuildRunning,
+    /// The site's API keys rebuilt its rollups lately; another rebuild may start in this many
+    /// seconds.
+    #[error("this site's rollups were rebuilt lately; another rebuild may start in {0} s")]
+    RebuildTooSoon(u64),
+    /// A write of a site whose rollups are being rebuilt: refused at once rather than waited
+    /// for (a waiting write would hold a connection or the writer), to be sent again shortly.
+    #[error("this site's rollups are being rebuilt for a new time zone; send it again shortly")]
+    SiteRebuilding,
 }
 
 /// A submission was not saved.
@@ -92,7 +104,7 @@ impl StorageError {
     /// A transient condition: the caller may retry later (HTTP 503).
     pub fn is_unavailable(&self) -> bool {
         match self {
-            Self::Unavailable(_) | Self::WriterGone => true,
+            Self::Unavailable(_) | Self::WriterGone | Self::SiteRebuilding => true,
             Self::Batch(cause) => cause.is_unavailable(),
             _ => false,
         }

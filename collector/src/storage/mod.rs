@@ -5,10 +5,10 @@
 //! sessions, audit: `access/`), [`AnswerStore`] (writes: `answers.rs`), [`CustomerStore`]
 //! (the cooldown: `customers.rs`), [`ReportStore`] (reads: `reports.rs`), [`AlertStore`]
 //! (webhooks and their outbox: `webhooks/`), [`RemovalStore`] (retention, erasure, time-zone
-//! rebuild: `removal.rs`), [`VerifyStore`] (raw data and stored rollups for `koe verify`:
-//! `verification.rs`) and [`Lifecycle`] (below). [`Storage`] is all of them, for the web and the
-//! command line; a domain service is bound on the narrowest it uses. Records the traits move
-//! live in [`records`].
+//! rebuild: `removal.rs`, the rebuild's steps in `rezone.rs`), [`VerifyStore`] (raw data and
+//! stored rollups for `koe verify`: `verification.rs`) and [`Lifecycle`] (below). [`Storage`]
+//! is all of them, for the web and the command line; a domain service is bound on the
+//! narrowest it uses. Records the traits move live in [`records`].
 //!
 //! Each capability file holds its trait, the statements with their SQL, and — where both
 //! backends read and write the same way — one implementation written once as a macro that each
@@ -55,6 +55,7 @@ pub use postgres::PgStorage;
 pub use records::*;
 pub use removal::{PURGE_CHUNK, RemovalStore};
 pub use reports::ReportStore;
+pub use rezone::{REBUILD_INTERVAL_MINUTES, REZONE_CHUNK};
 pub use sites::SiteStore;
 pub use sqlite::SqliteStorage;
 pub use verification::VerifyStore;

@@ -1,6 +1,7 @@
 //! The write path's plain statements: update a response (`sql::UPDATE_RESPONSE`, or the
-//! backend's `Dialect` when it moves), insert new ones (the `Dialect`) and answers set aside,
-//! add reason-count changes, record an impression (its SQL here).
+//! backend's `Dialect` when it moves), insert new ones (the `Dialect`) and answers set aside
+//! (one per interaction, replaced in place), add reason-count changes, record an impression
+//! (its SQL here).
 //! Written once, as a trait every sqlx database that can bind and decode Koe's column types
 //! implements; `write_path.rs` runs them inside a batch's transaction. (Reports read through
 //! `reports.rs`, `koe verify` through `verification.rs`.)
@@ -44,7 +45,9 @@ pub(super) trait Queries: Database {
         changes: &ReasonChanges,
     ) -> Result<(), StorageError>;
 
-    /// Stores answers kept aside beside their interactions' responses.
+    /// Stores answers kept aside beside their interactions' responses, each replacing in
+    /// place the one its interaction has (an interaction keeps at most one). `answers` holds
+    /// at most one per interaction.
     async fn insert_set_aside(
         conn: &mut Self::Connection,
         answers: &[(ResponseKey, ResponseState)],

@@ -24,21 +24,23 @@ pub const PURGE_CHUNK: i64 = 5_000;
 /// monthly partitions where it can.
 pub trait RemovalStore: Clone + Send + Sync + 'static {
     /// Purges, in one transaction, one chunk (at most [`PURGE_CHUNK`]) of the raw responses of
-    /// `entry.site_id` answered before `before` and created before `bound_ms`, leaving every
-    /// rollup as it is; moves the site's purged-before day forward and, if anything went,
-    /// records `entry` with its detail prefixed by how many. How many went.
+    /// `cutoff.entry.site_id` answered before `cutoff.before` and created before
+    /// `cutoff.created_before_ms`, leaving every rollup as it is; moves the site's
+    /// purged-before day forward and, if anything went, records `cutoff.entry` with its detail
+    /// prefixed by how many. How many went. Nothing goes unless the site's settings, read in
+    /// that transaction (and on PostgreSQL locked until it ends), still let the cut-off stand
+    /// ([`PurgeCutoff::still_stands`]).
     fn purge_responses(
         &self,
-        entry: AuditEntry,
-        before: jiff::civil::Date,
-        bound_ms: i64,
+        cutoff: &PurgeCutoff,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// Drops, as a whole, each monthly partition of raw responses (PostgreSQL) whose rows are
     /// all past their sites' cut-offs: every site with rows in it has one in `cutoffs`, after
-    /// the month's end in every time zone. Their keys go with them, each site's purged-before
-    /// day moves and its purge is audited; rollups stay. SQLite keeps one table and drops
-    /// nothing. How many rows went.
+    /// the month's end in every time zone, that its settings — read again in the dropping
+    /// transaction and locked until it ends — still let stand. Their keys go with them, each
+    /// site's purged-before day moves and its purge is audited; rollups stay. SQLite keeps one
+    /// table and drops nothing. How many rows went.
     fn drop_purged_partitions(
         &self,
         cutoffs: &[PurgeCutoff],

@@ -1,8 +1,9 @@
 //! The statement behind a page of the response list: newest first, after the cursor,
-//! filtered, at most `limit` rows. The same text on both backends.
+//! filtered (flagged answers left out unless asked for), at most `limit` rows. The same text
+//! on both backends.
 
 use super::sql::{Bind, RESPONSE_COLUMNS, Statement, attribution_filters};
-use super::{ResponseCursor, ResponseFilter};
+use super::{FlaggedFilter, ResponseCursor, ResponseFilter};
 use crate::ids::SiteId;
 
 pub(super) fn statement(site_id: SiteId, filter: &ResponseFilter, limit: u32) -> Statement {
@@ -39,7 +40,12 @@ pub(super) fn statement(site_id: SiteId, filter: &ResponseFilter, limit: u32) ->
                 .bind(Bind::SmallInt(i16::from(value)));
         }
     }
-    if let Some(flagged) = filter.flagged {
+    let flagged = match filter.flagged {
+        FlaggedFilter::Hidden => Some(false),
+        FlaggedFilter::Included => None,
+        FlaggedFilter::Only => Some(true),
+    };
+    if let Some(flagged) = flagged {
         s.push(" AND flagged = ").bind(Bind::Bool(flagged));
     }
     if let Some(reason) = &filter.reason {
@@ -80,12 +86,37 @@ mod tests {
 
     #[test]
     fn only_given_filters_become_conditions() {
-        let all = statement(SiteId::new(7), &ResponseFilter::default(), 10);
+        let counted = statement(SiteId::new(7), &ResponseFilter::default(), 10);
+        assert!(
+            counted.sql.ends_with(
+                "WHERE site_id = $1 AND flagged = $2 ORDER BY created_at_ms DESC, id DESC LIMIT $3"
+            ),
+            "flagged answers are left out unless asked for: {}",
+            counted.sql
+        );
+        assert_eq!(
+            counted.binds,
+            [Bind::Int(7), Bind::Bool(false), Bind::Int(10)]
+        );
+        let any = ResponseFilter {
+            flagged: FlaggedFilter::Included,
+            ..ResponseFilter::default()
+        };
+        let all = statement(SiteId::new(7), &any, 10);
         assert!(
             all.sql
                 .ends_with("WHERE site_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2")
         );
-        assert_eq!(all.binds, [Bind::Int(7), Bind::Int(10)]);
+        let only = ResponseFilter {
+            flagged: FlaggedFilter::Only,
+            ..ResponseFilter::default()
+        };
+        let only = statement(SiteId::new(7), &only, 10);
+        assert!(
+            only.sql
+                .contains("WHERE site_id = $1 AND flagged = $2 ORDER BY")
+        );
+        assert_eq!(only.binds[1], Bind::Bool(true));
         let low = ResponseFilter {
             max_csat: Some(2),
             before: Some(ResponseCursor {
@@ -97,7 +128,7 @@ mod tests {
         let s = statement(SiteId::new(7), &low, 10);
         assert!(
             s.sql.contains(
-                "AND csat <= $2 AND (created_at_ms < $3 OR (created_at_ms = $4 AND id < $5))"
+                "AND csat <= $2 AND flagged = $3 AND (created_at_ms < $4 OR (created_at_ms = $5 AND id < $6))"
             ),
             "{}",
             s.sql
@@ -111,12 +142,12 @@ mod tests {
         let s = statement(SiteId::new(7), &reason, 10);
         assert!(
             s.sql
-                .contains("LIKE $2 ESCAPE '\\' AND comment IS NOT NULL"),
+                .contains("LIKE $3 ESCAPE '\\' AND comment IS NOT NULL"),
             "{}",
             s.sql
         );
         assert_eq!(
-            s.binds[1],
+            s.binds[2],
             Bind::Text("%,slow\\_reply,%".into()),
             "_ is no wildcard"
         );

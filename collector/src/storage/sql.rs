@@ -54,6 +54,12 @@ pub(super) trait Dialect {
     /// `id, site_id, interaction` of those inserted.
     fn insert_responses(rows: usize) -> String;
 
+    /// What follows an insert of answers kept aside ([`insert_set_aside`]): an interaction
+    /// keeps at most one (the unique index of migration `…_one_set_aside_row.sql`), so one it
+    /// has already is updated in place to the new answers, by the database in the insert's own
+    /// statement (no window between a look and a write for a concurrent writer).
+    const KEEP_ONE_SET_ASIDE: &'static str;
+
     /// [`UPDATE_RESPONSE`] for an update that changes the creation time (a person's answer
     /// replacing a suspected scanner's starts its own edit window), and whatever else must
     /// follow the row. Every other update is [`UPDATE_RESPONSE`] as it is.
@@ -74,9 +80,11 @@ pub(super) trait Dialect {
     const LOCK_SITE: Option<&'static str>;
 }
 
-/// Inserts `rows` answers kept aside, bound like [`Dialect::insert_responses`].
+/// Inserts `rows` answers kept aside, bound like [`Dialect::insert_responses`], each replacing
+/// the one its interaction has ([`Dialect::KEEP_ONE_SET_ASIDE`]); no two rows of one statement
+/// may be of the same interaction.
 pub(super) fn insert_set_aside<P: Dialect>(rows: usize) -> String {
-    insert_rows::<P>(rows, "TRUE")
+    insert_rows::<P>(rows, "TRUE") + P::KEEP_ONE_SET_ASIDE
 }
 
 /// `INSERT INTO responses (…) VALUES (…), …`: `rows` rows bound like [`insert_set_aside`],

@@ -144,8 +144,7 @@ fn select_summary_rollups(summary: Summary) -> String {
     )
 }
 
-/// The statements, on one connection (a time-zone rebuild runs the first two in its
-/// transaction).
+/// The statements, on one connection.
 pub(super) trait RawReads: Database {
     async fn responses(
         conn: &mut Self::Connection,

@@ -18,7 +18,9 @@ use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
 use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRules, StoredRow};
-use super::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError, StoredResponse};
+use super::{
+    ImpressionOutcome, ImpressionWrite, PurgeCutoff, SaveError, Saved, StorageError, StoredResponse,
+};
 use crate::alerts::{NewAlert, crossings};
 use crate::audit::AuditEntry;
 use crate::ids::SiteId;
@@ -40,6 +42,14 @@ pub(super) trait WriteTx: Sized {
 
     /// Adds changes to `rollups` and every summary table, in key order.
     async fn apply_rollup_changes(&mut self, changes: &RollupChanges) -> Result<(), StorageError>;
+
+    /// A site's retention in days (`None`: it keeps everything) and its time zone's name as
+    /// they are now (`None`: no such site), its row locked until commit where writers run
+    /// concurrently, so that a change of its settings waits for this transaction.
+    async fn retention_now(
+        &mut self,
+        site_id: SiteId,
+    ) -> Result<Option<(Option<i64>, String)>, StorageError>;
 }
 
 /// Merges one submission into its response and moves the rollups. The caller owns the
@@ -241,33 +251,54 @@ pub(super) async fn erase_interaction<T: WriteTx>(
     Ok(deleted.len() as u64)
 }
 
-/// One chunk of a retention purge: up to `PURGE_CHUNK` raw responses of `entry.site_id`
-/// answered before `before` deleted, the site's purged-before day moved forward, and — when
-/// anything went — the audit entry, its detail prefixed with how many; rollups untouched. The
-/// caller owns the transaction.
+/// Whether `cutoff`, computed from the site's settings as read before this transaction, still
+/// stands on its settings as they are now ([`PurgeCutoff::still_stands`]); the site's row
+/// stays locked until the commit where writers run concurrently. A site that is gone keeps
+/// nothing to purge.
+pub(super) async fn cutoff_stands<T: WriteTx>(
+    tx: &mut T,
+    cutoff: &PurgeCutoff,
+) -> Result<bool, StorageError> {
+    Ok(tx
+        .retention_now(cutoff.entry.site_id)
+        .await?
+        .is_some_and(|(retention_days, zone)| cutoff.still_stands(retention_days, &zone)))
+}
+
+/// One chunk of a retention purge: up to `PURGE_CHUNK` raw responses of the cut-off's site
+/// answered before `cutoff.before` deleted, the site's purged-before day moved forward, and —
+/// when anything went — the audit entry, its detail prefixed with how many; rollups untouched.
+/// The caller owns the transaction, and rolls it back on `None`: the site's settings no
+/// longer let the cut-off stand.
 pub(super) async fn purge_chunk<T: WriteTx>(
     tx: &mut T,
-    entry: &AuditEntry,
-    before: jiff::civil::Date,
-    bound_ms: i64,
-) -> Result<u64, StorageError>
+    cutoff: &PurgeCutoff,
+) -> Result<Option<u64>, StorageError>
 where
     T::Db: Access,
 {
-    let day = before.to_string();
-    let purged =
-        T::Db::purge_responses(tx, entry.site_id, bound_ms, &day, super::PURGE_CHUNK).await?;
+    let site_id = cutoff.entry.site_id;
+    let bound_ms = cutoff.created_before_ms;
+    let day = cutoff.before.to_string();
+    let purged = T::Db::purge_responses(tx, site_id, bound_ms, &day, super::PURGE_CHUNK).await?;
     // Alerts hold the answer's comment: they go with the raw responses.
-    T::Db::purge_alerts(tx, entry.site_id, bound_ms).await?;
+    T::Db::purge_alerts(tx, site_id, bound_ms).await?;
+    // The cut-off was computed before this transaction: a site that cleared its retention
+    // since keeps its rows. Checked after the deletes, because every writer locks `responses`
+    // before a site's row (a rezone, a month's drop); from here a change of the site's
+    // settings waits for the commit.
+    if !cutoff_stands(tx, cutoff).await? {
+        return Ok(None);
+    }
     if purged > 0 {
-        T::Db::mark_purged(tx, entry.site_id, &day).await?;
+        T::Db::mark_purged(tx, site_id, &day).await?;
         let audited = AuditEntry {
-            detail: format!("{purged} {}", entry.detail),
-            ..entry.clone()
+            detail: format!("{purged} {}", cutoff.entry.detail),
+            ..cutoff.entry.clone()
         };
         T::Db::insert_audit(tx, &audited).await?;
     }
-    Ok(purged)
+    Ok(Some(purged))
 }
 
 /// Stores imported answers (each a new response; an interaction the site has already is left

@@ -89,7 +89,9 @@ pub(super) struct BatchPlan {
     /// Responses to create, in key order (concurrent batches then wait on each other's new
     /// rows in one order).
     pub inserts: Vec<(ResponseKey, ResponseState)>,
-    /// Answers kept aside (a suspected scanner's beside a person's), in write order.
+    /// Answers kept aside (a suspected scanner's beside a person's): the latest of each
+    /// interaction, in key order — each replaces in place the one its interaction has, and
+    /// one statement cannot update a row twice.
     pub set_aside: Vec<(ResponseKey, ResponseState)>,
     /// The rollup changes of the whole batch.
     pub changes: RollupChanges,
@@ -112,6 +114,7 @@ pub(super) fn plan(
 ) -> BatchPlan {
     let mut plan = BatchPlan::default();
     let mut new: BTreeMap<ResponseKey, ResponseState> = BTreeMap::new();
+    let mut set_aside: BTreeMap<ResponseKey, ResponseState> = BTreeMap::new();
     let mut changed: Vec<ResponseKey> = Vec::new();
     for write in writes {
         let key: ResponseKey = (write.site_id, write.interaction.clone());
@@ -134,7 +137,7 @@ pub(super) fn plan(
                 plan.outcomes
                     .push(Ok((key.clone(), AnswerWrite::status(before))));
                 if let Some(aside) = merged.set_aside {
-                    plan.set_aside.push((key.clone(), aside));
+                    set_aside.insert(key.clone(), aside);
                 }
                 if before == Some(&after) {
                     continue;
@@ -158,6 +161,7 @@ pub(super) fn plan(
         .filter_map(|key| stored.remove(&key))
         .collect();
     plan.inserts = new.into_iter().collect();
+    plan.set_aside = set_aside.into_iter().collect();
     plan
 }
 
@@ -166,7 +170,7 @@ mod tests {
     use koe_shared::{AgentId, CsatScore, NpsScore};
 
     use super::*;
-    use crate::responses::{Answers, Attribution, Source};
+    use crate::responses::{Answers, Attribution, Client, Source};
 
     const DAY_MS: i64 = 86_400_000;
 
@@ -263,6 +267,38 @@ mod tests {
         assert!(plan.inserts.is_empty());
         let c = plan.changes.values().next().unwrap();
         assert_eq!((c.csat[2], c.csat[4], c.responses), (-1, 1, 0));
+    }
+
+    #[test]
+    fn a_batch_keeps_one_answer_aside_per_interaction_the_latest() {
+        let person = write("d-1", 0, "ken", Some(5))
+            .apply_to(None)
+            .unwrap()
+            .response;
+        let row = StoredRow {
+            id: 7,
+            created_at_ms: person.created_at_ms,
+        };
+        let stored = HashMap::from([(key("d-1"), (row, person.clone()))]);
+        let scanner = |now_ms: i64, csat: u8| AnswerWrite {
+            source: Source {
+                client: Client::SuspectedScanner,
+                flagged: true,
+            },
+            ..write("d-1", now_ms, "ken", Some(csat))
+        };
+        let (first, second, third) = (scanner(1, 1), scanner(2, 2), scanner(3, 3));
+        let plan = plan(&[&first, &second, &third], stored, &SiteRules::new());
+        assert!(plan.updates.is_empty(), "the person's answer stands");
+        assert_eq!(plan.set_aside.len(), 1, "one row kept aside, not three");
+        let (aside_key, aside) = &plan.set_aside[0];
+        assert_eq!(aside_key, &key("d-1"));
+        assert_eq!(aside.answers.csat.map(u8::from), Some(3), "the latest");
+        assert_eq!(aside.created_at_ms, person.created_at_ms);
+        assert!(
+            plan.changes.values().all(|c| c.is_zero()),
+            "nothing counted"
+        );
     }
 
     #[test]

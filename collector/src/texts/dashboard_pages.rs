@@ -48,7 +48,7 @@ pub struct PageTexts {
     /// Any, with a comment, without.
     pub has_comment_options: [&'static str; 3],
     pub flagged_filter: &'static str,
-    /// Any, counted only, flagged only.
+    /// Counted only (the default), any, flagged only.
     pub flagged_options: [&'static str; 3],
     pub flagged: &'static str,
     pub flagged_help: &'static str,
@@ -101,7 +101,7 @@ pub static EN: PageTexts = PageTexts {
     has_comment: "Comment",
     has_comment_options: ["any", "with a comment", "without"],
     flagged_filter: "Flagged",
-    flagged_options: ["any", "counted only", "flagged only"],
+    flagged_options: ["counted only", "any", "flagged only"],
     flagged: "flagged",
     flagged_help: "Kept for review but not counted: it looks like a link scanner's click.",
     newer: "Newest",
@@ -153,7 +153,7 @@ pub static JA: PageTexts = PageTexts {
     has_comment: "コメント",
     has_comment_options: ["すべて", "コメントあり", "コメントなし"],
     flagged_filter: "要確認",
-    flagged_options: ["すべて", "集計対象のみ", "要確認のみ"],
+    flagged_options: ["集計対象のみ", "すべて", "要確認のみ"],
     flagged: "要確認",
     flagged_help: "リンクスキャナーによるクリックの疑いがあるため、保存していますが集計していません。",
     newer: "最新",

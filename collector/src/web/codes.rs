@@ -58,6 +58,8 @@ pub enum ManageCode {
     UnsupportedMediaType,
     PayloadTooLarge,
     RateLimited,
+    /// 409: a rebuild of the site's rollups is under way (`PATCH /api/v1/sites/{site}`).
+    RebuildRunning,
     Unavailable,
     InternalError,
 }

@@ -205,6 +205,13 @@ pub enum ManageError {
     PayloadTooLarge(usize),
     #[error("too many requests from this address; retry in {0} s")]
     RateLimited(u64),
+    /// A change that must wait for one under way: a rebuild of the site's rollups (409).
+    #[error("{0}")]
+    RebuildRunning(String),
+    /// A rebuild of the site's rollups asked for again too soon: the sentence, and the seconds
+    /// to wait (429 with `Retry-After`).
+    #[error("{0}")]
+    RebuildTooSoon(String, u64),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -213,8 +220,13 @@ pub enum ManageError {
 
 impl From<StorageError> for ManageError {
     fn from(error: StorageError) -> Self {
-        if let StorageError::PurgedBefore(_) = error {
-            return Self::BadParameter(error.to_string());
+        match error {
+            StorageError::PurgedBefore(_) => return Self::BadParameter(error.to_string()),
+            StorageError::RebuildRunning => return Self::RebuildRunning(error.to_string()),
+            StorageError::RebuildTooSoon(wait) => {
+                return Self::RebuildTooSoon(error.to_string(), wait);
+            }
+            _ => {}
         }
         if error.is_unavailable() {
             Self::Unavailable(error)
@@ -239,7 +251,8 @@ impl ManageError {
             Self::BadParameter(_) => ManageCode::InvalidParameter,
             Self::UnsupportedMediaType => ManageCode::UnsupportedMediaType,
             Self::PayloadTooLarge(_) => ManageCode::PayloadTooLarge,
-            Self::RateLimited(_) => ManageCode::RateLimited,
+            Self::RateLimited(_) | Self::RebuildTooSoon(..) => ManageCode::RateLimited,
+            Self::RebuildRunning(_) => ManageCode::RebuildRunning,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -255,7 +268,8 @@ impl ResponseError for ManageError {
             Self::BadParameter(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited(_) | Self::RebuildTooSoon(..) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RebuildRunning(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -265,6 +279,9 @@ impl ResponseError for ManageError {
         let header = match self {
             Self::Unauthorized => Some((header::WWW_AUTHENTICATE, "Bearer".to_owned())),
             Self::RateLimited(wait) => Some((header::RETRY_AFTER, wait.to_string())),
+            Self::RebuildTooSoon(_, wait) => {
+                Some((header::RETRY_AFTER, (*wait).max(1).to_string()))
+            }
             Self::Unavailable(_) => {
                 Some((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()))
             }

@@ -1,6 +1,7 @@
 //! What the dashboard shows and exports: the responses download holds every matching
 //! response, however many, and answers flagged as a link scanner's are never shown as a
-//! customer's low rating.
+//! customer's low rating — nor listed in the feed, the API's list or a download unless asked
+//! for.
 
 use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
@@ -172,7 +173,132 @@ async fn the_comment_feed_filters_by_reason_and_comment<S: TestBackend>() {
     assert_eq!(refused.status(), 400);
 }
 
+async fn the_feed_and_list_hide_set_aside_answers_unless_asked<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    // A customer's answer with a scanner's kept aside beside it, and an answer only a scanner
+    // gave (flagged, not set aside).
+    for w in [
+        write(&app, "chat-1", 2, "the-customers-words", false),
+        write(&app, "chat-1", 1, "the-scanners-click", true),
+        write(&app, "chat-2", 5, "a-quick-click", true),
+    ] {
+        app.storage.save_answers(w).await.unwrap();
+    }
+    let key = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    let comments = |page: &serde_json::Value| -> Vec<String> {
+        let mut found: Vec<String> = page["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["comment"].as_str().unwrap().to_owned())
+            .collect();
+        found.sort();
+        found
+    };
+    let list = format!("/api/v1/sites/{}/responses", app.site.key());
+    for (query, expected) in [
+        ("", vec!["the-customers-words"]),
+        ("?flagged=false", vec!["the-customers-words"]),
+        (
+            "?flagged=any",
+            vec!["a-quick-click", "the-customers-words", "the-scanners-click"],
+        ),
+        ("?flagged=true", vec!["a-quick-click", "the-scanners-click"]),
+    ] {
+        let page = app.get_json(&format!("{list}{query}"), &key).await;
+        assert_eq!(comments(&page), expected, "the list, {query:?}");
+    }
+    let any = app.get_json(&format!("{list}?flagged=any"), &key).await;
+    let aside: Vec<&serde_json::Value> = any["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["set_aside"] == true)
+        .collect();
+    assert_eq!(
+        aside.len(),
+        1,
+        "asked for, the answer set aside is there, said so"
+    );
+    assert_eq!(aside[0]["flagged"], true);
+    let refused = app
+        .client
+        .get(app.url(&format!("{list}?flagged=include")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400, "a value the list does not know");
+
+    let api_csv = |query: &'static str| {
+        let (app, key, list) = (&app, key.clone(), list.clone());
+        async move {
+            app.client
+                .get(app.url(&format!("{list}?format=csv{query}")))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let csv = api_csv("").await;
+    assert!(
+        csv.contains("the-customers-words") && !csv.contains("the-scanners-click"),
+        "{csv}"
+    );
+    assert!(api_csv("&flagged=any").await.contains("the-scanners-click"));
+
+    let cookie = signed_in(&app).await;
+    let feed = site_page(&app, &cookie, "/comments?lang=en").await;
+    assert!(feed.contains("the-customers-words"), "{feed}");
+    assert!(
+        !feed.contains("the-scanners-click") && !feed.contains("a-quick-click"),
+        "the feed shows customers' words, not scanners': {feed}"
+    );
+    let asked = site_page(&app, &cookie, "/comments?lang=en&flagged=any").await;
+    assert!(
+        asked.contains("the-scanners-click") && asked.contains(">flagged</span>"),
+        "asked for, flagged answers are listed and said to be flagged: {asked}"
+    );
+    let download = |query: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            app.client
+                .get(app.url(&format!(
+                    "/dashboard/sites/{}/responses.csv{query}",
+                    app.site.key()
+                )))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let everything = download("").await;
+    assert!(
+        everything.contains("the-customers-words") && !everything.contains("the-scanners-click"),
+        "{everything}"
+    );
+    assert!(
+        download("?flagged=any")
+            .await
+            .contains("the-scanners-click")
+    );
+}
+
 on_both_backends!(
+    the_feed_and_list_hide_set_aside_answers_unless_asked,
     the_comment_feed_filters_by_reason_and_comment,
     the_responses_download_holds_every_matching_response,
     flagged_answers_are_not_shown_as_low_ratings,

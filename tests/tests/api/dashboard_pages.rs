@@ -292,10 +292,15 @@ async fn every_page_answers_a_managers_question_in_both_languages<S: TestBackend
     );
     assert_eq!(rows_of(&channel_page, "by-agent-channel").len(), 4);
 
-    let comments = ok_page(&app, &cookie, "/comments?lang=en&flagged=").await;
+    let comments = ok_page(&app, &cookie, "/comments?lang=en").await;
+    assert!(
+        !comments.contains("the-scanners-click"),
+        "flagged answers are left out unless asked for"
+    );
+    let comments = ok_page(&app, &cookie, "/comments?lang=en&flagged=any").await;
     assert!(
         comments.contains("the-scanners-click") && comments.contains(">flagged</span>"),
-        "a flagged answer is listed, and said to be flagged"
+        "asked for, a flagged answer is listed, and said to be flagged"
     );
 
     for (path, words) in [

@@ -27,6 +27,7 @@ mod responses;
 mod retention;
 mod scanners;
 mod shared_limits;
+mod site_rebuilds;
 mod site_timezone;
 mod sites;
 mod slow_bodies;

@@ -225,7 +225,72 @@ async fn the_collector_purges_on_its_own_schedule<S: TestBackend>() {
     }
 }
 
+/// The purge reads every site's settings, then removes rows chunk by chunk: a site that clears
+/// its retention in between must keep its rows. Deterministic here: the purge is handed the
+/// site as it read it, after the change is committed.
+async fn a_site_that_clears_its_retention_while_a_purge_runs_keeps_its_responses<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    for (interaction, days_ago, csat) in [("old-1", 150, 1), ("old-2", 120, 4), ("new-1", 10, 2)] {
+        seed(&app, interaction, days_ago, csat).await;
+    }
+    let read_by_the_purge = update_site(
+        &app.storage,
+        &app.site.site,
+        SiteChanges {
+            retention_days: Some(91),
+            ..SiteChanges::default()
+        },
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+    update_site(
+        &app.storage,
+        &read_by_the_purge,
+        SiteChanges {
+            retention_days: Some(0),
+            ..SiteChanges::default()
+        },
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+
+    let purged = retention::purge_site(
+        &app.storage,
+        &read_by_the_purge,
+        read_by_the_purge.today(),
+        7,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        purged, 0,
+        "the purge reads the retention again where it removes, and finds it cleared"
+    );
+    let mut left: Vec<String> = app
+        .responses(&app.site)
+        .await
+        .iter()
+        .map(|r| r.interaction.to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["new-1", "old-1", "old-2"], "every response is kept");
+    let audit = app.storage.audit_events(app.site.site.id).await.unwrap();
+    assert!(
+        !audit.iter().any(|e| e.action == "responses_purged"),
+        "no purge is recorded: {audit:?}"
+    );
+    let site = app.site_by_key(app.site.key()).await.unwrap();
+    assert_eq!(site.purged_before, None, "no day is marked purged");
+    assert_eq!(site.retention_days, None);
+}
+
 on_both_backends!(
     responses_past_the_retention_are_purged_and_every_report_stays,
     the_collector_purges_on_its_own_schedule,
+    a_site_that_clears_its_retention_while_a_purge_runs_keeps_its_responses,
 );

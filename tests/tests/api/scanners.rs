@@ -1,5 +1,6 @@
 //! A link scanner's "vote" never replaces a person's: the attack of SECURITY.md where a mail
-//! gateway re-scans a forwarded rating email days after the customer answered.
+//! gateway re-scans a forwarded rating email days after the customer answered — and however
+//! often it does, it leaves one answer aside, not a row per scan.
 
 use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
@@ -77,6 +78,77 @@ async fn a_scanners_confirmation_never_replaces_a_persons_counted_answer<S: Test
     );
 }
 
+/// A scanner posting a rating link's form, with a score and a comment, as mail gateways that
+/// re-scan a message do.
+async fn scan<S: TestBackend>(
+    app: &TestApp<S>,
+    url: &str,
+    csat: u8,
+    comment: &str,
+) -> reqwest::Response {
+    let csat = csat.to_string();
+    app.client
+        .post(url)
+        .header("user-agent", GATEWAY)
+        .form(&[
+            ("csat", csat.as_str()),
+            ("comment", comment),
+            ("served_at", "0"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn thirty_scanner_confirmations_keep_one_set_aside_row<S: TestBackend>() {
+    // The numbers: a strict site's rating link, answered by its customer, then posted
+    // 30 times by a gateway with a 1,900-character comment — 31 rows for one interaction.
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = &app.strict_site;
+    let links = links(&app, site, "ticket-30", "en").await;
+    let five = links["csat"][4]["url"].as_str().unwrap();
+    let one = links["csat"][0]["url"].as_str().unwrap();
+    assert_eq!(confirm(&app, five, "csat", 5).await.status(), 200);
+    let counted_before = app.responses(site).await;
+    assert_eq!(counted_before.len(), 1);
+
+    let comment = |n: usize| format!("scan {n:02} {}", "x".repeat(1900 - 8));
+    // Most at once (PostgreSQL's writer takes them in batches), the last alone: the latest.
+    let scans: Vec<String> = (0..29).map(comment).collect();
+    let posted = futures_util::future::join_all(scans.iter().map(|c| scan(&app, one, 1, c))).await;
+    assert!(
+        posted.iter().all(|p| p.status() == 200),
+        "scanners see nothing special"
+    );
+    let latest = comment(29);
+    assert_eq!(scan(&app, one, 2, &latest).await.status(), 200);
+
+    let responses = app.responses(site).await;
+    assert_eq!(
+        responses.len(),
+        2,
+        "the counted response and one row kept aside, not one per scan"
+    );
+    let counted: Vec<_> = responses.iter().filter(|r| !r.set_aside).collect();
+    assert_eq!(counted, [&counted_before[0]], "the person's answer intact");
+    let aside: Vec<_> = responses.iter().filter(|r| r.set_aside).collect();
+    assert_eq!(aside.len(), 1);
+    assert!(aside[0].state.source.flagged);
+    assert_eq!(
+        (
+            aside[0].state.answers.csat.map(u8::from),
+            aside[0].state.answers.comment.as_ref().map(|c| c.as_str())
+        ),
+        (Some(2), Some(latest.as_str())),
+        "updated in place to the latest scan"
+    );
+    let scores = app.rollups(site).await[0].1.scores();
+    assert_eq!(scores.csat, [0, 0, 0, 0, 1], "only the person's 5 counts");
+    assert!(app.drift().await.is_empty());
+}
+
 async fn a_made_up_serve_time_is_not_believed<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -141,6 +213,7 @@ async fn a_page_served_before_a_restart_is_confirmed_after_it<S: TestBackend>() 
 }
 
 on_both_backends!(
+    thirty_scanner_confirmations_keep_one_set_aside_row,
     a_page_served_before_a_restart_is_confirmed_after_it,
     a_scanners_confirmation_never_replaces_a_persons_counted_answer,
     a_made_up_serve_time_is_not_believed,

@@ -8,7 +8,7 @@ use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
 use koe_collector::sites::SiteTimeZone;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::sites::settings::{SiteChangeError, SiteChanges, update_site};
-use koe_collector::storage::{ImpressionWrite, Role};
+use koe_collector::storage::{ImpressionWrite, PurgeCutoff, Role};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, Reason, Reasons};
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
@@ -193,22 +193,32 @@ async fn a_time_zone_change_is_refused_once_raw_responses_were_purged<S: TestBac
         return;
     };
     app.storage.save_answers(answer(&app, 0, 4)).await.unwrap();
-    let purge = AuditEntry {
-        site_id: app.site.site.id,
-        actor: Actor::Retention,
-        action: AuditAction::ResponsesPurged,
-        detail: "raw responses purged".into(),
-        at: koe_collector::clock::now(),
+    let retained = update_site(
+        &app.storage,
+        &app.site.site,
+        SiteChanges {
+            retention_days: Some(91),
+            ..SiteChanges::default()
+        },
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let cutoff = PurgeCutoff {
+        entry: AuditEntry {
+            site_id: app.site.site.id,
+            actor: Actor::Retention,
+            action: AuditAction::ResponsesPurged,
+            detail: "raw responses purged".into(),
+            at: koe_collector::clock::now(),
+        },
+        before: "2026-11-22".parse().unwrap(),
+        created_before_ms: ms("2026-11-22T00:00:00Z"),
+        surely_before_ms: ms("2026-11-21T10:00:00Z"),
+        zone: retained.timezone.clone(),
+        retention_days: 91,
     };
-    let purged = app
-        .storage
-        .purge_responses(
-            purge,
-            "2026-11-22".parse().unwrap(),
-            ms("2026-11-22T00:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let purged = app.storage.purge_responses(&cutoff).await.unwrap();
     assert_eq!(purged, 1);
     let site = app.site_by_key(app.site.key()).await.unwrap();
     let before = app.rollups(&app.site).await;

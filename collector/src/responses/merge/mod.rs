@@ -94,7 +94,8 @@ impl Client {
     }
 }
 
-/// Where a write came from, and whether it is flagged (kept and listed, never counted).
+/// Where a write came from, and whether it is flagged (kept, listed when asked for, never
+/// counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
     pub client: Client,
@@ -147,19 +148,37 @@ pub enum MergeConflict {
 }
 
 /// What a write leaves: the interaction's response, the one that counts unless it is flagged,
-/// and an answer kept aside — flagged, listed, never counted — when a suspected scanner and a
-/// person both answered. A scanner's answer never replaces a person's.
+/// and an answer kept aside — flagged, listed only when asked for, never counted — when a
+/// suspected scanner and a person both answered. A scanner's answer never replaces a person's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
     pub response: ResponseState,
+    /// Stored at the response's creation time and day (`ResponseState::kept_beside`): an
+    /// interaction keeps one answer aside, the latest, which replaces the one before in place.
     pub set_aside: Option<ResponseState>,
+}
+
+impl ResponseState {
+    /// This answer kept aside beside `response`: at its creation time and on its day. One
+    /// place per interaction is what lets storage keep one set-aside row and update it in place
+    /// (a scanner that confirms a link thirty times leaves one row, not thirty — on PostgreSQL
+    /// the unique index of set-aside rows must name the creation time, its partition key), and
+    /// retention and erasure take it with its response. When it last changed stays its own.
+    fn kept_beside(self, response: &ResponseState) -> Self {
+        Self {
+            day: response.day,
+            created_at_ms: response.created_at_ms,
+            ..self
+        }
+    }
 }
 
 impl AnswerWrite {
     /// The interaction's response after this write: new when there was none, merged
     /// otherwise. A flagged write onto a counted response leaves it as it is and is kept
-    /// aside; a person's confirmation on the survey page onto a flagged one replaces the
-    /// suspect answers, which are kept aside.
+    /// aside (its answers alone: they replace any kept aside before); a person's confirmation
+    /// on the survey page onto a flagged one replaces the suspect answers, which are kept
+    /// aside.
     pub fn apply_to(&self, existing: Option<&ResponseState>) -> Result<Merged, MergeConflict> {
         let fresh = |attribution: Attribution, day, created_at_ms| ResponseState {
             attribution,
@@ -181,9 +200,10 @@ impl AnswerWrite {
         if existing.source.flagged && !self.source.flagged && self.source.client == Client::Browser
         {
             let attribution = merge_attribution(&existing.attribution, &self.attribution)?;
+            let response = fresh(attribution, self.day, self.now_ms);
             return Ok(Merged {
-                response: fresh(attribution, self.day, self.now_ms),
-                set_aside: Some(existing.clone()),
+                set_aside: Some(existing.clone().kept_beside(&response)),
+                response,
             });
         }
         if self.now_ms - existing.created_at_ms > self.edit_window_ms {
@@ -194,11 +214,10 @@ impl AnswerWrite {
             // A suspected scanner where a person has answered: the person's answers stand.
             (false, true) => Merged {
                 response: existing.clone(),
-                set_aside: Some(fresh(
-                    existing.attribution.clone(),
-                    existing.day,
-                    self.now_ms,
-                )),
+                set_aside: Some(
+                    fresh(existing.attribution.clone(), existing.day, self.now_ms)
+                        .kept_beside(existing),
+                ),
             },
             // The rest merge as before: a widget's follow-up answers (only a person runs the
             // widget) complete a quick confirmation and count with it; flagged onto flagged

@@ -208,6 +208,33 @@ fn a_scanners_answer_never_replaces_a_persons() {
         .expect("the scanner's answer is kept aside");
     assert_eq!(aside.answers.csat.map(u8::from), Some(1));
     assert!(aside.source.flagged);
+    assert_eq!(
+        (aside.created_at_ms, aside.day, aside.updated_at_ms),
+        (person.created_at_ms, person.day, 10),
+        "kept at the person's response's place in time, so it has one place per interaction"
+    );
+}
+
+#[test]
+fn a_later_scanners_answer_replaces_the_one_kept_aside_in_the_same_place() {
+    let person = confirmation(0, 5, false).apply_to(None).unwrap().response;
+    let first = confirmation(10, 1, true).apply_to(Some(&person)).unwrap();
+    let mut later = confirmation(20, 2, true);
+    later.answers.comment = Some(Comment::try_from("x".repeat(1900)).unwrap());
+    let second = later.apply_to(Some(&person)).unwrap();
+    assert_eq!(second.response, person, "the person's answer stands");
+    let (first, second) = (first.set_aside.unwrap(), second.set_aside.unwrap());
+    assert_eq!(
+        (second.created_at_ms, second.day),
+        (first.created_at_ms, first.day),
+        "the same place: storage updates the row kept aside instead of adding one"
+    );
+    assert_eq!(
+        second.answers.csat.map(u8::from),
+        Some(2),
+        "the latest answers"
+    );
+    assert_eq!(second.updated_at_ms, 20);
 }
 
 #[test]
@@ -222,7 +249,15 @@ fn a_person_days_after_a_scanner_gets_their_own_window_and_day() {
         "the window starts now"
     );
     assert_eq!(merged.response.day.to_string(), "2026-12-04");
-    assert_eq!(merged.set_aside, Some(scanner));
+    assert_eq!(
+        merged.set_aside,
+        Some(ResponseState {
+            created_at_ms: 8 * 86_400_000,
+            day: "2026-12-04".parse().unwrap(),
+            ..scanner
+        }),
+        "the suspect answers, kept beside the person's response"
+    );
 }
 
 #[test]
@@ -248,5 +283,11 @@ fn a_persons_answer_replaces_a_scanners_which_is_kept_aside() {
     let merged = confirmation(10, 4, false).apply_to(Some(&scanner)).unwrap();
     assert_eq!(merged.response.answers.csat.map(u8::from), Some(4));
     assert!(!merged.response.source.flagged, "counted from now on");
-    assert_eq!(merged.set_aside, Some(scanner));
+    assert_eq!(
+        merged.set_aside,
+        Some(ResponseState {
+            created_at_ms: 10,
+            ..scanner
+        })
+    );
 }

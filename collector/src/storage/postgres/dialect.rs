@@ -33,6 +33,20 @@ impl Dialect for sqlx::Postgres {
         )
     }
 
+    /// A unique index of a partitioned table must name its partition key, so the index of
+    /// set-aside rows is on (site, interaction, creation time): one per interaction because an
+    /// answer is kept aside at its response's creation time (`ResponseState::kept_beside`),
+    /// which a counted response keeps. The update stays in the row's partition.
+    const KEEP_ONE_SET_ASIDE: &'static str = concat!(
+        " ON CONFLICT (site_id, interaction, created_at_ms) WHERE set_aside ",
+        "DO UPDATE SET agent = excluded.agent, team = excluded.team, ",
+        "channel = excluded.channel, verified = excluded.verified, csat = excluded.csat, ",
+        "nps = excluded.nps, ces = excluded.ces, resolved = excluded.resolved, ",
+        "comment = excluded.comment, reasons = excluded.reasons, locale = excluded.locale, ",
+        "day = excluded.day, updated_at_ms = excluded.updated_at_ms, ",
+        "client = excluded.client, flagged = excluded.flagged"
+    );
+
     /// The row moves to the month of its new creation time, and its key follows.
     const UPDATE_MOVED_RESPONSE: &'static str = concat!(
         "WITH moved AS (",

@@ -1,9 +1,14 @@
 //! PostgreSQL: a pool; submissions go through group commit (`writer.rs`), other
 //! writes take one short transaction each. Concurrent writers to the same interaction
-//! serialise on its row (`FOR UPDATE`); rollup rows are locked in key order.
+//! serialise on its row (`FOR UPDATE`); rollup rows are locked in key order. Every write of a
+//! site's raw rows or rollups first takes the site's write lock shared, without waiting; a
+//! time-zone rebuild holds it exclusively (`site_lock.rs`, `rebuild.rs`), so the site's writes
+//! are refused meanwhile and every other site's go on.
 
 mod dialect;
 mod partitions;
+mod rebuild;
+mod site_lock;
 mod write_tx;
 mod writer;
 
@@ -21,11 +26,11 @@ use super::reports::report_store;
 use super::sites::site_store;
 use super::verification::verify_store;
 use super::webhooks::alert_store;
+use super::write_path;
 use super::{
     AnswerStore, ImpressionOutcome, ImpressionWrite, KeyDrift, Lifecycle, OpenError, PurgeCutoff,
     RemovalStore, Rezoned, SaveError, Saved, StorageError, StorageOptions,
 };
-use super::{rezone, write_path};
 use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
@@ -132,6 +137,7 @@ impl AnswerStore for PgStorage {
         write: ImpressionWrite,
     ) -> Result<ImpressionOutcome, StorageError> {
         let mut tx = self.pool.begin().await?;
+        site_lock::share(&mut tx, write.site_id).await?;
         let inserted = write_path::apply_impression(&mut *tx, &write).await?;
         tx.commit().await?;
         Ok(inserted)
@@ -146,6 +152,7 @@ impl AnswerStore for PgStorage {
         let times = rows.iter().map(|(_, state)| state.created_at_ms);
         self.partitions.ensure_afresh(&self.pool, times).await?;
         let mut tx = self.pool.begin().await?;
+        site_lock::share(&mut tx, site_id).await?;
         let stored = write_path::import_batch(&mut *tx, site_id, &rows).await?;
         tx.commit().await?;
         Ok(stored)
@@ -154,14 +161,14 @@ impl AnswerStore for PgStorage {
 
 impl RemovalStore for PgStorage {
     #[tracing::instrument(name = "storage::purge_responses", level = "debug", skip_all)]
-    async fn purge_responses(
-        &self,
-        entry: AuditEntry,
-        before: jiff::civil::Date,
-        bound_ms: i64,
-    ) -> Result<u64, StorageError> {
+    async fn purge_responses(&self, cutoff: &PurgeCutoff) -> Result<u64, StorageError> {
         let mut tx = self.pool.begin().await?;
-        let purged = write_path::purge_chunk(&mut *tx, &entry, before, bound_ms).await?;
+        site_lock::share(&mut tx, cutoff.entry.site_id).await?;
+        let Some(purged) = write_path::purge_chunk(&mut *tx, cutoff).await? else {
+            // The site changed its settings since the cut-off was computed: nothing goes.
+            tx.rollback().await?;
+            return Ok(0);
+        };
         tx.commit().await?;
         Ok(purged)
     }
@@ -183,6 +190,7 @@ impl RemovalStore for PgStorage {
         loop {
             let erased = async {
                 let mut tx = self.pool.begin().await?;
+                site_lock::share(&mut tx, entry.site_id).await?;
                 let stand_in = crate::secrets::erased_interaction();
                 let erased =
                     write_path::erase_interaction(&mut *tx, entry.site_id, interaction, &stand_in)
@@ -210,14 +218,6 @@ impl RemovalStore for PgStorage {
         entry: AuditEntry,
         zone: SiteTimeZone,
     ) -> Result<Rezoned, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        // Answers and impressions wait until the site's rows are re-dated and rebuilt (and a
-        // second rebuild waits for the first: the mode conflicts with itself); reads go on.
-        sqlx::query("LOCK TABLE responses, impressions IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
-        let moved = rezone::rezone_site(&mut *tx, &entry, &zone).await?;
-        tx.commit().await?;
-        Ok(moved)
+        rebuild::rezone_site(&self.pool, &entry, &zone).await
     }
 }

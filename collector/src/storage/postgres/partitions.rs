@@ -7,10 +7,11 @@
 //!   creates responses in have one (an import of last year, a clock that jumped). Each
 //!   collector remembers the months it has seen, so a write costs no round trip for this.
 //! - **Dropped whole.** Retention drops a month once every site with rows in it purges the whole
-//!   month, in one transaction: writes into the month stop, the keys of its counted responses
-//!   are deleted, the sites' purges are audited, and it is detached from `responses` (a
-//!   moment's lock, from there to the commit) and dropped. A month some site still keeps is
-//!   purged row by row, as on SQLite.
+//!   month, in one transaction: writes into the month stop, the sites' settings are read again
+//!   (their rows locked until the commit, so a site that clears its retention meanwhile keeps
+//!   the month), the keys of its counted responses are deleted, the sites' purges are audited,
+//!   and it is detached from `responses` (a moment's lock, from there to the commit) and
+//!   dropped. A month some site still keeps is purged row by row, as on SQLite.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -26,6 +27,7 @@ use sqlx::postgres::PgPool;
 use crate::audit::AuditEntry;
 use crate::storage::access::Access as _;
 use crate::storage::removal::Removal as _;
+use crate::storage::write_path;
 use crate::storage::{KeyDrift, KeyProblem, PurgeCutoff, StorageError};
 
 /// A UTC calendar month.
@@ -228,10 +230,10 @@ async fn partition_months(pool: &PgPool) -> Result<Vec<Month>, StorageError> {
 }
 
 /// Drops one month in one transaction, or leaves it (`None`): writes into it are stopped
-/// (reads go on), it is left if a site that keeps it has rows in it; else the keys of its
-/// counted responses are deleted, each site's purge is audited and its purged-before day
-/// moved, and the month is detached from `responses` — locking it only from there to the
-/// commit — and dropped.
+/// (reads go on), it is left if a site that keeps it — by its settings as read here, not as
+/// `by_site` was computed from — has rows in it; else the keys of its counted responses are
+/// deleted, each site's purge is audited and its purged-before day moved, and the month is
+/// detached from `responses` — locking it only from there to the commit — and dropped.
 async fn drop_month(
     pool: &PgPool,
     month: Month,
@@ -260,9 +262,19 @@ async fn drop_month(
     let sites: Vec<(SiteId,)> = sqlx::query_as("SELECT id FROM sites ORDER BY id")
         .fetch_all(&mut *tx)
         .await?;
-    let keeps = sites
-        .iter()
-        .filter(|(id,)| !by_site.get(id).is_some_and(|c| lets_go(c, month)));
+    // The cut-offs were computed from settings read before this transaction. Each site that
+    // would let the month go is read again, its row locked until the commit (after the
+    // month's, the order every writer locks in): a site that has cleared its retention
+    // meanwhile keeps the month, and one that changes it now waits for the drop.
+    let mut letting_go: BTreeMap<SiteId, &PurgeCutoff> = BTreeMap::new();
+    for (site_id,) in &sites {
+        if let Some(cutoff) = by_site.get(site_id).filter(|c| lets_go(c, month))
+            && write_path::cutoff_stands(&mut *tx, cutoff).await?
+        {
+            letting_go.insert(*site_id, *cutoff);
+        }
+    }
+    let keeps = sites.iter().filter(|(id,)| !letting_go.contains_key(id));
     for (site_id,) in keeps {
         let (found,): (bool,) = sqlx::query_as(&format!(
             "SELECT EXISTS (SELECT 1 FROM {table} WHERE site_id = $1)"
@@ -288,7 +300,7 @@ async fn drop_month(
     .await?;
     let mut dropped = 0;
     for (site_id, rows) in counts {
-        let Some(cutoff) = by_site.get(&site_id) else {
+        let Some(cutoff) = letting_go.get(&site_id) else {
             continue;
         };
         // What is gone for sure: every day before the one the month's end falls on (the rest,

@@ -108,6 +108,22 @@ impl WriteTx for PgConnection {
         }
         Ok(())
     }
+
+    /// `FOR NO KEY UPDATE`, the lock an update of the row takes: a change of the site's
+    /// settings waits for this transaction (and this for it), while answers, whose inserts
+    /// only check that the site exists (`FOR KEY SHARE`), go on.
+    async fn retention_now(
+        &mut self,
+        site_id: SiteId,
+    ) -> Result<Option<(Option<i64>, String)>, StorageError> {
+        let settings: Option<(Option<i64>, String)> = sqlx::query_as(
+            "SELECT retention_days, timezone FROM sites WHERE id = $1 FOR NO KEY UPDATE",
+        )
+        .bind(site_id)
+        .fetch_optional(&mut *self)
+        .await?;
+        Ok(settings)
+    }
 }
 
 /// An upsert of rollup rows into `table`, the rows unpacked from one JSON parameter in

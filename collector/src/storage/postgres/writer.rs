@@ -9,6 +9,11 @@
 //! key order, so writers wait for each other but cannot deadlock. If a batch fails as a whole
 //! (another writer created one of its responses first, a deadlock in spite of that, a
 //! constraint), each of its writes is retried in a transaction of its own.
+//!
+//! A batch first takes the write locks of its sites, shared (`site_lock.rs`): the answers of a
+//! site being rebuilt for a new time zone are refused at once (503, sent again by the widget)
+//! and the rest of the batch goes on — waiting for the rebuild would hold this connection and
+//! every other site's answers in the batch.
 
 use std::sync::Arc;
 
@@ -16,6 +21,8 @@ use sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::partitions::Partitions;
+use super::site_lock;
+use crate::ids::SiteId;
 use crate::responses::AnswerWrite;
 use crate::storage::write_path;
 use crate::storage::{SaveError, Saved, StorageError};
@@ -51,10 +58,23 @@ pub(super) fn start(
     }
 }
 
-async fn commit(pool: &PgPool, jobs: Vec<Job>) {
-    let writes: Vec<&AnswerWrite> = jobs.iter().map(|(write, _)| write).collect();
+async fn commit(pool: &PgPool, mut jobs: Vec<Job>) {
     let outcome = async {
         let mut tx = pool.begin().await.map_err(StorageError::from)?;
+        let rebuilding = site_lock::share_all(&mut tx, &sites_of(&jobs)).await?;
+        if !rebuilding.is_empty() {
+            let (refused, kept): (Vec<Job>, Vec<Job>) = std::mem::take(&mut jobs)
+                .into_iter()
+                .partition(|(write, _)| rebuilding.contains(&write.site_id));
+            jobs = kept;
+            for (_, reply) in refused {
+                let _ = reply.send(Err(StorageError::SiteRebuilding.into()));
+            }
+            if jobs.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+        let writes: Vec<&AnswerWrite> = jobs.iter().map(|(write, _)| write).collect();
         let outcomes = write_path::apply_answer_batch(&mut *tx, &writes).await?;
         tx.commit().await.map_err(StorageError::from)?;
         Ok::<_, write_path::BatchError>(outcomes)
@@ -79,6 +99,14 @@ async fn commit(pool: &PgPool, jobs: Vec<Job>) {
     }
 }
 
+/// The sites a batch writes, each once.
+fn sites_of(jobs: &[Job]) -> Vec<SiteId> {
+    let mut sites: Vec<SiteId> = jobs.iter().map(|(write, _)| write.site_id).collect();
+    sites.sort_unstable();
+    sites.dedup();
+    sites
+}
+
 /// One write in a transaction of its own (the path every write took before batching), tried
 /// again when PostgreSQL gave up on it for another transaction's sake: a deadlock, or the row
 /// it waited for moved to another month's partition meanwhile (a person's answer replacing a
@@ -88,6 +116,7 @@ async fn save_one(pool: &PgPool, write: &AnswerWrite) -> Result<Saved, SaveError
     loop {
         let saved = async {
             let mut tx = pool.begin().await?;
+            site_lock::share(&mut tx, write.site_id).await?;
             let saved = write_path::apply_answers(&mut *tx, write).await?;
             tx.commit().await?;
             Ok::<_, SaveError>(saved)

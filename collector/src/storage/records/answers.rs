@@ -15,7 +15,8 @@ pub struct ImpressionWrite {
     pub attribution: Attribution,
     pub day: jiff::civil::Date,
     pub now_ms: i64,
-    /// Who is asked, when the site named them: remembered, and within a cooldown not asked.
+    /// Who is asked, when the site's token signed them: remembered, and within a cooldown not
+    /// asked.
     pub customer: Option<CustomerCheck>,
 }
 
@@ -43,6 +44,6 @@ pub struct StoredResponse {
     pub interaction: InteractionId,
     pub state: ResponseState,
     /// A suspected scanner's answer kept beside the interaction's response (flagged, never
-    /// counted), not the response itself.
+    /// counted; at most one per interaction, the latest), not the response itself.
     pub set_aside: bool,
 }

@@ -18,5 +18,5 @@ pub use alerts::{
 pub use answers::{ImpressionOutcome, ImpressionWrite, Saved, StoredResponse};
 pub use customers::{CustomerCheck, CustomerHash};
 pub use removal::{PurgeCutoff, Rezoned};
-pub use reports::{ReasonCount, ResponseCursor, ResponseFilter};
+pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};
 pub use verification::{KeyDrift, KeyProblem};

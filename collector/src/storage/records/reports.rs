@@ -1,5 +1,5 @@
-//! What report reads take and give beyond the rollup types: the response list's filter and a
-//! reason's count.
+//! What report reads take and give beyond the rollup types: the response list's filter (with
+//! whether it shows flagged answers) and a reason's count.
 
 use jiff::civil::Date;
 use koe_shared::{AgentId, Channel, Reason, TeamId};
@@ -19,11 +19,26 @@ pub struct ResponseFilter {
     pub max_nps: Option<u8>,
     /// Keyset cursor: only responses strictly older than it.
     pub before: Option<ResponseCursor>,
-    pub flagged: Option<bool>,
+    /// Flagged answers (a suspected link scanner's) are left out unless asked for.
+    pub flagged: FlaggedFilter,
     /// Only responses that gave this reason.
     pub reason: Option<Reason>,
     /// Only responses with (`true`) or without (`false`) a comment.
     pub has_comment: Option<bool>,
+}
+
+/// Whether a list shows answers flagged as a suspected link scanner's (kept, never counted). A
+/// link a mail gateway confirms again and again leaves such answers, comments and all: shown
+/// by default they would bury the customers' own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FlaggedFilter {
+    /// Counted responses only.
+    #[default]
+    Hidden,
+    /// Counted and flagged ones.
+    Included,
+    /// Flagged ones only.
+    Only,
 }
 
 /// Where a page of the response list starts: after the response created at `created_at_ms`

@@ -1,5 +1,6 @@
 //! SQLite's side of the statements both backends share ([`Dialect`]): one `responses` table,
-//! whose partial unique index keeps one counted response per interaction.
+//! whose partial unique indexes keep one counted response per interaction and at most one
+//! answer set aside beside it.
 
 use crate::storage::sql::{self, Dialect, response_columns};
 
@@ -16,6 +17,18 @@ impl Dialect for sqlx::Sqlite {
             + " ON CONFLICT (site_id, interaction) WHERE NOT set_aside DO NOTHING \
                RETURNING id, site_id, interaction"
     }
+
+    /// The unique index is on (site, interaction) itself. The row takes the new place in time
+    /// too, so that one the migration could not move beside a response (its response was gone)
+    /// ends up beside the interaction's new one.
+    const KEEP_ONE_SET_ASIDE: &'static str = " ON CONFLICT (site_id, interaction) WHERE set_aside \
+         DO UPDATE SET agent = excluded.agent, team = excluded.team, \
+         channel = excluded.channel, verified = excluded.verified, csat = excluded.csat, \
+         nps = excluded.nps, ces = excluded.ces, resolved = excluded.resolved, \
+         comment = excluded.comment, reasons = excluded.reasons, locale = excluded.locale, \
+         day = excluded.day, created_at_ms = excluded.created_at_ms, \
+         updated_at_ms = excluded.updated_at_ms, client = excluded.client, \
+         flagged = excluded.flagged";
 
     const UPDATE_MOVED_RESPONSE: &'static str = sql::UPDATE_RESPONSE;
 

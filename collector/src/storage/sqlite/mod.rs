@@ -1,9 +1,12 @@
 //! SQLite: one file in WAL mode. Answers, impressions, imports, purges, erasures and time-zone
 //! rebuilds go through one writer task that commits whole batches on its own connection (see
-//! `writer.rs`); reads, and the rare management writes (sites, keys, sessions, webhooks) in
-//! their own short transactions, use the pool.
+//! `writer.rs`; a rebuild a chunk at a time between batches, `rebuild.rs`); reads, and the rare
+//! management writes (sites, keys, sessions, webhooks) in their own short transactions, use the
+//! pool.
 
 mod dialect;
+mod jobs;
+mod rebuild;
 mod write_tx;
 mod writer;
 
@@ -31,7 +34,8 @@ use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::sites::SiteTimeZone;
-use writer::{Erasure, Purge, Write, WriteJob, Writer, run_writer};
+use jobs::{Erasure, Write, WriteJob};
+use writer::{Writer, run_writer};
 
 /// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
@@ -175,18 +179,9 @@ impl AnswerStore for SqliteStorage {
 
 impl RemovalStore for SqliteStorage {
     #[tracing::instrument(name = "storage::purge_responses", level = "debug", skip_all)]
-    async fn purge_responses(
-        &self,
-        entry: AuditEntry,
-        before: jiff::civil::Date,
-        bound_ms: i64,
-    ) -> Result<u64, StorageError> {
-        let purge = Purge {
-            entry,
-            before,
-            bound_ms,
-        };
-        self.through_writer(|reply| WriteJob::Purge(purge, reply))
+    async fn purge_responses(&self, cutoff: &PurgeCutoff) -> Result<u64, StorageError> {
+        let cutoff = cutoff.clone();
+        self.through_writer(|reply| WriteJob::Purge(cutoff, reply))
             .await
     }
 

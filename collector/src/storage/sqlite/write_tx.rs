@@ -124,4 +124,18 @@ impl WriteTx for SqliteConnection {
         }
         Ok(())
     }
+
+    /// Nothing to lock: the writer's transaction holds SQLite's only write lock, so a change
+    /// of the site's settings (on the pool) waits for it anyway.
+    async fn retention_now(
+        &mut self,
+        site_id: SiteId,
+    ) -> Result<Option<(Option<i64>, String)>, StorageError> {
+        let settings: Option<(Option<i64>, String)> =
+            sqlx::query_as("SELECT retention_days, timezone FROM sites WHERE id = $1")
+                .bind(site_id)
+                .fetch_optional(&mut *self)
+                .await?;
+        Ok(settings)
+    }
 }

@@ -6,75 +6,27 @@
 //! statements for the whole batch, which is what makes SQLite ingest fast). If any statement
 //! fails, that transaction is rolled back and the batch is applied again write by write, each
 //! inside a savepoint, so one bad write cannot fail the others.
+//!
+//! A time-zone rebuild runs here too, a chunk at a time between batches (`rebuild.rs`): other
+//! sites' writes wait a chunk at most, and the rebuilt site's are refused until it ends.
 
 use std::sync::Arc;
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _, SqliteConnection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use koe_shared::InteractionId;
 use sqlx::Sqlite;
 
+use super::jobs::{Erasure, Write, WriteJob};
+use super::rebuild::{self, Rebuild};
 use super::write_tx::CREATE_ROLLUP_CHANGES;
-use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
-use crate::sites::SiteTimeZone;
-use crate::storage::Rezoned;
 use crate::storage::access::Access as _;
-use crate::storage::rezone;
 use crate::storage::write_path::{self, BatchError};
-use crate::storage::{ImpressionOutcome, ImpressionWrite, SaveError, Saved, StorageError};
-
-/// What the writer task is asked to do, in queue order.
-pub(super) enum WriteJob {
-    Write(Write),
-    /// Can the connection write? Answered without writing anything (`/readyz`).
-    Probe(oneshot::Sender<Result<(), StorageError>>),
-    /// Close the connection once everything queued before this is committed (shutdown).
-    Close(oneshot::Sender<()>),
-    /// Erase an interaction's responses (a deletion request), in a transaction of its own
-    /// after everything queued before it.
-    Erase(Erasure, oneshot::Sender<Result<u64, StorageError>>),
-    /// Purge one chunk of raw responses past a site's retention (rollups untouched).
-    Purge(Purge, oneshot::Sender<Result<u64, StorageError>>),
-    /// Store a batch of imported answers (`koe import`) in a transaction of its own.
-    Import(
-        SiteId,
-        Vec<(InteractionId, ResponseState)>,
-        oneshot::Sender<Result<u64, StorageError>>,
-    ),
-    /// Move a site to another time zone, rebuilding its rollups.
-    Rezone(
-        AuditEntry,
-        SiteTimeZone,
-        oneshot::Sender<Result<Rezoned, StorageError>>,
-    ),
-}
-
-/// One chunk of a retention purge and its audit entry (detail without the count).
-pub(super) struct Purge {
-    pub(super) entry: AuditEntry,
-    pub(super) before: jiff::civil::Date,
-    pub(super) bound_ms: i64,
-}
-
-/// An erasure and its audit entry.
-pub(super) struct Erasure {
-    pub(super) entry: AuditEntry,
-    pub(super) interaction: InteractionId,
-    pub(super) stand_in: String,
-}
-
-/// A write that joins a batch.
-pub(super) enum Write {
-    Answers(AnswerWrite, oneshot::Sender<Result<Saved, SaveError>>),
-    Impression(
-        ImpressionWrite,
-        oneshot::Sender<Result<ImpressionOutcome, StorageError>>,
-    ),
-}
+use crate::storage::{ImpressionOutcome, PurgeCutoff, SaveError, Saved, StorageError};
 
 /// A job's result, kept until the batch commits.
 enum Outcome {
@@ -123,8 +75,8 @@ impl Writer {
     }
 
     /// One chunk of a purge, audited, in one transaction.
-    async fn purge(&mut self, purge: &Purge) -> Result<u64, StorageError> {
-        self.erasing(Erasing::Purge(purge)).await
+    async fn purge(&mut self, cutoff: &PurgeCutoff) -> Result<u64, StorageError> {
+        self.erasing(Erasing::Purge(cutoff)).await
     }
 
     /// Runs a job that deletes personal data in a transaction of its own (rolled back on any
@@ -152,9 +104,15 @@ impl Writer {
                     }
                     erased
                 }
-                Erasing::Purge(p) => {
-                    write_path::purge_chunk(conn, &p.entry, p.before, p.bound_ms).await?
-                }
+                Erasing::Purge(cutoff) => match write_path::purge_chunk(conn, cutoff).await? {
+                    Some(purged) => purged,
+                    None => {
+                        // The site changed its settings since the cut-off was computed:
+                        // nothing goes.
+                        execute(conn, "ROLLBACK").await?;
+                        return Ok(0);
+                    }
+                },
             };
             execute(conn, "COMMIT").await?;
             Ok::<_, StorageError>(deleted)
@@ -199,35 +157,12 @@ impl Writer {
         }
         done
     }
-
-    /// A time-zone change and its rebuild in one transaction of its own, after everything
-    /// queued before it; answers queued behind it wait.
-    async fn rezone(
-        &mut self,
-        entry: &AuditEntry,
-        zone: &SiteTimeZone,
-    ) -> Result<Rezoned, StorageError> {
-        let conn = &mut self.conn;
-        execute(conn, "BEGIN IMMEDIATE").await?;
-        let done = async {
-            let moved = rezone::rezone_site(conn, entry, zone).await?;
-            execute(conn, "COMMIT").await?;
-            Ok::<_, StorageError>(moved)
-        }
-        .await;
-        if done.is_err()
-            && let Err(rollback) = execute(conn, "ROLLBACK").await
-        {
-            tracing::debug!(error = %rollback, "rollback after a failed time-zone change");
-        }
-        done
-    }
 }
 
 /// What [`Writer::erasing`] runs.
 enum Erasing<'a> {
     Erase(&'a Erasure),
-    Purge(&'a Purge),
+    Purge(&'a PurgeCutoff),
 }
 
 pub(super) async fn run_writer(
@@ -237,8 +172,20 @@ pub(super) async fn run_writer(
 ) {
     let mut queued = Vec::with_capacity(max_batch);
     let mut batch = Vec::with_capacity(max_batch);
-    while jobs.recv_many(&mut queued, max_batch).await > 0 {
+    // Time-zone rebuilds under way: one chunk of each runs after each batch.
+    let mut rebuilds: Vec<Rebuild> = Vec::new();
+    loop {
+        let open = match rebuilds.is_empty() {
+            true => jobs.recv_many(&mut queued, max_batch).await > 0,
+            false => rebuild::take_waiting(&mut jobs, &mut queued, max_batch),
+        };
+        if !open && rebuilds.is_empty() {
+            break;
+        }
         for job in queued.drain(..) {
+            let Some(job) = rebuild::unless_rebuilding(job, &rebuilds) else {
+                continue;
+            };
             match job {
                 WriteJob::Write(write) => batch.push(write),
                 WriteJob::Probe(reply) => {
@@ -259,10 +206,18 @@ pub(super) async fn run_writer(
                 }
                 WriteJob::Rezone(entry, zone, reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
-                    let _ = reply.send(writer.rezone(&entry, &zone).await);
+                    if let Some(started) =
+                        Rebuild::start(&mut writer.conn, entry, zone, reply).await
+                    {
+                        rebuilds.push(started);
+                    }
                 }
                 WriteJob::Close(reply) => {
                     commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+                    // Shutdown does not wait for a rebuild: each chunk committed is exact.
+                    for unfinished in rebuilds.drain(..) {
+                        unfinished.abandon();
+                    }
                     if let Err(error) = writer.conn.close().await {
                         tracing::warn!(error = %error, "closing the database writer");
                     }
@@ -272,6 +227,13 @@ pub(super) async fn run_writer(
             }
         }
         commit_batch(&mut writer, std::mem::take(&mut batch)).await;
+        let mut going = Vec::with_capacity(rebuilds.len());
+        for under_way in rebuilds.drain(..) {
+            if let Some(under_way) = under_way.step(&mut writer.conn).await {
+                going.push(under_way);
+            }
+        }
+        rebuilds = going;
     }
     tracing::debug!("sqlite writer stopped: every storage handle is gone");
 }

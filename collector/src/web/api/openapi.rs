@@ -173,7 +173,8 @@ fn ingest_errors() -> Vec<ErrorResponse> {
                 503,
                 "IngestUnavailable",
                 codes(&[C::Unavailable]),
-                "The database cannot be reached; nothing was stored.",
+                "The database cannot be reached, or the site's rollups are being rebuilt for a \
+                 new time zone; nothing was stored.",
             )
         },
     ]
@@ -222,7 +223,8 @@ fn manage_errors() -> Vec<ErrorResponse> {
                 "ManageRateLimited",
                 manage(&[M::RateLimited]),
                 "Too many requests, or too many refused ones (e.g. wrong keys), from this \
-                 address (with `rate_limit_enabled`).",
+                 address (with `rate_limit_enabled`); or a site's rollups rebuilt again too \
+                 soon (`PATCH /sites/{site}`).",
             )
         },
         ErrorResponse {

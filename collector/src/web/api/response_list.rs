@@ -1,5 +1,6 @@
 //! `GET /api/v1/sites/{site}/responses`: raw responses with comments, newest first,
-//! keyset-paginated and filterable — so a manager can open the low ratings.
+//! keyset-paginated and filterable — so a manager can open the low ratings, not a link
+//! scanner's (flagged answers are listed only when asked for).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -25,7 +26,9 @@ pub struct ListParams {
     tag = "reports",
     summary = "Raw responses, newest first",
     description = "With their comments, filterable, a page at a time: pass `next_cursor` as \
-        `cursor` for the next page (`null` on the last).",
+        `cursor` for the next page (`null` on the last). Answers flagged as a suspected link \
+        scanner's (kept, never counted) are left out unless `flagged=any` or `flagged=true` \
+        asks for them.",
     params(SitePath, RawResponseQuery, FormatParam),
     responses(
         (status = 200, description = "A page of responses, as JSON or CSV.",

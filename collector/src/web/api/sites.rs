@@ -61,7 +61,8 @@ pub struct SitePatch {
     cooldown_days: Option<u32>,
     /// An IANA time zone, e.g. `Asia/Tokyo`; needs `rebuild_rollups`.
     timezone: Option<String>,
-    /// Allows `timezone` to change, rebuilding the rollups in the new zone.
+    /// Allows `timezone` to change, rebuilding the rollups in the new zone (once at a time, and
+    /// once every 10 minutes per site).
     #[serde(default)]
     rebuild_rollups: bool,
 }
@@ -73,10 +74,16 @@ pub struct SitePatch {
     summary = "Change the site's settings",
     description = "Recorded in the audit trail as made by the calling key. A new time zone \
         needs `rebuild_rollups: true`: every stored answer is then counted on its day in the \
-        new zone, in one transaction.",
+        new zone. Only this site's writes pause meanwhile (refused with 503 and `Retry-After`); \
+        a site is rebuilt once at a time (409 `rebuild_running`), and its keys may rebuild it \
+        once every 10 minutes (429 `rate_limited` with `Retry-After`).",
     params(SitePath),
     request_body = SitePatch,
-    responses((status = 200, description = "The settings after the change.", body = SiteView)),
+    responses(
+        (status = 200, description = "The settings after the change.", body = SiteView),
+        (status = 409, description = "A rebuild of this site's rollups is under way; nothing \
+            was changed. `error`: `rebuild_running`."),
+    ),
     security(("api_key" = ["admin"])),
 )]
 #[tracing::instrument(name = "api::update_site_settings", skip_all)]
@@ -114,9 +121,14 @@ pub async fn update_site_settings<S: Storage>(
     };
     let updated = update_site(&state.storage, site, changes, caller.actor())
         .await
-        .map_err(|e| match e {
-            SiteChangeError::Storage(e) => e.into(),
-            other => ManageError::BadParameter(other.to_string()),
+        .map_err(|e| {
+            let message = e.to_string();
+            match e {
+                SiteChangeError::Storage(e) => e.into(),
+                SiteChangeError::RebuildRunning => ManageError::RebuildRunning(message),
+                SiteChangeError::RebuildTooSoon(wait) => ManageError::RebuildTooSoon(message, wait),
+                _ => ManageError::BadParameter(message),
+            }
         })?;
     state.sites.reload(&state.storage).await?;
     Ok(HttpResponse::Ok().json(SiteView::from(&updated)))

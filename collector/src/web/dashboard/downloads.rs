@@ -46,7 +46,8 @@ pub async fn responses<S: Storage>(
     let one_page = query.limit.clone().filter(|l| !l.is_empty());
     let whole = one_page.is_none();
     let limit = one_page.or_else(|| Some(list::MAX_LIMIT.to_string()));
-    // The plain download (no feed parameters) lists every response, with a comment or not.
+    // The plain download (no feed parameters) lists every counted response, with a comment or
+    // not; answers flagged as a link scanner's only when the URL asks (`flagged=any`).
     let mut listed = match feed_query(&filters, &query, limit) {
         Ok(listed) => listed,
         Err(error) => return bad_request(t, &error.to_string()),

@@ -18,7 +18,8 @@ async fn each_response_is_kept_in_its_months_partition_under_one_key() {
         SubmissionStatus::Updated,
         "an edit finds its response through the key"
     );
-    // A suspected scanner after a person: kept aside, as a row of its own without a key.
+    // A suspected scanner after a person: kept aside, as a row of its own without a key, in
+    // the person's response's partition.
     let scanner = Source {
         client: Client::SuspectedScanner,
         flagged: true,
@@ -33,7 +34,8 @@ async fn each_response_is_kept_in_its_months_partition_under_one_key() {
     .await;
     assert_eq!(kind[0].0, "p", "responses is a partitioned table");
     // A person confirming on the hosted page what only a scanner had answered in January: the
-    // answer starts its own edit window, in this month's partition, and its key follows.
+    // answer starts its own edit window, in this month's partition, and its key follows — and
+    // so does the scanner's answer, kept aside beside it.
     let scanned = write(site, "scanned", january + DAY_MS, 5, scanner);
     app.storage.save_answers(scanned).await.unwrap();
     let person = Source {
@@ -51,7 +53,7 @@ async fn each_response_is_kept_in_its_months_partition_under_one_key() {
             ("in-february".into(), "responses_2025_02".into(), false),
             ("in-january".into(), "responses_2025_01".into(), false),
             ("scanned".into(), this_month.clone(), false),
-            ("scanned".into(), "responses_2025_01".into(), true),
+            ("scanned".into(), this_month.clone(), true),
             ("this-month".into(), this_month.clone(), false),
             ("this-month".into(), this_month.clone(), true),
         ]

@@ -1,4 +1,5 @@
-//! Retention drops the months every site lets go, whole.
+//! Retention drops the months every site lets go, whole — by the sites' settings as they are
+//! when the month is dropped, not as the purge first read them.
 
 use super::*;
 
@@ -86,4 +87,86 @@ async fn retention_drops_a_month_every_site_lets_go_and_purges_the_rest_row_by_r
     );
     assert!(audit[1].starts_with("2 raw response(s)"), "{audit:?}");
     assert_eq!(app.drift().await, Vec::<String>::new());
+}
+
+/// The purge reads every site's settings, then drops the months they let go: a site that
+/// clears its retention in between must keep its month. Deterministic here: the drop is
+/// handed the cut-offs computed from the site as the purge read it, after the change is
+/// committed.
+#[tokio::test]
+async fn a_site_that_clears_its_retention_while_a_purge_runs_keeps_its_month() {
+    let Some(app) = TestApp::<PgStorage>::spawn().await else {
+        return;
+    };
+    let url = &app.db.url;
+    let read_by_the_purge = update_site(
+        &app.storage,
+        &app.site.site,
+        SiteChanges {
+            retention_days: Some(91),
+            ..SiteChanges::default()
+        },
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+    answer(
+        &app.storage,
+        &read_by_the_purge,
+        "a-january",
+        noon(2025, 1, 10),
+        1,
+    )
+    .await;
+    let cutoffs: Vec<_> = retention::cutoff(&read_by_the_purge, read_by_the_purge.today(), 7)
+        .into_iter()
+        .collect();
+    assert_eq!(cutoffs.len(), 1, "the site as read lets January go");
+    update_site(
+        &app.storage,
+        &read_by_the_purge,
+        SiteChanges {
+            retention_days: Some(0),
+            ..SiteChanges::default()
+        },
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+
+    let dropped = app.storage.drop_purged_partitions(&cutoffs).await.unwrap();
+    let purged = retention::purge_site(
+        &app.storage,
+        &read_by_the_purge,
+        read_by_the_purge.today(),
+        7,
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        (dropped, purged),
+        (0, 0),
+        "the drop and the row purge read the retention again, and find it cleared"
+    );
+    assert!(
+        exists(url, "responses_2025_01").await,
+        "January is kept whole"
+    );
+    let (placed, keys) = placement(url).await;
+    assert_eq!(
+        placed,
+        [(
+            "a-january".to_owned(),
+            "responses_2025_01".to_owned(),
+            false
+        )]
+    );
+    assert_eq!(keys.len(), 1, "its key stays: {keys:?}");
+    let audit = app.storage.audit_events(app.site.site.id).await.unwrap();
+    assert!(
+        !audit.iter().any(|e| e.action == "responses_purged"),
+        "no purge is recorded: {audit:?}"
+    );
+    no_drift(&app.storage).await;
 }

@@ -1,6 +1,6 @@
 //! Comments: the response feed, newest first, filtered by the shared filters and by score
-//! range, reason, "has a comment" and flagged; answers flagged as a link scanner's are shown
-//! as flagged; paginated; and a CSV of exactly the page shown.
+//! range, reason, "has a comment" and flagged; answers flagged as a link scanner's are left out
+//! unless asked for, and then shown as flagged; paginated; and a CSV of exactly the page shown.
 
 use crate::report::params::ParamError;
 use crate::storage::ResponseFilter;
@@ -225,8 +225,9 @@ async fn render<S: Storage>(
             ["", "true", "false"].into_iter().zip(p.has_comment_options),
             feed.get("has_comment"),
         ),
+        // The list's own values; empty (the default) lists counted responses only.
         flagged: Choice::list(
-            ["", "false", "true"].into_iter().zip(p.flagged_options),
+            ["", "any", "true"].into_iter().zip(p.flagged_options),
             feed.get("flagged"),
         ),
         items: comment_items(t, &page.responses),

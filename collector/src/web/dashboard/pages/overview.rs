@@ -15,7 +15,7 @@ use super::trend_charts;
 use crate::report::{self, Bucket, ReportQuery};
 use crate::responses::list::{self, ResponseQuery};
 use crate::sites::Site;
-use crate::storage::{ResponseFilter, Storage};
+use crate::storage::{FlaggedFilter, ResponseFilter, Storage};
 use crate::texts::dashboard::Texts;
 use crate::web::state::AppState;
 
@@ -70,7 +70,7 @@ async fn render<S: Storage>(
             max_csat: Some(2),
             // Answers flagged as a link scanner's are kept for review, never shown as
             // customers' low ratings.
-            flagged: Some(false),
+            flagged: FlaggedFilter::Hidden,
             ..ResponseFilter::default()
         },
         limit: LOW_RATINGS,
@@ -106,10 +106,7 @@ async fn render<S: Storage>(
         low_ratings_href: format!(
             "/dashboard/sites/{}/comments?{}",
             site.key,
-            filters.query(
-                &[("max_csat", "2"), ("flagged", "false"), ("has_comment", "")],
-                &[]
-            )
+            filters.query(&[("max_csat", "2"), ("has_comment", "")], &[])
         ),
     };
     Ok(html_ok(&page))

@@ -1,0 +1,94 @@
+//! A site's locks on PostgreSQL: advisory and transaction-scoped, so a crash or a lost
+//! connection ends them, and shared by every collector of a fleet.
+//!
+//! - The *write* lock: a time-zone rebuild holds it exclusively for its whole transaction
+//!   (`rebuild.rs`); every transaction that writes a site's raw rows or rollups — a batch of
+//!   answers, an impression, an import, an erasure, a purge — takes it shared first, and only if
+//!   it can at once. A write of a site being rebuilt is refused ([`StorageError::SiteRebuilding`],
+//!   503 with `Retry-After`) rather than waited for: a waiting transaction holds a pooled
+//!   connection, and a group-commit batch holds other sites' answers beside it, so a busy site's
+//!   waiting writes would stall every site, as the table locks a rebuild took before did.
+//!   Writers take it shared, so they never wait for one another; a rebuild waiting for the
+//!   writes in flight makes new ones be refused (PostgreSQL queues a new request behind a
+//!   waiting one it conflicts with), so it cannot be starved.
+//! - The *rebuild* lock: one rebuild of a site at a time, in every collector; tried, never
+//!   waited for ([`StorageError::RebuildRunning`], 409).
+//!
+//! The two-key form: the first names the lock, the second is the site's id (an id past 2³¹
+//! shares its locks with a smaller one: a refusal too many, never a wrong count).
+
+use sqlx::PgConnection;
+
+use crate::ids::SiteId;
+use crate::storage::StorageError;
+
+/// The first key of a site's write lock ("koe" and 1).
+const WRITES: i32 = 0x6b6f_6501;
+/// The first key of a site's rebuild lock ("koe" and 2).
+const REBUILD: i32 = 0x6b6f_6502;
+
+/// Takes the site's write lock shared for this transaction; refused while a rebuild holds it
+/// (or waits for it).
+pub(super) async fn share(conn: &mut PgConnection, site_id: SiteId) -> Result<(), StorageError> {
+    let (taken,): (bool,) = sqlx::query_as(
+        "SELECT pg_try_advisory_xact_lock_shared($1, CAST($2 % 2147483648 AS INTEGER))",
+    )
+    .bind(WRITES)
+    .bind(site_id)
+    .fetch_one(conn)
+    .await?;
+    match taken {
+        true => Ok(()),
+        false => Err(StorageError::SiteRebuilding),
+    }
+}
+
+/// Takes the write locks of these sites shared for this transaction where it can at once;
+/// gives the sites it could not (being rebuilt: their writes are refused).
+pub(super) async fn share_all(
+    conn: &mut PgConnection,
+    sites: &[SiteId],
+) -> Result<Vec<SiteId>, StorageError> {
+    let ids: Vec<i64> = sites.iter().map(|site| site.get()).collect();
+    let held: Vec<(SiteId,)> = sqlx::query_as(
+        "SELECT site FROM unnest(CAST($2 AS BIGINT[])) AS wanted (site) \
+         WHERE NOT pg_try_advisory_xact_lock_shared($1, CAST(site % 2147483648 AS INTEGER))",
+    )
+    .bind(WRITES)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(held.into_iter().map(|(site,)| site).collect())
+}
+
+/// Takes the site's rebuild lock for this transaction; refused while another transaction, in
+/// any collector, holds it.
+pub(super) async fn claim_rebuild(
+    conn: &mut PgConnection,
+    site_id: SiteId,
+) -> Result<(), StorageError> {
+    let (taken,): (bool,) =
+        sqlx::query_as("SELECT pg_try_advisory_xact_lock($1, CAST($2 % 2147483648 AS INTEGER))")
+            .bind(REBUILD)
+            .bind(site_id)
+            .fetch_one(conn)
+            .await?;
+    match taken {
+        true => Ok(()),
+        false => Err(StorageError::RebuildRunning),
+    }
+}
+
+/// Takes the site's write lock exclusively for this transaction, once the transactions that
+/// hold it shared now have committed; the site's writes are refused from the moment it waits.
+pub(super) async fn exclude_writes(
+    conn: &mut PgConnection,
+    site_id: SiteId,
+) -> Result<(), StorageError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, CAST($2 % 2147483648 AS INTEGER))")
+        .bind(WRITES)
+        .bind(site_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
