@@ -11,6 +11,7 @@ use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, Callback};
 
 use crate::app::{Widget, WidgetProps};
+use crate::ask::Verdict;
 use crate::config::{Position, ShowRequest, WidgetConfig};
 use crate::outbox;
 use crate::state::Answer;
@@ -27,9 +28,8 @@ thread_local! {
     static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
     /// Counts `show` and `hide` calls: a verdict that arrives after a newer call is dropped.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
-    /// What `prepare` learned ahead: the survey it asked about and the collector's verdict
-    /// (`None`: show it; `Some(reason)`: declined).
-    static PREPARED: RefCell<Option<(ShowRequest, Option<JsValue>)>> = const { RefCell::new(None) };
+    /// What `prepare` learned ahead: the survey it asked about and the collector's verdict.
+    static PREPARED: RefCell<Option<(ShowRequest, Verdict)>> = const { RefCell::new(None) };
 }
 
 /// Whether a verdict about `asked` holds for `request`: the collector decides on the
@@ -42,7 +42,9 @@ fn same_verdict(asked: &ShowRequest, request: &ShowRequest) -> bool {
 
 /// Asks the collector ahead — while the chat still runs — whether `request`'s survey will be
 /// shown, recording nothing, so that its `show` puts it on the page at once. Fires `prepared`
-/// with `{interaction, show}`; when the collector does not answer, `show` asks as usual.
+/// with `{interaction, show}` (and the collector's `code` when it refused the survey: the
+/// `show` that follows fires `error` with it); when the collector does not answer, `show` asks
+/// as usual.
 pub fn prepare(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) {
     PREPARED.with(|p| p.borrow_mut().take());
     wasm_bindgen_futures::spawn_local(async move {
@@ -55,7 +57,11 @@ pub fn prepare(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) {
             &"interaction".into(),
             &request.interaction.as_str().into(),
         );
-        let _ = Reflect::set(&detail, &"show".into(), &verdict.is_none().into());
+        let show = matches!(verdict, Verdict::Show);
+        let _ = Reflect::set(&detail, &"show".into(), &show.into());
+        if let Verdict::Refused(refusal) = &verdict {
+            let _ = Reflect::set(&detail, &"code".into(), &refusal.code.as_str().into());
+        }
         PREPARED.with(|p| *p.borrow_mut() = Some((request, verdict)));
         events.emit("prepared", &detail);
     });
@@ -83,8 +89,9 @@ impl Events {
 }
 
 /// Shows a survey, replacing any that is open, once the collector agrees (the site's sample and
-/// cooldown; a declined survey fires `declined` with its reason and shows nothing). Does nothing
-/// for an interaction this browser has answered already.
+/// cooldown; a declined survey fires `declined` with its reason and shows nothing; a refused one
+/// fires `error` with the collector's code and shows nothing). Does nothing for an interaction
+/// this browser has answered already.
 pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Result<(), JsValue> {
     if request.remembered() && outbox::was_answered(&config.site, &request.interaction) {
         return Ok(());
@@ -99,13 +106,13 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     });
     if let Some(verdict) = prepared {
         // Decided ahead: no round trip before the survey; the impression is counted behind it,
-        // and should it now be declined after all (the customer surveyed since, elsewhere),
-        // the survey goes again at once.
-        if verdict.is_none() {
+        // and should it now be declined after all (the customer surveyed since, elsewhere) or
+        // refused (the token expired since), the survey goes again at once.
+        if matches!(verdict, Verdict::Show) {
             let (config, request, events) = (Rc::clone(&config), request.clone(), events.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let late = crate::ask::ask(&config, &request).await;
-                if late.is_some() && GENERATION.with(Cell::get) == generation {
+                if !matches!(late, Verdict::Show) && GENERATION.with(Cell::get) == generation {
                     hide();
                     settle(config, request, events, late);
                 }
@@ -123,27 +130,30 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     Ok(())
 }
 
-/// Shows the survey (`verdict` `None`) or tells the page why not.
-fn settle(
-    config: Rc<WidgetConfig>,
-    request: ShowRequest,
-    events: Events,
-    verdict: Option<JsValue>,
-) {
-    let Some(reason) = verdict else {
-        if let Err(error) = mount(config, request, events) {
-            web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
+/// Shows the survey, or tells the page why not: `declined` with the site's reason, or `error`
+/// with the collector's code when it refused the survey.
+fn settle(config: Rc<WidgetConfig>, request: ShowRequest, events: Events, verdict: Verdict) {
+    match verdict {
+        Verdict::Show => {
+            if let Err(error) = mount(config, request, events) {
+                web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
+            }
         }
-        return;
-    };
-    let detail = js_sys::Object::new();
-    let _ = Reflect::set(
-        &detail,
-        &"interaction".into(),
-        &request.interaction.as_str().into(),
-    );
-    let _ = Reflect::set(&detail, &"reason".into(), &reason);
-    events.emit("declined", &detail);
+        Verdict::Declined(reason) => {
+            let detail = js_sys::Object::new();
+            let _ = Reflect::set(
+                &detail,
+                &"interaction".into(),
+                &request.interaction.as_str().into(),
+            );
+            let _ = Reflect::set(&detail, &"reason".into(), &reason);
+            events.emit("declined", &detail);
+        }
+        Verdict::Refused(refusal) => {
+            refusal.warn(&format!("the survey for \"{}\"", request.interaction));
+            events.emit("error", &refusal.survey_detail(&request.interaction));
+        }
+    }
 }
 
 /// Puts the survey on the page (the collector has counted its impression, or will).
@@ -181,7 +191,7 @@ fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Resu
         Callback::from(move |answer: Answer| {
             outbox::enqueue(
                 &config.endpoint,
-                "/api/v1/responses",
+                outbox::RESPONSES_PATH,
                 outbox::submission_body(&config, &request, &answer),
             );
             if request.remembered() {

@@ -1,7 +1,9 @@
 //! Delivery: every answer and impression becomes a small JSON body in a `localStorage` queue,
 //! sent in order and removed only once the collector acknowledges it (2xx) or refuses it for
 //! good (a 4xx other than 429). Failures (offline, 5xx, 429) are retried with backoff, and the
-//! queue survives reloads: the loader loads the widget again when it is not empty.
+//! queue survives reloads: the loader loads the widget again when it is not empty. A refusal is
+//! told to the page (`koe('on', 'error', …)`) and the console with the collector's own code and
+//! sentence ([`Refusal`]).
 
 use std::cell::{Cell, RefCell};
 
@@ -14,6 +16,9 @@ use crate::config::{ShowRequest, WidgetConfig};
 use crate::state::Answer;
 
 pub const QUEUE_KEY: &str = "koe:outbox:v1";
+/// Where impressions go (answers go to [`RESPONSES_PATH`]).
+pub const IMPRESSIONS_PATH: &str = "/api/v1/impressions";
+pub const RESPONSES_PATH: &str = "/api/v1/responses";
 pub const ANSWERED_KEY: &str = "koe:answered:v1";
 const REMEMBERED: u32 = 200;
 
@@ -204,13 +209,100 @@ pub fn report_errors_to(emit: Option<Function>) {
     ON_ERROR.with(|on| *on.borrow_mut() = emit);
 }
 
-/// Tells the page an answer was given up on: `koe('on', 'error', fn)` gets
-/// `{ code: 'answer_refused' }`, so the site can offer another way to reach it.
-fn report_refused() {
+/// Why the collector refused a request for good: its `{error, message}` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The collector's code (`token_required`, `edit_window_closed`, …); `refused` when the
+    /// answer carried none (something between the page and the collector refused it).
+    pub code: String,
+    /// The collector's sentence, or the HTTP status when it gave none.
+    pub message: String,
+}
+
+impl Refusal {
+    /// Reads a refusal's body (the collector's `ApiError`).
+    pub async fn read(response: &Response) -> Self {
+        let status = response.status();
+        let body = match response.json() {
+            Ok(promise) => JsFuture::from(promise).await.ok(),
+            Err(_) => None,
+        };
+        let field = |name: &str| {
+            body.as_ref()
+                .and_then(|b| Reflect::get(b, &name.into()).ok())
+                .and_then(|v| v.as_string())
+        };
+        Self {
+            code: field("error").unwrap_or_else(|| "refused".into()),
+            message: field("message").unwrap_or_else(|| format!("HTTP {status}")),
+        }
+    }
+
+    /// Says in the console what was refused and why (never the body sent: the collector's
+    /// code and sentence are what a developer can act on).
+    pub fn warn(&self, what: &str) {
+        web_sys::console::warn_1(
+            &format!(
+                "koe: the collector refused {what}: {} ({})",
+                self.code, self.message
+            )
+            .into(),
+        );
+    }
+
+    /// The `koe('on', 'error', …)` detail for a survey whose impression was refused: the
+    /// collector's code, the interaction and the collector's sentence.
+    pub fn survey_detail(&self, interaction: &str) -> JsValue {
+        let detail = js_sys::Object::new();
+        let _ = Reflect::set(&detail, &"code".into(), &self.code.as_str().into());
+        let _ = Reflect::set(&detail, &"interaction".into(), &interaction.into());
+        let _ = Reflect::set(&detail, &"message".into(), &self.message.as_str().into());
+        detail.into()
+    }
+
+    /// The detail for an answer given up on: `code: 'answer_refused'` as ever, the question it
+    /// answered and the collector's code as `reason`.
+    fn answer_detail(&self, interaction: &str, question: &str) -> JsValue {
+        let detail = self.survey_detail(interaction);
+        let _ = Reflect::set(&detail, &"code".into(), &"answer_refused".into());
+        let _ = Reflect::set(&detail, &"question".into(), &question.into());
+        let _ = Reflect::set(&detail, &"reason".into(), &self.code.as_str().into());
+        detail
+    }
+}
+
+/// The question an answer's body answers: its one answer field (reasons come with the comment).
+pub fn question_of(has_field: impl Fn(&str) -> bool) -> &'static str {
+    ["csat", "nps", "ces", "resolved", "comment"]
+        .into_iter()
+        .find(|field| has_field(field))
+        .unwrap_or("comment")
+}
+
+/// Tells the page and the console that the collector refused a queued body for good: an
+/// answer (`{code: 'answer_refused', interaction, question, reason, message}`), or the
+/// impression of a survey shown while the collector could not be reached (`{code,
+/// interaction, message}`, `code` the collector's), so the site can offer another way to
+/// reach it.
+fn report_refused(url: &str, body: &str, refusal: &Refusal) {
+    let sent = JSON::parse(body).unwrap_or(JsValue::NULL);
+    let text = |name: &str| {
+        Reflect::get(&sent, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let interaction = text("interaction");
+    let detail = if url.ends_with(IMPRESSIONS_PATH) {
+        refusal.warn(&format!("the survey for \"{interaction}\""));
+        refusal.survey_detail(&interaction)
+    } else {
+        let question = question_of(|field| Reflect::has(&sent, &field.into()).unwrap_or(false));
+        refusal.warn(&format!("the {question} answer for \"{interaction}\""));
+        refusal.answer_detail(&interaction, question)
+    };
     ON_ERROR.with(|on| {
         if let Some(emit) = on.borrow().as_ref() {
-            let detail = js_sys::Object::new();
-            let _ = Reflect::set(&detail, &"code".into(), &"answer_refused".into());
             let _ = emit.call2(&JsValue::NULL, &"error".into(), &detail);
         }
     });
@@ -248,18 +340,18 @@ pub fn resume() {
                 .ok()
                 .and_then(|v| v.as_string())
                 .unwrap_or_default();
-            match outcome(post(&url, &body).await) {
+            let response = fetch_text(&url, &body).await;
+            let status = response.as_ref().map_or(0, Response::status);
+            match outcome(status) {
                 Outcome::Retry => {
                     sleep(backoff_ms(attempt)).await;
                     attempt += 1;
                 }
                 done => {
-                    if done == Outcome::Refused {
-                        web_sys::console::warn_2(
-                            &"koe: the collector refused an answer:".into(),
-                            &body.clone().into(),
-                        );
-                        report_refused();
+                    if done == Outcome::Refused
+                        && let Some(response) = &response
+                    {
+                        report_refused(&url, &body, &Refusal::read(response).await);
                     }
                     attempt = 0;
                     drop_head(&body);
@@ -282,14 +374,8 @@ fn drop_head(body: &str) {
     }
 }
 
-/// POSTs as `text/plain` (no CORS preflight) with `keepalive`, so it survives the page
-/// closing; 0 when the network failed.
-async fn post(url: &str, body: &str) -> u16 {
-    fetch_text(url, body).await.map_or(0, |r| r.status())
-}
-
-/// POSTs `body` as `text/plain` with `keepalive` and gives the response (`None` when the
-/// network failed).
+/// POSTs `body` as `text/plain` (no CORS preflight) with `keepalive`, so it survives the page
+/// closing, and gives the response (`None` when the network failed).
 pub async fn fetch_text(url: &str, body: &str) -> Option<Response> {
     let window = web_sys::window()?;
     let init = RequestInit::new();
@@ -377,6 +463,27 @@ mod tests {
         assert!(
             impression_body(&config(), &request(), true).ends_with(r#""locale":"ja","peek":true}"#)
         );
+    }
+
+    #[test]
+    fn a_refused_answer_is_named_by_the_question_it_answers() {
+        let comment = |text: &str, reasons: Vec<&'static str>| Answer::Comment {
+            text: text.into(),
+            reasons,
+        };
+        let cases = [
+            (Answer::Csat(2), "csat"),
+            (Answer::Nps(9), "nps"),
+            (Answer::Ces(3), "ces"),
+            (Answer::Resolved(false), "resolved"),
+            (comment("slow", vec![]), "comment"),
+            (comment("", vec!["other"]), "comment"),
+        ];
+        for (answer, expected) in cases {
+            let sent = submission_body(&config(), &request(), &answer);
+            let question = question_of(|field| sent.contains(&format!("\"{field}\":")));
+            assert_eq!(question, expected, "{sent}");
+        }
     }
 
     #[test]

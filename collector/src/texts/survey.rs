@@ -17,7 +17,10 @@ pub struct SurveyTexts {
     pub confirm: &'static str,
     pub confirm_help: &'static str,
     pub thanks: &'static str,
+    /// Above the follow-up when it asks two questions (NPS, then the comment)…
     pub follow_up: &'static str,
+    /// …and when it asks one (the comment).
+    pub follow_up_one: &'static str,
     pub comment: &'static str,
     pub send: &'static str,
     pub done: &'static str,
@@ -42,6 +45,7 @@ pub static EN: SurveyTexts = SurveyTexts {
     confirm_help: "Check your answer and send it. You can change it first.",
     thanks: "Thank you! Your answer was saved.",
     follow_up: "Two more questions, if you have a moment (optional)",
+    follow_up_one: "One more question, if you have a moment (optional)",
     comment: "Anything you would like to add?",
     send: "Send",
     done: "Thank you for your feedback.",
@@ -66,6 +70,7 @@ pub static JA: SurveyTexts = SurveyTexts {
     confirm_help: "回答を確認して送信してください。送信前に変更できます。",
     thanks: "ありがとうございます。回答を保存しました。",
     follow_up: "よろしければ、あと2つお答えください（任意）",
+    follow_up_one: "よろしければ、もう1つお答えください（任意）",
     comment: "ほかにご意見があればお聞かせください",
     send: "送信",
     done: "ご意見ありがとうございました。",

@@ -69,3 +69,27 @@ impl ManageCode {
         self.into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator as _;
+
+    use super::*;
+
+    /// A site owner reads what a code means in README.md's table of refusal codes, so a new
+    /// code that is not there fails here (as `unsigned_attribution` once was missing).
+    #[test]
+    fn readme_explains_every_refusal_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+        let readme = std::fs::read_to_string(&path).expect("README.md beside the workspace");
+        let missing: Vec<&str> = IngestCode::iter()
+            .map(IngestCode::as_str)
+            .chain(ManageCode::iter().map(ManageCode::as_str))
+            .filter(|code| !readme.contains(&format!("\n| `{code}` | ")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md's table of refusal codes has no row for {missing:?}"
+        );
+    }
+}

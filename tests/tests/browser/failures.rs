@@ -1,5 +1,5 @@
 //! Answers given while the collector or its database is down wait in the browser and arrive
-//! exactly once.
+//! exactly once. (Refusals for good, which are not retried: `refusals.rs`.)
 
 use std::time::{Duration, Instant};
 
@@ -67,44 +67,6 @@ async fn an_answer_given_during_an_outage_arrives_once_after_a_reload() {
         false
     );
     assert_eq!(b.script(QUEUE, json!([])).await, "[]");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_the_collector_refuses_for_good_is_reported_to_the_page() {
-    let Some(scene) = Scene::start().await else {
-        return;
-    };
-    scene
-        .open_page("/refused", "", "", "<p>Chat ended.</p>")
-        .await;
-    let b = &scene.browser;
-    b.script(
-        "window.__koeErrors = []; koe('on', 'error', function (e) { window.__koeErrors.push(e.code); });",
-        json!([]),
-    )
-    .await;
-    // The page's backend signed another interaction: the collector refuses (403) for good.
-    let token = scene.site.token(
-        "another-interaction",
-        Some("ken"),
-        Some(koe_shared::Channel::Chat),
-        koe_tests::in_an_hour(),
-    );
-    b.script(
-        "koe('show', { interaction: 'chat-refused', agent: 'ken', channel: 'chat', token: arguments[0] });",
-        json!([token]),
-    )
-    .await;
-    b.wait_for(
-        "the refusal to reach koe('on', 'error')",
-        "return window.__koeErrors.indexOf('answer_refused') >= 0;",
-    )
-    .await;
-    assert_eq!(
-        b.script(QUEUE, json!([])).await,
-        "[]",
-        "given up, not retried"
-    );
 }
 
 /// The collector's count of submissions it answered `503 unavailable`.

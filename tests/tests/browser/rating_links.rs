@@ -1,6 +1,7 @@
 //! A customer rates support from an email link in Chromium: the offered score is preselected,
-//! one click confirms it, and the widget (page mode) asks the rest. Also photographs the email
-//! and the hosted page in both languages for `cargo xtask screenshot`.
+//! one click confirms it, and the widget (page mode) asks the rest — the page counting the
+//! questions it shows. Also photographs the email and the hosted page in both languages for
+//! `cargo xtask screenshot`.
 
 use std::time::Duration;
 
@@ -87,6 +88,39 @@ async fn an_email_link_confirms_then_the_widget_asks_the_rest() {
     assert_eq!(responses.len(), 1);
     let scores = scene.app.rollups(&scene.site).await[0].1.scores();
     assert_eq!(scores.csat, [0, 1, 0, 0, 0], "the rollup moved");
+}
+
+/// An NPS link's follow-up is the comment alone: the page says one question, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_nps_link_asks_one_more_question_and_says_so() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    let b = &scene.browser;
+    let links = links(&scene, "ticket-nps", "en").await;
+
+    b.goto(links["nps"][9]["url"].as_str().unwrap()).await;
+    assert_eq!(b.script(CHECKED, json!([])).await, "9");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    b.click(&b.find("button[type=submit]").await).await;
+
+    b.find_in_widget("textarea").await;
+    let questions = b
+        .script(
+            "return document.querySelector('[data-koe]').shadowRoot\
+               .querySelectorAll('.koe-scale-csat, .koe-scale-nps, textarea').length;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(questions, 1, "the comment alone");
+    assert_eq!(
+        b.script(
+            "return document.querySelector('h2').textContent;",
+            json!([])
+        )
+        .await,
+        "One more question, if you have a moment (optional)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

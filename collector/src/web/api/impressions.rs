@@ -2,7 +2,10 @@
 //! the site's survey-fatigue rules — its sample, its cooldown for a customer the site's token
 //! signed — and counts the impression (the response rate's denominator) only when the survey is
 //! to be shown. A `customer` the page sends unsigned is ignored: answering on it would tell
-//! anyone whether that person was surveyed lately.
+//! anyone whether that person was surveyed lately (and a strict site refuses it, as any unsigned
+//! field). A refusal is logged, a line a minute per site and code (`web::refusal_log`): the
+//! widget shows no survey whose impression was refused, so this line is where an operator
+//! learns why a site's surveys stopped appearing.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::{Declined, Impression, ImpressionReceipt};
@@ -14,6 +17,7 @@ use crate::responses::attribution::{self, ClaimedAttribution};
 use crate::storage::Storage;
 use crate::surveying::{self, ImpressionRequest, Shown};
 use crate::web::error::IngestError;
+use crate::web::refusal_log::{self, Ingest};
 use crate::web::state::AppState;
 
 /// Idempotent per interaction: 201 the first time (`show: true`), 200 after — `show: true` for
@@ -45,8 +49,22 @@ pub async fn record_impression<S: Storage>(
     payload: web::Payload,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, IngestError> {
-    let impression: Impression = read_json(&req, payload, state.body_timeout).await?;
-    let site = admit_site(&state, &req, &impression.site).await?;
+    let impression: Impression = read_json(&req, payload, state.body_timeout)
+        .await
+        .inspect_err(|error| refusal_log::note(Ingest::Impression, None, error))?;
+    let site = impression.site.clone();
+    record(&req, &state, impression)
+        .await
+        .inspect_err(|error| refusal_log::note(Ingest::Impression, Some(&site), error))
+}
+
+/// A parsed impression: its site, attribution and quota checked, then the site's rules asked.
+async fn record<S: Storage>(
+    req: &HttpRequest,
+    state: &AppState<S>,
+    impression: Impression,
+) -> Result<HttpResponse, IngestError> {
+    let site = admit_site(state, req, &impression.site).await?;
     let now = clock::now();
     let now_ms = now.as_millisecond();
     let claimed = ClaimedAttribution {
@@ -58,7 +76,7 @@ pub async fn record_impression<S: Storage>(
     };
     let (attribution, customer) =
         attribution::resolve_with_customer(&site, claimed, impression.customer.as_ref(), now_ms)?;
-    charge_site(&state, &site).await?;
+    charge_site(state, &site).await?;
     let request = ImpressionRequest {
         interaction: impression.interaction,
         attribution,

@@ -1,4 +1,5 @@
-//! `POST /api/v1/responses`: one customer's answers, merged per interaction.
+//! `POST /api/v1/responses`: one customer's answers, merged per interaction. Each refusal is
+//! counted (`web::metrics`) and logged, a line a minute per site and code (`web::refusal_log`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::{ApiError, Submission, SubmissionReceipt, SubmissionStatus};
@@ -12,6 +13,7 @@ use crate::responses::{Answers, Source};
 use crate::storage::Storage;
 use crate::web::error::IngestError;
 use crate::web::metrics;
+use crate::web::refusal_log::{self, Ingest};
 use crate::web::state::AppState;
 
 /// Answers 201 for a new response, 200 for a merge into an existing one, only after commit.
@@ -42,11 +44,25 @@ pub async fn submit_response<S: Storage>(
     payload: web::Payload,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, IngestError> {
-    let submission: Submission = read_json(&req, payload, state.body_timeout).await?;
+    let submission: Submission = read_json(&req, payload, state.body_timeout)
+        .await
+        .inspect_err(|error| refusal_log::note(Ingest::Answer, None, error))?;
+    let site = submission.site.clone();
+    store(&req, &state, submission)
+        .await
+        .inspect_err(|error| refusal_log::note(Ingest::Answer, Some(&site), error))
+}
+
+/// A parsed submission: its site, attribution and quota checked, then stored.
+async fn store<S: Storage>(
+    req: &HttpRequest,
+    state: &AppState<S>,
+    submission: Submission,
+) -> Result<HttpResponse, IngestError> {
     if !submission.has_answer() {
         return Err(IngestError::NoAnswers);
     }
-    let site = admit_site(&state, &req, &submission.site).await?;
+    let site = admit_site(state, req, &submission.site).await?;
     let now = clock::now();
     let now_ms = now.as_millisecond();
     let claimed = ClaimedAttribution {
@@ -57,7 +73,7 @@ pub async fn submit_response<S: Storage>(
         token: submission.token.as_ref(),
     };
     let attribution = attribution::resolve(&site, claimed, now_ms)?;
-    charge_site(&state, &site).await?;
+    charge_site(state, &site).await?;
     let submitted = Submitted {
         answers: Answers::from_submission(&submission),
         interaction: submission.interaction,

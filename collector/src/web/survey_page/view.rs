@@ -139,6 +139,8 @@ struct FollowUpView<'a> {
     team: &'a str,
     channel: &'a str,
     token: &'a str,
+    /// "Two more questions" or "One more question": as many as `questions` names.
+    heading: &'static str,
     questions: &'static str,
     nps: Option<Scale<'a>>,
 }
@@ -167,6 +169,11 @@ pub fn thanks(
         team: f.team.unwrap_or_default(),
         channel: f.channel.unwrap_or_default(),
         token: f.token,
+        heading: if f.ask_nps {
+            t.follow_up
+        } else {
+            t.follow_up_one
+        },
         questions: if f.ask_nps { "nps,comment" } else { "comment" },
         nps: f
             .ask_nps
