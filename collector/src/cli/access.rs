@@ -9,10 +9,10 @@ use anyhow::Context as _;
 use koe_shared::{InteractionId, SiteKey};
 use serde_json::json;
 
+use super::{DatabaseName, site_in};
 use crate::audit::Actor;
 use crate::ids::KeyId;
 use crate::responses::erasure;
-use crate::sites::Site;
 use crate::sites::registration::{revoke_api_key, rotate_secret};
 use crate::sites::settings::{SiteChanges, SiteView, update_site};
 use crate::storage::Storage;
@@ -24,6 +24,7 @@ pub(super) enum AccessCommand {
     },
     ShowSite {
         site: SiteKey,
+        json: bool,
     },
     UpdateSite {
         site: SiteKey,
@@ -53,26 +54,59 @@ pub(super) enum AccessCommand {
     },
 }
 
-async fn site<S: Storage>(storage: &S, key: &SiteKey) -> anyhow::Result<Site> {
-    storage
-        .site_by_key(key)
-        .await?
-        .with_context(|| format!("no site has the key {key}"))
-}
-
 /// A time as RFC 3339, or `-`.
 fn time(at: Option<jiff::Timestamp>) -> String {
     at.map_or_else(|| "-".to_owned(), |t| t.to_string())
 }
 
+/// `koe site show`: one setting a line, as an operator reads them.
+fn site_block(site: &SiteView) -> String {
+    let retention = match site.retention_days {
+        Some(days) => format!("raw responses kept {days} days (rollups, so reports, stay)"),
+        None => "everything kept".to_owned(),
+    };
+    let cooldown = match site.cooldown_days {
+        0 => "none".to_owned(),
+        days => format!("{days} days"),
+    };
+    let strict = if site.strict { "yes" } else { "no" };
+    [
+        ("site key", site.site_key.clone()),
+        ("name", super::shown(&site.name)),
+        ("origins", site.origins.join(" ")),
+        ("time zone", site.timezone.clone()),
+        ("strict", strict.to_owned()),
+        (
+            "low n",
+            format!("rows on fewer than {} responses", site.low_n_threshold),
+        ),
+        ("retention", retention),
+        (
+            "sample",
+            format!("{} % of interactions", site.sample_percent),
+        ),
+        ("cooldown", cooldown),
+        ("created", site.created_at.clone()),
+    ]
+    .iter()
+    .map(|(label, value)| format!("{label:<10} {value}\n"))
+    .collect()
+}
+
 impl AccessCommand {
-    pub(super) async fn run<S: Storage>(self, storage: &S) -> anyhow::Result<ExitCode> {
+    pub(super) async fn run<S: Storage>(
+        self,
+        storage: &S,
+        database: &DatabaseName,
+    ) -> anyhow::Result<ExitCode> {
         match self {
             Self::ListSites { json } => {
                 let sites: Vec<SiteView> =
                     storage.sites().await?.iter().map(SiteView::from).collect();
                 if json {
                     println!("{}", json!({ "sites": sites }));
+                } else if sites.is_empty() {
+                    println!("{database} holds no sites yet: `koe site add` registers one.");
                 } else {
                     for s in &sites {
                         println!(
@@ -87,13 +121,17 @@ impl AccessCommand {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Self::ShowSite { site: key } => {
-                let site = site(storage, &key).await?;
-                println!("{}", serde_json::to_string_pretty(&SiteView::from(&site))?);
+            Self::ShowSite { site: key, json } => {
+                let view = SiteView::from(&site_in(storage, &key, database).await?);
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&view)?);
+                } else {
+                    print!("{}", site_block(&view));
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Self::UpdateSite { site: key, changes } => {
-                let site = site(storage, &key).await?;
+                let site = site_in(storage, &key, database).await?;
                 let updated = update_site(storage, &site, changes, Actor::Cli).await?;
                 println!(
                     "{}",
@@ -102,7 +140,7 @@ impl AccessCommand {
                 Ok(ExitCode::SUCCESS)
             }
             Self::ListKeys { site: key, json } => {
-                let site = site(storage, &key).await?;
+                let site = site_in(storage, &key, database).await?;
                 let keys = storage.api_keys(site.id).await?;
                 if json {
                     let rows: Vec<_> = keys
@@ -141,7 +179,7 @@ impl AccessCommand {
                 interaction,
                 json,
             } => {
-                let site = site(storage, &key).await?;
+                let site = site_in(storage, &key, database).await?;
                 let erased = erasure::erase(storage, &site, &interaction, Actor::Cli).await?;
                 if json {
                     println!(
@@ -159,10 +197,12 @@ impl AccessCommand {
                 Ok(ExitCode::SUCCESS)
             }
             Self::RevokeKey { id } => {
-                let key = storage
-                    .api_key_by_id(id)
-                    .await?
-                    .with_context(|| format!("no API key has the id {id}"))?;
+                let key = storage.api_key_by_id(id).await?.with_context(|| {
+                    format!(
+                        "no API key has the id {id} in {database} (`koe key list --site \
+                             SITE_KEY` lists a site's keys)"
+                    )
+                })?;
                 let site = storage
                     .sites()
                     .await?
@@ -186,7 +226,7 @@ impl AccessCommand {
                 force,
                 json,
             } => {
-                let site = site(storage, &key).await?;
+                let site = site_in(storage, &key, database).await?;
                 let secret = rotate_secret(storage, &site, grace, force, Actor::Cli).await?;
                 let days = grace.as_secs() / 86_400;
                 if json {
@@ -205,7 +245,7 @@ impl AccessCommand {
                 Ok(ExitCode::SUCCESS)
             }
             Self::Audit { site: key, json } => {
-                let site = site(storage, &key).await?;
+                let site = site_in(storage, &key, database).await?;
                 let events = storage.audit_events(site.id).await?;
                 if json {
                     println!("{}", json!({ "site_key": site.key, "events": events }));

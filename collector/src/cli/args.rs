@@ -27,9 +27,20 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub(super) struct DatabaseArg {
-    /// Database URL: sqlite://PATH (default sqlite://koe.db) or postgres://…
+    /// Database URL: sqlite://PATH (default sqlite://koe.db, in the current directory) or
+    /// postgres://… (overrides database_url / KOE_DATABASE_URL). Only `serve` and `site add`
+    /// create a missing SQLite file.
     #[arg(long, value_name = "URL")]
     pub(super) database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct PublicUrlArg {
+    /// The collector's address as customers and your pages reach it, e.g.
+    /// https://koe.example.com: printed links and snippets point there (overrides public_url /
+    /// KOE_PUBLIC_URL; unset, http:// + bind, with a warning).
+    #[arg(long, value_name = "URL")]
+    pub(super) public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,30 +77,37 @@ pub(super) enum Command {
         /// The site key.
         #[arg(long)]
         site: String,
-        /// Group rows by any of agent, channel, team (comma-separated).
-        #[arg(long, value_name = "GROUPS", default_value = "")]
-        by: String,
-        /// day, week (from Monday), month or all.
-        #[arg(long, default_value = "week")]
-        bucket: String,
+        /// Group rows by any of agent, channel, team (comma-separated). Not with --standings.
+        #[arg(long, value_name = "GROUPS")]
+        by: Option<String>,
+        /// day, week (from Monday; the default), month or all. Not with --standings.
+        #[arg(long)]
+        bucket: Option<String>,
         /// First local day, YYYY-MM-DD (default: 29 days before --to).
         #[arg(long)]
         from: Option<String>,
         /// Last local day, YYYY-MM-DD (default: today in the site's time zone).
         #[arg(long)]
         to: Option<String>,
+        /// Only this agent's answers.
         #[arg(long)]
         agent: Option<String>,
+        /// Only this channel's answers (chat, email, phone, …).
         #[arg(long)]
         channel: Option<String>,
+        /// Only this team's answers (with --standings: the agents listed under it).
         #[arg(long)]
         team: Option<String>,
-        /// Agents ranked by CSAT shrunk toward their team's (instead of the score rows).
+        /// Agents ranked by CSAT shrunk toward their team's, one row each (instead of the score
+        /// rows), under a line naming the range; takes --format, refuses --by, --bucket and
+        /// --compare.
         #[arg(long)]
         standings: bool,
         /// Compare every row with the period just before, or with the same dates a year earlier.
+        /// Not with --standings.
         #[arg(long, value_parser = ["previous", "previous_year"])]
         compare: Option<String>,
+        /// How to print: a table, JSON (as the API answers) or CSV (for a spreadsheet).
         #[arg(long, value_parser = ["table", "json", "csv"], default_value = "table")]
         format: String,
         #[command(flatten)]
@@ -97,19 +115,26 @@ pub(super) enum Command {
     },
     /// Signed rating links and an email block for one interaction (email, phone, SNS).
     Link {
+        /// The site key printed by `koe site add`.
         #[arg(long)]
         site: String,
+        /// Your id for the conversation rated (ticket, call, thread): one response per
+        /// interaction.
         #[arg(long)]
         interaction: String,
+        /// The agent who helped, as your reports name them.
         #[arg(long)]
         agent: Option<String>,
+        /// The agent's team.
         #[arg(long)]
         team: Option<String>,
+        /// Where the support happened (the links go out by email, phone/SMS or SNS).
         #[arg(long, value_parser = ["email", "phone", "sns", "other"])]
         channel: String,
         /// How long the links work: days, as `14d` or `14` (at most 90).
         #[arg(long, default_value = "14d")]
         expires: String,
+        /// The language of the survey page and the email block.
         #[arg(long, value_parser = ["ja", "en"], default_value = "en")]
         lang: String,
         /// Your id for the customer the links go to: within the site's cooldown nothing is
@@ -119,6 +144,9 @@ pub(super) enum Command {
         /// Make the links even outside the site's sample or within its cooldown.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        public: PublicUrlArg,
+        /// Print the links as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -126,8 +154,10 @@ pub(super) enum Command {
     },
     /// A site's audit trail: keys created and revoked, secrets rotated.
     Audit {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Print the events as JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -136,10 +166,13 @@ pub(super) enum Command {
     /// Answer a deletion request: erase an interaction's responses and comment and take its
     /// counts out of the reports (recorded in the audit trail, the interaction as a digest).
     Erase {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The interaction whose answers go (as the widget or `koe link` was given it).
         #[arg(long)]
         interaction: String,
+        /// Print the outcome as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -147,6 +180,7 @@ pub(super) enum Command {
     },
     /// Recompute rollups from raw responses and report any drift (exit status 1 if any).
     Verify {
+        /// Print the drift as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -159,8 +193,10 @@ pub(super) enum Command {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum SiteCommand {
-    /// Register a site; prints its public key and its signing secret (shown once).
+    /// Register a site; prints its public key, its signing secret (shown once) and the script
+    /// tag to paste. Creates the database when missing.
     Add {
+        /// The site's name, as reports and the dashboard show it.
         #[arg(long)]
         name: String,
         /// Origins pages embedding the widget are served from, e.g. https://example.com.
@@ -175,6 +211,9 @@ pub(super) enum SiteCommand {
         /// Report rows resting on fewer responses are marked "low n".
         #[arg(long, value_name = "N", default_value_t = 30)]
         low_n: u32,
+        #[command(flatten)]
+        public: PublicUrlArg,
+        /// Print the site, its secret and its snippet as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -182,6 +221,7 @@ pub(super) enum SiteCommand {
     },
     /// The sites this database holds.
     List {
+        /// Print the sites as JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -189,24 +229,35 @@ pub(super) enum SiteCommand {
     },
     /// One site's settings (never its secret).
     Show {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Print the settings as JSON instead of text.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DatabaseArg,
     },
-    /// Change a site's name, origins, strict mode, low-n threshold or retention (recorded in
-    /// the audit trail). The time zone cannot change: past days are counted in it.
+    /// Change a site's name, origins, strict mode, low-n threshold, retention, sample,
+    /// cooldown or time zone (recorded in the audit trail; prints the site as JSON). A new time
+    /// zone needs `--rebuild-rollups`: past days are counted again in it.
     Update {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// A new name.
         #[arg(long)]
         name: Option<String>,
+        /// Allow pages from this origin too, e.g. https://shop.example (repeatable).
         #[arg(long = "add-origin", value_name = "URL")]
         add_origins: Vec<String>,
+        /// Stop allowing this origin (repeatable; a site keeps at least one).
         #[arg(long = "remove-origin", value_name = "URL")]
         remove_origins: Vec<String>,
+        /// Accept attribution (agent, team, channel) only when a signed token covers it.
         #[arg(long, value_parser = ["on", "off"])]
         strict: Option<String>,
+        /// Report rows resting on fewer responses are marked "low n".
         #[arg(long, value_name = "N")]
         low_n: Option<u32>,
         /// Purge raw responses and comments older than this many days (rollups, and so
@@ -235,6 +286,7 @@ pub(super) enum SiteCommand {
     /// Give a site a new signing secret (printed once); tokens and rating links signed with
     /// the previous one keep working for the grace period, then are refused.
     RotateSecret {
+        /// The site key.
         #[arg(long)]
         site: String,
         /// How long the previous secret still verifies: days, as `7d` or `7` (0 ends it now).
@@ -243,6 +295,7 @@ pub(super) enum SiteCommand {
         /// Rotate even while the secret before the last rotation still verifies (it stops now).
         #[arg(long)]
         force: bool,
+        /// Print the new secret as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -257,8 +310,11 @@ pub(super) enum KeyCommand {
         /// The site key printed by `koe site add`.
         #[arg(long)]
         site: String,
+        /// read: reports and responses (API and dashboard); admin: also the site's settings,
+        /// keys, webhooks, rating links and erasures.
         #[arg(long, value_parser = ["read", "admin"])]
         role: String,
+        /// Print the key as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -266,8 +322,10 @@ pub(super) enum KeyCommand {
     },
     /// A site's keys: id, role, prefix, created, last used, revoked (never the keys).
     List {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Print the keys as JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]

@@ -6,11 +6,12 @@ use anyhow::Context as _;
 use koe_shared::{CustomerId, SiteKey};
 use serde_json::json;
 
+use super::DatabaseName;
 use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
 use crate::report::{self, ReportQuery, query::RawReportQuery};
-use crate::sites::Origin;
 use crate::sites::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
+use crate::sites::{Origin, SiteTimeZone};
 use crate::storage::{Role, Storage};
 use crate::surveying;
 
@@ -58,11 +59,23 @@ pub(super) enum StorageCommand {
 pub const SUPPRESSED: u8 = 3;
 
 impl StorageCommand {
-    pub(super) async fn run<S: Storage>(self, storage: S) -> anyhow::Result<ExitCode> {
+    /// Whether the command may create a missing SQLite database: only `site add` (besides
+    /// `koe serve`). Every other command needs a site in the database already, so a database it
+    /// created would only hide that it looked in the wrong place; and one that only reads never
+    /// creates.
+    pub(super) fn creates_database(&self) -> bool {
+        matches!(self, Self::AddSite { .. })
+    }
+
+    pub(super) async fn run<S: Storage>(
+        self,
+        storage: S,
+        database: &DatabaseName,
+    ) -> anyhow::Result<ExitCode> {
         match self {
-            Self::Access(command) => command.run(&storage).await,
-            Self::Webhook(action) => action.run(&storage).await,
-            Self::Import(command) => command.run(&storage).await,
+            Self::Access(command) => command.run(&storage, database).await,
+            Self::Webhook(action) => action.run(&storage, database).await,
+            Self::Import(command) => command.run(&storage, database).await,
             Self::AddSite {
                 request,
                 collector,
@@ -73,6 +86,7 @@ impl StorageCommand {
                     signing_secret: secret,
                 } = register_site(&storage, request).await?;
                 let origins: Vec<&str> = site.origins.iter().map(Origin::as_str).collect();
+                let snippet = embedding_snippet(&collector, &site.key);
                 if json {
                     println!(
                         "{}",
@@ -84,6 +98,7 @@ impl StorageCommand {
                             "strict": site.strict,
                             "signing_secret": secret,
                             "content_security_policy": links::embedding_csp(&collector),
+                            "snippet": snippet,
                         })
                     );
                 } else {
@@ -102,6 +117,13 @@ impl StorageCommand {
                         "  strict          {}",
                         if site.strict { "yes" } else { "no" }
                     );
+                    println!("\nPaste this into the pages the survey shows on (before </body>):");
+                    for line in snippet.lines() {
+                        println!("  {line}");
+                    }
+                    println!(
+                        "  and call koe('show', {{ interaction: … }}) when a chat ends (README: \"Embedding the survey\")."
+                    );
                     println!(
                         "\nIf your pages send a Content-Security-Policy, it needs (styles need nothing):\n  {}\n  \
                          and a nonce (or hash) on the inline `window.koe=…` line of the snippet.",
@@ -111,10 +133,7 @@ impl StorageCommand {
                 Ok(ExitCode::SUCCESS)
             }
             Self::CreateKey { site, role, json } => {
-                let site = storage
-                    .site_by_key(&site)
-                    .await?
-                    .with_context(|| format!("no site has the key {site}"))?;
+                let site = super::site_in(&storage, &site, database).await?;
                 let (_, key) = create_api_key(&storage, &site, role, Actor::Cli).await?;
                 if json {
                     println!(
@@ -140,10 +159,16 @@ impl StorageCommand {
                     .with_context(|| format!("no site has the key {site}"))?;
                 let query = ReportQuery::parse(&query, site.today())?;
                 if standings {
-                    let agents = report::load_standings(&storage, &site, &query).await?;
+                    let ranked = report::standings::Standings {
+                        site: site.key.to_string(),
+                        from: query.from.to_string(),
+                        to: query.to.to_string(),
+                        agents: report::load_standings(&storage, &site, &query).await?,
+                    };
                     match format.as_str() {
-                        "json" => println!("{}", serde_json::to_string_pretty(&agents)?),
-                        _ => print!("{}", report::table::standings(&agents)),
+                        "json" => println!("{}", serde_json::to_string_pretty(&ranked)?),
+                        "csv" => print!("{}", report::csv::standings(&ranked)),
+                        _ => print!("{}", report::table::standings(&ranked)),
                     }
                     return Ok(ExitCode::SUCCESS);
                 }
@@ -164,10 +189,7 @@ impl StorageCommand {
                 customer_key,
                 json,
             } => {
-                let site = storage
-                    .site_by_key(&site)
-                    .await?
-                    .with_context(|| format!("no site has the key {site}"))?;
+                let site = super::site_in(&storage, &site, database).await?;
                 let key = surveying::customer_key(customer_key.as_deref(), &storage).await?;
                 let recipient = links::Recipient {
                     customer: customer.as_ref(),
@@ -197,8 +219,9 @@ impl StorageCommand {
                     println!("{}", serde_json::to_string_pretty(&set)?);
                 } else {
                     println!(
-                        "Rating links for {} (valid until Unix time {}):",
-                        set.interaction, set.expires_at
+                        "Rating links for {} (valid until {}):",
+                        set.interaction,
+                        expiry(set.expires_at, &site.timezone)
                     );
                     println!("  survey  {}", set.survey_url);
                     for link in &set.csat {
@@ -294,5 +317,70 @@ impl StorageCommand {
                 })
             }
         }
+    }
+}
+
+/// The two lines a page embeds the survey with (README, "Embedding the survey"): the loader
+/// from the collector, told the site by `data-site`, and the stub that queues `koe(…)` calls
+/// made before it loads.
+fn embedding_snippet(collector: &str, site: &SiteKey) -> String {
+    let loader = format!("{}/koe.js", collector.trim_end_matches('/'));
+    format!(
+        "<script async src=\"{}\" data-site=\"{}\"></script>\n\
+         <script>window.koe=window.koe||function(){{(koe.q=koe.q||[]).push(arguments)}};</script>",
+        attribute(&loader),
+        attribute(site.as_str())
+    )
+}
+
+/// Text as an HTML attribute value holds it (the collector's address may come from a setting).
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// When links stop working, as people read it: the site's local time, then RFC 3339 in UTC.
+fn expiry(expires_at: u64, zone: &SiteTimeZone) -> String {
+    match i64::try_from(expires_at)
+        .ok()
+        .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+    {
+        Some(at) => format!(
+            "{} {} ({at})",
+            at.to_zoned(zone.zone().clone()).strftime("%Y-%m-%d %H:%M"),
+            zone.name()
+        ),
+        None => format!("Unix time {expires_at}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snippet_names_the_loader_and_the_site() {
+        let site = SiteKey::try_from("site_abc123").unwrap();
+        let snippet = embedding_snippet("https://koe.example.com/", &site);
+        assert_eq!(
+            snippet,
+            "<script async src=\"https://koe.example.com/koe.js\" data-site=\"site_abc123\"></script>\n\
+             <script>window.koe=window.koe||function(){(koe.q=koe.q||[]).push(arguments)};</script>"
+        );
+        assert!(
+            embedding_snippet("http://a\"b", &site).contains("src=\"http://a&quot;b/koe.js\""),
+            "an attribute cannot be closed early"
+        );
+    }
+
+    #[test]
+    fn expiry_reads_as_a_local_date_and_rfc_3339() {
+        let tokyo = SiteTimeZone::parse("Asia/Tokyo").unwrap();
+        assert_eq!(
+            expiry(1_797_754_309, &tokyo),
+            "2026-12-20 17:11 Asia/Tokyo (2026-12-20T08:11:49Z)"
+        );
     }
 }

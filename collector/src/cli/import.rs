@@ -4,7 +4,6 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use koe_shared::{Channel, SiteKey};
 
 use crate::import::{self, ColumnMap, DateFormat, Format, ImportSummary, ReadOptions};
@@ -24,8 +23,11 @@ pub(super) struct ImportCommand {
 /// `koe import`'s words.
 #[derive(Debug, clap::Args)]
 pub(super) struct ImportArgs {
+    /// The site key the answers go to.
     #[arg(long)]
     site: String,
+    /// koe: Koe's responses CSV (an export); chatwoot: Chatwoot's CSAT report; csv: any CSV,
+    /// its columns named with --map.
     #[arg(long, value_parser = ["koe", "chatwoot", "csv"])]
     format: String,
     /// The file to read.
@@ -45,6 +47,7 @@ pub(super) struct ImportArgs {
     /// Check every line and print a summary; import nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Print the summary as JSON instead of text (and no progress bar).
     #[arg(long)]
     json: bool,
 }
@@ -79,11 +82,12 @@ impl ImportArgs {
 }
 
 impl ImportCommand {
-    pub(super) async fn run<S: Storage>(self, storage: &S) -> anyhow::Result<ExitCode> {
-        let site = storage
-            .site_by_key(&self.site)
-            .await?
-            .with_context(|| format!("no site has the key {}", self.site))?;
+    pub(super) async fn run<S: Storage>(
+        self,
+        storage: &S,
+        database: &super::DatabaseName,
+    ) -> anyhow::Result<ExitCode> {
+        let site = super::site_in(storage, &self.site, database).await?;
         let options = ReadOptions {
             zone: site.timezone.clone(),
             dates: self.dates.clone(),

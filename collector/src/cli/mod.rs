@@ -2,13 +2,21 @@
 //! `key create|list|revoke`; `audit`; `report`; `link`; `erase`; `import`;
 //! `webhook add|list|remove|rotate-secret|deliveries`; `verify` — each parses its arguments,
 //! calls the domain and prints (argument types in `args.rs`).
+//!
+//! Only `serve` and `site add` create a missing SQLite database: every other command needs a
+//! site that is in one already, and a command that only reads never creates. Messages name the
+//! database they looked in ([`DatabaseName`]: never a password), and printed links use the
+//! address the operator gave ([`public_url`]).
 
+use std::fmt;
+use std::path::Path;
 use std::process::ExitCode;
 
 mod access;
 mod args;
 mod commands;
 mod import;
+mod report_flags;
 mod webhooks;
 
 use anyhow::Context as _;
@@ -19,13 +27,13 @@ use crate::report::query::RawReportQuery;
 use crate::settings::{DatabaseUrl, Settings};
 use crate::sites::registration::SiteRequest;
 use crate::sites::settings::SiteChanges;
-use crate::sites::{Origin, SiteTimeZone};
+use crate::sites::{Origin, Site, SiteTimeZone};
 use crate::startup::Application;
 use crate::storage::{Backend, PgStorage, Role, SqliteStorage, Storage};
 use crate::telemetry;
 use access::AccessCommand;
 pub use args::Cli;
-use args::{Command, DatabaseArg, KeyCommand, SiteCommand};
+use args::{Command, DatabaseArg, KeyCommand, PublicUrlArg, SiteCommand};
 use commands::StorageCommand;
 
 /// Runs the command line; the binary's `main` is only this.
@@ -55,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             timezone,
             strict,
             low_n,
+            public,
             json,
             db,
         }) => {
@@ -73,10 +82,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         strict,
                         low_n_threshold: low_n,
                     },
-                    collector: settings
-                        .public_url
-                        .clone()
-                        .unwrap_or_else(|| format!("http://{}", settings.bind)),
+                    collector: public_url(public, &settings)?,
                     json,
                 },
             )
@@ -96,10 +102,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
             StorageCommand::Access(AccessCommand::ListSites { json }),
         ),
-        Command::Site(SiteCommand::Show { site, db }) => (
+        Command::Site(SiteCommand::Show { site, json, db }) => (
             db,
             StorageCommand::Access(AccessCommand::ShowSite {
                 site: site_key(site)?,
+                json,
             }),
         ),
         Command::Site(SiteCommand::Update {
@@ -207,6 +214,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lang,
             customer,
             force,
+            public,
             json,
             db,
         } => {
@@ -221,10 +229,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lang.parse::<Locale>().map_err(id)?,
             )?;
             let site = SiteKey::try_from(site).map_err(id)?;
-            let base = settings
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", settings.bind));
+            let base = public_url(public, &settings)?;
             (
                 db,
                 StorageCommand::Link {
@@ -252,12 +257,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             db,
         } => {
+            report_flags::refuse_score_flags_with_standings(
+                standings,
+                by.as_deref(),
+                bucket.as_deref(),
+                compare.as_deref(),
+            )?;
             let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
             let query = RawReportQuery {
                 from,
                 to,
-                bucket: Some(bucket),
-                group_by: Some(by),
+                bucket,
+                group_by: by,
                 agent,
                 channel,
                 team,
@@ -277,18 +288,138 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     telemetry::init("warn");
     override_database(&mut settings, db);
     let url = settings.database_url.expose();
-    let options = crate::storage::StorageOptions::from(&settings);
+    let options = crate::storage::StorageOptions {
+        create_if_missing: command.creates_database(),
+        ..crate::storage::StorageOptions::from(&settings)
+    };
     match Backend::of_url(url)? {
-        Backend::Sqlite => run_closing(command, SqliteStorage::connect(url, &options).await?).await,
-        Backend::Postgres => run_closing(command, PgStorage::connect(url, &options).await?).await,
+        Backend::Sqlite => {
+            let file = SqliteStorage::file_of(url)?;
+            let database = DatabaseName::sqlite(file.as_deref());
+            if let Some(file) = &file
+                && !options.create_if_missing
+                && !file.exists()
+            {
+                anyhow::bail!(
+                    "no Koe database at {database}: `koe serve` creates it when it first starts \
+                     (so does `koe site add`); if yours is elsewhere, pass --database \
+                     sqlite://PATH or set database_url in koe.toml (KOE_DATABASE_URL)"
+                );
+            }
+            let storage = SqliteStorage::connect(url, &options)
+                .await
+                .with_context(|| format!("could not open the Koe database {database}"))?;
+            run_closing(command, storage, &database).await
+        }
+        Backend::Postgres => {
+            let database = DatabaseName::postgres(url);
+            let storage = PgStorage::connect(url, &options)
+                .await
+                .with_context(|| format!("could not open the Koe database {database}"))?;
+            run_closing(command, storage, &database).await
+        }
     }
 }
 
 /// Runs a one-shot command, then closes the database (SQLite folds its WAL back into the file).
-async fn run_closing<S: Storage>(command: StorageCommand, storage: S) -> anyhow::Result<ExitCode> {
-    let outcome = command.run(storage.clone()).await;
+async fn run_closing<S: Storage>(
+    command: StorageCommand,
+    storage: S,
+    database: &DatabaseName,
+) -> anyhow::Result<ExitCode> {
+    let outcome = command.run(storage.clone(), database).await;
     storage.close().await;
     outcome
+}
+
+/// The database a command works on, as its messages name it: an SQLite file's absolute path
+/// (which directory a relative `sqlite://koe.db` meant), a PostgreSQL URL without its password
+/// and parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DatabaseName(String);
+
+impl DatabaseName {
+    fn sqlite(file: Option<&Path>) -> Self {
+        Self(match file {
+            Some(file) => std::path::absolute(file)
+                .unwrap_or_else(|_| file.to_path_buf())
+                .display()
+                .to_string(),
+            None => "the in-memory SQLite database".into(),
+        })
+    }
+
+    fn postgres(url: &str) -> Self {
+        Self(match url::Url::parse(url) {
+            Ok(mut url) => {
+                let _ = url.set_password(None);
+                url.set_query(None);
+                url.set_fragment(None);
+                url.to_string()
+            }
+            Err(_) => "the PostgreSQL database of database_url".into(),
+        })
+    }
+}
+
+impl fmt::Display for DatabaseName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The site with `key` in `database`, or an error naming both (a site "missing" is most often
+/// a command run against another database than the collector's).
+async fn site_in<S: Storage>(
+    storage: &S,
+    key: &SiteKey,
+    database: &DatabaseName,
+) -> anyhow::Result<Site> {
+    storage.site_by_key(key).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no site has the key {key} in {database} (`koe site list` lists the sites there; \
+             another database: --database URL, or database_url in koe.toml / KOE_DATABASE_URL)"
+        )
+    })
+}
+
+/// Where printed links and snippets point: `--public-url`, else the `public_url` setting, else
+/// `http://` + `bind` — with a warning, since that default is rarely where customers and other
+/// machines reach the collector (and never when `koe serve` was given another `--bind`).
+fn public_url(flag: PublicUrlArg, settings: &Settings) -> anyhow::Result<String> {
+    let configured = settings
+        .public_url
+        .clone()
+        .filter(|url| !url.trim().is_empty());
+    let (url, from) = match (flag.public_url, configured) {
+        (Some(url), _) => (url, "--public-url"),
+        (None, Some(url)) => (url, "public_url (koe.toml / KOE_PUBLIC_URL)"),
+        (None, None) => {
+            let url = format!("http://{}", settings.bind);
+            eprintln!(
+                "koe: warning: the links printed point at {url}, a default made from the `bind` \
+                 setting; if customers and your pages reach the collector at another address, \
+                 give it: --public-url https://koe.example.com, or public_url in koe.toml \
+                 (KOE_PUBLIC_URL)"
+            );
+            return Ok(url);
+        }
+    };
+    let url = url.trim().trim_end_matches('/').to_owned();
+    match url::Url::parse(&url) {
+        Ok(parsed)
+            if matches!(parsed.scheme(), "http" | "https")
+                && parsed.has_host()
+                && parsed.query().is_none()
+                && parsed.fragment().is_none() =>
+        {
+            Ok(url)
+        }
+        _ => anyhow::bail!(
+            "{from} must be the collector's address as customers reach it, an http:// or \
+             https:// URL like https://koe.example.com (no query), got {url:?}"
+        ),
+    }
 }
 
 /// Days given as `14d` or `14`.
@@ -332,5 +463,57 @@ mod tests {
         assert_eq!(shown("Shop\u{1b}[2J"), "Shop\\u{1b}[2J");
         assert_eq!(shown("a\nb\u{7}"), "a\\nb\\u{7}");
         assert_eq!(shown("店舗"), "店舗");
+    }
+
+    #[test]
+    fn a_postgres_database_is_named_without_its_password() {
+        let named = DatabaseName::postgres(
+            "postgres://koe:hunter2@db.internal:5432/koe?sslmode=require&password=hunter3",
+        )
+        .to_string();
+        assert_eq!(named, "postgres://koe@db.internal:5432/koe");
+        assert_eq!(
+            DatabaseName::postgres("postgres://[::1").to_string(),
+            "the PostgreSQL database of database_url",
+            "an unparsable URL is not echoed"
+        );
+    }
+
+    #[test]
+    fn a_relative_sqlite_file_is_named_by_its_absolute_path() {
+        let named = DatabaseName::sqlite(Some(Path::new("koe.db"))).to_string();
+        assert!(Path::new(&named).is_absolute(), "{named}");
+        assert!(named.ends_with("koe.db"), "{named}");
+    }
+
+    #[test]
+    fn public_urls_come_from_the_flag_then_the_setting_and_must_be_http() {
+        let settings = Settings {
+            public_url: Some("https://from-settings.example/".into()),
+            ..Settings::default()
+        };
+        let flag = |url: &str| PublicUrlArg {
+            public_url: Some(url.into()),
+        };
+        assert_eq!(
+            public_url(flag("https://koe.example.com/"), &settings).unwrap(),
+            "https://koe.example.com"
+        );
+        assert_eq!(
+            public_url(PublicUrlArg { public_url: None }, &settings).unwrap(),
+            "https://from-settings.example"
+        );
+        assert_eq!(
+            public_url(PublicUrlArg { public_url: None }, &Settings::default()).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "koe.example.com",
+            "ftp://koe.example.com",
+            "https://k.example/?a=1",
+        ] {
+            let refused = public_url(flag(bad), &settings).unwrap_err().to_string();
+            assert!(refused.contains("--public-url"), "{bad}: {refused}");
+        }
     }
 }

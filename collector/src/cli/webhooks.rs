@@ -3,12 +3,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Subcommand;
 use koe_shared::SiteKey;
 use serde_json::json;
 
-use super::DatabaseArg;
+use super::{DatabaseArg, DatabaseName};
 use crate::alerts::Reach;
 use crate::alerts::webhooks::{
     DEFAULT_GRACE_HOURS, WebhookRequest, add_webhook, remove_webhook, rotate_secret,
@@ -20,15 +19,20 @@ use crate::storage::Storage;
 pub(super) enum WebhookCommand {
     /// Call URL when an answer crosses into the condition; prints the signing secret once.
     Add {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Where alerts are POSTed (https://, public addresses only unless the settings allow
+        /// more).
         #[arg(long)]
         url: String,
         /// When to call, e.g. 'csat<=2 or nps<=6 or resolved=false'.
         #[arg(long = "when", value_name = "CONDITION")]
         condition: String,
+        /// The body: Koe's JSON, or a Slack incoming-webhook message.
         #[arg(long, value_parser = ["json", "slack"], default_value = "json")]
         format: String,
+        /// Print the webhook and its secret as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -36,8 +40,10 @@ pub(super) enum WebhookCommand {
     },
     /// A site's webhooks (never their secrets).
     List {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Print the webhooks as JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -45,6 +51,7 @@ pub(super) enum WebhookCommand {
     },
     /// Stop calling a webhook (its pending alerts are not sent).
     Remove {
+        /// The site key.
         #[arg(long)]
         site: String,
         /// The webhook's id (`koe webhook list`).
@@ -56,6 +63,7 @@ pub(super) enum WebhookCommand {
     /// Give a webhook a new signing secret (printed once); the old one still signs beside it
     /// for the grace, so the receiver can switch without refusing an alert.
     RotateSecret {
+        /// The site key.
         #[arg(long)]
         site: String,
         /// The webhook's id (`koe webhook list`).
@@ -64,6 +72,7 @@ pub(super) enum WebhookCommand {
         /// Hours the old secret still signs (at most 168; 0 ends it now, for a leaked secret).
         #[arg(long, default_value_t = DEFAULT_GRACE_HOURS)]
         grace_hours: u32,
+        /// Print the new secret as JSON instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -71,10 +80,13 @@ pub(super) enum WebhookCommand {
     },
     /// The latest alerts: state, attempts, last error.
     Deliveries {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// How many of the latest alerts to show.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Print the deliveries as JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -163,16 +175,21 @@ pub(super) enum WebhookAction {
     },
 }
 
-async fn site<S: Storage>(storage: &S, key: &str) -> anyhow::Result<crate::sites::Site> {
+async fn site<S: Storage>(
+    storage: &S,
+    key: &str,
+    database: &DatabaseName,
+) -> anyhow::Result<crate::sites::Site> {
     let key = SiteKey::try_from(key).map_err(|e| anyhow::anyhow!("{e}"))?;
-    storage
-        .site_by_key(&key)
-        .await?
-        .with_context(|| format!("no site has the key {key}"))
+    super::site_in(storage, &key, database).await
 }
 
 impl WebhookAction {
-    pub(super) async fn run<S: Storage>(self, storage: &S) -> anyhow::Result<ExitCode> {
+    pub(super) async fn run<S: Storage>(
+        self,
+        storage: &S,
+        database: &DatabaseName,
+    ) -> anyhow::Result<ExitCode> {
         match self {
             Self::Add {
                 site: key,
@@ -182,7 +199,7 @@ impl WebhookAction {
                 reach,
                 json,
             } => {
-                let site = site(storage, &key).await?;
+                let site = site(storage, &key, database).await?;
                 let request = WebhookRequest {
                     url: &url,
                     condition: &condition,
@@ -204,7 +221,7 @@ impl WebhookAction {
                 }
             }
             Self::List { site: key, json } => {
-                let site = site(storage, &key).await?;
+                let site = site(storage, &key, database).await?;
                 let webhooks = storage.webhooks(site.id).await?;
                 if json {
                     println!("{}", json!({ "webhooks": webhooks }));
@@ -221,9 +238,11 @@ impl WebhookAction {
                 }
             }
             Self::Remove { site: key, id } => {
-                let site = site(storage, &key).await?;
+                let site = site(storage, &key, database).await?;
                 if !remove_webhook(storage, &site, id, Actor::Cli).await? {
-                    anyhow::bail!("site {key} has no webhook {id}");
+                    anyhow::bail!(
+                        "site {key} has no webhook {id} in {database} (`koe webhook list` lists them)"
+                    );
                 }
                 println!("Webhook {id} removed.");
             }
@@ -233,7 +252,7 @@ impl WebhookAction {
                 grace_hours,
                 json,
             } => {
-                let site = site(storage, &key).await?;
+                let site = site(storage, &key, database).await?;
                 let rotated = rotate_secret(storage, &site, id, grace_hours, Actor::Cli).await?;
                 let until = rotated.previous_valid_until;
                 if json {
@@ -257,7 +276,7 @@ impl WebhookAction {
                 limit,
                 json,
             } => {
-                let site = site(storage, &key).await?;
+                let site = site(storage, &key, database).await?;
                 let deliveries = storage.deliveries(site.id, i64::from(limit.max(1))).await?;
                 if json {
                     println!("{}", json!({ "deliveries": deliveries }));

@@ -18,6 +18,10 @@ pub struct StorageOptions {
     /// the dashboard (`database_read_url`); writes, sign-in checks and revocations stay on the
     /// primary.
     pub read_url: Option<String>,
+    /// SQLite only: create the database file when it is missing (`koe serve`, `koe site add`);
+    /// off, a missing file is an error and nothing is created — the CLI's other commands need a
+    /// site that is in a database already. PostgreSQL never creates a database.
+    pub create_if_missing: bool,
 }
 
 impl From<&Settings> for StorageOptions {
@@ -31,6 +35,7 @@ impl From<&Settings> for StorageOptions {
                 .as_ref()
                 .map(|u| u.expose().to_owned())
                 .filter(|u| !u.is_empty()),
+            create_if_missing: true,
         }
     }
 }
@@ -42,6 +47,7 @@ impl Default for StorageOptions {
             acquire_timeout: Duration::from_secs(5),
             max_batch: 512,
             read_url: None,
+            create_if_missing: true,
         }
     }
 }

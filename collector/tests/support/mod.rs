@@ -16,6 +16,7 @@ pub fn koe_in(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koe"))
         .current_dir(dir)
         .env_remove("KOE_DATABASE_URL")
+        .env_remove("KOE_PUBLIC_URL")
         .args(args)
         .output()
         .expect("koe runs")
@@ -34,6 +35,7 @@ pub fn json_of(output: &Output) -> serde_json::Value {
 pub fn koe(database: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koe"))
         .env("KOE_CONFIG", "/nonexistent/koe.toml")
+        .env_remove("KOE_PUBLIC_URL")
         .args(args)
         .args(["--database", database])
         .output()

@@ -10,6 +10,7 @@ mod rebuild;
 mod write_tx;
 mod writer;
 
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use koe_shared::InteractionId;
@@ -51,10 +52,21 @@ pub struct SqliteStorage {
 }
 
 impl SqliteStorage {
-    /// Opens (creating if missing) the database file, migrates it and starts the writer.
+    /// The file a `sqlite:` URL names, as given (relative paths stay relative); `None` for an
+    /// in-memory database.
+    pub fn file_of(url: &str) -> Result<Option<PathBuf>, OpenError> {
+        let connect = SqliteConnectOptions::from_str(url)?;
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Ok(None);
+        }
+        Ok(Some(connect.get_filename().to_path_buf()))
+    }
+
+    /// Opens the database file (creating it when missing, if `options.create_if_missing`),
+    /// migrates it and starts the writer.
     pub async fn connect(url: &str, options: &StorageOptions) -> Result<Self, OpenError> {
         let connect = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(options.create_if_missing)
             .journal_mode(SqliteJournalMode::Wal)
             // Every acknowledged response must survive a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full)
