@@ -5,7 +5,8 @@
 //!   independent proportions (Newcombe 1998, method 10), built from each period's Wilson
 //!   interval;
 //! - NPS: the difference of the two adjusted-Wald estimates (Rocks 2016) ± 1.96 × √(sum of
-//!   their variances);
+//!   their variances), stretched to reach the plain difference when it lies outside (as
+//!   `metrics::nps` does for one answer: an interval always holds the number shown with it);
 //! - CES: Welch's interval for two means (Welch–Satterthwaite degrees of freedom).
 //!
 //! Differences are in the metric's own unit: percentage points, NPS points, CES points.
@@ -54,8 +55,11 @@ pub struct Change {
     /// The earlier period's value, interval and n.
     pub before: Estimate,
     /// Now − before.
+    #[serde(serialize_with = "metrics::serialize_rounded")]
     pub difference: f64,
+    #[serde(serialize_with = "metrics::serialize_rounded")]
     pub low: f64,
+    #[serde(serialize_with = "metrics::serialize_rounded")]
     pub high: f64,
     pub verdict: Verdict,
 }
@@ -91,11 +95,12 @@ pub fn nps_change(now: &[u64; 11], before: &[u64; 11]) -> Option<Change> {
     let (c2, v2) = nps_adjusted(p2, d2, n2);
     let margin = Z95 * (v1 + v2).sqrt();
     let centre = c1 - c2;
+    let difference = now_estimate.value - before_estimate.value;
     Some(change(
         before_estimate,
-        now_estimate.value - before_estimate.value,
-        (100.0 * (centre - margin)).max(-200.0),
-        (100.0 * (centre + margin)).min(200.0),
+        difference,
+        (100.0 * (centre - margin)).max(-200.0).min(difference),
+        (100.0 * (centre + margin)).min(200.0).max(difference),
     ))
 }
 
@@ -195,6 +200,20 @@ mod tests {
             "{c:?}"
         );
         assert_eq!((c.verdict, c.before.value), (Verdict::Up, 20.0));
+    }
+
+    #[test]
+    fn an_nps_change_interval_holds_the_difference_shown() {
+        // One promoter now, one detractor before: +200 points, adjusted centre +50 with a
+        // margin of 103.9 — stretched to reach 200, and no clear change either way.
+        let mut now = [0u64; 11];
+        now[10] = 1;
+        let mut before = [0u64; 11];
+        before[0] = 1;
+        let c = nps_change(&now, &before).unwrap();
+        assert!(near(c.difference, 200.0), "{c:?}");
+        assert!(near(c.low, -53.94) && c.high == 200.0, "{c:?}");
+        assert_eq!(c.verdict, Verdict::NoClearChange);
     }
 
     #[test]

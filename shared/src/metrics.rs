@@ -7,8 +7,12 @@
 //!   small n and at the extremes.
 //! - CES = mean of the 1–7 answers, Student-t 95 % interval.
 //! - FCR % = "resolved: yes" ÷ answers to "was your issue resolved?", Wilson 95 % interval.
+//! - Response rate % = responses ÷ impressions, Wilson 95 % interval, capped at 100 % (and
+//!   said to be) when answers arrived without an impression.
 //!
-//! Each returns `None` when there is nothing to measure (n = 0).
+//! Each returns `None` when there is nothing to measure (n = 0). The value shown is always the
+//! plain metric (never an adjusted centre), and its interval always holds it. Numbers keep their
+//! full precision here; JSON gives them rounded to hundredths ([`serialize_rounded`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,14 +21,51 @@ use crate::{CesScore, CsatScore, NpsScore, Resolved};
 /// Two-sided 95 % normal quantile.
 const Z95: f64 = 1.959_963_984_540_054;
 
+/// Decimals a metric number keeps in JSON (CSV writes the same): hundredths of a percentage
+/// point, of an NPS point, of a CES point — finer than any interval here can vouch for.
+pub const SHOWN_DECIMALS: i32 = 2;
+
+/// `value` rounded to [`SHOWN_DECIMALS`] decimals, so `99.99999999999999` reads `100.0`
+/// (and a rounded `-0.0` reads `0.0`).
+pub fn rounded(value: f64) -> f64 {
+    let scale = 10f64.powi(SHOWN_DECIMALS);
+    let r = (value * scale).round() / scale;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// Serializes a metric number [`rounded`]: rounding happens at the edge, once, while every
+/// computation keeps full precision (`#[serde(serialize_with = "…::serialize_rounded")]`).
+pub fn serialize_rounded<S: serde::Serializer>(
+    value: &f64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(rounded(*value))
+}
+
 /// A measured value with its 95 % interval and the number of answers it rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
+    /// The plain metric (CSAT %, NPS, CES mean, …), never an adjusted centre.
+    #[serde(serialize_with = "serialize_rounded")]
     pub value: f64,
+    /// The 95 % interval; it always holds `value`.
+    #[serde(serialize_with = "serialize_rounded")]
     pub low: f64,
+    #[serde(serialize_with = "serialize_rounded")]
     pub high: f64,
     pub n: u64,
+}
+
+/// A response rate, and whether it was capped.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ResponseRate {
+    /// Responses ÷ impressions in percent with its Wilson interval; n is the impressions.
+    pub estimate: Estimate,
+    /// More responses than impressions: answers arrived without an impression (rating links,
+    /// imports, a widget that did not report showing itself), so the rate is shown as 100 %
+    /// of the impressions, not as a share above 100 %, and means only "at least this".
+    pub capped: bool,
 }
 
 /// Answer counts for one group of responses (one rollup row, or a sum of them).
@@ -113,12 +154,26 @@ pub fn proportion_percent(successes: u64, n: u64) -> Option<Estimate> {
     })
 }
 
+/// Response rate: `responses` ÷ `impressions` in percent, capped at 100 % (`capped`) when more
+/// responses than impressions were counted; `None` without impressions.
+pub fn response_rate(responses: u64, impressions: u64) -> Option<ResponseRate> {
+    let estimate = proportion_percent(responses.min(impressions), impressions)?;
+    Some(ResponseRate {
+        estimate,
+        capped: responses > impressions,
+    })
+}
+
 /// CSAT %: the share of answers that are 4 or 5.
 pub fn csat_percent(counts: &[u64; 5]) -> Option<Estimate> {
     proportion_percent(counts[3] + counts[4], counts.iter().sum())
 }
 
-/// NPS in points (−100 to 100), with Rocks's adjusted-Wald 95 % interval.
+/// NPS in points (−100 to 100), with Rocks's adjusted-Wald 95 % interval, stretched to reach
+/// the NPS itself when it lies outside: with exactly one answer, a promoter or a detractor, the
+/// adjusted centre sits ¾ of the way to 0 and its interval stops at ±98.5 — one promoter reads
+/// `100 (−48.5 – 100)`, not `100 (−48.5 – 98.5)`. Stretching only widens, so the interval
+/// covers at least as often as Rocks's; the value shown stays the plain NPS.
 pub fn nps(counts: &[u64; 11]) -> Option<Estimate> {
     let n: u64 = counts.iter().sum();
     if n == 0 {
@@ -131,8 +186,8 @@ pub fn nps(counts: &[u64; 11]) -> Option<Estimate> {
     let margin = Z95 * variance.sqrt();
     Some(Estimate {
         value,
-        low: (100.0 * (centre - margin)).max(-100.0),
-        high: (100.0 * (centre + margin)).min(100.0),
+        low: (100.0 * (centre - margin)).max(-100.0).min(value),
+        high: (100.0 * (centre + margin)).min(100.0).max(value),
         n,
     })
 }
@@ -286,10 +341,11 @@ mod tests {
     }
 
     #[test]
-    fn the_nps_interval_contains_the_score_but_for_a_single_answer() {
-        // Every split of n ≤ 300 answers: the interval has positive width, and holds the plain
-        // NPS except with exactly one answer, a promoter or a detractor (NPS ±100, interval
-        // reaching ±98.5: the adjusted estimate is pulled ¾ of the way to 0).
+    fn the_nps_interval_always_contains_the_score_it_is_shown_with() {
+        // Every split of n ≤ 300 answers: the interval has positive width and holds the plain
+        // NPS — with exactly one answer, a promoter or a detractor, only because it is
+        // stretched to reach it (the adjusted estimate is pulled ¾ of the way to 0, its
+        // interval stopping at ±98.5).
         for n in 1..=300u64 {
             for promoters in 0..=n {
                 for detractors in 0..=(n - promoters) {
@@ -300,11 +356,68 @@ mod tests {
                     let e = nps(&counts).unwrap();
                     assert!(e.high - e.low > 0.0, "{counts:?}");
                     let holds = e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9;
-                    let single_extreme = n == 1 && promoters + detractors == 1;
-                    assert_eq!(holds, !single_extreme, "{counts:?}: {e:?}");
+                    assert!(holds, "{counts:?}: {e:?}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn one_promoter_reads_100_inside_its_own_interval() {
+        // Rocks's interval for one promoter is −48.5 to 98.5 (centre 0.25, margin 0.735): it
+        // left out the 100 shown beside it ("100 (−48–98)"). Stretched, it reaches 100.
+        let one_promoter = nps(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).unwrap();
+        assert_eq!((one_promoter.value, one_promoter.n), (100.0, 1));
+        assert!(
+            (one_promoter.low - -48.499).abs() < 0.01 && one_promoter.high == 100.0,
+            "{one_promoter:?}"
+        );
+        assert!(one_promoter.low <= one_promoter.value && one_promoter.value <= one_promoter.high);
+        let one_passive = nps(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]).unwrap();
+        assert!(
+            one_passive.low <= 0.0 && 0.0 <= one_passive.high,
+            "{one_passive:?}"
+        );
+    }
+
+    #[test]
+    fn a_response_rate_with_fewer_impressions_than_answers_is_capped_and_says_so() {
+        // 88 answers on 3 impressions (most came from rating links and imports, which show
+        // nothing): not 2 933 %, and not a plain 100 % either — 100 % of 3, marked capped.
+        let capped = response_rate(88, 3).unwrap();
+        assert!(capped.capped);
+        assert_eq!((capped.estimate.value, capped.estimate.n), (100.0, 3));
+        assert!(
+            capped.estimate.high <= 100.0 && capped.estimate.low < 50.0,
+            "{capped:?}"
+        );
+        let plain = response_rate(30, 120).unwrap();
+        assert!(!plain.capped);
+        assert_eq!((plain.estimate.value, plain.estimate.n), (25.0, 120));
+        let exact = response_rate(3, 3).unwrap();
+        assert!(
+            !exact.capped,
+            "as many answers as impressions is a true 100 %"
+        );
+        assert_eq!(response_rate(5, 0), None, "no impressions: no rate");
+    }
+
+    #[test]
+    fn numbers_are_rounded_to_hundredths_when_serialized_and_only_then() {
+        let e = Estimate {
+            value: 99.99999999999999,
+            low: 34.237_942_1,
+            high: -0.000_000_1,
+            n: 2,
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"value":100.0,"low":34.24,"high":0.0,"n":2}"#);
+        assert_eq!(
+            e.value, 99.99999999999999,
+            "the value itself keeps its precision"
+        );
+        assert_eq!(rounded(85.335_000_1), 85.34);
+        assert_eq!(rounded(-6.580_4), -6.58);
     }
 
     #[test]
@@ -318,8 +431,8 @@ mod tests {
         let one_nps = nps(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
         assert_eq!(one_nps.value, -100.0);
         assert!(
-            (one_nps.low - -98.499).abs() < 0.01 && (one_nps.high - 48.499).abs() < 0.01,
-            "one answer proves little: {one_nps:?}"
+            one_nps.low == -100.0 && (one_nps.high - 48.499).abs() < 0.01,
+            "one answer proves little, and the interval holds what is shown: {one_nps:?}"
         );
         let one_fcr = proportion_percent(0, 1).unwrap();
         assert!(
@@ -375,9 +488,8 @@ mod tests {
                 prop_assert!(0.0 <= e.low && e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9 && e.high <= 100.0);
             }
             if let Some(e) = nps(&nps_counts) {
-                let single = e.n == 1;
                 prop_assert!(-100.0 <= e.low && e.low < e.high && e.high <= 100.0);
-                prop_assert!(single || (e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9));
+                prop_assert!(e.low <= e.value + 1e-9 && e.value <= e.high + 1e-9);
                 prop_assert_eq!(e.n, nps_counts.iter().sum::<u64>());
             }
             if let Some(e) = ces_mean(&ces) {

@@ -1,14 +1,16 @@
-//! A report as CSV: the group columns, the bucket, then value, interval and n per metric
-//! (see [`crate::csv`] for quoting and formula defusing).
+//! A report as CSV: the group columns, the bucket, then value, interval and n per metric; the
+//! standings as CSV: one row per agent (see [`crate::csv`] for quoting and formula defusing).
 
-use koe_shared::metrics::Estimate;
+use koe_shared::metrics::{Estimate, SHOWN_DECIMALS};
 
 use super::Report;
+use super::standings::{Flag, Standings};
 use crate::csv::{cell, table};
 
-/// A number cell; numbers are never defused (a negative NPS stays a number).
+/// A number cell, to the decimals JSON gives; numbers are never defused (a negative NPS stays
+/// a number).
 fn number(value: f64) -> String {
-    format!("{value:.2}")
+    format!("{value:.d$}", d = SHOWN_DECIMALS as usize)
 }
 
 const METRICS: [&str; 6] = [
@@ -33,7 +35,7 @@ pub fn report(report: &Report) -> String {
     for metric in METRICS {
         header.extend(["", "_low", "_high", "_n"].map(|suffix| format!("{metric}{suffix}")));
     }
-    header.push("low_n".into());
+    header.extend(["low_n", "response_rate_capped"].map(str::to_owned));
     let compared = report.compared_with.is_some();
     if compared {
         for metric in COMPARED {
@@ -81,6 +83,7 @@ pub fn report(report: &Report) -> String {
             }
         }
         cells.push(row.low_n.to_string());
+        cells.push(row.response_rate_capped.to_string());
         if compared {
             let change = row.change.clone().unwrap_or_default();
             for metric in [
@@ -106,4 +109,95 @@ pub fn report(report: &Report) -> String {
         cells
     });
     table(&header, rows)
+}
+
+/// The standings as CSV: rank, agent, team, the raw CSAT with its interval and n, the shrunk
+/// CSAT, the rest of the team's CSAT and n, the difference with its interval, and the flag.
+pub fn standings(standings: &Standings) -> String {
+    let header = [
+        "rank",
+        "agent",
+        "team",
+        "csat",
+        "csat_low",
+        "csat_high",
+        "csat_n",
+        "shrunk",
+        "rest_csat",
+        "rest_n",
+        "difference",
+        "difference_low",
+        "difference_high",
+        "flag",
+    ];
+    let rows = standings.agents.iter().map(|a| {
+        let mut cells = vec![
+            a.rank.to_string(),
+            cell(&a.agent),
+            cell(a.team.as_deref().unwrap_or_default()),
+            number(a.csat.value),
+            number(a.csat.low),
+            number(a.csat.high),
+            a.csat.n.to_string(),
+            number(a.shrunk),
+        ];
+        match a.against_team {
+            Some(t) => cells.extend([
+                number(t.rest.value),
+                t.rest.n.to_string(),
+                number(t.difference),
+                number(t.low),
+                number(t.high),
+            ]),
+            None => cells.extend(["", "0", "", "", ""].map(str::to_owned)),
+        }
+        cells.push(
+            match a.flag {
+                Some(Flag::Below) => "below",
+                Some(Flag::Above) => "above",
+                None => "",
+            }
+            .to_owned(),
+        );
+        cells
+    });
+    table(&header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use koe_shared::metrics::proportion_percent;
+
+    use super::*;
+    use crate::report::standings::Standing;
+
+    #[test]
+    fn standings_are_one_csv_row_per_agent_with_names_defused() {
+        let ranked = Standings {
+            site: "site_shop".into(),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            agents: vec![Standing {
+                rank: 1,
+                agent: "=cmd".into(),
+                team: Some("tokyo".into()),
+                csat: proportion_percent(2, 3).unwrap(),
+                shrunk: 70.0,
+                against_team: None,
+                flag: None,
+            }],
+        };
+        let csv = standings(&ranked);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "\u{feff}rank,agent,team,csat,csat_low,csat_high,csat_n,shrunk,rest_csat,rest_n,\
+                 difference,difference_low,difference_high,flag"
+            )
+        );
+        let row = lines.next().unwrap();
+        assert!(row.starts_with("1,'=cmd,tokyo,66.67,"), "{csv}");
+        assert!(row.ends_with(",3,70.00,,0,,,,"), "{csv}");
+    }
 }

@@ -45,13 +45,19 @@ pub async fn load<S: ReportStore>(
     ))
 }
 
-/// The agents' standings in a site's range (the query's dates and filters; its groups and
-/// bucket are set here), ranked by `standings::rank`.
+/// The agents' standings in a site's range (the query's dates and filters; its groups, bucket
+/// and comparison do not apply), one row per agent (`standings::by_agent`), ranked by
+/// `standings::rank`. A team filter keeps the agents listed under that team, each with all
+/// their answers (storage reads every team's rows to choose it).
 #[tracing::instrument(name = "report::load_standings", skip_all, fields(site = %site.key))]
 pub async fn load_standings<S: ReportStore>(
     storage: &S,
     site: &Site,
     query: &ReportQuery,
 ) -> Result<Vec<Standing>, StorageError> {
-    Ok(standings::rank(&storage.agent_csat(site.id, query).await?))
+    let mut agents = standings::by_agent(&storage.agent_csat(site.id, query).await?);
+    if let Some(team) = &query.team {
+        agents.retain(|agent| agent.team.as_deref() == Some(team.as_str()));
+    }
+    Ok(standings::rank(&agents))
 }

@@ -38,7 +38,12 @@ pub struct ReportRow {
     pub nps: Option<Estimate>,
     pub ces: Option<Estimate>,
     pub fcr: Option<Estimate>,
+    /// Responses ÷ impressions; with more responses than impressions, 100 % of the
+    /// impressions (see `response_rate_capped`).
     pub response_rate: Option<Estimate>,
+    /// More responses than impressions (answers from rating links or imports come with no
+    /// impression): the rate is capped at 100 % and means "at least this", not a measurement.
+    pub response_rate_capped: bool,
     pub self_resolution: Option<Estimate>,
     pub low_n: bool,
     /// Each metric against the earlier period's matching row, when the query compares.
@@ -96,13 +101,16 @@ pub struct GroupedRollup {
     pub self_resolved: [i64; 2],
 }
 
-/// An (agent, team)'s CSAT answers in a range, summed by storage for the standings.
+/// An (agent, team)'s CSAT answers in a range, summed by storage for the standings (which
+/// then gather each agent's rows into one: `standings::by_agent`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentCounts {
     pub agent: String,
     pub team: Option<String>,
     pub satisfied: u64,
     pub answered: u64,
+    /// The last local day in the range with an answer of the agent's under this team.
+    pub last_day: jiff::civil::Date,
 }
 
 /// Counts gathered for one row before the metrics are computed.
@@ -199,8 +207,10 @@ pub fn build(
             let (agent, channel, team) = group;
             (agent, channel, team, bucket_start, t, change)
         })
-        .map(
-            |(agent, channel, team, bucket_start, t, change)| ReportRow {
+        .map(|(agent, channel, team, bucket_start, t, change)| {
+            // Both sides come from the same filtered rollup rows.
+            let rate = metrics::response_rate(t.responses, t.impressions);
+            ReportRow {
                 agent,
                 channel,
                 team,
@@ -211,19 +221,16 @@ pub fn build(
                 nps: t.scores.nps(),
                 ces: t.scores.ces_mean(),
                 fcr: t.scores.fcr_percent(),
-                // Both sides come from the same filtered rollup rows.
-                response_rate: metrics::proportion_percent(
-                    t.responses.min(t.impressions),
-                    t.impressions,
-                ),
+                response_rate: rate.map(|r| r.estimate),
+                response_rate_capped: rate.is_some_and(|r| r.capped),
                 self_resolution: metrics::proportion_percent(
                     t.self_resolved.0,
                     t.self_resolved.0 + t.self_resolved.1,
                 ),
                 low_n: t.responses < low_n_threshold,
                 change,
-            },
-        )
+            }
+        })
         .collect();
     Report {
         site: site.to_owned(),

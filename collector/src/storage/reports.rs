@@ -28,8 +28,9 @@ pub trait ReportStore: Clone + Send + Sync + 'static {
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<GroupedRollup>, StorageError>> + Send;
 
-    /// Each (agent, team)'s CSAT answers (satisfied, answered) in the query's range and
-    /// filters, from `rollups` (`report::standings`).
+    /// Each (agent, team)'s CSAT answers (satisfied, answered, last day) in the query's range
+    /// and filters but the team (every team's rows: `report::standings::by_agent` chooses
+    /// one per agent), from `rollups`.
     fn agent_csat(
         &self,
         site_id: SiteId,
@@ -158,7 +159,8 @@ pub(super) trait Reads: Database {
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
 
-    /// Each (agent, team)'s CSAT answers in the query's range and filters (`report::standings`).
+    /// Each (agent, team)'s CSAT answers in the query's range and filters but the team
+    /// (`report::standings`).
     async fn agent_csat(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -229,13 +231,17 @@ for_koe_databases! {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         rows.iter()
             .map(|row| {
-                let (agent, team, satisfied, answered) =
-                    <(String, String, i64, i64)>::from_row(row)?;
+                let (agent, team, satisfied, answered, last_day) =
+                    <(String, String, i64, i64, String)>::from_row(row)?;
+                let last_day: jiff::civil::Date = last_day.parse().map_err(|_| {
+                    StorageError::Corrupt(format!("a rollup's day {last_day:?}"))
+                })?;
                 Ok(AgentCounts {
                     agent,
                     team: Some(team).filter(|t| !t.is_empty()),
                     satisfied: count(satisfied),
                     answered: count(answered),
+                    last_day,
                 })
             })
             .collect()

@@ -2,10 +2,10 @@
 //! difference, its 95 % interval and a verdict that says "down" only when the data does.
 
 use koe_collector::audit::Actor;
-use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
+use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, ResponseState, Source};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
-use koe_shared::{AgentId, CsatScore, InteractionId, Reason, Reasons};
+use koe_shared::{AgentId, CsatScore, InteractionId, Reason, Reasons, TeamId};
 use koe_tests::{TestApp, TestBackend, error_code, on_both_backends};
 use serde_json::Value;
 
@@ -144,6 +144,117 @@ async fn standings_rank_by_evidence_not_luck<S: TestBackend>() {
     assert!(lucky["flag"].is_null());
 }
 
+/// Stores `scores` as CSAT answers for `agent` of `team` on `day`, as the widget does.
+async fn team_answers<S: TestBackend>(
+    app: &TestApp<S>,
+    agent: &str,
+    team: &str,
+    day: &str,
+    scores: &[u8],
+) {
+    for (i, score) in scores.iter().enumerate() {
+        let write = AnswerWrite {
+            site_id: app.site.site.id,
+            interaction: InteractionId::try_from(format!("{agent}-{team}-{day}-{i}")).unwrap(),
+            attribution: Attribution {
+                agent: Some(AgentId::try_from(agent).unwrap()),
+                team: Some(TeamId::try_from(team).unwrap()),
+                ..Attribution::default()
+            },
+            answers: Answers {
+                csat: Some(CsatScore::try_from(*score).unwrap()),
+                ..Answers::default()
+            },
+            day: day.parse().unwrap(),
+            now_ms: koe_collector::clock::now_ms(),
+            edit_window_ms: 86_400_000,
+            source: Source::WIDGET,
+        };
+        app.storage.save_answers(write).await.unwrap();
+    }
+}
+
+async fn an_agent_with_and_without_a_team_is_one_row_in_the_standings<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    // ken's history, imported from another tool that knew no teams: 11 of 12 satisfied.
+    let at = "2026-11-17T03:00:00Z"
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond();
+    let imported: Vec<(InteractionId, ResponseState)> = (0..12)
+        .map(|i| {
+            let state = ResponseState {
+                attribution: Attribution {
+                    agent: Some(AgentId::try_from("ken").unwrap()),
+                    ..Attribution::default()
+                },
+                answers: Answers {
+                    csat: Some(CsatScore::try_from(if i < 11 { 5 } else { 1 }).unwrap()),
+                    ..Answers::default()
+                },
+                source: Source {
+                    client: Client::Imported,
+                    flagged: false,
+                },
+                day: "2026-11-17".parse().unwrap(),
+                created_at_ms: at,
+                updated_at_ms: at,
+            };
+            let interaction = InteractionId::try_from(format!("imported-{i}")).unwrap();
+            (interaction, state)
+        })
+        .collect();
+    app.storage
+        .import_responses(app.site.site.id, imported)
+        .await
+        .unwrap();
+    // Then the widget's answers, with his team: 1 of 10; aiko, in the same team, 18 of 20.
+    team_answers(
+        &app,
+        "ken",
+        "tokyo",
+        "2026-11-18",
+        &[[5].as_slice(), &[1; 9]].concat(),
+    )
+    .await;
+    team_answers(
+        &app,
+        "aiko",
+        "tokyo",
+        "2026-11-18",
+        &[[5; 18].as_slice(), &[2; 2]].concat(),
+    )
+    .await;
+    let key = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap()
+        .1;
+    for filter in ["", "&team=tokyo"] {
+        let path = format!(
+            "/api/v1/sites/{}/standings?from=2026-11-16&to=2026-11-22{filter}",
+            app.site.key()
+        );
+        let standings: Value = app.get_json(&path, &key).await;
+        let agents = standings["agents"].as_array().unwrap();
+        let kens: Vec<&Value> = agents.iter().filter(|a| a["agent"] == "ken").collect();
+        assert_eq!(kens.len(), 1, "ken is one row ({filter:?}): {standings}");
+        let ken = kens[0];
+        assert_eq!(
+            ken["team"], "tokyo",
+            "under the team of most of his answers with one: {ken}"
+        );
+        assert_eq!(ken["csat"]["n"], 22, "every answer of his counts: {ken}");
+        assert_eq!(
+            ken["csat"]["value"].as_f64(),
+            Some(54.55),
+            "12 of 22, rounded at the edge: {ken}"
+        );
+        assert_eq!(agents.len(), 2, "{standings}");
+    }
+}
+
 async fn reasons_count_only_unhappy_answers_and_follow_edits<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -233,4 +344,5 @@ on_both_backends!(
     reasons_count_only_unhappy_answers_and_follow_edits,
     a_real_drop_is_down_and_two_bad_chats_are_not,
     standings_rank_by_evidence_not_luck,
+    an_agent_with_and_without_a_team_is_one_row_in_the_standings,
 );

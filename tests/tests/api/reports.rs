@@ -7,7 +7,7 @@ use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
-use koe_shared::metrics::ScoreCounts;
+use koe_shared::metrics::{ScoreCounts, rounded};
 use koe_shared::{AgentId, Channel, CsatScore, InteractionId, NpsScore, Resolved};
 use koe_tests::{TestApp, TestBackend, TestSite, error_code, on_both_backends};
 use rand::rngs::StdRng;
@@ -215,9 +215,10 @@ async fn seed<S: TestBackend>(app: &TestApp<S>, site: &TestSite, seed: u64, resp
     }
 }
 
+/// Whether a JSON number is `b` as JSON gives it: rounded to hundredths at the edge.
 fn close(a: &Value, b: Option<f64>) -> bool {
     match (a.as_f64(), b) {
-        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+        (Some(a), Some(b)) => (a - rounded(b)).abs() < 1e-9,
         (None, None) => a.is_null(),
         _ => false,
     }

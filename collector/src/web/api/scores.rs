@@ -24,7 +24,9 @@ pub struct ScoresParams {
     summary = "Scores by agent, channel, team and time",
     description = "CSAT, NPS, CES, FCR, response rate and self-resolution for each group and \
         time bucket, each with its 95 % interval and n; rows under the site's low-n threshold \
-        are marked `low_n`. Computed from rollups only. See docs/metrics.md.",
+        are marked `low_n`; `response_rate_capped` marks a rate capped at 100 % because more \
+        responses than impressions were counted (rating links and imports have none). Numbers \
+        are rounded to hundredths. Computed from rollups only. See docs/metrics.md.",
     params(SitePath, RawReportQuery, FormatParam),
     responses(
         (status = 200, description = "The report, as JSON or (`format=csv` or `Accept: text/csv`) CSV.",
