@@ -77,6 +77,7 @@ pub static EN: Texts = Texts {
     interval_help: "Values show the 95 % interval in brackets. Hollow points rest on few responses.",
     insights: &InsightTexts {
         overview: "Against the previous period",
+        overview_year: "Against the same dates a year earlier",
         metric: "Metric",
         now: "Now",
         before: "Before",
@@ -132,6 +133,7 @@ pub static JA: Texts = Texts {
     interval_help: "括弧内は95%信頼区間です。白抜きの点は回答が少ない期間です。",
     insights: &InsightTexts {
         overview: "前の期間との比較",
+        overview_year: "前年同期との比較",
         metric: "指標",
         now: "今回",
         before: "前回",
@@ -158,7 +160,9 @@ pub static JA: Texts = Texts {
 /// standings, the reasons of unhappy customers.
 #[derive(Debug)]
 pub struct InsightTexts {
+    /// The cards' heading: against the previous period, or the same dates a year earlier.
     pub overview: &'static str,
+    pub overview_year: &'static str,
     pub metric: &'static str,
     pub now: &'static str,
     pub before: &'static str,

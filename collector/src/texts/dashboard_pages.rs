@@ -58,6 +58,12 @@ pub struct PageTexts {
     pub team: &'static str,
     pub reasons_label: &'static str,
     pub interaction: &'static str,
+    /// A page whose filters cannot be shown: its heading, what to do, the way back.
+    pub refused: &'static str,
+    pub refused_help: &'static str,
+    pub default_filters: &'static str,
+    /// The link of a request that has no page of its own (a CSV download's).
+    pub to_dashboard: &'static str,
 }
 
 pub static EN: PageTexts = PageTexts {
@@ -110,6 +116,10 @@ pub static EN: PageTexts = PageTexts {
     team: "Team",
     reasons_label: "Reasons",
     interaction: "Interaction",
+    refused: "These filters cannot be shown",
+    refused_help: "Correct the marked filter and choose Show, or start again from this page's default filters.",
+    default_filters: "Show this page with the default filters",
+    to_dashboard: "Back to the dashboard",
 };
 
 pub static JA: PageTexts = PageTexts {
@@ -162,4 +172,8 @@ pub static JA: PageTexts = PageTexts {
     team: "チーム",
     reasons_label: "理由",
     interaction: "対応ID",
+    refused: "この条件では表示できません",
+    refused_help: "印の付いた条件を直して「表示」を押すか、このページを既定の条件で表示し直してください。",
+    default_filters: "既定の条件でこのページを表示",
+    to_dashboard: "ダッシュボードに戻る",
 };

@@ -17,6 +17,7 @@ pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod readiness;
+pub mod refusal_log;
 pub mod request;
 pub mod session;
 pub mod shared_limits;
@@ -144,6 +145,11 @@ pub fn routes<S: Storage>(
         )
         .route("/demo", web::get().to(demo::page::<S>))
         .route("/demo.js", web::get().to(demo::script))
+        .service(
+            web::resource("/favicon.ico")
+                .route(web::get().to(favicon))
+                .route(web::head().to(favicon)),
+        )
         .default_service(web::to(not_found));
 }
 
@@ -189,6 +195,14 @@ fn manage_resource(
     api_resource(path, allow).wrap(from_fn(move |req, next| {
         api::auth::require_role(role, req, next)
     }))
+}
+
+/// `/favicon.ico`, which browsers ask for beside every page (the survey page, the dashboard):
+/// no icon, said without an error (204, cached for a day) rather than a 404 in the console.
+async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .finish()
 }
 
 /// Unknown paths answer in the API's error format too.

@@ -381,6 +381,229 @@ async fn filters_in_the_url_narrow_every_page_and_bad_ones_are_explained<S: Test
     }
 }
 
+/// The number in `text` after `key` up to the next `"` (an attribute's value).
+fn number_after(text: &str, key: &str) -> f64 {
+    let start = text
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        + key.len();
+    text[start..]
+        .split('"')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {key} in {text}"))
+}
+
+async fn a_bad_filter_is_shown_inside_the_signed_in_frame_with_a_way_back<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    seed_story(&app).await;
+    let cookie = signed_in(&app).await;
+    let site = app.site.key();
+    let today = app.site.site.today();
+    let week_ago = today.checked_sub(jiff::Span::new().days(7)).unwrap();
+
+    let (status, body) = page(
+        &app,
+        &cookie,
+        &format!("/comments?lang=en&from={today}&to={week_ago}&channel=email"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("<nav class=\"tabs\"")
+            && body.contains("aria-current=\"page\">Comments<")
+            && body.contains("Sign out"),
+        "the page keeps its signed-in frame: {body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "name=\"from\" value=\"{today}\" aria-invalid=\"true\" aria-describedby=\"filter-problem\""
+        )) && body.contains(&format!(
+            "name=\"to\" value=\"{week_ago}\" aria-invalid=\"true\""
+        )),
+        "the bad range is kept in the form and marked: {body}"
+    );
+    assert!(
+        body.contains("<option value=\"email\" selected>")
+            && !body.contains("name=\"channel\" aria-invalid"),
+        "the filter that is fine stays, unmarked: {body}"
+    );
+    assert!(
+        body.contains("id=\"filter-problem\" role=\"alert\">from (") && body.contains("is after"),
+        "the message says what is wrong: {body}"
+    );
+    let way_back = format!("href=\"/dashboard/sites/{site}/comments?lang=en\"");
+    assert!(
+        body.contains(&format!("<a class=\"way-back\" {way_back}>")),
+        "a link opens the same page with its default filters: {body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "href=\"/dashboard/sites/{site}/agents?channel=email&#38;lang=en\""
+        )),
+        "the tabs keep the filters that are fine, not the bad range: {body}"
+    );
+    let back = ok_page(&app, &cookie, "/comments?lang=en").await;
+    assert!(!back.contains("aria-invalid"), "the way back works: {back}");
+
+    // Each kind of refusal marks its own field, on every page.
+    let long_ago = today.checked_sub(jiff::Span::new().days(500)).unwrap();
+    let too_many_days = format!("/channels?lang=en&from={long_ago}&bucket=day");
+    for (path, field) in [
+        (
+            "?lang=en&channel=fax",
+            "name=\"channel\" aria-invalid=\"true\"",
+        ),
+        (
+            "/agents?lang=en&compare=tomorrow",
+            "name=\"compare\" aria-invalid=\"true\"",
+        ),
+        (
+            too_many_days.as_str(),
+            "name=\"bucket\" aria-invalid=\"true\"",
+        ),
+        (
+            "?lang=en&from=2026-02-30",
+            "type=\"text\" name=\"from\" value=\"2026-02-30\" aria-invalid=\"true\"",
+        ),
+        (
+            "/comments?lang=en&max_csat=9",
+            "name=\"max_csat\" value=\"9\" size=\"6\" aria-invalid=\"true\"",
+        ),
+        (
+            "/agents/ken?lang=en&team=%07",
+            "name=\"team\" value=\"\u{7}\" size=\"10\" aria-invalid=\"true\"",
+        ),
+    ] {
+        let (status, body) = page(&app, &cookie, path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            body.contains("<nav class=\"tabs\"") && body.contains(field),
+            "{path}: {field}: {body}"
+        );
+    }
+
+    let signed_out = app
+        .client
+        .get(app.url(&format!(
+            "/dashboard/sites/{site}/comments?from={today}&to={week_ago}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            signed_out.status().as_u16(),
+            signed_out.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/dashboard"),
+        "signed out, the browser goes to sign in"
+    );
+}
+
+async fn comparing_with_a_year_earlier_says_so_above_the_cards<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    seed_story(&app).await;
+    let cookie = signed_in(&app).await;
+    for (path, said, not_said) in [
+        (
+            "?lang=en&compare=previous_year",
+            "Against the same dates a year earlier",
+            "Against the previous period",
+        ),
+        (
+            "/agents/ken?lang=en&compare=previous_year",
+            "Against the same dates a year earlier",
+            "Against the previous period",
+        ),
+        (
+            "?lang=ja&compare=previous_year",
+            "前年同期との比較",
+            "前の期間との比較",
+        ),
+        (
+            "?lang=en",
+            "Against the previous period",
+            "Against the same dates a year earlier",
+        ),
+    ] {
+        let html = ok_page(&app, &cookie, path).await;
+        assert!(
+            html.contains(&format!("<h2 id=\"h-changes\">{said}</h2>")) && !html.contains(not_said),
+            "{path} says {said}: {html}"
+        );
+    }
+}
+
+async fn the_trend_places_days_by_date_and_keeps_a_low_n_label_inside<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    // Answers 40, 3, 2 and 1 days ago; the last day only sora's 2 of 2 (100 %, low n).
+    seed_story(&app).await;
+    let cookie = signed_in(&app).await;
+    let today = app.site.site.today();
+    let from = today.checked_sub(jiff::Span::new().days(45)).unwrap();
+    let html = ok_page(
+        &app,
+        &cookie,
+        &format!("?lang=en&bucket=day&from={from}&to={today}"),
+    )
+    .await;
+    let start = html.find("<svg class=\"chart\"").expect("a chart");
+    let svg = &html[start..start + html[start..].find("</svg>").unwrap()];
+    assert!(svg.contains("viewBox=\"0 0 640 220\""), "{svg}");
+    let x: Vec<f64> = svg
+        .split("<circle ")
+        .skip(1)
+        .map(|circle| number_after(circle, "cx=\""))
+        .collect();
+    assert_eq!(x.len(), 4, "a point per day with answers: {svg}");
+    let (gap, next) = (x[1] - x[0], x[2] - x[1]);
+    assert!(
+        (gap / next - 37.0).abs() < 0.5 && ((x[3] - x[2]) - next).abs() < 0.2,
+        "37 days without answers are 37 times as wide as one: {x:?}"
+    );
+    let label = svg
+        .split("<text ")
+        .skip(1)
+        .find(|text| text.contains(">n=2<"))
+        .unwrap_or_else(|| panic!("the 2 answers of the last day are labelled: {svg}"));
+    let baseline = number_after(label, " y=\"");
+    assert!(
+        baseline - 10.0 >= 0.0,
+        "the label of a point at 100 % lies inside the viewBox: {label}"
+    );
+}
+
+async fn browsers_asking_for_a_favicon_are_not_told_404<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let answer = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status().as_u16(),
+        204,
+        "no icon, and no error either"
+    );
+    assert!(
+        answer.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age="),
+        "asked once, not beside every page"
+    );
+}
+
 async fn the_comment_feed_pages_and_its_csv_holds_exactly_the_page_shown<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
@@ -447,4 +670,8 @@ on_both_backends!(
     every_page_answers_a_managers_question_in_both_languages,
     filters_in_the_url_narrow_every_page_and_bad_ones_are_explained,
     the_comment_feed_pages_and_its_csv_holds_exactly_the_page_shown,
+    a_bad_filter_is_shown_inside_the_signed_in_frame_with_a_way_back,
+    comparing_with_a_year_earlier_says_so_above_the_cards,
+    the_trend_places_days_by_date_and_keeps_a_low_n_label_inside,
+    browsers_asking_for_a_favicon_are_not_told_404,
 );

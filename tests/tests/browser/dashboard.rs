@@ -239,3 +239,90 @@ async fn a_manager_walks_every_page_with_filters_keyboard_and_a_phone() {
     b.goto(&app.url(&format!("{base}?{filters}&lang=ja"))).await;
     save_screenshot(b, "dashboard-overview-phone-ja.png").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_date_range_is_shown_inside_the_dashboard_with_a_way_back() {
+    let Some(scene) = Scene::start().await else {
+        return;
+    };
+    let app = &scene.app;
+    let site = &scene.site;
+    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap();
+    let b = &scene.browser;
+    b.goto(&app.url("/dashboard?lang=en")).await;
+    let input = b.find("#api_key").await;
+    b.type_into(&input, &key).await;
+    b.click(&b.find("button[type=submit]").await).await;
+    b.wait_for(
+        "the overview",
+        "return !!document.querySelector('nav.tabs');",
+    )
+    .await;
+
+    // A range that ends before it starts, on the comment feed.
+    let today = site.site.today();
+    let week_ago = today.checked_sub(jiff::Span::new().days(7)).unwrap();
+    let base = format!("/dashboard/sites/{}", site.key());
+    b.goto(&app.url(&format!(
+        "{base}/comments?from={today}&to={week_ago}&lang=en"
+    )))
+    .await;
+    let shown = b
+        .script(
+            "var from = document.querySelector('form.filters input[name=from]');
+             var to = document.querySelector('form.filters input[name=to]');
+             var problem = document.getElementById('filter-problem');
+             var current = document.querySelector('nav.tabs a[aria-current=page]');
+             return {
+               tabs: document.querySelectorAll('nav.tabs a').length,
+               current: current && current.textContent,
+               signIn: !!document.querySelector('#api_key'),
+               fromValue: from.value,
+               fromInvalid: from.getAttribute('aria-invalid'),
+               toInvalid: to.getAttribute('aria-invalid'),
+               describedBy: from.getAttribute('aria-describedby'),
+               problem: problem && problem.textContent,
+               besideTheRange: !!(problem && problem.previousElementSibling
+                 && problem.previousElementSibling.contains(to)),
+             };",
+            json!([]),
+        )
+        .await;
+    assert_eq!(shown["tabs"], 4, "the tabs are there: {shown}");
+    assert_eq!(shown["current"], "Comments", "{shown}");
+    assert_eq!(shown["signIn"], false, "no sign-in form while signed in");
+    assert_eq!(
+        shown["fromValue"],
+        today.to_string(),
+        "the bad value is kept: {shown}"
+    );
+    assert_eq!(
+        (
+            &shown["fromInvalid"],
+            &shown["toInvalid"],
+            &shown["describedBy"]
+        ),
+        (&json!("true"), &json!("true"), &json!("filter-problem")),
+        "the range is marked and points at the message: {shown}"
+    );
+    assert!(
+        shown["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("is after")),
+        "the message says what is wrong: {shown}"
+    );
+    assert_eq!(
+        shown["besideTheRange"], true,
+        "the message stands beside the range: {shown}"
+    );
+
+    // The way back: the same page with its default filters.
+    b.click(&b.find("a.way-back").await).await;
+    b.wait_for(
+        "the feed with its default filters",
+        "return location.pathname.endsWith('/comments') && location.search === '?lang=en' && !!document.getElementById('h-feed') && !document.querySelector('[aria-invalid]');",
+    )
+    .await;
+}

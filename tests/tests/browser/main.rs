@@ -16,5 +16,6 @@ mod mouse;
 mod nps_layout;
 mod prepare;
 mod rating_links;
+mod refusals;
 mod script_injection;
 mod show_latency;

@@ -1,15 +1,21 @@
 //! Trend charts as SVG: a line through the values, the 95 % interval as a band, and points
 //! resting on few responses drawn hollow and labelled, so they never pass for solid ones.
-//! Plain SVG: it renders and prints without JavaScript, and the page's CSP allows it.
+//! Buckets sit on a time axis by their first day, so a stretch without answers shows as a
+//! gap rather than being closed up. Plain SVG: it renders and prints without JavaScript, and
+//! the page's CSP allows it.
 //!
 //! This file computes the geometry; `templates/dashboard/chart.svg` draws it. The pages
 //! include that template (through `trend.html`, which puts the chart's table beside it), so
 //! the chart's texts are escaped with the rest of the page and never pass through raw output.
 
+use jiff::civil::Date;
+
 /// One bucket's value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendPoint {
     pub label: String,
+    /// The bucket's first day, which places it on the time axis (`None`: by its position).
+    pub day: Option<Date>,
     pub value: f64,
     pub low: f64,
     pub high: f64,
@@ -20,9 +26,21 @@ pub struct TrendPoint {
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 44.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 12.0;
+/// Room for half of the last bucket's label ("11-30", centred on its point).
+const RIGHT: f64 = 24.0;
+/// Room above the top of the scale for the "n=" label of a point at 100 %, which sits
+/// [`LOW_N_ABOVE`] above its point and is [`LOW_N_FONT`] tall.
+const TOP: f64 = 24.0;
 const BOTTOM: f64 = 28.0;
+const LOW_N_ABOVE: f64 = 9.0;
+/// The "n=" label's font size (`chart.svg`).
+const LOW_N_FONT: f64 = 10.0;
+const _: () = assert!(
+    TOP - LOW_N_ABOVE >= LOW_N_FONT,
+    "a point at the top keeps its label inside the frame"
+);
+/// The least room between two bucket labels under the plot (one is about 30 wide).
+const LABEL_GAP: f64 = 40.0;
 
 /// A chart ready to draw: coordinates formatted (one decimal, as the SVG has always had them),
 /// texts left as they are for the template to escape.
@@ -91,11 +109,23 @@ impl<'a> TrendChart<'a> {
     ) -> Self {
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
+        // Days from the first bucket to the last, when every bucket has its day.
+        let first_day = points.first().and_then(|p| p.day);
+        let span_days = match (first_day, points.last().and_then(|p| p.day)) {
+            (Some(first), Some(last)) if points.iter().all(|p| p.day.is_some()) => {
+                (last - first).get_days()
+            }
+            _ => 0,
+        };
         let x = |i: usize| {
             if points.len() <= 1 {
-                LEFT + plot_w / 2.0
-            } else {
-                LEFT + plot_w * i as f64 / (points.len() - 1) as f64
+                return LEFT + plot_w / 2.0;
+            }
+            match (points[i].day, first_day) {
+                (Some(day), Some(first)) if span_days > 0 => {
+                    LEFT + plot_w * f64::from((day - first).get_days()) / f64::from(span_days)
+                }
+                _ => LEFT + plot_w * i as f64 / (points.len() - 1) as f64,
             }
         };
         let y = |v: f64| TOP + plot_h * (1.0 - ((v.clamp(min, max) - min) / (max - min)));
@@ -131,11 +161,16 @@ impl<'a> TrendChart<'a> {
                 Some(coordinates(values)),
             )
         };
-        let step = points.len().div_ceil(8).max(1);
+        // Bucket labels from the first on, each far enough from the one before to be read.
+        let mut labelled_at = f64::NEG_INFINITY;
         let marks = points
             .iter()
             .enumerate()
             .map(|(i, p)| {
+                let labelled = x(i) - labelled_at >= LABEL_GAP;
+                if labelled {
+                    labelled_at = x(i);
+                }
                 let low_n = if p.low_n {
                     format!(", {low_n_label}")
                 } else {
@@ -155,9 +190,9 @@ impl<'a> TrendChart<'a> {
                         "{}: {:.1} ({:.1}–{:.1}), n = {}{low_n}",
                         p.label, p.value, p.low, p.high, p.n
                     ),
-                    low_n_y: p.low_n.then(|| format!("{:.1}", y(p.value) - 9.0)),
+                    low_n_y: p.low_n.then(|| format!("{:.1}", y(p.value) - LOW_N_ABOVE)),
                     n: p.n,
-                    label: (i % step == 0).then(|| p.label.clone()),
+                    label: labelled.then(|| p.label.clone()),
                 }
             })
             .collect();
@@ -211,12 +246,29 @@ mod tests {
     fn point(label: &str, value: f64, low_n: bool) -> TrendPoint {
         TrendPoint {
             label: label.into(),
+            day: None,
             value,
             low: value - 10.0,
             high: value + 10.0,
             n: if low_n { 4 } else { 40 },
             low_n,
         }
+    }
+
+    /// A bucket starting `offset` days after 2026-11-01.
+    fn on_day(offset: i64, value: f64, low_n: bool) -> TrendPoint {
+        let day = Date::constant(2026, 11, 1)
+            .checked_add(jiff::Span::new().days(offset))
+            .unwrap();
+        TrendPoint {
+            label: day.to_string()[5..].to_owned(),
+            day: Some(day),
+            ..point("", value, low_n)
+        }
+    }
+
+    fn xs(chart: &TrendChart<'_>) -> Vec<f64> {
+        chart.marks.iter().map(|m| m.cx.parse().unwrap()).collect()
     }
 
     #[test]
@@ -251,5 +303,59 @@ mod tests {
         let empty = trend("NPS", &[], -100.0, 100.0, "low n");
         assert!(!empty.contains("<circle") && !empty.contains("<polygon"));
         assert_eq!(empty.matches("<line class=\"grid\"").count(), 5);
+    }
+
+    #[test]
+    fn buckets_sit_on_a_time_axis_so_a_gap_shows_as_one() {
+        let points = [
+            on_day(0, 80.0, false),
+            on_day(1, 70.0, false),
+            on_day(11, 90.0, false),
+        ];
+        let x = xs(&TrendChart::new("CSAT", &points, 0.0, 100.0, "low n"));
+        let (near, far) = (x[1] - x[0], x[2] - x[1]);
+        assert!(
+            (far / near - 10.0).abs() < 0.1,
+            "one day apart, then ten: ten times as far: {x:?}"
+        );
+        assert_eq!(
+            (x[0], x[2]),
+            (LEFT, WIDTH - RIGHT),
+            "the first and last buckets at the plot's ends"
+        );
+        let undated = [
+            point("a", 80.0, false),
+            point("b", 70.0, false),
+            point("c", 90.0, false),
+        ];
+        let x = xs(&TrendChart::new("CSAT", &undated, 0.0, 100.0, "low n"));
+        assert!(
+            ((x[1] - x[0]) - (x[2] - x[1])).abs() < 0.2,
+            "without days, buckets are spaced by position: {x:?}"
+        );
+    }
+
+    #[test]
+    fn labels_of_a_low_n_point_at_100_percent_stay_inside_the_frame() {
+        let points = [on_day(0, 80.0, false), on_day(1, 100.0, true)];
+        let chart = TrendChart::new("CSAT", &points, 0.0, 100.0, "low n");
+        let mark = &chart.marks[1];
+        let baseline: f64 = mark
+            .low_n_y
+            .as_deref()
+            .expect("a low-n point is labelled")
+            .parse()
+            .unwrap();
+        assert!(
+            baseline - LOW_N_FONT >= 0.0,
+            "the n= label's top is inside the viewBox: baseline {baseline}"
+        );
+        let cx: f64 = mark.cx.parse().unwrap();
+        assert!(
+            mark.label.is_some() && cx + 16.0 <= WIDTH,
+            "the last bucket's label, centred on it, ends inside the viewBox: {cx}"
+        );
+        let svg = trend("CSAT", &points, 0.0, 100.0, "low n");
+        assert!(svg.contains("viewBox=\"0 0 640 220\"") && svg.contains(">n=4<"));
     }
 }

@@ -53,6 +53,65 @@ pub enum FilterError {
     TooManyDays(i32),
 }
 
+impl FilterError {
+    /// The form fields the error is about, in the form's order.
+    pub fn fields(&self) -> Vec<&'static str> {
+        match self {
+            Self::Param(error) => param_fields(error),
+            Self::TooManyDays(_) => vec!["from", "to", "bucket"],
+        }
+    }
+}
+
+/// The fields of a page's form a parameter error is about; none for what the form does not
+/// show (a cursor, a grouping).
+pub fn param_fields(error: &ParamError) -> Vec<&'static str> {
+    match error {
+        ParamError::Date { name, .. }
+        | ParamError::Score { name, .. }
+        | ParamError::YesOrNo { name, .. } => vec![*name],
+        ParamError::Reversed { .. } | ParamError::TooLong { .. } | ParamError::OutOfRange(_) => {
+            vec!["from", "to"]
+        }
+        ParamError::Bucket(_) => vec!["bucket"],
+        ParamError::Compare(_) => vec!["compare"],
+        ParamError::Channel(_) => vec!["channel"],
+        ParamError::Flagged(_) => vec!["flagged"],
+        ParamError::Invalid(error) => vec![error.field()],
+        // A forged cursor, a grouping or a page size: nothing the form holds.
+        _ => Vec::new(),
+    }
+}
+
+/// What is wrong with a page's request, for the page that says so: the sentence, and the
+/// form fields it is about (none: the message stands at the top of the form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub fields: Vec<&'static str>,
+}
+
+impl Problem {
+    pub fn new(message: impl Into<String>, fields: Vec<&'static str>) -> Self {
+        Self {
+            message: message.into(),
+            fields,
+        }
+    }
+}
+
+impl From<&FilterError> for Problem {
+    fn from(error: &FilterError) -> Self {
+        Self::new(error.to_string(), error.fields())
+    }
+}
+
+impl From<&ParamError> for Problem {
+    fn from(error: &ParamError) -> Self {
+        Self::new(error.to_string(), param_fields(error))
+    }
+}
+
 /// The filters shared by every page, parsed: the report they ask for (with the earlier period
 /// to compare with — the previous one unless the URL says otherwise) and the language.
 #[derive(Debug, Clone)]
@@ -205,6 +264,28 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(error.contains(expected), "{pairs:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_fields_it_is_about() {
+        for (pairs, fields) in [
+            (
+                vec![("from", "2026-11-20"), ("to", "2026-11-10")],
+                vec!["from", "to"],
+            ),
+            (vec![("to", "2026-11-31")], vec!["to"]),
+            (vec![("channel", "fax")], vec!["channel"]),
+            (vec![("compare", "yesterday")], vec!["compare"]),
+            (vec![("agent", "\u{7}")], vec!["agent"]),
+            (vec![("team", "\u{7}")], vec!["team"]),
+            (
+                vec![("from", "2025-01-01"), ("bucket", "day")],
+                vec!["from", "to", "bucket"],
+            ),
+        ] {
+            let error = Filters::parse(today(), &query(&pairs), "en").unwrap_err();
+            assert_eq!(Problem::from(&error).fields, fields, "{pairs:?}: {error}");
         }
     }
 

@@ -10,6 +10,7 @@ mod filters;
 mod frame;
 mod insights;
 mod pages;
+mod refused;
 mod sign_in;
 mod view;
 
@@ -20,7 +21,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use self::filters::{Filters, PageQuery};
+use self::filters::{Filters, PageQuery, Problem};
 use self::pages::{agent, agents, channels, comments, overview};
 use crate::access;
 use crate::clock;
@@ -191,14 +192,17 @@ async fn stylesheet() -> HttpResponse {
         .body(include_str!("dashboard.css"))
 }
 
-/// A page saying what was wrong with the request (the text is escaped like any other).
+/// A page saying what was wrong with a request that has no page of its own to say it in (a
+/// CSV download's); the text is escaped like any other. Pages say it inside their frame
+/// (`refused.rs`).
 fn bad_request(t: &Texts, message: &str) -> HttpResponse {
     html(StatusCode::BAD_REQUEST, view::problem(t, message))
 }
 
 /// The start of every signed-in page, as an extractor: the site the session may see (a page of
 /// another site is not found; without a session the browser goes to sign in), the texts to
-/// answer in, and the filters the URL asks for (or the page saying what is wrong with them).
+/// answer in, and the filters the URL asks for (or, inside the page's frame, what is wrong
+/// with them: `refused.rs`).
 #[derive(Debug)]
 pub struct SignedIn<S> {
     pub site: Arc<Site>,
@@ -216,7 +220,7 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let refused = |response: HttpResponse| {
+            let instead = |response: HttpResponse| {
                 actix_web::error::InternalError::from_response("", response)
             };
             let state = req
@@ -230,25 +234,42 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
             let t = texts(&req, lang.as_deref());
             let Some(session) = session(&state, &req)
                 .await
-                .map_err(|e| refused(failed(e)))?
+                .map_err(|e| instead(failed(e)))?
             else {
-                return Err(refused(redirect("/dashboard")).into());
+                return Err(instead(redirect("/dashboard")).into());
             };
             let site = match site_of_session(&state, &session).await {
                 Ok(Some(site)) if site.key.as_str() == key => site,
-                Ok(_) => return Err(refused(HttpResponse::NotFound().body("not found")).into()),
-                Err(error) => return Err(refused(failed(error)).into()),
+                Ok(_) => return Err(instead(HttpResponse::NotFound().body("not found")).into()),
+                Err(error) => return Err(instead(failed(error)).into()),
             };
-            let query = web::Query::<PageQuery>::from_query(req.query_string())
-                .map_err(|e| {
-                    refused(bad_request(
-                        t,
-                        &format!("the page's address cannot be read: {e}"),
-                    ))
-                })?
-                .into_inner();
-            let filters = Filters::parse(site.today(), &query, t.lang)
-                .map_err(|e| refused(bad_request(t, &e.to_string())))?;
+            // From here on the manager is signed in: what is wrong with the URL is said inside
+            // the page's frame, with the filters that are fine kept and a way back.
+            let (tab, agent_page) = refused::place_of(&req);
+            let refuse = |query: &PageQuery, problem: Problem| {
+                instead(refused::page(
+                    t,
+                    &site,
+                    query,
+                    tab,
+                    agent_page.as_deref(),
+                    problem,
+                ))
+            };
+            let query = match web::Query::<PageQuery>::from_query(req.query_string()) {
+                Ok(query) => query.into_inner(),
+                Err(e) => {
+                    let problem = Problem::new(
+                        format!("the page's address cannot be read: {e}"),
+                        Vec::new(),
+                    );
+                    return Err(refuse(&PageQuery::default(), problem).into());
+                }
+            };
+            let filters = match Filters::parse(site.today(), &query, t.lang) {
+                Ok(filters) => filters,
+                Err(error) => return Err(refuse(&query, Problem::from(&error)).into()),
+            };
             Ok(Self {
                 site,
                 t,

@@ -6,9 +6,10 @@ use askama::Template;
 use koe_shared::AgentId;
 
 use super::super::chart::TrendChart;
-use super::super::filters::Filters;
+use super::super::filters::{Filters, Problem};
 use super::super::frame::{Frame, Tab};
 use super::super::insights::{self, Card, GroupRow, ReasonRow};
+use super::super::refused;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::comments::{CommentItem, comment_items};
 use super::trend_charts;
@@ -52,10 +53,14 @@ pub async fn page<S: Storage>(
     let SignedIn {
         site, t, filters, ..
     } = &page;
-    // An agent that cannot be one names nobody: the page says why instead of showing nothing.
+    // An agent that cannot be one names nobody: the page says why instead of showing nothing,
+    // in the frame of the Agents tab (whose default page is the way back).
     let agent = match AgentId::try_from(path.into_inner().1) {
         Ok(agent) => agent,
-        Err(error) => return super::super::bad_request(t, &error.to_string()),
+        Err(error) => {
+            let problem = Problem::new(error.to_string(), Vec::new());
+            return refused::page(t, site, &page.query, Tab::Agents, None, problem);
+        }
     };
     let mut of_agent = filters.clone();
     of_agent.report.agent = Some(agent);

@@ -7,9 +7,10 @@ use crate::storage::ResponseFilter;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::super::filters::{Filters, PageQuery};
+use super::super::filters::{Filters, PageQuery, Problem};
 use super::super::frame::{Choice, Frame, Tab};
-use super::super::{Answer, SignedIn, bad_request, failed, html_ok};
+use super::super::refused;
+use super::super::{Answer, SignedIn, failed, html_ok};
 use crate::report::reasons;
 use crate::responses::list::{self, ListedResponse, RawResponseQuery, ResponseQuery};
 use crate::sites::Site;
@@ -163,7 +164,8 @@ async fn render<S: Storage>(
     filters: &Filters,
     query: &PageQuery,
 ) -> Answer {
-    let listed = feed_query(filters, query, None).map_err(|e| bad_request(t, &e.to_string()))?;
+    let listed = feed_query(filters, query, None)
+        .map_err(|e| refused::page(t, site, query, Tab::Comments, None, Problem::from(&e)))?;
     // Reasons are offered from those given in the range (unhappy answers' reasons; with a
     // team filter, whatever the URL names).
     let known = async {

@@ -25,6 +25,7 @@ fn points(report: &Report, metric: fn(&ReportRow) -> Option<Estimate>) -> Vec<Tr
                     .get(5..)
                     .unwrap_or(&row.bucket_start)
                     .to_owned(),
+                day: row.bucket_start.parse().ok(),
                 value: e.value,
                 low: e.low,
                 high: e.high,
