@@ -7,7 +7,8 @@
 //! - the domain: services ([`responses`] (submit, list, erase, retention), [`surveying`],
 //!   [`links`], [`report`], [`sites`] (registration, settings, the directory), [`access`],
 //!   [`alerts`], [`import`], [`verify`]) above the types and rules they use ([`rollup`],
-//!   [`audit`], the merge and attribution rules in [`responses`], [`texts`]);
+//!   [`audit`], [`facts`] (an interaction's service facts, merged and checked, and how agents
+//!   are credited), the merge and attribution rules in [`responses`], [`texts`]);
 //! - [`storage`]: one narrow trait per capability, their records, a SQLite and a PostgreSQL
 //!   folder;
 //! - the ground floor: [`ids`], [`settings`], [`clock`], [`secrets`], [`csv`],
@@ -23,6 +24,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod csv;
+pub mod facts;
 pub mod ids;
 pub mod import;
 pub mod links;

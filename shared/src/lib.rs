@@ -4,6 +4,8 @@
 //! - [`score`]: survey answers that cannot hold an invalid value;
 //! - [`ids`], [`channel`], [`text`]: the attribution and free-text types;
 //! - [`wire`]: what travels between widget (or email page) and collector;
+//! - [`facts`]: the service facts of an interaction a site's backend sends (opened, first
+//!   response, resolved, contacts, agents);
 //! - [`token`]: the signed attribution token a site's backend issues;
 //! - [`metrics`]: CSAT %, NPS, CES, FCR and their 95 % intervals;
 //! - [`wording`]: the survey questions every place that asks them shares.
@@ -14,6 +16,7 @@
 
 pub mod channel;
 pub mod compare;
+pub mod facts;
 pub mod ids;
 pub mod metrics;
 #[cfg(feature = "openapi")]

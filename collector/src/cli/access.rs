@@ -12,6 +12,7 @@ use serde_json::json;
 use super::{DatabaseName, site_in};
 use crate::audit::Actor;
 use crate::ids::KeyId;
+use crate::report::table::{Column, aligned};
 use crate::responses::erasure;
 use crate::sites::registration::{revoke_api_key, rotate_secret};
 use crate::sites::settings::{SiteChanges, SiteView, update_site};
@@ -57,6 +58,31 @@ pub(super) enum AccessCommand {
 /// A time as RFC 3339, or `-`.
 fn time(at: Option<jiff::Timestamp>) -> String {
     at.map_or_else(|| "-".to_owned(), |t| t.to_string())
+}
+
+/// The most terminal columns a site's name takes in `koe site list` (`koe site show` prints it
+/// whole); the key beside it is what commands take.
+const SITE_NAME_COLUMNS: usize = 32;
+
+/// `koe site list`: a site a line (key, name, time zone, strictness, origins), lined up by
+/// terminal columns so a name in Japanese keeps the rest in line.
+fn site_list(sites: &[SiteView]) -> String {
+    let rows: Vec<Vec<String>> = sites
+        .iter()
+        .map(|s| {
+            vec![
+                s.site_key.clone(),
+                super::shown(&s.name),
+                s.timezone.clone(),
+                format!("strict={}", s.strict),
+                s.origins.join(" "),
+            ]
+        })
+        .collect();
+    aligned(
+        &rows,
+        &[Column::LEFT, Column::LEFT.at_most(SITE_NAME_COLUMNS)],
+    )
 }
 
 /// `koe site show`: one setting a line, as an operator reads them.
@@ -108,16 +134,7 @@ impl AccessCommand {
                 } else if sites.is_empty() {
                     println!("{database} holds no sites yet: `koe site add` registers one.");
                 } else {
-                    for s in &sites {
-                        println!(
-                            "{:<24} {:<24} {:<12} strict={:<5} {}",
-                            s.site_key,
-                            super::shown(&s.name),
-                            s.timezone,
-                            s.strict,
-                            s.origins.join(" ")
-                        );
-                    }
+                    print!("{}", site_list(&sites));
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -263,5 +280,54 @@ impl AccessCommand {
                 Ok(ExitCode::SUCCESS)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::table::width;
+
+    fn site(key: &str, name: &str) -> SiteView {
+        SiteView {
+            site_key: key.into(),
+            name: name.into(),
+            origins: vec!["https://shop.example".into()],
+            timezone: "Asia/Tokyo".into(),
+            strict: false,
+            low_n_threshold: 5,
+            retention_days: None,
+            sample_percent: 100,
+            cooldown_days: 0,
+            created_at: "2026-11-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn site_list_lines_up_by_terminal_columns_and_cuts_long_names() {
+        let sites = [
+            site("site_tokyo", "東京の店舗"),
+            site("site_kana", "ｼｮｯﾌﾟ"),
+            site("site_shop", "Shop\u{1b}[2J"),
+            site("site_long", &"a".repeat(40)),
+        ];
+        let listed = site_list(&sites);
+        let starts: Vec<usize> = listed
+            .lines()
+            .map(|line| width(&line[..line.find("Asia/Tokyo").expect(line)]))
+            .collect();
+        assert_eq!(starts.len(), sites.len(), "{listed}");
+        assert!(
+            starts.iter().all(|&s| s == starts[0]),
+            "the time zone starts at one terminal column on every line: {starts:?} in:\n{listed}"
+        );
+        assert!(
+            listed.contains("Shop\\u{1b}[2J") && !listed.contains('\u{1b}'),
+            "a stored escape sequence is shown escaped: {listed}"
+        );
+        assert!(
+            listed.contains(&format!("{}…", "a".repeat(31))) && !listed.contains(&"a".repeat(32)),
+            "a name wider than {SITE_NAME_COLUMNS} columns is cut: {listed}"
+        );
     }
 }

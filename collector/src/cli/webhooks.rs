@@ -13,7 +13,8 @@ use crate::alerts::webhooks::{
     DEFAULT_GRACE_HOURS, WebhookRequest, add_webhook, remove_webhook, rotate_secret,
 };
 use crate::audit::Actor;
-use crate::storage::Storage;
+use crate::report::table::{Column, aligned};
+use crate::storage::{DeliveryRecord, Storage};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum WebhookCommand {
@@ -281,25 +282,41 @@ impl WebhookAction {
                 if json {
                     println!("{}", json!({ "deliveries": deliveries }));
                 } else {
-                    println!(
-                        "{:>6}  {:>7}  {:<9} {:>8}  {:<24} {:<30} last error",
-                        "id", "webhook", "state", "attempts", "created", "interaction"
-                    );
-                    for d in &deliveries {
-                        println!(
-                            "{:>6}  {:>7}  {:<9} {:>8}  {:<24} {:<30} {}",
-                            d.id,
-                            d.webhook_id,
-                            d.state,
-                            d.attempts,
-                            d.created_at.to_string(),
-                            d.interaction,
-                            d.last_error.as_deref().unwrap_or("-")
-                        );
-                    }
+                    print!("{}", delivery_list(&deliveries));
                 }
             }
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `koe webhook deliveries`: a delivery a line under a header, lined up by terminal columns so
+/// an interaction id in Japanese keeps the last error in line. The id is shown whole: it is what
+/// `koe erase --interaction` takes.
+fn delivery_list(deliveries: &[DeliveryRecord]) -> String {
+    let header = [
+        "id",
+        "webhook",
+        "state",
+        "attempts",
+        "created",
+        "interaction",
+        "last error",
+    ];
+    let mut rows = vec![Vec::from(header.map(str::to_owned))];
+    rows.extend(deliveries.iter().map(|d| {
+        vec![
+            d.id.to_string(),
+            d.webhook_id.to_string(),
+            d.state.to_string(),
+            d.attempts.to_string(),
+            d.created_at.to_string(),
+            super::shown(&d.interaction),
+            super::shown(d.last_error.as_deref().unwrap_or("-")),
+        ]
+    }));
+    aligned(
+        &rows,
+        &[Column::RIGHT, Column::RIGHT, Column::LEFT, Column::RIGHT],
+    )
 }
