@@ -1,6 +1,7 @@
 //! `cargo xtask bench [--seconds N] [--sizes 1000000,10000000]`: builds the widget and the
 //! release binaries, runs `koe-bench` (ingest, edits, reports at scale, footprint) and writes
-//! `BENCHMARKS.md` with the machine it ran on.
+//! `BENCHMARKS.md` with the machine it ran on. With `--against REV` it compares REV with this
+//! tree instead (`ab.rs`).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -9,6 +10,9 @@ use std::process::{Command, Stdio};
 use crate::{browser, cargo, size, step, target_dir, widget, workspace_root};
 
 pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(plan) = crate::ab::Plan::from_args(args)? {
+        return crate::ab::run(&plan);
+    }
     widget::build()?;
     let widget_md = target_dir().join("bench-widget.md");
     let weights = size::markdown()? + &size::yew_floor_markdown()? + &show_latency()?;

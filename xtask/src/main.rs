@@ -4,12 +4,14 @@
 //!   demo page at `/demo`.
 //! - `widget`, `size`: builds the widget into `build/widget`; prints its sizes.
 //! - `bench`: ingest, edits, reports at scale, widget weight and footprint, measured side by
-//!   side into `BENCHMARKS.md`.
+//!   side into `BENCHMARKS.md`; `bench --against REV`: the same for REV and this tree,
+//!   alternately, compared figure by figure (`ab.rs`).
 //! - `fuzz [SECONDS]`: the libFuzzer targets in `fuzz/`, a bounded time each.
 //! - `test`: everything CI checks — formatting, clippy, the wasm32 build of `shared`, and all
 //!   tests on SQLite and (when a server answers, always under `CI=true`) PostgreSQL.
 #![forbid(unsafe_code)]
 
+mod ab;
 mod bench;
 mod browser;
 mod fuzz;
@@ -35,7 +37,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|test|bench|fuzz|widget|size|screenshot> [args]\n\n  serve       run the collector on sqlite://koe.db with a demo site\n  test        fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)\n  bench       measure ingest, reports, widget weight, footprint into BENCHMARKS.md\n  fuzz        run the libFuzzer targets in fuzz/ (SECONDS each, default 60)\n  widget      build the widget into build/widget\n  size        the widget's weight, raw / gzip / brotli\n  screenshot  photograph the widget, the dashboard and the email in Chromium"
+                "usage: cargo xtask <serve|test|bench|fuzz|widget|size|screenshot> [args]\n\n  serve       run the collector on sqlite://koe.db with a demo site\n  test        fmt, clippy, wasm32 build of shared, all tests (SQLite and PostgreSQL)\n  bench       measure ingest, reports, widget weight, footprint into BENCHMARKS.md\n              (--against REV [--rounds N] [--only …]: REV and this tree, A B A B …, compared)\n  fuzz        run the libFuzzer targets in fuzz/ (SECONDS each, default 60)\n  widget      build the widget into build/widget\n  size        the widget's weight, raw / gzip / brotli\n  screenshot  photograph the widget, the dashboard and the email in Chromium"
             );
             return ExitCode::from(2);
         }
