@@ -315,7 +315,8 @@ fn a_receiver_that_never_answers_does_not_delay_another_sites_alerts(database: &
 
 /// A rotated secret: the new one is printed once, and for the grace every delivery is signed
 /// with both (`t=…,v1=<new>,v1=<old>`), so a receiver still on the old secret — and one already
-/// on the new — accepts it with the documented check. A grace of 0 ends the old one at once.
+/// on the new — accepts it with the documented check. Rotating again within the grace needs
+/// `--force`; a grace of 0 ends the old one at once.
 fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(database: &str) {
     let site = add_site(database);
     let port = free_port();
@@ -325,26 +326,27 @@ fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(database: &str) {
         &format!("http://127.0.0.1:{port}/hook"),
         "json",
     );
-    let rotate = |grace: &str| {
-        let output = koe(
-            database,
-            &[
-                "webhook",
-                "rotate-secret",
-                "--site",
-                &site,
-                "--id",
-                "1",
-                "--grace-hours",
-                grace,
-                "--json",
-            ],
-        );
+    let rotate = |grace: &str, force: bool| {
+        let mut args = vec![
+            "webhook",
+            "rotate-secret",
+            "--site",
+            &site,
+            "--id",
+            "1",
+            "--grace-hours",
+            grace,
+            "--json",
+        ];
+        if force {
+            args.push("--force");
+        }
+        let output = koe(database, &args);
         assert!(output.status.success(), "{output:?}");
         let rotated: Value = serde_json::from_slice(&output.stdout).unwrap();
         rotated["secret"].as_str().unwrap().to_owned()
     };
-    let new = rotate("24");
+    let new = rotate("24", false);
     assert_ne!(new, old);
     let receiver = Receiver::start(port);
     let collector = Collector::start_with_env(database, FAST);
@@ -356,7 +358,16 @@ fn a_rotated_secret_signs_beside_the_old_one_during_the_grace(database: &str) {
         "the old secret still verifies during the grace"
     );
 
-    let newest = rotate("0");
+    let refused = koe(
+        database,
+        &["webhook", "rotate-secret", "--site", &site, "--id", "1"],
+    );
+    assert!(
+        !refused.status.success()
+            && String::from_utf8_lossy(&refused.stderr).contains("still signs until"),
+        "a second rotation within the grace is refused: {refused:?}"
+    );
+    let newest = rotate("0", true);
     answer(collector.1, &site, "chat-2", 1);
     let got = receiver.wait_for(2);
     let second = got.last().unwrap();

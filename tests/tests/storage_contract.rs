@@ -681,11 +681,17 @@ async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
     );
 
     assert_eq!(
-        storage.drop_excess_deliveries(5, "too many").await.unwrap(),
+        storage
+            .drop_excess_deliveries(5, "too many", i64::MAX)
+            .await
+            .unwrap(),
         3
     );
     assert_eq!(
-        storage.drop_excess_deliveries(5, "too many").await.unwrap(),
+        storage
+            .drop_excess_deliveries(5, "too many", i64::MAX)
+            .await
+            .unwrap(),
         0
     );
     let listed = storage.deliveries(site.id, 100).await.unwrap();

@@ -321,7 +321,11 @@ pub fn keep_delivering<S: AlertStore>(
             if trimmed_at.is_none_or(|at| at.elapsed() >= period) {
                 trimmed_at = Some(Instant::now());
                 match storage
-                    .drop_excess_deliveries(MAX_PENDING_PER_WEBHOOK, DROPPED_REASON)
+                    .drop_excess_deliveries(
+                        MAX_PENDING_PER_WEBHOOK,
+                        DROPPED_REASON,
+                        clock::now_ms(),
+                    )
                     .await
                 {
                     Ok(0) => {}

@@ -7,7 +7,7 @@ use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::ids::WebhookId;
 use crate::sites::Site;
-use crate::storage::{AlertStore, NewWebhook, StorageError, WebhookRecord};
+use crate::storage::{AlertStore, NewWebhook, Rotation, StorageError, WebhookRecord};
 
 /// The most webhooks a site may have: each unhappy answer is sent to every one.
 pub const MAX_WEBHOOKS_PER_SITE: usize = 10;
@@ -134,6 +134,11 @@ pub enum RotationError {
     LongGrace(u32),
     #[error("the site has no webhook {0}")]
     NoWebhook(WebhookId),
+    #[error(
+        "the secret the last rotation replaced still signs until {0}: rotating again now would \
+         end that grace at once; wait, or ask with force to end it"
+    )]
+    InGrace(jiff::Timestamp),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -141,13 +146,15 @@ pub enum RotationError {
 /// Gives webhook `id` a new signing secret; for `grace_hours` the one it replaces still signs
 /// beside it (each delivery carries both signatures), so a receiver can switch to the new
 /// secret without refusing an alert meanwhile. A grace of 0 ends the old secret at once (it
-/// leaked).
+/// leaked). While an earlier rotation's grace still runs, a new one is refused unless `force`
+/// (the receiver may still be on the secret that would stop at once).
 #[tracing::instrument(name = "webhooks::rotate_secret", skip_all)]
 pub async fn rotate_secret<S: AlertStore>(
     storage: &S,
     site: &Site,
     id: WebhookId,
     grace_hours: u32,
+    force: bool,
     actor: Actor,
 ) -> Result<Rotated, RotationError> {
     if grace_hours > MAX_GRACE_HOURS {
@@ -166,14 +173,23 @@ pub async fn rotate_secret<S: AlertStore>(
         at,
     };
     let rotated = storage
-        .rotate_webhook_secret(entry, id, &secret, previous_valid_until.as_millisecond())
+        .rotate_webhook_secret(
+            entry,
+            id,
+            &secret,
+            previous_valid_until.as_millisecond(),
+            force,
+        )
         .await?;
     match rotated {
-        true => Ok(Rotated {
+        Rotation::Rotated => Ok(Rotated {
             secret,
             previous_valid_until,
         }),
-        false => Err(RotationError::NoWebhook(id)),
+        Rotation::NoWebhook => Err(RotationError::NoWebhook(id)),
+        Rotation::InGrace { until_ms } => Err(RotationError::InGrace(
+            clock::from_ms(until_ms).unwrap_or(at),
+        )),
     }
 }
 

@@ -350,14 +350,31 @@ impl DatabaseName {
     }
 
     fn postgres(url: &str) -> Self {
+        let generic = || "the PostgreSQL database of database_url".to_owned();
         Self(match url::Url::parse(url) {
-            Ok(mut url) => {
-                let _ = url.set_password(None);
-                url.set_query(None);
-                url.set_fragment(None);
-                url.to_string()
+            // An unencoded password holding `/`, `?` or `#` moves the `@` out of the authority
+            // (`postgres://koe:2024/pw@db/koe` reads as host `koe`, port 2024): then none of
+            // the URL is shown.
+            Ok(parsed)
+                if parsed.path().contains('@')
+                    || (parsed.username().is_empty() && url.contains('@')) =>
+            {
+                generic()
             }
-            Err(_) => "the PostgreSQL database of database_url".into(),
+            Ok(parsed) => {
+                let user = match parsed.username() {
+                    "" => String::new(),
+                    user => format!("{user}@"),
+                };
+                let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+                format!(
+                    "{}://{user}{}{port}{}",
+                    parsed.scheme(),
+                    parsed.host_str().unwrap_or_default(),
+                    parsed.path()
+                )
+            }
+            Err(_) => generic(),
         })
     }
 }
@@ -477,6 +494,17 @@ mod tests {
             "the PostgreSQL database of database_url",
             "an unparsable URL is not echoed"
         );
+        for unencoded in [
+            "postgres://koe:2024/pw@db/koe",
+            "postgres://koe:/secret@db/koe",
+            "postgresql://koe:a#b@db/koe",
+        ] {
+            let named = DatabaseName::postgres(unencoded).to_string();
+            assert_eq!(
+                named, "the PostgreSQL database of database_url",
+                "{unencoded}: a password the URL parser misreads is never shown"
+            );
+        }
     }
 
     #[test]

@@ -73,6 +73,10 @@ pub(super) enum WebhookCommand {
         /// Hours the old secret still signs (at most 168; 0 ends it now, for a leaked secret).
         #[arg(long, default_value_t = DEFAULT_GRACE_HOURS)]
         grace_hours: u32,
+        /// Rotate even while the secret the last rotation replaced still signs (its grace ends
+        /// at once).
+        #[arg(long)]
+        force: bool,
         /// Print the new secret as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -124,6 +128,7 @@ impl WebhookCommand {
                 site,
                 id,
                 grace_hours,
+                force,
                 json,
                 db,
             } => (
@@ -132,6 +137,7 @@ impl WebhookCommand {
                     site,
                     id,
                     grace_hours,
+                    force,
                     json,
                 },
             ),
@@ -167,6 +173,7 @@ pub(super) enum WebhookAction {
         site: String,
         id: crate::ids::WebhookId,
         grace_hours: u32,
+        force: bool,
         json: bool,
     },
     Deliveries {
@@ -251,10 +258,12 @@ impl WebhookAction {
                 site: key,
                 id,
                 grace_hours,
+                force,
                 json,
             } => {
                 let site = site(storage, &key, database).await?;
-                let rotated = rotate_secret(storage, &site, id, grace_hours, Actor::Cli).await?;
+                let rotated =
+                    rotate_secret(storage, &site, id, grace_hours, force, Actor::Cli).await?;
                 let until = rotated.previous_valid_until;
                 if json {
                     println!(

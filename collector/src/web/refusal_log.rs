@@ -124,7 +124,12 @@ pub fn note(write: Ingest, site: Option<&SiteKey>, error: &IngestError) {
         return;
     }
     let code = error.code();
-    let site = site.map_or("", SiteKey::as_str);
+    // A key no site has is anyone's invention: counted by its code alone, so made-up keys
+    // cannot fill the log and push real sites' refusals out of it.
+    let site = match code {
+        IngestCode::UnknownSite => "",
+        _ => site.map_or("", SiteKey::as_str),
+    };
     let admitted =
         LOG.lock()
             .unwrap_or_else(PoisonError::into_inner)

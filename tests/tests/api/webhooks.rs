@@ -243,10 +243,20 @@ async fn a_webhook_secret_is_rotated_with_an_admin_key<S: TestBackend>() {
         (now + 7_100_000..=now + 7_300_000).contains(&until),
         "{until}"
     );
+    let again = rotate(id, "").await.unwrap();
+    assert_eq!(again.status(), 400, "within the grace of the last rotation");
+    let again: Value = again.json().await.unwrap();
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("still signs until"),
+        "{again}"
+    );
     assert_eq!(
-        rotate(id, "").await.unwrap().status(),
+        rotate(id, r#"{"force": true}"#).await.unwrap().status(),
         200,
-        "an empty body: the default grace"
+        "forced: the earlier grace ends"
     );
     let audit = app.storage.audit_events(app.site.site.id).await.unwrap();
     assert_eq!(

@@ -78,6 +78,8 @@ impl Dialect for sqlx::Postgres {
     );
 
     /// Concurrent transactions read the count before either inserts (read committed): the
-    /// site's row lock orders them.
-    const LOCK_SITE: Option<&'static str> = Some("SELECT id FROM sites WHERE id = $1 FOR UPDATE");
+    /// site's row lock orders them. `NO KEY UPDATE`, so the foreign-key checks of the site's
+    /// answers (`KEY SHARE`) are not held up meanwhile.
+    const LOCK_SITE: Option<&'static str> =
+        Some("SELECT id FROM sites WHERE id = $1 FOR NO KEY UPDATE");
 }

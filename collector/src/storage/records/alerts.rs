@@ -114,6 +114,18 @@ impl std::fmt::Debug for DueDelivery {
     }
 }
 
+/// What a rotation of a webhook's secret did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    Rotated,
+    NoWebhook,
+    /// Refused: the secret an earlier rotation replaced still signs until then (a second
+    /// rotation would end that grace at once).
+    InGrace {
+        until_ms: i64,
+    },
+}
+
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {

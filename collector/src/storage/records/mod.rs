@@ -13,7 +13,7 @@ mod verification;
 
 pub use access::{ApiKeyRecord, NewApiKey, Role, SessionRecord};
 pub use alerts::{
-    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
+    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, Rotation, WebhookRecord,
 };
 pub use answers::{ImpressionOutcome, ImpressionWrite, Saved, StoredResponse};
 pub use customers::{CustomerCheck, CustomerHash};

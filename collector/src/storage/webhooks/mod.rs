@@ -8,7 +8,9 @@ mod statements;
 use std::future::Future;
 
 use super::StorageError;
-use super::records::{AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, WebhookRecord};
+use super::records::{
+    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, Rotation, WebhookRecord,
+};
 use crate::audit::AuditEntry;
 use crate::ids::{SiteId, WebhookId};
 
@@ -27,14 +29,16 @@ pub trait AlertStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<WebhookRecord>, StorageError>> + Send;
 
     /// Gives webhook `id` of `entry.site_id` a new `secret`, the replaced one signing beside it
-    /// until `previous_until_ms`, recording `entry`; `false` when there is no such webhook.
+    /// until `previous_until_ms`, recording `entry` — refused while the secret an earlier
+    /// rotation replaced still signs, unless `force`.
     fn rotate_webhook_secret(
         &self,
         entry: AuditEntry,
         id: WebhookId,
         secret: &str,
         previous_until_ms: i64,
-    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+        force: bool,
+    ) -> impl Future<Output = Result<Rotation, StorageError>> + Send;
 
     /// A site's webhooks, oldest first.
     fn webhooks(
@@ -58,11 +62,12 @@ pub trait AlertStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<DueDelivery>, StorageError>> + Send;
 
     /// Drops each webhook's pending deliveries beyond its newest `keep` (state `dropped`, with
-    /// `reason`); how many were dropped.
+    /// `reason`; none claimed at `now_ms`); how many were dropped.
     fn drop_excess_deliveries(
         &self,
         keep: i64,
         reason: &str,
+        now_ms: i64,
     ) -> impl Future<Output = Result<usize, StorageError>> + Send;
 
     /// Takes a due delivery until `until_ms`, so no other sender takes it meanwhile; `false`
@@ -121,11 +126,13 @@ macro_rules! alert_store {
                 id: $crate::ids::WebhookId,
                 secret: &str,
                 previous_until_ms: i64,
-            ) -> Result<bool, $crate::storage::StorageError> {
+                force: bool,
+            ) -> Result<$crate::storage::Rotation, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
                 let mut tx = self.$pool.begin().await?;
                 let rotated =
-                    <$db>::rotate_secret(&mut tx, &entry, id, secret, previous_until_ms).await?;
+                    <$db>::rotate_secret(&mut tx, &entry, id, secret, previous_until_ms, force)
+                        .await?;
                 tx.commit().await?;
                 Ok(rotated)
             }
@@ -171,9 +178,10 @@ macro_rules! alert_store {
                 &self,
                 keep: i64,
                 reason: &str,
+                now_ms: i64,
             ) -> Result<usize, $crate::storage::StorageError> {
                 use $crate::storage::webhooks::Webhooks as _;
-                <$db>::drop_excess(&mut *self.$pool.acquire().await?, keep, reason).await
+                <$db>::drop_excess(&mut *self.$pool.acquire().await?, keep, reason, now_ms).await
             }
 
             #[tracing::instrument(name = "storage::claim_delivery", level = "debug", skip_all)]

@@ -10,7 +10,7 @@ use crate::ids::{SiteId, WebhookId};
 use crate::storage::StorageError;
 use crate::storage::access::Access;
 use crate::storage::records::{
-    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, WebhookRecord,
+    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, Rotation, WebhookRecord,
 };
 use crate::storage::rows::{DeliveryRow, WebhookRow, timestamp};
 use crate::storage::sql::{Dialect, for_koe_databases};
@@ -20,6 +20,9 @@ use crate::storage::sql::{Dialect, for_koe_databases};
 const INSERT_WEBHOOK: &str = "INSERT INTO webhooks (site_id, url, condition, format, secret, \
      created_at_ms) SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT COUNT(*) FROM webhooks \
      WHERE site_id = $1 AND removed_at_ms IS NULL) < $7 RETURNING id";
+/// When the secret a rotation replaced stops signing (`None`: no such webhook).
+const SELECT_GRACE: &str = "SELECT previous_secret_until_ms FROM webhooks WHERE id = $1 AND \
+     site_id = $2 AND removed_at_ms IS NULL";
 /// The secret it replaces keeps signing until `$1`.
 const ROTATE_SECRET: &str = "UPDATE webhooks SET previous_secret = secret, \
      previous_secret_until_ms = $1, secret = $2 WHERE id = $3 AND site_id = $4 AND \
@@ -28,6 +31,12 @@ const SELECT_WEBHOOKS: &str = "SELECT id, url, condition, format, created_at_ms 
      WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
 const REMOVE_WEBHOOK: &str = "UPDATE webhooks SET removed_at_ms = $1 WHERE id = $2 AND \
      site_id = $3 AND removed_at_ms IS NULL RETURNING id";
+/// A removed webhook's waiting alerts are never sent: dropped with it, so they neither linger
+/// in the outbox nor cost every round a look.
+const DROP_REMOVED: &str = "UPDATE webhook_deliveries SET state = 'dropped', last_error = $2 \
+     WHERE webhook_id = $1 AND state = 'pending'";
+/// Why a removed webhook's alerts were dropped.
+const REMOVED_REASON: &str = "dropped: the webhook was removed";
 const SELECT_RULES: &str =
     "SELECT id, condition FROM webhooks WHERE site_id = $1 AND removed_at_ms IS NULL";
 const INSERT_ALERT: &str = "INSERT INTO webhook_deliveries (webhook_id, site_id, event_id, \
@@ -38,17 +47,24 @@ const INSERT_ALERT: &str = "INSERT INTO webhook_deliveries (webhook_id, site_id,
 const SELECT_DUE: &str = "SELECT d.id, d.webhook_id, d.site_id, d.event_id, s.site_key, w.url, \
      w.format, w.secret, CASE WHEN w.previous_secret_until_ms > $1 THEN w.previous_secret END \
      AS previous_secret, d.payload, d.created_at_ms, d.attempts, d.next_attempt_at_ms \
-     FROM (SELECT id, webhook_id, site_id, event_id, payload, created_at_ms, attempts, \
-     next_attempt_at_ms, ROW_NUMBER() OVER (PARTITION BY webhook_id \
-     ORDER BY next_attempt_at_ms, id) AS turn FROM webhook_deliveries \
-     WHERE state = 'pending' AND next_attempt_at_ms <= $1) d \
+     FROM (SELECT q.id, q.webhook_id, q.site_id, q.event_id, q.payload, q.created_at_ms, \
+     q.attempts, q.next_attempt_at_ms, ROW_NUMBER() OVER (PARTITION BY q.webhook_id \
+     ORDER BY q.next_attempt_at_ms, q.id) AS turn FROM webhook_deliveries q \
+     JOIN webhooks h ON h.id = q.webhook_id AND h.removed_at_ms IS NULL \
+     WHERE q.state = 'pending' AND q.next_attempt_at_ms <= $1) d \
      JOIN webhooks w ON w.id = d.webhook_id JOIN sites s ON s.id = d.site_id \
      WHERE d.turn = 1 AND w.removed_at_ms IS NULL ORDER BY d.next_attempt_at_ms, d.id LIMIT $2";
-/// Drops each webhook's pending deliveries beyond its newest `$1`, saying why (`$2`).
+/// How many pending deliveries lie beyond their webhook's newest `$1`: read first, so the
+/// round that finds none (nearly every one) takes no write lock.
+const COUNT_EXCESS: &str = "SELECT COUNT(*) FROM (SELECT ROW_NUMBER() OVER (PARTITION BY \
+     webhook_id ORDER BY id DESC) AS newer FROM webhook_deliveries WHERE state = 'pending') \
+     ranked WHERE newer > $1";
+/// Drops each webhook's pending deliveries beyond its newest `$1`, saying why (`$2`); never one
+/// finished or claimed meanwhile (state and due time checked again, `$3` now).
 const DROP_EXCESS: &str = "UPDATE webhook_deliveries SET state = 'dropped', last_error = $2 \
-     WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY webhook_id \
-     ORDER BY id DESC) AS newer FROM webhook_deliveries WHERE state = 'pending') ranked \
-     WHERE newer > $1) RETURNING id";
+     WHERE state = 'pending' AND next_attempt_at_ms <= $3 AND id IN (SELECT id FROM \
+     (SELECT id, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS newer \
+     FROM webhook_deliveries WHERE state = 'pending') ranked WHERE newer > $1) RETURNING id";
 const CLAIM: &str = "UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE id = $2 AND \
      state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
 /// Only by the sender holding the claim (`$7`, the claim's end it set).
@@ -72,14 +88,16 @@ pub(in crate::storage) trait Webhooks: Database {
     ) -> Result<Option<WebhookId>, StorageError>;
 
     /// Gives webhook `id` of `entry.site_id` a new secret, the old one signing beside it until
-    /// `previous_until_ms`; `false` when there is no such webhook.
+    /// `previous_until_ms` — unless the secret an earlier rotation replaced still signs and not
+    /// `force` (it would stop at once).
     async fn rotate_secret(
         conn: &mut Self::Connection,
         entry: &AuditEntry,
         id: WebhookId,
         secret: &str,
         previous_until_ms: i64,
-    ) -> Result<bool, StorageError>;
+        force: bool,
+    ) -> Result<Rotation, StorageError>;
 
     async fn webhooks(
         conn: &mut Self::Connection,
@@ -109,11 +127,13 @@ pub(in crate::storage) trait Webhooks: Database {
         limit: i64,
     ) -> Result<Vec<DueDelivery>, StorageError>;
 
-    /// Drops the pending deliveries of each webhook beyond its newest `keep`; how many.
+    /// Drops the pending deliveries of each webhook beyond its newest `keep` (none claimed at
+    /// `now_ms`); how many.
     async fn drop_excess(
         conn: &mut Self::Connection,
         keep: i64,
         reason: &str,
+        now_ms: i64,
     ) -> Result<usize, StorageError>;
 
     /// Takes a due delivery for this sender until `until_ms` (`false`: another took it).
@@ -184,7 +204,20 @@ for_koe_databases! {
         id: WebhookId,
         secret: &str,
         previous_until_ms: i64,
-    ) -> Result<bool, StorageError> {
+        force: bool,
+    ) -> Result<Rotation, StorageError> {
+        let grace: Option<(Option<i64>,)> = sqlx::query_as(SELECT_GRACE)
+            .bind(id)
+            .bind(entry.site_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match grace {
+            None => return Ok(Rotation::NoWebhook),
+            Some((Some(until_ms),)) if until_ms > entry.at.as_millisecond() && !force => {
+                return Ok(Rotation::InGrace { until_ms });
+            }
+            Some(_) => {}
+        }
         let rotated: Option<(i64,)> = sqlx::query_as(ROTATE_SECRET)
             .bind(previous_until_ms)
             .bind(secret)
@@ -192,11 +225,11 @@ for_koe_databases! {
             .bind(entry.site_id)
             .fetch_optional(&mut *conn)
             .await?;
-        let rotated = rotated.is_some();
-        if rotated {
-            Self::insert_audit(conn, entry).await?;
+        if rotated.is_none() {
+            return Ok(Rotation::NoWebhook);
         }
-        Ok(rotated)
+        Self::insert_audit(conn, entry).await?;
+        Ok(Rotation::Rotated)
     }
 
     async fn webhooks(
@@ -233,6 +266,11 @@ for_koe_databases! {
             .await?;
         let removed = removed.is_some();
         if removed {
+            sqlx::query(DROP_REMOVED)
+                .bind(id)
+                .bind(REMOVED_REASON)
+                .execute(&mut *conn)
+                .await?;
             Self::insert_audit(conn, entry).await?;
         }
         Ok(removed)
@@ -291,10 +329,19 @@ for_koe_databases! {
         conn: &mut Self::Connection,
         keep: i64,
         reason: &str,
+        now_ms: i64,
     ) -> Result<usize, StorageError> {
+        let (beyond,): (i64,) = sqlx::query_as(COUNT_EXCESS)
+            .bind(keep)
+            .fetch_one(&mut *conn)
+            .await?;
+        if beyond == 0 {
+            return Ok(0);
+        }
         let dropped: Vec<(i64,)> = sqlx::query_as(DROP_EXCESS)
             .bind(keep)
             .bind(reason)
+            .bind(now_ms)
             .fetch_all(conn)
             .await?;
         Ok(dropped.len())

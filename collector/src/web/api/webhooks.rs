@@ -57,6 +57,9 @@ pub struct RotateSecretBody {
     /// at once, for a secret that leaked).
     #[schema(maximum = 168)]
     grace_hours: Option<u32>,
+    /// Rotate even while the secret an earlier rotation replaced still signs (that grace ends
+    /// at once).
+    force: Option<bool>,
 }
 
 /// A webhook's new secret, shown only now.
@@ -191,13 +194,21 @@ pub async fn rotate_webhook_secret<S: Storage>(
             .map_err(|e| ManageError::BadParameter(format!("the body: {e}")))?,
     };
     let grace = body.grace_hours.unwrap_or(DEFAULT_GRACE_HOURS);
-    let rotated = rotate_secret(&state.storage, &caller.site, id, grace, caller.actor())
-        .await
-        .map_err(|e| match e {
-            RotationError::Storage(e) => e.into(),
-            RotationError::NoWebhook(_) => ManageError::NotFound,
-            other => ManageError::BadParameter(other.to_string()),
-        })?;
+    let force = body.force.unwrap_or(false);
+    let rotated = rotate_secret(
+        &state.storage,
+        &caller.site,
+        id,
+        grace,
+        force,
+        caller.actor(),
+    )
+    .await
+    .map_err(|e| match e {
+        RotationError::Storage(e) => e.into(),
+        RotationError::NoWebhook(_) => ManageError::NotFound,
+        other => ManageError::BadParameter(other.to_string()),
+    })?;
     Ok(HttpResponse::Ok().json(RotatedSecret {
         id,
         secret: rotated.secret,
