@@ -273,6 +273,9 @@ fn compare(runs_a: &[String], runs_b: &[String]) -> String {
         return md;
     };
     for (index, table) in first.iter().enumerate() {
+        if table.rows.is_empty() {
+            continue; // a part not measured in this run (`--only`)
+        }
         let alike = |run: &Vec<Table>| {
             run.get(index).is_some_and(|t| {
                 t.heading == table.heading
