@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use jiff::SignedDuration;
 use jiff::civil::Date;
 
 use crate::audit::{Actor, AuditAction, AuditEntry};
@@ -124,12 +123,8 @@ pub async fn purge_due<S: RemovalStore + SiteStore + CustomerStore>(
             }
         }
         // Customers surveyed longer ago than the cooldown decide nothing any more (without a
-        // cooldown, none is kept at all).
-        let cooldown = SignedDuration::from_millis(site.fatigue.cooldown_ms().unwrap_or(0));
-        let before = clock::now()
-            .checked_sub(cooldown)
-            .unwrap_or(jiff::Timestamp::MIN);
-        if let Err(error) = storage.forget_customers(site.id, before).await {
+        // cooldown, none is kept at all); the cooldown is the one stored now, not `site`'s.
+        if let Err(error) = storage.forget_customers(site.id, clock::now()).await {
             tracing::warn!(site = %site.key, error = %error, "could not forget customers past the cooldown");
         }
     }

@@ -35,12 +35,14 @@ pub trait CustomerStore: Clone + Send + Sync + 'static {
         now: jiff::Timestamp,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
-    /// Forgets a site's customers last surveyed before `before` (past its cooldown they
-    /// decide nothing); how many.
+    /// Forgets a site's customers last surveyed longer ago than its cooldown — as the site
+    /// holds it when the statement runs, not as a caller read it earlier (a purge working from
+    /// settings read before the cooldown was set would forget everyone) — at `now`; without a
+    /// cooldown, all of them. How many.
     fn forget_customers(
         &self,
         site_id: SiteId,
-        before: jiff::Timestamp,
+        now: jiff::Timestamp,
     ) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
     /// The server's own 32-byte key `name`, made (randomly) and stored the first time it is
@@ -98,13 +100,13 @@ macro_rules! customer_store {
             async fn forget_customers(
                 &self,
                 site_id: $crate::ids::SiteId,
-                before: jiff::Timestamp,
+                now: jiff::Timestamp,
             ) -> Result<u64, $crate::storage::StorageError> {
                 use $crate::storage::customers::Customers as _;
                 <$db>::forget_customers(
                     &mut *self.$pool.acquire().await?,
                     site_id,
-                    before.as_millisecond(),
+                    now.as_millisecond(),
                 )
                 .await
             }
@@ -199,8 +201,10 @@ const SURVEY_CUSTOMER: &str = "INSERT INTO customer_surveys (site_id, customer_h
      last_surveyed_ms = CASE WHEN customer_surveys.last_surveyed_ms > excluded.last_surveyed_ms - $4 \
      THEN customer_surveys.last_surveyed_ms ELSE excluded.last_surveyed_ms END \
      RETURNING last_surveyed_ms";
-const FORGET_CUSTOMERS: &str =
-    "DELETE FROM customer_surveys WHERE site_id = $1 AND last_surveyed_ms < $2 RETURNING site_id";
+/// `$2` is now; the cooldown is read from the site in the same statement.
+const FORGET_CUSTOMERS: &str = "DELETE FROM customer_surveys WHERE site_id = $1 AND \
+     last_surveyed_ms < $2 - CAST(COALESCE((SELECT cooldown_days FROM sites WHERE id = $1), 0) \
+     AS BIGINT) * 86400000 RETURNING site_id";
 const SELECT_IMPRESSION: &str = "SELECT 1 FROM impressions WHERE site_id = $1 AND interaction = $2";
 const INSERT_SERVER_KEY: &str =
     "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
