@@ -324,21 +324,19 @@ impl StorageCommand {
 /// from the collector, told the site by `data-site`, and the stub that queues `koe(…)` calls
 /// made before it loads.
 fn embedding_snippet(collector: &str, site: &SiteKey) -> String {
-    let loader = format!("{}/koe.js", collector.trim_end_matches('/'));
-    format!(
-        "<script async src=\"{}\" data-site=\"{}\"></script>\n\
-         <script>window.koe=window.koe||function(){{(koe.q=koe.q||[]).push(arguments)}};</script>",
-        attribute(&loader),
-        attribute(site.as_str())
-    )
+    crate::templates::render(&Embed {
+        loader: format!("{}/koe.js", collector.trim_end_matches('/')),
+        site: site.as_str(),
+    })
 }
 
-/// Text as an HTML attribute value holds it (the collector's address may come from a setting).
-fn attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// The embed snippet: a template, so the collector's address (it may come from a setting) is
+/// escaped like every value Koe puts in HTML.
+#[derive(askama::Template)]
+#[template(path = "cli/embed.html")]
+struct Embed<'a> {
+    loader: String,
+    site: &'a str,
 }
 
 /// When links stop working, as people read it: the site's local time, then RFC 3339 in UTC.
@@ -370,7 +368,7 @@ mod tests {
              <script>window.koe=window.koe||function(){(koe.q=koe.q||[]).push(arguments)};</script>"
         );
         assert!(
-            embedding_snippet("http://a\"b", &site).contains("src=\"http://a&quot;b/koe.js\""),
+            embedding_snippet("http://a\"b", &site).contains("src=\"http://a&#34;b/koe.js\""),
             "an attribute cannot be closed early"
         );
     }

@@ -8,13 +8,12 @@
 //! database they looked in ([`DatabaseName`]: never a password), and printed links use the
 //! address the operator gave ([`public_url`]).
 
-use std::fmt;
-use std::path::Path;
 use std::process::ExitCode;
 
 mod access;
 mod args;
 mod commands;
+mod database;
 mod import;
 mod report_flags;
 mod webhooks;
@@ -35,6 +34,7 @@ use access::AccessCommand;
 pub use args::Cli;
 use args::{Command, DatabaseArg, KeyCommand, PublicUrlArg, SiteCommand};
 use commands::StorageCommand;
+use database::DatabaseName;
 
 /// Runs the command line; the binary's `main` is only this.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -332,59 +332,6 @@ async fn run_closing<S: Storage>(
     outcome
 }
 
-/// The database a command works on, as its messages name it: an SQLite file's absolute path
-/// (which directory a relative `sqlite://koe.db` meant), a PostgreSQL URL without its password
-/// and parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct DatabaseName(String);
-
-impl DatabaseName {
-    fn sqlite(file: Option<&Path>) -> Self {
-        Self(match file {
-            Some(file) => std::path::absolute(file)
-                .unwrap_or_else(|_| file.to_path_buf())
-                .display()
-                .to_string(),
-            None => "the in-memory SQLite database".into(),
-        })
-    }
-
-    fn postgres(url: &str) -> Self {
-        let generic = || "the PostgreSQL database of database_url".to_owned();
-        Self(match url::Url::parse(url) {
-            // An unencoded password holding `/`, `?` or `#` moves the `@` out of the authority
-            // (`postgres://koe:2024/pw@db/koe` reads as host `koe`, port 2024): then none of
-            // the URL is shown.
-            Ok(parsed)
-                if parsed.path().contains('@')
-                    || (parsed.username().is_empty() && url.contains('@')) =>
-            {
-                generic()
-            }
-            Ok(parsed) => {
-                let user = match parsed.username() {
-                    "" => String::new(),
-                    user => format!("{user}@"),
-                };
-                let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
-                format!(
-                    "{}://{user}{}{port}{}",
-                    parsed.scheme(),
-                    parsed.host_str().unwrap_or_default(),
-                    parsed.path()
-                )
-            }
-            Err(_) => generic(),
-        })
-    }
-}
-
-impl fmt::Display for DatabaseName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// The site with `key` in `database`, or an error naming both (a site "missing" is most often
 /// a command run against another database than the collector's).
 async fn site_in<S: Storage>(
@@ -480,38 +427,6 @@ mod tests {
         assert_eq!(shown("Shop\u{1b}[2J"), "Shop\\u{1b}[2J");
         assert_eq!(shown("a\nb\u{7}"), "a\\nb\\u{7}");
         assert_eq!(shown("店舗"), "店舗");
-    }
-
-    #[test]
-    fn a_postgres_database_is_named_without_its_password() {
-        let named = DatabaseName::postgres(
-            "postgres://koe:hunter2@db.internal:5432/koe?sslmode=require&password=hunter3",
-        )
-        .to_string();
-        assert_eq!(named, "postgres://koe@db.internal:5432/koe");
-        assert_eq!(
-            DatabaseName::postgres("postgres://[::1").to_string(),
-            "the PostgreSQL database of database_url",
-            "an unparsable URL is not echoed"
-        );
-        for unencoded in [
-            "postgres://koe:2024/pw@db/koe",
-            "postgres://koe:/secret@db/koe",
-            "postgresql://koe:a#b@db/koe",
-        ] {
-            let named = DatabaseName::postgres(unencoded).to_string();
-            assert_eq!(
-                named, "the PostgreSQL database of database_url",
-                "{unencoded}: a password the URL parser misreads is never shown"
-            );
-        }
-    }
-
-    #[test]
-    fn a_relative_sqlite_file_is_named_by_its_absolute_path() {
-        let named = DatabaseName::sqlite(Some(Path::new("koe.db"))).to_string();
-        assert!(Path::new(&named).is_absolute(), "{named}");
-        assert!(named.ends_with("koe.db"), "{named}");
     }
 
     #[test]

@@ -386,14 +386,11 @@ async fn a_customer_the_site_signed_is_still_spared_within_the_cooldown<S: TestB
     );
 }
 
-async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn().await else {
-        return;
-    };
-    let admin = admin_key(&app).await;
-    let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
-    assert_eq!(status, 200);
-    let site = app.site_by_key(app.site.key()).await.unwrap();
+/// Notes `old@example.com` surveyed 40 days ago and `recent@example.com` 3 days ago.
+async fn note_old_and_recent_customers<S: TestBackend>(
+    app: &TestApp<S>,
+    site: &koe_collector::sites::Site,
+) {
     let key = koe_collector::surveying::customer_key(None, &app.storage)
         .await
         .unwrap();
@@ -403,17 +400,25 @@ async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
             customer: key.hash(site.id, &CustomerId::try_from(who).unwrap()),
             cooldown_ms: None,
         };
+        let at = jiff::Timestamp::from_millisecond(now - days_ago * DAY_MS).unwrap();
         assert!(
             app.storage
-                .survey_customer(
-                    site.id,
-                    check,
-                    jiff::Timestamp::from_millisecond(now - days_ago * DAY_MS).unwrap(),
-                )
+                .survey_customer(site.id, check, at)
                 .await
                 .unwrap()
         );
     }
+}
+
+async fn customers_past_the_cooldown_are_forgotten<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let admin = admin_key(&app).await;
+    let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
+    assert_eq!(status, 200);
+    let site = app.site_by_key(app.site.key()).await.unwrap();
+    note_old_and_recent_customers(&app, &site).await;
     // (The collector's own purge, started with it, may run meanwhile: with the cooldown read
     // when it deletes, it can only forget the same customer this one does.)
     let count = "UPDATE customer_surveys SET last_surveyed_ms = last_surveyed_ms";
@@ -440,23 +445,8 @@ async fn a_purge_that_read_the_site_before_its_cooldown_was_set_forgets_nobody_t
     let (status, _) = patch_site(&app, &admin, json!({ "cooldown_days": 30 })).await;
     assert_eq!(status, 200);
     let site = app.site_by_key(app.site.key()).await.unwrap();
-    let key = koe_collector::surveying::customer_key(None, &app.storage)
-        .await
-        .unwrap();
+    note_old_and_recent_customers(&app, &site).await;
     let now = koe_collector::clock::now();
-    for (who, days_ago) in [("old@example.com", 40), ("recent@example.com", 3)] {
-        let check = CustomerCheck {
-            customer: key.hash(site.id, &CustomerId::try_from(who).unwrap()),
-            cooldown_ms: None,
-        };
-        let at = jiff::Timestamp::from_millisecond(now.as_millisecond() - days_ago * DAY_MS);
-        assert!(
-            app.storage
-                .survey_customer(site.id, check, at.unwrap())
-                .await
-                .unwrap()
-        );
-    }
     // Whatever the caller read of the site, the cooldown stored now decides.
     assert_eq!(
         app.storage.forget_customers(site.id, now).await.unwrap(),
