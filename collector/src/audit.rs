@@ -45,6 +45,9 @@ pub enum AuditAction {
     ResponseErased,
     /// Raw responses older than the site's retention purged (rollups kept).
     ResponsesPurged,
+    /// The crediting rule, FRT target or bands changed (a new rule re-counts the service
+    /// rollups).
+    ServiceSettingsChanged,
 }
 
 impl AuditAction {

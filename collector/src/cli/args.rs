@@ -312,7 +312,7 @@ pub(super) enum KeyCommand {
         site: String,
         /// read: reports and responses (API and dashboard); admin: also the site's settings,
         /// keys, webhooks, rating links and erasures.
-        #[arg(long, value_parser = ["read", "admin"])]
+        #[arg(long, value_parser = ["read", "write", "admin"])]
         role: String,
         /// Print the key as JSON instead of text.
         #[arg(long)]

@@ -94,7 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db,
         }) => {
             let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let role = Role::parse(&role).context("role must be read or admin")?;
+            let role = Role::parse(&role).context("role must be read, write or admin")?;
             (db, StorageCommand::CreateKey { site, role, json })
         }
         Command::Verify { json, db } => (db, StorageCommand::Verify { json }),

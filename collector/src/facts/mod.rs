@@ -27,6 +27,9 @@
 //! and no rule reads it.
 
 mod credit;
+pub mod frt;
+pub mod rollup;
+pub mod settings;
 
 use std::num::NonZeroU32;
 

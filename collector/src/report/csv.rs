@@ -201,3 +201,83 @@ mod tests {
         assert!(row.ends_with(",3,70.00,,0,,,,"), "{csv}");
     }
 }
+
+/// The service KPIs as CSV: the group columns, the bucket, interactions and contacts, then
+/// value, interval and n per KPI (FRT percentiles in seconds), and why a contact rate is
+/// missing.
+pub fn service(report: &super::service::ServiceReport) -> String {
+    const KPIS: [&str; 9] = [
+        "handled_per_day",
+        "resolution_rate",
+        "fcr",
+        "reopen_rate",
+        "frt_median_secs",
+        "frt_p90_secs",
+        "frt_within_target",
+        "contact_rate",
+        "self_resolution",
+    ];
+    let mut header: Vec<String> = report.group_by.clone();
+    header.extend(["bucket_start", "interactions", "contacts"].map(str::to_owned));
+    for kpi in KPIS {
+        header.extend(["", "_low", "_high", "_n"].map(|suffix| format!("{kpi}{suffix}")));
+    }
+    header.extend(["bot_only", "contact_rate_missing", "low_n"].map(str::to_owned));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows = report.rows.iter().map(|row| {
+        let mut cells: Vec<String> = report
+            .group_by
+            .iter()
+            .map(|g| {
+                let value = match g.as_str() {
+                    "agent" => &row.agent,
+                    "channel" => &row.channel,
+                    "team" => &row.team,
+                    _ => &row.topic,
+                };
+                cell(value.as_deref().unwrap_or_default())
+            })
+            .collect();
+        cells.extend([
+            cell(&row.bucket_start),
+            number(row.interactions),
+            number(row.contacts),
+        ]);
+        let percentile = |p: &Option<super::service::Percentile>| {
+            p.map(|p| Estimate {
+                value: p.seconds,
+                low: p.low,
+                high: p.high,
+                n: p.n,
+            })
+        };
+        for estimate in [
+            row.handled_per_day,
+            row.resolution_rate,
+            row.fcr,
+            row.reopen_rate,
+            percentile(&row.frt_median),
+            percentile(&row.frt_p90),
+            row.frt_within_target,
+            row.contact_rate,
+            row.self_resolution,
+        ] {
+            match estimate {
+                Some(e) => cells.extend([
+                    number(e.value),
+                    number(e.low),
+                    number(e.high),
+                    e.n.to_string(),
+                ]),
+                None => cells.extend([String::new(), String::new(), String::new(), "0".into()]),
+            }
+        }
+        cells.push(row.bot_only.map(|e| number(e.value)).unwrap_or_default());
+        cells.push(cell(
+            row.contact_rate_missing.as_deref().unwrap_or_default(),
+        ));
+        cells.push(row.low_n.to_string());
+        cells
+    });
+    table(&header, rows)
+}

@@ -1,11 +1,17 @@
 //! Loading a report: the one entry point the API, the dashboard and `koe report` share. A
 //! compared report reads the earlier period's rollups too.
 
+use std::collections::BTreeMap;
+
+use koe_shared::metrics::ScoreCounts;
+
 use super::compare::ComparedWith;
+use super::drivers::{self, Drivers};
+use super::service::{self, ServiceInputs, ServiceQuery, ServiceReport};
 use super::standings::{self, Standing};
-use super::{Report, ReportQuery, build};
+use super::{Bucket, Report, ReportQuery, build};
 use crate::sites::Site;
-use crate::storage::{ReportStore, StorageError};
+use crate::storage::{FactsStore, ReportStore, StorageError};
 
 /// The site's report for a parsed query, built from its rollups (see `Storage::report_rollups`):
 /// its cost follows the rollup rows in the range, never the number of responses.
@@ -60,4 +66,109 @@ pub async fn load_standings<S: ReportStore>(
         agents.retain(|agent| agent.team.as_deref() == Some(team.as_str()));
     }
     Ok(standings::rank(&agents))
+}
+
+/// The site's service KPIs for a parsed query, from its service rollups, its active users and
+/// (self-resolution) its survey rollups: the cost follows rollup rows, never interactions.
+#[tracing::instrument(name = "report::load_service", skip_all, fields(site = %site.key))]
+pub async fn load_service<S: ReportStore + FactsStore>(
+    storage: &S,
+    site: &Site,
+    query: &ServiceQuery,
+) -> Result<ServiceReport, StorageError> {
+    let settings = storage.service_settings(site.id).await?;
+    let rows = storage
+        .service_rows(
+            site.id,
+            (query.from, query.to),
+            query.bucket,
+            &query.group_by,
+            &query.filter,
+        )
+        .await?;
+    let volumes = storage
+        .volumes(site.id, query.from, query.to)
+        .await?
+        .into_iter()
+        .collect();
+    let survey = ReportQuery {
+        from: query.from,
+        to: query.to,
+        bucket: query.bucket,
+        group_by: Vec::new(),
+        agent: None,
+        channel: None,
+        team: parse_id(&query.filter.team)?,
+        compare: None,
+    };
+    let self_resolution = storage
+        .report_rollups(site.id, &survey)
+        .await?
+        .into_iter()
+        .fold(BTreeMap::new(), |mut buckets, rollup| {
+            let [yes, no] = rollup.self_resolved.map(|n| u64::try_from(n).unwrap_or(0));
+            let entry: &mut (u64, u64) = buckets.entry(rollup.bucket_start).or_default();
+            entry.0 += yes;
+            entry.1 += yes + no;
+            buckets
+        });
+    let inputs = ServiceInputs {
+        volumes,
+        self_resolution,
+    };
+    Ok(service::build(
+        site.key.as_str(),
+        query,
+        &settings,
+        u64::from(site.low_n_threshold),
+        rows,
+        &inputs,
+    ))
+}
+
+/// Satisfaction against the facts over a query's range, filtered by its team and channel.
+#[tracing::instrument(name = "report::load_drivers", skip_all, fields(site = %site.key))]
+pub async fn load_drivers<S: ReportStore + FactsStore>(
+    storage: &S,
+    site: &Site,
+    query: &ServiceQuery,
+) -> Result<Drivers, StorageError> {
+    let settings = storage.service_settings(site.id).await?;
+    let rows = storage
+        .driver_rows(site.id, (query.from, query.to), &query.filter)
+        .await?;
+    let whole = ReportQuery {
+        from: query.from,
+        to: query.to,
+        bucket: Bucket::All,
+        group_by: Vec::new(),
+        agent: None,
+        channel: query
+            .filter
+            .channel
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: koe_shared::ParseError| StorageError::Corrupt(e.to_string()))?,
+        team: parse_id(&query.filter.team)?,
+        compare: None,
+    };
+    let mut overall = ScoreCounts::default();
+    for rollup in storage.report_rollups(site.id, &whole).await? {
+        overall.merge(&rollup.counters.scores());
+    }
+    Ok(drivers::build(
+        site.key.as_str(),
+        (query.from, query.to),
+        &settings,
+        &overall,
+        rows,
+    ))
+}
+
+fn parse_id(raw: &Option<String>) -> Result<Option<koe_shared::TeamId>, StorageError> {
+    raw.clone()
+        .map(koe_shared::TeamId::try_from)
+        .transpose()
+        .map_err(|e| StorageError::Corrupt(e.to_string()))
 }

@@ -4,10 +4,12 @@
 pub mod bucket;
 pub mod compare;
 pub mod csv;
+pub mod drivers;
 mod load;
 pub mod params;
 pub mod query;
 pub mod reasons;
+pub mod service;
 pub mod standings;
 pub mod table;
 
@@ -17,7 +19,7 @@ use koe_shared::metrics::{self, Estimate, ScoreCounts};
 use serde::Serialize;
 
 pub use bucket::Bucket;
-pub use load::{load, load_standings};
+pub use load::{load, load_drivers, load_service, load_standings};
 pub use query::{GroupBy, ReportQuery};
 
 use crate::rollup::RollupCounters;

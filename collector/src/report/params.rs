@@ -20,6 +20,10 @@ pub enum ParamError {
     Bucket(String),
     #[error("group_by takes agent, channel and team, got {0:?}")]
     GroupBy(String),
+    #[error("group_by takes agent, channel, team and topic here, got {0:?}")]
+    ServiceGroupBy(String),
+    #[error("{0}")]
+    NotHere(&'static str),
     #[error("compare takes previous or previous_year, got {0:?}")]
     Compare(String),
     #[error("channel must be one of {}, got {:?}", known_channels(), .0)]

@@ -24,6 +24,8 @@ mod answers;
 mod bind;
 mod customers;
 mod error;
+mod facts;
+mod facts_path;
 mod json_rows;
 mod options;
 mod postgres;
@@ -50,6 +52,7 @@ pub use access::AccessStore;
 pub use answers::AnswerStore;
 pub use customers::CustomerStore;
 pub use error::{OpenError, SaveError, StorageError};
+pub use facts::{FactsOutcome, FactsStore};
 pub use options::{Backend, StorageOptions};
 pub use postgres::PgStorage;
 pub use records::*;
@@ -88,6 +91,7 @@ pub trait Storage:
     + AlertStore
     + RemovalStore
     + VerifyStore
+    + FactsStore
 {
 }
 
@@ -101,6 +105,7 @@ impl<T> Storage for T where
         + AlertStore
         + RemovalStore
         + VerifyStore
+        + FactsStore
 {
 }
 
@@ -108,7 +113,8 @@ impl<T> Storage for T where
 /// `PgStorage`) and call its methods: `use koe_collector::storage::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, Lifecycle as _,
-        RemovalStore as _, ReportStore as _, SiteStore as _, Storage, VerifyStore as _,
+        AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
+        Lifecycle as _, RemovalStore as _, ReportStore as _, SiteStore as _, Storage,
+        VerifyStore as _,
     };
 }

@@ -14,6 +14,8 @@ use sqlx::Database;
 
 use super::access::Access;
 use super::customers::{Customers, in_cooldown};
+use super::facts::Facts;
+use super::facts_path::{self, AnswerChange};
 use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
@@ -30,7 +32,23 @@ use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, respons
 /// What only a backend knows about its open write transaction; the plain statements come
 /// from [`Queries`], which `Db` implements on this connection type.
 pub(super) trait WriteTx: Sized {
-    type Db: Queries + Removal + Customers + Webhooks + Database<Connection = Self>;
+    type Db: Queries + Removal + Customers + Webhooks + Facts + Database<Connection = Self>;
+
+    /// Takes these interactions' locks until commit — exclusively for a write of facts, shared
+    /// for a write of answers — where writers run concurrently (`facts_path`).
+    async fn lock_interactions(
+        &mut self,
+        site_id: SiteId,
+        interactions: &[InteractionId],
+        exclusive: bool,
+    ) -> Result<(), StorageError>;
+
+    /// The stored facts of those of these interactions (sorted) that have some.
+    async fn facts_of_many(
+        &mut self,
+        site_id: SiteId,
+        interactions: &[InteractionId],
+    ) -> Result<std::collections::BTreeMap<InteractionId, super::StoredFacts>, StorageError>;
 
     /// The stored responses of these interactions of a site (sorted), locked until commit
     /// where writers run concurrently.
@@ -61,6 +79,12 @@ pub(super) async fn apply_answers<T: WriteTx>(
     let key: ResponseKey = (write.site_id, write.interaction.clone());
     // Another writer can create this response between our look and our insert only once: the
     // next look finds it. More misses mean it cannot be read where it is kept.
+    tx.lock_interactions(
+        write.site_id,
+        std::slice::from_ref(&write.interaction),
+        false,
+    )
+    .await?;
     for _ in 0..3 {
         let before = tx
             .responses_of(write.site_id, std::slice::from_ref(&write.interaction))
@@ -98,6 +122,12 @@ pub(super) async fn apply_answers<T: WriteTx>(
         let mut reasons = ReasonChanges::new();
         write_plan::add_reason_changes(&mut reasons, write.site_id, before_state, &after);
         T::Db::apply_reason_changes(tx, &reasons).await?;
+        let change: AnswerChange = (
+            write.interaction.clone(),
+            before_state.cloned(),
+            Some(after.clone()),
+        );
+        facts_path::answer_driver_changes(tx, write.site_id, &[change]).await?;
         let rules = T::Db::alert_rules(tx, write.site_id).await?;
         let alerts: Vec<NewAlert> = crossings(&rules, before_state, &after)
             .map(|rule| NewAlert::new(rule, write.site_id, write.interaction.as_str(), &after))
@@ -136,13 +166,23 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
 ) -> Result<Vec<Result<Saved, MergeConflict>>, BatchError> {
     let mut stored: HashMap<ResponseKey, (StoredRow, ResponseState)> = HashMap::new();
     let mut rules = SiteRules::new();
+    // The touched interactions that have facts, with their responses' states before: the
+    // drivers move by the change of these answers only.
+    let mut with_facts: HashMap<ResponseKey, Option<ResponseState>> = HashMap::new();
     for (site_id, interactions) in write_plan::touched(writes) {
         let site_rules = T::Db::alert_rules(tx, site_id).await?;
         if !site_rules.is_empty() {
             rules.insert(site_id, site_rules);
         }
         for chunk in interactions.chunks(super::sql::ROWS_PER_STATEMENT) {
+            tx.lock_interactions(site_id, chunk, false).await?;
+            for id in tx.facts_of_many(site_id, chunk).await?.into_keys() {
+                with_facts.insert((site_id, id), None);
+            }
             for response in tx.responses_of(site_id, chunk).await? {
+                if let Some(before) = with_facts.get_mut(&(site_id, response.interaction.clone())) {
+                    *before = Some(response.state.clone());
+                }
                 stored.insert(
                     (site_id, response.interaction.clone()),
                     (StoredRow::of(&response), response.state),
@@ -155,6 +195,27 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
         .map(|(key, (row, _))| (key.clone(), row.id))
         .collect();
     let plan = write_plan::plan(writes, stored, &rules);
+    if !with_facts.is_empty() {
+        let by_id: HashMap<i64, &ResponseKey> = ids.iter().map(|(key, id)| (*id, key)).collect();
+        let updated = plan
+            .updates
+            .iter()
+            .filter_map(|(row, state)| Some((by_id.get(&row.id).copied()?, state)));
+        let inserted = plan.inserts.iter().map(|(key, state)| (key, state));
+        let mut per_site: HashMap<SiteId, Vec<AnswerChange>> = HashMap::new();
+        for (key, after) in updated.chain(inserted) {
+            if let Some(before) = with_facts.get(key) {
+                per_site.entry(key.0).or_default().push((
+                    key.1.clone(),
+                    before.clone(),
+                    Some(after.clone()),
+                ));
+            }
+        }
+        for (site_id, changes) in per_site {
+            facts_path::answer_driver_changes(tx, site_id, &changes).await?;
+        }
+    }
     for (row, state) in &plan.updates {
         T::Db::update_response(tx, *row, state).await?;
     }
@@ -232,7 +293,11 @@ pub(super) async fn erase_interaction<T: WriteTx>(
     interaction: &InteractionId,
     stand_in: &str,
 ) -> Result<u64, StorageError> {
+    tx.lock_interactions(site_id, std::slice::from_ref(interaction), true)
+        .await?;
     let deleted = T::Db::delete_interaction(tx, site_id, interaction, stand_in).await?;
+    let counted = deleted.iter().find(|r| !r.set_aside).map(|r| &r.state);
+    let facts_erased = facts_path::erase_facts(tx, site_id, interaction, counted).await?;
     if let Some(response) = deleted.iter().find(|r| !r.set_aside) {
         let state = &response.state;
         let mut changes = RollupChanges::new();
@@ -248,7 +313,7 @@ pub(super) async fn erase_interaction<T: WriteTx>(
         }
         T::Db::apply_reason_changes(tx, &reasons).await?;
     }
-    Ok(deleted.len() as u64)
+    Ok(deleted.len() as u64 + u64::from(facts_erased))
 }
 
 /// Whether `cutoff`, computed from the site's settings as read before this transaction, still
@@ -281,6 +346,8 @@ where
     let bound_ms = cutoff.created_before_ms;
     let day = cutoff.before.to_string();
     let purged = T::Db::purge_responses(tx, site_id, bound_ms, &day, super::PURGE_CHUNK).await?;
+    // Facts are raw data too: those counted before the cut-off day go (their rollups stay).
+    let purged = purged + T::Db::purge_facts(tx, site_id, &day).await?;
     // Alerts hold the answer's comment: they go with the raw responses.
     T::Db::purge_alerts(tx, site_id, bound_ms).await?;
     // The cut-off was computed before this transaction: a site that cleared its retention
@@ -316,14 +383,19 @@ pub(super) async fn import_batch<T: WriteTx>(
     let mut changes = RollupChanges::new();
     let mut reasons = ReasonChanges::new();
     let mut stored = 0;
+    let mut drivers: Vec<AnswerChange> = Vec::new();
     for chunk in keyed.chunks(super::sql::ROWS_PER_STATEMENT / 2) {
+        let ids: Vec<InteractionId> = chunk.iter().map(|((_, id), _)| id.clone()).collect();
+        tx.lock_interactions(site_id, &ids, false).await?;
         let inserted = T::Db::insert_responses(tx, chunk).await?;
         for (key, state) in chunk.iter().filter(|(key, _)| inserted.contains_key(key)) {
             write_plan::add_changes(&mut changes, key.0, response_deltas(None, state));
             write_plan::add_reason_changes(&mut reasons, key.0, None, state);
+            drivers.push((key.1.clone(), None, Some(state.clone())));
             stored += 1;
         }
     }
+    facts_path::answer_driver_changes(tx, site_id, &drivers).await?;
     tx.apply_rollup_changes(&changes).await?;
     T::Db::apply_reason_changes(tx, &reasons).await?;
     Ok(stored)

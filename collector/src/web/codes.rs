@@ -60,6 +60,8 @@ pub enum ManageCode {
     RateLimited,
     /// 409: a rebuild of the site's rollups is under way (`PATCH /api/v1/sites/{site}`).
     RebuildRunning,
+    /// 422: interaction facts that break a rule (`PUT …/interactions/{interaction}`).
+    InvalidFacts,
     Unavailable,
     InternalError,
 }

@@ -197,6 +197,9 @@ pub enum ManageError {
     Forbidden,
     #[error("no such site")]
     NotFound,
+    /// An item of the site that is not there (404, the sentence says which).
+    #[error("{0}")]
+    Missing(String),
     #[error("{0}")]
     BadParameter(String),
     #[error("send the body as application/json")]
@@ -212,10 +215,48 @@ pub enum ManageError {
     /// to wait (429 with `Retry-After`).
     #[error("{0}")]
     RebuildTooSoon(String, u64),
+    /// Interaction facts that break a rule: each entry refused, naming its field (422).
+    #[error("{}", refused_message(.0))]
+    InvalidFacts(Vec<crate::storage::FactsRefusal>),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
     Internal(#[source] StorageError),
+}
+
+/// The first refusal's sentence, and how many more there are.
+fn refused_message(refused: &[crate::storage::FactsRefusal]) -> String {
+    match refused {
+        [] => "facts refused".to_owned(),
+        [one] => format!("{}: {}", one.interaction, one.error),
+        [first, rest @ ..] => format!(
+            "{}: {} (and {} more: see `refused`)",
+            first.interaction,
+            first.error,
+            rest.len()
+        ),
+    }
+}
+
+/// One refused entry in a 422 body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RefusedFacts {
+    /// The entry's place in the call (0 for a PUT).
+    pub index: usize,
+    pub interaction: String,
+    /// The JSON field to fix.
+    pub field: String,
+    pub message: String,
+}
+
+/// The body of a 422 `invalid_facts`: the usual `error` and `message`, the first refusal's
+/// `field`, and every refusal.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FactsErrorBody {
+    pub error: String,
+    pub message: String,
+    pub field: String,
+    pub refused: Vec<RefusedFacts>,
 }
 
 impl From<StorageError> for ManageError {
@@ -247,12 +288,13 @@ impl ManageError {
         match self {
             Self::Unauthorized => ManageCode::Unauthorized,
             Self::Forbidden => ManageCode::Forbidden,
-            Self::NotFound => ManageCode::NotFound,
+            Self::NotFound | Self::Missing(_) => ManageCode::NotFound,
             Self::BadParameter(_) => ManageCode::InvalidParameter,
             Self::UnsupportedMediaType => ManageCode::UnsupportedMediaType,
             Self::PayloadTooLarge(_) => ManageCode::PayloadTooLarge,
             Self::RateLimited(_) | Self::RebuildTooSoon(..) => ManageCode::RateLimited,
             Self::RebuildRunning(_) => ManageCode::RebuildRunning,
+            Self::InvalidFacts(_) => ManageCode::InvalidFacts,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -264,18 +306,36 @@ impl ResponseError for ManageError {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::Missing(_) => StatusCode::NOT_FOUND,
             Self::BadParameter(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited(_) | Self::RebuildTooSoon(..) => StatusCode::TOO_MANY_REQUESTS,
             Self::RebuildRunning(_) => StatusCode::CONFLICT,
+            Self::InvalidFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::InvalidFacts(refused) = self {
+            let refused: Vec<RefusedFacts> = refused
+                .iter()
+                .map(|r| RefusedFacts {
+                    index: r.index,
+                    interaction: r.interaction.to_string(),
+                    field: r.error.field().to_owned(),
+                    message: r.error.to_string(),
+                })
+                .collect();
+            return HttpResponse::build(self.status_code()).json(FactsErrorBody {
+                error: self.code().as_str().to_owned(),
+                message: self.to_string(),
+                field: refused.first().map(|r| r.field.clone()).unwrap_or_default(),
+                refused,
+            });
+        }
         let header = match self {
             Self::Unauthorized => Some((header::WWW_AUTHENTICATE, "Bearer".to_owned())),
             Self::RateLimited(wait) => Some((header::RETRY_AFTER, wait.to_string())),

@@ -55,66 +55,125 @@ pub fn routes<S: Storage>(
             api_resource("/impressions", "POST").route(web::post().to(api::record_impression::<S>)),
         )
         .service(api_resource("/openapi.json", "GET").route(web::get().to(api::openapi_json)));
-    let manage = web::scope("/api/v1/sites/{site}")
+    // Interaction facts have a scope of their own: a batch carries up to 1 000 of them, far
+    // past the other routes' body cap.
+    let facts_limits = web::Data::new(body_limit::BodyLimits {
+        deadline: state.body_timeout,
+        limit: api::extractors::FACTS_BATCH_LIMIT,
+    });
+    let facts = web::scope("/api/v1/sites/{site}/interactions")
         .wrap(from_fn(api::auth::require_key::<S>))
         .wrap(from_fn(rate_limit::per_ip_managed))
         .wrap(from_fn(body_limit::bounded_body))
-        .app_data(api::extractors::json_config())
+        .app_data(facts_limits)
+        .app_data(api::extractors::json_config().limit(api::extractors::FACTS_BATCH_LIMIT))
         .app_data(api::extractors::query_config())
         .app_data(api::extractors::path_config())
         .service(
-            manage_resource("", "GET, PATCH", Role::Admin)
-                .route(web::get().to(api::show_site::<S>))
-                .route(web::patch().to(api::update_site_settings::<S>)),
+            manage_resource("", "POST", Role::Write)
+                .route(web::post().to(api::put_facts_batch::<S>)),
         )
         .service(
-            manage_resource("/scores", "GET", Role::Read).route(web::get().to(api::scores::<S>)),
-        )
-        .service(
-            manage_resource("/standings", "GET", Role::Read)
-                .route(web::get().to(api::standings::<S>)),
-        )
-        .service(
-            manage_resource("/reasons", "GET", Role::Read).route(web::get().to(api::reasons::<S>)),
-        )
-        .service(
-            manage_resource("/responses", "GET", Role::Read)
-                .route(web::get().to(api::list_responses::<S>)),
-        )
-        .service(
-            manage_resource("/responses/{interaction}", "DELETE", Role::Admin)
-                .route(web::delete().to(api::erase_interaction::<S>)),
-        )
-        .service(
-            manage_resource("/keys", "GET, POST", Role::Admin)
-                .route(web::get().to(api::list_keys::<S>))
-                .route(web::post().to(api::create_key::<S>)),
-        )
-        .service(
-            manage_resource("/keys/{id}", "DELETE", Role::Admin)
-                .route(web::delete().to(api::revoke_key::<S>)),
-        )
-        .service(
-            manage_resource("/links", "POST", Role::Admin)
-                .route(web::post().to(api::create_links::<S>)),
-        )
-        .service(
-            manage_resource("/webhooks", "GET, POST", Role::Admin)
-                .route(web::get().to(api::list_webhooks::<S>))
-                .route(web::post().to(api::create_webhook::<S>)),
-        )
-        .service(
-            manage_resource("/webhooks/deliveries", "GET", Role::Admin)
-                .route(web::get().to(api::list_deliveries::<S>)),
-        )
-        .service(
-            manage_resource("/webhooks/{id}", "DELETE", Role::Admin)
-                .route(web::delete().to(api::delete_webhook::<S>)),
-        )
-        .service(
-            manage_resource("/webhooks/{id}/secret", "POST", Role::Admin)
-                .route(web::post().to(api::rotate_webhook_secret::<S>)),
+            api_resource("/{interaction}", "GET, PUT")
+                .route(
+                    web::get()
+                        .to(api::show_facts::<S>)
+                        .wrap(from_fn(|req, next| {
+                            api::auth::require_role(Role::Read, req, next)
+                        })),
+                )
+                .route(
+                    web::put()
+                        .to(api::put_facts::<S>)
+                        .wrap(from_fn(|req, next| {
+                            api::auth::require_role(Role::Write, req, next)
+                        })),
+                ),
         );
+    let manage =
+        web::scope("/api/v1/sites/{site}")
+            .wrap(from_fn(api::auth::require_key::<S>))
+            .wrap(from_fn(rate_limit::per_ip_managed))
+            .wrap(from_fn(body_limit::bounded_body))
+            .app_data(api::extractors::json_config())
+            .app_data(api::extractors::query_config())
+            .app_data(api::extractors::path_config())
+            .service(
+                manage_resource("", "GET, PATCH", Role::Admin)
+                    .route(web::get().to(api::show_site::<S>))
+                    .route(web::patch().to(api::update_site_settings::<S>)),
+            )
+            .service(
+                manage_resource("/scores", "GET", Role::Read)
+                    .route(web::get().to(api::scores::<S>)),
+            )
+            .service(
+                manage_resource("/service", "GET", Role::Read)
+                    .route(web::get().to(api::service::<S>)),
+            )
+            .service(
+                manage_resource("/service/drivers", "GET", Role::Read)
+                    .route(web::get().to(api::drivers::<S>)),
+            )
+            .service(
+                api_resource("/service/settings", "GET, PUT")
+                    .route(web::get().to(api::show_service_settings::<S>).wrap(from_fn(
+                        |req, next| api::auth::require_role(Role::Read, req, next),
+                    )))
+                    .route(web::put().to(api::set_service_settings::<S>).wrap(from_fn(
+                        |req, next| api::auth::require_role(Role::Admin, req, next),
+                    ))),
+            )
+            .service(
+                manage_resource("/volumes/{day}", "PUT", Role::Write)
+                    .route(web::put().to(api::put_volume::<S>)),
+            )
+            .service(
+                manage_resource("/standings", "GET", Role::Read)
+                    .route(web::get().to(api::standings::<S>)),
+            )
+            .service(
+                manage_resource("/reasons", "GET", Role::Read)
+                    .route(web::get().to(api::reasons::<S>)),
+            )
+            .service(
+                manage_resource("/responses", "GET", Role::Read)
+                    .route(web::get().to(api::list_responses::<S>)),
+            )
+            .service(
+                manage_resource("/responses/{interaction}", "DELETE", Role::Admin)
+                    .route(web::delete().to(api::erase_interaction::<S>)),
+            )
+            .service(
+                manage_resource("/keys", "GET, POST", Role::Admin)
+                    .route(web::get().to(api::list_keys::<S>))
+                    .route(web::post().to(api::create_key::<S>)),
+            )
+            .service(
+                manage_resource("/keys/{id}", "DELETE", Role::Admin)
+                    .route(web::delete().to(api::revoke_key::<S>)),
+            )
+            .service(
+                manage_resource("/links", "POST", Role::Admin)
+                    .route(web::post().to(api::create_links::<S>)),
+            )
+            .service(
+                manage_resource("/webhooks", "GET, POST", Role::Admin)
+                    .route(web::get().to(api::list_webhooks::<S>))
+                    .route(web::post().to(api::create_webhook::<S>)),
+            )
+            .service(
+                manage_resource("/webhooks/deliveries", "GET", Role::Admin)
+                    .route(web::get().to(api::list_deliveries::<S>)),
+            )
+            .service(
+                manage_resource("/webhooks/{id}", "DELETE", Role::Admin)
+                    .route(web::delete().to(api::delete_webhook::<S>)),
+            )
+            .service(
+                manage_resource("/webhooks/{id}/secret", "POST", Role::Admin)
+                    .route(web::post().to(api::rotate_webhook_secret::<S>)),
+            );
     if let Some(limiter) = ip_limiter {
         config.app_data(limiter);
     }
@@ -122,6 +181,7 @@ pub fn routes<S: Storage>(
         .app_data(state)
         .app_data(limits)
         .service(dashboard::scope::<S>())
+        .service(facts)
         .service(manage)
         .service(public)
         .service(

@@ -102,6 +102,25 @@ alert_store!(PgStorage, Postgres, pool);
 verify_store!(PgStorage, Postgres, pool);
 report_store!(PgStorage, Postgres, reads, REPORT);
 
+impl crate::storage::FactsStore for PgStorage {
+    #[tracing::instrument(name = "storage::put_facts", level = "debug", skip_all)]
+    async fn put_facts(
+        &self,
+        write: crate::storage::FactsWrite,
+    ) -> Result<crate::storage::FactsOutcome, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        site_lock::share(&mut tx, write.site_id).await?;
+        let outcome = crate::storage::facts_path::apply_facts(&mut *tx, &write).await?;
+        match outcome.is_ok() {
+            true => tx.commit().await?,
+            false => tx.rollback().await?,
+        }
+        Ok(outcome)
+    }
+
+    crate::storage::facts::facts_store_common!(Postgres, pool, reads, REPORT);
+}
+
 impl Lifecycle for PgStorage {
     #[tracing::instrument(name = "storage::ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<(), StorageError> {

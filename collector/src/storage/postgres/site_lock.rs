@@ -92,3 +92,42 @@ pub(super) async fn exclude_writes(
         .await?;
     Ok(())
 }
+
+/// The first key of an interaction's lock ("koe" and 3): a write of facts takes it
+/// exclusively, a write of answers shared (`storage/facts_path.rs`), so the drivers see both.
+pub(super) const INTERACTION: i32 = 0x6b6f_6503;
+
+/// Takes the interactions' locks exclusively (`$1`: their second keys, `$2`: [`INTERACTION`]), waiting.
+pub(super) const LOCK_INTERACTIONS: &str = "SELECT count(pg_advisory_xact_lock($2, k)) \
+     FROM (SELECT DISTINCT k FROM unnest(CAST($1 AS INTEGER[])) AS t (k) ORDER BY k) AS keys";
+/// Takes the interactions' locks shared (`$1`: their second keys, `$2`: [`INTERACTION`]), waiting.
+pub(super) const SHARE_INTERACTIONS: &str = "SELECT count(pg_advisory_xact_lock_shared($2, k)) \
+     FROM (SELECT DISTINCT k FROM unnest(CAST($1 AS INTEGER[])) AS t (k) ORDER BY k) AS keys";
+
+/// The second keys of a site's interactions' locks, sorted: a hash of the site and the
+/// interaction (two that share a key only wait for each other needlessly).
+pub(super) fn interaction_keys(
+    site_id: SiteId,
+    interactions: &[koe_shared::InteractionId],
+) -> Vec<i32> {
+    let mut keys: Vec<i32> = interactions
+        .iter()
+        .map(|interaction| {
+            // FNV-1a over the site's id and the interaction: stable across processes.
+            let mut hash: u32 = 0x811c_9dc5;
+            for byte in site_id
+                .get()
+                .to_be_bytes()
+                .iter()
+                .chain(interaction.as_str().as_bytes())
+            {
+                hash ^= u32::from(*byte);
+                hash = hash.wrapping_mul(0x0100_0193);
+            }
+            i32::from_ne_bytes(hash.to_ne_bytes())
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}

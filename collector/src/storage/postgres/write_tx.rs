@@ -19,6 +19,48 @@ use crate::storage::{StorageError, StoredResponse};
 impl WriteTx for PgConnection {
     type Db = Postgres;
 
+    async fn lock_interactions(
+        &mut self,
+        site_id: SiteId,
+        interactions: &[InteractionId],
+        exclusive: bool,
+    ) -> Result<(), StorageError> {
+        let keys: Vec<i32> = super::site_lock::interaction_keys(site_id, interactions);
+        let sql = match exclusive {
+            true => super::site_lock::LOCK_INTERACTIONS,
+            false => super::site_lock::SHARE_INTERACTIONS,
+        };
+        sqlx::query(sql)
+            .bind(keys)
+            .bind(super::site_lock::INTERACTION)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn facts_of_many(
+        &mut self,
+        site_id: SiteId,
+        interactions: &[InteractionId],
+    ) -> Result<BTreeMap<InteractionId, crate::storage::StoredFacts>, StorageError> {
+        if interactions.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut query = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {} FROM interactions WHERE site_id = ",
+            crate::storage::facts::FACTS_COLUMNS
+        ));
+        query.push_bind(site_id).push(" AND interaction IN (");
+        let mut list = query.separated(", ");
+        for interaction in interactions {
+            list.push_bind(interaction.as_str());
+        }
+        query.push(")");
+        let rows: Vec<crate::storage::facts::FactsRow> =
+            query.build_query_as().fetch_all(&mut *self).await?;
+        crate::storage::facts::facts_map(rows)
+    }
+
     /// Each response is found through its key, which names its creation time, in two steps:
     /// the keys of the wanted interactions, then — only if any has one — their rows, in
     /// interaction order, from the partitions of those times alone (pruned when the statement

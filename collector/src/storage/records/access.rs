@@ -6,11 +6,14 @@ use jiff::Timestamp;
 
 use crate::ids::{KeyId, SiteId};
 
-/// What an API key may do: `read` reports, or `admin` (also create links and keys).
+/// What an API key may do: `read` reports; `write` send interaction facts and active users
+/// (a site's backend, server to server: it reads nothing); or `admin` (everything, also links
+/// and keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Read,
+    Write,
     Admin,
 }
 
@@ -18,19 +21,21 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Read => "read",
+            Self::Write => "write",
             Self::Admin => "admin",
         }
     }
 
     /// Whether a key of this role may do what needs `needed`: an admin key anything, a read
-    /// key only reading.
+    /// key only reading, a write key only writing facts.
     pub fn allows(self, needed: Role) -> bool {
-        self == Self::Admin || needed == Self::Read
+        self == Self::Admin || needed == self
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "read" => Some(Self::Read),
+            "write" => Some(Self::Write),
             "admin" => Some(Self::Admin),
             _ => None,
         }

@@ -7,6 +7,7 @@ mod access;
 mod alerts;
 mod answers;
 mod customers;
+mod facts;
 mod removal;
 mod reports;
 mod verification;
@@ -17,6 +18,10 @@ pub use alerts::{
 };
 pub use answers::{ImpressionOutcome, ImpressionWrite, Saved, StoredResponse};
 pub use customers::{CustomerCheck, CustomerHash};
+pub use facts::{
+    DriverRow, FactsEntryWrite, FactsRefusal, FactsSaved, FactsWrite, GroupedService,
+    ServiceFilter, StoredFacts,
+};
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};
 pub use verification::{KeyDrift, KeyProblem};

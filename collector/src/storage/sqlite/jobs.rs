@@ -54,4 +54,9 @@ pub(super) enum Write {
         ImpressionWrite,
         oneshot::Sender<Result<ImpressionOutcome, StorageError>>,
     ),
+    /// A call's interaction facts, applied in order (all or none).
+    Facts(
+        crate::storage::FactsWrite,
+        oneshot::Sender<Result<crate::storage::FactsOutcome, StorageError>>,
+    ),
 }

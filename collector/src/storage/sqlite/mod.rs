@@ -138,6 +138,19 @@ alert_store!(SqliteStorage, Sqlite, pool);
 verify_store!(SqliteStorage, Sqlite, pool);
 report_store!(SqliteStorage, Sqlite, pool, REPORT);
 
+impl crate::storage::FactsStore for SqliteStorage {
+    #[tracing::instrument(name = "storage::put_facts", level = "debug", skip_all)]
+    async fn put_facts(
+        &self,
+        write: crate::storage::FactsWrite,
+    ) -> Result<crate::storage::FactsOutcome, StorageError> {
+        self.through_writer(|reply| WriteJob::Write(Write::Facts(write, reply)))
+            .await
+    }
+
+    crate::storage::facts::facts_store_common!(Sqlite, pool, pool, REPORT);
+}
+
 impl Lifecycle for SqliteStorage {
     #[tracing::instrument(name = "storage::ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<(), StorageError> {

@@ -155,6 +155,9 @@ pub(super) fn unless_rebuilding(job: WriteJob, rebuilds: &[Rebuild]) -> Option<W
         WriteJob::Write(Write::Impression(write, reply)) if rebuilding(write.site_id) => {
             let _ = reply.send(Err(StorageError::SiteRebuilding));
         }
+        WriteJob::Write(Write::Facts(write, reply)) if rebuilding(write.site_id) => {
+            let _ = reply.send(Err(StorageError::SiteRebuilding));
+        }
         WriteJob::Erase(erasure, reply) if rebuilding(erasure.entry.site_id) => {
             let _ = reply.send(Err(StorageError::SiteRebuilding));
         }

@@ -2,6 +2,7 @@
 //! so nothing is locked; rollup changes are bound once into a temporary table and summed
 //! into every rollup table by SQL.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use koe_shared::{Channel, InteractionId};
@@ -76,6 +77,40 @@ static APPLY_ROLLUP_CHANGES: LazyLock<Vec<String>> = LazyLock::new(|| {
 
 impl WriteTx for SqliteConnection {
     type Db = Sqlite;
+
+    async fn lock_interactions(
+        &mut self,
+        site_id: SiteId,
+        interactions: &[InteractionId],
+        exclusive: bool,
+    ) -> Result<(), StorageError> {
+        // The writer is the only one: nothing to lock.
+        let _ = (site_id, interactions, exclusive);
+        Ok(())
+    }
+
+    async fn facts_of_many(
+        &mut self,
+        site_id: SiteId,
+        interactions: &[InteractionId],
+    ) -> Result<BTreeMap<InteractionId, crate::storage::StoredFacts>, StorageError> {
+        if interactions.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {} FROM interactions WHERE site_id = ",
+            crate::storage::facts::FACTS_COLUMNS
+        ));
+        query.push_bind(site_id).push(" AND interaction IN (");
+        let mut list = query.separated(", ");
+        for interaction in interactions {
+            list.push_bind(interaction.as_str());
+        }
+        query.push(")");
+        let rows: Vec<crate::storage::facts::FactsRow> =
+            query.build_query_as().fetch_all(&mut *self).await?;
+        crate::storage::facts::facts_map(rows)
+    }
 
     async fn responses_of(
         &mut self,

@@ -25,6 +25,7 @@ use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::storage::access::Access as _;
+use crate::storage::facts_path;
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionOutcome, PurgeCutoff, SaveError, Saved, StorageError};
 
@@ -32,6 +33,7 @@ use crate::storage::{ImpressionOutcome, PurgeCutoff, SaveError, Saved, StorageEr
 enum Outcome {
     Answers(Result<Saved, SaveError>),
     Impression(Result<ImpressionOutcome, StorageError>),
+    Facts(Result<crate::storage::FactsOutcome, StorageError>),
 }
 
 impl Outcome {
@@ -39,6 +41,7 @@ impl Outcome {
         match self {
             Self::Answers(r) => r.is_ok(),
             Self::Impression(r) => r.is_ok(),
+            Self::Facts(r) => matches!(r, Ok(Ok(_))),
         }
     }
 }
@@ -264,7 +267,7 @@ async fn set_based(
         .iter()
         .filter_map(|job| match job {
             Write::Answers(write, _) => Some(write),
-            Write::Impression(..) => None,
+            Write::Impression(..) | Write::Facts(..) => None,
         })
         .collect();
     let mut answered = write_path::apply_answer_batch(conn, &answers)
@@ -282,6 +285,9 @@ async fn set_based(
             Write::Impression(write, _) => {
                 Outcome::Impression(Ok(write_path::apply_impression(conn, write).await?))
             }
+            Write::Facts(write, _) => {
+                Outcome::Facts(Ok(facts_path::apply_facts(conn, write).await?))
+            }
         });
     }
     execute(conn, "COMMIT").await?;
@@ -297,6 +303,7 @@ fn answer(jobs: Vec<Write>, outcomes: Vec<Outcome>) {
         let _ = match (job, outcome) {
             (Write::Answers(_, reply), Outcome::Answers(r)) => reply.send(r).map_err(drop),
             (Write::Impression(_, reply), Outcome::Impression(r)) => reply.send(r).map_err(drop),
+            (Write::Facts(_, reply), Outcome::Facts(r)) => reply.send(r).map_err(drop),
             _ => unreachable!("outcomes are pushed in job order"),
         };
     }
@@ -315,6 +322,9 @@ async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<Write>) {
                 }
                 Write::Impression(write, _) => {
                     Outcome::Impression(write_path::apply_impression(conn, write).await)
+                }
+                Write::Facts(write, _) => {
+                    Outcome::Facts(facts_path::apply_facts(conn, write).await)
                 }
             };
             if !outcome.is_ok() {
@@ -349,6 +359,7 @@ fn fail(writes: Vec<Write>, error: &Arc<StorageError>) {
         let _ = match write {
             Write::Answers(_, reply) => reply.send(Err(failed.into())).map_err(drop),
             Write::Impression(_, reply) => reply.send(Err(failed)).map_err(drop),
+            Write::Facts(_, reply) => reply.send(Err(failed)).map_err(drop),
         };
     }
 }

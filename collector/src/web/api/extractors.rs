@@ -10,6 +10,9 @@ use crate::web::error::ManageError;
 
 /// Largest JSON body of the authenticated API.
 pub const JSON_LIMIT: usize = 16 * 1024;
+/// Largest body of the interaction-facts routes: a batch of 1 000 interactions, each with a
+/// handful of agents.
+pub const FACTS_BATCH_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()

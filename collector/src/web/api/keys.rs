@@ -79,7 +79,10 @@ pub async fn create_key<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
     let role = Role::parse(&body.role).ok_or_else(|| {
-        ManageError::BadParameter(format!("role must be read or admin, got {:?}", body.role))
+        ManageError::BadParameter(format!(
+            "role must be read, write or admin, got {:?}",
+            body.role
+        ))
     })?;
     let (record, key) = create_api_key(&state.storage, site, role, caller.actor()).await?;
     Ok(HttpResponse::Created().json(CreatedKey {

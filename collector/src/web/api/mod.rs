@@ -1,6 +1,7 @@
 //! The JSON API. Public (widget, email page): `POST /api/v1/responses`, `/api/v1/impressions`.
 //! With an API key: `/api/v1/sites/{site}` (settings), `…/scores`, `…/standings`, `…/reasons`,
-//! `…/responses` (and erasing one interaction's), `…/keys`, `…/links`, `…/webhooks`; the
+//! `…/responses` (and erasing one interaction's), `…/keys`, `…/links`, `…/webhooks`, the service side (`…/interactions`, `…/volumes`,
+//! `…/service`); the
 //! document at `/api/v1/openapi.json`.
 
 mod admission;
@@ -10,6 +11,7 @@ pub mod caller;
 mod erasure;
 pub mod extractors;
 mod impressions;
+mod interactions;
 mod keys;
 mod links;
 pub mod openapi;
@@ -18,12 +20,14 @@ mod reasons;
 mod response_list;
 mod responses;
 mod scores;
+mod service;
 mod sites;
 mod standings;
 mod webhooks;
 
 pub use erasure::erase_interaction;
 pub use impressions::record_impression;
+pub use interactions::{put_facts, put_facts_batch, show_facts};
 pub use keys::{create_key, list_keys, revoke_key};
 pub use links::create_links;
 pub use openapi::openapi_json;
@@ -31,6 +35,10 @@ pub use reasons::reasons;
 pub use response_list::list_responses;
 pub use responses::submit_response;
 pub use scores::scores;
+pub use service::{
+    drivers, put_volume, service, set_settings as set_service_settings,
+    show_settings as show_service_settings,
+};
 pub use sites::{show_site, update_site_settings};
 pub use standings::standings;
 pub use webhooks::{

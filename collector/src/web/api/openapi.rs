@@ -52,12 +52,21 @@ pub const BEARER: &str = "api_key";
         super::webhooks::list_deliveries,
         super::webhooks::delete_webhook,
         super::webhooks::rotate_webhook_secret,
+        super::interactions::put_facts,
+        super::interactions::put_facts_batch,
+        super::interactions::show_facts,
+        super::service::service,
+        super::service::drivers,
+        super::service::show_settings,
+        super::service::set_settings,
+        super::service::put_volume,
     ),
     modifiers(&Errors),
     tags(
         (name = "ingest", description = "What the widget and the hosted page send (no key)."),
         (name = "reports", description = "Scores, standings, reasons and raw answers (read key)."),
         (name = "site", description = "A site's settings, keys, links and webhooks (admin key)."),
+        (name = "service", description = "Interaction facts and active users from the site's backend (write key)."),
     )
 )]
 struct ApiDoc;
@@ -276,7 +285,7 @@ impl Modify for Errors {
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
                         "A site's API key (`koe key create`), as `Authorization: Bearer KEY`. \
-                         The requirement names the role a route needs: `read` or `admin`.",
+                         The requirement names the role a route needs: `read`, `write` (interaction facts and active users only) or `admin`.",
                     ))
                     .build(),
             ),

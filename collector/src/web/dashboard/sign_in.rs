@@ -30,8 +30,9 @@ pub(super) async fn sign_in<S: Storage>(
         return html(StatusCode::FORBIDDEN, view::sign_in(t, true));
     }
     let record = match access::key_presented(&state.storage, &form.api_key).await {
-        Ok(Some(record)) => record,
-        Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
+        // A write key is a backend's, for sending facts: it reads nothing, here either.
+        Ok(Some(record)) if record.role.allows(crate::storage::Role::Read) => record,
+        Ok(_) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
         Err(error) => return failed(error),
     };
     let site = match state.sites.find_by_id(&state.storage, record.site_id).await {

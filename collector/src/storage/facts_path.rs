@@ -1,0 +1,193 @@
+//! The facts half of the write path, written once for both backends: a call's facts merged
+//! into what is stored ([`apply_facts`]), and the drivers an answer moves when its
+//! interaction has facts ([`answer_driver_changes`]: every write of answers calls it). Each
+//! runs inside the caller's transaction; each backend's connection gives the reads and locks
+//! ([`WriteTx`]).
+//!
+//! Answers and facts of one interaction may arrive in any order, and on PostgreSQL at the same
+//! moment on two connections: both sides first take the interaction's lock (facts
+//! exclusively, answers shared: `WriteTx::lock_interactions`), so each sees what the other
+//! committed and the drivers count every answer whose interaction has facts exactly once.
+
+use std::collections::BTreeMap;
+
+use koe_shared::InteractionId;
+
+use super::facts::{Facts, FactsOutcome};
+use super::write_path::WriteTx;
+use super::{FactsRefusal, FactsSaved, FactsWrite, StorageError, StoredFacts};
+use crate::facts::rollup::{
+    DriverChanges, ServiceChanges, add_driver_changes, add_service_changes, day_of,
+};
+use crate::ids::SiteId;
+use crate::responses::ResponseState;
+
+/// Applies a call's facts in order; stores nothing and gives every refusal when any entry
+/// breaks a rule. The caller owns the transaction.
+pub(super) async fn apply_facts<T: WriteTx>(
+    tx: &mut T,
+    write: &FactsWrite,
+) -> Result<FactsOutcome, StorageError>
+where
+    T::Db: Facts,
+{
+    let site_id = write.site_id;
+    let mut ids: Vec<InteractionId> = write
+        .entries
+        .iter()
+        .map(|e| e.interaction.clone())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    tx.lock_interactions(site_id, &ids, true).await?;
+    let settings = T::Db::settings_of(tx, site_id).await?;
+    let before: BTreeMap<InteractionId, StoredFacts> = tx.facts_of_many(site_id, &ids).await?;
+    let mut current = before.clone();
+    let today = jiff::Timestamp::from_millisecond(write.now_ms)
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?
+        .to_zoned(write.zone.clone())
+        .date();
+    let mut saved = Vec::with_capacity(write.entries.len());
+    let mut refusals = Vec::new();
+    for (index, entry) in write.entries.iter().enumerate() {
+        let prior = current.get(&entry.interaction);
+        let base = prior.map(|p| p.facts.clone()).unwrap_or_default();
+        let facts = match base.merged(&entry.update) {
+            Ok(facts) => facts,
+            Err(error) => {
+                refusals.push(FactsRefusal {
+                    index,
+                    interaction: entry.interaction.clone(),
+                    error,
+                });
+                continue;
+            }
+        };
+        let first_seen = prior
+            .and_then(|p| jiff::Timestamp::from_millisecond(p.created_at_ms).ok())
+            .map_or(today, |at| at.to_zoned(write.zone.clone()).date());
+        let day = day_of(&facts, &write.zone, first_seen);
+        let stored = StoredFacts {
+            facts: facts.clone(),
+            day,
+            customer: match entry.customer {
+                None => prior.and_then(|p| p.customer),
+                Some(customer) => customer,
+            },
+            created_at_ms: prior.map_or(write.now_ms, |p| p.created_at_ms),
+            updated_at_ms: write.now_ms,
+        };
+        saved.push(FactsSaved {
+            interaction: entry.interaction.clone(),
+            created: !before.contains_key(&entry.interaction),
+            facts,
+            day,
+        });
+        current.insert(entry.interaction.clone(), stored);
+    }
+    if !refusals.is_empty() {
+        return Ok(Err(refusals));
+    }
+    let changed: Vec<InteractionId> = current
+        .iter()
+        .filter(|(id, after)| before.get(*id) != Some(after))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if changed.is_empty() {
+        return Ok(Ok(saved));
+    }
+    let answers: BTreeMap<InteractionId, ResponseState> = tx
+        .responses_of(site_id, &changed)
+        .await?
+        .into_iter()
+        .map(|r| (r.interaction, r.state))
+        .collect();
+    let mut service = ServiceChanges::new();
+    let mut drivers = DriverChanges::new();
+    for id in &changed {
+        let (old, new) = (before.get(id), &current[id]);
+        add_service_changes(
+            &mut service,
+            old.map(|o| (&o.facts, o.day)),
+            Some((&new.facts, new.day)),
+            settings.credit,
+        );
+        let answer = answers.get(id);
+        add_driver_changes(
+            &mut drivers,
+            (old.map(|o| &o.facts), answer),
+            (Some(&new.facts), answer),
+        );
+        T::Db::upsert_facts(tx, site_id, id, new).await?;
+    }
+    T::Db::apply_service_changes(tx, site_id, &service).await?;
+    T::Db::apply_driver_changes(tx, site_id, &drivers).await?;
+    Ok(Ok(saved))
+}
+
+/// An answer's change, for the drivers: its interaction, and its counted state before and
+/// after (either absent: created, erased).
+pub(super) type AnswerChange = (InteractionId, Option<ResponseState>, Option<ResponseState>);
+
+/// Moves the drivers by what these answers' changes move where their interactions have facts.
+/// The caller took the interactions' locks (shared) before reading the answers.
+pub(super) async fn answer_driver_changes<T: WriteTx>(
+    tx: &mut T,
+    site_id: SiteId,
+    changes: &[AnswerChange],
+) -> Result<(), StorageError>
+where
+    T::Db: Facts,
+{
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<InteractionId> = changes.iter().map(|(id, _, _)| id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let facts = tx.facts_of_many(site_id, &ids).await?;
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let mut drivers = DriverChanges::new();
+    for (id, before, after) in changes {
+        let Some(stored) = facts.get(id) else {
+            continue;
+        };
+        add_driver_changes(
+            &mut drivers,
+            (Some(&stored.facts), before.as_ref()),
+            (Some(&stored.facts), after.as_ref()),
+        );
+    }
+    T::Db::apply_driver_changes(tx, site_id, &drivers).await
+}
+
+/// Erases an interaction's facts with what they counted in the service rollups and drivers
+/// (`answer`: its counted response, if it still has one). The caller owns the transaction.
+pub(super) async fn erase_facts<T: WriteTx>(
+    tx: &mut T,
+    site_id: SiteId,
+    interaction: &InteractionId,
+    answer: Option<&ResponseState>,
+) -> Result<bool, StorageError>
+where
+    T::Db: Facts,
+{
+    let Some(stored) = T::Db::delete_facts(tx, site_id, interaction).await? else {
+        return Ok(false);
+    };
+    let settings = T::Db::settings_of(tx, site_id).await?;
+    let mut service = ServiceChanges::new();
+    add_service_changes(
+        &mut service,
+        Some((&stored.facts, stored.day)),
+        None,
+        settings.credit,
+    );
+    let mut drivers = DriverChanges::new();
+    add_driver_changes(&mut drivers, (Some(&stored.facts), answer), (None, None));
+    T::Db::apply_service_changes(tx, site_id, &service).await?;
+    T::Db::apply_driver_changes(tx, site_id, &drivers).await?;
+    Ok(true)
+}
