@@ -77,6 +77,10 @@ fn merged(
 ) -> Vec<(Cut, usize, String, DriverCounters)> {
     let mut bands: Vec<(Cut, usize, String, DriverCounters)> = Vec::new();
     for row in rows {
+        // A band whose answers all moved elsewhere keeps a row of zeros.
+        if row.counters.csat_n == 0 && row.counters.nps_n == 0 {
+            continue;
+        }
         let (order, label) = match row.cut {
             Cut::Frt => {
                 let bucket: usize = row.band.parse().unwrap_or(frt::BUCKETS - 1);

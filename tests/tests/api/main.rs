@@ -26,6 +26,7 @@ mod reports;
 mod responses;
 mod retention;
 mod scanners;
+mod service_facts;
 mod shared_limits;
 mod site_rebuilds;
 mod site_timezone;
