@@ -3,6 +3,7 @@
 use koe_shared::Locale;
 
 use super::dashboard_pages::PageTexts;
+use super::service::ServiceTexts;
 
 #[derive(Debug)]
 pub struct Texts {
@@ -40,6 +41,8 @@ pub struct Texts {
     pub insights: &'static InsightTexts,
     /// The pages: tabs, filters, cards, the agent page, channels, the comment feed.
     pub pages: &'static PageTexts,
+    /// The Service page: the service KPIs and what goes with unhappy customers.
+    pub service: &'static ServiceTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -96,6 +99,7 @@ pub static EN: Texts = Texts {
         unhappy: "Unhappy answers",
     },
     pages: &super::dashboard_pages::EN,
+    service: &super::service::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -152,6 +156,7 @@ pub static JA: Texts = Texts {
         unhappy: "不満の回答数",
     },
     pages: &super::dashboard_pages::JA,
+    service: &super::service::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -1,6 +1,7 @@
 //! The words of the dashboard's pages — the tabs, the filters, the overview's cards, the agent
 //! page, the channels and the comment feed — in English and Japanese. (The sign-in page, the
-//! tables' columns and the insights' words are in `dashboard.rs`.)
+//! tables' columns and the insights' words are in `dashboard.rs`; the Service page's in
+//! `service.rs`.)
 
 #[derive(Debug)]
 pub struct PageTexts {
@@ -11,8 +12,8 @@ pub struct PageTexts {
     pub flag_column: &'static str,
     /// Names a table's scrolling box apart from the section it is in: "Standings: table".
     pub table_suffix: &'static str,
-    /// Overview, Agents, Channels, Comments.
-    pub tabs: [&'static str; 4],
+    /// Overview, Agents, Channels, Comments, Service.
+    pub tabs: [&'static str; 5],
     pub filters: &'static str,
     pub compare_with: &'static str,
     /// The previous period, the same dates a year earlier.
@@ -73,7 +74,7 @@ pub static EN: PageTexts = PageTexts {
     pages_label: "Pages of comments",
     flag_column: "Flag",
     table_suffix: "table",
-    tabs: ["Overview", "Agents", "Channels", "Comments"],
+    tabs: ["Overview", "Agents", "Channels", "Comments", "Service"],
     filters: "Filters",
     compare_with: "Compare with",
     compare_options: ["the previous period", "the same dates a year earlier"],
@@ -129,7 +130,7 @@ pub static JA: PageTexts = PageTexts {
     pages_label: "コメントのページ",
     flag_column: "印",
     table_suffix: "表",
-    tabs: ["概要", "担当者", "チャネル", "コメント"],
+    tabs: ["概要", "担当者", "チャネル", "コメント", "サービス"],
     filters: "絞り込み",
     compare_with: "比較対象",
     compare_options: ["前の期間", "前年の同じ期間"],

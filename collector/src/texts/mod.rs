@@ -5,4 +5,5 @@
 pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;
+pub mod service;
 pub mod survey;

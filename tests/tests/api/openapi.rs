@@ -39,7 +39,8 @@ fn operations(document: &Value, site: &str) -> Vec<(String, String, Option<Strin
             let concrete = path
                 .replace("{site}", site)
                 .replace("{id}", "999999")
-                .replace("{interaction}", "nothing-here");
+                .replace("{interaction}", "nothing-here")
+                .replace("{day}", "2026-11-30");
             found.push((method.to_uppercase(), concrete, role));
         }
     }
@@ -64,8 +65,11 @@ async fn every_documented_operation_is_routed_and_guarded<S: TestBackend>() {
         "bearer"
     );
     let operations = operations(&document, app.site.key());
-    assert_eq!(operations.len(), 18, "{operations:?}");
+    assert_eq!(operations.len(), 26, "{operations:?}");
     let (_, read_key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
+        .await
+        .unwrap();
+    let (_, write_key) = create_api_key(&app.storage, &app.site.site, Role::Write, Actor::Cli)
         .await
         .unwrap();
     for (method, path, role) in operations {
@@ -92,9 +96,20 @@ async fn every_documented_operation_is_routed_and_guarded<S: TestBackend>() {
         };
         assert_eq!(status, 401, "{method} {path} without a key: {body}");
         let as_reader = request().bearer_auth(&read_key).send().await.unwrap();
+        let as_writer = request().bearer_auth(&write_key).send().await.unwrap();
         match role.as_str() {
-            "admin" => assert_eq!(as_reader.status(), 403, "{method} {path} with a read key"),
-            "read" => assert_ne!(as_reader.status(), 403, "{method} {path} with a read key"),
+            "admin" => {
+                assert_eq!(as_reader.status(), 403, "{method} {path} with a read key");
+                assert_eq!(as_writer.status(), 403, "{method} {path} with a write key");
+            }
+            "read" => {
+                assert_ne!(as_reader.status(), 403, "{method} {path} with a read key");
+                assert_eq!(as_writer.status(), 403, "{method} {path} with a write key");
+            }
+            "write" => {
+                assert_eq!(as_reader.status(), 403, "{method} {path} with a read key");
+                assert_ne!(as_writer.status(), 403, "{method} {path} with a write key");
+            }
             other => panic!("{method} {path} needs an unknown role {other}"),
         }
     }

@@ -104,27 +104,30 @@ pub(super) const LOCK_INTERACTIONS: &str = "SELECT count(pg_advisory_xact_lock($
 pub(super) const SHARE_INTERACTIONS: &str = "SELECT count(pg_advisory_xact_lock_shared($2, k)) \
      FROM (SELECT DISTINCT k FROM unnest(CAST($1 AS INTEGER[])) AS t (k) ORDER BY k) AS keys";
 
-/// The second keys of a site's interactions' locks, sorted: a hash of the site and the
-/// interaction (two that share a key only wait for each other needlessly).
+/// How many interaction locks a site has: interactions share them by hash, so that a
+/// transaction holds at most this many however many interactions it writes (an import of
+/// thousands would otherwise outgrow PostgreSQL's lock table). Two interactions that share a
+/// lock only wait for each other when one of them is a write of facts.
+pub(super) const INTERACTION_LOCKS_PER_SITE: u32 = 256;
+
+/// The second keys of a site's interactions' locks, sorted, each once: the site's id spread
+/// over the key space, plus a hash of the interaction modulo [`INTERACTION_LOCKS_PER_SITE`].
 pub(super) fn interaction_keys(
     site_id: SiteId,
     interactions: &[koe_shared::InteractionId],
 ) -> Vec<i32> {
+    let fnv = |bytes: &[u8]| {
+        // FNV-1a: stable across processes and collectors.
+        bytes.iter().fold(0x811c_9dc5_u32, |hash, byte| {
+            (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+        })
+    };
+    let base = fnv(&site_id.get().to_be_bytes());
     let mut keys: Vec<i32> = interactions
         .iter()
         .map(|interaction| {
-            // FNV-1a over the site's id and the interaction: stable across processes.
-            let mut hash: u32 = 0x811c_9dc5;
-            for byte in site_id
-                .get()
-                .to_be_bytes()
-                .iter()
-                .chain(interaction.as_str().as_bytes())
-            {
-                hash ^= u32::from(*byte);
-                hash = hash.wrapping_mul(0x0100_0193);
-            }
-            i32::from_ne_bytes(hash.to_ne_bytes())
+            let slot = fnv(interaction.as_str().as_bytes()) % INTERACTION_LOCKS_PER_SITE;
+            i32::from_ne_bytes(base.wrapping_add(slot).to_ne_bytes())
         })
         .collect();
     keys.sort_unstable();

@@ -40,6 +40,8 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     /// The page size of a responses download that is one page of the feed.
     pub limit: Option<String>,
+    /// The Service page's topic (the helpdesk's category).
+    pub topic: Option<String>,
 }
 
 /// Why a page's filters cannot be shown.
@@ -121,8 +123,24 @@ pub struct Filters {
     pub lang: &'static str,
 }
 
-fn non_empty(value: &Option<String>) -> Option<String> {
+/// The URL's value, `None` when absent or blank (a form's empty field means no filter).
+pub fn non_empty(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.trim().is_empty())
+}
+
+/// The URL's report parameters as the report parsers take them (`ReportQuery::parse`,
+/// `ServiceQuery::parse`): the range and bucket as given, blank filters left out; no grouping
+/// and no comparison.
+pub fn report_parameters(query: &PageQuery) -> RawReportQuery {
+    RawReportQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        bucket: query.bucket.clone(),
+        team: non_empty(&query.team),
+        channel: non_empty(&query.channel),
+        agent: non_empty(&query.agent),
+        ..RawReportQuery::default()
+    }
 }
 
 impl Filters {
@@ -132,16 +150,7 @@ impl Filters {
             None => Compare::Previous,
             Some(c) => Compare::parse(&c).ok_or(ParamError::Compare(c))?,
         };
-        let raw = RawReportQuery {
-            from: query.from.clone(),
-            to: query.to.clone(),
-            bucket: query.bucket.clone(),
-            team: non_empty(&query.team),
-            channel: non_empty(&query.channel),
-            agent: non_empty(&query.agent),
-            ..RawReportQuery::default()
-        };
-        let report = ReportQuery::parse(&raw, today)?;
+        let report = ReportQuery::parse(&report_parameters(query), today)?;
         let days = (report.to - report.from).get_days() + 1;
         if report.bucket == Bucket::Day && days > MAX_DAILY_POINTS {
             return Err(FilterError::TooManyDays(days));

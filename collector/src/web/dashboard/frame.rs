@@ -17,10 +17,17 @@ pub enum Tab {
     Agents,
     Channels,
     Comments,
+    Service,
 }
 
 impl Tab {
-    const ALL: [Self; 4] = [Self::Overview, Self::Agents, Self::Channels, Self::Comments];
+    const ALL: [Self; 5] = [
+        Self::Overview,
+        Self::Agents,
+        Self::Channels,
+        Self::Comments,
+        Self::Service,
+    ];
 
     /// The tab's label.
     pub fn label(self, t: &Texts) -> &'static str {
@@ -35,7 +42,14 @@ impl Tab {
             Self::Agents => "/agents",
             Self::Channels => "/channels",
             Self::Comments => "/comments",
+            Self::Service => "/service",
         }
+    }
+
+    /// Whether the page compares with an earlier period (the Service page reads its trend
+    /// instead: its form keeps the URL's choice hidden, for the other tabs' links).
+    pub fn compares(self) -> bool {
+        !matches!(self, Self::Service)
     }
 }
 
@@ -83,6 +97,9 @@ pub struct Frame<'a> {
     pub from: String,
     pub to: String,
     pub buckets: Vec<Choice<'a>>,
+    /// Whether the form shows the comparison (otherwise it keeps `compare` hidden).
+    pub compare_filter: bool,
+    pub compare: &'a str,
     pub compares: Vec<Choice<'a>>,
     pub channels: Vec<Choice<'a>>,
     pub team: &'a str,
@@ -103,8 +120,9 @@ pub struct Frame<'a> {
     message_after: &'static str,
 }
 
-/// The fields of the filters form, in its order: the shared filters, then the comment feed's.
-const FORM_ORDER: [&str; 14] = [
+/// The fields of the filters form, in its order: the shared filters, then the comment feed's,
+/// then the Service page's.
+const FORM_ORDER: [&str; 15] = [
     "from",
     "to",
     "bucket",
@@ -119,6 +137,7 @@ const FORM_ORDER: [&str; 14] = [
     "reason",
     "has_comment",
     "flagged",
+    "topic",
 ];
 
 /// `Some(value)` of the URL's parameter when it is given and not empty.
@@ -199,6 +218,8 @@ impl<'a> Frame<'a> {
             from: r.from.to_string(),
             to: r.to.to_string(),
             buckets,
+            compare_filter: tab.compares(),
+            compare: filters.compare.as_str(),
             compares,
             channels,
             team: r.team.as_ref().map_or("", |t| t.as_str()),
@@ -281,9 +302,12 @@ impl<'a> Frame<'a> {
         let compare = given(&query.compare).unwrap_or(Compare::Previous.as_str());
         let channel = given(&query.channel).unwrap_or_default();
         let agent_filter = !matches!(tab, Tab::Agents);
+        // A page that does not compare still shows a bad comparison, marked, to be corrected.
+        let compare_filter = tab.compares() || problem.fields.contains(&"compare");
         // Where the message goes: after the last field it is about that the form shows.
         let shown = |field: &str| {
             (field != "agent" || agent_filter)
+                && (field != "compare" || compare_filter)
                 && (FORM_ORDER[..7].contains(&field)
                     || page_params.iter().any(|(name, _)| *name == field))
         };
@@ -308,6 +332,8 @@ impl<'a> Frame<'a> {
                 ["day", "week", "month", "all"].into_iter().zip(t.buckets),
                 bucket,
             ),
+            compare_filter,
+            compare,
             compares: choices_keeping(
                 [Compare::Previous, Compare::PreviousYear]
                     .map(Compare::as_str)

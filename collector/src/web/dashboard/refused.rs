@@ -47,6 +47,7 @@ fn own_parameters(tab: Tab) -> &'static [&'static str] {
             "flagged",
         ],
         Tab::Channels => &["sort"],
+        Tab::Service => &["topic"],
         Tab::Overview | Tab::Agents => &[],
     }
 }
@@ -61,12 +62,13 @@ fn value_of<'q>(query: &'q PageQuery, name: &str) -> Option<&'q str> {
         "has_comment" => &query.has_comment,
         "flagged" => &query.flagged,
         "sort" => &query.sort,
+        "topic" => &query.topic,
         _ => return None,
     };
     value.as_deref()
 }
 
-/// The words the comment feed's form labels a parameter with.
+/// The words a page's form labels one of its own parameters with.
 fn label(t: &Texts, name: &str) -> String {
     let p = &t.pages;
     match name {
@@ -77,6 +79,7 @@ fn label(t: &Texts, name: &str) -> String {
         "reason" => t.insights.reason.to_owned(),
         "has_comment" => p.has_comment.to_owned(),
         "flagged" => p.flagged_filter.to_owned(),
+        "topic" => t.service.topic.to_owned(),
         other => other.to_owned(),
     }
 }
@@ -96,6 +99,8 @@ pub fn place_of(req: &HttpRequest) -> (Tab, Option<String>) {
         Tab::Channels
     } else if path.ends_with("/comments") {
         Tab::Comments
+    } else if path.ends_with("/service") {
+        Tab::Service
     } else {
         Tab::Overview
     };

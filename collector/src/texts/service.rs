@@ -1,0 +1,138 @@
+//! The words of the dashboard's Service page — the service KPIs' cards, what goes with unhappy
+//! customers, the bands of each cut — in English and Japanese. (The frame, the tables' shared
+//! columns and the low-n badge are in `dashboard.rs` and `dashboard_pages.rs`.)
+
+#[derive(Debug)]
+pub struct ServiceTexts {
+    /// The topic filter's label.
+    pub topic: &'static str,
+    pub kpis: &'static str,
+    pub kpis_help: &'static str,
+    /// The cards' names: FCR from the facts, first response time, handled per day,
+    /// self-resolution, contact rate (CSAT and NPS are named by their abbreviations).
+    pub fcr: &'static str,
+    pub frt: &'static str,
+    pub handled: &'static str,
+    pub self_resolution: &'static str,
+    pub contact_rate: &'static str,
+    /// The lines under a card's value.
+    pub survey_fcr: &'static str,
+    pub p90: &'static str,
+    pub within_target: &'static str,
+    pub resolved: &'static str,
+    pub interactions: &'static str,
+    pub contacts: &'static str,
+    /// A card without facts in the range; the self-resolution card without help-article answers.
+    pub no_interactions: &'static str,
+    pub no_self_resolution: &'static str,
+    /// Before the reason the contact rate cannot be computed (the reason is the collector's own
+    /// sentence, in English).
+    pub cannot_compute: &'static str,
+    /// Follows a card's name to name its line chart: "CSAT % over time".
+    pub trend_suffix: &'static str,
+    /// "Not narrowed by agent, topic": the words before and after the list of filters that do
+    /// not apply to a figure, and the list's separator.
+    pub not_narrowed: [&'static str; 2],
+    pub list_separator: &'static str,
+    /// The filters, as the sentence above names them: agent, channel, topic.
+    pub filter_names: [&'static str; 3],
+    pub unhappy: &'static str,
+    pub unhappy_help: &'static str,
+    pub cut: &'static str,
+    pub band: &'static str,
+    pub difference: &'static str,
+    pub finding: &'static str,
+    pub called_out: &'static str,
+    pub no_clear_difference: &'static str,
+    pub no_unhappy: &'static str,
+    pub bands: &'static str,
+    pub bands_help: &'static str,
+    pub vs_rest: &'static str,
+    /// A band's CSAT or NPS against the rest: higher, lower, no clear difference.
+    pub vs_rest_verdicts: [&'static str; 3],
+    pub no_bands: &'static str,
+    /// The cuts: first response time, contacts, handled by, topic.
+    pub cuts: [&'static str; 4],
+    /// Who handled an interaction: a human, a bot alone, a bot then a human.
+    pub handled_by: [&'static str; 3],
+}
+
+pub static EN: ServiceTexts = ServiceTexts {
+    topic: "Topic",
+    kpis: "Service over the range",
+    kpis_help: "Each figure covers the whole range, with its 95 % interval and n; the line under it follows it period by period (Per). CSAT and NPS come from the survey, the others from the interactions' facts your helpdesk sends.",
+    fcr: "FCR % (facts)",
+    frt: "First response time (median)",
+    handled: "Interactions handled per day",
+    self_resolution: "Self-resolution %",
+    contact_rate: "Contacts per 100 active users",
+    survey_fcr: "Customers say resolved",
+    p90: "90th percentile",
+    within_target: "Within target",
+    resolved: "Resolved",
+    interactions: "Interactions",
+    contacts: "Contacts",
+    no_interactions: "No interactions in this range yet.",
+    no_self_resolution: "No help-article answers in this range yet.",
+    cannot_compute: "Cannot be computed",
+    trend_suffix: " over time",
+    not_narrowed: ["Not narrowed by ", ""],
+    list_separator: ", ",
+    filter_names: ["agent", "channel", "topic"],
+    unhappy: "What goes with unhappy customers",
+    unhappy_help: "Bands of the service facts whose CSAT is lower than that of the rest of the range's answers, clearest first. A band is called out only when the 95 % interval of the difference stays below 0; the others show no clear difference.",
+    cut: "Fact",
+    band: "Band",
+    difference: "CSAT against the rest (points, 95 % interval)",
+    finding: "Finding",
+    called_out: "Clearly lower",
+    no_clear_difference: "No clear difference",
+    no_unhappy: "No band has a lower CSAT than the rest of the answers.",
+    bands: "CSAT and NPS by band",
+    bands_help: "Every band of each fact, with the answers of its interactions; against the rest means against every other answer in the range.",
+    vs_rest: "Against the rest",
+    vs_rest_verdicts: ["Higher", "Lower", "No clear difference"],
+    no_bands: "No survey answers joined to interaction facts in this range yet.",
+    cuts: ["First response time", "Contacts", "Handled by", "Topic"],
+    handled_by: ["A person", "A bot alone", "A bot, then a person"],
+};
+
+pub static JA: ServiceTexts = ServiceTexts {
+    topic: "トピック",
+    kpis: "期間全体のサービス指標",
+    kpis_help: "各数値は期間全体の値で、95%信頼区間と件数を併記しています。下の線は集計単位ごとの推移です。CSATとNPSはアンケートから、それ以外はヘルプデスクから送られた対応記録から計算しています。",
+    fcr: "FCR（%・対応記録）",
+    frt: "初回応答時間（中央値）",
+    handled: "1日あたりの対応件数",
+    self_resolution: "自己解決率（%）",
+    contact_rate: "アクティブユーザー100人あたりの問い合わせ数",
+    survey_fcr: "お客様の回答による解決",
+    p90: "90パーセンタイル",
+    within_target: "目標時間内",
+    resolved: "解決率",
+    interactions: "対応件数",
+    contacts: "問い合わせ数",
+    no_interactions: "この期間の対応記録はまだありません。",
+    no_self_resolution: "この期間のヘルプ記事への回答はまだありません。",
+    cannot_compute: "算出できません",
+    trend_suffix: "の推移",
+    not_narrowed: ["", "では絞り込んでいません"],
+    list_separator: "・",
+    filter_names: ["担当者", "チャネル", "トピック"],
+    unhappy: "不満のお客様に共通すること",
+    unhappy_help: "CSATが期間内のほかの回答より低い区分を、差がはっきりしている順に並べています。差の95%信頼区間が0を下回る区分だけを「明らかに低い」とし、それ以外は「明確な差なし」としています。",
+    cut: "項目",
+    band: "区分",
+    difference: "ほかの回答とのCSATの差（ポイント・95%信頼区間）",
+    finding: "判定",
+    called_out: "明らかに低い",
+    no_clear_difference: "明確な差なし",
+    no_unhappy: "ほかの回答よりCSATが低い区分はありません。",
+    bands: "区分別のCSATとNPS",
+    bands_help: "各項目のすべての区分と、その対応への回答です。「ほかとの差」は期間内のほかのすべての回答との差です。",
+    vs_rest: "ほかとの差",
+    vs_rest_verdicts: ["高い", "低い", "明確な差なし"],
+    no_bands: "この期間、対応記録と結び付いたアンケート回答はまだありません。",
+    cuts: ["初回応答時間", "問い合わせ回数", "対応者", "トピック"],
+    handled_by: ["有人", "ボットのみ", "ボットから有人"],
+};
