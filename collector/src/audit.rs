@@ -35,6 +35,8 @@ pub enum AuditAction {
     SiteUpdated,
     /// History brought in from a file (`koe import`).
     ResponsesImported,
+    /// Interaction facts brought in from a file (`koe import --format interactions`).
+    InteractionsImported,
     WebhookAdded,
     WebhookRemoved,
     /// A webhook's signing secret replaced (the old one signing beside it for a grace).

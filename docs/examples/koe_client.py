@@ -28,6 +28,18 @@ time zone (from its settings, `GET /api/v1/sites/{site}`), the zone its days are
 
 On an HTTP error the API's JSON error body {"error": code, "message": …} is printed to stderr
 (non-JSON bodies and unreachable servers are wrapped in the same shape) and the exit code is 1.
+
+Service facts (README, "Service facts"; docs/metrics.md): import this file as a module and call
+
+    put_facts(base, site, key, "chat-1042", {"resolved_at": "2026-12-01T16:30:00+09:00", …})
+    put_facts_batch(base, site, key, {"chat-1042": {…}, "mail-77": {…}})   # up to 1 000
+    put_volume(base, site, key, "2026-12-01", 2000)                        # active users
+    service_report(base, site, key, start="2026-12-01", end="2026-12-07", bucket="day",
+                   group_by=["agent"])                                      # or drivers=True
+
+The first three need a `write` key (`koe key create --site SITE_KEY --role write`; an admin key
+also works), service_report a `read` key. They fail like the rest: the error body on stderr,
+exit 1 — a refused fact is 422 "invalid_facts" whose "field" names what to fix.
 """
 import argparse
 import datetime
@@ -63,6 +75,59 @@ def call(method, url, key, body=None):
     sys.exit(1)
 
 
+def site_url(base, site):
+    """The API's address of one site: BASE/api/v1/sites/SITE."""
+    return "%s/api/v1/sites/%s" % (base.rstrip("/"), urllib.parse.quote(site, safe=""))
+
+
+def put_facts(base, site, key, interaction, facts):
+    """Sends one interaction's facts (PUT …/interactions/{interaction}).
+
+    Only the keys in `facts` change: a key left out keeps what Koe stored, None clears it (a
+    reopen: {"resolved_at": None, "reopened": 1, "contacts": 2}), a value replaces it. Times are
+    RFC 3339 text with an offset ("2026-12-01T16:00:00+09:00"). Returns what is stored:
+    {"interaction", "status": "created" | "updated", "counts_on": "YYYY-MM-DD", "facts": {…}}.
+    """
+    url = "%s/interactions/%s" % (site_url(base, site), urllib.parse.quote(interaction, safe=""))
+    return call("PUT", url, key, facts)
+
+
+def put_facts_batch(base, site, key, facts_by_interaction):
+    """Sends up to 1 000 interactions' facts in one call (POST …/interactions): a dict of
+    interaction id → facts, each as put_facts takes them. All are stored or none; returns
+    {"created": n, "updated": n, "interactions": [as put_facts returns, in order]}.
+    """
+    if len(facts_by_interaction) > 1000:
+        raise ValueError("a batch holds at most 1000 interactions: send the rest in another")
+    body = {"interactions": [{"interaction": interaction, "facts": facts}
+                             for interaction, facts in facts_by_interaction.items()]}
+    return call("POST", site_url(base, site) + "/interactions", key, body)
+
+
+def put_volume(base, site, key, day, active_users):
+    """Sets a local day's active users, the contact rate's denominator (PUT …/volumes/{day});
+    `day` is "YYYY-MM-DD" or a datetime.date in the site's time zone. Last write wins."""
+    day = day.isoformat() if hasattr(day, "isoformat") else day
+    return call("PUT", "%s/volumes/%s" % (site_url(base, site), day), key,
+                {"active_users": active_users})
+
+
+def service_report(base, site, key, start=None, end=None, bucket=None, group_by=(),
+                   drivers=False, **filters):
+    """Reads the service KPIs (GET …/service) or, with drivers=True, satisfaction against the
+    facts (GET …/service/drivers). `start` and `end` are local days ("YYYY-MM-DD", both ends
+    inclusive; default: the 30 days to today), `bucket` day | week | month | all, `group_by`
+    any of agent, channel, team, topic; `filters` agent=, channel=, team=, topic= (the drivers
+    take team and channel). Every KPI comes as {"value", "low", "high", "n"} or None.
+    """
+    query = {"from": start, "to": end, "bucket": bucket,
+             "group_by": ",".join(group_by) or None}
+    query.update(filters)
+    query = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+    path = "/service/drivers" if drivers else "/service"
+    return call("GET", site_url(base, site) + path + ("?" + query if query else ""), key)
+
+
 def main():
     env = os.environ.get
     p = argparse.ArgumentParser(description="Make Koe rating links and print this week's scores.")
@@ -76,7 +141,7 @@ def main():
     for name, var in (("url", "KOE_URL"), ("site", "KOE_SITE"), ("key", "KOE_API_KEY")):
         if not getattr(args, name):
             p.error("--%s is required (or set %s)" % (name, var))
-    site_api = "%s/api/v1/sites/%s" % (args.url.rstrip("/"), urllib.parse.quote(args.site, safe=""))
+    site_api = site_url(args.url, args.site)
 
     # 1. Rating links: 201 with survey_url, csat/nps [{score, url}], html, text, expires_at;
     #    or 200 {"interaction": …, "suppressed": "sampled_out" | "cooldown"}.

@@ -74,11 +74,12 @@ fn screenshot() -> Result<(), String> {
                 "language::",
                 "dashboard::",
                 "rating_links::the_email",
+                "service_page::",
             ]),
         "photograph the widget and the dashboard",
     )?;
     eprintln!(
-        "screenshots in build/screenshots/: widget-en.png, widget-ja.png, dashboard-PAGE-en.png and -ja.png (overview, agents, agent, channels, comments), dashboard-overview-phone-ja.png, email-en.png, email-ja.png, survey-page-en.png, survey-page-ja.png"
+        "screenshots in build/screenshots/: widget-en.png, widget-ja.png, dashboard-PAGE-en.png and -ja.png (overview, agents, agent, channels, comments, service), dashboard-overview-phone-ja.png, email-en.png, email-ja.png, survey-page-en.png, survey-page-ja.png"
     );
     Ok(())
 }

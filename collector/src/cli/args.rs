@@ -62,7 +62,8 @@ pub(super) enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Bring answers in from a file: Koe's responses CSV, Chatwoot's CSAT report, or any CSV.
+    /// Bring history in from a file: answers (Koe's responses CSV, Chatwoot's CSAT report, or
+    /// any CSV) or interaction facts (--format interactions).
     Import {
         #[command(flatten)]
         args: super::import::ImportArgs,
@@ -72,15 +73,18 @@ pub(super) enum Command {
     /// Alerts on unhappy customers: webhooks and their deliveries.
     #[command(subcommand)]
     Webhook(super::webhooks::WebhookCommand),
-    /// Scores by agent, channel, team and time, read from the rollups.
+    /// Scores by agent, channel, team and time, read from the rollups; with --service the
+    /// service KPIs of the interaction facts, with --drivers satisfaction against them.
     Report {
         /// The site key.
         #[arg(long)]
         site: String,
-        /// Group rows by any of agent, channel, team (comma-separated). Not with --standings.
+        /// Group rows by any of agent, channel, team (comma-separated; with --service also
+        /// topic). Not with --standings or --drivers.
         #[arg(long, value_name = "GROUPS")]
         by: Option<String>,
-        /// day, week (from Monday; the default), month or all. Not with --standings.
+        /// day, week (from Monday; the default), month or all. Not with --standings or
+        /// --drivers.
         #[arg(long)]
         bucket: Option<String>,
         /// First local day, YYYY-MM-DD (default: 29 days before --to).
@@ -89,7 +93,8 @@ pub(super) enum Command {
         /// Last local day, YYYY-MM-DD (default: today in the site's time zone).
         #[arg(long)]
         to: Option<String>,
-        /// Only this agent's answers.
+        /// Only this agent's answers (with --service: the interactions credited to them). Not
+        /// with --drivers.
         #[arg(long)]
         agent: Option<String>,
         /// Only this channel's answers (chat, email, phone, …).
@@ -104,10 +109,25 @@ pub(super) enum Command {
         #[arg(long)]
         standings: bool,
         /// Compare every row with the period just before, or with the same dates a year earlier.
-        /// Not with --standings.
+        /// Not with --standings, --service or --drivers.
         #[arg(long, value_parser = ["previous", "previous_year"])]
         compare: Option<String>,
-        /// How to print: a table, JSON (as the API answers) or CSV (for a spreadsheet).
+        /// The service KPIs from the interaction facts (instead of the score rows): handled per
+        /// day, resolution, FCR, first response time, share within target, contact rate and
+        /// self-resolution; takes --by (also topic), --bucket, --topic and the filters, refuses
+        /// --compare.
+        #[arg(long)]
+        service: bool,
+        /// CSAT and NPS against the interaction facts — by first-response band, contacts,
+        /// handler and topic, each against the rest of the range — and what goes with unhappy
+        /// customers; takes --from, --to, --team and --channel, prints a table or JSON.
+        #[arg(long)]
+        drivers: bool,
+        /// With --service: only this topic (the helpdesk's category).
+        #[arg(long)]
+        topic: Option<String>,
+        /// How to print: a table, JSON (as the API answers) or CSV (for a spreadsheet; not for
+        /// --drivers).
         #[arg(long, value_parser = ["table", "json", "csv"], default_value = "table")]
         format: String,
         #[command(flatten)]

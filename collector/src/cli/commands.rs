@@ -7,8 +7,10 @@ use koe_shared::{CustomerId, SiteKey};
 use serde_json::json;
 
 use super::DatabaseName;
+use super::report_flags::ReportKind;
 use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
+use crate::report::service::ServiceQuery;
 use crate::report::{self, ReportQuery, query::RawReportQuery};
 use crate::sites::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
 use crate::sites::{Origin, SiteTimeZone};
@@ -35,8 +37,10 @@ pub(super) enum StorageCommand {
     Report {
         site: SiteKey,
         query: RawReportQuery,
-        /// Agent standings instead of score rows.
-        standings: bool,
+        /// Score rows, agent standings, service KPIs or drivers.
+        kind: ReportKind,
+        /// `--topic`, for the service KPIs.
+        topic: Option<String>,
         format: String,
     },
     Link {
@@ -150,15 +154,38 @@ impl StorageCommand {
             Self::Report {
                 site,
                 query,
-                standings,
+                kind,
+                topic,
                 format,
             } => {
                 let site = storage
                     .site_by_key(&site)
                     .await?
                     .with_context(|| format!("no site has the key {site}"))?;
+                match kind {
+                    ReportKind::Service => {
+                        let query = ServiceQuery::parse(&query, &topic, site.today())?;
+                        let report = report::load_service(&storage, &site, &query).await?;
+                        match format.as_str() {
+                            "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                            "csv" => print!("{}", report::csv::service(&report)),
+                            _ => print!("{}", report::service_table::service(&report)),
+                        }
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    ReportKind::Drivers => {
+                        let query = ServiceQuery::parse(&query, &topic, site.today())?;
+                        let drivers = report::load_drivers(&storage, &site, &query).await?;
+                        match format.as_str() {
+                            "json" => println!("{}", serde_json::to_string_pretty(&drivers)?),
+                            _ => print!("{}", report::service_table::drivers(&drivers)),
+                        }
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    ReportKind::Scores | ReportKind::Standings => {}
+                }
                 let query = ReportQuery::parse(&query, site.today())?;
-                if standings {
+                if kind == ReportKind::Standings {
                     let ranked = report::standings::Standings {
                         site: site.key.to_string(),
                         from: query.from.to_string(),

@@ -157,7 +157,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
             }),
         ),
-        Command::Import { args, db } => (db, StorageCommand::Import(args.parse()?)),
+        Command::Import { args, db } => {
+            let customer_key = settings.checked_customer_key()?.map(str::to_owned);
+            (db, StorageCommand::Import(args.parse(customer_key)?))
+        }
         Command::Webhook(command) => {
             let (db, action) = command.split(settings.webhook_reach());
             (db, StorageCommand::Webhook(action))
@@ -254,15 +257,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             team,
             standings,
             compare,
+            service,
+            drivers,
+            topic,
             format,
             db,
         } => {
-            report_flags::refuse_score_flags_with_standings(
+            let kind = report_flags::ReportFlags {
                 standings,
-                by.as_deref(),
-                bucket.as_deref(),
-                compare.as_deref(),
-            )?;
+                service,
+                drivers,
+                by: by.as_deref(),
+                bucket: bucket.as_deref(),
+                compare: compare.as_deref(),
+                agent: agent.as_deref(),
+                topic: topic.as_deref(),
+                format: &format,
+            }
+            .kind()?;
             let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
             let query = RawReportQuery {
                 from,
@@ -279,7 +291,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 StorageCommand::Report {
                     site,
                     query,
-                    standings,
+                    kind,
+                    topic,
                     format,
                 },
             )

@@ -33,8 +33,7 @@ use serde::Serialize;
 
 use super::values::shown;
 use super::{
-    Bounded, MAX_BAD_LISTED, MAX_CELL_BYTES, MAX_LINE_BYTES, MAX_LINES, READ_BUFFER, clip,
-    seen_key,
+    Bounded, MAX_BAD_LISTED, MAX_CELL_BYTES, MAX_LINE_BYTES, MAX_LINES, READ_BUFFER, clip, seen_key,
 };
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
@@ -118,7 +117,7 @@ pub enum InteractionsError {
     )]
     TooManyLines { max: u64 },
     /// Rows that break a rule; nothing was stored.
-    #[error("{count} bad row(s) (the first on line {}): nothing imported", .bad.first().map_or(0, |b| b.line))]
+    #[error("{count} bad row(s): nothing imported")]
     BadRows {
         /// Rows after the header.
         rows: u64,
@@ -252,12 +251,13 @@ impl Layout {
                 "interaction is empty: every row names its interaction",
             )
         })?;
-        InteractionId::try_from(cell).map_err(|e| BadRow::new(line, Some("interaction"), e.to_string()))
+        InteractionId::try_from(cell)
+            .map_err(|e| BadRow::new(line, Some("interaction"), e.to_string()))
     }
 
     /// A row's facts, as a PUT would send them, checked by the API's rules.
     fn facts(&self, line: u64, record: &csv::StringRecord) -> Result<FactsBody, BadRow> {
-        let text = |cell: &str| Ok(cell.to_owned());
+        let text = |cell: &str| -> Result<String, String> { Ok(cell.to_owned()) };
         let body = FactsBody {
             channel: self.value(line, record, "channel", |c| {
                 c.parse::<Channel>().map_err(|e: ParseError| e.to_string())
@@ -277,7 +277,8 @@ impl Layout {
             reopened: self.value(line, record, "reopened", |c| count("reopened", c))?,
             contacts: self.value(line, record, "contacts", |c| count("contacts", c))?,
             handled_by: self.value(line, record, "handled_by", |c| {
-                c.parse::<HandledBy>().map_err(|e: ParseError| e.to_string())
+                c.parse::<HandledBy>()
+                    .map_err(|e: ParseError| e.to_string())
             })?,
             agents: self.value(line, record, "agents", agents)?,
         };
@@ -297,14 +298,19 @@ fn count(field: &str, cell: &str) -> Result<u32, String> {
                 .filter(|v| v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(v))
                 .map(|v| v as u32)
         })
-        .ok_or_else(|| format!("{field} must be a whole number of 0 or more, got {}", shown(cell)))
+        .ok_or_else(|| {
+            format!(
+                "{field} must be a whole number of 0 or more, got {}",
+                shown(cell)
+            )
+        })
 }
 
 /// Agent ids separated by `|`, each with an optional `:share` (`aiko:0.7|ken:0.3`): the text
 /// after an id's last `:` is its share, so an id holding a `:` is listed with one.
 fn agents(cell: &str) -> Result<Vec<AgentShare>, String> {
     cell.split('|')
-        .map(|part| {
+        .map(|part| -> Result<AgentShare, String> {
             let part = part.trim();
             let (agent, share) = match part.rsplit_once(':') {
                 None => (part, None),
@@ -319,8 +325,12 @@ fn agents(cell: &str) -> Result<Vec<AgentShare>, String> {
                     (agent.trim(), Some(share))
                 }
             };
-            let agent = AgentId::try_from(agent)
-                .map_err(|e| format!("agents: {e} (in {}; agents are separated by |)", shown(part)))?;
+            let agent = AgentId::try_from(agent).map_err(|e| {
+                format!(
+                    "agents: {e} (in {}; agents are separated by |)",
+                    shown(part)
+                )
+            })?;
             Ok(AgentShare { agent, share })
         })
         .collect()
@@ -506,8 +516,8 @@ pub async fn run<S: FactsStore + AccessStore + CustomerStore>(
         path: path.display().to_string(),
         error,
     })?;
-    let read = match read(file) {
-        Ok(read) => read,
+    let checked = match read(file) {
+        Ok(checked) => checked,
         Err(InteractionsError::BadRows { rows, bad, count }) => {
             summary.rows = rows;
             summary.bad = bad;
@@ -516,15 +526,15 @@ pub async fn run<S: FactsStore + AccessStore + CustomerStore>(
         }
         Err(error) => return Err(error),
     };
-    summary.rows = read.rows;
-    summary.blank = read.blank;
-    summary.interactions = read.interactions.len() as u64;
-    if dry_run || read.interactions.is_empty() {
+    summary.rows = checked.rows;
+    summary.blank = checked.blank;
+    summary.interactions = checked.interactions.len() as u64;
+    if dry_run || checked.interactions.is_empty() {
         return Ok(summary);
     }
     let key = surveying::customer_key(customer_key, storage).await?;
     let total = summary.interactions;
-    let mut rows = read.interactions.into_iter();
+    let mut rows = checked.interactions.into_iter();
     let mut stopped: Option<StorageError> = None;
     loop {
         let (lines, entries): (Vec<u64>, Vec<FactsEntry>) = rows
@@ -675,7 +685,10 @@ mod tests {
         assert_eq!(f.handled_by, Some(Some(HandledBy::BotThenHuman)));
         assert_eq!(
             f.agents,
-            Some(Some(vec![agent("aiko", Some(0.7)), agent("ken", Some(0.3))]))
+            Some(Some(vec![
+                agent("aiko", Some(0.7)),
+                agent("ken", Some(0.3))
+            ]))
         );
 
         for row in &read.interactions[1..] {
@@ -694,21 +707,31 @@ mod tests {
         assert_eq!(read.len(), 1);
         assert_eq!(read[0].interaction.as_str(), "T-1");
         assert_eq!(read[0].facts.contacts, Some(Some(2)));
-        assert_eq!(read[0].facts.channel, None, "a column not in the file: absent");
+        assert_eq!(
+            read[0].facts.channel, None,
+            "a column not in the file: absent"
+        );
     }
 
     #[test]
     fn a_cjk_topic_is_read_whole() {
         let read = entries(&file(&[
             "T-1,,,配送 / 返品,,,,,,,,",
-            &format!("T-2,,,{},,,,,,,,", "配".repeat(64)),
+            format!("T-2,,,{},,,,,,,,", "配".repeat(64)).as_str(),
             "T-3,,,\"配送, 返品\",,,,,,,,",
         ]));
         let topics: Vec<String> = read
             .iter()
             .map(|e| e.facts.topic.clone().unwrap().unwrap().to_string())
             .collect();
-        assert_eq!(topics, ["配送 / 返品", &"配".repeat(64), "配送, 返品"]);
+        assert_eq!(
+            topics,
+            vec![
+                "配送 / 返品".to_owned(),
+                "配".repeat(64),
+                "配送, 返品".to_owned()
+            ]
+        );
     }
 
     #[test]
@@ -723,7 +746,11 @@ mod tests {
             (
                 "some shares",
                 "aiko:0.5|ken|mia",
-                vec![agent("aiko", Some(0.5)), agent("ken", None), agent("mia", None)],
+                vec![
+                    agent("aiko", Some(0.5)),
+                    agent("ken", None),
+                    agent("mia", None),
+                ],
             ),
             (
                 "spaces around",
@@ -738,7 +765,7 @@ mod tests {
             ("山田太郎", "山田太郎:1", vec![agent("山田太郎", Some(1.0))]),
         ];
         for (what, cell, expected) in cases {
-            let read = entries(&file(&[&format!("T-1,,,,,,,,,,,\"{cell}\"")]));
+            let read = entries(&file(&[format!("T-1,,,,,,,,,,,\"{cell}\"").as_str()]));
             assert_eq!(read[0].facts.agents, Some(Some(expected)), "{what}");
         }
     }
@@ -746,16 +773,29 @@ mod tests {
     #[test]
     fn every_bad_cell_is_refused_naming_its_line_and_field() {
         let long_id = "x".repeat(129);
-        let many = (0..21).map(|i| format!("a{i}")).collect::<Vec<_>>().join("|");
+        let many = (0..21)
+            .map(|i| format!("a{i}"))
+            .collect::<Vec<_>>()
+            .join("|");
         let cases: Vec<(&str, String, &str, &str)> = vec![
-            ("no interaction", ",chat,,,,,,,,,,".into(), "interaction", "is empty"),
+            (
+                "no interaction",
+                ",chat,,,,,,,,,,".into(),
+                "interaction",
+                "is empty",
+            ),
             (
                 "an interaction too long",
                 format!("{long_id},,,,,,,,,,,"),
                 "interaction",
                 "at most 128",
             ),
-            ("an unknown channel", "T-1,fax,,,,,,,,,,".into(), "channel", "channel must be one of"),
+            (
+                "an unknown channel",
+                "T-1,fax,,,,,,,,,,".into(),
+                "channel",
+                "channel must be one of",
+            ),
             (
                 "a control character in a team",
                 "T-1,,\"to\u{7}kyo\",,,,,,,,,".into(),
@@ -810,37 +850,87 @@ mod tests {
                 "resolved_at",
                 "earlier than opened_at",
             ),
-            ("a negative reopen count", "T-1,,,,,,,,-1,,,".into(), "reopened", "whole number"),
-            ("a reopen count in words", "T-1,,,,,,,,once,,,".into(), "reopened", "\"once\""),
-            ("no contacts", "T-1,,,,,,,,,0,,".into(), "contacts", "at least 1"),
-            ("half a contact", "T-1,,,,,,,,,1.5,,".into(), "contacts", "whole number"),
+            (
+                "a negative reopen count",
+                "T-1,,,,,,,,-1,,,".into(),
+                "reopened",
+                "whole number",
+            ),
+            (
+                "a reopen count in words",
+                "T-1,,,,,,,,once,,,".into(),
+                "reopened",
+                "\"once\"",
+            ),
+            (
+                "no contacts",
+                "T-1,,,,,,,,,0,,".into(),
+                "contacts",
+                "at least 1",
+            ),
+            (
+                "half a contact",
+                "T-1,,,,,,,,,1.5,,".into(),
+                "contacts",
+                "whole number",
+            ),
             (
                 "an unknown handler",
                 "T-1,,,,,,,,,,robot,".into(),
                 "handled_by",
                 "must be one of human, bot, bot_then_human",
             ),
-            ("a handler in capitals", "T-1,,,,,,,,,,Human,".into(), "handled_by", "must be one of"),
+            (
+                "a handler in capitals",
+                "T-1,,,,,,,,,,Human,".into(),
+                "handled_by",
+                "must be one of",
+            ),
             (
                 "a share in words",
                 "T-1,,,,,,,,,,,aiko:half".into(),
                 "agents",
                 "share from 0 to 1",
             ),
-            ("a share over 1", "T-1,,,,,,,,,,,aiko:1.5".into(), "agents", "more than 1"),
+            (
+                "a share over 1",
+                "T-1,,,,,,,,,,,aiko:1.5".into(),
+                "agents",
+                "more than 1",
+            ),
             (
                 "shares adding up to more than 1",
                 "T-1,,,,,,,,,,,aiko:0.6|ken:0.5".into(),
                 "agents",
                 "more than 1",
             ),
-            ("a negative share", "T-1,,,,,,,,,,,aiko:-0.1".into(), "agents", "from 0 to 1"),
-            ("an agent twice", "T-1,,,,,,,,,,,aiko|ken|aiko".into(), "agents", "more than once"),
-            ("an empty agent", "T-1,,,,,,,,,,,aiko||ken".into(), "agents", "must not be empty"),
-            ("21 agents", format!("T-1,,,,,,,,,,,{many}"), "agents", "at most 20"),
+            (
+                "a negative share",
+                "T-1,,,,,,,,,,,aiko:-0.1".into(),
+                "agents",
+                "from 0 to 1",
+            ),
+            (
+                "an agent twice",
+                "T-1,,,,,,,,,,,aiko|ken|aiko".into(),
+                "agents",
+                "more than once",
+            ),
+            (
+                "an empty agent",
+                "T-1,,,,,,,,,,,aiko||ken".into(),
+                "agents",
+                "must not be empty",
+            ),
+            (
+                "21 agents",
+                format!("T-1,,,,,,,,,,,{many}"),
+                "agents",
+                "at most 20",
+            ),
         ];
         for (what, row, field, why) in cases {
-            let bad = refused(&file(&["T-0,chat,,,,,,,,,,", &row]));
+            let bad = refused(&file(&["T-0,chat,,,,,,,,,,", row.as_str()]));
             assert_eq!(bad.len(), 1, "{what}: {bad:?}");
             assert_eq!(
                 (bad[0].line, bad[0].field),
@@ -874,7 +964,7 @@ mod tests {
             ),
         ];
         for (what, row, field, why) in cases {
-            let text = file(&["T-0,chat,,,,,,,,,,", &row, "T-9,,,,,,,,,,,"]);
+            let text = file(&["T-0,chat,,,,,,,,,,", row.as_str(), "T-9,,,,,,,,,,,"]);
             match read(text.as_bytes()) {
                 Err(InteractionsError::BadRows { rows, bad, count }) => {
                     assert_eq!((rows, count), (3, 1), "{what}: {bad:?}");
@@ -896,7 +986,11 @@ mod tests {
         ]);
         let bad = refused(&text);
         assert_eq!(bad.len(), 1, "{bad:?}");
-        assert_eq!((bad[0].line, bad[0].field), (6, Some("contacts")), "{bad:?}");
+        assert_eq!(
+            (bad[0].line, bad[0].field),
+            (6, Some("contacts")),
+            "{bad:?}"
+        );
 
         let fine = text.replace(",0,,", ",1,,");
         let read = read(fine.as_bytes()).unwrap();
@@ -939,7 +1033,10 @@ mod tests {
         ];
         for (what, text, named) in cases {
             let error = read(text.as_bytes()).unwrap_err();
-            assert!(matches!(error, InteractionsError::Header(_)), "{what}: {error:?}");
+            assert!(
+                matches!(error, InteractionsError::Header(_)),
+                "{what}: {error:?}"
+            );
             let message = error.to_string();
             for name in named {
                 assert!(message.contains(name), "{what}: {message}");
@@ -963,17 +1060,24 @@ mod tests {
             matches!(error, InteractionsError::TooManyLines { max: 3 }),
             "{error:?}"
         );
-        assert!(error.to_string().contains("split it into files of at most 3 rows"));
+        assert!(
+            error
+                .to_string()
+                .contains("split it into files of at most 3 rows")
+        );
     }
 
     #[test]
     fn a_quote_left_open_stops_the_reading_at_its_line() {
-        let text = format!(
-            "{HEADER}T-1,,,\"open,,,,,,,,\n{}",
-            "T-9,,,,,,,,,,,\n".repeat(10_000)
-        );
+        let mut text = HEADER.to_owned();
+        text.push_str("T-1,,,\"open,,,,,,,,\n");
+        text.push_str(&"T-9,,,,,,,,,,,\n".repeat(10_000));
         let bad = refused(&text);
-        assert_eq!((bad.len(), bad[0].line, bad[0].field), (1, 2, None), "{bad:?}");
+        assert_eq!(
+            (bad.len(), bad[0].line, bad[0].field),
+            (1, 2, None),
+            "{bad:?}"
+        );
         assert!(bad[0].why.contains("64 KiB"), "{bad:?}");
     }
 }

@@ -23,10 +23,15 @@
 //! being buffered whole); interactions remembered as 16-byte digests; at most
 //! [`MAX_BAD_LISTED`] bad lines listed (the rest counted), each echoing at most a short piece of
 //! its cell.
+//!
+//! Interaction facts (`--format interactions`, the service side) come in through
+//! [`interactions`]: the same bounds, but checked by the facts' rules and stored through
+//! `crate::interactions::record`.
 
 pub mod chatwoot;
 mod columns;
 pub mod dates;
+pub mod interactions;
 pub mod koe_csv;
 pub mod mapped;
 mod values;

@@ -129,6 +129,11 @@ pub fn standings(standings: &Standings) -> String {
         "difference_low",
         "difference_high",
         "flag",
+        "handled",
+        "resolution_rate",
+        "resolution_rate_low",
+        "resolution_rate_high",
+        "frt_median_secs",
     ];
     let rows = standings.agents.iter().map(|a| {
         let mut cells = vec![
@@ -159,47 +164,25 @@ pub fn standings(standings: &Standings) -> String {
             }
             .to_owned(),
         );
+        match a.service {
+            Some(service) => {
+                cells.push(number(service.handled));
+                match service.resolution_rate {
+                    Some(r) => cells.extend([number(r.value), number(r.low), number(r.high)]),
+                    None => cells.extend(["", "", ""].map(str::to_owned)),
+                }
+                cells.push(
+                    service
+                        .frt_median
+                        .map(|p| number(p.seconds))
+                        .unwrap_or_default(),
+                );
+            }
+            None => cells.extend(["0", "", "", "", ""].map(str::to_owned)),
+        }
         cells
     });
     table(&header, rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use koe_shared::metrics::proportion_percent;
-
-    use super::*;
-    use crate::report::standings::Standing;
-
-    #[test]
-    fn standings_are_one_csv_row_per_agent_with_names_defused() {
-        let ranked = Standings {
-            site: "site_shop".into(),
-            from: "2026-11-01".into(),
-            to: "2026-11-30".into(),
-            agents: vec![Standing {
-                rank: 1,
-                agent: "=cmd".into(),
-                team: Some("tokyo".into()),
-                csat: proportion_percent(2, 3).unwrap(),
-                shrunk: 70.0,
-                against_team: None,
-                flag: None,
-            }],
-        };
-        let csv = standings(&ranked);
-        let mut lines = csv.lines();
-        assert_eq!(
-            lines.next(),
-            Some(
-                "\u{feff}rank,agent,team,csat,csat_low,csat_high,csat_n,shrunk,rest_csat,rest_n,\
-                 difference,difference_low,difference_high,flag"
-            )
-        );
-        let row = lines.next().unwrap();
-        assert!(row.starts_with("1,'=cmd,tokyo,66.67,"), "{csv}");
-        assert!(row.ends_with(",3,70.00,,0,,,,"), "{csv}");
-    }
 }
 
 /// The service KPIs as CSV: the group columns, the bucket, interactions and contacts, then
@@ -280,4 +263,44 @@ pub fn service(report: &super::service::ServiceReport) -> String {
         cells
     });
     table(&header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use koe_shared::metrics::proportion_percent;
+
+    use super::*;
+    use crate::report::standings::Standing;
+
+    #[test]
+    fn standings_are_one_csv_row_per_agent_with_names_defused() {
+        let ranked = Standings {
+            site: "site_shop".into(),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            agents: vec![Standing {
+                rank: 1,
+                agent: "=cmd".into(),
+                team: Some("tokyo".into()),
+                csat: proportion_percent(2, 3).unwrap(),
+                shrunk: 70.0,
+                against_team: None,
+                flag: None,
+                service: None,
+            }],
+        };
+        let csv = standings(&ranked);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "\u{feff}rank,agent,team,csat,csat_low,csat_high,csat_n,shrunk,rest_csat,rest_n,\
+                 difference,difference_low,difference_high,flag,handled,resolution_rate,\
+                 resolution_rate_low,resolution_rate_high,frt_median_secs"
+            )
+        );
+        let row = lines.next().unwrap();
+        assert!(row.starts_with("1,'=cmd,tokyo,66.67,"), "{csv}");
+        assert!(row.ends_with(",3,70.00,,0,,,,,0,,,,"), "{csv}");
+    }
 }

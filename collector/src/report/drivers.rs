@@ -62,7 +62,7 @@ pub struct UnhappyBand {
 /// NPS counts as the 11-score histogram `koe_shared` reads (detractors at 0, passives at 7,
 /// promoters at 9: only the three groups matter).
 fn nps_counts(n: i64, promoters: i64, detractors: i64) -> [u64; 11] {
-    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    let count = |v: i64| u64::try_from(v.max(0)).unwrap_or(0);
     let mut counts = [0; 11];
     counts[0] = count(detractors);
     counts[9] = count(promoters);
@@ -120,20 +120,20 @@ pub fn build(
     let answered = |c: &ScoreCounts| c.csat.iter().sum::<u64>();
     let (all_sat, all_n) = (satisfied(overall), answered(overall));
     let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    let whole = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let all_nps_n = whole(overall.nps.iter().sum());
+    let all_promoters = whole(overall.nps[9] + overall.nps[10]);
+    let all_detractors = whole(overall.nps[..=6].iter().sum());
     let bands: Vec<DriverBand> = merged(settings, rows)
         .into_iter()
         .map(|(cut, _, band, c)| {
             let (sat, n) = (count(c.csat_sat), count(c.csat_n));
             let band_nps = nps_counts(c.nps_n, c.nps_pro, c.nps_det);
-            let mut rest_nps = overall.nps;
-            for (rest, mine) in rest_nps.iter_mut().zip(band_nps) {
-                *rest = rest.saturating_sub(mine);
-            }
-            // Grouped like the band's: the rest keeps its detractors, passives and promoters.
+            // The rest, grouped first: promoters, passives and detractors less the band's.
             let rest_nps = nps_counts(
-                rest_nps.iter().sum::<u64>() as i64,
-                (rest_nps[9] + rest_nps[10]) as i64,
-                rest_nps[..=6].iter().sum::<u64>() as i64,
+                all_nps_n - c.nps_n,
+                all_promoters - c.nps_pro,
+                all_detractors - c.nps_det,
             );
             DriverBand {
                 cut: cut.as_str().to_owned(),
@@ -178,5 +178,42 @@ pub fn build(
         nps: overall.nps(),
         bands,
         unhappy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The band's NPS against the rest's: the rest is every other answer, grouped before the
+    /// band is taken out (a band of a 10 and an 8 against a lone 3: NPS 50 against −100).
+    #[test]
+    fn the_rest_is_every_other_answer_grouped_before_the_band_is_taken_out() {
+        let mut overall = ScoreCounts::default();
+        overall.nps[10] = 1;
+        overall.nps[8] = 1;
+        overall.nps[3] = 1;
+        let rows = vec![DriverRow {
+            cut: Cut::Frt,
+            band: format!("{:02}", frt::bucket_of(60_000)),
+            counters: DriverCounters {
+                nps_n: 2,
+                nps_pro: 1,
+                ..DriverCounters::default()
+            },
+        }];
+        let drivers = build(
+            "site",
+            ("2026-11-01".parse().unwrap(), "2026-11-30".parse().unwrap()),
+            &ServiceSettings::default(),
+            &overall,
+            rows,
+        );
+        let band = &drivers.bands[0];
+        assert_eq!(band.band, "< 1 h");
+        assert_eq!(band.nps.map(|e| e.value), Some(50.0));
+        let change = band.nps_vs_rest.unwrap();
+        assert_eq!(change.before.value, -100.0);
+        assert_eq!(change.difference, 150.0);
     }
 }

@@ -11,7 +11,7 @@ use super::service::{self, ServiceInputs, ServiceQuery, ServiceReport};
 use super::standings::{self, Standing};
 use super::{Bucket, Report, ReportQuery, build};
 use crate::sites::Site;
-use crate::storage::{FactsStore, ReportStore, StorageError};
+use crate::storage::{FactsStore, ReportStore, ServiceFilter, StorageError};
 
 /// The site's report for a parsed query, built from its rollups (see `Storage::report_rollups`):
 /// its cost follows the rollup rows in the range, never the number of responses.
@@ -56,7 +56,7 @@ pub async fn load<S: ReportStore>(
 /// `standings::rank`. A team filter keeps the agents listed under that team, each with all
 /// their answers (storage reads every team's rows to choose it).
 #[tracing::instrument(name = "report::load_standings", skip_all, fields(site = %site.key))]
-pub async fn load_standings<S: ReportStore>(
+pub async fn load_standings<S: ReportStore + FactsStore>(
     storage: &S,
     site: &Site,
     query: &ReportQuery,
@@ -65,7 +65,51 @@ pub async fn load_standings<S: ReportStore>(
     if let Some(team) = &query.team {
         agents.retain(|agent| agent.team.as_deref() == Some(team.as_str()));
     }
-    Ok(standings::rank(&agents))
+    let mut ranked = standings::rank(&agents);
+    // Each agent's service figures: every interaction credited to them in the range (their
+    // team's and others'), as their CSAT counts every answer of theirs.
+    let service = ServiceQuery {
+        from: query.from,
+        to: query.to,
+        bucket: Bucket::All,
+        group_by: vec!["agent"],
+        filter: ServiceFilter {
+            agent: None,
+            team: None,
+            channel: query.channel.map(|c| c.as_str().to_owned()),
+            topic: None,
+        },
+    };
+    let settings = storage.service_settings(site.id).await?;
+    let rows = storage
+        .service_rows(
+            site.id,
+            (service.from, service.to),
+            service.bucket,
+            &service.group_by,
+            &service.filter,
+        )
+        .await?;
+    let report = service::build(
+        site.key.as_str(),
+        &service,
+        &settings,
+        0,
+        rows,
+        &ServiceInputs::default(),
+    );
+    for standing in &mut ranked {
+        standing.service = report
+            .rows
+            .iter()
+            .find(|row| row.agent.as_deref() == Some(standing.agent.as_str()))
+            .map(|row| standings::AgentService {
+                handled: row.interactions,
+                resolution_rate: row.resolution_rate,
+                frt_median: row.frt_median,
+            });
+    }
+    Ok(ranked)
 }
 
 /// The site's service KPIs for a parsed query, from its service rollups, its active users and

@@ -10,6 +10,7 @@ pub mod params;
 pub mod query;
 pub mod reasons;
 pub mod service;
+pub mod service_table;
 pub mod standings;
 pub mod table;
 

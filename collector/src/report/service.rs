@@ -149,8 +149,9 @@ pub struct ServiceRow {
     /// Why `contact_rate` is missing, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_rate_missing: Option<String>,
-    /// Help-article answers "yes" ÷ all help-article answers, in percent (rows not grouped by
-    /// agent or topic: articles have neither).
+    /// Help-article answers "yes" ÷ all help-article answers, in percent: on rows of the whole
+    /// site or a team only (not grouped, no agent, topic or other channel filtered: articles
+    /// have none of these).
     pub self_resolution: Option<Estimate>,
     pub low_n: bool,
 }
@@ -261,7 +262,17 @@ pub fn build(
             let start: Date = row.bucket_start.parse().unwrap_or(query.from);
             let days = bucket_days(start, query.bucket, query.from, query.to);
             let (contact_rate, contact_rate_missing) = contact_rate(query, c, &days, inputs);
-            let self_resolution = match query.groups("agent") || query.groups("topic") {
+            // Help-article answers have no agent and no topic, and are one channel's: shown
+            // on ungrouped rows of the whole site or a team.
+            let whole_site = query.group_by.is_empty()
+                && query.filter.agent.is_none()
+                && query.filter.topic.is_none()
+                && query
+                    .filter
+                    .channel
+                    .as_deref()
+                    .is_none_or(|c| c == "help_center");
+            let self_resolution = match !whole_site {
                 true => None,
                 false => inputs
                     .self_resolution

@@ -68,6 +68,22 @@ pub struct Standing {
     /// The agent against the rest of the team; absent when the rest has no answers.
     pub against_team: Option<AgainstTeam>,
     pub flag: Option<Flag>,
+    /// The service facts of the interactions credited to the agent in the range (the site's
+    /// crediting rule), beside their CSAT: "many handled, low resolution" shows here. Absent
+    /// when no facts credit them.
+    pub service: Option<AgentService>,
+}
+
+/// An agent's service figures in a range (docs/metrics.md, "Service facts").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AgentService {
+    /// Interactions credited to the agent (a share counts as its part).
+    #[serde(serialize_with = "metrics::serialize_rounded")]
+    pub handled: f64,
+    /// Resolved ÷ handled, in percent.
+    pub resolution_rate: Option<Estimate>,
+    /// Median first response time.
+    pub frt_median: Option<super::service::Percentile>,
 }
 
 /// The standings of a range, as the API, `koe report --standings` and its CSV give them.
@@ -212,6 +228,7 @@ pub fn rank(agents: &[AgentCounts]) -> Vec<Standing> {
                     high: c.high,
                 }),
                 flag,
+                service: None,
             })
         })
         .collect();
@@ -330,6 +347,7 @@ mod tests {
             shrunk: 99.99999999999999,
             against_team: None,
             flag: None,
+            service: None,
         };
         let json = serde_json::to_string(&standing).unwrap();
         assert!(!json.contains("99.999"), "{json}");

@@ -253,6 +253,9 @@ pub fn standings(standings: &Standings) -> String {
         "shrunk",
         "vs rest of team (95 %)",
         "flag",
+        "handled",
+        "resolved % (95 %)",
+        "FRT median",
     ];
     let mut rows = vec![Vec::from(header.map(str::to_owned))];
     for a in &standings.agents {
@@ -274,6 +277,16 @@ pub fn standings(standings: &Standings) -> String {
             format!("{:.1}", a.shrunk),
             against,
             flag.to_owned(),
+            a.service
+                .map_or("–".into(), |s| format!("{:.1}", s.handled)),
+            a.service
+                .and_then(|s| s.resolution_rate)
+                .map_or("–".into(), |r| estimate(Some(r), 1)),
+            a.service
+                .and_then(|s| s.frt_median)
+                .map_or("–".into(), |p| {
+                    crate::facts::settings::duration(p.seconds.round() as i64)
+                }),
         ]);
     }
     let agents = match standings.agents.len() {
@@ -357,6 +370,7 @@ mod tests {
                     shrunk: 79.5,
                     against_team: None,
                     flag: None,
+                    service: None,
                 })
                 .collect(),
         };
@@ -489,6 +503,7 @@ mod tests {
                     high: -52.854,
                 }),
                 flag: Some(Flag::Below),
+                service: None,
             }],
         };
         let table = standings(&ranked);
@@ -505,6 +520,10 @@ mod tests {
         let ken = lines.next().unwrap();
         assert!(ken.contains("(none)"), "{table}");
         assert!(ken.contains("-65.0 (-73.8–-52.9)"), "{table}");
-        assert!(ken.ends_with("below the rest of the team"), "{table}");
+        assert!(ken.contains("below the rest of the team"), "{table}");
+        assert!(
+            ken.trim_end().ends_with("–"),
+            "no facts credit ken: his service columns say so: {table}"
+        );
     }
 }

@@ -1,196 +1,29 @@
-//! Interaction facts as stored: the `interactions` rows, the service rollups and drivers they
-//! move, a site's active users per day and its service settings. Here are the capability's
-//! trait ([`FactsStore`]), the part of it written once for both backends (`facts_store!`),
-//! and the statements with their SQL ([`Facts`]). Writing facts is each backend's (SQLite
-//! through its writer, PostgreSQL in a transaction of its own) over `facts_path.rs`.
-
-use std::future::Future;
+//! Interaction facts as stored: the statements of the capability with their SQL ([`Facts`],
+//! usable inside a caller's transaction) over the `interactions` rows, the service rollups and
+//! drivers they move, a site's active users per day and its service settings; and the reads of
+//! the service reports. The trait callers hold is `facts_store.rs`; writing facts is each
+//! backend's (SQLite through its writer, PostgreSQL in a transaction of its own) over
+//! `facts_path.rs`.
 
 use jiff::civil::Date;
 use koe_shared::InteractionId;
-use koe_shared::facts::AgentShare;
 
+use super::rows::FactsRow;
 use super::sql::for_koe_databases;
-use super::{
-    CustomerHash, DriverRow, FactsRefusal, FactsSaved, FactsWrite, GroupedService, ServiceFilter,
-    StorageError, StoredFacts,
-};
+use super::{DriverRow, GroupedService, ServiceFilter, StorageError, StoredFacts};
 use crate::facts::frt::{BUCKETS, Histogram};
 use crate::facts::rollup::{
     Cut, DriverChanges, DriverCounters, SERVICE_COLUMNS, ServiceChanges, ServiceCounters,
     frt_column,
 };
 use crate::facts::settings::ServiceSettings;
-use crate::facts::{Credit, FactsUpdate, InteractionFacts};
 use crate::ids::SiteId;
 use crate::report::Bucket;
-
-/// What a facts call became: each entry's stored facts, or why the call stored nothing.
-pub type FactsOutcome = Result<Vec<FactsSaved>, Vec<FactsRefusal>>;
-
-/// Interaction facts, the service rollups, active users and service settings.
-pub trait FactsStore: Clone + Send + Sync + 'static {
-    /// Applies a call's updates in order in one transaction with the rollups they move: all,
-    /// or — when any entry breaks a rule — none, with every refusal.
-    fn put_facts(
-        &self,
-        write: FactsWrite,
-    ) -> impl Future<Output = Result<FactsOutcome, StorageError>> + Send;
-
-    /// An interaction's stored facts.
-    fn facts_of(
-        &self,
-        site_id: SiteId,
-        interaction: &InteractionId,
-    ) -> impl Future<Output = Result<Option<StoredFacts>, StorageError>> + Send;
-
-    /// Sets a site's active users on a local day (the contact rate's denominator).
-    fn put_volume(
-        &self,
-        site_id: SiteId,
-        day: Date,
-        active_users: i64,
-    ) -> impl Future<Output = Result<(), StorageError>> + Send;
-
-    /// Active users the site sent for the days in `from..=to`.
-    fn volumes(
-        &self,
-        site_id: SiteId,
-        from: Date,
-        to: Date,
-    ) -> impl Future<Output = Result<Vec<(Date, i64)>, StorageError>> + Send;
-
-    /// A site's service settings (the defaults when it set none).
-    fn service_settings(
-        &self,
-        site_id: SiteId,
-    ) -> impl Future<Output = Result<ServiceSettings, StorageError>> + Send;
-
-    /// Stores a site's service settings with its audit entry; a change of crediting rule
-    /// re-counts its service rollups from its stored facts in the same transaction.
-    fn set_service_settings(
-        &self,
-        entry: &crate::audit::AuditEntry,
-        settings: &ServiceSettings,
-    ) -> impl Future<Output = Result<(), StorageError>> + Send;
-
-    /// Service rollups over `from..=to`, filtered, summed per local day and the groups asked
-    /// (`agent`, `team`, `channel`, `topic`), then per bucket.
-    fn service_rows(
-        &self,
-        site_id: SiteId,
-        range: (Date, Date),
-        bucket: Bucket,
-        group_by: &[&'static str],
-        filter: &ServiceFilter,
-    ) -> impl Future<Output = Result<Vec<GroupedService>, StorageError>> + Send;
-
-    /// Answers counted per drivers cut and band over `from..=to`, filtered by team and channel.
-    fn driver_rows(
-        &self,
-        site_id: SiteId,
-        range: (Date, Date),
-        filter: &ServiceFilter,
-    ) -> impl Future<Output = Result<Vec<DriverRow>, StorageError>> + Send;
-}
 
 /// The columns an `interactions` row is read with.
 pub(super) const FACTS_COLUMNS: &str = "interaction, day, channel, team, topic, customer_hash, opened_at_ms, \
      first_response_at_ms, resolved_at_ms, reopened, contacts, handled_by, agents, created_at_ms, \
      updated_at_ms";
-
-/// An `interactions` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct FactsRow {
-    pub interaction: String,
-    pub day: String,
-    pub channel: Option<String>,
-    pub team: Option<String>,
-    pub topic: Option<String>,
-    pub customer_hash: Option<Vec<u8>>,
-    pub opened_at_ms: Option<i64>,
-    pub first_response_at_ms: Option<i64>,
-    pub resolved_at_ms: Option<i64>,
-    pub reopened: Option<i64>,
-    pub contacts: Option<i64>,
-    pub handled_by: Option<String>,
-    pub agents: String,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
-}
-
-impl FactsRow {
-    fn into_stored(self) -> Result<(InteractionId, StoredFacts), StorageError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-            StorageError::Corrupt(format!("interaction {}: {what}: {e}", self.interaction))
-        };
-        let count = |v: Option<i64>, what: &str| {
-            v.map(|n| u32::try_from(n).map_err(|e| corrupt(what, &e)))
-                .transpose()
-        };
-        let agents: Vec<AgentShare> =
-            serde_json::from_str(&self.agents).map_err(|e| corrupt("agents", &e))?;
-        let update = FactsUpdate {
-            channel: Some(
-                self.channel
-                    .as_deref()
-                    .map(str::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("channel", &e))?,
-            ),
-            team: Some(
-                self.team
-                    .clone()
-                    .map(koe_shared::TeamId::try_from)
-                    .transpose()
-                    .map_err(|e| corrupt("team", &e))?,
-            ),
-            topic: Some(
-                self.topic
-                    .clone()
-                    .map(koe_shared::facts::Topic::try_from)
-                    .transpose()
-                    .map_err(|e| corrupt("topic", &e))?,
-            ),
-            opened_at_ms: Some(self.opened_at_ms),
-            first_response_at_ms: Some(self.first_response_at_ms),
-            resolved_at_ms: Some(self.resolved_at_ms),
-            reopened: Some(count(self.reopened, "reopened")?),
-            contacts: Some(count(self.contacts, "contacts")?),
-            handled_by: Some(
-                self.handled_by
-                    .as_deref()
-                    .map(str::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("handled_by", &e))?,
-            ),
-            agents: Some(agents),
-        };
-        let facts = InteractionFacts::default()
-            .merged(&update)
-            .map_err(|e| corrupt("facts", &e))?;
-        let customer = match self.customer_hash {
-            None => None,
-            Some(bytes) => Some(CustomerHash(
-                bytes
-                    .try_into()
-                    .map_err(|_| corrupt("customer_hash", &"not 32 bytes"))?,
-            )),
-        };
-        let interaction =
-            InteractionId::try_from(self.interaction.clone()).map_err(|e| corrupt("id", &e))?;
-        Ok((
-            interaction,
-            StoredFacts {
-                facts,
-                day: self.day.parse().map_err(|e| corrupt("day", &e))?,
-                customer,
-                created_at_ms: self.created_at_ms,
-                updated_at_ms: self.updated_at_ms,
-            },
-        ))
-    }
-}
 
 /// Stored facts by interaction, from rows read.
 pub(super) fn facts_map(
@@ -249,6 +82,7 @@ const UPSERT_SETTINGS: &str = "INSERT INTO site_service (site_id, credit, frt_ta
      credit = excluded.credit, frt_target_secs = excluded.frt_target_secs, \
      frt_bands = excluded.frt_bands";
 const DELETE_SERVICE_ROLLUPS: &str = "DELETE FROM service_rollups WHERE site_id = $1";
+const DELETE_DRIVERS: &str = "DELETE FROM service_drivers WHERE site_id = $1";
 /// A chunk of a site's facts after an interaction id, in id order (a re-count's pages).
 const SELECT_FACTS_PAGE: &str = "SELECT interaction, day, channel, team, topic, customer_hash, \
      opened_at_ms, first_response_at_ms, resolved_at_ms, reopened, contacts, handled_by, agents, \
@@ -302,11 +136,18 @@ pub(super) trait Facts: sqlx::Database {
         changes: &DriverChanges,
     ) -> Result<(), StorageError>;
 
-    /// Re-counts a site's service rollups from its stored facts under `credit`.
-    async fn recount_service(
+    /// Up to 500 of a site's stored facts after an interaction id, in id order (a re-count's
+    /// pages).
+    async fn facts_page(
         conn: &mut Self::Connection,
         site_id: SiteId,
-        credit: Credit,
+        after: &str,
+    ) -> Result<Vec<(InteractionId, StoredFacts)>, StorageError>;
+
+    /// Deletes a site's service rollups and drivers (a re-count starts from nothing).
+    async fn clear_service(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
     ) -> Result<(), StorageError>;
 
     async fn upsert_volume(
@@ -493,35 +334,22 @@ for_koe_databases! {
         Ok(())
     }
 
-    async fn recount_service(
+    async fn facts_page(
         conn: &mut Self::Connection,
         site_id: SiteId,
-        credit: Credit,
-    ) -> Result<(), StorageError> {
-        sqlx::query(DELETE_SERVICE_ROLLUPS)
+        after: &str,
+    ) -> Result<Vec<(InteractionId, StoredFacts)>, StorageError> {
+        let rows: Vec<FactsRow> = sqlx::query_as(SELECT_FACTS_PAGE)
             .bind(site_id)
-            .execute(&mut *conn)
+            .bind(after)
+            .fetch_all(conn)
             .await?;
-        let mut after = String::new();
-        loop {
-            let rows: Vec<FactsRow> = sqlx::query_as(SELECT_FACTS_PAGE)
-                .bind(site_id)
-                .bind(after.as_str())
-                .fetch_all(&mut *conn)
-                .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.interaction.clone();
-            let mut changes = ServiceChanges::new();
-            for row in rows {
-                let (_, stored) = row.into_stored()?;
-                crate::facts::rollup::add_service_changes(
-                    &mut changes,
-                    None,
-                    Some((&stored.facts, stored.day)),
-                    credit,
-                );
-            }
-            Self::apply_service_changes(conn, site_id, &changes).await?;
+        rows.into_iter().map(FactsRow::into_stored).collect()
+    }
+
+    async fn clear_service(conn: &mut Self::Connection, site_id: SiteId) -> Result<(), StorageError> {
+        for sql in [DELETE_SERVICE_ROLLUPS, DELETE_DRIVERS] {
+            sqlx::query(sql).bind(site_id).execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -716,130 +544,3 @@ pub(super) fn driver_row(cut: &str, band: String, n: [i64; 5]) -> Result<DriverR
         },
     })
 }
-
-/// Implements the read side and the management writes of [`FactsStore`] (all but
-/// `put_facts`) for a backend: `$pool` for writes, `$reads` for reports, `$dialect` its report
-/// dialect.
-macro_rules! facts_store_common {
-    ($db:ty, $pool:ident, $reads:ident, $dialect:expr) => {
-        #[tracing::instrument(name = "storage::facts_of", level = "debug", skip_all)]
-        async fn facts_of(
-            &self,
-            site_id: $crate::ids::SiteId,
-            interaction: &koe_shared::InteractionId,
-        ) -> Result<Option<$crate::storage::StoredFacts>, $crate::storage::StorageError> {
-            use $crate::storage::facts::Facts as _;
-            <$db>::stored_facts(&mut *self.$pool.acquire().await?, site_id, interaction).await
-        }
-
-        #[tracing::instrument(name = "storage::put_volume", level = "debug", skip_all)]
-        async fn put_volume(
-            &self,
-            site_id: $crate::ids::SiteId,
-            day: jiff::civil::Date,
-            active_users: i64,
-        ) -> Result<(), $crate::storage::StorageError> {
-            use $crate::storage::facts::Facts as _;
-            <$db>::upsert_volume(
-                &mut *self.$pool.acquire().await?,
-                site_id,
-                day,
-                active_users,
-            )
-            .await
-        }
-
-        #[tracing::instrument(name = "storage::volumes", level = "debug", skip_all)]
-        async fn volumes(
-            &self,
-            site_id: $crate::ids::SiteId,
-            from: jiff::civil::Date,
-            to: jiff::civil::Date,
-        ) -> Result<Vec<(jiff::civil::Date, i64)>, $crate::storage::StorageError> {
-            use $crate::storage::facts::Facts as _;
-            <$db>::select_volumes(&mut *self.$reads.acquire().await?, site_id, from, to).await
-        }
-
-        #[tracing::instrument(name = "storage::service_settings", level = "debug", skip_all)]
-        async fn service_settings(
-            &self,
-            site_id: $crate::ids::SiteId,
-        ) -> Result<$crate::facts::settings::ServiceSettings, $crate::storage::StorageError> {
-            use $crate::storage::facts::Facts as _;
-            <$db>::settings_of(&mut *self.$pool.acquire().await?, site_id).await
-        }
-
-        #[tracing::instrument(name = "storage::set_service_settings", level = "debug", skip_all)]
-        async fn set_service_settings(
-            &self,
-            entry: &$crate::audit::AuditEntry,
-            settings: &$crate::facts::settings::ServiceSettings,
-        ) -> Result<(), $crate::storage::StorageError> {
-            use $crate::storage::access::Access as _;
-            use $crate::storage::facts::Facts as _;
-            let site_id = entry.site_id;
-            let mut tx = self.$pool.begin().await?;
-            <$db>::insert_audit(&mut *tx, entry).await?;
-            let before = <$db>::settings_of(&mut tx, site_id).await?;
-            <$db>::store_settings(&mut tx, site_id, settings).await?;
-            if before.credit != settings.credit {
-                <$db>::recount_service(&mut tx, site_id, settings.credit).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        }
-
-        #[tracing::instrument(name = "storage::service_rows", level = "debug", skip_all)]
-        async fn service_rows(
-            &self,
-            site_id: $crate::ids::SiteId,
-            range: (jiff::civil::Date, jiff::civil::Date),
-            bucket: $crate::report::Bucket,
-            group_by: &[&'static str],
-            filter: &$crate::storage::ServiceFilter,
-        ) -> Result<Vec<$crate::storage::GroupedService>, $crate::storage::StorageError> {
-            let (sql, binds) =
-                $crate::storage::facts::service_rows_sql($dialect.json_rows, group_by, filter);
-            let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
-                .bind(site_id)
-                .bind(range.0.to_string())
-                .bind(range.1.to_string());
-            for value in binds {
-                query = query.bind(value);
-            }
-            let (json,) = query.fetch_one(&mut *self.$reads.acquire().await?).await?;
-            $crate::storage::facts::parse_service_rows(
-                json.as_deref().unwrap_or("[]"),
-                group_by,
-                bucket,
-                range.0,
-            )
-        }
-
-        #[tracing::instrument(name = "storage::driver_rows", level = "debug", skip_all)]
-        async fn driver_rows(
-            &self,
-            site_id: $crate::ids::SiteId,
-            range: (jiff::civil::Date, jiff::civil::Date),
-            filter: &$crate::storage::ServiceFilter,
-        ) -> Result<Vec<$crate::storage::DriverRow>, $crate::storage::StorageError> {
-            let (sql, binds) = $crate::storage::facts::driver_rows_sql(filter);
-            let mut query = sqlx::query_as::<_, (String, String, i64, i64, i64, i64, i64)>(&sql)
-                .bind(site_id)
-                .bind(range.0.to_string())
-                .bind(range.1.to_string());
-            for value in binds {
-                query = query.bind(value);
-            }
-            query
-                .fetch_all(&mut *self.$reads.acquire().await?)
-                .await?
-                .into_iter()
-                .map(|(cut, band, a, b, c, d, e)| {
-                    $crate::storage::facts::driver_row(&cut, band, [a, b, c, d, e])
-                })
-                .collect()
-        }
-    };
-}
-pub(super) use facts_store_common;

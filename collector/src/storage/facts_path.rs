@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 
 use koe_shared::InteractionId;
 
-use super::facts::{Facts, FactsOutcome};
-use super::write_path::WriteTx;
-use super::{FactsRefusal, FactsSaved, FactsWrite, StorageError, StoredFacts};
+use super::facts::Facts;
+use super::write_tx::WriteTx;
+use super::{FactsOutcome, FactsRefusal, FactsSaved, FactsWrite, StorageError, StoredFacts};
 use crate::facts::rollup::{
     DriverChanges, ServiceChanges, add_driver_changes, add_service_changes, day_of,
 };
@@ -190,4 +190,64 @@ where
     T::Db::apply_service_changes(tx, site_id, &service).await?;
     T::Db::apply_driver_changes(tx, site_id, &drivers).await?;
     Ok(true)
+}
+
+/// Re-counts a site's service rollups and drivers from its stored facts and counted answers,
+/// under its crediting rule as stored now — after a change of rule, or (with `zone`) once a
+/// time-zone rebuild re-dated its answers: each interaction then counts on its day in `zone`.
+/// Holds every interaction lock of the site meanwhile. The caller owns the transaction.
+pub(super) async fn recount<T: WriteTx>(
+    tx: &mut T,
+    site_id: SiteId,
+    zone: Option<&jiff::tz::TimeZone>,
+) -> Result<(), StorageError>
+where
+    T::Db: Facts,
+{
+    tx.lock_every_interaction(site_id).await?;
+    let settings = T::Db::settings_of(tx, site_id).await?;
+    T::Db::clear_service(tx, site_id).await?;
+    let mut after = String::new();
+    loop {
+        let page = T::Db::facts_page(tx, site_id, &after).await?;
+        let Some((last, _)) = page.last() else {
+            return Ok(());
+        };
+        after = last.to_string();
+        let ids: Vec<InteractionId> = page.iter().map(|(id, _)| id.clone()).collect();
+        let answers: BTreeMap<InteractionId, ResponseState> = tx
+            .responses_of(site_id, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.interaction, r.state))
+            .collect();
+        let mut service = ServiceChanges::new();
+        let mut drivers = DriverChanges::new();
+        for (id, mut stored) in page {
+            if let Some(zone) = zone {
+                let first_seen = jiff::Timestamp::from_millisecond(stored.created_at_ms)
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?
+                    .to_zoned(zone.clone())
+                    .date();
+                let day = day_of(&stored.facts, zone, first_seen);
+                if day != stored.day {
+                    stored.day = day;
+                    T::Db::upsert_facts(tx, site_id, &id, &stored).await?;
+                }
+            }
+            add_service_changes(
+                &mut service,
+                None,
+                Some((&stored.facts, stored.day)),
+                settings.credit,
+            );
+            add_driver_changes(
+                &mut drivers,
+                (None, None),
+                (Some(&stored.facts), answers.get(&id)),
+            );
+        }
+        T::Db::apply_service_changes(tx, site_id, &service).await?;
+        T::Db::apply_driver_changes(tx, site_id, &drivers).await?;
+    }
 }

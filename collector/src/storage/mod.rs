@@ -13,7 +13,7 @@
 //! Each capability file holds its trait, the statements with their SQL, and — where both
 //! backends read and write the same way — one implementation written once as a macro that each
 //! backend invokes with its pool. Each backend's folder keeps only what differs: connecting,
-//! its writer (group commit), its half of the write path ([`write_path::WriteTx`]: locking,
+//! its writer (group commit), its half of the write path ([`write_tx::WriteTx`]: locking,
 //! rollup changes), its SQL [`sql::Dialect`] and report dialect, and the traits it implements
 //! itself ([`AnswerStore`], [`RemovalStore`], [`Lifecycle`]). PostgreSQL keeps raw responses in
 //! monthly partitions with their uniqueness in `response_keys` (`postgres/partitions.rs`).
@@ -26,6 +26,7 @@ mod customers;
 mod error;
 mod facts;
 mod facts_path;
+mod facts_store;
 mod json_rows;
 mod options;
 mod postgres;
@@ -45,6 +46,7 @@ mod verification;
 mod webhooks;
 mod write_path;
 mod write_plan;
+mod write_tx;
 
 use std::future::Future;
 
@@ -52,7 +54,7 @@ pub use access::AccessStore;
 pub use answers::AnswerStore;
 pub use customers::CustomerStore;
 pub use error::{OpenError, SaveError, StorageError};
-pub use facts::{FactsOutcome, FactsStore};
+pub use facts_store::FactsStore;
 pub use options::{Backend, StorageOptions};
 pub use postgres::PgStorage;
 pub use records::*;

@@ -36,8 +36,8 @@ use super::access::Access;
 use super::queries::Queries;
 use super::rows::{ImpressionRow, ResponseRow};
 use super::sql::{for_koe_databases, response_columns};
-use super::write_path::WriteTx;
 use super::write_plan::{self, ReasonChanges, RollupChanges, StoredRow};
+use super::write_tx::WriteTx;
 use super::{Rezoned, StorageError, StoredResponse};
 use crate::audit::{Actor, AuditEntry};
 use crate::ids::SiteId;
@@ -425,6 +425,9 @@ where
 {
     let site_id = entry.site_id;
     T::Db::delete_empty_rollups(tx, site_id).await?;
+    // Interaction facts count on their opening's day in the new zone, and the drivers on
+    // their answers' new days.
+    super::facts_path::recount(tx, site_id, Some(zone.zone())).await?;
     let moved = Rezoned {
         rollup_rows: T::Db::rollup_rows(tx, site_id).await?,
         ..moved

@@ -274,7 +274,7 @@ macro_rules! for_koe_databases {
             for<'r> (String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::SiteRow: sqlx::FromRow<'r, DB::Row>,
-            for<'r> $crate::storage::facts::FactsRow: sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::FactsRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::ApiKeyRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::SessionRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::AuditRow: sqlx::FromRow<'r, DB::Row>,

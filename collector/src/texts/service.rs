@@ -25,6 +25,8 @@ pub struct ServiceTexts {
     /// A card without facts in the range; the self-resolution card without help-article answers.
     pub no_interactions: &'static str,
     pub no_self_resolution: &'static str,
+    /// Self-resolution where an agent, topic or channel filter rules it out.
+    pub self_resolution_whole_site: &'static str,
     /// Before the reason the contact rate cannot be computed (the reason is the collector's own
     /// sentence, in English).
     pub cannot_compute: &'static str,
@@ -74,6 +76,7 @@ pub static EN: ServiceTexts = ServiceTexts {
     contacts: "Contacts",
     no_interactions: "No interactions in this range yet.",
     no_self_resolution: "No help-article answers in this range yet.",
+    self_resolution_whole_site: "Help articles have no agent or topic and are read on the help center: clear the agent, topic and channel filters to see self-resolution.",
     cannot_compute: "Cannot be computed",
     trend_suffix: " over time",
     not_narrowed: ["Not narrowed by ", ""],
@@ -114,6 +117,7 @@ pub static JA: ServiceTexts = ServiceTexts {
     contacts: "問い合わせ数",
     no_interactions: "この期間の対応記録はまだありません。",
     no_self_resolution: "この期間のヘルプ記事への回答はまだありません。",
+    self_resolution_whole_site: "ヘルプ記事には担当者とトピックがなく、ヘルプセンターで読まれます。担当者・トピック・チャネルの絞り込みを解除すると自己解決率が表示されます。",
     cannot_compute: "算出できません",
     trend_suffix: "の推移",
     not_narrowed: ["", "では絞り込んでいません"],

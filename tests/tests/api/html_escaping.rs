@@ -152,7 +152,7 @@ fn unescape(html: &str) -> String {
 }
 
 /// Every query parameter a dashboard page reads (the shared filters and the comment feed's).
-const DASHBOARD_PARAMETERS: [&str; 18] = [
+const DASHBOARD_PARAMETERS: [&str; 19] = [
     "from",
     "to",
     "bucket",
@@ -171,6 +171,7 @@ const DASHBOARD_PARAMETERS: [&str; 18] = [
     "flagged",
     "cursor",
     "limit",
+    "topic",
 ];
 
 async fn markup_in_any_dashboard_parameter_comes_back_as_text<S: TestBackend>() {
@@ -211,7 +212,14 @@ async fn markup_in_any_dashboard_parameter_comes_back_as_text<S: TestBackend>() 
                 true,
             ));
         }
-        for page in ["", "/agents", "/agents/aiko", "/channels", "/comments"] {
+        for page in [
+            "",
+            "/agents",
+            "/agents/aiko",
+            "/channels",
+            "/comments",
+            "/service",
+        ] {
             for param in DASHBOARD_PARAMETERS {
                 cases.push(Case::new(
                     format!("page {page:?} ?{param}={payload}"),

@@ -27,6 +27,7 @@ mod responses;
 mod retention;
 mod scanners;
 mod service_facts;
+mod service_page;
 mod shared_limits;
 mod site_rebuilds;
 mod site_timezone;

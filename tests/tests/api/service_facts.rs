@@ -695,6 +695,21 @@ async fn answers_join_facts_whichever_comes_first<S: TestBackend>() {
     assert_eq!(band(&drivers, "topic", "refunds")["csat"]["n"], 2);
     assert_eq!(drivers["csat"]["n"], 3, "the overall counts every answer");
 
+    // The agent's standing shows the service facts credited to them beside their CSAT.
+    put(
+        &app,
+        &write,
+        "/interactions/answer-first",
+        &json!({"agents": [{"agent": "aiko"}], "resolved_at": "2026-11-30T18:00:00+09:00"}),
+    )
+    .await;
+    let (_, standings) = get(&app, &read, "/standings?from=2026-11-01").await;
+    let aiko = &standings["agents"][0];
+    assert_eq!(aiko["agent"], "aiko", "{standings}");
+    assert_eq!(aiko["service"]["handled"], 1.0, "{standings}");
+    assert_eq!(aiko["service"]["resolution_rate"]["value"], 100.0);
+    assert_eq!(aiko["service"]["frt_median"]["n"], 1);
+
     // An edited answer moves; a fact that changes moves the answer to its new band.
     app.storage
         .save_answers(answer(&app, "answer-first", 4, 9))
@@ -744,7 +759,50 @@ async fn answers_join_facts_whichever_comes_first<S: TestBackend>() {
     );
 }
 
+async fn a_new_time_zone_moves_facts_and_drivers_to_their_days_there<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let write = key(&app, Role::Write).await;
+    let read = key(&app, Role::Read).await;
+    // 16:00 UTC is the next morning in Tokyo, the site's zone.
+    let facts = json!({
+        "opened_at": "2026-11-30T16:00:00Z",
+        "first_response_at": "2026-11-30T16:05:00Z",
+        "contacts": 1,
+    });
+    let (_, stored) = put(&app, &write, "/interactions/late", &facts).await;
+    assert_eq!(stored["counts_on"], "2026-12-01");
+    app.storage
+        .save_answers(answer(&app, "late", 2, 3))
+        .await
+        .unwrap();
+    app.update_site(
+        &app.site,
+        &json!({"timezone": "Etc/UTC", "rebuild_rollups": true}),
+    )
+    .await;
+    let (_, shown) = get(&app, &read, "/interactions/late").await;
+    assert_eq!(shown["counts_on"], "2026-11-30", "{shown}");
+    let (_, by_day) = get(
+        &app,
+        &read,
+        "/service?from=2026-11-29&to=2026-12-02&bucket=day",
+    )
+    .await;
+    let days: Vec<&str> = by_day["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["bucket_start"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-11-30"], "{by_day}");
+    let (_, drivers) = get(&app, &read, "/service/drivers?from=2026-11-01").await;
+    assert_eq!(band(&drivers, "contacts", "1")["csat"]["n"], 1, "{drivers}");
+}
+
 on_both_backends!(
+    a_new_time_zone_moves_facts_and_drivers_to_their_days_there,
     facts_are_idempotent_and_each_field_keeps_its_last_write,
     facts_that_break_a_rule_name_the_field_and_store_nothing,
     write_keys_send_facts_and_read_nothing,

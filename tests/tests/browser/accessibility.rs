@@ -1,6 +1,7 @@
 //! axe-core (the npm package `cargo xtask test` installs, injected into the page) finds no
 //! violation on any step of the survey, in English and Japanese and in the dark scheme, on the
-//! hosted rating page, or on the dashboard's pages.
+//! hosted rating page, or on the dashboard's pages. (`service_page.rs` runs the same check on
+//! the Service page with facts in it.)
 
 use koe_collector::audit::Actor;
 use koe_collector::sites::registration::create_api_key;
@@ -12,7 +13,7 @@ use crate::support::Scene;
 
 /// axe-core's source, from `KOE_AXE`; `None` (the test is skipped, as without Chromium) when
 /// unset — `cargo xtask test` sets it, and under CI it must.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let Ok(path) = std::env::var("KOE_AXE") else {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
@@ -26,7 +27,7 @@ fn axe_source() -> Option<String> {
 
 /// The violations axe finds in `scope` (a CSS selector; the whole document when `None`), as
 /// one line each: rule, impact, the elements and why.
-async fn violations(b: &Browser, axe: &str, scope: Option<&str>) -> Vec<String> {
+pub(crate) async fn violations(b: &Browser, axe: &str, scope: Option<&str>) -> Vec<String> {
     b.script(&format!("if (!window.axe) {{ {axe} }}"), json!([]))
         .await;
     b.script(
@@ -44,7 +45,7 @@ async fn violations(b: &Browser, axe: &str, scope: Option<&str>) -> Vec<String> 
     serde_json::from_value(found).expect("a list of violations")
 }
 
-fn assert_none(found: &[String], what: &str) {
+pub(crate) fn assert_none(found: &[String], what: &str) {
     assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
 }
 
@@ -157,7 +158,14 @@ async fn the_hosted_page_and_the_dashboard_pass_axe() {
         .await;
     let base = format!("/dashboard/sites/{}", scene.site.key());
     for lang in ["en", "ja"] {
-        for page in ["", "/agents", "/agents/aiko", "/channels", "/comments"] {
+        for page in [
+            "",
+            "/agents",
+            "/agents/aiko",
+            "/channels",
+            "/comments",
+            "/service",
+        ] {
             b.goto(&app.url(&format!("{base}{page}?lang={lang}"))).await;
             b.find("h1").await;
             assert_none(

@@ -290,7 +290,7 @@ async fn a_bad_date_range_is_shown_inside_the_dashboard_with_a_way_back() {
             json!([]),
         )
         .await;
-    assert_eq!(shown["tabs"], 4, "the tabs are there: {shown}");
+    assert_eq!(shown["tabs"], 5, "the tabs are there: {shown}");
     assert_eq!(shown["current"], "Comments", "{shown}");
     assert_eq!(shown["signIn"], false, "no sign-in form while signed in");
     assert_eq!(

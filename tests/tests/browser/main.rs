@@ -18,4 +18,5 @@ mod prepare;
 mod rating_links;
 mod refusals;
 mod script_injection;
+mod service_page;
 mod show_latency;

@@ -118,7 +118,7 @@ impl crate::storage::FactsStore for PgStorage {
         Ok(outcome)
     }
 
-    crate::storage::facts::facts_store_common!(Postgres, pool, reads, REPORT);
+    crate::storage::facts_store::facts_store_common!(Postgres, pool, reads, REPORT);
 }
 
 impl Lifecycle for PgStorage {

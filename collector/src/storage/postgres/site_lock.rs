@@ -110,18 +110,29 @@ pub(super) const SHARE_INTERACTIONS: &str = "SELECT count(pg_advisory_xact_lock_
 /// lock only wait for each other when one of them is a write of facts.
 pub(super) const INTERACTION_LOCKS_PER_SITE: u32 = 256;
 
+/// Every second key of a site's interaction locks, sorted.
+pub(super) fn every_interaction_key(site_id: SiteId) -> Vec<i32> {
+    let base = fnv(&site_id.get().to_be_bytes());
+    let mut keys: Vec<i32> = (0..INTERACTION_LOCKS_PER_SITE)
+        .map(|slot| i32::from_ne_bytes(base.wrapping_add(slot).to_ne_bytes()))
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// FNV-1a: stable across processes and collectors.
+fn fnv(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// The second keys of a site's interactions' locks, sorted, each once: the site's id spread
 /// over the key space, plus a hash of the interaction modulo [`INTERACTION_LOCKS_PER_SITE`].
 pub(super) fn interaction_keys(
     site_id: SiteId,
     interactions: &[koe_shared::InteractionId],
 ) -> Vec<i32> {
-    let fnv = |bytes: &[u8]| {
-        // FNV-1a: stable across processes and collectors.
-        bytes.iter().fold(0x811c_9dc5_u32, |hash, byte| {
-            (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
-        })
-    };
     let base = fnv(&site_id.get().to_be_bytes());
     let mut keys: Vec<i32> = interactions
         .iter()

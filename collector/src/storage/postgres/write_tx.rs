@@ -12,8 +12,8 @@ use crate::ids::SiteId;
 use crate::rollup::{COUNTER_COLUMNS, RollupCounters, RollupKey, Summary};
 use crate::storage::rows::ResponseRow;
 use crate::storage::sql::{self, ROLLUP_KEYS};
-use crate::storage::write_path::WriteTx;
 use crate::storage::write_plan::RollupChanges;
+use crate::storage::write_tx::WriteTx;
 use crate::storage::{StorageError, StoredResponse};
 
 impl WriteTx for PgConnection {
@@ -38,6 +38,15 @@ impl WriteTx for PgConnection {
         Ok(())
     }
 
+    async fn lock_every_interaction(&mut self, site_id: SiteId) -> Result<(), StorageError> {
+        sqlx::query(super::site_lock::LOCK_INTERACTIONS)
+            .bind(super::site_lock::every_interaction_key(site_id))
+            .bind(super::site_lock::INTERACTION)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
     async fn facts_of_many(
         &mut self,
         site_id: SiteId,
@@ -56,7 +65,7 @@ impl WriteTx for PgConnection {
             list.push_bind(interaction.as_str());
         }
         query.push(")");
-        let rows: Vec<crate::storage::facts::FactsRow> =
+        let rows: Vec<crate::storage::rows::FactsRow> =
             query.build_query_as().fetch_all(&mut *self).await?;
         crate::storage::facts::facts_map(rows)
     }

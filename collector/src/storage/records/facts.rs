@@ -85,3 +85,6 @@ pub struct ServiceFilter {
     pub channel: Option<String>,
     pub topic: Option<String>,
 }
+
+/// What a facts call became: each entry's stored facts, or why the call stored nothing.
+pub type FactsOutcome = Result<Vec<FactsSaved>, Vec<FactsRefusal>>;

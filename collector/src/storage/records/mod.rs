@@ -19,7 +19,7 @@ pub use alerts::{
 pub use answers::{ImpressionOutcome, ImpressionWrite, Saved, StoredResponse};
 pub use customers::{CustomerCheck, CustomerHash};
 pub use facts::{
-    DriverRow, FactsEntryWrite, FactsRefusal, FactsSaved, FactsWrite, GroupedService,
+    DriverRow, FactsEntryWrite, FactsOutcome, FactsRefusal, FactsSaved, FactsWrite, GroupedService,
     ServiceFilter, StoredFacts,
 };
 pub use removal::{PurgeCutoff, Rezoned};

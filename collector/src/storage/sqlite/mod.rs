@@ -148,7 +148,7 @@ impl crate::storage::FactsStore for SqliteStorage {
             .await
     }
 
-    crate::storage::facts::facts_store_common!(Sqlite, pool, pool, REPORT);
+    crate::storage::facts_store::facts_store_common!(Sqlite, pool, pool, REPORT);
 }
 
 impl Lifecycle for SqliteStorage {

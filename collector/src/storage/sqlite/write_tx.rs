@@ -12,8 +12,8 @@ use crate::ids::SiteId;
 use crate::rollup::{COUNTER_COLUMNS, Summary, week_of};
 use crate::storage::rows::ResponseRow;
 use crate::storage::sql::{self, ROLLUP_KEYS, ROWS_PER_STATEMENT};
-use crate::storage::write_path::WriteTx;
 use crate::storage::write_plan::RollupChanges;
+use crate::storage::write_tx::WriteTx;
 use crate::storage::{StorageError, StoredResponse};
 
 /// Where the writer puts a batch's rollup changes: sent once, bound row by row, then added to
@@ -89,6 +89,10 @@ impl WriteTx for SqliteConnection {
         Ok(())
     }
 
+    async fn lock_every_interaction(&mut self, _: SiteId) -> Result<(), StorageError> {
+        Ok(())
+    }
+
     async fn facts_of_many(
         &mut self,
         site_id: SiteId,
@@ -107,7 +111,7 @@ impl WriteTx for SqliteConnection {
             list.push_bind(interaction.as_str());
         }
         query.push(")");
-        let rows: Vec<crate::storage::facts::FactsRow> =
+        let rows: Vec<crate::storage::rows::FactsRow> =
             query.build_query_as().fetch_all(&mut *self).await?;
         crate::storage::facts::facts_map(rows)
     }

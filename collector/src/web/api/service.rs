@@ -85,7 +85,7 @@ pub async fn service<S: Storage>(
         response time (the site's bands), contacts (1, 2, 3+), who handled it, topic — each \
         against the rest of the range's answers with its interval and verdict; `unhappy` ranks \
         the bands by how far CSAT falls and calls out only those whose interval leaves 0 out. \
-        Takes `from`, `to`, `team` and `channel`.",
+        Takes `from`, `to`, `team` and `channel`; the other report parameters are refused.",
     params(SitePath, RawReportQuery, TopicParam),
     responses((status = 200, description = "The drivers.", body = Drivers)),
     security(("api_key" = ["read"])),
@@ -97,7 +97,21 @@ pub async fn drivers<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
-    let query = ServiceQuery::parse(&params.query, &params.topic.topic, site.today())?;
+    let raw = &params.query;
+    for (name, given) in [
+        ("agent", &raw.agent),
+        ("group_by", &raw.group_by),
+        ("bucket", &raw.bucket),
+        ("topic", &params.topic.topic),
+    ] {
+        if params::given(given).is_some() {
+            return Err(ManageError::BadParameter(format!(
+                "{name} does not apply to the drivers: they take from, to, team and channel \
+                 (topic and agent are what the bands compare)"
+            )));
+        }
+    }
+    let query = ServiceQuery::parse(raw, &None, site.today())?;
     Ok(HttpResponse::Ok().json(report::load_drivers(&state.storage, site, &query).await?))
 }
 
@@ -126,7 +140,8 @@ pub async fn show_settings<S: Storage>(
     description = "`credit` (`last`: the last agent listed, the default; `first`; `share`: \
         by each agent's share), `frt_target_secs` and `frt_bands` (edges of the FRT \
         histogram, in seconds; the refusal lists them). A new crediting rule re-counts the \
-        site's service rollups from its stored facts in the same transaction.",
+        site's service rollups from its stored facts in the same transaction (refused once \
+        the retention purged some).",
     params(SitePath),
     request_body = ServiceSettings,
     responses((status = 200, description = "Stored.", body = ServiceSettings)),
@@ -142,6 +157,17 @@ pub async fn set_settings<S: Storage>(
         .into_inner()
         .checked()
         .map_err(|e| ManageError::BadParameter(e.to_string()))?;
+    let before = state.storage.service_settings(caller.site.id).await?;
+    if let Some(day) = caller
+        .site
+        .purged_before
+        .filter(|_| before.credit != settings.credit)
+    {
+        return Err(ManageError::BadParameter(format!(
+            "the crediting rule cannot change: facts counted before {day} were purged by the \
+             retention, so their interactions cannot be counted again under another rule"
+        )));
+    }
     let entry = AuditEntry {
         site_id: caller.site.id,
         actor: caller.actor(),

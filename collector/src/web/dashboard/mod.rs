@@ -1,6 +1,6 @@
-//! The managers' dashboard (`/dashboard`): sign in with an API key, then four server-rendered
-//! pages per site — Overview, Agents (with a page per agent), Channels, Comments — whose
-//! filters live in the URL, and CSV downloads. No JavaScript; a CSP that forbids inline
+//! The managers' dashboard (`/dashboard`): sign in with an API key, then five server-rendered
+//! pages per site — Overview, Agents (with a page per agent), Channels, Comments, Service —
+//! whose filters live in the URL, and CSV downloads. No JavaScript; a CSP that forbids inline
 //! script and style; a session cookie that is HttpOnly, SameSite=Strict and Secure over TLS;
 //! POSTs only from the dashboard's own origin.
 
@@ -12,6 +12,7 @@ mod insights;
 mod pages;
 mod refused;
 mod sign_in;
+mod sparkline;
 mod view;
 
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use self::filters::{Filters, PageQuery, Problem};
-use self::pages::{agent, agents, channels, comments, overview};
+use self::pages::{agent, agents, channels, comments, overview, service};
 use crate::access;
 use crate::clock;
 use crate::sites::Site;
@@ -68,6 +69,7 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         )
         .route("/sites/{site}/channels", web::get().to(channels::page::<S>))
         .route("/sites/{site}/comments", web::get().to(comments::page::<S>))
+        .route("/sites/{site}/service", web::get().to(service::page::<S>))
         .route(
             "/sites/{site}/scores.csv",
             web::get().to(downloads::scores::<S>),

@@ -213,7 +213,11 @@ mod tests {
         assert_eq!(ys, vec![PAD, HEIGHT - PAD, HEIGHT / 2.0]);
         assert_eq!(xs(&line), vec![PAD, WIDTH / 2.0, WIDTH - PAD]);
         assert_eq!(line.dots[1].class, "point low-n");
-        assert!(line.dots[1].tip.ends_with(", low n"), "{}", line.dots[1].tip);
+        assert!(
+            line.dots[1].tip.ends_with(", low n"),
+            "{}",
+            line.dots[1].tip
+        );
         assert_eq!(line.rows[0].interval, "95.0 – 105.0");
         assert!(line.band.is_some() && line.line.is_some());
     }
@@ -245,13 +249,7 @@ mod tests {
             "low n",
         );
         assert_eq!(xs(&line), vec![WIDTH / 2.0], "one point sits in the middle");
-        let empty = Sparkline::new(
-            "per day".into(),
-            &[],
-            Scale::FromZero,
-            one_decimal,
-            "low n",
-        );
+        let empty = Sparkline::new("per day".into(), &[], Scale::FromZero, one_decimal, "low n");
         assert!(empty.dots.is_empty() && empty.line.is_none() && empty.band.is_none());
     }
 }
