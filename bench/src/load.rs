@@ -30,6 +30,13 @@ impl Request {
         }
     }
 
+    pub fn put_json(path: &str, body: String) -> Self {
+        Self {
+            method: "PUT",
+            ..Self::post_json(path, body)
+        }
+    }
+
     /// A form post (`application/x-www-form-urlencoded`), as a browser signs in.
     pub fn post_form(path: &str, body: String) -> Self {
         Self {

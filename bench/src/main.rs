@@ -3,13 +3,14 @@
 //! time, but every 2xx the load generator counted is checked to be in the database.
 //!
 //! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
-//! [--only ingest|reports|storage|import|fleet]` (`--only`: one part, e.g. while working on it;
+//! [--only ingest|reports|storage|import|fleet|facts]` (`--only`: one part, e.g. while working on it;
 //! `storage`: SQLite's own write rates and the storage layer alone, printed; `import`: a million
 //! answers through `koe import`)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
 mod ceiling;
+mod facts;
 mod fleet;
 mod flood;
 mod import;
@@ -67,12 +68,12 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             "--postgres" => options.postgres = value()?,
             "--widget" => options.widget = Some(value()?),
             "--only" => match value()?.as_str() {
-                part @ ("ingest" | "reports" | "storage" | "import" | "fleet") => {
+                part @ ("ingest" | "reports" | "storage" | "import" | "fleet" | "facts") => {
                     options.only = Some(part.to_owned())
                 }
                 other => {
                     anyhow::bail!(
-                        "--only takes ingest, reports, storage, import or fleet, not {other}"
+                        "--only takes ingest, reports, storage, import, fleet or facts, not {other}"
                     )
                 }
             },
@@ -119,6 +120,9 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     }
     if only.is_none() || only == Some("reports") {
         reports_section(&koe, &dir_path, &options, &mut summary).await?;
+    }
+    if only.is_none() || only == Some("facts") {
+        facts_section(&koe, &dir_path, &options, &mut summary).await?;
     }
     if only.is_none() || only == Some("fleet") {
         eprintln!("fleet: one collector against two on PostgreSQL, 256 connections");
@@ -238,6 +242,34 @@ async fn reports_section(
         });
     }
 
+    Ok(())
+}
+
+/// Interaction facts: their ingest on both backends, then the service reports at each size.
+async fn facts_section(
+    koe: &std::path::Path,
+    dir_path: &std::path::Path,
+    options: &Options,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let sqlite = Target::sqlite(dir_path, "facts.db").await?;
+    let mut targets = vec![sqlite];
+    match Target::postgres(&options.postgres).await? {
+        Some(postgres) => targets.push(postgres),
+        None => summary.notes.push(format!(
+            "No PostgreSQL answered at {}: its facts rows are missing.",
+            options.postgres
+        )),
+    }
+    for target in targets {
+        eprintln!("facts ingest: {}", target.name);
+        let server = Server::collector(koe, &target.url).await?;
+        let ingest = facts::ingest(server.port, &target, options.seconds).await;
+        server.stop()?;
+        summary.facts_ingest.push(ingest?);
+        target.drop_database().await?;
+    }
+    summary.facts_reports = facts::reports(koe, dir_path, &options.sizes).await?;
     Ok(())
 }
 

@@ -159,7 +159,7 @@ pub struct ReportTiming {
 
 /// One warm-up call, then `CALLS` timed ones, each of which must answer 200: the warm-up's
 /// body and the timing (`rows` left 0 for the caller).
-async fn time_calls(
+pub async fn time_calls(
     port: u16,
     name: &'static str,
     request: &Request,
@@ -225,18 +225,7 @@ pub async fn time_dashboard(
 ) -> anyhow::Result<Vec<ReportTiming>> {
     let to: jiff::civil::Date = today.parse()?;
     let from = to.checked_sub(jiff::Span::new().days(89))?;
-    let sign_in = send(
-        port,
-        &Request::post_form(
-            "/dashboard/sign-in",
-            format!("api_key={}&lang=en", target.read_key),
-        ),
-        "",
-    )
-    .await?;
-    let cookie = sign_in
-        .cookie
-        .ok_or_else(|| anyhow::anyhow!("signing in gave no session (status {})", sign_in.status))?;
+    let cookie = sign_in(port, target).await?;
     let headers = format!("Cookie: {cookie}\r\n");
     let site = format!("/dashboard/sites/{}", target.site.key);
     let filters = format!("from={from}&to={to}&bucket=week&lang=en");
@@ -252,4 +241,21 @@ pub async fn time_dashboard(
         timings.push(time_calls(port, name, &request, &headers).await?.1);
     }
     Ok(timings)
+}
+
+/// Signs in to the dashboard with the target's read key, as a browser would; gives the session
+/// cookie (`name=value`).
+pub async fn sign_in(port: u16, target: &Target) -> anyhow::Result<String> {
+    let sign_in = send(
+        port,
+        &Request::post_form(
+            "/dashboard/sign-in",
+            format!("api_key={}&lang=en", target.read_key),
+        ),
+        "",
+    )
+    .await?;
+    sign_in
+        .cookie
+        .ok_or_else(|| anyhow::anyhow!("signing in gave no session (status {})", sign_in.status))
 }

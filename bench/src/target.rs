@@ -83,6 +83,42 @@ impl Target {
         Ok((interactions.len() as u64, missing))
     }
 
+    /// A new API key of the target's site with `role`.
+    pub async fn key(&self, role: Role) -> anyhow::Result<String> {
+        let options = StorageOptions::default();
+        let key = match self.drop_from.is_some() {
+            true => {
+                let storage = PgStorage::connect(&self.url, &options).await?;
+                create_api_key(&storage, &self.site, role, Actor::Cli)
+                    .await?
+                    .1
+            }
+            false => {
+                let storage = SqliteStorage::connect(&self.url, &options).await?;
+                create_api_key(&storage, &self.site, role, Actor::Cli)
+                    .await?
+                    .1
+            }
+        };
+        Ok(key)
+    }
+
+    /// The interactions whose facts are stored.
+    pub async fn stored_interactions(&self) -> anyhow::Result<std::collections::HashSet<String>> {
+        let interactions: Vec<String> = if self.drop_from.is_some() {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+            sqlx::query_scalar("SELECT interaction FROM interactions")
+                .fetch_all(&mut conn)
+                .await?
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url).await?;
+            sqlx::query_scalar("SELECT interaction FROM interactions")
+                .fetch_all(&mut conn)
+                .await?
+        };
+        Ok(interactions.into_iter().collect())
+    }
+
     pub async fn drop_database(self) -> anyhow::Result<()> {
         if let Some((server, database)) = &self.drop_from {
             let mut admin = sqlx::PgConnection::connect(server).await?;

@@ -19,6 +19,7 @@ use super::{FactsOutcome, FactsRefusal, FactsSaved, FactsWrite, StorageError, St
 use crate::facts::rollup::{
     DriverChanges, ServiceChanges, add_driver_changes, add_service_changes, day_of,
 };
+use crate::facts::settings::ServiceSettings;
 use crate::ids::SiteId;
 use crate::responses::ResponseState;
 
@@ -31,26 +32,86 @@ pub(super) async fn apply_facts<T: WriteTx>(
 where
     T::Db: Facts,
 {
-    let site_id = write.site_id;
-    let mut ids: Vec<InteractionId> = write
-        .entries
-        .iter()
-        .map(|e| e.interaction.clone())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    tx.lock_interactions(site_id, &ids, true).await?;
-    let settings = T::Db::settings_of(tx, site_id).await?;
-    let before: BTreeMap<InteractionId, StoredFacts> = tx.facts_of_many(site_id, &ids).await?;
-    let mut current = before.clone();
+    let mut outcomes = apply_facts_batch(tx, &[write]).await?;
+    outcomes
+        .pop()
+        .ok_or_else(|| StorageError::Corrupt("a facts call gave no outcome".into()))
+}
+
+/// What a batch of calls leaves stored for one site: the facts before, and after the calls
+/// that kept every rule.
+struct SiteFacts {
+    before: BTreeMap<InteractionId, StoredFacts>,
+    current: BTreeMap<InteractionId, StoredFacts>,
+    settings: ServiceSettings,
+}
+
+/// Applies several calls' facts (SQLite's writer gathers a group-commit batch of them) with
+/// set-based statements: one read of what they touch per site and chunk, then multi-row writes
+/// of what changed and of the rollups they move. Each call, in order, is applied whole onto
+/// what the calls before it left, or refused whole (its refusals its outcome) leaving nothing
+/// of it. The caller owns the transaction.
+pub(super) async fn apply_facts_batch<T: WriteTx>(
+    tx: &mut T,
+    writes: &[&FactsWrite],
+) -> Result<Vec<FactsOutcome>, StorageError>
+where
+    T::Db: Facts,
+{
+    let mut touched: BTreeMap<SiteId, Vec<InteractionId>> = BTreeMap::new();
+    for write in writes {
+        let ids = touched.entry(write.site_id).or_default();
+        ids.extend(write.entries.iter().map(|e| e.interaction.clone()));
+    }
+    let mut sites: BTreeMap<SiteId, SiteFacts> = BTreeMap::new();
+    for (site_id, ids) in &mut touched {
+        ids.sort_unstable();
+        ids.dedup();
+        tx.lock_interactions(*site_id, ids, true).await?;
+        let mut before = BTreeMap::new();
+        for chunk in ids.chunks(super::sql::ROWS_PER_STATEMENT) {
+            before.append(&mut tx.facts_of_many(*site_id, chunk).await?);
+        }
+        let settings = T::Db::settings_of(tx, *site_id).await?;
+        let current = before.clone();
+        sites.insert(
+            *site_id,
+            SiteFacts {
+                before,
+                current,
+                settings,
+            },
+        );
+    }
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for write in writes {
+        let site = sites
+            .get_mut(&write.site_id)
+            .ok_or_else(|| StorageError::Corrupt("a facts call's site was not read".into()))?;
+        outcomes.push(merge_call(&mut site.current, write)?);
+    }
+    for (site_id, site) in &sites {
+        write_changes(tx, *site_id, site).await?;
+    }
+    Ok(outcomes)
+}
+
+/// Merges one call's entries onto `current` in order, all or none.
+fn merge_call(
+    current: &mut BTreeMap<InteractionId, StoredFacts>,
+    write: &FactsWrite,
+) -> Result<FactsOutcome, StorageError> {
     let today = jiff::Timestamp::from_millisecond(write.now_ms)
         .map_err(|e| StorageError::Corrupt(e.to_string()))?
         .to_zoned(write.zone.clone())
         .date();
+    let mut staged: BTreeMap<InteractionId, StoredFacts> = BTreeMap::new();
     let mut saved = Vec::with_capacity(write.entries.len());
     let mut refusals = Vec::new();
     for (index, entry) in write.entries.iter().enumerate() {
-        let prior = current.get(&entry.interaction);
+        let prior = staged
+            .get(&entry.interaction)
+            .or_else(|| current.get(&entry.interaction));
         let base = prior.map(|p| p.facts.clone()).unwrap_or_default();
         let facts = match base.merged(&entry.update) {
             Ok(facts) => facts,
@@ -79,50 +140,66 @@ where
         };
         saved.push(FactsSaved {
             interaction: entry.interaction.clone(),
-            created: !before.contains_key(&entry.interaction),
+            created: prior.is_none(),
             facts,
             day,
         });
-        current.insert(entry.interaction.clone(), stored);
+        staged.insert(entry.interaction.clone(), stored);
     }
     if !refusals.is_empty() {
         return Ok(Err(refusals));
     }
-    let changed: Vec<InteractionId> = current
+    current.append(&mut staged);
+    Ok(Ok(saved))
+}
+
+/// Writes a site's changed facts and the rollup changes they move, with multi-row statements.
+async fn write_changes<T: WriteTx>(
+    tx: &mut T,
+    site_id: SiteId,
+    site: &SiteFacts,
+) -> Result<(), StorageError>
+where
+    T::Db: Facts,
+{
+    let changed: Vec<(&InteractionId, &StoredFacts)> = site
+        .current
         .iter()
-        .filter(|(id, after)| before.get(*id) != Some(after))
-        .map(|(id, _)| id.clone())
+        .filter(|(id, after)| site.before.get(*id) != Some(*after))
         .collect();
     if changed.is_empty() {
-        return Ok(Ok(saved));
+        return Ok(());
     }
-    let answers: BTreeMap<InteractionId, ResponseState> = tx
-        .responses_of(site_id, &changed)
-        .await?
-        .into_iter()
-        .map(|r| (r.interaction, r.state))
-        .collect();
+    let ids: Vec<InteractionId> = changed.iter().map(|(id, _)| (*id).clone()).collect();
+    let mut answers: BTreeMap<InteractionId, ResponseState> = BTreeMap::new();
+    for chunk in ids.chunks(super::sql::ROWS_PER_STATEMENT) {
+        answers.extend(
+            tx.responses_of(site_id, chunk)
+                .await?
+                .into_iter()
+                .map(|r| (r.interaction, r.state)),
+        );
+    }
     let mut service = ServiceChanges::new();
     let mut drivers = DriverChanges::new();
-    for id in &changed {
-        let (old, new) = (before.get(id), &current[id]);
+    for (id, new) in &changed {
+        let old = site.before.get(*id);
         add_service_changes(
             &mut service,
             old.map(|o| (&o.facts, o.day)),
             Some((&new.facts, new.day)),
-            settings.credit,
+            site.settings.credit,
         );
-        let answer = answers.get(id);
+        let answer = answers.get(*id);
         add_driver_changes(
             &mut drivers,
             (old.map(|o| &o.facts), answer),
             (Some(&new.facts), answer),
         );
-        T::Db::upsert_facts(tx, site_id, id, new).await?;
     }
+    T::Db::upsert_facts(tx, site_id, &changed).await?;
     T::Db::apply_service_changes(tx, site_id, &service).await?;
-    T::Db::apply_driver_changes(tx, site_id, &drivers).await?;
-    Ok(Ok(saved))
+    T::Db::apply_driver_changes(tx, site_id, &drivers).await
 }
 
 /// An answer's change, for the drivers: its interaction, and its counted state before and
@@ -232,7 +309,7 @@ where
                 let day = day_of(&stored.facts, zone, first_seen);
                 if day != stored.day {
                     stored.day = day;
-                    T::Db::upsert_facts(tx, site_id, &id, &stored).await?;
+                    T::Db::upsert_facts(tx, site_id, &[(&id, &stored)]).await?;
                 }
             }
             add_service_changes(

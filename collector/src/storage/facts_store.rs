@@ -163,7 +163,7 @@ macro_rules! facts_store_common {
             filter: &$crate::storage::ServiceFilter,
         ) -> Result<Vec<$crate::storage::GroupedService>, $crate::storage::StorageError> {
             let (sql, binds) =
-                $crate::storage::facts::service_rows_sql($dialect.json_rows, group_by, filter);
+                $crate::storage::facts::service_rows_sql(&$dialect, bucket, group_by, filter);
             let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
                 .bind(site_id)
                 .bind(range.0.to_string())

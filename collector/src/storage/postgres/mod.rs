@@ -6,6 +6,7 @@
 //! are refused meanwhile and every other site's go on.
 
 mod dialect;
+mod facts_writer;
 mod partitions;
 mod rebuild;
 mod site_lock;
@@ -49,6 +50,8 @@ pub struct PgStorage {
     /// Where reports and lists read: the replica (`read_url`), else the primary's pool.
     reads: PgPool,
     writer: mpsc::Sender<writer::Job>,
+    /// Where interaction facts queue for their group commit (`facts_writer.rs`).
+    facts_writer: mpsc::Sender<facts_writer::Job>,
     /// The monthly partitions of `responses` this collector knows exist.
     partitions: Arc<Partitions>,
 }
@@ -77,6 +80,8 @@ impl PgStorage {
             writers,
             options.max_batch,
         );
+        let (facts_writer, facts_jobs) = mpsc::channel(options.max_batch * 4);
+        facts_writer::start(pool.clone(), facts_jobs, options.max_batch);
         // A replica that is down at start is not a reason not to start: its reads answer 503
         // until it is back, and everything else goes on.
         let reads = match &options.read_url {
@@ -90,6 +95,7 @@ impl PgStorage {
             pool,
             reads,
             writer,
+            facts_writer,
             partitions,
         })
     }
@@ -108,14 +114,12 @@ impl crate::storage::FactsStore for PgStorage {
         &self,
         write: crate::storage::FactsWrite,
     ) -> Result<crate::storage::FactsOutcome, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        site_lock::share(&mut tx, write.site_id).await?;
-        let outcome = crate::storage::facts_path::apply_facts(&mut *tx, &write).await?;
-        match outcome.is_ok() {
-            true => tx.commit().await?,
-            false => tx.rollback().await?,
-        }
-        Ok(outcome)
+        let (reply, answer) = oneshot::channel();
+        self.facts_writer
+            .send((write, reply))
+            .await
+            .map_err(|_| StorageError::WriterGone)?;
+        answer.await.map_err(|_| StorageError::WriterGone)?
     }
 
     crate::storage::facts_store::facts_store_common!(Postgres, pool, reads, REPORT);

@@ -273,6 +273,18 @@ async fn set_based(
     let mut answered = write_path::apply_answer_batch(conn, &answers)
         .await?
         .into_iter();
+    let facts: Vec<&crate::storage::FactsWrite> = jobs
+        .iter()
+        .filter_map(|job| match job {
+            Write::Facts(write, _) => Some(write),
+            Write::Answers(..) | Write::Impression(..) => None,
+        })
+        .collect();
+    let mut facts_outcomes = match facts.is_empty() {
+        true => Vec::new(),
+        false => facts_path::apply_facts_batch(conn, &facts).await?,
+    }
+    .into_iter();
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         outcomes.push(match job {
@@ -285,9 +297,9 @@ async fn set_based(
             Write::Impression(write, _) => {
                 Outcome::Impression(Ok(write_path::apply_impression(conn, write).await?))
             }
-            Write::Facts(write, _) => {
-                Outcome::Facts(Ok(facts_path::apply_facts(conn, write).await?))
-            }
+            Write::Facts(..) => Outcome::Facts(Ok(facts_outcomes
+                .next()
+                .ok_or_else(|| StorageError::Corrupt("a facts outcome is missing".into()))?)),
         });
     }
     execute(conn, "COMMIT").await?;
