@@ -330,7 +330,8 @@ pub(super) enum KeyCommand {
         /// The site key printed by `koe site add`.
         #[arg(long)]
         site: String,
-        /// read: reports and responses (API and dashboard); admin: also the site's settings,
+        /// read: reports and responses (API and dashboard); write: a site's backend sending
+        /// interaction facts and active users (reads nothing); admin: also the site's settings,
         /// keys, webhooks, rating links and erasures.
         #[arg(long, value_parser = ["read", "write", "admin"])]
         role: String,

@@ -246,7 +246,7 @@ fn bucket_days(start: Date, bucket: Bucket, from: Date, to: Date) -> Vec<Date> {
     days
 }
 
-/// Builds the report from summed rollups (see `ServiceStore::service_rows`).
+/// Builds the report from summed rollups (see `FactsStore::service_rows`).
 pub fn build(
     site: &str,
     query: &ServiceQuery,

@@ -2,7 +2,7 @@
 //! usable inside a caller's transaction) over the `interactions` rows, the service rollups and
 //! drivers they move, a site's active users per day and its service settings; and the reads of
 //! the service reports. The trait callers hold is `facts_store.rs`; writing facts is each
-//! backend's (SQLite through its writer, PostgreSQL in a transaction of its own) over
+//! backend's group commit (SQLite's writer, PostgreSQL's `facts_writer.rs`) over
 //! `facts_path.rs`.
 
 use jiff::civil::Date;

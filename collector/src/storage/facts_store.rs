@@ -147,6 +147,9 @@ macro_rules! facts_store_common {
             let before = <$db>::settings_of(&mut tx, site_id).await?;
             <$db>::store_settings(&mut tx, site_id, settings).await?;
             if before.credit != settings.credit {
+                // Re-counted from the stored facts: days whose facts retention purged could
+                // not be counted again, so the rule stays (checked in this transaction).
+                $crate::storage::rezone::check_not_purged(&mut *tx, site_id).await?;
                 $crate::storage::facts_path::recount(&mut *tx, site_id, None).await?;
             }
             tx.commit().await?;

@@ -218,6 +218,27 @@ async fn facts_that_break_a_rule_name_the_field_and_store_nothing<S: TestBackend
     )
     .await;
     assert_eq!(status, 400, "an interaction twice in one batch: {body}");
+    // The facts scope takes a batch's size (2 MiB), not the rest of the API's 16 KiB, and no more.
+    let padded = "x".repeat(60);
+    let many: Vec<Value> = (0..1000)
+        .map(|i| json!({"interaction": format!("big-{i}-{padded}"), "facts": {"contacts": 1}}))
+        .collect();
+    let (status, body) = post(
+        &app,
+        &write,
+        "/interactions",
+        &json!({"interactions": many}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["created"].as_u64()),
+        (200, Some(1000)),
+        "a whole batch of 1 000"
+    );
+    let huge =
+        json!({"interactions": [{"interaction": "huge", "facts": {"topic": "y".repeat(3 << 20)}}]});
+    let (status, body) = post(&app, &write, "/interactions", &huge).await;
+    assert_eq!((status, error_code_of(&body)), (413, "payload_too_large"));
 }
 
 async fn write_keys_send_facts_and_read_nothing<S: TestBackend>() {
@@ -801,7 +822,44 @@ async fn a_new_time_zone_moves_facts_and_drivers_to_their_days_there<S: TestBack
     assert_eq!(band(&drivers, "contacts", "1")["csat"]["n"], 1, "{drivers}");
 }
 
+async fn retention_purges_old_facts_and_their_counts_stay<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let write = key(&app, Role::Write).await;
+    let read = key(&app, Role::Read).await;
+    let now = jiff::Timestamp::now();
+    for (interaction, days_ago) in [("old", 150), ("new", 10)] {
+        let opened = now - jiff::SignedDuration::from_hours(24 * days_ago);
+        let facts = json!({"opened_at": opened.to_string(), "contacts": 1});
+        assert_eq!(put(&app, &write, &format!("/interactions/{interaction}"), &facts).await.0, 201);
+    }
+    let site = koe_collector::sites::settings::update_site(
+        &app.storage,
+        &app.site.site,
+        koe_collector::sites::settings::SiteChanges {
+            retention_days: Some(91),
+            ..Default::default()
+        },
+        Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let from = site.today().checked_sub(jiff::Span::new().days(179)).unwrap();
+    let path = format!("/service?from={from}&bucket=all");
+    let (_, before) = get(&app, &read, &path).await;
+    close(&before["rows"][0]["interactions"], 2.0, "both before the purge");
+    koe_collector::responses::retention::purge_site(&app.storage, &site, site.today(), 7)
+        .await
+        .unwrap();
+    assert_eq!(get(&app, &read, "/interactions/old").await.0, 404, "the old facts are gone");
+    assert_eq!(get(&app, &read, "/interactions/new").await.0, 200);
+    let (_, after) = get(&app, &read, &path).await;
+    assert_eq!(after["rows"], before["rows"], "reports read as before");
+}
+
 on_both_backends!(
+    retention_purges_old_facts_and_their_counts_stay,
     a_new_time_zone_moves_facts_and_drivers_to_their_days_there,
     facts_are_idempotent_and_each_field_keeps_its_last_write,
     facts_that_break_a_rule_name_the_field_and_store_nothing,

@@ -1,5 +1,5 @@
-//! PostgreSQL: a pool; submissions go through group commit (`writer.rs`), other
-//! writes take one short transaction each. Concurrent writers to the same interaction
+//! PostgreSQL: a pool; submissions go through group commit (`writer.rs`), interaction facts
+//! through their own (`facts_writer.rs`), other writes take one short transaction each. Concurrent writers to the same interaction
 //! serialise on its row (`FOR UPDATE`); rollup rows are locked in key order. Every write of a
 //! site's raw rows or rollups first takes the site's write lock shared, without waiting; a
 //! time-zone rebuild holds it exclusively (`site_lock.rs`, `rebuild.rs`), so the site's writes

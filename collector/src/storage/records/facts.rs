@@ -77,7 +77,7 @@ pub struct DriverRow {
     pub counters: DriverCounters,
 }
 
-/// What a service report reads: a range, its buckets' grouping and filters.
+/// A service report's filters (each `None`: not filtered by it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceFilter {
     pub agent: Option<String>,

@@ -157,17 +157,6 @@ pub async fn set_settings<S: Storage>(
         .into_inner()
         .checked()
         .map_err(|e| ManageError::BadParameter(e.to_string()))?;
-    let before = state.storage.service_settings(caller.site.id).await?;
-    if let Some(day) = caller
-        .site
-        .purged_before
-        .filter(|_| before.credit != settings.credit)
-    {
-        return Err(ManageError::BadParameter(format!(
-            "the crediting rule cannot change: facts counted before {day} were purged by the \
-             retention, so their interactions cannot be counted again under another rule"
-        )));
-    }
     let entry = AuditEntry {
         site_id: caller.site.id,
         actor: caller.actor(),

@@ -4,7 +4,7 @@
 //! must see in it: the same values are offered as a table beside it.
 //!
 //! This file computes the geometry and formats the values (a card shows seconds as a duration,
-//! a share with one decimal); `templates/dashboard/sparkline.html` draws it, escaping every
+//! a share with one decimal); `templates/dashboard/sparkline.svg` draws it, escaping every
 //! text with the rest of the page.
 
 use super::chart::TrendPoint;
