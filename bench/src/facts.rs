@@ -161,6 +161,7 @@ async fn rebuild(conn: &mut SqliteConnection, site_id: i64) -> anyhow::Result<()
         "service_rollups",
         "service_daily",
         "service_daily_agent",
+        "service_daily_topic",
         "service_drivers",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE site_id = ?1"))
@@ -210,6 +211,7 @@ async fn rebuild(conn: &mut SqliteConnection, site_id: i64) -> anyhow::Result<()
     for (table, keys) in [
         ("service_daily", "day, team, channel"),
         ("service_daily_agent", "day, agent, team"),
+        ("service_daily_topic", "day, topic, team, channel"),
     ] {
         sqlx::query(&format!(
             "INSERT INTO {table} (site_id, {keys}, {}) SELECT site_id, {keys}, {}
@@ -264,6 +266,7 @@ async fn rollup_rows(target: &Target) -> anyhow::Result<Vec<String>> {
         ("service_rollups", "day, agent, team, channel, topic"),
         ("service_daily", "day, team, channel"),
         ("service_daily_agent", "day, agent, team"),
+        ("service_daily_topic", "day, topic, team, channel"),
     ] {
         let key = keys.replace(", ", " || '/' || ");
         let mut some: Vec<String> = sqlx::query_scalar(&format!(

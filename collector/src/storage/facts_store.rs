@@ -165,8 +165,9 @@ macro_rules! facts_store_common {
             group_by: &[&'static str],
             filter: &$crate::storage::ServiceFilter,
         ) -> Result<Vec<$crate::storage::GroupedService>, $crate::storage::StorageError> {
-            let (sql, binds) =
-                $crate::storage::facts::service_rows_sql(&$dialect, bucket, group_by, filter);
+            let (sql, binds) = $crate::storage::service_read::service_rows_sql(
+                &$dialect, bucket, group_by, filter,
+            );
             let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
                 .bind(site_id)
                 .bind(range.0.to_string())
@@ -175,7 +176,7 @@ macro_rules! facts_store_common {
                 query = query.bind(value);
             }
             let (json,) = query.fetch_one(&mut *self.$reads.acquire().await?).await?;
-            $crate::storage::facts::parse_service_rows(
+            $crate::storage::service_read::parse_service_rows(
                 json.as_deref().unwrap_or("[]"),
                 group_by,
                 bucket,
@@ -190,7 +191,7 @@ macro_rules! facts_store_common {
             range: (jiff::civil::Date, jiff::civil::Date),
             filter: &$crate::storage::ServiceFilter,
         ) -> Result<Vec<$crate::storage::DriverRow>, $crate::storage::StorageError> {
-            let (sql, binds) = $crate::storage::facts::driver_rows_sql(filter);
+            let (sql, binds) = $crate::storage::service_read::driver_rows_sql(filter);
             let mut query = sqlx::query_as::<_, (String, String, i64, i64, i64, i64, i64)>(&sql)
                 .bind(site_id)
                 .bind(range.0.to_string())
@@ -203,7 +204,7 @@ macro_rules! facts_store_common {
                 .await?
                 .into_iter()
                 .map(|(cut, band, a, b, c, d, e)| {
-                    $crate::storage::facts::driver_row(&cut, band, [a, b, c, d, e])
+                    $crate::storage::service_read::driver_row(&cut, band, [a, b, c, d, e])
                 })
                 .collect()
         }

@@ -38,6 +38,7 @@ mod reports;
 mod response_page;
 mod rezone;
 mod rows;
+mod service_read;
 mod sites;
 mod sql;
 mod sqlite;

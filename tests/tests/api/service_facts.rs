@@ -832,7 +832,17 @@ async fn retention_purges_old_facts_and_their_counts_stay<S: TestBackend>() {
     for (interaction, days_ago) in [("old", 150), ("new", 10)] {
         let opened = now - jiff::SignedDuration::from_hours(24 * days_ago);
         let facts = json!({"opened_at": opened.to_string(), "contacts": 1});
-        assert_eq!(put(&app, &write, &format!("/interactions/{interaction}"), &facts).await.0, 201);
+        assert_eq!(
+            put(
+                &app,
+                &write,
+                &format!("/interactions/{interaction}"),
+                &facts
+            )
+            .await
+            .0,
+            201
+        );
     }
     let site = koe_collector::sites::settings::update_site(
         &app.storage,
@@ -845,14 +855,25 @@ async fn retention_purges_old_facts_and_their_counts_stay<S: TestBackend>() {
     )
     .await
     .unwrap();
-    let from = site.today().checked_sub(jiff::Span::new().days(179)).unwrap();
+    let from = site
+        .today()
+        .checked_sub(jiff::Span::new().days(179))
+        .unwrap();
     let path = format!("/service?from={from}&bucket=all");
     let (_, before) = get(&app, &read, &path).await;
-    close(&before["rows"][0]["interactions"], 2.0, "both before the purge");
+    close(
+        &before["rows"][0]["interactions"],
+        2.0,
+        "both before the purge",
+    );
     koe_collector::responses::retention::purge_site(&app.storage, &site, site.today(), 7)
         .await
         .unwrap();
-    assert_eq!(get(&app, &read, "/interactions/old").await.0, 404, "the old facts are gone");
+    assert_eq!(
+        get(&app, &read, "/interactions/old").await.0,
+        404,
+        "the old facts are gone"
+    );
     assert_eq!(get(&app, &read, "/interactions/new").await.0, 200);
     let (_, after) = get(&app, &read, &path).await;
     assert_eq!(after["rows"], before["rows"], "reports read as before");
