@@ -199,9 +199,11 @@ impl AgentShare {
 
 /// The body of `PUT /api/v1/sites/{site}/interactions/{interaction}`: the facts of one
 /// interaction, every field optional — absent keeps what is stored, `null` clears it, a value
-/// replaces it (the module documentation says more). Unknown fields are refused.
+/// replaces it (the module documentation says more). Unknown fields are refused, and so is
+/// anything but a JSON object (serde's derive would also read a struct from an array:
+/// `[null, null]` as two cleared fields).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FactsBody {
     #[serde(
@@ -285,6 +287,35 @@ pub struct FactsBody {
         deserialize_with = "double_option"
     )]
     pub agents: Option<Option<Vec<AgentShare>>>,
+}
+
+impl Serialize for FactsBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FactsBody::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FactsBody {
+    /// An object only, read by the derived code (`remote = "Self"` makes it the inherent
+    /// `FactsBody::deserialize`).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectOnly;
+        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+            type Value = FactsBody;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of interaction facts")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<FactsBody, A::Error> {
+                FactsBody::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectOnly)
+    }
 }
 
 /// Reads a field that may be absent, `null` or a value as `Option<Option<T>>`: use with
@@ -378,6 +409,23 @@ impl TryFrom<RawBatch> for BatchBody {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn facts_are_an_object_never_an_array() {
+        let refused = serde_json::from_str::<FactsBody>("[null, null]").unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("an object of interaction facts"),
+            "{refused}"
+        );
+        let entry = r#"{"interaction": "0", "facts": [null, null]}"#;
+        assert!(serde_json::from_str::<FactsEntry>(entry).is_err());
+        let body: FactsBody = serde_json::from_str(r#"{"channel": null}"#).unwrap();
+        assert_eq!(body.channel, Some(None));
+        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"channel":null}"#);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

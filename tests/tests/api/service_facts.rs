@@ -21,22 +21,36 @@ async fn key<S: TestBackend>(app: &TestApp<S>, role: Role) -> String {
         .1
 }
 
+/// A call of the site's API with `key`: its status and JSON body (`null` when none).
+async fn call<S: TestBackend>(
+    app: &TestApp<S>,
+    method: reqwest::Method,
+    key: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut request = app
+        .client
+        .request(
+            method,
+            app.url(&format!("/api/v1/sites/{}{path}", app.site.key())),
+        )
+        .bearer_auth(key);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.expect("the collector answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 async fn put<S: TestBackend>(
     app: &TestApp<S>,
     key: &str,
     path: &str,
     body: &Value,
 ) -> (u16, Value) {
-    let response = app
-        .client
-        .put(app.url(&format!("/api/v1/sites/{}{path}", app.site.key())))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .expect("the collector answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    call(app, reqwest::Method::PUT, key, path, Some(body)).await
 }
 
 async fn post<S: TestBackend>(
@@ -45,28 +59,11 @@ async fn post<S: TestBackend>(
     path: &str,
     body: &Value,
 ) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/sites/{}{path}", app.site.key())))
-        .bearer_auth(key)
-        .json(body)
-        .send()
-        .await
-        .expect("the collector answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    call(app, reqwest::Method::POST, key, path, Some(body)).await
 }
 
 async fn get<S: TestBackend>(app: &TestApp<S>, key: &str, path: &str) -> (u16, Value) {
-    let response = app
-        .client
-        .get(app.url(&format!("/api/v1/sites/{}{path}", app.site.key())))
-        .bearer_auth(key)
-        .send()
-        .await
-        .expect("the collector answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    call(app, reqwest::Method::GET, key, path, None).await
 }
 
 async fn facts_are_idempotent_and_each_field_keeps_its_last_write<S: TestBackend>() {

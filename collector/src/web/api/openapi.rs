@@ -304,6 +304,7 @@ impl Modify for Errors {
                 (&mut item.get, false),
                 (&mut item.delete, false),
                 (&mut item.post, true),
+                (&mut item.put, true),
                 (&mut item.patch, true),
             ] {
                 let Some(operation) = operation.as_mut() else {

@@ -109,25 +109,12 @@ impl<'a> TrendChart<'a> {
     ) -> Self {
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
-        // Days from the first bucket to the last, when every bucket has its day.
-        let first_day = points.first().and_then(|p| p.day);
-        let span_days = match (first_day, points.last().and_then(|p| p.day)) {
-            (Some(first), Some(last)) if points.iter().all(|p| p.day.is_some()) => {
-                (last - first).get_days()
-            }
-            _ => 0,
-        };
-        let x = |i: usize| {
-            if points.len() <= 1 {
-                return LEFT + plot_w / 2.0;
-            }
-            match (points[i].day, first_day) {
-                (Some(day), Some(first)) if span_days > 0 => {
-                    LEFT + plot_w * f64::from((day - first).get_days()) / f64::from(span_days)
-                }
-                _ => LEFT + plot_w * i as f64 / (points.len() - 1) as f64,
-            }
-        };
+        let xs = time_axis(
+            &points.iter().map(|p| p.day).collect::<Vec<_>>(),
+            LEFT,
+            plot_w,
+        );
+        let x = |i: usize| xs[i];
         let y = |v: f64| TOP + plot_h * (1.0 - ((v.clamp(min, max) - min) / (max - min)));
         let ticks = (0..=4)
             .map(|tick| {
@@ -221,6 +208,30 @@ impl<'a> TrendChart<'a> {
             table,
         }
     }
+}
+
+/// Where each period sits across a plot `width` wide starting at `left`: by its first day on a
+/// time axis when every period has one (so a stretch without data shows as a gap), else evenly;
+/// one period in the middle. The trend chart and the cards' sparklines share it.
+pub(super) fn time_axis(days: &[Option<Date>], left: f64, width: f64) -> Vec<f64> {
+    let first_day = days.first().copied().flatten();
+    let span_days = match (first_day, days.last().copied().flatten()) {
+        (Some(first), Some(last)) if days.iter().all(Option::is_some) => (last - first).get_days(),
+        _ => 0,
+    };
+    (0..days.len())
+        .map(|i| {
+            if days.len() <= 1 {
+                return left + width / 2.0;
+            }
+            match (days[i], first_day) {
+                (Some(day), Some(first)) if span_days > 0 => {
+                    left + width * f64::from((day - first).get_days()) / f64::from(span_days)
+                }
+                _ => left + width * i as f64 / (days.len() - 1) as f64,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -82,24 +82,12 @@ impl Sparkline {
         let plot_h = HEIGHT - 2.0 * PAD;
         // Periods sit on a time axis by their first day, as on the trend chart, so a stretch
         // without facts shows as a gap.
-        let first_day = points.first().and_then(|p| p.day);
-        let span_days = match (first_day, points.last().and_then(|p| p.day)) {
-            (Some(first), Some(last)) if points.iter().all(|p| p.day.is_some()) => {
-                (last - first).get_days()
-            }
-            _ => 0,
-        };
-        let x = |i: usize| {
-            if points.len() <= 1 {
-                return PAD + plot_w / 2.0;
-            }
-            match (points[i].day, first_day) {
-                (Some(day), Some(first)) if span_days > 0 => {
-                    PAD + plot_w * f64::from((day - first).get_days()) / f64::from(span_days)
-                }
-                _ => PAD + plot_w * i as f64 / (points.len() - 1) as f64,
-            }
-        };
+        let xs = super::chart::time_axis(
+            &points.iter().map(|p| p.day).collect::<Vec<_>>(),
+            PAD,
+            plot_w,
+        );
+        let x = |i: usize| xs[i];
         let y = |v: f64| PAD + plot_h * (1.0 - ((v.clamp(min, max) - min) / (max - min)));
         let coordinates = |pairs: Vec<(usize, f64)>| {
             pairs
