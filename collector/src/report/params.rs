@@ -24,6 +24,8 @@ pub enum ParamError {
     ServiceGroupBy(String),
     #[error("{0}")]
     NotHere(&'static str),
+    #[error("{0}")]
+    NotHereOwned(String),
     #[error("compare takes previous or previous_year, got {0:?}")]
     Compare(String),
     #[error("channel must be one of {}, got {:?}", known_channels(), .0)]

@@ -97,6 +97,65 @@ impl ServiceQuery {
     pub fn groups(&self, name: &str) -> bool {
         self.group_by.contains(&name)
     }
+
+    /// The service query matching a survey report's: its range, bucket, groups and filters (no
+    /// topic), so the rows of the two pair up (`GET …/scores?metrics=…`).
+    pub fn of_report(query: &ReportQuery) -> Self {
+        Self {
+            from: query.from,
+            to: query.to,
+            bucket: query.bucket,
+            group_by: query.group_by.iter().map(|g| g.as_str()).collect(),
+            filter: ServiceFilter {
+                agent: query.agent.as_ref().map(|a| a.to_string()),
+                team: query.team.as_ref().map(|t| t.to_string()),
+                channel: query.channel.map(|c| c.as_str().to_owned()),
+                topic: None,
+            },
+        }
+    }
+}
+
+/// The service KPIs `GET …/scores` adds beside the survey's when `metrics` names them, and the
+/// fields of a [`ServiceRow`] each brings.
+pub const SCORE_METRICS: [(&str, &[&str]); 8] = [
+    ("handled", &["interactions", "handled_per_day"]),
+    ("resolution_rate", &["resolution_rate"]),
+    ("fcr", &["fcr"]),
+    ("reopen_rate", &["reopen_rate"]),
+    ("frt", &["frt_median", "frt_p90", "frt_within_target"]),
+    ("bot_only", &["bot_only"]),
+    (
+        "contact_rate",
+        &["contacts", "contact_rate", "contact_rate_missing"],
+    ),
+    ("self_resolution", &["self_resolution"]),
+];
+
+/// The survey metrics `metrics` may also name (every report row has them).
+pub const SURVEY_METRICS: [&str; 5] = ["csat", "nps", "ces", "response_rate", "resolved"];
+
+/// The service fields `metrics` asks for (`None`: it names none), or which name is unknown.
+pub fn score_fields(metrics: &str) -> Result<Option<Vec<&'static str>>, ParamError> {
+    let mut fields = Vec::new();
+    for name in metrics.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+        match SCORE_METRICS.iter().find(|(metric, _)| *metric == name) {
+            Some((_, wanted)) => fields.extend_from_slice(wanted),
+            None if SURVEY_METRICS.contains(&name) => {}
+            None => {
+                let known: Vec<&str> = SURVEY_METRICS
+                    .iter()
+                    .copied()
+                    .chain(SCORE_METRICS.iter().map(|(m, _)| *m))
+                    .collect();
+                return Err(ParamError::NotHereOwned(format!(
+                    "metrics takes {}, got {name:?}",
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    Ok((!fields.is_empty()).then_some(fields))
 }
 
 /// A first-response percentile, in seconds.

@@ -721,6 +721,37 @@ async fn answers_join_facts_whichever_comes_first<S: TestBackend>() {
         &json!({"agents": [{"agent": "aiko"}], "resolved_at": "2026-11-30T18:00:00+09:00"}),
     )
     .await;
+    // The scores API carries the service KPIs asked for beside the survey's, row by row.
+    let (status, scores) = get(
+        &app,
+        &read,
+        "/scores?from=2026-11-01&bucket=all&metrics=csat,frt,resolution_rate",
+    )
+    .await;
+    assert_eq!(status, 200, "{scores}");
+    let (_, service) = get(&app, &read, "/service?from=2026-11-01&bucket=all").await;
+    let beside = &scores["rows"][0]["service"];
+    assert_eq!(
+        beside["resolution_rate"], service["rows"][0]["resolution_rate"],
+        "{scores}"
+    );
+    assert_eq!(beside["frt_median"], service["rows"][0]["frt_median"]);
+    assert!(
+        beside.get("bot_only").is_none(),
+        "only the KPIs asked for: {beside}"
+    );
+    assert!(scores["rows"][0]["csat"].is_object());
+    let (status, refused) = get(&app, &read, "/scores?metrics=csat,mood").await;
+    assert_eq!(
+        (status, error_code_of(&refused)),
+        (400, "invalid_parameter")
+    );
+    let (_, plain) = get(&app, &read, "/scores?from=2026-11-01&bucket=all").await;
+    assert!(
+        plain["rows"][0].get("service").is_none(),
+        "none unless asked"
+    );
+
     let (_, standings) = get(&app, &read, "/standings?from=2026-11-01").await;
     let aiko = &standings["agents"][0];
     assert_eq!(aiko["agent"], "aiko", "{standings}");
