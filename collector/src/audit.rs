@@ -50,6 +50,15 @@ pub enum AuditAction {
     /// The crediting rule, FRT target or bands changed (a new rule re-counts the service
     /// rollups).
     ServiceSettingsChanged,
+    /// A helpdesk, LINE channel or generic hook connected (`koe integration add`).
+    IntegrationAdded,
+    /// An integration paused: its events are refused until it is resumed.
+    IntegrationPaused,
+    IntegrationResumed,
+    /// An integration's credentials replaced (a new token, a webhook's signing secret).
+    IntegrationCredentialsChanged,
+    /// An integration removed: its address answers 404, its waiting calls are dropped.
+    IntegrationRemoved,
 }
 
 impl AuditAction {

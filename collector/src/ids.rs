@@ -99,6 +99,10 @@ row_id!(
     /// A webhook (`webhooks.id`).
     WebhookId
 );
+row_id!(
+    /// A connected helpdesk or LINE channel (`integrations.id`).
+    IntegrationId
+);
 
 #[cfg(test)]
 mod tests {

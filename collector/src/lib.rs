@@ -27,6 +27,7 @@ pub mod csv;
 pub mod facts;
 pub mod ids;
 pub mod import;
+pub mod integrations;
 pub mod interactions;
 pub mod links;
 pub mod report;

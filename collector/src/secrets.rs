@@ -34,6 +34,18 @@ pub fn new_webhook_secret() -> String {
     format!("whsec_{}", random_text(32))
 }
 
+/// An integration's secret path segment (its webhook address is the first credential):
+/// `i_` and 43 random characters (32 bytes).
+pub fn new_integration_path() -> String {
+    format!("i_{}", random_text(32))
+}
+
+/// A generic hook's secret (its signature key, or its Basic auth password): `koe_hook_` and 43
+/// random characters.
+pub fn new_hook_secret() -> String {
+    format!("koe_hook_{}", random_text(32))
+}
+
 /// A public site key: `site_` and 16 random characters.
 pub fn new_site_key() -> String {
     format!("site_{}", random_text(12))

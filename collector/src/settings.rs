@@ -66,7 +66,11 @@ pub struct Settings {
     /// The key customer ids are hashed with for the survey cooldown (at least 32 bytes); unset,
     /// the server makes one and keeps it in the database — set it to keep it out of backups.
     pub customer_key: Option<Secret>,
-    /// How often due webhook alerts are looked for, in milliseconds.
+    /// The key integrations' credentials (API tokens, channel secrets) are sealed with at rest;
+    /// unset, the server makes one and keeps it in the database — set it so that a copy of the
+    /// database alone opens no token.
+    pub secrets_key: Option<Secret>,
+    /// How often due webhook alerts (and integrations' calls) are looked for, in milliseconds.
     pub webhook_poll_ms: u64,
     /// Redis shared by a fleet of collectors (`redis://127.0.0.1:6379`): rate limits are kept
     /// there, so n collectors enforce one quota. Unset: each collector limits on its own.
@@ -108,6 +112,7 @@ impl Default for Settings {
             admin_bind: None,
             session_secret: None,
             customer_key: None,
+            secrets_key: None,
             webhook_poll_ms: 1000,
             webhook_allow_private_networks: false,
             webhook_allow_http: false,
@@ -202,6 +207,14 @@ impl Settings {
             }
             key => Ok(key),
         }
+    }
+
+    /// The configured key of integrations' credentials, if set: an empty value means unset.
+    pub fn secrets_key(&self) -> Option<&str> {
+        self.secrets_key
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
     }
 
     /// The configured customer-hash key, if set: an empty value means unset.

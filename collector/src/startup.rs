@@ -86,6 +86,8 @@ impl Application {
         };
         let customer_key =
             crate::surveying::customer_key(settings.customer_key(), &storage).await?;
+        let seal_key =
+            crate::integrations::seal::seal_key(settings.secrets_key(), &storage).await?;
         let session_key = match settings.session_secret() {
             Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::from_stored(storage.server_key(SessionKey::STORED_NAME).await?),
@@ -103,6 +105,7 @@ impl Application {
             readiness: Default::default(),
             running: shutdown::Running::new(),
             customer_key,
+            seal_key: seal_key.clone(),
             webhook_reach: settings.webhook_reach(),
         });
         let public_url = settings
@@ -115,6 +118,13 @@ impl Application {
                 .map_err(|e| anyhow::anyhow!("could not make the webhook client: {e}"))?,
             Duration::from_millis(settings.webhook_poll_ms.max(10)),
             crate::web::metrics::alerts_dropped,
+            state.running.stopping(),
+        );
+        crate::integrations::outbox::keep_calling(
+            state.storage.clone(),
+            crate::integrations::outbox::Caller::new(settings.webhook_reach(), seal_key)
+                .map_err(|e| anyhow::anyhow!("could not make the integrations' client: {e}"))?,
+            Duration::from_millis(settings.webhook_poll_ms.max(10)),
             state.running.stopping(),
         );
         crate::responses::retention::keep_purging(

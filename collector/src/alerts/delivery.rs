@@ -114,21 +114,10 @@ impl UnderWay {
 }
 
 impl Deliverer {
-    /// Redirects are not followed (a receiver cannot send the alert elsewhere), no proxy from
-    /// the environment is used (it would resolve names itself), and unless `reach` allows
-    /// private networks, names resolve to public addresses only ([`address`](super::address)).
+    /// Alerts go through [`outbound_client`].
     pub fn new(public_url: String, reach: Reach) -> Result<Self, reqwest::Error> {
-        let builder = reqwest::Client::builder()
-            .timeout(ATTEMPT_TIMEOUT)
-            .user_agent(concat!("Koe-Webhook/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy();
-        let builder = match reach.private_networks {
-            true => builder,
-            false => builder.dns_resolver(Arc::new(super::address::PublicOnly)),
-        };
         Ok(Self {
-            client: builder.build()?,
+            client: outbound_client(reach, ATTEMPT_TIMEOUT)?,
             public_url,
             reach,
         })
@@ -272,6 +261,23 @@ impl Deliverer {
     }
 }
 
+/// An HTTP client for calls to addresses a site's admin chose (webhooks, integrations):
+/// redirects not followed (a receiver cannot send the call elsewhere), no proxy from the
+/// environment (it would resolve names itself), and unless `reach` allows private networks,
+/// names resolved to public addresses only ([`address`](super::address)).
+pub fn outbound_client(reach: Reach, timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("Koe/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    let builder = match reach.private_networks {
+        true => builder,
+        false => builder.dns_resolver(Arc::new(super::address::PublicOnly)),
+    };
+    builder.build()
+}
+
 /// Milliseconds before attempt `n + 1` after `n` failed ones: 1 s doubling, at most an hour,
 /// plus up to a tenth of it at random (so a receiver back from an outage is not hit by every
 /// alert at once).
@@ -284,7 +290,7 @@ pub fn backoff_ms(failed: i64) -> i64 {
 /// A transport error in a few words: never the URL (it may hold a token) nor the system's
 /// detail (listed to the site's admins, it would tell open ports from closed ones), except
 /// that a receiver refused for its address says so.
-fn describe(error: &reqwest::Error) -> String {
+pub fn describe(error: &reqwest::Error) -> String {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let text = cause.to_string();

@@ -72,15 +72,37 @@ impl LinkRequest {
         ) {
             return Err(LinkError::Channel(channel));
         }
+        Ok(Self::in_conversation(
+            interaction,
+            agent,
+            team,
+            channel,
+            expires_in_days,
+            locale,
+        ))
+    }
+
+    /// Links asked for inside the conversation itself (a helpdesk's chat, a LINE talk): any
+    /// channel, since the links go where the conversation happened. `expires_in_days` is the
+    /// caller's own constant, within the bounds.
+    pub fn in_conversation(
+        interaction: InteractionId,
+        agent: Option<AgentId>,
+        team: Option<TeamId>,
+        channel: Channel,
+        expires_in_days: u64,
+        locale: Locale,
+    ) -> Self {
+        let expires_in_days = expires_in_days.clamp(1, MAX_EXPIRY_DAYS);
         let now = u64::try_from(crate::clock::now_ms() / 1000).unwrap_or(0);
-        Ok(Self {
+        Self {
             interaction,
             agent,
             team,
             channel,
             expires_at: now + expires_in_days * 86_400,
             locale,
-        })
+        }
     }
 }
 
@@ -101,24 +123,30 @@ pub struct LinkSet {
     pub text: String,
 }
 
+/// The signed token of `request` offering `offer` (none: the plain survey): what a rating
+/// link carries, and what a LINE postback carries in its `data`.
+pub fn signed(site: &Site, request: &LinkRequest, offer: Option<Offer>) -> String {
+    let claims = AttributionClaims {
+        site: site.key.clone(),
+        interaction: request.interaction.clone(),
+        agent: request.agent.clone(),
+        team: request.team.clone(),
+        channel: Some(request.channel),
+        expires_at: request.expires_at,
+        offer,
+        customer: None,
+    };
+    token::sign(&site.secret_digest, &claims).as_str().to_owned()
+}
+
 /// Signs the link set for one interaction; `base` is the collector's public URL.
 pub fn build(site: &Site, base: &str, request: &LinkRequest) -> LinkSet {
     let lang = request.locale.as_str();
     let url = |offer: Option<Offer>| {
-        let claims = AttributionClaims {
-            site: site.key.clone(),
-            interaction: request.interaction.clone(),
-            agent: request.agent.clone(),
-            team: request.team.clone(),
-            channel: Some(request.channel),
-            expires_at: request.expires_at,
-            offer,
-            customer: None,
-        };
         format!(
             "{}/s/{}?lang={lang}",
             base.trim_end_matches('/'),
-            token::sign(&site.secret_digest, &claims).as_str()
+            signed(site, request, offer)
         )
     };
     let scored =

@@ -27,6 +27,7 @@ mod error;
 mod facts;
 mod facts_path;
 mod facts_store;
+mod integrations;
 mod json_rows;
 mod options;
 mod postgres;
@@ -56,6 +57,7 @@ pub use answers::AnswerStore;
 pub use customers::CustomerStore;
 pub use error::{OpenError, SaveError, StorageError};
 pub use facts_store::FactsStore;
+pub use integrations::IntegrationStore;
 pub use options::{Backend, StorageOptions};
 pub use postgres::PgStorage;
 pub use records::*;
@@ -95,6 +97,7 @@ pub trait Storage:
     + RemovalStore
     + VerifyStore
     + FactsStore
+    + IntegrationStore
 {
 }
 
@@ -109,6 +112,7 @@ impl<T> Storage for T where
         + RemovalStore
         + VerifyStore
         + FactsStore
+    + IntegrationStore
 {
 }
 
@@ -116,7 +120,7 @@ impl<T> Storage for T where
 /// `PgStorage`) and call its methods: `use koe_collector::storage::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
+        AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _, IntegrationStore as _,
         Lifecycle as _, RemovalStore as _, ReportStore as _, SiteStore as _, Storage,
         VerifyStore as _,
     };

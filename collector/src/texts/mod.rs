@@ -5,5 +5,6 @@
 pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;
+pub mod messaging;
 pub mod service;
 pub mod survey;

@@ -62,6 +62,12 @@ pub enum ManageCode {
     RebuildRunning,
     /// 422: interaction facts that break a rule (`PUT …/interactions/{interaction}`).
     InvalidFacts,
+    /// 401: an integration's event whose signature (or Basic auth) does not match.
+    InvalidSignature,
+    /// 400: an integration's event that is not the platform's JSON.
+    InvalidPayload,
+    /// 409: an event sent to a paused integration.
+    IntegrationPaused,
     Unavailable,
     InternalError,
 }

@@ -218,6 +218,14 @@ pub enum ManageError {
     /// Interaction facts that break a rule: each entry refused, naming its field (422).
     #[error("{}", refused_message(.0))]
     InvalidFacts(Vec<crate::storage::FactsRefusal>),
+    /// An integration's event that does not prove its sender (401).
+    #[error("the request's signature does not match")]
+    InvalidSignature,
+    /// An integration's event that cannot be read (400).
+    #[error("{0}")]
+    InvalidPayload(String),
+    #[error("this integration is paused: resume it to receive events")]
+    IntegrationPaused,
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -295,6 +303,9 @@ impl ManageError {
             Self::RateLimited(_) | Self::RebuildTooSoon(..) => ManageCode::RateLimited,
             Self::RebuildRunning(_) => ManageCode::RebuildRunning,
             Self::InvalidFacts(_) => ManageCode::InvalidFacts,
+            Self::InvalidSignature => ManageCode::InvalidSignature,
+            Self::InvalidPayload(_) => ManageCode::InvalidPayload,
+            Self::IntegrationPaused => ManageCode::IntegrationPaused,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -313,6 +324,9 @@ impl ResponseError for ManageError {
             Self::RateLimited(_) | Self::RebuildTooSoon(..) => StatusCode::TOO_MANY_REQUESTS,
             Self::RebuildRunning(_) => StatusCode::CONFLICT,
             Self::InvalidFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidSignature => StatusCode::UNAUTHORIZED,
+            Self::InvalidPayload(_) => StatusCode::BAD_REQUEST,
+            Self::IntegrationPaused => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod integrations;
 pub mod metrics;
 pub mod rate_limit;
 pub mod readiness;
@@ -173,7 +174,44 @@ pub fn routes<S: Storage>(
             .service(
                 manage_resource("/webhooks/{id}/secret", "POST", Role::Admin)
                     .route(web::post().to(api::rotate_webhook_secret::<S>)),
+            )
+            .service(
+                manage_resource("/integrations", "GET, POST", Role::Admin)
+                    .route(web::get().to(api::list_integrations::<S>))
+                    .route(web::post().to(api::create_integration::<S>)),
+            )
+            .service(
+                manage_resource("/integrations/events", "GET", Role::Admin)
+                    .route(web::get().to(api::list_integration_events::<S>)),
+            )
+            .service(
+                manage_resource("/integrations/events/{id}/retry", "POST", Role::Admin)
+                    .route(web::post().to(api::retry_integration_event::<S>)),
+            )
+            .service(
+                manage_resource("/integrations/{id}", "PATCH, DELETE", Role::Admin)
+                    .route(web::patch().to(api::pause_integration::<S>))
+                    .route(web::delete().to(api::delete_integration::<S>)),
+            )
+            .service(
+                manage_resource("/integrations/{id}/credentials", "PUT", Role::Admin)
+                    .route(web::put().to(api::set_integration_credentials::<S>)),
             );
+    // Where helpdesks and LINE send their events: no key (the path's secret segment and the
+    // platform's signature are the credentials), its own body cap.
+    let inbound_limits = web::Data::new(body_limit::BodyLimits {
+        deadline: state.body_timeout,
+        limit: integrations::MAX_BODY,
+    });
+    let inbound = web::scope("/integrations")
+        .wrap(from_fn(rate_limit::per_ip))
+        .wrap(from_fn(body_limit::bounded_body))
+        .app_data(inbound_limits)
+        .app_data(web::PayloadConfig::new(integrations::MAX_BODY))
+        .service(
+            api_resource("/{kind}/{path}", "POST")
+                .route(web::post().to(integrations::receive::<S>)),
+        );
     if let Some(limiter) = ip_limiter {
         config.app_data(limiter);
     }
@@ -182,6 +220,7 @@ pub fn routes<S: Storage>(
         .app_data(limits)
         .service(dashboard::scope::<S>())
         .service(facts)
+        .service(inbound)
         .service(manage)
         .service(public)
         .service(

@@ -30,3 +30,14 @@ pub fn own_origins(
         })
         .collect()
 }
+
+/// Where links point: `public_url` when set, else the address this request came to.
+pub fn public_base(public_url: Option<&str>, req: &actix_web::HttpRequest) -> String {
+    public_url.map_or_else(
+        || {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        },
+        str::to_owned,
+    )
+}

@@ -30,6 +30,8 @@ pub struct AppState<S> {
     pub public_url: Option<String>,
     /// Hashes customer ids for the survey cooldown.
     pub customer_key: crate::sites::fatigue::CustomerKey,
+    /// Seals and opens integrations' credentials.
+    pub seal_key: crate::integrations::seal::SealKey,
     /// Where webhooks may go (`webhook_allow_private_networks`, `webhook_allow_http`).
     pub webhook_reach: crate::alerts::Reach,
 }

@@ -71,6 +71,8 @@ pub enum Client {
     SuspectedScanner,
     /// Brought in from a file (`koe import`): another tool's history, or Koe's own export.
     Imported,
+    /// A person tapping an answer inside a messaging app (a LINE rating card's postback).
+    Messaging,
 }
 
 impl Client {
@@ -80,6 +82,7 @@ impl Client {
             Self::Browser => "browser",
             Self::SuspectedScanner => "suspected_scanner",
             Self::Imported => "imported",
+            Self::Messaging => "messaging",
         }
     }
 
@@ -89,6 +92,7 @@ impl Client {
             "browser" => Some(Self::Browser),
             "suspected_scanner" => Some(Self::SuspectedScanner),
             "imported" => Some(Self::Imported),
+            "messaging" => Some(Self::Messaging),
             _ => None,
         }
     }

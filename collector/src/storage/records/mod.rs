@@ -8,6 +8,7 @@ mod alerts;
 mod answers;
 mod customers;
 mod facts;
+mod integrations;
 mod removal;
 mod reports;
 mod verification;
@@ -21,6 +22,10 @@ pub use customers::{CustomerCheck, CustomerHash};
 pub use facts::{
     DriverRow, FactsEntryWrite, FactsOutcome, FactsRefusal, FactsSaved, FactsWrite, GroupedService,
     ServiceFilter, StoredFacts,
+};
+pub use integrations::{
+    CallOutcome, ConversationState, DueCall, EventRecord, EventState, IntegrationCounts, NewEvent,
+    NewIntegration, StoredIntegration,
 };
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};

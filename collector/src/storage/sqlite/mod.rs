@@ -135,6 +135,7 @@ site_store!(SqliteStorage, Sqlite, pool);
 access_store!(SqliteStorage, Sqlite, pool);
 customer_store!(SqliteStorage, Sqlite, pool);
 alert_store!(SqliteStorage, Sqlite, pool);
+crate::storage::integrations::integration_store!(SqliteStorage, Sqlite, pool);
 verify_store!(SqliteStorage, Sqlite, pool);
 report_store!(SqliteStorage, Sqlite, pool, REPORT);
 

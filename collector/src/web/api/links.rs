@@ -82,10 +82,7 @@ pub async fn create_links<S: Storage>(
         locale,
     )
     .map_err(|e| ManageError::BadParameter(e.to_string()))?;
-    let base = state.public_url.clone().unwrap_or_else(|| {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    });
+    let base = crate::web::request::public_base(state.public_url.as_deref(), &req);
     let recipient = Recipient {
         customer: body.customer.as_ref(),
         force: body.force,

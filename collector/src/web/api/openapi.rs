@@ -60,6 +60,13 @@ pub const BEARER: &str = "api_key";
         super::service::show_settings,
         super::service::set_settings,
         super::service::put_volume,
+        super::integrations::create_integration,
+        super::integrations::list_integrations,
+        super::integrations::pause_integration,
+        super::integrations::delete_integration,
+        super::integrations::set_integration_credentials,
+        super::integrations::list_integration_events,
+        super::integrations::retry_integration_event,
     ),
     modifiers(&Errors),
     tags(

@@ -1,0 +1,216 @@
+//! The integrations' outbox: the calls Koe makes back to a platform (a message into a Chatwoot
+//! conversation, a LINE reply or push), written with the event that asks for them and made by a
+//! background task — claimed for a minute first (so two collectors on one database do not both
+//! make it), retried after 1 s, 2 s, 4 s … (at most an hour apart) until 24 hours after the
+//! event (a LINE reply only while its reply token lives), then given up and listed as a dead
+//! letter the site's owner sees (and may retry: `koe integration retry`). A platform's refusal
+//! of the call itself (a 4xx other than 408 and 429: a wrong token, a closed conversation) is
+//! given up at once. The same address rules as webhooks apply: only public addresses unless
+//! `webhook_allow_private_networks`, https unless `webhook_allow_http`, no redirects, no proxy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::seal::SealKey;
+use super::{Credentials, IntegrationConfig};
+use crate::alerts::Reach;
+use crate::alerts::delivery::backoff_ms;
+use crate::clock;
+use crate::shutdown::Stopping;
+use crate::storage::{CallOutcome, DueCall, IntegrationStore, StorageError};
+
+/// How long calls are retried after their event.
+pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
+/// How long a sender holds a claimed call.
+const CLAIM_MS: i64 = 60_000;
+/// How long one call may take.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Calls under way at once in one collector.
+const AT_ONCE: usize = 16;
+/// Due calls read per round.
+const BATCH: i64 = 64;
+
+/// A call to make back: a path on the platform's API and its JSON body. The address and the
+/// credentials come from the integration when the call is made (a new token is used at once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub path: String,
+    pub body: Value,
+    /// Not made this long after its event (a LINE reply token's life); else 24 hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_after_ms: Option<i64>,
+}
+
+/// Makes the calls: the HTTP client and the key that opens credentials.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    client: reqwest::Client,
+    reach: Reach,
+    seal: SealKey,
+}
+
+impl Caller {
+    pub fn new(reach: Reach, seal: SealKey) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            client: crate::alerts::delivery::outbound_client(reach, CALL_TIMEOUT)?,
+            reach,
+            seal,
+        })
+    }
+
+    /// One attempt at `due`, and what it leads to.
+    async fn attempt(&self, due: &DueCall) -> CallOutcome {
+        let now = clock::now_ms();
+        let gave_up = |status: Option<u16>, error: String| CallOutcome::GaveUp { status, error };
+        let (Ok(call), Ok(config)) = (
+            serde_json::from_str::<Call>(&due.call),
+            serde_json::from_str::<IntegrationConfig>(&due.config),
+        ) else {
+            return gave_up(None, "the stored call cannot be read".into());
+        };
+        let Ok(credentials) = self
+            .seal
+            .open(&due.sealed)
+            .map_err(|e| e.to_string())
+            .and_then(|plain| serde_json::from_str::<Credentials>(&plain).map_err(|e| e.to_string()))
+        else {
+            return gave_up(None, super::seal::Unsealable.to_string());
+        };
+        let lifetime = call.expires_after_ms.unwrap_or(GIVE_UP_AFTER_MS);
+        let failed = |status: Option<u16>, error: String| {
+            let next_at_ms = now + backoff_ms(due.attempts + 1);
+            if next_at_ms - due.received_at_ms >= lifetime {
+                CallOutcome::GaveUp { status, error }
+            } else {
+                CallOutcome::Retry {
+                    status,
+                    error,
+                    next_at_ms,
+                }
+            }
+        };
+        let (base, auth) = match (&config, &credentials) {
+            (IntegrationConfig::Chatwoot(c), Credentials::Chatwoot { api_token, .. }) => {
+                (c.url.as_str(), ("api_access_token", api_token.clone()))
+            }
+            (IntegrationConfig::Line(c), Credentials::Line { access_token, .. }) => (
+                c.api_base.as_str(),
+                ("authorization", format!("Bearer {access_token}")),
+            ),
+            _ => return gave_up(None, "this integration makes no calls".into()),
+        };
+        let Ok(url) = url::Url::parse(&format!("{}{}", base.trim_end_matches('/'), call.path))
+        else {
+            return gave_up(None, "the stored address cannot be read".into());
+        };
+        if let Some(refused) = self.refused(&url) {
+            return gave_up(None, refused);
+        }
+        let sent = self
+            .client
+            .post(url)
+            .header(auth.0, auth.1)
+            .json(&call.body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => CallOutcome::Sent {
+                status: response.status().as_u16(),
+                at_ms: clock::now_ms(),
+            },
+            Ok(response) => {
+                let status = response.status();
+                let error = format!("the platform answered {status}");
+                if status.is_client_error() && !matches!(status.as_u16(), 408 | 429) {
+                    gave_up(Some(status.as_u16()), error)
+                } else {
+                    failed(Some(status.as_u16()), error)
+                }
+            }
+            Err(error) => failed(None, crate::alerts::delivery::describe(&error)),
+        }
+    }
+
+    /// Why `url` may not be called, if it may not.
+    fn refused(&self, url: &url::Url) -> Option<String> {
+        if !self.reach.private_networks
+            && let Some(refused) = crate::alerts::address::refused_literal(url)
+        {
+            return Some(refused);
+        }
+        (!self.reach.allows_scheme(url.scheme()))
+            .then(|| "plain http is not allowed (webhook_allow_http): use https".into())
+    }
+
+    /// Claims and starts the due calls this collector may start now; how many started.
+    async fn start_due<S: IntegrationStore>(
+        self: &Arc<Self>,
+        storage: &S,
+        tasks: &mut JoinSet<()>,
+    ) -> Result<usize, StorageError> {
+        let mut started = 0;
+        for due in storage.due_calls(clock::now_ms(), BATCH).await? {
+            if tasks.len() >= AT_ONCE {
+                break;
+            }
+            let claimed_until = clock::now_ms() + CLAIM_MS;
+            if !storage.claim_call(&due, claimed_until).await? {
+                continue;
+            }
+            let (caller, storage) = (Arc::clone(self), storage.clone());
+            tasks.spawn(async move {
+                let outcome = caller.attempt(&due).await;
+                let error = match &outcome {
+                    CallOutcome::Sent { .. } => None,
+                    CallOutcome::Retry { error, .. } | CallOutcome::GaveUp { error, .. } => {
+                        Some(error.clone())
+                    }
+                };
+                if let CallOutcome::GaveUp { error, .. } = &outcome {
+                    tracing::warn!(integration = %due.integration_id, %error, "gave up a call to an integration");
+                }
+                if let Err(error) = storage.finish_call(due.id, claimed_until, outcome).await {
+                    // The claim runs out and the call is made again: at least once.
+                    tracing::warn!(%error, "could not record an integration's call");
+                }
+                if let Some(error) = error
+                    && let Err(e) = storage
+                        .note_integration(due.integration_id, Some(&error), clock::now_ms())
+                        .await
+                {
+                    tracing::warn!(error = %e, "could not note an integration's error");
+                }
+            });
+            started += 1;
+        }
+        Ok(started)
+    }
+}
+
+/// Keeps making due calls until the application stops: a round every `period`, and again
+/// whenever a call ends.
+pub fn keep_calling<S: IntegrationStore>(
+    storage: S,
+    caller: Caller,
+    period: Duration,
+    mut stopping: Stopping,
+) {
+    let caller = Arc::new(caller);
+    tokio::spawn(async move {
+        let mut tasks = JoinSet::new();
+        loop {
+            if let Err(error) = caller.start_due(&storage, &mut tasks).await {
+                tracing::warn!(%error, "could not make integrations' calls");
+            }
+            tokio::select! {
+                _ = stopping.stopped() => return,
+                Some(_) = tasks.join_next() => {}
+                _ = tokio::time::sleep(period) => {}
+            }
+        }
+    });
+}

@@ -1,0 +1,579 @@
+//! Integrations as stored: each site's connected helpdesks and LINE channels, the events they
+//! acted on (once per key — a resend finds its key), what a helpdesk said earlier about a
+//! conversation, and the outbox of calls back (a message into a conversation, a LINE reply),
+//! claimed and retried like the webhook outbox. The trait ([`IntegrationStore`]), its SQL, and
+//! its one implementation for both backends (the `integration_store!` macro).
+
+use std::future::Future;
+
+use super::StorageError;
+use super::records::{
+    CallOutcome, ConversationState, DueCall, EventRecord, IntegrationCounts, NewEvent,
+    NewIntegration, StoredIntegration,
+};
+use crate::audit::AuditEntry;
+use crate::ids::{IntegrationId, SiteId};
+
+pub(in crate::storage) const INSERT: &str = "INSERT INTO integrations (site_id, kind, path_digest, config, sealed, \
+     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+pub(in crate::storage) const COLUMNS: &str = "id, site_id, kind, config, sealed, paused, created_at_ms, \
+     last_event_at_ms, last_error, last_error_at_ms";
+pub(in crate::storage) const BY_PATH: &str = "WHERE path_digest = $1 AND removed_at_ms IS NULL";
+pub(in crate::storage) const OF_SITE: &str = "WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
+pub(in crate::storage) const SET_PAUSED: &str = "UPDATE integrations SET paused = $1 WHERE id = $2 AND site_id = $3 \
+     AND removed_at_ms IS NULL RETURNING id";
+pub(in crate::storage) const REMOVE: &str = "UPDATE integrations SET removed_at_ms = $1 WHERE id = $2 AND site_id = $3 \
+     AND removed_at_ms IS NULL RETURNING id";
+/// A removed integration's waiting calls are never made.
+pub(in crate::storage) const DROP_CALLS: &str = "UPDATE integration_events SET state = 'dropped', call = NULL, \
+     detail = 'dropped: the integration was removed' WHERE integration_id = $1 AND state = 'pending'";
+pub(in crate::storage) const SET_SEALED: &str = "UPDATE integrations SET sealed = $1 WHERE id = $2 AND site_id = $3 \
+     AND removed_at_ms IS NULL RETURNING id";
+pub(in crate::storage) const NOTE_ERROR: &str =
+    "UPDATE integrations SET last_error = $1, last_error_at_ms = $2 WHERE id = $3";
+pub(in crate::storage) const NOTE_EVENT: &str = "UPDATE integrations SET last_event_at_ms = $1 WHERE id = $2";
+pub(in crate::storage) const COUNTS: &str = "SELECT \
+     COALESCE(SUM(CASE WHEN received_at_ms >= $2 THEN 1 ELSE 0 END), 0), \
+     COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), \
+     COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) \
+     FROM integration_events WHERE integration_id = $1";
+/// Nothing when the key was noted before: the caller then does nothing again.
+pub(in crate::storage) const INSERT_EVENT: &str = "INSERT INTO integration_events (integration_id, site_id, event_key, \
+     interaction, received_at_ms, state, detail, call, next_attempt_at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (integration_id, event_key) DO NOTHING RETURNING id";
+pub(in crate::storage) const EVENT_SEEN: &str =
+    "SELECT state FROM integration_events WHERE integration_id = $1 AND event_key = $2";
+pub(in crate::storage) const CONVERSATION: &str = "SELECT last_agent, resolved, reopened FROM integration_conversations \
+     WHERE integration_id = $1 AND conversation = $2";
+pub(in crate::storage) const NOTE_AGENT: &str = "INSERT INTO integration_conversations (integration_id, conversation, \
+     last_agent) VALUES ($1, $2, $3) ON CONFLICT (integration_id, conversation) \
+     DO UPDATE SET last_agent = excluded.last_agent";
+/// A resolution marks it resolved; an opening after one counts a reopen.
+pub(in crate::storage) const NOTE_STATUS: &str = "INSERT INTO integration_conversations (integration_id, conversation, \
+     resolved) VALUES ($1, $2, $3) ON CONFLICT (integration_id, conversation) DO UPDATE SET \
+     reopened = integration_conversations.reopened + CASE WHEN integration_conversations.resolved \
+     AND NOT excluded.resolved THEN 1 ELSE 0 END, resolved = excluded.resolved \
+     RETURNING last_agent, resolved, reopened";
+pub(in crate::storage) const DUE: &str = "SELECT e.id, e.integration_id, e.site_id, e.call, e.attempts, \
+     e.received_at_ms, e.next_attempt_at_ms, i.config, i.sealed FROM integration_events e \
+     JOIN integrations i ON i.id = e.integration_id AND i.removed_at_ms IS NULL AND NOT i.paused \
+     WHERE e.state = 'pending' AND e.next_attempt_at_ms <= $1 \
+     ORDER BY e.next_attempt_at_ms, e.id LIMIT $2";
+pub(in crate::storage) const CLAIM: &str = "UPDATE integration_events SET next_attempt_at_ms = $1 WHERE id = $2 AND \
+     state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
+/// Only by the sender holding the claim (`$7`, the claim's end it set).
+pub(in crate::storage) const FINISH: &str = "UPDATE integration_events SET state = $1, attempts = attempts + 1, \
+     next_attempt_at_ms = $2, sent_at_ms = $3, last_status = $4, detail = $5, \
+     call = CASE WHEN $1 = 'pending' THEN call ELSE NULL END \
+     WHERE id = $6 AND state = 'pending' AND next_attempt_at_ms = $7";
+pub(in crate::storage) const EVENTS: &str = "SELECT id, integration_id, event_key, interaction, state, detail, \
+     attempts, received_at_ms, last_status, sent_at_ms FROM integration_events \
+     WHERE site_id = $1 AND ($2 = '' OR state = $2) ORDER BY id DESC LIMIT $3";
+/// A given-up call made due again (`koe integration retry`).
+pub(in crate::storage) const RETRY: &str = "UPDATE integration_events SET state = 'pending', next_attempt_at_ms = $1, \
+     attempts = 0 WHERE id = $2 AND site_id = $3 AND state = 'failed' AND call IS NOT NULL \
+     RETURNING id";
+
+/// Integrations, their events and their outbox.
+pub trait IntegrationStore: Clone + Send + Sync + 'static {
+    /// Stores an integration and records `entry` (its detail gets the id), in one transaction.
+    fn add_integration(
+        &self,
+        entry: AuditEntry,
+        integration: NewIntegration,
+    ) -> impl Future<Output = Result<IntegrationId, StorageError>> + Send;
+
+    /// The integration reached at the path whose digest is `path_digest` (not removed).
+    fn integration_by_path(
+        &self,
+        path_digest: [u8; 32],
+    ) -> impl Future<Output = Result<Option<StoredIntegration>, StorageError>> + Send;
+
+    /// A site's integrations, oldest first.
+    fn integrations(
+        &self,
+        site_id: SiteId,
+    ) -> impl Future<Output = Result<Vec<StoredIntegration>, StorageError>> + Send;
+
+    /// Events since `since_ms`, calls waiting and calls given up, of one integration.
+    fn integration_counts(
+        &self,
+        id: IntegrationId,
+        since_ms: i64,
+    ) -> impl Future<Output = Result<IntegrationCounts, StorageError>> + Send;
+
+    /// Pauses or resumes integration `id` of `entry.site_id`, recording `entry`; `false` when
+    /// there is none.
+    fn set_integration_paused(
+        &self,
+        entry: AuditEntry,
+        id: IntegrationId,
+        paused: bool,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Removes integration `id` of `entry.site_id` (its waiting calls dropped), recording
+    /// `entry`; `false` when there is none.
+    fn remove_integration(
+        &self,
+        entry: AuditEntry,
+        id: IntegrationId,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Replaces the sealed credentials of integration `id` of `entry.site_id`, recording
+    /// `entry`; `false` when there is none.
+    fn set_integration_credentials(
+        &self,
+        entry: AuditEntry,
+        id: IntegrationId,
+        sealed: &str,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Notes what went wrong last (shown to the site's admins), or that an event came.
+    fn note_integration(
+        &self,
+        id: IntegrationId,
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// The state of the event noted with this key, if one was.
+    fn event_seen(
+        &self,
+        id: IntegrationId,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<String>, StorageError>> + Send;
+
+    /// Notes an event once: `false` when its key was noted before (nothing is written).
+    fn note_event(
+        &self,
+        event: NewEvent,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// What earlier events said about a conversation.
+    fn conversation(
+        &self,
+        id: IntegrationId,
+        conversation: &str,
+    ) -> impl Future<Output = Result<ConversationState, StorageError>> + Send;
+
+    /// Notes the last human agent who wrote in a conversation.
+    fn note_conversation_agent(
+        &self,
+        id: IntegrationId,
+        conversation: &str,
+        agent: &str,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Notes a conversation's status (resolved or open) and gives what it now knows: an
+    /// opening after a resolution counts a reopen.
+    fn note_conversation_status(
+        &self,
+        id: IntegrationId,
+        conversation: &str,
+        resolved: bool,
+    ) -> impl Future<Output = Result<ConversationState, StorageError>> + Send;
+
+    /// Calls due at `now_ms` (at most `limit`) of integrations not removed, oldest due first.
+    fn due_calls(
+        &self,
+        now_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<DueCall>, StorageError>> + Send;
+
+    /// Takes a due call until `until_ms`; `false` when another sender took it first.
+    fn claim_call(
+        &self,
+        call: &DueCall,
+        until_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    /// Records how a call ended, if the claim taken until `claimed_until` is still this
+    /// sender's.
+    fn finish_call(
+        &self,
+        id: i64,
+        claimed_until: i64,
+        outcome: CallOutcome,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// A site's latest events (only those in `state`, when given), newest first.
+    fn integration_events(
+        &self,
+        site_id: SiteId,
+        state: Option<&str>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<EventRecord>, StorageError>> + Send;
+
+    /// Makes a given-up call of `site_id` due again at `now_ms`; `false` when there is none.
+    fn retry_call(
+        &self,
+        site_id: SiteId,
+        id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+}
+
+/// The parts of a call's outcome as stored: state, next attempt, sent at, status, detail.
+pub(in crate::storage) fn outcome_columns(
+    outcome: &CallOutcome,
+) -> (&'static str, Option<i64>, Option<i64>, Option<i64>, Option<&str>) {
+    match outcome {
+        CallOutcome::Sent { status, at_ms } => {
+            ("sent", None, Some(*at_ms), Some(i64::from(*status)), None)
+        }
+        CallOutcome::Retry {
+            status,
+            error,
+            next_at_ms,
+        } => (
+            "pending",
+            Some(*next_at_ms),
+            None,
+            status.map(i64::from),
+            Some(error.as_str()),
+        ),
+        CallOutcome::GaveUp { status, error } => (
+            "failed",
+            None,
+            None,
+            status.map(i64::from),
+            Some(error.as_str()),
+        ),
+    }
+}
+
+/// Implements [`IntegrationStore`] for a backend's storage type over its sqlx database, on the
+/// pool field named (the primary: the outbox is claimed where it is written).
+macro_rules! integration_store {
+    ($storage:ty, $db:ty, $pool:ident) => {
+        impl $crate::storage::IntegrationStore for $storage {
+            async fn add_integration(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                new: $crate::storage::NewIntegration,
+            ) -> Result<$crate::ids::IntegrationId, $crate::storage::StorageError> {
+                use $crate::storage::access::Access as _;
+                use $crate::storage::integrations::INSERT;
+                let mut tx = self.$pool.begin().await?;
+                let (id,): (i64,) = sqlx::query_as(INSERT)
+                    .bind(new.site_id)
+                    .bind(new.kind)
+                    .bind(&new.path_digest[..])
+                    .bind(&new.config)
+                    .bind(&new.sealed)
+                    .bind(new.created_at_ms)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let entry = $crate::audit::AuditEntry {
+                    detail: format!("{} (id {id})", entry.detail),
+                    ..entry
+                };
+                <$db>::insert_audit(&mut tx, &entry).await?;
+                tx.commit().await?;
+                Ok($crate::ids::IntegrationId::new(id))
+            }
+
+            async fn integration_by_path(
+                &self,
+                path_digest: [u8; 32],
+            ) -> Result<Option<$crate::storage::StoredIntegration>, $crate::storage::StorageError>
+            {
+                use $crate::storage::integrations::{BY_PATH, COLUMNS};
+                let sql = format!("SELECT {COLUMNS} FROM integrations {BY_PATH}");
+                Ok(sqlx::query_as(&sql)
+                    .bind(&path_digest[..])
+                    .fetch_optional(&self.$pool)
+                    .await?)
+            }
+
+            async fn integrations(
+                &self,
+                site_id: $crate::ids::SiteId,
+            ) -> Result<Vec<$crate::storage::StoredIntegration>, $crate::storage::StorageError> {
+                use $crate::storage::integrations::{COLUMNS, OF_SITE};
+                let sql = format!("SELECT {COLUMNS} FROM integrations {OF_SITE}");
+                Ok(sqlx::query_as(&sql)
+                    .bind(site_id)
+                    .fetch_all(&self.$pool)
+                    .await?)
+            }
+
+            async fn integration_counts(
+                &self,
+                id: $crate::ids::IntegrationId,
+                since_ms: i64,
+            ) -> Result<$crate::storage::IntegrationCounts, $crate::storage::StorageError> {
+                let (events_today, pending, failed): (i64, i64, i64) =
+                    sqlx::query_as($crate::storage::integrations::COUNTS)
+                        .bind(id)
+                        .bind(since_ms)
+                        .fetch_one(&self.$pool)
+                        .await?;
+                Ok($crate::storage::IntegrationCounts {
+                    events_today,
+                    pending,
+                    failed,
+                })
+            }
+
+            async fn set_integration_paused(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                id: $crate::ids::IntegrationId,
+                paused: bool,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::access::Access as _;
+                let mut tx = self.$pool.begin().await?;
+                let changed: Option<(i64,)> =
+                    sqlx::query_as($crate::storage::integrations::SET_PAUSED)
+                        .bind(paused)
+                        .bind(id)
+                        .bind(entry.site_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if changed.is_some() {
+                    <$db>::insert_audit(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(changed.is_some())
+            }
+
+            async fn remove_integration(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                id: $crate::ids::IntegrationId,
+                now_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::access::Access as _;
+                use $crate::storage::integrations::{DROP_CALLS, REMOVE};
+                let mut tx = self.$pool.begin().await?;
+                let removed: Option<(i64,)> = sqlx::query_as(REMOVE)
+                    .bind(now_ms)
+                    .bind(id)
+                    .bind(entry.site_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if removed.is_some() {
+                    sqlx::query(DROP_CALLS).bind(id).execute(&mut *tx).await?;
+                    <$db>::insert_audit(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(removed.is_some())
+            }
+
+            async fn set_integration_credentials(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                id: $crate::ids::IntegrationId,
+                sealed: &str,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::access::Access as _;
+                let mut tx = self.$pool.begin().await?;
+                let changed: Option<(i64,)> =
+                    sqlx::query_as($crate::storage::integrations::SET_SEALED)
+                        .bind(sealed)
+                        .bind(id)
+                        .bind(entry.site_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if changed.is_some() {
+                    <$db>::insert_audit(&mut tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok(changed.is_some())
+            }
+
+            async fn note_integration(
+                &self,
+                id: $crate::ids::IntegrationId,
+                error: Option<&str>,
+                now_ms: i64,
+            ) -> Result<(), $crate::storage::StorageError> {
+                use $crate::storage::integrations::{NOTE_ERROR, NOTE_EVENT};
+                let query = match error {
+                    Some(error) => sqlx::query(NOTE_ERROR).bind(error).bind(now_ms),
+                    None => sqlx::query(NOTE_EVENT).bind(now_ms),
+                };
+                query.bind(id).execute(&self.$pool).await?;
+                Ok(())
+            }
+
+            async fn event_seen(
+                &self,
+                id: $crate::ids::IntegrationId,
+                key: &str,
+            ) -> Result<Option<String>, $crate::storage::StorageError> {
+                let seen: Option<(String,)> =
+                    sqlx::query_as($crate::storage::integrations::EVENT_SEEN)
+                        .bind(id)
+                        .bind(key)
+                        .fetch_optional(&self.$pool)
+                        .await?;
+                Ok(seen.map(|(state,)| state))
+            }
+
+            async fn note_event(
+                &self,
+                event: $crate::storage::NewEvent,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                use $crate::storage::integrations::{INSERT_EVENT, NOTE_EVENT};
+                let mut tx = self.$pool.begin().await?;
+                let inserted: Option<(i64,)> = sqlx::query_as(INSERT_EVENT)
+                    .bind(event.integration_id)
+                    .bind(event.site_id)
+                    .bind(&event.key)
+                    .bind(event.interaction.as_deref())
+                    .bind(event.at_ms)
+                    .bind(event.state.as_str())
+                    .bind(event.detail.as_deref())
+                    .bind(event.call.as_deref())
+                    .bind(event.call.as_ref().map(|_| event.at_ms))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                sqlx::query(NOTE_EVENT)
+                    .bind(event.at_ms)
+                    .bind(event.integration_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(inserted.is_some())
+            }
+
+            async fn conversation(
+                &self,
+                id: $crate::ids::IntegrationId,
+                conversation: &str,
+            ) -> Result<$crate::storage::ConversationState, $crate::storage::StorageError> {
+                let row: Option<(Option<String>, bool, i64)> =
+                    sqlx::query_as($crate::storage::integrations::CONVERSATION)
+                        .bind(id)
+                        .bind(conversation)
+                        .fetch_optional(&self.$pool)
+                        .await?;
+                Ok(row
+                    .map(|(last_agent, resolved, reopened)| {
+                        $crate::storage::ConversationState {
+                            last_agent,
+                            resolved,
+                            reopened,
+                        }
+                    })
+                    .unwrap_or_default())
+            }
+
+            async fn note_conversation_agent(
+                &self,
+                id: $crate::ids::IntegrationId,
+                conversation: &str,
+                agent: &str,
+            ) -> Result<(), $crate::storage::StorageError> {
+                sqlx::query($crate::storage::integrations::NOTE_AGENT)
+                    .bind(id)
+                    .bind(conversation)
+                    .bind(agent)
+                    .execute(&self.$pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn note_conversation_status(
+                &self,
+                id: $crate::ids::IntegrationId,
+                conversation: &str,
+                resolved: bool,
+            ) -> Result<$crate::storage::ConversationState, $crate::storage::StorageError> {
+                let (last_agent, resolved, reopened): (Option<String>, bool, i64) =
+                    sqlx::query_as($crate::storage::integrations::NOTE_STATUS)
+                        .bind(id)
+                        .bind(conversation)
+                        .bind(resolved)
+                        .fetch_one(&self.$pool)
+                        .await?;
+                Ok($crate::storage::ConversationState {
+                    last_agent,
+                    resolved,
+                    reopened,
+                })
+            }
+
+            async fn due_calls(
+                &self,
+                now_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::storage::DueCall>, $crate::storage::StorageError> {
+                Ok(sqlx::query_as($crate::storage::integrations::DUE)
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(&self.$pool)
+                    .await?)
+            }
+
+            async fn claim_call(
+                &self,
+                call: &$crate::storage::DueCall,
+                until_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                let claimed: Option<(i64,)> = sqlx::query_as($crate::storage::integrations::CLAIM)
+                    .bind(until_ms)
+                    .bind(call.id)
+                    .bind(call.next_attempt_at_ms)
+                    .fetch_optional(&self.$pool)
+                    .await?;
+                Ok(claimed.is_some())
+            }
+
+            async fn finish_call(
+                &self,
+                id: i64,
+                claimed_until: i64,
+                outcome: $crate::storage::CallOutcome,
+            ) -> Result<(), $crate::storage::StorageError> {
+                let (state, next, sent, status, detail) =
+                    $crate::storage::integrations::outcome_columns(&outcome);
+                sqlx::query($crate::storage::integrations::FINISH)
+                    .bind(state)
+                    .bind(next)
+                    .bind(sent)
+                    .bind(status)
+                    .bind(detail)
+                    .bind(id)
+                    .bind(claimed_until)
+                    .execute(&self.$pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn integration_events(
+                &self,
+                site_id: $crate::ids::SiteId,
+                state: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$crate::storage::EventRecord>, $crate::storage::StorageError> {
+                Ok(sqlx::query_as($crate::storage::integrations::EVENTS)
+                    .bind(site_id)
+                    .bind(state.unwrap_or(""))
+                    .bind(limit)
+                    .fetch_all(&self.$pool)
+                    .await?)
+            }
+
+            async fn retry_call(
+                &self,
+                site_id: $crate::ids::SiteId,
+                id: i64,
+                now_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                let retried: Option<(i64,)> = sqlx::query_as($crate::storage::integrations::RETRY)
+                    .bind(now_ms)
+                    .bind(id)
+                    .bind(site_id)
+                    .fetch_optional(&self.$pool)
+                    .await?;
+                Ok(retried.is_some())
+            }
+        }
+    };
+}
+pub(super) use integration_store;
