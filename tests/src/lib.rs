@@ -10,6 +10,7 @@ mod app;
 mod database;
 pub mod host_page;
 pub mod pg_cluster;
+pub mod platform;
 pub mod raw_http;
 pub mod webdriver;
 

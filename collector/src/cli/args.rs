@@ -73,6 +73,9 @@ pub(super) enum Command {
     /// Alerts on unhappy customers: webhooks and their deliveries.
     #[command(subcommand)]
     Webhook(super::webhooks::WebhookCommand),
+    /// Connect a helpdesk (Chatwoot, any helpdesk's webhook) or a LINE channel.
+    #[command(subcommand)]
+    Integration(super::integrations::IntegrationCommand),
     /// Scores by agent, channel, team and time, read from the rollups; with --service the
     /// service KPIs of the interaction facts, with --drivers satisfaction against them.
     Report {
@@ -169,6 +172,11 @@ pub(super) enum Command {
         /// Print the links as JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// `line-flex`: a LINE Flex Message (JSON) whose five buttons open the signed links;
+        /// `line-flex-postback`: whose buttons are postbacks carrying the signed token, for a
+        /// channel connected with `koe integration add line`.
+        #[arg(long, value_parser = ["links", "line-flex", "line-flex-postback"], default_value = "links")]
+        format: String,
         #[command(flatten)]
         db: DatabaseArg,
     },

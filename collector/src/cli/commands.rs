@@ -52,10 +52,13 @@ pub(super) enum StorageCommand {
         /// The configured `customer_key`, if any.
         customer_key: Option<String>,
         json: bool,
+        /// Print a LINE Flex Message rating card instead of the links.
+        card: Option<crate::integrations::flex::CardAnswer>,
     },
     /// Keys, secrets and the audit trail.
     Access(super::access::AccessCommand),
     Webhook(super::webhooks::WebhookAction),
+    Integration(super::integrations::IntegrationAction),
     Import(super::import::ImportCommand),
 }
 
@@ -79,6 +82,7 @@ impl StorageCommand {
         match self {
             Self::Access(command) => command.run(&storage, database).await,
             Self::Webhook(action) => action.run(&storage, database).await,
+            Self::Integration(action) => action.run(&storage, database).await,
             Self::Import(command) => command.run(&storage, database).await,
             Self::AddSite {
                 request,
@@ -215,6 +219,7 @@ impl StorageCommand {
                 force,
                 customer_key,
                 json,
+                card,
             } => {
                 let site = super::site_in(&storage, &site, database).await?;
                 let key = surveying::customer_key(customer_key.as_deref(), &storage).await?;
@@ -242,6 +247,12 @@ impl StorageCommand {
                         return Ok(ExitCode::from(SUPPRESSED));
                     }
                 };
+                if let Some(answer) = card {
+                    let card =
+                        crate::integrations::flex::rating_card(&site, &base, &request, answer)?;
+                    println!("{}", serde_json::to_string_pretty(&card)?);
+                    return Ok(ExitCode::SUCCESS);
+                }
                 if json {
                     println!("{}", serde_json::to_string_pretty(&set)?);
                 } else {

@@ -15,6 +15,7 @@ mod args;
 mod commands;
 mod database;
 mod import;
+mod integrations;
 mod report_flags;
 mod webhooks;
 
@@ -165,6 +166,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (db, action) = command.split(settings.webhook_reach());
             (db, StorageCommand::Webhook(action))
         }
+        Command::Integration(command) => {
+            let (db, action) = command.split(&settings)?;
+            (db, StorageCommand::Integration(action))
+        }
         Command::Key(KeyCommand::Revoke { id, db }) => {
             (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))
         }
@@ -219,6 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             public,
             json,
+            format,
             db,
         } => {
             let id = |e: koe_shared::ParseError| anyhow::anyhow!("{e}");
@@ -243,6 +249,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     force,
                     customer_key: settings.checked_customer_key()?.map(str::to_owned),
                     json,
+                    card: match format.as_str() {
+                        "line-flex" => Some(crate::integrations::flex::CardAnswer::Link),
+                        "line-flex-postback" => {
+                            Some(crate::integrations::flex::CardAnswer::Postback)
+                        }
+                        _ => None,
+                    },
                 },
             )
         }

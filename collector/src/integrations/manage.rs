@@ -22,7 +22,9 @@ pub const MAX_SECRET_CHARS: usize = 1_000;
 /// Why an integration cannot be changed as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationError {
-    #[error("the address must be an absolute http or https URL of at most {MAX_URL_CHARS} characters, got {0:?}")]
+    #[error(
+        "the address must be an absolute http or https URL of at most {MAX_URL_CHARS} characters, got {0:?}"
+    )]
     Url(String),
     #[error("{0}")]
     PrivateAddress(String),
@@ -107,19 +109,37 @@ fn checked(
     let kind = config.kind().as_str();
     let mut made = None;
     let credentials = match (&mut config, credentials) {
-        (IntegrationConfig::Chatwoot(c), Some(Credentials::Chatwoot { api_token, webhook_secret })) => {
+        (
+            IntegrationConfig::Chatwoot(c),
+            Some(Credentials::Chatwoot {
+                api_token,
+                webhook_secret,
+            }),
+        ) => {
             c.url = checked_url(&c.url, reach)?;
             credential("api_token", &api_token)?;
             if let Some(secret) = &webhook_secret {
                 credential("webhook_secret", secret)?;
             }
-            Credentials::Chatwoot { api_token, webhook_secret }
+            Credentials::Chatwoot {
+                api_token,
+                webhook_secret,
+            }
         }
-        (IntegrationConfig::Line(c), Some(Credentials::Line { channel_secret, access_token })) => {
+        (
+            IntegrationConfig::Line(c),
+            Some(Credentials::Line {
+                channel_secret,
+                access_token,
+            }),
+        ) => {
             c.api_base = checked_url(&c.api_base, reach)?;
             credential("channel_secret", &channel_secret)?;
             credential("access_token", &access_token)?;
-            Credentials::Line { channel_secret, access_token }
+            Credentials::Line {
+                channel_secret,
+                access_token,
+            }
         }
         (IntegrationConfig::Generic(c), given) => {
             c.mapping.check()?;
@@ -188,7 +208,10 @@ pub async fn add<S: IntegrationStore>(
 }
 
 /// A site's integrations, with what happened since the start of the site's day.
-pub async fn list<S: IntegrationStore>(storage: &S, site: &Site) -> Result<Vec<Listed>, StorageError> {
+pub async fn list<S: IntegrationStore>(
+    storage: &S,
+    site: &Site,
+) -> Result<Vec<Listed>, StorageError> {
     let now = clock::now_ms();
     let since = site
         .timezone
@@ -278,11 +301,23 @@ pub async fn set_credentials<S: IntegrationStore>(
         return Err(IntegrationError::WrongKind(stored.kind, given.as_str()));
     }
     for (name, value) in match &credentials {
-        Credentials::Chatwoot { api_token, webhook_secret } => {
-            vec![("api_token", api_token.as_str()), ("webhook_secret", webhook_secret.as_deref().unwrap_or("-"))]
+        Credentials::Chatwoot {
+            api_token,
+            webhook_secret,
+        } => {
+            vec![
+                ("api_token", api_token.as_str()),
+                ("webhook_secret", webhook_secret.as_deref().unwrap_or("-")),
+            ]
         }
-        Credentials::Line { channel_secret, access_token } => {
-            vec![("channel_secret", channel_secret.as_str()), ("access_token", access_token.as_str())]
+        Credentials::Line {
+            channel_secret,
+            access_token,
+        } => {
+            vec![
+                ("channel_secret", channel_secret.as_str()),
+                ("access_token", access_token.as_str()),
+            ]
         }
         Credentials::Generic { secret } => vec![("secret", secret.as_str())],
     } {
@@ -290,7 +325,9 @@ pub async fn set_credentials<S: IntegrationStore>(
     }
     let sealed = seal.seal(&serde_json::to_string(&credentials).unwrap_or_default());
     let entry = entry(site, actor, AuditAction::IntegrationCredentialsChanged, id);
-    Ok(storage.set_integration_credentials(entry, id, &sealed).await?)
+    Ok(storage
+        .set_integration_credentials(entry, id, &sealed)
+        .await?)
 }
 
 /// Makes a given-up call due again; `false` when there is no such dead letter.

@@ -76,7 +76,9 @@ impl Caller {
             .seal
             .open(&due.sealed)
             .map_err(|e| e.to_string())
-            .and_then(|plain| serde_json::from_str::<Credentials>(&plain).map_err(|e| e.to_string()))
+            .and_then(|plain| {
+                serde_json::from_str::<Credentials>(&plain).map_err(|e| e.to_string())
+            })
         else {
             return gave_up(None, super::seal::Unsealable.to_string());
         };

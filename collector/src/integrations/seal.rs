@@ -25,7 +25,9 @@ impl std::fmt::Debug for SealKey {
 
 /// A sealed value could not be opened: another key sealed it, or it was changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the stored credentials cannot be opened with this server's key (was `secrets_key` changed?)")]
+#[error(
+    "the stored credentials cannot be opened with this server's key (was `secrets_key` changed?)"
+)]
 pub struct Unsealable;
 
 impl SealKey {
@@ -95,7 +97,11 @@ mod tests {
         let key = SealKey::from_secret("server key");
         let sealed = key.seal("cw-api-token-123");
         assert!(!sealed.contains("cw-api-token"));
-        assert_ne!(sealed, key.seal("cw-api-token-123"), "a fresh nonce each time");
+        assert_ne!(
+            sealed,
+            key.seal("cw-api-token-123"),
+            "a fresh nonce each time"
+        );
         assert_eq!(key.open(&sealed).unwrap(), "cw-api-token-123");
         assert_eq!(
             SealKey::from_secret("another").open(&sealed),

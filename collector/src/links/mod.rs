@@ -136,7 +136,9 @@ pub fn signed(site: &Site, request: &LinkRequest, offer: Option<Offer>) -> Strin
         offer,
         customer: None,
     };
-    token::sign(&site.secret_digest, &claims).as_str().to_owned()
+    token::sign(&site.secret_digest, &claims)
+        .as_str()
+        .to_owned()
 }
 
 /// Signs the link set for one interaction; `base` is the collector's public URL.

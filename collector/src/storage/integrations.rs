@@ -19,7 +19,8 @@ pub(in crate::storage) const INSERT: &str = "INSERT INTO integrations (site_id, 
 pub(in crate::storage) const COLUMNS: &str = "id, site_id, kind, config, sealed, paused, created_at_ms, \
      last_event_at_ms, last_error, last_error_at_ms";
 pub(in crate::storage) const BY_PATH: &str = "WHERE path_digest = $1 AND removed_at_ms IS NULL";
-pub(in crate::storage) const OF_SITE: &str = "WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
+pub(in crate::storage) const OF_SITE: &str =
+    "WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
 pub(in crate::storage) const SET_PAUSED: &str = "UPDATE integrations SET paused = $1 WHERE id = $2 AND site_id = $3 \
      AND removed_at_ms IS NULL RETURNING id";
 pub(in crate::storage) const REMOVE: &str = "UPDATE integrations SET removed_at_ms = $1 WHERE id = $2 AND site_id = $3 \
@@ -31,7 +32,8 @@ pub(in crate::storage) const SET_SEALED: &str = "UPDATE integrations SET sealed 
      AND removed_at_ms IS NULL RETURNING id";
 pub(in crate::storage) const NOTE_ERROR: &str =
     "UPDATE integrations SET last_error = $1, last_error_at_ms = $2 WHERE id = $3";
-pub(in crate::storage) const NOTE_EVENT: &str = "UPDATE integrations SET last_event_at_ms = $1 WHERE id = $2";
+pub(in crate::storage) const NOTE_EVENT: &str =
+    "UPDATE integrations SET last_event_at_ms = $1 WHERE id = $2";
 pub(in crate::storage) const COUNTS: &str = "SELECT \
      COALESCE(SUM(CASE WHEN received_at_ms >= $2 THEN 1 ELSE 0 END), 0), \
      COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), \
@@ -218,7 +220,13 @@ pub trait IntegrationStore: Clone + Send + Sync + 'static {
 /// The parts of a call's outcome as stored: state, next attempt, sent at, status, detail.
 pub(in crate::storage) fn outcome_columns(
     outcome: &CallOutcome,
-) -> (&'static str, Option<i64>, Option<i64>, Option<i64>, Option<&str>) {
+) -> (
+    &'static str,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<&str>,
+) {
     match outcome {
         CallOutcome::Sent { status, at_ms } => {
             ("sent", None, Some(*at_ms), Some(i64::from(*status)), None)
@@ -291,7 +299,8 @@ macro_rules! integration_store {
             async fn integrations(
                 &self,
                 site_id: $crate::ids::SiteId,
-            ) -> Result<Vec<$crate::storage::StoredIntegration>, $crate::storage::StorageError> {
+            ) -> Result<Vec<$crate::storage::StoredIntegration>, $crate::storage::StorageError>
+            {
                 use $crate::storage::integrations::{COLUMNS, OF_SITE};
                 let sql = format!("SELECT {COLUMNS} FROM integrations {OF_SITE}");
                 Ok(sqlx::query_as(&sql)
@@ -453,13 +462,13 @@ macro_rules! integration_store {
                         .fetch_optional(&self.$pool)
                         .await?;
                 Ok(row
-                    .map(|(last_agent, resolved, reopened)| {
-                        $crate::storage::ConversationState {
+                    .map(
+                        |(last_agent, resolved, reopened)| $crate::storage::ConversationState {
                             last_agent,
                             resolved,
                             reopened,
-                        }
-                    })
+                        },
+                    )
                     .unwrap_or_default())
             }
 

@@ -112,7 +112,7 @@ impl<T> Storage for T where
         + RemovalStore
         + VerifyStore
         + FactsStore
-    + IntegrationStore
+        + IntegrationStore
 {
 }
 
@@ -120,8 +120,8 @@ impl<T> Storage for T where
 /// `PgStorage`) and call its methods: `use koe_collector::storage::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _, IntegrationStore as _,
-        Lifecycle as _, RemovalStore as _, ReportStore as _, SiteStore as _, Storage,
-        VerifyStore as _,
+        AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
+        IntegrationStore as _, Lifecycle as _, RemovalStore as _, ReportStore as _, SiteStore as _,
+        Storage, VerifyStore as _,
     };
 }

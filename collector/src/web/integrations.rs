@@ -27,7 +27,9 @@ impl From<ReceiveError> for ManageError {
             ReceiveError::Payload(message) => Self::InvalidPayload(message),
             ReceiveError::Facts(refused) => Self::InvalidFacts(refused),
             ReceiveError::Unsealable => {
-                tracing::error!("an integration's credentials cannot be opened: was secrets_key changed?");
+                tracing::error!(
+                    "an integration's credentials cannot be opened: was secrets_key changed?"
+                );
                 Self::Internal(crate::storage::StorageError::Corrupt(
                     "sealed credentials".into(),
                 ))
@@ -77,13 +79,17 @@ pub async fn receive<S: Storage>(
                 timestamp: header(&req, "x-chatwoot-timestamp"),
                 signature: header(&req, "x-chatwoot-signature"),
             };
-            let received = crate::integrations::chatwoot::receive::receive(cx, &body, signed).await?;
+            let received =
+                crate::integrations::chatwoot::receive::receive(cx, &body, signed).await?;
             json!({ "received": received })
         }
         IntegrationKind::Line => {
-            let received =
-                crate::integrations::line::receive::receive(cx, &body, header(&req, "x-line-signature"))
-                    .await?;
+            let received = crate::integrations::line::receive::receive(
+                cx,
+                &body,
+                header(&req, "x-line-signature"),
+            )
+            .await?;
             json!({ "received": received })
         }
         IntegrationKind::Generic => {
@@ -91,7 +97,8 @@ pub async fn receive<S: Storage>(
                 signature: header(&req, "x-koe-signature"),
                 authorization: header(&req, "authorization"),
             };
-            let answer = crate::integrations::generic::receive::receive(cx, &body, presented).await?;
+            let answer =
+                crate::integrations::generic::receive::receive(cx, &body, presented).await?;
             serde_json::to_value(answer).unwrap_or_default()
         }
     };

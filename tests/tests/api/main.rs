@@ -16,6 +16,7 @@ mod health;
 mod hostile;
 mod html_escaping;
 mod impressions;
+mod integrations;
 mod openapi;
 mod partitions;
 mod postgres_outage;

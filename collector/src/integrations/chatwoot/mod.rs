@@ -22,6 +22,8 @@ use crate::texts::messaging::MessagingTexts;
 /// A webhook's body: the event and, for conversation events, the conversation itself.
 #[derive(Debug, Deserialize)]
 pub struct Payload {
+    /// Absent on the conversation inside a message event.
+    #[serde(default)]
     pub event: String,
     // conversation events
     #[serde(default)]
@@ -36,15 +38,15 @@ pub struct Payload {
     pub labels: Vec<String>,
     #[serde(default)]
     pub meta: Option<Meta>,
-    /// Unix seconds.
+    /// Unix seconds on a conversation (an RFC 3339 text on a message: not read).
     #[serde(default)]
-    pub created_at: Option<f64>,
+    pub created_at: Option<serde_json::Value>,
     /// RFC 3339.
     #[serde(default)]
     pub first_reply_created_at: Option<String>,
-    /// Unix seconds, with a fraction: when the status changed, for a status event.
+    /// Unix seconds, with a fraction, on a conversation: when the status changed.
     #[serde(default)]
-    pub updated_at: Option<f64>,
+    pub updated_at: Option<serde_json::Value>,
     #[serde(default)]
     pub additional_attributes: Option<serde_json::Value>,
     #[serde(default)]
@@ -56,6 +58,9 @@ pub struct Payload {
     pub private: Option<bool>,
     #[serde(default)]
     pub sender: Option<Person>,
+    /// A message's text (as rendered for its channel).
+    #[serde(default)]
+    pub content: Option<String>,
     #[serde(default)]
     pub conversation: Option<Box<Payload>>,
 }
@@ -104,8 +109,12 @@ pub struct Team {
 /// What an event means to Koe.
 #[derive(Debug)]
 pub enum Event {
-    /// A human agent wrote to the customer.
-    AgentWrote { conversation: u64, agent: String },
+    /// A human agent wrote to the customer (`content`: what they wrote).
+    AgentWrote {
+        conversation: u64,
+        agent: String,
+        content: String,
+    },
     /// The conversation was resolved.
     Resolved(Box<Payload>),
     /// The conversation is open again after a resolution.
@@ -135,6 +144,7 @@ impl Payload {
                     (true, Some(conversation), Some(sender)) => Event::AgentWrote {
                         conversation,
                         agent: sender.agent(),
+                        content: self.content.clone().unwrap_or_default(),
                     },
                     _ => Event::Other,
                 }
@@ -142,7 +152,10 @@ impl Payload {
             "conversation_status_changed" | "conversation_resolved" | "conversation_opened" => {
                 match (self.status.as_deref(), self.id) {
                     (Some("resolved"), Some(_)) => Event::Resolved(Box::new(self)),
-                    (Some("open"), Some(conversation)) => Event::Opened { conversation },
+                    // A resolved conversation reopens as `pending` in an inbox with a bot.
+                    (Some("open" | "pending"), Some(conversation)) => {
+                        Event::Opened { conversation }
+                    }
                     _ => Event::Other,
                 }
             }
@@ -184,9 +197,14 @@ impl Payload {
         match self.channel.as_deref().unwrap_or_default() {
             "Channel::Email" => Channel::Email,
             "Channel::Voice" => Channel::Phone,
-            "Channel::Line" | "Channel::Whatsapp" | "Channel::FacebookPage"
-            | "Channel::TwitterProfile" | "Channel::Telegram" | "Channel::Instagram"
-            | "Channel::Sms" | "Channel::TwilioSms" => Channel::Sns,
+            "Channel::Line"
+            | "Channel::Whatsapp"
+            | "Channel::FacebookPage"
+            | "Channel::TwitterProfile"
+            | "Channel::Telegram"
+            | "Channel::Instagram"
+            | "Channel::Sms"
+            | "Channel::TwilioSms" => Channel::Sns,
             _ => Channel::Chat,
         }
     }
@@ -194,13 +212,18 @@ impl Payload {
     /// When the status changed, in whole seconds: a resolution's identity with its
     /// conversation (a resend carries the same).
     pub fn changed_at_s(&self) -> i64 {
-        self.updated_at.map_or(0, |s| s.floor() as i64)
+        seconds(&self.updated_at).map_or(0, |s| s.floor() as i64)
     }
 }
 
 /// The interaction a conversation is.
 pub fn interaction(account_id: u64, conversation: u64) -> Option<InteractionId> {
     InteractionId::try_from(format!("chatwoot-{account_id}-{conversation}")).ok()
+}
+
+/// Unix seconds, when the field is a number (Chatwoot writes 0 for "never": none).
+fn seconds(field: &Option<serde_json::Value>) -> Option<f64> {
+    field.as_ref()?.as_f64().filter(|s| *s > 0.0)
 }
 
 /// RFC 3339 of Unix seconds.
@@ -234,9 +257,13 @@ pub fn resolution_facts(
         channel: Some(Some(conversation.channel(config))),
         team: team.map(Some),
         topic: topic.map(Some),
-        opened_at: conversation.created_at.and_then(rfc3339).map(Some),
+        opened_at: seconds(&conversation.created_at)
+            .and_then(rfc3339)
+            .map(Some),
         first_response_at: conversation.first_reply_created_at.clone().map(Some),
-        resolved_at: conversation.updated_at.and_then(rfc3339).map(Some),
+        resolved_at: seconds(&conversation.updated_at)
+            .and_then(rfc3339)
+            .map(Some),
         reopened: Some(Some(u32::try_from(reopened).unwrap_or(u32::MAX))),
         handled_by: agents.as_ref().map(|_| Some(HandledBy::Human)),
         agents: agents.map(Some),
@@ -306,7 +333,10 @@ mod tests {
         assert_eq!(conversation.locale(Locale::En), Locale::Ja);
         assert_eq!(conversation.channel(&config()), Channel::Chat);
         let facts = resolution_facts(&conversation, &config(), Some("Ayumi"), 0);
-        assert_eq!(facts.team, Some(Some(TeamId::try_from("billing".to_owned()).unwrap())));
+        assert_eq!(
+            facts.team,
+            Some(Some(TeamId::try_from("billing".to_owned()).unwrap()))
+        );
         assert_eq!(facts.topic.unwrap().unwrap().to_string(), "billing");
         assert!(facts.opened_at.is_some() && facts.resolved_at.is_some());
         assert_eq!(
@@ -327,6 +357,7 @@ mod tests {
             Event::AgentWrote {
                 conversation,
                 agent,
+                ..
             } => assert_eq!((conversation, agent.as_str()), (42, "Ayumi")),
             other => panic!("{other:?}"),
         }

@@ -62,10 +62,9 @@ pub struct Signed<'a> {
 
 fn settings(opened: &Opened) -> Option<(&ChatwootConfig, Option<&str>)> {
     match (&opened.config, &opened.credentials) {
-        (
-            IntegrationConfig::Chatwoot(config),
-            Credentials::Chatwoot { webhook_secret, .. },
-        ) => Some((config, webhook_secret.as_deref())),
+        (IntegrationConfig::Chatwoot(config), Credentials::Chatwoot { webhook_secret, .. }) => {
+            Some((config, webhook_secret.as_deref()))
+        }
         _ => None,
     }
 }
@@ -98,7 +97,12 @@ pub async fn receive<S: ReceiveStore>(
         Event::AgentWrote {
             conversation,
             agent,
+            content,
         } => {
+            // Koe's own rating message, posted with a user's token, is not that user's reply.
+            if content.contains(&format!("{}/s/", cx.base.trim_end_matches('/'))) {
+                return Ok(Received::Ignored);
+            }
             storage
                 .note_conversation_agent(integration, &conversation.to_string(), &agent)
                 .await?;
@@ -225,12 +229,48 @@ mod tests {
         let body = br#"{"event":"conversation_status_changed","id":42,"status":"resolved"}"#;
         let signature = "sha256=70c4a79d16c3eb4ee0da5c2eb1ec8fd223e379d6f6e72e5ec60860e03ac88025";
         let at = 1_749_547_264;
-        assert!(signature_ok(secret, body, Some("1749547264"), Some(signature), at + 10));
-        assert!(!signature_ok(secret, body, Some("1749547264"), Some(signature), at + 301));
-        assert!(!signature_ok(secret, b"{}", Some("1749547264"), Some(signature), at));
-        assert!(!signature_ok(secret, body, Some("1749547265"), Some(signature), at));
-        assert!(!signature_ok("other", body, Some("1749547264"), Some(signature), at));
+        assert!(signature_ok(
+            secret,
+            body,
+            Some("1749547264"),
+            Some(signature),
+            at + 10
+        ));
+        assert!(!signature_ok(
+            secret,
+            body,
+            Some("1749547264"),
+            Some(signature),
+            at + 301
+        ));
+        assert!(!signature_ok(
+            secret,
+            b"{}",
+            Some("1749547264"),
+            Some(signature),
+            at
+        ));
+        assert!(!signature_ok(
+            secret,
+            body,
+            Some("1749547265"),
+            Some(signature),
+            at
+        ));
+        assert!(!signature_ok(
+            "other",
+            body,
+            Some("1749547264"),
+            Some(signature),
+            at
+        ));
         assert!(!signature_ok(secret, body, None, Some(signature), at));
-        assert!(!signature_ok(secret, body, Some("1749547264"), Some("sha256=zz"), at));
+        assert!(!signature_ok(
+            secret,
+            body,
+            Some("1749547264"),
+            Some("sha256=zz"),
+            at
+        ));
     }
 }

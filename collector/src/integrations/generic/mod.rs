@@ -165,8 +165,8 @@ pub fn authenticated(
     signature: Option<&str>,
     authorization: Option<&str>,
 ) -> bool {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     match auth {
         Auth::Hmac => {
             let Some(given) = signature
@@ -207,8 +207,14 @@ mod tests {
             FieldMapping::from_pairs(["interaction=/ticket/id", "agent=/ticket/assignee/name"])
                 .unwrap();
         let body = json!({ "ticket": { "id": 123, "assignee": { "name": "Ayumi" } } });
-        assert_eq!(text_at(&body, Some(&mapping.interaction)).as_deref(), Some("123"));
-        assert_eq!(text_at(&body, mapping.agent.as_deref()).as_deref(), Some("Ayumi"));
+        assert_eq!(
+            text_at(&body, Some(&mapping.interaction)).as_deref(),
+            Some("123")
+        );
+        assert_eq!(
+            text_at(&body, mapping.agent.as_deref()).as_deref(),
+            Some("Ayumi")
+        );
         assert_eq!(text_at(&body, Some("/ticket/none")), None);
         assert_eq!(
             FieldMapping::from_pairs(["agent=/a"]),
@@ -236,13 +242,49 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         let signature = format!("sha256={hex}");
-        assert!(authenticated(Auth::Hmac, "s3cret", body, Some(&signature), None));
-        assert!(!authenticated(Auth::Hmac, "other", body, Some(&signature), None));
-        assert!(!authenticated(Auth::Hmac, "s3cret", b"{}", Some(&signature), None));
+        assert!(authenticated(
+            Auth::Hmac,
+            "s3cret",
+            body,
+            Some(&signature),
+            None
+        ));
+        assert!(!authenticated(
+            Auth::Hmac,
+            "other",
+            body,
+            Some(&signature),
+            None
+        ));
+        assert!(!authenticated(
+            Auth::Hmac,
+            "s3cret",
+            b"{}",
+            Some(&signature),
+            None
+        ));
         let basic = format!("Basic {}", STANDARD.encode("zendesk:s3cret"));
-        assert!(authenticated(Auth::Basic, "s3cret", body, None, Some(&basic)));
+        assert!(authenticated(
+            Auth::Basic,
+            "s3cret",
+            body,
+            None,
+            Some(&basic)
+        ));
         let wrong = format!("Basic {}", STANDARD.encode("zendesk:guess"));
-        assert!(!authenticated(Auth::Basic, "s3cret", body, None, Some(&wrong)));
-        assert!(!authenticated(Auth::Basic, "s3cret", body, Some(&signature), None));
+        assert!(!authenticated(
+            Auth::Basic,
+            "s3cret",
+            body,
+            None,
+            Some(&wrong)
+        ));
+        assert!(!authenticated(
+            Auth::Basic,
+            "s3cret",
+            body,
+            Some(&signature),
+            None
+        ));
     }
 }

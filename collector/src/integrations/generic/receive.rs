@@ -75,7 +75,9 @@ fn mapped_facts(
         .map(Topic::try_from)
         .transpose()
         .map_err(|e| invalid("topic", e))?;
-    let agents = agent.clone().map(|agent| vec![AgentShare { agent, share: None }]);
+    let agents = agent
+        .clone()
+        .map(|agent| vec![AgentShare { agent, share: None }]);
     let facts = FactsBody {
         channel: channel.map(Some),
         team: team.clone().map(Some),
@@ -128,9 +130,7 @@ pub async fn receive<S: ReceiveStore>(
         })?;
     let (facts, agent, team, channel) = mapped_facts(config, &json)?;
     let customer = text_at(&json, config.mapping.customer.as_deref())
-        .or_else(|| {
-            text_at(&json, config.mapping.email.as_deref()).map(|e| e.to_lowercase())
-        })
+        .or_else(|| text_at(&json, config.mapping.email.as_deref()).map(|e| e.to_lowercase()))
         .and_then(|c| CustomerId::try_from(c).ok());
     let key = format!(
         "solved:{interaction}:{}",
@@ -139,14 +139,19 @@ pub async fn receive<S: ReceiveStore>(
     let seen = cx.storage.event_seen(cx.opened.stored.id, &key).await?;
     let skipped_before = seen.as_deref() == Some(EventState::Skipped.as_str());
     let seen = seen.is_some();
-    cx.record_facts(&interaction, facts, customer.as_ref()).await?;
+    cx.record_facts(&interaction, facts, customer.as_ref())
+        .await?;
     let locale = text_at(&json, config.mapping.locale.as_deref())
         .map_or(Locale::En, |tag| Locale::negotiate(Some(&tag), None));
     let request =
         LinkRequest::in_conversation(interaction.clone(), agent, team, channel, LINK_DAYS, locale);
     let (received, links, declined) = match (config.respond, seen) {
         (Respond::Record, seen) => (
-            if seen { Received::Duplicate } else { Received::Recorded },
+            if seen {
+                Received::Duplicate
+            } else {
+                Received::Recorded
+            },
             None,
             None,
         ),
@@ -162,8 +167,15 @@ pub async fn receive<S: ReceiveStore>(
                 customer: customer.as_ref(),
                 force: false,
             };
-            match issue(cx.storage, cx.site, cx.customer_key, &request, recipient, cx.base)
-                .await?
+            match issue(
+                cx.storage,
+                cx.site,
+                cx.customer_key,
+                &request,
+                recipient,
+                cx.base,
+            )
+            .await?
             {
                 Ok(links) => (Received::Surveyed, Some(links), None),
                 Err(declined) => (Received::Skipped, None, Some(declined.as_str())),

@@ -31,7 +31,8 @@ pub async fn receive<S: ReceiveStore>(
         return Err(ReceiveError::NotFound);
     };
     if !signature_ok(channel_secret, body, signature) {
-        cx.note_error("a request's X-Line-Signature did not match").await;
+        cx.note_error("a request's X-Line-Signature did not match")
+            .await;
         return Err(ReceiveError::Signature);
     }
     let webhook: Webhook =
@@ -47,7 +48,12 @@ pub async fn receive<S: ReceiveStore>(
             continue;
         };
         let key = format!("line:{}", event.webhook_event_id);
-        if cx.storage.event_seen(cx.opened.stored.id, &key).await?.is_some() {
+        if cx
+            .storage
+            .event_seen(cx.opened.stored.id, &key)
+            .await?
+            .is_some()
+        {
             received.push(Received::Duplicate);
             continue;
         }

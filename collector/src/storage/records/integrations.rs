@@ -74,7 +74,14 @@ pub struct ConversationState {
 
 /// Where an event stands.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::IntoStaticStr,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
     utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]

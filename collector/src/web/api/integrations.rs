@@ -147,7 +147,14 @@ pub async fn pause_integration<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
     let id = IntegrationId::new(path.id);
-    match manage::set_paused(&state.storage, &caller.site, id, body.paused, caller.actor()).await?
+    match manage::set_paused(
+        &state.storage,
+        &caller.site,
+        id,
+        body.paused,
+        caller.actor(),
+    )
+    .await?
     {
         true => Ok(HttpResponse::NoContent().finish()),
         false => Err(ManageError::Missing(format!("no integration {id}"))),

@@ -1,0 +1,451 @@
+//! `koe integration add|list|pause|resume|remove|credentials|events|retry`: connecting a
+//! helpdesk, a LINE channel or a generic hook from the command line.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use koe_shared::{Channel, Locale, SiteKey};
+
+use super::{DatabaseArg, DatabaseName, PublicUrlArg};
+use crate::alerts::Reach;
+use crate::audit::Actor;
+use crate::ids::IntegrationId;
+use crate::integrations::generic::{Auth, FieldMapping, Respond};
+use crate::integrations::manage;
+use crate::integrations::seal::seal_key;
+use crate::integrations::{
+    ChatwootConfig, Credentials, GenericConfig, IntegrationConfig, LINE_API, LineConfig,
+};
+use crate::report::table::{Column, aligned};
+use crate::storage::{EventState, Storage};
+
+/// What `koe integration add` connects.
+#[derive(Debug, Subcommand)]
+pub(super) enum AddKind {
+    /// A Chatwoot account: resolved conversations are recorded and surveyed in the conversation.
+    Chatwoot {
+        /// The Chatwoot installation, e.g. https://chat.example.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        account_id: u64,
+        /// An Agent Bot's access token (a user's would count Koe's message as that agent's
+        /// reply); sealed at rest, never shown again.
+        #[arg(long)]
+        api_token: String,
+        /// The Chatwoot webhook's secret (Chatwoot 4.11.2+ signs; set it later with
+        /// `koe integration credentials` once Chatwoot shows it).
+        #[arg(long)]
+        webhook_secret: Option<String>,
+        /// An inbox's channel, as INBOX=CHANNEL (e.g. 3=email); unnamed inboxes go by kind.
+        #[arg(long = "inbox", value_name = "INBOX=CHANNEL")]
+        inboxes: Vec<String>,
+        /// The language of contacts whose own is unknown.
+        #[arg(long, value_parser = ["ja", "en"], default_value = "ja")]
+        lang: String,
+    },
+    /// A LINE Messaging API channel: taps on Koe's rating cards come back as answers.
+    Line {
+        #[arg(long)]
+        channel_secret: String,
+        /// The channel access token (replies are made with it); sealed at rest.
+        #[arg(long)]
+        access_token: String,
+        /// After a rating, ask "was your issue resolved?" as quick replies.
+        #[arg(long)]
+        ask_resolved: bool,
+        /// The Messaging API's address (only for a proxy you run, or a test receiver).
+        #[arg(long, default_value = LINE_API)]
+        api_base: String,
+    },
+    /// Any helpdesk's "ticket solved" webhook, read through a field mapping.
+    Generic {
+        /// FIELD=/json/pointer, once per field (interaction is required; also agent, team,
+        /// channel, topic, customer, email, locale, opened_at, first_response_at, resolved_at).
+        #[arg(long = "map", value_name = "FIELD=POINTER", required = true)]
+        map: Vec<String>,
+        /// Answer the rating links, or only record the interaction.
+        #[arg(long, value_parser = ["links", "record"], default_value = "links")]
+        respond: String,
+        /// How the helpdesk proves itself: an HMAC-SHA256 signature (X-Koe-Signature) or
+        /// Basic auth with the secret as password.
+        #[arg(long, value_parser = ["hmac", "basic"], default_value = "hmac")]
+        auth: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum IntegrationCommand {
+    /// Connect a platform; prints the webhook URL to paste into it (shown once).
+    Add {
+        #[arg(long)]
+        site: String,
+        #[command(subcommand)]
+        kind: AddKind,
+        #[command(flatten)]
+        public: PublicUrlArg,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// A site's integrations: last event, last error, events today, waiting and given-up calls.
+    List {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Refuse an integration's events (409) and hold its calls until resumed.
+    Pause {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: IntegrationId,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    Resume {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: IntegrationId,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Disconnect: its address answers 404, its waiting calls are dropped.
+    Remove {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: IntegrationId,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// New credentials, as the integration's kind takes them (JSON, e.g.
+    /// '{"kind":"chatwoot","api_token":"…","webhook_secret":"…"}').
+    Credentials {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        id: IntegrationId,
+        #[arg(long)]
+        credentials: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// The latest events; `--failed` lists the dead letters.
+    Events {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+    /// Make a given-up call (a dead letter) due again.
+    Retry {
+        #[arg(long)]
+        site: String,
+        /// The event's id (`koe integration events --failed`).
+        #[arg(long)]
+        event: i64,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+/// A command with what it needs from the settings.
+#[derive(Debug)]
+pub(super) struct IntegrationAction {
+    command: IntegrationCommand,
+    reach: Reach,
+    secrets_key: Option<String>,
+    base: String,
+}
+
+impl IntegrationCommand {
+    /// The database to open, and the command to run on it.
+    pub(super) fn split(
+        mut self,
+        settings: &crate::settings::Settings,
+    ) -> anyhow::Result<(DatabaseArg, IntegrationAction)> {
+        let none = || DatabaseArg { database: None };
+        let mut base = None;
+        let db = match &mut self {
+            Self::Add { public, db, .. } => {
+                let flag = PublicUrlArg {
+                    public_url: public.public_url.take(),
+                };
+                base = Some(super::public_url(flag, settings)?);
+                std::mem::replace(db, none())
+            }
+            Self::List { db, .. }
+            | Self::Pause { db, .. }
+            | Self::Resume { db, .. }
+            | Self::Remove { db, .. }
+            | Self::Credentials { db, .. }
+            | Self::Events { db, .. }
+            | Self::Retry { db, .. } => std::mem::replace(db, none()),
+        };
+        Ok((
+            db,
+            IntegrationAction {
+                command: self,
+                reach: settings.webhook_reach(),
+                secrets_key: settings.secrets_key().map(str::to_owned),
+                base: base.unwrap_or_default(),
+            },
+        ))
+    }
+}
+
+/// What `add` asks for, read from its flags.
+fn requested(kind: AddKind) -> anyhow::Result<(IntegrationConfig, Option<Credentials>)> {
+    Ok(match kind {
+        AddKind::Chatwoot {
+            url,
+            account_id,
+            api_token,
+            webhook_secret,
+            inboxes,
+            lang,
+        } => {
+            let mut map = BTreeMap::new();
+            for pair in inboxes {
+                let (inbox, channel) = pair
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--inbox takes INBOX=CHANNEL, got {pair:?}"))?;
+                let inbox: u64 = inbox
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--inbox: {inbox:?} is not an inbox id"))?;
+                let channel: Channel = channel
+                    .trim()
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--inbox: {e}"))?;
+                map.insert(inbox, channel);
+            }
+            (
+                IntegrationConfig::Chatwoot(ChatwootConfig {
+                    url,
+                    account_id,
+                    inboxes: map,
+                    locale: lang.parse::<Locale>().unwrap_or(Locale::Ja),
+                }),
+                Some(Credentials::Chatwoot {
+                    api_token,
+                    webhook_secret,
+                }),
+            )
+        }
+        AddKind::Line {
+            channel_secret,
+            access_token,
+            ask_resolved,
+            api_base,
+        } => (
+            IntegrationConfig::Line(LineConfig {
+                ask_resolved,
+                api_base,
+            }),
+            Some(Credentials::Line {
+                channel_secret,
+                access_token,
+            }),
+        ),
+        AddKind::Generic { map, respond, auth } => (
+            IntegrationConfig::Generic(GenericConfig {
+                mapping: FieldMapping::from_pairs(map.iter().map(String::as_str))?,
+                respond: respond.parse::<Respond>()?,
+                auth: auth.parse::<Auth>()?,
+            }),
+            None,
+        ),
+    })
+}
+
+async fn site<S: Storage>(
+    storage: &S,
+    key: &str,
+    database: &DatabaseName,
+) -> anyhow::Result<crate::sites::Site> {
+    let key = SiteKey::try_from(key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    super::site_in(storage, &key, database).await
+}
+
+fn done(changed: bool, what: String) -> anyhow::Result<ExitCode> {
+    match changed {
+        true => {
+            println!("{what}");
+            Ok(ExitCode::SUCCESS)
+        }
+        false => anyhow::bail!("no such integration or event"),
+    }
+}
+
+impl IntegrationAction {
+    pub(super) async fn run<S: Storage>(
+        self,
+        storage: &S,
+        database: &DatabaseName,
+    ) -> anyhow::Result<ExitCode> {
+        let seal = seal_key(self.secrets_key.as_deref(), storage).await?;
+        let pausing = matches!(self.command, IntegrationCommand::Pause { .. });
+        match self.command {
+            IntegrationCommand::Add {
+                site: key, kind, ..
+            } => {
+                let site = site(storage, &key, database).await?;
+                let (config, credentials) = requested(kind)?;
+                let added = manage::add(
+                    storage,
+                    &seal,
+                    &site,
+                    config,
+                    credentials,
+                    self.reach,
+                    &self.base,
+                    Actor::Cli,
+                )
+                .await?;
+                println!("Integration {} ({}) added.", added.id, added.kind);
+                println!("Its webhook URL (shown once; paste it into the platform):");
+                println!("  {}", added.webhook_url);
+                if let Some(secret) = added.secret {
+                    println!(
+                        "Its secret (shown once; sign with it or use it as the Basic auth password):"
+                    );
+                    println!("  {secret}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            IntegrationCommand::List {
+                site: key, json, ..
+            } => {
+                let site = site(storage, &key, database).await?;
+                let listed = manage::list(storage, &site).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&listed)?);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let header = [
+                    "id",
+                    "kind",
+                    "state",
+                    "today",
+                    "waiting",
+                    "failed",
+                    "last event",
+                    "last error",
+                ];
+                let rows: Vec<Vec<String>> = std::iter::once(header.map(str::to_owned).to_vec())
+                    .chain(listed.iter().map(|i| {
+                        vec![
+                            i.id.to_string(),
+                            i.kind.clone(),
+                            if i.paused { "paused" } else { "on" }.to_owned(),
+                            i.counts.events_today.to_string(),
+                            i.counts.pending.to_string(),
+                            i.counts.failed.to_string(),
+                            i.last_event_at_ms
+                                .and_then(crate::clock::from_ms)
+                                .map_or_else(|| "-".into(), |t| t.to_string()),
+                            i.last_error.clone().unwrap_or_else(|| "-".into()),
+                        ]
+                    }))
+                    .collect();
+                let (l, r) = (Column::LEFT, Column::RIGHT);
+                print!("{}", aligned(&rows, &[r, l, l, r, r, r, l, l]));
+                Ok(ExitCode::SUCCESS)
+            }
+            IntegrationCommand::Pause { site: key, id, .. }
+            | IntegrationCommand::Resume { site: key, id, .. } => {
+                let paused = pausing;
+                let site = site(storage, &key, database).await?;
+                let changed = manage::set_paused(storage, &site, id, paused, Actor::Cli).await?;
+                done(
+                    changed,
+                    format!(
+                        "Integration {id} {}.",
+                        if paused { "paused" } else { "resumed" }
+                    ),
+                )
+            }
+            IntegrationCommand::Remove { site: key, id, .. } => {
+                let site = site(storage, &key, database).await?;
+                let removed = manage::remove(storage, &site, id, Actor::Cli).await?;
+                done(removed, format!("Integration {id} removed."))
+            }
+            IntegrationCommand::Credentials {
+                site: key,
+                id,
+                credentials,
+                ..
+            } => {
+                let site = site(storage, &key, database).await?;
+                let credentials: Credentials = serde_json::from_str(&credentials)
+                    .map_err(|e| anyhow::anyhow!("--credentials: {e}"))?;
+                let set =
+                    manage::set_credentials(storage, &seal, &site, id, credentials, Actor::Cli)
+                        .await?;
+                done(set, format!("Integration {id}'s credentials replaced."))
+            }
+            IntegrationCommand::Events {
+                site: key,
+                failed,
+                limit,
+                json,
+                ..
+            } => {
+                let site = site(storage, &key, database).await?;
+                let state = failed.then_some(EventState::Failed.as_str());
+                let events = storage
+                    .integration_events(site.id, state, i64::from(limit.clamp(1, 500)))
+                    .await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&events)?);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let header = [
+                    "event",
+                    "integration",
+                    "received",
+                    "state",
+                    "attempts",
+                    "interaction",
+                    "detail",
+                ];
+                let rows: Vec<Vec<String>> = std::iter::once(header.map(str::to_owned).to_vec())
+                    .chain(events.iter().map(|e| {
+                        vec![
+                            e.id.to_string(),
+                            e.integration_id.to_string(),
+                            crate::clock::from_ms(e.received_at_ms)
+                                .map_or_else(|| "-".into(), |t| t.to_string()),
+                            e.state.clone(),
+                            e.attempts.to_string(),
+                            e.interaction.clone().unwrap_or_else(|| "-".into()),
+                            e.detail.clone().unwrap_or_else(|| "-".into()),
+                        ]
+                    }))
+                    .collect();
+                let (l, r) = (Column::LEFT, Column::RIGHT);
+                print!("{}", aligned(&rows, &[r, r, l, l, r, l, l]));
+                Ok(ExitCode::SUCCESS)
+            }
+            IntegrationCommand::Retry {
+                site: key, event, ..
+            } => {
+                let site = site(storage, &key, database).await?;
+                let retried = manage::retry(storage, &site, event).await?;
+                done(retried, format!("Event {event}'s call is due again."))
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! A generic helpdesk hook (Zendesk's "ticket solved" webhook, as the worked example in
+//! docs/operations.md sets it up): Basic auth, the field mapping, the links in the answer,
+//! the same answer for a resend, and the interaction recorded with its facts.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use koe_tests::{TestApp, TestBackend, on_both_backends};
+use serde_json::{Value, json};
+
+use super::{add, app, keys};
+
+async fn solve<S: TestBackend>(
+    app: &TestApp<S>,
+    url: &str,
+    password: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let response = app
+        .client
+        .post(url)
+        .header(
+            "authorization",
+            format!("Basic {}", STANDARD.encode(format!("zendesk:{password}"))),
+        )
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn a_solved_ticket_is_recorded_and_answered_with_its_links<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    let (admin, read) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({
+            "settings": {
+                "kind": "generic",
+                "mapping": {
+                    "interaction": "/ticket/id",
+                    "agent": "/ticket/assignee/name",
+                    "team": "/ticket/group",
+                    "channel": "/ticket/via",
+                    "email": "/ticket/requester/email",
+                    "locale": "/ticket/requester/locale",
+                    "opened_at": "/ticket/created_at",
+                    "resolved_at": "/ticket/solved_at",
+                },
+                "respond": "links",
+                "auth": "basic",
+            },
+        }),
+    )
+    .await;
+    let (hook, secret) = (
+        added["webhook_url"].as_str().unwrap().to_owned(),
+        added["secret"].as_str().unwrap().to_owned(),
+    );
+    let ticket = json!({ "ticket": {
+        "id": 3141,
+        "assignee": { "name": "Haruto" },
+        "group": "tier1",
+        "via": "email",
+        "requester": { "email": "Kenji@Example.jp", "locale": "ja" },
+        "created_at": "2026-12-01T09:00:00+09:00",
+        "solved_at": "2026-12-01T10:30:00+09:00",
+    }});
+    let (status, answer) = solve(&app, &hook, "a guess", &ticket).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (401, Some("invalid_signature"))
+    );
+
+    let (status, answer) = solve(&app, &hook, &secret, &ticket).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["received"], "surveyed");
+    assert_eq!(answer["interaction"], "3141");
+    let links = &answer["links"];
+    assert_eq!(links["csat"].as_array().unwrap().len(), 5, "{answer}");
+    assert!(links["html"].as_str().unwrap().contains("lang=\"ja\""));
+    let (status, again) = solve(&app, &hook, &secret, &ticket).await;
+    assert_eq!((status, &again["received"]), (200, &json!("duplicate")));
+    assert_eq!(
+        again["links"]["csat"][0]["url"], links["csat"][0]["url"],
+        "the same links"
+    );
+
+    let facts = app
+        .get_json(
+            &format!("/api/v1/sites/{}/interactions/3141", app.site.key()),
+            &read,
+        )
+        .await;
+    assert_eq!(facts["customer_known"], true);
+    let facts = &facts["facts"];
+    assert_eq!(facts["agents"], json!([{ "agent": "Haruto" }]), "{facts}");
+    assert_eq!(
+        (&facts["team"], &facts["channel"]),
+        (&json!("tier1"), &json!("email"))
+    );
+
+    let (status, refused) =
+        solve(&app, &hook, &secret, &json!({ "ticket": { "via": "fax" } })).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_payload")),
+        "{refused}"
+    );
+}
+
+on_both_backends!(a_solved_ticket_is_recorded_and_answered_with_its_links);
