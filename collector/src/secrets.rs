@@ -46,6 +46,23 @@ pub fn new_hook_secret() -> String {
     format!("koe_hook_{}", random_text(32))
 }
 
+/// A random (version 4) UUID, as LINE's retry keys are.
+pub fn uuid_v4() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// A public site key: `site_` and 16 random characters.
 pub fn new_site_key() -> String {
     format!("site_{}", random_text(12))

@@ -260,11 +260,11 @@ fn requested(kind: AddKind) -> anyhow::Result<(IntegrationConfig, Option<Credent
             }),
         ),
         AddKind::Generic { map, respond, auth } => (
-            IntegrationConfig::Generic(GenericConfig {
+            IntegrationConfig::Generic(Box::new(GenericConfig {
                 mapping: FieldMapping::from_pairs(map.iter().map(String::as_str))?,
                 respond: respond.parse::<Respond>()?,
                 auth: auth.parse::<Auth>()?,
-            }),
+            })),
             None,
         ),
     })

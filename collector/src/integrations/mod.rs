@@ -56,7 +56,7 @@ impl IntegrationKind {
 pub enum IntegrationConfig {
     Chatwoot(ChatwootConfig),
     Line(LineConfig),
-    Generic(GenericConfig),
+    Generic(Box<GenericConfig>),
 }
 
 impl IntegrationConfig {
@@ -133,7 +133,7 @@ impl std::fmt::Debug for Credentials {
 
 /// Bytes of lowercase or uppercase hex (a signature header's), if it is hex.
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

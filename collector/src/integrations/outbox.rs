@@ -43,6 +43,10 @@ pub struct Call {
     /// Not made this long after its event (a LINE reply token's life); else 24 hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_after_ms: Option<i64>,
+    /// Sent as `X-Line-Retry-Key` with every attempt: LINE sends a push once however often it
+    /// is retried, and answers 409 to a repeat of one it accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_key: Option<String>,
 }
 
 /// Makes the calls: the HTTP client and the key that opens credentials.
@@ -112,18 +116,27 @@ impl Caller {
         if let Some(refused) = self.refused(&url) {
             return gave_up(None, refused);
         }
-        let sent = self
+        let mut request = self
             .client
             .post(url)
             .header(auth.0, auth.1)
-            .json(&call.body)
-            .send()
-            .await;
+            .json(&call.body);
+        if let Some(key) = &call.retry_key {
+            request = request.header("x-line-retry-key", key);
+        }
+        let sent = request.send().await;
         match sent {
             Ok(response) if response.status().is_success() => CallOutcome::Sent {
                 status: response.status().as_u16(),
                 at_ms: clock::now_ms(),
             },
+            // A repeat of a push LINE accepted before (its retry key): sent, once.
+            Ok(response) if response.status().as_u16() == 409 && call.retry_key.is_some() => {
+                CallOutcome::Sent {
+                    status: 409,
+                    at_ms: clock::now_ms(),
+                }
+            }
             Ok(response) => {
                 let status = response.status();
                 let error = format!("the platform answered {status}");

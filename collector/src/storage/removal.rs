@@ -75,6 +75,12 @@ const ANONYMIZE_IMPRESSION: &str =
 
 const DELETE_INTERACTION_ALERTS: &str =
     "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction = $2";
+/// What integrations noted of the interaction (its id, the message with its links).
+const DELETE_INTERACTION_EVENTS: &str =
+    "DELETE FROM integration_events WHERE site_id = $1 AND interaction = $2";
+/// Integrations' events received before `$2` (site `$1`).
+const PURGE_INTEGRATION_EVENTS: &str =
+    "DELETE FROM integration_events WHERE site_id = $1 AND received_at_ms < $2";
 
 /// The statements, on one connection (the caller's transaction).
 pub(super) trait Removal: Database {
@@ -95,6 +101,13 @@ pub(super) trait Removal: Database {
         before_day: &str,
     ) -> Result<(), StorageError>;
 
+    /// Deletes a site's integration events received before `bound_ms` (retention).
+    async fn purge_integration_events(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        bound_ms: i64,
+    ) -> Result<(), StorageError>;
+
     /// Deletes every row of an interaction (counted and set aside) and gives them back as
     /// they were; renames its impression to `stand_in`.
     async fn delete_interaction(
@@ -107,6 +120,19 @@ pub(super) trait Removal: Database {
 
 for_koe_databases! {
     impl Removal {
+    async fn purge_integration_events(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        bound_ms: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(PURGE_INTEGRATION_EVENTS)
+            .bind(site_id)
+            .bind(bound_ms)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     async fn purge_responses(
         conn: &mut Self::Connection,
         site_id: SiteId,
@@ -160,6 +186,11 @@ for_koe_databases! {
             .await?;
         // Its alerts hold the comment too: sent or not, they go with it.
         sqlx::query(DELETE_INTERACTION_ALERTS)
+            .bind(site_id)
+            .bind(interaction.as_str())
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(DELETE_INTERACTION_EVENTS)
             .bind(site_id)
             .bind(interaction.as_str())
             .execute(conn)

@@ -309,6 +309,8 @@ where
     T::Db::purge_facts(tx, site_id, &day).await?;
     // Alerts hold the answer's comment: they go with the raw responses.
     T::Db::purge_alerts(tx, site_id, bound_ms).await?;
+    // So do the integrations' events: they name the interaction and hold its links.
+    T::Db::purge_integration_events(tx, site_id, bound_ms).await?;
     // The cut-off was computed before this transaction: a site that cleared its retention
     // since keeps its rows. Checked after the deletes, because every writer locks `responses`
     // before a site's row (a rezone, a month's drop); from here a change of the site's

@@ -196,6 +196,10 @@ pub fn routes<S: Storage>(
             .service(
                 manage_resource("/integrations/{id}/credentials", "PUT", Role::Admin)
                     .route(web::put().to(api::set_integration_credentials::<S>)),
+            )
+            .service(
+                manage_resource("/integrations/{id}/push", "POST", Role::Admin)
+                    .route(web::post().to(api::push_line_card::<S>)),
             );
     // Where helpdesks and LINE send their events: no key (the path's secret segment and the
     // platform's signature are the credentials), its own body cap.

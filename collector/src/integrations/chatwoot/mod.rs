@@ -299,6 +299,7 @@ pub fn rating_message(
             "content_type": "text",
         }),
         expires_after_ms: None,
+        retry_key: None,
     }
 }
 

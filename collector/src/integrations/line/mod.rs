@@ -4,6 +4,7 @@
 //! and the reply Koe makes (a thank-you, and the "resolved?" quick replies where the site asks).
 //! Shapes from LINE's Messaging API reference; the tests keep its examples as fixtures.
 
+pub mod push;
 pub mod receive;
 
 use base64::Engine as _;
@@ -150,6 +151,7 @@ pub fn reply(reply_token: &str, messages: Vec<Value>) -> Call {
         path: REPLY_PATH.to_owned(),
         body: json!({ "replyToken": reply_token, "messages": messages }),
         expires_after_ms: Some(REPLY_LIFETIME_MS),
+        retry_key: None,
     }
 }
 
@@ -159,6 +161,7 @@ pub fn push(to: &str, messages: Vec<Value>) -> Call {
         path: PUSH_PATH.to_owned(),
         body: json!({ "to": to, "messages": messages }),
         expires_after_ms: None,
+        retry_key: Some(crate::secrets::uuid_v4()),
     }
 }
 

@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::paths::{SiteItemPath, SitePath};
+use koe_shared::{AgentId, Channel, InteractionId, Locale, TeamId};
+
 use crate::ids::IntegrationId;
+use crate::integrations::line::push::{PushError, Pushed, push_card};
 use crate::integrations::manage::{self, Added, IntegrationError, Listed};
 use crate::integrations::{Credentials, IntegrationConfig};
+use crate::links::{DEFAULT_EXPIRY_DAYS, LinkRequest};
 use crate::storage::{EventRecord, EventState, Storage};
 use crate::web::error::ManageError;
 use crate::web::state::AppState;
@@ -53,6 +57,30 @@ pub struct EventsQuery {
     state: Option<String>,
     /// At most this many, newest first (default 50, at most 500).
     limit: Option<u32>,
+}
+
+/// A rating card to push to a LINE user.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushBody {
+    /// The LINE user (or group, room) id: `U` and 32 hex digits.
+    #[schema(max_length = 33)]
+    to: String,
+    /// Your id for the conversation rated: one card per interaction.
+    #[schema(value_type = String, max_length = 128)]
+    interaction: InteractionId,
+    #[schema(value_type = Option<String>, max_length = 128)]
+    agent: Option<AgentId>,
+    #[schema(value_type = Option<String>, max_length = 128)]
+    team: Option<TeamId>,
+    /// The card's language (default `ja`).
+    lang: Option<Locale>,
+}
+
+/// What became of a push.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PushAnswer {
+    pub pushed: Pushed,
 }
 
 /// A site's integrations.
@@ -275,4 +303,53 @@ pub async fn retry_integration_event<S: Storage>(
             path.id
         ))),
     }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/sites/{site}/integrations/{id}/push",
+    tag = "site",
+    summary = "Push a rating card to a LINE user",
+    description = "Through a connected LINE channel, only when asked (a push costs the \
+        channel's quota): the site's sample and the person's cooldown first, then one card per \
+        interaction, sent once however often it is retried.",
+    params(SiteItemPath),
+    request_body = PushBody,
+    responses((status = 202, description = "Queued, or declined (`sampled_out`, `cooldown`), or pushed before.", body = PushAnswer)),
+    security(("api_key" = ["admin"])),
+)]
+#[tracing::instrument(name = "api::push_line_card", skip_all)]
+pub async fn push_line_card<S: Storage>(
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<SiteItemPath>,
+    body: web::Json<PushBody>,
+    state: web::Data<AppState<S>>,
+) -> Result<HttpResponse, ManageError> {
+    let body = body.into_inner();
+    let request = LinkRequest::in_conversation(
+        body.interaction,
+        body.agent,
+        body.team,
+        Channel::Sns,
+        DEFAULT_EXPIRY_DAYS,
+        body.lang.unwrap_or(Locale::Ja),
+    );
+    let base = crate::web::request::public_base(state.public_url.as_deref(), &req);
+    let pushed = push_card(
+        &state.storage,
+        &caller.site,
+        &state.customer_key,
+        IntegrationId::new(path.id),
+        &body.to,
+        &request,
+        &base,
+    )
+    .await
+    .map_err(|e| match e {
+        PushError::Storage(e) => e.into(),
+        PushError::NoSuchIntegration(_) => ManageError::Missing(e.to_string()),
+        other => ManageError::BadParameter(other.to_string()),
+    })?;
+    Ok(HttpResponse::Accepted().json(PushAnswer { pushed }))
 }

@@ -30,7 +30,7 @@ pub use erasure::erase_interaction;
 pub use impressions::record_impression;
 pub use integrations::{
     create_integration, delete_integration, list_integration_events, list_integrations,
-    pause_integration, retry_integration_event, set_integration_credentials,
+    pause_integration, push_line_card, retry_integration_event, set_integration_credentials,
 };
 pub use interactions::{put_facts, put_facts_batch, show_facts};
 pub use keys::{create_key, list_keys, revoke_key};

@@ -67,6 +67,7 @@ pub const BEARER: &str = "api_key";
         super::integrations::set_integration_credentials,
         super::integrations::list_integration_events,
         super::integrations::retry_integration_event,
+        super::integrations::push_line_card,
     ),
     modifiers(&Errors),
     tags(

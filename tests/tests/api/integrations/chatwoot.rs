@@ -198,7 +198,70 @@ async fn a_message_the_platform_refuses_at_first_is_retried_then_sent<S: TestBac
     );
 }
 
+async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    let platform = koe_tests::platform::Platform::start().await;
+    // A revoked token: Chatwoot answers 401, and retrying would not change that.
+    platform.answer_with(&[401]);
+    let (admin, _) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({
+            "settings": { "kind": "chatwoot", "url": platform.url, "account_id": 1, "locale": "en" },
+            "credentials": { "kind": "chatwoot", "api_token": "revoked" },
+        }),
+    )
+    .await;
+    let hook = added["webhook_url"].as_str().unwrap();
+    let resolved = fixture("chatwoot/conversation_status_changed_resolved.json");
+    let sent = app.client.post(hook).body(resolved).send().await.unwrap();
+    assert_eq!(sent.status(), 200);
+    let events = until_event(&app, &admin, "failed").await;
+    assert!(
+        events[0]["detail"].as_str().unwrap().contains("401"),
+        "{events:?}"
+    );
+    let failed = app
+        .get_json(
+            &format!(
+                "/api/v1/sites/{}/integrations/events?state=failed",
+                app.site.key()
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(failed["events"].as_array().unwrap().len(), 1);
+    // The owner fixes the token and retries the dead letter.
+    let id = events[0]["id"].as_i64().unwrap();
+    let retry = format!(
+        "/api/v1/sites/{}/integrations/events/{id}/retry",
+        app.site.key()
+    );
+    let retried = app
+        .client
+        .post(app.url(&retry))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status(), 204);
+    until_event(&app, &admin, "sent").await;
+    assert_eq!(platform.calls().len(), 2);
+    let again = app
+        .client
+        .post(app.url(&retry))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "only a dead letter is retried");
+}
+
 on_both_backends!(
     the_last_agent_who_wrote_is_credited_and_one_message_is_posted,
     a_message_the_platform_refuses_at_first_is_retried_then_sent,
+    a_message_refused_for_good_is_a_dead_letter_the_owner_retries,
 );

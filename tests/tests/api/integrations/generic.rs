@@ -113,4 +113,37 @@ async fn a_solved_ticket_is_recorded_and_answered_with_its_links<S: TestBackend>
     );
 }
 
-on_both_backends!(a_solved_ticket_is_recorded_and_answered_with_its_links);
+async fn an_erasure_takes_the_interactions_events_with_it<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    let (admin, _) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({ "settings": { "kind": "generic", "mapping": { "interaction": "/id" }, "respond": "record", "auth": "basic" } }),
+    )
+    .await;
+    let (hook, secret) = (
+        added["webhook_url"].as_str().unwrap().to_owned(),
+        added["secret"].as_str().unwrap().to_owned(),
+    );
+    let (status, answer) = solve(&app, &hook, &secret, &json!({ "id": "t-77" })).await;
+    assert_eq!((status, &answer["received"]), (200, &json!("recorded")));
+    assert!(answer.get("links").is_none(), "record only: {answer}");
+    assert_eq!(super::events(&app, &admin).await.len(), 1);
+    let erased = app
+        .client
+        .delete(app.url(&format!("/api/v1/sites/{}/responses/t-77", app.site.key())))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+    assert!(super::events(&app, &admin).await.is_empty());
+}
+
+on_both_backends!(
+    a_solved_ticket_is_recorded_and_answered_with_its_links,
+    an_erasure_takes_the_interactions_events_with_it,
+);

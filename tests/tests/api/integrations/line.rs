@@ -143,4 +143,53 @@ async fn a_postback_rating_counts_like_a_widget_answer_and_a_forged_one_stores_n
     assert_eq!(answers.resolved.map(bool::from), Some(true));
 }
 
-on_both_backends!(a_postback_rating_counts_like_a_widget_answer_and_a_forged_one_stores_nothing);
+async fn a_card_is_pushed_only_when_asked_and_once_per_interaction<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    let platform = koe_tests::platform::Platform::start().await;
+    let (admin, _) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({
+            "settings": { "kind": "line", "ask_resolved": false, "api_base": platform.url },
+            "credentials": { "kind": "line", "channel_secret": CHANNEL_SECRET, "access_token": "line-token" },
+        }),
+    )
+    .await;
+    let push = format!(
+        "/api/v1/sites/{}/integrations/{}/push",
+        app.site.key(),
+        added["id"]
+    );
+    let ask = |to: &str| {
+        app.client
+            .post(app.url(&push))
+            .bearer_auth(&admin)
+            .json(
+                &json!({ "to": to, "interaction": "line-talk-9", "agent": "Kenta", "lang": "en" }),
+            )
+            .send()
+    };
+    let person = "U4af4980629a1b2c3d4e5f60718293a4b";
+    assert_eq!(ask("someone").await.unwrap().status(), 400);
+    let pushed = ask(person).await.unwrap();
+    assert_eq!(pushed.status(), 202);
+    assert_eq!(pushed.json::<Value>().await.unwrap()["pushed"], "queued");
+    let again: Value = ask(person).await.unwrap().json().await.unwrap();
+    assert_eq!(again["pushed"], "duplicate");
+    let calls = platform.wait_for(1).await;
+    until_event(&app, &admin, "sent").await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].path, "/v2/bot/message/push");
+    assert_eq!(calls[0].body["to"], person);
+    assert_eq!(calls[0].body["messages"][0]["type"], "flex");
+    let key = calls[0].header("x-line-retry-key").unwrap();
+    assert_eq!(key.len(), 36, "a UUID: {key}");
+}
+
+on_both_backends!(
+    a_postback_rating_counts_like_a_widget_answer_and_a_forged_one_stores_nothing,
+    a_card_is_pushed_only_when_asked_and_once_per_interaction,
+);
