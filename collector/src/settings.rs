@@ -195,6 +195,11 @@ impl Settings {
             return Err(SettingsError::ShortSessionSecret(secret.len()));
         }
         self.checked_customer_key()?;
+        if let Some(key) = self.secrets_key()
+            && key.len() < MIN_CUSTOMER_KEY_BYTES
+        {
+            return Err(SettingsError::ShortSecretsKey(key.len()));
+        }
         Ok(())
     }
 
@@ -324,6 +329,11 @@ pub enum SettingsError {
          32`, or leave it unset for a key kept in the database"
     )]
     ShortCustomerKey(usize),
+    #[error(
+        "secrets_key must be at least {MIN_CUSTOMER_KEY_BYTES} bytes (it is {0}): integrations' \
+         credentials are sealed with it, and a short key can be guessed from a copy of the database"
+    )]
+    ShortSecretsKey(usize),
 }
 
 #[cfg(test)]

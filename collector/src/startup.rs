@@ -87,7 +87,7 @@ impl Application {
         let customer_key =
             crate::surveying::customer_key(settings.customer_key(), &storage).await?;
         let seal_key =
-            crate::integrations::seal::seal_key(settings.secrets_key(), &storage).await?;
+            crate::integrations::manage::seal_key(settings.secrets_key(), &storage).await?;
         let session_key = match settings.session_secret() {
             Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::from_stored(storage.server_key(SessionKey::STORED_NAME).await?),

@@ -13,7 +13,7 @@ use crate::audit::Actor;
 use crate::ids::IntegrationId;
 use crate::integrations::generic::{Auth, FieldMapping, Respond};
 use crate::integrations::manage;
-use crate::integrations::seal::seal_key;
+use crate::integrations::manage::seal_key;
 use crate::integrations::{
     ChatwootConfig, Credentials, GenericConfig, IntegrationConfig, LINE_API, LineConfig,
 };
@@ -42,7 +42,7 @@ pub(super) enum AddKind {
         #[arg(long = "inbox", value_name = "INBOX=CHANNEL")]
         inboxes: Vec<String>,
         /// The language of contacts whose own is unknown.
-        #[arg(long, value_parser = ["ja", "en"], default_value = "ja")]
+        #[arg(long, value_parser = ["ja", "en"], default_value = "en")]
         lang: String,
     },
     /// A LINE Messaging API channel: taps on Koe's rating cards come back as answers.
@@ -236,7 +236,7 @@ fn requested(kind: AddKind) -> anyhow::Result<(IntegrationConfig, Option<Credent
                     url,
                     account_id,
                     inboxes: map,
-                    locale: lang.parse::<Locale>().unwrap_or(Locale::Ja),
+                    locale: lang.parse::<Locale>().unwrap_or(Locale::En),
                 }),
                 Some(Credentials::Chatwoot {
                     api_token,

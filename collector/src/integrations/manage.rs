@@ -19,6 +19,19 @@ pub const MAX_URL_CHARS: usize = 500;
 /// Longest a credential may be.
 pub const MAX_SECRET_CHARS: usize = 1_000;
 
+/// The configured key (`secrets_key`), else the one the server keeps in the database.
+pub async fn seal_key<S: crate::storage::CustomerStore>(
+    configured: Option<&str>,
+    storage: &S,
+) -> Result<SealKey, StorageError> {
+    match configured {
+        Some(secret) => Ok(SealKey::from_secret(secret)),
+        None => Ok(SealKey::from_bytes(
+            storage.server_key(SealKey::STORED_NAME).await?,
+        )),
+    }
+}
+
 /// Why an integration cannot be changed as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationError {

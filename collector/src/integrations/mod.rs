@@ -10,6 +10,7 @@
 //! Here are the kinds, their settings (stored as JSON, nothing secret) and their credentials
 //! (sealed with [`seal::SealKey`] before they are stored).
 
+pub mod call;
 pub mod chatwoot;
 pub mod flex;
 pub mod generic;
@@ -75,7 +76,8 @@ pub struct ChatwootConfig {
     /// The installation's address, e.g. `https://chat.example` (where messages are posted).
     pub url: String,
     pub account_id: u64,
-    /// The channel each inbox is (by inbox id); an inbox not named is `chat`.
+    /// The channel each inbox is (by inbox id); an inbox not named goes by its kind
+    /// (email, voice, a messaging app, else chat).
     #[serde(default)]
     pub inboxes: BTreeMap<u64, Channel>,
     /// The language of a contact whose own is not known.

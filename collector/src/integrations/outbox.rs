@@ -8,18 +8,19 @@
 //! given up at once. The same address rules as webhooks apply: only public addresses unless
 //! `webhook_allow_private_networks`, https unless `webhook_allow_http`, no redirects, no proxy.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio::task::JoinSet;
 
+use super::call::Call;
 use super::seal::SealKey;
 use super::{Credentials, IntegrationConfig};
 use crate::alerts::Reach;
 use crate::alerts::delivery::backoff_ms;
 use crate::clock;
+use crate::ids::SiteId;
 use crate::shutdown::Stopping;
 use crate::storage::{CallOutcome, DueCall, IntegrationStore, StorageError};
 
@@ -31,23 +32,11 @@ const CLAIM_MS: i64 = 60_000;
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Calls under way at once in one collector.
 const AT_ONCE: usize = 16;
+/// Calls one site may have under way at once: a site whose helpdesk never answers holds
+/// these, and every other site's calls (a LINE reply has a minute) go on.
+const PER_SITE: usize = 4;
 /// Due calls read per round.
 const BATCH: i64 = 64;
-
-/// A call to make back: a path on the platform's API and its JSON body. The address and the
-/// credentials come from the integration when the call is made (a new token is used at once).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Call {
-    pub path: String,
-    pub body: Value,
-    /// Not made this long after its event (a LINE reply token's life); else 24 hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_after_ms: Option<i64>,
-    /// Sent as `X-Line-Retry-Key` with every attempt: LINE sends a push once however often it
-    /// is retried, and answers 409 to a repeat of one it accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_key: Option<String>,
-}
 
 /// Makes the calls: the HTTP client and the key that opens credentials.
 #[derive(Debug, Clone)]
@@ -87,6 +76,11 @@ impl Caller {
             return gave_up(None, super::seal::Unsealable.to_string());
         };
         let lifetime = call.expires_after_ms.unwrap_or(GIVE_UP_AFTER_MS);
+        // Held past its life (a paused integration, a dead letter retried late): a LINE reply
+        // token would be refused, so it is not even tried.
+        if now - due.received_at_ms >= lifetime {
+            return gave_up(None, "expired before it could be made".into());
+        }
         let failed = |status: Option<u16>, error: String| {
             let next_at_ms = now + backoff_ms(due.attempts + 1);
             if next_at_ms - due.received_at_ms >= lifetime {
@@ -161,23 +155,28 @@ impl Caller {
             .then(|| "plain http is not allowed (webhook_allow_http): use https".into())
     }
 
-    /// Claims and starts the due calls this collector may start now; how many started.
+    /// Claims and starts the due calls this collector may start now (a site at most
+    /// [`PER_SITE`] at once); how many started.
     async fn start_due<S: IntegrationStore>(
         self: &Arc<Self>,
         storage: &S,
-        tasks: &mut JoinSet<()>,
+        under_way: &mut UnderWay,
     ) -> Result<usize, StorageError> {
         let mut started = 0;
         for due in storage.due_calls(clock::now_ms(), BATCH).await? {
-            if tasks.len() >= AT_ONCE {
+            if under_way.tasks.len() >= AT_ONCE {
                 break;
+            }
+            if under_way.per_site.get(&due.site_id).copied().unwrap_or(0) >= PER_SITE {
+                continue;
             }
             let claimed_until = clock::now_ms() + CLAIM_MS;
             if !storage.claim_call(&due, claimed_until).await? {
                 continue;
             }
+            let site = due.site_id;
             let (caller, storage) = (Arc::clone(self), storage.clone());
-            tasks.spawn(async move {
+            let task = under_way.tasks.spawn(async move {
                 let outcome = caller.attempt(&due).await;
                 let error = match &outcome {
                     CallOutcome::Sent { .. } => None,
@@ -192,17 +191,49 @@ impl Caller {
                     // The claim runs out and the call is made again: at least once.
                     tracing::warn!(%error, "could not record an integration's call");
                 }
-                if let Some(error) = error
-                    && let Err(e) = storage
-                        .note_integration(due.integration_id, Some(&error), clock::now_ms())
-                        .await
+                // The last error shown is cleared by a call that went through.
+                if let Err(e) = storage
+                    .note_integration(due.integration_id, Some(error.as_deref().unwrap_or("")), clock::now_ms())
+                    .await
                 {
-                    tracing::warn!(error = %e, "could not note an integration's error");
+                    tracing::warn!(error = %e, "could not note an integration's outcome");
                 }
             });
+            under_way.by_task.insert(task.id(), site);
+            *under_way.per_site.entry(site).or_default() += 1;
             started += 1;
         }
         Ok(started)
+    }
+}
+
+/// The calls under way in this collector, and how many each site has.
+#[derive(Default)]
+struct UnderWay {
+    tasks: JoinSet<()>,
+    by_task: HashMap<tokio::task::Id, SiteId>,
+    per_site: HashMap<SiteId, usize>,
+}
+
+impl UnderWay {
+    /// Waits for a call to end (forever when none runs) and frees its site's slot.
+    async fn next_done(&mut self) {
+        let id = match self.tasks.join_next_with_id().await {
+            Some(Ok((id, ()))) => id,
+            Some(Err(error)) => {
+                tracing::error!(%error, "an integration's call failed");
+                error.id()
+            }
+            None => return std::future::pending().await,
+        };
+        if let Some(site) = self.by_task.remove(&id)
+            && let Some(n) = self.per_site.get_mut(&site)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.per_site.remove(&site);
+            }
+        }
     }
 }
 
@@ -216,14 +247,14 @@ pub fn keep_calling<S: IntegrationStore>(
 ) {
     let caller = Arc::new(caller);
     tokio::spawn(async move {
-        let mut tasks = JoinSet::new();
+        let mut under_way = UnderWay::default();
         loop {
-            if let Err(error) = caller.start_due(&storage, &mut tasks).await {
+            if let Err(error) = caller.start_due(&storage, &mut under_way).await {
                 tracing::warn!(%error, "could not make integrations' calls");
             }
             tokio::select! {
                 _ = stopping.stopped() => return,
-                Some(_) = tasks.join_next() => {}
+                _ = under_way.next_done() => {}
                 _ = tokio::time::sleep(period) => {}
             }
         }

@@ -61,7 +61,8 @@ pub struct Opened {
     pub credentials: Credentials,
 }
 
-/// The integration of `kind` at the secret path `path`, paused or not.
+/// The integration of `kind` at the secret path `path`, if it is not paused (checked before
+/// its credentials are opened).
 pub async fn open<S: IntegrationStore>(
     storage: &S,
     seal: &SealKey,
@@ -73,6 +74,9 @@ pub async fn open<S: IntegrationStore>(
         .await?
         .filter(|i| i.kind == kind.as_str())
         .ok_or(ReceiveError::NotFound)?;
+    if stored.paused {
+        return Err(ReceiveError::Paused);
+    }
     let config = serde_json::from_str(&stored.config).map_err(|_| ReceiveError::Unsealable)?;
     let credentials = seal
         .open(&stored.sealed)

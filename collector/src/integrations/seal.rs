@@ -75,19 +75,6 @@ impl SealKey {
     }
 }
 
-/// The configured key (`secrets_key`), else the one the server keeps in the database.
-pub async fn seal_key<S: crate::storage::CustomerStore>(
-    configured: Option<&str>,
-    storage: &S,
-) -> Result<SealKey, crate::storage::StorageError> {
-    match configured {
-        Some(secret) => Ok(SealKey::from_secret(secret)),
-        None => Ok(SealKey::from_bytes(
-            storage.server_key(SealKey::STORED_NAME).await?,
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

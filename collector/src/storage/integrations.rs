@@ -30,8 +30,10 @@ pub(in crate::storage) const DROP_CALLS: &str = "UPDATE integration_events SET s
      detail = 'dropped: the integration was removed' WHERE integration_id = $1 AND state = 'pending'";
 pub(in crate::storage) const SET_SEALED: &str = "UPDATE integrations SET sealed = $1 WHERE id = $2 AND site_id = $3 \
      AND removed_at_ms IS NULL RETURNING id";
-pub(in crate::storage) const NOTE_ERROR: &str =
-    "UPDATE integrations SET last_error = $1, last_error_at_ms = $2 WHERE id = $3";
+/// An empty error clears the last one (a call went through).
+pub(in crate::storage) const NOTE_ERROR: &str = "UPDATE integrations SET \
+     last_error = NULLIF($1, ''), last_error_at_ms = CASE WHEN $1 = '' THEN NULL ELSE CAST($2 AS BIGINT) END \
+     WHERE id = $3";
 pub(in crate::storage) const NOTE_EVENT: &str =
     "UPDATE integrations SET last_event_at_ms = $1 WHERE id = $2";
 pub(in crate::storage) const COUNTS: &str = "SELECT \
@@ -44,8 +46,8 @@ pub(in crate::storage) const INSERT_EVENT: &str = "INSERT INTO integration_event
      interaction, received_at_ms, state, detail, call, next_attempt_at_ms) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (integration_id, event_key) DO NOTHING RETURNING id";
-pub(in crate::storage) const EVENT_SEEN: &str =
-    "SELECT state FROM integration_events WHERE integration_id = $1 AND event_key = $2";
+pub(in crate::storage) const EVENT_SEEN: &str = "SELECT state, received_at_ms FROM integration_events WHERE integration_id = $1 AND \
+     event_key = $2";
 pub(in crate::storage) const CONVERSATION: &str = "SELECT last_agent, resolved, reopened FROM integration_conversations \
      WHERE integration_id = $1 AND conversation = $2";
 pub(in crate::storage) const NOTE_AGENT: &str = "INSERT INTO integration_conversations (integration_id, conversation, \
@@ -133,7 +135,8 @@ pub trait IntegrationStore: Clone + Send + Sync + 'static {
         sealed: &str,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
-    /// Notes what went wrong last (shown to the site's admins), or that an event came.
+    /// Notes what went wrong last (shown to the site's admins; `Some("")` clears it: a call
+    /// went through), or that an event came (`None`).
     fn note_integration(
         &self,
         id: IntegrationId,
@@ -141,12 +144,12 @@ pub trait IntegrationStore: Clone + Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
-    /// The state of the event noted with this key, if one was.
+    /// The state of the event noted with this key and when it came, if one was.
     fn event_seen(
         &self,
         id: IntegrationId,
         key: &str,
-    ) -> impl Future<Output = Result<Option<String>, StorageError>> + Send;
+    ) -> impl Future<Output = Result<Option<(String, i64)>, StorageError>> + Send;
 
     /// Notes an event once: `false` when its key was noted before (nothing is written).
     fn note_event(
@@ -414,14 +417,12 @@ macro_rules! integration_store {
                 &self,
                 id: $crate::ids::IntegrationId,
                 key: &str,
-            ) -> Result<Option<String>, $crate::storage::StorageError> {
-                let seen: Option<(String,)> =
-                    sqlx::query_as($crate::storage::integrations::EVENT_SEEN)
-                        .bind(id)
-                        .bind(key)
-                        .fetch_optional(&self.$pool)
-                        .await?;
-                Ok(seen.map(|(state,)| state))
+            ) -> Result<Option<(String, i64)>, $crate::storage::StorageError> {
+                Ok(sqlx::query_as($crate::storage::integrations::EVENT_SEEN)
+                    .bind(id)
+                    .bind(key)
+                    .fetch_optional(&self.$pool)
+                    .await?)
             }
 
             async fn note_event(

@@ -56,9 +56,6 @@ pub async fn receive<S: Storage>(
         .parse()
         .map_err(|_| ManageError::Missing("no integration at this address".into()))?;
     let opened = open(&state.storage, &state.seal_key, kind, &secret_path).await?;
-    if opened.stored.paused {
-        return Err(ManageError::IntegrationPaused);
-    }
     let site = state
         .sites
         .find_by_id(&state.storage, opened.stored.site_id)

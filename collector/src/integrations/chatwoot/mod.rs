@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ChatwootConfig;
-use super::outbox::Call;
+use super::call::Call;
 use crate::links::LinkSet;
 use crate::texts::messaging::MessagingTexts;
 
@@ -207,12 +207,6 @@ impl Payload {
             | "Channel::TwilioSms" => Channel::Sns,
             _ => Channel::Chat,
         }
-    }
-
-    /// When the status changed, in whole seconds: a resolution's identity with its
-    /// conversation (a resend carries the same).
-    pub fn changed_at_s(&self) -> i64 {
-        seconds(&self.updated_at).map_or(0, |s| s.floor() as i64)
     }
 }
 

@@ -137,14 +137,20 @@ pub async fn receive<S: ReceiveStore>(
         facts.resolved_at.clone().flatten().unwrap_or_default()
     );
     let seen = cx.storage.event_seen(cx.opened.stored.id, &key).await?;
-    let skipped_before = seen.as_deref() == Some(EventState::Skipped.as_str());
+    let skipped_before = seen
+        .as_ref()
+        .is_some_and(|(state, _)| state == EventState::Skipped.as_str());
+    // The links of a resend are the first answer's: they expire counting from then.
+    let now_ms = clock::now_ms();
+    let issued_ms = seen.as_ref().map_or(now_ms, |(_, at)| *at);
     let seen = seen.is_some();
     cx.record_facts(&interaction, facts, customer.as_ref())
         .await?;
     let locale = text_at(&json, config.mapping.locale.as_deref())
         .map_or(Locale::En, |tag| Locale::negotiate(Some(&tag), None));
-    let request =
+    let mut request =
         LinkRequest::in_conversation(interaction.clone(), agent, team, channel, LINK_DAYS, locale);
+    request.expires_at = u64::try_from(issued_ms / 1000).unwrap_or(0) + LINK_DAYS * 86_400;
     let (received, links, declined) = match (config.respond, seen) {
         (Respond::Record, seen) => (
             if seen {
@@ -195,7 +201,7 @@ pub async fn receive<S: ReceiveStore>(
                 },
                 detail: declined.map(str::to_owned),
                 call: None,
-                at_ms: clock::now_ms(),
+                at_ms: now_ms,
             })
             .await?;
     }

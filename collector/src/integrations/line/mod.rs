@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use super::call::Call;
 use super::flex::POSTBACK_PREFIX;
-use super::outbox::Call;
 use crate::texts::messaging::MessagingTexts;
 
 /// Where LINE takes a reply.

@@ -34,6 +34,8 @@ pub enum Pushed {
 pub enum PushError {
     #[error("no LINE integration {0} on this site")]
     NoSuchIntegration(IntegrationId),
+    #[error("this integration is paused: resume it to push")]
+    Paused,
     #[error("`to` must be a LINE user, group or room id (U…, C…, R… and 32 hex digits)")]
     Recipient,
     #[error(transparent)]
@@ -60,13 +62,16 @@ pub async fn push_card<S: ReceiveStore>(
     request: &LinkRequest,
     base: &str,
 ) -> Result<Pushed, PushError> {
-    let known = storage
+    let Some(stored) = storage
         .integrations(site.id)
         .await?
         .into_iter()
-        .any(|i| i.id == integration && i.kind == "line");
-    if !known {
+        .find(|i| i.id == integration && i.kind == "line")
+    else {
         return Err(PushError::NoSuchIntegration(integration));
+    };
+    if stored.paused {
+        return Err(PushError::Paused);
     }
     if !is_line_id(to) {
         return Err(PushError::Recipient);

@@ -349,6 +349,7 @@ pub async fn push_line_card<S: Storage>(
     .map_err(|e| match e {
         PushError::Storage(e) => e.into(),
         PushError::NoSuchIntegration(_) => ManageError::Missing(e.to_string()),
+        PushError::Paused => ManageError::IntegrationPaused,
         other => ManageError::BadParameter(other.to_string()),
     })?;
     Ok(HttpResponse::Accepted().json(PushAnswer { pushed }))

@@ -190,11 +190,10 @@ async fn a_message_the_platform_refuses_at_first_is_retried_then_sent<S: TestBac
         .await;
     let integration = &listed["integrations"][0];
     assert_eq!(integration["events_today"], 1, "{listed}");
-    assert!(
-        integration["last_error"]
-            .as_str()
-            .is_some_and(|e| e.contains("503")),
-        "{listed}"
+    assert_eq!(
+        integration["last_error"],
+        Value::Null,
+        "a call that went through clears the last error: {listed}"
     );
 }
 
@@ -234,6 +233,20 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
         )
         .await;
     assert_eq!(failed["events"].as_array().unwrap().len(), 1);
+    let listed = app
+        .get_json(
+            &format!("/api/v1/sites/{}/integrations", app.site.key()),
+            &admin,
+        )
+        .await;
+    let integration = &listed["integrations"][0];
+    assert!(
+        integration["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("401")),
+        "the owner sees why: {listed}"
+    );
+    assert_eq!(integration["failed"], 1, "{listed}");
     // The owner fixes the token and retries the dead letter.
     let id = events[0]["id"].as_i64().unwrap();
     let retry = format!(

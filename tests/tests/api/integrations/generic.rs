@@ -1,6 +1,7 @@
-//! A generic helpdesk hook (Zendesk's "ticket solved" webhook, as the worked example in
-//! docs/operations.md sets it up): Basic auth, the field mapping, the links in the answer,
-//! the same answer for a resend, and the interaction recorded with its facts.
+//! A generic helpdesk hook, shaped like Zendesk's "ticket solved" webhook (docs/operations.md
+//! sets one up, answering `record`; a helpdesk that can use the answer takes `links`): Basic
+//! auth, the field mapping, the links in the answer, the same links for a resend, and the
+//! interaction recorded with its facts.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
