@@ -115,3 +115,32 @@ pub fn rating_card(
     }
     Ok(json!({ "type": "flex", "altText": t.card_alt, "contents": bubble }))
 }
+
+/// A card as it reads: its question, its buttons (and which are primary), its alternative
+/// text — read back from the card's own JSON, for a preview in the card's layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardPreview {
+    pub question: String,
+    pub buttons: Vec<(String, bool)>,
+    pub alt: String,
+}
+
+impl CardPreview {
+    pub fn of(card: &Value) -> Self {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let bubble = &card["contents"];
+        Self {
+            question: text(&bubble["body"]["contents"][0]["text"]),
+            buttons: bubble["footer"]["contents"]
+                .as_array()
+                .map(|buttons| {
+                    buttons
+                        .iter()
+                        .map(|b| (text(&b["action"]["label"]), b["style"] == "primary"))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            alt: text(&card["altText"]),
+        }
+    }
+}

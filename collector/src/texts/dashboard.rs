@@ -3,6 +3,7 @@
 use koe_shared::Locale;
 
 use super::dashboard_pages::PageTexts;
+use super::integrations::IntegrationTexts;
 use super::service::ServiceTexts;
 
 #[derive(Debug)]
@@ -43,6 +44,7 @@ pub struct Texts {
     pub pages: &'static PageTexts,
     /// The Service page: the service KPIs and what goes with unhappy customers.
     pub service: &'static ServiceTexts,
+    pub integrations: &'static IntegrationTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -100,6 +102,7 @@ pub static EN: Texts = Texts {
     },
     pages: &super::dashboard_pages::EN,
     service: &super::service::EN,
+    integrations: &super::integrations::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -157,6 +160,7 @@ pub static JA: Texts = Texts {
     },
     pages: &super::dashboard_pages::JA,
     service: &super::service::JA,
+    integrations: &super::integrations::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -53,6 +53,24 @@ impl Tab {
     }
 }
 
+/// The tabs' links, each keeping `query`, `current` marked.
+pub fn tab_links<'a>(
+    t: &'a Texts,
+    base: &str,
+    query: &str,
+    current: Option<Tab>,
+) -> Vec<TabLink<'a>> {
+    Tab::ALL
+        .into_iter()
+        .zip(t.pages.tabs)
+        .map(|(each, label)| TabLink {
+            label,
+            href: format!("{base}{}?{query}", each.path()),
+            current: Some(each) == current,
+        })
+        .collect()
+}
+
 /// A tab's link.
 #[derive(Debug)]
 pub struct TabLink<'a> {
@@ -90,6 +108,8 @@ pub struct Frame<'a> {
     pub heading: String,
     pub site_name: &'a str,
     pub tabs: Vec<TabLink<'a>>,
+    /// The site's Integrations page (in the header, beside the language switch).
+    pub integrations_href: String,
     /// `aria-current` of the current tab: `page`, or `true` on a page under it (an agent's).
     pub current: &'static str,
     /// The query string of this page in the other language.
@@ -184,15 +204,7 @@ impl<'a> Frame<'a> {
     ) -> Self {
         let base = format!("/dashboard/sites/{}", site.key);
         let r = &filters.report;
-        let tabs = Tab::ALL
-            .into_iter()
-            .zip(t.pages.tabs)
-            .map(|(each, label)| TabLink {
-                label,
-                href: format!("{base}{}?{}", each.path(), filters.query(&[], &[])),
-                current: each == tab,
-            })
-            .collect();
+        let tabs = tab_links(t, &base, &filters.query(&[], &[]), Some(tab));
         let buckets = Choice::list(
             ["day", "week", "month", "all"].into_iter().zip(t.buckets),
             r.bucket.as_str(),
@@ -213,6 +225,7 @@ impl<'a> Frame<'a> {
             heading,
             site_name: &site.name,
             tabs,
+            integrations_href: format!("{base}/integrations?lang={}", t.lang),
             current: "page",
             other_lang_query: filters.query_in(t.other_lang_code, page_params, &[]),
             from: r.from.to_string(),
@@ -276,15 +289,7 @@ impl<'a> Frame<'a> {
         }
         kept.append_pair("lang", t.lang);
         let kept = kept.finish();
-        let tabs = Tab::ALL
-            .into_iter()
-            .zip(t.pages.tabs)
-            .map(|(each, label)| TabLink {
-                label,
-                href: format!("{base}{}?{kept}", each.path()),
-                current: each == tab,
-            })
-            .collect();
+        let tabs = tab_links(t, &base, &kept, Some(tab));
         // The language switch shows this very page, its values as given.
         let mut same = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in shared {
@@ -324,6 +329,7 @@ impl<'a> Frame<'a> {
             },
             site_name: &site.name,
             tabs,
+            integrations_href: format!("{base}/integrations?lang={}", t.lang),
             current: if agent_page.is_some() { "true" } else { "page" },
             other_lang_query: same.finish(),
             from: from.to_owned(),

@@ -23,7 +23,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use self::filters::{Filters, PageQuery, Problem};
-use self::pages::{agent, agents, channels, comments, overview, service};
+use self::pages::{agent, agents, channels, comments, integrations, overview, service};
 use crate::access;
 use crate::clock;
 use crate::sites::Site;
@@ -70,6 +70,10 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route("/sites/{site}/channels", web::get().to(channels::page::<S>))
         .route("/sites/{site}/comments", web::get().to(comments::page::<S>))
         .route("/sites/{site}/service", web::get().to(service::page::<S>))
+        .route(
+            "/sites/{site}/integrations",
+            web::get().to(integrations::page::<S>),
+        )
         .route(
             "/sites/{site}/scores.csv",
             web::get().to(downloads::scores::<S>),

@@ -204,7 +204,7 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
     let platform = koe_tests::platform::Platform::start().await;
     // A revoked token: Chatwoot answers 401, and retrying would not change that.
     platform.answer_with(&[401]);
-    let (admin, _) = keys(&app).await;
+    let (admin, read) = keys(&app).await;
     let added = add(
         &app,
         &admin,
@@ -247,6 +247,30 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
         "the owner sees why: {listed}"
     );
     assert_eq!(integration["failed"], 1, "{listed}");
+    // The dashboard's Integrations page shows it too, in both languages, to a read session.
+    let cookie = app.dashboard_session(&read).await;
+    for (lang, words) in [
+        ("en", ["Chatwoot #", "Calls given up"]),
+        ("ja", ["Chatwoot #", "送信を断念したメッセージ"]),
+    ] {
+        let page = app
+            .client
+            .get(app.url(&format!(
+                "/dashboard/sites/{}/integrations?lang={lang}",
+                app.site.key()
+            )))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        for word in words {
+            assert!(html.contains(word), "{lang}: {word} in {html}");
+        }
+        assert!(html.contains("the platform answered 401"), "{html}");
+        assert!(!html.contains("revoked"), "never a credential: {html}");
+    }
     // The owner fixes the token and retries the dead letter.
     let id = events[0]["id"].as_i64().unwrap();
     let retry = format!(

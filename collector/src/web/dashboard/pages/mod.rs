@@ -1,11 +1,12 @@
 //! The signed-in pages, one file each: Overview, Agents (and an agent's page), Channels,
-//! Comments, Service. Each handler takes the signed-in site and its filters (`SignedIn`), calls
+//! Comments, Service, and the Integrations page (linked from the header). Each handler takes the signed-in site and its filters (`SignedIn`), calls
 //! the domain services and hands the template what to show; `frame.rs` draws what is around it.
 
 pub mod agent;
 pub mod agents;
 pub mod channels;
 pub mod comments;
+pub mod integrations;
 pub mod overview;
 pub mod service;
 
