@@ -9,6 +9,7 @@ mod dashboard;
 mod demo;
 mod failures;
 mod fatigue;
+mod integrations_page;
 mod isolation;
 mod keyboard;
 mod language;
