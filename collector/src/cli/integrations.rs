@@ -28,6 +28,7 @@ pub(super) enum AddKind {
         /// The Chatwoot installation, e.g. https://chat.example.
         #[arg(long)]
         url: String,
+        /// The Chatwoot account's id (in its URLs: /app/accounts/N/…).
         #[arg(long)]
         account_id: u64,
         /// An Agent Bot's access token (a user's would count Koe's message as that agent's
@@ -47,6 +48,8 @@ pub(super) enum AddKind {
     },
     /// A LINE Messaging API channel: taps on Koe's rating cards come back as answers.
     Line {
+        /// The channel secret (LINE Developers console, "Basic settings"): checks each
+        /// webhook's X-Line-Signature; sealed at rest.
         #[arg(long)]
         channel_secret: String,
         /// The channel access token (replies are made with it); sealed at rest.
@@ -79,6 +82,7 @@ pub(super) enum AddKind {
 pub(super) enum IntegrationCommand {
     /// Connect a platform; prints the webhook URL to paste into it (shown once).
     Add {
+        /// The site key.
         #[arg(long)]
         site: String,
         #[command(subcommand)]
@@ -90,8 +94,10 @@ pub(super) enum IntegrationCommand {
     },
     /// A site's integrations: last event, last error, events today, waiting and given-up calls.
     List {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -99,16 +105,21 @@ pub(super) enum IntegrationCommand {
     },
     /// Refuse an integration's events (409) and hold its calls until resumed.
     Pause {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The integration's id (`koe integration list`).
         #[arg(long)]
         id: IntegrationId,
         #[command(flatten)]
         db: DatabaseArg,
     },
+    /// Receive an integration's events again, and make its held calls.
     Resume {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The integration's id (`koe integration list`).
         #[arg(long)]
         id: IntegrationId,
         #[command(flatten)]
@@ -116,8 +127,10 @@ pub(super) enum IntegrationCommand {
     },
     /// Disconnect: its address answers 404, its waiting calls are dropped.
     Remove {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The integration's id (`koe integration list`).
         #[arg(long)]
         id: IntegrationId,
         #[command(flatten)]
@@ -126,10 +139,13 @@ pub(super) enum IntegrationCommand {
     /// New credentials, as the integration's kind takes them (JSON, e.g.
     /// '{"kind":"chatwoot","api_token":"…","webhook_secret":"…"}').
     Credentials {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The integration's id (`koe integration list`).
         #[arg(long)]
         id: IntegrationId,
+        /// The credentials, as JSON.
         #[arg(long)]
         credentials: String,
         #[command(flatten)]
@@ -137,12 +153,16 @@ pub(super) enum IntegrationCommand {
     },
     /// The latest events; `--failed` lists the dead letters.
     Events {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// Only the calls given up (the dead letters).
         #[arg(long)]
         failed: bool,
+        /// At most this many, newest first (at most 500).
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -150,6 +170,7 @@ pub(super) enum IntegrationCommand {
     },
     /// Make a given-up call (a dead letter) due again.
     Retry {
+        /// The site key.
         #[arg(long)]
         site: String,
         /// The event's id (`koe integration events --failed`).
