@@ -10,6 +10,9 @@ CREATE TABLE integrations (
     config            TEXT NOT NULL,
     -- The credentials as JSON, sealed: base64 of nonce || ciphertext.
     sealed            TEXT NOT NULL,
+    -- Where rating links point when `public_url` is not set: the address the admin reached
+    -- the collector at when adding it (never a header of a platform's request).
+    base_url          TEXT NOT NULL,
     paused            BOOLEAN NOT NULL DEFAULT FALSE,
     created_at_ms     BIGINT NOT NULL,
     removed_at_ms     BIGINT,

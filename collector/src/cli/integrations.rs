@@ -20,8 +20,9 @@ use crate::integrations::{
 use crate::report::table::{Column, aligned};
 use crate::storage::{EventState, Storage};
 
-/// What `koe integration add` connects.
-#[derive(Debug, Subcommand)]
+/// What `koe integration add` connects. Each secret may come from its environment variable
+/// instead of the command line (which other users of the machine can read in the process list).
+#[derive(Subcommand)]
 pub(super) enum AddKind {
     /// A Chatwoot account: resolved conversations are recorded and surveyed in the conversation.
     Chatwoot {
@@ -33,11 +34,11 @@ pub(super) enum AddKind {
         account_id: u64,
         /// An Agent Bot's access token (a user's would count Koe's message as that agent's
         /// reply); sealed at rest, never shown again.
-        #[arg(long)]
+        #[arg(long, env = "KOE_CHATWOOT_API_TOKEN", hide_env_values = true)]
         api_token: String,
         /// The Chatwoot webhook's secret (Chatwoot 4.11.2+ signs; set it later with
         /// `koe integration credentials` once Chatwoot shows it).
-        #[arg(long)]
+        #[arg(long, env = "KOE_CHATWOOT_WEBHOOK_SECRET", hide_env_values = true)]
         webhook_secret: Option<String>,
         /// An inbox's channel, as INBOX=CHANNEL (e.g. 3=email); unnamed inboxes go by kind.
         #[arg(long = "inbox", value_name = "INBOX=CHANNEL")]
@@ -50,10 +51,10 @@ pub(super) enum AddKind {
     Line {
         /// The channel secret (LINE Developers console, "Basic settings"): checks each
         /// webhook's X-Line-Signature; sealed at rest.
-        #[arg(long)]
+        #[arg(long, env = "KOE_LINE_CHANNEL_SECRET", hide_env_values = true)]
         channel_secret: String,
         /// The channel access token (replies are made with it); sealed at rest.
-        #[arg(long)]
+        #[arg(long, env = "KOE_LINE_ACCESS_TOKEN", hide_env_values = true)]
         access_token: String,
         /// After a rating, ask "was your issue resolved?" as quick replies.
         #[arg(long)]
@@ -78,7 +79,13 @@ pub(super) enum AddKind {
     },
 }
 
-#[derive(Debug, Subcommand)]
+impl std::fmt::Debug for AddKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AddKind([redacted])")
+    }
+}
+
+#[derive(Subcommand)]
 pub(super) enum IntegrationCommand {
     /// Connect a platform; prints the webhook URL to paste into it (shown once).
     Add {
@@ -145,8 +152,9 @@ pub(super) enum IntegrationCommand {
         /// The integration's id (`koe integration list`).
         #[arg(long)]
         id: IntegrationId,
-        /// The credentials, as JSON.
-        #[arg(long)]
+        /// The credentials, as JSON (or in KOE_INTEGRATION_CREDENTIALS, kept out of the
+        /// process list and the shell's history).
+        #[arg(long, env = "KOE_INTEGRATION_CREDENTIALS", hide_env_values = true)]
         credentials: String,
         #[command(flatten)]
         db: DatabaseArg,
@@ -181,13 +189,27 @@ pub(super) enum IntegrationCommand {
     },
 }
 
+impl std::fmt::Debug for IntegrationCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IntegrationCommand([redacted])")
+    }
+}
+
 /// A command with what it needs from the settings.
-#[derive(Debug)]
 pub(super) struct IntegrationAction {
     command: IntegrationCommand,
     reach: Reach,
     secrets_key: Option<String>,
     base: String,
+}
+
+impl std::fmt::Debug for IntegrationAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrationAction")
+            .field("reach", &self.reach)
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
 }
 
 impl IntegrationCommand {

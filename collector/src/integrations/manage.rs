@@ -58,7 +58,7 @@ pub enum IntegrationError {
 
 /// An integration just added: where its platform must send events — shown once, never listed
 /// again — and the secret Koe made for it, where it made one.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct Added {
     #[schema(value_type = i64)]
     pub id: IntegrationId,
@@ -68,6 +68,15 @@ pub struct Added {
     /// A generic hook's secret (its signature key or Basic auth password).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for Added {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Added")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An integration as listed: its settings (nothing secret), its state and how busy it was.
@@ -204,6 +213,7 @@ pub async fn add<S: IntegrationStore>(
                 path_digest: crate::secrets::digest(&path),
                 config: serde_json::to_string(&config).unwrap_or_default(),
                 sealed,
+                base_url: base.trim_end_matches('/').to_owned(),
                 created_at_ms: clock::now_ms(),
             },
         )

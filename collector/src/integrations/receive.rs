@@ -131,6 +131,19 @@ impl<S: ReceiveStore> Context<'_, S> {
         }
     }
 
+    /// Notes a refused request (a signature that did not match) as the last error, at most
+    /// once a minute: a sender who knows the address but not the secret cannot make every
+    /// request a write.
+    pub async fn note_refusal(&self, error: &str) {
+        if let Err(e) = self
+            .storage
+            .note_refusal(self.opened.stored.id, error, clock::now_ms())
+            .await
+        {
+            tracing::warn!(error = %e, "could not note an integration's refusal");
+        }
+    }
+
     /// Notes what went wrong last, for the site's admins (a failure to note it is logged).
     pub async fn note_error(&self, error: &str) {
         if let Err(e) = self

@@ -15,9 +15,9 @@ use crate::audit::AuditEntry;
 use crate::ids::{IntegrationId, SiteId};
 
 pub(in crate::storage) const INSERT: &str = "INSERT INTO integrations (site_id, kind, path_digest, config, sealed, \
-     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-pub(in crate::storage) const COLUMNS: &str = "id, site_id, kind, config, sealed, paused, created_at_ms, \
-     last_event_at_ms, last_error, last_error_at_ms";
+     base_url, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+pub(in crate::storage) const COLUMNS: &str = "id, site_id, kind, config, sealed, base_url, paused, \
+     created_at_ms, last_event_at_ms, last_error, last_error_at_ms";
 pub(in crate::storage) const BY_PATH: &str = "WHERE path_digest = $1 AND removed_at_ms IS NULL";
 pub(in crate::storage) const OF_SITE: &str =
     "WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
@@ -34,6 +34,10 @@ pub(in crate::storage) const SET_SEALED: &str = "UPDATE integrations SET sealed 
 pub(in crate::storage) const NOTE_ERROR: &str = "UPDATE integrations SET \
      last_error = NULLIF($1, ''), last_error_at_ms = CASE WHEN $1 = '' THEN NULL ELSE CAST($2 AS BIGINT) END \
      WHERE id = $3";
+/// A refused request's note: at most once a minute per integration.
+pub(in crate::storage) const NOTE_REFUSAL: &str = "UPDATE integrations SET last_error = $1, \
+     last_error_at_ms = $2 WHERE id = $3 AND (last_error_at_ms IS NULL OR \
+     last_error_at_ms < $2 - 60000)";
 pub(in crate::storage) const NOTE_EVENT: &str =
     "UPDATE integrations SET last_event_at_ms = $1 WHERE id = $2";
 pub(in crate::storage) const COUNTS: &str = "SELECT \
@@ -59,11 +63,15 @@ pub(in crate::storage) const NOTE_STATUS: &str = "INSERT INTO integration_conver
      reopened = integration_conversations.reopened + CASE WHEN integration_conversations.resolved \
      AND NOT excluded.resolved THEN 1 ELSE 0 END, resolved = excluded.resolved \
      RETURNING last_agent, resolved, reopened";
-pub(in crate::storage) const DUE: &str = "SELECT e.id, e.integration_id, e.site_id, e.call, e.attempts, \
-     e.received_at_ms, e.next_attempt_at_ms, i.config, i.sealed FROM integration_events e \
-     JOIN integrations i ON i.id = e.integration_id AND i.removed_at_ms IS NULL AND NOT i.paused \
-     WHERE e.state = 'pending' AND e.next_attempt_at_ms <= $1 \
-     ORDER BY e.next_attempt_at_ms, e.id LIMIT $2";
+/// At most 4 due calls of each site (its share of the senders), oldest due first: a site whose
+/// calls pile up behind a slow platform cannot fill the batch and keep other sites' calls out.
+pub(in crate::storage) const DUE: &str = "SELECT id, integration_id, site_id, call, attempts, \
+     received_at_ms, next_attempt_at_ms, config, sealed FROM (SELECT e.id, e.integration_id, \
+     e.site_id, e.call, e.attempts, e.received_at_ms, e.next_attempt_at_ms, i.config, i.sealed, \
+     ROW_NUMBER() OVER (PARTITION BY e.site_id ORDER BY e.next_attempt_at_ms, e.id) AS turn \
+     FROM integration_events e JOIN integrations i ON i.id = e.integration_id AND \
+     i.removed_at_ms IS NULL AND NOT i.paused WHERE e.state = 'pending' AND \
+     e.next_attempt_at_ms <= $1) due WHERE turn <= 4 ORDER BY next_attempt_at_ms, id LIMIT $2";
 pub(in crate::storage) const CLAIM: &str = "UPDATE integration_events SET next_attempt_at_ms = $1 WHERE id = $2 AND \
      state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
 /// Only by the sender holding the claim (`$7`, the claim's end it set). A sent call is
@@ -141,6 +149,14 @@ pub trait IntegrationStore: Clone + Send + Sync + 'static {
         &self,
         id: IntegrationId,
         error: Option<&str>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Notes a refused request as the last error, unless the same was noted within a minute.
+    fn note_refusal(
+        &self,
+        id: IntegrationId,
+        error: &str,
         now_ms: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
@@ -275,6 +291,7 @@ macro_rules! integration_store {
                     .bind(&new.path_digest[..])
                     .bind(&new.config)
                     .bind(&new.sealed)
+                    .bind(&new.base_url)
                     .bind(new.created_at_ms)
                     .fetch_one(&mut *tx)
                     .await?;
@@ -410,6 +427,21 @@ macro_rules! integration_store {
                     None => sqlx::query(NOTE_EVENT).bind(now_ms),
                 };
                 query.bind(id).execute(&self.$pool).await?;
+                Ok(())
+            }
+
+            async fn note_refusal(
+                &self,
+                id: $crate::ids::IntegrationId,
+                error: &str,
+                now_ms: i64,
+            ) -> Result<(), $crate::storage::StorageError> {
+                sqlx::query($crate::storage::integrations::NOTE_REFUSAL)
+                    .bind(error)
+                    .bind(now_ms)
+                    .bind(id)
+                    .execute(&self.$pool)
+                    .await?;
                 Ok(())
             }
 

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::integrations::IntegrationKind;
 use crate::integrations::chatwoot::receive::Signed;
-use crate::integrations::generic::receive::Presented;
+use crate::integrations::generic::Presented;
 use crate::integrations::receive::{Context, ReceiveError, open};
 use crate::storage::Storage;
 use crate::web::error::ManageError;
@@ -61,7 +61,12 @@ pub async fn receive<S: Storage>(
         .find_by_id(&state.storage, opened.stored.site_id)
         .await?
         .ok_or_else(|| ManageError::Missing("no integration at this address".into()))?;
-    let base = crate::web::request::public_base(state.public_url.as_deref(), &req);
+    // Links point at `public_url`, else where the admin reached the collector when adding the
+    // integration: never at a header of this (the platform's) request.
+    let base = state
+        .public_url
+        .clone()
+        .unwrap_or_else(|| opened.stored.base_url.clone());
     let cx = Context {
         storage: &state.storage,
         site: &site,
@@ -91,6 +96,7 @@ pub async fn receive<S: Storage>(
         }
         IntegrationKind::Generic => {
             let presented = Presented {
+                timestamp: header(&req, "x-koe-timestamp"),
                 signature: header(&req, "x-koe-signature"),
                 authorization: header(&req, "authorization"),
             };

@@ -50,6 +50,7 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
                     path_digest: koe_collector::secrets::digest(&format!("i_{kind}")),
                     config: config.to_string(),
                     sealed: "sealed".into(),
+                    base_url: app.address.clone(),
                     created_at_ms: now,
                 },
             )

@@ -86,7 +86,7 @@ pub async fn receive<S: ReceiveStore>(
             clock::now_ms() / 1000,
         )
     {
-        cx.note_error("a request's signature did not match").await;
+        cx.note_refusal("a request's signature did not match").await;
         return Err(ReceiveError::Signature);
     }
     let payload: Payload =

@@ -151,35 +151,67 @@ pub enum Respond {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Auth {
-    /// `X-Koe-Signature: sha256=<hex of HMAC-SHA256(secret, body)>`.
+    /// `X-Koe-Timestamp: <Unix seconds>` and `X-Koe-Signature: sha256=<hex of
+    /// HMAC-SHA256(secret, "<timestamp>.<body>")>`, the timestamp within [`MAX_SKEW_S`] of the
+    /// server's clock (so a body seen on the way cannot be sent again later).
     Hmac,
     /// `Authorization: Basic base64(<any user>:<secret>)` (Zendesk's webhooks offer it).
     Basic,
 }
 
-/// Whether the request proves it knows `secret`, the way `auth` asks; compared in constant time.
+/// How far a signed request's timestamp may be from the server's clock.
+pub const MAX_SKEW_S: i64 = 300;
+
+/// The credentials a request presented.
+#[derive(Clone, Copy, Default)]
+pub struct Presented<'a> {
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+}
+
+impl std::fmt::Debug for Presented<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Presented([redacted])")
+    }
+}
+
+/// Whether the request proves it knows `secret`, the way `auth` asks (compared in constant
+/// time); `now_s` is the server's clock.
 pub fn authenticated(
     auth: Auth,
     secret: &str,
     body: &[u8],
-    signature: Option<&str>,
-    authorization: Option<&str>,
+    presented: Presented<'_>,
+    now_s: i64,
 ) -> bool {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     match auth {
         Auth::Hmac => {
-            let Some(given) = signature
-                .and_then(|s| s.trim().strip_prefix("sha256="))
-                .and_then(super::decode_hex)
-            else {
+            let (Some(timestamp), Some(given)) = (
+                presented.timestamp.map(str::trim),
+                presented
+                    .signature
+                    .and_then(|s| s.trim().strip_prefix("sha256="))
+                    .and_then(super::decode_hex),
+            ) else {
                 return false;
             };
+            if timestamp
+                .parse::<i64>()
+                .map_or(true, |at| (now_s - at).abs() > MAX_SKEW_S)
+            {
+                return false;
+            }
+            mac.update(timestamp.as_bytes());
+            mac.update(b".");
             mac.update(body);
             mac.verify_slice(&given).is_ok()
         }
         Auth::Basic => {
-            let Some(password) = authorization
+            let Some(password) = presented
+                .authorization
                 .and_then(|a| a.trim().strip_prefix("Basic "))
                 .and_then(|b| STANDARD.decode(b.trim()).ok())
                 .and_then(|pair| String::from_utf8(pair).ok())
@@ -231,60 +263,74 @@ mod tests {
     }
 
     #[test]
-    fn the_helpdesk_proves_the_secret_by_signature_or_basic_auth() {
+    fn the_helpdesk_proves_the_secret_by_a_fresh_signature_or_basic_auth() {
         let body = br#"{"ticket":{"id":1}}"#;
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
-        mac.update(body);
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let signature = format!("sha256={hex}");
+        let now = 1_765_000_000;
+        let sign = |at: i64| {
+            let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
+            mac.update(format!("{at}.").as_bytes());
+            mac.update(body);
+            let hex: String = mac
+                .finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("sha256={hex}")
+        };
+        let signature = sign(now);
+        let at = now.to_string();
+        let hmac = |secret: &str, body: &[u8], p: Presented<'_>, clock: i64| {
+            authenticated(Auth::Hmac, secret, body, p, clock)
+        };
+        fn signed<'a>(timestamp: &'a str, signature: &'a str) -> Presented<'a> {
+            Presented {
+                timestamp: Some(timestamp),
+                signature: Some(signature),
+                authorization: None,
+            }
+        }
+        let fresh = signed(&at, &signature);
+        assert!(hmac("s3cret", body, fresh, now + 10));
+        assert!(
+            !hmac("s3cret", body, fresh, now + MAX_SKEW_S + 1),
+            "a replay later"
+        );
+        assert!(!hmac("other", body, fresh, now));
+        assert!(!hmac("s3cret", b"{}", fresh, now));
+        let moved = (now + 1).to_string();
+        assert!(
+            !hmac("s3cret", body, signed(&moved, &signature), now),
+            "the time is signed"
+        );
+        let unsigned_time = Presented {
+            timestamp: None,
+            ..fresh
+        };
+        assert!(!hmac("s3cret", body, unsigned_time, now));
+        let basic =
+            |password: &str| format!("Basic {}", STANDARD.encode(format!("zendesk:{password}")));
+        let (right, wrong) = (basic("s3cret"), basic("guess"));
+        fn with(auth: &str) -> Presented<'_> {
+            Presented {
+                authorization: Some(auth),
+                ..Presented::default()
+            }
+        }
         assert!(authenticated(
-            Auth::Hmac,
-            "s3cret",
-            body,
-            Some(&signature),
-            None
-        ));
-        assert!(!authenticated(
-            Auth::Hmac,
-            "other",
-            body,
-            Some(&signature),
-            None
-        ));
-        assert!(!authenticated(
-            Auth::Hmac,
-            "s3cret",
-            b"{}",
-            Some(&signature),
-            None
-        ));
-        let basic = format!("Basic {}", STANDARD.encode("zendesk:s3cret"));
-        assert!(authenticated(
             Auth::Basic,
             "s3cret",
             body,
-            None,
-            Some(&basic)
-        ));
-        let wrong = format!("Basic {}", STANDARD.encode("zendesk:guess"));
-        assert!(!authenticated(
-            Auth::Basic,
-            "s3cret",
-            body,
-            None,
-            Some(&wrong)
+            with(&right),
+            now
         ));
         assert!(!authenticated(
             Auth::Basic,
             "s3cret",
             body,
-            Some(&signature),
-            None
+            with(&wrong),
+            now
         ));
+        assert!(!authenticated(Auth::Basic, "s3cret", body, fresh, now));
     }
 }

@@ -9,7 +9,7 @@ use koe_shared::{AgentId, Channel, CustomerId, InteractionId, Locale, TeamId};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Respond, authenticated, text_at};
+use super::{Presented, Respond, authenticated, text_at};
 use crate::clock;
 use crate::integrations::receive::{Context, ReceiveError, ReceiveStore, Received};
 use crate::integrations::{Credentials, GenericConfig, IntegrationConfig};
@@ -18,13 +18,6 @@ use crate::storage::{EventState, NewEvent};
 
 /// How long the answered links live.
 const LINK_DAYS: u64 = 14;
-
-/// The credentials a request presented.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Presented<'a> {
-    pub signature: Option<&'a str>,
-    pub authorization: Option<&'a str>,
-}
 
 /// What the hook answers.
 #[derive(Debug, Serialize)]
@@ -104,14 +97,8 @@ pub async fn receive<S: ReceiveStore>(
     else {
         return Err(ReceiveError::NotFound);
     };
-    if !authenticated(
-        config.auth,
-        secret,
-        body,
-        presented.signature,
-        presented.authorization,
-    ) {
-        cx.note_error("a request's signature or credentials did not match")
+    if !authenticated(config.auth, secret, body, presented, clock::now_ms() / 1000) {
+        cx.note_refusal("a request's signature or credentials did not match")
             .await;
         return Err(ReceiveError::Signature);
     }

@@ -13,6 +13,9 @@ pub struct NewIntegration {
     pub path_digest: [u8; 32],
     pub config: String,
     pub sealed: String,
+    /// Where rating links point, as the collector was reached when it was added (used when
+    /// `public_url` is not set: never a header of the platform's own request).
+    pub base_url: String,
     pub created_at_ms: i64,
 }
 
@@ -34,6 +37,7 @@ pub struct StoredIntegration {
     pub kind: String,
     pub config: String,
     pub sealed: String,
+    pub base_url: String,
     pub paused: bool,
     pub created_at_ms: i64,
     pub last_event_at_ms: Option<i64>,

@@ -144,7 +144,94 @@ async fn an_erasure_takes_the_interactions_events_with_it<S: TestBackend>() {
     assert!(super::events(&app, &admin).await.is_empty());
 }
 
+/// The signing example in docs/operations.md ("Signing with `--auth hmac`"), run as written.
+fn documented_signing_script() -> String {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/operations.md"
+    ))
+    .unwrap();
+    let start = doc
+        .find("# X-Koe-Signature: python3 sign.py")
+        .expect("the signing example is in docs/operations.md");
+    let end = start + doc[start..].find("```").expect("the example ends");
+    doc[start..end].to_owned()
+}
+
+async fn the_documented_signing_example_is_accepted_and_a_stale_signature_is_not<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    let (admin, read) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({ "settings": { "kind": "generic", "mapping": { "interaction": "/ticket/id", "agent": "/ticket/assignee/name" }, "respond": "record", "auth": "hmac" } }),
+    )
+    .await;
+    let (hook, secret) = (
+        added["webhook_url"].as_str().unwrap().to_owned(),
+        added["secret"].as_str().unwrap().to_owned(),
+    );
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), documented_signing_script()).unwrap();
+    let output = std::process::Command::new("python3")
+        .arg(script.path())
+        .args([&hook, &secret])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["received"], "recorded", "{answer}");
+    let facts = app
+        .get_json(
+            &format!("/api/v1/sites/{}/interactions/3141", app.site.key()),
+            &read,
+        )
+        .await;
+    assert_eq!(facts["facts"]["agents"], json!([{ "agent": "Haruto" }]));
+
+    // The same body signed ten minutes ago (seen on its way, sent again): refused.
+    let body = br#"{"ticket":{"id":"3141","assignee":{"name":"Mallory"}}}"#;
+    let stale = (jiff::Timestamp::now().as_second() - 600).to_string();
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    hmac::Mac::update(&mut mac, format!("{stale}.").as_bytes());
+    hmac::Mac::update(&mut mac, body);
+    let hex: String = hmac::Mac::finalize(mac)
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let replayed = app
+        .client
+        .post(&hook)
+        .header("x-koe-timestamp", stale)
+        .header("x-koe-signature", format!("sha256={hex}"))
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), 401);
+    let facts = app
+        .get_json(
+            &format!("/api/v1/sites/{}/interactions/3141", app.site.key()),
+            &read,
+        )
+        .await;
+    assert_eq!(
+        facts["facts"]["agents"],
+        json!([{ "agent": "Haruto" }]),
+        "nothing changed"
+    );
+}
+
 on_both_backends!(
     a_solved_ticket_is_recorded_and_answered_with_its_links,
     an_erasure_takes_the_interactions_events_with_it,
+    the_documented_signing_example_is_accepted_and_a_stale_signature_is_not,
 );
