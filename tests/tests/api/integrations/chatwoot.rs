@@ -297,8 +297,63 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
     assert_eq!(again.status(), 404, "only a dead letter is retried");
 }
 
+async fn a_contact_surveyed_within_the_sites_cooldown_is_not_asked_again<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    app.update_site(&app.site, &json!({ "cooldown_days": 30 }))
+        .await;
+    let platform = koe_tests::platform::Platform::start().await;
+    let (admin, _) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({
+            "settings": { "kind": "chatwoot", "url": platform.url, "account_id": 1, "locale": "en" },
+            "credentials": { "kind": "chatwoot", "api_token": "t" },
+        }),
+    )
+    .await;
+    let hook = added["webhook_url"].as_str().unwrap();
+    let mut resolved: Value = serde_json::from_str(&fixture(
+        "chatwoot/conversation_status_changed_resolved.json",
+    ))
+    .unwrap();
+    let mut answers = Vec::new();
+    for conversation in [42, 43] {
+        // The same contact (15), two conversations resolved a moment apart.
+        resolved["id"] = json!(conversation);
+        let sent = app.client.post(hook).json(&resolved).send().await.unwrap();
+        assert_eq!(sent.status(), 200);
+        answers.push(sent.json::<Value>().await.unwrap()["received"].clone());
+    }
+    assert_eq!(answers, [json!("surveyed"), json!("skipped")]);
+    platform.wait_for(1).await;
+    let events = until_event(&app, &admin, "skipped").await;
+    assert_eq!(events[0]["detail"], "cooldown", "{events:?}");
+    assert_eq!(events[0]["interaction"], "chatwoot-1-43");
+    // The skipped conversation's facts are recorded all the same.
+    let (_, read) = keys(&app).await;
+    let facts = app
+        .get_json(
+            &format!(
+                "/api/v1/sites/{}/interactions/chatwoot-1-43",
+                app.site.key()
+            ),
+            &read,
+        )
+        .await;
+    assert_eq!(facts["facts"]["agents"], json!([{ "agent": "Ayumi" }]));
+    assert_eq!(
+        platform.calls().len(),
+        1,
+        "one message, to the first conversation"
+    );
+}
+
 on_both_backends!(
     the_last_agent_who_wrote_is_credited_and_one_message_is_posted,
     a_message_the_platform_refuses_at_first_is_retried_then_sent,
     a_message_refused_for_good_is_a_dead_letter_the_owner_retries,
+    a_contact_surveyed_within_the_sites_cooldown_is_not_asked_again,
 );

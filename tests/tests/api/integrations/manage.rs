@@ -2,7 +2,7 @@
 //! paused integration refuses its events (409) and a removed one answers 404; every change is
 //! in the audit trail; a bad setting is refused with a clear message and stores nothing.
 
-use koe_tests::{TestBackend, on_both_backends};
+use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::json;
 
 use super::{add, app, keys};
@@ -129,4 +129,62 @@ async fn integrations_are_listed_paused_removed_and_audited<S: TestBackend>() {
     }
 }
 
-on_both_backends!(integrations_are_listed_paused_removed_and_audited);
+async fn forged_events_spend_the_senders_refusal_budget_and_bodies_are_capped<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn_with(|s| {
+        s.webhook_allow_private_networks = true;
+        s.webhook_allow_http = true;
+        s.rate_limit_enabled = true;
+        s.rate_limit_refused_per_minute = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let (admin, _) = keys(&app).await;
+    let added = add(
+        &app,
+        &admin,
+        json!({
+            "settings": { "kind": "line", "ask_resolved": false, "api_base": "http://127.0.0.1:9" },
+            "credentials": { "kind": "line", "channel_secret": "channel-secret-1", "access_token": "token-1" },
+        }),
+    )
+    .await;
+    let hook = added["webhook_url"].as_str().unwrap().to_owned();
+    let too_big = vec![b' '; koe_collector::web::integrations::MAX_BODY + 1];
+    // Its own connection: the collector answers 413 without reading the body, then closes it.
+    let once = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let refused = once
+        .post(&hook)
+        .header("x-line-signature", "x")
+        .body(too_big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 413, "capped like every other body");
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let forged = once
+            .post(&hook)
+            .header("x-line-signature", "Zm9yZ2Vk")
+            .body(r#"{"events":[]}"#)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(forged.status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429],
+        "the oversized body and two forgeries spend a budget of three; the next refusal blocks \
+         the sender"
+    );
+}
+
+on_both_backends!(
+    integrations_are_listed_paused_removed_and_audited,
+    forged_events_spend_the_senders_refusal_budget_and_bodies_are_capped,
+);
