@@ -187,16 +187,17 @@ impl Caller {
                 if let CallOutcome::GaveUp { error, .. } = &outcome {
                     tracing::warn!(integration = %due.integration_id, %error, "gave up a call to an integration");
                 }
-                if let Err(error) = storage.finish_call(due.id, claimed_until, outcome).await {
-                    // The claim runs out and the call is made again: at least once.
-                    tracing::warn!(%error, "could not record an integration's call");
-                }
-                // The last error shown is cleared by a call that went through.
+                // The last error shown (cleared by a call that went through), noted before the call's
+                // state: whoever sees the state sees the integration's error with it.
                 if let Err(e) = storage
                     .note_integration(due.integration_id, Some(error.as_deref().unwrap_or("")), clock::now_ms())
                     .await
                 {
                     tracing::warn!(error = %e, "could not note an integration's outcome");
+                }
+                if let Err(error) = storage.finish_call(due.id, claimed_until, outcome).await {
+                    // The claim runs out and the call is made again: at least once.
+                    tracing::warn!(%error, "could not record an integration's call");
                 }
             });
             under_way.by_task.insert(task.id(), site);
