@@ -10,24 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{json_of, koe_in};
-
-/// Every byte SQLite keeps for a database (the file and its WAL).
-fn database_bytes(dir: &Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for name in ["koe.db", "koe.db-wal"] {
-        if let Ok(mut file) = std::fs::File::open(dir.join(name)) {
-            file.read_to_end(&mut bytes).unwrap();
-        }
-    }
-    bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
+use support::{contains, database_bytes, json_of, koe_in};
 
 #[test]
 fn sites_and_keys_are_created_and_only_their_hashes_stored() {

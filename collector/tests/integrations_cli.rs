@@ -4,10 +4,7 @@
 
 mod support;
 
-use std::io::Read as _;
-use std::path::Path;
-
-use support::{json_of, koe_in};
+use support::{contains, database_bytes, json_of, koe_in, shop_in};
 
 fn ok(output: &std::process::Output) -> String {
     assert!(
@@ -18,33 +15,11 @@ fn ok(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Every byte SQLite keeps for the database (the file and its WAL).
-fn database_bytes(dir: &Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for name in ["koe.db", "koe.db-wal"] {
-        if let Ok(mut file) = std::fs::File::open(dir.join(name)) {
-            file.read_to_end(&mut bytes).unwrap();
-        }
-    }
-    bytes
-}
-
 #[test]
 fn a_chatwoot_account_is_connected_with_its_token_sealed_and_managed_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let site = json_of(&koe_in(
-        dir.path(),
-        &[
-            "site",
-            "add",
-            "--name",
-            "Shop",
-            "--origin",
-            "https://shop.example",
-            "--json",
-        ],
-    ));
-    let site = site["site_key"].as_str().unwrap();
+    let site = shop_in(dir.path());
+    let site = site.as_str();
     let token = "cw-token-7f3a9e1c5b2d";
     let added = ok(&koe_in(
         dir.path(),
@@ -73,14 +48,11 @@ fn a_chatwoot_account_is_connected_with_its_token_sealed_and_managed_from_the_cl
     assert!(!added.contains(token), "the token is never shown again");
     let stored = database_bytes(dir.path());
     assert!(
-        !stored.windows(token.len()).any(|w| w == token.as_bytes()),
+        !contains(&stored, token),
         "the database never holds the token in clear"
     );
     let path = url.rsplit('/').next().unwrap();
-    assert!(
-        !stored.windows(path.len()).any(|w| w == path.as_bytes()),
-        "nor the secret path"
-    );
+    assert!(!contains(&stored, path), "nor the secret path");
 
     let listed = json_of(&koe_in(
         dir.path(),
@@ -159,19 +131,8 @@ fn a_chatwoot_account_is_connected_with_its_token_sealed_and_managed_from_the_cl
 #[test]
 fn a_line_card_is_printed_within_lines_limits_in_both_languages() {
     let dir = tempfile::tempdir().unwrap();
-    let site = json_of(&koe_in(
-        dir.path(),
-        &[
-            "site",
-            "add",
-            "--name",
-            "Shop",
-            "--origin",
-            "https://shop.example",
-            "--json",
-        ],
-    ));
-    let site = site["site_key"].as_str().unwrap();
+    let site = shop_in(dir.path());
+    let site = site.as_str();
     let card = |lang: &str, format: &str, interaction: &str| {
         koe_in(
             dir.path(),

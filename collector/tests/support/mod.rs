@@ -22,6 +22,41 @@ pub fn koe_in(dir: &std::path::Path, args: &[&str]) -> Output {
         .expect("koe runs")
 }
 
+/// Every byte SQLite keeps for the database in `dir` (the file and its WAL).
+pub fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for name in ["koe.db", "koe.db-wal"] {
+        if let Ok(mut file) = std::fs::File::open(dir.join(name)) {
+            file.read_to_end(&mut bytes).unwrap();
+        }
+    }
+    bytes
+}
+
+/// Whether `needle` is anywhere in `haystack`.
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// `koe site add --json` in `dir` (Shop, https://shop.example): the new site's key.
+pub fn shop_in(dir: &std::path::Path) -> String {
+    let site = json_of(&koe_in(
+        dir,
+        &[
+            "site",
+            "add",
+            "--name",
+            "Shop",
+            "--origin",
+            "https://shop.example",
+            "--json",
+        ],
+    ));
+    site["site_key"].as_str().unwrap().to_owned()
+}
+
 /// The JSON a successful command printed.
 pub fn json_of(output: &Output) -> serde_json::Value {
     assert!(

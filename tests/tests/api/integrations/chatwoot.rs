@@ -42,19 +42,35 @@ async fn deliver<S: TestBackend>(
     (status, response.json().await.unwrap_or_default())
 }
 
+/// Connects a Chatwoot account (1, contacts' fallback language English) whose API is `url`.
+async fn connect<S: TestBackend>(
+    app: &TestApp<S>,
+    admin: &str,
+    url: &str,
+    credentials: Value,
+) -> Value {
+    add(
+        app,
+        admin,
+        json!({
+            "settings": { "kind": "chatwoot", "url": url, "account_id": 1, "locale": "en" },
+            "credentials": credentials,
+        }),
+    )
+    .await
+}
+
 async fn the_last_agent_who_wrote_is_credited_and_one_message_is_posted<S: TestBackend>() {
     let Some(app) = app::<S>().await else {
         return;
     };
     let platform = koe_tests::platform::Platform::start().await;
     let (admin, read) = keys(&app).await;
-    let added = add(
+    let added = connect(
         &app,
         &admin,
-        json!({
-            "settings": { "kind": "chatwoot", "url": platform.url, "account_id": 1, "locale": "en" },
-            "credentials": { "kind": "chatwoot", "api_token": "cw-bot-token", "webhook_secret": SECRET },
-        }),
+        &platform.url,
+        json!({ "kind": "chatwoot", "api_token": "cw-bot-token", "webhook_secret": SECRET }),
     )
     .await;
     let hook = added["webhook_url"].as_str().unwrap().to_owned();
@@ -157,13 +173,11 @@ async fn a_message_the_platform_refuses_at_first_is_retried_then_sent<S: TestBac
     let platform = koe_tests::platform::Platform::start().await;
     platform.answer_with(&[503]);
     let (admin, _) = keys(&app).await;
-    let added = add(
+    let added = connect(
         &app,
         &admin,
-        json!({
-            "settings": { "kind": "chatwoot", "url": platform.url, "account_id": 1, "locale": "en" },
-            "credentials": { "kind": "chatwoot", "api_token": "t" },
-        }),
+        &platform.url,
+        json!({ "kind": "chatwoot", "api_token": "t" }),
     )
     .await;
     let hook = added["webhook_url"].as_str().unwrap();
@@ -205,13 +219,11 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
     // A revoked token: Chatwoot answers 401, and retrying would not change that.
     platform.answer_with(&[401]);
     let (admin, read) = keys(&app).await;
-    let added = add(
+    let added = connect(
         &app,
         &admin,
-        json!({
-            "settings": { "kind": "chatwoot", "url": platform.url, "account_id": 1, "locale": "en" },
-            "credentials": { "kind": "chatwoot", "api_token": "revoked" },
-        }),
+        &platform.url,
+        json!({ "kind": "chatwoot", "api_token": "revoked" }),
     )
     .await;
     let hook = added["webhook_url"].as_str().unwrap();
@@ -305,13 +317,11 @@ async fn a_contact_surveyed_within_the_sites_cooldown_is_not_asked_again<S: Test
         .await;
     let platform = koe_tests::platform::Platform::start().await;
     let (admin, _) = keys(&app).await;
-    let added = add(
+    let added = connect(
         &app,
         &admin,
-        json!({
-            "settings": { "kind": "chatwoot", "url": platform.url, "account_id": 1, "locale": "en" },
-            "credentials": { "kind": "chatwoot", "api_token": "t" },
-        }),
+        &platform.url,
+        json!({ "kind": "chatwoot", "api_token": "t" }),
     )
     .await;
     let hook = added["webhook_url"].as_str().unwrap();
