@@ -372,7 +372,7 @@ impl IntegrationAction {
                 site: key, json, ..
             } => {
                 let site = site(storage, &key, database).await?;
-                let listed = manage::list(storage, &site).await?;
+                let listed = manage::list(storage, &seal, &site).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&listed)?);
                     return Ok(ExitCode::SUCCESS);
@@ -393,6 +393,12 @@ impl IntegrationAction {
                             i.id.to_string(),
                             i.kind.clone(),
                             if i.paused { "paused" } else { "on" }.to_owned(),
+                            match i.signature_checked {
+                                Some(true) => "checked",
+                                Some(false) => "address only",
+                                None => "unreadable",
+                            }
+                            .to_owned(),
                             i.counts.events_today.to_string(),
                             i.counts.pending.to_string(),
                             i.counts.failed.to_string(),
@@ -404,7 +410,7 @@ impl IntegrationAction {
                     }))
                     .collect();
                 let (l, r) = (Column::LEFT, Column::RIGHT);
-                print!("{}", aligned(&rows, &[r, l, l, r, r, r, l, l]));
+                print!("{}", aligned(&rows, &[r, l, l, l, r, r, r, l, l]));
                 Ok(ExitCode::SUCCESS)
             }
             IntegrationCommand::Pause { site: key, id, .. }

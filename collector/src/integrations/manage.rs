@@ -88,6 +88,10 @@ pub struct Listed {
     #[schema(value_type = Object)]
     pub settings: serde_json::Value,
     pub paused: bool,
+    /// Whether each event must carry the platform's signature: always for LINE and a generic
+    /// hook; for Chatwoot only once its webhook secret is given (before, the address alone
+    /// proves the sender). `null`: the credentials cannot be opened (`secrets_key` changed).
+    pub signature_checked: Option<bool>,
     pub created_at_ms: i64,
     pub last_event_at_ms: Option<i64>,
     pub last_error: Option<String>,
@@ -230,9 +234,19 @@ pub async fn add<S: IntegrationStore>(
     })
 }
 
+/// Whether events to an integration must be signed, read from its sealed credentials.
+fn signature_checked(seal: &SealKey, sealed: &str) -> Option<bool> {
+    let plain = seal.open(sealed).ok()?;
+    Some(match serde_json::from_str::<Credentials>(&plain).ok()? {
+        Credentials::Chatwoot { webhook_secret, .. } => webhook_secret.is_some(),
+        Credentials::Line { .. } | Credentials::Generic { .. } => true,
+    })
+}
+
 /// A site's integrations, with what happened since the start of the site's day.
 pub async fn list<S: IntegrationStore>(
     storage: &S,
+    seal: &SealKey,
     site: &Site,
 ) -> Result<Vec<Listed>, StorageError> {
     let now = clock::now_ms();
@@ -247,6 +261,7 @@ pub async fn list<S: IntegrationStore>(
         listed.push(Listed {
             id: stored.id,
             settings: serde_json::from_str(&stored.config).unwrap_or_default(),
+            signature_checked: signature_checked(seal, &stored.sealed),
             kind: stored.kind,
             paused: stored.paused,
             created_at_ms: stored.created_at_ms,

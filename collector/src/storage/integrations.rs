@@ -25,6 +25,9 @@ pub(in crate::storage) const SET_PAUSED: &str = "UPDATE integrations SET paused 
      AND removed_at_ms IS NULL RETURNING id";
 pub(in crate::storage) const REMOVE: &str = "UPDATE integrations SET removed_at_ms = $1 WHERE id = $2 AND site_id = $3 \
      AND removed_at_ms IS NULL RETURNING id";
+/// What a removed integration noted about its conversations goes with it.
+pub(in crate::storage) const DROP_CONVERSATIONS: &str =
+    "DELETE FROM integration_conversations WHERE integration_id = $1";
 /// A removed integration's waiting calls are never made.
 pub(in crate::storage) const DROP_CALLS: &str = "UPDATE integration_events SET state = 'dropped', call = NULL, \
      detail = 'dropped: the integration was removed' WHERE integration_id = $1 AND state = 'pending'";
@@ -377,7 +380,7 @@ macro_rules! integration_store {
                 now_ms: i64,
             ) -> Result<bool, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
-                use $crate::storage::integrations::{DROP_CALLS, REMOVE};
+                use $crate::storage::integrations::{DROP_CALLS, DROP_CONVERSATIONS, REMOVE};
                 let mut tx = self.$pool.begin().await?;
                 let removed: Option<(i64,)> = sqlx::query_as(REMOVE)
                     .bind(now_ms)
@@ -387,6 +390,10 @@ macro_rules! integration_store {
                     .await?;
                 if removed.is_some() {
                     sqlx::query(DROP_CALLS).bind(id).execute(&mut *tx).await?;
+                    sqlx::query(DROP_CONVERSATIONS)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                     <$db>::insert_audit(&mut tx, &entry).await?;
                 }
                 tx.commit().await?;

@@ -22,15 +22,22 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
     let app = &scene.app;
     let site = &app.site.site;
     let now = koe_collector::clock::now_ms();
+    // Sealed with the collector's own key, as `koe integration add` seals them.
+    let seal = koe_collector::integrations::manage::seal_key(None, &app.storage)
+        .await
+        .unwrap();
     let mut ids = Vec::new();
-    for (kind, config) in [
+    for (kind, config, credentials) in [
         (
             "chatwoot",
             json!({ "kind": "chatwoot", "url": "https://chat.example", "account_id": 1, "locale": "ja" }),
+            // No webhook secret yet: the page warns that the address alone proves the sender.
+            json!({ "kind": "chatwoot", "api_token": "token" }),
         ),
         (
             "line",
             json!({ "kind": "line", "ask_resolved": true, "api_base": "https://api.line.me" }),
+            json!({ "kind": "line", "channel_secret": "secret", "access_token": "token" }),
         ),
     ] {
         let entry = AuditEntry {
@@ -49,7 +56,7 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
                     kind,
                     path_digest: koe_collector::secrets::digest(&format!("i_{kind}")),
                     config: config.to_string(),
-                    sealed: "sealed".into(),
+                    sealed: seal.seal(&credentials.to_string()),
                     base_url: app.address.clone(),
                     created_at_ms: now,
                 },
@@ -106,8 +113,10 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
     )
     .await;
     let axe = axe_source();
-    for (lang, chatwoot_state, question) in [("en", "On", "How satisfied"), ("ja", "有効", "満足")]
-    {
+    for (lang, chatwoot_state, unsigned, question) in [
+        ("en", "On", "Not checked", "How satisfied"),
+        ("ja", "有効", "検証なし", "満足"),
+    ] {
         b.goto(&app.url(&format!(
             "/dashboard/sites/{}/integrations?lang={lang}",
             app.site.key()
@@ -130,10 +139,14 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
         let rows = shown["rows"].as_array().unwrap();
         assert_eq!(rows.len(), 2, "{lang}: {shown}");
         assert_eq!(rows[0][1], chatwoot_state, "{lang}: {shown}");
-        assert_eq!(rows[0][2], "2", "{lang}: two events today: {shown}");
-        assert_eq!(rows[0][4], "1", "{lang}: one given up: {shown}");
         assert!(
-            rows[0][6].as_str().unwrap().contains("401"),
+            rows[0][2].as_str().unwrap().starts_with(unsigned),
+            "{lang}: Chatwoot without its webhook secret is flagged: {shown}"
+        );
+        assert_eq!(rows[0][3], "2", "{lang}: two events today: {shown}");
+        assert_eq!(rows[0][5], "1", "{lang}: one given up: {shown}");
+        assert!(
+            rows[0][7].as_str().unwrap().contains("401"),
             "{lang}: the last error: {shown}"
         );
         assert_eq!(

@@ -152,7 +152,7 @@ pub async fn list_integrations<S: Storage>(
     caller: Caller,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, ManageError> {
-    let integrations = manage::list(&state.storage, &caller.site).await?;
+    let integrations = manage::list(&state.storage, &state.seal_key, &caller.site).await?;
     Ok(HttpResponse::Ok().json(IntegrationList { integrations }))
 }
 

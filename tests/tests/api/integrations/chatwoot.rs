@@ -75,6 +75,16 @@ async fn the_last_agent_who_wrote_is_credited_and_one_message_is_posted<S: TestB
     .await;
     let hook = added["webhook_url"].as_str().unwrap().to_owned();
     assert!(hook.contains("/integrations/chatwoot/i_"), "{added}");
+    let listed = app
+        .get_json(
+            &format!("/api/v1/sites/{}/integrations", app.site.key()),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        listed["integrations"][0]["signature_checked"], true,
+        "{listed}"
+    );
 
     // A forged resolution: refused, nothing recorded, nothing posted.
     let resolved = fixture("chatwoot/conversation_status_changed_resolved_unassigned.json");
@@ -259,6 +269,10 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
         "the owner sees why: {listed}"
     );
     assert_eq!(integration["failed"], 1, "{listed}");
+    assert_eq!(
+        integration["signature_checked"], false,
+        "no webhook secret: the address alone proves the sender, and the owner is told"
+    );
     // The dashboard's Integrations page shows it too, in both languages, to a read session.
     let cookie = app.dashboard_session(&read).await;
     for (lang, words) in [

@@ -26,6 +26,10 @@ const DEAD_LETTERS: i64 = 50;
 struct Row {
     name: String,
     paused: bool,
+    /// How the sender is proved, in words.
+    signature: &'static str,
+    /// Whether that is less than a signature (shown as a warning).
+    weak: bool,
     events_today: i64,
     waiting: i64,
     given_up: i64,
@@ -104,7 +108,7 @@ pub async fn page<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
     let SignedIn { site, t, .. } = &page;
-    let listed = match manage::list(&state.storage, site).await {
+    let listed = match manage::list(&state.storage, &state.seal_key, site).await {
         Ok(listed) => listed,
         Err(error) => return failed(error),
     };
@@ -128,6 +132,12 @@ pub async fn page<S: Storage>(
         .map(|i| Row {
             name: name_of(i.id),
             paused: i.paused,
+            signature: match i.signature_checked {
+                Some(true) => texts.signature_checked,
+                Some(false) => texts.address_only,
+                None => texts.unreadable,
+            },
+            weak: i.signature_checked != Some(true),
             events_today: i.counts.events_today,
             waiting: i.counts.pending,
             given_up: i.counts.failed,
