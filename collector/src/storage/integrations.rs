@@ -78,9 +78,10 @@ pub(in crate::storage) const DUE: &str = "SELECT id, integration_id, site_id, ca
 pub(in crate::storage) const CLAIM: &str = "UPDATE integration_events SET next_attempt_at_ms = $1 WHERE id = $2 AND \
      state = 'pending' AND next_attempt_at_ms = $3 RETURNING id";
 /// Only by the sender holding the claim (`$7`, the claim's end it set). A sent call is
-/// forgotten (it held links); a given-up one is kept, to be retried.
+/// forgotten (it held links); a given-up one is kept, to be retried. A call that goes through
+/// keeps the event's detail (why it was recorded as it was, or the last failed attempt).
 pub(in crate::storage) const FINISH: &str = "UPDATE integration_events SET state = $1, attempts = attempts + 1, \
-     next_attempt_at_ms = $2, sent_at_ms = $3, last_status = $4, detail = $5, \
+     next_attempt_at_ms = $2, sent_at_ms = $3, last_status = $4, detail = COALESCE($5, detail), \
      call = CASE WHEN $1 = 'sent' THEN NULL ELSE call END \
      WHERE id = $6 AND state = 'pending' AND next_attempt_at_ms = $7";
 pub(in crate::storage) const EVENTS: &str = "SELECT id, integration_id, event_key, interaction, state, detail, \

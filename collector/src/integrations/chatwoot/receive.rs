@@ -158,7 +158,22 @@ async fn resolved<S: ReceiveStore>(
     let agent = conversation.assignee().or(state.last_agent);
     let facts = resolution_facts(conversation, config, agent.as_deref(), state.reopened);
     let contact = conversation.contact();
-    cx.record_facts(&id, facts, contact.as_ref()).await?;
+    // Times a rule refuses (a first reply stamped before the opening by a skewed clock) do not
+    // cost the customer their survey: the rest is recorded, and the event says why its times
+    // are missing.
+    let untimed = FactsBody {
+        opened_at: None,
+        first_response_at: None,
+        resolved_at: None,
+        ..facts.clone()
+    };
+    let facts_refused = match cx.record_facts(&id, facts, contact.as_ref()).await {
+        Err(refused @ ReceiveError::Facts(_)) => {
+            cx.record_facts(&id, untimed, contact.as_ref()).await?;
+            Some(format!("recorded without its times: {refused}"))
+        }
+        other => other.map(|()| None)?,
+    };
     let locale = conversation.locale(config.locale);
     let request = LinkRequest::in_conversation(
         id.clone(),
@@ -190,7 +205,7 @@ async fn resolved<S: ReceiveStore>(
             let call = rating_message(messaging::of(locale), &links, config.account_id, number);
             (
                 EventState::Pending,
-                None,
+                facts_refused,
                 serde_json::to_string(&call).ok(),
                 Received::Surveyed,
             )

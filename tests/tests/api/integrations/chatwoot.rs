@@ -375,9 +375,58 @@ async fn a_contact_surveyed_within_the_sites_cooldown_is_not_asked_again<S: Test
     );
 }
 
+async fn times_a_rule_refuses_do_not_cost_the_customer_their_survey<S: TestBackend>() {
+    let Some(app) = app::<S>().await else {
+        return;
+    };
+    let platform = koe_tests::platform::Platform::start().await;
+    let (admin, read) = keys(&app).await;
+    let added = connect(
+        &app,
+        &admin,
+        &platform.url,
+        json!({ "kind": "chatwoot", "api_token": "t" }),
+    )
+    .await;
+    let hook = added["webhook_url"].as_str().unwrap();
+    let mut resolved: Value = serde_json::from_str(&fixture(
+        "chatwoot/conversation_status_changed_resolved.json",
+    ))
+    .unwrap();
+    // A first reply stamped an hour before the conversation opened (a skewed clock).
+    resolved["first_reply_created_at"] = json!("2025-06-10T08:00:00.000Z");
+    let sent = app.client.post(hook).json(&resolved).send().await.unwrap();
+    assert_eq!(sent.status(), 200);
+    assert_eq!(sent.json::<Value>().await.unwrap()["received"], "surveyed");
+    platform.wait_for(1).await;
+    let facts = app
+        .get_json(
+            &format!(
+                "/api/v1/sites/{}/interactions/chatwoot-1-42",
+                app.site.key()
+            ),
+            &read,
+        )
+        .await;
+    assert_eq!(
+        facts["facts"]["agents"],
+        json!([{ "agent": "Ayumi" }]),
+        "{facts}"
+    );
+    assert_eq!(facts["facts"]["first_response_at"], Value::Null, "{facts}");
+    let events = super::events(&app, &admin).await;
+    assert!(
+        events[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("first_response_at")),
+        "the owner sees why the times are missing: {events:?}"
+    );
+}
+
 on_both_backends!(
     the_last_agent_who_wrote_is_credited_and_one_message_is_posted,
     a_message_the_platform_refuses_at_first_is_retried_then_sent,
     a_message_refused_for_good_is_a_dead_letter_the_owner_retries,
     a_contact_surveyed_within_the_sites_cooldown_is_not_asked_again,
+    times_a_rule_refuses_do_not_cost_the_customer_their_survey,
 );
