@@ -414,7 +414,7 @@ async fn times_a_rule_refuses_do_not_cost_the_customer_their_survey<S: TestBacke
         "{facts}"
     );
     assert_eq!(facts["facts"]["first_response_at"], Value::Null, "{facts}");
-    let events = super::events(&app, &admin).await;
+    let events = events(&app, &admin).await;
     assert!(
         events[0]["detail"]
             .as_str()
