@@ -64,7 +64,7 @@ pub async fn measure(dir: &Path, rows: u64) -> anyhow::Result<ImportRun> {
     write_file(&file, rows)?;
     let url = format!("sqlite://{}", dir.join("import.db").display());
     let storage = SqliteStorage::connect(&url, &StorageOptions::default()).await?;
-    let (site, _) = crate::target::register(&storage).await?;
+    let (site, _, _) = crate::target::register(&storage).await?;
     let options = ReadOptions {
         zone: site.timezone.clone(),
         dates: DateFormat::Usual,

@@ -217,7 +217,7 @@ pub async fn time_reports(
 }
 
 /// Times every dashboard page over the same 90 days by week, `CALLS` calls each, signed in with
-/// the target's read key as a browser would be (the session cookie of a form sign-in).
+/// the target's manager as a browser would be (the session cookie of a form sign-in).
 pub async fn time_dashboard(
     port: u16,
     target: &Target,
@@ -243,19 +243,34 @@ pub async fn time_dashboard(
     Ok(timings)
 }
 
-/// Signs in to the dashboard with the target's read key, as a browser would; gives the session
-/// cookie (`name=value`).
+/// Signs in to the dashboard as the target's manager, as a browser would; gives the session
+/// cookie (`name=value`). A collector from before people had accounts (`--against` an older
+/// revision) is signed in to with the read key, as it was then.
 pub async fn sign_in(port: u16, target: &Target) -> anyhow::Result<String> {
-    let sign_in = send(
-        port,
-        &Request::post_form(
-            "/dashboard/sign-in",
-            format!("api_key={}&lang=en", target.read_key),
-        ),
-        "",
-    )
-    .await?;
+    let (email, password) = &target.manager;
+    let form = |body: String| Request::post_form("/dashboard/sign-in", body);
+    let as_person = format!(
+        "email={}&password={}&lang=en",
+        encode(email),
+        encode(password)
+    );
+    let mut sign_in = send(port, &form(as_person), "").await?;
+    if sign_in.cookie.is_none() {
+        let with_key = format!("api_key={}&lang=en", target.read_key);
+        sign_in = send(port, &form(with_key), "").await?;
+    }
     sign_in
         .cookie
         .ok_or_else(|| anyhow::anyhow!("signing in gave no session (status {})", sign_in.status))
+}
+
+/// A form value, percent-encoded (letters and digits kept).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use koe_collector::audit::Actor;
+use koe_collector::people::{Grant, SiteRole, accounts};
 use koe_collector::sites::registration::{SiteRequest, create_api_key, register_site};
 use koe_collector::sites::{Origin, Site, SiteTimeZone};
 use koe_collector::storage::{PgStorage, Role, SqliteStorage, Storage, StorageOptions};
@@ -16,6 +17,8 @@ pub struct Target {
     pub url: String,
     pub site: Site,
     pub read_key: String,
+    /// A manager's address and password, for the dashboard's pages.
+    pub manager: (String, String),
     /// The PostgreSQL server and database to drop at the end.
     drop_from: Option<(String, String)>,
 }
@@ -24,12 +27,13 @@ impl Target {
     pub async fn sqlite(dir: &Path, file: &str) -> anyhow::Result<Self> {
         let url = format!("sqlite://{}", dir.join(file).display());
         let storage = SqliteStorage::connect(&url, &StorageOptions::default()).await?;
-        let (site, read_key) = register(&storage).await?;
+        let (site, read_key, manager) = register(&storage).await?;
         Ok(Self {
             name: "SQLite",
             url,
             site,
             read_key,
+            manager,
             drop_from: None,
         })
     }
@@ -48,13 +52,14 @@ impl Target {
             .await?;
         let url = url_with_database(server_url, &database);
         let storage = PgStorage::connect(&url, &StorageOptions::default()).await?;
-        let (site, read_key) = register(&storage).await?;
+        let (site, read_key, manager) = register(&storage).await?;
         drop(storage);
         Ok(Some(Self {
             name: "PostgreSQL",
             url,
             site,
             read_key,
+            manager,
             drop_from: Some((server_url.to_owned(), database)),
         }))
     }
@@ -130,7 +135,7 @@ impl Target {
     }
 }
 
-pub async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String)> {
+pub async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String, (String, String))> {
     let request = SiteRequest {
         name: "Bench".into(),
         origins: vec![Origin::parse("https://bench.example").map_err(anyhow::Error::msg)?],
@@ -140,7 +145,19 @@ pub async fn register<S: Storage>(storage: &S) -> anyhow::Result<(Site, String)>
     };
     let site = register_site(storage, request).await?.site;
     let (_, key) = create_api_key(storage, &site, Role::Read, Actor::Cli).await?;
-    Ok((site, key))
+    let manager = (
+        "manager@bench.example".to_owned(),
+        "bench manager's phrase".to_owned(),
+    );
+    let grant = Grant::new(SiteRole::Manager, None, &[])?;
+    let link = accounts::invite(storage, &site, &manager.0, &grant, &Actor::Cli).await?;
+    let form = accounts::LinkForm {
+        email: None,
+        name: "Bench",
+        password: &manager.1,
+    };
+    accounts::use_link(storage, &link.token, form).await?;
+    Ok((site, key, manager))
 }
 
 /// `postgres://host/db` with its database replaced.

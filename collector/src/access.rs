@@ -1,12 +1,10 @@
-//! Who may use the managers' side: an API key found by what its holder presented, its use
-//! noted (at most once a minute), and dashboard sessions — started for a key, checked live,
-//! ended. The API's key middleware and the dashboard call these; the cookie and the HTTP
-//! answers stay in `web/`.
+//! Who may use the API: an API key found by what its holder presented, its use noted (at most
+//! once a minute). The API's key middleware calls these; people's accounts and sessions are
+//! `people/`.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 
 use crate::clock;
-use crate::ids::{KeyId, SiteId};
 use crate::secrets;
 use crate::storage::{AccessStore, ApiKeyRecord, StorageError};
 
@@ -38,36 +36,4 @@ pub async fn note_use<S: AccessStore>(storage: &S, key: &ApiKeyRecord) {
     if let Err(error) = storage.touch_api_key(key.id, now).await {
         tracing::warn!(error = %error, key = %key.id, "could not note an API key's use");
     }
-}
-
-/// Starts a dashboard session for `key`, ending at `expires_at`; gives its id.
-#[tracing::instrument(name = "access::start_session", skip_all)]
-pub async fn start_session<S: AccessStore>(
-    storage: &S,
-    key: &ApiKeyRecord,
-    expires_at: Timestamp,
-) -> Result<i64, StorageError> {
-    storage
-        .create_session(key.id, clock::now(), expires_at)
-        .await
-}
-
-/// Whether session `id` is still live — not signed out, its key not revoked, not expired —
-/// and is the one of `key` on `site` that its holder claims.
-pub async fn session_is_live<S: AccessStore>(
-    storage: &S,
-    id: i64,
-    key: KeyId,
-    site: SiteId,
-) -> Result<bool, StorageError> {
-    Ok(storage
-        .session(id)
-        .await?
-        .is_some_and(|s| s.is_live(clock::now()) && s.key_id == key && s.site_id == site))
-}
-
-/// Ends session `id` (sign-out): a copy of its cookie stops working.
-#[tracing::instrument(name = "access::end_session", skip_all)]
-pub async fn end_session<S: AccessStore>(storage: &S, id: i64) -> Result<(), StorageError> {
-    storage.end_session(id, clock::now()).await
 }

@@ -1,17 +1,21 @@
-//! The audit trail: who created or revoked a key, rotated a site's secret, changed a site or
-//! erased an interaction's responses, and when. Written in the transaction of the change itself; `koe audit --site S` lists it.
+//! The audit trail: who created or revoked a key, rotated a site's secret, changed a site,
+//! erased an interaction's responses, invited or changed a person, signed in or downloaded an
+//! export, and when. Written in the transaction of the change itself; `koe audit --site S` lists it.
 
 use std::fmt;
 
 use crate::ids::{KeyId, SiteId};
+use crate::people::Email;
 use serde::Serialize;
 
-/// Who made a change: the command line on the server, an API key (by id), or the collector
-/// itself applying a site's retention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who made a change: the command line on the server, an API key (by id), a person signed in
+/// to the dashboard (named by their address: `user:ayumi@example.com`), or the collector itself
+/// applying a site's retention.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Cli,
     Key(KeyId),
+    Person(Email),
     Retention,
 }
 
@@ -20,6 +24,7 @@ impl fmt::Display for Actor {
         match self {
             Self::Cli => f.write_str("cli"),
             Self::Key(id) => write!(f, "key:{id}"),
+            Self::Person(email) => write!(f, "user:{email}"),
             Self::Retention => f.write_str("retention"),
         }
     }
@@ -59,6 +64,26 @@ pub enum AuditAction {
     IntegrationCredentialsChanged,
     /// An integration removed: its address answers 404, its waiting calls are dropped.
     IntegrationRemoved,
+    /// A person invited to the site with a role (the link made, not yet used).
+    PersonInvited,
+    /// An invitation withdrawn before it was used.
+    InvitationRevoked,
+    /// A person used their invitation: their account (made or existing) holds the role.
+    InvitationAccepted,
+    /// The first owner's account made from the link `koe serve` printed.
+    FirstOwnerCreated,
+    /// A person's role changed.
+    RoleChanged,
+    /// A person's role on the site taken away.
+    PersonRemoved,
+    /// A password reset link made, or used.
+    PasswordReset,
+    /// A person signed in to the dashboard.
+    SignedIn,
+    /// A person ended all their sessions, or had them ended.
+    SessionsEnded,
+    /// Answers or scores downloaded (CSV).
+    Exported,
 }
 
 impl AuditAction {

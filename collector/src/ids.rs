@@ -103,6 +103,10 @@ row_id!(
     /// A connected helpdesk or LINE channel (`integrations.id`).
     IntegrationId
 );
+row_id!(
+    /// A person's account (`users.id`).
+    UserId
+);
 
 #[cfg(test)]
 mod tests {

@@ -90,6 +90,12 @@ pub fn key_prefix(key: &str) -> String {
     key.chars().take(14).collect()
 }
 
+/// A one-time link's token (an invitation, a password reset, the first owner's link): `koe_inv_`
+/// and 43 random characters (32 bytes); only its digest is kept.
+pub fn new_invitation_token() -> String {
+    format!("koe_inv_{}", random_text(32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,9 @@ pub struct Application {
     /// Closes the database once the server has stopped.
     close_storage: Pin<Box<dyn Future<Output = ()> + Send>>,
     in_flight: InFlight,
+    /// While no account exists: the one-time link that makes the first owner (`koe serve`
+    /// prints it; a new start makes a new one).
+    first_owner_link: Option<String>,
 }
 
 /// The longest a stop waits for requests in flight.
@@ -92,6 +95,23 @@ impl Application {
             Some(secret) => SessionKey::from_secret(secret),
             None => SessionKey::from_stored(storage.server_key(SessionKey::STORED_NAME).await?),
         };
+        let first_owner_link = crate::people::accounts::first_owner_link(&storage)
+            .await?
+            .map(|link| {
+                let base = settings.public_url.clone().unwrap_or_else(|| {
+                    let host = settings
+                        .bind
+                        .rsplit_once(':')
+                        .map_or("localhost", |(h, _)| h);
+                    let host = if host == "0.0.0.0" || host == "[::]" {
+                        "localhost"
+                    } else {
+                        host
+                    };
+                    format!("http://{host}:{port}")
+                });
+                link.url(&base)
+            });
         let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,
@@ -168,7 +188,13 @@ impl Application {
             server: server.run(),
             in_flight,
             close_storage: Box::pin(async move { closing.close().await }),
+            first_owner_link,
         })
+    }
+
+    /// While no account exists: the link that makes the first owner (see the field).
+    pub fn first_owner_link(&self) -> Option<&str> {
+        self.first_owner_link.as_deref()
     }
 
     pub fn port(&self) -> u16 {

@@ -1,5 +1,5 @@
 //! A full run — site and keys created, signed answers, reports, rating links opened and
-//! confirmed, a dashboard sign-in — at the most detailed log level: not one secret it created
+//! confirmed, a person invited who signs in — at the most detailed log level: not one secret it created
 //! may appear in anything the collector or the CLI wrote to their logs.
 
 mod support;
@@ -116,11 +116,40 @@ fn no_secret_reaches_a_log() {
     let link_path = &link[link.find("/s/").expect("a /s/ link")..];
     assert_eq!(exchange(port, "GET", link_path, "", "").unwrap().0, 200);
 
-    let form = format!("api_key={read}");
+    // A manager invited on the command line takes their invitation, which signs them in.
+    let invited = run(&[
+        "user",
+        "invite",
+        "--site",
+        &site_key,
+        "--email",
+        "ken@shop.example",
+        "--role",
+        "manager",
+        "--public-url",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+    assert!(
+        invited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&invited.stderr)
+    );
+    let invited = String::from_utf8_lossy(&invited.stdout).into_owned();
+    let welcome = invited
+        .split_whitespace()
+        .find(|w| w.contains("/dashboard/welcome/"))
+        .expect("an invitation link")
+        .to_owned();
+    let welcome_path = &welcome[welcome.find("/dashboard/").unwrap()..];
+    let password = "a manager's long pass phrase";
+    let form = format!(
+        "name=Ken&password={}",
+        password.replace(' ', "+").replace('\'', "%27")
+    );
     let (status, head, _) = exchange(
         port,
         "POST",
-        "/dashboard/sign-in",
+        welcome_path,
         &format!(
             "Origin: http://127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         ),
@@ -161,6 +190,11 @@ fn no_secret_reaches_a_log() {
         ("attribution token", attribution.as_str()),
         ("rating link token", link_token),
         ("dashboard session", session.as_str()),
+        (
+            "invitation link",
+            welcome_path.trim_start_matches("/dashboard/welcome/"),
+        ),
+        ("a person's password", password),
     ] {
         assert!(!logs.contains(secret), "the {name} is in a log");
     }

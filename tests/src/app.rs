@@ -1,5 +1,6 @@
 //! A collector running on port 0 against a fresh database, with two sites registered.
 
+use koe_collector::people::{Grant, SiteRole};
 use koe_collector::rollup::{RollupCounters, RollupKey};
 use koe_collector::settings::{DatabaseUrl, Settings};
 use koe_collector::sites::registration::{RegisteredSite, SiteRequest, register_site};
@@ -11,6 +12,9 @@ use koe_shared::{AgentId, Channel, CustomerId, InteractionId, SiteKey, TeamId};
 use serde_json::Value;
 
 use crate::{TestBackend, TestDatabase, init_test_logging};
+
+/// Numbers the people tests make, so that each has its own address.
+static PEOPLE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The origin the test sites' pages are served from.
 pub const SHOP_ORIGIN: &str = "https://shop.example";
@@ -90,6 +94,8 @@ pub struct TestApp<S> {
     /// Strict: attribution only through tokens.
     pub strict_site: TestSite,
     pub db: TestDatabase,
+    /// The first owner's link the collector made at its start (no account existed then).
+    first_owner_link: Option<String>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for TestApp<S> {
@@ -131,6 +137,7 @@ impl<S: TestBackend> TestApp<S> {
             .await
             .expect("the collector starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let first_owner_link = app.first_owner_link().map(str::to_owned);
         let admin_address = app
             .admin_port()
             .map(|port| format!("http://127.0.0.1:{port}"));
@@ -151,7 +158,20 @@ impl<S: TestBackend> TestApp<S> {
             site,
             strict_site,
             db,
+            first_owner_link,
         }
+    }
+
+    /// The first owner's link the collector made at its start, if no account existed then.
+    pub fn first_owner_link(&self) -> Option<&str> {
+        self.first_owner_link.as_deref()
+    }
+
+    /// Makes every one-time link expired, as 7 days later.
+    pub async fn expire_invitations(&self) {
+        S::execute(&self.db.url, "UPDATE invitations SET expires_at_ms = 0")
+            .await
+            .expect("the links expire");
     }
 
     async fn register(storage: &S, name: &str, strict: bool, origin: &str) -> TestSite {
@@ -238,12 +258,39 @@ impl<S: TestBackend> TestApp<S> {
         assert_eq!(response.status(), 200, "{changes} is refused");
     }
 
-    /// Signs in to the dashboard with an API key; gives the session cookie (`name=value`).
-    pub async fn dashboard_session(&self, api_key: &str) -> String {
+    /// Makes a person holding `grant` on `site`, as an owner would — an invitation, used with
+    /// a new password — and gives their address and password. Each call makes a new person.
+    pub async fn person(&self, site: &TestSite, grant: &Grant) -> (String, String) {
+        let n = PEOPLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!("person{n}.{}@example.com", grant.role());
+        let password = format!("a long enough phrase {n}");
+        let link = koe_collector::people::accounts::invite(
+            &self.storage,
+            &site.site,
+            &email,
+            grant,
+            &koe_collector::audit::Actor::Cli,
+        )
+        .await
+        .expect("an invitation");
+        let form = koe_collector::people::accounts::LinkForm {
+            email: None,
+            name: "Test Person",
+            password: &password,
+        };
+        koe_collector::people::accounts::use_link(&self.storage, &link.token, form)
+            .await
+            .expect("the invitation is used");
+        (email, password)
+    }
+
+    /// Signs in to the dashboard with an address and a password; gives the session cookie
+    /// (`name=value`).
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
         let signed_in = self
             .client
             .post(self.url("/dashboard/sign-in"))
-            .form(&[("api_key", api_key), ("lang", "en")])
+            .form(&[("email", email), ("password", password), ("lang", "en")])
             .send()
             .await
             .expect("the collector answers");
@@ -252,6 +299,14 @@ impl<S: TestBackend> TestApp<S> {
             .to_str()
             .expect("a cookie");
         cookie.split(';').next().unwrap_or_default().to_owned()
+    }
+
+    /// A new person with `role` on the app's site (a team lead of `support`, an agent `a-1`),
+    /// signed in; gives the session cookie.
+    pub async fn dashboard_session(&self, role: SiteRole) -> String {
+        let grant = Grant::new(role, Some("a-1"), &["support".to_owned()]).expect("a grant");
+        let (email, password) = self.person(&self.site, &grant).await;
+        self.sign_in(&email, &password).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -168,24 +168,26 @@ impl AccessCommand {
                                 "created_at": time(Some(k.created_at)),
                                 "last_used_at": k.last_used_at.map(|t| time(Some(t))),
                                 "revoked_at": k.revoked_at.map(|t| time(Some(t))),
+                                "owner": k.owner,
                             })
                         })
                         .collect();
                     println!("{}", json!({ "site_key": site.key, "keys": rows }));
                 } else {
                     println!(
-                        "{:>6}  {:<6} {:<16} {:<30} {:<30} revoked",
-                        "id", "role", "prefix", "created", "last used"
+                        "{:>6}  {:<6} {:<16} {:<30} {:<30} {:<30} owner",
+                        "id", "role", "prefix", "created", "last used", "revoked"
                     );
                     for k in &keys {
                         println!(
-                            "{:>6}  {:<6} {:<16} {:<30} {:<30} {}",
+                            "{:>6}  {:<6} {:<16} {:<30} {:<30} {:<30} {}",
                             k.id,
                             k.role.as_str(),
                             k.prefix,
                             time(Some(k.created_at)),
                             time(k.last_used_at),
-                            time(k.revoked_at)
+                            time(k.revoked_at),
+                            k.owner.as_deref().unwrap_or("(the site)")
                         );
                     }
                 }

@@ -25,7 +25,7 @@ pub struct Cli {
     pub(super) command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(super) struct DatabaseArg {
     /// Database URL: sqlite://PATH (default sqlite://koe.db, in the current directory) or
     /// postgres://… (overrides database_url / KOE_DATABASE_URL). Only `serve` and `site add`
@@ -34,7 +34,7 @@ pub(super) struct DatabaseArg {
     pub(super) database: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(super) struct PublicUrlArg {
     /// The collector's address as customers and your pages reach it, e.g.
     /// https://koe.example.com: printed links and snippets point there (overrides public_url /
@@ -76,6 +76,10 @@ pub(super) enum Command {
     /// Connect a helpdesk (Chatwoot, any helpdesk's webhook) or a LINE channel.
     #[command(subcommand)]
     Integration(super::integrations::IntegrationCommand),
+    /// People: invite someone to a site with a role, list, change or take roles away, reset a
+    /// password, end someone's sessions.
+    #[command(subcommand)]
+    User(super::users::UserCommand),
     /// Scores by agent, channel, team and time, read from the rollups; with --service the
     /// service KPIs of the interaction facts, with --drivers satisfaction against them.
     Report {
@@ -343,6 +347,10 @@ pub(super) enum KeyCommand {
         /// keys, webhooks, rating links and erasures.
         #[arg(long, value_parser = ["read", "write", "admin"])]
         role: String,
+        /// The email address of the person the key belongs to (listed with the key); without
+        /// it, the key is the site's.
+        #[arg(long)]
+        owner: Option<String>,
         /// Print the key as JSON instead of text.
         #[arg(long)]
         json: bool,

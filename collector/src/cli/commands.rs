@@ -12,7 +12,9 @@ use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
 use crate::report::service::ServiceQuery;
 use crate::report::{self, ReportQuery, query::RawReportQuery};
-use crate::sites::registration::{RegisteredSite, SiteRequest, create_api_key, register_site};
+use crate::sites::registration::{
+    RegisteredSite, SiteRequest, create_owned_api_key, register_site,
+};
 use crate::sites::{Origin, SiteTimeZone};
 use crate::storage::{Role, Storage};
 use crate::surveying;
@@ -29,6 +31,8 @@ pub(super) enum StorageCommand {
     CreateKey {
         site: SiteKey,
         role: Role,
+        /// The address of the person it belongs to.
+        owner: Option<String>,
         json: bool,
     },
     Verify {
@@ -59,6 +63,7 @@ pub(super) enum StorageCommand {
     Access(super::access::AccessCommand),
     Webhook(super::webhooks::WebhookAction),
     Integration(super::integrations::IntegrationAction),
+    User(super::users::UserAction),
     Import(super::import::ImportCommand),
 }
 
@@ -83,6 +88,7 @@ impl StorageCommand {
             Self::Access(command) => command.run(&storage, database).await,
             Self::Webhook(action) => action.run(&storage, database).await,
             Self::Integration(action) => action.run(&storage, database).await,
+            Self::User(action) => action.run(&storage, database).await,
             Self::Import(command) => command.run(&storage, database).await,
             Self::AddSite {
                 request,
@@ -140,9 +146,26 @@ impl StorageCommand {
                 }
                 Ok(ExitCode::SUCCESS)
             }
-            Self::CreateKey { site, role, json } => {
+            Self::CreateKey {
+                site,
+                role,
+                owner,
+                json,
+            } => {
                 let site = super::site_in(&storage, &site, database).await?;
-                let (_, key) = create_api_key(&storage, &site, role, Actor::Cli).await?;
+                let owner = match owner {
+                    Some(email) => {
+                        let email = crate::people::Email::parse(&email)?;
+                        let user = storage
+                            .user_by_email(email.as_str())
+                            .await?
+                            .ok_or_else(|| anyhow::anyhow!("no account has the address {email}"))?;
+                        Some(user)
+                    }
+                    None => None,
+                };
+                let (_, key) =
+                    create_owned_api_key(&storage, &site, role, Actor::Cli, owner.as_ref()).await?;
                 if json {
                     println!(
                         "{}",

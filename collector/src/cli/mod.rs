@@ -17,6 +17,7 @@ mod database;
 mod import;
 mod integrations;
 mod report_flags;
+mod users;
 mod webhooks;
 
 use anyhow::Context as _;
@@ -52,10 +53,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.demo |= demo;
             override_database(&mut settings, db);
             tracing::info!(?settings, "starting");
-            Application::build(settings)
-                .await?
-                .run_until_signalled()
-                .await?;
+            let application = Application::build(settings).await?;
+            // Printed, never logged: the link is a credential until it is used.
+            if let Some(link) = application.first_owner_link() {
+                eprintln!(
+                    "\nNo one can sign in to the dashboard yet. Open this link once to create the \
+                     first owner (it works for 24 hours; a new start prints a new one):\n  {link}\n"
+                );
+            }
+            application.run_until_signalled().await?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Site(SiteCommand::Add {
@@ -91,12 +97,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Key(KeyCommand::Create {
             site,
             role,
+            owner,
             json,
             db,
         }) => {
             let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
             let role = Role::parse(&role).context("role must be read, write or admin")?;
-            (db, StorageCommand::CreateKey { site, role, json })
+            (
+                db,
+                StorageCommand::CreateKey {
+                    site,
+                    role,
+                    owner,
+                    json,
+                },
+            )
         }
         Command::Verify { json, db } => (db, StorageCommand::Verify { json }),
         Command::Site(SiteCommand::List { json, db }) => (
@@ -169,6 +184,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Integration(command) => {
             let (db, action) = command.split(&settings)?;
             (db, StorageCommand::Integration(action))
+        }
+        Command::User(command) => {
+            let (db, action) = command.split(&settings)?;
+            (db, StorageCommand::User(action))
         }
         Command::Key(KeyCommand::Revoke { id, db }) => {
             (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))

@@ -216,3 +216,28 @@ fn parse_id(raw: &Option<String>) -> Result<Option<koe_shared::TeamId>, StorageE
         .transpose()
         .map_err(|e| StorageError::Corrupt(e.to_string()))
 }
+
+/// Where `agent` stands against their team over `query`'s range, and nothing about anyone
+/// else: `Some(flag)` when the interval of the difference lies wholly above or below 0,
+/// `Some(None)` when it does not, `None` when the agent has too few answers in the range to
+/// stand anywhere. For an agent's own page, which never names another agent.
+#[tracing::instrument(name = "report::position_of", skip_all, fields(site = %site.key))]
+pub async fn position_of<S: ReportStore + FactsStore>(
+    storage: &S,
+    site: &Site,
+    query: &ReportQuery,
+    agent: &koe_shared::AgentId,
+) -> Result<Option<Option<standings::Flag>>, StorageError> {
+    let whole = ReportQuery {
+        agent: None,
+        team: None,
+        ..query.clone()
+    };
+    let agents = standings::by_agent(&storage.agent_csat(site.id, &whole).await?);
+    let ranked = standings::rank(&agents);
+    Ok(ranked
+        .into_iter()
+        .find(|s| s.agent == agent.as_str())
+        .filter(|s| s.against_team.is_some())
+        .map(|s| s.flag))
+}

@@ -20,7 +20,7 @@ use koe_shared::metrics::{self, Estimate, ScoreCounts};
 use serde::Serialize;
 
 pub use bucket::Bucket;
-pub use load::{load, load_drivers, load_service, load_standings};
+pub use load::{load, load_drivers, load_service, load_standings, position_of};
 pub use query::{GroupBy, ReportQuery};
 
 use crate::rollup::RollupCounters;

@@ -10,7 +10,9 @@ use crate::ids::KeyId;
 use crate::secrets;
 use crate::sites::settings::{MAX_NAME_CHARS, MAX_ORIGINS};
 use crate::sites::{NewSite, Origin, Site, SiteTimeZone};
-use crate::storage::{AccessStore, ApiKeyRecord, NewApiKey, Role, SiteStore, StorageError};
+use crate::storage::{
+    AccessStore, ApiKeyRecord, NewApiKey, Role, SiteStore, StorageError, UserRecord,
+};
 
 /// What a site owner fills in.
 #[derive(Debug, Clone)]
@@ -88,6 +90,19 @@ pub async fn create_api_key<S: AccessStore>(
     role: Role,
     actor: Actor,
 ) -> Result<(ApiKeyRecord, String), StorageError> {
+    create_owned_api_key(storage, site, role, actor, None).await
+}
+
+/// Creates an API key of `site` that belongs to a person (`owner`, listed with the key), or to
+/// the site when `None`; gives its record and the key, shown once.
+#[tracing::instrument(name = "sites::create_owned_api_key", skip_all)]
+pub async fn create_owned_api_key<S: AccessStore>(
+    storage: &S,
+    site: &Site,
+    role: Role,
+    actor: Actor,
+    owner: Option<&UserRecord>,
+) -> Result<(ApiKeyRecord, String), StorageError> {
     let key = secrets::new_api_key(role.as_str());
     let record = storage
         .create_api_key(NewApiKey {
@@ -97,12 +112,14 @@ pub async fn create_api_key<S: AccessStore>(
             prefix: secrets::key_prefix(&key),
             created_at: clock::now(),
             actor,
+            owner: owner.map(|u| u.id),
+            owner_email: owner.map(|u| u.email.clone()),
         })
         .await?;
     Ok((record, key))
 }
 
-/// Revokes a site's key: its next API call is refused and its dashboard sessions end.
+/// Revokes a site's key: its next API call is refused.
 /// `false` when the site has no such live key.
 #[tracing::instrument(name = "sites::revoke_api_key", skip_all)]
 pub async fn revoke_api_key<S: AccessStore>(

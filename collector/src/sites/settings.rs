@@ -247,7 +247,7 @@ pub async fn update_site<S: SiteStore + RemovalStore>(
     if let Some(zone) = &new_zone {
         let entry = AuditEntry {
             site_id: site.id,
-            actor,
+            actor: actor.clone(),
             action: AuditAction::TimezoneChanged,
             detail: format!("time zone {} → {}", site.timezone.name(), zone.name()),
             at: clock::now(),

@@ -30,6 +30,7 @@ mod facts_store;
 mod integrations;
 mod json_rows;
 mod options;
+mod people;
 mod postgres;
 mod queries;
 mod records;
@@ -59,6 +60,7 @@ pub use error::{OpenError, SaveError, StorageError};
 pub use facts_store::FactsStore;
 pub use integrations::IntegrationStore;
 pub use options::{Backend, StorageOptions};
+pub use people::PeopleStore;
 pub use postgres::PgStorage;
 pub use records::*;
 pub use removal::{PURGE_CHUNK, RemovalStore};
@@ -98,6 +100,7 @@ pub trait Storage:
     + VerifyStore
     + FactsStore
     + IntegrationStore
+    + PeopleStore
 {
 }
 
@@ -113,6 +116,7 @@ impl<T> Storage for T where
         + VerifyStore
         + FactsStore
         + IntegrationStore
+        + PeopleStore
 {
 }
 
@@ -121,7 +125,7 @@ impl<T> Storage for T where
 pub mod prelude {
     pub use super::{
         AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
-        IntegrationStore as _, Lifecycle as _, RemovalStore as _, ReportStore as _, SiteStore as _,
-        Storage, VerifyStore as _,
+        IntegrationStore as _, Lifecycle as _, PeopleStore as _, RemovalStore as _,
+        ReportStore as _, SiteStore as _, Storage, VerifyStore as _,
     };
 }

@@ -6,7 +6,7 @@ use koe_shared::{
     Reasons, Resolved, SiteKey, TeamId,
 };
 
-use super::{ApiKeyRecord, CustomerHash, Role, SessionRecord, StorageError, StoredResponse};
+use super::{ApiKeyRecord, CustomerHash, Role, StorageError, StoredResponse};
 use crate::audit::AuditEvent;
 use crate::facts::{FactsUpdate, InteractionFacts};
 use crate::ids::{KeyId, SiteId, WebhookId};
@@ -106,6 +106,7 @@ pub(super) struct ApiKeyRow {
     pub created_at_ms: i64,
     pub last_used_at_ms: Option<i64>,
     pub revoked_at_ms: Option<i64>,
+    pub owner: Option<String>,
 }
 
 /// A stored time (Unix ms) as a timestamp; one jiff cannot represent is corrupt.
@@ -125,39 +126,13 @@ impl TryFrom<ApiKeyRow> for ApiKeyRecord {
             created_at: timestamp(row.created_at_ms)?,
             last_used_at: row.last_used_at_ms.map(timestamp).transpose()?,
             revoked_at: row.revoked_at_ms.map(timestamp).transpose()?,
+            owner: row.owner,
         })
     }
 }
 
 fn role(raw: &str) -> Result<Role, StorageError> {
     Role::parse(raw).ok_or_else(|| StorageError::Corrupt(format!("unknown role {raw:?}")))
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct SessionRow {
-    pub id: i64,
-    pub key_id: i64,
-    pub site_id: SiteId,
-    pub role: String,
-    pub expires_at_ms: i64,
-    pub ended_at_ms: Option<i64>,
-    pub revoked_at_ms: Option<i64>,
-}
-
-impl TryFrom<SessionRow> for SessionRecord {
-    type Error = StorageError;
-
-    fn try_from(row: SessionRow) -> Result<Self, Self::Error> {
-        Ok(SessionRecord {
-            id: row.id,
-            key_id: KeyId::new(row.key_id),
-            site_id: row.site_id,
-            role: role(&row.role)?,
-            expires_at: timestamp(row.expires_at_ms)?,
-            ended_at: row.ended_at_ms.map(timestamp).transpose()?,
-            key_revoked_at: row.revoked_at_ms.map(timestamp).transpose()?,
-        })
-    }
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -276,7 +276,6 @@ macro_rules! for_koe_databases {
             for<'r> $crate::storage::rows::SiteRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::FactsRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::ApiKeyRow: sqlx::FromRow<'r, DB::Row>,
-            for<'r> $crate::storage::rows::SessionRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::AuditRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::ResponseRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::ImpressionRow: sqlx::FromRow<'r, DB::Row>,

@@ -4,6 +4,7 @@ use koe_shared::Locale;
 
 use super::dashboard_pages::PageTexts;
 use super::integrations::IntegrationTexts;
+use super::people::PeopleTexts;
 use super::service::ServiceTexts;
 
 #[derive(Debug)]
@@ -11,9 +12,6 @@ pub struct Texts {
     pub lang: &'static str,
     pub title: &'static str,
     pub sign_in: &'static str,
-    pub sign_in_help: &'static str,
-    pub api_key: &'static str,
-    pub bad_key: &'static str,
     pub sign_out: &'static str,
     pub from: &'static str,
     pub to: &'static str,
@@ -45,6 +43,7 @@ pub struct Texts {
     /// The Service page: the service KPIs and what goes with unhappy customers.
     pub service: &'static ServiceTexts,
     pub integrations: &'static IntegrationTexts,
+    pub people: &'static PeopleTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -53,9 +52,6 @@ pub static EN: Texts = Texts {
     lang: "en",
     title: "Koe — support scores",
     sign_in: "Sign in",
-    sign_in_help: "Paste an API key of your site (koe key create --role read).",
-    api_key: "API key",
-    bad_key: "That key was not accepted.",
     sign_out: "Sign out",
     from: "From",
     to: "To",
@@ -103,6 +99,7 @@ pub static EN: Texts = Texts {
     pages: &super::dashboard_pages::EN,
     service: &super::service::EN,
     integrations: &super::integrations::EN,
+    people: &super::people::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -111,9 +108,6 @@ pub static JA: Texts = Texts {
     lang: "ja",
     title: "Koe — サポート評価",
     sign_in: "サインイン",
-    sign_in_help: "サイトの API キーを貼り付けてください（koe key create --role read）。",
-    api_key: "API キー",
-    bad_key: "このキーは使えません。",
     sign_out: "サインアウト",
     from: "開始日",
     to: "終了日",
@@ -161,6 +155,7 @@ pub static JA: Texts = Texts {
     pages: &super::dashboard_pages::JA,
     service: &super::service::JA,
     integrations: &super::integrations::JA,
+    people: &super::people::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -6,6 +6,8 @@
 #[derive(Debug)]
 pub struct PageTexts {
     pub skip_to_content: &'static str,
+    /// A page the person's role does not reach.
+    pub forbidden: &'static str,
     pub tabs_label: &'static str,
     pub account: &'static str,
     pub pages_label: &'static str,
@@ -69,6 +71,7 @@ pub struct PageTexts {
 
 pub static EN: PageTexts = PageTexts {
     skip_to_content: "Skip to content",
+    forbidden: "Your role on this site does not reach this page.",
     tabs_label: "Dashboard pages",
     account: "Account",
     pages_label: "Pages of comments",
@@ -125,6 +128,7 @@ pub static EN: PageTexts = PageTexts {
 
 pub static JA: PageTexts = PageTexts {
     skip_to_content: "本文へ移動",
+    forbidden: "このサイトでのあなたの役割では、このページは表示できません。",
     tabs_label: "ダッシュボードのページ",
     account: "アカウント",
     pages_label: "コメントのページ",

@@ -7,5 +7,6 @@ pub mod dashboard_pages;
 pub mod demo;
 pub mod integrations;
 pub mod messaging;
+pub mod people;
 pub mod service;
 pub mod survey;

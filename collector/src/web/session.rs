@@ -1,27 +1,23 @@
-//! Dashboard sessions: a signed cookie naming the server-side session (`dashboard_sessions`)
-//! and which site and key signed in, until when. The MAC (HMAC-SHA256 with the server's
-//! session key, checked in constant time) keeps a forged cookie from reaching the database;
-//! the stored session is what sign-out and a key's revocation end.
+//! Dashboard sessions: a signed cookie naming the server-side session (`user_sessions`) and the
+//! person who signed in, until when. The MAC (HMAC-SHA256 with the server's session key,
+//! checked in constant time) keeps a forged cookie from reaching the database; the stored
+//! session is what sign-out, "sign out everywhere" and a password reset end.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::ids::{KeyId, SiteId};
-use crate::storage::Role;
+use crate::ids::UserId;
 
 pub const COOKIE: &str = "koe_session";
-/// How long a sign-in lasts.
-pub const LIFETIME_SECS: i64 = 12 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Session {
     /// The stored session's id.
     pub id: i64,
-    pub site_id: SiteId,
-    pub key_id: KeyId,
-    pub role: Role,
+    pub user_id: UserId,
+    /// Unix seconds.
     pub expires_at: i64,
 }
 
@@ -59,14 +55,7 @@ impl SessionKey {
     }
 
     pub fn seal(&self, session: &Session) -> String {
-        let payload = format!(
-            "{}.{}.{}.{}.{}",
-            session.id,
-            session.site_id,
-            session.key_id,
-            session.role.as_str(),
-            session.expires_at
-        );
+        let payload = format!("{}.{}.{}", session.id, session.user_id, session.expires_at);
         let mac = self.mac(payload.as_bytes()).finalize().into_bytes();
         format!(
             "{}.{}",
@@ -105,9 +94,7 @@ impl SessionKey {
         let mut parts = text.split('.');
         let session = Session {
             id: parts.next()?.parse().ok()?,
-            site_id: SiteId::new(parts.next()?.parse().ok()?),
-            key_id: parts.next()?.parse().ok()?,
-            role: Role::parse(parts.next()?)?,
+            user_id: parts.next()?.parse().ok()?,
             expires_at: parts.next()?.parse().ok()?,
         };
         (parts.next().is_none() && now <= session.expires_at).then_some(session)
@@ -142,9 +129,7 @@ mod tests {
         let key = SessionKey::from_secret("test secret");
         let session = Session {
             id: 5,
-            site_id: SiteId::new(3),
-            key_id: KeyId::new(9),
-            role: Role::Read,
+            user_id: UserId::new(3),
             expires_at: 1000,
         };
         let cookie = key.seal(&session);
@@ -156,7 +141,7 @@ mod tests {
             "another server's key"
         );
         let forged = key.seal(&Session {
-            site_id: SiteId::new(4),
+            user_id: UserId::new(4),
             ..session
         });
         let spliced = format!(

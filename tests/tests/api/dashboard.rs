@@ -1,20 +1,19 @@
 //! The dashboard's guards: sign-in, cookie attributes, security headers, one site per session,
 //! no cross-origin posts.
 
-use koe_collector::audit::Actor;
-use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::Role;
+use koe_collector::people::{Grant, SiteRole};
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 
 async fn sign_in<S: TestBackend>(
     app: &TestApp<S>,
-    key: &str,
+    (email, password): (&str, &str),
     origin: Option<&str>,
 ) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(app.url("/dashboard/sign-in"))
-        .form(&[("api_key", key), ("lang", "en")]);
+    let mut request = app.client.post(app.url("/dashboard/sign-in")).form(&[
+        ("email", email),
+        ("password", password),
+        ("lang", "en"),
+    ]);
     if let Some(origin) = origin {
         request = request.header("origin", origin);
     }
@@ -25,9 +24,9 @@ async fn sessions_are_guarded<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
+    let grant = Grant::new(SiteRole::Manager, None, &[]).unwrap();
+    let (email, password) = app.person(&app.site, &grant).await;
+    let key = (email.as_str(), password.as_str());
 
     let page = app.client.get(app.url("/dashboard")).send().await.unwrap();
     let headers = page.headers();
@@ -39,15 +38,20 @@ async fn sessions_are_guarded<S: TestBackend>() {
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
 
-    assert_eq!(sign_in(&app, "koe_read_wrong", None).await.status(), 401);
     assert_eq!(
-        sign_in(&app, &key, Some("https://evil.example"))
+        sign_in(&app, (&email, "not the password"), None)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        sign_in(&app, key, Some("https://evil.example"))
             .await
             .status(),
         403,
         "no cross-origin sign-in"
     );
-    let signed_in = sign_in(&app, &key, Some(&app.address)).await;
+    let signed_in = sign_in(&app, key, Some(&app.address)).await;
     assert_eq!(signed_in.status(), 303);
     let cookie = signed_in.headers()["set-cookie"]
         .to_str()

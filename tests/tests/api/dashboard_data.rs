@@ -4,6 +4,7 @@
 //! for.
 
 use koe_collector::audit::Actor;
+use koe_collector::people::SiteRole;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
@@ -41,10 +42,7 @@ fn write<S: TestBackend>(
 }
 
 async fn signed_in<S: TestBackend>(app: &TestApp<S>) -> String {
-    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
-    app.dashboard_session(&key).await
+    app.dashboard_session(SiteRole::Manager).await
 }
 
 /// The site's dashboard page as `cookie`'s session sees it, with `query` (e.g. `?lang=en`).

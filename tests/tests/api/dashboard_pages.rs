@@ -3,10 +3,8 @@
 //! customers say?) — in English and Japanese, with filters in the URL that narrow each page.
 //! (The real-browser walk through them is `browser/dashboard.rs`.)
 
-use koe_collector::audit::Actor;
+use koe_collector::people::SiteRole;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Client, Source};
-use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::Role;
 use koe_shared::{
     AgentId, Channel, Comment, CsatScore, InteractionId, NpsScore, Reason, Reasons, TeamId,
 };
@@ -140,10 +138,7 @@ async fn seed_story<S: TestBackend>(app: &TestApp<S>) {
 }
 
 async fn signed_in<S: TestBackend>(app: &TestApp<S>) -> String {
-    let (_, key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
-    app.dashboard_session(&key).await
+    app.dashboard_session(SiteRole::Manager).await
 }
 
 /// A page of the site (`path` after `/dashboard/sites/{site}`) as `cookie` sees it: status

@@ -92,7 +92,7 @@ async fn every_route_that_reads_a_body_has_a_deadline<S: TestBackend>() {
             "/dashboard/sign-in".to_owned(),
             &[][..],
             form,
-            format!("api_key={}", "k".repeat(60)),
+            format!("email=a%40example.com&password={}", "k".repeat(60)),
         ),
         (
             format!("/api/v1/sites/{}/keys", app.site.key()),
@@ -152,22 +152,31 @@ async fn repeated_failed_sign_ins_from_one_address_are_slowed<S: TestBackend>() 
     let Some(app) = with_three_refusals_a_minute::<S>().await else {
         return;
     };
-    let sign_in = |key: &'static str| {
+    let sign_in = |email: &'static str| {
         app.client
             .post(app.url("/dashboard/sign-in"))
-            .form(&[("api_key", key), ("lang", "en")])
+            .form(&[
+                ("email", email),
+                ("password", "a guessed password"),
+                ("lang", "en"),
+            ])
             .send()
     };
     // Three refusals a minute are allowed; the one that exceeds them still gets its answer,
-    // and from then on the address is refused at once.
-    for _ in 0..4 {
-        assert_eq!(sign_in("koe_read_guess").await.unwrap().status(), 401);
+    // and from then on the address is refused at once — whichever accounts it tries.
+    for email in [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+        "d@example.com",
+    ] {
+        assert_eq!(sign_in(email).await.unwrap().status(), 401);
     }
-    let slowed = sign_in("koe_read_guess").await.unwrap();
+    let slowed = sign_in("e@example.com").await.unwrap();
     assert_eq!(
         slowed.status(),
         429,
-        "guessing keys from one address is slowed"
+        "guessing passwords from one address is slowed"
     );
     assert!(slowed.headers().contains_key("retry-after"));
 }

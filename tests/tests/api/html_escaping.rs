@@ -5,6 +5,7 @@
 //! script_injection.rs` checks the same from a browser's side.)
 
 use koe_collector::audit::Actor;
+use koe_collector::people::{Grant, SiteRole};
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, TestSite, on_both_backends};
@@ -86,27 +87,11 @@ fn segment(payload: &str) -> String {
     url::form_urlencoded::byte_serialize(payload.as_bytes()).collect()
 }
 
-/// Signs in to the dashboard with a read key of `site`; returns the session cookie.
+/// Signs in to the dashboard as a manager of `site`; returns the session cookie.
 async fn session<S: TestBackend>(app: &TestApp<S>, site: &TestSite) -> String {
-    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
-        .await
-        .expect("a key is created");
-    let signed_in = app
-        .client
-        .post(app.url("/dashboard/sign-in"))
-        .header("origin", app.address.as_str())
-        .form(&[("api_key", key.as_str()), ("lang", "en")])
-        .send()
-        .await
-        .expect("the collector answers");
-    assert_eq!(signed_in.status(), 303, "signed in");
-    signed_in.headers()["set-cookie"]
-        .to_str()
-        .expect("an ASCII cookie")
-        .split(';')
-        .next()
-        .expect("a cookie")
-        .to_owned()
+    let grant = Grant::new(SiteRole::Manager, None, &[]).expect("a grant");
+    let (email, password) = app.person(site, &grant).await;
+    app.sign_in(&email, &password).await
 }
 
 /// The character a reference names: the five named ones an escaper may use, or any numeric
@@ -200,8 +185,16 @@ async fn markup_in_any_dashboard_parameter_comes_back_as_text<S: TestBackend>() 
             false,
         ));
         for form in [
-            [("api_key", payload), ("lang", "en")],
-            [("api_key", "koe_read_wrong"), ("lang", payload)],
+            [
+                ("email", payload),
+                ("password", "wrong password"),
+                ("lang", "en"),
+            ],
+            [
+                ("email", "x@example.com"),
+                ("password", "wrong"),
+                ("lang", payload),
+            ],
         ] {
             cases.push(Case::new(
                 format!("sign-in form {form:?}"),

@@ -19,6 +19,7 @@ mod impressions;
 mod integrations;
 mod openapi;
 mod partitions;
+mod people;
 mod postgres_outage;
 mod rate_limit;
 mod rating_links;

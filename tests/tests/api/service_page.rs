@@ -5,6 +5,7 @@
 //! real-browser walk is `browser/service_page.rs`.)
 
 use koe_collector::audit::Actor;
+use koe_collector::people::SiteRole;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::Role;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
@@ -133,8 +134,8 @@ async fn read_and_admin_keys_see_the_service_in_both_languages<S: TestBackend>()
         .await;
     let row = &service["rows"][0];
 
-    for role in [Role::Read, Role::Admin] {
-        let cookie = app.dashboard_session(&key(&app, role).await).await;
+    for role in [SiteRole::Manager, SiteRole::Admin] {
+        let cookie = app.dashboard_session(role).await;
         let (status, html) = service_page(&app, &cookie, &[("lang", "en")]).await;
         assert_eq!(status, 200, "{role:?}: {html}");
         assert!(
@@ -200,7 +201,7 @@ async fn read_and_admin_keys_see_the_service_in_both_languages<S: TestBackend>()
         );
     }
 
-    let cookie = app.dashboard_session(&read).await;
+    let cookie = app.dashboard_session(SiteRole::Manager).await;
     let (status, html) = service_page(&app, &cookie, &[("lang", "ja")]).await;
     assert_eq!(status, 200);
     assert!(html.contains("<html lang=\"ja\">"));
@@ -250,7 +251,7 @@ async fn a_bad_filter_is_said_inside_the_service_pages_frame<S: TestBackend>() {
     let Some(app) = TestApp::<S>::spawn().await else {
         return;
     };
-    let cookie = app.dashboard_session(&key(&app, Role::Read).await).await;
+    let cookie = app.dashboard_session(SiteRole::Manager).await;
     let too_long = "t".repeat(65);
     for (query, field, message) in [
         (
@@ -304,7 +305,7 @@ async fn markup_in_a_topic_comes_back_as_text<S: TestBackend>() {
         return;
     };
     seed_story(&app).await;
-    let cookie = app.dashboard_session(&key(&app, Role::Read).await).await;
+    let cookie = app.dashboard_session(SiteRole::Manager).await;
     let (status, html) = service_page(&app, &cookie, &[("lang", "en")]).await;
     assert_eq!(status, 200);
     assert!(

@@ -9,7 +9,8 @@ use koe_collector::storage::Role;
 use koe_tests::webdriver::Browser;
 use serde_json::{Value, json};
 
-use crate::support::Scene;
+use crate::support::{Scene, sign_in_as};
+use koe_collector::people::SiteRole;
 
 /// axe-core's source, from `KOE_AXE`; `None` (the test is skipped, as without Chromium) when
 /// unset — `cargo xtask test` sets it, and under CI it must.
@@ -152,8 +153,7 @@ async fn the_hosted_page_and_the_dashboard_pass_axe() {
     assert_eq!(sent.status(), 201);
     b.goto(&app.url("/dashboard?lang=en")).await;
     assert_none(&violations(b, &axe, None).await, "the sign-in page");
-    b.type_into(&b.find("#api_key").await, &admin).await;
-    b.click(&b.find("button[type=submit]").await).await;
+    sign_in_as(b, app, &scene.site, SiteRole::Owner).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
     let base = format!("/dashboard/sites/{}", scene.site.key());

@@ -4,17 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution};
-use koe_collector::sites::registration::create_api_key;
-use koe_collector::storage::Role;
 use koe_collector::storage::prelude::*;
 use koe_shared::{AgentId, Channel, Comment, CsatScore, InteractionId, NpsScore};
 use serde_json::json;
 
 use koe_tests::webdriver::keys::{ENTER, TAB};
 
-use crate::support::{Scene, save_screenshot};
+use crate::support::{Scene, save_screenshot, sign_in_as};
+use koe_collector::people::SiteRole;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_walks_every_page_with_filters_keyboard_and_a_phone() {
@@ -68,16 +66,9 @@ async fn a_manager_walks_every_page_with_filters_keyboard_and_a_phone() {
         };
         app.storage.save_answers(write).await.unwrap();
     }
-    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
-
     let b = &scene.browser;
     b.resize(1280, 2200).await;
-    b.goto(&app.url("/dashboard?lang=en")).await;
-    let input = b.find("#api_key").await;
-    b.type_into(&input, &key).await;
-    b.click(&b.find("button[type=submit]").await).await;
+    sign_in_as(b, app, site, SiteRole::Manager).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
 
@@ -247,14 +238,8 @@ async fn a_bad_date_range_is_shown_inside_the_dashboard_with_a_way_back() {
     };
     let app = &scene.app;
     let site = &scene.site;
-    let (_, key) = create_api_key(&app.storage, &site.site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
     let b = &scene.browser;
-    b.goto(&app.url("/dashboard?lang=en")).await;
-    let input = b.find("#api_key").await;
-    b.type_into(&input, &key).await;
-    b.click(&b.find("button[type=submit]").await).await;
+    sign_in_as(b, app, site, SiteRole::Manager).await;
     b.wait_for(
         "the overview",
         "return !!document.querySelector('nav.tabs');",
@@ -278,7 +263,7 @@ async fn a_bad_date_range_is_shown_inside_the_dashboard_with_a_way_back() {
              return {
                tabs: document.querySelectorAll('nav.tabs a').length,
                current: current && current.textContent,
-               signIn: !!document.querySelector('#api_key'),
+               signIn: !!document.querySelector('#password'),
                fromValue: from.value,
                fromInvalid: from.getAttribute('aria-invalid'),
                toInvalid: to.getAttribute('aria-invalid'),

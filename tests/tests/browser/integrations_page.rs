@@ -6,13 +6,13 @@
 //! nothing here calls a platform.
 
 use koe_collector::audit::{Actor, AuditAction, AuditEntry};
-use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::prelude::*;
-use koe_collector::storage::{EventState, NewEvent, NewIntegration, Role};
+use koe_collector::storage::{EventState, NewEvent, NewIntegration};
 use serde_json::json;
 
 use crate::accessibility::{assert_none, axe_source, violations};
-use crate::support::{Scene, save_screenshot};
+use crate::support::{Scene, save_screenshot, sign_in_as};
+use koe_collector::people::SiteRole;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line_card() {
@@ -93,15 +93,9 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
         .note_integration(ids[0], Some("the platform answered 401 Unauthorized"), now)
         .await
         .unwrap();
-    let (_, read) = create_api_key(&app.storage, site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
-
     let b = &scene.browser;
     b.resize(1280, 1800).await;
-    b.goto(&app.url("/dashboard?lang=en")).await;
-    b.type_into(&b.find("#api_key").await, &read).await;
-    b.click(&b.find("button[type=submit]").await).await;
+    sign_in_as(b, app, &scene.site, SiteRole::Admin).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
     // The header links to the page.

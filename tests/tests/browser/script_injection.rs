@@ -9,7 +9,8 @@ use koe_collector::storage::Role;
 use koe_tests::webdriver::Browser;
 use serde_json::{Value, json};
 
-use crate::support::Scene;
+use crate::support::{Scene, sign_in_as};
+use koe_collector::people::SiteRole;
 
 /// Each would set `window.__koePwned` if the browser ran it.
 const PAYLOADS: [&str; 6] = [
@@ -67,17 +68,12 @@ async fn hostile_comments_are_inert_on_the_dashboard_and_inline_script_is_blocke
         });
         assert_eq!(app.submit(&answer).await.status(), 201, "{payload}");
     }
-    let (_, read) = create_api_key(&app.storage, &scene.site.site, Role::Read, Actor::Cli)
-        .await
-        .unwrap();
     let (_, admin) = create_api_key(&app.storage, &scene.site.site, Role::Admin, Actor::Cli)
         .await
         .unwrap();
 
     let b = &scene.browser;
-    b.goto(&app.url("/dashboard?lang=en")).await;
-    b.type_into(&b.find("#api_key").await, &read).await;
-    b.click(&b.find("button[type=submit]").await).await;
+    sign_in_as(b, app, &scene.site, SiteRole::Manager).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
     b.goto(&app.url(&format!(

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use koe_collector::people::{Grant, SiteRole};
 use koe_collector::storage::{SqliteStorage, StoredResponse};
 use koe_shared::Channel;
 use koe_tests::host_page::{HostPages, embedding_page, embedding_page_with_nonce};
@@ -126,4 +127,20 @@ pub async fn save_screenshot(browser: &Browser, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/screenshots");
     std::fs::create_dir_all(&dir).expect("a screenshot folder");
     std::fs::write(dir.join(name), browser.screenshot().await).expect("the screenshot is written");
+}
+
+/// Makes a person with `role` on `site` (a team lead of `support`, an agent `a-1`) and signs
+/// them in through the sign-in form, as they would.
+pub async fn sign_in_as<S: TestBackend>(
+    b: &Browser,
+    app: &TestApp<S>,
+    site: &TestSite,
+    role: SiteRole,
+) {
+    let grant = Grant::new(role, Some("a-1"), &["support".to_owned()]).expect("a grant");
+    let (email, password) = app.person(site, &grant).await;
+    b.goto(&app.url("/dashboard?lang=en")).await;
+    b.type_into(&b.find("#email").await, &email).await;
+    b.type_into(&b.find("#password").await, &password).await;
+    b.click(&b.find("button[type=submit]").await).await;
 }

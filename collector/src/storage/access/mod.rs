@@ -1,5 +1,5 @@
-//! Access: API keys (create, list, revoke, last use), dashboard sessions kept on the server,
-//! and the audit trail. Here are the capability's trait ([`AccessStore`]) and its one
+//! Access: API keys (create, list, revoke, last use, the person who owns one) and the audit
+//! trail. Here are the capability's trait ([`AccessStore`]) and its one
 //! implementation for both backends (the `access_store!` macro each backend invokes with its
 //! pool); the statements it runs, with their SQL, are in `statements.rs`.
 
@@ -7,11 +7,11 @@ mod statements;
 
 use std::future::Future;
 
-use super::{ApiKeyRecord, NewApiKey, SessionRecord, StorageError};
+use super::{ApiKeyRecord, NewApiKey, StorageError};
 use crate::audit::{AuditEntry, AuditEvent};
 use crate::ids::{KeyId, SiteId};
 
-/// Keys, sessions and the audit trail.
+/// Keys and the audit trail.
 pub trait AccessStore: Clone + Send + Sync + 'static {
     /// Stores a new API key (its digest) and records its creation in the audit trail.
     fn create_api_key(
@@ -61,26 +61,6 @@ pub trait AccessStore: Clone + Send + Sync + 'static {
     fn record_audit(
         &self,
         entry: AuditEntry,
-    ) -> impl Future<Output = Result<(), StorageError>> + Send;
-
-    /// Starts a dashboard session for a key; gives its id.
-    fn create_session(
-        &self,
-        key_id: KeyId,
-        now: jiff::Timestamp,
-        expires_at: jiff::Timestamp,
-    ) -> impl Future<Output = Result<i64, StorageError>> + Send;
-
-    fn session(
-        &self,
-        id: i64,
-    ) -> impl Future<Output = Result<Option<SessionRecord>, StorageError>> + Send;
-
-    /// Ends a dashboard session (sign-out).
-    fn end_session(
-        &self,
-        id: i64,
-        now: jiff::Timestamp,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 }
 
@@ -168,43 +148,6 @@ macro_rules! access_store {
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 <$db>::insert_audit(&mut *self.$pool.acquire().await?, &entry).await
-            }
-
-            #[tracing::instrument(name = "storage::create_session", level = "debug", skip_all)]
-            async fn create_session(
-                &self,
-                key_id: $crate::ids::KeyId,
-                now: jiff::Timestamp,
-                expires_at: jiff::Timestamp,
-            ) -> Result<i64, $crate::storage::StorageError> {
-                use $crate::storage::access::Access as _;
-                <$db>::insert_session(
-                    &mut *self.$pool.acquire().await?,
-                    key_id,
-                    now.as_millisecond(),
-                    expires_at.as_millisecond(),
-                )
-                .await
-            }
-
-            #[tracing::instrument(name = "storage::session", level = "debug", skip_all)]
-            async fn session(
-                &self,
-                id: i64,
-            ) -> Result<Option<$crate::storage::SessionRecord>, $crate::storage::StorageError> {
-                use $crate::storage::access::Access as _;
-                <$db>::session(&mut *self.$pool.acquire().await?, id).await
-            }
-
-            #[tracing::instrument(name = "storage::end_session", level = "debug", skip_all)]
-            async fn end_session(
-                &self,
-                id: i64,
-                now: jiff::Timestamp,
-            ) -> Result<(), $crate::storage::StorageError> {
-                use $crate::storage::access::Access as _;
-                <$db>::end_session(&mut *self.$pool.acquire().await?, id, now.as_millisecond())
-                    .await
             }
         }
     };

@@ -1,5 +1,5 @@
-//! The statements behind access, with their SQL: API keys, dashboard sessions and the audit
-//! trail. A change and its audit entry are written on one connection, inside the caller's
+//! The statements behind access, with their SQL: API keys (and the person who owns one) and the
+//! audit trail. A change and its audit entry are written on one connection, inside the caller's
 //! transaction.
 
 use sqlx::Database;
@@ -7,17 +7,18 @@ use sqlx::Database;
 use crate::audit::{AuditAction, AuditEntry, AuditEvent};
 use crate::ids::{KeyId, SiteId};
 use crate::storage::queries::unique;
-use crate::storage::rows::{ApiKeyRow, AuditRow, SessionRow};
+use crate::storage::rows::{ApiKeyRow, AuditRow};
 use crate::storage::sql::for_koe_databases;
-use crate::storage::{ApiKeyRecord, NewApiKey, SessionRecord, StorageError};
+use crate::storage::{ApiKeyRecord, NewApiKey, StorageError};
 
 const INSERT_API_KEY: &str = "INSERT INTO api_keys (site_id, role, key_digest, \
-     key_prefix, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+     key_prefix, created_at_ms, owner_user_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
 /// The columns an API key row reads.
 macro_rules! api_key_columns {
     () => {
-        "id, site_id, role, key_prefix, created_at_ms, last_used_at_ms, revoked_at_ms"
+        "id, site_id, role, key_prefix, created_at_ms, last_used_at_ms, revoked_at_ms, \
+         (SELECT email FROM users WHERE users.id = api_keys.owner_user_id) AS owner"
     };
 }
 
@@ -52,17 +53,6 @@ const INSERT_AUDIT: &str = "INSERT INTO audit_events (site_id, at_ms, actor, act
 
 const SELECT_AUDIT: &str = "SELECT id, at_ms, actor, action, detail \
      FROM audit_events WHERE site_id = $1 ORDER BY at_ms, id";
-
-const INSERT_SESSION: &str = "INSERT INTO dashboard_sessions (key_id, created_at_ms, \
-     expires_at_ms) VALUES ($1, $2, $3) RETURNING id";
-
-/// A session with its key's site, role and revocation.
-const SELECT_SESSION: &str = "SELECT s.id, s.key_id, k.site_id, k.role, \
-     s.expires_at_ms, s.ended_at_ms, k.revoked_at_ms FROM dashboard_sessions s \
-     JOIN api_keys k ON k.id = s.key_id WHERE s.id = $1";
-
-const END_SESSION: &str =
-    "UPDATE dashboard_sessions SET ended_at_ms = $1 WHERE id = $2 AND ended_at_ms IS NULL";
 
 /// The statements, on one connection (the caller's transaction where there is one).
 pub(in crate::storage) trait Access: Database {
@@ -110,24 +100,6 @@ pub(in crate::storage) trait Access: Database {
         conn: &mut Self::Connection,
         site_id: SiteId,
     ) -> Result<Vec<AuditEvent>, StorageError>;
-
-    async fn insert_session(
-        conn: &mut Self::Connection,
-        key_id: KeyId,
-        now_ms: i64,
-        expires_at_ms: i64,
-    ) -> Result<i64, StorageError>;
-
-    async fn session(
-        conn: &mut Self::Connection,
-        id: i64,
-    ) -> Result<Option<SessionRecord>, StorageError>;
-
-    async fn end_session(
-        conn: &mut Self::Connection,
-        id: i64,
-        now_ms: i64,
-    ) -> Result<(), StorageError>;
 }
 
 for_koe_databases! {
@@ -142,12 +114,13 @@ for_koe_databases! {
             .bind(&key.digest[..])
             .bind(key.prefix.as_str())
             .bind(key.created_at.as_millisecond())
+            .bind(key.owner.map(crate::ids::UserId::get))
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| unique(e, "an API key with this digest"))?;
         let entry = AuditEntry {
             site_id: key.site_id,
-            actor: key.actor,
+            actor: key.actor.clone(),
             action: AuditAction::KeyCreated,
             detail: format!("key {id} ({}, {}…)", key.role.as_str(), key.prefix),
             at: key.created_at,
@@ -161,6 +134,7 @@ for_koe_databases! {
             created_at: key.created_at,
             last_used_at: None,
             revoked_at: None,
+            owner: key.owner_email.clone(),
         })
     }
 
@@ -258,43 +232,7 @@ for_koe_databases! {
         Ok(rows.into_iter().map(AuditEvent::from).collect())
     }
 
-    async fn insert_session(
-        conn: &mut Self::Connection,
-        key_id: KeyId,
-        now_ms: i64,
-        expires_at_ms: i64,
-    ) -> Result<i64, StorageError> {
-        let (id,): (i64,) = sqlx::query_as(INSERT_SESSION)
-            .bind(key_id)
-            .bind(now_ms)
-            .bind(expires_at_ms)
-            .fetch_one(conn)
-            .await?;
-        Ok(id)
-    }
 
-    async fn session(
-        conn: &mut Self::Connection,
-        id: i64,
-    ) -> Result<Option<SessionRecord>, StorageError> {
-        let row: Option<SessionRow> = sqlx::query_as(SELECT_SESSION)
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-        row.map(SessionRecord::try_from).transpose()
-    }
 
-    async fn end_session(
-        conn: &mut Self::Connection,
-        id: i64,
-        now_ms: i64,
-    ) -> Result<(), StorageError> {
-        sqlx::query(END_SESSION)
-            .bind(now_ms)
-            .bind(id)
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
     }
 }

@@ -106,6 +106,7 @@ access_store!(PgStorage, Postgres, pool);
 customer_store!(PgStorage, Postgres, pool);
 alert_store!(PgStorage, Postgres, pool);
 crate::storage::integrations::integration_store!(PgStorage, Postgres, pool);
+crate::storage::people::people_store!(PgStorage, Postgres, pool);
 verify_store!(PgStorage, Postgres, pool);
 report_store!(PgStorage, Postgres, reads, REPORT);
 

@@ -1,10 +1,10 @@
-//! Who may do what: API keys (only their digests), their roles, dashboard sessions.
+//! Who may do what: API keys (only their digests), their roles, who owns them.
 
 use std::fmt;
 
 use jiff::Timestamp;
 
-use crate::ids::{KeyId, SiteId};
+use crate::ids::{KeyId, SiteId, UserId};
 
 /// What an API key may do: `read` reports; `write` send interaction facts and active users
 /// (a site's backend, server to server: it reads nothing); or `admin` (everything, also links
@@ -52,6 +52,10 @@ pub struct NewApiKey {
     pub created_at: Timestamp,
     /// Who creates it (for the audit trail).
     pub actor: crate::audit::Actor,
+    /// The person it belongs to (`None`: the site's, made on the server's command line).
+    pub owner: Option<UserId>,
+    /// That person's address, as the listing shows it.
+    pub owner_email: Option<String>,
 }
 
 impl fmt::Debug for NewApiKey {
@@ -76,24 +80,6 @@ pub struct ApiKeyRecord {
     /// Last used for the API or a dashboard sign-in (kept to the minute).
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
-}
-
-/// A dashboard session as the server keeps it: ended by sign-out, by its key's revocation, or
-/// by time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionRecord {
-    pub id: i64,
-    pub key_id: KeyId,
-    pub site_id: SiteId,
-    pub role: Role,
-    pub expires_at: Timestamp,
-    pub ended_at: Option<Timestamp>,
-    pub key_revoked_at: Option<Timestamp>,
-}
-
-impl SessionRecord {
-    /// Signed in, not signed out, its key not revoked, not expired at `now`.
-    pub fn is_live(&self, now: Timestamp) -> bool {
-        self.ended_at.is_none() && self.key_revoked_at.is_none() && now <= self.expires_at
-    }
+    /// The address of the person it belongs to; `None`: the site's.
+    pub owner: Option<String>,
 }

@@ -9,11 +9,12 @@ mod answers;
 mod customers;
 mod facts;
 mod integrations;
+mod people;
 mod removal;
 mod reports;
 mod verification;
 
-pub use access::{ApiKeyRecord, NewApiKey, Role, SessionRecord};
+pub use access::{ApiKeyRecord, NewApiKey, Role};
 pub use alerts::{
     AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, NewWebhook, Rotation, WebhookRecord,
 };
@@ -26,6 +27,10 @@ pub use facts::{
 pub use integrations::{
     CallOutcome, ConversationState, DueCall, EventRecord, EventState, IntegrationCounts, NewEvent,
     NewIntegration, StoredIntegration,
+};
+pub use people::{
+    Acceptance, AcceptedAccount, InvitationRecord, MemberChange, MemberRow, MembershipRecord,
+    NewInvitation, UserRecord, UserSessionRecord,
 };
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};

@@ -136,6 +136,7 @@ access_store!(SqliteStorage, Sqlite, pool);
 customer_store!(SqliteStorage, Sqlite, pool);
 alert_store!(SqliteStorage, Sqlite, pool);
 crate::storage::integrations::integration_store!(SqliteStorage, Sqlite, pool);
+crate::storage::people::people_store!(SqliteStorage, Sqlite, pool);
 verify_store!(SqliteStorage, Sqlite, pool);
 report_store!(SqliteStorage, Sqlite, pool, REPORT);
 

@@ -6,6 +6,7 @@
 use koe_shared::Channel;
 
 use super::filters::{Filters, PageQuery, Problem};
+use super::viewer::Header;
 use crate::report::compare::Compare;
 use crate::sites::Site;
 use crate::texts::dashboard::Texts;
@@ -109,11 +110,13 @@ pub struct Frame<'a> {
     pub site_name: &'a str,
     pub tabs: Vec<TabLink<'a>>,
     /// The site's Integrations page (in the header, beside the language switch).
-    pub integrations_href: String,
+    /// The header's links, as the person's role has them.
+    pub header: &'a Header,
     /// `aria-current` of the current tab: `page`, or `true` on a page under it (an agent's).
     pub current: &'static str,
     /// The query string of this page in the other language.
-    pub other_lang_query: String,
+    /// The same page in the other language (`?` and that query).
+    pub other_lang_href: String,
     pub from: String,
     pub to: String,
     pub buckets: Vec<Choice<'a>>,
@@ -197,6 +200,7 @@ impl<'a> Frame<'a> {
     pub fn new(
         t: &'a Texts,
         site: &'a Site,
+        header: &'a Header,
         filters: &'a Filters,
         tab: Tab,
         heading: String,
@@ -225,9 +229,9 @@ impl<'a> Frame<'a> {
             heading,
             site_name: &site.name,
             tabs,
-            integrations_href: format!("{base}/integrations?lang={}", t.lang),
+            header,
             current: "page",
-            other_lang_query: filters.query_in(t.other_lang_code, page_params, &[]),
+            other_lang_href: format!("?{}", filters.query_in(t.other_lang_code, page_params, &[])),
             from: r.from.to_string(),
             to: r.to.to_string(),
             buckets,
@@ -253,7 +257,7 @@ impl<'a> Frame<'a> {
     /// `agent_page` names the agent of an agent's page (whose tabs leave the agent out).
     pub fn refused(
         t: &'a Texts,
-        site: &'a Site,
+        (site, header): (&'a Site, &'a Header),
         query: &'a PageQuery,
         tab: Tab,
         agent_page: Option<&str>,
@@ -322,6 +326,7 @@ impl<'a> Frame<'a> {
             .find(|field| problem.fields.contains(*field) && shown(field))
             .copied()
             .unwrap_or("");
+        let other_lang_query = same.finish();
         Self {
             heading: match agent_page {
                 Some(agent) => agent.to_owned(),
@@ -329,9 +334,9 @@ impl<'a> Frame<'a> {
             },
             site_name: &site.name,
             tabs,
-            integrations_href: format!("{base}/integrations?lang={}", t.lang),
+            header,
             current: if agent_page.is_some() { "true" } else { "page" },
-            other_lang_query: same.finish(),
+            other_lang_href: format!("?{other_lang_query}"),
             from: from.to_owned(),
             to: to.to_owned(),
             buckets: choices_keeping(

@@ -1,9 +1,12 @@
-//! The managers' dashboard (`/dashboard`): sign in with an API key, then five server-rendered
-//! pages per site — Overview, Agents (with a page per agent), Channels, Comments, Service —
-//! whose filters live in the URL, and CSV downloads. No JavaScript; a CSP that forbids inline
+//! The managers' dashboard (`/dashboard`): people sign in with their address and password, then
+//! five server-rendered report pages per site — Overview, Agents (with a page per agent),
+//! Channels, Comments, Service — whose filters live in the URL, and CSV downloads; an agent's
+//! own page; People, the audit trail and Integrations for the roles that reach them; the
+//! account page (sessions); the one-time links' page. What each role reaches is `viewer.rs`. No JavaScript; a CSP that forbids inline
 //! script and style; a session cookie that is HttpOnly, SameSite=Strict and Secure over TLS;
 //! POSTs only from the dashboard's own origin.
 
+mod account;
 mod chart;
 mod downloads;
 mod filters;
@@ -14,6 +17,8 @@ mod refused;
 mod sign_in;
 mod sparkline;
 mod view;
+mod viewer;
+mod welcome;
 
 use std::sync::Arc;
 
@@ -23,14 +28,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use self::filters::{Filters, PageQuery, Problem};
-use self::pages::{agent, agents, channels, comments, integrations, overview, service};
-use crate::access;
+use self::pages::{
+    agent, agents, audit, channels, comments, integrations, me, overview, people, service,
+};
+use self::viewer::{Header, Viewer};
 use crate::clock;
 use crate::sites::Site;
 use crate::storage::{Storage, StorageError};
 use crate::templates::render;
 use crate::texts::dashboard::{self as texts, Texts};
-use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -60,6 +66,17 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route("", web::get().to(index::<S>))
         .route("/sign-in", web::post().to(sign_in::sign_in::<S>))
         .route("/sign-out", web::post().to(sign_in::sign_out::<S>))
+        .route("/welcome/{token}", web::get().to(welcome::page::<S>))
+        .route("/welcome/{token}", web::post().to(welcome::submit::<S>))
+        .route("/account", web::get().to(account::page::<S>))
+        .route(
+            "/account/sessions/{id}/end",
+            web::post().to(account::end_one::<S>),
+        )
+        .route(
+            "/account/sign-out-everywhere",
+            web::post().to(account::end_all::<S>),
+        )
         .route("/static/dashboard.css", web::get().to(stylesheet))
         .route("/sites/{site}", web::get().to(overview::page::<S>))
         .route("/sites/{site}/agents", web::get().to(agents::page::<S>))
@@ -73,6 +90,25 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route(
             "/sites/{site}/integrations",
             web::get().to(integrations::page::<S>),
+        )
+        .route("/sites/{site}/me", web::get().to(me::page::<S>))
+        .route("/sites/{site}/audit", web::get().to(audit::page::<S>))
+        .route("/sites/{site}/people", web::get().to(people::page::<S>))
+        .route(
+            "/sites/{site}/people/invite",
+            web::post().to(people::invite::<S>),
+        )
+        .route(
+            "/sites/{site}/people/{user}/role",
+            web::post().to(people::change::<S>),
+        )
+        .route(
+            "/sites/{site}/people/{user}/remove",
+            web::post().to(people::remove::<S>),
+        )
+        .route(
+            "/sites/{site}/people/invitations/{id}/withdraw",
+            web::post().to(people::withdraw::<S>),
         )
         .route(
             "/sites/{site}/scores.csv",
@@ -113,23 +149,6 @@ fn now_secs() -> i64 {
     clock::now_ms() / 1000
 }
 
-/// The request's session: its cookie intact, and the stored session live — not signed out,
-/// its key not revoked, not expired.
-async fn session<S: Storage>(
-    state: &AppState<S>,
-    req: &HttpRequest,
-) -> Result<Option<Session>, StorageError> {
-    let Some(sealed) = req
-        .cookie(COOKIE)
-        .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
-    else {
-        return Ok(None);
-    };
-    let live =
-        access::session_is_live(&state.storage, sealed.id, sealed.key_id, sealed.site_id).await?;
-    Ok(live.then_some(sealed))
-}
-
 /// A POST from another origin is refused (with SameSite=Strict, the second lock on CSRF).
 fn same_origin<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
     let Some(origin) = req
@@ -154,21 +173,12 @@ fn failed(error: StorageError) -> HttpResponse {
     HttpResponse::build(status).body("the dashboard cannot reach its data right now")
 }
 
-async fn site_of_session<S: Storage>(
-    state: &AppState<S>,
-    session: &Session,
-) -> Result<Option<Arc<Site>>, StorageError> {
-    state
-        .sites
-        .find_by_id(&state.storage, session.site_id)
-        .await
-}
-
 #[derive(Debug, Deserialize)]
 struct LangQuery {
     lang: Option<String>,
 }
 
+/// Signed out: the sign-in page. Signed in: the person's one site, or the list of their sites.
 #[tracing::instrument(name = "dashboard::index", skip_all)]
 async fn index<S: Storage>(
     req: HttpRequest,
@@ -176,26 +186,43 @@ async fn index<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
     let t = texts(&req, query.lang.as_deref());
-    let session = match session(&state, &req).await {
-        Ok(session) => session,
+    let (_, user) = match viewer::signed_in(&state, &req).await {
+        Ok(Some(signed_in)) => signed_in,
+        Ok(None) => return html(StatusCode::OK, view::sign_in(t, None)),
         Err(error) => return failed(error),
     };
-    if let Some(session) = session {
-        match site_of_session(&state, &session).await {
-            Ok(Some(site)) => {
-                return redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
+    let mut sites = Vec::new();
+    match crate::people::members::grants_of(&state.storage, user.id).await {
+        Ok(grants) => {
+            for (site_id, grant) in grants {
+                match state.sites.find_by_id(&state.storage, site_id).await {
+                    Ok(Some(site)) => sites.push((site, grant.role())),
+                    Ok(None) => {}
+                    Err(error) => return failed(error),
+                }
             }
-            Ok(None) => {}
-            Err(error) => return failed(error),
         }
+        Err(error) => return failed(error),
     }
-    html(StatusCode::OK, view::sign_in(t, false))
+    if let [(site, role)] = sites.as_slice() {
+        return redirect(&format!(
+            "{}?lang={}",
+            viewer::start_page(site, *role),
+            t.lang
+        ));
+    }
+    html(StatusCode::OK, view::sites(t, &user.email, &sites))
 }
 
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
         .body(include_str!("dashboard.css"))
+}
+
+/// A page the person's role does not reach (or a report outside their teams): 403, saying so.
+fn forbidden(t: &Texts) -> HttpResponse {
+    html(StatusCode::FORBIDDEN, view::problem(t, t.pages.forbidden))
 }
 
 /// A page saying what was wrong with a request that has no page of its own to say it in (a
@@ -205,10 +232,12 @@ fn bad_request(t: &Texts, message: &str) -> HttpResponse {
     html(StatusCode::BAD_REQUEST, view::problem(t, message))
 }
 
-/// The start of every signed-in page, as an extractor: the site the session may see (a page of
-/// another site is not found; without a session the browser goes to sign in), the texts to
-/// answer in, and the filters the URL asks for (or, inside the page's frame, what is wrong
-/// with them: `refused.rs`).
+/// The start of every signed-in page, as an extractor: the person signed in and their role on
+/// the site in the path (a site they hold no role on is not found; without a session the
+/// browser goes to sign in), whether that role reaches the page (403 otherwise:
+/// `viewer::need_of`), the texts to answer in, and the filters the URL asks for, narrowed to
+/// what the person may see (a team lead's teams, an agent's own answers; a filter outside them
+/// is refused) — or, inside the page's frame, what is wrong with them: `refused.rs`.
 #[derive(Debug)]
 pub struct SignedIn<S> {
     pub site: Arc<Site>,
@@ -216,6 +245,10 @@ pub struct SignedIn<S> {
     pub filters: Filters,
     /// The URL's parameters as given (a page's own, beyond the shared filters).
     pub query: PageQuery,
+    /// Who is looking, with their role on the site.
+    pub viewer: Viewer,
+    /// The header's links for that role.
+    pub header: Header,
     storage: std::marker::PhantomData<S>,
 }
 
@@ -238,17 +271,31 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                 .ok()
                 .and_then(|q| q.into_inner().lang);
             let t = texts(&req, lang.as_deref());
-            let Some(session) = session(&state, &req)
+            let Some((session, user)) = viewer::signed_in(&state, &req)
                 .await
                 .map_err(|e| instead(failed(e)))?
             else {
                 return Err(instead(redirect("/dashboard")).into());
             };
-            let site = match site_of_session(&state, &session).await {
-                Ok(Some(site)) if site.key.as_str() == key => site,
-                Ok(_) => return Err(instead(HttpResponse::NotFound().body("not found")).into()),
+            let not_found = || instead(HttpResponse::NotFound().body("not found"));
+            let site = match koe_shared::SiteKey::try_from(key.to_owned()) {
+                Ok(site_key) => state.sites.find(&state.storage, &site_key).await,
+                Err(_) => Ok(None),
+            };
+            let site = match site {
+                Ok(Some(site)) => site,
+                Ok(None) => return Err(not_found().into()),
                 Err(error) => return Err(instead(failed(error)).into()),
             };
+            let viewer = match Viewer::of(&state, session, user, &site).await {
+                Ok(Some(viewer)) => viewer,
+                Ok(None) => return Err(not_found().into()),
+                Err(error) => return Err(instead(failed(error)).into()),
+            };
+            if !viewer.may(viewer::need_of(req.path())) {
+                return Err(instead(forbidden(t)).into());
+            }
+            let header = viewer.header(t, &site);
             // From here on the manager is signed in: what is wrong with the URL is said inside
             // the page's frame, with the filters that are fine kept and a way back.
             let (tab, agent_page) = refused::place_of(&req);
@@ -256,6 +303,7 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                 instead(refused::page(
                     t,
                     &site,
+                    &header,
                     query,
                     tab,
                     agent_page.as_deref(),
@@ -272,15 +320,23 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                     return Err(refuse(&PageQuery::default(), problem).into());
                 }
             };
-            let filters = match Filters::parse(site.today(), &query, t.lang) {
+            let mut filters = match Filters::parse(site.today(), &query, t.lang) {
                 Ok(filters) => filters,
                 Err(error) => return Err(refuse(&query, Problem::from(&error)).into()),
             };
+            // Every report a page loads starts from these filters: narrowed here, once.
+            let report = &mut filters.report;
+            if let Err(outside) = viewer.scope().narrow(&mut report.team, &mut report.agent) {
+                tracing::info!(reason = %outside, "a report outside the person's scope refused");
+                return Err(instead(forbidden(t)).into());
+            }
             Ok(Self {
                 site,
                 t,
                 filters,
                 query,
+                viewer,
+                header,
                 storage: std::marker::PhantomData,
             })
         })

@@ -12,6 +12,7 @@ use koe_shared::AgentId;
 use super::filters::{PageQuery, Problem};
 use super::frame::{Frame, Tab};
 use super::html;
+use super::viewer::Header;
 use crate::sites::Site;
 use crate::templates::render;
 use crate::texts::dashboard::Texts;
@@ -112,6 +113,7 @@ pub fn place_of(req: &HttpRequest) -> (Tab, Option<String>) {
 pub fn page(
     t: &Texts,
     site: &Site,
+    header: &Header,
     query: &PageQuery,
     tab: Tab,
     agent_page: Option<&str>,
@@ -129,7 +131,7 @@ pub fn page(
         })
         .collect();
     let params: Vec<(&str, &str)> = own.iter().map(|f| (f.name, f.value)).collect();
-    let frame = Frame::refused(t, site, query, tab, agent_page, &params, problem);
+    let frame = Frame::refused(t, (site, header), query, tab, agent_page, &params, problem);
     html(
         StatusCode::BAD_REQUEST,
         render(&RefusedPage { t, frame, own }),

@@ -1,21 +1,24 @@
-//! Signing in with an API key (a session stored on the server, its cookie HttpOnly,
-//! SameSite=Strict, Secure over https) and signing out (the stored session ends, so a copy of
-//! the cookie stops working). Both refuse posts from another origin.
+//! Signing in with an address and a password (a session stored on the server, its cookie
+//! HttpOnly, SameSite=Strict, Secure over https) and signing out (the stored session ends, so
+//! a copy of the cookie stops working). Both refuse posts from another origin. A refused
+//! sign-in answers 401 and counts among the address's refusals (`web/rate_limit.rs`); an
+//! account with too many failures waits (`people::throttle`) and is told so (429).
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{failed, html, now_secs, redirect, same_origin, texts, view};
-use crate::access;
+use super::{failed, html, redirect, same_origin, texts, view, viewer};
+use crate::people::accounts::{self, SESSION_LIFE, SignInError, Started};
 use crate::storage::Storage;
-use crate::web::session::{COOKIE, LIFETIME_SECS, Session};
+use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub(super) struct SignInForm {
-    api_key: String,
+    email: String,
+    password: String,
     lang: Option<String>,
 }
 
@@ -27,43 +30,59 @@ pub(super) async fn sign_in<S: Storage>(
 ) -> HttpResponse {
     let t = texts(&req, form.lang.as_deref());
     if !same_origin(&state, &req) {
-        return html(StatusCode::FORBIDDEN, view::sign_in(t, true));
+        return html(
+            StatusCode::FORBIDDEN,
+            view::sign_in(t, Some(t.people.refused)),
+        );
     }
-    let record = match access::key_presented(&state.storage, &form.api_key).await {
-        // A write key is a backend's, for sending facts: it reads nothing, here either.
-        Ok(Some(record)) if record.role.allows(crate::storage::Role::Read) => record,
-        Ok(_) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
-        Err(error) => return failed(error),
-    };
-    let site = match state.sites.find_by_id(&state.storage, record.site_id).await {
-        Ok(Some(site)) => site,
-        Ok(None) => return html(StatusCode::UNAUTHORIZED, view::sign_in(t, true)),
-        Err(error) => return failed(error),
-    };
-    access::note_use(&state.storage, &record).await;
-    let expires_at = now_secs() + LIFETIME_SECS;
-    let expires = jiff::Timestamp::from_second(expires_at).unwrap_or(jiff::Timestamp::MAX);
-    let id = match access::start_session(&state.storage, &record, expires).await {
-        Ok(id) => id,
-        Err(error) => return failed(error),
-    };
+    let client = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match accounts::sign_in(&state.storage, &form.email, &form.password, client).await {
+        Ok(started) => {
+            let mut response = redirect(&format!("/dashboard?lang={}", t.lang));
+            let _ = response.add_cookie(&session_cookie(&state, &req, &started));
+            response
+        }
+        Err(SignInError::Refused) => html(
+            StatusCode::UNAUTHORIZED,
+            view::sign_in(t, Some(t.people.refused)),
+        ),
+        Err(SignInError::Slowed(until)) => {
+            let wait = until.as_second() - crate::clock::now().as_second();
+            let mut page = html(
+                StatusCode::TOO_MANY_REQUESTS,
+                view::sign_in(t, Some(t.people.slowed)),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&wait.max(1).to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            page
+        }
+        Err(SignInError::Storage(error)) => failed(error),
+    }
+}
+
+/// The cookie of a session just started.
+pub(super) fn session_cookie<S>(
+    state: &AppState<S>,
+    req: &HttpRequest,
+    started: &Started,
+) -> Cookie<'static> {
     let session = Session {
-        id,
-        site_id: record.site_id,
-        key_id: record.id,
-        role: record.role,
-        expires_at,
+        id: started.session_id,
+        user_id: started.user.id,
+        expires_at: started.expires_at.as_second(),
     };
-    let cookie = Cookie::build(COOKIE, state.session_key.seal(&session))
+    Cookie::build(COOKIE, state.session_key.seal(&session))
         .path("/dashboard")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(secure_cookies(&state, &req))
-        .max_age(CookieDuration::seconds(LIFETIME_SECS))
-        .finish();
-    let mut response = redirect(&format!("/dashboard/sites/{}?lang={}", site.key, t.lang));
-    let _ = response.add_cookie(&cookie);
-    response
+        .secure(secure_cookies(state, req))
+        .max_age(CookieDuration::seconds(SESSION_LIFE.as_secs()))
+        .finish()
 }
 
 /// Whether the session cookie is `Secure`: always when Koe is published over https
@@ -86,13 +105,20 @@ pub(super) async fn sign_out<S: Storage>(
     if !same_origin(&state, &req) {
         return HttpResponse::Forbidden().finish();
     }
-    if let Some(session) = req
-        .cookie(COOKIE)
-        .and_then(|cookie| state.session_key.open(cookie.value(), now_secs()))
-        && let Err(error) = access::end_session(&state.storage, session.id).await
-    {
-        return failed(error);
+    match viewer::signed_in(&state, &req).await {
+        Ok(Some((session, user))) => {
+            if let Err(error) = accounts::end_session(&state.storage, user.id, session.id).await {
+                return failed(error);
+            }
+        }
+        Ok(None) => {}
+        Err(error) => return failed(error),
     }
+    signed_out()
+}
+
+/// Back to the sign-in page, the cookie gone.
+pub(super) fn signed_out() -> HttpResponse {
     let mut gone = Cookie::build(COOKIE, "")
         .path("/dashboard")
         .http_only(true)

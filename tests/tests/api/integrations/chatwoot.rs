@@ -3,6 +3,7 @@
 //! does nothing, a reopen is counted.
 
 use hmac::{Hmac, Mac};
+use koe_collector::people::SiteRole;
 use koe_tests::{TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -228,7 +229,7 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
     let platform = koe_tests::platform::Platform::start().await;
     // A revoked token: Chatwoot answers 401, and retrying would not change that.
     platform.answer_with(&[401]);
-    let (admin, read) = keys(&app).await;
+    let (admin, _) = keys(&app).await;
     let added = connect(
         &app,
         &admin,
@@ -274,7 +275,7 @@ async fn a_message_refused_for_good_is_a_dead_letter_the_owner_retries<S: TestBa
         "no webhook secret: the address alone proves the sender, and the owner is told"
     );
     // The dashboard's Integrations page shows it too, in both languages, to a read session.
-    let cookie = app.dashboard_session(&read).await;
+    let cookie = app.dashboard_session(SiteRole::Admin).await;
     for (lang, words) in [
         ("en", ["Chatwoot #", "Calls given up"]),
         ("ja", ["Chatwoot #", "送信を断念したメッセージ"]),

@@ -228,14 +228,14 @@ async fn write_keys_send_facts_and_read_nothing<S: TestBackend>() {
     let response = app
         .client
         .post(app.url("/dashboard/sign-in"))
-        .form(&[("api_key", write.as_str())])
+        .form(&[("email", write.as_str()), ("password", write.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(
         response.status(),
         401,
-        "a write key does not open the dashboard"
+        "a key does not open the dashboard: people sign in"
     );
     let (status, body) = put(
         &app,

@@ -10,6 +10,7 @@ use super::super::filters::{Filters, Problem};
 use super::super::frame::{Frame, Tab};
 use super::super::insights::{self, Card, GroupRow, ReasonRow};
 use super::super::refused;
+use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::comments::{CommentItem, comment_items};
 use super::trend_charts;
@@ -59,12 +60,20 @@ pub async fn page<S: Storage>(
         Ok(agent) => agent,
         Err(error) => {
             let problem = Problem::new(error.to_string(), Vec::new());
-            return refused::page(t, site, &page.query, Tab::Agents, None, problem);
+            return refused::page(
+                t,
+                site,
+                &page.header,
+                &page.query,
+                Tab::Agents,
+                None,
+                problem,
+            );
         }
     };
     let mut of_agent = filters.clone();
     of_agent.report.agent = Some(agent);
-    render(&state, t, site, &of_agent, filters)
+    render(&state, t, site, &page.header, &of_agent, filters)
         .await
         .unwrap_or_else(|r| r)
 }
@@ -74,6 +83,7 @@ async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
+    header: &Header,
     filters: &Filters,
     links: &Filters,
 ) -> Answer {
@@ -121,7 +131,7 @@ async fn render<S: Storage>(
         site.key,
         links.query(&[], &[])
     );
-    let mut frame = Frame::new(t, site, links, Tab::Agents, agent.to_owned(), &[]);
+    let mut frame = Frame::new(t, site, header, links, Tab::Agents, agent.to_owned(), &[]);
     // The Agents tab is where this page belongs, not this page itself.
     frame.current = "true";
     frame.clear_href = super::agents::agent_href(site, links, agent)

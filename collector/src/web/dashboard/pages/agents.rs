@@ -8,6 +8,7 @@ use askama::Template;
 use super::super::filters::Filters;
 use super::super::frame::{Frame, Tab};
 use super::super::insights::{self, StandingRow};
+use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use crate::report::{self, Bucket, GroupBy, ReportQuery};
 use crate::sites::Site;
@@ -30,7 +31,9 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
     let SignedIn {
         site, t, filters, ..
     } = &page;
-    render(&state, t, site, filters).await.unwrap_or_else(|r| r)
+    render(&state, t, site, &page.header, filters)
+        .await
+        .unwrap_or_else(|r| r)
 }
 
 /// The link to an agent's page, keeping the filters (but the agent, which the path names).
@@ -48,6 +51,7 @@ async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
+    header: &Header,
     filters: &Filters,
 ) -> Answer {
     // Every agent is ranked: the agent filter, if the URL has one, does not narrow the table.
@@ -68,7 +72,15 @@ async fn render<S: Storage>(
     .map_err(failed)?;
     let page = AgentsPage {
         t,
-        frame: Frame::new(t, site, filters, Tab::Agents, t.pages.tabs[1].into(), &[]),
+        frame: Frame::new(
+            t,
+            site,
+            header,
+            filters,
+            Tab::Agents,
+            t.pages.tabs[1].into(),
+            &[],
+        ),
         agent_ignored: filters.report.agent.is_some(),
         standings: insights::standings(t, &standings, &compared, |agent| {
             agent_href(site, filters, agent)

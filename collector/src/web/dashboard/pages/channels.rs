@@ -8,6 +8,7 @@ use askama::Template;
 use super::super::filters::Filters;
 use super::super::frame::{Frame, Tab};
 use super::super::insights::{self, Cell, GroupRow, ReasonRow, cell};
+use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use crate::report::reasons::{self, ReasonsError};
 use crate::report::{self, Bucket, GroupBy, Report, ReportQuery, ReportRow};
@@ -64,7 +65,7 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
         .as_deref()
         .filter(|s| SORTABLE.contains(s))
         .unwrap_or("n");
-    render(&state, t, site, filters, sort)
+    render(&state, t, site, &page.header, filters, sort)
         .await
         .unwrap_or_else(|r| r)
 }
@@ -111,6 +112,7 @@ async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
+    header: &Header,
     filters: &Filters,
     sort: &str,
 ) -> Answer {
@@ -164,6 +166,7 @@ async fn render<S: Storage>(
         frame: Frame::new(
             t,
             site,
+            header,
             filters,
             Tab::Channels,
             t.pages.tabs[2].into(),

@@ -10,6 +10,7 @@ use askama::Template;
 use super::super::filters::{Filters, PageQuery, Problem};
 use super::super::frame::{Choice, Frame, Tab};
 use super::super::refused;
+use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use crate::report::reasons;
 use crate::responses::list::{self, ListedResponse, RawResponseQuery, ResponseQuery};
@@ -152,7 +153,7 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
     let SignedIn {
         site, t, filters, ..
     } = &page;
-    render(&state, t, site, filters, &page.query)
+    render(&state, t, site, &page.header, filters, &page.query)
         .await
         .unwrap_or_else(|r| r)
 }
@@ -161,11 +162,21 @@ async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
+    header: &Header,
     filters: &Filters,
     query: &PageQuery,
 ) -> Answer {
-    let listed = feed_query(filters, query, None)
-        .map_err(|e| refused::page(t, site, query, Tab::Comments, None, Problem::from(&e)))?;
+    let listed = feed_query(filters, query, None).map_err(|e| {
+        refused::page(
+            t,
+            site,
+            header,
+            query,
+            Tab::Comments,
+            None,
+            Problem::from(&e),
+        )
+    })?;
     // Reasons are offered from those given in the range (unhappy answers' reasons; with a
     // team filter, whatever the URL names).
     let known = async {
@@ -210,6 +221,7 @@ async fn render<S: Storage>(
         frame: Frame::new(
             t,
             site,
+            header,
             filters,
             Tab::Comments,
             p.tabs[3].into(),

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::super::frame::{TabLink, tab_links};
+use super::super::viewer::Header;
 use super::super::{SignedIn, failed, html_ok};
 use koe_shared::{Channel, InteractionId, Locale};
 
@@ -59,6 +60,7 @@ struct Card {
 struct IntegrationsPage<'a> {
     t: &'a Texts,
     site_name: &'a str,
+    header: &'a Header,
     tabs: Vec<TabLink<'a>>,
     other_lang_href: String,
     rows: Vec<Row>,
@@ -164,6 +166,7 @@ pub async fn page<S: Storage>(
     html_ok(&IntegrationsPage {
         t,
         site_name: &site.name,
+        header: &page.header,
         tabs: tab_links(t, &base, &format!("lang={}", t.lang), None),
         other_lang_href: format!("{base}/integrations?lang={}", t.other_lang_code),
         rows,

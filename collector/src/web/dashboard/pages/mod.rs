@@ -1,13 +1,17 @@
 //! The signed-in pages, one file each: Overview, Agents (and an agent's page), Channels,
-//! Comments, Service, and the Integrations page (linked from the header). Each handler takes the signed-in site and its filters (`SignedIn`), calls
+//! Comments, Service; the Integrations, People and audit pages (linked from the header, for the
+//! roles that reach them); an agent's own page. Each handler takes the signed-in site and its filters (`SignedIn`), calls
 //! the domain services and hands the template what to show; `frame.rs` draws what is around it.
 
 pub mod agent;
 pub mod agents;
+pub mod audit;
 pub mod channels;
 pub mod comments;
 pub mod integrations;
+pub mod me;
 pub mod overview;
+pub mod people;
 pub mod service;
 
 use koe_shared::metrics::Estimate;

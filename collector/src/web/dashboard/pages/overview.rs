@@ -9,6 +9,7 @@ use super::super::chart::TrendChart;
 use super::super::filters::Filters;
 use super::super::frame::{Frame, Tab};
 use super::super::insights::{self, Card};
+use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::comments::{CommentItem, comment_items};
 use super::trend_charts;
@@ -42,13 +43,16 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
     let SignedIn {
         site, t, filters, ..
     } = &page;
-    render(&state, t, site, filters).await.unwrap_or_else(|r| r)
+    render(&state, t, site, &page.header, filters)
+        .await
+        .unwrap_or_else(|r| r)
 }
 
 async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
+    header: &Header,
     filters: &Filters,
 ) -> Answer {
     let whole = ReportQuery {
@@ -88,7 +92,15 @@ async fn render<S: Storage>(
         .unwrap_or_default();
     let page = OverviewPage {
         t,
-        frame: Frame::new(t, site, filters, Tab::Overview, t.pages.tabs[0].into(), &[]),
+        frame: Frame::new(
+            t,
+            site,
+            header,
+            filters,
+            Tab::Overview,
+            t.pages.tabs[0].into(),
+            &[],
+        ),
         compared_with,
         cards: insights::cards(t, &whole),
         charts: trend_charts(t, &trend, true),

@@ -20,6 +20,7 @@ use super::super::frame::{Frame, Tab};
 use super::super::insights::{Cell, cell};
 use super::super::refused;
 use super::super::sparkline::{Scale, Sparkline};
+use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::points;
 use crate::facts::settings::duration;
@@ -131,10 +132,18 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
     let trend = match ServiceQuery::parse(&report_parameters(query), &topic, site.today()) {
         Ok(trend) => trend,
         Err(error) => {
-            return refused::page(t, site, query, Tab::Service, None, Problem::from(&error));
+            return refused::page(
+                t,
+                site,
+                &page.header,
+                query,
+                Tab::Service,
+                None,
+                Problem::from(&error),
+            );
         }
     };
-    render(&state, t, site, filters, &trend)
+    render(&state, t, site, &page.header, filters, &trend)
         .await
         .unwrap_or_else(|r| r)
 }
@@ -144,6 +153,7 @@ async fn render<S: Storage>(
     state: &AppState<S>,
     t: &'static Texts,
     site: &Site,
+    header: &Header,
     filters: &Filters,
     trend: &ServiceQuery,
 ) -> Answer {
@@ -199,7 +209,15 @@ async fn render<S: Storage>(
     let page = ServicePage {
         t,
         s,
-        frame: Frame::new(t, site, filters, Tab::Service, t.pages.tabs[4].into(), &own),
+        frame: Frame::new(
+            t,
+            site,
+            header,
+            filters,
+            Tab::Service,
+            t.pages.tabs[4].into(),
+            &own,
+        ),
         topic,
         cards: figures.cards(),
         drivers_note: unnarrowed.of(&[Filter::Agent, Filter::Topic]),

@@ -1,0 +1,67 @@
+-- People instead of shared keys: accounts signed in with an email address and a password,
+-- their roles on each site, one-time invitations (and password resets, and the first
+-- owner's link) kept only as digests, and the sessions each person holds. The dashboard no
+-- longer signs in with an API key, so the key sessions go.
+
+DROP TABLE dashboard_sessions;
+
+CREATE TABLE users (
+    id                   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- Normalised: Unicode NFKC, lower case, trimmed; one person is one account.
+    email                TEXT NOT NULL UNIQUE,
+    name                 TEXT NOT NULL,
+    -- The argon2id PHC string.
+    password_hash        TEXT NOT NULL,
+    created_at_ms        BIGINT NOT NULL,
+    -- Failed sign-ins since the last success, and when the last one was: the next attempt
+    -- waits longer after each (`people::throttle`).
+    failed_sign_ins      BIGINT NOT NULL DEFAULT 0,
+    last_failed_at_ms    BIGINT,
+    last_sign_in_at_ms   BIGINT
+);
+
+-- A person's role on a site: owner, admin, manager, team_lead (with the teams they lead) or
+-- agent (with the agent id their answers are credited to).
+CREATE TABLE memberships (
+    user_id        BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    site_id        BIGINT NOT NULL REFERENCES sites (id),
+    role           TEXT NOT NULL,
+    agent          TEXT,
+    teams          TEXT NOT NULL DEFAULT '',   -- team ids, comma-separated
+    created_at_ms  BIGINT NOT NULL,
+    PRIMARY KEY (user_id, site_id)
+);
+CREATE INDEX memberships_by_site ON memberships (site_id);
+
+-- One-time links: an invitation to a site, a password reset, the first owner's account.
+-- Only the SHA-256 of the link's token is kept; used once, then `used_at_ms` is set.
+CREATE TABLE invitations (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    digest         BYTEA NOT NULL UNIQUE,
+    purpose        TEXT NOT NULL,              -- invite, reset, first_owner
+    email          TEXT NOT NULL DEFAULT '',   -- normalised; empty for first_owner
+    site_id        BIGINT REFERENCES sites (id),
+    role           TEXT,
+    agent          TEXT,
+    teams          TEXT NOT NULL DEFAULT '',
+    created_by     TEXT NOT NULL,
+    created_at_ms  BIGINT NOT NULL,
+    expires_at_ms  BIGINT NOT NULL,
+    used_at_ms     BIGINT
+);
+CREATE INDEX invitations_by_site ON invitations (site_id);
+
+-- A person's dashboard sessions: listed, and ended one by one or all at once.
+CREATE TABLE user_sessions (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id        BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at_ms  BIGINT NOT NULL,
+    expires_at_ms  BIGINT NOT NULL,
+    last_seen_at_ms BIGINT NOT NULL,
+    ended_at_ms    BIGINT,
+    client         TEXT NOT NULL DEFAULT ''   -- the browser's User-Agent, cut to 120 characters
+);
+CREATE INDEX user_sessions_by_user ON user_sessions (user_id);
+
+-- An API key may belong to a person (who made it) rather than the site alone.
+ALTER TABLE api_keys ADD COLUMN owner_user_id BIGINT REFERENCES users (id);

@@ -1,0 +1,555 @@
+//! Accounts: one-time links (an invitation to a site, a password reset, the first owner's
+//! link), using one, signing in (slowed after failures) and the sessions a person holds. The
+//! dashboard's pages and `koe user` call these; the cookie and the forms stay in `web/`.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::password::{self, Password, PasswordProblem};
+use super::{Email, EmailError, Grant, throttle};
+use crate::audit::{Actor, AuditAction, AuditEntry};
+use crate::clock;
+use crate::ids::{SiteId, UserId};
+use crate::secrets;
+use crate::sites::Site;
+use crate::storage::{
+    Acceptance, AcceptedAccount, AccessStore, InvitationRecord, NewInvitation, PeopleStore,
+    SiteStore, StorageError, UserRecord,
+};
+
+/// How long an invitation can be used.
+pub const INVITATION_LIFE: SignedDuration = SignedDuration::from_hours(7 * 24);
+/// How long a password reset link can be used.
+pub const RESET_LIFE: SignedDuration = SignedDuration::from_hours(24);
+/// How long the first owner's link can be used (a new start prints a new one).
+pub const FIRST_OWNER_LIFE: SignedDuration = SignedDuration::from_hours(24);
+/// How long a sign-in lasts.
+pub const SESSION_LIFE: SignedDuration = SignedDuration::from_hours(12);
+/// The longest name kept.
+pub const NAME_MAX: usize = 80;
+/// How often a session's last use is written.
+const SEEN_RESOLUTION_MS: i64 = 60_000;
+
+/// A one-time link's secret and until when it works. Only its digest is stored; the caller
+/// hands the link over (prints it, shows it once, mails it).
+#[derive(Clone)]
+pub struct OneTimeLink {
+    pub token: String,
+    pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for OneTimeLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OneTimeLink")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OneTimeLink {
+    /// The page that uses it, under the collector's address `base`.
+    pub fn url(&self, base: &str) -> String {
+        format!(
+            "{}/dashboard/welcome/{}",
+            base.trim_end_matches('/'),
+            self.token
+        )
+    }
+}
+
+/// What went wrong with an account's request; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Password(#[from] PasswordProblem),
+    #[error(transparent)]
+    Grant(#[from] super::GrantError),
+    #[error("a name has at most {NAME_MAX} characters and no control characters")]
+    Name,
+    #[error("this link was used already, has expired or was withdrawn; ask for a new one")]
+    LinkUnusable,
+    #[error("the password of the account of {0} is needed to accept")]
+    WrongPassword(String),
+    #[error("no account has the address {0}")]
+    NoAccount(String),
+    #[error("an account exists already: sign in, or ask an owner for an invitation")]
+    AccountsExist,
+    #[error("wait until {0} before trying again")]
+    Slowed(Timestamp),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What a one-time link is for, as its page shows it before it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// To join a site (`site`), with a new account or the existing one of `email`.
+    Invite {
+        email: String,
+        site: SiteId,
+        role: String,
+        has_account: bool,
+    },
+    Reset {
+        email: String,
+    },
+    FirstOwner,
+}
+
+fn digest_of(token: &str) -> [u8; 32] {
+    secrets::digest(token.trim())
+}
+
+fn name_of(raw: &str) -> Result<String, AccountError> {
+    let name = raw.trim();
+    if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        return Err(AccountError::Name);
+    }
+    Ok(name.to_owned())
+}
+
+/// Invites `email` to `site` with `grant`: a link that works once, for 7 days.
+#[tracing::instrument(name = "people::invite", skip_all)]
+pub async fn invite<S: PeopleStore>(
+    storage: &S,
+    site: &Site,
+    email: &str,
+    grant: &Grant,
+    actor: &Actor,
+) -> Result<OneTimeLink, AccountError> {
+    let email = Email::parse(email)?;
+    let now = clock::now();
+    let link = new_link(now, INVITATION_LIFE);
+    let entry = AuditEntry {
+        site_id: site.id,
+        actor: actor.clone(),
+        action: AuditAction::PersonInvited,
+        detail: format!("{email} as {}", grant.describe()),
+        at: now,
+    };
+    storage
+        .create_invitation(
+            NewInvitation {
+                digest: digest_of(&link.token),
+                purpose: "invite",
+                email: email.to_string(),
+                site_id: Some(site.id),
+                role: Some(grant.role().as_str().to_owned()),
+                agent: grant.agent().map(|a| a.as_str().to_owned()),
+                teams: grant.teams_stored(),
+                created_by: actor.to_string(),
+                created_at_ms: now.as_millisecond(),
+                expires_at_ms: link.expires_at.as_millisecond(),
+            },
+            Some(entry),
+        )
+        .await?;
+    Ok(link)
+}
+
+/// A password reset link for the account of `email` (24 hours, once); using it ends the
+/// account's sessions.
+#[tracing::instrument(name = "people::reset_link", skip_all)]
+pub async fn reset_link<S: PeopleStore>(
+    storage: &S,
+    email: &str,
+    actor: &Actor,
+) -> Result<OneTimeLink, AccountError> {
+    let email = Email::parse(email)?;
+    if storage.user_by_email(email.as_str()).await?.is_none() {
+        return Err(AccountError::NoAccount(email.to_string()));
+    }
+    let now = clock::now();
+    let link = new_link(now, RESET_LIFE);
+    storage
+        .create_invitation(
+            NewInvitation {
+                digest: digest_of(&link.token),
+                purpose: "reset",
+                email: email.to_string(),
+                site_id: None,
+                role: None,
+                agent: None,
+                teams: String::new(),
+                created_by: actor.to_string(),
+                created_at_ms: now.as_millisecond(),
+                expires_at_ms: link.expires_at.as_millisecond(),
+            },
+            None,
+        )
+        .await?;
+    Ok(link)
+}
+
+/// While no account exists: a link that makes the first owner (of every site there is when it
+/// is used). `None` once anyone has an account. A new link replaces an earlier unused one.
+#[tracing::instrument(name = "people::first_owner_link", skip_all)]
+pub async fn first_owner_link<S: PeopleStore>(
+    storage: &S,
+) -> Result<Option<OneTimeLink>, StorageError> {
+    if storage.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let now = clock::now();
+    let link = new_link(now, FIRST_OWNER_LIFE);
+    storage
+        .create_invitation(
+            NewInvitation {
+                digest: digest_of(&link.token),
+                purpose: "first_owner",
+                email: String::new(),
+                site_id: None,
+                role: None,
+                agent: None,
+                teams: String::new(),
+                created_by: Actor::Cli.to_string(),
+                created_at_ms: now.as_millisecond(),
+                expires_at_ms: link.expires_at.as_millisecond(),
+            },
+            None,
+        )
+        .await?;
+    Ok(Some(link))
+}
+
+fn new_link(now: Timestamp, life: SignedDuration) -> OneTimeLink {
+    OneTimeLink {
+        token: secrets::new_invitation_token(),
+        expires_at: now.checked_add(life).unwrap_or(Timestamp::MAX),
+    }
+}
+
+/// A link that can still be used, by its token.
+async fn usable<S: PeopleStore>(
+    storage: &S,
+    token: &str,
+) -> Result<InvitationRecord, AccountError> {
+    let now = clock::now_ms();
+    storage
+        .invitation(digest_of(token))
+        .await?
+        .filter(|link| link.used_at_ms.is_none() && link.expires_at_ms > now)
+        .ok_or(AccountError::LinkUnusable)
+}
+
+/// What a link is for, if it can still be used.
+pub async fn link_purpose<S: PeopleStore>(
+    storage: &S,
+    token: &str,
+) -> Result<LinkPurpose, AccountError> {
+    let link = usable(storage, token).await?;
+    match (link.purpose.as_str(), link.site_id) {
+        ("invite", Some(site)) => Ok(LinkPurpose::Invite {
+            has_account: storage.user_by_email(&link.email).await?.is_some(),
+            email: link.email,
+            site,
+            role: link.role.unwrap_or_default(),
+        }),
+        ("reset", _) => Ok(LinkPurpose::Reset { email: link.email }),
+        ("first_owner", _) if storage.count_users().await? == 0 => Ok(LinkPurpose::FirstOwner),
+        ("first_owner", _) => Err(AccountError::AccountsExist),
+        _ => Err(AccountError::LinkUnusable),
+    }
+}
+
+/// What the link's page sends back: the first owner's address (the other links name theirs),
+/// a name for a new account, the password (new, or an existing account's own).
+#[derive(Default)]
+pub struct LinkForm<'a> {
+    pub email: Option<&'a str>,
+    pub name: &'a str,
+    pub password: &'a str,
+}
+
+impl std::fmt::Debug for LinkForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkForm")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Uses a one-time link: an invitation gives its role (to a new account with the password
+/// chosen, or to the existing account of its address once its password is given), a reset
+/// sets the new password and ends the account's sessions, the first owner's link makes the
+/// first account, owner of every site. The link works once; nothing changes when anything is
+/// refused. Gives the account.
+#[tracing::instrument(name = "people::use_link", skip_all)]
+pub async fn use_link<S: PeopleStore + SiteStore>(
+    storage: &S,
+    token: &str,
+    form: LinkForm<'_>,
+) -> Result<UserId, AccountError> {
+    let link = usable(storage, token).await?;
+    let now = clock::now();
+    let stamp = |site_id: SiteId, actor: &Actor, action: AuditAction, detail: String| AuditEntry {
+        site_id,
+        actor: actor.clone(),
+        action,
+        detail,
+        at: now,
+    };
+    let (account, grants, audit, only_if_no_account) = match (link.purpose.as_str(), link.site_id) {
+        ("invite", Some(site)) => {
+            let grant = Grant::from_stored(
+                link.role.as_deref().unwrap_or_default(),
+                link.agent.as_deref(),
+                &link.teams,
+            )?;
+            let (account, actor) = match storage.user_by_email(&link.email).await? {
+                Some(user) => {
+                    check_password(storage, &user, form.password).await?;
+                    let actor = Actor::Person(Email::parse(&user.email)?);
+                    let existing = AcceptedAccount::Existing {
+                        id: user.id,
+                        new_password_hash: None,
+                    };
+                    (existing, actor)
+                }
+                None => {
+                    let password = Password::choose(form.password, &link.email)?;
+                    let email = Email::parse(&link.email)?;
+                    let new = AcceptedAccount::New {
+                        email: email.to_string(),
+                        name: name_of(form.name)?,
+                        password_hash: password.hash(),
+                    };
+                    (new, Actor::Person(email))
+                }
+            };
+            let grants = vec![(
+                site,
+                grant.role().as_str().to_owned(),
+                grant.agent().map(|a| a.as_str().to_owned()),
+                grant.teams_stored(),
+            )];
+            let detail = format!("{} as {}", link.email, grant.describe());
+            let audit = vec![stamp(site, &actor, AuditAction::InvitationAccepted, detail)];
+            (account, grants, audit, false)
+        }
+        ("reset", _) => {
+            let user = storage
+                .user_by_email(&link.email)
+                .await?
+                .ok_or_else(|| AccountError::NoAccount(link.email.clone()))?;
+            let password = Password::choose(form.password, &link.email)?;
+            let actor = Actor::Person(Email::parse(&user.email)?);
+            let audit = storage
+                .memberships_of(user.id)
+                .await?
+                .into_iter()
+                .map(|m| stamp(m.site_id, &actor, AuditAction::PasswordReset, "used".into()))
+                .collect();
+            let account = AcceptedAccount::Existing {
+                id: user.id,
+                new_password_hash: Some(password.hash()),
+            };
+            (account, Vec::new(), audit, false)
+        }
+        ("first_owner", _) => {
+            let email = Email::parse(form.email.unwrap_or_default())?;
+            let password = Password::choose(form.password, email.as_str())?;
+            let actor = Actor::Person(email.clone());
+            let sites = storage.sites().await?;
+            let grants = sites
+                .iter()
+                .map(|s| (s.id, "owner".to_owned(), None, String::new()))
+                .collect();
+            let audit = sites
+                .iter()
+                .map(|s| {
+                    stamp(
+                        s.id,
+                        &actor,
+                        AuditAction::FirstOwnerCreated,
+                        email.to_string(),
+                    )
+                })
+                .collect();
+            let account = AcceptedAccount::New {
+                email: email.to_string(),
+                name: name_of(form.name)?,
+                password_hash: password.hash(),
+            };
+            (account, grants, audit, true)
+        }
+        _ => return Err(AccountError::LinkUnusable),
+    };
+    storage
+        .accept(Acceptance {
+            digest: digest_of(token),
+            now_ms: now.as_millisecond(),
+            account,
+            grants,
+            only_if_no_account,
+            audit,
+        })
+        .await?
+        .ok_or(AccountError::LinkUnusable)
+}
+
+/// Checks an existing account's password, slowed like a sign-in: a wrong one counts as a
+/// failed sign-in.
+async fn check_password<S: PeopleStore>(
+    storage: &S,
+    user: &UserRecord,
+    typed: &str,
+) -> Result<(), AccountError> {
+    let now = clock::now();
+    let last_failed = user.last_failed_at_ms.and_then(clock::from_ms);
+    if let Some(until) = throttle::retry_at(user.failed_sign_ins, last_failed, now) {
+        return Err(AccountError::Slowed(until));
+    }
+    if Password::typed(typed).matches(&user.password_hash) {
+        return Ok(());
+    }
+    storage
+        .note_failed_sign_in(user.id, now.as_millisecond())
+        .await?;
+    Err(AccountError::WrongPassword(user.email.clone()))
+}
+
+/// A sign-in refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// No such account, or not its password: the same answer for both.
+    #[error("the email address or the password is not right")]
+    Refused,
+    #[error("too many failed sign-ins for this account: wait until {0}")]
+    Slowed(Timestamp),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A session started.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub user: UserRecord,
+    pub session_id: i64,
+    pub expires_at: Timestamp,
+}
+
+/// Signs a person in with their address and password: a session for [`SESSION_LIFE`], the
+/// sign-in audited on each of their sites. An unknown address costs the same hashing as a wrong
+/// password and gets the same answer.
+#[tracing::instrument(name = "people::sign_in", skip_all)]
+pub async fn sign_in<S: PeopleStore>(
+    storage: &S,
+    email: &str,
+    typed: &str,
+    client: &str,
+) -> Result<Started, SignInError> {
+    let password = Password::typed(typed);
+    let user = match Email::parse(email) {
+        Ok(email) => storage.user_by_email(email.as_str()).await?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        let _ = password.matches(password::dummy_hash());
+        return Err(SignInError::Refused);
+    };
+    let now = clock::now();
+    let last_failed = user.last_failed_at_ms.and_then(clock::from_ms);
+    if let Some(until) = throttle::retry_at(user.failed_sign_ins, last_failed, now) {
+        return Err(SignInError::Slowed(until));
+    }
+    if !password.matches(&user.password_hash) {
+        storage
+            .note_failed_sign_in(user.id, now.as_millisecond())
+            .await?;
+        return Err(SignInError::Refused);
+    }
+    let expires_at = now.checked_add(SESSION_LIFE).unwrap_or(Timestamp::MAX);
+    let actor =
+        Actor::Person(Email::parse(&user.email).map_err(|e| StorageError::Corrupt(e.to_string()))?);
+    let audit = storage
+        .memberships_of(user.id)
+        .await?
+        .into_iter()
+        .map(|m| AuditEntry {
+            site_id: m.site_id,
+            actor: actor.clone(),
+            action: AuditAction::SignedIn,
+            detail: client_of(client),
+            at: now,
+        })
+        .collect();
+    let session_id = storage
+        .sign_in(
+            user.id,
+            now.as_millisecond(),
+            expires_at.as_millisecond(),
+            &client_of(client),
+            audit,
+        )
+        .await?;
+    Ok(Started {
+        user,
+        session_id,
+        expires_at,
+    })
+}
+
+/// A browser's `User-Agent` as a session list shows it: at most 120 characters.
+fn client_of(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_control()).take(120).collect()
+}
+
+/// The account behind session `id` of `user`, if the session is live (not signed out, not
+/// ended by a reset or "sign out everywhere", not expired); its last use noted once a minute.
+pub async fn session_user<S: PeopleStore>(
+    storage: &S,
+    id: i64,
+    user: UserId,
+) -> Result<Option<UserRecord>, StorageError> {
+    let now = clock::now_ms();
+    let Some(session) = storage
+        .user_session(id)
+        .await?
+        .filter(|s| s.user_id == user && s.is_live(now))
+    else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at_ms >= SEEN_RESOLUTION_MS
+        && let Err(error) = storage.touch_user_session(id, now).await
+    {
+        tracing::warn!(error = %error, "could not note a session's use");
+    }
+    storage.user_by_id(user).await
+}
+
+/// Ends one of a person's sessions (sign-out, or one they end from their list).
+pub async fn end_session<S: PeopleStore>(
+    storage: &S,
+    user: UserId,
+    id: i64,
+) -> Result<bool, StorageError> {
+    storage.end_user_session(user, id, clock::now_ms()).await
+}
+
+/// Ends every session of a person ("sign out everywhere", or an owner's `koe user sign-out`),
+/// audited on each of their sites; how many were live.
+#[tracing::instrument(name = "people::end_every_session", skip_all)]
+pub async fn end_every_session<S: PeopleStore + AccessStore>(
+    storage: &S,
+    user: &UserRecord,
+    actor: &Actor,
+) -> Result<u64, StorageError> {
+    let now = clock::now();
+    let ended = storage
+        .end_user_sessions(user.id, now.as_millisecond())
+        .await?;
+    for membership in storage.memberships_of(user.id).await? {
+        storage
+            .record_audit(AuditEntry {
+                site_id: membership.site_id,
+                actor: actor.clone(),
+                action: AuditAction::SessionsEnded,
+                detail: format!("{} ({ended} sessions)", user.email),
+                at: now,
+            })
+            .await?;
+    }
+    Ok(ended)
+}

@@ -1,0 +1,192 @@
+//! Each role against every dashboard page: what it reaches answers 200, what a wider role
+//! reaches answers 403 — checked on the server, whatever links the page draws. A team lead's
+//! reports are of their teams, an agent's of their own answers; no filter widens them.
+
+use koe_collector::people::{Need, SiteRole};
+use koe_tests::{TestApp, TestBackend, on_both_backends};
+use serde_json::json;
+
+use super::{page, post, signed_in};
+
+/// Every signed-in page of a site, with what it needs.
+const PAGES: [(&str, Need); 13] = [
+    ("", Need::Reports),
+    ("/agents", Need::Reports),
+    ("/agents/a-1", Need::Reports),
+    ("/channels", Need::Reports),
+    ("/comments", Need::Reports),
+    ("/service", Need::Reports),
+    ("/scores.csv", Need::Export),
+    ("/responses.csv", Need::Export),
+    ("/integrations", Need::Administer),
+    ("/audit", Need::Audit),
+    ("/people", Need::People),
+    ("/me", Need::OwnPage),
+    ("/people/invitations/1/withdraw", Need::People),
+];
+
+async fn each_role_reaches_its_pages_and_no_wider_ones<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = app.site.key().to_owned();
+    for role in SiteRole::ALL {
+        let cookie = signed_in(&app, &app.site, role).await;
+        for (path, need) in PAGES {
+            let url = format!("/dashboard/sites/{site}{path}");
+            let (status, body) = if path.ends_with("/withdraw") {
+                post(&app, &cookie, &url, &[]).await
+            } else {
+                page(&app, &cookie, &url).await
+            };
+            match role.may(need) {
+                // A withdrawal of an invitation that does not exist: past the role check.
+                true if path.ends_with("/withdraw") => assert_eq!(status, 404, "{role} {path}"),
+                true => assert_eq!(status, 200, "{role} reaches {path}: {body}"),
+                false => assert_eq!(status, 403, "{role} is refused {path}: {body}"),
+            }
+        }
+        // A person's session opens no API route: machines use keys.
+        let api = app
+            .client
+            .get(app.url(&format!("/api/v1/sites/{site}/scores")))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 401, "{role}: the API takes keys only");
+    }
+    // Nobody may invite through a wider role: a manager's post is refused and stores nothing.
+    let manager = signed_in(&app, &app.site, SiteRole::Manager).await;
+    let (status, _) = post(
+        &app,
+        &manager,
+        &format!("/dashboard/sites/{site}/people/invite"),
+        &[("email", "eve@example.com"), ("role", "owner")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let owner = signed_in(&app, &app.site, SiteRole::Owner).await;
+    let (_, people) = page(&app, &owner, &format!("/dashboard/sites/{site}/people")).await;
+    assert!(
+        !people.contains("eve@example.com"),
+        "no invitation was made"
+    );
+}
+
+async fn a_team_lead_sees_their_teams_and_an_agent_only_themselves<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = app.site.key().to_owned();
+    for (i, (agent, team, comment)) in [
+        ("a-1", "support", "kind-words-for-a-1"),
+        ("zed-support", "support", "words-for-zed"),
+        ("sam-sales", "sales", "words-for-sam"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = json!({
+            "site": site, "interaction": format!("chat-{i}"), "agent": agent, "team": team,
+            "channel": "chat", "csat": 2, "comment": comment,
+        });
+        assert_eq!(app.submit(&answer).await.status(), 201);
+    }
+
+    let lead = signed_in(&app, &app.site, SiteRole::TeamLead).await;
+    let base = format!("/dashboard/sites/{site}");
+    let (status, agents) = page(&app, &lead, &format!("{base}/agents")).await;
+    assert_eq!(status, 200);
+    assert!(
+        agents.contains("zed-support"),
+        "their team's agents: {agents}"
+    );
+    assert!(
+        !agents.contains("sam-sales"),
+        "no other team's agent: {agents}"
+    );
+    let (_, comments) = page(&app, &lead, &format!("{base}/comments")).await;
+    assert!(comments.contains("words-for-zed") && !comments.contains("words-for-sam"));
+    for widened in [
+        "?team=sales",
+        "/agents/sam-sales?team=sales",
+        "/comments?team=sales",
+    ] {
+        let (status, _) = page(&app, &lead, &format!("{base}{widened}")).await;
+        assert_eq!(status, 403, "a team lead asking for {widened}");
+    }
+
+    let agent = signed_in(&app, &app.site, SiteRole::Agent).await;
+    let (status, own) = page(&app, &agent, &format!("{base}/me")).await;
+    assert_eq!(status, 200, "{own}");
+    assert!(
+        own.contains("kind-words-for-a-1"),
+        "their own comment: {own}"
+    );
+    for other in ["zed-support", "sam-sales", "words-for-zed", "words-for-sam"] {
+        assert!(!own.contains(other), "an agent's page never shows {other}");
+    }
+    let (status, _) = page(&app, &agent, &format!("{base}/me?agent=zed-support")).await;
+    assert_eq!(status, 403, "an agent asking for another agent's answers");
+}
+
+async fn a_person_switches_sites_and_sees_none_they_hold_no_role_on<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let grant = koe_collector::people::Grant::new(SiteRole::Manager, None, &[]).unwrap();
+    let (email, password) = app.person(&app.site, &grant).await;
+    // The same person is invited to the second site: one account, two sites.
+    let link = koe_collector::people::accounts::invite(
+        &app.storage,
+        &app.strict_site.site,
+        &email,
+        &grant,
+        &koe_collector::audit::Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let accepted = koe_collector::people::accounts::use_link(
+        &app.storage,
+        &link.token,
+        koe_collector::people::accounts::LinkForm {
+            password: &password,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        accepted.is_ok(),
+        "an existing account accepts with its password"
+    );
+    let cookie = app.sign_in(&email, &password).await;
+    for site in [app.site.key(), app.strict_site.key()] {
+        let (status, _) = page(&app, &cookie, &format!("/dashboard/sites/{site}")).await;
+        assert_eq!(status, 200, "both sites, one sign-in");
+    }
+    let (_, index) = page(&app, &cookie, "/dashboard").await;
+    assert!(index.contains(&app.site.site.name) && index.contains(&app.strict_site.site.name));
+    // Taken off the second site, the person's next page of it is not found.
+    koe_collector::people::members::remove(
+        &app.storage,
+        &app.strict_site.site,
+        &email,
+        &koe_collector::audit::Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let (status, _) = page(
+        &app,
+        &cookie,
+        &format!("/dashboard/sites/{}", app.strict_site.key()),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+on_both_backends!(
+    each_role_reaches_its_pages_and_no_wider_ones,
+    a_team_lead_sees_their_teams_and_an_agent_only_themselves,
+    a_person_switches_sites_and_sees_none_they_hold_no_role_on,
+);
