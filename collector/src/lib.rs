@@ -30,6 +30,7 @@ pub mod import;
 pub mod integrations;
 pub mod interactions;
 pub mod links;
+pub mod mail;
 pub mod people;
 pub mod report;
 pub mod responses;

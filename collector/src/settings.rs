@@ -83,6 +83,14 @@ pub struct Settings {
     /// Let webhooks use plain `http://`; off, only `https://` (alerts carry customers'
     /// comments, which must not cross the network readable).
     pub webhook_allow_http: bool,
+    /// The SMTP server invitations and password resets are sent through:
+    /// `smtps://user:password@smtp.example.com` (TLS from the start),
+    /// `smtp://user:password@smtp.example.com:587?tls=required` (STARTTLS), or plain
+    /// `smtp://127.0.0.1:25` to a relay on this machine only. Unset: no mail is sent (links are
+    /// handed over by hand). Prints as `[redacted]`: it may hold a password.
+    pub smtp_url: Option<Secret>,
+    /// The sender of Koe's mail, e.g. `Koe <koe@example.com>`.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -118,6 +126,8 @@ impl Default for Settings {
             webhook_allow_http: false,
             redis_url: None,
             redis_key_prefix: "koe:".into(),
+            smtp_url: None,
+            mail_from: "Koe <koe@localhost>".into(),
         }
     }
 }
@@ -212,6 +222,14 @@ impl Settings {
             }
             key => Ok(key),
         }
+    }
+
+    /// The configured SMTP server, if set: an empty value means unset.
+    pub fn smtp_url(&self) -> Option<&str> {
+        self.smtp_url
+            .as_ref()
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
     }
 
     /// The configured key of integrations' credentials, if set: an empty value means unset.

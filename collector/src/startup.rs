@@ -112,6 +112,13 @@ impl Application {
                 });
                 link.url(&base)
             });
+        let mailer = match settings.smtp_url() {
+            Some(url) => Some(
+                crate::mail::Mailer::new(url, &settings.mail_from)
+                    .map_err(|e| anyhow::anyhow!("smtp_url / mail_from: {e}"))?,
+            ),
+            None => None,
+        };
         let closing = storage.clone();
         let state = web::Data::new(AppState {
             storage,
@@ -127,6 +134,7 @@ impl Application {
             customer_key,
             seal_key: seal_key.clone(),
             webhook_reach: settings.webhook_reach(),
+            mailer,
         });
         let public_url = settings
             .public_url

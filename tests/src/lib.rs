@@ -9,6 +9,7 @@
 mod app;
 mod database;
 pub mod host_page;
+pub mod mail_catcher;
 pub mod pg_cluster;
 pub mod platform;
 pub mod raw_http;

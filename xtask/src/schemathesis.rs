@@ -1,6 +1,7 @@
-//! Schemathesis, the OpenAPI tester the API tests run against a live collector
-//! (`tests/tests/api/openapi.rs`): installed once, pinned, into a Python virtual environment
-//! under `target/`, so nothing lands outside the checkout.
+//! The Python tools the API tests use, installed once, pinned, into a Python virtual
+//! environment under `target/`, so nothing lands outside the checkout: Schemathesis, the
+//! OpenAPI tester they run against a live collector (`tests/tests/api/openapi.rs`), and
+//! aiosmtpd, the SMTP server the mail tests send to (`tests/src/mail_catcher.rs`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -9,6 +10,24 @@ use crate::{step, workspace_root};
 
 /// The version the tests were written against (its CLI and `schemathesis.toml` keys).
 const VERSION: &str = "4.32.5";
+/// aiosmtpd's version (its command line and the `Mailbox` handler).
+const AIOSMTPD: &str = "1.4.6";
+
+/// What the venv holds, as its stamp says it.
+fn stamp_text() -> String {
+    format!("schemathesis=={VERSION} aiosmtpd=={AIOSMTPD}")
+}
+
+/// The `aiosmtpd` executable beside `st` (empty when `st` is: the tools are skipped).
+pub fn aiosmtpd(st: &str) -> String {
+    if let Ok(path) = std::env::var("KOE_AIOSMTPD") {
+        return path;
+    }
+    match std::path::Path::new(st).parent() {
+        Some(bin) if !st.is_empty() => display(bin.join("aiosmtpd")),
+        _ => String::new(),
+    }
+}
 
 /// The `st` executable, installing it when missing; empty (tests skipped) when Python is
 /// missing outside CI.
@@ -19,7 +38,7 @@ pub fn ensure() -> Result<String, String> {
     let venv = workspace_root().join("target/schemathesis");
     let st = venv.join("bin/st");
     let stamp = venv.join("koe-version");
-    if st.exists() && std::fs::read_to_string(&stamp).is_ok_and(|v| v.trim() == VERSION) {
+    if st.exists() && std::fs::read_to_string(&stamp).is_ok_and(|v| v.trim() == stamp_text()) {
         return Ok(display(st));
     }
     let python_works = Command::new("python3")
@@ -48,10 +67,11 @@ pub fn ensure() -> Result<String, String> {
             "--quiet",
             "--disable-pip-version-check",
             &format!("schemathesis=={VERSION}"),
+            &format!("aiosmtpd=={AIOSMTPD}"),
         ]),
-        &format!("pip install schemathesis=={VERSION}"),
+        &format!("pip install {}", stamp_text()),
     )?;
-    std::fs::write(&stamp, VERSION).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    std::fs::write(&stamp, stamp_text()).map_err(|e| format!("{}: {e}", stamp.display()))?;
     Ok(display(st))
 }
 

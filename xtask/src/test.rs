@@ -43,10 +43,11 @@ pub fn run(extra: &[String]) -> Result<(), String> {
     )?;
     // The browser tests need Chromium and ChromeDriver.
     let chromedriver = browser::find_chromedriver()?;
-    // The API tests run schemathesis against a live collector.
+    // The API tests run schemathesis against a live collector, and send mail to aiosmtpd.
     let schemathesis = schemathesis::ensure()?;
     let mut tests = cargo();
     tests.env("KOE_CHROMEDRIVER", chromedriver);
+    tests.env("KOE_AIOSMTPD", schemathesis::aiosmtpd(&schemathesis));
     tests.env("KOE_SCHEMATHESIS", schemathesis);
     tests.env("KOE_AXE", widget::axe_core(&root)?);
     tests

@@ -17,6 +17,9 @@ CREATE TABLE users (
     -- waits longer after each (`people::throttle`).
     failed_sign_ins      BIGINT NOT NULL DEFAULT 0,
     last_failed_at_ms    BIGINT,
+    -- No attempt at the password before then: set while one is being checked (so attempts at
+    -- one account never run side by side) and after a failure, for the wait it earned.
+    locked_until_ms      BIGINT,
     last_sign_in_at_ms   BIGINT
 );
 

@@ -17,6 +17,9 @@ CREATE TABLE users (
     -- waits longer after each (`people::throttle`).
     failed_sign_ins      INTEGER NOT NULL DEFAULT 0,
     last_failed_at_ms    INTEGER,
+    -- No attempt at the password before then: set while one is being checked (so attempts at
+    -- one account never run side by side) and after a failure, for the wait it earned.
+    locked_until_ms      INTEGER,
     last_sign_in_at_ms   INTEGER
 );
 

@@ -63,7 +63,7 @@ pub(super) enum StorageCommand {
     Access(super::access::AccessCommand),
     Webhook(super::webhooks::WebhookAction),
     Integration(super::integrations::IntegrationAction),
-    User(super::users::UserAction),
+    User(Box<super::users::UserAction>),
     Import(super::import::ImportCommand),
 }
 

@@ -187,7 +187,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(command) => {
             let (db, action) = command.split(&settings)?;
-            (db, StorageCommand::User(action))
+            (db, StorageCommand::User(Box::new(action)))
         }
         Command::Key(KeyCommand::Revoke { id, db }) => {
             (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))

@@ -1,6 +1,7 @@
 //! `koe user invite|list|role|remove|reset|sign-out`: people and their roles from the server's
 //! command line. An invitation or a reset prints a one-time link to hand over (stored only as
-//! a digest); every change is audited as made by `cli`.
+//! a digest) and, when `smtp_url` is set, mails it too; every change is audited as made by
+//! `cli`.
 
 use std::process::ExitCode;
 
@@ -10,7 +11,8 @@ use serde_json::json;
 
 use super::{DatabaseArg, DatabaseName, PublicUrlArg};
 use crate::audit::Actor;
-use crate::people::{Grant, GrantError, SiteRole, accounts, members};
+use crate::mail::Mailer;
+use crate::people::{Grant, GrantError, SiteRole, accounts, members, notices};
 use crate::report::table::{Column, aligned};
 use crate::settings::Settings;
 use crate::storage::Storage;
@@ -48,6 +50,9 @@ pub(super) enum UserCommand {
         email: String,
         #[command(flatten)]
         role: RoleArgs,
+        /// The language of the mail (en or ja), when smtp_url is set.
+        #[arg(long, default_value = "en", value_parser = ["en", "ja"])]
+        lang: String,
         #[command(flatten)]
         public: PublicUrlArg,
         #[command(flatten)]
@@ -94,6 +99,9 @@ pub(super) enum UserCommand {
         /// The person's email address.
         #[arg(long)]
         email: String,
+        /// The language of the mail (en or ja), when smtp_url is set.
+        #[arg(long, default_value = "en", value_parser = ["en", "ja"])]
+        lang: String,
         #[command(flatten)]
         public: PublicUrlArg,
         #[command(flatten)]
@@ -114,6 +122,8 @@ pub(super) enum UserCommand {
 pub(super) struct UserAction {
     command: UserCommand,
     base: String,
+    /// Where links are mailed, when `smtp_url` is set.
+    mailer: Option<Mailer>,
 }
 
 impl UserCommand {
@@ -134,11 +144,16 @@ impl UserCommand {
             Some(url) => super::public_url(PublicUrlArg { public_url: url }, settings)?,
             None => String::new(),
         };
+        let mailer = match settings.smtp_url() {
+            Some(url) => Some(Mailer::new(url, &settings.mail_from)?),
+            None => None,
+        };
         Ok((
             db,
             UserAction {
                 command: self,
                 base,
+                mailer,
             },
         ))
     }
@@ -159,11 +174,23 @@ impl UserAction {
                 site: key,
                 email,
                 role,
+                lang,
                 ..
             } => {
                 let site = site(key).await?;
                 let grant = role.grant()?;
                 let link = accounts::invite(storage, &site, &email, &grant, &Actor::Cli).await?;
+                if let Some(mailer) = &self.mailer {
+                    let t = texts_in(&lang);
+                    let to = crate::people::Email::parse(&email)?.to_string();
+                    let role = grant.describe();
+                    let about = (site.name.as_str(), role.as_str(), "Koe");
+                    let url = link.url(&self.base);
+                    match notices::mail_invitation(mailer, t, &to, about, &link, &url).await {
+                        Ok(()) => println!("Mailed to {to}."),
+                        Err(error) => eprintln!("koe: the invitation was not mailed: {error}"),
+                    }
+                }
                 println!(
                     "Invitation for {} as {}, until {}:",
                     email.trim(),
@@ -250,8 +277,16 @@ impl UserAction {
                 members::remove(storage, &site, &email, &Actor::Cli).await?;
                 println!("{} holds no role on {} any more.", email.trim(), site.key);
             }
-            UserCommand::Reset { email, .. } => {
+            UserCommand::Reset { email, lang, .. } => {
                 let link = accounts::reset_link(storage, &email, &Actor::Cli).await?;
+                if let Some(mailer) = &self.mailer {
+                    let to = crate::people::Email::parse(&email)?.to_string();
+                    let url = link.url(&self.base);
+                    match notices::mail_reset(mailer, texts_in(&lang), &to, &link, &url).await {
+                        Ok(()) => println!("Mailed to {to}."),
+                        Err(error) => eprintln!("koe: the reset link was not mailed: {error}"),
+                    }
+                }
                 println!(
                     "Password reset link for {}, until {}:",
                     email.trim(),
@@ -270,5 +305,13 @@ impl UserAction {
             }
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// The people texts of `lang` (`en` or `ja`).
+fn texts_in(lang: &str) -> &'static crate::texts::people::PeopleTexts {
+    match lang {
+        "ja" => &crate::texts::people::JA,
+        _ => &crate::texts::people::EN,
     }
 }

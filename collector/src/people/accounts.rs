@@ -12,8 +12,8 @@ use crate::ids::{SiteId, UserId};
 use crate::secrets;
 use crate::sites::Site;
 use crate::storage::{
-    Acceptance, AcceptedAccount, AccessStore, InvitationRecord, NewInvitation, PeopleStore,
-    SiteStore, StorageError, UserRecord,
+    Acceptance, Accepted, AcceptedAccount, AccessStore, InvitationRecord, NewInvitation,
+    PeopleStore, SiteStore, StorageError, UserRecord,
 };
 
 /// How long an invitation can be used.
@@ -75,6 +75,8 @@ pub enum AccountError {
     NoAccount(String),
     #[error("an account exists already: sign in, or ask an owner for an invitation")]
     AccountsExist,
+    #[error("you are this site's only owner: make someone else owner before taking another role")]
+    LastOwner,
     #[error("wait until {0} before trying again")]
     Slowed(Timestamp),
     #[error(transparent)]
@@ -180,6 +182,40 @@ pub async fn reset_link<S: PeopleStore>(
         )
         .await?;
     Ok(link)
+}
+
+/// How often a person may have a reset link mailed to themselves.
+pub const RESET_REQUEST_GAP: SignedDuration = SignedDuration::from_mins(5);
+
+/// A reset asked for by the person (the sign-in page's "Forgot your password?"): a link when
+/// an account has `email` and none was made in the last [`RESET_REQUEST_GAP`] — so the page
+/// cannot be used to flood someone's mailbox — else `None`. The page answers the same either
+/// way, so it tells no one which addresses have accounts.
+#[tracing::instrument(name = "people::request_reset", skip_all)]
+pub async fn request_reset<S: PeopleStore>(
+    storage: &S,
+    email: &str,
+) -> Result<Option<(Email, OneTimeLink)>, StorageError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(None);
+    };
+    if storage.user_by_email(email.as_str()).await?.is_none() {
+        return Ok(None);
+    }
+    let since = clock::now()
+        .checked_sub(RESET_REQUEST_GAP)
+        .unwrap_or(Timestamp::MIN);
+    if storage
+        .link_made_since("reset", email.as_str(), since.as_millisecond())
+        .await?
+    {
+        return Ok(None);
+    }
+    match reset_link(storage, email.as_str(), &Actor::Person(email.clone())).await {
+        Ok(link) => Ok(Some((email, link))),
+        Err(AccountError::Storage(error)) => Err(error),
+        Err(_) => Ok(None),
+    }
 }
 
 /// While no account exists: a link that makes the first owner (of every site there is when it
@@ -313,7 +349,7 @@ pub async fn use_link<S: PeopleStore + SiteStore>(
                     let new = AcceptedAccount::New {
                         email: email.to_string(),
                         name: name_of(form.name)?,
-                        password_hash: password.hash(),
+                        password_hash: hash_off_the_workers(password).await?,
                     };
                     (new, Actor::Person(email))
                 }
@@ -343,7 +379,7 @@ pub async fn use_link<S: PeopleStore + SiteStore>(
                 .collect();
             let account = AcceptedAccount::Existing {
                 id: user.id,
-                new_password_hash: Some(password.hash()),
+                new_password_hash: Some(hash_off_the_workers(password).await?),
             };
             (account, Vec::new(), audit, false)
         }
@@ -370,13 +406,13 @@ pub async fn use_link<S: PeopleStore + SiteStore>(
             let account = AcceptedAccount::New {
                 email: email.to_string(),
                 name: name_of(form.name)?,
-                password_hash: password.hash(),
+                password_hash: hash_off_the_workers(password).await?,
             };
             (account, grants, audit, true)
         }
         _ => return Err(AccountError::LinkUnusable),
     };
-    storage
+    match storage
         .accept(Acceptance {
             digest: digest_of(token),
             now_ms: now.as_millisecond(),
@@ -386,7 +422,57 @@ pub async fn use_link<S: PeopleStore + SiteStore>(
             audit,
         })
         .await?
-        .ok_or(AccountError::LinkUnusable)
+    {
+        Accepted::Account(user) => Ok(user),
+        Accepted::Unusable => Err(AccountError::LinkUnusable),
+        Accepted::LastOwner => Err(AccountError::LastOwner),
+    }
+}
+
+/// Whether `typed` is `user`'s password, as one attempt: claimed first, so that attempts at
+/// one account never run side by side and one that must wait is not even checked
+/// (`Err(until)`); a wrong one counted, and the account's wait set from its failures.
+async fn attempt<S: PeopleStore>(
+    storage: &S,
+    user: &UserRecord,
+    typed: &str,
+) -> Result<Result<bool, Timestamp>, StorageError> {
+    let now = clock::now();
+    let lease = now
+        .checked_add(throttle::ATTEMPT_LEASE)
+        .unwrap_or(Timestamp::MAX);
+    let claimed = storage
+        .claim_sign_in_attempt(user.id, now.as_millisecond(), lease.as_millisecond())
+        .await?;
+    let Some(failures) = claimed else {
+        let until = user.locked_until_ms.and_then(clock::from_ms);
+        return Ok(Err(until.filter(|u| *u > now).unwrap_or(lease)));
+    };
+    if matches_off_the_workers(Password::typed(typed), user.password_hash.clone()).await {
+        storage.note_right_password(user.id).await?;
+        return Ok(Ok(true));
+    }
+    let wait = throttle::wait_after(failures + 1);
+    let until = now.checked_add(wait).unwrap_or(Timestamp::MAX);
+    storage
+        .note_failed_sign_in(user.id, now.as_millisecond(), until.as_millisecond())
+        .await?;
+    Ok(Ok(false))
+}
+
+/// Checks a password against a hash on the blocking pool: argon2 takes tens of milliseconds of
+/// CPU by design, which must not hold up the async workers that answer other requests.
+async fn matches_off_the_workers(password: Password, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || password.matches(&hash))
+        .await
+        .unwrap_or(false)
+}
+
+/// Hashes a new password on the blocking pool (see [`matches_off_the_workers`]).
+async fn hash_off_the_workers(password: Password) -> Result<String, StorageError> {
+    tokio::task::spawn_blocking(move || password.hash())
+        .await
+        .map_err(|e| StorageError::Corrupt(format!("hashing a password failed: {e}")))
 }
 
 /// Checks an existing account's password, slowed like a sign-in: a wrong one counts as a
@@ -396,18 +482,11 @@ async fn check_password<S: PeopleStore>(
     user: &UserRecord,
     typed: &str,
 ) -> Result<(), AccountError> {
-    let now = clock::now();
-    let last_failed = user.last_failed_at_ms.and_then(clock::from_ms);
-    if let Some(until) = throttle::retry_at(user.failed_sign_ins, last_failed, now) {
-        return Err(AccountError::Slowed(until));
+    match attempt(storage, user, typed).await? {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AccountError::WrongPassword(user.email.clone())),
+        Err(until) => Err(AccountError::Slowed(until)),
     }
-    if Password::typed(typed).matches(&user.password_hash) {
-        return Ok(());
-    }
-    storage
-        .note_failed_sign_in(user.id, now.as_millisecond())
-        .await?;
-    Err(AccountError::WrongPassword(user.email.clone()))
 }
 
 /// A sign-in refused.
@@ -446,20 +525,15 @@ pub async fn sign_in<S: PeopleStore>(
         Err(_) => None,
     };
     let Some(user) = user else {
-        let _ = password.matches(password::dummy_hash());
+        let _ = matches_off_the_workers(password, password::dummy_hash().to_owned()).await;
         return Err(SignInError::Refused);
     };
+    match attempt(storage, &user, typed).await? {
+        Ok(true) => {}
+        Ok(false) => return Err(SignInError::Refused),
+        Err(until) => return Err(SignInError::Slowed(until)),
+    }
     let now = clock::now();
-    let last_failed = user.last_failed_at_ms.and_then(clock::from_ms);
-    if let Some(until) = throttle::retry_at(user.failed_sign_ins, last_failed, now) {
-        return Err(SignInError::Slowed(until));
-    }
-    if !password.matches(&user.password_hash) {
-        storage
-            .note_failed_sign_in(user.id, now.as_millisecond())
-            .await?;
-        return Err(SignInError::Refused);
-    }
     let expires_at = now.checked_add(SESSION_LIFE).unwrap_or(Timestamp::MAX);
     let actor =
         Actor::Person(Email::parse(&user.email).map_err(|e| StorageError::Corrupt(e.to_string()))?);

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod members;
+pub mod notices;
 pub mod password;
 pub mod throttle;
 

@@ -1,16 +1,21 @@
 //! How failed sign-ins slow an account (NIST SP 800-63B § 5.2.2, rate limiting): the first
 //! [`FREE_FAILURES`] cost nothing, then each further attempt waits twice as long as the one
 //! before — 1 s, 2 s, 4 s … up to [`LONGEST_WAIT`] — counted from the last failure. The count
-//! is the account's (kept in its row, so every collector on the database sees it) and ends with
-//! a successful sign-in or a password reset. Per address, every failed sign-in counts among
+//! and the wait are the account's (kept in its row, so every collector on the database sees
+//! them) and end with a successful sign-in or a password reset. An attempt is claimed in the
+//! row before the password is checked (for [`ATTEMPT_LEASE`] at most), so attempts at one
+//! account never run side by side: a guesser cannot spend the free failures many times over
+//! by sending them at once. Per address, every failed sign-in counts among
 //! the address's refusals (`web/rate_limit.rs`), which slow a guesser trying many accounts.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 
 /// Failures allowed before attempts are slowed.
 pub const FREE_FAILURES: i64 = 5;
 /// The longest an account waits between attempts.
 pub const LONGEST_WAIT: SignedDuration = SignedDuration::from_mins(15);
+/// How long a claimed attempt holds the account at most (it ends when the check does).
+pub const ATTEMPT_LEASE: SignedDuration = SignedDuration::from_secs(5);
 
 /// How long after its last failure an account with `failures` failed sign-ins takes the next
 /// attempt.
@@ -20,16 +25,6 @@ pub fn wait_after(failures: i64) -> SignedDuration {
     }
     let doublings = u32::try_from((failures - FREE_FAILURES).min(20)).unwrap_or(20);
     SignedDuration::from_secs(1_i64 << doublings).min(LONGEST_WAIT)
-}
-
-/// When an account may try again, if it must wait at `now`.
-pub fn retry_at(
-    failures: i64,
-    last_failed: Option<Timestamp>,
-    now: Timestamp,
-) -> Option<Timestamp> {
-    let until = last_failed?.checked_add(wait_after(failures)).ok()?;
-    (now < until).then_some(until)
 }
 
 #[cfg(test)]
@@ -42,13 +37,5 @@ mod tests {
         assert_eq!(wait_after(5), SignedDuration::from_secs(1));
         assert_eq!(wait_after(8), SignedDuration::from_secs(8));
         assert_eq!(wait_after(1_000), LONGEST_WAIT);
-        let now = Timestamp::from_second(1_000).unwrap();
-        let just = Timestamp::from_second(999).unwrap();
-        assert_eq!(retry_at(4, Some(just), now), None);
-        assert_eq!(
-            retry_at(7, Some(just), now),
-            Some(Timestamp::from_second(1_003).unwrap())
-        );
-        assert_eq!(retry_at(7, None, now), None);
     }
 }

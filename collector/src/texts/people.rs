@@ -59,6 +59,18 @@ pub struct PeopleTexts {
     /// Above, with, below the team; too few answers to say.
     pub positions: [&'static str; 4],
     pub switch_site: &'static str,
+    /// Mail: `{site}`, `{role}`, `{by}`, `{link}`, `{until}` are replaced.
+    pub invite_subject: &'static str,
+    pub invite_body: &'static str,
+    /// Mail: `{email}`, `{link}`, `{until}` are replaced.
+    pub reset_subject: &'static str,
+    pub reset_body: &'static str,
+    pub mailed: &'static str,
+    pub not_mailed: &'static str,
+    pub forgot: &'static str,
+    pub forgot_help: &'static str,
+    pub forgot_sent: &'static str,
+    pub send_link: &'static str,
 }
 
 pub static EN: PeopleTexts = PeopleTexts {
@@ -131,6 +143,16 @@ pub static EN: PeopleTexts = PeopleTexts {
         "too few answers to compare yet",
     ],
     switch_site: "Sites",
+    invite_subject: "You are invited to {site} on Koe",
+    invite_body: "{by} invited you to {site} on Koe, the support scores, as {role}.\n\nOpen this link to choose your password. It works once, until {until}:\n{link}\n\nIf you did not expect this mail, ignore it.\n",
+    reset_subject: "Reset your Koe password",
+    reset_body: "Someone asked to reset the password of {email} on Koe.\n\nOpen this link to choose a new one. It works once, until {until}, and signs you out everywhere:\n{link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n",
+    mailed: "The link was also sent to",
+    not_mailed: "The link could not be mailed; hand it over yourself.",
+    forgot: "Forgot your password?",
+    forgot_help: "Give your address: if an account has it, a link to choose a new password is mailed to it.",
+    forgot_sent: "If an account has this address, a link is on its way. It works once, for 24 hours.",
+    send_link: "Send the link",
 };
 
 pub static JA: PeopleTexts = PeopleTexts {
@@ -203,4 +225,14 @@ pub static JA: PeopleTexts = PeopleTexts {
         "比較できるほどの回答がまだありません",
     ],
     switch_site: "サイト",
+    invite_subject: "Koe の {site} に招待されました",
+    invite_body: "{by} さんが、サポート評価ツール Koe の {site} にあなたを招待しました（役割：{role}）。\n\n次のリンクを開いてパスワードを設定してください。1 回だけ、{until} まで使えます：\n{link}\n\n心当たりがない場合は、このメールを無視してください。\n",
+    reset_subject: "Koe のパスワードの再設定",
+    reset_body: "{email} の Koe のパスワードの再設定が依頼されました。\n\n次のリンクを開いて新しいパスワードを設定してください。1 回だけ、{until} まで使えます。使うとすべての場所からサインアウトします：\n{link}\n\n心当たりがない場合は、このメールを無視してください。パスワードは変わりません。\n",
+    mailed: "リンクはメールでも送りました：",
+    not_mailed: "リンクをメールで送れませんでした。本人に直接渡してください。",
+    forgot: "パスワードをお忘れですか？",
+    forgot_help: "アドレスを入力してください。そのアドレスのアカウントがあれば、新しいパスワードを設定するリンクをメールで送ります。",
+    forgot_sent: "そのアドレスのアカウントがあれば、リンクを送りました。24 時間、1 回だけ使えます。",
+    send_link: "リンクを送る",
 };

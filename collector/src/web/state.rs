@@ -34,4 +34,7 @@ pub struct AppState<S> {
     pub seal_key: crate::integrations::seal::SealKey,
     /// Where webhooks may go (`webhook_allow_private_networks`, `webhook_allow_http`).
     pub webhook_reach: crate::alerts::Reach,
+    /// Where invitations and password resets are mailed (`smtp_url`); `None`: links are handed
+    /// over by hand, and the sign-in page offers no reset.
+    pub mailer: Option<crate::mail::Mailer>,
 }

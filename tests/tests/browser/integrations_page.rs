@@ -95,7 +95,7 @@ async fn the_integrations_page_shows_each_platform_its_dead_letters_and_the_line
         .unwrap();
     let b = &scene.browser;
     b.resize(1280, 1800).await;
-    sign_in_as(b, app, &scene.site, SiteRole::Admin).await;
+    sign_in_as(b, app, &app.site, SiteRole::Admin).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
     // The header links to the page.

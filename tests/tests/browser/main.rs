@@ -15,6 +15,7 @@ mod keyboard;
 mod language;
 mod mouse;
 mod nps_layout;
+mod people;
 mod prepare;
 mod rating_links;
 mod refusals;

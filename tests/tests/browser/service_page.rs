@@ -14,7 +14,8 @@ use koe_tests::webdriver::keys::{ENTER, TAB};
 use serde_json::{Value, json};
 
 use crate::accessibility::{assert_none, axe_source, violations};
-use crate::support::{Scene, save_screenshot};
+use crate::support::{Scene, save_screenshot, sign_in_as};
+use koe_collector::people::SiteRole;
 
 /// Chats seeded: half answered within 10 minutes in one contact (topic "billing", CSAT 5),
 /// half after 30 hours in three (topic "配送", CSAT 1).
@@ -194,9 +195,7 @@ async fn the_service_page_agrees_with_the_api_in_both_languages_and_by_keyboard(
 
     let b = &scene.browser;
     b.resize(1280, 2600).await;
-    b.goto(&app.url("/dashboard?lang=en")).await;
-    b.type_into(&b.find("#api_key").await, &read).await;
-    b.click(&b.find("button[type=submit]").await).await;
+    sign_in_as(b, app, &app.site, SiteRole::Manager).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;
     let base = format!("/dashboard/sites/{site}/service");

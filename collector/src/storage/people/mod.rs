@@ -12,8 +12,8 @@ pub(in crate::storage) use sql::*;
 
 use super::StorageError;
 use super::records::{
-    Acceptance, InvitationRecord, MemberChange, MemberRow, MembershipRecord, NewInvitation,
-    UserRecord, UserSessionRecord,
+    Acceptance, Accepted, InvitationRecord, MemberChange, MemberRow, MembershipRecord,
+    NewInvitation, UserRecord, UserSessionRecord,
 };
 use crate::audit::AuditEntry;
 use crate::ids::{SiteId, UserId};
@@ -46,12 +46,21 @@ pub trait PeopleStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<MemberRow>, StorageError>> + Send;
 
     /// Stores a one-time link (with its audit entry, when it is a site's); a first owner's link
-    /// replaces any earlier unused one.
+    /// replaces any earlier unused one, a reset link the account's earlier unused resets.
     fn create_invitation(
         &self,
         new: NewInvitation,
         entry: Option<AuditEntry>,
     ) -> impl Future<Output = Result<i64, StorageError>> + Send;
+
+    /// Whether a link for `purpose` and `email` was made after `since_ms` (a reset asked for
+    /// again too soon is not mailed again).
+    fn link_made_since(
+        &self,
+        purpose: &str,
+        email: &str,
+        since_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// A link by its token's digest, used or not.
     fn invitation(
@@ -73,17 +82,35 @@ pub trait PeopleStore: Clone + Send + Sync + 'static {
         id: i64,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
-    /// Uses a one-time link (see [`Acceptance`]); `None` when it was used, expired or (a first
-    /// owner's) an account exists already — then nothing is changed.
+    /// Uses a one-time link (see [`Acceptance`]); anything but [`Accepted::Account`] changes
+    /// nothing.
     fn accept(
         &self,
         acceptance: Acceptance,
-    ) -> impl Future<Output = Result<Option<UserId>, StorageError>> + Send;
+    ) -> impl Future<Output = Result<Accepted, StorageError>> + Send;
 
+    /// Claims an attempt at an account's password until `lease_until_ms`, unless it must wait
+    /// at `now_ms` (after failures, or while another attempt is checked): then `None`. Gives
+    /// the account's failures so far.
+    fn claim_sign_in_attempt(
+        &self,
+        user: UserId,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> impl Future<Output = Result<Option<i64>, StorageError>> + Send;
+
+    /// The right password: the account's failures forgotten, its claimed attempt released.
+    fn note_right_password(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// A failed attempt: counted, and the account waits until `locked_until_ms`.
     fn note_failed_sign_in(
         &self,
         user: UserId,
         now_ms: i64,
+        locked_until_ms: i64,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
     /// A successful sign-in: its failures forgotten, a session started (its id), the sign-in
@@ -209,10 +236,12 @@ macro_rules! people_store {
                 entry: Option<$crate::audit::AuditEntry>,
             ) -> Result<i64, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
-                use $crate::storage::people::{DROP_FIRST_OWNER_LINKS, INSERT_INVITATION};
+                use $crate::storage::people::{DROP_EARLIER_LINKS, INSERT_INVITATION};
                 let mut tx = self.$pool.begin().await?;
-                if new.purpose == "first_owner" {
-                    sqlx::query(DROP_FIRST_OWNER_LINKS)
+                if new.purpose != "invite" {
+                    sqlx::query(DROP_EARLIER_LINKS)
+                        .bind(new.purpose)
+                        .bind(&new.email)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -234,6 +263,21 @@ macro_rules! people_store {
                 }
                 tx.commit().await?;
                 Ok(id)
+            }
+
+            async fn link_made_since(
+                &self,
+                purpose: &str,
+                email: &str,
+                since_ms: i64,
+            ) -> Result<bool, $crate::storage::StorageError> {
+                let (n,): (i64,) = sqlx::query_as($crate::storage::people::LINKS_SINCE)
+                    .bind(purpose)
+                    .bind(email)
+                    .bind(since_ms)
+                    .fetch_one(&self.$pool)
+                    .await?;
+                Ok(n > 0)
             }
 
             async fn invitation(
@@ -295,13 +339,13 @@ macro_rules! people_store {
             async fn accept(
                 &self,
                 acceptance: $crate::storage::Acceptance,
-            ) -> Result<Option<$crate::ids::UserId>, $crate::storage::StorageError> {
-                use $crate::storage::AcceptedAccount;
+            ) -> Result<$crate::storage::Accepted, $crate::storage::StorageError> {
                 use $crate::storage::access::Access as _;
                 use $crate::storage::people::{
-                    CLAIM_INVITATION, COUNT_USERS, END_SESSIONS, INSERT_USER, SET_PASSWORD,
-                    UPSERT_MEMBERSHIP,
+                    CLAIM_INVITATION, COUNT_USERS, END_SESSIONS, INSERT_USER, LOCK_SITE,
+                    MEMBERSHIP, OTHER_OWNERS, SET_PASSWORD, UPSERT_MEMBERSHIP,
                 };
+                use $crate::storage::{Accepted, AcceptedAccount};
                 let now = acceptance.now_ms;
                 let mut tx = self.$pool.begin().await?;
                 let claimed: Option<(i64,)> = sqlx::query_as(CLAIM_INVITATION)
@@ -310,12 +354,12 @@ macro_rules! people_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if claimed.is_none() {
-                    return Ok(None);
+                    return Ok(Accepted::Unusable);
                 }
                 if acceptance.only_if_no_account {
                     let (users,): (i64,) = sqlx::query_as(COUNT_USERS).fetch_one(&mut *tx).await?;
                     if users > 0 {
-                        return Ok(None);
+                        return Ok(Accepted::Unusable);
                     }
                 }
                 let user = match &acceptance.account {
@@ -333,7 +377,7 @@ macro_rules! people_store {
                             .await?;
                         // An account made for this address meanwhile: the link is not used.
                         let Some((id,)) = made else {
-                            return Ok(None);
+                            return Ok(Accepted::Unusable);
                         };
                         $crate::ids::UserId::new(id)
                     }
@@ -357,6 +401,24 @@ macro_rules! people_store {
                     }
                 };
                 for (site, role, agent, teams) in &acceptance.grants {
+                    sqlx::query(LOCK_SITE).bind(*site).execute(&mut *tx).await?;
+                    // The site's last owner accepting a narrower role would leave it ownerless.
+                    let current: Option<$crate::storage::MembershipRecord> =
+                        sqlx::query_as(MEMBERSHIP)
+                            .bind(user)
+                            .bind(*site)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if current.is_some_and(|c| c.role == "owner") && role != "owner" {
+                        let (others,): (i64,) = sqlx::query_as(OTHER_OWNERS)
+                            .bind(*site)
+                            .bind(user)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        if others == 0 {
+                            return Ok(Accepted::LastOwner);
+                        }
+                    }
                     sqlx::query(UPSERT_MEMBERSHIP)
                         .bind(user)
                         .bind(*site)
@@ -371,17 +433,46 @@ macro_rules! people_store {
                     <$db>::insert_audit(&mut tx, entry).await?;
                 }
                 tx.commit().await?;
-                Ok(Some(user))
+                Ok(Accepted::Account(user))
+            }
+
+            async fn claim_sign_in_attempt(
+                &self,
+                user: $crate::ids::UserId,
+                now_ms: i64,
+                lease_until_ms: i64,
+            ) -> Result<Option<i64>, $crate::storage::StorageError> {
+                let claimed: Option<(i64,)> =
+                    sqlx::query_as($crate::storage::people::CLAIM_ATTEMPT)
+                        .bind(user)
+                        .bind(lease_until_ms)
+                        .bind(now_ms)
+                        .fetch_optional(&self.$pool)
+                        .await?;
+                Ok(claimed.map(|(failures,)| failures))
+            }
+
+            async fn note_right_password(
+                &self,
+                user: $crate::ids::UserId,
+            ) -> Result<(), $crate::storage::StorageError> {
+                sqlx::query($crate::storage::people::RIGHT_PASSWORD)
+                    .bind(user)
+                    .execute(&self.$pool)
+                    .await?;
+                Ok(())
             }
 
             async fn note_failed_sign_in(
                 &self,
                 user: $crate::ids::UserId,
                 now_ms: i64,
+                locked_until_ms: i64,
             ) -> Result<(), $crate::storage::StorageError> {
                 sqlx::query($crate::storage::people::NOTE_FAILURE)
                     .bind(now_ms)
                     .bind(user)
+                    .bind(locked_until_ms)
                     .execute(&self.$pool)
                     .await?;
                 Ok(())
@@ -497,8 +588,14 @@ macro_rules! people_store {
             ) -> Result<$crate::storage::MemberChange, $crate::storage::StorageError> {
                 use $crate::storage::MemberChange;
                 use $crate::storage::access::Access as _;
-                use $crate::storage::people::{MEMBERSHIP, OTHER_OWNERS, UPDATE_MEMBERSHIP};
+                use $crate::storage::people::{
+                    LOCK_SITE, MEMBERSHIP, OTHER_OWNERS, UPDATE_MEMBERSHIP,
+                };
                 let mut tx = self.$pool.begin().await?;
+                sqlx::query(LOCK_SITE)
+                    .bind(entry.site_id)
+                    .execute(&mut *tx)
+                    .await?;
                 let current: Option<$crate::storage::MembershipRecord> = sqlx::query_as(MEMBERSHIP)
                     .bind(user)
                     .bind(entry.site_id)
@@ -537,8 +634,14 @@ macro_rules! people_store {
             ) -> Result<$crate::storage::MemberChange, $crate::storage::StorageError> {
                 use $crate::storage::MemberChange;
                 use $crate::storage::access::Access as _;
-                use $crate::storage::people::{DELETE_MEMBERSHIP, MEMBERSHIP, OTHER_OWNERS};
+                use $crate::storage::people::{
+                    DELETE_MEMBERSHIP, DROP_INVITATIONS_OF, LOCK_SITE, MEMBERSHIP, OTHER_OWNERS,
+                };
                 let mut tx = self.$pool.begin().await?;
+                sqlx::query(LOCK_SITE)
+                    .bind(entry.site_id)
+                    .execute(&mut *tx)
+                    .await?;
                 let current: Option<$crate::storage::MembershipRecord> = sqlx::query_as(MEMBERSHIP)
                     .bind(user)
                     .bind(entry.site_id)
@@ -560,6 +663,11 @@ macro_rules! people_store {
                 sqlx::query(DELETE_MEMBERSHIP)
                     .bind(user)
                     .bind(entry.site_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(DROP_INVITATIONS_OF)
+                    .bind(entry.site_id)
+                    .bind(user)
                     .execute(&mut *tx)
                     .await?;
                 <$db>::insert_audit(&mut tx, &entry).await?;

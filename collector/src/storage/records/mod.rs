@@ -29,8 +29,8 @@ pub use integrations::{
     NewIntegration, StoredIntegration,
 };
 pub use people::{
-    Acceptance, AcceptedAccount, InvitationRecord, MemberChange, MemberRow, MembershipRecord,
-    NewInvitation, UserRecord, UserSessionRecord,
+    Acceptance, Accepted, AcceptedAccount, InvitationRecord, MemberChange, MemberRow,
+    MembershipRecord, NewInvitation, UserRecord, UserSessionRecord,
 };
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};

@@ -13,6 +13,8 @@ pub struct UserRecord {
     pub created_at_ms: i64,
     pub failed_sign_ins: i64,
     pub last_failed_at_ms: Option<i64>,
+    /// No attempt at the password before then.
+    pub locked_until_ms: Option<i64>,
     pub last_sign_in_at_ms: Option<i64>,
 }
 
@@ -135,6 +137,16 @@ impl UserSessionRecord {
     pub fn is_live(&self, now_ms: i64) -> bool {
         self.ended_at_ms.is_none() && now_ms <= self.expires_at_ms
     }
+}
+
+/// What using a one-time link came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    Account(UserId),
+    /// Used, expired or withdrawn meanwhile, or (the first owner's) an account exists.
+    Unusable,
+    /// It would leave a site without an owner (its last owner accepting a narrower role).
+    LastOwner,
 }
 
 /// What a change of a member's role or their removal came to.

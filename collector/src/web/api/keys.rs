@@ -46,6 +46,8 @@ pub struct ListedKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// The address of the person the key belongs to; absent: the site's.
+    pub owner: Option<String>,
 }
 
 impl From<&ApiKeyRecord> for ListedKey {
@@ -57,6 +59,7 @@ impl From<&ApiKeyRecord> for ListedKey {
             created_at: key.created_at.to_string(),
             last_used_at: key.last_used_at.map(|t| t.to_string()),
             revoked_at: key.revoked_at.map(|t| t.to_string()),
+            owner: key.owner.clone(),
         }
     }
 }

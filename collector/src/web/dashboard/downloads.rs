@@ -1,21 +1,53 @@
 //! The dashboard's CSV downloads: the scores by agent and channel for the filters, and the
 //! responses — every one matching the filters, or, from the comment feed, exactly the page
-//! it shows (its cursor and page size).
+//! it shows (its cursor and page size). Each download is in the audit trail with the person
+//! who made it and what it covered; one that cannot be recorded is not made.
 
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt as _;
 
 use super::pages::comments::feed_query;
+use super::viewer::Viewer;
 use super::{SignedIn, bad_request, failed};
+use crate::audit::{AuditAction, AuditEntry};
 use crate::report::{self, GroupBy, ReportQuery};
 use crate::responses::list;
-use crate::storage::Storage;
+use crate::sites::Site;
+use crate::storage::{Storage, StorageError};
 use crate::web::csv_reply::{csv_response, csv_stream};
 use crate::web::state::AppState;
 
+/// Records who downloaded what.
+async fn audit<S: Storage>(
+    state: &AppState<S>,
+    site: &Site,
+    viewer: &Viewer,
+    what: String,
+) -> Result<(), StorageError> {
+    state
+        .storage
+        .record_audit(AuditEntry {
+            site_id: site.id,
+            actor: viewer.actor(),
+            action: AuditAction::Exported,
+            detail: what,
+            at: crate::clock::now(),
+        })
+        .await
+}
+
 #[tracing::instrument(name = "dashboard::downloads::scores", skip_all)]
 pub async fn scores<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
-    let SignedIn { site, filters, .. } = page;
+    let SignedIn {
+        site,
+        filters,
+        viewer,
+        ..
+    } = page;
+    let what = format!("scores.csv {}..{}", filters.report.from, filters.report.to);
+    if let Err(error) = audit(&state, &site, &viewer, what).await {
+        return failed(error);
+    }
     let report_query = ReportQuery {
         group_by: vec![GroupBy::Agent, GroupBy::Channel],
         ..filters.report
@@ -41,8 +73,16 @@ pub async fn responses<S: Storage>(
         t,
         filters,
         query,
+        viewer,
         ..
     } = page;
+    let what = format!(
+        "responses.csv {}..{}",
+        filters.report.from, filters.report.to
+    );
+    if let Err(error) = audit(&state, &site, &viewer, what).await {
+        return failed(error);
+    }
     let one_page = query.limit.clone().filter(|l| !l.is_empty());
     let whole = one_page.is_none();
     let limit = one_page.or_else(|| Some(list::MAX_LIMIT.to_string()));

@@ -10,6 +10,7 @@ mod account;
 mod chart;
 mod downloads;
 mod filters;
+mod forgot;
 mod frame;
 mod insights;
 mod pages;
@@ -68,6 +69,8 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route("/sign-out", web::post().to(sign_in::sign_out::<S>))
         .route("/welcome/{token}", web::get().to(welcome::page::<S>))
         .route("/welcome/{token}", web::post().to(welcome::submit::<S>))
+        .route("/forgot", web::get().to(forgot::page::<S>))
+        .route("/forgot", web::post().to(forgot::submit::<S>))
         .route("/account", web::get().to(account::page::<S>))
         .route(
             "/account/sessions/{id}/end",
@@ -188,7 +191,12 @@ async fn index<S: Storage>(
     let t = texts(&req, query.lang.as_deref());
     let (_, user) = match viewer::signed_in(&state, &req).await {
         Ok(Some(signed_in)) => signed_in,
-        Ok(None) => return html(StatusCode::OK, view::sign_in(t, None)),
+        Ok(None) => {
+            return html(
+                StatusCode::OK,
+                view::sign_in(t, None, state.mailer.is_some()),
+            );
+        }
         Err(error) => return failed(error),
     };
     let mut sites = Vec::new();
@@ -292,7 +300,13 @@ impl<S: Storage> actix_web::FromRequest for SignedIn<S> {
                 Ok(None) => return Err(not_found().into()),
                 Err(error) => return Err(instead(failed(error)).into()),
             };
-            if !viewer.may(viewer::need_of(req.path())) {
+            // The route's pattern, never the raw path: the router decodes `%70eople` to
+            // `people` before matching, so a need read from the raw path could be a narrower
+            // page's. A request with no matched route needs the most.
+            let need = req
+                .match_pattern()
+                .map_or(crate::people::Need::People, |p| viewer::need_of(&p));
+            if !viewer.may(need) {
                 return Err(instead(forbidden(t)).into());
             }
             let header = viewer.header(t, &site);

@@ -32,7 +32,7 @@ pub(super) async fn sign_in<S: Storage>(
     if !same_origin(&state, &req) {
         return html(
             StatusCode::FORBIDDEN,
-            view::sign_in(t, Some(t.people.refused)),
+            view::sign_in(t, Some(t.people.refused), state.mailer.is_some()),
         );
     }
     let client = req
@@ -48,13 +48,13 @@ pub(super) async fn sign_in<S: Storage>(
         }
         Err(SignInError::Refused) => html(
             StatusCode::UNAUTHORIZED,
-            view::sign_in(t, Some(t.people.refused)),
+            view::sign_in(t, Some(t.people.refused), state.mailer.is_some()),
         ),
         Err(SignInError::Slowed(until)) => {
             let wait = until.as_second() - crate::clock::now().as_second();
             let mut page = html(
                 StatusCode::TOO_MANY_REQUESTS,
-                view::sign_in(t, Some(t.people.slowed)),
+                view::sign_in(t, Some(t.people.slowed), state.mailer.is_some()),
             );
             if let Ok(value) = header::HeaderValue::from_str(&wait.max(1).to_string()) {
                 page.headers_mut().insert(header::RETRY_AFTER, value);

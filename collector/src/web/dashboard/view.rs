@@ -17,11 +17,24 @@ use crate::texts::dashboard::Texts;
 struct SignInPage<'a> {
     t: &'a Texts,
     error: Option<&'a str>,
+    /// Whether "Forgot your password?" is offered (only when Koe can mail the link).
+    can_reset: bool,
 }
 
 /// The sign-in page, with why the last attempt was refused.
-pub fn sign_in(t: &Texts, error: Option<&str>) -> String {
-    render(&SignInPage { t, error })
+pub fn sign_in(t: &Texts, error: Option<&str>, can_reset: bool) -> String {
+    render(&SignInPage {
+        t,
+        error,
+        can_reset,
+    })
+}
+
+#[derive(Debug, Template)]
+#[template(path = "dashboard/forgot.html")]
+pub struct ForgotPage<'a> {
+    pub t: &'a Texts,
+    pub sent: bool,
 }
 
 #[derive(Debug, Template)]

@@ -16,8 +16,9 @@ use crate::texts::dashboard::Texts;
 use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
 
-/// What the page at `path` (under `/dashboard/sites/{site}`) needs. A page not named here is a
-/// report page: reports narrowed by the person's scope.
+/// What the page at route pattern `path` (`/dashboard/sites/{site}/people`: the pattern the
+/// router matched, never the raw, still percent-encoded path) needs. A page not named here is
+/// a report page: reports narrowed by the person's scope.
 pub fn need_of(path: &str) -> Need {
     // "", "dashboard", "sites", the site, the page.
     match path.split('/').nth(4).unwrap_or_default() {
@@ -154,11 +155,12 @@ mod tests {
 
     #[test]
     fn every_page_has_its_need() {
-        let need = |page: &str| need_of(&format!("/dashboard/sites/s_abc{page}"));
+        let need = |page: &str| need_of(&format!("/dashboard/sites/{{site}}{page}"));
         assert_eq!(need(""), Need::Reports);
-        assert_eq!(need("/agents/a-1"), Need::Reports);
+        assert_eq!(need("/agents/{agent}"), Need::Reports);
         assert_eq!(need("/people"), Need::People);
         assert_eq!(need("/people/invite"), Need::People);
+        assert_eq!(need("/people/{user}/role"), Need::People);
         assert_eq!(need("/integrations"), Need::Administer);
         assert_eq!(need("/audit"), Need::Audit);
         assert_eq!(need("/me"), Need::OwnPage);

@@ -15,17 +15,24 @@ fn migrations_before_partitions(into: &Path) {
 }
 
 /// Copies every table `to` has from `from` (column by column, as `to` names them) and moves
-/// each identity on past the copied ids.
+/// each identity on past the copied ids. A table a later migration dropped (the key sessions
+/// people's sessions replaced) has nothing to carry over, and is left empty.
 async fn copy_tables(from: &str, to: &str) {
     let mut source = sqlx::PgConnection::connect(from).await.unwrap();
     let mut target = sqlx::PgConnection::connect(to).await.unwrap();
-    let tables: Vec<(String,)> = sqlx::query_as(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' \
-         AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",
-    )
-    .fetch_all(&mut target)
-    .await
-    .unwrap();
+    let list_tables = "SELECT table_name FROM information_schema.tables WHERE table_schema = \
+         'public' AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'";
+    let still_there: Vec<(String,)> = sqlx::query_as(list_tables)
+        .fetch_all(&mut source)
+        .await
+        .unwrap();
+    let tables: Vec<(String,)> = sqlx::query_as(list_tables)
+        .fetch_all(&mut target)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|table| still_there.contains(table))
+        .collect();
     // Rows arrive in any table order: foreign keys are checked by the copy's end instead.
     sqlx::query("SET session_replication_role = replica")
         .execute(&mut target)

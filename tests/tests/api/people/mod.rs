@@ -2,6 +2,7 @@
 //! and passwords (`links.rs`), sessions and the slowing of failed sign-ins (`sessions.rs`).
 
 mod links;
+mod mail;
 mod roles;
 mod sessions;
 

@@ -185,8 +185,50 @@ async fn a_person_switches_sites_and_sees_none_they_hold_no_role_on<S: TestBacke
     assert_eq!(status, 404);
 }
 
+async fn a_percent_encoded_path_reaches_no_wider_page<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let site = app.site.key().to_owned();
+    let grant =
+        koe_collector::people::Grant::new(SiteRole::TeamLead, None, &["support".to_owned()])
+            .unwrap();
+    let (email, password) = app.person(&app.site, &grant).await;
+    let lead = app.sign_in(&email, &password).await;
+    // The router decodes `%70` to `p` before it matches: the role check must see the page it
+    // matched, not the raw path.
+    for (path, form) in [
+        ("/%70eople", None),
+        ("/%61udit", None),
+        ("/%69ntegrations", None),
+        ("/scores%2Ecsv", None),
+        (
+            "/%70eople/invite",
+            Some([("email", "mallory@example.com"), ("role", "owner")]),
+        ),
+    ] {
+        let url = format!("/dashboard/sites/{site}{path}");
+        let (status, body) = match form {
+            Some(form) => post(&app, &lead, &url, &form).await,
+            None => page(&app, &lead, &url).await,
+        };
+        assert_eq!(status, 403, "a team lead at {path}: {body}");
+    }
+    let people = app.storage.members_of(app.site.site.id).await.unwrap();
+    let lead_row = people.iter().find(|m| m.email == email).unwrap();
+    assert_eq!(lead_row.role, "team_lead", "no one became owner");
+    assert!(
+        koe_collector::people::members::pending(&app.storage, &app.site.site)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no invitation was made"
+    );
+}
+
 on_both_backends!(
     each_role_reaches_its_pages_and_no_wider_ones,
     a_team_lead_sees_their_teams_and_an_agent_only_themselves,
     a_person_switches_sites_and_sees_none_they_hold_no_role_on,
+    a_percent_encoded_path_reaches_no_wider_page,
 );

@@ -1,7 +1,8 @@
 //! The People page (`/sites/{site}/people`, owners only): the site's people and their roles,
 //! the invitations not yet used, and the forms that invite, change a role, take one away and
 //! withdraw an invitation — each a POST from the dashboard's own origin, audited with the
-//! person who made it. An invitation's link is shown once, in the answer to the POST that
+//! person who made it. Each handler checks the owner's role again itself (the extractor checks
+//! it first), so no routing mistake can open the page to a narrower role. An invitation's link is shown once, in the answer to the POST that
 //! made it (never in a URL).
 
 use actix_web::http::StatusCode;
@@ -13,7 +14,7 @@ use super::super::frame::{TabLink, tab_links};
 use super::super::viewer::Header;
 use super::super::{SignedIn, failed, html, redirect, same_origin};
 use crate::clock;
-use crate::people::{Grant, SiteRole, accounts, members};
+use crate::people::{Grant, Need, SiteRole, accounts, members, notices};
 use crate::storage::Storage;
 use crate::templates::render;
 use crate::texts::dashboard::Texts;
@@ -50,6 +51,8 @@ struct PeoplePage<'a> {
     members: Vec<MemberItem>,
     pending: Vec<PendingItem>,
     invited: Option<String>,
+    /// Whether the invitation was mailed too, in words.
+    mailed: Option<String>,
     error: Option<String>,
 }
 
@@ -72,12 +75,29 @@ impl RoleForm {
     }
 }
 
+/// What the page says after a post: the invitation's link and whether it was mailed, or why
+/// the post was refused.
+#[derive(Default)]
+struct Outcome {
+    invited: Option<String>,
+    mailed: Option<String>,
+    error: Option<String>,
+}
+
+impl Outcome {
+    fn refused(message: String) -> Self {
+        Self {
+            error: Some(message),
+            ..Self::default()
+        }
+    }
+}
+
 async fn render_page<S: Storage>(
     state: &AppState<S>,
     page: &SignedIn<S>,
     status: StatusCode,
-    invited: Option<String>,
-    error: Option<String>,
+    outcome: Outcome,
 ) -> HttpResponse {
     let SignedIn { site, t, .. } = page;
     let (people, pending) = match futures_util::try_join!(
@@ -129,15 +149,19 @@ async fn render_page<S: Storage>(
             })
             .collect(),
         base,
-        invited,
-        error,
+        invited: outcome.invited,
+        mailed: outcome.mailed,
+        error: outcome.error,
     };
     html(status, render(&page))
 }
 
 #[tracing::instrument(name = "dashboard::people::page", skip_all)]
 pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) -> HttpResponse {
-    render_page(&state, &page, StatusCode::OK, None, None).await
+    if !page.viewer.may(Need::People) {
+        return HttpResponse::Forbidden().finish();
+    }
+    render_page(&state, &page, StatusCode::OK, Outcome::default()).await
 }
 
 #[tracing::instrument(name = "dashboard::people::invite", skip_all)]
@@ -150,6 +174,9 @@ pub async fn invite<S: Storage>(
     if !same_origin(&state, &req) {
         return HttpResponse::Forbidden().finish();
     }
+    if !page.viewer.may(Need::People) {
+        return HttpResponse::Forbidden().finish();
+    }
     let grant = match form.grant() {
         Ok(grant) => grant,
         Err(message) => {
@@ -157,8 +184,7 @@ pub async fn invite<S: Storage>(
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(message),
+                Outcome::refused(message),
             )
             .await;
         }
@@ -168,7 +194,33 @@ pub async fn invite<S: Storage>(
     match accounts::invite(&state.storage, &page.site, email, &grant, &actor).await {
         Ok(link) => {
             let base = crate::web::request::public_base(state.public_url.as_deref(), &req);
-            render_page(&state, &page, StatusCode::OK, Some(link.url(&base)), None).await
+            let url = link.url(&base);
+            let mailed = match &state.mailer {
+                Some(mailer) => {
+                    let t = page.t;
+                    let role = super::super::view::role_label(t, grant.role());
+                    let by = page.viewer.user.email.as_str();
+                    let to = crate::people::Email::parse(email).map(|e| e.to_string());
+                    let sent = match &to {
+                        Ok(to) => {
+                            let about = (page.site.name.as_str(), role, by);
+                            notices::mail_invitation(mailer, t.people, to, about, &link, &url).await
+                        }
+                        Err(_) => Ok(()),
+                    };
+                    Some(match (sent, to) {
+                        (Ok(()), Ok(to)) => format!("{} {to}.", t.people.mailed),
+                        _ => t.people.not_mailed.to_owned(),
+                    })
+                }
+                None => None,
+            };
+            let outcome = Outcome {
+                invited: Some(url),
+                mailed,
+                error: None,
+            };
+            render_page(&state, &page, StatusCode::OK, outcome).await
         }
         Err(accounts::AccountError::Storage(error)) => failed(error),
         Err(refusal) => {
@@ -176,8 +228,7 @@ pub async fn invite<S: Storage>(
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(refusal.to_string()),
+                Outcome::refused(refusal.to_string()),
             )
             .await
         }
@@ -212,6 +263,9 @@ pub async fn change<S: Storage>(
     if !same_origin(&state, &req) {
         return HttpResponse::Forbidden().finish();
     }
+    if !page.viewer.may(Need::People) {
+        return HttpResponse::Forbidden().finish();
+    }
     let email = match member_email(&state, &page, path.1).await {
         Ok(Some(email)) => email,
         Ok(None) => return HttpResponse::NotFound().finish(),
@@ -224,8 +278,7 @@ pub async fn change<S: Storage>(
                 &state,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(message),
+                Outcome::refused(message),
             )
             .await;
         }
@@ -239,8 +292,7 @@ pub async fn change<S: Storage>(
                 &state,
                 &page,
                 StatusCode::CONFLICT,
-                None,
-                Some(refusal.to_string()),
+                Outcome::refused(refusal.to_string()),
             )
             .await
         }
@@ -257,6 +309,9 @@ pub async fn remove<S: Storage>(
     if !same_origin(&state, &req) {
         return HttpResponse::Forbidden().finish();
     }
+    if !page.viewer.may(Need::People) {
+        return HttpResponse::Forbidden().finish();
+    }
     let email = match member_email(&state, &page, path.1).await {
         Ok(Some(email)) => email,
         Ok(None) => return HttpResponse::NotFound().finish(),
@@ -271,8 +326,7 @@ pub async fn remove<S: Storage>(
                 &state,
                 &page,
                 StatusCode::CONFLICT,
-                None,
-                Some(refusal.to_string()),
+                Outcome::refused(refusal.to_string()),
             )
             .await
         }
@@ -287,6 +341,9 @@ pub async fn withdraw<S: Storage>(
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
     if !same_origin(&state, &req) {
+        return HttpResponse::Forbidden().finish();
+    }
+    if !page.viewer.may(Need::People) {
         return HttpResponse::Forbidden().finish();
     }
     let actor = page.viewer.actor();

@@ -129,7 +129,7 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
     // The shared filters parsed already; the topic is this page's own, and says what is
     // wrong with it inside the frame like any other.
     let topic = non_empty(&query.topic);
-    let trend = match ServiceQuery::parse(&report_parameters(query), &topic, site.today()) {
+    let mut trend = match ServiceQuery::parse(&report_parameters(query), &topic, site.today()) {
         Ok(trend) => trend,
         Err(error) => {
             return refused::page(
@@ -143,6 +143,10 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
             );
         }
     };
+    // The team and agent as the person's scope narrowed them (a team lead's team, never the
+    // whole site), not as the URL gave them.
+    trend.filter.team = filters.report.team.as_ref().map(|t| t.as_str().to_owned());
+    trend.filter.agent = filters.report.agent.as_ref().map(|a| a.as_str().to_owned());
     render(&state, t, site, &page.header, filters, &trend)
         .await
         .unwrap_or_else(|r| r)
