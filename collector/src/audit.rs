@@ -84,6 +84,8 @@ pub enum AuditAction {
     SessionsEnded,
     /// Answers or scores downloaded (CSV).
     Exported,
+    /// A passkey added to a person's account.
+    PasskeyAdded,
 }
 
 impl AuditAction {

@@ -138,6 +138,36 @@ impl Browser {
             .expect("the session is open until drop")
     }
 
+    /// Gives the browser a virtual authenticator (ChromeDriver's WebAuthn extension): a
+    /// platform authenticator that keeps passkeys and verifies the user at once, as a
+    /// fingerprint reader would.
+    pub async fn add_virtual_authenticator(&self) {
+        let driver = driver().expect("a running ChromeDriver");
+        let session =
+            check("session id", self.client().session_id().await).expect("an open session");
+        let added = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/webauthn/authenticator",
+                driver.url
+            ))
+            .json(&json!({
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": true,
+                "hasUserVerification": true,
+                "isUserVerified": true,
+                "automaticPresenceSimulation": true,
+            }))
+            .send()
+            .await
+            .expect("ChromeDriver answers");
+        assert!(
+            added.status().is_success(),
+            "a virtual authenticator: {}",
+            added.text().await.unwrap_or_default()
+        );
+    }
+
     pub async fn goto(&self, url: &str) {
         check(&format!("goto {url}"), self.client().goto(url).await);
     }

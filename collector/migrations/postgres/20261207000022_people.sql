@@ -66,5 +66,27 @@ CREATE TABLE user_sessions (
 );
 CREATE INDEX user_sessions_by_user ON user_sessions (user_id);
 
+-- A person's passkeys (WebAuthn credentials: public keys, never a secret), each named.
+CREATE TABLE passkeys (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id          BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    credential_id    TEXT NOT NULL UNIQUE,      -- base64url, as the authenticator gave it
+    credential       TEXT NOT NULL,             -- the passkey as JSON (public key, counter)
+    name             TEXT NOT NULL,
+    created_at_ms    BIGINT NOT NULL,
+    last_used_at_ms  BIGINT
+);
+CREATE INDEX passkeys_by_user ON passkeys (user_id);
+
+-- A WebAuthn ceremony between its two calls (the challenge Koe sent, and what it expects
+-- back), for two minutes; taken once.
+CREATE TABLE passkey_ceremonies (
+    id             TEXT PRIMARY KEY,
+    user_id        BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind           TEXT NOT NULL,               -- register, sign_in
+    state          TEXT NOT NULL,
+    expires_at_ms  BIGINT NOT NULL
+);
+
 -- An API key may belong to a person (who made it) rather than the site alone.
 ALTER TABLE api_keys ADD COLUMN owner_user_id BIGINT REFERENCES users (id);

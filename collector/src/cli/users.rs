@@ -300,7 +300,8 @@ impl UserAction {
                     .user_by_email(email.as_str())
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("no account has the address {email}"))?;
-                let ended = accounts::end_every_session(storage, &user, &Actor::Cli).await?;
+                let ended =
+                    crate::people::sign_in::end_every_session(storage, &user, &Actor::Cli).await?;
                 println!("{ended} sessions of {email} ended.");
             }
         }

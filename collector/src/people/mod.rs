@@ -3,12 +3,14 @@
 //! may do ([`SiteRole`], [`Need`]), and what a person's reports are narrowed to ([`Scope`]).
 //! `password.rs` holds the password rules and hashing, `throttle.rs` how failed sign-ins slow
 //! an account; the services that store and check (invitations, sign-in, sessions, members) are
-//! `accounts.rs` and `members.rs`.
+//! `accounts.rs`, `sign_in.rs` and `members.rs`.
 
 pub mod accounts;
 pub mod members;
 pub mod notices;
+pub mod passkeys;
 pub mod password;
+pub mod sign_in;
 pub mod throttle;
 
 use std::fmt;

@@ -30,6 +30,7 @@ mod facts_store;
 mod integrations;
 mod json_rows;
 mod options;
+mod passkeys;
 mod people;
 mod postgres;
 mod queries;
@@ -60,6 +61,7 @@ pub use error::{OpenError, SaveError, StorageError};
 pub use facts_store::FactsStore;
 pub use integrations::IntegrationStore;
 pub use options::{Backend, StorageOptions};
+pub use passkeys::PasskeyStore;
 pub use people::PeopleStore;
 pub use postgres::PgStorage;
 pub use records::*;
@@ -101,6 +103,7 @@ pub trait Storage:
     + FactsStore
     + IntegrationStore
     + PeopleStore
+    + PasskeyStore
 {
 }
 
@@ -117,6 +120,7 @@ impl<T> Storage for T where
         + FactsStore
         + IntegrationStore
         + PeopleStore
+        + PasskeyStore
 {
 }
 
@@ -125,7 +129,7 @@ impl<T> Storage for T where
 pub mod prelude {
     pub use super::{
         AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
-        IntegrationStore as _, Lifecycle as _, PeopleStore as _, RemovalStore as _,
-        ReportStore as _, SiteStore as _, Storage, VerifyStore as _,
+        IntegrationStore as _, Lifecycle as _, PasskeyStore as _, PeopleStore as _,
+        RemovalStore as _, ReportStore as _, SiteStore as _, Storage, VerifyStore as _,
     };
 }

@@ -71,6 +71,11 @@ pub struct PeopleTexts {
     pub forgot_help: &'static str,
     pub forgot_sent: &'static str,
     pub send_link: &'static str,
+    pub passkeys: &'static str,
+    pub no_passkeys: &'static str,
+    pub passkey_name: &'static str,
+    pub add_passkey: &'static str,
+    pub use_passkey: &'static str,
 }
 
 pub static EN: PeopleTexts = PeopleTexts {
@@ -153,6 +158,11 @@ pub static EN: PeopleTexts = PeopleTexts {
     forgot_help: "Give your address: if an account has it, a link to choose a new password is mailed to it.",
     forgot_sent: "If an account has this address, a link is on its way. It works once, for 24 hours.",
     send_link: "Send the link",
+    passkeys: "Passkeys",
+    no_passkeys: "None yet: you sign in with your password.",
+    passkey_name: "Name it (e.g. work laptop)",
+    add_passkey: "Add a passkey",
+    use_passkey: "Sign in with a passkey",
 };
 
 pub static JA: PeopleTexts = PeopleTexts {
@@ -235,4 +245,9 @@ pub static JA: PeopleTexts = PeopleTexts {
     forgot_help: "アドレスを入力してください。そのアドレスのアカウントがあれば、新しいパスワードを設定するリンクをメールで送ります。",
     forgot_sent: "そのアドレスのアカウントがあれば、リンクを送りました。24 時間、1 回だけ使えます。",
     send_link: "リンクを送る",
+    passkeys: "パスキー",
+    no_passkeys: "まだありません。パスワードでサインインしています。",
+    passkey_name: "名前（例：仕事用ノート PC）",
+    add_passkey: "パスキーを追加",
+    use_passkey: "パスキーでサインイン",
 };

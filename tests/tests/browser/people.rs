@@ -20,12 +20,16 @@ async fn an_owner_invites_an_agent_who_sees_only_their_own_page() {
     };
     let app = &scene.app;
     let site = scene.site.key().to_owned();
-    for (i, (agent, comment)) in [("aiko", "aiko-was-patient"), ("ken", "ken-words")]
-        .into_iter()
-        .enumerate()
+    for (i, (agent, team, comment)) in [
+        ("aiko", "support", "aiko-was-patient"),
+        ("ken", "support", "ken-words"),
+        ("sam-sales", "sales", "sam-words"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let answer = json!({
-            "site": site, "interaction": format!("chat-p{i}"), "agent": agent, "team": "support",
+            "site": site, "interaction": format!("chat-p{i}"), "agent": agent, "team": team,
             "channel": "chat", "csat": 4, "nps": 9, "comment": comment,
         });
         assert_eq!(app.submit(&answer).await.status(), 201);
@@ -147,5 +151,111 @@ async fn an_owner_invites_an_agent_who_sees_only_their_own_page() {
             .unwrap_or_default()
             .contains("does not reach"),
         "{refused}"
+    );
+
+    // A team lead of support: their team's agents, no other team's, and no People link.
+    b.goto(&app.url(&format!("/dashboard/sites/{site}/me?lang=en")))
+        .await;
+    b.click(
+        &b.find("header form[action='/dashboard/sign-out'] button")
+            .await,
+    )
+    .await;
+    b.find("#email").await;
+    sign_in_as(b, app, &scene.site, SiteRole::TeamLead).await;
+    b.wait_for("the overview", "return !!document.querySelector('.cards');")
+        .await;
+    b.goto(&app.url(&format!("/dashboard/sites/{site}/agents?lang=en")))
+        .await;
+    let text: Value = b
+        .wait_for(
+            "the agents",
+            "return document.querySelector('table') && document.body.innerText;",
+        )
+        .await;
+    let text = text.as_str().unwrap_or_default();
+    assert!(
+        text.contains("aiko") && text.contains("ken"),
+        "their team: {text}"
+    );
+    assert!(!text.contains("sam-sales"), "no other team's agent: {text}");
+    let people_link: Value = b
+        .script(
+            "return !!document.querySelector(\"header a[href*='/people']\");",
+            json!([]),
+        )
+        .await;
+    assert_eq!(people_link, false, "no People link for a team lead");
+    assert_none(
+        &violations(b, &axe, None).await,
+        "a team lead's Agents page",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_adds_a_passkey_and_signs_in_with_it() {
+    let Some(scene) = Scene::start_with(false).await else {
+        return;
+    };
+    let app = &scene.app;
+    let b = &scene.browser;
+    b.add_virtual_authenticator().await;
+    // A passkey's relying party is a domain name: the dashboard is opened at localhost.
+    let at = |path: &str| app.url(path).replace("127.0.0.1", "localhost");
+    let grant = koe_collector::people::Grant::new(SiteRole::Manager, None, &[]).unwrap();
+    let (email, password) = app.person(&scene.site, &grant).await;
+    b.goto(&at("/dashboard?lang=en")).await;
+    b.type_into(&b.find("#email").await, &email).await;
+    b.type_into(&b.find("#password").await, &password).await;
+    b.click(&b.find("form button[type=submit]").await).await;
+    b.wait_for("signed in", "return !!document.querySelector('.cards');")
+        .await;
+
+    b.goto(&at("/dashboard/account?lang=en")).await;
+    b.wait_for(
+        "the passkey button",
+        "var b = document.querySelector('#add-passkey'); return b && !b.hidden;",
+    )
+    .await;
+    b.type_into(&b.find("#passkey-name").await, "test laptop")
+        .await;
+    b.click(&b.find("#add-passkey").await).await;
+    let listed: Value = b
+        .wait_for(
+            "the passkey listed",
+            "return document.body.innerText.indexOf('test laptop') >= 0 && document.querySelector('#passkey-status').textContent === '' && document.body.innerText;",
+        )
+        .await;
+    assert!(listed.as_str().unwrap_or_default().contains("test laptop"));
+
+    // Signed out, the person signs in with the passkey alone.
+    b.click(
+        &b.find("form[action='/dashboard/account/sign-out-everywhere'] button")
+            .await,
+    )
+    .await;
+    b.goto(&at("/dashboard?lang=en")).await;
+    b.type_into(&b.find("#email").await, &email).await;
+    b.wait_for(
+        "the passkey sign-in",
+        "var b = document.querySelector('#use-passkey'); return b && !b.hidden;",
+    )
+    .await;
+    b.click(&b.find("#use-passkey").await).await;
+    let status: Value = b
+        .wait_for(
+            "signed in with the passkey",
+            "if (document.querySelector('.cards')) { return 'in'; } var s = document.querySelector('#passkey-status'); return (s && s.textContent) || null;",
+        )
+        .await;
+    assert_eq!(status, "in", "signed in with the passkey: {status}");
+    let audit = koe_collector::storage::AccessStore::audit_events(&app.storage, scene.site.site.id)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "signed_in" && e.detail.starts_with("passkey")),
+        "the passkey sign-in is audited"
     );
 }

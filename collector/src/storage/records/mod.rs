@@ -30,7 +30,7 @@ pub use integrations::{
 };
 pub use people::{
     Acceptance, Accepted, AcceptedAccount, InvitationRecord, MemberChange, MemberRow,
-    MembershipRecord, NewInvitation, UserRecord, UserSessionRecord,
+    MembershipRecord, NewInvitation, NewPasskey, PasskeyRecord, UserRecord, UserSessionRecord,
 };
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};

@@ -158,3 +158,27 @@ pub enum MemberChange {
     /// The site would be left without an owner.
     LastOwner,
 }
+
+/// A passkey to store.
+#[derive(Debug, Clone)]
+pub struct NewPasskey {
+    pub user_id: UserId,
+    /// base64url, as the authenticator gave it.
+    pub credential_id: String,
+    /// The passkey as JSON: its public key and counter, no secret.
+    pub credential: String,
+    pub name: String,
+    pub created_at_ms: i64,
+}
+
+/// A stored passkey.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PasskeyRecord {
+    pub id: i64,
+    pub user_id: UserId,
+    pub credential_id: String,
+    pub credential: String,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+}

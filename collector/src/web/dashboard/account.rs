@@ -1,14 +1,15 @@
-//! A person's account page (`/dashboard/account`): where they are signed in, each session
-//! ended on its own, and "sign out everywhere" (every session, this one too).
+//! A person's account page (`/dashboard/account`): their passkeys (added and removed by
+//! `passkeys.rs`), where they are signed in, each session ended on its own, and "sign out
+//! everywhere" (every session, this one too).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::sign_in::signed_out;
-use super::view::{AccountPage, SessionItem};
+use super::view::{AccountPage, PasskeyItem, SessionItem};
 use super::{LangQuery, failed, html_ok, redirect, same_origin, texts, viewer};
 use crate::audit::Actor;
 use crate::clock;
-use crate::people::{Email, accounts};
+use crate::people::{Email, sign_in};
 use crate::storage::Storage;
 use crate::web::state::AppState;
 
@@ -44,10 +45,27 @@ pub(super) async fn page<S: Storage>(
             last_seen: when(s.last_seen_at_ms),
         })
         .collect();
+    let passkeys = match state.storage.passkeys_of(user.id).await {
+        Ok(passkeys) => passkeys,
+        Err(error) => return failed(error),
+    };
+    let passkeys = passkeys
+        .into_iter()
+        .map(|p| PasskeyItem {
+            id: p.id,
+            name: p.name,
+            added: when(p.created_at_ms),
+            last_used: p
+                .last_used_at_ms
+                .map_or_else(|| t.people.never.to_owned(), when),
+        })
+        .collect();
     html_ok(&AccountPage {
         t,
         email: &user.email,
         sessions,
+        passkeys,
+        passkeys_possible: super::passkeys::relying_party(&state, &req).is_ok(),
     })
 }
 
@@ -67,7 +85,7 @@ pub(super) async fn end_one<S: Storage>(
     };
     let id = path.into_inner();
     // Another person's session is simply not found among this person's.
-    if let Err(error) = accounts::end_session(&state.storage, user.id, id).await {
+    if let Err(error) = sign_in::end_session(&state.storage, user.id, id).await {
         return failed(error);
     }
     if id == session.id {
@@ -90,7 +108,7 @@ pub(super) async fn end_all<S: Storage>(
         Err(error) => return failed(error),
     };
     let actor = Email::parse(&user.email).map_or(Actor::Cli, Actor::Person);
-    if let Err(error) = accounts::end_every_session(&state.storage, &user, &actor).await {
+    if let Err(error) = sign_in::end_every_session(&state.storage, &user, &actor).await {
         return failed(error);
     }
     signed_out()

@@ -14,6 +14,7 @@ mod forgot;
 mod frame;
 mod insights;
 mod pages;
+mod passkeys;
 mod refused;
 mod sign_in;
 mod sparkline;
@@ -40,7 +41,9 @@ use crate::templates::render;
 use crate::texts::dashboard::{self as texts, Texts};
 use crate::web::state::AppState;
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// No inline script or style anywhere; the one script is `passkeys.js`, which talks only to
+/// the dashboard itself.
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The `/dashboard` scope with its security headers.
 pub fn scope<S: Storage>() -> actix_web::Scope<
@@ -81,6 +84,21 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
             web::post().to(account::end_all::<S>),
         )
         .route("/static/dashboard.css", web::get().to(stylesheet))
+        .route("/static/passkeys.js", web::get().to(passkeys::script))
+        .route(
+            "/account/passkeys/options",
+            web::post().to(passkeys::add_options::<S>),
+        )
+        .route("/account/passkeys", web::post().to(passkeys::add::<S>))
+        .route(
+            "/account/passkeys/{id}/remove",
+            web::post().to(passkeys::remove::<S>),
+        )
+        .route(
+            "/passkey/options",
+            web::post().to(passkeys::sign_in_options::<S>),
+        )
+        .route("/passkey/sign-in", web::post().to(passkeys::sign_in::<S>))
         .route("/sites/{site}", web::get().to(overview::page::<S>))
         .route("/sites/{site}/agents", web::get().to(agents::page::<S>))
         .route(
@@ -194,7 +212,7 @@ async fn index<S: Storage>(
         Ok(None) => {
             return html(
                 StatusCode::OK,
-                view::sign_in(t, None, state.mailer.is_some()),
+                view::sign_in(t, None, sign_in::offers(&state, &req)),
             );
         }
         Err(error) => return failed(error),

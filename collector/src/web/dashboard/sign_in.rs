@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{failed, html, redirect, same_origin, texts, view, viewer};
-use crate::people::accounts::{self, SESSION_LIFE, SignInError, Started};
+use crate::people::sign_in::{self as accounts, SESSION_LIFE, SignInError, Started};
 use crate::storage::Storage;
 use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
@@ -32,7 +32,7 @@ pub(super) async fn sign_in<S: Storage>(
     if !same_origin(&state, &req) {
         return html(
             StatusCode::FORBIDDEN,
-            view::sign_in(t, Some(t.people.refused), state.mailer.is_some()),
+            view::sign_in(t, Some(t.people.refused), offers(&state, &req)),
         );
     }
     let client = req
@@ -48,13 +48,13 @@ pub(super) async fn sign_in<S: Storage>(
         }
         Err(SignInError::Refused) => html(
             StatusCode::UNAUTHORIZED,
-            view::sign_in(t, Some(t.people.refused), state.mailer.is_some()),
+            view::sign_in(t, Some(t.people.refused), offers(&state, &req)),
         ),
         Err(SignInError::Slowed(until)) => {
             let wait = until.as_second() - crate::clock::now().as_second();
             let mut page = html(
                 StatusCode::TOO_MANY_REQUESTS,
-                view::sign_in(t, Some(t.people.slowed), state.mailer.is_some()),
+                view::sign_in(t, Some(t.people.slowed), offers(&state, &req)),
             );
             if let Ok(value) = header::HeaderValue::from_str(&wait.max(1).to_string()) {
                 page.headers_mut().insert(header::RETRY_AFTER, value);
@@ -62,6 +62,14 @@ pub(super) async fn sign_in<S: Storage>(
             page
         }
         Err(SignInError::Storage(error)) => failed(error),
+    }
+}
+
+/// What the sign-in page offers beside a password, here.
+pub(super) fn offers<S>(state: &AppState<S>, req: &HttpRequest) -> view::Offers {
+    view::Offers {
+        reset: state.mailer.is_some(),
+        passkeys: super::passkeys::relying_party(state, req).is_ok(),
     }
 }
 

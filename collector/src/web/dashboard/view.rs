@@ -17,17 +17,21 @@ use crate::texts::dashboard::Texts;
 struct SignInPage<'a> {
     t: &'a Texts,
     error: Option<&'a str>,
-    /// Whether "Forgot your password?" is offered (only when Koe can mail the link).
-    can_reset: bool,
+    offers: Offers,
+}
+
+/// What the sign-in page offers beside a password.
+#[derive(Debug, Clone, Copy)]
+pub struct Offers {
+    /// "Forgot your password?" (only when Koe can mail the link).
+    pub reset: bool,
+    /// "Sign in with a passkey" (only when the dashboard is reached at a domain name).
+    pub passkeys: bool,
 }
 
 /// The sign-in page, with why the last attempt was refused.
-pub fn sign_in(t: &Texts, error: Option<&str>, can_reset: bool) -> String {
-    render(&SignInPage {
-        t,
-        error,
-        can_reset,
-    })
+pub fn sign_in(t: &Texts, error: Option<&str>, offers: Offers) -> String {
+    render(&SignInPage { t, error, offers })
 }
 
 #[derive(Debug, Template)]
@@ -94,12 +98,24 @@ pub struct SessionItem {
     pub current: bool,
 }
 
+/// A person's passkey as their account page lists it.
+#[derive(Debug)]
+pub struct PasskeyItem {
+    pub id: i64,
+    pub name: String,
+    pub added: String,
+    pub last_used: String,
+}
+
 #[derive(Debug, Template)]
 #[template(path = "dashboard/account.html")]
 pub struct AccountPage<'a> {
     pub t: &'a Texts,
     pub email: &'a str,
     pub sessions: Vec<SessionItem>,
+    pub passkeys: Vec<PasskeyItem>,
+    /// Whether a passkey can be added here (the dashboard reached at a domain name).
+    pub passkeys_possible: bool,
 }
 
 #[derive(Debug, Template)]

@@ -9,7 +9,7 @@ use actix_web::HttpRequest;
 
 use super::now_secs;
 use crate::audit::Actor;
-use crate::people::{self, Email, Grant, Need, SiteRole, accounts, members};
+use crate::people::{self, Email, Grant, Need, SiteRole, members, sign_in};
 use crate::sites::Site;
 use crate::storage::{Storage, StorageError, UserRecord};
 use crate::texts::dashboard::Texts;
@@ -42,7 +42,7 @@ pub async fn signed_in<S: Storage>(
     else {
         return Ok(None);
     };
-    let user = accounts::session_user(&state.storage, sealed.id, sealed.user_id).await?;
+    let user = sign_in::session_user(&state.storage, sealed.id, sealed.user_id).await?;
     Ok(user.map(|user| (sealed, user)))
 }
 

@@ -161,7 +161,7 @@ pub(super) async fn submit<S: Storage>(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    match accounts::sign_in(&state.storage, &email, &form.password, client).await {
+    match crate::people::sign_in::sign_in(&state.storage, &email, &form.password, client).await {
         Ok(started) => {
             let mut response = redirect(&format!("/dashboard?lang={}", t.lang));
             let _ = response.add_cookie(&session_cookie(&state, &req, &started));
