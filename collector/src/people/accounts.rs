@@ -13,8 +13,8 @@ use crate::ids::{SiteId, UserId};
 use crate::secrets;
 use crate::sites::Site;
 use crate::storage::{
-    Acceptance, Accepted, AcceptedAccount, InvitationRecord, NewInvitation, PeopleStore, SiteStore,
-    StorageError,
+    Acceptance, Accepted, AcceptedAccount, InvitationRecord, NewInvitation, PeopleStore,
+    SessionStore, SiteStore, StorageError,
 };
 
 /// How long an invitation can be used.
@@ -309,7 +309,7 @@ impl std::fmt::Debug for LinkForm<'_> {
 /// first account, owner of every site. The link works once; nothing changes when anything is
 /// refused. Gives the account.
 #[tracing::instrument(name = "people::use_link", skip_all)]
-pub async fn use_link<S: PeopleStore + SiteStore>(
+pub async fn use_link<S: PeopleStore + SessionStore + SiteStore>(
     storage: &S,
     token: &str,
     form: LinkForm<'_>,

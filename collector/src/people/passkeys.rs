@@ -20,7 +20,8 @@ use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::secrets;
 use crate::storage::{
-    AccessStore, NewPasskey, PasskeyRecord, PasskeyStore, PeopleStore, StorageError, UserRecord,
+    AccessStore, NewPasskey, PasskeyRecord, PasskeyStore, PeopleStore, SessionStore, StorageError,
+    UserRecord,
 };
 
 /// How long a ceremony waits for its second call.
@@ -204,7 +205,7 @@ pub async fn start_signing_in<S: PasskeyStore + PeopleStore>(
 
 /// The second call: the browser's assertion checked against the ceremony and the account's
 /// passkey; its counter kept; a session started.
-pub async fn finish_signing_in<S: PasskeyStore + PeopleStore>(
+pub async fn finish_signing_in<S: PasskeyStore + PeopleStore + SessionStore>(
     storage: &S,
     rp: &Webauthn,
     ceremony: &str,

@@ -10,7 +10,7 @@ use super::{Email, throttle};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
 use crate::ids::UserId;
-use crate::storage::{AccessStore, PeopleStore, StorageError, UserRecord};
+use crate::storage::{AccessStore, PeopleStore, SessionStore, StorageError, UserRecord};
 
 /// How long a sign-in lasts.
 pub const SESSION_LIFE: SignedDuration = SignedDuration::from_hours(12);
@@ -20,7 +20,7 @@ const SEEN_RESOLUTION_MS: i64 = 60_000;
 /// Whether `typed` is `user`'s password, as one attempt: claimed first, so that attempts at
 /// one account never run side by side and one that must wait is not even checked
 /// (`Err(until)`); a wrong one counted, and the account's wait set from its failures.
-async fn attempt<S: PeopleStore>(
+async fn attempt<S: PeopleStore + SessionStore>(
     storage: &S,
     user: &UserRecord,
     typed: &str,
@@ -65,7 +65,7 @@ pub(super) async fn hash_off_the_workers(password: Password) -> Result<String, S
 
 /// Checks an existing account's password, slowed like a sign-in: a wrong one counts as a
 /// failed sign-in.
-pub(super) async fn check_password<S: PeopleStore>(
+pub(super) async fn check_password<S: PeopleStore + SessionStore>(
     storage: &S,
     user: &UserRecord,
     typed: &str,
@@ -101,7 +101,7 @@ pub struct Started {
 /// sign-in audited on each of their sites. An unknown address costs the same hashing as a wrong
 /// password and gets the same answer.
 #[tracing::instrument(name = "people::sign_in", skip_all)]
-pub async fn sign_in<S: PeopleStore>(
+pub async fn sign_in<S: PeopleStore + SessionStore>(
     storage: &S,
     email: &str,
     typed: &str,
@@ -126,7 +126,7 @@ pub async fn sign_in<S: PeopleStore>(
 
 /// Starts a session for `user`, who proved who they are (`how`: a password, a passkey): for
 /// [`SESSION_LIFE`], the sign-in audited on each of their sites.
-pub async fn start_session<S: PeopleStore>(
+pub async fn start_session<S: PeopleStore + SessionStore>(
     storage: &S,
     user: UserRecord,
     client: &str,
@@ -171,7 +171,7 @@ fn client_of(raw: &str) -> String {
 
 /// The account behind session `id` of `user`, if the session is live (not signed out, not
 /// ended by a reset or "sign out everywhere", not expired); its last use noted once a minute.
-pub async fn session_user<S: PeopleStore>(
+pub async fn session_user<S: PeopleStore + SessionStore>(
     storage: &S,
     id: i64,
     user: UserId,
@@ -193,7 +193,7 @@ pub async fn session_user<S: PeopleStore>(
 }
 
 /// Ends one of a person's sessions (sign-out, or one they end from their list).
-pub async fn end_session<S: PeopleStore>(
+pub async fn end_session<S: PeopleStore + SessionStore>(
     storage: &S,
     user: UserId,
     id: i64,
@@ -204,7 +204,7 @@ pub async fn end_session<S: PeopleStore>(
 /// Ends every session of a person ("sign out everywhere", or an owner's `koe user sign-out`),
 /// audited on each of their sites; how many were live.
 #[tracing::instrument(name = "people::end_every_session", skip_all)]
-pub async fn end_every_session<S: PeopleStore + AccessStore>(
+pub async fn end_every_session<S: PeopleStore + SessionStore + AccessStore>(
     storage: &S,
     user: &UserRecord,
     actor: &Actor,

@@ -62,7 +62,7 @@ pub use facts_store::FactsStore;
 pub use integrations::IntegrationStore;
 pub use options::{Backend, StorageOptions};
 pub use passkeys::PasskeyStore;
-pub use people::PeopleStore;
+pub use people::{PeopleStore, SessionStore};
 pub use postgres::PgStorage;
 pub use records::*;
 pub use removal::{PURGE_CHUNK, RemovalStore};
@@ -103,6 +103,7 @@ pub trait Storage:
     + FactsStore
     + IntegrationStore
     + PeopleStore
+    + SessionStore
     + PasskeyStore
 {
 }
@@ -120,6 +121,7 @@ impl<T> Storage for T where
         + FactsStore
         + IntegrationStore
         + PeopleStore
+        + SessionStore
         + PasskeyStore
 {
 }
@@ -130,6 +132,7 @@ pub mod prelude {
     pub use super::{
         AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
         IntegrationStore as _, Lifecycle as _, PasskeyStore as _, PeopleStore as _,
-        RemovalStore as _, ReportStore as _, SiteStore as _, Storage, VerifyStore as _,
+        RemovalStore as _, ReportStore as _, SessionStore as _, SiteStore as _, Storage,
+        VerifyStore as _,
     };
 }

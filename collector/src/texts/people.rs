@@ -76,6 +76,8 @@ pub struct PeopleTexts {
     pub passkey_name: &'static str,
     pub add_passkey: &'static str,
     pub use_passkey: &'static str,
+    /// A team lead's Overview: the whole site, every team together.
+    pub site_total: &'static str,
 }
 
 pub static EN: PeopleTexts = PeopleTexts {
@@ -163,6 +165,7 @@ pub static EN: PeopleTexts = PeopleTexts {
     passkey_name: "Name it (e.g. work laptop)",
     add_passkey: "Add a passkey",
     use_passkey: "Sign in with a passkey",
+    site_total: "The whole site, every team together",
 };
 
 pub static JA: PeopleTexts = PeopleTexts {
@@ -250,4 +253,5 @@ pub static JA: PeopleTexts = PeopleTexts {
     passkey_name: "名前（例：仕事用ノート PC）",
     add_passkey: "パスキーを追加",
     use_passkey: "パスキーでサインイン",
+    site_total: "サイト全体（全チームの合計）",
 };

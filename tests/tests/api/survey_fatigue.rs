@@ -97,8 +97,10 @@ async fn a_sample_of_20_percent_shows_a_fifth_of_surveys_and_never_flips<S: Test
         .collect()
         .await;
     let shown = verdicts.iter().filter(|(_, show)| *show).count();
-    // n p = 2 000, σ = √(n p (1 − p)) = 40: within 3σ.
-    assert!((1_880..=2_120).contains(&shown), "{shown} of 10 000 shown");
+    // n p = 2 000, σ = √(n p (1 − p)) = 40: within 4σ. (Each run samples under a new key, so
+    // the count is a fresh draw: 3σ failed about one run in 370 per backend — it did, with
+    // 1 878 — while 4σ fails one in 16 000.)
+    assert!((1_840..=2_160).contains(&shown), "{shown} of 10 000 shown");
     assert_eq!(
         app.impression_count(&app.site).await,
         shown,

@@ -51,7 +51,11 @@ async fn an_owner_invites_an_agent_who_sees_only_their_own_page() {
         .await;
     b.click(&b.find("header nav.account a[href*='/people']").await)
         .await;
-    b.find("#invite-email").await;
+    b.wait_for(
+        "the People page",
+        "return !!document.querySelector('#invite-email');",
+    )
+    .await;
     b.type_into(&b.find("#invite-email").await, "aiko@example.com")
         .await;
     b.script(
@@ -87,7 +91,11 @@ async fn an_owner_invites_an_agent_who_sees_only_their_own_page() {
             .await,
     )
     .await;
-    b.find("#email").await;
+    b.wait_for(
+        "the sign-in page",
+        "return !!document.querySelector('#email');",
+    )
+    .await;
 
     // The agent takes the invitation and lands on their own page.
     b.goto(&link).await;
@@ -161,7 +169,11 @@ async fn an_owner_invites_an_agent_who_sees_only_their_own_page() {
             .await,
     )
     .await;
-    b.find("#email").await;
+    b.wait_for(
+        "the sign-in page",
+        "return !!document.querySelector('#email');",
+    )
+    .await;
     sign_in_as(b, app, &scene.site, SiteRole::TeamLead).await;
     b.wait_for("the overview", "return !!document.querySelector('.cards');")
         .await;

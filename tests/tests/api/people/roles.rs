@@ -96,6 +96,20 @@ async fn a_team_lead_sees_their_teams_and_an_agent_only_themselves<S: TestBacken
 
     let lead = signed_in(&app, &app.site, SiteRole::TeamLead).await;
     let base = format!("/dashboard/sites/{site}");
+    // Other teams count in the whole site's total only, which names no one.
+    let (status, overview) = page(&app, &lead, &format!("{base}?lang=en")).await;
+    assert_eq!(status, 200);
+    assert!(
+        overview.contains("every team together") && overview.contains(", n 3)"),
+        "the whole site's total, all three answers: {overview}"
+    );
+    assert!(!overview.contains("sam-sales"), "{overview}");
+    let manager = signed_in(&app, &app.site, SiteRole::Manager).await;
+    let (_, whole) = page(&app, &manager, &format!("{base}?lang=en")).await;
+    assert!(
+        !whole.contains("every team together"),
+        "a manager's Overview is the whole site already"
+    );
     let (status, agents) = page(&app, &lead, &format!("{base}/agents")).await;
     assert_eq!(status, 200);
     assert!(

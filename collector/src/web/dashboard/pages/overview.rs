@@ -13,6 +13,7 @@ use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::comments::{CommentItem, comment_items};
 use super::trend_charts;
+use crate::people::Scope;
 use crate::report::{self, Bucket, ReportQuery};
 use crate::responses::list::{self, ResponseQuery};
 use crate::sites::Site;
@@ -33,6 +34,9 @@ struct OverviewPage<'a> {
     /// The latest low ratings (flagged answers left out: they are not customers' ratings).
     items: Vec<CommentItem<'a>>,
     low_ratings_href: String,
+    /// A team lead's view: the whole site's CSAT and NPS over the range, every team together
+    /// (no agent, no other team named): where their teams stand against it.
+    site_total: Option<String>,
 }
 
 /// Low ratings shown on the Overview (the comment feed has the rest).
@@ -43,9 +47,46 @@ pub async fn page<S: Storage>(page: SignedIn<S>, state: web::Data<AppState<S>>) 
     let SignedIn {
         site, t, filters, ..
     } = &page;
-    render(&state, t, site, &page.header, filters)
+    let whole_site = matches!(page.viewer.scope(), Scope::Teams(_));
+    render(&state, t, site, &page.header, filters, whole_site)
         .await
         .unwrap_or_else(|r| r)
+}
+
+/// The whole site's CSAT and NPS over the filters' range, as one line.
+async fn site_total<S: Storage>(
+    state: &AppState<S>,
+    t: &Texts,
+    site: &Site,
+    filters: &Filters,
+) -> Result<String, HttpResponse> {
+    let query = ReportQuery {
+        bucket: Bucket::All,
+        group_by: Vec::new(),
+        team: None,
+        agent: None,
+        ..filters.report.clone()
+    };
+    let report = report::load(&state.storage, site, &query)
+        .await
+        .map_err(failed)?;
+    let row = report.rows.first();
+    let shown = |name: &str, estimate: Option<koe_shared::metrics::Estimate>, unit: &str| {
+        estimate.map_or_else(
+            || format!("{name} {}", t.none),
+            |e| {
+                format!(
+                    "{name} {:.1}{unit} ({:.1}–{:.1}, n {})",
+                    e.value, e.low, e.high, e.n
+                )
+            },
+        )
+    };
+    Ok(format!(
+        "{} · {}",
+        shown("CSAT", row.and_then(|r| r.csat), " %"),
+        shown("NPS", row.and_then(|r| r.nps), "")
+    ))
 }
 
 async fn render<S: Storage>(
@@ -54,7 +95,12 @@ async fn render<S: Storage>(
     site: &Site,
     header: &Header,
     filters: &Filters,
+    whole_site: bool,
 ) -> Answer {
+    let site_total = match whole_site {
+        true => Some(site_total(state, t, site, filters).await?),
+        false => None,
+    };
     let whole = ReportQuery {
         bucket: Bucket::All,
         group_by: Vec::new(),
@@ -115,6 +161,7 @@ async fn render<S: Storage>(
             filters.query(&[], &[])
         ),
         items: comment_items(t, &low.responses),
+        site_total,
         low_ratings_href: format!(
             "/dashboard/sites/{}/comments?{}",
             site.key,
