@@ -240,7 +240,65 @@ async fn a_percent_encoded_path_reaches_no_wider_page<S: TestBackend>() {
     );
 }
 
+async fn an_owner_changes_and_removes_people_but_never_the_last_owner<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let base = format!("/dashboard/sites/{}/people", app.site.key());
+    let grant = koe_collector::people::Grant::new(SiteRole::Owner, None, &[]).unwrap();
+    let (owner_email, owner_password) = app.person(&app.site, &grant).await;
+    let owner = app.sign_in(&owner_email, &owner_password).await;
+    let manager = koe_collector::people::Grant::new(SiteRole::Manager, None, &[]).unwrap();
+    let (email, _) = app.person(&app.site, &manager).await;
+    let id_of = |address: String| {
+        let app = &app;
+        async move {
+            let people = app.storage.members_of(app.site.site.id).await.unwrap();
+            people
+                .iter()
+                .find(|m| m.email == address)
+                .unwrap()
+                .user_id
+                .get()
+        }
+    };
+    let (member, me) = (id_of(email.clone()).await, id_of(owner_email.clone()).await);
+
+    let (status, _) = post(
+        &app,
+        &owner,
+        &format!("{base}/{member}/role"),
+        &[("role", "team_lead"), ("teams", "support")],
+    )
+    .await;
+    assert_eq!(status, 303, "a role changed");
+    let (_, listed) = page(&app, &owner, &base).await;
+    assert!(listed.contains("value=\"support\""), "{listed}");
+    let (status, body) = post(
+        &app,
+        &owner,
+        &format!("{base}/{me}/role"),
+        &[("role", "manager")],
+    )
+    .await;
+    assert_eq!(status, 409, "the only owner cannot step down: {body}");
+    assert!(
+        body.contains("only one owner") || body.contains("at least one owner"),
+        "{body}"
+    );
+    let (status, _) = post(&app, &owner, &format!("{base}/{me}/remove"), &[]).await;
+    assert_eq!(status, 409, "nor be removed");
+    let (status, _) = post(&app, &owner, &format!("{base}/{member}/remove"), &[]).await;
+    assert_eq!(status, 303);
+    let people = app.storage.members_of(app.site.site.id).await.unwrap();
+    assert_eq!(people.len(), 1, "the owner alone is left");
+    assert_eq!(people[0].role, "owner");
+    let (status, _) = post(&app, &owner, &format!("{base}/{member}/remove"), &[]).await;
+    assert_eq!(status, 404, "a person of no role here");
+}
+
 on_both_backends!(
+    an_owner_changes_and_removes_people_but_never_the_last_owner,
     each_role_reaches_its_pages_and_no_wider_ones,
     a_team_lead_sees_their_teams_and_an_agent_only_themselves,
     a_person_switches_sites_and_sees_none_they_hold_no_role_on,

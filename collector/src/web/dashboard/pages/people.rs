@@ -171,11 +171,8 @@ pub async fn invite<S: Storage>(
     form: web::Form<RoleForm>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    if !same_origin(&state, &req) {
-        return HttpResponse::Forbidden().finish();
-    }
-    if !page.viewer.may(Need::People) {
-        return HttpResponse::Forbidden().finish();
+    if let Some(refused) = refused_post(&state, &req, &page) {
+        return refused;
     }
     let grant = match form.grant() {
         Ok(grant) => grant,
@@ -260,11 +257,8 @@ pub async fn change<S: Storage>(
     form: web::Form<RoleForm>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    if !same_origin(&state, &req) {
-        return HttpResponse::Forbidden().finish();
-    }
-    if !page.viewer.may(Need::People) {
-        return HttpResponse::Forbidden().finish();
+    if let Some(refused) = refused_post(&state, &req, &page) {
+        return refused;
     }
     let email = match member_email(&state, &page, path.1).await {
         Ok(Some(email)) => email,
@@ -284,19 +278,8 @@ pub async fn change<S: Storage>(
         }
     };
     let actor = page.viewer.actor();
-    match members::change_role(&state.storage, &page.site, &email, &grant, &actor).await {
-        Ok(()) => back(&page),
-        Err(members::MemberError::Storage(error)) => failed(error),
-        Err(refusal) => {
-            render_page(
-                &state,
-                &page,
-                StatusCode::CONFLICT,
-                Outcome::refused(refusal.to_string()),
-            )
-            .await
-        }
-    }
+    let changed = members::change_role(&state.storage, &page.site, &email, &grant, &actor).await;
+    member_changed(&state, &page, changed).await
 }
 
 #[tracing::instrument(name = "dashboard::people::remove", skip_all)]
@@ -306,11 +289,8 @@ pub async fn remove<S: Storage>(
     path: web::Path<(String, i64)>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    if !same_origin(&state, &req) {
-        return HttpResponse::Forbidden().finish();
-    }
-    if !page.viewer.may(Need::People) {
-        return HttpResponse::Forbidden().finish();
+    if let Some(refused) = refused_post(&state, &req, &page) {
+        return refused;
     }
     let email = match member_email(&state, &page, path.1).await {
         Ok(Some(email)) => email,
@@ -318,19 +298,8 @@ pub async fn remove<S: Storage>(
         Err(answer) => return answer,
     };
     let actor = page.viewer.actor();
-    match members::remove(&state.storage, &page.site, &email, &actor).await {
-        Ok(()) => back(&page),
-        Err(members::MemberError::Storage(error)) => failed(error),
-        Err(refusal) => {
-            render_page(
-                &state,
-                &page,
-                StatusCode::CONFLICT,
-                Outcome::refused(refusal.to_string()),
-            )
-            .await
-        }
-    }
+    let changed = members::remove(&state.storage, &page.site, &email, &actor).await;
+    member_changed(&state, &page, changed).await
 }
 
 #[tracing::instrument(name = "dashboard::people::withdraw", skip_all)]
@@ -340,17 +309,41 @@ pub async fn withdraw<S: Storage>(
     path: web::Path<(String, i64)>,
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    if !same_origin(&state, &req) {
-        return HttpResponse::Forbidden().finish();
-    }
-    if !page.viewer.may(Need::People) {
-        return HttpResponse::Forbidden().finish();
+    if let Some(refused) = refused_post(&state, &req, &page) {
+        return refused;
     }
     let actor = page.viewer.actor();
     match members::withdraw_invitation(&state.storage, &page.site, path.1, &actor).await {
         Ok(true) => back(&page),
         Ok(false) => HttpResponse::NotFound().finish(),
         Err(error) => failed(error),
+    }
+}
+
+/// What every post of the page is refused for: another origin, or a role that is not an
+/// owner's (checked here again, whatever the extractor found).
+fn refused_post<S>(
+    state: &AppState<S>,
+    req: &HttpRequest,
+    page: &SignedIn<S>,
+) -> Option<HttpResponse> {
+    (!same_origin(state, req) || !page.viewer.may(Need::People))
+        .then(|| HttpResponse::Forbidden().finish())
+}
+
+/// A member's role changed or taken away: back to the page, or the page saying why not.
+async fn member_changed<S: Storage>(
+    state: &AppState<S>,
+    page: &SignedIn<S>,
+    changed: Result<(), members::MemberError>,
+) -> HttpResponse {
+    match changed {
+        Ok(()) => back(page),
+        Err(members::MemberError::Storage(error)) => failed(error),
+        Err(refusal) => {
+            let outcome = Outcome::refused(refusal.to_string());
+            render_page(state, page, StatusCode::CONFLICT, outcome).await
+        }
     }
 }
 
