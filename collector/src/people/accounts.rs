@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::password::{Password, PasswordProblem};
-use super::sign_in::{check_password, hash_off_the_workers};
+use super::sign_in::{attempt, hash_off_the_workers};
 use super::{Email, EmailError, Grant};
 use crate::audit::{Actor, AuditAction, AuditEntry};
 use crate::clock;
@@ -14,7 +14,7 @@ use crate::secrets;
 use crate::sites::Site;
 use crate::storage::{
     Acceptance, Accepted, AcceptedAccount, InvitationRecord, NewInvitation, PeopleStore,
-    SessionStore, SiteStore, StorageError,
+    SessionStore, SiteStore, StorageError, UserRecord,
 };
 
 /// How long an invitation can be used.
@@ -423,5 +423,19 @@ pub async fn use_link<S: PeopleStore + SessionStore + SiteStore>(
         Accepted::Account(user) => Ok(user),
         Accepted::Unusable => Err(AccountError::LinkUnusable),
         Accepted::LastOwner => Err(AccountError::LastOwner),
+    }
+}
+
+/// Checks an existing account's password, slowed like a sign-in: a wrong one counts as a
+/// failed sign-in.
+async fn check_password<S: PeopleStore + SessionStore>(
+    storage: &S,
+    user: &UserRecord,
+    typed: &str,
+) -> Result<(), AccountError> {
+    match attempt(storage, user, typed).await? {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AccountError::WrongPassword(user.email.clone())),
+        Err(until) => Err(AccountError::Slowed(until)),
     }
 }

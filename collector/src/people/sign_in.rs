@@ -4,7 +4,6 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::accounts::AccountError;
 use super::password::{self, Password};
 use super::{Email, throttle};
 use crate::audit::{Actor, AuditAction, AuditEntry};
@@ -20,7 +19,7 @@ const SEEN_RESOLUTION_MS: i64 = 60_000;
 /// Whether `typed` is `user`'s password, as one attempt: claimed first, so that attempts at
 /// one account never run side by side and one that must wait is not even checked
 /// (`Err(until)`); a wrong one counted, and the account's wait set from its failures.
-async fn attempt<S: PeopleStore + SessionStore>(
+pub(super) async fn attempt<S: PeopleStore + SessionStore>(
     storage: &S,
     user: &UserRecord,
     typed: &str,
@@ -61,20 +60,6 @@ pub(super) async fn hash_off_the_workers(password: Password) -> Result<String, S
     tokio::task::spawn_blocking(move || password.hash())
         .await
         .map_err(|e| StorageError::Corrupt(format!("hashing a password failed: {e}")))
-}
-
-/// Checks an existing account's password, slowed like a sign-in: a wrong one counts as a
-/// failed sign-in.
-pub(super) async fn check_password<S: PeopleStore + SessionStore>(
-    storage: &S,
-    user: &UserRecord,
-    typed: &str,
-) -> Result<(), AccountError> {
-    match attempt(storage, user, typed).await? {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(AccountError::WrongPassword(user.email.clone())),
-        Err(until) => Err(AccountError::Slowed(until)),
-    }
 }
 
 /// A sign-in refused.

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::sign_in::signed_out;
+use super::cookie::signed_out;
 use super::view::{AccountPage, PasskeyItem, SessionItem};
 use super::{LangQuery, failed, html_ok, redirect, same_origin, texts, viewer};
 use crate::audit::Actor;

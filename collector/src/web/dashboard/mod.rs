@@ -8,6 +8,7 @@
 
 mod account;
 mod chart;
+mod cookie;
 mod downloads;
 mod filters;
 mod forgot;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential, Webauthn};
 
-use super::sign_in::session_cookie;
+use super::cookie::session_cookie;
 use super::{failed, redirect, same_origin, viewer};
 use crate::people::passkeys::{self, PasskeyError};
 use crate::storage::Storage;

@@ -1,18 +1,16 @@
 //! Signing in with an address and a password (a session stored on the server, its cookie
-//! HttpOnly, SameSite=Strict, Secure over https) and signing out (the stored session ends, so
+//! set by `cookie.rs`) and signing out (the stored session ends, so
 //! a copy of the cookie stops working). Both refuse posts from another origin. A refused
 //! sign-in answers 401 and counts among the address's refusals (`web/rate_limit.rs`); an
 //! account with too many failures waits (`people::throttle`) and is told so (429).
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{failed, html, redirect, same_origin, texts, view, viewer};
-use crate::people::sign_in::{self as accounts, SESSION_LIFE, SignInError, Started};
+use crate::people::sign_in::{self as accounts, SignInError};
 use crate::storage::Storage;
-use crate::web::session::{COOKIE, Session};
 use crate::web::state::AppState;
 
 #[derive(Deserialize)]
@@ -43,7 +41,7 @@ pub(super) async fn sign_in<S: Storage>(
     match accounts::sign_in(&state.storage, &form.email, &form.password, client).await {
         Ok(started) => {
             let mut response = redirect(&format!("/dashboard?lang={}", t.lang));
-            let _ = response.add_cookie(&session_cookie(&state, &req, &started));
+            let _ = response.add_cookie(&super::cookie::session_cookie(&state, &req, &started));
             response
         }
         Err(SignInError::Refused) => html(
@@ -73,37 +71,6 @@ pub(super) fn offers<S>(state: &AppState<S>, req: &HttpRequest) -> view::Offers 
     }
 }
 
-/// The cookie of a session just started.
-pub(super) fn session_cookie<S>(
-    state: &AppState<S>,
-    req: &HttpRequest,
-    started: &Started,
-) -> Cookie<'static> {
-    let session = Session {
-        id: started.session_id,
-        user_id: started.user.id,
-        expires_at: started.expires_at.as_second(),
-    };
-    Cookie::build(COOKIE, state.session_key.seal(&session))
-        .path("/dashboard")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure_cookies(state, req))
-        .max_age(CookieDuration::seconds(SESSION_LIFE.as_secs()))
-        .finish()
-}
-
-/// Whether the session cookie is `Secure`: always when Koe is published over https
-/// (`public_url`), whatever scheme a TLS-terminating proxy forwards; else when this request
-/// came over https.
-fn secure_cookies<S>(state: &AppState<S>, req: &HttpRequest) -> bool {
-    state
-        .public_url
-        .as_deref()
-        .is_some_and(|url| url.starts_with("https://"))
-        || req.connection_info().scheme() == "https"
-}
-
 /// Ends the session on the server too, so a copy of the cookie no longer works.
 #[tracing::instrument(name = "dashboard::sign_out", skip_all)]
 pub(super) async fn sign_out<S: Storage>(
@@ -122,18 +89,5 @@ pub(super) async fn sign_out<S: Storage>(
         Ok(None) => {}
         Err(error) => return failed(error),
     }
-    signed_out()
-}
-
-/// Back to the sign-in page, the cookie gone.
-pub(super) fn signed_out() -> HttpResponse {
-    let mut gone = Cookie::build(COOKIE, "")
-        .path("/dashboard")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish();
-    gone.make_removal();
-    let mut response = redirect("/dashboard");
-    let _ = response.add_cookie(&gone);
-    response
+    super::cookie::signed_out()
 }

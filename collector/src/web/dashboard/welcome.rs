@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::sign_in::session_cookie;
+use super::cookie::session_cookie;
 use super::view::WelcomePage;
 use super::{LangQuery, failed, html, html_ok, redirect, same_origin, texts};
 use crate::people::accounts::{self, AccountError, LinkForm, LinkPurpose};
