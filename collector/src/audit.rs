@@ -86,6 +86,16 @@ pub enum AuditAction {
     Exported,
     /// A passkey added to a person's account.
     PasskeyAdded,
+    /// A site's follow-up condition, SLA, working hours, causes or re-asking changed.
+    FollowupSettingsChanged,
+    /// A follow-up given an owner (or taken from one).
+    FollowupAssigned,
+    /// A note added to a follow-up.
+    FollowupNoted,
+    /// The customer of a follow-up contacted.
+    FollowupContacted,
+    /// A follow-up closed with its outcome and root cause.
+    FollowupClosed,
 }
 
 impl AuditAction {

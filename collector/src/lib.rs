@@ -25,6 +25,7 @@ pub mod cli;
 pub mod clock;
 pub mod csv;
 pub mod facts;
+pub mod followups;
 pub mod ids;
 pub mod import;
 pub mod integrations;

@@ -96,6 +96,12 @@ pub fn new_invitation_token() -> String {
     format!("koe_inv_{}", random_text(32))
 }
 
+/// A follow-up's re-ask link token: `koe_rec_` and 43 random characters; only its digest is
+/// kept.
+pub fn new_reask_token() -> String {
+    format!("koe_rec_{}", random_text(32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

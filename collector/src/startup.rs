@@ -155,6 +155,7 @@ impl Application {
             Duration::from_millis(settings.webhook_poll_ms.max(10)),
             state.running.stopping(),
         );
+        crate::followups::overdue::keep_noticing(state.storage.clone(), state.running.stopping());
         crate::responses::retention::keep_purging(
             state.storage.clone(),
             Duration::from_secs(settings.retention_check_secs.max(1)),

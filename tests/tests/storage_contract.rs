@@ -610,6 +610,7 @@ async fn concurrent_webhook_adds_stop_at_the_cap<S: TestBackend>() {
                 url: &url,
                 condition: "csat<=2",
                 format: "json",
+                events: "answers",
                 reach: Default::default(),
             };
             add_webhook(&*storage, &site, request, Actor::Cli).await
@@ -652,6 +653,7 @@ async fn each_webhook_gets_its_turn_and_a_backlog_is_capped<S: TestBackend>() {
             url,
             condition,
             format: "json",
+            events: "answers",
             reach: Default::default(),
         };
         hooks.push(

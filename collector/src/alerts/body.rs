@@ -19,13 +19,27 @@ pub fn render(
     dashboard: &str,
 ) -> String {
     match format {
-        WebhookFormat::Json => json!({
-            "id": event_id,
-            "type": "response.alert",
-            "site": site,
-            "response": facts,
-            "dashboard_url": dashboard,
-        })
+        WebhookFormat::Json => match &facts.followup {
+            None => json!({
+                "id": event_id,
+                "type": "response.alert",
+                "site": site,
+                "response": facts,
+                "dashboard_url": dashboard,
+            }),
+            Some(followup) => {
+                let mut response = facts.clone();
+                response.followup = None;
+                json!({
+                    "id": event_id,
+                    "type": format!("followup.{}", followup.event),
+                    "site": site,
+                    "followup": followup,
+                    "response": response,
+                    "dashboard_url": dashboard,
+                })
+            }
+        }
         .to_string(),
         WebhookFormat::Slack => json!({ "text": slack_text(facts, dashboard) }).to_string(),
     }
@@ -46,8 +60,30 @@ fn slack_text(facts: &AlertFacts, dashboard: &str) -> String {
     if let Some(v) = facts.resolved {
         scores.push(if v { "resolved" } else { "not resolved" }.to_owned());
     }
+    let headline = match &facts.followup {
+        None => ":warning: Unhappy customer".to_owned(),
+        Some(f) => {
+            let owner = escape(f.owner.as_deref().unwrap_or("nobody yet"));
+            match f.event.as_str() {
+                "opened" => format!(
+                    ":inbox_tray: Follow-up #{} opened (owner {owner}, due {})",
+                    f.id, f.due_at
+                ),
+                "overdue" => format!(
+                    ":alarm_clock: Follow-up #{} is overdue (owner {owner}, was due {})",
+                    f.id, f.due_at
+                ),
+                _ => format!(
+                    ":white_check_mark: Follow-up #{} closed as {} (cause {}, owner {owner})",
+                    f.id,
+                    f.status.replace('_', " "),
+                    escape(f.cause.as_deref().unwrap_or("none")),
+                ),
+            }
+        }
+    };
     let mut text = format!(
-        ":warning: Unhappy customer: {} — agent {}, channel {}, interaction {}",
+        "{headline}: {} — agent {}, channel {}, interaction {}",
         scores.join(", "),
         escape(facts.agent.as_deref().unwrap_or("(none)")),
         escape(facts.channel.as_deref().unwrap_or("(none)")),
@@ -103,7 +139,29 @@ mod tests {
             reasons: vec!["slow".into()],
             answered_at: "2026-12-01T09:00:00Z".into(),
             day: "2026-12-01".into(),
+            followup: None,
         }
+    }
+
+    #[test]
+    fn a_followup_event_names_its_type_and_says_what_happened() {
+        let mut event = facts();
+        event.followup = Some(super::super::FollowupNotice {
+            event: "overdue".into(),
+            id: 12,
+            status: "open".into(),
+            due_at: "2026-12-02T09:00:00Z".into(),
+            owner: Some("ken@example.com".into()),
+            cause: None,
+        });
+        let body: serde_json::Value =
+            serde_json::from_str(&render(WebhookFormat::Json, "e1", "s", &event, "u")).unwrap();
+        assert_eq!(body["type"], "followup.overdue");
+        assert_eq!(body["followup"]["id"], 12);
+        assert!(body["response"].get("followup").is_none());
+        let slack = render(WebhookFormat::Slack, "e1", "s", &event, "u");
+        assert!(slack.contains("Follow-up #12 is overdue"), "{slack}");
+        assert!(slack.contains("ken@example.com"), "{slack}");
     }
 
     #[test]

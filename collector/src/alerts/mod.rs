@@ -60,6 +60,32 @@ impl WebhookFormat {
 pub struct AlertRule {
     pub webhook_id: WebhookId,
     pub condition: Condition,
+    /// Sent unhappy answers (the condition's crossings).
+    pub answers: bool,
+    /// Sent follow-up events: opened, overdue, closed.
+    pub followups: bool,
+}
+
+/// What a webhook is sent, as stored in its `events` column: `answers`, `followups` or both.
+pub fn parse_events(raw: &str) -> Option<(bool, bool)> {
+    let mut events = (false, false);
+    for event in raw.split(',').map(str::trim) {
+        match event {
+            "answers" => events.0 = true,
+            "followups" => events.1 = true,
+            _ => return None,
+        }
+    }
+    (events.0 || events.1).then_some(events)
+}
+
+/// The events as stored and listed.
+pub fn events_text(answers: bool, followups: bool) -> &'static str {
+    match (answers, followups) {
+        (true, true) => "answers,followups",
+        (false, true) => "followups",
+        _ => "answers",
+    }
 }
 
 /// The webhooks whose condition the response crosses into with this write: it holds after and
@@ -77,6 +103,7 @@ pub fn crossings<'a>(
     let before = before.cloned();
     rules
         .iter()
+        .filter(|rule| rule.answers)
         .filter(move |rule| holds(&after, rule) && !before.as_ref().is_some_and(|b| holds(b, rule)))
 }
 
@@ -98,6 +125,22 @@ pub struct AlertFacts {
     pub answered_at: String,
     /// The local day it counts on.
     pub day: String,
+    /// Set when this is a follow-up's event rather than the answer's alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followup: Option<FollowupNotice>,
+}
+
+/// A follow-up's event, as a webhook is told it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowupNotice {
+    /// `opened`, `overdue` or `closed`.
+    pub event: String,
+    pub id: i64,
+    pub status: String,
+    /// When the customer is to be contacted by, RFC 3339.
+    pub due_at: String,
+    pub owner: Option<String>,
+    pub cause: Option<String>,
 }
 
 impl AlertFacts {
@@ -123,6 +166,7 @@ impl AlertFacts {
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
             day: state.day.to_string(),
+            followup: None,
         }
     }
 }
@@ -157,6 +201,25 @@ impl NewAlert {
     }
 }
 
+impl NewAlert {
+    /// A follow-up's event for a webhook that is sent them.
+    pub fn followup(
+        webhook_id: WebhookId,
+        site_id: SiteId,
+        facts: &AlertFacts,
+        at_ms: i64,
+    ) -> Self {
+        Self {
+            webhook_id,
+            site_id,
+            event_id: crate::secrets::event_id(),
+            interaction: facts.interaction.clone(),
+            payload: serde_json::to_string(facts).unwrap_or_else(|_| "{}".into()),
+            created_at_ms: at_ms,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +248,8 @@ mod tests {
         let rules = [AlertRule {
             webhook_id: WebhookId::new(7),
             condition: Condition::parse("csat<=2").unwrap(),
+            answers: true,
+            followups: false,
         }];
         let count = |before: Option<ResponseState>, after| {
             crossings(&rules, before.as_ref(), &after).count()

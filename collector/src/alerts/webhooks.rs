@@ -42,6 +42,8 @@ pub enum WebhookError {
     TooMany,
     #[error("the format is json or slack, got {0:?}")]
     Format(String),
+    #[error("events are answers, followups or answers,followups; got {0:?}")]
+    Events(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -52,6 +54,8 @@ pub struct WebhookRequest<'a> {
     pub url: &'a str,
     pub condition: &'a str,
     pub format: &'a str,
+    /// What it is sent: `answers`, `followups` or `answers,followups`.
+    pub events: &'a str,
     /// What the operator lets webhooks reach.
     pub reach: Reach,
 }
@@ -68,8 +72,11 @@ pub async fn add_webhook<S: AlertStore>(
         url,
         condition,
         format,
+        events,
         reach,
     } = request;
+    let (answers, followups) =
+        super::parse_events(events).ok_or_else(|| WebhookError::Events(events.into()))?;
     if url.chars().count() > MAX_URL_CHARS {
         return Err(WebhookError::LongUrl);
     }
@@ -98,6 +105,7 @@ pub async fn add_webhook<S: AlertStore>(
         format,
         secret: crate::secrets::new_webhook_secret(),
         created_at: clock::now(),
+        events: super::events_text(answers, followups).to_owned(),
     };
     let entry = AuditEntry {
         site_id: site.id,
@@ -105,11 +113,12 @@ pub async fn add_webhook<S: AlertStore>(
         action: AuditAction::WebhookAdded,
         // The host only: a URL's path may itself be a credential (a Slack incoming webhook).
         detail: format!(
-            "webhook to {}://{}/… when {} ({})",
+            "webhook to {}://{}/… when {} ({}, {})",
             parsed.scheme(),
             parsed.host_str().unwrap_or_default(),
             webhook.condition,
-            format.as_str()
+            format.as_str(),
+            webhook.events
         ),
         at: webhook.created_at,
     };

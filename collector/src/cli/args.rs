@@ -80,6 +80,10 @@ pub(super) enum Command {
     /// password, end someone's sessions.
     #[command(subcommand)]
     User(super::users::UserCommand),
+    /// Follow-ups of unhappy customers: list, show, assign, note, mark contacted, close with a
+    /// root cause; the site's follow-up settings.
+    #[command(subcommand)]
+    Followup(super::followups::FollowupCommand),
     /// Scores by agent, channel, team and time, read from the rollups; with --service the
     /// service KPIs of the interaction facts, with --drivers satisfaction against them.
     Report {
@@ -130,6 +134,11 @@ pub(super) enum Command {
         /// customers; takes --from, --to, --team and --channel, prints a table or JSON.
         #[arg(long)]
         drivers: bool,
+        /// The follow-ups of unhappy customers — contacted within SLA, median time to first
+        /// contact, recovery rate, root causes — by --by and --bucket; takes the filters,
+        /// refuses --compare and --topic.
+        #[arg(long)]
+        followups: bool,
         /// With --service: only this topic (the helpdesk's category).
         #[arg(long)]
         topic: Option<String>,

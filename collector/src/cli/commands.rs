@@ -64,6 +64,7 @@ pub(super) enum StorageCommand {
     Webhook(super::webhooks::WebhookAction),
     Integration(super::integrations::IntegrationAction),
     User(Box<super::users::UserAction>),
+    Followup(Box<super::followups::FollowupAction>),
     Import(super::import::ImportCommand),
 }
 
@@ -89,6 +90,7 @@ impl StorageCommand {
             Self::Webhook(action) => action.run(&storage, database).await,
             Self::Integration(action) => action.run(&storage, database).await,
             Self::User(action) => action.run(&storage, database).await,
+            Self::Followup(action) => action.run(&storage, database).await,
             Self::Import(command) => command.run(&storage, database).await,
             Self::AddSite {
                 request,
@@ -206,6 +208,20 @@ impl StorageCommand {
                         match format.as_str() {
                             "json" => println!("{}", serde_json::to_string_pretty(&drivers)?),
                             _ => print!("{}", report::service_table::drivers(&drivers)),
+                        }
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    ReportKind::Followups => {
+                        let query = ReportQuery::parse(&query, site.today())?;
+                        let report =
+                            crate::followups::load::report(&storage, &site, &query).await?;
+                        match format.as_str() {
+                            "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                            "csv" => print!(
+                                "{}",
+                                crate::followups::numbers::csv(&report.rows, &report.causes)
+                            ),
+                            _ => print!("{}", super::followups::report_table(&report)),
                         }
                         return Ok(ExitCode::SUCCESS);
                     }

@@ -14,6 +14,7 @@ mod access;
 mod args;
 mod commands;
 mod database;
+mod followups;
 mod import;
 mod integrations;
 mod report_flags;
@@ -189,6 +190,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (db, action) = command.split(&settings)?;
             (db, StorageCommand::User(Box::new(action)))
         }
+        Command::Followup(command) => {
+            let (db, action) = command.split(&settings)?;
+            (db, StorageCommand::Followup(Box::new(action)))
+        }
         Command::Key(KeyCommand::Revoke { id, db }) => {
             (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))
         }
@@ -291,6 +296,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             compare,
             service,
             drivers,
+            followups,
             topic,
             format,
             db,
@@ -299,6 +305,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 standings,
                 service,
                 drivers,
+                followups,
                 by: by.as_deref(),
                 bucket: bucket.as_deref(),
                 compare: compare.as_deref(),

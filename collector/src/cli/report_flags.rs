@@ -14,6 +14,7 @@ pub(super) enum ReportKind {
     Standings,
     Service,
     Drivers,
+    Followups,
 }
 
 /// The flags of `koe report` that choose a report or shape its rows, as given (`None`: not
@@ -23,6 +24,7 @@ pub(super) struct ReportFlags<'a> {
     pub standings: bool,
     pub service: bool,
     pub drivers: bool,
+    pub followups: bool,
     pub by: Option<&'a str>,
     pub bucket: Option<&'a str>,
     pub compare: Option<&'a str>,
@@ -39,6 +41,7 @@ impl ReportFlags<'_> {
             ("--standings", self.standings),
             ("--service", self.service),
             ("--drivers", self.drivers),
+            ("--followups", self.followups),
         ]
         .into_iter()
         .filter(|(_, given)| *given)
@@ -60,6 +63,19 @@ impl ReportFlags<'_> {
                 );
             }
             return Ok(ReportKind::Service);
+        }
+        if self.followups {
+            let given = given(&[("--compare", self.compare), ("--topic", self.topic)]);
+            if !given.is_empty() {
+                anyhow::bail!(
+                    "--followups counts the range's follow-ups by --by and --bucket, so {} \
+                     cannot apply to it: leave {} out (`koe report --followups --bucket week` \
+                     shows the trend)",
+                    given.join(" and "),
+                    if given.len() == 1 { "it" } else { "them" }
+                );
+            }
+            return Ok(ReportKind::Followups);
         }
         if self.drivers {
             let given = given(&[
@@ -149,6 +165,7 @@ mod tests {
             standings,
             service,
             drivers,
+            followups,
             by,
             bucket,
             compare,
@@ -164,6 +181,7 @@ mod tests {
             standings,
             service,
             drivers,
+            followups,
             by: by.as_deref(),
             bucket: bucket.as_deref(),
             compare: compare.as_deref(),

@@ -33,6 +33,10 @@ pub(super) enum WebhookCommand {
         /// The body: Koe's JSON, or a Slack incoming-webhook message.
         #[arg(long, value_parser = ["json", "slack"], default_value = "json")]
         format: String,
+        /// What it is sent: unhappy answers (by --when), follow-ups (opened, overdue, closed),
+        /// or both.
+        #[arg(long, value_parser = ["answers", "followups", "answers,followups"], default_value = "answers")]
+        events: String,
         /// Print the webhook and its secret as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -109,6 +113,7 @@ impl WebhookCommand {
                 url,
                 condition,
                 format,
+                events,
                 json,
                 db,
             } => (
@@ -118,6 +123,7 @@ impl WebhookCommand {
                     url,
                     condition,
                     format,
+                    events,
                     reach,
                     json,
                 },
@@ -158,6 +164,7 @@ pub(super) enum WebhookAction {
         url: String,
         condition: String,
         format: String,
+        events: String,
         reach: Reach,
         json: bool,
     },
@@ -204,6 +211,7 @@ impl WebhookAction {
                 url,
                 condition,
                 format,
+                events,
                 reach,
                 json,
             } => {
@@ -212,6 +220,7 @@ impl WebhookAction {
                     url: &url,
                     condition: &condition,
                     format: &format,
+                    events: &events,
                     reach,
                 };
                 let (record, secret) = add_webhook(storage, &site, request, Actor::Cli).await?;
@@ -236,11 +245,12 @@ impl WebhookAction {
                 } else {
                     for w in &webhooks {
                         println!(
-                            "{:>5}  {:<6} {}  when {}",
+                            "{:>5}  {:<6} {}  when {}  ({})",
                             w.id,
                             w.format.as_str(),
                             super::shown(&w.url),
-                            super::shown(&w.condition)
+                            super::shown(&w.condition),
+                            w.events
                         );
                     }
                 }

@@ -27,6 +27,7 @@ mod error;
 mod facts;
 mod facts_path;
 mod facts_store;
+mod followups;
 mod integrations;
 mod json_rows;
 mod options;
@@ -59,6 +60,7 @@ pub use answers::AnswerStore;
 pub use customers::CustomerStore;
 pub use error::{OpenError, SaveError, StorageError};
 pub use facts_store::FactsStore;
+pub use followups::FollowupStore;
 pub use integrations::IntegrationStore;
 pub use options::{Backend, StorageOptions};
 pub use passkeys::PasskeyStore;
@@ -103,6 +105,7 @@ pub trait Storage:
     + FactsStore
     + IntegrationStore
     + PeopleStore
+    + FollowupStore
     + SessionStore
     + PasskeyStore
 {
@@ -121,6 +124,7 @@ impl<T> Storage for T where
         + FactsStore
         + IntegrationStore
         + PeopleStore
+        + FollowupStore
         + SessionStore
         + PasskeyStore
 {
@@ -131,8 +135,8 @@ impl<T> Storage for T where
 pub mod prelude {
     pub use super::{
         AccessStore as _, AlertStore as _, AnswerStore as _, CustomerStore as _, FactsStore as _,
-        IntegrationStore as _, Lifecycle as _, PasskeyStore as _, PeopleStore as _,
-        RemovalStore as _, ReportStore as _, SessionStore as _, SiteStore as _, Storage,
-        VerifyStore as _,
+        FollowupStore as _, IntegrationStore as _, Lifecycle as _, PasskeyStore as _,
+        PeopleStore as _, RemovalStore as _, ReportStore as _, SessionStore as _, SiteStore as _,
+        Storage, VerifyStore as _,
     };
 }

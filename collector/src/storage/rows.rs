@@ -388,6 +388,7 @@ pub(super) struct WebhookRow {
     pub condition: String,
     pub format: String,
     pub created_at_ms: i64,
+    pub events: String,
 }
 
 /// A delivery row as `webhooks.rs` reads it.

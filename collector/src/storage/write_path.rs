@@ -8,6 +8,7 @@
 //! `write_plan`.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use koe_shared::InteractionId;
 
@@ -15,14 +16,18 @@ use super::access::Access;
 use super::customers::{Customers, in_cooldown};
 use super::facts::Facts as _;
 use super::facts_path::{self, AnswerChange};
+use super::followups::{Followups as _, Leads};
 use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
-use super::write_plan::{self, ReasonChanges, ResponseKey, RollupChanges, SiteRules, StoredRow};
+use super::write_plan::{
+    self, ReasonChanges, ResponseKey, RollupChanges, SiteRules, StoredRow, WriteRules,
+};
 pub(super) use super::write_tx::WriteTx;
 use super::{ImpressionOutcome, ImpressionWrite, PurgeCutoff, SaveError, Saved, StorageError};
 use crate::alerts::{NewAlert, crossings};
 use crate::audit::AuditEntry;
+use crate::followups::{self, FollowupChange, FollowupWrite};
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
@@ -85,11 +90,28 @@ pub(super) async fn apply_answers<T: WriteTx>(
             Some(after.clone()),
         );
         facts_path::answer_driver_changes(tx, write.site_id, &[change]).await?;
-        let rules = T::Db::alert_rules(tx, write.site_id).await?;
-        let alerts: Vec<NewAlert> = crossings(&rules, before_state, &after)
+        let rules = WriteRules {
+            alerts: T::Db::alert_rules(tx, write.site_id).await?,
+            followup: T::Db::followup_rule(tx, write.site_id).await?,
+        };
+        let alerts: Vec<NewAlert> = crossings(&rules.alerts, before_state, &after)
             .map(|rule| NewAlert::new(rule, write.site_id, write.interaction.as_str(), &after))
             .collect();
         T::Db::insert_alerts(tx, &alerts).await?;
+        let followups: Vec<_> = rules
+            .followup
+            .iter()
+            .filter_map(|rule| {
+                rule.write(
+                    write.site_id,
+                    write.interaction.as_str(),
+                    before_state,
+                    &after,
+                )
+            })
+            .collect();
+        let site_rules = SiteRules::from([(write.site_id, rules)]);
+        write_followups(tx, &followups, &site_rules).await?;
         return Ok(Saved {
             id,
             status: AnswerWrite::status(before_state),
@@ -127,8 +149,11 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     // drivers move by the change of these answers only.
     let mut with_facts: HashMap<ResponseKey, Option<ResponseState>> = HashMap::new();
     for (site_id, interactions) in write_plan::touched(writes) {
-        let site_rules = T::Db::alert_rules(tx, site_id).await?;
-        if !site_rules.is_empty() {
+        let site_rules = WriteRules {
+            alerts: T::Db::alert_rules(tx, site_id).await?,
+            followup: T::Db::followup_rule(tx, site_id).await?,
+        };
+        if !site_rules.alerts.is_empty() || site_rules.followup.is_some() {
             rules.insert(site_id, site_rules);
         }
         for chunk in interactions.chunks(super::sql::ROWS_PER_STATEMENT) {
@@ -187,6 +212,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     tx.apply_rollup_changes(&plan.changes).await?;
     T::Db::apply_reason_changes(tx, &plan.reasons).await?;
     T::Db::insert_alerts(tx, &plan.alerts).await?;
+    write_followups(tx, &plan.followups, &rules).await?;
     plan.outcomes
         .into_iter()
         .map(|outcome| match outcome {
@@ -197,6 +223,52 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
             },
         })
         .collect()
+}
+
+/// Opens and withdraws the follow-ups of a write's answers — an opened one owned by the lead of
+/// the answer's team, when the team has one — and tells the webhooks of follow-ups about each
+/// that opened. The caller owns the transaction.
+async fn write_followups<T: WriteTx>(
+    tx: &mut T,
+    writes: &[FollowupWrite],
+    rules: &SiteRules,
+) -> Result<(), StorageError> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let mut leads: HashMap<SiteId, Leads> = HashMap::new();
+    let mut owned = Vec::with_capacity(writes.len());
+    for write in writes {
+        let mut owner = None;
+        if write.change == FollowupChange::Open {
+            if let Entry::Vacant(vacant) = leads.entry(write.site_id) {
+                vacant.insert(T::Db::team_leads(tx, write.site_id).await?);
+            }
+            owner = followups::lead_of(&leads[&write.site_id], write.team.as_deref());
+        }
+        owned.push((write.clone(), owner));
+    }
+    let ids: Vec<(FollowupWrite, Option<i64>)> = owned
+        .iter()
+        .map(|(write, owner)| (write.clone(), owner.as_ref().map(|(id, _)| *id)))
+        .collect();
+    let mut alerts = Vec::new();
+    for (index, id) in T::Db::write_followups(tx, &ids).await? {
+        let (write, owner) = &owned[index];
+        let Some(site_rules) = rules.get(&write.site_id) else {
+            continue;
+        };
+        let facts = followups::opened_facts(write, id, owner.as_ref().map(|(_, email)| email));
+        for rule in site_rules.alerts.iter().filter(|rule| rule.followups) {
+            alerts.push(NewAlert::followup(
+                rule.webhook_id,
+                write.site_id,
+                &facts,
+                write.at_ms,
+            ));
+        }
+    }
+    T::Db::insert_alerts(tx, &alerts).await
 }
 
 /// Records an impression once per interaction, and counts it — unless its customer was
@@ -255,6 +327,8 @@ pub(super) async fn erase_interaction<T: WriteTx>(
     let deleted = T::Db::delete_interaction(tx, site_id, interaction, stand_in).await?;
     let counted = deleted.iter().find(|r| !r.set_aside).map(|r| &r.state);
     let facts_erased = facts_path::erase_facts(tx, site_id, interaction, counted).await?;
+    // The follow-up holds the answer's story (its notes): it goes with it.
+    T::Db::erase_followups(tx, site_id, interaction.as_str()).await?;
     if let Some(response) = deleted.iter().find(|r| !r.set_aside) {
         let state = &response.state;
         let mut changes = RollupChanges::new();
@@ -309,6 +383,8 @@ where
     T::Db::purge_facts(tx, site_id, &day).await?;
     // Alerts hold the answer's comment: they go with the raw responses.
     T::Db::purge_alerts(tx, site_id, bound_ms).await?;
+    // And the follow-ups they opened, with their notes.
+    T::Db::purge_followups(tx, site_id, bound_ms).await?;
     // So do the integrations' events: they name the interaction and hold its links.
     T::Db::purge_integration_events(tx, site_id, bound_ms).await?;
     // The cut-off was computed before this transaction: a site that cleared its retention

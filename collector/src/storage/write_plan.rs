@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use koe_shared::{InteractionId, SubmissionStatus};
 
 use crate::alerts::{AlertRule, NewAlert, crossings};
+use crate::followups::{FollowupRule, FollowupWrite};
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
 use crate::rollup::{ReasonKey, RollupCounters, RollupDelta, RollupKey, reason_deltas};
@@ -99,10 +100,20 @@ pub(super) struct BatchPlan {
     pub reasons: ReasonChanges,
     /// Alerts of webhooks an answer crossed into, in write order.
     pub alerts: Vec<NewAlert>,
+    /// Follow-ups opened or withdrawn, in write order.
+    pub followups: Vec<FollowupWrite>,
 }
 
-/// The webhook rules of the sites a batch touches (sites without webhooks are absent).
-pub(super) type SiteRules = HashMap<SiteId, Vec<AlertRule>>;
+/// What a site's answers are checked against as they are written: its webhooks and its
+/// follow-up rule.
+#[derive(Debug, Default)]
+pub(super) struct WriteRules {
+    pub alerts: Vec<AlertRule>,
+    pub followup: Option<FollowupRule>,
+}
+
+/// The rules of the sites a batch touches (sites with neither are absent).
+pub(super) type SiteRules = HashMap<SiteId, WriteRules>;
 
 /// Plans a batch: `stored` holds the touched responses that exist (id and state). Writes to
 /// the same interaction apply in order, each to the state the one before left — and each may
@@ -129,10 +140,19 @@ pub(super) fn plan(
                 add_changes(&mut plan.changes, write.site_id, deltas);
                 add_reason_changes(&mut plan.reasons, write.site_id, before, &after);
                 if let Some(rules) = rules.get(&write.site_id) {
-                    plan.alerts
-                        .extend(crossings(rules, before, &after).map(|rule| {
-                            NewAlert::new(rule, write.site_id, write.interaction.as_str(), &after)
-                        }));
+                    let interaction = write.interaction.as_str();
+                    plan.alerts.extend(
+                        crossings(&rules.alerts, before, &after)
+                            .map(|rule| NewAlert::new(rule, write.site_id, interaction, &after)),
+                    );
+                    if let Some(rule) = &rules.followup {
+                        plan.followups.extend(rule.write(
+                            write.site_id,
+                            interaction,
+                            before,
+                            &after,
+                        ));
+                    }
                 }
                 plan.outcomes
                     .push(Ok((key.clone(), AnswerWrite::status(before))));

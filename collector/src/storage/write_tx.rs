@@ -8,6 +8,7 @@ use sqlx::Database;
 
 use super::customers::Customers;
 use super::facts::Facts;
+use super::followups::Followups;
 use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
@@ -18,7 +19,13 @@ use crate::ids::SiteId;
 /// What only a backend knows about its open write transaction; the plain statements come
 /// from [`Queries`], which `Db` implements on this connection type.
 pub(super) trait WriteTx: Sized {
-    type Db: Queries + Removal + Customers + Webhooks + Facts + Database<Connection = Self>;
+    type Db: Queries
+        + Removal
+        + Customers
+        + Webhooks
+        + Facts
+        + Followups
+        + Database<Connection = Self>;
 
     /// Takes these interactions' locks until commit — exclusively for a write of facts, shared
     /// for a write of answers — where writers run concurrently (`facts_path`).

@@ -29,6 +29,14 @@ pub struct SurveyTexts {
     pub closed: &'static str,
     pub choose: &'static str,
     pub unavailable: &'static str,
+    /// Asking again after a follow-up: the page's heading, the question, yes and no, and
+    /// what it says after.
+    pub recover_title: &'static str,
+    pub recover_resolved: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub recover_thanks: &'static str,
+    pub recover_answered: &'static str,
 }
 
 pub static EN: SurveyTexts = SurveyTexts {
@@ -54,6 +62,12 @@ pub static EN: SurveyTexts = SurveyTexts {
     closed: "This answer can no longer be changed.",
     choose: "Please choose an answer first.",
     unavailable: "We could not save your answer just now. Please try again in a minute.",
+    recover_title: "We followed up on your feedback",
+    recover_resolved: "Is your issue resolved now?",
+    yes: "Yes",
+    no: "No",
+    recover_thanks: "Thank you for telling us. It helps us do better.",
+    recover_answered: "You have already answered. Thank you!",
 };
 
 pub static JA: SurveyTexts = SurveyTexts {
@@ -79,6 +93,12 @@ pub static JA: SurveyTexts = SurveyTexts {
     closed: "この回答はもう変更できません。",
     choose: "回答を選んでください。",
     unavailable: "ただいま回答を保存できませんでした。少し時間をおいて、もう一度お試しください。",
+    recover_title: "いただいたご意見への対応について",
+    recover_resolved: "お問い合わせの件は解決しましたか？",
+    yes: "はい",
+    no: "いいえ",
+    recover_thanks: "お知らせいただきありがとうございます。今後の改善に役立てます。",
+    recover_answered: "すでにご回答いただいています。ありがとうございました。",
 };
 
 /// The texts in a language.

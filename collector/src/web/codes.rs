@@ -68,6 +68,8 @@ pub enum ManageCode {
     InvalidPayload,
     /// 409: an event sent to a paused integration.
     IntegrationPaused,
+    /// 409: a change to a follow-up Koe withdrew (its answer left the condition).
+    FollowupWithdrawn,
     Unavailable,
     InternalError,
 }

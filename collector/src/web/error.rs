@@ -226,6 +226,9 @@ pub enum ManageError {
     InvalidPayload(String),
     #[error("this integration is paused: resume it to receive events")]
     IntegrationPaused,
+    /// A follow-up Koe withdrew (its answer left the condition): nothing to work (409).
+    #[error("{0}")]
+    FollowupWithdrawn(String),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -306,6 +309,7 @@ impl ManageError {
             Self::InvalidSignature => ManageCode::InvalidSignature,
             Self::InvalidPayload(_) => ManageCode::InvalidPayload,
             Self::IntegrationPaused => ManageCode::IntegrationPaused,
+            Self::FollowupWithdrawn(_) => ManageCode::FollowupWithdrawn,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -326,7 +330,7 @@ impl ResponseError for ManageError {
             Self::InvalidFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::InvalidPayload(_) => StatusCode::BAD_REQUEST,
-            Self::IntegrationPaused => StatusCode::CONFLICT,
+            Self::IntegrationPaused | Self::FollowupWithdrawn(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -126,6 +126,44 @@ pub fn routes<S: Storage>(
                     ))),
             )
             .service(
+                manage_resource("/followups", "GET", Role::Read)
+                    .route(web::get().to(api::list_followups::<S>)),
+            )
+            .service(
+                api_resource("/followups/settings", "GET, PUT")
+                    .route(
+                        web::get()
+                            .to(api::show_followup_settings::<S>)
+                            .wrap(from_fn(|req, next| {
+                                api::auth::require_role(Role::Read, req, next)
+                            })),
+                    )
+                    .route(web::put().to(api::set_followup_settings::<S>).wrap(from_fn(
+                        |req, next| api::auth::require_role(Role::Admin, req, next),
+                    ))),
+            )
+            .service(
+                manage_resource("/followups/report", "GET", Role::Read)
+                    .route(web::get().to(api::followup_report::<S>)),
+            )
+            .service(
+                api_resource("/followups/{id}", "GET, PATCH")
+                    .route(
+                        web::get()
+                            .to(api::show_followup::<S>)
+                            .wrap(from_fn(|req, next| {
+                                api::auth::require_role(Role::Read, req, next)
+                            })),
+                    )
+                    .route(web::patch().to(api::change_followup::<S>).wrap(from_fn(
+                        |req, next| api::auth::require_role(Role::Write, req, next),
+                    ))),
+            )
+            .service(
+                manage_resource("/followups/{id}/notes", "POST", Role::Write)
+                    .route(web::post().to(api::add_followup_note::<S>)),
+            )
+            .service(
                 manage_resource("/volumes/{day}", "PUT", Role::Write)
                     .route(web::put().to(api::put_volume::<S>)),
             )
@@ -245,6 +283,14 @@ pub fn routes<S: Storage>(
                 .route(web::get().to(survey_page::show::<S>))
                 .route(web::head().to(survey_page::show::<S>))
                 .route(web::post().to(survey_page::confirm::<S>)),
+        )
+        .service(
+            web::resource("/recover/{token}")
+                .wrap(from_fn(body_limit::bounded_body))
+                .wrap(from_fn(rate_limit::per_ip))
+                .route(web::get().to(survey_page::recover::show::<S>))
+                .route(web::head().to(survey_page::recover::show::<S>))
+                .route(web::post().to(survey_page::recover::answer::<S>)),
         )
         .route("/demo", web::get().to(demo::page::<S>))
         .route("/demo.js", web::get().to(demo::script))

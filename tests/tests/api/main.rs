@@ -11,6 +11,7 @@ mod dashboard;
 mod dashboard_data;
 mod dashboard_pages;
 mod erasure;
+mod followups;
 mod forged_traffic;
 mod health;
 mod hostile;

@@ -107,6 +107,7 @@ customer_store!(PgStorage, Postgres, pool);
 alert_store!(PgStorage, Postgres, pool);
 crate::storage::integrations::integration_store!(PgStorage, Postgres, pool);
 crate::storage::people::people_store!(PgStorage, Postgres, pool);
+crate::storage::followups::followup_store!(PgStorage, Postgres, pool);
 crate::storage::people::session_store!(PgStorage, Postgres, pool);
 crate::storage::passkeys::passkey_store!(PgStorage, pool);
 verify_store!(PgStorage, Postgres, pool);

@@ -16,6 +16,8 @@ pub struct NewWebhook {
     pub format: WebhookFormat,
     pub secret: String,
     pub created_at: Timestamp,
+    /// `answers`, `followups` or `answers,followups`.
+    pub events: String,
 }
 
 impl std::fmt::Debug for NewWebhook {
@@ -38,6 +40,7 @@ impl NewWebhook {
             url: self.url.clone(),
             condition: self.condition.to_string(),
             format: self.format,
+            events: self.events.clone(),
             created_at: self.created_at,
         }
     }
@@ -51,6 +54,9 @@ pub struct WebhookRecord {
     pub url: String,
     pub condition: String,
     pub format: WebhookFormat,
+    /// What it is sent: `answers` (unhappy answers), `followups` (follow-ups opened, overdue,
+    /// closed) or both.
+    pub events: String,
     /// Listed as Unix milliseconds (`created_at_ms`).
     #[serde(rename = "created_at_ms", serialize_with = "unix_ms")]
     #[schema(value_type = i64)]

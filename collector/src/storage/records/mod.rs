@@ -8,6 +8,7 @@ mod alerts;
 mod answers;
 mod customers;
 mod facts;
+mod followups;
 mod integrations;
 mod people;
 mod removal;
@@ -23,6 +24,10 @@ pub use customers::{CustomerCheck, CustomerHash};
 pub use facts::{
     DriverRow, FactsEntryWrite, FactsOutcome, FactsRefusal, FactsSaved, FactsWrite, GroupedService,
     ServiceFilter, StoredFacts,
+};
+pub use followups::{
+    FollowupChanged, FollowupFact, FollowupFilter, FollowupNote, FollowupRecord, FollowupUpdate,
+    ReaskRecord,
 };
 pub use integrations::{
     CallOutcome, ConversationState, DueCall, EventRecord, EventState, IntegrationCounts, NewEvent,

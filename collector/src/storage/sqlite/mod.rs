@@ -137,6 +137,7 @@ customer_store!(SqliteStorage, Sqlite, pool);
 alert_store!(SqliteStorage, Sqlite, pool);
 crate::storage::integrations::integration_store!(SqliteStorage, Sqlite, pool);
 crate::storage::people::people_store!(SqliteStorage, Sqlite, pool);
+crate::storage::followups::followup_store!(SqliteStorage, Sqlite, pool);
 crate::storage::people::session_store!(SqliteStorage, Sqlite, pool);
 crate::storage::passkeys::passkey_store!(SqliteStorage, pool);
 verify_store!(SqliteStorage, Sqlite, pool);

@@ -18,7 +18,7 @@ use crate::storage::sql::{Dialect, for_koe_databases};
 /// Inserts nothing when the site has `$7` webhooks already: counted and inserted in one
 /// statement, after [`Dialect::LOCK_SITE`], so concurrent adds cannot pass the cap together.
 const INSERT_WEBHOOK: &str = "INSERT INTO webhooks (site_id, url, condition, format, secret, \
-     created_at_ms) SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT COUNT(*) FROM webhooks \
+     created_at_ms, events) SELECT $1, $2, $3, $4, $5, $6, $8 WHERE (SELECT COUNT(*) FROM webhooks \
      WHERE site_id = $1 AND removed_at_ms IS NULL) < $7 RETURNING id";
 /// When the secret a rotation replaced stops signing (`None`: no such webhook).
 const SELECT_GRACE: &str = "SELECT previous_secret_until_ms FROM webhooks WHERE id = $1 AND \
@@ -27,7 +27,7 @@ const SELECT_GRACE: &str = "SELECT previous_secret_until_ms FROM webhooks WHERE 
 const ROTATE_SECRET: &str = "UPDATE webhooks SET previous_secret = secret, \
      previous_secret_until_ms = $1, secret = $2 WHERE id = $3 AND site_id = $4 AND \
      removed_at_ms IS NULL RETURNING id";
-const SELECT_WEBHOOKS: &str = "SELECT id, url, condition, format, created_at_ms FROM webhooks \
+const SELECT_WEBHOOKS: &str = "SELECT id, url, condition, format, created_at_ms, events FROM webhooks \
      WHERE site_id = $1 AND removed_at_ms IS NULL ORDER BY id";
 const REMOVE_WEBHOOK: &str = "UPDATE webhooks SET removed_at_ms = $1 WHERE id = $2 AND \
      site_id = $3 AND removed_at_ms IS NULL RETURNING id";
@@ -38,7 +38,7 @@ const DROP_REMOVED: &str = "UPDATE webhook_deliveries SET state = 'dropped', las
 /// Why a removed webhook's alerts were dropped.
 const REMOVED_REASON: &str = "dropped: the webhook was removed";
 const SELECT_RULES: &str =
-    "SELECT id, condition FROM webhooks WHERE site_id = $1 AND removed_at_ms IS NULL";
+    "SELECT id, condition, events FROM webhooks WHERE site_id = $1 AND removed_at_ms IS NULL";
 const INSERT_ALERT: &str = "INSERT INTO webhook_deliveries (webhook_id, site_id, event_id, \
      interaction, payload, created_at_ms, next_attempt_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)";
 /// Each webhook's turn: its oldest due delivery (so one webhook's backlog cannot fill the batch
@@ -185,6 +185,7 @@ for_koe_databases! {
             .bind(webhook.secret.as_str())
             .bind(webhook.created_at.as_millisecond())
             .bind(cap)
+            .bind(webhook.events.as_str())
             .fetch_optional(&mut *conn)
             .await?;
         let Some((id,)) = inserted else {
@@ -247,6 +248,7 @@ for_koe_databases! {
                     url: row.url,
                     condition: row.condition,
                     format: format(&row.format)?,
+                    events: row.events,
                     created_at: timestamp(row.created_at_ms)?,
                 })
             })
@@ -280,16 +282,20 @@ for_koe_databases! {
         conn: &mut Self::Connection,
         site_id: SiteId,
     ) -> Result<Vec<AlertRule>, StorageError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as(SELECT_RULES)
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(SELECT_RULES)
             .bind(site_id)
             .fetch_all(conn)
             .await?;
         rows.into_iter()
-            .map(|(webhook_id, condition)| {
+            .map(|(webhook_id, condition, events)| {
+                let (answers, followups) = crate::alerts::parse_events(&events)
+                    .ok_or_else(|| StorageError::Corrupt(format!("webhook events {events:?}")))?;
                 Ok(AlertRule {
                     webhook_id: WebhookId::new(webhook_id),
                     condition: Condition::parse(&condition)
                         .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+                    answers,
+                    followups,
                 })
             })
             .collect()

@@ -10,6 +10,7 @@ pub mod body;
 pub mod caller;
 mod erasure;
 pub mod extractors;
+pub mod followups;
 mod impressions;
 mod integrations;
 mod interactions;
@@ -27,6 +28,10 @@ mod standings;
 mod webhooks;
 
 pub use erasure::erase_interaction;
+pub use followups::{
+    add_followup_note, change_followup, followup_report, list_followups, set_followup_settings,
+    show_followup, show_followup_settings,
+};
 pub use impressions::record_impression;
 pub use integrations::{
     create_integration, delete_integration, list_integration_events, list_integrations,

@@ -68,6 +68,13 @@ pub const BEARER: &str = "api_key";
         super::integrations::list_integration_events,
         super::integrations::retry_integration_event,
         super::integrations::push_line_card,
+        super::followups::list_followups,
+        super::followups::show_followup,
+        super::followups::change_followup,
+        super::followups::add_followup_note,
+        super::followups::show_followup_settings,
+        super::followups::set_followup_settings,
+        super::followups::followup_report,
     ),
     modifiers(&Errors),
     tags(
@@ -75,6 +82,7 @@ pub const BEARER: &str = "api_key";
         (name = "reports", description = "Scores, standings, reasons and raw answers (read key)."),
         (name = "site", description = "A site's settings, keys, links and webhooks (admin key)."),
         (name = "service", description = "Interaction facts and active users from the site's backend (write key)."),
+        (name = "followups", description = "Unhappy customers' follow-ups: listed (read key), worked (write key), their settings (admin key)."),
     )
 )]
 struct ApiDoc;

@@ -30,6 +30,9 @@ pub struct NewWebhookBody {
     /// `json` (default) or `slack`.
     #[schema(value_type = Option<crate::alerts::WebhookFormat>)]
     format: Option<String>,
+    /// What it is sent: `answers` (default: unhappy answers, by `when`), `followups`
+    /// (follow-ups opened, overdue and closed) or `answers,followups`.
+    events: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -109,6 +112,7 @@ pub async fn create_webhook<S: Storage>(
         url: &body.url,
         condition: &body.when,
         format,
+        events: body.events.as_deref().unwrap_or("answers"),
         reach: state.webhook_reach,
     };
     let (record, secret) = add_webhook(&state.storage, site, request, caller.actor())

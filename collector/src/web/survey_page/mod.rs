@@ -2,6 +2,7 @@
 //! every link and must never cast a vote. The customer's POST confirms the answer and goes
 //! through the same per-interaction merge as the widget, attributed by the signed token.
 
+pub mod recover;
 mod view;
 
 use std::sync::Arc;

@@ -187,6 +187,34 @@ pub fn thanks(
     })
 }
 
+#[derive(Debug, Template)]
+#[template(path = "survey/recover.html")]
+struct RecoverPage<'a> {
+    t: &'a SurveyTexts,
+    action: &'a str,
+    resolved: Option<bool>,
+    scale: Scale<'a>,
+    error: Option<&'a str>,
+}
+
+/// Asking again after a follow-up closed as resolved: resolved now?, and CSAT (`csat`
+/// preselected, from a one-click link's face).
+pub fn recover(
+    t: &SurveyTexts,
+    action: &str,
+    resolved: Option<bool>,
+    csat: Option<u8>,
+    error: Option<&str>,
+) -> String {
+    render(&RecoverPage {
+        t,
+        action,
+        resolved,
+        scale: scale(t, OfferedQuestion::Csat, csat, true),
+        error,
+    })
+}
+
 /// A page that only tells something (`templates/survey/notice.html`).
 #[derive(Debug, Template)]
 #[template(path = "survey/notice.html")]
@@ -198,9 +226,14 @@ struct NoticePage<'a> {
 }
 
 pub fn done(t: &SurveyTexts) -> String {
+    notice(t, t.done)
+}
+
+/// Good news only (`role="status"`).
+pub fn notice(t: &SurveyTexts, message: &str) -> String {
     render(&NoticePage {
         t,
-        message: t.done,
+        message,
         role: "status",
     })
 }
