@@ -38,7 +38,7 @@ pub async fn one<S: FollowupStore + IntegrationStore>(
     };
     let links = helpdesks(storage, site).await?;
     let mut view = FollowupView::of(&record, clock::now_ms(), &links);
-    view.notes = Some(storage.followup_notes(id).await?);
+    view.notes = Some(storage.followup_notes(site.id, id).await?);
     Ok(Some(view))
 }
 

@@ -198,11 +198,13 @@ impl FollowupSettings {
         Ok(self)
     }
 
-    /// Stored settings: what a row holds, or the defaults for a site without one. A row that
-    /// does not read is the defaults too — it was checked when stored.
-    pub fn from_stored(json: Option<&str>) -> Self {
-        json.and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default()
+    /// Stored settings: what a row holds, or the defaults for a site without one; a row that
+    /// does not read (another version wrote it) is an error, never quietly the defaults.
+    pub fn from_stored(json: Option<&str>) -> Result<Self, String> {
+        match json {
+            None => Ok(Self::default()),
+            Some(json) => serde_json::from_str(json).map_err(|e| e.to_string()),
+        }
     }
 }
 
@@ -456,10 +458,11 @@ mod tests {
             ..FollowupSettings::default()
         };
         let json = serde_json::to_string(&s).unwrap();
-        assert_eq!(FollowupSettings::from_stored(Some(&json)), s);
+        assert_eq!(FollowupSettings::from_stored(Some(&json)), Ok(s));
         assert_eq!(
             FollowupSettings::from_stored(None),
-            FollowupSettings::default()
+            Ok(FollowupSettings::default())
         );
+        assert!(FollowupSettings::from_stored(Some(r#"{"sla": 3}"#)).is_err());
     }
 }

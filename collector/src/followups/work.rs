@@ -36,6 +36,8 @@ pub enum FollowupError {
     Missing(i64),
     #[error("follow-up {0} was withdrawn: its answer left the follow-up condition")]
     Withdrawn(i64),
+    #[error("follow-up {0} is closed already: mark the customer contacted to work it again")]
+    Closed(i64),
     #[error("a follow-up closes as resolved, not_resolved or no_reply; got {0:?}")]
     Status(String),
     #[error("closing needs a root cause, one of {allowed}; got {got:?}")]
@@ -72,6 +74,15 @@ pub struct Worked {
     pub reask: Option<ReaskLink>,
 }
 
+/// Work checked and ready to store: nothing is written until [`apply`].
+#[derive(Debug)]
+pub struct Prepared {
+    id: i64,
+    update: FollowupUpdate,
+    entry: AuditEntry,
+    reask: Option<ReaskLink>,
+}
+
 /// Does `work` on follow-up `id` of `site` as `actor`. `public_url` is where the collector is
 /// reached, for the re-ask link.
 #[tracing::instrument(name = "followups::work", skip_all, fields(id))]
@@ -83,6 +94,21 @@ pub async fn work<S: FollowupStore + PeopleStore>(
     actor: Actor,
     public_url: &str,
 ) -> Result<Worked, FollowupError> {
+    let prepared = prepare(storage, site, id, work, actor, public_url).await?;
+    apply(storage, prepared).await
+}
+
+/// Checks `work` (the owner among the site's people, the outcome, the cause in the site's
+/// list, the note's length) without writing anything, so that several pieces of work asked
+/// together are all checked before any is stored.
+pub async fn prepare<S: FollowupStore + PeopleStore>(
+    storage: &S,
+    site: &Site,
+    id: i64,
+    work: Work,
+    actor: Actor,
+    public_url: &str,
+) -> Result<Prepared, FollowupError> {
     let at = clock::now();
     let mut reask = None;
     let (update, action, detail) = match work {
@@ -142,6 +168,25 @@ pub async fn work<S: FollowupStore + PeopleStore>(
         detail,
         at,
     };
+    Ok(Prepared {
+        id,
+        update,
+        entry,
+        reask,
+    })
+}
+
+/// Stores prepared work with its audit entry.
+pub async fn apply<S: FollowupStore>(
+    storage: &S,
+    prepared: Prepared,
+) -> Result<Worked, FollowupError> {
+    let Prepared {
+        id,
+        update,
+        entry,
+        reask,
+    } = prepared;
     match storage.change_followup(&entry, id, &update).await? {
         FollowupChanged::Done(record) => Ok(Worked {
             record: *record,
@@ -149,6 +194,7 @@ pub async fn work<S: FollowupStore + PeopleStore>(
         }),
         FollowupChanged::Missing => Err(FollowupError::Missing(id)),
         FollowupChanged::Withdrawn => Err(FollowupError::Withdrawn(id)),
+        FollowupChanged::Closed => Err(FollowupError::Closed(id)),
     }
 }
 

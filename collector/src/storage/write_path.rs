@@ -384,7 +384,7 @@ where
     // Alerts hold the answer's comment: they go with the raw responses.
     T::Db::purge_alerts(tx, site_id, bound_ms).await?;
     // And the follow-ups they opened, with their notes.
-    T::Db::purge_followups(tx, site_id, bound_ms).await?;
+    T::Db::purge_followups(tx, site_id, &day).await?;
     // So do the integrations' events: they name the interaction and hold its links.
     T::Db::purge_integration_events(tx, site_id, bound_ms).await?;
     // The cut-off was computed before this transaction: a site that cleared its retention

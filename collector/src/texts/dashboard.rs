@@ -44,6 +44,7 @@ pub struct Texts {
     pub service: &'static ServiceTexts,
     pub integrations: &'static IntegrationTexts,
     pub people: &'static PeopleTexts,
+    pub followups: &'static super::followups::FollowupTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -100,6 +101,7 @@ pub static EN: Texts = Texts {
     service: &super::service::EN,
     integrations: &super::integrations::EN,
     people: &super::people::EN,
+    followups: &super::followups::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -156,6 +158,7 @@ pub static JA: Texts = Texts {
     service: &super::service::JA,
     integrations: &super::integrations::JA,
     people: &super::people::JA,
+    followups: &super::followups::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -5,6 +5,7 @@
 pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;
+pub mod followups;
 pub mod integrations;
 pub mod messaging;
 pub mod people;

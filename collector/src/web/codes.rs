@@ -70,6 +70,8 @@ pub enum ManageCode {
     IntegrationPaused,
     /// 409: a change to a follow-up Koe withdrew (its answer left the condition).
     FollowupWithdrawn,
+    /// 409: a closing of a follow-up closed already.
+    FollowupClosed,
     Unavailable,
     InternalError,
 }

@@ -229,6 +229,9 @@ pub enum ManageError {
     /// A follow-up Koe withdrew (its answer left the condition): nothing to work (409).
     #[error("{0}")]
     FollowupWithdrawn(String),
+    /// A closing of a follow-up closed already (409).
+    #[error("{0}")]
+    FollowupClosed(String),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -310,6 +313,7 @@ impl ManageError {
             Self::InvalidPayload(_) => ManageCode::InvalidPayload,
             Self::IntegrationPaused => ManageCode::IntegrationPaused,
             Self::FollowupWithdrawn(_) => ManageCode::FollowupWithdrawn,
+            Self::FollowupClosed(_) => ManageCode::FollowupClosed,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -330,7 +334,9 @@ impl ResponseError for ManageError {
             Self::InvalidFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::InvalidPayload(_) => StatusCode::BAD_REQUEST,
-            Self::IntegrationPaused | Self::FollowupWithdrawn(_) => StatusCode::CONFLICT,
+            Self::IntegrationPaused | Self::FollowupWithdrawn(_) | Self::FollowupClosed(_) => {
+                StatusCode::CONFLICT
+            }
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

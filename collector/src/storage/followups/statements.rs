@@ -20,14 +20,20 @@ const SELECT_LEADS: &str = "SELECT m.user_id, u.email, m.teams FROM memberships 
 const OPEN: &str = "INSERT INTO followups (site_id, interaction, day, agent, team, channel, \
      status, opened_at_ms, due_at_ms, owner_user_id) \
      VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9) \
-     ON CONFLICT (site_id, interaction) DO UPDATE SET status = 'open', \
-     opened_at_ms = excluded.opened_at_ms, due_at_ms = excluded.due_at_ms, closed_at_ms = NULL, \
-     overdue_noticed_at_ms = NULL WHERE followups.status = 'withdrawn' RETURNING id";
+     ON CONFLICT (site_id, interaction) DO UPDATE SET status = 'open', day = excluded.day, \
+     agent = excluded.agent, team = excluded.team, channel = excluded.channel, \
+     owner_user_id = excluded.owner_user_id, opened_at_ms = excluded.opened_at_ms, \
+     due_at_ms = excluded.due_at_ms, closed_at_ms = NULL, overdue_noticed_at_ms = NULL \
+     WHERE followups.status = 'withdrawn' RETURNING id";
 /// Withdraws an open follow-up nobody has acted on.
 const WITHDRAW: &str = "UPDATE followups SET status = 'withdrawn', closed_at_ms = $3 \
      WHERE site_id = $1 AND interaction = $2 AND status = 'open' AND acted_at_ms IS NULL";
 const ERASE: &str = "DELETE FROM followups WHERE site_id = $1 AND interaction = $2";
-const PURGE: &str = "DELETE FROM followups WHERE site_id = $1 AND opened_at_ms < $2";
+/// A purge goes by the answer's day, as the raw responses' does; the follow-up events sent
+/// about them (which quote the comment) first.
+const PURGE_EVENTS: &str = "DELETE FROM webhook_deliveries WHERE site_id = $1 AND interaction IN \
+     (SELECT interaction FROM followups WHERE site_id = $1 AND day < $2)";
+const PURGE: &str = "DELETE FROM followups WHERE site_id = $1 AND day < $2";
 
 /// A site's team leads: (account, address, teams comma-separated).
 pub(in crate::storage) type Leads = Vec<(i64, String, String)>;
@@ -58,11 +64,12 @@ pub(in crate::storage) trait Followups: Database {
         interaction: &str,
     ) -> Result<(), StorageError>;
 
-    /// Deletes the follow-ups (and their notes) opened before `bound_ms` (retention).
+    /// Deletes the follow-ups (with their notes and the webhook events about them) of answers
+    /// counted before `day` (retention).
     async fn purge_followups(
         conn: &mut Self::Connection,
         site_id: SiteId,
-        bound_ms: i64,
+        day: &str,
     ) -> Result<(), StorageError>;
 }
 
@@ -80,10 +87,17 @@ for_koe_databases! {
             return Ok(None);
         };
         let zone = SiteTimeZone::parse(&zone).map_err(|e| StorageError::Corrupt(e.0))?;
+        // Settings are checked before they are stored; should a stored row ever not make a
+        // rule (written by another version), answers are still saved — without follow-ups.
         let rule = FollowupSettings::from_stored(settings.as_deref())
-            .rule()
-            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        Ok(Some(rule.in_zone(zone.zone().clone())))
+            .and_then(|s| s.rule().map_err(|e| e.to_string()));
+        match rule {
+            Ok(rule) => Ok(Some(rule.in_zone(zone.zone().clone()))),
+            Err(error) => {
+                tracing::warn!(%site_id, %error, "follow-up settings unreadable: none opened");
+                Ok(None)
+            }
+        }
     }
 
     async fn team_leads(
@@ -142,9 +156,10 @@ for_koe_databases! {
     async fn purge_followups(
         conn: &mut Self::Connection,
         site_id: SiteId,
-        bound_ms: i64,
+        day: &str,
     ) -> Result<(), StorageError> {
-        sqlx::query(PURGE).bind(site_id).bind(bound_ms).execute(conn).await?;
+        sqlx::query(PURGE_EVENTS).bind(site_id).bind(day).execute(&mut *conn).await?;
+        sqlx::query(PURGE).bind(site_id).bind(day).execute(conn).await?;
         Ok(())
     }
     }

@@ -44,6 +44,7 @@ pub trait FollowupStore: Clone + Send + Sync + 'static {
 
     fn followup_notes(
         &self,
+        site: SiteId,
         id: i64,
     ) -> impl Future<Output = Result<Vec<FollowupNote>, StorageError>> + Send;
 
@@ -103,9 +104,10 @@ macro_rules! followup_store {
                         .bind(site)
                         .fetch_optional(&self.$pool)
                         .await?;
-                Ok($crate::followups::FollowupSettings::from_stored(
+                $crate::followups::FollowupSettings::from_stored(
                     row.as_ref().map(|(json,)| json.as_str()),
-                ))
+                )
+                .map_err($crate::storage::StorageError::Corrupt)
             }
 
             async fn set_followup_settings(
@@ -134,23 +136,18 @@ macro_rules! followup_store {
             ) -> Result<Vec<$crate::storage::FollowupRecord>, $crate::storage::StorageError> {
                 use $crate::storage::followups::FOLLOWUP_SELECT;
                 let mut sql = format!("{FOLLOWUP_SELECT} WHERE f.site_id = $1");
-                let mut texts: Vec<&str> = Vec::new();
+                // Every value bound, in order after the site: the statuses, then the filters.
+                let mut texts: Vec<String> = Vec::new();
                 let mut next = 2;
-                let mut text = |sql: &mut String, column: &str, value: &str, texts: &mut Vec<_>| {
-                    sql.push_str(&format!(" AND {column} = ${next}"));
-                    next += 1;
-                    texts.push(value.to_owned());
-                };
-                let mut owned: Vec<String> = Vec::new();
                 if filter.statuses.is_empty() {
                     sql.push_str(" AND f.status <> 'withdrawn'");
                 } else {
-                    let list: Vec<String> = filter
-                        .statuses
-                        .iter()
-                        .filter(|s| $crate::followups::FollowupStatus::parse(s).is_some())
-                        .map(|s| format!("'{s}'"))
-                        .collect();
+                    let mut list = Vec::new();
+                    for status in &filter.statuses {
+                        list.push(format!("${next}"));
+                        next += 1;
+                        texts.push(status.clone());
+                    }
                     sql.push_str(&format!(" AND f.status IN ({})", list.join(", ")));
                 }
                 for (column, value) in [
@@ -159,10 +156,11 @@ macro_rules! followup_store {
                     ("f.channel", &filter.channel),
                 ] {
                     if let Some(value) = value {
-                        text(&mut sql, column, value, &mut owned);
+                        sql.push_str(&format!(" AND {column} = ${next}"));
+                        next += 1;
+                        texts.push(value.clone());
                     }
                 }
-                texts.extend(owned.iter().map(String::as_str));
                 let owner_at = next;
                 let overdue_at = next + 1;
                 let now_at = next + 2;
@@ -214,10 +212,12 @@ macro_rules! followup_store {
 
             async fn followup_notes(
                 &self,
+                site: $crate::ids::SiteId,
                 id: i64,
             ) -> Result<Vec<$crate::storage::FollowupNote>, $crate::storage::StorageError> {
                 Ok(sqlx::query_as($crate::storage::followups::SELECT_NOTES)
                     .bind(id)
+                    .bind(site)
                     .fetch_all(&self.$pool)
                     .await?)
             }
@@ -298,7 +298,8 @@ macro_rules! followup_store {
                         .await?;
                     return Ok(match status {
                         None => FollowupChanged::Missing,
-                        Some(_) => FollowupChanged::Withdrawn,
+                        Some((status,)) if status == "withdrawn" => FollowupChanged::Withdrawn,
+                        Some(_) => FollowupChanged::Closed,
                     });
                 }
                 <$db>::insert_audit(&mut *tx, entry).await?;

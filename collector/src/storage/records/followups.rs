@@ -100,6 +100,8 @@ pub enum FollowupChanged {
     Missing,
     /// Withdrawn by Koe: there is nothing to work.
     Withdrawn,
+    /// Closed already (closing again needs it marked contacted first).
+    Closed,
 }
 
 /// One follow-up as the numbers count it.

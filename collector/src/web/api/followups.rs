@@ -243,6 +243,7 @@ pub fn refused(error: FollowupError) -> ManageError {
     match error {
         FollowupError::Missing(_) => ManageError::Missing(error.to_string()),
         FollowupError::Withdrawn(_) => ManageError::FollowupWithdrawn(error.to_string()),
+        FollowupError::Closed(_) => ManageError::FollowupClosed(error.to_string()),
         FollowupError::Storage(e) => e.into(),
         other => ManageError::BadParameter(other.to_string()),
     }

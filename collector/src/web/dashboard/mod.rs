@@ -32,7 +32,8 @@ use serde::Deserialize;
 
 use self::filters::{Filters, PageQuery, Problem};
 use self::pages::{
-    agent, agents, audit, channels, comments, integrations, me, overview, people, service,
+    agent, agents, audit, channels, comments, followups, integrations, me, overview, people,
+    service,
 };
 use self::viewer::{Header, Viewer};
 use crate::clock;
@@ -112,6 +113,18 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route(
             "/sites/{site}/integrations",
             web::get().to(integrations::page::<S>),
+        )
+        .route(
+            "/sites/{site}/followups",
+            web::get().to(followups::page::<S>),
+        )
+        .route(
+            "/sites/{site}/followups/{id}",
+            web::get().to(followups::detail::<S>),
+        )
+        .route(
+            "/sites/{site}/followups/{id}/{action}",
+            web::post().to(followups::change::<S>),
         )
         .route("/sites/{site}/me", web::get().to(me::page::<S>))
         .route("/sites/{site}/audit", web::get().to(audit::page::<S>))

@@ -111,6 +111,7 @@ impl Viewer {
         };
         Header {
             integrations_href: link("integrations", Need::Administer),
+            followups_href: link("followups", Need::Reports),
             people_href: link("people", Need::People),
             audit_href: link("audit", Need::Audit),
             account_href: format!("/dashboard/account?lang={}", t.lang),
@@ -141,6 +142,8 @@ pub fn start_page(site: &Site, role: SiteRole) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Header {
     pub integrations_href: Option<String>,
+    /// The Follow-ups page: everyone who reads reports works follow-ups.
+    pub followups_href: Option<String>,
     pub people_href: Option<String>,
     pub audit_href: Option<String>,
     pub account_href: String,

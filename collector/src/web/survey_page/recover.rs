@@ -75,11 +75,17 @@ pub async fn answer<S: Storage>(
         Some("no") => Some(false),
         _ => None,
     };
-    let Some(csat) = csat_of(form.csat.as_deref()) else {
-        let page = view::recover(t, &action(&path, t), resolved, None, Some(t.choose));
-        return html(StatusCode::UNPROCESSABLE_ENTITY, page);
-    };
     let now = clock::now_ms();
+    let Some(csat) = csat_of(form.csat.as_deref()) else {
+        // Asked to choose again only on a link that still takes an answer.
+        return match recovery::look(&state.storage, &path, now).await {
+            Ok(Reask::Open { .. }) => {
+                let page = view::recover(t, &action(&path, t), resolved, None, Some(t.choose));
+                html(StatusCode::UNPROCESSABLE_ENTITY, page)
+            }
+            other => answered(&req, query.lang.as_deref(), other),
+        };
+    };
     match recovery::answer(&state.storage, &path, csat, resolved, now).await {
         Ok(true) => html(StatusCode::OK, view::notice(t, t.recover_thanks)),
         Ok(false) => {

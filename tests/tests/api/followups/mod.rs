@@ -3,6 +3,7 @@
 //! an overdue one fires one webhook, a recovery answer sits beside the original and the numbers
 //! equal an independent count (`working.rs`). On SQLite and PostgreSQL.
 
+mod dashboard;
 mod opening;
 mod working;
 

@@ -149,7 +149,13 @@ async fn an_erasure_takes_the_follow_up_and_its_notes_with_the_answer<S: TestBac
         .unwrap();
     assert_eq!(erased.status(), 200);
     assert!(followups(&app, &admin, "status=all").await.is_empty());
-    assert!(app.storage.followup_notes(id).await.unwrap().is_empty());
+    assert!(
+        app.storage
+            .followup_notes(app.site.site.id, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 on_both_backends!(

@@ -379,7 +379,87 @@ async fn the_recovery_rate_and_sla_share_equal_an_independent_count<S: TestBacke
     );
 }
 
+async fn a_reopened_follow_up_ends_its_reask_link_and_another_site_sees_nothing<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (read, write) = (key(&app, Role::Read).await, key(&app, Role::Write).await);
+    assert_eq!(answer(&app, "chat-x", json!({ "csat": 1 })).await, 201);
+    let id = followups(&app, &read, "").await[0]["id"].as_i64().unwrap();
+    let (code, closed) = patch(
+        &app,
+        &write,
+        id,
+        json!({ "status": "resolved", "cause": "other" }),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let link = closed["reask_url"].as_str().unwrap();
+    let path = format!("/recover/{}", link.rsplit('/').next().unwrap());
+    // Closed already: closing again is refused, nothing changes.
+    let (code, body) = patch(
+        &app,
+        &write,
+        id,
+        json!({ "status": "no_reply", "cause": "other" }),
+    )
+    .await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (409, Some("followup_closed"))
+    );
+    // Worked again: the link it gave no longer takes an answer.
+    let (code, _) = patch(&app, &write, id, json!({ "status": "contacted" })).await;
+    assert_eq!(code, 200);
+    let late = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csat", "5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 404);
+    // Another site's keys see and change nothing of this site's follow-ups.
+    let other = app.add_site("Other", false, "https://other.example").await;
+    let (_, other_key) = koe_collector::sites::registration::create_api_key(
+        &app.storage,
+        &other.site,
+        Role::Admin,
+        koe_collector::audit::Actor::Cli,
+    )
+    .await
+    .unwrap();
+    let theirs = format!("/api/v1/sites/{}/followups/{id}", other.key());
+    let seen = app
+        .client
+        .get(app.url(&theirs))
+        .bearer_auth(&other_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), 404);
+    let changed = app
+        .client
+        .patch(app.url(&theirs))
+        .bearer_auth(&other_key)
+        .json(&json!({ "owner": "Mallory" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 404);
+    let ours = format!("/api/v1/sites/{}/followups/{id}", app.site.key());
+    let refused = app
+        .client
+        .get(app.url(&ours))
+        .bearer_auth(&other_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404, "a key of another site");
+}
+
 on_both_backends!(
+    a_reopened_follow_up_ends_its_reask_link_and_another_site_sees_nothing,
     a_follow_up_is_assigned_closed_with_a_cause_and_audited,
     an_overdue_follow_up_fires_one_webhook,
     a_recovery_answer_never_changes_the_original_counts,

@@ -12,6 +12,7 @@ use super::super::insights::{self, Card};
 use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::comments::{CommentItem, comment_items};
+use super::followups::Cards;
 use super::trend_charts;
 use crate::people::Scope;
 use crate::report::{self, Bucket, ReportQuery};
@@ -37,6 +38,10 @@ struct OverviewPage<'a> {
     /// A team lead's view: the whole site's CSAT and NPS over the range, every team together
     /// (no agent, no other team named): where their teams stand against it.
     site_total: Option<String>,
+    /// The range's follow-ups (opened, to do, overdue, contacted within SLA, first contact,
+    /// recovered) and the link to work them.
+    fcards: Cards,
+    followups_href: String,
 }
 
 /// Low ratings shown on the Overview (the comment feed has the rest).
@@ -125,10 +130,16 @@ async fn render<S: Storage>(
         },
         limit: LOW_RATINGS,
     };
-    let (whole, trend, low) = futures_util::try_join!(
+    let followup_query = ReportQuery {
+        bucket: Bucket::All,
+        group_by: Vec::new(),
+        ..filters.report.clone()
+    };
+    let (whole, trend, low, followups) = futures_util::try_join!(
         report::load(&state.storage, site, &whole),
         report::load(&state.storage, site, &trend_query),
         list::page(&state.storage, site, &low),
+        crate::followups::load::report(&state.storage, site, &followup_query),
     )
     .map_err(failed)?;
     let compared_with = whole
@@ -162,6 +173,8 @@ async fn render<S: Storage>(
         ),
         items: comment_items(t, &low.responses),
         site_total,
+        fcards: Cards::of(t, &followups.total),
+        followups_href: format!("/dashboard/sites/{}/followups?lang={}", site.key, t.lang),
         low_ratings_href: format!(
             "/dashboard/sites/{}/comments?{}",
             site.key,
