@@ -44,8 +44,10 @@ pub(super) enum FollowupCommand {
     },
     /// One follow-up: the answer, the interaction's facts, the notes.
     Show {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The follow-up's id (`koe followup list`).
         #[arg(long)]
         id: i64,
         #[command(flatten)]
@@ -54,10 +56,14 @@ pub(super) enum FollowupCommand {
     /// Give a follow-up an owner: a person of the site by address (a name where the site has
     /// no accounts; "" for nobody).
     Assign {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The follow-up's id (`koe followup list`).
         #[arg(long)]
         id: i64,
+        /// A person of the site by address; a name where the site has no accounts; "" for
+        /// nobody.
         #[arg(long)]
         owner: String,
         #[command(flatten)]
@@ -65,8 +71,10 @@ pub(super) enum FollowupCommand {
     },
     /// Add a note to a follow-up.
     Note {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The follow-up's id (`koe followup list`).
         #[arg(long)]
         id: i64,
         /// The note (1 to 4000 characters).
@@ -77,8 +85,10 @@ pub(super) enum FollowupCommand {
     },
     /// Note that the customer was contacted.
     Contacted {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The follow-up's id (`koe followup list`).
         #[arg(long)]
         id: i64,
         #[command(flatten)]
@@ -87,8 +97,10 @@ pub(super) enum FollowupCommand {
     /// Close a follow-up with its outcome and root cause; a resolved one prints the link that
     /// asks the customer again (where the site asks).
     Close {
+        /// The site key.
         #[arg(long)]
         site: String,
+        /// The follow-up's id (`koe followup list`).
         #[arg(long)]
         id: i64,
         /// resolved, not_resolved or no_reply.
@@ -104,6 +116,7 @@ pub(super) enum FollowupCommand {
     },
     /// Show the site's follow-up settings, or change those given.
     Settings {
+        /// The site key.
         #[arg(long)]
         site: String,
         /// Open follow-ups (true) or not (false).

@@ -9,6 +9,7 @@ mod dashboard;
 mod demo;
 mod failures;
 mod fatigue;
+mod followups_page;
 mod integrations_page;
 mod isolation;
 mod keyboard;
