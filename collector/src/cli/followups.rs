@@ -228,7 +228,7 @@ impl FollowupAction {
                     }
                 };
                 let filter = FollowupFilter {
-                    statuses: crate::web::api::followups::statuses(status.as_deref())
+                    statuses: crate::followups::statuses(status.as_deref())
                         .map_err(|e| anyhow::anyhow!("{e}"))?,
                     owner,
                     overdue_at_ms: overdue.then_some(now_ms),
@@ -317,14 +317,14 @@ impl FollowupAction {
                     reask: reask.unwrap_or(settings.reask),
                 };
                 if settings != before {
-                    settings = crate::web::api::followups::store_settings(
-                        storage,
-                        &site,
-                        settings,
-                        Actor::Cli,
-                    )
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    settings = work::set_settings(storage, &site, settings, Actor::Cli)
+                        .await
+                        .map_err(|e| match e {
+                            work::SettingsRefused::Invalid(e) => {
+                                anyhow::anyhow!("{}: {e}", e.field())
+                            }
+                            other => anyhow::anyhow!("{other}"),
+                        })?;
                 }
                 if json {
                     println!("{}", serde_json::to_string(&settings)?);

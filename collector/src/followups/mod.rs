@@ -89,6 +89,29 @@ impl FollowupStatus {
     }
 }
 
+/// The statuses a listing's `status` names: `active` (the default: open and contacted),
+/// `closed`, `all` (every one but withdrawn: an empty list), or statuses comma-separated.
+pub fn statuses(raw: Option<&str>) -> Result<Vec<String>, String> {
+    let list = match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("active") => vec!["open", "contacted"],
+        Some("closed") => vec!["resolved", "not_resolved", "no_reply"],
+        Some("all") => return Ok(Vec::new()),
+        Some(list) => list.split(',').map(str::trim).collect(),
+    };
+    list.into_iter()
+        .map(|s| {
+            FollowupStatus::parse(s)
+                .map(|s| s.as_str().to_owned())
+                .ok_or_else(|| {
+                    format!(
+                        "status is active, closed, all or statuses comma-separated (open, \
+                         contacted, resolved, not_resolved, no_reply, withdrawn); got {s:?}"
+                    )
+                })
+        })
+        .collect()
+}
+
 /// A site's follow-up settings, as stored (JSON) and as the API and `koe followup settings`
 /// show and take them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

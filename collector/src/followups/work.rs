@@ -198,6 +198,45 @@ pub async fn apply<S: FollowupStore>(
     }
 }
 
+/// Why follow-up settings were not stored; nothing changed.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsRefused {
+    #[error(transparent)]
+    Invalid(#[from] super::FollowupSettingsError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Checks and stores a site's follow-up settings (hours and days in their canonical spelling)
+/// with their audit entry; gives them as stored. New follow-ups follow them; open ones keep
+/// their due time.
+pub async fn set_settings<S: FollowupStore>(
+    storage: &S,
+    site: &Site,
+    settings: FollowupSettings,
+    actor: Actor,
+) -> Result<FollowupSettings, SettingsRefused> {
+    let settings = settings.normalised()?;
+    let entry = AuditEntry {
+        site_id: site.id,
+        actor,
+        action: AuditAction::FollowupSettingsChanged,
+        detail: format!(
+            "{} when {}, SLA {} working h ({} {}), causes {}, re-ask {}",
+            if settings.enabled { "open" } else { "off:" },
+            settings.condition,
+            settings.sla_hours,
+            settings.working_days,
+            settings.working_hours,
+            settings.causes.join(","),
+            settings.reask
+        ),
+        at: clock::now(),
+    };
+    storage.set_followup_settings(&entry, &settings).await?;
+    Ok(settings)
+}
+
 fn check_cause(settings: &FollowupSettings, cause: &str) -> Result<(), FollowupError> {
     if settings.causes.iter().any(|c| c == cause) {
         Ok(())

@@ -272,7 +272,8 @@ macro_rules! for_koe_databases {
             for<'r> (i64, i64, String): sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, i64, String): sqlx::FromRow<'r, DB::Row>,
             for<'r> (i64, String, String): sqlx::FromRow<'r, DB::Row>,
-            for<'r> (String, Option<String>): sqlx::FromRow<'r, DB::Row>,
+            for<'r> (String, Option<String>, Option<i64>, Option<String>, Option<String>):
+                sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::SiteRow: sqlx::FromRow<'r, DB::Row>,

@@ -90,10 +90,8 @@ pub(super) async fn apply_answers<T: WriteTx>(
             Some(after.clone()),
         );
         facts_path::answer_driver_changes(tx, write.site_id, &[change]).await?;
-        let rules = WriteRules {
-            alerts: T::Db::alert_rules(tx, write.site_id).await?,
-            followup: T::Db::followup_rule(tx, write.site_id).await?,
-        };
+        let (alerts, followup) = T::Db::answer_rules(tx, write.site_id).await?;
+        let rules = WriteRules { alerts, followup };
         let alerts: Vec<NewAlert> = crossings(&rules.alerts, before_state, &after)
             .map(|rule| NewAlert::new(rule, write.site_id, write.interaction.as_str(), &after))
             .collect();
@@ -149,10 +147,8 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     // drivers move by the change of these answers only.
     let mut with_facts: HashMap<ResponseKey, Option<ResponseState>> = HashMap::new();
     for (site_id, interactions) in write_plan::touched(writes) {
-        let site_rules = WriteRules {
-            alerts: T::Db::alert_rules(tx, site_id).await?,
-            followup: T::Db::followup_rule(tx, site_id).await?,
-        };
+        let (alerts, followup) = T::Db::answer_rules(tx, site_id).await?;
+        let site_rules = WriteRules { alerts, followup };
         if !site_rules.alerts.is_empty() || site_rules.followup.is_some() {
             rules.insert(site_id, site_rules);
         }
@@ -225,9 +221,11 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
         .collect()
 }
 
-/// Opens and withdraws the follow-ups of a write's answers — an opened one owned by the lead of
-/// the answer's team, when the team has one — and tells the webhooks of follow-ups about each
-/// that opened. The caller owns the transaction.
+/// Opens and withdraws the follow-ups of a write's answers — an interaction's last change in
+/// the batch is what it does; an opened one is owned by the lead of the answer's team, when the
+/// team has one — and tells the webhooks of follow-ups about each that opened. Set-based: one
+/// upsert per chunk of openings, one update per site and chunk of withdrawals. The caller owns
+/// the transaction.
 async fn write_followups<T: WriteTx>(
     tx: &mut T,
     writes: &[FollowupWrite],
@@ -236,33 +234,69 @@ async fn write_followups<T: WriteTx>(
     if writes.is_empty() {
         return Ok(());
     }
-    let mut leads: HashMap<SiteId, Leads> = HashMap::new();
-    let mut owned = Vec::with_capacity(writes.len());
-    for write in writes {
-        let mut owner = None;
-        if write.change == FollowupChange::Open {
-            if let Entry::Vacant(vacant) = leads.entry(write.site_id) {
-                vacant.insert(T::Db::team_leads(tx, write.site_id).await?);
-            }
-            owner = followups::lead_of(&leads[&write.site_id], write.team.as_deref());
-        }
-        owned.push((write.clone(), owner));
+    let mut last: HashMap<(SiteId, &str), usize> = HashMap::new();
+    for (index, write) in writes.iter().enumerate() {
+        last.insert((write.site_id, write.interaction.as_str()), index);
     }
-    let ids: Vec<(FollowupWrite, Option<i64>)> = owned
+    let mut leads: HashMap<SiteId, Leads> = HashMap::new();
+    let mut opens: Vec<(&FollowupWrite, Option<(i64, String)>)> = Vec::new();
+    let mut withdrawals: HashMap<SiteId, (Vec<&str>, i64)> = HashMap::new();
+    for (index, write) in writes.iter().enumerate() {
+        if last[&(write.site_id, write.interaction.as_str())] != index {
+            continue;
+        }
+        match write.change {
+            FollowupChange::Open => {
+                let mut owner = None;
+                if write.team.is_some() {
+                    if let Entry::Vacant(vacant) = leads.entry(write.site_id) {
+                        vacant.insert(T::Db::team_leads(tx, write.site_id).await?);
+                    }
+                    owner = followups::lead_of(&leads[&write.site_id], write.team.as_deref());
+                }
+                opens.push((write, owner));
+            }
+            FollowupChange::Withdraw => {
+                let site = withdrawals.entry(write.site_id).or_default();
+                site.0.push(write.interaction.as_str());
+                site.1 = site.1.max(write.at_ms);
+            }
+        }
+    }
+    for (site_id, (interactions, at_ms)) in withdrawals {
+        T::Db::withdraw_followups(tx, site_id, &interactions, at_ms).await?;
+    }
+    if opens.is_empty() {
+        return Ok(());
+    }
+    let owned: Vec<(&FollowupWrite, Option<i64>)> = opens
         .iter()
-        .map(|(write, owner)| (write.clone(), owner.as_ref().map(|(id, _)| *id)))
+        .map(|(write, owner)| (*write, owner.as_ref().map(|(id, _)| *id)))
+        .collect();
+    let opened = T::Db::open_followups(tx, &owned).await?;
+    let by_key: HashMap<(SiteId, &str), usize> = opens
+        .iter()
+        .enumerate()
+        .map(|(i, (write, _))| ((write.site_id, write.interaction.as_str()), i))
         .collect();
     let mut alerts = Vec::new();
-    for (index, id) in T::Db::write_followups(tx, &ids).await? {
-        let (write, owner) = &owned[index];
-        let Some(site_rules) = rules.get(&write.site_id) else {
+    for (id, site_id, interaction) in opened {
+        let told: Vec<_> = rules
+            .get(&site_id)
+            .map(|r| r.alerts.iter().filter(|rule| rule.followups).collect())
+            .unwrap_or_default();
+        let Some(&index) = by_key.get(&(site_id, interaction.as_str())) else {
             continue;
         };
+        if told.is_empty() {
+            continue;
+        }
+        let (write, owner) = &opens[index];
         let facts = followups::opened_facts(write, id, owner.as_ref().map(|(_, email)| email));
-        for rule in site_rules.alerts.iter().filter(|rule| rule.followups) {
+        for rule in told {
             alerts.push(NewAlert::followup(
                 rule.webhook_id,
-                write.site_id,
+                site_id,
                 &facts,
                 write.at_ms,
             ));

@@ -119,6 +119,14 @@ async fn responses_past_the_retention_are_purged_and_every_report_stays<S: TestB
         .collect();
     left.sort();
     assert_eq!(left, ["new-1", "new-2"]);
+    // The unhappy old-1 and new-1 each opened a follow-up: old-1's goes with its answer.
+    let all = koe_collector::storage::FollowupFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    let followups = app.storage.followups(site.id, &all).await.unwrap();
+    let kept: Vec<&str> = followups.iter().map(|f| f.interaction.as_str()).collect();
+    assert_eq!(kept, ["new-1"], "a purged answer's follow-up goes with it");
     assert_eq!(
         app.get_json(&scores, &read).await,
         scores_before,

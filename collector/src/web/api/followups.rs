@@ -8,12 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::paths::{SiteItemPath, SitePath};
-use crate::audit::{AuditAction, AuditEntry};
 use crate::clock;
+use crate::followups::FollowupSettings;
 use crate::followups::load::{self, FollowupReport};
 use crate::followups::view::FollowupView;
-use crate::followups::work::{self, FollowupError, Work};
-use crate::followups::{FollowupSettings, FollowupStatus};
+use crate::followups::work::{self, FollowupError, SettingsRefused, Work};
 use crate::people::Email;
 use crate::report::query::RawReportQuery;
 use crate::report::{ReportQuery, params};
@@ -42,28 +41,6 @@ pub struct FollowupQuery {
     pub limit: Option<u32>,
 }
 
-/// The statuses a `status` parameter names.
-pub fn statuses(raw: Option<&str>) -> Result<Vec<String>, ManageError> {
-    let list = match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None | Some("active") => vec!["open", "contacted"],
-        Some("closed") => vec!["resolved", "not_resolved", "no_reply"],
-        Some("all") => return Ok(Vec::new()),
-        Some(list) => list.split(',').map(str::trim).collect(),
-    };
-    list.into_iter()
-        .map(|s| {
-            FollowupStatus::parse(s)
-                .map(|s| s.as_str().to_owned())
-                .ok_or_else(|| {
-                    ManageError::BadParameter(format!(
-                        "status is active, closed, all or statuses comma-separated (open, \
-                     contacted, resolved, not_resolved, no_reply, withdrawn); got {s:?}"
-                    ))
-                })
-        })
-        .collect()
-}
-
 /// The listing's filter, the owner's address found among the site's people.
 async fn filter<S: Storage>(
     storage: &S,
@@ -84,7 +61,8 @@ async fn filter<S: Storage>(
         }
     };
     Ok(FollowupFilter {
-        statuses: statuses(query.status.as_deref())?,
+        statuses: crate::followups::statuses(query.status.as_deref())
+            .map_err(ManageError::BadParameter)?,
         owner,
         agent: query.agent.clone().filter(|v| !v.is_empty()),
         team: query.team.clone().filter(|v| !v.is_empty()),
@@ -332,9 +310,13 @@ pub async fn set_followup_settings<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let current = state.storage.followup_settings(caller.site.id).await?;
     let settings = merged(current, body.into_inner())?;
-    store_settings(&state.storage, &caller.site, settings, caller.actor())
+    let stored = work::set_settings(&state.storage, &caller.site, settings, caller.actor())
         .await
-        .map(|s| HttpResponse::Ok().json(s))
+        .map_err(|e| match e {
+            SettingsRefused::Storage(e) => e.into(),
+            SettingsRefused::Invalid(e) => ManageError::BadParameter(format!("{}: {e}", e.field())),
+        })?;
+    Ok(HttpResponse::Ok().json(stored))
 }
 
 /// `changes` laid over `current`: the fields given replace, the rest stay.
@@ -353,36 +335,6 @@ pub fn merged(
         value[key] = field;
     }
     serde_json::from_value(value).map_err(|e| ManageError::BadParameter(e.to_string()))
-}
-
-/// Checks and stores follow-up settings with their audit entry.
-pub async fn store_settings<S: Storage>(
-    storage: &S,
-    site: &crate::sites::Site,
-    settings: FollowupSettings,
-    actor: crate::audit::Actor,
-) -> Result<FollowupSettings, ManageError> {
-    let settings = settings
-        .normalised()
-        .map_err(|e| ManageError::BadParameter(format!("{}: {e}", e.field())))?;
-    let entry = AuditEntry {
-        site_id: site.id,
-        actor,
-        action: AuditAction::FollowupSettingsChanged,
-        detail: format!(
-            "{} when {}, SLA {} working h ({} {}), causes {}, re-ask {}",
-            if settings.enabled { "open" } else { "off:" },
-            settings.condition,
-            settings.sla_hours,
-            settings.working_days,
-            settings.working_hours,
-            settings.causes.join(","),
-            settings.reask
-        ),
-        at: clock::now(),
-    };
-    storage.set_followup_settings(&entry, &settings).await?;
-    Ok(settings)
 }
 
 #[derive(Debug, Deserialize)]

@@ -32,8 +32,8 @@ use serde::Deserialize;
 
 use self::filters::{Filters, PageQuery, Problem};
 use self::pages::{
-    agent, agents, audit, channels, comments, followups, integrations, me, overview, people,
-    service,
+    agent, agents, audit, channels, comments, followup, followups, integrations, me, overview,
+    people, service,
 };
 use self::viewer::{Header, Viewer};
 use crate::clock;
@@ -120,11 +120,11 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         )
         .route(
             "/sites/{site}/followups/{id}",
-            web::get().to(followups::detail::<S>),
+            web::get().to(followup::detail::<S>),
         )
         .route(
             "/sites/{site}/followups/{id}/{action}",
-            web::post().to(followups::change::<S>),
+            web::post().to(followup::change::<S>),
         )
         .route("/sites/{site}/me", web::get().to(me::page::<S>))
         .route("/sites/{site}/audit", web::get().to(audit::page::<S>))

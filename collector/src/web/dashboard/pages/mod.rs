@@ -8,6 +8,7 @@ pub mod agents;
 pub mod audit;
 pub mod channels;
 pub mod comments;
+pub mod followup;
 pub mod followups;
 pub mod integrations;
 pub mod me;
