@@ -79,7 +79,15 @@ pub async fn report<S: FollowupStore>(
         .followup_facts(site.id, (query.from, query.to))
         .await?;
     let now_ms = clock::now_ms();
-    let mut causes = storage.followup_settings(site.id).await?.causes;
+    // Settings another version wrote do not stop a report: the default causes head it then.
+    let mut causes = match storage.followup_settings(site.id).await {
+        Ok(settings) => settings.causes,
+        Err(StorageError::Corrupt(error)) => {
+            tracing::warn!(site = %site.id, %error, "follow-up settings unreadable");
+            super::FollowupSettings::default().causes
+        }
+        Err(other) => return Err(other),
+    };
     let rows = numbers::report(&facts, query, now_ms);
     let every = ReportQuery {
         group_by: Vec::new(),

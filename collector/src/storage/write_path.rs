@@ -222,7 +222,8 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
 }
 
 /// Opens and withdraws the follow-ups of a write's answers — an interaction's last change in
-/// the batch is what it does; an opened one is owned by the lead of the answer's team, when the
+/// the batch is what it does (an answer opened and withdrawn within one batch opens nothing,
+/// and tells no webhook), each withdrawal stamped with its answer's time; an opened one is owned by the lead of the answer's team, when the
 /// team has one — and tells the webhooks of follow-ups about each that opened. Set-based: one
 /// upsert per chunk of openings, one update per site and chunk of withdrawals. The caller owns
 /// the transaction.
@@ -240,7 +241,7 @@ async fn write_followups<T: WriteTx>(
     }
     let mut leads: HashMap<SiteId, Leads> = HashMap::new();
     let mut opens: Vec<(&FollowupWrite, Option<(i64, String)>)> = Vec::new();
-    let mut withdrawals: HashMap<SiteId, (Vec<&str>, i64)> = HashMap::new();
+    let mut withdrawals: HashMap<(SiteId, i64), Vec<&str>> = HashMap::new();
     for (index, write) in writes.iter().enumerate() {
         if last[&(write.site_id, write.interaction.as_str())] != index {
             continue;
@@ -256,14 +257,13 @@ async fn write_followups<T: WriteTx>(
                 }
                 opens.push((write, owner));
             }
-            FollowupChange::Withdraw => {
-                let site = withdrawals.entry(write.site_id).or_default();
-                site.0.push(write.interaction.as_str());
-                site.1 = site.1.max(write.at_ms);
-            }
+            FollowupChange::Withdraw => withdrawals
+                .entry((write.site_id, write.at_ms))
+                .or_default()
+                .push(write.interaction.as_str()),
         }
     }
-    for (site_id, (interactions, at_ms)) in withdrawals {
+    for ((site_id, at_ms), interactions) in withdrawals {
         T::Db::withdraw_followups(tx, site_id, &interactions, at_ms).await?;
     }
     if opens.is_empty() {
@@ -286,7 +286,9 @@ async fn write_followups<T: WriteTx>(
             .map(|r| r.alerts.iter().filter(|rule| rule.followups).collect())
             .unwrap_or_default();
         let Some(&index) = by_key.get(&(site_id, interaction.as_str())) else {
-            continue;
+            return Err(StorageError::Corrupt(format!(
+                "follow-up {id} opened for {interaction}, which the batch did not open"
+            )));
         };
         if told.is_empty() {
             continue;

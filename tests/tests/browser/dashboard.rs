@@ -87,10 +87,12 @@ async fn a_manager_walks_every_page_with_filters_keyboard_and_a_phone() {
     };
 
     for lang in ["en", "ja"] {
-        // Overview: five cards, three charts each with its table, the latest low ratings.
+        // Overview: five cards, the follow-ups' four, three charts each with its table, the
+        // latest low ratings.
         b.goto(&app.url(&format!("{base}?{filters}&lang={lang}")))
             .await;
-        assert_eq!(count(".cards .card").await, 5);
+        assert_eq!(count("section[aria-labelledby=h-changes] .card").await, 5);
+        assert_eq!(count("section[aria-labelledby=h-followups] .card").await, 4);
         assert_eq!(count("figure svg").await, 3);
         assert_eq!(
             count("figure details table.chart-table").await,

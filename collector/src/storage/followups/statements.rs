@@ -22,7 +22,8 @@ const SELECT_RULES: &str = "SELECT s.timezone, f.settings, w.id, w.condition, w.
 const SELECT_LEADS: &str = "SELECT m.user_id, u.email, m.teams FROM memberships m \
      JOIN users u ON u.id = m.user_id WHERE m.site_id = $1 AND m.role = 'team_lead' \
      ORDER BY m.user_id";
-/// Each opened row's columns, in the order [`open_sql`] binds them.
+/// Each opened row's columns: `open_sql` numbers them and `open_followups` binds them, in its
+/// INSERT's column order.
 const OPEN_COLUMNS: usize = 9;
 const ERASE: &str = "DELETE FROM followups WHERE site_id = $1 AND interaction = $2";
 /// A purge goes by the answer's day, as the raw responses' does; the follow-up events sent
@@ -236,5 +237,29 @@ for_koe_databases! {
         sqlx::query(PURGE).bind(site_id).bind(day).execute(conn).await?;
         Ok(())
     }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_bind_order_on_both_backends() {
+        let pg = open_sql::<sqlx::Postgres>(2);
+        assert!(
+            pg.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12"),
+            "{pg}"
+        );
+        assert!(pg.contains("$18)") && !pg.contains("$19"), "{pg}");
+        let withdraw = withdraw_sql::<sqlx::Postgres>(3);
+        assert!(
+            withdraw
+                .contains("closed_at_ms = $1 WHERE site_id = $2 AND interaction IN ($3, $4, $5)"),
+            "{withdraw}"
+        );
+        // SQLite's markers are positional: their count is what must match the binds.
+        assert_eq!(open_sql::<sqlx::Sqlite>(3).matches('?').count(), 27);
+        assert_eq!(withdraw_sql::<sqlx::Sqlite>(3).matches('?').count(), 5);
     }
 }

@@ -1,5 +1,5 @@
 //! The statements behind webhooks, with their SQL: a site's webhooks (added and removed with an
-//! audit entry), the rules the write path checks, the alerts it writes in the answer's
+//! audit entry), their conditions and events, the alerts the write path writes in the answer's
 //! transaction, and the outbox the deliverer drains.
 
 use sqlx::Database;
@@ -110,7 +110,8 @@ pub(in crate::storage) trait Webhooks: Database {
         id: WebhookId,
     ) -> Result<bool, StorageError>;
 
-    /// The conditions of a site's webhooks, for the write path.
+    /// The conditions and events of a site's webhooks (a follow-up's change tells those of
+    /// follow-ups; the write path reads them with its follow-up rule, `Followups::answer_rules`).
     async fn alert_rules(
         conn: &mut Self::Connection,
         site_id: SiteId,

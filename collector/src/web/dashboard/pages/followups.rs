@@ -1,7 +1,7 @@
 //! The Follow-ups queue (`/sites/{site}/followups`; everyone who reads reports, a team lead
 //! their teams'): the overdue first, mine or everyone's, to do / closed / all, the last 30
-//! days' numbers above (the Overview's card shows the same [`Cards`]). One follow-up's page
-//! and its forms are `followup.rs`.
+//! days' numbers above (the Overview shows the same [`Cards`] for its own range and filters).
+//! One follow-up's page and its forms are `followup.rs`.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -34,6 +34,7 @@ pub struct QueueQuery {
 /// One row of the queue.
 #[derive(Debug)]
 struct Row {
+    id: i64,
     href: String,
     due: String,
     overdue: bool,
@@ -45,9 +46,11 @@ struct Row {
     comment: String,
 }
 
-/// The last 30 days' numbers, formatted.
+/// Follow-up numbers, formatted for the cards.
 #[derive(Debug)]
 pub struct Cards {
+    /// Which follow-ups they count: the last 30 days', or the Overview's range.
+    pub label: &'static str,
     pub opened: u64,
     pub active: u64,
     pub overdue: u64,
@@ -58,11 +61,12 @@ pub struct Cards {
 }
 
 impl Cards {
-    pub fn of(t: &Texts, n: &FollowupNumbers) -> Self {
+    pub fn of(t: &Texts, label: &'static str, n: &FollowupNumbers) -> Self {
         let percent = |e: &koe_shared::metrics::Estimate| {
             format!("{:.0} % ({:.0}–{:.0} %, n {})", e.value, e.low, e.high, e.n)
         };
         Self {
+            label,
             opened: n.opened,
             active: n.active,
             overdue: n.overdue,
@@ -88,7 +92,7 @@ impl Cards {
     }
 }
 
-/// The last 30 days' follow-up numbers of the person's scope (the Overview's card too).
+/// The last 30 days' follow-up numbers of the person's scope.
 pub async fn last_30_days<S: Storage>(
     state: &AppState<S>,
     site: &Site,
@@ -207,6 +211,7 @@ pub async fn page<S: Storage>(
     let rows = views
         .iter()
         .map(|v| Row {
+            id: v.id,
             href: format!("{base}/followups/{}?lang={}", v.id, t.lang),
             due: local(site, &v.due_at),
             overdue: v.overdue,
@@ -232,6 +237,6 @@ pub async fn page<S: Storage>(
         mine,
         overdue,
         rows,
-        fcards: Cards::of(t, &numbers),
+        fcards: Cards::of(t, t.followups.last_30_days, &numbers),
     })
 }

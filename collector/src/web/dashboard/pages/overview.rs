@@ -173,7 +173,7 @@ async fn render<S: Storage>(
         ),
         items: comment_items(t, &low.responses),
         site_total,
-        fcards: Cards::of(t, &followups.total),
+        fcards: Cards::of(t, t.followups.in_range, &followups.total),
         followups_href: format!("/dashboard/sites/{}/followups?lang={}", site.key, t.lang),
         low_ratings_href: format!(
             "/dashboard/sites/{}/comments?{}",
