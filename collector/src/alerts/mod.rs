@@ -223,24 +223,9 @@ impl NewAlert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::responses::{Answers, Source};
-    use koe_shared::CsatScore;
 
     fn state(csat: u8, flagged: bool) -> ResponseState {
-        ResponseState {
-            attribution: Default::default(),
-            answers: Answers {
-                csat: Some(CsatScore::try_from(csat).unwrap()),
-                ..Answers::default()
-            },
-            source: Source {
-                flagged,
-                ..Source::WIDGET
-            },
-            day: "2026-12-01".parse().unwrap(),
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        }
+        ResponseState::rated(csat, flagged)
     }
 
     #[test]

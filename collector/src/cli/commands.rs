@@ -221,7 +221,7 @@ impl StorageCommand {
                                 "{}",
                                 crate::followups::numbers::csv(&report.rows, &report.causes)
                             ),
-                            _ => print!("{}", super::followups::report_table(&report)),
+                            _ => print!("{}", super::followup_tables::report(&report)),
                         }
                         return Ok(ExitCode::SUCCESS);
                     }

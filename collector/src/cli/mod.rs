@@ -14,6 +14,7 @@ mod access;
 mod args;
 mod commands;
 mod database;
+mod followup_tables;
 mod followups;
 mod import;
 mod integrations;

@@ -28,6 +28,7 @@ mod facts;
 mod facts_path;
 mod facts_store;
 mod followups;
+mod followups_path;
 mod integrations;
 mod json_rows;
 mod options;

@@ -126,6 +126,28 @@ pub struct ResponseState {
     pub updated_at_ms: i64,
 }
 
+#[cfg(test)]
+impl ResponseState {
+    /// A widget's answer of one CSAT score on 2026-12-01, flagged as a scanner's or not: what
+    /// rules about unhappy answers are tested on.
+    pub fn rated(csat: u8, flagged: bool) -> Self {
+        Self {
+            attribution: Attribution::default(),
+            answers: Answers {
+                csat: Some(CsatScore::try_from(csat).expect("a CSAT score")),
+                ..Answers::default()
+            },
+            source: Source {
+                flagged,
+                ..Source::WIDGET
+            },
+            day: "2026-12-01".parse().expect("a day"),
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
+    }
+}
+
 /// A checked submission, ready to be merged into storage.
 #[derive(Debug, Clone)]
 pub struct AnswerWrite {

@@ -1,10 +1,12 @@
 //! Follow-ups: an unhappy answer opens one in its own transaction — once, however it arrives —
-//! and an edit out of the condition withdraws it (`opening.rs`); people work it over the API,
-//! an overdue one fires one webhook, a recovery answer sits beside the original and the numbers
-//! equal an independent count (`working.rs`). On SQLite and PostgreSQL.
+//! and an edit out of the condition withdraws it (`opening.rs`); people work it over the API and
+//! an overdue one fires one webhook (`working.rs`); a recovery answer sits beside the original
+//! and the numbers equal an independent count (`recovery.rs`); the pages
+//! (`dashboard.rs`). On SQLite and PostgreSQL.
 
 mod dashboard;
 mod opening;
+mod recovery;
 mod working;
 
 use koe_collector::audit::Actor;
