@@ -96,6 +96,8 @@ pub enum AuditAction {
     FollowupContacted,
     /// A follow-up closed with its outcome and root cause.
     FollowupClosed,
+    /// A new version of the site's survey published.
+    SurveyPublished,
 }
 
 impl AuditAction {

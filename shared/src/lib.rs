@@ -8,7 +8,9 @@
 //!   response, resolved, contacts, agents);
 //! - [`token`]: the signed attribution token a site's backend issues;
 //! - [`metrics`]: CSAT %, NPS, CES, FCR and their 95 % intervals;
-//! - [`wording`]: the survey questions every place that asks them shares.
+//! - [`wording`]: the survey questions every place that asks them shares;
+//! - [`survey`]: a site's own survey — its wording per language, reasons, one question of its
+//!   own, its look — checked, and resolved for one customer's language.
 //!
 //! Every type is parsed once at the edge (`TryFrom`, or serde, which uses the same rules),
 //! so code holding one never checks it again.
@@ -23,6 +25,7 @@ pub mod metrics;
 mod openapi;
 pub mod parse_error;
 pub mod score;
+pub mod survey;
 pub mod text;
 pub mod token;
 pub mod wire;

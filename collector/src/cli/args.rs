@@ -84,6 +84,10 @@ pub(super) enum Command {
     /// root cause; the site's follow-up settings.
     #[command(subcommand)]
     Followup(super::followups::FollowupCommand),
+    /// The site's own survey: show it as a file, publish a file as the next version, list the
+    /// versions.
+    #[command(subcommand)]
+    Survey(super::survey::SurveyCommand),
     /// Scores by agent, channel, team and time, read from the rollups; with --service the
     /// service KPIs of the interaction facts, with --drivers satisfaction against them.
     Report {

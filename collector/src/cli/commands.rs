@@ -65,6 +65,7 @@ pub(super) enum StorageCommand {
     Integration(super::integrations::IntegrationAction),
     User(Box<super::users::UserAction>),
     Followup(Box<super::followups::FollowupAction>),
+    Survey(super::survey::SurveyCommand),
     Import(super::import::ImportCommand),
 }
 
@@ -91,6 +92,7 @@ impl StorageCommand {
             Self::Integration(action) => action.run(&storage, database).await,
             Self::User(action) => action.run(&storage, database).await,
             Self::Followup(action) => action.run(&storage, database).await,
+            Self::Survey(command) => command.run(&storage, database).await,
             Self::Import(command) => command.run(&storage, database).await,
             Self::AddSite {
                 request,

@@ -19,6 +19,7 @@ mod followups;
 mod import;
 mod integrations;
 mod report_flags;
+mod survey;
 mod users;
 mod webhooks;
 
@@ -195,6 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (db, action) = command.split(&settings)?;
             (db, StorageCommand::Followup(Box::new(action)))
         }
+        Command::Survey(command) => (command.database(), StorageCommand::Survey(command)),
         Command::Key(KeyCommand::Revoke { id, db }) => {
             (db, StorageCommand::Access(AccessCommand::RevokeKey { id }))
         }

@@ -5,6 +5,8 @@ pub mod directory;
 pub mod fatigue;
 pub mod registration;
 pub mod settings;
+pub mod survey;
+pub mod survey_publish;
 
 use std::fmt;
 
@@ -38,6 +40,8 @@ pub struct Site {
     pub purged_before: Option<jiff::civil::Date>,
     /// Which interactions are surveyed, and how long a surveyed customer is spared.
     pub fatigue: fatigue::Fatigue,
+    /// The survey its customers see now (its wording, reasons, own question, look).
+    pub survey: std::sync::Arc<survey::PublishedSurvey>,
 }
 
 /// A rotated-out signing secret: tokens and rating links signed with it verify until

@@ -13,6 +13,7 @@ use crate::ids::{KeyId, SiteId, WebhookId};
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::RollupKey;
 use crate::sites::fatigue::Fatigue;
+use crate::sites::survey::PublishedSurvey;
 use crate::sites::{Origin, PreviousSecret, Site, SiteTimeZone};
 use koe_shared::facts::AgentShare;
 
@@ -33,6 +34,8 @@ pub(super) struct SiteRow {
     pub purged_before: Option<String>,
     pub sample_percent: i64,
     pub cooldown_days: i64,
+    pub survey_version: i64,
+    pub survey: Option<String>,
 }
 
 impl TryFrom<SiteRow> for Site {
@@ -77,8 +80,33 @@ impl TryFrom<SiteRow> for Site {
                         .map_err(|e: jiff::Error| StorageError::Corrupt(e.to_string()))
                 })
                 .transpose()?,
+            survey: std::sync::Arc::new(published_survey(
+                row.id,
+                row.survey_version,
+                row.survey.as_deref(),
+            )?),
         })
     }
+}
+
+/// A site's stored survey. One that no longer passes the checks (edited by hand, or a later
+/// Koe stricter than the one that stored it) is logged and Koe's own is shown at its version
+/// meanwhile: a site whose survey cannot be read keeps collecting answers.
+fn published_survey(
+    site: i64,
+    version: i64,
+    definition: Option<&str>,
+) -> Result<PublishedSurvey, StorageError> {
+    let version = u32::try_from(version).map_err(|_| corrupt_value("survey_version", version))?;
+    Ok(
+        PublishedSurvey::from_stored(version, definition).unwrap_or_else(|why| {
+            tracing::error!(site, version, %why, "the site's survey cannot be read: Koe's own is shown until one is published");
+            PublishedSurvey {
+                version,
+                ..PublishedSurvey::default()
+            }
+        }),
+    )
 }
 
 /// A stored SHA-256 digest.

@@ -10,6 +10,7 @@ use koe_shared::SiteKey;
 use sqlx::Database;
 
 use super::StorageError;
+use super::SurveyVersionRecord;
 use super::access::Access;
 use super::queries::unique;
 use super::rows::{SiteRow, join_origins};
@@ -47,6 +48,23 @@ pub trait SiteStore: Clone + Send + Sync + 'static {
         digest: [u8; 32],
         until: jiff::Timestamp,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Publishes `definition` (JSON) as the site's survey version after `expected`, keeps it
+    /// among the versions and records it, in one transaction. `None`, and nothing written,
+    /// when the site's survey is no longer at `expected` (someone published meanwhile).
+    fn publish_survey(
+        &self,
+        entry: AuditEntry,
+        expected: u32,
+        definition: String,
+    ) -> impl Future<Output = Result<Option<u32>, StorageError>> + Send;
+
+    /// The site's published survey versions, newest first, at most `limit`.
+    fn survey_versions(
+        &self,
+        site: SiteId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<SurveyVersionRecord>, StorageError>> + Send;
 }
 
 /// Implements [`SiteStore`] for a backend's storage type over its sqlx database, with every
@@ -119,6 +137,33 @@ macro_rules! site_store {
                 tx.commit().await?;
                 Ok(())
             }
+
+            #[tracing::instrument(name = "storage::publish_survey", level = "debug", skip_all)]
+            async fn publish_survey(
+                &self,
+                entry: $crate::audit::AuditEntry,
+                expected: u32,
+                definition: String,
+            ) -> Result<Option<u32>, $crate::storage::StorageError> {
+                use $crate::storage::sites::Sites as _;
+                let mut tx = self.$pool.begin().await?;
+                let version = <$db>::publish_survey(&mut tx, &entry, expected, &definition).await?;
+                if version.is_some() {
+                    tx.commit().await?;
+                }
+                Ok(version)
+            }
+
+            #[tracing::instrument(name = "storage::survey_versions", level = "debug", skip_all)]
+            async fn survey_versions(
+                &self,
+                site: $crate::ids::SiteId,
+                limit: u32,
+            ) -> Result<Vec<$crate::storage::SurveyVersionRecord>, $crate::storage::StorageError>
+            {
+                use $crate::storage::sites::Sites as _;
+                <$db>::survey_versions(&mut *self.$pool.acquire().await?, site, limit).await
+            }
         }
     };
 }
@@ -129,7 +174,7 @@ macro_rules! site_columns {
     () => {
         "id, site_key, name, origins, timezone, strict, secret_digest, previous_secret_digest, \
          previous_secret_until_ms, low_n_threshold, created_at_ms, retention_days, purged_before, \
-         sample_percent, cooldown_days"
+         sample_percent, cooldown_days, survey_version, survey"
     };
 }
 
@@ -163,6 +208,16 @@ const UPDATE_SITE: &str = "UPDATE sites SET \
      cooldown_days = CASE WHEN $13 THEN $14 ELSE cooldown_days END \
      WHERE id = $15";
 
+/// The survey `$1` as site `$2`'s next version, only while it is at version `$3`.
+const PUBLISH_SURVEY: &str = "UPDATE sites SET survey = $1, survey_version = survey_version + 1 \
+     WHERE id = $2 AND survey_version = $3 RETURNING survey_version";
+
+const INSERT_SURVEY_VERSION: &str = "INSERT INTO survey_versions (site_id, version, definition, \
+     published_at_ms, published_by) VALUES ($1, $2, $3, $4, $5)";
+
+const SELECT_SURVEY_VERSIONS: &str = "SELECT version, definition, published_at_ms, published_by \
+     FROM survey_versions WHERE site_id = $1 ORDER BY version DESC LIMIT $2";
+
 /// The statements, on one connection (the caller's transaction where there is one).
 pub(super) trait Sites: Database {
     async fn insert_site(
@@ -194,6 +249,20 @@ pub(super) trait Sites: Database {
         digest: &[u8; 32],
         until_ms: i64,
     ) -> Result<(), StorageError>;
+
+    /// The site's next survey version, kept and recorded; `None` when it is not at `expected`.
+    async fn publish_survey(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        expected: u32,
+        definition: &str,
+    ) -> Result<Option<u32>, StorageError>;
+
+    async fn survey_versions(
+        conn: &mut Self::Connection,
+        site: SiteId,
+        limit: u32,
+    ) -> Result<Vec<SurveyVersionRecord>, StorageError>;
 }
 
 for_koe_databases! {
@@ -273,6 +342,59 @@ for_koe_databases! {
             .execute(&mut *conn)
             .await?;
         Self::insert_audit(conn, entry).await
+    }
+
+    async fn publish_survey(
+        conn: &mut Self::Connection,
+        entry: &AuditEntry,
+        expected: u32,
+        definition: &str,
+    ) -> Result<Option<u32>, StorageError> {
+        let version: Option<i64> = sqlx::query_scalar(PUBLISH_SURVEY)
+            .bind(definition)
+            .bind(entry.site_id)
+            .bind(i64::from(expected))
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(version) = version else {
+            return Ok(None);
+        };
+        sqlx::query(INSERT_SURVEY_VERSION)
+            .bind(entry.site_id)
+            .bind(version)
+            .bind(definition)
+            .bind(entry.at.as_millisecond())
+            .bind(entry.actor.to_string())
+            .execute(&mut *conn)
+            .await?;
+        Self::insert_audit(conn, entry).await?;
+        let version = u32::try_from(version)
+            .map_err(|_| StorageError::Corrupt(format!("survey version {version}")))?;
+        Ok(Some(version))
+    }
+
+    async fn survey_versions(
+        conn: &mut Self::Connection,
+        site: SiteId,
+        limit: u32,
+    ) -> Result<Vec<SurveyVersionRecord>, StorageError> {
+        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(SELECT_SURVEY_VERSIONS)
+            .bind(site)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter()
+            .map(|(version, definition, at_ms, by)| {
+                Ok(SurveyVersionRecord {
+                    version: u32::try_from(version)
+                        .map_err(|_| StorageError::Corrupt(format!("survey version {version}")))?,
+                    definition,
+                    published_at: jiff::Timestamp::from_millisecond(at_ms)
+                        .map_err(|e| StorageError::Corrupt(e.to_string()))?,
+                    published_by: by,
+                })
+            })
+            .collect()
     }
     }
 }

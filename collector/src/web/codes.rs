@@ -72,6 +72,10 @@ pub enum ManageCode {
     FollowupWithdrawn,
     /// 409: a closing of a follow-up closed already.
     FollowupClosed,
+    /// 422: a survey definition with problems (`PUT …/survey`), each named in `problems`.
+    InvalidSurvey,
+    /// 409: a survey published over a version someone else replaced meanwhile (`If-Match`).
+    SurveyChanged,
     Unavailable,
     InternalError,
 }

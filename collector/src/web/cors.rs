@@ -18,7 +18,7 @@ use crate::sites::directory::SiteDirectory;
 pub fn public(sites: SiteDirectory) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, _| sites.knows_origin(origin.as_bytes()))
-        .allowed_methods(["POST"])
+        .allowed_methods(["GET", "POST"])
         .allowed_headers([header::CONTENT_TYPE])
         .max_age(86_400)
 }

@@ -232,6 +232,12 @@ pub enum ManageError {
     /// A closing of a follow-up closed already (409).
     #[error("{0}")]
     FollowupClosed(String),
+    /// A survey definition with problems, each naming its field (422).
+    #[error("{}", survey_message(.0))]
+    InvalidSurvey(Vec<koe_shared::survey::Problem>),
+    /// A survey published over a version someone else replaced meanwhile (409).
+    #[error("{0}")]
+    SurveyChanged(String),
     #[error("the service is unavailable; retry later")]
     Unavailable(#[source] StorageError),
     #[error("something went wrong on our side")]
@@ -250,6 +256,33 @@ fn refused_message(refused: &[crate::storage::FactsRefusal]) -> String {
             rest.len()
         ),
     }
+}
+
+/// The first problem of a survey definition, and how many more there are.
+fn survey_message(problems: &[koe_shared::survey::Problem]) -> String {
+    match problems {
+        [] => "the survey was refused".to_owned(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more: see `problems`)", rest.len()),
+    }
+}
+
+/// One problem of a survey definition in a 422 body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SurveyProblem {
+    /// Where: `texts.ko.csat_question`, `reasons[2].id`, `question.options`.
+    pub field: String,
+    pub reason: String,
+}
+
+/// The body of a 422 `invalid_survey`: the usual `error` and `message` (the first problem),
+/// its `field`, and every problem.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SurveyErrorBody {
+    pub error: String,
+    pub message: String,
+    pub field: String,
+    pub problems: Vec<SurveyProblem>,
 }
 
 /// One refused entry in a 422 body.
@@ -314,6 +347,8 @@ impl ManageError {
             Self::IntegrationPaused => ManageCode::IntegrationPaused,
             Self::FollowupWithdrawn(_) => ManageCode::FollowupWithdrawn,
             Self::FollowupClosed(_) => ManageCode::FollowupClosed,
+            Self::InvalidSurvey(_) => ManageCode::InvalidSurvey,
+            Self::SurveyChanged(_) => ManageCode::SurveyChanged,
             Self::Unavailable(_) => ManageCode::Unavailable,
             Self::Internal(_) => ManageCode::InternalError,
         }
@@ -334,9 +369,11 @@ impl ResponseError for ManageError {
             Self::InvalidFacts(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::InvalidPayload(_) => StatusCode::BAD_REQUEST,
-            Self::IntegrationPaused | Self::FollowupWithdrawn(_) | Self::FollowupClosed(_) => {
-                StatusCode::CONFLICT
-            }
+            Self::IntegrationPaused
+            | Self::FollowupWithdrawn(_)
+            | Self::FollowupClosed(_)
+            | Self::SurveyChanged(_) => StatusCode::CONFLICT,
+            Self::InvalidSurvey(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -358,6 +395,24 @@ impl ResponseError for ManageError {
                 message: self.to_string(),
                 field: refused.first().map(|r| r.field.clone()).unwrap_or_default(),
                 refused,
+            });
+        }
+        if let Self::InvalidSurvey(problems) = self {
+            let problems: Vec<SurveyProblem> = problems
+                .iter()
+                .map(|p| SurveyProblem {
+                    field: p.field.clone(),
+                    reason: p.reason.clone(),
+                })
+                .collect();
+            return HttpResponse::build(self.status_code()).json(SurveyErrorBody {
+                error: self.code().as_str().to_owned(),
+                message: self.to_string(),
+                field: problems
+                    .first()
+                    .map(|p| p.field.clone())
+                    .unwrap_or_default(),
+                problems,
             });
         }
         let header = match self {

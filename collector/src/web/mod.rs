@@ -55,6 +55,7 @@ pub fn routes<S: Storage>(
         .service(
             api_resource("/impressions", "POST").route(web::post().to(api::record_impression::<S>)),
         )
+        .service(api_resource("/survey", "GET").route(web::get().to(api::survey::<S>)))
         .service(api_resource("/openapi.json", "GET").route(web::get().to(api::openapi_json)));
     // Interaction facts have a scope of their own: a batch carries up to 1 000 of them, far
     // past the other routes' body cap.
@@ -124,6 +125,27 @@ pub fn routes<S: Storage>(
                     .route(web::put().to(api::set_service_settings::<S>).wrap(from_fn(
                         |req, next| api::auth::require_role(Role::Admin, req, next),
                     ))),
+            )
+            .service(
+                api_resource("/survey", "GET, PUT")
+                    .route(
+                        web::get()
+                            .to(api::show_survey::<S>)
+                            .wrap(from_fn(|req, next| {
+                                api::auth::require_role(Role::Read, req, next)
+                            })),
+                    )
+                    .route(
+                        web::put()
+                            .to(api::publish_survey::<S>)
+                            .wrap(from_fn(|req, next| {
+                                api::auth::require_role(Role::Admin, req, next)
+                            })),
+                    ),
+            )
+            .service(
+                manage_resource("/survey/versions", "GET", Role::Read)
+                    .route(web::get().to(api::survey_versions::<S>)),
             )
             .service(
                 manage_resource("/followups", "GET", Role::Read)

@@ -37,6 +37,7 @@ mod site_timezone;
 mod sites;
 mod slow_bodies;
 mod stored_text;
+mod survey;
 mod survey_fatigue;
 mod webhooks;
 mod widget_files;

@@ -13,6 +13,7 @@ mod integrations;
 mod people;
 mod removal;
 mod reports;
+mod surveys;
 mod verification;
 
 pub use access::{ApiKeyRecord, NewApiKey, Role};
@@ -39,4 +40,5 @@ pub use people::{
 };
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};
+pub use surveys::SurveyVersionRecord;
 pub use verification::{KeyDrift, KeyProblem};

@@ -1,5 +1,6 @@
-//! The JSON API. Public (widget, email page): `POST /api/v1/responses`, `/api/v1/impressions`.
-//! With an API key: `/api/v1/sites/{site}` (settings), `…/scores`, `…/standings`, `…/reasons`,
+//! The JSON API. Public (widget, email page): `POST /api/v1/responses`, `/api/v1/impressions`,
+//! `GET /api/v1/survey` (a site's survey in the customer's language).
+//! With an API key: `/api/v1/sites/{site}` (settings), `…/survey` (its own survey), `…/scores`, `…/standings`, `…/reasons`,
 //! `…/responses` (and erasing one interaction's), `…/keys`, `…/links`, `…/webhooks`, the service side (`…/interactions`, `…/volumes`,
 //! `…/service`); the
 //! document at `/api/v1/openapi.json`.
@@ -25,6 +26,7 @@ mod scores;
 mod service;
 mod sites;
 mod standings;
+pub mod survey;
 mod webhooks;
 
 pub use erasure::erase_interaction;
@@ -51,6 +53,7 @@ pub use service::{
 };
 pub use sites::{show_site, update_site_settings};
 pub use standings::standings;
+pub use survey::{publish_survey, show_survey, survey, survey_versions};
 pub use webhooks::{
     create_webhook, delete_webhook, list_deliveries, list_webhooks, rotate_webhook_secret,
 };

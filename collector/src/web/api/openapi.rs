@@ -36,6 +36,7 @@ pub const BEARER: &str = "api_key";
     paths(
         super::responses::submit_response,
         super::impressions::record_impression,
+        super::survey::survey,
         super::sites::show_site,
         super::sites::update_site_settings,
         super::scores::scores,
@@ -75,6 +76,9 @@ pub const BEARER: &str = "api_key";
         super::followups::show_followup_settings,
         super::followups::set_followup_settings,
         super::followups::followup_report,
+        super::survey::show_survey,
+        super::survey::publish_survey,
+        super::survey::survey_versions,
     ),
     modifiers(&Errors),
     tags(
@@ -82,6 +86,7 @@ pub const BEARER: &str = "api_key";
         (name = "reports", description = "Scores, standings, reasons and raw answers (read key)."),
         (name = "site", description = "A site's settings, keys, links and webhooks (admin key)."),
         (name = "service", description = "Interaction facts and active users from the site's backend (write key)."),
+        (name = "survey", description = "The site's own survey: its wording per language, reasons, own question and look, published as versions (read key; admin key to publish)."),
         (name = "followups", description = "Unhappy customers' follow-ups: listed (read key), worked (write key), their settings (admin key)."),
     )
 )]

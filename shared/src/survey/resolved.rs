@@ -1,0 +1,169 @@
+//! A survey as one customer sees it: one language, every text filled in (the site's, else
+//! Koe's), `{brand}` replaced, the reasons and the site's question labelled, the colours
+//! worked out. The collector sends it to the widget as JSON; the hosted page, the rating email
+//! and LINE's card render from it, so every place reads the same words.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::look::{self, Font, Position, Theme};
+use super::texts::{self, TextKey};
+use super::{LanguageTag, QuestionKind, ReasonWhen, Survey};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedSurvey {
+    /// The published version (0: Koe's own, never published); answers record it.
+    pub version: u32,
+    pub lang: LanguageTag,
+    /// Every text by key (`csat_question`), `{agent_display_name}` left for the page to fill.
+    pub texts: BTreeMap<&'static str, String>,
+    pub reasons: Vec<ResolvedReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<ResolvedQuestion>,
+    pub look: ResolvedLook,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedReason {
+    pub id: String,
+    pub label: String,
+    pub when: ReasonWhen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedQuestion {
+    pub id: String,
+    /// `scale` or `choice`.
+    pub kind: &'static str,
+    pub text: String,
+    /// A scale's ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high: Option<String>,
+    /// A choice's options, as `(id, label)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<ResolvedOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedOption {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedLook {
+    /// The brand colour, darkened where needed, and the text colour that reads on it at AA.
+    pub color: String,
+    pub on_color: &'static str,
+    pub radius: u8,
+    pub font: Font,
+    pub theme: Theme,
+    pub position: Position,
+}
+
+impl Survey {
+    /// This survey for a customer, in `lang` (one of its languages; see
+    /// [`Survey::language_for`]). `{brand}` is the brand set for `lang`, else the one set for
+    /// the survey's first language, else `site_name`.
+    pub fn resolve(&self, version: u32, lang: &LanguageTag, site_name: &str) -> ResolvedSurvey {
+        // The brand of this language, else of the survey's first language, else the site's name.
+        let own_brand = |l: &LanguageTag| {
+            self.texts
+                .get(l)
+                .and_then(|t| t.get(&TextKey::Brand))
+                .filter(|b| !b.is_empty())
+        };
+        let brand = own_brand(lang)
+            .or_else(|| own_brand(&self.languages[0]))
+            .map_or(site_name, String::as_str);
+        let fill = |text: &str| texts::fill(text, texts::BRAND, brand);
+        let label = |labels: &super::Labels| {
+            labels
+                .get(lang)
+                .or_else(|| labels.values().next())
+                .map(|l| fill(l))
+                .unwrap_or_default()
+        };
+        let texts = TextKey::ALL
+            .iter()
+            .filter(|k| **k != TextKey::Brand)
+            .map(|&k| (k.as_str(), fill(self.text(lang, k))))
+            .collect();
+        let reasons = self
+            .reasons
+            .iter()
+            .map(|r| ResolvedReason {
+                id: r.id.to_string(),
+                label: label(&r.label),
+                when: r.when,
+            })
+            .collect();
+        let question = self.question.as_ref().map(|q| {
+            let (kind, low, high, options) = match &q.kind {
+                QuestionKind::Scale { low, high } => {
+                    ("scale", Some(label(low)), Some(label(high)), Vec::new())
+                }
+                QuestionKind::Choice { options } => (
+                    "choice",
+                    None,
+                    None,
+                    options
+                        .iter()
+                        .map(|o| ResolvedOption {
+                            id: o.id.to_string(),
+                            label: label(&o.label),
+                        })
+                        .collect(),
+                ),
+            };
+            ResolvedQuestion {
+                id: q.id.to_string(),
+                kind,
+                text: label(&q.text),
+                low,
+                high,
+                options,
+            }
+        });
+        let paint = look::paint(self.look.color.as_deref(), f64::powf);
+        ResolvedSurvey {
+            version,
+            lang: lang.clone(),
+            texts,
+            reasons,
+            question,
+            look: ResolvedLook {
+                color: paint.background,
+                on_color: paint.text,
+                radius: self.look.radius,
+                font: self.look.font,
+                theme: self.look.theme,
+                position: self.look.position,
+            },
+        }
+    }
+}
+
+impl ResolvedSurvey {
+    /// A text with `{agent_display_name}` filled: the agent's name, else the survey's
+    /// `agent_fallback` ("our team"). For pages that show it on the server.
+    pub fn text(&self, key: TextKey, agent: Option<&str>) -> String {
+        let text = self.texts.get(key.as_str()).map_or("", String::as_str);
+        let fallback = self.texts.get(TextKey::AgentFallback.as_str());
+        let agent = agent.or(fallback.map(String::as_str)).unwrap_or_default();
+        texts::fill(text, texts::AGENT, agent)
+    }
+
+    /// The CSAT labels 1–5.
+    pub fn csat_labels(&self) -> [String; 5] {
+        [1, 2, 3, 4, 5].map(|score| self.text(TextKey::csat(score), None))
+    }
+}
