@@ -8,7 +8,6 @@
 //!   response, resolved, contacts, agents);
 //! - [`token`]: the signed attribution token a site's backend issues;
 //! - [`metrics`]: CSAT %, NPS, CES, FCR and their 95 % intervals;
-//! - [`wording`]: the survey questions every place that asks them shares;
 //! - [`survey`]: a site's own survey — its wording per language, reasons, one question of its
 //!   own, its look — checked, and resolved for one customer's language.
 //!
@@ -29,7 +28,6 @@ pub mod survey;
 pub mod text;
 pub mod token;
 pub mod wire;
-pub mod wording;
 
 pub use channel::{Channel, Locale};
 pub use ids::{AgentId, CustomerId, InteractionId, SiteKey, TeamId};

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::survey::LanguageTag;
 use crate::{
     AgentId, AttributionToken, CesScore, Channel, Comment, CsatScore, CustomerId, InteractionId,
-    Locale, NpsScore, Reasons, Resolved, SiteKey, TeamId,
+    NpsScore, Reasons, Resolved, SiteKey, TeamId,
 };
 
 /// One customer's answers for one interaction, `POST /api/v1/responses`.
@@ -39,7 +40,10 @@ pub struct Submission {
     #[serde(default, skip_serializing_if = "Reasons::is_empty")]
     pub reasons: Reasons,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<Locale>,
+    pub locale: Option<LanguageTag>,
+    /// The version of the site's survey answered (`GET /api/v1/survey` gives it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_version: Option<u32>,
 }
 
 impl Submission {
@@ -59,6 +63,7 @@ impl Submission {
             comment: None,
             reasons: Reasons::default(),
             locale: None,
+            survey_version: None,
         }
     }
 
@@ -91,7 +96,7 @@ pub struct Impression {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<AttributionToken>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<Locale>,
+    pub locale: Option<LanguageTag>,
     /// Who is being asked. The site's cooldown spares only a customer the token signs (version
     /// 3), which this may repeat but not change; sent unsigned it is ignored on non-strict sites
     /// (refused on strict ones), since answering on it would tell anyone whether that person was

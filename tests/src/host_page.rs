@@ -103,7 +103,7 @@ pub fn embedding_page_with_nonce(
 ) -> String {
     let nonce = nonce.map_or_else(String::new, |n| format!(r#" nonce="{n}""#));
     format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><title>Host</title>{head}
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title>{head}
 <script async src="{collector}/koe.js" data-site="{site}" {attributes}></script>
 <script{nonce}>window.koe=window.koe||function(){{(koe.q=koe.q||[]).push(arguments)}};</script>
 </head><body>{body}</body></html>"#

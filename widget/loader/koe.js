@@ -18,7 +18,8 @@
   function emit(name, detail) {
     (on[name] || []).forEach(function (f) { try { f(detail); } catch (e) { fail(e); } });
   }
-  w.__koeConfig = { site: a.site, lang: a.lang, color: a.color, position: a.position, target: a.target, endpoint: base, emit: emit };
+  // `data-endpoint`: where the survey talks to (the dashboard's preview; else the collector).
+  w.__koeConfig = { site: a.site, lang: a.lang, color: a.color, position: a.position, target: a.target, endpoint: a.endpoint || base, emit: emit };
   // The wasm is fetched beside the glue, not after it: one round trip less on a cold show.
   function load() {
     return ready || (ready = Promise.all([import(dir + "__GLUE__"), fetch(dir + "__WASM__")]).then(function (r) {

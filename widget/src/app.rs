@@ -1,18 +1,22 @@
 //! The survey widget: the reducer's state rendered step by step. Every confirmed answer goes
 //! out through `on_answer` at once, so a customer who leaves after one click still counts.
 
+use std::rc::Rc;
+
+use koe_shared::survey::TextKey;
 use yew::prelude::*;
 
-use crate::components::card::Card;
-use crate::components::comment::CommentStep;
+use crate::components::card::{CardProps, card};
+use crate::components::comment::{CommentProps, comment_step};
 use crate::components::scale::{Scale, ScaleOption};
-use crate::components::thanks::Thanks;
-use crate::locale::Texts;
+use crate::components::thanks::thanks;
 use crate::state::{Action, Answer, Phase, Question, Survey};
+use crate::survey::{SiteSurvey, When};
 
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct WidgetProps {
-    pub texts: &'static Texts,
+    /// The site's survey in the customer's language: its texts and reasons.
+    pub site: Rc<SiteSurvey>,
     pub steps: Vec<Question>,
     /// A confirmed answer, to send now.
     pub on_answer: Callback<Answer>,
@@ -29,7 +33,18 @@ pub fn widget(props: &WidgetProps) -> Html {
         let (steps, initial) = (props.steps.clone(), props.initial.clone());
         use_reducer(move || initial.unwrap_or_else(|| Survey::new(steps)))
     };
-    let texts = props.texts;
+    let texts = &props.site;
+    // The comment's text box and the thanks take focus when they appear (a scale focuses its
+    // first option itself).
+    let focus_node = use_node_ref();
+    {
+        let node = focus_node.clone();
+        use_effect_with(survey.phase.clone(), move |_| {
+            if let Some(element) = node.cast::<web_sys::HtmlElement>() {
+                let _ = element.focus();
+            }
+        });
+    }
 
     let answer = {
         let survey = survey.clone();
@@ -52,74 +67,97 @@ pub fn widget(props: &WidgetProps) -> Html {
         (Phase::Asking(index), Some(question)) => {
             let progress = (survey.steps.len() > 1)
                 .then(|| AttrValue::from(texts.step(index + 1, survey.steps.len())));
-            (step(question, texts, &survey, &answer), progress)
+            (
+                step(question, texts, &survey, &answer, focus_node),
+                progress,
+            )
         }
         _ => (
-            html! { <Thanks title={texts.thanks} detail={texts.thanks_detail} /> },
+            thanks(
+                texts.text(TextKey::Thanks),
+                texts.text(TextKey::ThanksDetail),
+                focus_node,
+            ),
             None,
         ),
     };
-    html! {
-        <Card title={texts.survey_label} close_label={texts.close} {progress} on_close={on_close}>
-            { body }
-        </Card>
-    }
+    card(CardProps {
+        title: texts.text(TextKey::Title),
+        close_label: texts.text(TextKey::Close),
+        progress,
+        on_close,
+        children: body,
+    })
 }
 
 fn step(
     question: Question,
-    texts: &'static Texts,
+    texts: &Rc<SiteSurvey>,
     survey: &UseReducerHandle<Survey>,
     answer: &Callback<Answer>,
+    focus_node: NodeRef,
 ) -> Html {
     let scale = |kind: &'static str,
-                 prompt: &'static str,
+                 prompt: TextKey,
                  options: Vec<ScaleOption>,
-                 anchors: Option<(&'static str, &'static str)>,
+                 anchors: Option<(TextKey, TextKey)>,
                  make: fn(u8) -> Answer| {
         html! {
             <div class="koe-step">
-                <p id="koe-question" class="koe-question">{ prompt }</p>
-                <p class="koe-hint">{ texts.keyboard_hint }</p>
+                <p id="koe-question" class="koe-question">{ texts.text(prompt) }</p>
+                <p class="koe-hint">{ texts.text(TextKey::KeyboardHint) }</p>
                 <Scale labelled_by="koe-question" kind={kind} options={options}
-                    low_label={anchors.map(|a| AttrValue::from(a.0))}
-                    high_label={anchors.map(|a| AttrValue::from(a.1))}
+                    low_label={anchors.map(|a| texts.text(a.0))}
+                    high_label={anchors.map(|a| texts.text(a.1))}
                     on_confirm={answer.reform(make)} />
             </div>
         }
     };
+    let ends = |low, high| {
+        (
+            texts.text(low).to_string(),
+            texts.text(high).to_string(),
+            Some((low, high)),
+        )
+    };
     match question {
         Question::Csat => scale(
             "csat",
-            texts.csat_question,
+            TextKey::CsatQuestion,
             csat_options(texts),
             None,
             Answer::Csat,
         ),
-        Question::Nps => scale(
-            "nps",
-            texts.nps_question,
-            numbered(0..=10, texts.nps_low, texts.nps_high),
-            Some((texts.nps_low, texts.nps_high)),
-            Answer::Nps,
-        ),
-        Question::Ces => scale(
-            "ces",
-            texts.ces_question,
-            numbered(1..=7, texts.ces_low, texts.ces_high),
-            Some((texts.ces_low, texts.ces_high)),
-            Answer::Ces,
-        ),
+        Question::Nps => {
+            let (low, high, anchors) = ends(TextKey::NpsLow, TextKey::NpsHigh);
+            scale(
+                "nps",
+                TextKey::NpsQuestion,
+                numbered(0..=10, &low, &high),
+                anchors,
+                Answer::Nps,
+            )
+        }
+        Question::Ces => {
+            let (low, high, anchors) = ends(TextKey::CesLow, TextKey::CesHigh);
+            scale(
+                "ces",
+                TextKey::CesQuestion,
+                numbered(1..=7, &low, &high),
+                anchors,
+                Answer::Ces,
+            )
+        }
         Question::Resolved => scale(
             "resolved",
-            texts.resolved_question,
+            TextKey::ResolvedQuestion,
             yes_no(texts),
             None,
             |v| Answer::Resolved(v == 1),
         ),
         Question::Article => scale(
             "article",
-            texts.article_question,
+            TextKey::ArticleQuestion,
             yes_no(texts),
             None,
             |v| Answer::Resolved(v == 1),
@@ -151,17 +189,36 @@ fn step(
                 let survey = survey.clone();
                 Callback::from(move |()| survey.dispatch(Action::Skip))
             };
-            html! {
-                <CommentStep texts={texts} show_reasons={survey.was_unhappy()} reasons={survey.reasons.clone()}
-                    {on_toggle_reason} {on_send} {on_skip} />
-            }
+            // The reasons that fit the answers given: after an unhappy one, what went wrong.
+            let unhappy = survey.was_unhappy();
+            let offered = texts
+                .reasons
+                .iter()
+                .filter(|r| r.when == When::Always || (r.when == When::Unhappy) == unhappy)
+                .cloned()
+                .collect::<Vec<_>>();
+            let prompt = texts.text(if unhappy {
+                TextKey::ReasonsQuestion
+            } else {
+                TextKey::PraiseQuestion
+            });
+            comment_step(CommentProps {
+                node: focus_node,
+                site: texts.clone(),
+                offered,
+                prompt,
+                picked: survey.reasons.clone(),
+                on_toggle_reason,
+                on_send,
+                on_skip,
+            })
         }
     }
 }
 
-fn csat_options(texts: &Texts) -> Vec<ScaleOption> {
+fn csat_options(texts: &SiteSurvey) -> Vec<ScaleOption> {
     (1..=5u8)
-        .zip(texts.csat_labels)
+        .zip(texts.csat_labels())
         .map(|(value, label)| ScaleOption {
             value,
             text: value.to_string().into(),
@@ -191,18 +248,19 @@ fn numbered(values: std::ops::RangeInclusive<u8>, low: &str, high: &str) -> Vec<
         .collect()
 }
 
-fn yes_no(texts: &Texts) -> Vec<ScaleOption> {
+fn yes_no(texts: &SiteSurvey) -> Vec<ScaleOption> {
+    let (yes, no) = (texts.text(TextKey::Yes), texts.text(TextKey::No));
     vec![
         ScaleOption {
             value: 1,
-            text: texts.yes.into(),
-            label: texts.yes.into(),
+            text: yes.clone(),
+            label: yes,
             face: None,
         },
         ScaleOption {
             value: 0,
-            text: texts.no.into(),
-            label: texts.no.into(),
+            text: no.clone(),
+            label: no,
             face: None,
         },
     ]

@@ -6,12 +6,10 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::color::Brand;
-use crate::config::{Position, ShowRequest, WidgetConfig};
+use crate::config::{ShowRequest, WidgetConfig};
 use crate::mount::{self, Events};
 use crate::outbox;
 use crate::state::Question;
-use koe_shared::Locale;
 
 fn text(object: &JsValue, key: &str) -> Option<String> {
     Reflect::get(object, &key.into())
@@ -23,15 +21,18 @@ fn text(object: &JsValue, key: &str) -> Option<String> {
 
 fn read_config(window: &web_sys::Window) -> Option<(WidgetConfig, Events)> {
     let raw = Reflect::get(window, &"__koeConfig".into()).ok()?;
-    let target = text(&raw, "target");
-    let navigator = window.navigator().language();
+    let browser = Array::from(&window.navigator().languages())
+        .iter()
+        .filter_map(|l| l.as_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let config = WidgetConfig {
         site: text(&raw, "site")?,
         endpoint: text(&raw, "endpoint")?,
-        lang: Locale::negotiate(text(&raw, "lang").as_deref(), navigator.as_deref()),
-        brand: Brand::from_attribute(text(&raw, "color").as_deref()),
-        position: Position::from_attribute(text(&raw, "position").as_deref(), target.is_some()),
-        target,
+        languages: text(&raw, "lang").unwrap_or(browser),
+        color: text(&raw, "color"),
+        position_attribute: text(&raw, "position"),
+        target: text(&raw, "target"),
     };
     let emit = Reflect::get(&raw, &"emit".into())
         .ok()
@@ -66,6 +67,7 @@ fn read_request(options: &JsValue) -> Result<ShowRequest, String> {
         channel: text(options, "channel"),
         token: text(options, "token"),
         customer: text(options, "customer"),
+        agent_name: text(options, "agentName"),
         steps: Question::sequence(&chosen),
     })
 }

@@ -1,35 +1,6 @@
 //! What the loader tells the widget (from the script tag) and what each `koe('show', …)` asks.
 
-use crate::color::Brand;
 use crate::state::Question;
-use koe_shared::Locale;
-
-/// Where the survey card sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Position {
-    BottomRight,
-    BottomLeft,
-    /// Inside the element `data-target` names.
-    Inline,
-}
-
-impl Position {
-    pub fn from_attribute(raw: Option<&str>, has_target: bool) -> Self {
-        match raw {
-            _ if has_target => Self::Inline,
-            Some("bottom-left" | "left") => Self::BottomLeft,
-            _ => Self::BottomRight,
-        }
-    }
-
-    pub fn class(self) -> &'static str {
-        match self {
-            Self::BottomRight => "koe-right",
-            Self::BottomLeft => "koe-left",
-            Self::Inline => "koe-inline",
-        }
-    }
-}
 
 /// Settings from the script tag's `data-*` attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,10 +8,21 @@ pub struct WidgetConfig {
     pub site: String,
     /// The collector's origin, e.g. `https://koe.example.com`.
     pub endpoint: String,
-    pub lang: Locale,
-    pub brand: Brand,
-    pub position: Position,
+    /// The customer's languages, most wanted first: `data-lang`, else the browser's
+    /// (`ja,en-US`). The collector picks the survey's language from them.
+    pub languages: String,
+    /// `data-color` and `data-position`: the look where the site's published survey sets none.
+    pub color: Option<String>,
+    pub position_attribute: Option<String>,
+    /// `data-target`: the element the survey goes in, instead of a corner of the page.
     pub target: Option<String>,
+}
+
+impl WidgetConfig {
+    /// The customer's first language, for the impression.
+    pub fn first_language(&self) -> &str {
+        self.languages.split(',').next().unwrap_or_default().trim()
+    }
 }
 
 /// One `koe('show', { … })` call.
@@ -54,6 +36,8 @@ pub struct ShowRequest {
     /// The site's id for the customer, sent with the impression only: the survey cooldown counts
     /// it when the token signs the same customer, and the collector ignores it otherwise.
     pub customer: Option<String>,
+    /// `agentName`: what `{agent_display_name}` stands for in the site's texts.
+    pub agent_name: Option<String>,
     pub steps: Vec<Question>,
 }
 
@@ -68,6 +52,7 @@ impl ShowRequest {
             channel: Some("help_center".into()),
             token: None,
             customer: None,
+            agent_name: None,
             steps: vec![Question::Article, Question::Comment],
         }
     }

@@ -7,10 +7,9 @@
 pub mod app;
 pub mod ask;
 pub mod bridge;
-pub mod color;
 pub mod components;
 pub mod config;
-pub mod locale;
 pub mod mount;
 pub mod outbox;
 pub mod state;
+pub mod survey;

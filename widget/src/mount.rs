@@ -12,9 +12,10 @@ use yew::{AppHandle, Callback};
 
 use crate::app::{Widget, WidgetProps};
 use crate::ask::Verdict;
-use crate::config::{Position, ShowRequest, WidgetConfig};
+use crate::config::{ShowRequest, WidgetConfig};
 use crate::outbox;
 use crate::state::Answer;
+use crate::survey::{self, SiteSurvey};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -28,8 +29,9 @@ thread_local! {
     static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
     /// Counts `show` and `hide` calls: a verdict that arrives after a newer call is dropped.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
-    /// What `prepare` learned ahead: the survey it asked about and the collector's verdict.
-    static PREPARED: RefCell<Option<(ShowRequest, Verdict)>> = const { RefCell::new(None) };
+    /// What `prepare` learned ahead: the survey it asked about, the collector's verdict and the
+    /// site's survey.
+    static PREPARED: RefCell<Option<(ShowRequest, Verdict, Rc<SiteSurvey>)>> = const { RefCell::new(None) };
 }
 
 /// Whether a verdict about `asked` holds for `request`: the collector decides on the
@@ -48,7 +50,11 @@ fn same_verdict(asked: &ShowRequest, request: &ShowRequest) -> bool {
 pub fn prepare(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) {
     PREPARED.with(|p| p.borrow_mut().take());
     wasm_bindgen_futures::spawn_local(async move {
+        let pending = survey::start(&config);
         let Some(verdict) = crate::ask::peek(&config, &request).await else {
+            return;
+        };
+        let Some(site) = survey::finish(&config, pending).await else {
             return;
         };
         let detail = js_sys::Object::new();
@@ -62,7 +68,7 @@ pub fn prepare(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) {
         if let Verdict::Refused(refusal) = &verdict {
             let _ = Reflect::set(&detail, &"code".into(), &refusal.code.as_str().into());
         }
-        PREPARED.with(|p| *p.borrow_mut() = Some((request, verdict)));
+        PREPARED.with(|p| *p.borrow_mut() = Some((request, verdict, Rc::new(site))));
         events.emit("prepared", &detail);
     });
 }
@@ -101,30 +107,49 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
     let prepared = PREPARED.with(|p| {
         p.borrow()
             .as_ref()
-            .filter(|(asked, _)| same_verdict(asked, &request))
-            .map(|(_, verdict)| verdict.clone())
+            .filter(|(asked, ..)| same_verdict(asked, &request))
+            .map(|(_, verdict, site)| (verdict.clone(), Rc::clone(site)))
     });
-    if let Some(verdict) = prepared {
+    if let Some((verdict, site)) = prepared {
         // Decided ahead: no round trip before the survey; the impression is counted behind it,
         // and should it now be declined after all (the customer surveyed since, elsewhere) or
         // refused (the token expired since), the survey goes again at once.
         if matches!(verdict, Verdict::Show) {
             let (config, request, events) = (Rc::clone(&config), request.clone(), events.clone());
+            let site = Rc::clone(&site);
             wasm_bindgen_futures::spawn_local(async move {
                 let late = crate::ask::ask(&config, &request).await;
                 if !matches!(late, Verdict::Show) && GENERATION.with(Cell::get) == generation {
                     hide();
-                    settle(config, request, events, late);
+                    settle(config, request, events, late, site);
                 }
             });
         }
-        settle(config, request, events, verdict);
+        settle(config, request, events, verdict, site);
         return Ok(());
     }
     wasm_bindgen_futures::spawn_local(async move {
+        // The site's survey is asked for first, so it travels beside the impression.
+        let pending = survey::start(&config);
         let verdict = crate::ask::ask(&config, &request).await;
-        if GENERATION.with(Cell::get) == generation {
-            settle(config, request, events, verdict);
+        let site = survey::finish(&config, pending).await;
+        if GENERATION.with(Cell::get) != generation {
+            return;
+        }
+        match site {
+            Some(site) => settle(config, request, events, verdict, Rc::new(site)),
+            None if matches!(verdict, Verdict::Show) => {
+                web_sys::console::error_1(&"koe: the site's survey could not be loaded".into());
+                let detail = js_sys::Object::new();
+                let _ = Reflect::set(&detail, &"code".into(), &"survey_unavailable".into());
+                let _ = Reflect::set(
+                    &detail,
+                    &"interaction".into(),
+                    &request.interaction.as_str().into(),
+                );
+                events.emit("error", &detail);
+            }
+            None => {}
         }
     });
     Ok(())
@@ -132,10 +157,16 @@ pub fn show(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> R
 
 /// Shows the survey, or tells the page why not: `declined` with the site's reason, or `error`
 /// with the collector's code when it refused the survey.
-fn settle(config: Rc<WidgetConfig>, request: ShowRequest, events: Events, verdict: Verdict) {
+fn settle(
+    config: Rc<WidgetConfig>,
+    request: ShowRequest,
+    events: Events,
+    verdict: Verdict,
+    site: Rc<SiteSurvey>,
+) {
     match verdict {
         Verdict::Show => {
-            if let Err(error) = mount(config, request, events) {
+            if let Err(error) = mount(config, request, events, site) {
                 web_sys::console::error_2(&"koe: cannot show the survey:".into(), &error);
             }
         }
@@ -157,7 +188,12 @@ fn settle(config: Rc<WidgetConfig>, request: ShowRequest, events: Events, verdic
 }
 
 /// Puts the survey on the page (the collector has counted its impression, or will).
-fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Result<(), JsValue> {
+fn mount(
+    config: Rc<WidgetConfig>,
+    request: ShowRequest,
+    events: Events,
+    site: Rc<SiteSurvey>,
+) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let return_focus = document
@@ -166,33 +202,50 @@ fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Resu
 
     let host = document.create_element("div")?;
     host.set_attribute("data-koe", "")?;
-    host.set_class_name(config.position.class());
-    let parent = match (&config.target, config.position) {
-        (Some(selector), Position::Inline) => document.query_selector(selector).ok().flatten(),
-        _ => None,
-    };
+    let look = &site.look;
+    let mut class = String::from(match (&config.target, look.left) {
+        (Some(_), _) => "koe-inline",
+        (None, true) => "koe-left",
+        (None, false) => "koe-right",
+    });
+    for (on, name) in [
+        (look.host_font, " koe-host-font"),
+        (look.theme == "dark", " koe-dark"),
+        (look.theme == "light", " koe-light"),
+    ] {
+        if on {
+            class.push_str(name);
+        }
+    }
+    host.set_class_name(&class);
+    let parent = config
+        .target
+        .as_deref()
+        .and_then(|selector| document.query_selector(selector).ok().flatten());
     match parent.or_else(|| document.body().map(Into::into)) {
         Some(parent) => parent.append_child(&host)?,
         None => return Err("no body to show the survey in".into()),
     };
     let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
     let css = format!(
-        ":host{{--koe-brand:{};--koe-on-brand:{}}}{STYLE}",
-        config.brand.background, config.brand.text
+        ":host{{--koe-brand:{};--koe-on-brand:{};--koe-radius:{}px}}{STYLE}",
+        look.color, look.on_color, look.radius
     );
     adopt_styles(&shadow, &css)?;
     let root = document.create_element("div")?;
-    root.set_attribute("lang", config.lang.as_str())?;
+    root.set_attribute("lang", &site.lang)?;
     shadow.append_child(&root)?;
 
+    let site = Rc::new(site.for_agent(request.agent_name.as_deref()));
     let request = Rc::new(request);
     let on_answer = {
         let (config, request, events) = (Rc::clone(&config), Rc::clone(&request), events.clone());
+        let site = Rc::clone(&site);
         Callback::from(move |answer: Answer| {
             outbox::enqueue(
                 &config.endpoint,
                 outbox::RESPONSES_PATH,
-                outbox::submission_body(&config, &request, &answer),
+                outbox::submission_body(&config, &request, &site, &answer),
             );
             if request.remembered() {
                 outbox::mark_answered(&config.site, &request.interaction);
@@ -206,7 +259,7 @@ fn mount(config: Rc<WidgetConfig>, request: ShowRequest, events: Events) -> Resu
         events.emit("closed", &JsValue::UNDEFINED);
     });
     let props = WidgetProps {
-        texts: crate::locale::texts(config.lang),
+        site,
         steps: request.steps.clone(),
         on_answer,
         on_close,

@@ -14,6 +14,7 @@ use web_sys::{RequestInit, Response};
 
 use crate::config::{ShowRequest, WidgetConfig};
 use crate::state::Answer;
+use crate::survey::SiteSurvey;
 
 pub const QUEUE_KEY: &str = "koe:outbox:v1";
 /// Where impressions go (answers go to [`RESPONSES_PATH`]).
@@ -41,7 +42,7 @@ impl JsonObject {
         self
     }
 
-    pub fn number(mut self, key: &str, value: u8) -> Self {
+    pub fn number(mut self, key: &str, value: u32) -> Self {
         let out = self.key(key);
         out.push_str(&value.to_string());
         self
@@ -100,16 +101,23 @@ fn attributed(config: &WidgetConfig, request: &ShowRequest) -> JsonObject {
         .string("team", request.team.as_deref())
         .string("channel", request.channel.as_deref())
         .string("token", request.token.as_deref())
-        .string("locale", Some(config.lang.as_str()))
 }
 
-/// The body of `POST /api/v1/responses` for one answer.
-pub fn submission_body(config: &WidgetConfig, request: &ShowRequest, answer: &Answer) -> String {
-    let body = attributed(config, request);
+/// The body of `POST /api/v1/responses` for one answer to `survey` (its language and version
+/// go with it).
+pub fn submission_body(
+    config: &WidgetConfig,
+    request: &ShowRequest,
+    survey: &SiteSurvey,
+    answer: &Answer,
+) -> String {
+    let body = attributed(config, request)
+        .string("locale", Some(&survey.lang))
+        .number("survey_version", survey.version);
     match answer {
-        Answer::Csat(v) => body.number("csat", *v),
-        Answer::Nps(v) => body.number("nps", *v),
-        Answer::Ces(v) => body.number("ces", *v),
+        Answer::Csat(v) => body.number("csat", (*v).into()),
+        Answer::Nps(v) => body.number("nps", (*v).into()),
+        Answer::Ces(v) => body.number("ces", (*v).into()),
         Answer::Resolved(v) => body.boolean("resolved", *v),
         Answer::Comment { text, reasons } => {
             let text = text.trim();
@@ -117,7 +125,8 @@ pub fn submission_body(config: &WidgetConfig, request: &ShowRequest, answer: &An
             if reasons.is_empty() {
                 body
             } else {
-                body.strings("reasons", reasons)
+                let ids: Vec<&str> = reasons.iter().map(String::as_str).collect();
+                body.strings("reasons", &ids)
             }
         }
     }
@@ -128,7 +137,10 @@ pub fn submission_body(config: &WidgetConfig, request: &ShowRequest, answer: &An
 /// customer (for its cooldown).
 /// `peek` asks without recording (`koe('prepare')`).
 pub fn impression_body(config: &WidgetConfig, request: &ShowRequest, peek: bool) -> String {
-    let body = attributed(config, request).string("customer", request.customer.as_deref());
+    let first = config.first_language();
+    let body = attributed(config, request)
+        .string("locale", (!first.is_empty()).then_some(first))
+        .string("customer", request.customer.as_deref());
     if peek {
         body.boolean("peek", true)
     } else {
@@ -408,8 +420,6 @@ async fn sleep(ms: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::color::Brand;
-    use crate::config::Position;
     use crate::state::Question;
     use koe_shared::Locale;
 
@@ -417,11 +427,15 @@ mod tests {
         WidgetConfig {
             site: "site_1".into(),
             endpoint: "https://koe.example".into(),
-            lang: Locale::Ja,
-            brand: Brand::from_attribute(None),
-            position: Position::BottomRight,
+            languages: "ja-JP,en".into(),
+            color: None,
+            position_attribute: None,
             target: None,
         }
+    }
+
+    fn body(answer: &Answer) -> String {
+        submission_body(&config(), &request(), &SiteSurvey::koe(Locale::Ja), answer)
     }
 
     fn request() -> ShowRequest {
@@ -432,6 +446,7 @@ mod tests {
             channel: Some("chat".into()),
             token: Some("tok.en".into()),
             customer: None,
+            agent_name: None,
             steps: vec![Question::Csat],
         }
     }
@@ -439,29 +454,27 @@ mod tests {
     #[test]
     fn bodies_are_the_collector_wire_format() {
         assert_eq!(
-            submission_body(&config(), &request(), &Answer::Csat(4)),
-            r#"{"site":"site_1","interaction":"chat \"7\"","agent":"佐藤","channel":"chat","token":"tok.en","locale":"ja","csat":4}"#
+            body(&Answer::Csat(4)),
+            r#"{"site":"site_1","interaction":"chat \"7\"","agent":"佐藤","channel":"chat","token":"tok.en","locale":"ja","survey_version":0,"csat":4}"#
         );
         let comment = Answer::Comment {
             text: " line\none\u{1}\\ ".into(),
-            reasons: vec!["slow_reply", "other"],
+            reasons: vec!["slow_reply".into(), "other".into()],
         };
         assert!(
-            submission_body(&config(), &request(), &comment)
+            body(&comment)
                 .ends_with(r#""comment":"line\none\u0001\\","reasons":["slow_reply","other"]}"#)
         );
         let empty = Answer::Comment {
             text: "  ".into(),
-            reasons: vec!["other"],
+            reasons: vec!["other".into()],
         };
-        assert!(!submission_body(&config(), &request(), &empty).contains("comment"));
+        assert!(!body(&empty).contains("comment"));
+        assert!(body(&Answer::Resolved(false)).ends_with(r#""resolved":false}"#));
+        assert!(impression_body(&config(), &request(), false).ends_with(r#""locale":"ja-JP"}"#));
         assert!(
-            submission_body(&config(), &request(), &Answer::Resolved(false))
-                .ends_with(r#""resolved":false}"#)
-        );
-        assert!(impression_body(&config(), &request(), false).ends_with(r#""locale":"ja"}"#));
-        assert!(
-            impression_body(&config(), &request(), true).ends_with(r#""locale":"ja","peek":true}"#)
+            impression_body(&config(), &request(), true)
+                .ends_with(r#""locale":"ja-JP","peek":true}"#)
         );
     }
 
@@ -469,7 +482,7 @@ mod tests {
     fn a_refused_answer_is_named_by_the_question_it_answers() {
         let comment = |text: &str, reasons: Vec<&'static str>| Answer::Comment {
             text: text.into(),
-            reasons,
+            reasons: reasons.into_iter().map(Into::into).collect(),
         };
         let cases = [
             (Answer::Csat(2), "csat"),
@@ -480,7 +493,7 @@ mod tests {
             (comment("", vec!["other"]), "comment"),
         ];
         for (answer, expected) in cases {
-            let sent = submission_body(&config(), &request(), &answer);
+            let sent = body(&answer);
             let question = question_of(|field| sent.contains(&format!("\"{field}\":")));
             assert_eq!(question, expected, "{sent}");
         }

@@ -5,15 +5,6 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-/// Reason tags offered after a low score, in the order of `Texts::reason_labels`.
-pub const REASONS: [&str; 5] = [
-    "slow_reply",
-    "not_resolved",
-    "unfriendly",
-    "hard_to_understand",
-    "other",
-];
-
 /// A question the site can ask, in the order they are asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
@@ -69,7 +60,8 @@ pub enum Answer {
     Resolved(bool),
     Comment {
         text: String,
-        reasons: Vec<&'static str>,
+        /// The ids of the site's reasons picked.
+        reasons: Vec<String>,
     },
 }
 
@@ -100,7 +92,7 @@ pub struct Survey {
     pub nps: Option<u8>,
     pub ces: Option<u8>,
     pub resolved: Option<bool>,
-    pub reasons: Vec<&'static str>,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +101,7 @@ pub enum Action {
     Answered(Answer),
     /// The optional step was skipped.
     Skip,
-    ToggleReason(&'static str),
+    ToggleReason(String),
     Close,
 }
 
@@ -258,10 +250,10 @@ mod tests {
             .apply(Action::Answered(Answer::Csat(2)));
         assert!(survey.was_unhappy());
         let survey = survey
-            .apply(Action::ToggleReason("slow_reply"))
-            .apply(Action::ToggleReason("unfriendly"));
+            .apply(Action::ToggleReason("slow_reply".into()))
+            .apply(Action::ToggleReason("unfriendly".into()));
         assert_eq!(survey.reasons, ["slow_reply", "unfriendly"]);
-        let survey = survey.apply(Action::ToggleReason("slow_reply"));
+        let survey = survey.apply(Action::ToggleReason("slow_reply".into()));
         assert_eq!(survey.reasons, ["unfriendly"]);
         assert!(
             Survey::new(vec![])

@@ -1,14 +1,21 @@
 //! The markup of each step, rendered on the server side: roles, names and texts a screen
 //! reader relies on.
 
+use std::rc::Rc;
+
+use koe_shared::Locale;
 use koe_widget::app::{Widget, WidgetProps};
-use koe_widget::locale::{EN, JA, Texts};
 use koe_widget::state::{Action, Answer, Question, Survey};
+use koe_widget::survey::SiteSurvey;
 use yew::{Callback, ServerRenderer};
 
-async fn render(texts: &'static Texts, survey: Survey) -> String {
+const EN: Locale = Locale::En;
+const JA: Locale = Locale::Ja;
+
+async fn render(locale: &Locale, survey: Survey) -> String {
+    let locale = *locale;
     ServerRenderer::<Widget>::with_props(move || WidgetProps {
-        texts,
+        site: Rc::new(SiteSurvey::koe(locale)),
         steps: survey.steps.clone(),
         on_answer: Callback::noop(),
         on_close: Callback::noop(),
@@ -90,4 +97,80 @@ async fn japanese_labels_and_thanks() {
     let done = Survey::new(vec![Question::Csat]).apply(Action::Answered(Answer::Csat(3)));
     let html = render(&JA, done).await;
     assert!(html.contains(r#"role="status""#) && html.contains("ありがとうございました！"));
+}
+
+/// The survey is a guest on a page with its own header, main and footer: it adds no landmark
+/// of the page's (a `<header>` outside a section would be a second `banner`), in any state.
+#[tokio::test]
+async fn no_step_adds_a_landmark_to_the_host_page() {
+    let steps = Question::sequence(&[Question::Csat, Question::Comment]);
+    let states = [
+        Survey::new(steps.clone()),
+        Survey::new(steps.clone()).apply(Action::Answered(Answer::Csat(1))),
+        Survey::new(vec![Question::Csat]).apply(Action::Answered(Answer::Csat(5))),
+    ];
+    for survey in states {
+        let html = render(&JA, survey).await;
+        for landmark in [
+            "<header",
+            "<footer",
+            "<main",
+            "<nav",
+            "<aside",
+            "<form",
+            "role=\"banner\"",
+            "role=\"region\"",
+            "role=\"contentinfo\"",
+            "role=\"main\"",
+        ] {
+            assert!(!html.contains(landmark), "{landmark} in {html}");
+        }
+    }
+}
+
+/// A site's own texts and reasons, with the agent's name where its question names them.
+#[tokio::test]
+async fn the_sites_own_words_and_reasons_are_shown() {
+    let definition: koe_shared::survey::SurveyDefinition = serde_json::from_value(serde_json::json!({
+        "texts": {"ja": {"brand": "ヤマダ", "csat_question": "{brand}の{agent_display_name}の対応はいかがでしたか？"}},
+        "reasons": [{"id": "late", "label": {"en": "Late", "ja": "遅い"}},
+                    {"id": "kind", "when": "happy", "label": {"en": "Kind", "ja": "親切"}}],
+    }))
+    .unwrap();
+    let survey = definition.check().unwrap();
+    let ja = koe_shared::survey::LanguageTag::try_from("ja").unwrap();
+    let site = survey.resolve(3, &ja, "Site");
+    assert_eq!(SiteSurvey::from_resolved(&site).version, 3);
+    let html = |site: koe_shared::survey::ResolvedSurvey, state: Survey| async move {
+        ServerRenderer::<Widget>::with_props(move || WidgetProps {
+            site: Rc::new(SiteSurvey::from_resolved(&site).for_agent(Some("佐藤"))),
+            steps: state.steps.clone(),
+            on_answer: Callback::noop(),
+            on_close: Callback::noop(),
+            initial: Some(state),
+        })
+        .hydratable(false)
+        .render()
+        .await
+    };
+    let first = html(
+        site.clone(),
+        Survey::new(vec![Question::Csat, Question::Comment]),
+    )
+    .await;
+    assert!(
+        first.contains("ヤマダの佐藤の対応はいかがでしたか？"),
+        "{first}"
+    );
+    let unhappy = Survey::new(vec![Question::Csat, Question::Comment])
+        .apply(Action::Answered(Answer::Csat(1)));
+    let comment = html(site.clone(), unhappy).await;
+    assert!(
+        comment.contains(r#"data-reason="late""#) && !comment.contains("親切"),
+        "{comment}"
+    );
+    let happy = Survey::new(vec![Question::Csat, Question::Comment])
+        .apply(Action::Answered(Answer::Csat(5)));
+    let comment = html(site, happy).await;
+    assert!(comment.contains("親切") && comment.contains("どの点がよかったですか？"));
 }

@@ -15,3 +15,16 @@ CREATE TABLE survey_versions (
     published_by     TEXT NOT NULL,
     PRIMARY KEY (site_id, version)
 );
+
+-- The version of the site's survey each answer was given to (NULL: before surveys had
+-- versions).
+ALTER TABLE responses ADD COLUMN survey_version BIGINT;
+
+-- A draft edited on the dashboard's Survey page, previewed before it is published (one per
+-- site, as typed: TOML with its comments). Customers never see it.
+CREATE TABLE survey_drafts (
+    site_id      BIGINT PRIMARY KEY REFERENCES sites (id),
+    definition   TEXT NOT NULL,
+    saved_at_ms  BIGINT NOT NULL,
+    saved_by     TEXT NOT NULL
+);

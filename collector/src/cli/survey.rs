@@ -28,6 +28,7 @@ pub(super) enum SurveyCommand {
         /// The site key.
         #[arg(long)]
         site: String,
+        /// toml (the default) or json.
         #[arg(long, value_enum, default_value = "toml")]
         format: SurveyFormat,
         #[command(flatten)]

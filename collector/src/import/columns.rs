@@ -158,6 +158,7 @@ impl Columns {
             comment: field!(self.comment, values::comment),
             reasons: field!(self.reasons, values::reasons).unwrap_or_default(),
             locale: None,
+            survey_version: None,
         };
         if answers.csat.is_none()
             && answers.nps.is_none()

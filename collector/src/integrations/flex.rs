@@ -5,12 +5,13 @@
 //! Koe's LINE channel integration. LINE's limits (Messaging API reference) are checked here,
 //! so a card that LINE would refuse is never printed or sent.
 
+use koe_shared::survey::texts::CSAT_FACES;
 use koe_shared::token::{Offer, OfferedQuestion};
-use koe_shared::wording::CSAT_FACES;
 use serde_json::{Value, json};
 
 use crate::links::{LinkRequest, signed};
 use crate::sites::Site;
+use crate::sites::survey::QuestionWords;
 use crate::texts::messaging;
 
 /// A bubble's JSON may be at most 30 KB.
@@ -64,9 +65,10 @@ pub fn rating_card(
     answer: CardAnswer,
 ) -> Result<Value, CardError> {
     let t = messaging::of(request.locale);
+    let words = QuestionWords::of(&site.survey.in_language(request.locale.as_str(), &site.name));
     let links = crate::links::build(site, base, request);
     let mut buttons = Vec::with_capacity(5);
-    for (index, (face, label)) in CSAT_FACES.iter().zip(t.csat_labels).enumerate() {
+    for (index, (face, label)) in CSAT_FACES.iter().zip(&words.csat_labels).enumerate() {
         let score = u8::try_from(index + 1).unwrap_or(1);
         let label = format!("{face} {label}");
         let action = match answer {
@@ -99,7 +101,7 @@ pub fn rating_card(
             "layout": "vertical",
             "spacing": "md",
             "contents": [
-                { "type": "text", "text": t.csat_question, "wrap": true, "weight": "bold" },
+                { "type": "text", "text": words.csat_question, "wrap": true, "weight": "bold" },
             ],
         },
         "footer": {

@@ -7,12 +7,13 @@ mod issue;
 pub use issue::{Recipient, issue};
 
 use askama::Template;
+use koe_shared::survey::texts::CSAT_FACES as FACES;
 use koe_shared::token::{self, AttributionClaims, Offer, OfferedQuestion};
-use koe_shared::wording::CSAT_FACES as FACES;
 use koe_shared::{AgentId, Channel, InteractionId, Locale, TeamId};
 use serde::Serialize;
 
 use crate::sites::Site;
+use crate::sites::survey::QuestionWords;
 use crate::templates::render;
 use crate::texts::survey::{self as survey_texts, SurveyTexts};
 
@@ -164,11 +165,12 @@ pub fn build(site: &Site, base: &str, request: &LinkRequest) -> LinkSet {
     let nps = scored(OfferedQuestion::Nps, 0..=10);
     let survey_url = url(None);
     let t = survey_texts::of(request.locale);
+    let words = QuestionWords::of(&site.survey.in_language(lang, &site.name));
     LinkSet {
         interaction: request.interaction.to_string(),
         expires_at: request.expires_at,
-        html: email_html(t, lang, &csat, &nps, &survey_url),
-        text: email_text(t, &csat, &nps, &survey_url),
+        html: email_html(t, &words, lang, &csat, &nps, &survey_url),
+        text: email_text(t, &words, &csat, &nps, &survey_url),
         survey_url,
         csat,
         nps,
@@ -181,13 +183,13 @@ struct CsatChoice<'a> {
     url: &'a str,
     score: u8,
     face: &'static str,
-    label: &'static str,
+    label: &'a str,
 }
 
-fn csat_choices<'a>(t: &SurveyTexts, csat: &'a [ScoreLink]) -> Vec<CsatChoice<'a>> {
+fn csat_choices<'a>(words: &'a QuestionWords, csat: &'a [ScoreLink]) -> Vec<CsatChoice<'a>> {
     csat.iter()
         .zip(FACES)
-        .zip(t.csat_labels)
+        .zip(&words.csat_labels)
         .map(|((link, face), label)| CsatChoice {
             url: &link.url,
             score: link.score,
@@ -202,6 +204,7 @@ fn csat_choices<'a>(t: &SurveyTexts, csat: &'a [ScoreLink]) -> Vec<CsatChoice<'a
 #[template(path = "email/rating.html")]
 struct RatingEmail<'a> {
     t: &'a SurveyTexts,
+    words: &'a QuestionWords,
     lang: &'a str,
     csat: Vec<CsatChoice<'a>>,
     nps: &'a [ScoreLink],
@@ -213,6 +216,7 @@ struct RatingEmail<'a> {
 #[template(path = "email/rating.txt")]
 struct RatingEmailText<'a> {
     t: &'a SurveyTexts,
+    words: &'a QuestionWords,
     csat: Vec<CsatChoice<'a>>,
     nps: &'a [ScoreLink],
     survey: &'a str,
@@ -220,6 +224,7 @@ struct RatingEmailText<'a> {
 
 fn email_html(
     t: &SurveyTexts,
+    words: &QuestionWords,
     lang: &str,
     csat: &[ScoreLink],
     nps: &[ScoreLink],
@@ -227,17 +232,25 @@ fn email_html(
 ) -> String {
     render(&RatingEmail {
         t,
+        words,
         lang,
-        csat: csat_choices(t, csat),
+        csat: csat_choices(words, csat),
         nps,
         survey,
     })
 }
 
-fn email_text(t: &SurveyTexts, csat: &[ScoreLink], nps: &[ScoreLink], survey: &str) -> String {
+fn email_text(
+    t: &SurveyTexts,
+    words: &QuestionWords,
+    csat: &[ScoreLink],
+    nps: &[ScoreLink],
+    survey: &str,
+) -> String {
     render(&RatingEmailText {
         t,
-        csat: csat_choices(t, csat),
+        words,
+        csat: csat_choices(words, csat),
         nps,
         survey,
     })

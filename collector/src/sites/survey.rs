@@ -3,7 +3,7 @@
 //! down), stored as the JSON of its definition.
 
 use koe_shared::survey::language;
-use koe_shared::survey::{LanguageTag, ResolvedSurvey, Survey, SurveyDefinition};
+use koe_shared::survey::{PageLook, ResolvedSurvey, Survey, SurveyDefinition, TextKey};
 
 /// The survey a site publishes now (by default Koe's own, version 0).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,14 +46,46 @@ impl PublishedSurvey {
         &self,
         wanted: impl IntoIterator<Item = &'a str>,
         site_name: &str,
+        page: &PageLook,
     ) -> ResolvedSurvey {
         let wanted = language::preferences(wanted);
         let lang = self.survey.language_for(&wanted).clone();
-        self.survey.resolve(self.version, &lang, site_name)
+        self.survey
+            .resolve_on_page(self.version, &lang, site_name, page)
     }
 
-    /// The survey in one of its languages, chosen as [`Self::resolve`] does.
-    pub fn in_language(&self, lang: &LanguageTag, site_name: &str) -> ResolvedSurvey {
-        self.resolve([lang.as_str()], site_name)
+    /// The survey in the language closest to `lang`, chosen as [`Self::resolve`] does.
+    pub fn in_language(&self, lang: &str, site_name: &str) -> ResolvedSurvey {
+        self.resolve([lang], site_name, &PageLook::default())
+    }
+}
+
+/// A site's words for the questions the server-rendered places ask — the hosted survey page,
+/// the rating email — in the customer's language: the same the widget shows, `{brand}` and
+/// the agent filled in. Templates escape them like any other value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionWords {
+    pub csat_question: String,
+    pub csat_labels: [String; 5],
+    pub nps_question: String,
+    pub nps_low: String,
+    pub nps_high: String,
+}
+
+impl QuestionWords {
+    pub fn of(survey: &ResolvedSurvey) -> Self {
+        let text = |key| survey.text(key, None);
+        Self {
+            csat_question: text(TextKey::CsatQuestion),
+            csat_labels: survey.csat_labels(),
+            nps_question: text(TextKey::NpsQuestion),
+            nps_low: text(TextKey::NpsLow),
+            nps_high: text(TextKey::NpsHigh),
+        }
+    }
+
+    /// Koe's own words in one of its languages.
+    pub fn koe(lang: &str) -> Self {
+        Self::of(&PublishedSurvey::default().in_language(lang, ""))
     }
 }

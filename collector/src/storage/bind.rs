@@ -10,7 +10,7 @@ use super::write_plan::ResponseKey;
 use crate::responses::ResponseState;
 use crate::rollup::{COUNTERS, RollupCounters, RollupKey};
 
-/// Columns 1–16 of `sql::UPDATE_RESPONSE` (and of a new response), in
+/// Columns 1–17 of `sql::UPDATE_RESPONSE` (and of a new response), in
 /// `sql::WRITTEN_RESPONSE_COLUMNS` order.
 pub(super) fn response_columns<'q, DB: Database>(
     query: Query<'q, DB, DB::Arguments<'q>>,
@@ -21,6 +21,7 @@ where
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<i16>: Encode<'q, DB> + Type<DB>,
     Option<bool>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     String: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,
@@ -42,6 +43,7 @@ where
         .bind(c.updated_at_ms)
         .bind(c.client)
         .bind(c.flagged)
+        .bind(c.survey_version)
 }
 
 /// A multi-row insert of responses (`Dialect::insert_responses`, `sql::insert_set_aside`) bound:
@@ -56,6 +58,7 @@ where
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<i16>: Encode<'q, DB> + Type<DB>,
     Option<bool>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     String: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,

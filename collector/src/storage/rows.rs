@@ -1,9 +1,10 @@
 //! Rows as both databases return them, and their conversion to domain types.
 //! Stored values were checked on the way in; a value that no longer parses is `Corrupt`.
 
+use koe_shared::survey::LanguageTag;
 use koe_shared::{
-    AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, Locale, NpsScore, Reason,
-    Reasons, Resolved, SiteKey, TeamId,
+    AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, NpsScore, Reason, Reasons,
+    Resolved, SiteKey, TeamId,
 };
 
 use super::{ApiKeyRecord, CustomerHash, Role, StorageError, StoredResponse};
@@ -207,6 +208,7 @@ pub(super) struct ResponseRow {
     pub client: String,
     pub flagged: bool,
     pub set_aside: bool,
+    pub survey_version: Option<i64>,
 }
 
 fn corrupt(error: koe_shared::ParseError) -> StorageError {
@@ -270,9 +272,10 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 reasons: Reasons::try_from(reasons).map_err(corrupt)?,
                 locale: row
                     .locale
-                    .map(|l| l.parse::<Locale>())
+                    .map(LanguageTag::try_from)
                     .transpose()
                     .map_err(corrupt)?,
+                survey_version: row.survey_version.and_then(|v| u32::try_from(v).ok()),
             },
             source: Source {
                 client: Client::parse(&row.client).ok_or_else(|| {
@@ -337,12 +340,13 @@ pub(super) struct ResponseColumns<'a> {
     pub resolved: Option<bool>,
     pub comment: Option<&'a str>,
     pub reasons: String,
-    pub locale: Option<&'static str>,
+    pub locale: Option<&'a str>,
     pub day: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub client: &'a str,
     pub flagged: bool,
+    pub survey_version: Option<i64>,
 }
 
 impl<'a> ResponseColumns<'a> {
@@ -364,12 +368,13 @@ impl<'a> ResponseColumns<'a> {
                 .map(Reason::as_str)
                 .collect::<Vec<_>>()
                 .join(","),
-            locale: x.locale.map(Locale::as_str),
+            locale: x.locale.as_ref().map(LanguageTag::as_str),
             day: state.day.to_string(),
             created_at_ms: state.created_at_ms,
             updated_at_ms: state.updated_at_ms,
             client: state.source.client.as_str(),
             flagged: state.source.flagged,
+            survey_version: x.survey_version.map(i64::from),
         }
     }
 }

@@ -10,10 +10,10 @@ use koe_shared::SiteKey;
 use sqlx::Database;
 
 use super::StorageError;
-use super::SurveyVersionRecord;
 use super::access::Access;
 use super::queries::unique;
 use super::rows::{SiteRow, join_origins};
+use super::{SurveyDraftRecord, SurveyVersionRecord};
 use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::sites::{NewSite, Site};
@@ -65,6 +65,24 @@ pub trait SiteStore: Clone + Send + Sync + 'static {
         site: SiteId,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<SurveyVersionRecord>, StorageError>> + Send;
+
+    /// Keeps `draft` as the site's survey draft (replacing the one before).
+    fn save_survey_draft(
+        &self,
+        site: SiteId,
+        draft: SurveyDraftRecord,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    fn survey_draft(
+        &self,
+        site: SiteId,
+    ) -> impl Future<Output = Result<Option<SurveyDraftRecord>, StorageError>> + Send;
+
+    /// Drops the site's survey draft (once it is published).
+    fn drop_survey_draft(
+        &self,
+        site: SiteId,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 }
 
 /// Implements [`SiteStore`] for a backend's storage type over its sqlx database, with every
@@ -164,6 +182,53 @@ macro_rules! site_store {
                 use $crate::storage::sites::Sites as _;
                 <$db>::survey_versions(&mut *self.$pool.acquire().await?, site, limit).await
             }
+
+            async fn save_survey_draft(
+                &self,
+                site: $crate::ids::SiteId,
+                draft: $crate::storage::SurveyDraftRecord,
+            ) -> Result<(), $crate::storage::StorageError> {
+                sqlx::query($crate::storage::sites::SAVE_SURVEY_DRAFT)
+                    .bind(site)
+                    .bind(draft.definition)
+                    .bind(draft.saved_at.as_millisecond())
+                    .bind(draft.saved_by)
+                    .execute(&self.$pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn survey_draft(
+                &self,
+                site: $crate::ids::SiteId,
+            ) -> Result<Option<$crate::storage::SurveyDraftRecord>, $crate::storage::StorageError>
+            {
+                let row: Option<(String, i64, String)> =
+                    sqlx::query_as($crate::storage::sites::SELECT_SURVEY_DRAFT)
+                        .bind(site)
+                        .fetch_optional(&self.$pool)
+                        .await?;
+                row.map(|(definition, at_ms, saved_by)| {
+                    Ok($crate::storage::SurveyDraftRecord {
+                        definition,
+                        saved_at: jiff::Timestamp::from_millisecond(at_ms)
+                            .map_err(|e| $crate::storage::StorageError::Corrupt(e.to_string()))?,
+                        saved_by,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn drop_survey_draft(
+                &self,
+                site: $crate::ids::SiteId,
+            ) -> Result<(), $crate::storage::StorageError> {
+                sqlx::query($crate::storage::sites::DROP_SURVEY_DRAFT)
+                    .bind(site)
+                    .execute(&self.$pool)
+                    .await?;
+                Ok(())
+            }
         }
     };
 }
@@ -217,6 +282,17 @@ const INSERT_SURVEY_VERSION: &str = "INSERT INTO survey_versions (site_id, versi
 
 const SELECT_SURVEY_VERSIONS: &str = "SELECT version, definition, published_at_ms, published_by \
      FROM survey_versions WHERE site_id = $1 ORDER BY version DESC LIMIT $2";
+
+/// Site `$1`'s survey draft `$2`, saved at `$3` by `$4`, replacing the one before.
+pub(super) const SAVE_SURVEY_DRAFT: &str = "INSERT INTO survey_drafts (site_id, definition, \
+     saved_at_ms, saved_by) VALUES ($1, $2, $3, $4) ON CONFLICT (site_id) DO UPDATE SET \
+     definition = excluded.definition, saved_at_ms = excluded.saved_at_ms, \
+     saved_by = excluded.saved_by";
+
+pub(super) const SELECT_SURVEY_DRAFT: &str =
+    "SELECT definition, saved_at_ms, saved_by FROM survey_drafts WHERE site_id = $1";
+
+pub(super) const DROP_SURVEY_DRAFT: &str = "DELETE FROM survey_drafts WHERE site_id = $1";
 
 /// The statements, on one connection (the caller's transaction where there is one).
 pub(super) trait Sites: Database {

@@ -16,7 +16,8 @@ use crate::rollup::COUNTER_COLUMNS;
 macro_rules! response_columns {
     () => {
         "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, \
-         reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, set_aside"
+         reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, set_aside, \
+         survey_version"
     };
 }
 
@@ -26,7 +27,8 @@ pub(super) const RESPONSE_COLUMNS: &str = response_columns!();
 
 /// The columns [`crate::storage::bind::response_columns`] binds, in its order.
 pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verified, csat, nps, \
-     ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged";
+     ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, \
+     survey_version";
 
 /// Rows per multi-row statement: far below both databases' bound-parameter limits (SQLite
 /// 32 766, PostgreSQL 65 535) at ≤ 35 parameters a row, and small enough that a statement's
@@ -34,12 +36,12 @@ pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verifie
 /// statements held the collector's peak RSS near 70 MiB, at 100 about 42 MiB, as fast.
 pub(super) const ROWS_PER_STATEMENT: usize = 100;
 
-/// Columns 1–16 bound by `bind::response_columns`, then the response id and the creation time
+/// Columns 1–17 bound by `bind::response_columns`, then the response id and the creation time
 /// it is stored under (which places its row on PostgreSQL, and may change with this update).
 pub(super) const UPDATE_RESPONSE: &str = "UPDATE responses SET agent = $1, team = $2, \
      channel = $3, verified = $4, csat = $5, nps = $6, ces = $7, resolved = $8, comment = $9, \
      reasons = $10, locale = $11, day = $12, created_at_ms = $13, updated_at_ms = $14, \
-     client = $15, flagged = $16 WHERE id = $17 AND created_at_ms = $18";
+     client = $15, flagged = $16, survey_version = $17 WHERE id = $18 AND created_at_ms = $19";
 
 /// What the backends write differently in the statements they otherwise share: how a bound
 /// parameter is written, and — because PostgreSQL keeps responses in monthly partitions, with
@@ -49,7 +51,7 @@ pub(super) trait Dialect {
     /// The `n`-th parameter (from 1).
     fn parameter(n: usize) -> String;
 
-    /// Inserts `rows` new responses (each its 16 written columns, then site id and
+    /// Inserts `rows` new responses (each its 17 written columns, then site id and
     /// interaction), skipping any another writer created meanwhile, and gives back
     /// `id, site_id, interaction` of those inserted.
     fn insert_responses(rows: usize) -> String;
@@ -96,10 +98,10 @@ pub(super) fn insert_rows<P: Dialect>(rows: usize, set_aside: &str) -> String {
     )
 }
 
-/// `VALUES (…), …` of `rows` responses: each row's 16 written columns, site id and interaction
+/// `VALUES (…), …` of `rows` responses: each row's 17 written columns, site id and interaction
 /// bound, then `last` when given.
 pub(super) fn response_values<P: Dialect>(rows: usize, last: Option<&str>) -> String {
-    const COLUMNS: usize = 18;
+    const COLUMNS: usize = 19;
     let mut sql = String::from("VALUES ");
     for row in 0..rows {
         let mut values: Vec<String> = (1..=COLUMNS)

@@ -45,6 +45,7 @@ pub struct Texts {
     pub integrations: &'static IntegrationTexts,
     pub people: &'static PeopleTexts,
     pub followups: &'static super::followups::FollowupTexts,
+    pub survey: &'static super::survey_page::SurveyPageTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -102,6 +103,7 @@ pub static EN: Texts = Texts {
     integrations: &super::integrations::EN,
     people: &super::people::EN,
     followups: &super::followups::EN,
+    survey: &super::survey_page::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -159,6 +161,7 @@ pub static JA: Texts = Texts {
     integrations: &super::integrations::JA,
     people: &super::people::JA,
     followups: &super::followups::JA,
+    survey: &super::survey_page::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -1,13 +1,11 @@
 //! The words Koe writes into a conversation (a helpdesk's chat, a LINE talk): the rating
 //! question with its one-click answers, the thank-you, and the "resolved?" follow-up. The
-//! question and the names of the scores are the survey's own (`koe_shared::wording`).
+//! question and the names of the scores are the site's survey (`sites::survey::QuestionWords`).
 
-use koe_shared::{Locale, wording};
+use koe_shared::Locale;
 
 #[derive(Debug)]
 pub struct MessagingTexts {
-    pub csat_question: &'static str,
-    pub csat_labels: [&'static str; 5],
     /// Under the choices of a helpdesk message.
     pub tap_one: &'static str,
     /// The Flex card's alternative text (notifications, old clients).
@@ -23,8 +21,6 @@ pub struct MessagingTexts {
 }
 
 pub static EN: MessagingTexts = MessagingTexts {
-    csat_question: wording::EN.csat_question,
-    csat_labels: wording::EN.csat_labels,
     tap_one: "Choose one: it takes a second.",
     card_alt: "How satisfied are you with the support you received? Rate us",
     thanks: "Thank you for your rating!",
@@ -36,8 +32,6 @@ pub static EN: MessagingTexts = MessagingTexts {
 };
 
 pub static JA: MessagingTexts = MessagingTexts {
-    csat_question: wording::JA.csat_question,
-    csat_labels: wording::JA.csat_labels,
     tap_one: "ひとつお選びください（すぐに終わります）。",
     card_alt: "今回のサポートはいかがでしたか？評価をお願いします",
     thanks: "ご評価ありがとうございました。",

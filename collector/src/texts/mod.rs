@@ -1,6 +1,7 @@
 //! The words Koe's server-rendered pages show, in each [`koe_shared::Locale`]: the
 //! dashboard's, the rating email's and hosted survey page's, the demo shop's. The survey's
-//! questions themselves come from `koe_shared::wording`, shared with the widget.
+//! questions themselves are the site's survey (`koe_shared::survey`, Koe's own by default),
+//! shared with the widget.
 
 pub mod dashboard;
 pub mod dashboard_pages;
@@ -11,3 +12,4 @@ pub mod messaging;
 pub mod people;
 pub mod service;
 pub mod survey;
+pub mod survey_page;

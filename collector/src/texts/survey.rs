@@ -1,17 +1,13 @@
-//! The words of rating emails and the hosted survey page, in English and Japanese; the
-//! questions come from `koe_shared::wording`, shared with the widget.
+//! The words of rating emails and the hosted survey page around the questions, in English and
+//! Japanese; the questions themselves are the site's survey (`sites::survey::QuestionWords`),
+//! the same the widget shows.
 
-use koe_shared::{Locale, wording};
+use koe_shared::Locale;
 
 #[derive(Debug)]
 pub struct SurveyTexts {
     pub lang: &'static str,
     pub title: &'static str,
-    pub csat_question: &'static str,
-    pub csat_labels: [&'static str; 5],
-    pub nps_question: &'static str,
-    pub nps_low: &'static str,
-    pub nps_high: &'static str,
     pub open_survey: &'static str,
     pub footnote: &'static str,
     pub confirm: &'static str,
@@ -42,11 +38,6 @@ pub struct SurveyTexts {
 pub static EN: SurveyTexts = SurveyTexts {
     lang: "en",
     title: "Your feedback",
-    csat_question: wording::EN.csat_question,
-    csat_labels: wording::EN.csat_labels,
-    nps_question: wording::EN.nps_question,
-    nps_low: wording::EN.nps_low,
-    nps_high: wording::EN.nps_high,
     open_survey: "Answer on a page instead",
     footnote: "One click opens a page where you confirm your answer.",
     confirm: "Send my answer",
@@ -73,11 +64,6 @@ pub static EN: SurveyTexts = SurveyTexts {
 pub static JA: SurveyTexts = SurveyTexts {
     lang: "ja",
     title: "ご意見をお聞かせください",
-    csat_question: wording::JA.csat_question,
-    csat_labels: wording::JA.csat_labels,
-    nps_question: wording::JA.nps_question,
-    nps_low: wording::JA.nps_low,
-    nps_high: wording::JA.nps_high,
     open_survey: "ページで回答する",
     footnote: "クリックすると回答を確認するページが開きます。",
     confirm: "この回答を送信",

@@ -469,7 +469,7 @@ fn checked_look(raw: &super::LookDefinition, problems: &mut Problems) -> Look {
         Position::parse,
         problems,
     ) {
-        look.position = position;
+        look.position = Some(position);
     }
     look
 }

@@ -63,13 +63,15 @@ look_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Look {
-    /// `#rrggbb`, lower case; `None`: Koe's blue.
+    /// `#rrggbb`, lower case; `None`: the script tag's `data-color`, else Koe's blue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     pub radius: u8,
     pub font: Font,
     pub theme: Theme,
-    pub position: Position,
+    /// `None`: the script tag's `data-position`, else bottom right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
 }
 
 impl Default for Look {
@@ -79,7 +81,7 @@ impl Default for Look {
             radius: DEFAULT_RADIUS,
             font: Font::default(),
             theme: Theme::default(),
-            position: Position::default(),
+            position: None,
         }
     }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use check::Problem;
 pub use language::LanguageTag;
 pub use look::Look;
-pub use resolved::{ResolvedQuestion, ResolvedReason, ResolvedSurvey};
+pub use resolved::{PageLook, ResolvedQuestion, ResolvedReason, ResolvedSurvey};
 pub use texts::TextKey;
 
 use crate::{Locale, Reason};
@@ -341,7 +341,7 @@ impl Survey {
                 radius: Some(i64::from(look.radius)),
                 font: Some(look.font.as_str().to_owned()),
                 theme: Some(look.theme.as_str().to_owned()),
-                position: Some(look.position.as_str().to_owned()),
+                position: look.position.map(|p| p.as_str().to_owned()),
             },
         }
     }

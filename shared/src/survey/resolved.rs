@@ -11,6 +11,13 @@ use super::look::{self, Font, Position, Theme};
 use super::texts::{self, TextKey};
 use super::{LanguageTag, QuestionKind, ReasonWhen, Survey};
 
+/// What the script tag of the page says about the look (`data-color`, `data-position`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageLook {
+    pub color: Option<String>,
+    pub position: Option<Position>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolvedSurvey {
@@ -74,6 +81,18 @@ impl Survey {
     /// [`Survey::language_for`]). `{brand}` is the brand set for `lang`, else the one set for
     /// the survey's first language, else `site_name`.
     pub fn resolve(&self, version: u32, lang: &LanguageTag, site_name: &str) -> ResolvedSurvey {
+        self.resolve_on_page(version, lang, site_name, &PageLook::default())
+    }
+
+    /// [`Self::resolve`] for a page whose script tag names a colour or a position: they stand
+    /// where the survey sets none.
+    pub fn resolve_on_page(
+        &self,
+        version: u32,
+        lang: &LanguageTag,
+        site_name: &str,
+        page: &PageLook,
+    ) -> ResolvedSurvey {
         // The brand of this language, else of the survey's first language, else the site's name.
         let own_brand = |l: &LanguageTag| {
             self.texts
@@ -133,7 +152,8 @@ impl Survey {
                 options,
             }
         });
-        let paint = look::paint(self.look.color.as_deref(), f64::powf);
+        let color = self.look.color.as_deref().or(page.color.as_deref());
+        let paint = look::paint(color, f64::powf);
         ResolvedSurvey {
             version,
             lang: lang.clone(),
@@ -146,7 +166,7 @@ impl Survey {
                 radius: self.look.radius,
                 font: self.look.font,
                 theme: self.look.theme,
-                position: self.look.position,
+                position: self.look.position.or(page.position).unwrap_or_default(),
             },
         }
     }

@@ -5,6 +5,11 @@
 
 use crate::Locale;
 
+/// The faces beside CSAT 1–5 in the rating email, LINE's card and Chatwoot's message (the
+/// widget and the hosted page draw theirs with CSS, so they need no emoji font), the same in
+/// every language.
+pub const CSAT_FACES: [&str; 5] = ["😠", "🙁", "😐", "🙂", "😄"];
+
 /// Where a site's brand name goes (the `brand` text, by default the site's name).
 pub const BRAND: &str = "{brand}";
 /// Where the agent's display name goes (`agentName` in `koe('show', …)`; where no name is

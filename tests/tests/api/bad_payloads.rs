@@ -256,8 +256,8 @@ fn fields(site: &str) -> Vec<Case> {
             "invalid_field",
         ),
         case(
-            "unknown locale",
-            with(site, "locale", json!("fr")),
+            "a locale that is not a language tag",
+            with(site, "locale", json!("french")),
             422,
             "invalid_field",
         ),

@@ -23,3 +23,5 @@ mod refusals;
 mod script_injection;
 mod service_page;
 mod show_latency;
+mod site_survey;
+mod survey_page;

@@ -1,30 +1,15 @@
-//! The last step: thanks, announced to screen readers. It takes focus, so Escape and Tab keep
-//! working inside the survey after the button that led here is gone.
+//! The last step: thanks, announced to screen readers. It takes focus (the widget focuses the
+//! node it is given), so Escape and Tab keep working inside the survey after the button that led
+//! here is gone. A plain function rather than a component: each component costs the wasm about
+//! a kilobyte of yew's lifecycle.
 
-use web_sys::HtmlElement;
 use yew::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Properties)]
-pub struct ThanksProps {
-    pub title: AttrValue,
-    pub detail: AttrValue,
-}
-
-#[function_component(Thanks)]
-pub fn thanks(props: &ThanksProps) -> Html {
-    let node = use_node_ref();
-    {
-        let node = node.clone();
-        use_effect_with((), move |_| {
-            if let Some(element) = node.cast::<HtmlElement>() {
-                let _ = element.focus();
-            }
-        });
-    }
+pub fn thanks(title: AttrValue, detail: AttrValue, node: NodeRef) -> Html {
     html! {
         <div class="koe-thanks" role="status" tabindex="-1" ref={node}>
-            <p class="koe-thanks-title">{ props.title.clone() }</p>
-            <p>{ props.detail.clone() }</p>
+            <p class="koe-thanks-title">{ title }</p>
+            <p>{ detail }</p>
         </div>
     }
 }

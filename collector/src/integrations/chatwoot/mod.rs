@@ -17,6 +17,7 @@ use serde_json::json;
 use super::ChatwootConfig;
 use super::call::Call;
 use crate::links::LinkSet;
+use crate::sites::survey::QuestionWords;
 use crate::texts::messaging::MessagingTexts;
 
 /// A webhook's body: the event and, for conversation events, the conversation itself.
@@ -265,22 +266,63 @@ pub fn resolution_facts(
     }
 }
 
+/// A site's plain text as Markdown that shows it as written: every character Markdown could
+/// read as formatting or a link (`*`, `_`, `[`, `]`, …) escaped.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '+'
+                | '-'
+                | '!'
+                | '<'
+                | '>'
+                | '|'
+                | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The message posted into the conversation: the question and one link per CSAT score, as
 /// Markdown links (Chatwoot renders them; channels that cannot show the plain URL).
 pub fn rating_message(
     t: &MessagingTexts,
+    words: &QuestionWords,
     links: &LinkSet,
     account_id: u64,
     conversation: u64,
 ) -> Call {
-    let mut content = format!("{}\n\n", t.csat_question);
+    let mut content = format!("{}\n\n", markdown_text(&words.csat_question));
     for (link, (face, label)) in links
         .csat
         .iter()
-        .zip(koe_shared::wording::CSAT_FACES.iter().zip(t.csat_labels))
+        .zip(
+            koe_shared::survey::texts::CSAT_FACES
+                .iter()
+                .zip(&words.csat_labels),
+        )
         .rev()
     {
-        content.push_str(&format!("{face} [{label}]({})\n", link.url));
+        content.push_str(&format!(
+            "{face} [{}]({})\n",
+            markdown_text(label),
+            link.url
+        ));
     }
     content.push('\n');
     content.push_str(t.tap_one);
@@ -300,6 +342,17 @@ pub fn rating_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A site's text goes into Chatwoot's Markdown as written: a label cannot close the link
+    /// it sits in or open one of its own.
+    #[test]
+    fn a_sites_text_is_shown_as_written_in_markdown() {
+        assert_eq!(
+            markdown_text("*Great* [link](https://x) _me_ #1 a<b"),
+            "\\*Great\\* \\[link\\]\\(https://x\\) \\_me\\_ \\#1 a\\<b"
+        );
+        assert_eq!(markdown_text("とても満足"), "とても満足");
+    }
 
     fn fixture(name: &str) -> Payload {
         let path = format!(

@@ -12,6 +12,7 @@ use crate::clock;
 use crate::integrations::receive::{Context, Opened, ReceiveError, ReceiveStore, Received};
 use crate::integrations::{ChatwootConfig, Credentials, IntegrationConfig};
 use crate::links::{LinkRequest, Recipient, issue};
+use crate::sites::survey::QuestionWords;
 use crate::storage::{EventState, NewEvent};
 use crate::texts::messaging;
 
@@ -202,7 +203,15 @@ async fn resolved<S: ReceiveStore>(
     .await?;
     let (state, detail, call, answer) = match admitted {
         Ok(links) => {
-            let call = rating_message(messaging::of(locale), &links, config.account_id, number);
+            let words =
+                QuestionWords::of(&cx.site.survey.in_language(locale.as_str(), &cx.site.name));
+            let call = rating_message(
+                messaging::of(locale),
+                &words,
+                &links,
+                config.account_id,
+                number,
+            );
             (
                 EventState::Pending,
                 facts_refused,

@@ -126,7 +126,7 @@ async fn answer<S: ReceiveStore>(
             OfferedQuestion::Nps => answers.nps = NpsScore::try_from(offer.score()).ok(),
         },
     }
-    answers.locale = Some(tap.locale);
+    answers.locale = Some(koe_shared::survey::LanguageTag::of_locale(tap.locale));
     let submitted = Submitted {
         interaction: claims.interaction.clone(),
         attribution: Attribution {

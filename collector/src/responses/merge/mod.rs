@@ -1,8 +1,9 @@
 //! One response per (site, interaction), and how later submissions merge into it.
 
+use koe_shared::survey::LanguageTag;
 use koe_shared::{
-    AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, Locale, NpsScore, Reasons,
-    Resolved, Submission, SubmissionStatus, TeamId,
+    AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, NpsScore, Reasons, Resolved,
+    Submission, SubmissionStatus, TeamId,
 };
 
 use crate::ids::SiteId;
@@ -26,7 +27,10 @@ pub struct Answers {
     pub resolved: Option<Resolved>,
     pub comment: Option<Comment>,
     pub reasons: Reasons,
-    pub locale: Option<Locale>,
+    /// The language the customer answered in (the survey's, a BCP 47 tag).
+    pub locale: Option<LanguageTag>,
+    /// The version of the site's survey the customer answered (0: Koe's own).
+    pub survey_version: Option<u32>,
 }
 
 impl Answers {
@@ -38,7 +42,8 @@ impl Answers {
             resolved: submission.resolved,
             comment: submission.comment.clone(),
             reasons: submission.reasons.clone(),
-            locale: submission.locale,
+            locale: submission.locale.clone(),
+            survey_version: submission.survey_version,
         }
     }
 
@@ -55,7 +60,8 @@ impl Answers {
             } else {
                 newer.reasons.clone()
             },
-            locale: newer.locale.or(self.locale),
+            locale: newer.locale.clone().or_else(|| self.locale.clone()),
+            survey_version: newer.survey_version.or(self.survey_version),
         }
     }
 }

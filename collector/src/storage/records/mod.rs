@@ -40,5 +40,5 @@ pub use people::{
 };
 pub use removal::{PurgeCutoff, Rezoned};
 pub use reports::{FlaggedFilter, ReasonCount, ResponseCursor, ResponseFilter};
-pub use surveys::SurveyVersionRecord;
+pub use surveys::{SurveyDraftRecord, SurveyVersionRecord};
 pub use verification::{KeyDrift, KeyProblem};

@@ -10,3 +10,13 @@ pub struct SurveyVersionRecord {
     /// `user:EMAIL`, `key:N` or `cli`.
     pub published_by: String,
 }
+
+/// A site's survey draft, as typed on the dashboard's Survey page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyDraftRecord {
+    /// The definition as TOML, comments and all.
+    pub definition: String,
+    pub saved_at: jiff::Timestamp,
+    /// `user:EMAIL`.
+    pub saved_by: String,
+}

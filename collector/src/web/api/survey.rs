@@ -8,7 +8,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::SiteKey;
-use koe_shared::survey::{ResolvedSurvey, SurveyDefinition};
+use koe_shared::survey::look::Position;
+use koe_shared::survey::{PageLook, ResolvedSurvey, SurveyDefinition};
 use serde::{Deserialize, Serialize};
 
 use super::admission::admit_site;
@@ -185,6 +186,10 @@ pub struct SurveyQuery {
     /// The customer's languages, most wanted first (`ja`, `pt-BR,en`); then the browser's
     /// `Accept-Language`; then the survey's first language.
     pub lang: Option<String>,
+    /// The script tag's `data-color`: the colour where the survey sets none.
+    pub color: Option<String>,
+    /// The script tag's `data-position` (`bottom-left`, `left`): where the survey sets none.
+    pub position: Option<String>,
 }
 
 #[utoipa::path(
@@ -217,7 +222,17 @@ pub async fn survey<S: Storage>(
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     let wanted = query.lang.as_deref().into_iter().chain(accept);
-    let survey = site.survey.resolve(wanted, &site.name);
+    let page = PageLook {
+        color: query.color.clone(),
+        position: match query.position.as_deref() {
+            Some("bottom-left" | "left") => Some(Position::BottomLeft),
+            Some("bottom-right" | "right") => Some(Position::BottomRight),
+            _ => None,
+        },
+    };
+    let survey = site.survey.resolve(wanted, &site.name, &page);
+    // The page's look is part of what the URL names, so the browser's cache keeps them apart;
+    // the tag says which version and language.
     let etag = format!("\"v{}-{}\"", survey.version, survey.lang);
     let cache = format!("public, max-age={SURVEY_MAX_AGE_SECONDS}");
     let unchanged = req

@@ -33,7 +33,7 @@ use serde::Deserialize;
 use self::filters::{Filters, PageQuery, Problem};
 use self::pages::{
     agent, agents, audit, channels, comments, followup, followups, integrations, me, overview,
-    people, service,
+    people, service, survey,
 };
 use self::viewer::{Header, Viewer};
 use crate::clock;
@@ -88,6 +88,10 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route("/static/dashboard.css", web::get().to(stylesheet))
         .route("/static/passkeys.js", web::get().to(passkeys::script))
         .route(
+            "/static/survey-preview.js",
+            web::get().to(survey_preview_script),
+        )
+        .route(
             "/account/passkeys/options",
             web::post().to(passkeys::add_options::<S>),
         )
@@ -125,6 +129,24 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route(
             "/sites/{site}/followups/{id}/{action}",
             web::post().to(followup::change::<S>),
+        )
+        .route("/sites/{site}/survey", web::get().to(survey::page::<S>))
+        .route("/sites/{site}/survey", web::post().to(survey::save::<S>))
+        .route(
+            "/sites/{site}/survey/preview/widget",
+            web::get().to(survey::preview_widget::<S>),
+        )
+        .route(
+            "/sites/{site}/survey/preview/page",
+            web::get().to(survey::preview_page::<S>),
+        )
+        .route(
+            "/sites/{site}/survey/preview/api/v1/survey",
+            web::get().to(survey::preview_survey::<S>),
+        )
+        .route(
+            "/sites/{site}/survey/preview/api/v1/{write}",
+            web::post().to(survey::preview_answer::<S>),
         )
         .route("/sites/{site}/me", web::get().to(me::page::<S>))
         .route("/sites/{site}/audit", web::get().to(audit::page::<S>))
@@ -252,6 +274,13 @@ async fn index<S: Storage>(
         ));
     }
     html(StatusCode::OK, view::sites(t, &user.email, &sites))
+}
+
+/// The Survey page's preview frame's one script (`survey_preview.js`).
+async fn survey_preview_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .body(include_str!("survey_preview.js"))
 }
 
 async fn stylesheet() -> HttpResponse {

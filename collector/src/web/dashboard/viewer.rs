@@ -23,7 +23,7 @@ pub fn need_of(path: &str) -> Need {
     // "", "dashboard", "sites", the site, the page.
     match path.split('/').nth(4).unwrap_or_default() {
         "people" => Need::People,
-        "integrations" => Need::Administer,
+        "integrations" | "survey" => Need::Administer,
         "audit" => Need::Audit,
         "me" => Need::OwnPage,
         "scores.csv" | "responses.csv" => Need::Export,
@@ -111,6 +111,7 @@ impl Viewer {
         };
         Header {
             integrations_href: link("integrations", Need::Administer),
+            survey_href: link("survey", Need::Administer),
             followups_href: link("followups", Need::Reports),
             people_href: link("people", Need::People),
             audit_href: link("audit", Need::Audit),
@@ -142,6 +143,8 @@ pub fn start_page(site: &Site, role: SiteRole) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Header {
     pub integrations_href: Option<String>,
+    /// The Survey page (owners and admins).
+    pub survey_href: Option<String>,
     /// The Follow-ups page: everyone who reads reports works follow-ups.
     pub followups_href: Option<String>,
     pub people_href: Option<String>,

@@ -43,6 +43,21 @@ fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static SurveyTexts {
     survey_texts::of(crate::web::request::locale_of(req, lang))
 }
 
+/// The site's words for the page's questions, in the language asked for (`?lang=`), else the
+/// browser's, else the survey's first.
+fn words(req: &HttpRequest, lang: Option<&str>, site: &Site) -> view::Words {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let page = koe_shared::survey::PageLook::default();
+    view::Words::of(
+        &site
+            .survey
+            .resolve(lang.into_iter().chain(accept), &site.name, &page),
+    )
+}
+
 fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -126,7 +141,7 @@ pub async fn show<S: Storage>(
 ) -> HttpResponse {
     let t = texts(&req, query.lang.as_deref());
     match open_link(&state, &path).await {
-        Ok((_, token, claims)) => {
+        Ok((site, token, claims)) => {
             let (question, offered) = match claims.offer {
                 Some(offer) => (offer.question(), Some(offer.score())),
                 None => (OfferedQuestion::Csat, None),
@@ -135,6 +150,7 @@ pub async fn show<S: Storage>(
                 StatusCode::OK,
                 view::confirm(
                     t,
+                    &words(&req, query.lang.as_deref(), &site),
                     &action(token.as_str(), t),
                     question,
                     offered,
@@ -210,6 +226,7 @@ pub async fn confirm<S: Storage>(
                 StatusCode::BAD_REQUEST,
                 view::confirm(
                     t,
+                    &words(&req, query.lang.as_deref(), &site),
                     &action(token.as_str(), t),
                     question,
                     offered,
@@ -270,11 +287,18 @@ pub async fn confirm<S: Storage>(
         StatusCode::OK,
         view::thanks(
             t,
+            &words(&req, query.lang.as_deref(), &site),
             &action(token.as_str(), t),
             Some(&follow_up),
             &served_at(&state, &claims, now_ms),
         ),
     )
+}
+
+/// The page a rating link opens, as the dashboard's Survey page previews it: `words` (a draft's),
+/// a score offered, nothing it could send.
+pub fn preview(t: &SurveyTexts, words: &view::Words, question: OfferedQuestion) -> String {
+    view::confirm(t, words, "#", question, Some(4), "", None)
 }
 
 /// `/s/survey.js`: page mode for the widget (a file, so the page's CSP allows no inline script).

@@ -6,6 +6,7 @@
 use askama::Template;
 use koe_shared::OfferedQuestion;
 
+pub use crate::sites::survey::QuestionWords as Words;
 use crate::templates::render;
 use crate::texts::survey::SurveyTexts;
 
@@ -41,15 +42,10 @@ struct Anchors<'a> {
 }
 
 /// Radio buttons for one question, `checked` preselected.
-fn scale(
-    t: &SurveyTexts,
-    question: OfferedQuestion,
-    checked: Option<u8>,
-    required: bool,
-) -> Scale<'_> {
+fn scale(t: &Words, question: OfferedQuestion, checked: Option<u8>, required: bool) -> Scale<'_> {
     let (name, legend, values) = match question {
-        OfferedQuestion::Csat => ("csat", t.csat_question, 1..=5u8),
-        OfferedQuestion::Nps => ("nps", t.nps_question, 0..=10u8),
+        OfferedQuestion::Csat => ("csat", t.csat_question.as_str(), 1..=5u8),
+        OfferedQuestion::Nps => ("nps", t.nps_question.as_str(), 0..=10u8),
     };
     let options = values
         .map(|value| {
@@ -83,8 +79,8 @@ fn scale(
         options,
         required,
         anchors: (question == OfferedQuestion::Nps).then_some(Anchors {
-            low: t.nps_low,
-            high: t.nps_high,
+            low: &t.nps_low,
+            high: &t.nps_high,
         }),
     }
 }
@@ -102,6 +98,7 @@ struct ConfirmPage<'a> {
 /// The page a link opens: nothing is recorded until the customer confirms.
 pub fn confirm(
     t: &SurveyTexts,
+    words: &Words,
     action: &str,
     question: OfferedQuestion,
     offered: Option<u8>,
@@ -111,7 +108,7 @@ pub fn confirm(
     render(&ConfirmPage {
         t,
         action,
-        scale: scale(t, question, offered, true),
+        scale: scale(words, question, offered, true),
         served_at,
         error,
     })
@@ -158,6 +155,7 @@ struct ThanksPage<'a> {
 /// widget (page mode, inline) replaces when JavaScript runs.
 pub fn thanks(
     t: &SurveyTexts,
+    words: &Words,
     action: &str,
     follow_up: Option<&FollowUp<'_>>,
     served_at: &str,
@@ -177,7 +175,7 @@ pub fn thanks(
         questions: if f.ask_nps { "nps,comment" } else { "comment" },
         nps: f
             .ask_nps
-            .then(|| scale(t, OfferedQuestion::Nps, None, false)),
+            .then(|| scale(words, OfferedQuestion::Nps, None, false)),
     });
     render(&ThanksPage {
         t,
@@ -210,7 +208,7 @@ pub fn recover(
         t,
         action,
         resolved,
-        scale: scale(t, OfferedQuestion::Csat, csat, true),
+        scale: scale(&Words::koe(t.lang), OfferedQuestion::Csat, csat, true),
         error,
     })
 }

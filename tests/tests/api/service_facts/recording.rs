@@ -171,9 +171,20 @@ async fn facts_that_break_a_rule_name_the_field_and_store_nothing<S: TestBackend
         (200, Some(1000)),
         "a whole batch of 1 000"
     );
-    let huge =
-        json!({"interactions": [{"interaction": "huge", "facts": {"topic": "y".repeat(3 << 20)}}]});
-    let (status, body) = post(&app, &write, "/interactions", &huge).await;
+    // A 3 MiB batch: its head alone, on a socket of its own — the collector answers 413 without
+    // reading the body, and a client still writing it could meet a closed socket instead.
+    let bearer = format!("Bearer {write}");
+    let (status, body, _) = koe_tests::raw_http::send_raw_with(
+        &app.address,
+        &format!("/api/v1/sites/{}/interactions", app.site.key()),
+        &[("authorization", &bearer)],
+        "application/json",
+        3 << 20,
+        b"",
+        0,
+        std::time::Duration::ZERO,
+    )
+    .await;
     assert_eq!((status, error_code_of(&body)), (413, "payload_too_large"));
 }
 

@@ -15,6 +15,7 @@ pub mod me;
 pub mod overview;
 pub mod people;
 pub mod service;
+pub mod survey;
 
 use koe_shared::metrics::Estimate;
 
