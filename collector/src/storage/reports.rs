@@ -215,6 +215,8 @@ for_koe_databases! {
                         .transpose()
                         .map_err(|_| corrupt("channel"))?,
                     reason: Reason::try_from(reason).map_err(|_| corrupt("reason"))?,
+                    // The domain labels it (`report::reasons`): the site's survey holds them.
+                    label: String::new(),
                     unhappy: u64::try_from(unhappy).unwrap_or(0),
                 })
             })

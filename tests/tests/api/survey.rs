@@ -297,7 +297,56 @@ async fn a_bad_definition_is_refused_naming_each_problem_and_changes_nothing<S: 
     assert_eq!(shown["version"], 0, "nothing was published");
 }
 
+async fn a_renamed_reason_keeps_one_series_and_a_dropped_one_its_label<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (read, admin) = (key(&app, Role::Read).await, key(&app, Role::Admin).await);
+    let unhappy = |interaction: &str, reason: &str| json!({"site": app.site.key(), "interaction": interaction, "csat": 1, "reasons": [reason]});
+    for (interaction, reason) in [("r-1", "slow_reply"), ("r-2", "unfriendly")] {
+        assert_eq!(
+            app.submit(&unhappy(interaction, reason)).await.status(),
+            201
+        );
+    }
+    let renamed = json!({"reasons": [
+        {"id": "slow_reply", "label": {"en": "Waited too long", "ja": "待ち時間が長い"}},
+        {"id": "wrong_answer", "label": {"en": "Wrong answer", "ja": "回答が間違っていた"}},
+    ]});
+    assert_eq!(publish(&app, &admin, &renamed, None).await.0, 200);
+    assert_eq!(
+        app.submit(&unhappy("r-3", "slow_reply")).await.status(),
+        201
+    );
+
+    let reasons = app
+        .get_json(&format!("/api/v1/sites/{}/reasons", app.site.key()), &read)
+        .await;
+    let mut rows: Vec<(String, String, u64)> = reasons["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_owned(),
+                r["label"].as_str().unwrap().to_owned(),
+                r["unhappy"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("slow_reply".to_owned(), "Waited too long".to_owned(), 2),
+            ("unfriendly".to_owned(), "Unfriendly".to_owned(), 1),
+        ],
+        "one series under the new label; the dropped reason under its last one"
+    );
+}
+
 on_both_backends!(
     a_published_survey_reaches_customers_in_their_language,
-    a_bad_definition_is_refused_naming_each_problem_and_changes_nothing
+    a_bad_definition_is_refused_naming_each_problem_and_changes_nothing,
+    a_renamed_reason_keeps_one_series_and_a_dropped_one_its_label
 );

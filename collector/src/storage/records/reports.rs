@@ -60,6 +60,9 @@ pub struct ReasonCount {
     pub channel: Option<Channel>,
     #[schema(value_type = String)]
     pub reason: Reason,
+    /// Its label in the report's language, from the site's survey (a reason a later version
+    /// dropped keeps its last label; one the survey never had, its id).
+    pub label: String,
     /// Unhappy responses that gave the reason.
     pub unhappy: u64,
 }

@@ -29,8 +29,10 @@ pub struct Reasons {
     path = "/api/v1/sites/{site}/reasons",
     tag = "reports",
     summary = "Why customers are unhappy",
-    description = "Reason tags counted among low-CSAT (1–2) and detractor (0–6) answers, by \\
-        agent and channel. Range and filters as for scores; `group_by=team` is refused.",
+    description = "Reason tags counted among low-CSAT (1–2) and detractor (0–6) answers, by \
+        agent and channel, each with its `label` in the site's survey's first language (a \
+        reason the survey no longer offers under its last label). Counted by id: a new label \
+        keeps one series. Range and filters as for scores; `group_by=team` is refused.",
     params(SitePath, RawReportQuery),
     responses((status = 200, description = "The counts.", body = Reasons)),
     security(("api_key" = ["read"])),
@@ -43,7 +45,8 @@ pub async fn reasons<S: Storage>(
 ) -> Result<HttpResponse, ManageError> {
     let site = &caller.site;
     let query = ReportQuery::parse(&params, site.today())?;
-    let counts = reasons::load(&state.storage, site, &query)
+    let first = site.survey.survey.languages[0].to_string();
+    let counts = reasons::load(&state.storage, site, &query, &first)
         .await
         .map_err(|e| match e {
             ReasonsError::ByTeam => ManageError::BadParameter(e.to_string()),

@@ -224,7 +224,7 @@ pub fn reasons(counts: &[ReasonCount]) -> Vec<ReasonRow<'_>> {
         .iter()
         .map(|c| ReasonRow {
             group: c.channel.map(Channel::as_str),
-            reason: c.reason.as_str(),
+            reason: c.label.as_str(),
             unhappy: c.unhappy,
         })
         .collect()

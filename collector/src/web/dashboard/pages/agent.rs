@@ -121,7 +121,7 @@ async fn render<S: Storage>(
         list::page(&state.storage, site, &latest),
     )
     .map_err(failed)?;
-    let reasons = match reasons::load(&state.storage, site, &filters.report).await {
+    let reasons = match reasons::load(&state.storage, site, &filters.report, t.lang).await {
         Ok(counts) => Some(counts),
         Err(ReasonsError::ByTeam) => None,
         Err(ReasonsError::Storage(error)) => return Err(failed(error)),

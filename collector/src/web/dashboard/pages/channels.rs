@@ -135,7 +135,7 @@ async fn render<S: Storage>(
         report::load(&state.storage, site, &by_pair),
     )
     .map_err(failed)?;
-    let reasons = match reasons::load(&state.storage, site, &reasons_query).await {
+    let reasons = match reasons::load(&state.storage, site, &reasons_query, t.lang).await {
         Ok(counts) => Some(counts),
         Err(ReasonsError::ByTeam) => None,
         Err(ReasonsError::Storage(error)) => return Err(failed(error)),

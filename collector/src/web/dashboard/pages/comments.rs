@@ -180,7 +180,7 @@ async fn render<S: Storage>(
     // Reasons are offered from those given in the range (unhappy answers' reasons; with a
     // team filter, whatever the URL names).
     let known = async {
-        match reasons::load(&state.storage, site, &filters.report).await {
+        match reasons::load(&state.storage, site, &filters.report, t.lang).await {
             Ok(counts) => Ok(counts),
             Err(reasons::ReasonsError::ByTeam) => Ok(Vec::new()),
             Err(reasons::ReasonsError::Storage(error)) => Err(error),
@@ -189,9 +189,19 @@ async fn render<S: Storage>(
     let (page, known) = futures_util::try_join!(list::page(&state.storage, site, &listed), known)
         .map_err(failed)?;
     let feed = FeedParams::of(query);
-    let mut reason_names: Vec<&str> = known.iter().map(|c| c.reason.as_str()).collect();
-    if !feed.get("reason").is_empty() && !reason_names.contains(&feed.get("reason")) {
-        reason_names.push(feed.get("reason"));
+    // Each reason by its id, named by its label (the site's survey).
+    let label = |id: &str| {
+        let lang = koe_shared::survey::LanguageTag::try_from(t.lang).ok();
+        let survey = &site.survey.survey;
+        lang.map_or_else(|| id.to_owned(), |l| survey.reason_label(id, &l))
+    };
+    let mut reason_names: Vec<(String, String)> = known
+        .iter()
+        .map(|c| (c.reason.to_string(), c.label.clone()))
+        .collect();
+    let asked = feed.get("reason");
+    if !asked.is_empty() && !reason_names.iter().any(|(id, _)| id == asked) {
+        reason_names.push((asked.to_owned(), label(asked)));
     }
     reason_names.sort_unstable();
     reason_names.dedup();
@@ -232,7 +242,11 @@ async fn render<S: Storage>(
         min_nps: scale(p.any, &SCORES, feed.get("min_nps")),
         max_nps: scale(p.any, &SCORES, feed.get("max_nps")),
         reasons: Choice::list(
-            std::iter::once(("", p.any)).chain(reason_names.iter().map(|r| (*r, *r))),
+            std::iter::once(("", p.any)).chain(
+                reason_names
+                    .iter()
+                    .map(|(id, label)| (id.as_str(), label.as_str())),
+            ),
             feed.get("reason"),
         ),
         has_comment: Choice::list(
