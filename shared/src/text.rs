@@ -10,8 +10,9 @@ use crate::ParseError;
 pub const MAX_COMMENT_CHARS: usize = 2000;
 /// Longest reason tag, in characters.
 pub const MAX_REASON_CHARS: usize = 32;
-/// Most reason tags one response may carry.
-pub const MAX_REASONS: usize = 8;
+/// Most reason tags one response may carry: as many as a site's survey may offer
+/// (`survey::MAX_REASONS`), so a customer who picks every one is never refused.
+pub const MAX_REASONS: usize = 12;
 
 /// A customer's comment: trimmed, 1–2000 characters, no control characters except
 /// line breaks (`\n`, `\r`) and tabs. Everything else — any script, emoji, RTL mark — is kept
@@ -140,7 +141,7 @@ impl fmt::Display for Reason {
     }
 }
 
-/// The reason tags of one response: at most 8, no repeats, kept sorted.
+/// The reason tags of one response: at most 12, no repeats, kept sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "Vec<Reason>", into = "Vec<Reason>")]
 pub struct Reasons(Vec<Reason>);
@@ -212,7 +213,7 @@ crate::openapi::schema!(
     crate::openapi::set_of(
         <Reason as utoipa::PartialSchema>::schema(),
         MAX_REASONS,
-        "Reason tags the customer picked, at most 8 (a repeat is dropped)",
+        "Reason tags the customer picked, at most 12 (a repeat is dropped)",
     )
 );
 
@@ -281,11 +282,16 @@ mod tests {
             serde_json::to_string(&reasons).unwrap(),
             r#"["rude","slow"]"#
         );
-        let nine: Vec<String> = (0..9).map(|i| format!("r{i}")).collect();
-        let err = serde_json::from_str::<Reasons>(&serde_json::to_string(&nine).unwrap())
+        let thirteen: Vec<String> = (0..13).map(|i| format!("r{i}")).collect();
+        let err = serde_json::from_str::<Reasons>(&serde_json::to_string(&thirteen).unwrap())
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("reasons must hold at most 8"), "{err}");
+        assert!(err.starts_with("reasons must hold at most 12"), "{err}");
+        assert_eq!(
+            crate::survey::MAX_REASONS,
+            MAX_REASONS,
+            "an answer may carry every reason a survey offers"
+        );
     }
 
     proptest! {

@@ -18,13 +18,6 @@ pub struct WidgetConfig {
     pub target: Option<String>,
 }
 
-impl WidgetConfig {
-    /// The customer's first language, for the impression.
-    pub fn first_language(&self) -> &str {
-        self.languages.split(',').next().unwrap_or_default().trim()
-    }
-}
-
 /// One `koe('show', { … })` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShowRequest {

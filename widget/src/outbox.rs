@@ -137,10 +137,7 @@ pub fn submission_body(
 /// customer (for its cooldown).
 /// `peek` asks without recording (`koe('prepare')`).
 pub fn impression_body(config: &WidgetConfig, request: &ShowRequest, peek: bool) -> String {
-    let first = config.first_language();
-    let body = attributed(config, request)
-        .string("locale", (!first.is_empty()).then_some(first))
-        .string("customer", request.customer.as_deref());
+    let body = attributed(config, request).string("customer", request.customer.as_deref());
     if peek {
         body.boolean("peek", true)
     } else {
@@ -471,10 +468,10 @@ mod tests {
         };
         assert!(!body(&empty).contains("comment"));
         assert!(body(&Answer::Resolved(false)).ends_with(r#""resolved":false}"#));
-        assert!(impression_body(&config(), &request(), false).ends_with(r#""locale":"ja-JP"}"#));
+        assert!(impression_body(&config(), &request(), false).ends_with(r#""token":"tok.en"}"#));
         assert!(
             impression_body(&config(), &request(), true)
-                .ends_with(r#""locale":"ja-JP","peek":true}"#)
+                .ends_with(r#""token":"tok.en","peek":true}"#)
         );
     }
 

@@ -175,7 +175,7 @@ pub fn start(config: &WidgetConfig) -> Option<js_sys::Promise> {
 /// The survey for this page's customer: the collector's answer to [`start`], else the one it
 /// last gave this site in this browser; `None` when neither can be had.
 pub async fn finish(config: &WidgetConfig, pending: Option<js_sys::Promise>) -> Option<SiteSurvey> {
-    let key = format!("{CACHE_KEY}{}", config.site);
+    let key = format!("{CACHE_KEY}{}:{}", config.site, config.endpoint);
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
     if let Some(json) = read(pending).await {
         if let (Some(storage), Ok(text)) = (&storage, JSON::stringify(&json)) {

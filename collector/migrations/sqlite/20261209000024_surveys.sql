@@ -25,6 +25,9 @@ ALTER TABLE responses ADD COLUMN survey_version BIGINT;
 CREATE TABLE survey_drafts (
     site_id      INTEGER PRIMARY KEY REFERENCES sites (id),
     definition   TEXT NOT NULL,
+    -- The published version it was started from: publishing it is refused once another one
+    -- has been published since.
+    base_version BIGINT NOT NULL,
     saved_at_ms  BIGINT NOT NULL,
     saved_by     TEXT NOT NULL
 );

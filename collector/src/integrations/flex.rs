@@ -20,6 +20,21 @@ pub const MAX_BUBBLE_BYTES: usize = 30_000;
 pub const MAX_POSTBACK_DATA: usize = 300;
 /// A URI action's address.
 pub const MAX_URI: usize = 1_000;
+/// An action's label, in characters (LINE's limit for postback and URI actions).
+pub const MAX_LABEL: usize = 20;
+
+/// A button's label: the face and the site's label, cut to LINE's 20 characters with an
+/// ellipsis when the site's label is longer (the whole label stays in the postback's
+/// `displayText`, which may hold 300).
+pub fn button_label(face: &str, label: &str) -> String {
+    let full = format!("{face} {label}");
+    if full.chars().count() <= MAX_LABEL {
+        return full;
+    }
+    let mut cut: String = full.chars().take(MAX_LABEL - 1).collect();
+    cut.push('…');
+    cut
+}
 /// The prefix of a postback Koe made: `koe=<token>&l=<language>`.
 pub const POSTBACK_PREFIX: &str = "koe=";
 
@@ -70,7 +85,8 @@ pub fn rating_card(
     let mut buttons = Vec::with_capacity(5);
     for (index, (face, label)) in CSAT_FACES.iter().zip(&words.csat_labels).enumerate() {
         let score = u8::try_from(index + 1).unwrap_or(1);
-        let label = format!("{face} {label}");
+        let full = format!("{face} {label}");
+        let label = button_label(face, label);
         let action = match answer {
             CardAnswer::Link => {
                 let uri = &links.csat[index].url;
@@ -84,7 +100,7 @@ pub fn rating_card(
                 if data.len() > MAX_POSTBACK_DATA {
                     return Err(CardError::PostbackTooLong(data.len()));
                 }
-                json!({ "type": "postback", "label": label, "data": data, "displayText": label })
+                json!({ "type": "postback", "label": label, "data": data, "displayText": full })
             }
         };
         buttons.push(json!({
@@ -144,5 +160,23 @@ impl CardPreview {
                 .unwrap_or_default(),
             alt: text(&card["altText"]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A site's long CSAT label still makes a card LINE takes: the button's label is cut to 20
+    /// characters.
+    #[test]
+    fn a_long_label_is_cut_to_lines_limit() {
+        assert_eq!(button_label("😄", "Very satisfied"), "😄 Very satisfied");
+        let long = button_label("😄", "Absolutely delighted with the help");
+        assert_eq!(long.chars().count(), MAX_LABEL);
+        assert!(
+            long.ends_with('…') && long.starts_with("😄 Absolutely"),
+            "{long}"
+        );
     }
 }

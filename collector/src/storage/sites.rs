@@ -193,6 +193,7 @@ macro_rules! site_store {
                     .bind(draft.definition)
                     .bind(draft.saved_at.as_millisecond())
                     .bind(draft.saved_by)
+                    .bind(i64::from(draft.base_version))
                     .execute(&self.$pool)
                     .await?;
                 Ok(())
@@ -203,14 +204,17 @@ macro_rules! site_store {
                 site: $crate::ids::SiteId,
             ) -> Result<Option<$crate::storage::SurveyDraftRecord>, $crate::storage::StorageError>
             {
-                let row: Option<(String, i64, String)> =
+                let row: Option<(String, i64, String, i64)> =
                     sqlx::query_as($crate::storage::sites::SELECT_SURVEY_DRAFT)
                         .bind(site)
                         .fetch_optional(&self.$pool)
                         .await?;
-                row.map(|(definition, at_ms, saved_by)| {
+                row.map(|(definition, at_ms, saved_by, base)| {
                     Ok($crate::storage::SurveyDraftRecord {
                         definition,
+                        base_version: u32::try_from(base).map_err(|_| {
+                            $crate::storage::StorageError::Corrupt(format!("draft version {base}"))
+                        })?,
                         saved_at: jiff::Timestamp::from_millisecond(at_ms)
                             .map_err(|e| $crate::storage::StorageError::Corrupt(e.to_string()))?,
                         saved_by,
@@ -283,14 +287,15 @@ const INSERT_SURVEY_VERSION: &str = "INSERT INTO survey_versions (site_id, versi
 const SELECT_SURVEY_VERSIONS: &str = "SELECT version, definition, published_at_ms, published_by \
      FROM survey_versions WHERE site_id = $1 ORDER BY version DESC LIMIT $2";
 
-/// Site `$1`'s survey draft `$2`, saved at `$3` by `$4`, replacing the one before.
+/// Site `$1`'s survey draft `$2`, started from version `$5`, saved at `$3` by `$4`, replacing
+/// the one before.
 pub(super) const SAVE_SURVEY_DRAFT: &str = "INSERT INTO survey_drafts (site_id, definition, \
-     saved_at_ms, saved_by) VALUES ($1, $2, $3, $4) ON CONFLICT (site_id) DO UPDATE SET \
-     definition = excluded.definition, saved_at_ms = excluded.saved_at_ms, \
-     saved_by = excluded.saved_by";
+     saved_at_ms, saved_by, base_version) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id) \
+     DO UPDATE SET definition = excluded.definition, saved_at_ms = excluded.saved_at_ms, \
+     saved_by = excluded.saved_by, base_version = excluded.base_version";
 
-pub(super) const SELECT_SURVEY_DRAFT: &str =
-    "SELECT definition, saved_at_ms, saved_by FROM survey_drafts WHERE site_id = $1";
+pub(super) const SELECT_SURVEY_DRAFT: &str = "SELECT definition, saved_at_ms, saved_by, \
+     base_version FROM survey_drafts WHERE site_id = $1";
 
 pub(super) const DROP_SURVEY_DRAFT: &str = "DELETE FROM survey_drafts WHERE site_id = $1";
 

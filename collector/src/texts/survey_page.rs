@@ -22,6 +22,8 @@ pub struct SurveyPageTexts {
     pub versions: &'static str,
     pub version: &'static str,
     pub by: &'static str,
+    pub discard: &'static str,
+    pub stale: &'static str,
 }
 
 pub static EN: SurveyPageTexts = SurveyPageTexts {
@@ -44,6 +46,8 @@ pub static EN: SurveyPageTexts = SurveyPageTexts {
     versions: "Published versions",
     version: "Version",
     by: "by",
+    discard: "Discard the draft",
+    stale: "This draft was started from an earlier version than the one customers see now (someone published since): publishing it is refused, so that it cannot undo theirs. Discard it to start again from the published survey.",
 };
 
 pub static JA: SurveyPageTexts = SurveyPageTexts {
@@ -66,4 +70,6 @@ pub static JA: SurveyPageTexts = SurveyPageTexts {
     versions: "公開したバージョン",
     version: "バージョン",
     by: "作成者",
+    discard: "下書きを破棄",
+    stale: "この下書きは、現在お客さまに表示中のバージョンより前のものから作られています（その後に公開がありました）。その公開を取り消さないよう、この下書きは公開できません。破棄して、公開中のアンケートからやり直してください。",
 };

@@ -228,11 +228,13 @@ fn fields(site: &str) -> Vec<Case> {
             "invalid_field",
         ),
         case(
-            "nine reasons",
+            "thirteen reasons",
             with(
                 site,
                 "reasons",
-                json!(["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
+                json!([
+                    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"
+                ]),
             ),
             422,
             "invalid_field",

@@ -4,7 +4,10 @@
 //! sees (the two renders compared). axe finds nothing on the page. Photographed in both
 //! languages (`dashboard-survey-{en,ja}.png`).
 
+use koe_collector::audit::Actor;
 use koe_collector::people::SiteRole;
+use koe_collector::sites::registration::create_api_key;
+use koe_collector::storage::Role;
 use serde_json::json;
 
 use crate::accessibility::{assert_none, axe_source, violations};
@@ -107,7 +110,7 @@ async fn an_owner_previews_a_survey_in_each_language_and_publishes_what_customer
     assert_none(&violations(b, &axe, None).await, "the Survey page (en)");
     save_screenshot(b, "dashboard-survey-en.png").await;
 
-    // Nothing reached customers yet; publishing does, as previewed.
+    // Nothing reached customers yet.
     let customers = || async {
         let url = app.url(&format!("/api/v1/survey?site={}&lang=ja", scene.site.key()));
         let survey: serde_json::Value = app
@@ -122,6 +125,54 @@ async fn an_owner_previews_a_survey_in_each_language_and_publishes_what_customer
         survey["version"].clone()
     };
     assert_eq!(customers().await, 0);
+
+    // Someone publishes through the API meanwhile: the draft, started from version 0, can no
+    // longer be published over theirs — the page says so, and a try is refused.
+    let (_, admin) = create_api_key(&app.storage, &scene.site.site, Role::Admin, Actor::Cli)
+        .await
+        .unwrap();
+    let theirs = app
+        .client
+        .put(app.url(&format!("/api/v1/sites/{}/survey", scene.site.key())))
+        .bearer_auth(&admin)
+        .json(&json!({"look": {"radius": 2}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 200);
+    b.goto(&format!("{page}?lang=en")).await;
+    b.find("#stale").await;
+    b.click(&b.find("button[value=publish]").await).await;
+    let refused = b
+        .wait_for(
+            "the refusal",
+            "var p = document.getElementById('problems'); return p && p.textContent;",
+        )
+        .await;
+    assert!(
+        refused.as_str().unwrap().contains("changed meanwhile"),
+        "{refused}"
+    );
+    assert_eq!(customers().await, 1, "theirs stands");
+    b.click(&b.find("button[value=discard]").await).await;
+    b.wait_for(
+        "the draft discarded",
+        "return !document.getElementById('draft') && !document.getElementById('stale');",
+    )
+    .await;
+    let shown = b
+        .script(
+            "return document.getElementById('definition').value;",
+            json!([]),
+        )
+        .await;
+    assert!(
+        shown.as_str().unwrap().contains("radius = 2"),
+        "the published survey: {shown}"
+    );
+
+    // Started again from it: published as previewed.
+    b.script(set_definition, json!([DRAFT])).await;
     b.click(&b.find("button[value=publish]").await).await;
     let published = b
         .wait_for(
@@ -129,8 +180,8 @@ async fn an_owner_previews_a_survey_in_each_language_and_publishes_what_customer
             "var p = document.getElementById('published'); return p && p.textContent;",
         )
         .await;
-    assert!(published.as_str().unwrap().ends_with('1'), "{published}");
-    assert_eq!(customers().await, 1);
+    assert!(published.as_str().unwrap().ends_with('2'), "{published}");
+    assert_eq!(customers().await, 2);
 
     scene
         .open_page(

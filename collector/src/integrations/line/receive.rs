@@ -127,6 +127,9 @@ async fn answer<S: ReceiveStore>(
         },
     }
     answers.locale = Some(koe_shared::survey::LanguageTag::of_locale(tap.locale));
+    // The card asked in the site's survey as published when it was sent: the version now is
+    // the closest the tap can tell.
+    answers.survey_version = Some(cx.site.survey.version);
     let submitted = Submitted {
         interaction: claims.interaction.clone(),
         attribution: Attribution {

@@ -16,6 +16,8 @@ pub struct SurveyVersionRecord {
 pub struct SurveyDraftRecord {
     /// The definition as TOML, comments and all.
     pub definition: String,
+    /// The published version it was started from.
+    pub base_version: u32,
     pub saved_at: jiff::Timestamp,
     /// `user:EMAIL`.
     pub saved_by: String,

@@ -176,6 +176,13 @@ pub async fn survey_versions<S: Storage>(
     Ok(HttpResponse::Ok().json(SurveyVersions { versions }))
 }
 
+/// FNV-1a, 32 bits: the same for the same name on every collector and every build.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// Which site's survey, in which language. Other parameters (a page's cache-busting) are
 /// ignored.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -232,8 +239,14 @@ pub async fn survey<S: Storage>(
     };
     let survey = site.survey.resolve(wanted, &site.name, &page);
     // The page's look is part of what the URL names, so the browser's cache keeps them apart;
-    // the tag says which version and language.
-    let etag = format!("\"v{}-{}\"", survey.version, survey.lang);
+    // the tag says which version and language, and which site name stood for `{brand}` (a
+    // renamed site's survey is not its old one).
+    let etag = format!(
+        "\"v{}-{}-{:08x}\"",
+        survey.version,
+        survey.lang,
+        fnv1a(&site.name)
+    );
     let cache = format!("public, max-age={SURVEY_MAX_AGE_SECONDS}");
     let unchanged = req
         .headers()

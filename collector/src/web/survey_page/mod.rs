@@ -43,19 +43,25 @@ fn texts(req: &HttpRequest, lang: Option<&str>) -> &'static SurveyTexts {
     survey_texts::of(crate::web::request::locale_of(req, lang))
 }
 
-/// The site's words for the page's questions, in the language asked for (`?lang=`), else the
-/// browser's, else the survey's first.
-fn words(req: &HttpRequest, lang: Option<&str>, site: &Site) -> view::Words {
+/// The site's survey for the page, in the language asked for (`?lang=`), else the browser's,
+/// else the survey's first.
+fn resolved(
+    req: &HttpRequest,
+    lang: Option<&str>,
+    site: &Site,
+) -> koe_shared::survey::ResolvedSurvey {
     let accept = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     let page = koe_shared::survey::PageLook::default();
-    view::Words::of(
-        &site
-            .survey
-            .resolve(lang.into_iter().chain(accept), &site.name, &page),
-    )
+    site.survey
+        .resolve(lang.into_iter().chain(accept), &site.name, &page)
+}
+
+/// The site's words for the page's questions ([`resolved`]).
+fn words(req: &HttpRequest, lang: Option<&str>, site: &Site) -> view::Words {
+    view::Words::of(&resolved(req, lang, site))
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -217,7 +223,13 @@ pub async fn confirm<S: Storage>(
         Ok(answers)
             if answers.csat.is_some() || answers.nps.is_some() || answers.comment.is_some() =>
         {
-            answers
+            // Given to the site's survey as the page showed it: its language and version.
+            let shown = resolved(&req, query.lang.as_deref(), &site);
+            Answers {
+                locale: Some(shown.lang),
+                survey_version: Some(shown.version),
+                ..answers
+            }
         }
         // Nothing (or nothing valid) chosen: ask again, recording nothing.
         _ => {

@@ -53,7 +53,11 @@ struct SurveyPage<'a> {
     other_lang_href: String,
     tabs: Vec<TabLink<'a>>,
     base: String,
+    /// The version customers see.
     version: u32,
+    /// The version the text in the form was started from (the form sends it back: publishing
+    /// over a newer one is refused).
+    base_version: u32,
     definition: String,
     /// "Draft saved 2026-12-07 10:00 by user:…", when the text is a draft.
     draft: Option<String>,
@@ -68,7 +72,7 @@ pub struct SurveyForm {
     definition: String,
     /// The version the definition was edited from.
     version: u32,
-    /// `preview` or `publish`.
+    /// `preview`, `publish` or `discard` (the draft).
     intent: String,
 }
 
@@ -93,6 +97,9 @@ fn previewed(draft: Option<&SurveyDraftRecord>, published: &PublishedSurvey) -> 
 struct Shown {
     status: StatusCode,
     definition: Option<String>,
+    /// The version the text was edited from, when it is not what the page would say (a
+    /// refused post's own).
+    base_version: Option<u32>,
     problems: Vec<String>,
     published: Option<u32>,
 }
@@ -138,6 +145,10 @@ async fn render_page<S: Storage>(
         other_lang_href: format!("{base}/survey?lang={}", t.other_lang_code),
         tabs: tab_links(t, &base, &format!("lang={}", t.lang), None),
         version: published.version,
+        base_version: shown
+            .base_version
+            .or(draft.as_ref().map(|d| d.base_version))
+            .unwrap_or(published.version),
         draft: draft.as_ref().map(|d| {
             format!(
                 "{} {} ({} {})",
@@ -192,6 +203,7 @@ pub async fn page<S: Storage>(
     let shown = Shown {
         status: StatusCode::OK,
         definition: None,
+        base_version: None,
         problems: Vec::new(),
         published: query.published,
     };
@@ -212,9 +224,17 @@ pub async fn save<S: Storage>(
         return HttpResponse::Forbidden().finish();
     }
     let t = page.t;
+    let base = format!("/dashboard/sites/{}/survey", page.site.key);
+    if form.intent == "discard" {
+        return match state.storage.drop_survey_draft(page.site.id).await {
+            Ok(()) => redirect(&format!("{base}?lang={}", t.lang)),
+            Err(error) => failed(error),
+        };
+    }
     let refused = |problems: Vec<String>| Shown {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         definition: Some(form.definition.clone()),
+        base_version: Some(form.version),
         problems,
         published: None,
     };
@@ -229,10 +249,10 @@ pub async fn save<S: Storage>(
         let shown = refused(problems.iter().map(ToString::to_string).collect());
         return render_page(&state, &page, shown).await;
     }
-    let base = format!("/dashboard/sites/{}/survey", page.site.key);
     if form.intent != "publish" {
         let draft = SurveyDraftRecord {
             definition: form.definition.clone(),
+            base_version: form.version,
             saved_at: clock::now(),
             saved_by: page.viewer.actor().to_string(),
         };
