@@ -65,6 +65,9 @@ impl PublishedSurvey {
 /// the agent filled in. Templates escape them like any other value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionWords {
+    /// The language they are in (a BCP 47 tag): pages mark them with it where it is not the
+    /// page's own.
+    pub lang: String,
     pub csat_question: String,
     pub csat_labels: [String; 5],
     pub nps_question: String,
@@ -76,6 +79,7 @@ impl QuestionWords {
     pub fn of(survey: &ResolvedSurvey) -> Self {
         let text = |key| survey.text(key, None);
         Self {
+            lang: survey.lang.to_string(),
             csat_question: text(TextKey::CsatQuestion),
             csat_labels: survey.csat_labels(),
             nps_question: text(TextKey::NpsQuestion),

@@ -207,6 +207,37 @@ async fn a_published_survey_reaches_customers_in_their_language<S: TestBackend>(
         "the brand is the site's in every language"
     );
 
+    // The hosted page a rating link opens asks in the site's words too, marked with their
+    // language where it is not the page's own (Koe's sentences around them are English here).
+    let links: Value = app
+        .client
+        .post(app.url(&format!("/api/v1/sites/{}/links", app.site.key())))
+        .bearer_auth(&admin)
+        .json(&json!({"interaction": "mail-1", "channel": "email", "lang": "en"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = links["csat"][3]["url"]
+        .as_str()
+        .unwrap()
+        .replace("lang=en", "lang=ko");
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<fieldset lang="ko">"#) && page.contains("한국어 csat_question"),
+        "{page}"
+    );
+
     // The definition reads back as it was published, and publishes again as it is.
     let path = format!("/api/v1/sites/{}/survey", app.site.key());
     let shown = app.get_json(&path, &read).await;

@@ -15,6 +15,8 @@ use crate::texts::survey::SurveyTexts;
 struct Scale<'a> {
     /// The form field, and the legend's id (`q-csat`, `q-nps`).
     name: &'static str,
+    /// The language of its words (the site's survey's).
+    lang: &'a str,
     legend: &'a str,
     options: Vec<ScaleOption>,
     required: bool,
@@ -75,6 +77,7 @@ fn scale(t: &Words, question: OfferedQuestion, checked: Option<u8>, required: bo
         .collect();
     Scale {
         name,
+        lang: &t.lang,
         legend,
         options,
         required,
@@ -139,6 +142,8 @@ struct FollowUpView<'a> {
     /// "Two more questions" or "One more question": as many as `questions` names.
     heading: &'static str,
     questions: &'static str,
+    /// The language the widget asks the rest in: the site's survey's, as the page's questions.
+    lang: &'a str,
     nps: Option<Scale<'a>>,
 }
 
@@ -173,6 +178,7 @@ pub fn thanks(
             t.follow_up_one
         },
         questions: if f.ask_nps { "nps,comment" } else { "comment" },
+        lang: &words.lang,
         nps: f
             .ask_nps
             .then(|| scale(words, OfferedQuestion::Nps, None, false)),
