@@ -1,15 +1,16 @@
 //! A definition checked whole: every problem found, each naming its field (`texts.ko.nps_low`)
 //! and its reason, and nothing kept unless there are none.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
-use super::look::{self, Font, Look, Position, Theme};
+use lists::{koe_reasons, options, reasons, reasons_unchecked};
+use look_check::checked_look;
+
 use super::texts::{self, TextKey};
 use super::{
-    ChoiceOption, CustomQuestion, KOE_REASONS, Labels, LanguageTag, MAX_LABEL_CHARS, MAX_LANGUAGES,
-    MAX_OPTIONS, MAX_QUESTION_CHARS, MAX_REASONS, MIN_OPTIONS, QuestionKind, ReasonDefinition,
-    ReasonOption, ReasonWhen, Survey, SurveyDefinition, koe_reason_label,
+    CustomQuestion, Labels, LanguageTag, MAX_LABEL_CHARS, MAX_LANGUAGES, MAX_QUESTION_CHARS,
+    MAX_REASONS, QuestionKind, Survey, SurveyDefinition,
 };
 use crate::Reason;
 
@@ -293,186 +294,8 @@ fn slug(field: &str, raw: &str, problems: &mut Problems) -> Option<Reason> {
         .ok()
 }
 
-fn reasons(
-    field: &str,
-    list: &[ReasonDefinition],
-    languages: &[LanguageTag],
-    problems: &mut Problems,
-) -> Vec<ReasonOption> {
-    let mut seen = BTreeSet::new();
-    let mut reasons = Vec::new();
-    for (i, raw) in list.iter().enumerate() {
-        let at = format!("{field}[{i}]");
-        let Some(id) = slug(&format!("{at}.id"), &raw.id, problems) else {
-            continue;
-        };
-        if !seen.insert(id.clone()) {
-            problems.add(format!("{at}.id"), format!("{id} is listed twice"));
-            continue;
-        }
-        let when = match raw.when.as_deref() {
-            None => ReasonWhen::default(),
-            Some(w) => ReasonWhen::parse(w).unwrap_or_else(|| {
-                problems.add(
-                    format!("{at}.when"),
-                    format!("must be unhappy, happy or always, got {w:?}"),
-                );
-                ReasonWhen::default()
-            }),
-        };
-        let koe = |lang: &LanguageTag| lang.locale().and_then(|l| koe_reason_label(id.as_str(), l));
-        let label = labels_with(
-            &format!("{at}.label"),
-            &raw.label,
-            languages,
-            MAX_LABEL_CHARS,
-            koe,
-            problems,
-        );
-        reasons.push(ReasonOption { id, when, label });
-    }
-    reasons
-}
-
-/// Koe's five reasons; a language Koe does not speak has no labels for them.
-fn koe_reasons(languages: &[LanguageTag], problems: &mut Problems) -> Vec<ReasonOption> {
-    let missing: Vec<&LanguageTag> = languages.iter().filter(|l| l.locale().is_none()).collect();
-    if let Some(lang) = missing.first() {
-        problems.add(
-            "reasons",
-            format!("is missing: Koe's reasons have no {lang} labels, so the survey needs its own list of reasons with {lang} labels"),
-        );
-    }
-    KOE_REASONS
-        .iter()
-        .map(|(id, _, _)| ReasonOption {
-            id: Reason::try_from(*id).expect("Koe's reason ids are slugs"),
-            when: ReasonWhen::Unhappy,
-            label: languages
-                .iter()
-                .filter_map(|l| Some((l.clone(), koe_reason_label(id, l.locale()?)?.to_owned())))
-                .collect(),
-        })
-        .collect()
-}
-
-fn reasons_unchecked(list: &[ReasonDefinition]) -> Vec<ReasonOption> {
-    list.iter()
-        .filter_map(|raw| {
-            Some(ReasonOption {
-                id: Reason::try_from(raw.id.as_str()).ok()?,
-                when: raw
-                    .when
-                    .as_deref()
-                    .and_then(ReasonWhen::parse)
-                    .unwrap_or_default(),
-                label: raw
-                    .label
-                    .iter()
-                    .filter_map(|(l, t)| Some((LanguageTag::try_from(l.as_str()).ok()?, t.clone())))
-                    .collect(),
-            })
-        })
-        .collect()
-}
-
-fn options(
-    list: &[super::OptionDefinition],
-    languages: &[LanguageTag],
-    problems: &mut Problems,
-) -> Vec<ChoiceOption> {
-    if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&list.len()) {
-        problems.add(
-            "question.options",
-            format!(
-                "a choice has {MIN_OPTIONS} to {MAX_OPTIONS} options, got {}",
-                list.len()
-            ),
-        );
-    }
-    let mut seen = BTreeSet::new();
-    let mut options = Vec::new();
-    for (i, raw) in list.iter().enumerate() {
-        let at = format!("question.options[{i}]");
-        let Some(id) = slug(&format!("{at}.id"), &raw.id, problems) else {
-            continue;
-        };
-        if !seen.insert(id.clone()) {
-            problems.add(format!("{at}.id"), format!("{id} is listed twice"));
-            continue;
-        }
-        let label = labels(
-            &format!("{at}.label"),
-            &raw.label,
-            languages,
-            MAX_LABEL_CHARS,
-            problems,
-        );
-        options.push(ChoiceOption { id, label });
-    }
-    options
-}
-
-fn checked_look(raw: &super::LookDefinition, problems: &mut Problems) -> Look {
-    let mut look = Look::default();
-    if let Some(color) = &raw.color {
-        match look::parse_hex(color) {
-            Some((r, g, b)) => look.color = Some(format!("#{r:02x}{g:02x}{b:02x}")),
-            None => problems.add(
-                "look.color",
-                format!("must be #rgb or #rrggbb, got {color:?}"),
-            ),
-        }
-    }
-    if let Some(radius) = raw.radius {
-        match u8::try_from(radius) {
-            Ok(r) if r <= look::MAX_RADIUS => look.radius = r,
-            _ => problems.add(
-                "look.radius",
-                format!("must be 0 to {} pixels, got {radius}", look::MAX_RADIUS),
-            ),
-        }
-    }
-    fn pick<T>(
-        field: &str,
-        raw: &Option<String>,
-        names: &[&str],
-        parse: fn(&str) -> Option<T>,
-        problems: &mut Problems,
-    ) -> Option<T> {
-        let raw = raw.as_deref()?;
-        let parsed = parse(raw);
-        if parsed.is_none() {
-            problems.add(
-                field,
-                format!("must be one of {}, got {raw:?}", names.join(", ")),
-            );
-        }
-        parsed
-    }
-    if let Some(font) = pick("look.font", &raw.font, Font::NAMES, Font::parse, problems) {
-        look.font = font;
-    }
-    if let Some(theme) = pick(
-        "look.theme",
-        &raw.theme,
-        Theme::NAMES,
-        Theme::parse,
-        problems,
-    ) {
-        look.theme = theme;
-    }
-    if let Some(position) = pick(
-        "look.position",
-        &raw.position,
-        Position::NAMES,
-        Position::parse,
-        problems,
-    ) {
-        look.position = Some(position);
-    }
-    look
-}
+mod lists;
+mod look_check;
 
 #[cfg(test)]
 mod tests;

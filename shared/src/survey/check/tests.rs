@@ -1,6 +1,8 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::survey::ReasonWhen;
+use crate::survey::look;
 
 fn definition(value: Value) -> SurveyDefinition {
     serde_json::from_value(value).expect("the shape of a definition")
