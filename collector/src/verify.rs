@@ -1,11 +1,11 @@
-//! `koe verify`: every site's rollups, summaries and reason rows recomputed from its raw
-//! responses and impressions and compared with what is stored, beside the backend's own check
-//! of its response keys. Days past a site's retention are not compared: their raw responses
+//! `koe verify`: every site's rollups, summaries, reason rows and rows of answers to its own
+//! question recomputed from its raw responses and impressions and compared with what is
+//! stored, beside the backend's own check of its response keys. Days past a site's retention are not compared: their raw responses
 //! are gone by design.
 
 use koe_shared::SiteKey;
 
-use crate::rollup::{ReasonDrift, Recomputation, RollupDrift, Summary};
+use crate::rollup::{QuestionDrift, ReasonDrift, Recomputation, RollupDrift, Summary};
 use crate::sites::Site;
 use crate::storage::{KeyDrift, Lifecycle, SiteStore, StorageError, VerifyStore};
 
@@ -14,12 +14,16 @@ use crate::storage::{KeyDrift, Lifecycle, SiteStore, StorageError, VerifyStore};
 pub struct Findings {
     pub rollups: Vec<(SiteKey, RollupDrift)>,
     pub reasons: Vec<(SiteKey, ReasonDrift)>,
+    pub questions: Vec<(SiteKey, QuestionDrift)>,
     pub keys: Vec<KeyDrift>,
 }
 
 impl Findings {
     pub fn is_clean(&self) -> bool {
-        self.rollups.is_empty() && self.reasons.is_empty() && self.keys.is_empty()
+        self.rollups.is_empty()
+            && self.reasons.is_empty()
+            && self.questions.is_empty()
+            && self.keys.is_empty()
     }
 }
 
@@ -31,6 +35,7 @@ pub async fn verify<S: SiteStore + VerifyStore + Lifecycle>(
     Ok(Findings {
         rollups: rollup_drift(storage).await?,
         reasons: reason_drift(storage).await?,
+        questions: question_drift(storage).await?,
         keys: storage.key_drift().await?,
     })
 }
@@ -45,6 +50,21 @@ pub async fn reason_drift<S: SiteStore + VerifyStore>(
         let responses = storage.responses(site.id).await?;
         let stored = storage.reason_rollups(site.id).await?;
         let found = crate::rollup::reason_drift(responses.iter().map(|r| &r.state), stored);
+        drift.extend(kept_days(&site, found, |d| d.key.day));
+    }
+    Ok(drift)
+}
+
+/// Recomputes every site's rows of answers to its own question from raw responses and lists
+/// those that differ from the stored ones.
+pub async fn question_drift<S: SiteStore + VerifyStore>(
+    storage: &S,
+) -> Result<Vec<(SiteKey, QuestionDrift)>, StorageError> {
+    let mut drift = Vec::new();
+    for site in storage.sites().await? {
+        let responses = storage.responses(site.id).await?;
+        let stored = storage.question_rollups(site.id).await?;
+        let found = crate::rollup::question_drift(responses.iter().map(|r| &r.state), stored);
         drift.extend(kept_days(&site, found, |d| d.key.day));
     }
     Ok(drift)

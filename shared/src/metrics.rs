@@ -204,10 +204,17 @@ pub fn nps_adjusted(promoters: u64, detractors: u64, n: u64) -> (f64, f64) {
 
 /// Mean effort score (1–7) with a Student-t 95 % interval; one answer spans the scale.
 pub fn ces_mean(counts: &[u64; 7]) -> Option<Estimate> {
+    scale_mean(counts)
+}
+
+/// The mean of a scale from 1 to `counts.len()` (`counts[0]` answers of 1, …) with a
+/// Student-t 95 % interval, kept within the scale; one answer spans the scale.
+pub fn scale_mean(counts: &[u64]) -> Option<Estimate> {
     let n: u64 = counts.iter().sum();
     if n == 0 {
         return None;
     }
+    let top = counts.len() as f64;
     let n_f = n as f64;
     let value_of = |i: usize| (i + 1) as f64;
     let mean = counts
@@ -217,7 +224,7 @@ pub fn ces_mean(counts: &[u64; 7]) -> Option<Estimate> {
         .sum::<f64>()
         / n_f;
     let (low, high) = if n < 2 {
-        (1.0, 7.0)
+        (1.0, top)
     } else {
         let squares: f64 = counts
             .iter()
@@ -226,7 +233,7 @@ pub fn ces_mean(counts: &[u64; 7]) -> Option<Estimate> {
             .sum();
         let sd = (squares / (n_f - 1.0)).sqrt();
         let half = t_quantile_975(n - 1) * sd / n_f.sqrt();
-        ((mean - half).max(1.0), (mean + half).min(7.0))
+        ((mean - half).max(1.0), (mean + half).min(top))
     };
     Some(Estimate {
         value: mean,
@@ -453,6 +460,19 @@ mod tests {
             close(e.value, 4.5) && e.low > 4.39 && e.high < 4.61,
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_five_point_scale_keeps_its_mean_within_one_to_five() {
+        let e = scale_mean(&[0, 0, 1, 0, 0]).unwrap();
+        assert_eq!((e.value, e.low, e.high, e.n), (3.0, 1.0, 5.0, 1));
+        // Values 4, 5, 5, 5: mean 4.75, sd 0.5, t(3) = 3.182 → half 0.7955, capped at 5.
+        let e = scale_mean(&[0, 0, 0, 1, 3]).unwrap();
+        assert!(
+            close(e.value, 4.75) && close(e.low, 3.9545) && e.high == 5.0,
+            "{e:?}"
+        );
+        assert_eq!(scale_mean(&[0; 5]), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::survey::LanguageTag;
+use crate::survey::{LanguageTag, QuestionAnswer};
 use crate::{
     AgentId, AttributionToken, CesScore, Channel, Comment, CsatScore, CustomerId, InteractionId,
     NpsScore, Reasons, Resolved, SiteKey, TeamId,
@@ -44,6 +44,9 @@ pub struct Submission {
     /// The version of the site's survey answered (`GET /api/v1/survey` gives it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_version: Option<u32>,
+    /// The answer to the site's own question, when its survey asks one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionAnswer>,
 }
 
 impl Submission {
@@ -64,10 +67,12 @@ impl Submission {
             reasons: Reasons::default(),
             locale: None,
             survey_version: None,
+            question: None,
         }
     }
 
-    /// Whether it carries at least one answer (a score, a comment or a reason).
+    /// Whether it carries at least one answer (a score, a comment, a reason or the site's own
+    /// question's).
     pub fn has_answer(&self) -> bool {
         self.csat.is_some()
             || self.nps.is_some()
@@ -75,6 +80,7 @@ impl Submission {
             || self.resolved.is_some()
             || self.comment.is_some()
             || !self.reasons.is_empty()
+            || self.question.is_some()
     }
 }
 
@@ -199,6 +205,18 @@ mod tests {
                 "unknown field `mood`",
             ),
             (r#"{"interaction":"i"}"#, "missing field `site`"),
+            (
+                r#"{"site":"s","interaction":"i","question":{"id":"clarity","answer":6}}"#,
+                "question.answer must be a whole number from 1 to 5",
+            ),
+            (
+                r#"{"site":"s","interaction":"i","question":{"id":"topic","answer":"Billing!"}}"#,
+                "question.answer must be",
+            ),
+            (
+                r#"{"site":"s","interaction":"i","question":{"id":"clarity"}}"#,
+                "missing field `answer`",
+            ),
         ];
         for (json, expected) in cases {
             let err = serde_json::from_str::<Submission>(json)
@@ -210,7 +228,7 @@ mod tests {
 
     #[test]
     fn submissions_round_trip() {
-        let json = r#"{"site":"s","interaction":"i","agent":"a","channel":"chat","csat":4,"nps":9,"resolved":true,"comment":"ok","reasons":["fast"],"locale":"ja"}"#;
+        let json = r#"{"site":"s","interaction":"i","agent":"a","channel":"chat","csat":4,"nps":9,"resolved":true,"comment":"ok","reasons":["fast"],"locale":"ja","question":{"id":"topic","answer":"billing"}}"#;
         let s: Submission = serde_json::from_str(json).unwrap();
         assert_eq!(serde_json::to_string(&s).unwrap(), json);
     }

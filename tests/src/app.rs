@@ -422,7 +422,7 @@ impl<S: TestBackend> TestApp<S> {
         self.storage.rollups(site.site.id).await.expect("rollups")
     }
 
-    /// Every rollup and reason row that differs from the raw data, and every response and key
+    /// Every rollup, reason and question row that differs from the raw data, and every response and key
     /// that disagree, described (`koe verify`).
     pub async fn drift(&self) -> Vec<String> {
         let rollups = koe_collector::verify::rollup_drift(&self.storage)
@@ -431,11 +431,15 @@ impl<S: TestBackend> TestApp<S> {
         let reasons = koe_collector::verify::reason_drift(&self.storage)
             .await
             .expect("verify runs");
+        let questions = koe_collector::verify::question_drift(&self.storage)
+            .await
+            .expect("verify runs");
         let keys = self.storage.key_drift().await.expect("verify runs");
         rollups
             .iter()
             .map(|(site, d)| format!("{site}: {d:?}"))
             .chain(reasons.iter().map(|(site, d)| format!("{site}: {d:?}")))
+            .chain(questions.iter().map(|(site, d)| format!("{site}: {d:?}")))
             .chain(keys.iter().map(|d| format!("{d:?}")))
             .collect()
     }

@@ -322,8 +322,22 @@ impl StorageCommand {
                 let crate::verify::Findings {
                     rollups: drift,
                     reasons,
+                    questions,
                     keys,
                 } = findings;
+                for (site, d) in &questions {
+                    eprintln!(
+                        "  {site} question_rollups {} agent={:?} team={:?} channel={:?} {}={}: expected {}, found {}",
+                        d.key.day,
+                        d.key.agent.as_ref().map_or("", |a| a.as_str()),
+                        d.key.team.as_ref().map_or("", |t| t.as_str()),
+                        d.key.channel.map_or("", |c| c.as_str()),
+                        d.key.question,
+                        d.key.answer,
+                        d.expected,
+                        d.actual
+                    );
+                }
                 for (site, d) in &reasons {
                     eprintln!(
                         "  {site} reason_rollups {} agent={:?} channel={:?} reason={}: expected {}, found {}",

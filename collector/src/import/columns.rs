@@ -159,6 +159,7 @@ impl Columns {
             reasons: field!(self.reasons, values::reasons).unwrap_or_default(),
             locale: None,
             survey_version: None,
+            question: None,
         };
         if answers.csat.is_none()
             && answers.nps.is_none()

@@ -265,6 +265,58 @@ pub fn service(report: &super::service::ServiceReport) -> String {
     table(&header, rows)
 }
 
+/// The answers to the site's own question as CSV: per row (the group columns, the bucket, the
+/// question, `n`, a scale's mean and interval) one line per answer, with its count and share.
+pub fn question(report: &super::question::QuestionReport) -> String {
+    let mut header: Vec<&str> = report.group_by.iter().map(|g| g.as_str()).collect();
+    header.extend([
+        "bucket_start",
+        "question",
+        "n",
+        "mean",
+        "mean_low",
+        "mean_high",
+        "answer",
+        "label",
+        "count",
+        "share",
+        "share_low",
+        "share_high",
+    ]);
+    let id = report.question.as_ref().map_or("", |q| q.id.as_str());
+    let estimate = |e: Option<&Estimate>| match e {
+        Some(e) => [number(e.value), number(e.low), number(e.high)],
+        None => [String::new(), String::new(), String::new()],
+    };
+    let rows = report.rows.iter().flat_map(|row| {
+        let groups: Vec<String> = report
+            .group_by
+            .iter()
+            .map(|g| {
+                let value = match g {
+                    super::GroupBy::Agent => &row.agent,
+                    super::GroupBy::Team => &row.team,
+                    super::GroupBy::Channel => &row.channel,
+                };
+                cell(value.as_deref().unwrap_or_default())
+            })
+            .collect();
+        row.answers.iter().map(move |answer| {
+            let mut cells = groups.clone();
+            cells.extend([cell(&row.bucket), cell(id), row.n.to_string()]);
+            cells.extend(estimate(row.mean.as_ref()));
+            cells.extend([
+                cell(&answer.answer),
+                cell(&answer.label),
+                answer.count.to_string(),
+            ]);
+            cells.extend(estimate(answer.share.as_ref()));
+            cells
+        })
+    });
+    table(&header, rows)
+}
+
 #[cfg(test)]
 mod tests {
     use koe_shared::metrics::proportion_percent;

@@ -8,6 +8,7 @@ pub mod drivers;
 mod load;
 pub mod params;
 pub mod query;
+pub mod question;
 pub mod reasons;
 pub mod service;
 pub mod service_table;

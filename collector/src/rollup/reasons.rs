@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use koe_shared::{AgentId, Channel};
 
+use super::tally::{TallyDrift, tally_deltas, tally_drift};
 use crate::responses::ResponseState;
 
 /// The row a reason count lives in.
@@ -50,57 +51,19 @@ pub fn reason_deltas(
     before: Option<&ResponseState>,
     after: &ResponseState,
 ) -> BTreeMap<ReasonKey, i64> {
-    let mut deltas: BTreeMap<ReasonKey, i64> = BTreeMap::new();
-    for key in reason_keys(after) {
-        *deltas.entry(key).or_default() += 1;
-    }
-    for key in before.map(reason_keys).unwrap_or_default() {
-        *deltas.entry(key).or_default() -= 1;
-    }
-    deltas.retain(|_, d| *d != 0);
-    deltas
+    tally_deltas(
+        before.map(reason_keys).unwrap_or_default(),
+        reason_keys(after),
+    )
 }
 
 /// A reason row whose stored count differs from the raw responses' (`koe verify`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReasonDrift {
-    pub key: ReasonKey,
-    pub expected: i64,
-    pub actual: i64,
-}
+pub type ReasonDrift = TallyDrift<ReasonKey>;
 
 /// What `reason_rollups` should hold for these responses, against what it holds.
 pub fn reason_drift<'a>(
     responses: impl IntoIterator<Item = &'a ResponseState>,
     stored: Vec<(ReasonKey, i64)>,
 ) -> Vec<ReasonDrift> {
-    let mut expected: BTreeMap<ReasonKey, i64> = BTreeMap::new();
-    for response in responses {
-        for key in reason_keys(response) {
-            *expected.entry(key).or_default() += 1;
-        }
-    }
-    let mut stored: BTreeMap<ReasonKey, i64> = stored.into_iter().collect();
-    let mut drift: Vec<ReasonDrift> = expected
-        .into_iter()
-        .filter_map(|(key, expected)| {
-            let actual = stored.remove(&key).unwrap_or(0);
-            (actual != expected).then_some(ReasonDrift {
-                key,
-                expected,
-                actual,
-            })
-        })
-        .collect();
-    drift.extend(
-        stored
-            .into_iter()
-            .filter(|(_, actual)| *actual != 0)
-            .map(|(key, actual)| ReasonDrift {
-                key,
-                expected: 0,
-                actual,
-            }),
-    );
-    drift
+    tally_drift(responses.into_iter().flat_map(reason_keys), stored)
 }

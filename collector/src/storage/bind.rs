@@ -10,11 +10,11 @@ use super::write_plan::ResponseKey;
 use crate::responses::ResponseState;
 use crate::rollup::{COUNTERS, RollupCounters, RollupKey};
 
-/// Columns 1–17 of `sql::UPDATE_RESPONSE` (and of a new response), in
+/// Columns 1–18 of `sql::UPDATE_RESPONSE` (and of a new response), in
 /// `sql::WRITTEN_RESPONSE_COLUMNS` order.
 pub(super) fn response_columns<'q, DB: Database>(
     query: Query<'q, DB, DB::Arguments<'q>>,
-    c: &ResponseColumns<'q>,
+    c: &'q ResponseColumns<'q>,
 ) -> Query<'q, DB, DB::Arguments<'q>>
 where
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
@@ -44,6 +44,7 @@ where
         .bind(c.client)
         .bind(c.flagged)
         .bind(c.survey_version)
+        .bind(c.question.as_deref())
 }
 
 /// A multi-row insert of responses (`Dialect::insert_responses`, `sql::insert_set_aside`) bound:

@@ -36,6 +36,7 @@ mod passkeys;
 mod people;
 mod postgres;
 mod queries;
+mod question_read;
 mod records;
 mod removal;
 mod report_read;

@@ -1,6 +1,7 @@
 //! The write path's plain statements: update a response (`sql::UPDATE_RESPONSE`, or the
 //! backend's `Dialect` when it moves), insert new ones (the `Dialect`) and answers set aside
-//! (one per interaction, replaced in place), add reason-count changes, record an impression
+//! (one per interaction, replaced in place), add the tallies' changes (reasons, the site's
+//! own question), record an impression
 //! (its SQL here).
 //! Written once, as a trait every sqlx database that can bind and decode Koe's column types
 //! implements; `write_path.rs` runs them inside a batch's transaction. (Reports read through
@@ -15,7 +16,7 @@ use sqlx::{Database, FromRow};
 use super::bind;
 use super::rows::{ResponseColumns, inserted_ids};
 use super::sql::{self, bind_all};
-use super::write_plan::{ReasonChanges, ResponseKey, StoredRow};
+use super::write_plan::{ResponseKey, StoredRow, Tallies};
 use super::{ImpressionWrite, StorageError};
 use crate::responses::ResponseState;
 
@@ -39,10 +40,10 @@ pub(super) trait Queries: Database {
         responses: &[(ResponseKey, ResponseState)],
     ) -> Result<HashMap<ResponseKey, i64>, StorageError>;
 
-    /// Adds reason-count changes to `reason_rollups`, in key order.
-    async fn apply_reason_changes(
+    /// Adds the tallies' changes to `reason_rollups` and `question_rollups`, in key order.
+    async fn apply_tallies(
         conn: &mut Self::Connection,
-        changes: &ReasonChanges,
+        tallies: &Tallies,
     ) -> Result<(), StorageError>;
 
     /// Stores answers kept aside beside their interactions' responses, each replacing in
@@ -99,13 +100,18 @@ for_koe_databases! {
         inserted_ids(rows)
     }
 
-    async fn apply_reason_changes(
+    async fn apply_tallies(
         conn: &mut Self::Connection,
-        changes: &ReasonChanges,
+        tallies: &Tallies,
     ) -> Result<(), StorageError> {
-        let rows: Vec<_> = changes.iter().collect();
+        let rows: Vec<_> = tallies.reasons.iter().collect();
         for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
             let statement = sql::upsert_reason_changes(chunk);
+            bind_all::<DB>(&statement).execute(&mut *conn).await?;
+        }
+        let rows: Vec<_> = tallies.questions.iter().collect();
+        for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
+            let statement = sql::upsert_question_changes(chunk);
             bind_all::<DB>(&statement).execute(&mut *conn).await?;
         }
         Ok(())

@@ -1,8 +1,9 @@
 //! What reports read: rollups summed by group and bucket, the standings' CSAT counts, reasons,
-//! and a page of responses — the capability's trait ([`ReportStore`]) and its one
+//! the answers to a site's own question, and a page of responses — the capability's trait ([`ReportStore`]) and its one
 //! implementation for both backends (the `report_store!` macro, on the backend's read pool:
 //! PostgreSQL's replica when one is set), and the statements (`Reads`). How each statement is
-//! built lives beside it: `report_read.rs`, `standings_read.rs`, `response_page.rs`, and the
+//! built lives beside it: `report_read.rs`, `standings_read.rs`, `question_read.rs`,
+//! `response_page.rs`, and the
 //! reasons' statement here.
 
 use super::sql::for_koe_databases;
@@ -10,11 +11,12 @@ use std::future::Future;
 
 use sqlx::{Database, FromRow};
 
-use super::rows::ResponseRow;
+use super::rows::{QuestionRow, ResponseRow, question_row};
 use super::sql::{Bind, Statement, attribution_filters, bind_all};
 use super::{ReasonCount, ResponseFilter, StorageError, StoredResponse};
 use crate::ids::SiteId;
 use crate::report::{AgentCounts, GroupedRollup, ReportQuery};
+use crate::rollup::QuestionKey;
 use koe_shared::{AgentId, Channel, Reason};
 
 /// Reads for reports, standings, reasons and the response list.
@@ -44,6 +46,15 @@ pub trait ReportStore: Clone + Send + Sync + 'static {
         site_id: SiteId,
         query: &ReportQuery,
     ) -> impl Future<Output = Result<Vec<ReasonCount>, StorageError>> + Send;
+
+    /// The answers to one of the site's questions in a report's range and filters, per day
+    /// and the report's groups (`''` for one not grouped by).
+    fn question_counts(
+        &self,
+        site_id: SiteId,
+        query: &ReportQuery,
+        question: &str,
+    ) -> impl Future<Output = Result<Vec<(QuestionKey, i64)>, StorageError>> + Send;
 
     /// A page of a site's responses, newest first.
     fn response_page(
@@ -96,6 +107,19 @@ macro_rules! report_store {
             }
 
             #[tracing::instrument(name = "storage::response_page", level = "debug", skip_all)]
+            #[tracing::instrument(name = "storage::question_counts", level = "debug", skip_all)]
+            async fn question_counts(
+                &self,
+                site_id: $crate::ids::SiteId,
+                query: &$crate::report::ReportQuery,
+                question: &str,
+            ) -> Result<Vec<($crate::rollup::QuestionKey, i64)>, $crate::storage::StorageError>
+            {
+                use $crate::storage::reports::Reads as _;
+                let mut conn = self.$reads.acquire().await?;
+                <$db>::question_counts(&mut *conn, site_id, query, question).await
+            }
+
             async fn response_page(
                 &self,
                 site_id: $crate::ids::SiteId,
@@ -159,6 +183,14 @@ pub(super) trait Reads: Database {
         query: &ReportQuery,
     ) -> Result<Vec<ReasonCount>, StorageError>;
 
+    /// The answers to one question (`report::question`).
+    async fn question_counts(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+        question: &str,
+    ) -> Result<Vec<(QuestionKey, i64)>, StorageError>;
+
     /// Each (agent, team)'s CSAT answers in the query's range and filters but the team
     /// (`report::standings`).
     async fn agent_csat(
@@ -220,6 +252,19 @@ for_koe_databases! {
                     unhappy: u64::try_from(unhappy).unwrap_or(0),
                 })
             })
+            .collect()
+    }
+
+    async fn question_counts(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+        query: &ReportQuery,
+        question: &str,
+    ) -> Result<Vec<(QuestionKey, i64)>, StorageError> {
+        let statement = super::question_read::statement(site_id, query, question);
+        let rows = bind_all::<DB>(&statement).fetch_all(conn).await?;
+        rows.iter()
+            .map(|row| question_row(QuestionRow::from_row(row)?))
             .collect()
     }
 

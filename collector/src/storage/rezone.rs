@@ -36,7 +36,7 @@ use super::access::Access;
 use super::queries::Queries;
 use super::rows::{ImpressionRow, ResponseRow};
 use super::sql::{for_koe_databases, response_columns};
-use super::write_plan::{self, ReasonChanges, RollupChanges, StoredRow};
+use super::write_plan::{self, RollupChanges, StoredRow, Tallies};
 use super::write_tx::WriteTx;
 use super::{Rezoned, StorageError, StoredResponse};
 use crate::audit::{Actor, AuditEntry};
@@ -117,7 +117,7 @@ pub(super) trait Rezone: Database {
         after: &str,
     ) -> Result<Vec<(String, i64, RollupKey)>, StorageError>;
 
-    /// Deletes the site's rows of `rollups`, every summary table and `reason_rollups` that count
+    /// Deletes the site's rows of `rollups`, every summary table and the tallies that count
     /// nothing (the days everything moved away from).
     async fn delete_empty_rollups(
         conn: &mut Self::Connection,
@@ -174,6 +174,8 @@ const SELECT_REBUILT_AT: &str =
     "SELECT COALESCE(rollups_rebuilt_at_ms, 0) FROM sites WHERE id = $1";
 const COUNT_ROLLUP_ROWS: &str = "SELECT COUNT(*) FROM rollups WHERE site_id = $1";
 const DELETE_EMPTY_REASONS: &str = "DELETE FROM reason_rollups WHERE site_id = $1 AND unhappy = 0";
+const DELETE_EMPTY_QUESTIONS: &str =
+    "DELETE FROM question_rollups WHERE site_id = $1 AND answers = 0";
 const SET_TIMEZONE: &str =
     "UPDATE sites SET timezone = $1, rollups_rebuilt_at_ms = $2 WHERE id = $3";
 
@@ -249,10 +251,9 @@ for_koe_databases! {
                 .execute(&mut *conn)
                 .await?;
         }
-        sqlx::query(DELETE_EMPTY_REASONS)
-            .bind(site_id)
-            .execute(conn)
-            .await?;
+        for tally in [DELETE_EMPTY_REASONS, DELETE_EMPTY_QUESTIONS] {
+            sqlx::query(tally).bind(site_id).execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
@@ -338,7 +339,7 @@ where
     let chunk = T::Db::responses_after(tx, site_id, after).await?;
     let mut days = Vec::new();
     let mut changes = RollupChanges::new();
-    let mut reasons = ReasonChanges::new();
+    let mut tallies = Tallies::default();
     for response in &chunk {
         let day = zone.local_date(response.state.created_at_ms);
         if day == response.state.day {
@@ -357,12 +358,12 @@ where
                 site_id,
                 response_deltas(Some(before), &redated),
             );
-            write_plan::add_reason_changes(&mut reasons, site_id, Some(before), &redated);
+            tallies.add(site_id, Some(before), &redated);
         }
     }
     tx.set_response_days(site_id, &days).await?;
     tx.apply_rollup_changes(&changes).await?;
-    T::Db::apply_reason_changes(tx, &reasons).await?;
+    T::Db::apply_tallies(tx, &tallies).await?;
     Ok(match chunk.last() {
         Some(last) if chunk.len() as i64 >= REZONE_CHUNK => Progress::More(RebuildCursor::of(last)),
         _ => Progress::Done,

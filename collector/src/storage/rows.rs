@@ -1,7 +1,7 @@
 //! Rows as both databases return them, and their conversion to domain types.
 //! Stored values were checked on the way in; a value that no longer parses is `Corrupt`.
 
-use koe_shared::survey::LanguageTag;
+use koe_shared::survey::{LanguageTag, QuestionAnswer};
 use koe_shared::{
     AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, NpsScore, Reason, Reasons,
     Resolved, SiteKey, TeamId,
@@ -12,7 +12,7 @@ use crate::audit::AuditEvent;
 use crate::facts::{FactsUpdate, InteractionFacts};
 use crate::ids::{KeyId, SiteId, WebhookId};
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
-use crate::rollup::RollupKey;
+use crate::rollup::{QuestionKey, RollupKey};
 use crate::sites::fatigue::Fatigue;
 use crate::sites::survey::PublishedSurvey;
 use crate::sites::{Origin, PreviousSecret, Site, SiteTimeZone};
@@ -209,6 +209,7 @@ pub(super) struct ResponseRow {
     pub flagged: bool,
     pub set_aside: bool,
     pub survey_version: Option<i64>,
+    pub question: Option<String>,
 }
 
 fn corrupt(error: koe_shared::ParseError) -> StorageError {
@@ -276,6 +277,13 @@ impl TryFrom<ResponseRow> for StoredResponse {
                     .transpose()
                     .map_err(corrupt)?,
                 survey_version: row.survey_version.and_then(|v| u32::try_from(v).ok()),
+                question: row
+                    .question
+                    .map(|q| {
+                        QuestionAnswer::from_stored(&q)
+                            .ok_or_else(|| StorageError::Corrupt(format!("question holds {q:?}")))
+                    })
+                    .transpose()?,
             },
             source: Source {
                 client: Client::parse(&row.client).ok_or_else(|| {
@@ -303,6 +311,27 @@ pub(super) fn day(raw: &str) -> Result<jiff::civil::Date, StorageError> {
 }
 
 /// A rollup key from its stored columns (`''` for a missing agent, team or channel).
+/// A `question_rollups` row read as (day, agent, team, channel, question, answer, answers),
+/// `''` standing for a column not given (or not grouped by).
+pub(super) type QuestionRow = (String, String, String, String, String, String, i64);
+
+/// A question row's key and count.
+pub(super) fn question_row(row: QuestionRow) -> Result<(QuestionKey, i64), StorageError> {
+    let (day, agent, team, channel, question, answer, answers) = row;
+    let key = rollup_key(&day, &agent, &team, &channel)?;
+    Ok((
+        QuestionKey {
+            day: key.day,
+            agent: key.agent,
+            team: key.team,
+            channel: key.channel,
+            question,
+            answer,
+        },
+        answers,
+    ))
+}
+
 pub(super) fn rollup_key(
     day_column: &str,
     agent: &str,
@@ -347,6 +376,7 @@ pub(super) struct ResponseColumns<'a> {
     pub client: &'a str,
     pub flagged: bool,
     pub survey_version: Option<i64>,
+    pub question: Option<String>,
 }
 
 impl<'a> ResponseColumns<'a> {
@@ -375,6 +405,7 @@ impl<'a> ResponseColumns<'a> {
             client: state.source.client.as_str(),
             flagged: state.source.flagged,
             survey_version: x.survey_version.map(i64::from),
+            question: x.question.as_ref().map(QuestionAnswer::stored),
         }
     }
 }

@@ -17,7 +17,7 @@ macro_rules! response_columns {
     () => {
         "id, interaction, agent, team, channel, verified, csat, nps, ces, resolved, comment, \
          reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, set_aside, \
-         survey_version"
+         survey_version, question"
     };
 }
 
@@ -28,7 +28,7 @@ pub(super) const RESPONSE_COLUMNS: &str = response_columns!();
 /// The columns [`crate::storage::bind::response_columns`] binds, in its order.
 pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verified, csat, nps, \
      ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged, \
-     survey_version";
+     survey_version, question";
 
 /// Rows per multi-row statement: far below both databases' bound-parameter limits (SQLite
 /// 32 766, PostgreSQL 65 535) at ≤ 35 parameters a row, and small enough that a statement's
@@ -36,12 +36,13 @@ pub(super) const WRITTEN_RESPONSE_COLUMNS: &str = "agent, team, channel, verifie
 /// statements held the collector's peak RSS near 70 MiB, at 100 about 42 MiB, as fast.
 pub(super) const ROWS_PER_STATEMENT: usize = 100;
 
-/// Columns 1–17 bound by `bind::response_columns`, then the response id and the creation time
+/// Columns 1–18 bound by `bind::response_columns`, then the response id and the creation time
 /// it is stored under (which places its row on PostgreSQL, and may change with this update).
 pub(super) const UPDATE_RESPONSE: &str = "UPDATE responses SET agent = $1, team = $2, \
      channel = $3, verified = $4, csat = $5, nps = $6, ces = $7, resolved = $8, comment = $9, \
      reasons = $10, locale = $11, day = $12, created_at_ms = $13, updated_at_ms = $14, \
-     client = $15, flagged = $16, survey_version = $17 WHERE id = $18 AND created_at_ms = $19";
+     client = $15, flagged = $16, survey_version = $17, question = $18 WHERE id = $19 \
+     AND created_at_ms = $20";
 
 /// What the backends write differently in the statements they otherwise share: how a bound
 /// parameter is written, and — because PostgreSQL keeps responses in monthly partitions, with
@@ -51,7 +52,7 @@ pub(super) trait Dialect {
     /// The `n`-th parameter (from 1).
     fn parameter(n: usize) -> String;
 
-    /// Inserts `rows` new responses (each its 17 written columns, then site id and
+    /// Inserts `rows` new responses (each its 18 written columns, then site id and
     /// interaction), skipping any another writer created meanwhile, and gives back
     /// `id, site_id, interaction` of those inserted.
     fn insert_responses(rows: usize) -> String;
@@ -98,10 +99,10 @@ pub(super) fn insert_rows<P: Dialect>(rows: usize, set_aside: &str) -> String {
     )
 }
 
-/// `VALUES (…), …` of `rows` responses: each row's 17 written columns, site id and interaction
+/// `VALUES (…), …` of `rows` responses: each row's 18 written columns, site id and interaction
 /// bound, then `last` when given.
 pub(super) fn response_values<P: Dialect>(rows: usize, last: Option<&str>) -> String {
-    const COLUMNS: usize = 19;
+    const COLUMNS: usize = 20;
     let mut sql = String::from("VALUES ");
     for row in 0..rows {
         let mut values: Vec<String> = (1..=COLUMNS)
@@ -151,6 +152,35 @@ pub(super) fn upsert_reason_changes(
     s.push(
         " ON CONFLICT (site_id, day, agent, channel, reason) \
          DO UPDATE SET unhappy = reason_rollups.unhappy + excluded.unhappy",
+    );
+    s
+}
+
+/// Adds question-count changes to `question_rollups` (rows in lock order).
+pub(super) fn upsert_question_changes(
+    rows: &[(&(SiteId, crate::rollup::QuestionKey), &i64)],
+) -> Statement {
+    let mut s = Statement::new(
+        "INSERT INTO question_rollups (site_id, day, agent, team, channel, question, answer, \
+         answers) VALUES ",
+    );
+    for (i, ((site_id, key), delta)) in rows.iter().enumerate() {
+        s.push(if i == 0 { "(" } else { ", (" });
+        s.bind(Bind::Int(site_id.get())).push(", ");
+        s.bind(Bind::Text(key.day.to_string())).push(", ");
+        let agent = key.agent.as_ref().map_or("", |a| a.as_str());
+        s.bind(Bind::Text(agent.to_owned())).push(", ");
+        let team = key.team.as_ref().map_or("", |t| t.as_str());
+        s.bind(Bind::Text(team.to_owned())).push(", ");
+        let channel = key.channel.map_or("", Channel::as_str);
+        s.bind(Bind::Text(channel.to_owned())).push(", ");
+        s.bind(Bind::Text(key.question.clone())).push(", ");
+        s.bind(Bind::Text(key.answer.clone())).push(", ");
+        s.bind(Bind::Int(**delta)).push(")");
+    }
+    s.push(
+        " ON CONFLICT (site_id, day, agent, team, channel, question, answer) \
+         DO UPDATE SET answers = question_rollups.answers + excluded.answers",
     );
     s
 }
@@ -278,6 +308,7 @@ macro_rules! for_koe_databases {
                 sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
             for<'r> (String, String, String, String, i64): sqlx::FromRow<'r, DB::Row>,
+            for<'r> $crate::storage::rows::QuestionRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::SiteRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::FactsRow: sqlx::FromRow<'r, DB::Row>,
             for<'r> $crate::storage::rows::ApiKeyRow: sqlx::FromRow<'r, DB::Row>,

@@ -10,11 +10,11 @@ use std::future::Future;
 use sqlx::Database;
 
 use super::bind;
-use super::rows::{ImpressionRow, ResponseRow};
+use super::rows::{ImpressionRow, QuestionRow, ResponseRow, question_row};
 use super::sql::response_columns;
 use super::{StorageError, StoredResponse};
 use crate::ids::SiteId;
-use crate::rollup::{COUNTER_COLUMNS, ReasonKey, RollupCounters, RollupKey, Summary};
+use crate::rollup::{COUNTER_COLUMNS, QuestionKey, ReasonKey, RollupCounters, RollupKey, Summary};
 
 /// The raw data and stored rollups of a site, whole.
 pub trait VerifyStore: Clone + Send + Sync + 'static {
@@ -49,6 +49,12 @@ pub trait VerifyStore: Clone + Send + Sync + 'static {
         &self,
         site_id: SiteId,
     ) -> impl Future<Output = Result<Vec<(ReasonKey, i64)>, StorageError>> + Send;
+
+    /// A site's rows of answers to its own question.
+    fn question_rollups(
+        &self,
+        site_id: SiteId,
+    ) -> impl Future<Output = Result<Vec<(QuestionKey, i64)>, StorageError>> + Send;
 }
 
 /// Implements [`VerifyStore`] for a backend's storage type over its sqlx database, on the pool
@@ -107,6 +113,16 @@ macro_rules! verify_store {
                 use $crate::storage::verification::RawReads as _;
                 <$db>::reason_rollups(&mut *self.$pool.acquire().await?, site_id).await
             }
+
+            #[tracing::instrument(name = "storage::question_rollups", level = "debug", skip_all)]
+            async fn question_rollups(
+                &self,
+                site_id: $crate::ids::SiteId,
+            ) -> Result<Vec<($crate::rollup::QuestionKey, i64)>, $crate::storage::StorageError>
+            {
+                use $crate::storage::verification::RawReads as _;
+                <$db>::question_rollups(&mut *self.$pool.acquire().await?, site_id).await
+            }
         }
     };
 }
@@ -123,6 +139,10 @@ const SELECT_IMPRESSIONS: &str =
 
 const SELECT_REASON_ROLLUPS: &str = "SELECT day, agent, channel, reason, unhappy \
      FROM reason_rollups WHERE site_id = $1 ORDER BY day, agent, channel, reason";
+
+const SELECT_QUESTION_ROLLUPS: &str = "SELECT day, agent, team, channel, question, answer, \
+     answers FROM question_rollups WHERE site_id = $1 \
+     ORDER BY day, agent, team, channel, question, answer";
 
 /// `rollups` of a site: key columns, then every counter.
 fn select_rollups() -> String {
@@ -172,6 +192,12 @@ pub(super) trait RawReads: Database {
         conn: &mut Self::Connection,
         site_id: SiteId,
     ) -> Result<Vec<(ReasonKey, i64)>, StorageError>;
+
+    /// A site's question rows: (day, agent, team, channel, question, answer) → responses.
+    async fn question_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<(QuestionKey, i64)>, StorageError>;
 }
 
 for_koe_databases! {
@@ -240,6 +266,17 @@ for_koe_databases! {
                 ))
             })
             .collect()
+    }
+
+    async fn question_rollups(
+        conn: &mut Self::Connection,
+        site_id: SiteId,
+    ) -> Result<Vec<(QuestionKey, i64)>, StorageError> {
+        let rows: Vec<QuestionRow> = sqlx::query_as(SELECT_QUESTION_ROLLUPS)
+            .bind(site_id)
+            .fetch_all(conn)
+            .await?;
+        rows.into_iter().map(question_row).collect()
     }
     }
 }

@@ -21,7 +21,7 @@ use super::queries::Queries;
 use super::removal::Removal;
 use super::webhooks::Webhooks;
 use super::write_plan::{
-    self, ReasonChanges, ResponseKey, RollupChanges, SiteRules, StoredRow, WriteRules,
+    self, ResponseKey, RollupChanges, SiteRules, StoredRow, Tallies, WriteRules,
 };
 pub(super) use super::write_tx::WriteTx;
 use super::{ImpressionOutcome, ImpressionWrite, PurgeCutoff, SaveError, Saved, StorageError};
@@ -29,7 +29,7 @@ use crate::alerts::{NewAlert, crossings};
 use crate::audit::AuditEntry;
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
-use crate::rollup::{RollupCounters, RollupDelta, RollupKey, reason_keys, response_deltas};
+use crate::rollup::{RollupCounters, RollupDelta, RollupKey, response_deltas};
 
 /// Merges one submission into its response and moves the rollups. The caller owns the
 /// transaction.
@@ -80,9 +80,9 @@ pub(super) async fn apply_answers<T: WriteTx>(
             response_deltas(before_state, &after),
         );
         tx.apply_rollup_changes(&changes).await?;
-        let mut reasons = ReasonChanges::new();
-        write_plan::add_reason_changes(&mut reasons, write.site_id, before_state, &after);
-        T::Db::apply_reason_changes(tx, &reasons).await?;
+        let mut tallies = Tallies::default();
+        tallies.add(write.site_id, before_state, &after);
+        T::Db::apply_tallies(tx, &tallies).await?;
         let change: AnswerChange = (
             write.interaction.clone(),
             before_state.cloned(),
@@ -205,7 +205,7 @@ pub(super) async fn apply_answer_batch<T: WriteTx>(
     }
     T::Db::insert_set_aside(tx, &plan.set_aside).await?;
     tx.apply_rollup_changes(&plan.changes).await?;
-    T::Db::apply_reason_changes(tx, &plan.reasons).await?;
+    T::Db::apply_tallies(tx, &plan.tallies).await?;
     T::Db::insert_alerts(tx, &plan.alerts).await?;
     followups_path::write_followups(tx, &plan.followups, &rules).await?;
     plan.outcomes
@@ -260,7 +260,7 @@ pub(super) async fn apply_impression<T: WriteTx>(
 
 /// Erases an interaction on request: every row it left in `responses` (its response, with its
 /// comment, and any answers set aside beside it), and the counted response's counts out of
-/// `rollups`, the summaries and `reason_rollups` — so reports read as if it had never been
+/// `rollups`, the summaries and the tallies (`reason_rollups`, `question_rollups`) — so reports read as if it had never been
 /// given. The counts taken out are those of the row the delete itself removed, so an answer
 /// committed just before cannot be deleted without its counts. Its impression keeps counting
 /// (a survey was shown) under `stand_in`, an id that links to nothing. The caller owns the
@@ -287,11 +287,9 @@ pub(super) async fn erase_interaction<T: WriteTx>(
         };
         write_plan::add_changes(&mut changes, site_id, vec![taken_out]);
         tx.apply_rollup_changes(&changes).await?;
-        let mut reasons = ReasonChanges::new();
-        for key in reason_keys(state) {
-            *reasons.entry((site_id, key)).or_default() -= 1;
-        }
-        T::Db::apply_reason_changes(tx, &reasons).await?;
+        let mut tallies = Tallies::default();
+        tallies.take_out(site_id, state);
+        T::Db::apply_tallies(tx, &tallies).await?;
     }
     Ok(deleted.len() as u64 + u64::from(facts_erased))
 }
@@ -367,7 +365,7 @@ pub(super) async fn import_batch<T: WriteTx>(
         .map(|(interaction, state)| ((site_id, interaction.clone()), state.clone()))
         .collect();
     let mut changes = RollupChanges::new();
-    let mut reasons = ReasonChanges::new();
+    let mut tallies = Tallies::default();
     let mut stored = 0;
     let mut drivers: Vec<AnswerChange> = Vec::new();
     for chunk in keyed.chunks(super::sql::ROWS_PER_STATEMENT / 2) {
@@ -376,13 +374,13 @@ pub(super) async fn import_batch<T: WriteTx>(
         let inserted = T::Db::insert_responses(tx, chunk).await?;
         for (key, state) in chunk.iter().filter(|(key, _)| inserted.contains_key(key)) {
             write_plan::add_changes(&mut changes, key.0, response_deltas(None, state));
-            write_plan::add_reason_changes(&mut reasons, key.0, None, state);
+            tallies.add(key.0, None, state);
             drivers.push((key.1.clone(), None, Some(state.clone())));
             stored += 1;
         }
     }
     facts_path::answer_driver_changes(tx, site_id, &drivers).await?;
     tx.apply_rollup_changes(&changes).await?;
-    T::Db::apply_reason_changes(tx, &reasons).await?;
+    T::Db::apply_tallies(tx, &tallies).await?;
     Ok(stored)
 }

@@ -11,7 +11,10 @@ use crate::alerts::{AlertRule, NewAlert, crossings};
 use crate::followups::{FollowupRule, FollowupWrite};
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, MergeConflict, ResponseState};
-use crate::rollup::{ReasonKey, RollupCounters, RollupDelta, RollupKey, reason_deltas};
+use crate::rollup::{
+    QuestionKey, ReasonKey, RollupCounters, RollupDelta, RollupKey, question_deltas, question_key,
+    reason_deltas, reason_keys,
+};
 
 /// A response's identity: (site id, interaction).
 pub(super) type ResponseKey = (SiteId, InteractionId);
@@ -37,20 +40,36 @@ impl StoredRow {
 /// Rollup changes per (site id, row key), summed; the order every writer locks rows in.
 pub(super) type RollupChanges = BTreeMap<(SiteId, RollupKey), RollupCounters>;
 
-/// Reason-count changes per (site id, reason row), summed, in lock order.
-pub(super) type ReasonChanges = BTreeMap<(SiteId, ReasonKey), i64>;
+/// The tally changes of a write — reason counts (`reason_rollups`) and the answers to the
+/// site's own question (`question_rollups`) — per (site id, row), summed, in lock order.
+#[derive(Debug, Default)]
+pub(super) struct Tallies {
+    pub reasons: BTreeMap<(SiteId, ReasonKey), i64>,
+    pub questions: BTreeMap<(SiteId, QuestionKey), i64>,
+}
 
-/// Adds one response's reason changes to a batch's.
-pub(super) fn add_reason_changes(
-    changes: &mut ReasonChanges,
-    site_id: SiteId,
-    before: Option<&ResponseState>,
-    after: &ResponseState,
-) {
-    for (key, delta) in reason_deltas(before, after) {
-        *changes.entry((site_id, key)).or_default() += delta;
+impl Tallies {
+    /// Adds what one response's change from `before` to `after` moves.
+    pub fn add(&mut self, site_id: SiteId, before: Option<&ResponseState>, after: &ResponseState) {
+        for (key, delta) in reason_deltas(before, after) {
+            *self.reasons.entry((site_id, key)).or_default() += delta;
+        }
+        for (key, delta) in question_deltas(before, after) {
+            *self.questions.entry((site_id, key)).or_default() += delta;
+        }
+        self.reasons.retain(|_, d| *d != 0);
+        self.questions.retain(|_, d| *d != 0);
     }
-    changes.retain(|_, d| *d != 0);
+
+    /// Takes out what a response removed (erased) counted.
+    pub fn take_out(&mut self, site_id: SiteId, gone: &ResponseState) {
+        for key in reason_keys(gone) {
+            *self.reasons.entry((site_id, key)).or_default() -= 1;
+        }
+        if let Some(key) = question_key(gone) {
+            *self.questions.entry((site_id, key)).or_default() -= 1;
+        }
+    }
 }
 
 /// Adds one site's deltas to a batch's changes.
@@ -96,8 +115,8 @@ pub(super) struct BatchPlan {
     pub set_aside: Vec<(ResponseKey, ResponseState)>,
     /// The rollup changes of the whole batch.
     pub changes: RollupChanges,
-    /// The reason-count changes of the whole batch.
-    pub reasons: ReasonChanges,
+    /// The tally changes of the whole batch.
+    pub tallies: Tallies,
     /// Alerts of webhooks an answer crossed into, in write order.
     pub alerts: Vec<NewAlert>,
     /// Follow-ups opened or withdrawn, in write order.
@@ -138,7 +157,7 @@ pub(super) fn plan(
                 let after = merged.response;
                 let deltas = crate::rollup::response_deltas(before, &after);
                 add_changes(&mut plan.changes, write.site_id, deltas);
-                add_reason_changes(&mut plan.reasons, write.site_id, before, &after);
+                plan.tallies.add(write.site_id, before, &after);
                 if let Some(rules) = rules.get(&write.site_id) {
                     let interaction = write.interaction.as_str();
                     plan.alerts.extend(

@@ -37,7 +37,7 @@ pub enum IngestError {
     #[error("{0}")]
     InvalidField(String),
     #[error(
-        "the submission carries no answer: send at least one of csat, nps, ces, resolved, comment, reasons"
+        "the submission carries no answer: send at least one of csat, nps, ces, resolved, comment, reasons, question"
     )]
     NoAnswers,
     #[error("no site has this key")]

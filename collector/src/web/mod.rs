@@ -198,6 +198,10 @@ pub fn routes<S: Storage>(
                     .route(web::get().to(api::reasons::<S>)),
             )
             .service(
+                manage_resource("/question", "GET", Role::Read)
+                    .route(web::get().to(api::question::<S>)),
+            )
+            .service(
                 manage_resource("/responses", "GET", Role::Read)
                     .route(web::get().to(api::list_responses::<S>)),
             )

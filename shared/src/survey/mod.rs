@@ -4,6 +4,7 @@
 //! (`check.rs`); [`ResolvedSurvey`] is what a customer sees in one language (`resolved.rs`),
 //! the same for the widget, the hosted page, the rating email and LINE's card.
 
+pub mod answer;
 mod check;
 pub mod language;
 pub mod look;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use answer::{AnswerValue, QuestionAnswer, SCALE_MAX};
 pub use check::Problem;
 pub use language::LanguageTag;
 pub use look::Look;
@@ -272,6 +274,47 @@ impl Survey {
             .chain(&self.retired_reasons)
             .any(|r| r.id == *id)
             || !self.own_reasons && KOE_REASONS.iter().any(|(koe, _, _)| *koe == id.as_str())
+    }
+
+    /// Whether `answer` answers the question this survey asks: its id, and a value of its
+    /// scale or one of its options. The error names what is wrong, for the customer's page
+    /// and the API's 422.
+    pub fn check_answer(&self, answer: &QuestionAnswer) -> Result<(), String> {
+        let Some(question) = &self.question else {
+            return Err(format!(
+                "question: the site's survey asks no question of its own, got an answer to {}",
+                answer.id.as_str()
+            ));
+        };
+        if question.id != answer.id {
+            return Err(format!(
+                "question.id: the site's survey asks {}, not {}",
+                question.id.as_str(),
+                answer.id.as_str()
+            ));
+        }
+        match (&question.kind, &answer.answer) {
+            (QuestionKind::Scale { .. }, AnswerValue::Scale(_)) => Ok(()),
+            (QuestionKind::Choice { options }, AnswerValue::Choice(picked))
+                if options.iter().any(|o| o.id == *picked) =>
+            {
+                Ok(())
+            }
+            (QuestionKind::Choice { options }, value) => {
+                let ids: Vec<&str> = options.iter().map(|o| o.id.as_str()).collect();
+                Err(format!(
+                    "question.answer: {} is not one of {}'s options ({})",
+                    value.as_text(),
+                    question.id.as_str(),
+                    ids.join(", ")
+                ))
+            }
+            (QuestionKind::Scale { .. }, value) => Err(format!(
+                "question.answer: {} is a scale from 1 to {SCALE_MAX}, got {:?}",
+                question.id.as_str(),
+                value.as_text()
+            )),
+        }
     }
 
     /// The language of these for a customer who prefers `wanted` (see [`language::choose`]).

@@ -19,6 +19,7 @@ mod html_escaping;
 mod impressions;
 mod integrations;
 mod openapi;
+mod own_question;
 mod partitions;
 mod people;
 mod postgres_outage;

@@ -65,7 +65,7 @@ async fn every_documented_operation_is_routed_and_guarded<S: TestBackend>() {
         "bearer"
     );
     let operations = operations(&document, app.site.key());
-    assert_eq!(operations.len(), 45, "{operations:?}");
+    assert_eq!(operations.len(), 46, "{operations:?}");
     let (_, read_key) = create_api_key(&app.storage, &app.site.site, Role::Read, Actor::Cli)
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 //! One response per (site, interaction), and how later submissions merge into it.
 
-use koe_shared::survey::LanguageTag;
+use koe_shared::survey::{LanguageTag, QuestionAnswer};
 use koe_shared::{
     AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, NpsScore, Reasons, Resolved,
     Submission, SubmissionStatus, TeamId,
@@ -31,6 +31,8 @@ pub struct Answers {
     pub locale: Option<LanguageTag>,
     /// The version of the site's survey the customer answered (0: Koe's own).
     pub survey_version: Option<u32>,
+    /// The answer to the site's own question.
+    pub question: Option<QuestionAnswer>,
 }
 
 impl Answers {
@@ -44,6 +46,7 @@ impl Answers {
             reasons: submission.reasons.clone(),
             locale: submission.locale.clone(),
             survey_version: submission.survey_version,
+            question: submission.question.clone(),
         }
     }
 
@@ -62,6 +65,7 @@ impl Answers {
             },
             locale: newer.locale.clone().or_else(|| self.locale.clone()),
             survey_version: newer.survey_version.or(self.survey_version),
+            question: newer.question.clone().or_else(|| self.question.clone()),
         }
     }
 }

@@ -45,7 +45,7 @@ impl Dialect for sqlx::Postgres {
         "comment = excluded.comment, reasons = excluded.reasons, locale = excluded.locale, ",
         "day = excluded.day, updated_at_ms = excluded.updated_at_ms, ",
         "client = excluded.client, flagged = excluded.flagged, ",
-        "survey_version = excluded.survey_version"
+        "survey_version = excluded.survey_version, question = excluded.question"
     );
 
     /// The row moves to the month of its new creation time, and its key follows.
@@ -54,7 +54,7 @@ impl Dialect for sqlx::Postgres {
         "UPDATE responses SET agent = $1, team = $2, channel = $3, verified = $4, csat = $5, ",
         "nps = $6, ces = $7, resolved = $8, comment = $9, reasons = $10, locale = $11, ",
         "day = $12, created_at_ms = $13, updated_at_ms = $14, client = $15, flagged = $16, ",
-        "survey_version = $17 WHERE id = $18 AND created_at_ms = $19 ",
+        "survey_version = $17, question = $18 WHERE id = $19 AND created_at_ms = $20 ",
         "RETURNING site_id, interaction, created_at_ms) ",
         "UPDATE response_keys k SET created_at_ms = moved.created_at_ms FROM moved ",
         "WHERE k.site_id = moved.site_id AND k.interaction = moved.interaction"

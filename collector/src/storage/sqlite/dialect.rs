@@ -28,7 +28,8 @@ impl Dialect for sqlx::Sqlite {
          comment = excluded.comment, reasons = excluded.reasons, locale = excluded.locale, \
          day = excluded.day, created_at_ms = excluded.created_at_ms, \
          updated_at_ms = excluded.updated_at_ms, client = excluded.client, \
-         flagged = excluded.flagged, survey_version = excluded.survey_version";
+         flagged = excluded.flagged, survey_version = excluded.survey_version, \
+         question = excluded.question";
 
     const UPDATE_MOVED_RESPONSE: &'static str = sql::UPDATE_RESPONSE;
 

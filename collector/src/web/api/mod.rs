@@ -1,6 +1,6 @@
 //! The JSON API. Public (widget, email page): `POST /api/v1/responses`, `/api/v1/impressions`,
 //! `GET /api/v1/survey` (a site's survey in the customer's language).
-//! With an API key: `/api/v1/sites/{site}` (settings), `…/survey` (its own survey), `…/scores`, `…/standings`, `…/reasons`,
+//! With an API key: `/api/v1/sites/{site}` (settings), `…/survey` (its own survey), `…/scores`, `…/standings`, `…/reasons`, `…/question`,
 //! `…/responses` (and erasing one interaction's), `…/keys`, `…/links`, `…/webhooks`, the service side (`…/interactions`, `…/volumes`,
 //! `…/service`); the
 //! document at `/api/v1/openapi.json`.
@@ -19,6 +19,7 @@ mod keys;
 mod links;
 pub mod openapi;
 pub mod paths;
+mod question;
 mod reasons;
 mod response_list;
 mod responses;
@@ -43,6 +44,7 @@ pub use interactions::{put_facts, put_facts_batch, show_facts};
 pub use keys::{create_key, list_keys, revoke_key};
 pub use links::create_links;
 pub use openapi::openapi_json;
+pub use question::question;
 pub use reasons::reasons;
 pub use response_list::list_responses;
 pub use responses::submit_response;

@@ -42,6 +42,7 @@ pub const BEARER: &str = "api_key";
         super::scores::scores,
         super::standings::standings,
         super::reasons::reasons,
+        super::question::question,
         super::response_list::list_responses,
         super::erasure::erase_interaction,
         super::keys::create_key,
@@ -83,7 +84,7 @@ pub const BEARER: &str = "api_key";
     modifiers(&Errors),
     tags(
         (name = "ingest", description = "What the widget and the hosted page send (no key)."),
-        (name = "reports", description = "Scores, standings, reasons and raw answers (read key)."),
+        (name = "reports", description = "Scores, standings, reasons, the site's own question and raw answers (read key)."),
         (name = "site", description = "A site's settings, keys, links and webhooks (admin key)."),
         (name = "service", description = "Interaction facts and active users from the site's backend (write key)."),
         (name = "survey", description = "The site's own survey: its wording per language, reasons, own question and look, published as versions (read key; admin key to publish)."),

@@ -25,7 +25,9 @@ use crate::web::state::AppState;
     description = "Answers may arrive one at a time: submissions for the same interaction are \
         merged into one response while its edit window is open. The answer comes only once the \
         response is committed. Sent from the site's pages (CORS for the site's origins), as \
-        `application/json` or as `text/plain` (`navigator.sendBeacon`).",
+        `application/json` or as `text/plain` (`navigator.sendBeacon`). `question` answers the \
+        site's own question (`GET /api/v1/survey` gives it): an answer to another question, \
+        or not from its scale or options, is refused (`invalid_field`).",
     request_body(content(
         (Submission = "application/json"),
         (Submission = "text/plain"),
@@ -73,6 +75,14 @@ async fn store<S: Storage>(
         token: submission.token.as_ref(),
     };
     let attribution = attribution::resolve(&site, claimed, now_ms)?;
+    // The site's own question is the one its survey asks now, answered from its scale or
+    // options: anything else would start a series no report can label.
+    if let Some(answer) = &submission.question {
+        site.survey
+            .survey
+            .check_answer(answer)
+            .map_err(IngestError::InvalidField)?;
+    }
     charge_site(state, &site).await?;
     let submitted = Submitted {
         answers: Answers::from_submission(&submission),

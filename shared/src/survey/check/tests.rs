@@ -282,3 +282,74 @@ fn a_reason_left_out_is_retired_with_its_label_and_a_renamed_one_keeps_its_id() 
     );
     assert_eq!(v3.reason_label("never_seen", &en), "never_seen");
 }
+
+#[test]
+fn an_answer_is_checked_against_the_question_asked_now() {
+    let answer =
+        |raw: Value| -> crate::survey::QuestionAnswer { serde_json::from_value(raw).unwrap() };
+    let choice = definition(json!({"question": {"id": "topic", "kind": "choice",
+        "text": {"en": "About?", "ja": "内容は？"},
+        "options": [{"id": "billing", "label": {"en": "Billing", "ja": "請求"}},
+                    {"id": "delivery", "label": {"en": "Delivery", "ja": "配送"}}]}}))
+    .check()
+    .unwrap();
+    assert_eq!(
+        choice.check_answer(&answer(json!({"id": "topic", "answer": "billing"}))),
+        Ok(())
+    );
+    let refusals = [
+        (
+            json!({"id": "clarity", "answer": 3}),
+            "question.id: the site's survey asks topic, not clarity",
+        ),
+        (
+            json!({"id": "topic", "answer": "refunds"}),
+            "question.answer: refunds is not one of topic's options (billing, delivery)",
+        ),
+        (
+            json!({"id": "topic", "answer": 2}),
+            "question.answer: 2 is not one of topic's options (billing, delivery)",
+        ),
+    ];
+    for (raw, says) in refusals {
+        assert_eq!(choice.check_answer(&answer(raw)), Err(says.to_owned()));
+    }
+    let scale = definition(json!({"question": {"id": "clarity", "kind": "scale",
+        "text": {"en": "Clear?", "ja": "明確？"},
+        "low": {"en": "No", "ja": "いいえ"}, "high": {"en": "Yes", "ja": "はい"}}}))
+    .check()
+    .unwrap();
+    assert_eq!(
+        scale.check_answer(&answer(json!({"id": "clarity", "answer": 5}))),
+        Ok(())
+    );
+    assert!(
+        scale
+            .check_answer(&answer(json!({"id": "clarity", "answer": "yes"})))
+            .is_err()
+    );
+    assert!(
+        Survey::default()
+            .check_answer(&answer(json!({"id": "clarity", "answer": 5})))
+            .is_err()
+    );
+}
+
+#[test]
+fn an_answer_is_stored_as_its_id_and_value_and_read_back() {
+    use crate::survey::{AnswerValue, QuestionAnswer};
+    for (stored, value) in [
+        ("clarity:4", AnswerValue::Scale(4)),
+        (
+            "topic:billing",
+            AnswerValue::Choice(Reason::try_from("billing").unwrap()),
+        ),
+    ] {
+        let read = QuestionAnswer::from_stored(stored).unwrap();
+        assert_eq!(read.answer, value);
+        assert_eq!(read.stored(), stored);
+    }
+    for corrupt in ["clarity", "clarity:9", "Clarity:4", "topic:Billing"] {
+        assert_eq!(QuestionAnswer::from_stored(corrupt), None, "{corrupt}");
+    }
+}
