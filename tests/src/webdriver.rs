@@ -29,6 +29,7 @@ pub mod keys {
     pub const END: Key = Key::End;
     pub const LEFT: Key = Key::Left;
     pub const RIGHT: Key = Key::Right;
+    pub const DOWN: Key = Key::Down;
 }
 
 struct Driver {

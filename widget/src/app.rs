@@ -97,122 +97,168 @@ fn step(
     answer: &Callback<Answer>,
     focus_node: NodeRef,
 ) -> Html {
-    let scale = |kind: &'static str,
-                 prompt: TextKey,
-                 options: Vec<ScaleOption>,
-                 anchors: Option<(TextKey, TextKey)>,
-                 make: fn(u8) -> Answer| {
-        html! {
-            <div class="koe-step">
-                <p id="koe-question" class="koe-question">{ texts.text(prompt) }</p>
-                <p class="koe-hint">{ texts.text(TextKey::KeyboardHint) }</p>
-                <Scale labelled_by="koe-question" kind={kind} options={options}
-                    low_label={anchors.map(|a| texts.text(a.0))}
-                    high_label={anchors.map(|a| texts.text(a.1))}
-                    on_confirm={answer.reform(make)} />
-            </div>
-        }
-    };
-    let ends = |low, high| {
-        (
-            texts.text(low).to_string(),
-            texts.text(high).to_string(),
-            Some((low, high)),
-        )
-    };
-    match question {
-        Question::Csat => scale(
+    let ends = |low, high| (texts.text(low), texts.text(high));
+    let (kind, prompt, options, anchors, make): Scaled = match question {
+        Question::Csat => (
             "csat",
-            TextKey::CsatQuestion,
+            texts.text(TextKey::CsatQuestion),
             csat_options(texts),
             None,
             Answer::Csat,
         ),
         Question::Nps => {
-            let (low, high, anchors) = ends(TextKey::NpsLow, TextKey::NpsHigh);
-            scale(
+            let (low, high) = ends(TextKey::NpsLow, TextKey::NpsHigh);
+            let options = numbered(0..=10, &low, &high);
+            (
                 "nps",
-                TextKey::NpsQuestion,
-                numbered(0..=10, &low, &high),
-                anchors,
+                texts.text(TextKey::NpsQuestion),
+                options,
+                Some((low, high)),
                 Answer::Nps,
             )
         }
         Question::Ces => {
-            let (low, high, anchors) = ends(TextKey::CesLow, TextKey::CesHigh);
-            scale(
+            let (low, high) = ends(TextKey::CesLow, TextKey::CesHigh);
+            let options = numbered(1..=7, &low, &high);
+            (
                 "ces",
-                TextKey::CesQuestion,
-                numbered(1..=7, &low, &high),
-                anchors,
+                texts.text(TextKey::CesQuestion),
+                options,
+                Some((low, high)),
                 Answer::Ces,
             )
         }
-        Question::Resolved => scale(
+        Question::Resolved => (
             "resolved",
-            TextKey::ResolvedQuestion,
+            texts.text(TextKey::ResolvedQuestion),
             yes_no(texts),
             None,
             |v| Answer::Resolved(v == 1),
         ),
-        Question::Article => scale(
+        Question::Article => (
             "article",
-            TextKey::ArticleQuestion,
+            texts.text(TextKey::ArticleQuestion),
             yes_no(texts),
             None,
             |v| Answer::Resolved(v == 1),
         ),
-        Question::Comment => {
-            let on_toggle_reason = {
-                let survey = survey.clone();
-                Callback::from(move |reason| survey.dispatch(Action::ToggleReason(reason)))
+        Question::Own => {
+            let Some(own) = &texts.question else {
+                return Html::default();
             };
-            let on_send = {
-                let reasons = survey.reasons.clone();
-                let survey = survey.clone();
-                let answer = answer.clone();
-                Callback::from(move |text: String| {
-                    // Characters the collector refuses (pasted control codes) are dropped
-                    // rather than losing the whole comment to a 422.
-                    let text = koe_shared::Comment::clean(&text);
-                    if text.trim().is_empty() && reasons.is_empty() {
-                        survey.dispatch(Action::Skip);
-                    } else {
-                        answer.emit(Answer::Comment {
-                            text,
-                            reasons: reasons.clone(),
-                        });
-                    }
+            // A scale shows its numbers, a choice its labels; either is picked by position.
+            let options = (0u8..)
+                .zip(&own.options)
+                .map(|(value, option)| ScaleOption {
+                    value,
+                    text: match own.ends {
+                        Some(_) => option.id.clone(),
+                        None => option.label.clone(),
+                    },
+                    label: option.label.clone(),
+                    face: None,
                 })
-            };
-            let on_skip = {
-                let survey = survey.clone();
-                Callback::from(move |()| survey.dispatch(Action::Skip))
-            };
-            // The reasons that fit the answers given: after an unhappy one, what went wrong.
-            let unhappy = survey.was_unhappy();
-            let offered = texts
-                .reasons
-                .iter()
-                .filter(|r| r.when == When::Always || (r.when == When::Unhappy) == unhappy)
-                .cloned()
-                .collect::<Vec<_>>();
-            let prompt = texts.text(if unhappy {
-                TextKey::ReasonsQuestion
-            } else {
-                TextKey::PraiseQuestion
-            });
-            comment_step(CommentProps {
-                node: focus_node,
-                site: texts.clone(),
-                offered,
-                prompt,
-                picked: survey.reasons.clone(),
-                on_toggle_reason,
-                on_send,
-                on_skip,
-            })
+                .collect();
+            let kind = if own.ends.is_some() { "own" } else { "choice" };
+            (
+                kind,
+                own.text.clone(),
+                options,
+                own.ends.clone(),
+                Answer::Own,
+            )
         }
+        Question::Comment => return comment(texts, survey, answer, focus_node),
+    };
+    scale_step(texts, kind, prompt, options, anchors, answer.reform(make))
+}
+
+/// What a question answered on a scale shows: its kind, its question, its options, its ends
+/// and the answer a pick makes.
+type Scaled = (
+    &'static str,
+    AttrValue,
+    Vec<ScaleOption>,
+    Option<(AttrValue, AttrValue)>,
+    fn(u8) -> Answer,
+);
+
+/// The comment, with the reasons that fit the answers given.
+fn comment(
+    texts: &Rc<SiteSurvey>,
+    survey: &UseReducerHandle<Survey>,
+    answer: &Callback<Answer>,
+    focus_node: NodeRef,
+) -> Html {
+    let on_toggle_reason = {
+        let survey = survey.clone();
+        Callback::from(move |reason| survey.dispatch(Action::ToggleReason(reason)))
+    };
+    let on_send = {
+        let reasons = survey.reasons.clone();
+        let survey = survey.clone();
+        let answer = answer.clone();
+        Callback::from(move |text: String| {
+            // Characters the collector refuses (pasted control codes) are dropped
+            // rather than losing the whole comment to a 422.
+            let text = koe_shared::Comment::clean(&text);
+            if text.trim().is_empty() && reasons.is_empty() {
+                survey.dispatch(Action::Skip);
+            } else {
+                answer.emit(Answer::Comment {
+                    text,
+                    reasons: reasons.clone(),
+                });
+            }
+        })
+    };
+    let on_skip = {
+        let survey = survey.clone();
+        Callback::from(move |()| survey.dispatch(Action::Skip))
+    };
+    // The reasons that fit the answers given: after an unhappy one, what went wrong.
+    let unhappy = survey.was_unhappy();
+    let offered = texts
+        .reasons
+        .iter()
+        .filter(|r| r.when == When::Always || (r.when == When::Unhappy) == unhappy)
+        .cloned()
+        .collect::<Vec<_>>();
+    let prompt = texts.text(if unhappy {
+        TextKey::ReasonsQuestion
+    } else {
+        TextKey::PraiseQuestion
+    });
+    comment_step(CommentProps {
+        node: focus_node,
+        site: texts.clone(),
+        offered,
+        prompt,
+        picked: survey.reasons.clone(),
+        on_toggle_reason,
+        on_send,
+        on_skip,
+    })
+}
+
+/// A question answered on a scale. Not inlined: each copy of its markup costs the wasm.
+#[inline(never)]
+fn scale_step(
+    texts: &SiteSurvey,
+    kind: &'static str,
+    prompt: AttrValue,
+    options: Vec<ScaleOption>,
+    anchors: Option<(AttrValue, AttrValue)>,
+    on_confirm: Callback<u8>,
+) -> Html {
+    let (low_label, high_label) = anchors.unzip();
+    html! {
+        <div class="koe-step">
+            <p id="koe-question" class="koe-question">{ prompt }</p>
+            <p class="koe-hint">{ texts.text(TextKey::KeyboardHint) }</p>
+            <Scale labelled_by="koe-question" kind={kind} options={options}
+                {low_label} {high_label} {on_confirm} />
+        </div>
     }
 }
 

@@ -14,7 +14,7 @@ use crate::app::{Widget, WidgetProps};
 use crate::ask::Verdict;
 use crate::config::{ShowRequest, WidgetConfig};
 use crate::outbox;
-use crate::state::Answer;
+use crate::state::{Answer, Question};
 use crate::survey::{self, SiteSurvey};
 
 const STYLE: &str = include_str!("style.css");
@@ -250,7 +250,7 @@ fn mount(
             if request.remembered() {
                 outbox::mark_answered(&config.site, &request.interaction);
             }
-            events.emit("answered", &answer_detail(&request, &answer));
+            events.emit("answered", &answer_detail(&request, &site, &answer));
         })
     };
     let on_close = Callback::from(move |()| {
@@ -259,8 +259,8 @@ fn mount(
         events.emit("closed", &JsValue::UNDEFINED);
     });
     let props = WidgetProps {
+        steps: Question::with_own(request.steps.clone(), site.question.is_some()),
         site,
-        steps: request.steps.clone(),
         on_answer,
         on_close,
         initial: None,
@@ -300,12 +300,17 @@ pub fn hide() {
     }
 }
 
-fn answer_detail(request: &ShowRequest, answer: &Answer) -> JsValue {
+fn answer_detail(request: &ShowRequest, site: &SiteSurvey, answer: &Answer) -> JsValue {
     let detail = js_sys::Object::new();
     let value: JsValue = match answer {
         Answer::Csat(v) | Answer::Nps(v) | Answer::Ces(v) => JsValue::from(*v),
         Answer::Resolved(v) => JsValue::from(*v),
         Answer::Comment { text, .. } => JsValue::from(text.as_str()),
+        Answer::Own(picked) => site
+            .question
+            .as_ref()
+            .and_then(|own| js_sys::JSON::parse(&outbox::own_answer(own, *picked)).ok())
+            .unwrap_or_default(),
     };
     let _ = Reflect::set(
         &detail,

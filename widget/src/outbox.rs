@@ -14,7 +14,7 @@ use web_sys::{RequestInit, Response};
 
 use crate::config::{ShowRequest, WidgetConfig};
 use crate::state::Answer;
-use crate::survey::SiteSurvey;
+use crate::survey::{OwnQuestion, SiteSurvey};
 
 pub const QUEUE_KEY: &str = "koe:outbox:v1";
 /// Where impressions go (answers go to [`RESPONSES_PATH`]).
@@ -50,6 +50,12 @@ impl JsonObject {
 
     pub fn boolean(mut self, key: &str, value: bool) -> Self {
         self.key(key).push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    /// A value already written as JSON.
+    pub fn raw(mut self, key: &str, json: &str) -> Self {
+        self.key(key).push_str(json);
         self
     }
 
@@ -129,8 +135,30 @@ pub fn submission_body(
                 body.strings("reasons", &ids)
             }
         }
+        Answer::Own(picked) => match &survey.question {
+            Some(own) => {
+                let question = JsonObject::default()
+                    .string("id", Some(&own.id))
+                    .raw("answer", &own_answer(own, *picked));
+                body.raw("question", &question.finish())
+            }
+            None => body,
+        },
     }
     .finish()
+}
+
+/// The answer to the site's own question as JSON: a choice's option id, or the scale's value
+/// (the position picked + 1).
+pub fn own_answer(own: &OwnQuestion, picked: u8) -> String {
+    match (&own.ends, own.options.get(usize::from(picked))) {
+        (None, Some(option)) => {
+            let mut json = String::new();
+            push_string(&mut json, &option.id);
+            json
+        }
+        _ => (u32::from(picked) + 1).to_string(),
+    }
 }
 
 /// The body of `POST /api/v1/impressions`: the attribution and, when the site named them, the
@@ -282,7 +310,7 @@ impl Refusal {
 
 /// The question an answer's body answers: its one answer field (reasons come with the comment).
 pub fn question_of(has_field: impl Fn(&str) -> bool) -> &'static str {
-    ["csat", "nps", "ces", "resolved", "comment"]
+    ["csat", "nps", "ces", "resolved", "question", "comment"]
         .into_iter()
         .find(|field| has_field(field))
         .unwrap_or("comment")
@@ -472,6 +500,37 @@ mod tests {
         assert!(
             impression_body(&config(), &request(), true)
                 .ends_with(r#""token":"tok.en","peek":true}"#)
+        );
+    }
+
+    #[test]
+    fn the_sites_own_question_is_answered_by_its_id_and_option_or_value() {
+        let own = |question: serde_json::Value| {
+            let definition: koe_shared::survey::SurveyDefinition =
+                serde_json::from_value(serde_json::json!({ "question": question })).unwrap();
+            let ja = koe_shared::survey::LanguageTag::try_from("ja").unwrap();
+            SiteSurvey::from_resolved(&definition.check().unwrap().resolve(2, &ja, "Site"))
+        };
+        let choice = own(serde_json::json!({"id": "topic", "kind": "choice",
+            "text": {"en": "About?", "ja": "内容は？"},
+            "options": [{"id": "billing", "label": {"en": "Billing", "ja": "請求"}},
+                        {"id": "delivery", "label": {"en": "Delivery", "ja": "配送"}}]}));
+        let sent = submission_body(&config(), &request(), &choice, &Answer::Own(1));
+        assert!(
+            sent.ends_with(r#""survey_version":2,"question":{"id":"topic","answer":"delivery"}}"#),
+            "{sent}"
+        );
+        assert_eq!(
+            question_of(|f| sent.contains(&format!("\"{f}\":"))),
+            "question"
+        );
+        let scale = own(serde_json::json!({"id": "clarity", "kind": "scale",
+            "text": {"en": "Clear?", "ja": "明確？"},
+            "low": {"en": "No", "ja": "いいえ"}, "high": {"en": "Yes", "ja": "はい"}}));
+        let sent = submission_body(&config(), &request(), &scale, &Answer::Own(3));
+        assert!(
+            sent.ends_with(r#""question":{"id":"clarity","answer":4}}"#),
+            "{sent}"
         );
     }
 

@@ -14,6 +14,8 @@ pub enum Question {
     Resolved,
     /// Help-article mode: "Did this answer your question?" (stored as `resolved`).
     Article,
+    /// The site's own question, when its survey asks one: after the scores, before the comment.
+    Own,
     Comment,
 }
 
@@ -49,6 +51,16 @@ impl Question {
             .filter(|q| chosen.contains(q))
             .collect()
     }
+
+    /// `steps` with the site's own question, when it has one: before the comment, else last
+    /// (not in help-article mode, which asks one thing).
+    pub fn with_own(mut steps: Vec<Question>, asked: bool) -> Vec<Question> {
+        if asked && !steps.contains(&Self::Article) {
+            let at = steps.len() - usize::from(steps.last() == Some(&Self::Comment));
+            steps.insert(at, Self::Own);
+        }
+        steps
+    }
 }
 
 /// One answer, as the customer gives it.
@@ -63,6 +75,8 @@ pub enum Answer {
         /// The ids of the site's reasons picked.
         reasons: Vec<String>,
     },
+    /// The site's own question: the position of the value or option picked.
+    Own(u8),
 }
 
 impl Answer {
@@ -73,6 +87,7 @@ impl Answer {
             Self::Ces(_) => "ces",
             Self::Resolved(_) => "resolved",
             Self::Comment { .. } => "comment",
+            Self::Own(_) => "question",
         }
     }
 }
@@ -159,6 +174,7 @@ impl Survey {
                     Answer::Ces(v) => self.ces = Some(v),
                     Answer::Resolved(v) => self.resolved = Some(v),
                     Answer::Comment { reasons, .. } => self.reasons = reasons,
+                    Answer::Own(_) => {}
                 }
                 self.advance();
             }

@@ -4,6 +4,8 @@
 //! trip of its own; the browser keeps it a minute), and kept in `localStorage` so that a
 //! customer whose collector cannot be reached still sees the site's words.
 
+use std::rc::Rc;
+
 use js_sys::{Array, JSON, Reflect};
 use koe_shared::survey::TextKey;
 use wasm_bindgen::JsValue;
@@ -30,6 +32,18 @@ pub struct ReasonChip {
     pub when: When,
 }
 
+/// The site's own question: a 1–5 scale with its ends named, or a single choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnQuestion {
+    pub id: AttrValue,
+    pub text: AttrValue,
+    /// A scale's ends; `None` for a choice.
+    pub ends: Option<(AttrValue, AttrValue)>,
+    /// What the customer picks from: a scale's values `1`–`5` or a choice's options, each
+    /// with its label (`when` unused).
+    pub options: Vec<ReasonChip>,
+}
+
 /// How the card looks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Look {
@@ -54,6 +68,8 @@ pub struct SiteSurvey {
     /// Every text, in `TextKey::ALL` order.
     texts: Vec<AttrValue>,
     pub reasons: Vec<ReasonChip>,
+    /// The site's own question, asked after the built-in scores.
+    pub question: Option<Rc<OwnQuestion>>,
     pub look: Look,
 }
 
@@ -93,6 +109,24 @@ fn field(object: &JsValue, key: &str) -> JsValue {
 
 fn string(object: &JsValue, key: &str) -> Option<String> {
     field(object, key).as_string()
+}
+
+/// The list of `{id, label, when}` at `key`: the reasons, or the options of the question.
+fn chips(object: &JsValue, key: &str) -> Vec<ReasonChip> {
+    Array::from(&field(object, key))
+        .iter()
+        .filter_map(|r| {
+            Some(ReasonChip {
+                id: string(&r, "id")?.into(),
+                label: string(&r, "label")?.into(),
+                when: match string(&r, "when").as_deref() {
+                    Some("happy") => When::Happy,
+                    Some("always") => When::Always,
+                    _ => When::Unhappy,
+                },
+            })
+        })
+        .collect()
 }
 
 impl SiteSurvey {
@@ -135,26 +169,24 @@ impl SiteSurvey {
             .iter()
             .map(|k| AttrValue::from(string(&texts_object, k.as_str()).unwrap_or_default()))
             .collect();
-        let reasons = Array::from(&field(value, "reasons"))
-            .iter()
-            .filter_map(|r| {
-                Some(ReasonChip {
-                    id: string(&r, "id")?.into(),
-                    label: string(&r, "label")?.into(),
-                    when: match string(&r, "when").as_deref() {
-                        Some("happy") => When::Happy,
-                        Some("always") => When::Always,
-                        _ => When::Unhappy,
-                    },
-                })
-            })
-            .collect();
+        let reasons = chips(value, "reasons");
         let look = field(value, "look");
+        let question = field(value, "question");
+        let text = |key| string(&question, key).map(AttrValue::from);
+        let question = text("id").map(|id| {
+            Rc::new(OwnQuestion {
+                id,
+                text: text("text").unwrap_or_default(),
+                ends: text("low").zip(text("high")),
+                options: chips(&question, "options"),
+            })
+        });
         Some(Self {
             version: field(value, "version").as_f64()? as u32,
             lang: string(value, "lang")?,
             texts,
             reasons,
+            question,
             look: Look {
                 color: string(&look, "color")?,
                 on_color: string(&look, "on_color")?,
@@ -254,6 +286,26 @@ impl SiteSurvey {
                     },
                 })
                 .collect(),
+            question: resolved.question.as_ref().map(|q| {
+                Rc::new(OwnQuestion {
+                    id: q.id.clone().into(),
+                    text: q.text.clone().into(),
+                    ends: q
+                        .low
+                        .clone()
+                        .map(Into::into)
+                        .zip(q.high.clone().map(Into::into)),
+                    options: q
+                        .options
+                        .iter()
+                        .map(|o| ReasonChip {
+                            id: o.id.clone().into(),
+                            label: o.label.clone().into(),
+                            when: When::Always,
+                        })
+                        .collect(),
+                })
+            }),
             look: Look {
                 color: resolved.look.color.clone(),
                 on_color: resolved.look.on_color.to_owned(),

@@ -174,3 +174,75 @@ async fn the_sites_own_words_and_reasons_are_shown() {
     let comment = html(site, happy).await;
     assert!(comment.contains("親切") && comment.contains("どの点がよかったですか？"));
 }
+
+/// A site's own question, after the scores and before the comment: a choice is a radio group
+/// of its labels, a scale five numbers with its ends named — in the customer's language.
+#[tokio::test]
+async fn the_sites_own_question_is_a_named_radio_group_before_the_comment() {
+    let ja = koe_shared::survey::LanguageTag::try_from("ja").unwrap();
+    let own = |question: serde_json::Value| {
+        let definition: koe_shared::survey::SurveyDefinition =
+            serde_json::from_value(serde_json::json!({ "question": question })).unwrap();
+        definition.check().unwrap().resolve(2, &ja, "Site")
+    };
+    let choice = own(serde_json::json!({"id": "topic", "kind": "choice",
+        "text": {"en": "What was it about?", "ja": "お問い合わせの内容は？"},
+        "options": [{"id": "billing", "label": {"en": "Billing", "ja": "請求"}},
+                    {"id": "delivery", "label": {"en": "Delivery", "ja": "配送"}}]}));
+    let steps = Question::with_own(
+        Question::sequence(&[Question::Csat, Question::Comment]),
+        true,
+    );
+    assert_eq!(steps, [Question::Csat, Question::Own, Question::Comment]);
+    let render = |site: koe_shared::survey::ResolvedSurvey| {
+        let state = Survey::new(steps.clone()).apply(Action::Answered(Answer::Csat(4)));
+        async move {
+            ServerRenderer::<Widget>::with_props(move || WidgetProps {
+                site: Rc::new(SiteSurvey::from_resolved(&site)),
+                steps: state.steps.clone(),
+                on_answer: Callback::noop(),
+                on_close: Callback::noop(),
+                initial: Some(state),
+            })
+            .hydratable(false)
+            .render()
+            .await
+        }
+    };
+    let html = render(choice).await;
+    assert!(
+        html.contains("お問い合わせの内容は？")
+            && html.contains(r#"role="radiogroup" aria-labelledby="koe-question""#),
+        "{html}"
+    );
+    assert_eq!(count(&html, r#"role="radio""#), 2);
+    assert!(html.contains(r#"aria-label="請求""#) && html.contains(">配送</button>"));
+    assert!(
+        html.contains("koe-scale-choice") && html.contains("3問中2問目"),
+        "{html}"
+    );
+    let scale = own(serde_json::json!({"id": "clarity", "kind": "scale",
+        "text": {"en": "Clear?", "ja": "説明はわかりやすかったですか？"},
+        "low": {"en": "Unclear", "ja": "わかりにくい"}, "high": {"en": "Clear", "ja": "わかりやすい"}}));
+    let html = render(scale).await;
+    assert_eq!(count(&html, r#"role="radio""#), 5);
+    assert!(
+        html.contains(r#"aria-label="1 – わかりにくい""#)
+            && html.contains(r#"aria-label="5 – わかりやすい""#)
+            && html.contains(">3</button>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"class="koe-anchors""#),
+        "the ends are shown"
+    );
+    assert_eq!(
+        Question::with_own(vec![Question::Article, Question::Comment], true),
+        [Question::Article, Question::Comment],
+        "help-article mode asks one thing"
+    );
+    assert_eq!(
+        Question::with_own(vec![Question::Csat], false),
+        [Question::Csat]
+    );
+}

@@ -111,7 +111,7 @@ pub fn yew_floor_markdown() -> Result<String, String> {
     let (glue, wasm) = (brotli(&glue).len(), brotli(&wasm).len());
     Ok(format!(
         "- The floor under any yew widget: `bench/yew-floor` (a CSAT and an NPS scale, no \
-         styles, texts, network or storage), same profile, wasm-bindgen and `wasm-opt -Oz`: \
+         styles, texts, network or storage), same profile, wasm-bindgen and `wasm-opt -Os`: \
          {} B brotli (glue {glue} B + wasm {wasm} B), {:.0} % of the 60 KiB budget before any of \
          Koe's own code.\n",
         glue + wasm,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::look::{self, Font, Position, Theme};
 use super::texts::{self, TextKey};
-use super::{LanguageTag, QuestionKind, ReasonWhen, Survey};
+use super::{LanguageTag, QuestionKind, ReasonWhen, SCALE_MAX, Survey};
 
 /// What the script tag of the page says about the look (`data-color`, `data-position`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,8 +52,8 @@ pub struct ResolvedQuestion {
     pub low: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub high: Option<String>,
-    /// A choice's options, as `(id, label)`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// What the customer picks from, in order: a scale's values `"1"`–`"5"` (the ends'
+    /// labels `"1 – Unclear"`, `"5 – Clear"`, the rest the number) or a choice's options.
     pub options: Vec<ResolvedOption>,
 }
 
@@ -128,7 +128,21 @@ impl Survey {
         let question = self.question.as_ref().map(|q| {
             let (kind, low, high, options) = match &q.kind {
                 QuestionKind::Scale { low, high } => {
-                    ("scale", Some(label(low)), Some(label(high)), Vec::new())
+                    let (low, high) = (label(low), label(high));
+                    let values = (1..=SCALE_MAX).map(|value| ResolvedOption {
+                        id: value.to_string(),
+                        label: match value {
+                            1 => format!("1 – {low}"),
+                            SCALE_MAX => format!("{value} – {high}"),
+                            _ => value.to_string(),
+                        },
+                    });
+                    (
+                        "scale",
+                        Some(low.clone()),
+                        Some(high.clone()),
+                        values.collect(),
+                    )
                 }
                 QuestionKind::Choice { options } => (
                     "choice",

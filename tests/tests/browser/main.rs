@@ -16,6 +16,7 @@ mod keyboard;
 mod language;
 mod mouse;
 mod nps_layout;
+mod own_question;
 mod people;
 mod prepare;
 mod rating_links;
