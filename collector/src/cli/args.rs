@@ -143,6 +143,11 @@ pub(super) enum Command {
         /// refuses --compare and --topic.
         #[arg(long)]
         followups: bool,
+        /// The answers to the site's own question — the one its survey asks now, or the one
+        /// named — each answer's count and share, a scale's mean with its interval; takes --by,
+        /// --bucket and the filters, refuses --compare and --topic.
+        #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+        question: Option<String>,
         /// With --service: only this topic (the helpdesk's category).
         #[arg(long)]
         topic: Option<String>,

@@ -41,10 +41,12 @@ pub(super) enum StorageCommand {
     Report {
         site: SiteKey,
         query: RawReportQuery,
-        /// Score rows, agent standings, service KPIs or drivers.
+        /// Score rows, agent standings, service KPIs, drivers, follow-ups or the site's question.
         kind: ReportKind,
         /// `--topic`, for the service KPIs.
         topic: Option<String>,
+        /// `--question ID`: which of the site's questions (else the one asked now).
+        question: Option<String>,
         format: String,
     },
     Link {
@@ -187,6 +189,7 @@ impl StorageCommand {
                 query,
                 kind,
                 topic,
+                question,
                 format,
             } => {
                 let site = storage
@@ -224,6 +227,24 @@ impl StorageCommand {
                                 crate::followups::numbers::csv(&report.rows, &report.causes)
                             ),
                             _ => print!("{}", super::followup_tables::report(&report)),
+                        }
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    ReportKind::Question => {
+                        let query = ReportQuery::parse(&query, site.today())?;
+                        let first = site.survey.survey.languages[0].to_string();
+                        let report = report::question::load(
+                            &storage,
+                            &site,
+                            &query,
+                            question.as_deref(),
+                            &first,
+                        )
+                        .await?;
+                        match format.as_str() {
+                            "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                            "csv" => print!("{}", report::csv::question(&report)),
+                            _ => print!("{}", report::question_table::table(&report)),
                         }
                         return Ok(ExitCode::SUCCESS);
                     }

@@ -300,6 +300,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             service,
             drivers,
             followups,
+            question,
             topic,
             format,
             db,
@@ -309,6 +310,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 service,
                 drivers,
                 followups,
+                question: question.is_some(),
                 by: by.as_deref(),
                 bucket: bucket.as_deref(),
                 compare: compare.as_deref(),
@@ -317,6 +319,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format: &format,
             }
             .kind()?;
+            let question = question.filter(|id| !id.is_empty());
+            if let Some(id) = &question {
+                koe_shared::Reason::try_from(id.as_str()).map_err(|_| {
+                    anyhow::anyhow!(
+                        "--question takes a question's id (a-z, 0-9, _ and -, starting with a \
+                         letter), got {id:?}"
+                    )
+                })?;
+            }
             let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
             let query = RawReportQuery {
                 from,
@@ -335,6 +346,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     query,
                     kind,
                     topic,
+                    question,
                     format,
                 },
             )

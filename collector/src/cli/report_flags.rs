@@ -15,6 +15,7 @@ pub(super) enum ReportKind {
     Service,
     Drivers,
     Followups,
+    Question,
 }
 
 /// The flags of `koe report` that choose a report or shape its rows, as given (`None`: not
@@ -25,6 +26,7 @@ pub(super) struct ReportFlags<'a> {
     pub service: bool,
     pub drivers: bool,
     pub followups: bool,
+    pub question: bool,
     pub by: Option<&'a str>,
     pub bucket: Option<&'a str>,
     pub compare: Option<&'a str>,
@@ -42,6 +44,7 @@ impl ReportFlags<'_> {
             ("--service", self.service),
             ("--drivers", self.drivers),
             ("--followups", self.followups),
+            ("--question", self.question),
         ]
         .into_iter()
         .filter(|(_, given)| *given)
@@ -76,6 +79,19 @@ impl ReportFlags<'_> {
                 );
             }
             return Ok(ReportKind::Followups);
+        }
+        if self.question {
+            let given = given(&[("--compare", self.compare), ("--topic", self.topic)]);
+            if !given.is_empty() {
+                anyhow::bail!(
+                    "--question counts the answers in each bucket of the range, so {} cannot \
+                     apply to it: leave {} out (`koe report --question --bucket week` shows \
+                     the trend)",
+                    given.join(" and "),
+                    if given.len() == 1 { "it" } else { "them" }
+                );
+            }
+            return Ok(ReportKind::Question);
         }
         if self.drivers {
             let given = given(&[
@@ -166,6 +182,7 @@ mod tests {
             service,
             drivers,
             followups,
+            question,
             by,
             bucket,
             compare,
@@ -182,6 +199,7 @@ mod tests {
             service,
             drivers,
             followups,
+            question: question.is_some(),
             by: by.as_deref(),
             bucket: bucket.as_deref(),
             compare: compare.as_deref(),

@@ -9,6 +9,7 @@ mod load;
 pub mod params;
 pub mod query;
 pub mod question;
+pub mod question_table;
 pub mod reasons;
 pub mod service;
 pub mod service_table;

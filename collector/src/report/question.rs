@@ -25,6 +25,15 @@ pub struct ReportedQuestion {
     pub text: String,
     /// Whether the site's survey asks it now.
     pub asked: bool,
+    /// What every row lists, in order: a scale's values 1–5, or a choice's options (then any
+    /// answered that the survey no longer offers), each with its label.
+    pub answers: Vec<AnswerLabel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AnswerLabel {
+    pub answer: String,
+    pub label: String,
 }
 
 /// One group's answers in one bucket.
@@ -138,10 +147,13 @@ pub fn build(
     };
     let scale = match asked.map(|q| &q.kind) {
         Some(kind) => matches!(kind, QuestionKind::Scale { .. }),
-        // A question no longer asked: digits are a scale's values.
-        None => counts
-            .iter()
-            .all(|(k, _)| k.answer.bytes().all(|b| b.is_ascii_digit())),
+        // A question not asked now: digits are a scale's values.
+        None => {
+            !counts.is_empty()
+                && counts
+                    .iter()
+                    .all(|(k, _)| k.answer.bytes().all(|b| b.is_ascii_digit()))
+        }
     };
     if scale && asked.is_none() {
         listed = (1..=SCALE_MAX)
@@ -219,6 +231,10 @@ pub fn build(
             kind: if scale { "scale" } else { "choice" },
             text: asked.map_or_else(|| id.to_owned(), |q| label(&q.text)),
             asked: asked.is_some(),
+            answers: listed
+                .into_iter()
+                .map(|(answer, label)| AnswerLabel { answer, label })
+                .collect(),
         }),
         rows,
     }
