@@ -46,6 +46,7 @@ pub struct Texts {
     pub people: &'static PeopleTexts,
     pub followups: &'static super::followups::FollowupTexts,
     pub survey: &'static super::survey_page::SurveyPageTexts,
+    pub question: &'static super::question_section::QuestionTexts,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
 }
@@ -104,6 +105,7 @@ pub static EN: Texts = Texts {
     people: &super::people::EN,
     followups: &super::followups::EN,
     survey: &super::survey_page::EN,
+    question: &super::question_section::EN,
     other_lang: "日本語",
     other_lang_code: "ja",
 };
@@ -162,6 +164,7 @@ pub static JA: Texts = Texts {
     people: &super::people::JA,
     followups: &super::followups::JA,
     survey: &super::survey_page::JA,
+    question: &super::question_section::JA,
     other_lang: "English",
     other_lang_code: "en",
 };

@@ -10,6 +10,7 @@ pub mod followups;
 pub mod integrations;
 pub mod messaging;
 pub mod people;
+pub mod question_section;
 pub mod service;
 pub mod survey;
 pub mod survey_page;

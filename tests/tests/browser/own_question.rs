@@ -4,6 +4,7 @@
 //! right counts by agent. Photographed (`own-question-ja.png`).
 
 use koe_collector::audit::Actor;
+use koe_collector::people::SiteRole;
 use koe_collector::sites::registration::create_api_key;
 use koe_collector::storage::{PgStorage, Role, SqliteStorage};
 use koe_tests::webdriver::Browser;
@@ -12,7 +13,7 @@ use koe_tests::{TestApp, TestBackend};
 use serde_json::{Value, json};
 
 use crate::accessibility::{assert_none, axe_source, violations};
-use crate::support::{Scene, save_screenshot};
+use crate::support::{Scene, save_screenshot, sign_in_as};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_choice_answered_in_japanese_is_reported_by_agent_on_sqlite() {
@@ -145,4 +146,43 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
     assert_eq!(rows[1]["agent"], "sato");
     assert_eq!(rows[1]["n"], 2, "{report}");
     assert_eq!(counts(&rows[1])[1], ("delivery".into(), "配送".into(), 2));
+
+    // The Overview shows the same counts to a manager, in their language.
+    sign_in_as(b, app, &scene.site, SiteRole::Owner).await;
+    b.wait_for("signed in", "return !!document.querySelector('h1');")
+        .await;
+    let overview = app.url(&format!("/dashboard/sites/{}?lang=ja", scene.site.key()));
+    b.goto(&overview).await;
+    let heading = b.find("#h-question").await;
+    assert_eq!(
+        heading.text().await.unwrap(),
+        "独自の質問: お問い合わせの内容は？"
+    );
+    let cells = b
+        .script(
+            "return [].map.call(document.querySelectorAll('table.question tbody tr'), function (r) {\
+               return [r.cells[0].textContent, r.cells[1].textContent]; });",
+            json!([]),
+        )
+        .await;
+    assert_eq!(cells, json!([["請求", "1"], ["配送", "2"], ["返品", "0"]]));
+    let agents = b
+        .script(
+            "return [].map.call(document.querySelectorAll('table.question-agents tbody th'), function (c) { return c.textContent; });",
+            json!([]),
+        )
+        .await;
+    assert_eq!(agents, json!(["mei", "sato"]));
+    assert_none(
+        &violations(b, &axe, None).await,
+        "the Overview with the site's question (ja)",
+    );
+    if photo {
+        b.script(
+            "document.getElementById('h-question').scrollIntoView();",
+            json!([]),
+        )
+        .await;
+        save_screenshot(b, "dashboard-question-ja.png").await;
+    }
 }

@@ -1,5 +1,5 @@
-//! The dashboard's CSV downloads: the scores by agent and channel for the filters, and the
-//! responses — every one matching the filters, or, from the comment feed, exactly the page
+//! The dashboard's CSV downloads: the scores by agent and channel for the filters, the answers
+//! to the site's own question by agent, and the responses — every one matching the filters, or, from the comment feed, exactly the page
 //! it shows (its cursor and page size). Each download is in the audit trail with the person
 //! who made it and what it covered; one that cannot be recorded is not made.
 
@@ -34,6 +34,38 @@ async fn audit<S: Storage>(
             at: crate::clock::now(),
         })
         .await
+}
+
+#[tracing::instrument(name = "dashboard::downloads::question", skip_all)]
+pub async fn question<S: Storage>(
+    page: SignedIn<S>,
+    state: web::Data<AppState<S>>,
+) -> HttpResponse {
+    let SignedIn {
+        site,
+        filters,
+        viewer,
+        t,
+        ..
+    } = page;
+    let what = format!(
+        "question.csv {}..{}",
+        filters.report.from, filters.report.to
+    );
+    if let Err(error) = audit(&state, &site, &viewer, what).await {
+        return failed(error);
+    }
+    let query = ReportQuery {
+        group_by: vec![GroupBy::Agent],
+        ..filters.report
+    };
+    match report::question::load(&state.storage, &site, &query, None, t.lang).await {
+        Ok(report) => csv_response(
+            report::csv::question(&report),
+            &format!("koe-question-{}.csv", report.to),
+        ),
+        Err(error) => failed(error),
+    }
 }
 
 #[tracing::instrument(name = "dashboard::downloads::scores", skip_all)]

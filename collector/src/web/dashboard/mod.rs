@@ -16,6 +16,7 @@ mod frame;
 mod insights;
 mod pages;
 mod passkeys;
+mod question_view;
 mod refused;
 mod sign_in;
 mod sparkline;
@@ -174,6 +175,10 @@ pub fn scope<S: Storage>() -> actix_web::Scope<
         .route(
             "/sites/{site}/responses.csv",
             web::get().to(downloads::responses::<S>),
+        )
+        .route(
+            "/sites/{site}/question.csv",
+            web::get().to(downloads::question::<S>),
         )
 }
 

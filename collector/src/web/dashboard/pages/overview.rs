@@ -9,6 +9,7 @@ use super::super::chart::TrendChart;
 use super::super::filters::Filters;
 use super::super::frame::{Frame, Tab};
 use super::super::insights::{self, Card};
+use super::super::question_view::{self, QuestionView};
 use super::super::viewer::Header;
 use super::super::{Answer, SignedIn, failed, html_ok};
 use super::comments::{CommentItem, comment_items};
@@ -42,6 +43,8 @@ struct OverviewPage<'a> {
     /// recovered) and the link to work them.
     fcards: Cards,
     followups_href: String,
+    /// The site's own question's answers, when its survey asks one.
+    question: Option<QuestionView>,
 }
 
 /// Low ratings shown on the Overview (the comment feed has the rest).
@@ -135,11 +138,18 @@ async fn render<S: Storage>(
         group_by: Vec::new(),
         ..filters.report.clone()
     };
-    let (whole, trend, low, followups) = futures_util::try_join!(
+    let by_agent = ReportQuery {
+        group_by: vec![report::GroupBy::Agent],
+        ..followup_query.clone()
+    };
+    let asked = |query| report::question::load(&state.storage, site, query, None, t.lang);
+    let (whole, trend, low, followups, question, question_by_agent) = futures_util::try_join!(
         report::load(&state.storage, site, &whole),
         report::load(&state.storage, site, &trend_query),
         list::page(&state.storage, site, &low),
         crate::followups::load::report(&state.storage, site, &followup_query),
+        asked(&followup_query),
+        asked(&by_agent),
     )
     .map_err(failed)?;
     let compared_with = whole
@@ -175,6 +185,16 @@ async fn render<S: Storage>(
         site_total,
         fcards: Cards::of(t, t.followups.in_range, &followups.total),
         followups_href: format!("/dashboard/sites/{}/followups?lang={}", site.key, t.lang),
+        question: question_view::of(
+            t,
+            &question,
+            &question_by_agent,
+            format!(
+                "/dashboard/sites/{}/question.csv?{}",
+                site.key,
+                filters.query(&[], &[])
+            ),
+        ),
         low_ratings_href: format!(
             "/dashboard/sites/{}/comments?{}",
             site.key,
