@@ -217,6 +217,10 @@ mod tests {
                 r#"{"site":"s","interaction":"i","question":{"id":"clarity"}}"#,
                 "missing field `answer`",
             ),
+            (
+                r#"{"site":"s","interaction":"i","question":{"id":"Clarity!","answer":4}}"#,
+                "question.id must be a slug",
+            ),
         ];
         for (json, expected) in cases {
             let err = serde_json::from_str::<Submission>(json)

@@ -395,7 +395,40 @@ impl StorageCommand {
                             })
                         })
                         .collect();
-                    println!("{}", json!({ "drift": rows, "keys": keys }));
+                    let reasons: Vec<_> = reasons
+                        .iter()
+                        .map(|(site, d)| {
+                            json!({
+                                "site": site,
+                                "day": d.key.day.to_string(),
+                                "agent": d.key.agent.as_ref().map_or("", |a| a.as_str()),
+                                "channel": d.key.channel.map_or("", |c| c.as_str()),
+                                "reason": d.key.reason,
+                                "expected": d.expected,
+                                "found": d.actual,
+                            })
+                        })
+                        .collect();
+                    let questions: Vec<_> = questions
+                        .iter()
+                        .map(|(site, d)| {
+                            json!({
+                                "site": site,
+                                "day": d.key.day.to_string(),
+                                "agent": d.key.agent.as_ref().map_or("", |a| a.as_str()),
+                                "team": d.key.team.as_ref().map_or("", |t| t.as_str()),
+                                "channel": d.key.channel.map_or("", |c| c.as_str()),
+                                "question": d.key.question,
+                                "answer": d.key.answer,
+                                "expected": d.expected,
+                                "found": d.actual,
+                            })
+                        })
+                        .collect();
+                    println!(
+                        "{}",
+                        json!({ "drift": rows, "keys": keys, "reasons": reasons, "questions": questions })
+                    );
                 } else if clean {
                     println!("rollups match the raw responses and impressions");
                 } else {

@@ -21,12 +21,14 @@ pub struct Columns {
     pub resolved: Option<(usize, String)>,
     pub comment: Option<(usize, String)>,
     pub reasons: Option<(usize, String)>,
+    /// The answer to the site's own question, `id:answer` (Koe's export writes it so).
+    pub question: Option<(usize, String)>,
     /// Cells come from Koe's own export: a formula-defused cell is read back as it was.
     pub undefuse: bool,
 }
 
 /// The fields a column map may name.
-pub const FIELDS: [&str; 11] = [
+pub const FIELDS: [&str; 12] = [
     "interaction",
     "created_at",
     "agent",
@@ -38,6 +40,7 @@ pub const FIELDS: [&str; 11] = [
     "resolved",
     "comment",
     "reasons",
+    "question",
 ];
 
 impl Columns {
@@ -70,6 +73,7 @@ impl Columns {
             "resolved" => &mut self.resolved,
             "comment" => &mut self.comment,
             "reasons" => &mut self.reasons,
+            "question" => &mut self.question,
             other => {
                 return Err(ImportError::Header(format!(
                     "{other:?} is not a field to import into; use {}",
@@ -159,7 +163,7 @@ impl Columns {
             reasons: field!(self.reasons, values::reasons).unwrap_or_default(),
             locale: None,
             survey_version: None,
-            question: None,
+            question: field!(self.question, values::question),
         };
         if answers.csat.is_none()
             && answers.nps.is_none()

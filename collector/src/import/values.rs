@@ -93,6 +93,15 @@ pub fn comment(cell: &str) -> Result<Comment, String> {
     Comment::try_from(cell).map_err(|e| e.to_string())
 }
 
+/// The answer to a site's own question as Koe's export writes it: `id:answer` (`clarity:4`,
+/// `topic:billing`).
+pub fn question(cell: &str) -> Result<koe_shared::survey::QuestionAnswer, String> {
+    koe_shared::survey::QuestionAnswer::from_stored(cell.trim()).ok_or_else(|| {
+        "must be a question's id and its answer, `id:answer` (`clarity:4`, `topic:billing`)"
+            .to_owned()
+    })
+}
+
 /// Reason tags separated by spaces or commas.
 pub fn reasons(cell: &str) -> Result<Reasons, String> {
     let tags = cell

@@ -7,13 +7,14 @@
 use std::collections::BTreeMap;
 
 use koe_shared::metrics::{Estimate, proportion_percent, scale_mean};
-use koe_shared::survey::{LanguageTag, QuestionKind, SCALE_MAX, Survey};
+use koe_shared::survey::{ResolvedQuestion, SCALE_MAX};
 use serde::Serialize;
 
 use super::{Bucket, GroupBy, ReportQuery};
 use crate::rollup::QuestionKey;
 use crate::sites::Site;
-use crate::storage::{ReportStore, StorageError};
+use crate::sites::survey::PublishedSurvey;
+use crate::storage::{ReportStore, SiteStore, StorageError};
 
 /// The question a report is about.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -82,20 +83,23 @@ pub struct QuestionReport {
     pub rows: Vec<QuestionRow>,
 }
 
+/// How many published versions a report looks back through for the words of a question, or
+/// of an option, the survey no longer asks.
+const VERSIONS_READ: u32 = 200;
+
 /// The answers to `question` (else the one the site's survey asks now) in the query's range,
-/// groups and filters, labelled in `lang` (else the survey's first language).
+/// groups and filters, worded in the survey's language closest to `lang`. A question or an
+/// option the survey no longer asks keeps the words of the last version that asked it.
 #[tracing::instrument(name = "question::load", skip_all)]
-pub async fn load<S: ReportStore>(
+pub async fn load<S: ReportStore + SiteStore>(
     storage: &S,
     site: &Site,
     query: &ReportQuery,
     question: Option<&str>,
     lang: &str,
 ) -> Result<QuestionReport, StorageError> {
-    let survey = &site.survey.survey;
-    let lang = LanguageTag::try_from(lang).unwrap_or_else(|_| survey.languages[0].clone());
-    let asked_now = survey.question.as_ref().map(|q| q.id.as_str().to_owned());
-    let Some(id) = question.map(str::to_owned).or(asked_now) else {
+    let asked_now = site.survey.survey.question.as_ref().map(|q| q.id.as_str());
+    let Some(id) = question.or(asked_now) else {
         return Ok(QuestionReport {
             site: site.key.to_string(),
             from: query.from.to_string(),
@@ -106,48 +110,79 @@ pub async fn load<S: ReportStore>(
             rows: Vec::new(),
         });
     };
-    let counts = storage.question_counts(site.id, query, &id).await?;
-    Ok(build(site, query, survey, &lang, &id, counts))
+    let counts = storage.question_counts(site.id, query, id).await?;
+    let now = words_of(&site.survey, id, lang, &site.name);
+    let listed = |words: &Option<ResolvedQuestion>, answer: &str| {
+        words
+            .as_ref()
+            .is_some_and(|q| q.options.iter().any(|o| o.id == answer))
+    };
+    let mut words = Words {
+        asked: now.is_some(),
+        question: now,
+        earlier: Vec::new(),
+    };
+    if words.question.is_none()
+        || counts
+            .iter()
+            .any(|(k, _)| !listed(&words.question, &k.answer))
+    {
+        for version in storage.survey_versions(site.id, VERSIONS_READ).await? {
+            let Ok(published) =
+                PublishedSurvey::from_stored(version.version, Some(&version.definition))
+            else {
+                continue;
+            };
+            let Some(before) = words_of(&published, id, lang, &site.name) else {
+                continue;
+            };
+            for option in &before.options {
+                if !words.earlier.iter().any(|(a, _)| *a == option.id) {
+                    words
+                        .earlier
+                        .push((option.id.clone(), option.label.clone()));
+                }
+            }
+            words.question.get_or_insert(before);
+        }
+    }
+    Ok(build(site, query, id, &words, counts))
+}
+
+/// `id` as `published` asks it, in its language closest to `lang`, `{brand}` filled in.
+fn words_of(
+    published: &PublishedSurvey,
+    id: &str,
+    lang: &str,
+    site_name: &str,
+) -> Option<ResolvedQuestion> {
+    published
+        .in_language(lang, site_name)
+        .question
+        .filter(|q| q.id == id)
+}
+
+/// The words a report labels a question with: as it is asked now, else as the latest version
+/// that asked it; and the labels earlier versions gave its options, newest first.
+#[derive(Debug, Default)]
+pub struct Words {
+    pub question: Option<ResolvedQuestion>,
+    /// Whether the survey asks it now.
+    pub asked: bool,
+    pub earlier: Vec<(String, String)>,
 }
 
 /// The report from the stored counts (`question_counts`: per day and the query's groups).
 pub fn build(
     site: &Site,
     query: &ReportQuery,
-    survey: &Survey,
-    lang: &LanguageTag,
     id: &str,
+    words: &Words,
     counts: Vec<(QuestionKey, i64)>,
 ) -> QuestionReport {
-    let label = |labels: &koe_shared::survey::Labels| {
-        labels
-            .get(lang)
-            .or_else(|| labels.values().next())
-            .cloned()
-            .unwrap_or_default()
-    };
-    let asked = survey.question.as_ref().filter(|q| q.id.as_str() == id);
-    // The answers every row lists, in order, with their labels.
-    let mut listed: Vec<(String, String)> = match asked.map(|q| &q.kind) {
-        Some(QuestionKind::Scale { low, high }) => (1..=SCALE_MAX)
-            .map(|v| {
-                let end = match v {
-                    1 => format!("1 – {}", label(low)),
-                    SCALE_MAX => format!("{v} – {}", label(high)),
-                    v => v.to_string(),
-                };
-                (v.to_string(), end)
-            })
-            .collect(),
-        Some(QuestionKind::Choice { options }) => options
-            .iter()
-            .map(|o| (o.id.as_str().to_owned(), label(&o.label)))
-            .collect(),
-        None => Vec::new(),
-    };
-    let scale = match asked.map(|q| &q.kind) {
-        Some(kind) => matches!(kind, QuestionKind::Scale { .. }),
-        // A question not asked now: digits are a scale's values.
+    let scale = match &words.question {
+        Some(q) => q.kind == "scale",
+        // Never asked in a version still kept: digits are a scale's values.
         None => {
             !counts.is_empty()
                 && counts
@@ -155,15 +190,33 @@ pub fn build(
                     .all(|(k, _)| k.answer.bytes().all(|b| b.is_ascii_digit()))
         }
     };
-    if scale && asked.is_none() {
-        listed = (1..=SCALE_MAX)
+    // The answers every row lists, in order, with their labels: the question's own, then any
+    // answered that it no longer offers, by id.
+    let mut listed: Vec<(String, String)> = match &words.question {
+        Some(q) => q
+            .options
+            .iter()
+            .map(|o| (o.id.clone(), o.label.clone()))
+            .collect(),
+        None if scale => (1..=SCALE_MAX)
             .map(|v| (v.to_string(), v.to_string()))
-            .collect();
-    }
-    for (key, _) in &counts {
-        if !listed.iter().any(|(a, _)| *a == key.answer) {
-            listed.push((key.answer.clone(), key.answer.clone()));
-        }
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut unlisted: Vec<&str> = counts
+        .iter()
+        .map(|(k, _)| k.answer.as_str())
+        .filter(|answer| !listed.iter().any(|(a, _)| a == answer))
+        .collect();
+    unlisted.sort_unstable();
+    unlisted.dedup();
+    for answer in unlisted {
+        let label = words
+            .earlier
+            .iter()
+            .find(|(a, _)| a == answer)
+            .map_or(answer, |(_, label)| label.as_str());
+        listed.push((answer.to_owned(), label.to_owned()));
     }
     let grouped = |g: GroupBy| query.group_by.contains(&g);
     let mut groups: BTreeMap<_, BTreeMap<String, u64>> = BTreeMap::new();
@@ -229,8 +282,11 @@ pub fn build(
         question: Some(ReportedQuestion {
             id: id.to_owned(),
             kind: if scale { "scale" } else { "choice" },
-            text: asked.map_or_else(|| id.to_owned(), |q| label(&q.text)),
-            asked: asked.is_some(),
+            text: words
+                .question
+                .as_ref()
+                .map_or_else(|| id.to_owned(), |q| q.text.clone()),
+            asked: words.asked,
             answers: listed
                 .into_iter()
                 .map(|(answer, label)| AnswerLabel { answer, label })

@@ -94,6 +94,9 @@ pub struct ListedResponse {
     /// not change (at most one per interaction: the latest; flagged, so listed only when
     /// asked for).
     pub set_aside: bool,
+    /// The answer to the site's own question: `{id, answer}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<koe_shared::survey::QuestionAnswer>,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -125,6 +128,7 @@ impl From<&StoredResponse> for ListedResponse {
             client: r.state.source.client.as_str(),
             flagged: r.state.source.flagged,
             set_aside: r.set_aside,
+            question: x.question.clone(),
         }
     }
 }
@@ -269,7 +273,7 @@ impl ResponseQuery {
 }
 
 /// The columns of the response list's CSV.
-const CSV_HEADER: [&str; 18] = [
+const CSV_HEADER: [&str; 19] = [
     "id",
     "created_at",
     "day",
@@ -288,6 +292,7 @@ const CSV_HEADER: [&str; 18] = [
     "client",
     "flagged",
     "set_aside",
+    "question",
 ];
 
 /// Listed responses as CSV.
@@ -324,6 +329,8 @@ pub fn csv_lines(rows: &[ListedResponse]) -> String {
             r.client.to_owned(),
             r.flagged.to_string(),
             r.set_aside.to_string(),
+            // `id:answer`, as `koe import --format koe` reads it back.
+            cell(&r.question.as_ref().map(|q| q.stored()).unwrap_or_default()),
         ]
     }))
 }

@@ -54,6 +54,9 @@ pub async fn publish<S: SiteStore>(
             current: current.version,
         });
     }
+    survey
+        .may_follow(&current.survey)
+        .map_err(|problem| SurveyError::Invalid(vec![problem]))?;
     let survey = survey.succeeding(&current.survey);
     let entry = AuditEntry {
         site_id: site.id,

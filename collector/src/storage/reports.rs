@@ -106,7 +106,6 @@ macro_rules! report_store {
                 <$db>::reason_counts(&mut *self.$reads.acquire().await?, site_id, query).await
             }
 
-            #[tracing::instrument(name = "storage::response_page", level = "debug", skip_all)]
             #[tracing::instrument(name = "storage::question_counts", level = "debug", skip_all)]
             async fn question_counts(
                 &self,
@@ -120,6 +119,7 @@ macro_rules! report_store {
                 <$db>::question_counts(&mut *conn, site_id, query, question).await
             }
 
+            #[tracing::instrument(name = "storage::response_page", level = "debug", skip_all)]
             async fn response_page(
                 &self,
                 site_id: $crate::ids::SiteId,

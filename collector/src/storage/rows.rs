@@ -310,7 +310,6 @@ pub(super) fn day(raw: &str) -> Result<jiff::civil::Date, StorageError> {
         .map_err(|_| StorageError::Corrupt(format!("day {raw:?} is not a date")))
 }
 
-/// A rollup key from its stored columns (`''` for a missing agent, team or channel).
 /// A `question_rollups` row read as (day, agent, team, channel, question, answer, answers),
 /// `''` standing for a column not given (or not grouped by).
 pub(super) type QuestionRow = (String, String, String, String, String, String, i64);
@@ -332,6 +331,7 @@ pub(super) fn question_row(row: QuestionRow) -> Result<(QuestionKey, i64), Stora
     ))
 }
 
+/// A rollup key from its stored columns (`''` for a missing agent, team or channel).
 pub(super) fn rollup_key(
     day_column: &str,
     agent: &str,

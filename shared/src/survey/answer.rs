@@ -19,6 +19,7 @@ pub const SCALE_MAX: u8 = 5;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionAnswer {
     /// The question's id in the site's survey.
+    #[serde(deserialize_with = "question_id")]
     pub id: Reason,
     pub answer: AnswerValue,
 }
@@ -64,6 +65,19 @@ impl QuestionAnswer {
             answer: AnswerValue::from_text(answer)?,
         })
     }
+}
+
+/// A question's id, refused by its own name (a `Reason`'s error would say `reasons`).
+fn question_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Reason, D::Error> {
+    let raw = String::deserialize(deserializer)?;
+    Reason::try_from(raw.as_str()).map_err(|_| {
+        de::Error::custom(format!(
+            "question.id must be a slug of a-z, 0-9, _ and -, starting with a letter, at most \
+             {} characters, got {:?}",
+            crate::text::MAX_REASON_CHARS,
+            raw.chars().take(40).collect::<String>()
+        ))
+    })
 }
 
 impl Serialize for AnswerValue {

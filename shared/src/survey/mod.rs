@@ -389,6 +389,34 @@ impl Survey {
         }
     }
 
+    /// Whether this survey may follow `previous`: a question it keeps the id of keeps its kind
+    /// (a scale's 1–5 and a choice's options cannot share one series in the reports).
+    pub fn may_follow(&self, previous: &Survey) -> Result<(), Problem> {
+        match (&self.question, &previous.question) {
+            (Some(now), Some(before))
+                if now.id == before.id
+                    && matches!(now.kind, QuestionKind::Scale { .. })
+                        != matches!(before.kind, QuestionKind::Scale { .. }) =>
+            {
+                let kind = |k: &QuestionKind| match k {
+                    QuestionKind::Scale { .. } => "a scale",
+                    QuestionKind::Choice { .. } => "a choice",
+                };
+                Err(Problem {
+                    field: "question.kind".into(),
+                    reason: format!(
+                        "{} is published as {}: {} needs an id of its own, so that each keeps \
+                         its series",
+                        now.id.as_str(),
+                        kind(&before.kind),
+                        kind(&now.kind)
+                    ),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// This survey as the next version after `previous`: the reasons `previous` offered (or
     /// had retired) that this one does not are kept as retired, with their last labels.
     pub fn succeeding(mut self, previous: &Survey) -> Self {

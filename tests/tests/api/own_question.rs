@@ -179,6 +179,63 @@ async fn answers_to_a_sites_own_question_are_reported_by_agent_team_and_time<S: 
         lines[1]
     );
 
+    // Each response shows its answer; Koe's CSV keeps it as `id:answer` for `koe import`.
+    let listed = app
+        .get_json(&format!("/api/v1/sites/{site}/responses?agent=ben"), &read)
+        .await;
+    let answers: Vec<&Value> = listed["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["question"])
+        .collect();
+    assert!(
+        answers.contains(&&json!({"id": "topic", "answer": "returns"})),
+        "{listed}"
+    );
+    let exported = app
+        .client
+        .get(app.url(&format!("/api/v1/sites/{site}/responses?format=csv")))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        exported.lines().next().unwrap().ends_with(",question")
+            && exported.contains(",topic:returns"),
+        "{exported}"
+    );
+
+    // An option dropped from the question keeps its label in the report.
+    let mut fewer = topic();
+    fewer["options"].as_array_mut().unwrap().pop();
+    publish(&app, &admin, fewer).await;
+    let dropped = app.get_json(&path("&lang=en"), &read).await;
+    let returns = &dropped["rows"][0]["answers"][2];
+    assert_eq!(
+        (&returns["answer"], &returns["label"], &returns["count"]),
+        (&json!("returns"), &json!("Returns"), &json!(1)),
+        "{dropped}"
+    );
+
+    // A question keeps its kind under its id: a scale named `topic` is refused.
+    let mut as_scale = clarity();
+    as_scale["id"] = json!("topic");
+    let refused = app
+        .client
+        .put(app.url(&format!("/api/v1/sites/{site}/survey")))
+        .bearer_auth(&admin)
+        .json(&json!({ "languages": ["ja", "en"], "question": as_scale }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["problems"][0]["field"], "question.kind", "{body}");
+
     // The site asks another question: the earlier one's answers stay readable by its id.
     publish(&app, &admin, clarity()).await;
     for (interaction, value) in [("s-1", 5), ("s-2", 4), ("s-3", 4), ("s-4", 2)] {
@@ -202,6 +259,10 @@ async fn answers_to_a_sites_own_question_are_reported_by_agent_team_and_time<S: 
     assert_eq!(row["mean"]["high"], 5.0, "{row}");
     let earlier = app.get_json(&path("&question=topic"), &read).await;
     assert_eq!(earlier["question"]["asked"], false, "{earlier}");
+    assert_eq!(
+        earlier["question"]["text"], "お問い合わせの内容は？",
+        "in the words of the last version that asked it"
+    );
     assert_eq!(earlier["rows"][0]["n"], 5);
     let stale = app
         .submit(&answer(site, "q-9", "ben", "osaka", picked("billing")))

@@ -353,3 +353,28 @@ fn an_answer_is_stored_as_its_id_and_value_and_read_back() {
         assert_eq!(QuestionAnswer::from_stored(corrupt), None, "{corrupt}");
     }
 }
+
+#[test]
+fn a_question_keeps_its_kind_under_its_id() {
+    let scale = definition(json!({"question": {"id": "clarity", "kind": "scale",
+        "text": {"en": "Clear?", "ja": "明確？"},
+        "low": {"en": "No", "ja": "いいえ"}, "high": {"en": "Yes", "ja": "はい"}}}))
+    .check()
+    .unwrap();
+    let choice = |id: &str| {
+        definition(json!({"question": {"id": id, "kind": "choice",
+            "text": {"en": "Clear?", "ja": "明確？"},
+            "options": [{"id": "yes", "label": {"en": "Yes", "ja": "はい"}},
+                        {"id": "no", "label": {"en": "No", "ja": "いいえ"}}]}}))
+        .check()
+        .unwrap()
+    };
+    let refused = choice("clarity").may_follow(&scale).unwrap_err();
+    assert_eq!(refused.field, "question.kind");
+    assert!(
+        refused.reason.contains("clarity is published as a scale"),
+        "{refused}"
+    );
+    assert_eq!(choice("clear_enough").may_follow(&scale), Ok(()));
+    assert_eq!(scale.may_follow(&scale), Ok(()));
+}
