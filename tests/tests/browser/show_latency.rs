@@ -18,7 +18,7 @@ const TRIALS: usize = 7;
 /// Shows the survey; `window.latency` becomes the milliseconds until its first button exists.
 const TIMED_SHOW: &str = r#"
     window.latency = null;
-    var started = performance.now();
+    var started = window.started = performance.now();
     function found() {
       var host = document.querySelector('[data-koe]');
       if (!host || !host.shadowRoot || !host.shadowRoot.querySelector('button')) return false;
@@ -52,6 +52,47 @@ async fn timed_show(scene: &Scene, interaction: &str) -> f64 {
     latency
 }
 
+/// Where a cold show's time went, from the page's Resource Timing (which a cross-origin
+/// request gives without `Timing-Allow-Origin` too: its start and its end), in ms after
+/// `koe('show')`: the survey's files fetched (glue, wasm), then — once the wasm runs — the
+/// site's survey and the impression asked and answered.
+const PHASES: &str = r#"
+    var t0 = window.started, out = {};
+    performance.getEntriesByType('resource').forEach(function (e) {
+      var name = /\.wasm$/.test(e.name) ? 'wasm' : /\/widget\/koe-[0-9a-f]+\.js$/.test(e.name) ? 'glue'
+        : /\/api\/v1\/survey\?/.test(e.name) ? 'survey' : /\/api\/v1\/impressions$/.test(e.name) ? 'impression' : null;
+      if (name && e.startTime >= t0 && !out[name]) out[name] = [e.startTime - t0, e.responseEnd - t0];
+    });
+    return out;
+"#;
+
+/// The phases of cold shows: for each, the median start and end of its request.
+fn phases_table(phases: &[serde_json::Value], latency: f64) -> String {
+    let mut md = String::from(
+        "\n| cold show, phase | starts (median ms after `show`) | ends (median ms) |\n|---|---|---|\n",
+    );
+    for (name, what) in [
+        ("glue", "the glue (JS) fetched"),
+        ("wasm", "the wasm fetched (compiled as it streams)"),
+        ("survey", "the site's survey asked (once the wasm runs)"),
+        ("impression", "the impression asked"),
+    ] {
+        let at = |i: usize| {
+            median(
+                phases
+                    .iter()
+                    .filter_map(|p| p[name][i].as_f64())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        if phases.iter().any(|p| p[name].is_array()) {
+            let _ = writeln!(md, "| {what} | {:.1} | {:.1} |", at(0), at(1));
+        }
+    }
+    let _ = writeln!(md, "| the first button on the page | | {latency:.1} |");
+    md
+}
+
 async fn open(scene: &Scene) {
     scene
         .open_page("/latency", "", "", "<p>The chat is still going.</p>")
@@ -70,6 +111,7 @@ async fn measure_the_time_to_a_clickable_survey() {
         return;
     };
     let (mut cold, mut cached, mut prepared, mut second) = (vec![], vec![], vec![], vec![]);
+    let mut phases = Vec::new();
     for trial in 0..TRIALS {
         // A fresh browser profile: nothing of the survey is cached. A first page warms the
         // browser itself up, which is not the survey's cost.
@@ -78,6 +120,7 @@ async fn measure_the_time_to_a_clickable_survey() {
         scene.browser.goto(&warm).await;
         open(&scene).await;
         cold.push(timed_show(&scene, &format!("cold-{trial}")).await);
+        phases.push(scene.browser.script(PHASES, json!([])).await);
         open(&scene).await;
         cached.push(timed_show(&scene, &format!("cached-{trial}")).await);
         open(&scene).await;
@@ -117,6 +160,7 @@ async fn measure_the_time_to_a_clickable_survey() {
             m / baseline
         );
     }
+    md.push_str(&phases_table(&phases, baseline));
     if let Ok(path) = std::env::var("KOE_BENCH_OUT") {
         std::fs::write(&path, &md).expect("the bench table is written");
     }
