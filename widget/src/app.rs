@@ -11,7 +11,7 @@ use crate::components::comment::{CommentProps, comment_step};
 use crate::components::scale::{Scale, ScaleOption};
 use crate::components::thanks::thanks;
 use crate::state::{Action, Answer, Phase, Question, Survey};
-use crate::survey::{SiteSurvey, When};
+use crate::survey::{ReasonChip, SiteSurvey, When};
 
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct WidgetProps {
@@ -97,48 +97,48 @@ fn step(
     answer: &Callback<Answer>,
     focus_node: NodeRef,
 ) -> Html {
-    let ends = |low, high| (texts.text(low), texts.text(high));
-    let (kind, prompt, options, anchors, make): Scaled = match question {
+    let ends = |low, high| Some((texts.text(low), texts.text(high)));
+    let scales = &texts.scales;
+    // Every scale's options come resolved with the survey: (kind, question, options, whether
+    // they show their label rather than their number, CSAT's faces, ends, the answer).
+    let (kind, prompt, options, labelled, anchors, make): Scaled = match question {
         Question::Csat => (
             "csat",
-            texts.text(TextKey::CsatQuestion),
-            csat_options(texts),
+            TextKey::CsatQuestion,
+            &scales.csat,
+            false,
             None,
             Answer::Csat,
         ),
-        Question::Nps => {
-            let (low, high) = ends(TextKey::NpsLow, TextKey::NpsHigh);
-            let options = numbered(0..=10, &low, &high);
-            (
-                "nps",
-                texts.text(TextKey::NpsQuestion),
-                options,
-                Some((low, high)),
-                Answer::Nps,
-            )
-        }
-        Question::Ces => {
-            let (low, high) = ends(TextKey::CesLow, TextKey::CesHigh);
-            let options = numbered(1..=7, &low, &high);
-            (
-                "ces",
-                texts.text(TextKey::CesQuestion),
-                options,
-                Some((low, high)),
-                Answer::Ces,
-            )
-        }
+        Question::Nps => (
+            "nps",
+            TextKey::NpsQuestion,
+            &scales.nps,
+            false,
+            ends(TextKey::NpsLow, TextKey::NpsHigh),
+            Answer::Nps,
+        ),
+        Question::Ces => (
+            "ces",
+            TextKey::CesQuestion,
+            &scales.ces,
+            false,
+            ends(TextKey::CesLow, TextKey::CesHigh),
+            Answer::Ces,
+        ),
         Question::Resolved => (
             "resolved",
-            texts.text(TextKey::ResolvedQuestion),
-            yes_no(texts),
+            TextKey::ResolvedQuestion,
+            &scales.yes_no,
+            true,
             None,
             |v| Answer::Resolved(v == 1),
         ),
         Question::Article => (
             "article",
-            texts.text(TextKey::ArticleQuestion),
-            yes_no(texts),
+            TextKey::ArticleQuestion,
+            &scales.yes_no,
+            true,
             None,
             |v| Answer::Resolved(v == 1),
         ),
@@ -146,39 +146,59 @@ fn step(
             let Some(own) = &texts.question else {
                 return Html::default();
             };
-            // A scale shows its numbers, a choice its labels; either is picked by position.
-            let options = (0u8..)
-                .zip(&own.options)
-                .map(|(value, option)| ScaleOption {
-                    value,
-                    text: match own.ends {
-                        Some(_) => option.id.clone(),
-                        None => option.label.clone(),
-                    },
-                    label: option.label.clone(),
-                    face: None,
-                })
-                .collect();
             let kind = if own.ends.is_some() { "own" } else { "choice" };
-            (
+            // The site's own question may be left unanswered: the comment still follows.
+            let skip = {
+                let survey = survey.clone();
+                Callback::from(move |_: MouseEvent| survey.dispatch(Action::Skip))
+            };
+            return scale_step(
+                texts,
                 kind,
                 own.text.clone(),
-                options,
+                scale_options(&own.options, own.ends.is_none(), kind),
                 own.ends.clone(),
-                Answer::Own,
-            )
+                answer.reform(Answer::Own),
+                Some(skip),
+            );
         }
         Question::Comment => return comment(texts, survey, answer, focus_node),
     };
-    scale_step(texts, kind, prompt, options, anchors, answer.reform(make))
+    scale_step(
+        texts,
+        kind,
+        texts.text(prompt),
+        scale_options(options, labelled, kind),
+        anchors,
+        answer.reform(make),
+        None,
+    )
 }
 
-/// What a question answered on a scale shows: its kind, its question, its options, its ends
-/// and the answer a pick makes.
-type Scaled = (
+/// A scale's options from the survey: each sends its number (a choice's option, its position)
+/// and shows its number, or its label; CSAT's show a face too.
+fn scale_options(options: &[ReasonChip], labelled: bool, kind: &str) -> Vec<ScaleOption> {
+    (0u8..)
+        .zip(options)
+        .map(|(position, option)| ScaleOption {
+            value: option.id.parse().unwrap_or(position),
+            text: match labelled {
+                true => option.label.clone(),
+                false => option.id.clone(),
+            },
+            label: option.label.clone(),
+            face: (kind == "csat").then_some(usize::from(position)),
+        })
+        .collect()
+}
+
+/// What a built-in question answered on a scale shows: its kind, its question, its options,
+/// whether they show their labels, its ends and the answer a pick makes.
+type Scaled<'a> = (
     &'static str,
-    AttrValue,
-    Vec<ScaleOption>,
+    TextKey,
+    &'a [ReasonChip],
+    bool,
     Option<(AttrValue, AttrValue)>,
     fn(u8) -> Answer,
 );
@@ -250,6 +270,7 @@ fn scale_step(
     options: Vec<ScaleOption>,
     anchors: Option<(AttrValue, AttrValue)>,
     on_confirm: Callback<u8>,
+    on_skip: Option<Callback<MouseEvent>>,
 ) -> Html {
     let (low_label, high_label) = anchors.unzip();
     html! {
@@ -258,56 +279,11 @@ fn scale_step(
             <p class="koe-hint">{ texts.text(TextKey::KeyboardHint) }</p>
             <Scale labelled_by="koe-question" kind={kind} options={options}
                 {low_label} {high_label} {on_confirm} />
+            if let Some(on_skip) = on_skip {
+                <div class="koe-actions">
+                    <button type="button" class="koe-secondary" onclick={on_skip}>{ texts.text(TextKey::Skip) }</button>
+                </div>
+            }
         </div>
     }
-}
-
-fn csat_options(texts: &SiteSurvey) -> Vec<ScaleOption> {
-    (1..=5u8)
-        .zip(texts.csat_labels())
-        .map(|(value, label)| ScaleOption {
-            value,
-            text: value.to_string().into(),
-            label: format!("{value} – {label}").into(),
-            face: Some(usize::from(value - 1)),
-        })
-        .collect()
-}
-
-/// A numbered scale whose ends carry their anchor in the accessible name.
-fn numbered(values: std::ops::RangeInclusive<u8>, low: &str, high: &str) -> Vec<ScaleOption> {
-    let (first, last) = (*values.start(), *values.end());
-    values
-        .map(|value| {
-            let label = match value {
-                v if v == first => format!("{v} – {low}"),
-                v if v == last => format!("{v} – {high}"),
-                v => v.to_string(),
-            };
-            ScaleOption {
-                value,
-                text: value.to_string().into(),
-                label: label.into(),
-                face: None,
-            }
-        })
-        .collect()
-}
-
-fn yes_no(texts: &SiteSurvey) -> Vec<ScaleOption> {
-    let (yes, no) = (texts.text(TextKey::Yes), texts.text(TextKey::No));
-    vec![
-        ScaleOption {
-            value: 1,
-            text: yes.clone(),
-            label: yes,
-            face: None,
-        },
-        ScaleOption {
-            value: 0,
-            text: no.clone(),
-            label: no,
-            face: None,
-        },
-    ]
 }

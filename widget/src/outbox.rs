@@ -148,8 +148,8 @@ pub fn submission_body(
     .finish()
 }
 
-/// The answer to the site's own question as JSON: a choice's option id, or the scale's value
-/// (the position picked + 1).
+/// The answer to the site's own question as JSON: a choice's option id (`picked` its
+/// position), or the scale's value (`picked` itself).
 pub fn own_answer(own: &OwnQuestion, picked: u8) -> String {
     match (&own.ends, own.options.get(usize::from(picked))) {
         (None, Some(option)) => {
@@ -157,7 +157,7 @@ pub fn own_answer(own: &OwnQuestion, picked: u8) -> String {
             push_string(&mut json, &option.id);
             json
         }
-        _ => (u32::from(picked) + 1).to_string(),
+        _ => picked.to_string(),
     }
 }
 
@@ -527,7 +527,7 @@ mod tests {
         let scale = own(serde_json::json!({"id": "clarity", "kind": "scale",
             "text": {"en": "Clear?", "ja": "明確？"},
             "low": {"en": "No", "ja": "いいえ"}, "high": {"en": "Yes", "ja": "はい"}}));
-        let sent = submission_body(&config(), &request(), &scale, &Answer::Own(3));
+        let sent = submission_body(&config(), &request(), &scale, &Answer::Own(4));
         assert!(
             sent.ends_with(r#""question":{"id":"clarity","answer":4}}"#),
             "{sent}"

@@ -14,7 +14,8 @@ use yew::AttrValue;
 
 use crate::config::WidgetConfig;
 
-const CACHE_KEY: &str = "koe:survey:v1:";
+/// `v2`: surveys with their scales' options (a `v1` one, kept by an earlier widget, has none).
+const CACHE_KEY: &str = "koe:survey:v2:";
 
 /// Which answers a reason is offered after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,15 @@ pub struct OwnQuestion {
     pub options: Vec<ReasonChip>,
 }
 
+/// The built-in scales' options, as the collector resolved them (`id` the value sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scales {
+    pub csat: Vec<ReasonChip>,
+    pub nps: Vec<ReasonChip>,
+    pub ces: Vec<ReasonChip>,
+    pub yes_no: Vec<ReasonChip>,
+}
+
 /// How the card looks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Look {
@@ -68,6 +78,8 @@ pub struct SiteSurvey {
     /// Every text, in `TextKey::ALL` order.
     texts: Vec<AttrValue>,
     pub reasons: Vec<ReasonChip>,
+    /// The built-in scales' options.
+    pub scales: Scales,
     /// The site's own question, asked after the built-in scores.
     pub question: Option<Rc<OwnQuestion>>,
     pub look: Look,
@@ -136,11 +148,6 @@ impl SiteSurvey {
         self.texts.get(at).cloned().unwrap_or_default()
     }
 
-    /// The CSAT labels 1–5.
-    pub fn csat_labels(&self) -> [AttrValue; 5] {
-        [1, 2, 3, 4, 5].map(|score| self.text(TextKey::csat(score)))
-    }
-
     /// "Question 2 of 3" / 「3問中2問目」.
     pub fn step(&self, n: usize, total: usize) -> String {
         let (n, total) = (n.to_string(), total.to_string());
@@ -171,6 +178,13 @@ impl SiteSurvey {
             .collect();
         let reasons = chips(value, "reasons");
         let look = field(value, "look");
+        let scales = field(value, "scales");
+        let scales = Scales {
+            csat: chips(&scales, "csat"),
+            nps: chips(&scales, "nps"),
+            ces: chips(&scales, "ces"),
+            yes_no: chips(&scales, "yes_no"),
+        };
         let question = field(value, "question");
         let text = |key| string(&question, key).map(AttrValue::from);
         let question = text("id").map(|id| {
@@ -186,6 +200,7 @@ impl SiteSurvey {
             lang: string(value, "lang")?,
             texts,
             reasons,
+            scales,
             question,
             look: Look {
                 color: string(&look, "color")?,
@@ -224,7 +239,9 @@ pub async fn finish(config: &WidgetConfig, pending: Option<js_sys::Promise>) -> 
 /// The address of the site's survey for this customer (`GET /api/v1/survey`).
 fn url(config: &WidgetConfig) -> String {
     let mut url = format!(
-        "{}/api/v1/survey?site={}",
+        // `form=2`: this widget reads `scales`; a browser's cached answer of the form before
+        // is another URL, never served for this one.
+        "{}/api/v1/survey?form=2&site={}",
         config.endpoint,
         encode(&config.site)
     );
@@ -286,6 +303,25 @@ impl SiteSurvey {
                     },
                 })
                 .collect(),
+            scales: {
+                let chips = |options: &[koe_shared::survey::ResolvedOption]| {
+                    options
+                        .iter()
+                        .map(|o| ReasonChip {
+                            id: o.id.clone().into(),
+                            label: o.label.clone().into(),
+                            when: When::Always,
+                        })
+                        .collect()
+                };
+                let s = &resolved.scales;
+                Scales {
+                    csat: chips(&s.csat),
+                    nps: chips(&s.nps),
+                    ces: chips(&s.ces),
+                    yes_no: chips(&s.yes_no),
+                }
+            },
             question: resolved.question.as_ref().map(|q| {
                 Rc::new(OwnQuestion {
                     id: q.id.clone().into(),

@@ -221,6 +221,10 @@ async fn the_sites_own_question_is_a_named_radio_group_before_the_comment() {
         html.contains("koe-scale-choice") && html.contains("3問中2問目"),
         "{html}"
     );
+    assert!(
+        html.contains(r#"class="koe-secondary">スキップ</button>"#),
+        "it may be left unanswered: {html}"
+    );
     let scale = own(serde_json::json!({"id": "clarity", "kind": "scale",
         "text": {"en": "Clear?", "ja": "説明はわかりやすかったですか？"},
         "low": {"en": "Unclear", "ja": "わかりにくい"}, "high": {"en": "Clear", "ja": "わかりやすい"}}));

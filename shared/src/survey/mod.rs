@@ -19,7 +19,9 @@ pub use answer::{AnswerValue, QuestionAnswer, SCALE_MAX};
 pub use check::Problem;
 pub use language::LanguageTag;
 pub use look::Look;
-pub use resolved::{PageLook, ResolvedQuestion, ResolvedReason, ResolvedSurvey};
+pub use resolved::{
+    PageLook, ResolvedOption, ResolvedQuestion, ResolvedReason, ResolvedScales, ResolvedSurvey,
+};
 pub use texts::TextKey;
 
 use crate::{Locale, Reason};

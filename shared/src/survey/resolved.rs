@@ -29,7 +29,21 @@ pub struct ResolvedSurvey {
     pub reasons: Vec<ResolvedReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question: Option<ResolvedQuestion>,
+    /// What each built-in scale offers, in the order shown.
+    pub scales: ResolvedScales,
     pub look: ResolvedLook,
+}
+
+/// The built-in scales' options: each value as sent (`"4"`; "resolved?" sends `"1"` for yes
+/// and `"0"` for no) and its accessible name (`"4 – Satisfied"`, `"0 – Not likely"`, `"7"`,
+/// `"Yes"`). The widget draws them as they are; the hosted page words its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolvedScales {
+    pub csat: Vec<ResolvedOption>,
+    pub nps: Vec<ResolvedOption>,
+    pub ces: Vec<ResolvedOption>,
+    pub yes_no: Vec<ResolvedOption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -166,6 +180,35 @@ impl Survey {
                 options,
             }
         });
+        let option = |id: String, label: String| ResolvedOption { id, label };
+        // 0–10 or 1–7, each end named after its number.
+        let numbered = |values: std::ops::RangeInclusive<u8>, low: TextKey, high: TextKey| {
+            let (first, last) = (*values.start(), *values.end());
+            values
+                .map(|v| {
+                    let label = match v {
+                        v if v == first => format!("{v} – {}", fill(self.text(lang, low))),
+                        v if v == last => format!("{v} – {}", fill(self.text(lang, high))),
+                        v => v.to_string(),
+                    };
+                    option(v.to_string(), label)
+                })
+                .collect()
+        };
+        let scales = ResolvedScales {
+            csat: (1..=5u8)
+                .map(|v| {
+                    let label = fill(self.text(lang, TextKey::csat(v)));
+                    option(v.to_string(), format!("{v} – {label}"))
+                })
+                .collect(),
+            nps: numbered(0..=10, TextKey::NpsLow, TextKey::NpsHigh),
+            ces: numbered(1..=7, TextKey::CesLow, TextKey::CesHigh),
+            yes_no: vec![
+                option("1".into(), fill(self.text(lang, TextKey::Yes))),
+                option("0".into(), fill(self.text(lang, TextKey::No))),
+            ],
+        };
         let color = self.look.color.as_deref().or(page.color.as_deref());
         let paint = look::paint(color, f64::powf);
         ResolvedSurvey {
@@ -174,6 +217,7 @@ impl Survey {
             texts,
             reasons,
             question,
+            scales,
             look: ResolvedLook {
                 color: paint.background,
                 on_color: paint.text,

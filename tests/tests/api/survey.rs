@@ -158,10 +158,30 @@ async fn a_published_survey_reaches_customers_in_their_language<S: TestBackend>(
         tag.starts_with("\"v1-ja-"),
         "the version and language: {tag}"
     );
+    assert!(tag.ends_with("-f2\""), "the answer's form: {tag}");
     let ja: Value = response.json().await.unwrap();
     assert_eq!(
         ja["texts"]["csat_question"],
         "ヤマダ & Co.の{agent_display_name}の対応はいかがでしたか？"
+    );
+    // Every scale comes resolved: the values sent and their accessible names.
+    assert_eq!(
+        ja["scales"]["csat"][4],
+        json!({"id": "5", "label": "5 – とても満足"})
+    );
+    assert_eq!(
+        ja["scales"]["nps"][0],
+        json!({"id": "0", "label": "0 – まったく薦めない"})
+    );
+    assert_eq!(ja["scales"]["ces"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        ja["scales"]["yes_no"],
+        json!([{"id": "1", "label": "はい"}, {"id": "0", "label": "いいえ"}])
+    );
+    assert_eq!(
+        ja["question"]["options"][0],
+        json!({"id": "1", "label": "1 – わかりにくい"}),
+        "a scale question's values too"
     );
     assert_eq!(
         ja["texts"]["nps_question"], "当社を友人や同僚に薦める可能性はどのくらいありますか？",

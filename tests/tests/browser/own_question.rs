@@ -70,7 +70,12 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
 
     let shadow = "var root = document.querySelector('[data-koe]').shadowRoot;";
     let text = |css: &str| format!("{shadow} return root.querySelector('{css}').textContent;");
-    for (interaction, agent) in [("topic-1", "sato"), ("topic-2", "sato"), ("topic-3", "mei")] {
+    for (interaction, agent) in [
+        ("topic-1", "sato"),
+        ("topic-2", "sato"),
+        ("topic-3", "mei"),
+        ("topic-4", "mei"),
+    ] {
         scene
             .open_page(
                 &format!("/{interaction}"),
@@ -106,12 +111,22 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
             // The keyboard: the first option has focus; down, then Enter picks the second.
             "topic-2" => b.press(&[DOWN, ENTER]).await,
             "topic-3" => b.press(&[ENTER]).await,
+            // Left unanswered: the comment still follows.
+            "topic-4" => b.click(&b.find_in_widget(".koe-secondary").await).await,
             _ => b.click(&second).await,
         }
         b.find_in_widget("textarea").await;
+        // The NPS answer was sent before the question was shown: a skipped question leaves it
+        // without an answer to the question.
+        let question = match interaction {
+            "topic-4" => None,
+            _ => Some("topic"),
+        };
         scene
             .wait_for_response(interaction, |r| {
-                r.interaction.as_str() == interaction && r.state.answers.question.is_some()
+                r.interaction.as_str() == interaction
+                    && r.state.answers.nps.is_some()
+                    && r.state.answers.question.as_ref().map(|q| q.id.as_str()) == question
             })
             .await;
     }
@@ -142,6 +157,7 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
     };
     assert_eq!(rows.len(), 2, "{report}");
     assert_eq!(rows[0]["agent"], "mei");
+    assert_eq!(rows[0]["n"], 1, "mei's skipped question counts nowhere: {report}");
     assert_eq!(counts(&rows[0])[0], ("billing".into(), "請求".into(), 1));
     assert_eq!(rows[1]["agent"], "sato");
     assert_eq!(rows[1]["n"], 2, "{report}");

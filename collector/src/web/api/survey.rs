@@ -197,7 +197,15 @@ pub struct SurveyQuery {
     pub color: Option<String>,
     /// The script tag's `data-position` (`bottom-left`, `left`): where the survey sets none.
     pub position: Option<String>,
+    /// The form of the answer the asker reads: the widget sends `2` (it reads `scales`).
+    /// The answer is the same either way; the parameter makes another URL of each form, so
+    /// a browser never takes one form from its cache for the other.
+    pub form: Option<u8>,
 }
+
+/// The form of the resolved survey this collector answers with: 2 since it carries each
+/// built-in scale's options (`scales`).
+const RESOLVED_FORM: u8 = 2;
 
 #[utoipa::path(
     get,
@@ -239,10 +247,11 @@ pub async fn survey<S: Storage>(
     };
     let survey = site.survey.resolve(wanted, &site.name, &page);
     // The page's look is part of what the URL names, so the browser's cache keeps them apart;
-    // the tag says which version and language, and which site name stood for `{brand}` (a
-    // renamed site's survey is not its old one).
+    // the tag says which version and language, which site name stood for `{brand}` (a
+    // renamed site's survey is not its old one), and the answer's form (one Koe changed is not
+    // the one a browser revalidates).
     let etag = format!(
-        "\"v{}-{}-{:08x}\"",
+        "\"v{}-{}-{:08x}-f{RESOLVED_FORM}\"",
         survey.version,
         survey.lang,
         fnv1a(&site.name)
