@@ -1,7 +1,8 @@
 //! A site's own question in a real browser, on SQLite and on PostgreSQL: published over the
 //! API, asked in Japanese after the scores and before the comment — picked with the mouse and
 //! with the keyboard, axe clean — and the answers appear in the question's report with the
-//! right counts by agent. Photographed (`own-question-ja.png`).
+//! right counts by agent, on the dashboard's Overview too. Photographed in both languages
+//! (`own-question-{ja,en}.png`, `dashboard-question-{ja,en}.png`).
 
 use koe_collector::audit::Actor;
 use koe_collector::people::SiteRole;
@@ -131,6 +132,33 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
             .await;
     }
 
+    // In English, the same question in the survey's English words (nothing is answered).
+    scene
+        .open_page(
+            "/topic-en",
+            "data-lang=\"en\"",
+            "",
+            "<main><h1>Support</h1><p>Chat ended.</p></main>",
+        )
+        .await;
+    scene.show("topic-en", "sato").await;
+    b.click(&b.find_in_widget(".koe-scale-csat [data-value='5']").await)
+        .await;
+    b.click(&b.find_in_widget(".koe-scale-nps [data-value='10']").await)
+        .await;
+    b.find_in_widget(".koe-scale-choice [data-value='2']").await;
+    assert_eq!(
+        b.script(&text("#koe-question"), json!([])).await,
+        "What was it about?"
+    );
+    assert_none(
+        &violations(b, &axe, None).await,
+        "the site's own question (en)",
+    );
+    if photo {
+        save_screenshot(b, "own-question-en.png").await;
+    }
+
     let report: Value = app
         .get_json(
             &format!(
@@ -157,7 +185,10 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
     };
     assert_eq!(rows.len(), 2, "{report}");
     assert_eq!(rows[0]["agent"], "mei");
-    assert_eq!(rows[0]["n"], 1, "mei's skipped question counts nowhere: {report}");
+    assert_eq!(
+        rows[0]["n"], 1,
+        "mei's skipped question counts nowhere: {report}"
+    );
     assert_eq!(counts(&rows[0])[0], ("billing".into(), "請求".into(), 1));
     assert_eq!(rows[1]["agent"], "sato");
     assert_eq!(rows[1]["n"], 2, "{report}");
@@ -200,5 +231,21 @@ async fn answered_and_reported<S: TestBackend>(app: TestApp<S>, browser: Browser
         )
         .await;
         save_screenshot(b, "dashboard-question-ja.png").await;
+        b.goto(&overview.replace("lang=ja", "lang=en")).await;
+        let heading = b.find("#h-question").await;
+        assert_eq!(
+            heading.text().await.unwrap(),
+            "Your question: What was it about?"
+        );
+        assert_none(
+            &violations(b, &axe, None).await,
+            "the Overview with the site's question (en)",
+        );
+        b.script(
+            "document.getElementById('h-question').scrollIntoView();",
+            json!([]),
+        )
+        .await;
+        save_screenshot(b, "dashboard-question-en.png").await;
     }
 }
