@@ -75,7 +75,7 @@ pub enum Answer {
         /// The ids of the site's reasons picked.
         reasons: Vec<String>,
     },
-    /// The site's own question: the position of the value or option picked.
+    /// The site's own question: a scale's value picked, or the position of a choice's option.
     Own(u8),
 }
 

@@ -163,8 +163,16 @@ impl SiteSurvey {
         let fallback = self.text(TextKey::AgentFallback);
         let agent = agent.unwrap_or(&fallback);
         let mut survey = self.clone();
-        for text in &mut survey.texts {
+        let named = |text: &mut AttrValue| {
             *text = fill(text, |name| (name == "agent_display_name").then_some(agent)).into();
+        };
+        survey.texts.iter_mut().for_each(named);
+        let s = &mut survey.scales;
+        for option in [&mut s.csat, &mut s.nps, &mut s.ces, &mut s.yes_no]
+            .into_iter()
+            .flatten()
+        {
+            named(&mut option.label);
         }
         survey
     }
@@ -185,6 +193,10 @@ impl SiteSurvey {
             ces: chips(&scales, "ces"),
             yes_no: chips(&scales, "yes_no"),
         };
+        // A survey without scales (an earlier collector's) cannot be asked.
+        if scales.csat.is_empty() {
+            return None;
+        }
         let question = field(value, "question");
         let text = |key| string(&question, key).map(AttrValue::from);
         let question = text("id").map(|id| {

@@ -132,7 +132,8 @@ async fn no_step_adds_a_landmark_to_the_host_page() {
 #[tokio::test]
 async fn the_sites_own_words_and_reasons_are_shown() {
     let definition: koe_shared::survey::SurveyDefinition = serde_json::from_value(serde_json::json!({
-        "texts": {"ja": {"brand": "ヤマダ", "csat_question": "{brand}の{agent_display_name}の対応はいかがでしたか？"}},
+        "texts": {"ja": {"brand": "ヤマダ", "csat_question": "{brand}の{agent_display_name}の対応はいかがでしたか？",
+                         "csat_5": "{agent_display_name}に大満足"}},
         "reasons": [{"id": "late", "label": {"en": "Late", "ja": "遅い"}},
                     {"id": "kind", "when": "happy", "label": {"en": "Kind", "ja": "親切"}}],
     }))
@@ -161,6 +162,10 @@ async fn the_sites_own_words_and_reasons_are_shown() {
     assert!(
         first.contains("ヤマダの佐藤の対応はいかがでしたか？"),
         "{first}"
+    );
+    assert!(
+        first.contains(r#"aria-label="5 – 佐藤に大満足""#),
+        "the agent in a scale's label too: {first}"
     );
     let unhappy = Survey::new(vec![Question::Csat, Question::Comment])
         .apply(Action::Answered(Answer::Csat(1)));

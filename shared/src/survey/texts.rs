@@ -114,18 +114,6 @@ impl TextKey {
         match self {
             Self::Brand | Self::AgentFallback => &[],
             Self::StepOf => &["{n}", "{total}"],
-            // A scale's labels are resolved on the server, where no agent is named.
-            Self::Csat1
-            | Self::Csat2
-            | Self::Csat3
-            | Self::Csat4
-            | Self::Csat5
-            | Self::NpsLow
-            | Self::NpsHigh
-            | Self::CesLow
-            | Self::CesHigh
-            | Self::Yes
-            | Self::No => &[BRAND],
             _ => &[BRAND, AGENT],
         }
     }
@@ -236,11 +224,11 @@ mod tests {
         let q = TextKey::CsatQuestion;
         assert_eq!(refusal(q, "How was {brand} & {agent_display_name}?"), None);
         assert_eq!(refusal(q, "5 < 6, a<3 b"), None, "a lone < is text");
-        // A scale's labels are resolved on the server, which knows no agent's name.
-        assert_eq!(refusal(TextKey::Csat5, "Loved {brand}"), None);
-        let agent = refusal(TextKey::Csat5, "{agent_display_name} was great")
-            .expect("no agent in a scale's label");
-        assert!(agent.contains("{brand}"), "{agent}");
+        // A scale's labels too: the widget fills the agent into the options the server resolved.
+        assert_eq!(
+            refusal(TextKey::Csat5, "{agent_display_name} was great"),
+            None
+        );
         for (bad, why) in [
             ("", "empty"),
             ("  ", "empty"),

@@ -183,8 +183,8 @@ fn fnv1a(text: &str) -> u32 {
     })
 }
 
-/// Which site's survey, in which language. Other parameters (a page's cache-busting) are
-/// ignored.
+/// Which site's survey, in which language, in which form. Other parameters (a page's
+/// cache-busting) are ignored.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SurveyQuery {
@@ -200,6 +200,7 @@ pub struct SurveyQuery {
     /// The form of the answer the asker reads: the widget sends `2` (it reads `scales`).
     /// The answer is the same either way; the parameter makes another URL of each form, so
     /// a browser never takes one form from its cache for the other.
+    #[param(maximum = 255)]
     pub form: Option<u8>,
 }
 
@@ -213,9 +214,10 @@ const RESOLVED_FORM: u8 = 2;
     tag = "ingest",
     summary = "A site's survey in the customer's language",
     description = "What the widget and the hosted page show: every text (the site's, else \
-        Koe's), `{brand}` filled in, the reasons, the site's own question and the look. \
+        Koe's), `{brand}` filled in, the reasons, the site's own question, each built-in \
+        scale's options (`scales`: the values sent and their accessible names) and the look. \
         `{agent_display_name}` is left for the page. Cached for a minute; the `ETag` names \
-        the version and language.",
+        the version, the language, the site's name and the answer's form.",
     params(SurveyQuery),
     responses(
         (status = 200, description = "The survey.", body = ResolvedSurvey),
