@@ -34,9 +34,11 @@ impl ReaskLink {
 /// Where a re-ask link stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reask {
-    /// Waiting for the answer; the language the customer first answered in, if known.
+    /// Waiting for the answer; the language the customer first answered in, if known, and
+    /// the site whose survey words the question.
     Open {
         locale: Option<String>,
+        site_id: crate::ids::SiteId,
     },
     Answered,
     Expired,
@@ -56,7 +58,10 @@ pub async fn look<S: FollowupStore>(
         None => Reask::Unknown,
         Some(r) if r.recovered_at_ms.is_some() => Reask::Answered,
         Some(r) if r.expires_at_ms <= now_ms => Reask::Expired,
-        Some(r) => Reask::Open { locale: r.locale },
+        Some(r) => Reask::Open {
+            locale: r.locale,
+            site_id: r.site_id,
+        },
     })
 }
 

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use koe_shared::CsatScore;
 use serde::Deserialize;
 
-use super::{html, texts, view};
+use super::{html, texts, view, words};
 use crate::clock;
 use crate::followups::recovery::{self, Reask};
 use crate::storage::Storage;
@@ -25,6 +25,20 @@ pub struct RecoverQuery {
 pub struct RecoverForm {
     csat: Option<String>,
     resolved: Option<String>,
+}
+
+/// The site's words for the question in `lang`; Koe's when the site cannot be read.
+async fn site_words<S: Storage>(
+    req: &HttpRequest,
+    state: &AppState<S>,
+    site_id: crate::ids::SiteId,
+    lang: Option<&str>,
+    t: &SurveyTexts,
+) -> view::Words {
+    match state.sites.find_by_id(&state.storage, site_id).await {
+        Ok(Some(site)) => words(req, lang.or(Some(t.lang)), &site),
+        _ => view::Words::koe(t.lang),
+    }
 }
 
 fn action(token: &str, t: &SurveyTexts) -> String {
@@ -49,12 +63,14 @@ pub async fn show<S: Storage>(
     let found = recovery::look(&state.storage, &path, now).await;
     let lang = |locale: Option<&str>| query.lang.as_deref().or(locale).map(str::to_owned);
     match found {
-        Ok(Reask::Open { locale }) => {
-            let t = texts(&req, lang(locale.as_deref()).as_deref());
+        Ok(Reask::Open { locale, site_id }) => {
+            let lang = lang(locale.as_deref());
+            let t = texts(&req, lang.as_deref());
+            let words = site_words(&req, &state, site_id, lang.as_deref(), t).await;
             let csat = csat_of(query.csat.as_deref()).map(u8::from);
             html(
                 StatusCode::OK,
-                view::recover(t, &action(&path, t), None, csat, None),
+                view::recover(t, &words, &action(&path, t), None, csat, None),
             )
         }
         other => answered(&req, query.lang.as_deref(), other),
@@ -79,8 +95,10 @@ pub async fn answer<S: Storage>(
     let Some(csat) = csat_of(form.csat.as_deref()) else {
         // Asked to choose again only on a link that still takes an answer.
         return match recovery::look(&state.storage, &path, now).await {
-            Ok(Reask::Open { .. }) => {
-                let page = view::recover(t, &action(&path, t), resolved, None, Some(t.choose));
+            Ok(Reask::Open { site_id, .. }) => {
+                let words = site_words(&req, &state, site_id, query.lang.as_deref(), t).await;
+                let page =
+                    view::recover(t, &words, &action(&path, t), resolved, None, Some(t.choose));
                 html(StatusCode::UNPROCESSABLE_ENTITY, page)
             }
             other => answered(&req, query.lang.as_deref(), other),

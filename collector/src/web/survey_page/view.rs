@@ -205,6 +205,7 @@ struct RecoverPage<'a> {
 /// preselected, from a one-click link's face).
 pub fn recover(
     t: &SurveyTexts,
+    words: &Words,
     action: &str,
     resolved: Option<bool>,
     csat: Option<u8>,
@@ -214,7 +215,7 @@ pub fn recover(
         t,
         action,
         resolved,
-        scale: scale(&Words::koe(t.lang), OfferedQuestion::Csat, csat, true),
+        scale: scale(words, OfferedQuestion::Csat, csat, true),
         error,
     })
 }

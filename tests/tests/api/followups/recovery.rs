@@ -8,23 +8,34 @@ use serde_json::json;
 
 use super::{answer, followups, key, patch};
 
-async fn a_reopened_follow_up_ends_its_reask_link_and_another_site_sees_nothing<S: TestBackend>() {
-    let Some(app) = TestApp::<S>::spawn().await else {
-        return;
-    };
-    let (read, write) = (key(&app, Role::Read).await, key(&app, Role::Write).await);
-    assert_eq!(answer(&app, "chat-x", json!({ "csat": 1 })).await, 201);
-    let id = followups(&app, &read, "").await[0]["id"].as_i64().unwrap();
+/// An unhappy answer for `interaction`, its follow-up closed as resolved: the follow-up's id
+/// and the path of the re-ask link the closing gave.
+async fn closed_as_resolved<S: TestBackend>(
+    app: &TestApp<S>,
+    read: &str,
+    write: &str,
+    interaction: &str,
+) -> (i64, String) {
+    assert_eq!(answer(app, interaction, json!({ "csat": 1 })).await, 201);
+    let id = followups(app, read, "").await[0]["id"].as_i64().unwrap();
     let (code, closed) = patch(
-        &app,
-        &write,
+        app,
+        write,
         id,
         json!({ "status": "resolved", "cause": "other" }),
     )
     .await;
     assert_eq!(code, 200);
     let link = closed["reask_url"].as_str().unwrap();
-    let path = format!("/recover/{}", link.rsplit('/').next().unwrap());
+    (id, format!("/recover/{}", link.rsplit('/').next().unwrap()))
+}
+
+async fn a_reopened_follow_up_ends_its_reask_link_and_another_site_sees_nothing<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (read, write) = (key(&app, Role::Read).await, key(&app, Role::Write).await);
+    let (id, path) = closed_as_resolved(&app, &read, &write, "chat-x").await;
     // Closed already: closing again is refused, nothing changes.
     let (code, body) = patch(
         &app,
@@ -299,7 +310,48 @@ async fn the_recovery_rate_and_sla_share_equal_an_independent_count<S: TestBacke
     );
 }
 
+/// The re-ask page asks CSAT in the site's own words, as its survey does.
+async fn the_reask_page_asks_in_the_sites_own_words<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (read, write, admin) = (
+        key(&app, Role::Read).await,
+        key(&app, Role::Write).await,
+        key(&app, Role::Admin).await,
+    );
+    let survey = json!({
+        "languages": ["ja", "en"],
+        "texts": {"ja": {"csat_question": "ヤマダの対応はいかがでしたか？", "csat_5": "大満足"}},
+    });
+    let published = app
+        .client
+        .put(app.url(&format!("/api/v1/sites/{}/survey", app.site.key())))
+        .bearer_auth(&admin)
+        .json(&survey)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+    let (_, path) = closed_as_resolved(&app, &read, &write, "chat-words").await;
+    let path = format!("{path}?lang=ja");
+    let page = app
+        .client
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("ヤマダの対応はいかがでしたか？") && page.contains("5 – 大満足"),
+        "{page}"
+    );
+}
+
 on_both_backends!(
+    the_reask_page_asks_in_the_sites_own_words,
     a_reopened_follow_up_ends_its_reask_link_and_another_site_sees_nothing,
     a_recovery_answer_never_changes_the_original_counts,
     the_recovery_rate_and_sla_share_equal_an_independent_count,
