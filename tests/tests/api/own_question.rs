@@ -356,7 +356,91 @@ async fn an_answer_to_another_question_or_off_its_scale_is_refused_and_changes_n
     assert_eq!(bad.status(), 400);
 }
 
+/// `(day, n)` of the site's question's answers from 2026-11-19 to 23, by day.
+async fn days_of<S: TestBackend>(app: &TestApp<S>, read: &str) -> Vec<(String, u64)> {
+    let path = format!(
+        "/api/v1/sites/{}/question?from=2026-11-19&to=2026-11-23&bucket=day",
+        app.site.key()
+    );
+    let report = app.get_json(&path, read).await;
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["bucket"].as_str().unwrap().to_owned(),
+                r["n"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Answers brought in by an import count like any, and move to their new day when the site's
+/// time zone changes with its rollups rebuilt; `koe verify` finds every row whole after both.
+async fn imported_answers_count_and_move_with_a_time_zone_rebuild<S: TestBackend>() {
+    use koe_collector::responses::{Answers, Attribution, ResponseState, Source};
+    use koe_shared::InteractionId;
+    use koe_shared::survey::QuestionAnswer;
+
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let (read, admin) = keys(&app).await;
+    publish(&app, &admin, topic()).await;
+    let zone = &app.site.site.timezone;
+    // 2026-11-20T16:00Z: the 21st in Tokyo, the 20th in UTC.
+    let at = "2026-11-20T16:00:00Z"
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond();
+    let rows: Vec<(InteractionId, ResponseState)> = ["billing", "billing", "delivery"]
+        .iter()
+        .enumerate()
+        .map(|(n, option)| {
+            let state = ResponseState {
+                attribution: Attribution::default(),
+                answers: Answers {
+                    question: QuestionAnswer::from_stored(&format!("topic:{option}")),
+                    ..Answers::default()
+                },
+                source: Source::WIDGET,
+                day: zone.local_date(at),
+                created_at_ms: at + i64::try_from(n).unwrap(),
+                updated_at_ms: at,
+            };
+            (
+                InteractionId::try_from(format!("imported-{n}").as_str()).unwrap(),
+                state,
+            )
+        })
+        .collect();
+    assert_eq!(
+        app.storage
+            .import_responses(app.site.site.id, rows)
+            .await
+            .unwrap(),
+        3
+    );
+    let site = app.site.key();
+    assert_eq!(days_of(&app, &read).await, [("2026-11-21".to_owned(), 3)]);
+    assert_eq!(app.drift().await, Vec::<String>::new(), "after the import");
+
+    let moved = app
+        .client
+        .patch(app.url(&format!("/api/v1/sites/{site}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "timezone": "UTC", "rebuild_rollups": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    assert_eq!(days_of(&app, &read).await, [("2026-11-20".to_owned(), 3)]);
+    assert_eq!(app.drift().await, Vec::<String>::new(), "after the rebuild");
+}
+
 on_both_backends!(
+    imported_answers_count_and_move_with_a_time_zone_rebuild,
     answers_to_a_sites_own_question_are_reported_by_agent_team_and_time,
     an_answer_to_another_question_or_off_its_scale_is_refused_and_changes_nothing
 );
