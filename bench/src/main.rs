@@ -3,12 +3,14 @@
 //! time, but every 2xx the load generator counted is checked to be in the database.
 //!
 //! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
-//! [--only ingest|reports|storage|import|fleet|facts]` (`--only`: one part, e.g. while working on it;
+//! [--only ingest|reports|storage|import|fleet|facts] [--connections 1,16,256] [--sqlite-only]`
+//! (`--connections`, `--sqlite-only`: fewer ingest rows, e.g. while profiling; `--only`: one part, e.g. while working on it;
 //! `storage`: SQLite's own write rates and the storage layer alone, printed; `import`: a million
 //! answers through `koe import`)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
+mod alone;
 mod ceiling;
 mod facts;
 mod fleet;
@@ -39,6 +41,10 @@ struct Options {
     /// Run only this part: `ingest` (with the floor, flood and start time), `reports` or
     /// `storage` (the floor alone).
     only: Option<String>,
+    /// The connection counts of the ingest rows (`--connections 1,256`; all by default).
+    connections: Vec<usize>,
+    /// Skip PostgreSQL's ingest rows (`--sqlite-only`), e.g. while profiling SQLite's.
+    sqlite_only: bool,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
@@ -49,6 +55,8 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
         widget: None,
         only: None,
+        connections: CONNECTIONS.to_vec(),
+        sqlite_only: false,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -67,6 +75,13 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
             }
             "--postgres" => options.postgres = value()?,
             "--widget" => options.widget = Some(value()?),
+            "--connections" => {
+                options.connections = value()?
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()?;
+            }
+            "--sqlite-only" => options.sqlite_only = true,
             "--only" => match value()?.as_str() {
                 part @ ("ingest" | "reports" | "storage" | "import" | "fleet" | "facts") => {
                     options.only = Some(part.to_owned())
@@ -112,6 +127,10 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     if options.only.as_deref() == Some("storage") {
         let floor = sqlite_floor::measure(&dir_path, &options.postgres).await?;
         eprintln!("{floor:#?}");
+        summary.alone = alone::measure(&dir_path, &options.postgres).await?;
+        let mut md = String::new();
+        summary.alone_table(&mut md);
+        print!("{md}");
         return Ok(());
     }
     let only = options.only.as_deref();
@@ -150,7 +169,7 @@ async fn ingest_section(
     eprintln!("ceiling: the bare endpoint");
     let ceiling = Server::ceiling().await?;
     let site = "bench-ceiling";
-    for connections in CONNECTIONS {
+    for &connections in &options.connections {
         let run = ingest::measure(
             ceiling.port,
             site,
@@ -170,11 +189,16 @@ async fn ingest_section(
 
     let sqlite = Target::sqlite(dir_path, "ingest.db").await?;
     ingest_on(koe, &sqlite, options, summary).await?;
-    match Target::postgres(&options.postgres).await? {
+    let postgres = match options.sqlite_only {
+        true => None,
+        false => Target::postgres(&options.postgres).await?,
+    };
+    match postgres {
         Some(postgres) => {
             ingest_on(koe, &postgres, options, summary).await?;
             postgres.drop_database().await?;
         }
+        None if options.sqlite_only => {}
         None => summary.notes.push(format!(
             "No PostgreSQL answered at {}: its rows are missing.",
             options.postgres
@@ -183,6 +207,8 @@ async fn ingest_section(
 
     eprintln!("SQLite's own write rate with the collector's durability settings");
     summary.floor = Some(sqlite_floor::measure(dir_path, &options.postgres).await?);
+    eprintln!("each database alone writing Koe's rows");
+    summary.alone = alone::measure(dir_path, &options.postgres).await?;
 
     eprintln!("a flood from one address against the default limits");
     let limited = Server::collector_with_limits(koe, &sqlite.url).await?;
@@ -288,7 +314,7 @@ async fn ingest_on(
     let mut acknowledged = Vec::new();
     let mut runs: Vec<Run> = Vec::new();
     for traffic in [Traffic::Single, Traffic::Edits] {
-        for connections in CONNECTIONS {
+        for &connections in &options.connections {
             let label = format!(
                 "{}-{}-{connections}",
                 target.name.to_lowercase(),

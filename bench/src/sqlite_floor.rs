@@ -1,7 +1,8 @@
 //! What SQLite itself does on this machine with the collector's durability settings (WAL,
-//! `synchronous=FULL`), with no HTTP and no Koe code: the physical bound the SQLite ingest
-//! figures are compared against. Also the collector's storage layer alone (group commit,
-//! no HTTP), so the cost of each layer shows.
+//! `synchronous=FULL`), with no HTTP and no Koe code, on a table of its own: what one commit
+//! and one multi-row commit cost on this disk. (Koe's own rows, each database alone, are
+//! `alone.rs`.) Also the collector's storage layer alone (group commit, no HTTP), so the cost
+//! of each layer shows.
 
 use std::path::Path;
 use std::str::FromStr as _;
@@ -26,11 +27,6 @@ pub struct Floor {
     pub commits_per_second: f64,
     /// Rows per second, 256 rows per commit in one multi-row insert plus two multi-row upserts.
     pub batched_rows_per_second: f64,
-    /// Koe's own rows, SQLite alone: responses per second when each commit inserts 256
-    /// responses into Koe's schema and adds them to `rollups` and the four summary tables
-    /// (200 agents), with plain multi-row statements from one connection — no Koe code, no
-    /// group commit, no HTTP. The most one SQLite writer can take of Koe's data model here.
-    pub koe_rows_per_second: f64,
     /// The collector's storage layer, 256 concurrent writers, no HTTP.
     pub storage_layer_per_second: f64,
     /// The same on PostgreSQL (`None` when no server answered).
@@ -94,7 +90,6 @@ pub async fn measure(dir: &Path, postgres: &str) -> anyhow::Result<Floor> {
     }
     let batched_rows_per_second = rows as f64 / started.elapsed().as_secs_f64();
 
-    let koe_rows_per_second = koe_rows(dir).await?;
     let sqlite = Target::sqlite(dir, "storage-layer.db").await?;
     let storage_layer_per_second = storage_layer(
         SqliteStorage::connect(&sqlite.url, &StorageOptions::default()).await?,
@@ -114,103 +109,9 @@ pub async fn measure(dir: &Path, postgres: &str) -> anyhow::Result<Floor> {
     Ok(Floor {
         commits_per_second,
         batched_rows_per_second,
-        koe_rows_per_second,
         storage_layer_per_second,
         postgres_storage_layer_per_second,
     })
-}
-
-/// See [`Floor::koe_rows_per_second`]. Each response answers CSAT and NPS for one of 200
-/// agents on one day and channel, as in the storage-layer run, so a commit changes 200 rows
-/// in each rollup table.
-async fn koe_rows(dir: &Path) -> anyhow::Result<f64> {
-    use koe_collector::rollup::{COUNTER_COLUMNS, Summary};
-
-    let target = Target::sqlite(dir, "koe-rows.db").await?;
-    let mut conn = SqliteConnectOptions::from_str(&target.url)?
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .pragma("cache_size", "-4096")
-        .connect()
-        .await?;
-    let counters = COUNTER_COLUMNS.join(", ");
-    let add = |table: &str| {
-        COUNTER_COLUMNS
-            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
-            .join(", ")
-    };
-    // Every counter 0 but CSAT 5, NPS 10 and the response count: what one such answer adds.
-    let row_counters: Vec<i64> = COUNTER_COLUMNS
-        .iter()
-        .map(|c| i64::from(matches!(*c, "csat_5" | "nps_10" | "responses")))
-        .collect();
-    let tables: Vec<(String, String)> = std::iter::once((
-        "rollups".to_owned(),
-        "site_id, day, agent, team, channel".to_owned(),
-    ))
-    .chain(Summary::ALL.map(|s| {
-        (
-            s.table().to_owned(),
-            format!("site_id, {}, agent, channel", s.day_column()),
-        )
-    }))
-    .collect();
-
-    let mut responses = 0u64;
-    let started = Instant::now();
-    while started.elapsed() < RUN {
-        let mut tx = conn.begin().await?;
-        let batch: Vec<u64> = (responses..responses + BATCH).collect();
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO responses (site_id, interaction, agent, team, channel, verified, csat, \
-             nps, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged) ",
-        );
-        insert.push_values(&batch, |mut row, n| {
-            row.push_bind(target.site.id)
-                .push_bind(format!("floor-{n}"))
-                .push_bind(format!("agent-{:03}", n % 200))
-                .push_bind(None::<String>)
-                .push_bind("chat")
-                .push_bind(false)
-                .push_bind(5)
-                .push_bind(10)
-                .push_bind("")
-                .push_bind("en")
-                .push_bind("2026-11-26")
-                .push_bind(0_i64)
-                .push_bind(0_i64)
-                .push_bind("widget")
-                .push_bind(false);
-        });
-        insert.build().execute(&mut *tx).await?;
-        for (table, keys) in &tables {
-            let mut upsert =
-                sqlx::QueryBuilder::new(format!("INSERT INTO {table} ({keys}, {counters}) "));
-            upsert.push_values(0..200, |mut row, agent| {
-                row.push_bind(target.site.id)
-                    .push_bind(match table.contains("weekly") {
-                        true => "2026-11-23",
-                        false => "2026-11-26",
-                    });
-                row.push_bind(format!("agent-{agent:03}"));
-                if table == "rollups" {
-                    row.push_bind("");
-                }
-                row.push_bind("chat");
-                for value in &row_counters {
-                    row.push_bind(*value);
-                }
-            });
-            upsert.push(format!(
-                " ON CONFLICT ({keys}) DO UPDATE SET {}",
-                add(table)
-            ));
-            upsert.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        responses += BATCH;
-    }
-    Ok(responses as f64 / started.elapsed().as_secs_f64())
 }
 
 /// `save_answers` from 256 tasks at once for `RUN`: group commit without HTTP in front.

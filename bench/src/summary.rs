@@ -37,6 +37,8 @@ pub struct Summary {
     pub ceiling: Vec<Run>,
     pub ingest: Vec<Ingest>,
     pub floor: Option<Floor>,
+    /// Each database alone writing Koe's rows (`alone.rs`).
+    pub alone: Vec<crate::alone::Bound>,
     pub flood: Option<Flood>,
     pub start_to_ready: Vec<Duration>,
     /// SQLite new responses at 256 connections with `/readyz` probes beside, and the probes.
@@ -67,6 +69,7 @@ impl Summary {
             ceiling: Vec::new(),
             ingest: Vec::new(),
             floor: None,
+            alone: Vec::new(),
             flood: None,
             start_to_ready: Vec::new(),
             readyz_beside: None,
@@ -189,13 +192,11 @@ impl Summary {
                 rate >= 20_000.0,
             );
             // Where 50 % lies against what SQLite alone writes of Koe's rows on this machine.
-            let floor = self.floor.as_ref().map_or(String::new(), |f| {
+            let floor = self.alone_at("SQLite", 256).map_or(String::new(), |bound| {
                 format!(
-                    "; SQLite alone writes {:.0} responses/s of Koe's rows, no HTTP \
-                     ({:.0} % of the ceiling; Koe gets {:.0} % of that)",
-                    f.koe_rows_per_second,
-                    100.0 * f.koe_rows_per_second / ceiling.max(1.0),
-                    100.0 * rate / f.koe_rows_per_second.max(1.0),
+                    "; SQLite alone writes {bound:.0} responses/s of Koe's rows, no HTTP \
+                     ({:.0} % of the ceiling)",
+                    100.0 * bound / ceiling.max(1.0),
                 )
             });
             row(
@@ -222,6 +223,29 @@ impl Summary {
                 format!("{rate:.0}/s"),
                 rate >= 10_000.0,
             );
+        }
+        for ingest in &self.ingest {
+            for connections in crate::ingest::CONNECTIONS {
+                let (Some(run), Some(bound)) = (
+                    self.run(ingest.backend, Traffic::Single, connections),
+                    self.alone_at(ingest.backend, connections as u64),
+                ) else {
+                    continue;
+                };
+                let rate = run.outcome.per_second();
+                row(
+                    &format!(
+                        "{} ingest ≥ 80 % of {0} alone with Koe's rows ({connections} connection{})",
+                        ingest.backend,
+                        if connections == 1 { "" } else { "s" }
+                    ),
+                    format!(
+                        "{rate:.0}/s = {:.0} % of {bound:.0}/s",
+                        100.0 * rate / bound.max(1.0)
+                    ),
+                    rate >= 0.8 * bound,
+                );
+            }
         }
         for ingest in &self.ingest {
             row(
@@ -318,8 +342,8 @@ impl Summary {
             self.seconds
         );
         md.push_str(
-            "| server | traffic | connections | requests/s | p50 ms | p99 ms | max ms | not 2xx | vs ceiling |\n\
-             |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| server | traffic | connections | requests/s | p50 ms | p99 ms | max ms | not 2xx | vs ceiling | vs alone |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         let all = self.ceiling.iter().map(|r| ("bare endpoint", r)).chain(
             self.ingest
@@ -329,9 +353,16 @@ impl Summary {
         for (server, run) in all {
             let o = &run.outcome;
             let ratio = 100.0 * o.per_second() / self.ceiling_at(run.connections).max(1.0);
+            let alone = match run.traffic {
+                Traffic::Single => self.alone_at(server, run.connections as u64),
+                Traffic::Edits => None,
+            }
+            .map_or("".to_owned(), |bound| {
+                format!("{:.0} %", 100.0 * o.per_second() / bound.max(1.0))
+            });
             let _ = writeln!(
                 md,
-                "| {server} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio:.1} % |",
+                "| {server} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio:.1} % | {alone} |",
                 run.traffic.label(),
                 run.connections,
                 o.per_second(),
@@ -355,15 +386,11 @@ impl Summary {
                 md,
                 "- SQLite alone on this disk, WAL + `synchronous=FULL`, no Koe code: {:.0} commits/s \
                  with one row each (one fsync per commit); {:.0} rows/s with 256 rows per commit \
-                 (one multi-row insert, two multi-row upserts into daily and weekly sums); \
-                 **{:.0} responses/s of Koe's own rows** (256 responses per commit into Koe's schema, \
-                 added to `rollups` and the four summary tables for 200 agents, plain multi-row \
-                 statements from one connection: the most one SQLite writer takes of Koe's data \
-                 model here, before any HTTP, parsing or merging). The collector's storage layer alone (group commit, \
-                 256 concurrent writers, no HTTP): {:.0} responses/s on SQLite, {} on PostgreSQL.",
+                 (one multi-row insert, two multi-row upserts into daily and weekly sums). The \
+                 collector's storage layer alone (group commit, 256 concurrent writers, no HTTP): \
+                 {:.0} responses/s on SQLite, {} on PostgreSQL.",
                 floor.commits_per_second,
                 floor.batched_rows_per_second,
-                floor.koe_rows_per_second,
                 floor.storage_layer_per_second,
                 floor
                     .postgres_storage_layer_per_second
@@ -371,6 +398,48 @@ impl Summary {
             );
         }
         md.push('\n');
+        self.alone_table(md);
+    }
+
+    /// Each database alone writing Koe's rows, the bound of the *vs alone* column.
+    pub fn alone_table(&self, md: &mut String) {
+        if self.alone.is_empty() {
+            return;
+        }
+        md.push_str(
+            "### Each database alone, writing Koe's rows\n\n\
+             No HTTP and no Koe code: each commit inserts its answers into Koe's schema (claiming \
+             their keys first on PostgreSQL, as the collector does) and adds them to `rollups` and \
+             the four summary tables with one multi-row upsert each, with the collector's \
+             durability (SQLite WAL + `synchronous=FULL`; PostgreSQL `synchronous_commit=on`). \
+             *Answers per commit* is how many answers the bench's connections keep waiting at once \
+             (1, 16, 256); from more than one connection each commits its share, as the \
+             collector's PostgreSQL writers do. The HTTP rows' *vs alone* is against the best \
+             row here for the same backend and batch.\n\n\
+             | database | answers per commit | connections | responses/s | commit p50 ms |\n\
+             |---|---:|---:|---:|---:|\n",
+        );
+        for bound in &self.alone {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.0} | {} |",
+                bound.backend,
+                bound.batch,
+                bound.connections,
+                bound.per_second,
+                ms(bound.commit_p50),
+            );
+        }
+        md.push('\n');
+    }
+
+    /// The best rate of `backend` alone with `batch` answers per commit.
+    fn alone_at(&self, backend: &str, batch: u64) -> Option<f64> {
+        self.alone
+            .iter()
+            .filter(|b| b.backend == backend && b.batch == batch)
+            .map(|b| b.per_second)
+            .reduce(f64::max)
     }
 
     fn report_table(&self, md: &mut String) {
