@@ -1,14 +1,22 @@
 //! Each database alone writing Koe's rows: the bound the HTTP ingest figures are judged
 //! against. No Koe code, no HTTP: plain multi-row statements on Koe's schema (migrated by the
 //! collector), with the collector's durability (SQLite: WAL, `synchronous=FULL`;
-//! PostgreSQL: the server's `synchronous_commit`, `on` by default). Each commit inserts
-//! `batch` responses — CSAT and NPS for `batch` of 200 agents on one day and channel — and adds
-//! them to `rollups` and the four summary tables, as an answer the collector takes does.
+//! PostgreSQL: the server's `synchronous_commit`, read and shown). Each commit inserts `batch`
+//! responses — the HTTP rows' answers: CSAT `1 + n % 5` and NPS `n % 11` for agent `n % 200`
+//! on one day and channel — adds them to `rollups` and the four summary tables, and opens a
+//! follow-up for each the default rule calls unhappy (CSAT ≤ 2 or NPS ≤ 6), as the collector
+//! does for the bench's answers.
 //!
 //! Measured at the batch sizes the bench's connections can form (1, 16, 256 answers waiting),
 //! from one connection and, on PostgreSQL, from as many as the collector's writers (each then
 //! commits its share of the waiting answers).
+//!
+//! A model of the collector's writes, not a copy: the collector also reads before it writes
+//! (the site's rules, the interaction's facts and earlier answer), sends rollup changes its own
+//! way (a temporary table on SQLite, one JSON parameter on PostgreSQL) and inserts 50 responses
+//! a statement.
 
+use std::collections::BTreeMap;
 use std::str::FromStr as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,52 +45,64 @@ pub struct Bound {
     pub per_second: f64,
     /// The median time of one commit, its statements included.
     pub commit_p50: Duration,
+    /// The durability it ran with (PostgreSQL's `synchronous_commit` as the server reports it).
+    pub durability: String,
 }
 
 /// Every bound: SQLite from one connection; PostgreSQL from one and from the writers' count
-/// (`postgres` `None` when no server answered).
-pub async fn measure(dir: &std::path::Path, postgres: &str) -> anyhow::Result<Vec<Bound>> {
+/// when `postgres` is given and a server answers there.
+pub async fn measure(dir: &std::path::Path, postgres: Option<&str>) -> anyhow::Result<Vec<Bound>> {
     let mut bounds = Vec::new();
     let target = Target::sqlite(dir, "alone.db").await?;
     for batch in BATCHES {
         let url = target.url.clone();
-        bounds.push(
-            run("SQLite", batch, 1, target.site.id, move || {
-                let url = url.clone();
-                async move {
-                    Ok(Conn::Sqlite(
-                        SqliteConnectOptions::from_str(&url)?
-                            .journal_mode(SqliteJournalMode::Wal)
-                            .synchronous(SqliteSynchronous::Full)
-                            .connect()
-                            .await?,
-                    ))
-                }
-            })
-            .await?,
-        );
-    }
-    if let Some(target) = Target::postgres(postgres).await? {
-        for connections in [1, POSTGRES_WRITERS] {
-            // One answer waiting is one connection's work.
-            for batch in BATCHES.into_iter().filter(|&b| b >= connections) {
-                let url = target.url.clone();
-                bounds.push(
-                    run(
-                        "PostgreSQL",
-                        batch,
-                        connections,
-                        target.site.id,
-                        move || {
-                            let url = url.clone();
-                            async move { Ok(Conn::Postgres(sqlx::PgConnection::connect(&url).await?)) }
-                        },
-                    )
-                    .await?,
-                );
+        let connect = move || {
+            let url = url.clone();
+            async move {
+                Ok(Conn::Sqlite(
+                    SqliteConnectOptions::from_str(&url)?
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        .connect()
+                        .await?,
+                ))
             }
-        }
+        };
+        let durability = "WAL, synchronous=FULL";
+        bounds.push(run("SQLite", batch, 1, target.site.id, connect, durability).await?);
+    }
+    let Some(postgres) = postgres else {
+        return Ok(bounds);
+    };
+    if let Some(target) = Target::postgres(postgres).await? {
+        // Dropped whether or not the measurement went through.
+        let measured = postgres_bounds(&target).await;
         target.drop_database().await?;
+        bounds.extend(measured?);
+    }
+    Ok(bounds)
+}
+
+/// PostgreSQL's rows, from one connection and from the writers' count.
+async fn postgres_bounds(target: &Target) -> anyhow::Result<Vec<Bound>> {
+    let mut conn = sqlx::PgConnection::connect(&target.url).await?;
+    let (setting,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+        .fetch_one(&mut conn)
+        .await?;
+    conn.close().await?;
+    let durability = format!("synchronous_commit={setting}");
+    let mut bounds = Vec::new();
+    for connections in [1, POSTGRES_WRITERS] {
+        // One answer waiting is one connection's work.
+        for batch in BATCHES.into_iter().filter(|&b| b >= connections) {
+            let url = target.url.clone();
+            let connect = move || {
+                let url = url.clone();
+                async move { Ok(Conn::Postgres(sqlx::PgConnection::connect(&url).await?)) }
+            };
+            let site = target.site.id;
+            bounds.push(run("PostgreSQL", batch, connections, site, connect, &durability).await?);
+        }
     }
     Ok(bounds)
 }
@@ -129,6 +149,7 @@ async fn run<C, F>(
     connections: u64,
     site_id: SiteId,
     connect: C,
+    durability: &str,
 ) -> anyhow::Result<Bound>
 where
     C: Fn() -> F,
@@ -136,11 +157,15 @@ where
 {
     let share = (batch / connections).max(1);
     let next = Arc::new(AtomicU64::new(0));
+    let run_id = format!("{backend}-{batch}-{connections}");
+    let mut conns = Vec::new();
+    for _ in 0..connections {
+        conns.push(connect().await?);
+    }
+    // The clock starts once every connection is open.
     let started = Instant::now();
     let mut tasks = Vec::new();
-    let run_id = format!("{backend}-{batch}-{connections}");
-    for _ in 0..connections {
-        let mut conn = connect().await?;
+    for mut conn in conns {
         let (next, run_id) = (Arc::clone(&next), run_id.clone());
         tasks.push(tokio::spawn(async move {
             let mut commits = Vec::new();
@@ -165,6 +190,7 @@ where
         connections,
         per_second: (commits.len() as u64 * share) as f64 / elapsed.as_secs_f64(),
         commit_p50: commits.get(commits.len() / 2).copied().unwrap_or_default(),
+        durability: durability.to_owned(),
     })
 }
 
@@ -186,6 +212,7 @@ where
     bool: Encode<'static, DB> + Type<DB>,
     &'static str: Encode<'static, DB> + Type<DB>,
     Option<String>: Encode<'static, DB> + Type<DB>,
+    Option<i64>: Encode<'static, DB> + Type<DB>,
 {
     let id = site_id.get();
     let now_ms = i64::try_from(
@@ -212,45 +239,58 @@ where
          nps, reasons, locale, day, created_at_ms, updated_at_ms, client, flagged) ",
     );
     insert.push_values(numbers.clone(), |mut row, n| {
+        let (csat, nps) = scores(n);
         row.push_bind(id)
             .push_bind(format!("{run_id}-{n}"))
-            .push_bind(format!("agent-{:03}", n % 200))
+            .push_bind(agent(n))
             .push_bind(None::<String>)
             .push_bind("chat")
             .push_bind(false)
-            .push_bind(5_i16)
-            .push_bind(10_i16)
+            .push_bind(csat)
+            .push_bind(nps)
             .push_bind("")
             .push_bind("en")
-            .push_bind("2026-11-26")
+            .push_bind(DAY)
             .push_bind(now_ms)
             .push_bind(now_ms)
             .push_bind("widget")
             .push_bind(false);
     });
     statements.push(insert);
-    let mut agents: Vec<u64> = numbers.map(|n| n % 200).collect();
-    agents.sort_unstable();
-    agents.dedup();
+    // What the batch adds to each agent's row: one response, its CSAT and its NPS counter.
+    let mut sums: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for n in numbers.clone() {
+        let (csat, nps) = scores(n);
+        let counters = sums
+            .entry(agent(n))
+            .or_insert_with(|| vec![0; COUNTER_COLUMNS.len()]);
+        for (value, column) in counters.iter_mut().zip(COUNTER_COLUMNS) {
+            if column == "responses"
+                || column == format!("csat_{csat}")
+                || column == format!("nps_{nps}")
+            {
+                *value += 1;
+            }
+        }
+    }
     for (table, keys) in tables() {
         let mut upsert = QueryBuilder::<DB>::new(format!(
             "INSERT INTO {table} ({keys}, {}) ",
             COUNTER_COLUMNS.join(", ")
         ));
         let weekly = table.contains("weekly");
-        upsert.push_values(&agents, |mut row, agent| {
+        let by_agent = table.contains("agent");
+        upsert.push_values(&sums, |mut row, (agent, counters)| {
             row.push_bind(id)
-                .push_bind(if weekly { "2026-11-23" } else { "2026-11-26" })
-                .push_bind(format!("agent-{agent:03}"));
+                .push_bind(if weekly { WEEK } else { DAY })
+                .push_bind(agent.clone());
             if table == "rollups" {
                 row.push_bind("");
             }
-            row.push_bind("chat");
-            for column in COUNTER_COLUMNS {
-                row.push_bind(i64::from(matches!(
-                    column,
-                    "csat_5" | "nps_10" | "responses"
-                )));
+            // The per-agent summaries keep the channel only for the help center.
+            row.push_bind(if by_agent { "" } else { "chat" });
+            for value in counters {
+                row.push_bind(*value);
             }
         });
         upsert.push(format!(
@@ -261,7 +301,42 @@ where
         ));
         statements.push(upsert);
     }
+    let unhappy: Vec<u64> = numbers
+        .filter(|&n| matches!(scores(n), (csat, nps) if csat <= 2 || nps <= 6))
+        .collect();
+    if !unhappy.is_empty() {
+        let mut open = QueryBuilder::<DB>::new(
+            "INSERT INTO followups (site_id, interaction, day, agent, team, channel, \
+             opened_at_ms, due_at_ms, owner_user_id) ",
+        );
+        open.push_values(&unhappy, |mut row, n| {
+            row.push_bind(id)
+                .push_bind(format!("{run_id}-{n}"))
+                .push_bind(DAY)
+                .push_bind(agent(*n))
+                .push_bind(None::<String>)
+                .push_bind("chat")
+                .push_bind(now_ms)
+                .push_bind(now_ms + 86_400_000)
+                .push_bind(None::<i64>);
+        });
+        statements.push(open);
+    }
     statements
+}
+
+/// The day the answers count on, and its week's Monday.
+const DAY: &str = "2026-11-26";
+const WEEK: &str = "2026-11-23";
+
+/// Answer `n`'s CSAT and NPS: the HTTP rows' (`ingest.rs`).
+fn scores(n: u64) -> (i16, i16) {
+    // Below 11: no truncation.
+    ((1 + n % 5) as i16, (n % 11) as i16)
+}
+
+fn agent(n: u64) -> String {
+    format!("agent-{:03}", n % 200)
 }
 
 /// `rollups` and each summary table, with its key columns.

@@ -4,7 +4,8 @@
 //!
 //! `koe-bench [--seconds N] [--sizes 1000000,10000000] [--postgres URL] [--widget FILE]
 //! [--only ingest|reports|storage|import|fleet|facts] [--connections 1,16,256] [--sqlite-only]`
-//! (`--connections`, `--sqlite-only`: fewer ingest rows, e.g. while profiling; `--only`: one part, e.g. while working on it;
+//! (`--connections`, `--sqlite-only`: fewer ingest rows, e.g. while profiling — `--sqlite-only`
+//! skips PostgreSQL everywhere in the ingest part and `storage`; `--only`: one part, e.g. while working on it;
 //! `storage`: SQLite's own write rates and the storage layer alone, printed; `import`: a million
 //! answers through `koe import`)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
@@ -125,9 +126,10 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     };
     let mut summary = Summary::new(options.seconds);
     if options.only.as_deref() == Some("storage") {
-        let floor = sqlite_floor::measure(&dir_path, &options.postgres).await?;
+        let postgres = (!options.sqlite_only).then_some(options.postgres.as_str());
+        let floor = sqlite_floor::measure(&dir_path, postgres).await?;
         eprintln!("{floor:#?}");
-        summary.alone = alone::measure(&dir_path, &options.postgres).await?;
+        summary.alone = alone::measure(&dir_path, postgres).await?;
         let mut md = String::new();
         summary.alone_table(&mut md);
         print!("{md}");
@@ -206,9 +208,10 @@ async fn ingest_section(
     }
 
     eprintln!("SQLite's own write rate with the collector's durability settings");
-    summary.floor = Some(sqlite_floor::measure(dir_path, &options.postgres).await?);
+    let postgres = (!options.sqlite_only).then_some(options.postgres.as_str());
+    summary.floor = Some(sqlite_floor::measure(dir_path, postgres).await?);
     eprintln!("each database alone writing Koe's rows");
-    summary.alone = alone::measure(dir_path, &options.postgres).await?;
+    summary.alone = alone::measure(dir_path, postgres).await?;
 
     eprintln!("a flood from one address against the default limits");
     let limited = Server::collector_with_limits(koe, &sqlite.url).await?;

@@ -33,7 +33,7 @@ pub struct Floor {
     pub postgres_storage_layer_per_second: Option<f64>,
 }
 
-pub async fn measure(dir: &Path, postgres: &str) -> anyhow::Result<Floor> {
+pub async fn measure(dir: &Path, postgres: Option<&str>) -> anyhow::Result<Floor> {
     let url = format!("sqlite://{}", dir.join("floor.db").display());
     let mut conn = SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
@@ -96,7 +96,11 @@ pub async fn measure(dir: &Path, postgres: &str) -> anyhow::Result<Floor> {
         sqlite.site.id,
     )
     .await?;
-    let postgres_storage_layer_per_second = match Target::postgres(postgres).await? {
+    let postgres = match postgres {
+        Some(url) => Target::postgres(url).await?,
+        None => None,
+    };
+    let postgres_storage_layer_per_second = match postgres {
         Some(target) => {
             let storage = PgStorage::connect(&target.url, &StorageOptions::default()).await?;
             let rate = storage_layer(storage.clone(), target.site.id).await?;

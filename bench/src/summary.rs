@@ -409,21 +409,23 @@ impl Summary {
         md.push_str(
             "### Each database alone, writing Koe's rows\n\n\
              No HTTP and no Koe code: each commit inserts its answers into Koe's schema (claiming \
-             their keys first on PostgreSQL, as the collector does) and adds them to `rollups` and \
-             the four summary tables with one multi-row upsert each, with the collector's \
-             durability (SQLite WAL + `synchronous=FULL`; PostgreSQL `synchronous_commit=on`). \
+             their keys first on PostgreSQL, as the collector does) — the HTTP rows' answers — \
+             adds them to `rollups` and the four summary tables with one multi-row upsert each \
+             and opens a follow-up for each unhappy one, with the collector's durability. It does \
+             not read before writing, as the collector must to merge an answer. \
              *Answers per commit* is how many answers the bench's connections keep waiting at once \
              (1, 16, 256); from more than one connection each commits its share, as the \
              collector's PostgreSQL writers do. The HTTP rows' *vs alone* is against the best \
              row here for the same backend and batch.\n\n\
-             | database | answers per commit | connections | responses/s | commit p50 ms |\n\
-             |---|---:|---:|---:|---:|\n",
+             | database | durability | answers per commit | connections | responses/s | commit p50 ms |\n\
+             |---|---|---:|---:|---:|---:|\n",
         );
         for bound in &self.alone {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {:.0} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {} |",
                 bound.backend,
+                bound.durability,
                 bound.batch,
                 bound.connections,
                 bound.per_second,
