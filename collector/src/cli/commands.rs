@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::DatabaseName;
 use super::report_flags::ReportKind;
+use super::verify_output;
 use crate::audit::Actor;
 use crate::links::{self, LinkRequest};
 use crate::report::service::ServiceQuery;
@@ -339,128 +340,16 @@ impl StorageCommand {
             }
             Self::Verify { json } => {
                 let findings = crate::verify::verify(&storage).await?;
-                let clean = findings.is_clean();
-                let crate::verify::Findings {
-                    rollups: drift,
-                    reasons,
-                    questions,
-                    keys,
-                } = findings;
-                for (site, d) in &questions {
-                    eprintln!(
-                        "  {site} question_rollups {} agent={:?} team={:?} channel={:?} {}={}: expected {}, found {}",
-                        d.key.day,
-                        d.key.agent.as_ref().map_or("", |a| a.as_str()),
-                        d.key.team.as_ref().map_or("", |t| t.as_str()),
-                        d.key.channel.map_or("", |c| c.as_str()),
-                        d.key.question,
-                        d.key.answer,
-                        d.expected,
-                        d.actual
-                    );
+                for line in verify_output::tally_lines(&findings) {
+                    eprintln!("  {line}");
                 }
-                for (site, d) in &reasons {
-                    eprintln!(
-                        "  {site} reason_rollups {} agent={:?} channel={:?} reason={}: expected {}, found {}",
-                        d.key.day,
-                        d.key.agent.as_ref().map_or("", |a| a.as_str()),
-                        d.key.channel.map_or("", |c| c.as_str()),
-                        d.key.reason,
-                        d.expected,
-                        d.actual
-                    );
+                match json {
+                    true => println!("{}", verify_output::json(&findings)),
+                    false => print!("{}", verify_output::text(&findings)),
                 }
-                if json {
-                    let rows: Vec<_> = drift
-                        .iter()
-                        .map(|(site, d)| {
-                            json!({
-                                "site": site,
-                                "table": d.table,
-                                "day": d.key.day.to_string(),
-                                "agent": d.key.agent_column(),
-                                "team": d.key.team_column(),
-                                "channel": d.key.channel_column(),
-                                "differences": d.differences(),
-                            })
-                        })
-                        .collect();
-                    let keys: Vec<_> = keys
-                        .iter()
-                        .map(|d| {
-                            json!({
-                                "site": d.site,
-                                "interaction": d.interaction,
-                                "problem": d.problem.as_str(),
-                            })
-                        })
-                        .collect();
-                    let reasons: Vec<_> = reasons
-                        .iter()
-                        .map(|(site, d)| {
-                            json!({
-                                "site": site,
-                                "day": d.key.day.to_string(),
-                                "agent": d.key.agent.as_ref().map_or("", |a| a.as_str()),
-                                "channel": d.key.channel.map_or("", |c| c.as_str()),
-                                "reason": d.key.reason,
-                                "expected": d.expected,
-                                "found": d.actual,
-                            })
-                        })
-                        .collect();
-                    let questions: Vec<_> = questions
-                        .iter()
-                        .map(|(site, d)| {
-                            json!({
-                                "site": site,
-                                "day": d.key.day.to_string(),
-                                "agent": d.key.agent.as_ref().map_or("", |a| a.as_str()),
-                                "team": d.key.team.as_ref().map_or("", |t| t.as_str()),
-                                "channel": d.key.channel.map_or("", |c| c.as_str()),
-                                "question": d.key.question,
-                                "answer": d.key.answer,
-                                "expected": d.expected,
-                                "found": d.actual,
-                            })
-                        })
-                        .collect();
-                    println!(
-                        "{}",
-                        json!({ "drift": rows, "keys": keys, "reasons": reasons, "questions": questions })
-                    );
-                } else if clean {
-                    println!("rollups match the raw responses and impressions");
-                } else {
-                    if !keys.is_empty() {
-                        println!("{} responses and their keys disagree:", keys.len());
-                        for d in &keys {
-                            println!(
-                                "  {} response_keys {}: {}",
-                                d.site,
-                                d.interaction,
-                                d.problem.as_str()
-                            );
-                        }
-                    }
-                    println!("{} rollup rows differ from the raw data:", drift.len());
-                    for (site, d) in &drift {
-                        let k = &d.key;
-                        println!(
-                            "  {site} {} {} agent={:?} team={:?} channel={:?}: {}",
-                            d.table,
-                            k.day,
-                            k.agent_column(),
-                            k.team_column(),
-                            k.channel_column(),
-                            d.differences().join(", ")
-                        );
-                    }
-                }
-                Ok(if clean {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
+                Ok(match findings.is_clean() {
+                    true => ExitCode::SUCCESS,
+                    false => ExitCode::FAILURE,
                 })
             }
         }

@@ -21,6 +21,7 @@ mod integrations;
 mod report_flags;
 mod survey;
 mod users;
+mod verify_output;
 mod webhooks;
 
 use anyhow::Context as _;
