@@ -1,9 +1,10 @@
 //! PostgreSQL's side of the write path ([`WriteTx`] for a pooled connection in a
 //! transaction): writers run concurrently (in this collector and others), so the responses a
 //! write touches are locked (`FOR UPDATE`, in interaction order), and rollup rows in key
-//! order; each table's rollup changes travel as one JSON parameter.
+//! order; each table's rollup changes travel as one JSON parameter, all five in one statement.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use koe_shared::InteractionId;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
@@ -130,16 +131,14 @@ impl WriteTx for PgConnection {
 
     /// Each table's rows travel as one parameter (`[[site_id, day, agent, (team,) channel,
     /// counters…], …]`), summed per table here: PostgreSQL then parses one value instead of
-    /// 30-odd a row.
+    /// 30-odd a row. All five tables change in one statement ([`UPSERT_ALL`]): one round trip
+    /// instead of five.
     async fn apply_rollup_changes(&mut self, changes: &RollupChanges) -> Result<(), StorageError> {
         let rows: Vec<_> = changes.iter().filter(|(_, c)| !c.is_zero()).collect();
         if rows.is_empty() {
             return Ok(());
         }
-        upsert("rollups", ROLLUP_KEYS, &rows, true)
-            .build()
-            .execute(&mut *self)
-            .await?;
+        let mut upsert = sqlx::query(&UPSERT_ALL).bind(rows_json(&rows, true));
         for summary in Summary::ALL {
             let mut summed: BTreeMap<(SiteId, RollupKey), RollupCounters> = BTreeMap::new();
             for ((site_id, key), counters) in &rows {
@@ -149,14 +148,9 @@ impl WriteTx for PgConnection {
                     .add(counters);
             }
             let summed: Vec<_> = summed.iter().filter(|(_, c)| !c.is_zero()).collect();
-            if summed.is_empty() {
-                continue;
-            }
-            upsert(summary.table(), &sql::summary_keys(summary), &summed, false)
-                .build()
-                .execute(&mut *self)
-                .await?;
+            upsert = upsert.bind(rows_json(&summed, false));
         }
+        upsert.execute(&mut *self).await?;
         Ok(())
     }
 
@@ -177,25 +171,39 @@ impl WriteTx for PgConnection {
     }
 }
 
-/// An upsert of rollup rows into `table`, the rows unpacked from one JSON parameter in
-/// array order (so rows are locked in key order).
-fn upsert<'a>(
-    table: &str,
-    keys: &str,
-    rows: &[(&(SiteId, RollupKey), &RollupCounters)],
-    with_team: bool,
-) -> QueryBuilder<'a, Postgres> {
-    let mut query = QueryBuilder::<Postgres>::new(format!(
-        "{} SELECT {} FROM jsonb_array_elements(CAST(",
-        sql::upsert_rollups_head(table, keys),
-        rows_select(with_team),
-    ));
-    query
-        .push_bind(rows_json(rows, with_team))
-        .push(" AS JSONB)) WITH ORDINALITY AS r(value, n) ORDER BY n");
-    query.push(sql::upsert_rollups_tail(table, keys));
-    query
-}
+/// The upserts of `rollups` (`$1`) and of the four summary tables (`$2`…`$5`, in
+/// [`Summary::ALL`] order) as one statement, each table's rows unpacked from its JSON parameter
+/// in array order (so rows are locked in key order). PostgreSQL promises no order among a
+/// statement's upserts, but every writer runs this one statement, which reads each upsert's
+/// count in turn, so writers take the tables in one order; a deadlock in spite of that fails
+/// the batch, whose writes are then retried one by one (`writer.rs`). An empty array changes
+/// nothing.
+static UPSERT_ALL: LazyLock<String> = LazyLock::new(|| {
+    let summary_keys: Vec<String> = Summary::ALL.iter().map(|s| sql::summary_keys(*s)).collect();
+    let tables = std::iter::once(("rollups", ROLLUP_KEYS, true)).chain(
+        Summary::ALL
+            .iter()
+            .zip(&summary_keys)
+            .map(|(summary, keys)| (summary.table(), keys.as_str(), false)),
+    );
+    let upserts: Vec<String> = tables
+        .enumerate()
+        .map(|(i, (table, keys, with_team))| {
+            format!(
+                "u{i} AS ({} SELECT {} FROM jsonb_array_elements(CAST(${} AS JSONB)) \
+                 WITH ORDINALITY AS r(value, n) ORDER BY n{} RETURNING 1)",
+                sql::upsert_rollups_head(table, keys),
+                rows_select(with_team),
+                i + 1,
+                sql::upsert_rollups_tail(table, keys),
+            )
+        })
+        .collect();
+    let counts: Vec<String> = (0..upserts.len())
+        .map(|i| format!("(SELECT count(*) FROM u{i})"))
+        .collect();
+    format!("WITH {} SELECT {}", upserts.join(", "), counts.join(", "))
+});
 
 /// Rollup rows as JSON: one array per row, keys then counters.
 fn rows_json(rows: &[(&(SiteId, RollupKey), &RollupCounters)], with_team: bool) -> String {
