@@ -17,8 +17,9 @@ use koe_collector::facts::rollup::{SERVICE_COLUMNS, frt_column};
 use koe_shared::Channel;
 use sqlx::{Connection as _, SqliteConnection};
 
+use crate::bulk_load::{AGENTS, DAYS, TEAMS};
 use crate::load::{self, Load, Outcome, Request, Until, send};
-use crate::reports::{AGENTS, DAYS, ReportTiming, TEAMS, time_calls};
+use crate::reports::{ReportTiming, time_calls};
 use crate::target::Target;
 
 /// Topics the bulk interactions are spread over.

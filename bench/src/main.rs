@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod alone;
+mod bulk_load;
 mod ceiling;
 mod facts;
 mod fleet;
@@ -228,33 +229,66 @@ async fn ingest_section(
     Ok(())
 }
 
-/// Reports at each size, bulk-loading the responses between sizes.
+/// Reports at each size on each backend, bulk-loading the responses between sizes.
 async fn reports_section(
     koe: &std::path::Path,
     dir_path: &std::path::Path,
     options: &Options,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
-    let reports = Target::sqlite(dir_path, "reports.db").await?;
-    let today = reports
+    let mut targets = vec![Target::sqlite(dir_path, "reports.db").await?];
+    match options.sqlite_only {
+        true => {}
+        false => match Target::postgres(&options.postgres).await? {
+            Some(postgres) => targets.push(postgres),
+            None => summary.notes.push(format!(
+                "No PostgreSQL answered at {}: its report rows are missing.",
+                options.postgres
+            )),
+        },
+    }
+    for target in targets {
+        let sizes = report_sizes(koe, &target, options).await;
+        target.drop_database().await?;
+        summary.reports.extend(sizes?);
+    }
+    Ok(())
+}
+
+/// One backend's report rows, size after size.
+async fn report_sizes(
+    koe: &std::path::Path,
+    target: &Target,
+    options: &Options,
+) -> anyhow::Result<Vec<summary::ReportSize>> {
+    let today = target
         .site
         .timezone
         .local_day(koe_collector::clock::now_ms());
     let mut loaded = 0;
+    let mut sizes = Vec::new();
     for (i, &size) in options.sizes.iter().enumerate() {
-        eprintln!("reports: bulk-loading to {size} responses");
+        eprintln!(
+            "reports ({}): bulk-loading to {size} responses",
+            target.name
+        );
         let started = std::time::Instant::now();
-        reports::bulk_load(&reports, &today, loaded, size).await?;
+        bulk_load::load(target, &today, loaded, size).await?;
         let load_time = started.elapsed();
         loaded = size;
         let drift = match i {
-            0 => Some(reports::drift(&reports).await?),
+            0 => Some(reports::drift(target).await?),
             _ => None,
         };
-        let server = Server::collector(koe, &reports.url).await?;
-        let mut timings = reports::time_reports(server.port, &reports, &today).await?;
-        timings.extend(reports::time_dashboard(server.port, &reports, &today).await?);
+        let server = Server::collector(koe, &target.url).await?;
+        let timings = async {
+            let mut timings = reports::time_reports(server.port, target, &today).await?;
+            timings.extend(reports::time_dashboard(server.port, target, &today).await?);
+            anyhow::Ok(timings)
+        }
+        .await;
         server.stop()?;
+        let timings = timings?;
         for t in &timings {
             eprintln!(
                 "  {size}: {} p50 {:.1} ms p99 {:.1} ms",
@@ -263,15 +297,15 @@ async fn reports_section(
                 ms(t.p99)
             );
         }
-        summary.reports.push(summary::ReportSize {
+        sizes.push(summary::ReportSize {
+            backend: target.name,
             responses: size,
             load_time,
             drift,
             timings,
         });
     }
-
-    Ok(())
+    Ok(sizes)
 }
 
 /// Interaction facts: their ingest on both backends, then the service reports at each size.

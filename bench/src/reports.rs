@@ -1,150 +1,30 @@
-//! Reports at scale: synthetic responses bulk-loaded into SQLite (200 agents in 10 teams of
-//! 20 — each agent answers in one team, as support teams are organised —, 6 channels, 365
-//! days), rollups rebuilt from them in SQL, then the 90-day weekly reports timed
-//! over HTTP against a collector process.
-//!
-//! The bulk path writes raw rows with one `INSERT … SELECT` over a generated series and
-//! rebuilds both rollup tables with `GROUP BY`, the way a migration from another tool would.
-//! At the smallest size the rollups are checked against the collector's own recomputation
-//! (`koe verify`'s code), so the bulk path cannot drift from what live writes produce. One
-//! response in five carries a comment, so the dashboard's comment feed has something to show.
-//!
-//! The dashboard's pages are timed the same way, signed in as a manager's browser would be.
+//! Reports at scale: the 90-day weekly reports and the dashboard's pages timed over HTTP
+//! against a collector process, over responses bulk-loaded by `bulk_load.rs` — signed in as a
+//! manager's browser would be for the pages.
 
 use std::time::{Duration, Instant};
 
-use koe_collector::rollup::COUNTER_COLUMNS;
-use koe_collector::storage::{SqliteStorage, StorageOptions};
-use koe_shared::Channel;
-use sqlx::{Connection as _, SqliteConnection};
+use koe_collector::storage::{PgStorage, SqliteStorage, StorageOptions};
 
 use crate::load::{Request, send};
 use crate::target::Target;
 
-pub const AGENTS: u64 = 200;
-pub const TEAMS: u64 = 10;
-pub const DAYS: u64 = 365;
 pub const CALLS: usize = 30;
-
-/// Adds responses `from..to` to the target's site, all within the 365 days ending `today`.
-pub async fn bulk_load(target: &Target, today: &str, from: u64, to: u64) -> anyhow::Result<()> {
-    let mut conn = SqliteConnection::connect(&target.url).await?;
-    sqlx::query("PRAGMA synchronous = OFF")
-        .execute(&mut conn)
-        .await?;
-    let channels: String = Channel::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!(" WHEN {i} THEN '{}'", c.as_str()))
-        .collect();
-    // h: a multiplicative hash of i, so scores do not line up with agents or days.
-    let insert = format!(
-        "INSERT INTO responses (site_id, interaction, agent, team, channel, verified, csat, nps,
-             ces, resolved, comment, reasons, locale, day, created_at_ms, updated_at_ms)
-         WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2),
-              g(i, h) AS (SELECT i, (i * 2654435761) % 4294967296 FROM n)
-         SELECT ?3, 'bulk-' || i, printf('agent-%03d', i % {AGENTS}),
-                'team-' || ((i % {AGENTS}) % {TEAMS}), CASE (i / 3) % {}{channels} END, 1,
-                1 + h % 5, CASE WHEN h % 3 = 0 THEN NULL ELSE (h / 8) % 11 END,
-                CASE WHEN h % 4 = 0 THEN 1 + (h / 16) % 7 END,
-                CASE WHEN h % 2 = 0 THEN (h / 64) % 3 != 0 END,
-                CASE WHEN h % 5 = 0 THEN 'comment ' || i END, '', NULL,
-                date(?4, '-' || ((i / 11) % {DAYS}) || ' days'), i, i
-         FROM g",
-        Channel::ALL.len()
-    );
-    const CHUNK: u64 = 1_000_000;
-    let mut start = from;
-    while start < to {
-        let end = (start + CHUNK).min(to);
-        sqlx::query(&insert)
-            .bind(start as i64)
-            .bind(end as i64)
-            .bind(target.site.id)
-            .bind(today)
-            .execute(&mut conn)
-            .await?;
-        start = end;
-    }
-    rebuild_rollups(&mut conn, target.site.id.get()).await?;
-    // Fold the WAL into the file now: otherwise the last connection to close does it, and a
-    // collector starting meanwhile waits for that lock longer than its busy timeout.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    Ok(())
-}
-
-/// Both rollup tables of a site, recomputed from its raw responses in SQL.
-async fn rebuild_rollups(conn: &mut SqliteConnection, site_id: i64) -> anyhow::Result<()> {
-    let sums: Vec<String> = COUNTER_COLUMNS
-        .iter()
-        .map(|column| match *column {
-            "responses" => "COUNT(*)".to_owned(),
-            "impressions" => "0".to_owned(),
-            "resolved_yes" => "COUNT(CASE WHEN resolved THEN 1 END)".to_owned(),
-            "resolved_no" => "COUNT(CASE WHEN NOT resolved THEN 1 END)".to_owned(),
-            score => {
-                let (name, value) = score.split_once('_').expect("name_value");
-                format!("COUNT(CASE WHEN {name} = {value} THEN 1 END)")
-            }
-        })
-        .collect();
-    let columns = COUNTER_COLUMNS.join(", ");
-    let mut tx = conn.begin().await?;
-    for table in [
-        "rollups",
-        "rollups_daily",
-        "rollups_weekly",
-        "rollups_daily_agent",
-        "rollups_weekly_agent",
-    ] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE site_id = ?1"))
-            .bind(site_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(&format!(
-        "INSERT INTO rollups (site_id, day, agent, team, channel, {columns})
-         SELECT site_id, day, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
-                {}
-         FROM responses WHERE site_id = ?1 AND NOT flagged GROUP BY 2, 3, 4, 5",
-        sums.join(", ")
-    ))
-    .bind(site_id)
-    .execute(&mut *tx)
-    .await?;
-    let summed: Vec<String> = COUNTER_COLUMNS
-        .iter()
-        .map(|c| format!("SUM({c})"))
-        .collect();
-    let week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')";
-    let by_agent = "CASE WHEN channel = 'help_center' THEN channel ELSE '' END";
-    for (table, day, channel) in [
-        ("rollups_daily (site_id, day", "day", "channel"),
-        ("rollups_weekly (site_id, week", week, "channel"),
-        ("rollups_daily_agent (site_id, day", "day", by_agent),
-        ("rollups_weekly_agent (site_id, week", week, by_agent),
-    ] {
-        sqlx::query(&format!(
-            "INSERT INTO {table}, agent, channel, {columns})
-             SELECT site_id, {day}, agent, {channel}, {}
-             FROM rollups WHERE site_id = ?1 GROUP BY 2, 3, 4",
-            summed.join(", ")
-        ))
-        .bind(site_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
 
 /// How many rollup rows differ from the collector's recomputation from raw responses.
 pub async fn drift(target: &Target) -> anyhow::Result<usize> {
-    let storage = SqliteStorage::connect(&target.url, &StorageOptions::default()).await?;
-    Ok(koe_collector::verify::rollup_drift(&storage).await?.len())
+    let options = StorageOptions::default();
+    let drift = match target.is_postgres() {
+        true => {
+            let storage = PgStorage::connect(&target.url, &options).await?;
+            koe_collector::verify::rollup_drift(&storage).await?
+        }
+        false => {
+            let storage = SqliteStorage::connect(&target.url, &options).await?;
+            koe_collector::verify::rollup_drift(&storage).await?
+        }
+    };
+    Ok(drift.len())
 }
 
 /// One report's timing.

@@ -124,6 +124,11 @@ impl Target {
         Ok(interactions.into_iter().collect())
     }
 
+    /// Whether the target is a PostgreSQL database (else a SQLite file).
+    pub fn is_postgres(&self) -> bool {
+        self.drop_from.is_some()
+    }
+
     pub async fn drop_database(self) -> anyhow::Result<()> {
         if let Some((server, database)) = &self.drop_from {
             let mut admin = sqlx::PgConnection::connect(server).await?;
