@@ -6,9 +6,10 @@
 //!
 //! Writers run concurrently with each other and with other collectors on the same database:
 //! a batch locks the responses it merges (`FOR UPDATE`, index order) and then rollup rows in
-//! key order, so writers wait for each other but cannot deadlock. If a batch fails as a whole
-//! (another writer created one of its responses first, a deadlock in spite of that, a
-//! constraint), each of its writes is retried in a transaction of its own.
+//! one order (tables in the order of one statement, rows in `RollupKey` order), so writers wait
+//! for each other rather than deadlock. If a batch fails as a whole (another writer created
+//! one of its responses first, a deadlock in spite of that, a constraint), each of its writes
+//! is retried in a transaction of its own.
 //!
 //! A batch first takes the write locks of its sites, shared (`site_lock.rs`): the answers of a
 //! site being rebuilt for a new time zone are refused at once (503, sent again by the widget)
