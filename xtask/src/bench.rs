@@ -46,6 +46,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut md = header(args);
     md.push_str(&String::from_utf8_lossy(&output.stdout));
     let path = workspace_root().join("BENCHMARKS.md");
+    let before = fs::read_to_string(&path).unwrap_or_default();
+    md.push_str(&by_hand(&before));
     fs::write(&path, md).map_err(|e| e.to_string())?;
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -79,6 +81,17 @@ fn show_latency() -> Result<String, String> {
     ))
 }
 
+/// The line after which BENCHMARKS.md is written by hand (each performance pass's notes and
+/// A/B tables): a new run rewrites what is above it and keeps the rest.
+const BY_HAND: &str = "<!-- Written by hand below this line; `cargo xtask bench` keeps it. -->";
+
+/// The hand-written end of the file `before` (from its [`BY_HAND`] line on), or none.
+fn by_hand(before: &str) -> String {
+    before
+        .find(BY_HAND)
+        .map_or_else(String::new, |at| format!("\n{}", &before[at..]))
+}
+
 fn header(args: &[String]) -> String {
     let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
@@ -108,10 +121,25 @@ fn header(args: &[String]) -> String {
         md,
         "Reproduce: `cargo xtask bench{}{}` (PostgreSQL from `KOE_TEST_POSTGRES_URL`, else \
          127.0.0.1:5432; `KOE_BENCH_KEEP=1` keeps the databases). This file is written by that \
-         command; only the section *Before and after* at the end of `docs/scaling.md` is \
-         written by hand.\n",
+         command, down to the line that starts its hand-written notes (each performance \
+         pass's findings and A/B tables), which it keeps.\n",
         if args.is_empty() { "" } else { " " },
         args.join(" ")
     );
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_run_keeps_the_hand_written_end_and_only_it() {
+        let before = format!("# Koe benchmarks\n\nold rows\n\n{BY_HAND}\n\n## Pass 3\n\nnotes\n");
+        let kept = by_hand(&before);
+        assert!(kept.starts_with(&format!("\n{BY_HAND}")), "{kept}");
+        assert!(kept.ends_with("## Pass 3\n\nnotes\n"), "{kept}");
+        assert!(!kept.contains("old rows"), "{kept}");
+        assert_eq!(by_hand("# Koe benchmarks\n\nrows only\n"), "");
+    }
 }

@@ -1,8 +1,7 @@
-//! The `koe` command line: `serve`; `site add|list|show|update|rotate-secret`;
-//! `key create|list|revoke`; `audit`; `report`; `link`; `erase`; `import`;
-//! `webhook add|list|remove|rotate-secret|deliveries`; `verify` — each parses its arguments,
-//! calls the domain and prints (argument types in `args.rs`; what each becomes, parsed, in
-//! `plan.rs`).
+//! The `koe` command line: `serve`; `openapi`; `site add|list|show|update|rotate-secret`;
+//! `key create|list|revoke`; `user`; `audit`; `report`; `link`; `erase`; `import`; `webhook`;
+//! `integration`; `followup`; `survey`; `verify`. The arguments' types are in `args.rs`; turning
+//! them into a storage command is `plan.rs`; running it against the database, here.
 //!
 //! Only `serve` and `site add` create a missing SQLite database: every other command needs a
 //! site that is in one already, and a command that only reads never creates. Messages name the

@@ -1,7 +1,7 @@
 //! What a one-shot command line asks for: its arguments parsed into the domain's types (sites'
 //! keys, origins, days, report flags…) and the storage command that runs them, with the
-//! database it runs against — all before any database is opened, so a bad argument changes
-//! nothing and names the flag it came from.
+//! database it runs against — all before any database is opened, so a bad argument fails
+//! having changed nothing.
 
 use anyhow::Context as _;
 use koe_shared::{AgentId, Channel, CustomerId, InteractionId, Locale, SiteKey, TeamId};
