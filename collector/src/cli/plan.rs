@@ -64,7 +64,7 @@ pub(super) fn storage_command(
             json,
             db,
         }) => {
-            let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let site = site_key(site)?;
             let role = Role::parse(&role).context("role must be read, write or admin")?;
             (
                 db,
@@ -288,7 +288,7 @@ pub(super) fn storage_command(
                     )
                 })?;
             }
-            let site = SiteKey::try_from(site).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let site = site_key(site)?;
             let query = RawReportQuery {
                 from,
                 to,
