@@ -102,7 +102,9 @@ async fn rebuild(conn: &mut SqliteConnection, site_id: i64) -> anyhow::Result<()
         "service_daily",
         "service_daily_agent",
         "service_daily_topic",
+        "service_weekly_agent",
         "service_drivers",
+        "service_drivers_daily",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE site_id = ?1"))
             .bind(site_id)
@@ -156,14 +158,38 @@ async fn rebuild(conn: &mut SqliteConnection, site_id: i64) -> anyhow::Result<()
     .execute(&mut *tx)
     .await?;
     let summed: Vec<String> = columns.iter().map(|c| format!("SUM({c})")).collect();
-    for (table, keys) in [
-        ("service_daily", "day, team, channel"),
-        ("service_daily_agent", "day, agent, team"),
-        ("service_daily_topic", "day, topic, team, channel"),
+    // Each summary from the table it narrows (the weeks by the Monday starting them).
+    let weeks = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days'), \
+                 agent, team";
+    for (table, keys, from, selected) in [
+        (
+            "service_daily",
+            "day, team, channel",
+            "service_rollups",
+            "day, team, channel",
+        ),
+        (
+            "service_daily_agent",
+            "day, agent, team",
+            "service_rollups",
+            "day, agent, team",
+        ),
+        (
+            "service_daily_topic",
+            "day, topic, team, channel",
+            "service_rollups",
+            "day, topic, team, channel",
+        ),
+        (
+            "service_weekly_agent",
+            "week, agent, team",
+            "service_daily_agent",
+            weeks,
+        ),
     ] {
         sqlx::query(&format!(
-            "INSERT INTO {table} (site_id, {keys}, {}) SELECT site_id, {keys}, {}
-             FROM service_rollups WHERE site_id = ?1 GROUP BY {keys}",
+            "INSERT INTO {table} (site_id, {keys}, {}) SELECT site_id, {selected}, {}
+             FROM {from} WHERE site_id = ?1 GROUP BY {selected}",
             columns.join(", "),
             summed.join(", ")
         ))
@@ -199,6 +225,16 @@ async fn rebuild(conn: &mut SqliteConnection, site_id: i64) -> anyhow::Result<()
         .execute(&mut *tx)
         .await?;
     }
+    sqlx::query(
+        "INSERT INTO service_drivers_daily (site_id, day, cut, band, csat_n, csat_sat, nps_n,
+             nps_pro, nps_det)
+         SELECT site_id, day, cut, band, SUM(csat_n), SUM(csat_sat), SUM(nps_n), SUM(nps_pro),
+                SUM(nps_det)
+         FROM service_drivers WHERE site_id = ?1 GROUP BY day, cut, band",
+    )
+    .bind(site_id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DROP TABLE temp.bulk_facts")
         .execute(&mut *tx)
         .await?;

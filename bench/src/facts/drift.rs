@@ -25,6 +25,7 @@ async fn rollup_rows(target: &Target) -> anyhow::Result<Vec<String>> {
         ("service_daily", "day, team, channel"),
         ("service_daily_agent", "day, agent, team"),
         ("service_daily_topic", "day, topic, team, channel"),
+        ("service_weekly_agent", "week, agent, team"),
     ] {
         let key = keys.replace(", ", " || '/' || ");
         let mut some: Vec<String> = sqlx::query_scalar(&format!(

@@ -13,7 +13,8 @@ use super::sql::{Dialect, for_koe_databases};
 use super::{ServiceFilter, StorageError, StoredFacts};
 use crate::facts::frt::BUCKETS;
 use crate::facts::rollup::{
-    DriverChanges, SERVICE_COLUMNS, ServiceChanges, ServiceCounters, ServiceKey, frt_column,
+    DriverChanges, DriverCounters, SERVICE_COLUMNS, ServiceChanges, ServiceCounters, ServiceKey,
+    frt_column,
 };
 use crate::facts::settings::ServiceSettings;
 use crate::ids::SiteId;
@@ -51,9 +52,10 @@ fn service_columns() -> Vec<String> {
     columns
 }
 
-/// The service rollups' tables: every dimension, and three summaries reports read when they
-/// need fewer (a day's rows are then a few hundred instead of one per agent, channel and topic
-/// at once). Each write moves all four in its transaction.
+/// The service rollups' tables: every dimension, and the summaries reports read when they need
+/// fewer (a day's rows are then a few hundred instead of one per agent, channel and topic at
+/// once; a week's by agent one row per agent instead of seven). Each write moves them all in its
+/// transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ServiceTable {
     /// `service_rollups`: day, agent, team, channel, topic.
@@ -64,10 +66,19 @@ pub(super) enum ServiceTable {
     DailyAgent,
     /// `service_daily_topic`: day, topic, team, channel.
     DailyTopic,
+    /// `service_weekly_agent`: week (its Monday), agent, team — whole weeks by agent
+    /// (`service_read::plan`).
+    WeeklyAgent,
 }
 
 impl ServiceTable {
-    pub(super) const ALL: [Self; 4] = [Self::Full, Self::Daily, Self::DailyAgent, Self::DailyTopic];
+    pub(super) const ALL: [Self; 5] = [
+        Self::Full,
+        Self::Daily,
+        Self::DailyAgent,
+        Self::DailyTopic,
+        Self::WeeklyAgent,
+    ];
 
     pub(super) fn table(self) -> &'static str {
         match self {
@@ -75,16 +86,18 @@ impl ServiceTable {
             Self::Daily => "service_daily",
             Self::DailyAgent => "service_daily_agent",
             Self::DailyTopic => "service_daily_topic",
+            Self::WeeklyAgent => "service_weekly_agent",
         }
     }
 
-    /// Its key columns after `site_id`, `day` first.
+    /// Its key columns after `site_id`, the period first (`day`, or `week`).
     pub(super) fn keys(self) -> &'static [&'static str] {
         match self {
             Self::Full => &["day", "agent", "team", "channel", "topic"],
             Self::Daily => &["day", "team", "channel"],
             Self::DailyAgent => &["day", "agent", "team"],
             Self::DailyTopic => &["day", "topic", "team", "channel"],
+            Self::WeeklyAgent => &["week", "agent", "team"],
         }
     }
 
@@ -94,6 +107,7 @@ impl ServiceTable {
             .iter()
             .map(|column| match *column {
                 "day" => key.day.to_string(),
+                "week" => crate::rollup::week_of(key.day).to_string(),
                 "agent" => key.agent.clone(),
                 "team" => key.team.clone(),
                 "channel" => key.channel.clone(),
@@ -102,7 +116,8 @@ impl ServiceTable {
             .collect()
     }
 
-    /// The narrowest table that holds the groups and filters asked for.
+    /// The narrowest daily table that holds the groups and filters asked for (the weekly one
+    /// only ever serves whole weeks of [`Self::DailyAgent`]'s reads).
     pub(super) fn for_read(group_by: &[&str], filter: &ServiceFilter) -> Self {
         let used: Vec<&str> = group_by
             .iter()
@@ -144,19 +159,30 @@ fn upsert_service_sql<P: Dialect>(table: ServiceTable, rows: usize) -> String {
 /// Drivers rows per statement (a fixed size, like the service rollups').
 const DRIVER_ROWS_PER_STATEMENT: usize = 64;
 
-/// The upsert of `rows` drivers rows, adding their counts.
-fn upsert_drivers_sql<P: Dialect>(rows: usize) -> String {
+/// The drivers' tables: by team and channel, and summed over both (the drivers of a whole site,
+/// a day's few dozen bands).
+const DRIVER_TABLES: [(&str, &str); 2] = [
+    ("service_drivers", "day, team, channel, cut, band"),
+    ("service_drivers_daily", "day, cut, band"),
+];
+
+/// The upsert of `rows` rows of the drivers table keyed by `keys`, adding their counts.
+fn upsert_drivers_sql<P: Dialect>(table: &str, keys: &str, rows: usize) -> String {
+    let sets: Vec<String> = DRIVER_COUNTS
+        .iter()
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect();
     format!(
-        "INSERT INTO service_drivers (site_id, day, team, channel, cut, band, csat_n, csat_sat, \
-         nps_n, nps_pro, nps_det) VALUES {} ON CONFLICT (site_id, day, team, channel, cut, band) \
-         DO UPDATE SET csat_n = service_drivers.csat_n + excluded.csat_n, \
-         csat_sat = service_drivers.csat_sat + excluded.csat_sat, \
-         nps_n = service_drivers.nps_n + excluded.nps_n, \
-         nps_pro = service_drivers.nps_pro + excluded.nps_pro, \
-         nps_det = service_drivers.nps_det + excluded.nps_det",
-        placeholders::<P>(rows, 11)
+        "INSERT INTO {table} (site_id, {keys}, {}) VALUES {} ON CONFLICT (site_id, {keys}) DO \
+         UPDATE SET {}",
+        DRIVER_COUNTS.join(", "),
+        placeholders::<P>(rows, 1 + keys.split(", ").count() + DRIVER_COUNTS.len()),
+        sets.join(", ")
     )
 }
+
+/// A drivers row's counts, in [`DriverCounters`]' order.
+const DRIVER_COUNTS: [&str; 5] = ["csat_n", "csat_sat", "nps_n", "nps_pro", "nps_det"];
 
 /// Interactions rows per statement (16 values each; a fixed size, like the service rollups').
 const FACTS_ROWS_PER_STATEMENT: usize = 64;
@@ -187,13 +213,6 @@ const UPSERT_SETTINGS: &str = "INSERT INTO site_service (site_id, credit, frt_ta
      frt_bands) VALUES ($1, $2, $3, $4) ON CONFLICT (site_id) DO UPDATE SET \
      credit = excluded.credit, frt_target_secs = excluded.frt_target_secs, \
      frt_bands = excluded.frt_bands";
-const DELETE_SERVICE_ROLLUPS: [&str; 4] = [
-    "DELETE FROM service_rollups WHERE site_id = $1",
-    "DELETE FROM service_daily WHERE site_id = $1",
-    "DELETE FROM service_daily_agent WHERE site_id = $1",
-    "DELETE FROM service_daily_topic WHERE site_id = $1",
-];
-const DELETE_DRIVERS: &str = "DELETE FROM service_drivers WHERE site_id = $1";
 /// A chunk of a site's facts after an interaction id, in id order (a re-count's pages).
 const SELECT_FACTS_PAGE: &str = "SELECT interaction, day, channel, team, topic, customer_hash, \
      opened_at_ms, first_response_at_ms, resolved_at_ms, reopened, contacts, handled_by, agents, \
@@ -434,25 +453,35 @@ for_koe_databases! {
         site_id: SiteId,
         changes: &DriverChanges,
     ) -> Result<(), StorageError> {
-        let rows: Vec<_> = changes.iter().collect();
-        for chunk in rows.chunks(DRIVER_ROWS_PER_STATEMENT) {
-            let sql = upsert_drivers_sql::<Self>(chunk.len());
-            let mut query = sqlx::query(&sql);
-            for (key, c) in chunk {
-                query = query
-                    .bind(site_id)
-                    .bind(key.day.to_string())
-                    .bind(key.team.as_str())
-                    .bind(key.channel.as_str())
-                    .bind(key.cut.as_str())
-                    .bind(key.band.as_str())
-                    .bind(c.csat_n)
-                    .bind(c.csat_sat)
-                    .bind(c.nps_n)
-                    .bind(c.nps_pro)
-                    .bind(c.nps_det);
+        // Each change by team and channel as it is, and summed per day, cut and band.
+        let days: Vec<String> = changes.keys().map(|key| key.day.to_string()).collect();
+        let mut by_team: Vec<(Vec<&str>, DriverCounters)> = Vec::with_capacity(changes.len());
+        let mut whole_site: std::collections::BTreeMap<Vec<&str>, DriverCounters> =
+            std::collections::BTreeMap::new();
+        for ((key, counters), day) in changes.iter().zip(&days) {
+            let (team, channel) = (key.team.as_str(), key.channel.as_str());
+            let (cut, band) = (key.cut.as_str(), key.band.as_str());
+            let day = day.as_str();
+            by_team.push((vec![day, team, channel, cut, band], *counters));
+            whole_site.entry(vec![day, cut, band]).or_default().add(counters);
+        }
+        whole_site.retain(|_, counters| !counters.is_zero());
+        let whole_site: Vec<_> = whole_site.into_iter().collect();
+        for ((table, keys), rows) in DRIVER_TABLES.into_iter().zip([by_team, whole_site]) {
+            for chunk in rows.chunks(DRIVER_ROWS_PER_STATEMENT) {
+                let sql = upsert_drivers_sql::<Self>(table, keys, chunk.len());
+                let mut query = sqlx::query(&sql);
+                for (key, c) in chunk {
+                    query = query.bind(site_id);
+                    for value in key {
+                        query = query.bind(*value);
+                    }
+                    for n in [c.csat_n, c.csat_sat, c.nps_n, c.nps_pro, c.nps_det] {
+                        query = query.bind(n);
+                    }
+                }
+                query.execute(&mut *conn).await?;
             }
-            query.execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -471,8 +500,12 @@ for_koe_databases! {
     }
 
     async fn clear_service(conn: &mut Self::Connection, site_id: SiteId) -> Result<(), StorageError> {
-        for sql in DELETE_SERVICE_ROLLUPS.into_iter().chain([DELETE_DRIVERS]) {
-            sqlx::query(sql).bind(site_id).execute(&mut *conn).await?;
+        let service = ServiceTable::ALL.map(ServiceTable::table);
+        for table in service.into_iter().chain(DRIVER_TABLES.map(|(table, _)| table)) {
+            sqlx::query(&format!("DELETE FROM {table} WHERE site_id = $1"))
+                .bind(site_id)
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     }

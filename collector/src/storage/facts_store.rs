@@ -165,23 +165,22 @@ macro_rules! facts_store_common {
             group_by: &[&'static str],
             filter: &$crate::storage::ServiceFilter,
         ) -> Result<Vec<$crate::storage::GroupedService>, $crate::storage::StorageError> {
-            let (sql, binds) = $crate::storage::service_read::service_rows_sql(
-                &$dialect, bucket, group_by, filter,
-            );
-            let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
-                .bind(site_id)
-                .bind(range.0.to_string())
-                .bind(range.1.to_string());
-            for value in binds {
-                query = query.bind(value);
+            use $crate::storage::service_read as read;
+            let mut conn = self.$reads.acquire().await?;
+            let mut jsons = Vec::new();
+            for part in read::plan(range, bucket, group_by, filter)? {
+                let (sql, binds) =
+                    read::service_rows_sql(&$dialect, &part, bucket, group_by, filter);
+                let mut query = sqlx::query_as::<_, (Option<String>,)>(&sql)
+                    .bind(site_id)
+                    .bind(part.from.to_string())
+                    .bind(part.to.to_string());
+                for value in binds {
+                    query = query.bind(value);
+                }
+                jsons.push(query.fetch_one(&mut *conn).await?.0);
             }
-            let (json,) = query.fetch_one(&mut *self.$reads.acquire().await?).await?;
-            $crate::storage::service_read::parse_service_rows(
-                json.as_deref().unwrap_or("[]"),
-                group_by,
-                bucket,
-                range.0,
-            )
+            read::parse_service_rows(&jsons, group_by, bucket, range.0)
         }
 
         #[tracing::instrument(name = "storage::driver_rows", level = "debug", skip_all)]

@@ -3,11 +3,13 @@
 //! (idempotence and per-field last write wins, refusals that name the field and store nothing,
 //! the `write` role), `kpis.rs` (every KPI recomputed from the raw facts by an independent
 //! calculation), `drivers.rs` (answers and facts joined in either order, erasure, a new time
-//! zone, retention). The helpers every file shares are here.
+//! zone, retention), `summaries.rs` (the summaries the largest reads come from agree with the
+//! tables they summarise). The helpers every file shares are here.
 
 mod drivers;
 mod kpis;
 mod recording;
+mod summaries;
 
 use koe_collector::audit::Actor;
 use koe_collector::responses::{AnswerWrite, Answers, Attribution, Source};
