@@ -21,8 +21,9 @@ use crate::rollup::{COUNTER_COLUMNS, Summary};
 pub(super) struct ReportDialect {
     /// Turns the `day` column into the Monday that starts its week.
     pub week: &'static str,
-    /// Folds the rows of `{columns}` into one JSON array of arrays (as text).
-    pub json_rows: &'static str,
+    /// Folds the rows of these text columns, then number columns, into one JSON array of
+    /// arrays (as text).
+    pub json_rows: fn(texts: &[String], numbers: &[String]) -> String,
 }
 
 /// One read: `rollups` (`None`) or a summary table, over the days (or the weeks starting)
@@ -100,12 +101,12 @@ pub(super) fn statement(
     .into_iter()
     .filter(|(g, _)| query.group_by.contains(g))
     .collect();
-    let mut columns = vec!["b".to_owned()];
-    columns.extend(groups.iter().map(|(_, column)| (*column).to_owned()));
-    columns.extend((0..COUNTS).map(|i| format!("n{i}")));
+    let mut texts = vec!["b".to_owned()];
+    texts.extend(groups.iter().map(|(_, column)| (*column).to_owned()));
+    let numbers: Vec<String> = (0..COUNTS).map(|i| format!("n{i}")).collect();
     let mut s = Statement::new(format!(
         "SELECT {} FROM (SELECT ",
-        dialect.json_rows.replace("{columns}", &columns.join(", "))
+        (dialect.json_rows)(&texts, &numbers)
     ));
     match query.bucket {
         Bucket::Day => s.push("day"),
@@ -224,7 +225,9 @@ mod tests {
     fn a_read_at_its_tables_grain_is_not_summed() {
         let dialect = ReportDialect {
             week: "WEEK(day)",
-            json_rows: "ROWS({columns})",
+            json_rows: |texts, numbers| {
+                format!("ROWS({}, {})", texts.join(", "), numbers.join(", "))
+            },
         };
         let q = query(
             "2026-11-09",

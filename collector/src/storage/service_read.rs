@@ -61,7 +61,7 @@ pub(super) fn plan(
 }
 
 /// The statement of one [`ServiceRead`] (`$2`, `$3`: its first and last day or week), per
-/// bucket and the groups asked, as one JSON text (`{json_rows}` from the backend's report
+/// bucket and the groups asked, as one JSON text (`json_rows` from the backend's report
 /// dialect): `[day, groups…, counters…, histogram…]` per row. Summed in the database, so that
 /// one row per bucket and group comes back rather than one per day — but for whole weeks by
 /// week, whose rows are at the report's grain already (or two, for an agent in two teams, which
@@ -91,10 +91,9 @@ pub(super) fn service_rows_sql(
     };
     let mut counters: Vec<String> = SERVICE_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     counters.extend((0..BUCKETS).map(frt_column));
-    let mut columns = vec!["day".to_owned()];
-    columns.extend(group_by.iter().map(|g| (*g).to_owned()));
+    let mut texts = vec!["day".to_owned()];
+    texts.extend(group_by.iter().map(|g| (*g).to_owned()));
     let named: Vec<String> = (0..counters.len()).map(|i| format!("c{i}")).collect();
-    columns.extend(named.iter().cloned());
     let sums: Vec<String> = counters
         .iter()
         .zip(&named)
@@ -127,7 +126,7 @@ pub(super) fn service_rows_sql(
     let sql = format!(
         "SELECT {} FROM (SELECT {start} AS day{}, {} FROM {} WHERE site_id = $1 \
          AND {period} >= $2 AND {period} <= $3{filters}{grouped}) AS summed",
-        dialect.json_rows.replace("{columns}", &columns.join(", ")),
+        (dialect.json_rows)(&texts, &named),
         group_by
             .iter()
             .map(|g| format!(", {g}"))
@@ -265,7 +264,9 @@ mod tests {
     const DIALECT: super::super::report_read::ReportDialect =
         super::super::report_read::ReportDialect {
             week: "WEEK(day)",
-            json_rows: "ROWS({columns})",
+            json_rows: |texts, numbers| {
+                format!("ROWS({}, {})", texts.join(", "), numbers.join(", "))
+            },
         };
 
     #[test]

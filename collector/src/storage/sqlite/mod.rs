@@ -41,7 +41,13 @@ use writer::{Writer, run_writer};
 /// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
     week: "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
-    json_rows: "json_group_array(json_array({columns}))",
+    json_rows: |texts, numbers| {
+        format!(
+            "json_group_array(json_array({}, {}))",
+            texts.join(", "),
+            numbers.join(", ")
+        )
+    },
 };
 
 #[derive(Debug, Clone)]
