@@ -166,7 +166,8 @@ macro_rules! facts_store_common {
             filter: &$crate::storage::ServiceFilter,
         ) -> Result<Vec<$crate::storage::GroupedService>, $crate::storage::StorageError> {
             use $crate::storage::service_read as read;
-            let mut conn = self.$reads.acquire().await?;
+            // One snapshot for the plan's reads (whole weeks, end days).
+            let mut tx = self.$reads.begin_with($dialect.snapshot).await?;
             let mut jsons = Vec::new();
             for part in read::plan(range, bucket, group_by, filter)? {
                 let (sql, binds) =
@@ -178,8 +179,9 @@ macro_rules! facts_store_common {
                 for value in binds {
                     query = query.bind(value);
                 }
-                jsons.push(query.fetch_one(&mut *conn).await?.0);
+                jsons.push(query.fetch_one(&mut *tx).await?.0);
             }
+            tx.commit().await?;
             read::parse_service_rows(&jsons, group_by, bucket, range.0)
         }
 

@@ -19,6 +19,9 @@ use crate::rollup::{COUNTER_COLUMNS, Summary};
 /// What differs between the backends' SQL for a report.
 #[derive(Debug)]
 pub(super) struct ReportDialect {
+    /// Begins a read transaction whose statements all see one snapshot: a report's reads of
+    /// several tables (whole weeks, end days) then count a write landing meanwhile once.
+    pub snapshot: &'static str,
     /// Turns the `day` column into the Monday that starts its week.
     pub week: &'static str,
     /// Folds the rows of these text columns, then number columns, into one JSON array of
@@ -224,6 +227,7 @@ mod tests {
     #[test]
     fn a_read_at_its_tables_grain_is_not_summed() {
         let dialect = ReportDialect {
+            snapshot: "BEGIN",
             week: "WEEK(day)",
             json_rows: |texts, numbers| {
                 format!("ROWS({}, {})", texts.join(", "), numbers.join(", "))

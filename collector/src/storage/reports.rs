@@ -77,13 +77,10 @@ macro_rules! report_store {
                 query: &$crate::report::ReportQuery,
             ) -> Result<Vec<$crate::report::GroupedRollup>, $crate::storage::StorageError> {
                 use $crate::storage::reports::Reads as _;
-                <$db>::report_rollups(
-                    &mut *self.$reads.acquire().await?,
-                    site_id,
-                    query,
-                    &$dialect,
-                )
-                .await
+                let mut tx = self.$reads.begin_with($dialect.snapshot).await?;
+                let rollups = <$db>::report_rollups(&mut tx, site_id, query, &$dialect).await?;
+                tx.commit().await?;
+                Ok(rollups)
             }
 
             #[tracing::instrument(name = "storage::agent_csat", level = "debug", skip_all)]

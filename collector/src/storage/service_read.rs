@@ -263,6 +263,7 @@ mod tests {
 
     const DIALECT: super::super::report_read::ReportDialect =
         super::super::report_read::ReportDialect {
+            snapshot: "BEGIN",
             week: "WEEK(day)",
             json_rows: |texts, numbers| {
                 format!("ROWS({}, {})", texts.join(", "), numbers.join(", "))

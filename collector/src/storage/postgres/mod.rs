@@ -40,6 +40,7 @@ use partitions::Partitions;
 
 /// PostgreSQL's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
+    snapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     week: "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')",
     json_rows,
 };

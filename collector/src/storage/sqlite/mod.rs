@@ -40,6 +40,7 @@ use writer::{Writer, run_writer};
 
 /// SQLite's report SQL: the Monday of a day's week, and rows folded into one JSON text.
 const REPORT: ReportDialect = ReportDialect {
+    snapshot: "BEGIN",
     week: "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
     json_rows: |texts, numbers| {
         format!(
