@@ -45,6 +45,7 @@ mod response_page;
 mod rezone;
 mod rows;
 mod service_read;
+mod service_tables;
 mod sites;
 mod sql;
 mod sqlite;

@@ -7,7 +7,8 @@
 
 use jiff::civil::Date;
 
-use super::facts::{ServiceTable, day_of};
+use super::facts::day_of;
+use super::service_tables::ServiceTable;
 use super::{DriverRow, GroupedService, ServiceFilter, StorageError};
 use crate::facts::frt::{BUCKETS, Histogram};
 use crate::facts::rollup::{Cut, DriverCounters, SERVICE_COLUMNS, ServiceCounters, frt_column};
