@@ -129,7 +129,15 @@ impl Target {
         self.drop_from.is_some()
     }
 
+    /// Drops a PostgreSQL target's database, unless `KOE_BENCH_KEEP` is set: then its URL is
+    /// printed and it is left for a closer look (drop it by hand).
     pub async fn drop_database(self) -> anyhow::Result<()> {
+        if std::env::var_os("KOE_BENCH_KEEP").is_some() {
+            if self.drop_from.is_some() {
+                eprintln!("database kept: {}", self.url);
+            }
+            return Ok(());
+        }
         if let Some((server, database)) = &self.drop_from {
             let mut admin = sqlx::PgConnection::connect(server).await?;
             admin
