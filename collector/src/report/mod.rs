@@ -16,8 +16,6 @@ pub mod service_table;
 pub mod standings;
 pub mod table;
 
-use std::collections::BTreeMap;
-
 use koe_shared::metrics::{self, Estimate, ScoreCounts};
 use serde::Serialize;
 
@@ -139,45 +137,57 @@ impl Tally {
     }
 }
 
-type GroupKey = (Option<String>, Option<String>, Option<String>, String);
-
-/// Rollups summed per group and bucket.
-fn tallies(rollups: Vec<GroupedRollup>) -> BTreeMap<GroupKey, Tally> {
-    let mut groups: BTreeMap<GroupKey, Tally> = BTreeMap::new();
-    for rollup in rollups {
-        groups
-            .entry((
-                rollup.agent,
-                rollup.channel,
-                rollup.team,
-                rollup.bucket_start,
-            ))
-            .or_default()
-            .add(&rollup.counters, rollup.self_resolved);
-    }
-    groups
-}
-
 /// A row's group: agent, channel, team (`None`: not grouped by it).
 type Group = (Option<String>, Option<String>, Option<String>);
 
-/// Tallies keyed by group and bucket position within the group (0 for its first bucket):
-/// how rows of two periods are matched.
-fn by_position(tallies: BTreeMap<GroupKey, Tally>) -> Vec<((Group, usize), Tally)> {
-    let mut position = 0;
-    let mut last: Option<Group> = None;
-    tallies
-        .into_iter()
-        .map(|((agent, channel, team, _bucket), tally)| {
-            let group = (agent, channel, team);
-            position = match last.as_ref() == Some(&group) {
-                true => position + 1,
-                false => 0,
-            };
-            last = Some(group.clone());
-            ((group, position), tally)
-        })
-        .collect()
+/// One group and bucket's counts, with the bucket's position within its group (0 for the
+/// group's first bucket): how rows of two periods are matched.
+struct Tallied {
+    group: Group,
+    bucket_start: String,
+    position: usize,
+    tally: Tally,
+}
+
+/// Rollups summed per group and bucket, in group then bucket order. The rollups (a few hundred
+/// bytes each, thousands per report) are not moved to be sorted: their indices are, and each
+/// is then read once.
+fn tallies(mut rollups: Vec<GroupedRollup>) -> Vec<Tallied> {
+    fn key(r: &GroupedRollup) -> (&Option<String>, &Option<String>, &Option<String>, &str) {
+        (&r.agent, &r.channel, &r.team, &r.bucket_start)
+    }
+    let mut order: Vec<usize> = (0..rollups.len()).collect();
+    order.sort_unstable_by(|&a, &b| key(&rollups[a]).cmp(&key(&rollups[b])));
+    let mut tallied: Vec<Tallied> = Vec::with_capacity(rollups.len());
+    for i in order {
+        let rollup = &mut rollups[i];
+        let same_group = tallied.last().filter(|last| {
+            last.group.0 == rollup.agent
+                && last.group.1 == rollup.channel
+                && last.group.2 == rollup.team
+        });
+        let position = match same_group {
+            Some(last) if last.bucket_start == rollup.bucket_start => None,
+            Some(last) => Some(last.position + 1),
+            None => Some(0),
+        };
+        if let Some(position) = position {
+            tallied.push(Tallied {
+                group: (
+                    rollup.agent.take(),
+                    rollup.channel.take(),
+                    rollup.team.take(),
+                ),
+                bucket_start: std::mem::take(&mut rollup.bucket_start),
+                position,
+                tally: Tally::default(),
+            });
+        }
+        if let Some(last) = tallied.last_mut() {
+            last.tally.add(&rollup.counters, rollup.self_resolved);
+        }
+    }
+    tallied
 }
 
 /// Builds the report from rollups that storage already filtered, bucketed and summed by
@@ -190,29 +200,24 @@ pub fn build(
     earlier: Option<(compare::ComparedWith, Vec<GroupedRollup>)>,
 ) -> Report {
     let (compared_with, earlier) = match earlier {
-        Some((with, rollups)) => {
-            let earlier: BTreeMap<(Group, usize), Tally> =
-                by_position(tallies(rollups)).into_iter().collect();
-            (Some(with), Some(earlier))
-        }
+        Some((with, rollups)) => (Some(with), Some(tallies(rollups))),
         None => (None, None),
     };
-    let now = tallies(rollups);
-    let buckets: Vec<String> = now.keys().map(|(_, _, _, b)| b.clone()).collect();
-    let rows = by_position(now)
+    let rows = tallies(rollups)
         .into_iter()
-        .zip(buckets)
-        .map(|(((group, position), t), bucket_start)| {
+        .map(|now| {
             let change = earlier.as_ref().map(|earlier| {
                 earlier
-                    .get(&(group.clone(), position))
-                    .map(|before| compare::row_change(&t, before))
+                    .binary_search_by(|e| (&e.group, e.position).cmp(&(&now.group, now.position)))
+                    .map(|i| compare::row_change(&now.tally, &earlier[i].tally))
                     .unwrap_or_default()
             });
-            let (agent, channel, team) = group;
-            (agent, channel, team, bucket_start, t, change)
-        })
-        .map(|(agent, channel, team, bucket_start, t, change)| {
+            let Tallied {
+                group: (agent, channel, team),
+                bucket_start,
+                tally: t,
+                ..
+            } = now;
             // Both sides come from the same filtered rollup rows.
             let rate = metrics::response_rate(t.responses, t.impressions);
             ReportRow {
@@ -246,5 +251,58 @@ pub fn build(
         low_n_threshold,
         compared_with,
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rollup(agent: &str, bucket: &str, csat_5: i64) -> GroupedRollup {
+        let mut counters = RollupCounters::default();
+        counters.csat[4] = csat_5;
+        counters.responses = csat_5;
+        GroupedRollup {
+            bucket_start: bucket.to_owned(),
+            agent: Some(agent.to_owned()),
+            channel: None,
+            team: None,
+            counters,
+            self_resolved: [0; 2],
+        }
+    }
+
+    #[test]
+    fn rows_of_one_group_and_bucket_are_added_up_and_ordered_by_group_then_bucket() {
+        // As storage may give them: a summary's whole weeks first, then the end days' rows,
+        // one of which falls in a bucket a week already has.
+        let tallied = tallies(vec![
+            rollup("ren", "2026-11-09", 1),
+            rollup("aiko", "2026-11-16", 2),
+            rollup("aiko", "2026-11-09", 3),
+            rollup("ren", "2026-11-02", 4),
+            rollup("aiko", "2026-11-09", 5),
+        ]);
+        let seen: Vec<(&str, &str, usize, u64)> = tallied
+            .iter()
+            .map(|t| {
+                (
+                    t.group.0.as_deref().unwrap(),
+                    t.bucket_start.as_str(),
+                    t.position,
+                    t.tally.responses,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("aiko", "2026-11-09", 0, 8),
+                ("aiko", "2026-11-16", 1, 2),
+                ("ren", "2026-11-02", 0, 4),
+                ("ren", "2026-11-09", 1, 1),
+            ]
+        );
+        assert_eq!(tallied[0].tally.scores.csat[4], 8);
     }
 }

@@ -1,6 +1,8 @@
-//! Reading the report's summed rows, which the database returns as one JSON array of arrays:
-//! `[bucket, the grouped columns…, every counter…, help-center resolved yes, no]` per row.
-//! Each row is read straight into its [`GroupedRollup`], without a JSON tree in between.
+//! Reading a report's summed rows, each `[bucket, the grouped columns…, every counter…,
+//! help-center resolved yes, no]`: folded by the database into one JSON array of arrays
+//! ([`parse`], SQLite), or as rows ([`from_row`], PostgreSQL) — see
+//! `ReportDialect::rows_as_json`. Each row is read straight into its [`GroupedRollup`],
+//! without a JSON tree in between.
 
 use std::fmt;
 
@@ -12,6 +14,54 @@ use crate::rollup::{COUNTERS, RollupCounters};
 
 /// Numbers per row: every counter, then help-center "resolved?" yes and no.
 pub(super) const COUNTS: usize = COUNTERS + 2;
+
+/// Reads one row of a report read grouped by `groups` (in the order they were selected).
+/// Values are decoded without sqlx's per-value type check (the statement selects text and
+/// `BIGINT` columns only; a value of another width still fails to decode): the checks took
+/// half the time the rows took to read.
+pub(super) fn from_row<R: sqlx::Row>(
+    row: &R,
+    groups: &[GroupBy],
+) -> Result<GroupedRollup, StorageError>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let width = 1 + groups.len() + COUNTS;
+    if row.len() != width {
+        return Err(StorageError::Corrupt(format!(
+            "a report row of {} columns, not {width}",
+            row.len()
+        )));
+    }
+    let mut rollup = GroupedRollup {
+        bucket_start: row.try_get_unchecked(0)?,
+        agent: None,
+        channel: None,
+        team: None,
+        counters: RollupCounters::default(),
+        self_resolved: [0; 2],
+    };
+    for (i, group) in groups.iter().enumerate() {
+        let value = Some(row.try_get_unchecked(1 + i)?);
+        match group {
+            GroupBy::Agent => rollup.agent = value,
+            GroupBy::Channel => rollup.channel = value,
+            GroupBy::Team => rollup.team = value,
+        }
+    }
+    let first = 1 + groups.len();
+    let mut counters = [0; COUNTERS];
+    for (i, slot) in counters.iter_mut().enumerate() {
+        *slot = row.try_get_unchecked(first + i)?;
+    }
+    for (i, slot) in rollup.self_resolved.iter_mut().enumerate() {
+        *slot = row.try_get_unchecked(first + COUNTERS + i)?;
+    }
+    rollup.counters = RollupCounters::from_values(counters);
+    Ok(rollup)
+}
 
 /// Parses the rows of a report read grouped by `groups` (in the order they were selected).
 pub(super) fn parse(json: &str, groups: &[GroupBy]) -> Result<Vec<GroupedRollup>, StorageError> {

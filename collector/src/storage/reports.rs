@@ -301,9 +301,17 @@ for_koe_databases! {
         for read in super::report_read::plan(query)? {
             let (statement, groups): (Statement, _) =
                 super::report_read::statement(site_id, query, &read, dialect);
-            let row = bind_all::<DB>(&statement).fetch_one(&mut *conn).await?;
-            let json: String = sqlx::Row::try_get(&row, 0)?;
-            rollups.extend(super::json_rows::parse(&json, &groups)?);
+            let query = bind_all::<DB>(&statement);
+            if dialect.rows_as_json {
+                let row = query.fetch_one(&mut *conn).await?;
+                let json: String = sqlx::Row::try_get(&row, 0)?;
+                rollups.extend(super::report_rows::parse(&json, &groups)?);
+            } else {
+                let mut rows = query.fetch(&mut *conn);
+                while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                    rollups.push(super::report_rows::from_row(&row, &groups)?);
+                }
+            }
         }
         Ok(rollups)
     }

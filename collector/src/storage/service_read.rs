@@ -247,6 +247,7 @@ pub(super) fn driver_row(cut: &str, band: String, n: [i64; 5]) -> Result<DriverR
 
 #[cfg(test)]
 mod tests {
+    use super::super::report_read::tests::DIALECT;
     use super::*;
 
     fn date(s: &str) -> Date {
@@ -261,15 +262,6 @@ mod tests {
             topic: None,
         }
     }
-
-    const DIALECT: super::super::report_read::ReportDialect =
-        super::super::report_read::ReportDialect {
-            snapshot: "BEGIN",
-            week: "WEEK(day)",
-            json_rows: |texts, numbers| {
-                format!("ROWS({}, {})", texts.join(", "), numbers.join(", "))
-            },
-        };
 
     #[test]
     fn whole_weeks_by_agent_come_from_the_weekly_summary_and_the_ends_from_the_daily() {

@@ -42,6 +42,8 @@ use partitions::Partitions;
 const REPORT: ReportDialect = ReportDialect {
     snapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     week: "to_char(date_trunc('week', CAST(day AS date)), 'YYYY-MM-DD')",
+    cast_sums: true,
+    rows_as_json: false,
     json_rows,
 };
 

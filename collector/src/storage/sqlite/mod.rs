@@ -42,6 +42,8 @@ use writer::{Writer, run_writer};
 const REPORT: ReportDialect = ReportDialect {
     snapshot: "BEGIN",
     week: "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
+    cast_sums: false,
+    rows_as_json: true,
     json_rows: |texts, numbers| {
         format!(
             "json_group_array(json_array({}, {}))",
