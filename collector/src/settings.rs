@@ -47,7 +47,8 @@ pub struct Settings {
     pub sqlite_max_batch: usize,
     /// Seconds between reloads of the site list (origins, time zones) from the database.
     pub site_refresh_secs: u64,
-    /// Seconds between purges of responses past each site's retention (the first runs at start).
+    /// Seconds between purges of responses past each site's retention (the first runs at
+    /// start); 0 turns the collector's own purge off (one of a fleet purging for all).
     pub retention_check_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,

@@ -156,12 +156,14 @@ impl Application {
             state.running.stopping(),
         );
         crate::followups::overdue::keep_noticing(state.storage.clone(), state.running.stopping());
-        crate::responses::retention::keep_purging(
-            state.storage.clone(),
-            Duration::from_secs(settings.retention_check_secs.max(1)),
-            settings.edit_window_days,
-            state.running.stopping(),
-        );
+        if settings.retention_check_secs > 0 {
+            crate::responses::retention::keep_purging(
+                state.storage.clone(),
+                Duration::from_secs(settings.retention_check_secs),
+                settings.edit_window_days,
+                state.running.stopping(),
+            );
+        }
         let admin = match &settings.admin_bind {
             Some(bind) => Some(operations_server(bind, state.clone())?),
             None => None,
