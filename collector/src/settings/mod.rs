@@ -1,11 +1,14 @@
 //! Settings: built-in defaults, then an optional `koe.toml`, then `KOE_*` environment
 //! variables, then command-line flags. Secrets print as `[redacted]`.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+mod secret;
+
+pub use secret::{DatabaseUrl, Secret};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -98,7 +101,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
-            database_url: DatabaseUrl("sqlite://koe.db".into()),
+            database_url: DatabaseUrl::new("sqlite://koe.db"),
             database_read_url: None,
             edit_window_days: 7,
             rate_limit_ip_per_minute: 600,
@@ -259,66 +262,6 @@ pub const MIN_SESSION_SECRET_BYTES: usize = 32;
 
 /// The shortest `customer_key` accepted.
 pub const MIN_CUSTOMER_KEY_BYTES: usize = 32;
-
-/// A secret setting: prints as `[redacted]`.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// A database URL. It may hold a password, so it prints with the password redacted.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct DatabaseUrl(String);
-
-impl DatabaseUrl {
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(url.into())
-    }
-
-    /// The URL itself, for connecting. Never log this.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    fn redacted(&self) -> String {
-        match url::Url::parse(&self.0) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("REDACTED"));
-                url.to_string().replacen(":REDACTED@", ":[redacted]@", 1)
-            }
-            Ok(_) => self.0.clone(),
-            Err(_) => "[redacted]".into(),
-        }
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.redacted())
-    }
-}
-
-impl fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
 
 /// Settings the collector must not start with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
