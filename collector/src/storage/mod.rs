@@ -22,6 +22,7 @@
 mod access;
 mod answers;
 mod bind;
+pub mod commits;
 mod customers;
 mod error;
 mod facts;

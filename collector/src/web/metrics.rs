@@ -1,6 +1,7 @@
 //! Process-wide counters at `/metrics`, in the OpenMetrics text format (`prometheus-client`):
 //! accepted submissions, every refusal by its API error code — forged, expired, mismatched or
-//! replayed attribution included — refused rating links, and alerts dropped unsent. The code labels are the
+//! replayed attribution included — refused rating links, alerts dropped unsent, and how many
+//! writes each group commit carried (`storage::commits`). The code labels are the
 //! variants of [`IngestCode`] and [`LinkRefusal`], every one of them exported from the start
 //! (at 0), so a new code is counted by name as soon as it exists. Counts only: no site, key,
 //! address or text ever becomes a label.
@@ -99,6 +100,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "koe_webhook_alerts_dropped",
         "Alerts dropped unsent because more were waiting for their webhook than it may keep",
         alerts_dropped.clone(),
+    );
+    registry.register(
+        "koe_write_batch_size",
+        "Writes (answers, impressions, facts) committed together in one group-commit transaction",
+        crate::storage::commits::batch_sizes(),
     );
     Metrics {
         registry,

@@ -42,7 +42,26 @@ async fn operations_can_leave_the_public_listener<S: TestBackend>() {
     );
 }
 
+/// Each group commit is counted with how many writes it carried (process-wide: tests running
+/// alongside commit too, so only growth is checked).
+async fn a_committed_answer_is_counted_in_the_batch_sizes<S: TestBackend>() {
+    let Some(app) = TestApp::<S>::spawn().await else {
+        return;
+    };
+    let series = "koe_write_batch_size_count";
+    let before = app.metric(series).await;
+    let ingest = app
+        .submit(&serde_json::json!({ "site": app.site.key(), "interaction": "b1", "nps": 9 }))
+        .await;
+    assert_eq!(ingest.status(), 201);
+    assert!(
+        app.metric(series).await > before,
+        "the answer's commit is not counted"
+    );
+}
+
 on_both_backends!(
     health_and_readiness_answer,
-    operations_can_leave_the_public_listener
+    operations_can_leave_the_public_listener,
+    a_committed_answer_is_counted_in_the_batch_sizes
 );

@@ -15,8 +15,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::site_lock;
 use crate::ids::SiteId;
-use crate::storage::facts_path;
 use crate::storage::{FactsOutcome, FactsWrite, StorageError};
+use crate::storage::{commits, facts_path};
 
 pub(super) type Job = (
     FactsWrite,
@@ -59,6 +59,7 @@ async fn commit(pool: &PgPool, mut jobs: Vec<Job>) {
         let writes: Vec<&FactsWrite> = jobs.iter().map(|(write, _)| write).collect();
         let outcomes = facts_path::apply_facts_batch(&mut *tx, &writes).await?;
         tx.commit().await?;
+        commits::committed(writes.len());
         Ok::<_, StorageError>(outcomes)
     }
     .await;
@@ -94,7 +95,10 @@ pub(super) async fn put_one(
             site_lock::share(&mut tx, write.site_id).await?;
             let outcome = facts_path::apply_facts(&mut *tx, write).await?;
             match outcome.is_ok() {
-                true => tx.commit().await?,
+                true => {
+                    tx.commit().await?;
+                    commits::committed(1);
+                }
                 false => tx.rollback().await?,
             }
             Ok::<_, StorageError>(outcome)

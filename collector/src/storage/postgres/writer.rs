@@ -25,8 +25,8 @@ use super::partitions::Partitions;
 use super::site_lock;
 use crate::ids::SiteId;
 use crate::responses::AnswerWrite;
-use crate::storage::write_path;
 use crate::storage::{SaveError, Saved, StorageError};
+use crate::storage::{commits, write_path};
 
 pub(super) type Job = (AnswerWrite, oneshot::Sender<Result<Saved, SaveError>>);
 
@@ -78,6 +78,7 @@ async fn commit(pool: &PgPool, mut jobs: Vec<Job>) {
         let writes: Vec<&AnswerWrite> = jobs.iter().map(|(write, _)| write).collect();
         let outcomes = write_path::apply_answer_batch(&mut *tx, &writes).await?;
         tx.commit().await.map_err(StorageError::from)?;
+        commits::committed(writes.len());
         Ok::<_, write_path::BatchError>(outcomes)
     }
     .await;
@@ -120,6 +121,7 @@ async fn save_one(pool: &PgPool, write: &AnswerWrite) -> Result<Saved, SaveError
             site_lock::share(&mut tx, write.site_id).await?;
             let saved = write_path::apply_answers(&mut *tx, write).await?;
             tx.commit().await?;
+            commits::committed(1);
             Ok::<_, SaveError>(saved)
         }
         .await;

@@ -25,9 +25,9 @@ use super::write_tx::CREATE_ROLLUP_CHANGES;
 use crate::ids::SiteId;
 use crate::responses::{AnswerWrite, ResponseState};
 use crate::storage::access::Access as _;
-use crate::storage::facts_path;
 use crate::storage::write_path::{self, BatchError};
 use crate::storage::{ImpressionOutcome, PurgeCutoff, SaveError, Saved, StorageError};
+use crate::storage::{commits, facts_path};
 
 /// A job's result, kept until the batch commits.
 enum Outcome {
@@ -303,6 +303,7 @@ async fn set_based(
         });
     }
     execute(conn, "COMMIT").await?;
+    commits::committed(jobs.len());
     tracing::trace!(size = jobs.len(), "committed a set-based write batch");
     Ok(outcomes)
 }
@@ -351,6 +352,7 @@ async fn commit_one_by_one(conn: &mut SqliteConnection, jobs: Vec<Write>) {
     .await;
     match outcome {
         Ok(outcomes) => {
+            commits::committed(size);
             tracing::trace!(size, "committed a write batch one by one");
             answer(jobs, outcomes);
         }
