@@ -7,9 +7,10 @@
 //! follow-up for each the default rule calls unhappy (CSAT ≤ 2 or NPS ≤ 6), as the collector
 //! does for the bench's answers.
 //!
-//! Measured at the batch sizes the bench's connections can form (1, 16, 256 answers waiting),
-//! from one connection and, on PostgreSQL, from as many as the collector's writers (each then
-//! commits its share of the waiting answers).
+//! Measured right after each HTTP row it bounds ([`Alone::beside`]): at the answers that row's
+//! connections keep waiting (1, 16, 256), from one connection and, on PostgreSQL, from as many
+//! as the collector's writers (each then commits its share), and at the batch the collector's
+//! commits actually carried in that row (`koe_write_batch_size`).
 //!
 //! A model of the collector's writes, not a copy: the collector also reads before it writes
 //! (the site's rules, the interaction's facts and earlier answer), sends rollup changes its own
@@ -49,62 +50,158 @@ pub struct Bound {
     pub durability: String,
 }
 
-/// Every bound: SQLite from one connection; PostgreSQL from one and from the writers' count
-/// when `postgres` is given and a server answers there.
-pub async fn measure(dir: &std::path::Path, postgres: Option<&str>) -> anyhow::Result<Vec<Bound>> {
-    let mut bounds = Vec::new();
-    let target = Target::sqlite(dir, "alone.db").await?;
-    for batch in BATCHES {
+/// Each database alone, kept open beside the HTTP rows: a row's bound is measured right after
+/// the row, so both see the same minute of this shared machine (measured minutes apart, the
+/// bound moved by more than the 80 % targets' margin).
+pub struct Alone {
+    sqlite: Target,
+    /// The database and its durability as the server reports it.
+    postgres: Option<(Target, String)>,
+}
+
+impl Alone {
+    /// SQLite in `dir`; PostgreSQL when `postgres` is given and a server answers there.
+    pub async fn open(dir: &std::path::Path, postgres: Option<&str>) -> anyhow::Result<Self> {
+        let sqlite = Target::sqlite(dir, "alone.db").await?;
+        let postgres = match postgres {
+            Some(url) => match Target::postgres(url).await? {
+                Some(target) => match synchronous_commit(&target).await {
+                    Ok(setting) => Some((target, format!("synchronous_commit={setting}"))),
+                    Err(error) => {
+                        target.drop_database().await?;
+                        return Err(error);
+                    }
+                },
+                None => None,
+            },
+            None => None,
+        };
+        Ok(Self { sqlite, postgres })
+    }
+
+    /// The bounds of an HTTP row of `backend` at `connections`: that many answers per commit
+    /// (from one connection, and on PostgreSQL from its writers' count too), then the batch
+    /// the row's commits carried ([`formed`] from `per_commit`) when it is another.
+    pub async fn beside(
+        &self,
+        backend: &'static str,
+        connections: u64,
+        per_commit: Option<f64>,
+    ) -> anyhow::Result<Vec<Bound>> {
+        let mut shapes: Vec<(u64, u64)> = match backend {
+            "SQLite" => vec![(connections, 1)],
+            // One answer waiting is one connection's work.
+            _ => [1, POSTGRES_WRITERS]
+                .into_iter()
+                .filter(|&writers| connections >= writers)
+                .map(|writers| (connections, writers))
+                .collect(),
+        };
+        if let Some(shape) = per_commit.map(|writes| formed(backend, writes))
+            && !shapes.contains(&shape)
+        {
+            shapes.push(shape);
+        }
+        let mut bounds = Vec::new();
+        for (batch, connections) in shapes {
+            bounds.push(self.bound(backend, batch, connections).await?);
+        }
+        Ok(bounds)
+    }
+
+    async fn bound(
+        &self,
+        backend: &'static str,
+        batch: u64,
+        connections: u64,
+    ) -> anyhow::Result<Bound> {
+        if backend == "SQLite" {
+            let url = self.sqlite.url.clone();
+            let connect = move || {
+                let url = url.clone();
+                async move {
+                    Ok(Conn::Sqlite(
+                        SqliteConnectOptions::from_str(&url)?
+                            .journal_mode(SqliteJournalMode::Wal)
+                            .synchronous(SqliteSynchronous::Full)
+                            .connect()
+                            .await?,
+                    ))
+                }
+            };
+            let (site, durability) = (self.sqlite.site.id, "WAL, synchronous=FULL");
+            return run(backend, batch, connections, site, connect, durability).await;
+        }
+        let (target, durability) = self
+            .postgres
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no PostgreSQL to measure alone"))?;
         let url = target.url.clone();
         let connect = move || {
             let url = url.clone();
-            async move {
-                Ok(Conn::Sqlite(
-                    SqliteConnectOptions::from_str(&url)?
-                        .journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Full)
-                        .connect()
-                        .await?,
-                ))
-            }
+            async move { Ok(Conn::Postgres(sqlx::PgConnection::connect(&url).await?)) }
         };
-        let durability = "WAL, synchronous=FULL";
-        bounds.push(run("SQLite", batch, 1, target.site.id, connect, durability).await?);
+        run(
+            backend,
+            batch,
+            connections,
+            target.site.id,
+            connect,
+            durability,
+        )
+        .await
     }
-    let Some(postgres) = postgres else {
-        return Ok(bounds);
-    };
-    if let Some(target) = Target::postgres(postgres).await? {
-        // Dropped whether or not the measurement went through.
-        let measured = postgres_bounds(&target).await;
-        target.drop_database().await?;
-        bounds.extend(measured?);
+
+    /// Drops PostgreSQL's database (SQLite's file goes with the bench's folder).
+    pub async fn close(self) -> anyhow::Result<()> {
+        if let Some((target, _)) = self.postgres {
+            target.drop_database().await?;
+        }
+        Ok(())
     }
-    Ok(bounds)
 }
 
-/// PostgreSQL's rows, from one connection and from the writers' count.
-async fn postgres_bounds(target: &Target) -> anyhow::Result<Vec<Bound>> {
+/// The batch and connections of the collector's commits on `backend` when each carried
+/// `per_commit` writes: SQLite's one writer, or PostgreSQL's [`POSTGRES_WRITERS`] each
+/// committing that many at once.
+pub fn formed(backend: &str, per_commit: f64) -> (u64, u64) {
+    let each = (per_commit.round() as u64).max(1);
+    match backend {
+        "SQLite" => (each, 1),
+        _ => (each * POSTGRES_WRITERS, POSTGRES_WRITERS),
+    }
+}
+
+/// Every bound at [`BATCHES`] (`koe-bench --only storage`): SQLite from one connection;
+/// PostgreSQL from one and from the writers' count when `postgres` is given and a server
+/// answers there.
+pub async fn measure(dir: &std::path::Path, postgres: Option<&str>) -> anyhow::Result<Vec<Bound>> {
+    let alone = Alone::open(dir, postgres).await?;
+    let measured = async {
+        let mut bounds = Vec::new();
+        for batch in BATCHES {
+            bounds.extend(alone.beside("SQLite", batch, None).await?);
+        }
+        if alone.postgres.is_some() {
+            for batch in BATCHES {
+                bounds.extend(alone.beside("PostgreSQL", batch, None).await?);
+            }
+        }
+        Ok::<_, anyhow::Error>(bounds)
+    }
+    .await;
+    // Dropped whether or not the measurement went through.
+    alone.close().await?;
+    measured
+}
+
+async fn synchronous_commit(target: &Target) -> anyhow::Result<String> {
     let mut conn = sqlx::PgConnection::connect(&target.url).await?;
     let (setting,): (String,) = sqlx::query_as("SHOW synchronous_commit")
         .fetch_one(&mut conn)
         .await?;
     conn.close().await?;
-    let durability = format!("synchronous_commit={setting}");
-    let mut bounds = Vec::new();
-    for connections in [1, POSTGRES_WRITERS] {
-        // One answer waiting is one connection's work.
-        for batch in BATCHES.into_iter().filter(|&b| b >= connections) {
-            let url = target.url.clone();
-            let connect = move || {
-                let url = url.clone();
-                async move { Ok(Conn::Postgres(sqlx::PgConnection::connect(&url).await?)) }
-            };
-            let site = target.site.id;
-            bounds.push(run("PostgreSQL", batch, connections, site, connect, &durability).await?);
-        }
-    }
-    Ok(bounds)
+    Ok(setting)
 }
 
 /// A connection of either database.
@@ -157,7 +254,12 @@ where
 {
     let share = (batch / connections).max(1);
     let next = Arc::new(AtomicU64::new(0));
-    let run_id = format!("{backend}-{batch}-{connections}");
+    // Unique per run: a shape can be measured twice (a formed batch equal to a nominal one).
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let run_id = format!(
+        "{backend}-{batch}-{connections}-{}",
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    );
     let mut conns = Vec::new();
     for _ in 0..connections {
         conns.push(connect().await?);

@@ -60,6 +60,9 @@ pub struct Run {
     pub connections: usize,
     pub traffic: Traffic,
     pub outcome: Outcome,
+    /// The writes each of the collector's commits carried in this run, on average
+    /// (`koe_write_batch_size` at `/metrics` before and after); `None` for a server without it.
+    pub per_commit: Option<f64>,
 }
 
 pub async fn measure(
@@ -79,10 +82,32 @@ pub async fn measure(
         pause: Duration::ZERO,
     };
     let (site, run) = (site.to_owned(), label.to_owned());
+    let before = commits(port).await;
     let outcome = load::run(&load, move |n| traffic.script(&site, &run, n)).await;
+    let per_commit = match (before, commits(port).await) {
+        (Some((count, sum)), Some((count_after, sum_after))) if count_after > count => {
+            Some((sum_after - sum) / (count_after - count) as f64)
+        }
+        _ => None,
+    };
     Run {
         connections,
         traffic,
         outcome,
+        per_commit,
     }
+}
+
+/// The collector's group commits so far and the writes they carried, from `/metrics`;
+/// `None` where the server has no such series (the bare endpoint).
+pub async fn commits(port: u16) -> Option<(u64, f64)> {
+    let answer = load::send(port, &Request::get("/metrics"), "").await.ok()?;
+    let text = String::from_utf8(answer.body).ok()?;
+    let series = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+    };
+    let count = series("koe_write_batch_size_count")?;
+    Some((count as u64, series("koe_write_batch_size_sum")?))
 }

@@ -8,6 +8,7 @@
 //! skips PostgreSQL everywhere in the ingest part and `storage`; `--only`: one part, e.g. while working on it;
 //! `storage`: SQLite's own write rates and the storage layer alone, printed; `import`: a million
 //! answers through `koe import`)
+//! (`KOE_BENCH_LOG=FILE` appends the collectors' logs to FILE instead of dropping them.)
 //! `koe-bench ceiling PORT` (the bare endpoint, started by the bench itself)
 #![forbid(unsafe_code)]
 
@@ -29,6 +30,7 @@ mod target;
 
 use std::time::Duration;
 
+use crate::alone::Alone;
 use crate::ingest::{CONNECTIONS, Run, Traffic};
 use crate::process::Server;
 use crate::summary::Summary;
@@ -190,15 +192,20 @@ async fn ingest_section(
     }
     ceiling.stop()?;
 
+    let alone = Alone::open(
+        dir_path,
+        (!options.sqlite_only).then_some(options.postgres.as_str()),
+    )
+    .await?;
     let sqlite = Target::sqlite(dir_path, "ingest.db").await?;
-    ingest_on(koe, &sqlite, options, summary).await?;
+    ingest_on(koe, &sqlite, &alone, options, summary).await?;
     let postgres = match options.sqlite_only {
         true => None,
         false => Target::postgres(&options.postgres).await?,
     };
     match postgres {
         Some(postgres) => {
-            ingest_on(koe, &postgres, options, summary).await?;
+            ingest_on(koe, &postgres, &alone, options, summary).await?;
             postgres.drop_database().await?;
         }
         None if options.sqlite_only => {}
@@ -211,8 +218,7 @@ async fn ingest_section(
     eprintln!("SQLite's own write rate with the collector's durability settings");
     let postgres = (!options.sqlite_only).then_some(options.postgres.as_str());
     summary.floor = Some(sqlite_floor::measure(dir_path, postgres).await?);
-    eprintln!("each database alone writing Koe's rows");
-    summary.alone = alone::measure(dir_path, postgres).await?;
+    alone.close().await?;
 
     eprintln!("a flood from one address against the default limits");
     let limited = Server::collector_with_limits(koe, &sqlite.url).await?;
@@ -341,6 +347,7 @@ async fn facts_section(
 async fn ingest_on(
     koe: &std::path::Path,
     target: &Target,
+    alone: &Alone,
     options: &Options,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
@@ -382,6 +389,13 @@ async fn ingest_on(
                     .iter()
                     .map(|&n| ingest::interaction(&label, n)),
             );
+            if traffic == Traffic::Single {
+                // The bound of this row, measured now: the same minute of this shared machine.
+                let bounds = alone
+                    .beside(target.name, connections as u64, run.per_commit)
+                    .await?;
+                summary.alone.extend(bounds);
+            }
             runs.push(run);
         }
     }

@@ -54,11 +54,23 @@ impl Server {
 
     async fn start(mut command: Command, port: u16, ready_path: &str) -> anyhow::Result<Self> {
         let started = Instant::now();
+        // One log line per request: written (the cost is part of the figure), not kept —
+        // unless `KOE_BENCH_LOG` names a file to append it to (with `RUST_LOG`, e.g. to read
+        // the writer's batch sizes while profiling).
+        let log = || -> std::io::Result<Stdio> {
+            match std::env::var_os("KOE_BENCH_LOG") {
+                Some(path) => Ok(std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?
+                    .into()),
+                None => Ok(Stdio::null()),
+            }
+        };
         let child = command
             .stdin(Stdio::null())
-            // One log line per request: written (the cost is part of the figure), not kept.
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log()?)
+            .stderr(log()?)
             .spawn()?;
         let mut server = Self {
             child,

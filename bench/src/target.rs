@@ -43,7 +43,13 @@ impl Target {
         let Ok(mut admin) = sqlx::PgConnection::connect(server_url).await else {
             return Ok(None);
         };
-        let database = format!("koe_bench_{}", std::process::id());
+        // One per target: a run can hold two at once (ingest's, and the database alone's).
+        static TARGETS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let database = format!(
+            "koe_bench_{}_{}",
+            std::process::id(),
+            TARGETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         admin
             .execute(format!("DROP DATABASE IF EXISTS {database}").as_str())
             .await?;

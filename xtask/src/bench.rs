@@ -120,7 +120,8 @@ fn header(args: &[String]) -> String {
     let _ = writeln!(
         md,
         "Reproduce: `cargo xtask bench{}{}` (PostgreSQL from `KOE_TEST_POSTGRES_URL`, else \
-         127.0.0.1:5432; `KOE_BENCH_KEEP=1` keeps the databases). This file is written by that \
+         127.0.0.1:5432; `KOE_BENCH_KEEP=1` keeps the databases; `KOE_BENCH_LOG=FILE` keeps the collectors' logs, \
+         at the level `RUST_LOG` sets). This file is written by that \
          command, down to the line that starts its hand-written notes (each performance \
          pass's findings and A/B tables), which it keeps.\n",
         if args.is_empty() { "" } else { " " },

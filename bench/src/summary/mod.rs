@@ -121,6 +121,15 @@ impl Summary {
             .find(|t| t.name == name)
     }
 
+    /// The rate of `backend` alone at the batch a row's commits carried (`per_commit` each).
+    pub(super) fn alone_formed(&self, backend: &str, per_commit: f64) -> Option<f64> {
+        let (batch, connections) = crate::alone::formed(backend, per_commit);
+        self.alone
+            .iter()
+            .find(|b| b.backend == backend && b.batch == batch && b.connections == connections)
+            .map(|b| b.per_second)
+    }
+
     /// The best rate of `backend` alone with `batch` answers per commit.
     pub(super) fn alone_at(&self, backend: &str, batch: u64) -> Option<f64> {
         self.alone

@@ -13,12 +13,17 @@ impl Summary {
             md,
             "## Ingest over HTTP\n\nEach row: {} s of keep-alive connections on loopback, each sending its next \
              request as soon as the previous answer arrived; distinct interactions. \
-             *vs ceiling*: responses/s as a share of the bare endpoint at the same connection count.\n",
+             *vs ceiling*: responses/s as a share of the bare endpoint at the same connection count. \
+             *Per commit*: the writes each of the collector's commits carried in that row, on \
+             average (`koe_write_batch_size` at `/metrics`): N connections that each wait for \
+             their answer before sending again fill fewer than N per commit. *vs alone at that \
+             batch*: against the database alone committing that many answers at once (from \
+             as many connections as the collector has writers).\n",
             self.seconds
         );
         md.push_str(
-            "| server | traffic | connections | requests/s | p50 ms | p99 ms | max ms | not 2xx | vs ceiling | vs alone |\n\
-             |---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| server | traffic | connections | requests/s | p50 ms | p99 ms | max ms | not 2xx | vs ceiling | vs alone | per commit | vs alone at that batch |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         let all = self.ceiling.iter().map(|r| ("bare endpoint", r)).chain(
             self.ingest
@@ -35,9 +40,19 @@ impl Summary {
             .map_or("".to_owned(), |bound| {
                 format!("{:.0} %", 100.0 * o.per_second() / bound.max(1.0))
             });
+            let per_commit = run
+                .per_commit
+                .map_or(String::new(), |writes| format!("{writes:.1}"));
+            let at_batch = run
+                .per_commit
+                .filter(|_| run.traffic == Traffic::Single)
+                .and_then(|writes| self.alone_formed(server, writes))
+                .map_or(String::new(), |bound| {
+                    format!("{:.0} %", 100.0 * o.per_second() / bound.max(1.0))
+                });
             let _ = writeln!(
                 md,
-                "| {server} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio:.1} % | {alone} |",
+                "| {server} | {} | {} | {:.0} | {} | {} | {} | {} | {ratio:.1} % | {alone} | {per_commit} | {at_batch} |",
                 run.traffic.label(),
                 run.connections,
                 o.per_second(),
@@ -89,9 +104,10 @@ impl Summary {
              and opens a follow-up for each unhappy one, with the collector's durability. It does \
              not read before writing, as the collector must to merge an answer. \
              *Answers per commit* is how many answers the bench's connections keep waiting at once \
-             (1, 16, 256); from more than one connection each commits its share, as the \
-             collector's PostgreSQL writers do. The HTTP rows' *vs alone* is against the best \
-             row here for the same backend and batch.\n\n\
+             (1, 16, 256), then the batches the collector's commits actually carried in the HTTP \
+             rows (*per commit* above); from more than one connection each commits its share, \
+             as the collector's PostgreSQL writers do. The HTTP rows' *vs alone* is against the \
+             best row here for the same backend and the nominal batch.\n\n\
              | database | durability | answers per commit | connections | responses/s | commit p50 ms |\n\
              |---|---|---:|---:|---:|---:|\n",
         );
