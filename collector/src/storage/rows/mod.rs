@@ -1,130 +1,24 @@
 //! Rows as both databases return them, and their conversion to domain types.
 //! Stored values were checked on the way in; a value that no longer parses is `Corrupt`.
+//! A site's row is in `site.rs`, an interaction's facts in `facts.rs`.
+
+mod facts;
+mod site;
+
+pub(super) use facts::FactsRow;
+pub(super) use site::{SiteRow, join_origins};
 
 use koe_shared::survey::{LanguageTag, QuestionAnswer};
 use koe_shared::{
     AgentId, CesScore, Channel, Comment, CsatScore, InteractionId, NpsScore, Reason, Reasons,
-    Resolved, SiteKey, TeamId,
+    Resolved, TeamId,
 };
 
-use super::{ApiKeyRecord, CustomerHash, Role, StorageError, StoredResponse};
+use super::{ApiKeyRecord, Role, StorageError, StoredResponse};
 use crate::audit::AuditEvent;
-use crate::facts::{FactsUpdate, InteractionFacts};
 use crate::ids::{KeyId, SiteId, WebhookId};
 use crate::responses::{Answers, Attribution, Client, ResponseState, Source};
 use crate::rollup::{QuestionKey, RollupKey};
-use crate::sites::fatigue::Fatigue;
-use crate::sites::survey::PublishedSurvey;
-use crate::sites::{Origin, PreviousSecret, Site, SiteTimeZone};
-use koe_shared::facts::AgentShare;
-
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct SiteRow {
-    pub id: i64,
-    pub site_key: String,
-    pub name: String,
-    pub origins: String,
-    pub timezone: String,
-    pub strict: bool,
-    pub secret_digest: Vec<u8>,
-    pub previous_secret_digest: Option<Vec<u8>>,
-    pub previous_secret_until_ms: Option<i64>,
-    pub low_n_threshold: i64,
-    pub created_at_ms: i64,
-    pub retention_days: Option<i64>,
-    pub purged_before: Option<String>,
-    pub sample_percent: i64,
-    pub cooldown_days: i64,
-    pub survey_version: i64,
-    pub survey: Option<String>,
-}
-
-impl TryFrom<SiteRow> for Site {
-    type Error = StorageError;
-
-    fn try_from(row: SiteRow) -> Result<Self, Self::Error> {
-        Ok(Site {
-            id: SiteId::new(row.id),
-            key: SiteKey::try_from(row.site_key).map_err(corrupt)?,
-            name: row.name,
-            origins: row
-                .origins
-                .split_whitespace()
-                .map(|o| Origin::parse(o).map_err(|e| StorageError::Corrupt(e.to_string())))
-                .collect::<Result<_, _>>()?,
-            timezone: SiteTimeZone::parse(&row.timezone)
-                .map_err(|e| StorageError::Corrupt(e.to_string()))?,
-            strict: row.strict,
-            secret_digest: digest(row.secret_digest)?,
-            previous_secret: match (row.previous_secret_digest, row.previous_secret_until_ms) {
-                (Some(previous), Some(until_ms)) => Some(PreviousSecret {
-                    digest: digest(previous)?,
-                    until: timestamp(until_ms)?,
-                }),
-                _ => None,
-            },
-            low_n_threshold: u32::try_from(row.low_n_threshold).unwrap_or(30),
-            created_at: timestamp(row.created_at_ms)?,
-            retention_days: row.retention_days.and_then(|d| u32::try_from(d).ok()),
-            fatigue: Fatigue {
-                sample_percent: u8::try_from(row.sample_percent)
-                    .ok()
-                    .filter(|p| *p <= 100)
-                    .ok_or_else(|| corrupt_value("sample_percent", row.sample_percent))?,
-                cooldown_days: u32::try_from(row.cooldown_days)
-                    .map_err(|_| corrupt_value("cooldown_days", row.cooldown_days))?,
-            },
-            purged_before: row
-                .purged_before
-                .map(|d| {
-                    d.parse()
-                        .map_err(|e: jiff::Error| StorageError::Corrupt(e.to_string()))
-                })
-                .transpose()?,
-            survey: std::sync::Arc::new(published_survey(
-                row.id,
-                row.survey_version,
-                row.survey.as_deref(),
-            )?),
-        })
-    }
-}
-
-/// A site's stored survey. One that no longer passes the checks (edited by hand, or a later
-/// Koe stricter than the one that stored it) is logged and Koe's own is shown at its version
-/// meanwhile: a site whose survey cannot be read keeps collecting answers.
-fn published_survey(
-    site: i64,
-    version: i64,
-    definition: Option<&str>,
-) -> Result<PublishedSurvey, StorageError> {
-    let version = u32::try_from(version).map_err(|_| corrupt_value("survey_version", version))?;
-    Ok(
-        PublishedSurvey::from_stored(version, definition).unwrap_or_else(|why| {
-            tracing::error!(site, version, %why, "the site's survey cannot be read: Koe's own is shown until one is published");
-            PublishedSurvey {
-                version,
-                ..PublishedSurvey::default()
-            }
-        }),
-    )
-}
-
-/// A stored SHA-256 digest.
-fn digest(bytes: Vec<u8>) -> Result<[u8; 32], StorageError> {
-    bytes
-        .try_into()
-        .map_err(|_| StorageError::Corrupt("a site's secret digest is not 32 bytes".into()))
-}
-
-/// Origins as stored: space-separated.
-pub(super) fn join_origins(origins: &[Origin]) -> String {
-    origins
-        .iter()
-        .map(Origin::as_str)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct ApiKeyRow {
@@ -469,97 +363,4 @@ pub(super) struct DeliveryRow {
     pub delivered_at_ms: Option<i64>,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,
-}
-
-/// An `interactions` row.
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct FactsRow {
-    pub interaction: String,
-    pub day: String,
-    pub channel: Option<String>,
-    pub team: Option<String>,
-    pub topic: Option<String>,
-    pub customer_hash: Option<Vec<u8>>,
-    pub opened_at_ms: Option<i64>,
-    pub first_response_at_ms: Option<i64>,
-    pub resolved_at_ms: Option<i64>,
-    pub reopened: Option<i64>,
-    pub contacts: Option<i64>,
-    pub handled_by: Option<String>,
-    pub agents: String,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
-}
-
-impl FactsRow {
-    pub(super) fn into_stored(self) -> Result<(InteractionId, super::StoredFacts), StorageError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-            StorageError::Corrupt(format!("interaction {}: {what}: {e}", self.interaction))
-        };
-        let count = |v: Option<i64>, what: &str| {
-            v.map(|n| u32::try_from(n).map_err(|e| corrupt(what, &e)))
-                .transpose()
-        };
-        let agents: Vec<AgentShare> =
-            serde_json::from_str(&self.agents).map_err(|e| corrupt("agents", &e))?;
-        let update = FactsUpdate {
-            channel: Some(
-                self.channel
-                    .as_deref()
-                    .map(str::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("channel", &e))?,
-            ),
-            team: Some(
-                self.team
-                    .clone()
-                    .map(TeamId::try_from)
-                    .transpose()
-                    .map_err(|e| corrupt("team", &e))?,
-            ),
-            topic: Some(
-                self.topic
-                    .clone()
-                    .map(koe_shared::facts::Topic::try_from)
-                    .transpose()
-                    .map_err(|e| corrupt("topic", &e))?,
-            ),
-            opened_at_ms: Some(self.opened_at_ms),
-            first_response_at_ms: Some(self.first_response_at_ms),
-            resolved_at_ms: Some(self.resolved_at_ms),
-            reopened: Some(count(self.reopened, "reopened")?),
-            contacts: Some(count(self.contacts, "contacts")?),
-            handled_by: Some(
-                self.handled_by
-                    .as_deref()
-                    .map(str::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("handled_by", &e))?,
-            ),
-            agents: Some(agents),
-        };
-        let facts = InteractionFacts::default()
-            .merged(&update)
-            .map_err(|e| corrupt("facts", &e))?;
-        let customer = match self.customer_hash {
-            None => None,
-            Some(bytes) => Some(CustomerHash(
-                bytes
-                    .try_into()
-                    .map_err(|_| corrupt("customer_hash", &"not 32 bytes"))?,
-            )),
-        };
-        let interaction =
-            InteractionId::try_from(self.interaction.clone()).map_err(|e| corrupt("id", &e))?;
-        Ok((
-            interaction,
-            super::StoredFacts {
-                facts,
-                day: self.day.parse().map_err(|e| corrupt("day", &e))?,
-                customer,
-                created_at_ms: self.created_at_ms,
-                updated_at_ms: self.updated_at_ms,
-            },
-        ))
-    }
 }
